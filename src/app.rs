@@ -1,0 +1,1 @@
+//! Wiring (placeholder while the stages land).

@@ -1,0 +1,294 @@
+//! Classify: which service an event belongs to, and whether it is good or bad for each SLO.
+//!
+//! Services are matched in configuration order by selectors on decoded fields (host, path
+//! prefix, method, backend); the first match wins and an event matching no service is
+//! counted as unmatched by the caller. Each SLO of the matched service then decides:
+//!
+//! - availability / error rate / throughput: good unless the status is 5xx;
+//! - latency: good when the status is not 5xx and the latency is at most the threshold.
+//!   A request with unknown latency counts as bad when its status is 5xx (a 504 is a slow
+//!   request) and is left out when its status is good; long-lived connections (ALB `ws`/`wss`)
+//!   are left out of latency SLIs.
+//!
+//! Everything here is allocation-free per event.
+
+use crate::decode::Event;
+
+/// Selectors that pick a service's events; every selector that is set must match.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Matcher {
+    /// Host, case-insensitive; a leading `*.` matches any subdomain (`*.example.com`).
+    pub host: Option<String>,
+    /// Path prefix, byte-exact (`/api/`).
+    pub path_prefix: Option<String>,
+    /// Method, exact (`POST`).
+    pub method: Option<String>,
+    /// Backend: the whole field, or the name in an ALB target group ARN
+    /// (`arn:…:targetgroup/NAME/ID`).
+    pub backend: Option<String>,
+}
+
+impl Matcher {
+    /// True when every set selector matches `event`.
+    pub fn matches(&self, event: &Event<'_>) -> bool {
+        self.host
+            .as_deref()
+            .is_none_or(|h| host_matches(h, event.host))
+            && self
+                .path_prefix
+                .as_deref()
+                .is_none_or(|p| event.path.starts_with(p.as_bytes()))
+            && self
+                .method
+                .as_deref()
+                .is_none_or(|m| event.method == m.as_bytes())
+            && self
+                .backend
+                .as_deref()
+                .is_none_or(|b| backend_matches(b, event.backend))
+    }
+}
+
+fn host_matches(pattern: &str, host: &[u8]) -> bool {
+    match pattern.strip_prefix("*.") {
+        Some(suffix) => {
+            host.len() > suffix.len() + 1
+                && host[host.len() - suffix.len() - 1] == b'.'
+                && host[host.len() - suffix.len()..].eq_ignore_ascii_case(suffix.as_bytes())
+        }
+        None => host.eq_ignore_ascii_case(pattern.as_bytes()),
+    }
+}
+
+fn backend_matches(pattern: &str, backend: &[u8]) -> bool {
+    if backend == pattern.as_bytes() {
+        return true;
+    }
+    // ALB: arn:aws:elasticloadbalancing:REGION:ACCOUNT:targetgroup/NAME/ID
+    let marker = b":targetgroup/";
+    backend
+        .windows(marker.len())
+        .position(|w| w == marker)
+        .map(|at| &backend[at + marker.len()..])
+        .and_then(|rest| rest.split(|&b| b == b'/').next())
+        .is_some_and(|name| name == pattern.as_bytes())
+}
+
+/// A service: a name and the selector for its events.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Service {
+    /// Service name, unique.
+    pub name: String,
+    /// Which events belong to it.
+    pub matcher: Matcher,
+}
+
+/// What an SLO measures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sli {
+    /// Good = status not 5xx (used for `availability` and `error_rate`).
+    Availability,
+    /// Good = status not 5xx and latency ≤ `threshold_us`.
+    Latency {
+        /// Latency threshold, µs (inclusive).
+        threshold_us: i64,
+    },
+    /// Good requests per second (status not 5xx); compared against a minimum rate.
+    Throughput,
+}
+
+/// How one SLO classifies its service's events.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SloRule {
+    /// Index of the service in the service list.
+    pub service: usize,
+    /// What is measured.
+    pub sli: Sli,
+}
+
+/// The verdict of one SLO on one event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// In the SLI's total and good.
+    Good,
+    /// In the SLI's total and bad.
+    Bad,
+    /// Not part of this SLI.
+    Excluded,
+}
+
+/// True for statuses that count as server errors.
+pub fn is_bad_status(status: u16) -> bool {
+    (500..=599).contains(&status)
+}
+
+impl SloRule {
+    /// The verdict for `event`, which belongs to this SLO's service.
+    pub fn outcome(&self, event: &Event<'_>) -> Outcome {
+        let bad_status = is_bad_status(event.status);
+        match self.sli {
+            Sli::Availability | Sli::Throughput => {
+                if bad_status {
+                    Outcome::Bad
+                } else {
+                    Outcome::Good
+                }
+            }
+            Sli::Latency { threshold_us } => {
+                if event.long_lived {
+                    Outcome::Excluded
+                } else if bad_status {
+                    Outcome::Bad
+                } else {
+                    match event.latency_us {
+                        Some(l) if l <= threshold_us => Outcome::Good,
+                        Some(_) => Outcome::Bad,
+                        None => Outcome::Excluded,
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Services and their SLOs, ready for the per-event path.
+#[derive(Debug, Clone)]
+pub struct Classifier {
+    services: Vec<Service>,
+    rules: Vec<SloRule>,
+    /// For each service, the indexes of its SLOs in `rules`.
+    by_service: Vec<Vec<usize>>,
+}
+
+impl Classifier {
+    /// Builds a classifier; every rule's `service` must index `services`.
+    pub fn new(services: Vec<Service>, rules: Vec<SloRule>) -> Self {
+        let mut by_service = vec![Vec::new(); services.len()];
+        for (i, rule) in rules.iter().enumerate() {
+            by_service[rule.service].push(i);
+        }
+        Self {
+            services,
+            rules,
+            by_service,
+        }
+    }
+
+    /// The services, in match order.
+    pub fn services(&self) -> &[Service] {
+        &self.services
+    }
+
+    /// The SLO rules, by SLO index.
+    pub fn rules(&self) -> &[SloRule] {
+        &self.rules
+    }
+
+    /// Index of the first service matching `event`.
+    pub fn service_of(&self, event: &Event<'_>) -> Option<usize> {
+        self.services.iter().position(|s| s.matcher.matches(event))
+    }
+
+    /// Indexes of the SLOs of service `service`.
+    pub fn slos_of(&self, service: usize) -> &[usize] {
+        &self.by_service[service]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(status: u16, latency_us: Option<i64>) -> Event<'static> {
+        Event {
+            time_us: 0,
+            status,
+            latency_us,
+            method: b"GET",
+            host: b"Checkout.Example.com",
+            path: b"/api/cart",
+            backend: b"arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/checkout-tg/6d0ecf831eec9f09",
+            long_lived: false,
+        }
+    }
+
+    #[test]
+    fn matchers() {
+        let e = event(200, Some(1));
+        let m = |f: fn(&mut Matcher)| {
+            let mut m = Matcher::default();
+            f(&mut m);
+            m.matches(&e)
+        };
+        assert!(m(|_| {}));
+        assert!(m(|m| m.host = Some("checkout.example.com".into())));
+        assert!(m(|m| m.host = Some("*.example.com".into())));
+        assert!(!m(|m| m.host = Some("*.checkout.example.com".into())));
+        assert!(!m(|m| m.host = Some("example.com".into())));
+        assert!(m(|m| m.path_prefix = Some("/api/".into())));
+        assert!(!m(|m| m.path_prefix = Some("/admin".into())));
+        assert!(m(|m| m.method = Some("GET".into())));
+        assert!(!m(|m| m.method = Some("POST".into())));
+        assert!(m(|m| m.backend = Some("checkout-tg".into())));
+        assert!(!m(|m| m.backend = Some("checkout".into())));
+        assert!(!m(|m| {
+            m.host = Some("checkout.example.com".into());
+            m.method = Some("POST".into());
+        }));
+    }
+
+    #[test]
+    fn availability_and_latency_outcomes() {
+        let avail = SloRule {
+            service: 0,
+            sli: Sli::Availability,
+        };
+        let lat = SloRule {
+            service: 0,
+            sli: Sli::Latency {
+                threshold_us: 300_000,
+            },
+        };
+        assert_eq!(avail.outcome(&event(200, None)), Outcome::Good);
+        assert_eq!(avail.outcome(&event(404, None)), Outcome::Good);
+        assert_eq!(avail.outcome(&event(503, None)), Outcome::Bad);
+        assert_eq!(lat.outcome(&event(200, Some(300_000))), Outcome::Good);
+        assert_eq!(lat.outcome(&event(200, Some(300_001))), Outcome::Bad);
+        assert_eq!(lat.outcome(&event(500, Some(10))), Outcome::Bad);
+        assert_eq!(lat.outcome(&event(504, None)), Outcome::Bad);
+        assert_eq!(lat.outcome(&event(200, None)), Outcome::Excluded);
+        let mut ws = event(101, Some(90_000_000));
+        ws.long_lived = true;
+        assert_eq!(lat.outcome(&ws), Outcome::Excluded);
+    }
+
+    #[test]
+    fn first_matching_service_wins() {
+        let svc = |name: &str, prefix: &str| Service {
+            name: name.into(),
+            matcher: Matcher {
+                path_prefix: Some(prefix.into()),
+                ..Matcher::default()
+            },
+        };
+        let c = Classifier::new(
+            vec![svc("cart", "/api/cart"), svc("api", "/api")],
+            vec![
+                SloRule {
+                    service: 1,
+                    sli: Sli::Availability,
+                },
+                SloRule {
+                    service: 0,
+                    sli: Sli::Availability,
+                },
+            ],
+        );
+        assert_eq!(c.service_of(&event(200, None)), Some(0));
+        assert_eq!(c.slos_of(0), &[1]);
+        assert_eq!(c.slos_of(1), &[0]);
+        let mut other = event(200, None);
+        other.path = b"/static/x.css";
+        assert_eq!(c.service_of(&other), None);
+    }
+}

@@ -1,0 +1,1 @@
+//! Config (placeholder while the stages land).

@@ -1,0 +1,312 @@
+//! Evaluate: merged window counts in, SLIs, error budgets, burn rates and alerts out.
+//!
+//! The evaluation time T is the store's event-time watermark (newest event time minus the
+//! allowed lateness) and never later than the wall clock. Every window of every SLO ends at
+//! `end = T` rounded down to a whole second and starts as [`crate::window::window_start`]
+//! says; counts are summed over all shards. [`assess`] turns one SLO's counts into its report
+//! and is a pure function, so alert logic is tested in simulated time with plain numbers.
+//! All threshold decisions use the exact comparisons of [`exact`].
+
+pub mod alerts;
+pub mod exact;
+pub mod report;
+
+use hdrhistogram::Histogram;
+
+pub use alerts::{BudgetAlert, BurnAlert, PolicyTiers, default_burn_alerts};
+pub use exact::{Factor, Ppb};
+pub use report::{AlertReport, AlertsReport, Report, SloReport, WindowReport};
+
+use crate::time::{DAY, HOUR, MINUTE, SECOND, floor_to, format_duration, format_rfc3339};
+use crate::window::latency::{LATENCY_BUCKET_US, empty_histogram};
+use crate::window::{Counts, ShardStats, Store, lock, window_start};
+use report::{BudgetReport, LatencyReport, PolicyReport, ThroughputReport};
+
+/// The windows every SLO reports, when they fit in its period.
+pub const STANDARD_WINDOWS: [i64; 7] = [
+    5 * MINUTE,
+    30 * MINUTE,
+    HOUR,
+    2 * HOUR,
+    6 * HOUR,
+    DAY,
+    3 * DAY,
+];
+
+/// Span of the latency percentiles.
+pub const LATENCY_WINDOW_US: i64 = HOUR;
+
+/// What an SLO is held to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    /// good / total at least this ratio.
+    Ratio(Ppb),
+    /// Good requests per second over the period at least `milli_per_second / 1000`.
+    MinRate {
+        /// Minimum rate in thousandths of a request per second.
+        milli_per_second: u64,
+    },
+}
+
+/// Everything evaluation needs to know about one SLO.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SloObjective {
+    /// Service name.
+    pub service: String,
+    /// Index of the service (for latency histograms).
+    pub service_index: usize,
+    /// SLO (indicator) name.
+    pub slo: String,
+    /// `availability`, `error_rate`, `latency` or `throughput`.
+    pub kind: &'static str,
+    /// The target.
+    pub target: Target,
+    /// Budget period, µs.
+    pub period_us: i64,
+    /// Windows reported, ascending, the period last among them.
+    pub windows: Vec<i64>,
+    /// Burn-rate alerts.
+    pub burn_alerts: Vec<BurnAlert>,
+    /// Remaining-budget alerts.
+    pub budget_alerts: Vec<BudgetAlert>,
+    /// Policy tiers.
+    pub tiers: PolicyTiers,
+}
+
+impl SloObjective {
+    /// `service/slo`.
+    pub fn id(&self) -> String {
+        format!("{}/{}", self.service, self.slo)
+    }
+}
+
+/// The windows an SLO reports: the standard ones that fit in the period, every alert
+/// window, and the period itself; ascending, without repeats.
+pub fn windows_for(period_us: i64, burn_alerts: &[BurnAlert]) -> Vec<i64> {
+    let mut w: Vec<i64> = STANDARD_WINDOWS
+        .iter()
+        .copied()
+        .filter(|&w| w <= period_us)
+        .chain(burn_alerts.iter().flat_map(|a| [a.long_us, a.short_us]))
+        .chain([period_us])
+        .collect();
+    w.sort_unstable();
+    w.dedup();
+    w
+}
+
+/// One SLO's merged counts at one evaluation.
+#[derive(Debug, Clone)]
+pub struct SloCounts {
+    /// Counts per window, in the order of [`SloObjective::windows`].
+    pub windows: Vec<Counts>,
+    /// Lifetime `[good, bad]` over every shard.
+    pub lifetime: [u64; 2],
+}
+
+/// A whole evaluation: the report plus the counters `/metrics` exposes.
+#[derive(Debug, Clone)]
+pub struct Evaluation {
+    /// Evaluation time T, µs.
+    pub evaluated_at_us: i64,
+    /// Window end (T rounded down to a second), µs.
+    pub end_us: i64,
+    /// The report.
+    pub report: Report,
+    /// Merged counts per SLO.
+    pub counts: Vec<SloCounts>,
+    /// Per partition: name, newest event time, next offset, counters.
+    pub partitions: Vec<PartitionState>,
+}
+
+/// The state of one partition's shard.
+#[derive(Debug, Clone)]
+pub struct PartitionState {
+    /// Partition name.
+    pub name: String,
+    /// Newest event time applied, µs.
+    pub newest_us: Option<i64>,
+    /// Source position just past the last applied line.
+    pub next_offset: u64,
+    /// What the shard was given.
+    pub stats: ShardStats,
+}
+
+/// Evaluates every SLO against the store at wall-clock time `now_us`.
+pub fn evaluate(objectives: &[SloObjective], store: &Store, now_us: i64) -> Evaluation {
+    let t = store.evaluation_time(now_us);
+    let end = floor_to(t, SECOND);
+    let services = store.plan().services;
+    let mut counts: Vec<SloCounts> = objectives
+        .iter()
+        .map(|o| SloCounts {
+            windows: vec![Counts::default(); o.windows.len()],
+            lifetime: [0; 2],
+        })
+        .collect();
+    let mut latency: Vec<Histogram<u64>> = (0..services).map(|_| empty_histogram()).collect();
+    let mut partitions = Vec::new();
+    let latency_from = floor_to(end - LATENCY_WINDOW_US, LATENCY_BUCKET_US) + LATENCY_BUCKET_US;
+    for (_, shard) in store.shards() {
+        let shard = lock(&shard);
+        for (i, o) in objectives.iter().enumerate() {
+            let counters = shard.slo(i);
+            for (j, &w) in o.windows.iter().enumerate() {
+                counts[i].windows[j] += counters.sum(w, end);
+            }
+            let [g, b] = shard.lifetime(i);
+            counts[i].lifetime[0] += g;
+            counts[i].lifetime[1] += b;
+        }
+        for (s, hist) in latency.iter_mut().enumerate() {
+            shard.latency(s).merge_into(latency_from, end, hist);
+        }
+        partitions.push(PartitionState {
+            name: shard.name().to_string(),
+            newest_us: shard.newest_us(),
+            next_offset: shard.next_offset,
+            stats: shard.stats,
+        });
+    }
+    let slos = objectives
+        .iter()
+        .zip(&counts)
+        .map(|(o, c)| assess(o, &c.windows, end, &latency[o.service_index]))
+        .collect();
+    Evaluation {
+        evaluated_at_us: t,
+        end_us: end,
+        report: Report {
+            evaluated_at: format_rfc3339(t),
+            data_lag_seconds: (now_us - t).max(0) as f64 / SECOND as f64,
+            slos,
+        },
+        counts,
+        partitions,
+    }
+}
+
+fn counts_of(o: &SloObjective, counts: &[Counts], window: i64) -> Counts {
+    o.windows
+        .iter()
+        .position(|&w| w == window)
+        .map(|i| counts[i])
+        .unwrap_or_default()
+}
+
+/// The report of one SLO whose windows (in [`SloObjective::windows`] order) hold `counts`,
+/// all ending at `end_us`; `latency` holds the service's recent latencies.
+pub fn assess(
+    o: &SloObjective,
+    counts: &[Counts],
+    end_us: i64,
+    latency: &Histogram<u64>,
+) -> SloReport {
+    let objective = match o.target {
+        Target::Ratio(p) => Some(p),
+        Target::MinRate { .. } => None,
+    };
+    let period = counts_of(o, counts, o.period_us);
+    let windows = o
+        .windows
+        .iter()
+        .zip(counts)
+        .map(|(&w, &c)| WindowReport {
+            window: format_duration(w),
+            start: format_rfc3339(window_start(w, end_us)),
+            end: format_rfc3339(end_us),
+            good: c.good,
+            total: c.total,
+            sli: exact::sli(c),
+            burn_rate: objective.and_then(|p| exact::burn_rate(c, p)),
+        })
+        .collect();
+    let mut alerts = Vec::new();
+    let (budget, tier, throughput) = match o.target {
+        Target::Ratio(p) => {
+            for a in &o.burn_alerts {
+                let firing = exact::burn_exceeds(counts_of(o, counts, a.long_us), p, a.factor)
+                    && exact::burn_exceeds(counts_of(o, counts, a.short_us), p, a.factor);
+                alerts.push(AlertReport {
+                    name: a.name.clone(),
+                    kind: "burn_rate",
+                    severity: a.severity.clone(),
+                    action: a.action.clone(),
+                    long_window: Some(format_duration(a.long_us)),
+                    short_window: Some(format_duration(a.short_us)),
+                    factor: Some(a.factor.as_f64()),
+                    firing,
+                });
+            }
+            for a in &o.budget_alerts {
+                alerts.push(AlertReport {
+                    name: a.name.clone(),
+                    kind: "budget",
+                    severity: a.severity.clone(),
+                    action: None,
+                    long_window: Some(format_duration(o.period_us)),
+                    short_window: None,
+                    factor: Some(a.below.as_f64()),
+                    firing: exact::remaining_below(period, p, a.below),
+                });
+            }
+            let budget = BudgetReport {
+                start: format_rfc3339(window_start(o.period_us, end_us)),
+                end: format_rfc3339(end_us),
+                good: period.good,
+                total: period.total,
+                allowed_bad: p.complement().as_f64() * period.total as f64,
+                bad: period.bad(),
+                remaining_ratio: exact::remaining_ratio(period, p),
+                exhausted: period.total > 0 && !exact::remaining_above(period, p, Ppb(0)),
+            };
+            (Some(budget), Some(o.tiers.tier(period, p)), None)
+        }
+        Target::MinRate { milli_per_second } => {
+            let span_us = end_us - window_start(o.period_us, end_us);
+            // good / span_s ≥ milli / 1000 ⇔ good · 1000 · 1e6 ≥ milli · span_us
+            let met = u128::from(period.good) * 1_000 * SECOND as u128
+                >= u128::from(milli_per_second) * span_us.max(1) as u128;
+            alerts.push(AlertReport {
+                name: "throughput_below_minimum".to_string(),
+                kind: "throughput",
+                severity: "page".to_string(),
+                action: None,
+                long_window: Some(format_duration(o.period_us)),
+                short_window: None,
+                factor: None,
+                firing: !met,
+            });
+            let throughput = ThroughputReport {
+                minimum_per_second: milli_per_second as f64 / 1_000.0,
+                observed_per_second: period.good as f64 * SECOND as f64 / span_us.max(1) as f64,
+                met,
+            };
+            (None, None, Some(throughput))
+        }
+    };
+    let quantile =
+        |q: f64| (!latency.is_empty()).then(|| latency.value_at_quantile(q) as f64 / 1_000.0);
+    SloReport {
+        service: o.service.clone(),
+        slo: o.slo.clone(),
+        kind: o.kind,
+        objective: objective.map(Ppb::as_f64),
+        period: format_duration(o.period_us),
+        no_data: period.total == 0,
+        sli: exact::sli(period),
+        windows,
+        budget,
+        alerts,
+        policy: PolicyReport { tier },
+        latency_ms: LatencyReport {
+            window: format_duration(LATENCY_WINDOW_US),
+            count: latency.len(),
+            p50: quantile(0.5),
+            p90: quantile(0.9),
+            p99: quantile(0.99),
+            p999: quantile(0.999),
+        },
+        throughput,
+    }
+}

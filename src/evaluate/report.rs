@@ -1,0 +1,186 @@
+//! The JSON shapes of an evaluation, as served by `GET /v1/slos` and printed by `replay`.
+//!
+//! No field is ever NaN or infinite: ratios over no traffic are `null`, and an SLO without any
+//! event in its period says `no_data: true`.
+
+use serde::Serialize;
+
+/// The state of every SLO at one evaluation time.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Report {
+    /// Evaluation time T, RFC 3339.
+    pub evaluated_at: String,
+    /// Wall clock minus T, seconds.
+    pub data_lag_seconds: f64,
+    /// One entry per SLO, in configuration order.
+    pub slos: Vec<SloReport>,
+}
+
+/// One SLO.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct SloReport {
+    /// Service name.
+    pub service: String,
+    /// SLO (indicator) name; the id is `service/slo`.
+    pub slo: String,
+    /// `availability`, `error_rate`, `latency` or `throughput`.
+    pub kind: &'static str,
+    /// Target ratio in `0..1`; `null` for throughput minimums.
+    pub objective: Option<f64>,
+    /// The SLO period (budget window), e.g. `30d`.
+    pub period: String,
+    /// True when the period holds no event.
+    pub no_data: bool,
+    /// SLI over the period; `null` without traffic.
+    pub sli: Option<f64>,
+    /// Every reported window, shortest first, all ending at the same time.
+    pub windows: Vec<WindowReport>,
+    /// Error budget over the period; `null` for throughput minimums.
+    pub budget: Option<BudgetReport>,
+    /// Burn-rate, budget and throughput alerts with their state.
+    pub alerts: Vec<AlertReport>,
+    /// Error-budget policy tier.
+    pub policy: PolicyReport,
+    /// Latency percentiles of the service.
+    pub latency_ms: LatencyReport,
+    /// Throughput against its minimum, for throughput SLOs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub throughput: Option<ThroughputReport>,
+}
+
+/// Counts of one window.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct WindowReport {
+    /// Nominal length, e.g. `5m`.
+    pub window: String,
+    /// First instant included, RFC 3339.
+    pub start: String,
+    /// First instant excluded, RFC 3339.
+    pub end: String,
+    /// Good events with event time in `[start, end)`.
+    pub good: u64,
+    /// All events with event time in `[start, end)`.
+    pub total: u64,
+    /// good / total; `null` without traffic.
+    pub sli: Option<f64>,
+    /// Error ratio / (1 − objective); `null` without traffic or objective.
+    pub burn_rate: Option<f64>,
+}
+
+/// Error budget over the period.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct BudgetReport {
+    /// Period start, RFC 3339.
+    pub start: String,
+    /// Period end, RFC 3339.
+    pub end: String,
+    /// Good events in the period.
+    pub good: u64,
+    /// All events in the period.
+    pub total: u64,
+    /// Bad events the objective allows: (1 − objective) × total.
+    pub allowed_bad: f64,
+    /// Bad events.
+    pub bad: u64,
+    /// 1 − bad / allowed_bad: 1 untouched, 0 spent, negative overspent.
+    pub remaining_ratio: f64,
+    /// True when nothing remains (remaining ≤ 0) and there was traffic.
+    pub exhausted: bool,
+}
+
+/// One alert.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct AlertReport {
+    /// Alert name.
+    pub name: String,
+    /// `burn_rate`, `budget` or `throughput`.
+    pub kind: &'static str,
+    /// Severity, e.g. `page`, `ticket`, `warning`, `critical`.
+    pub severity: String,
+    /// Action from the policy, if any.
+    pub action: Option<String>,
+    /// Long window (burn rate), or the period (budget).
+    pub long_window: Option<String>,
+    /// Short window (burn rate).
+    pub short_window: Option<String>,
+    /// Burn-rate factor; for budget alerts the remaining-ratio threshold.
+    pub factor: Option<f64>,
+    /// True when the condition holds now.
+    pub firing: bool,
+}
+
+/// Error-budget policy tier.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct PolicyReport {
+    /// `normal`, `caution`, `slow_down`, `freeze` or `exhausted`; `null` for throughput.
+    pub tier: Option<&'static str>,
+}
+
+/// Latency percentiles (HDR, 1 % precision) of the service's requests with known latency.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct LatencyReport {
+    /// Window the percentiles cover.
+    pub window: String,
+    /// Requests counted.
+    pub count: u64,
+    /// Median, ms; `null` without data.
+    pub p50: Option<f64>,
+    /// 90th percentile, ms.
+    pub p90: Option<f64>,
+    /// 99th percentile, ms.
+    pub p99: Option<f64>,
+    /// 99.9th percentile, ms.
+    pub p999: Option<f64>,
+}
+
+/// A throughput SLO's rate over its window.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ThroughputReport {
+    /// Required good requests per second.
+    pub minimum_per_second: f64,
+    /// Observed good requests per second over the window.
+    pub observed_per_second: f64,
+    /// True when the observed rate is at least the minimum.
+    pub met: bool,
+}
+
+/// What `GET /v1/alerts` returns: the firing alerts, for pollers.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct AlertsReport {
+    /// Evaluation time, RFC 3339.
+    pub evaluated_at: String,
+    /// Firing alerts.
+    pub alerts: Vec<FiringAlert>,
+}
+
+/// One firing alert with its SLO.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct FiringAlert {
+    /// Service name.
+    pub service: String,
+    /// SLO name.
+    pub slo: String,
+    /// The alert.
+    #[serde(flatten)]
+    pub alert: AlertReport,
+}
+
+impl Report {
+    /// The firing alerts of every SLO.
+    pub fn firing(&self) -> AlertsReport {
+        AlertsReport {
+            evaluated_at: self.evaluated_at.clone(),
+            alerts: self
+                .slos
+                .iter()
+                .flat_map(|s| {
+                    s.alerts.iter().filter(|a| a.firing).map(|a| FiringAlert {
+                        service: s.service.clone(),
+                        slo: s.slo.clone(),
+                        alert: a.clone(),
+                    })
+                })
+                .collect(),
+        }
+    }
+}

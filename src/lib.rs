@@ -1,0 +1,20 @@
+//! slipstream: an exact, streaming, log-based SLI processor.
+//!
+//! Access-log lines flow through the stages below, one module each, in data-flow order:
+//! [`source`] yields raw lines per partition, [`decode`] turns a line into an [`decode::Event`],
+//! [`classify`] decides per service and SLO whether the event is good, bad or out of scope,
+//! [`window`] keeps exact epoch-aligned counts per shard, [`evaluate`] turns merged counts into
+//! SLIs, budgets, burn rates and alerts, and [`serve`] answers HTTP. [`config`] loads and
+//! validates the YAML that drives every stage; [`app`] wires the stages together.
+//! A stage depends only on the stages to its left (and on `config`, `time`, `clock`).
+
+pub mod app;
+pub mod classify;
+pub mod clock;
+pub mod config;
+pub mod decode;
+pub mod evaluate;
+pub mod serve;
+pub mod source;
+pub mod time;
+pub mod window;

@@ -1,0 +1,1 @@
+//! Serve (placeholder while the stages land).

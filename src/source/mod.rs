@@ -1,0 +1,174 @@
+//! Sources: where access-log lines come from.
+//!
+//! A [`Source`] runs on a thread of its own and pushes [`LineBatch`]es into a [`Sink`], one
+//! partition at a time. A partition is the unit of ordering and of state: a Kafka topic
+//! partition, one file, stdin, or the demo stream. The sink keeps one shard of window state
+//! per partition, so the per-event path takes no shared lock. The source tells the sink when a
+//! partition becomes its ([`Sink::assign`]) and stops being its ([`Sink::revoke`]); each batch
+//! carries the offset just past its last line, the position a checkpoint would resume from.
+//!
+//! Sources are blocking and cooperative: they check [`StopSignal`] between batches and return
+//! when it is raised or when their input ends.
+
+pub mod demo;
+pub mod file;
+pub mod stdin;
+
+use std::fmt;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// Lines per batch handed to the sink: large enough to amortize the shard lock, small enough
+/// to keep readers' view fresh.
+pub const BATCH_LINES: usize = 1024;
+
+/// Identifies one partition of a source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct PartitionId {
+    /// Which stream of the source: a topic index, or a file's index in `paths`.
+    pub stream: u32,
+    /// Partition number within the stream (0 for files, stdin and demo).
+    pub partition: i32,
+}
+
+impl PartitionId {
+    /// Partition `partition` of stream `stream`.
+    pub const fn new(stream: u32, partition: i32) -> Self {
+        Self { stream, partition }
+    }
+}
+
+impl fmt::Display for PartitionId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.stream, self.partition)
+    }
+}
+
+/// A batch of lines from one partition, stored contiguously so reading allocates only when
+/// the batch grows past its previous high-water mark.
+#[derive(Debug, Default, Clone)]
+pub struct LineBatch {
+    data: Vec<u8>,
+    ends: Vec<usize>,
+    /// Source position just past the last line of the batch (byte offset for files, next
+    /// message offset for Kafka).
+    pub next_offset: u64,
+}
+
+impl LineBatch {
+    /// An empty batch.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Removes every line, keeping the buffers.
+    pub fn clear(&mut self) {
+        self.data.clear();
+        self.ends.clear();
+    }
+
+    /// Appends one line; a trailing `\n` or `\r\n` is stripped.
+    pub fn push(&mut self, line: &[u8]) {
+        let line = line.strip_suffix(b"\n").unwrap_or(line);
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        self.data.extend_from_slice(line);
+        self.ends.push(self.data.len());
+    }
+
+    /// Number of lines.
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// True when the batch holds no line.
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    /// Total payload bytes.
+    pub fn bytes(&self) -> usize {
+        self.data.len()
+    }
+
+    /// The lines, in order.
+    pub fn lines(&self) -> impl Iterator<Item = &[u8]> + '_ {
+        let mut start = 0;
+        self.ends.iter().map(move |&end| {
+            let line = &self.data[start..end];
+            start = end;
+            line
+        })
+    }
+}
+
+/// Where a source delivers what it reads; implemented by the pipeline.
+pub trait Sink: Send {
+    /// `partition` (named `name` in logs and metrics) is now read by this source.
+    fn assign(&mut self, partition: PartitionId, name: &str);
+    /// Lines read from `partition`, in order.
+    fn apply(&mut self, partition: PartitionId, batch: &LineBatch);
+    /// `partition` is no longer read by this source; its counts stay visible.
+    fn revoke(&mut self, partition: PartitionId);
+    /// The source has delivered its first data or reached the end of what exists: readiness.
+    fn caught_up(&mut self);
+}
+
+/// Shared flag raised to ask sources to stop.
+#[derive(Debug, Clone, Default)]
+pub struct StopSignal(Arc<AtomicBool>);
+
+impl StopSignal {
+    /// A lowered flag.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Raises the flag.
+    pub fn stop(&self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+
+    /// True once raised.
+    pub fn is_stopped(&self) -> bool {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+/// Why a source could not go on.
+#[derive(Debug, thiserror::Error)]
+pub enum SourceError {
+    /// A file could not be opened or read.
+    #[error("cannot read {path}: {source}")]
+    Io {
+        /// The file.
+        path: String,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// A producer of access-log lines.
+pub trait Source: Send + fmt::Debug {
+    /// Reads until the input ends or `stop` is raised, pushing batches into `sink`.
+    fn run(self: Box<Self>, sink: &mut dyn Sink, stop: &StopSignal) -> Result<(), SourceError>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn batch_strips_line_endings_and_keeps_order() {
+        let mut b = LineBatch::new();
+        b.push(b"one\n");
+        b.push(b"two\r\n");
+        b.push(b"");
+        b.push(b"three");
+        let lines: Vec<&[u8]> = b.lines().collect();
+        assert_eq!(lines, vec![&b"one"[..], b"two", b"", b"three"]);
+        assert_eq!(b.bytes(), 11);
+        b.clear();
+        assert!(b.is_empty());
+    }
+}

@@ -1,0 +1,139 @@
+//! Window store: exact, event-time, sliding-window counts per SLO, sharded by partition.
+//!
+//! Each source partition owns one [`Shard`]; the [`Store`] holds them all and merges them on
+//! read (counts add, histograms add). The [`Plan`] fixes, once per configuration, how many
+//! buckets each SLO keeps in each tier (see [`ring`]) so that every window it reports is exact
+//! for the `[start, end)` the API shows; [`latency`] keeps coarse histograms for percentiles.
+//!
+//! The store also tracks the newest event time seen over all shards, from which the
+//! evaluation time is derived.
+
+pub mod latency;
+pub mod ring;
+pub mod shard;
+
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use dashmap::DashMap;
+
+pub use ring::{Counts, Layout, SloCounters, window_start};
+pub use shard::{Shard, ShardStats};
+
+use crate::source::PartitionId;
+use crate::time::HOUR;
+
+/// Event-time tolerances.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WindowConfig {
+    /// How far the evaluation time trails the newest event, µs.
+    pub allowed_lateness_us: i64,
+    /// Events more than this ahead of the wall clock are dropped, µs.
+    pub max_future_us: i64,
+}
+
+impl Default for WindowConfig {
+    fn default() -> Self {
+        Self {
+            allowed_lateness_us: 0,
+            max_future_us: 5 * crate::time::MINUTE,
+        }
+    }
+}
+
+/// The shape of every shard, derived once from the configuration.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    /// Bucket layout per SLO, by SLO index.
+    pub layouts: Vec<Layout>,
+    /// Number of services.
+    pub services: usize,
+    /// Event-time tolerances.
+    pub window: WindowConfig,
+    /// How far behind a shard's newest event an event may be and still be kept, µs.
+    pub retention_us: i64,
+}
+
+impl Plan {
+    /// A plan for SLOs whose reported windows are `windows_us[slo]`.
+    pub fn new(windows_us: &[Vec<i64>], services: usize, window: WindowConfig) -> Self {
+        let slack = window.allowed_lateness_us + window.max_future_us;
+        let layouts = windows_us.iter().map(|w| Layout::new(w, slack)).collect();
+        let longest = windows_us.iter().flatten().copied().max().unwrap_or(HOUR);
+        Self {
+            layouts,
+            services,
+            window,
+            // One coarsest bucket of margin on top of the longest window and the slack.
+            retention_us: longest + slack + HOUR,
+        }
+    }
+}
+
+/// All shards, keyed by partition.
+#[derive(Debug)]
+pub struct Store {
+    plan: Arc<Plan>,
+    shards: DashMap<PartitionId, Arc<Mutex<Shard>>>,
+    newest_us: AtomicI64,
+}
+
+/// Locks a shard, recovering the data if a previous holder panicked: counts are updated
+/// one event at a time, so a poisoned shard is still consistent.
+pub fn lock(shard: &Mutex<Shard>) -> MutexGuard<'_, Shard> {
+    shard.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl Store {
+    /// An empty store shaped by `plan`.
+    pub fn new(plan: Arc<Plan>) -> Self {
+        Self {
+            plan,
+            shards: DashMap::new(),
+            newest_us: AtomicI64::new(i64::MIN),
+        }
+    }
+
+    /// The plan every shard follows.
+    pub fn plan(&self) -> &Arc<Plan> {
+        &self.plan
+    }
+
+    /// The shard of `partition`, created empty (named `name`) if it does not exist yet.
+    pub fn shard(&self, partition: PartitionId, name: &str) -> Arc<Mutex<Shard>> {
+        self.shards
+            .entry(partition)
+            .or_insert_with(|| Arc::new(Mutex::new(Shard::new(name, &self.plan))))
+            .clone()
+    }
+
+    /// Every shard, ordered by partition; no map guard is held once this returns.
+    pub fn shards(&self) -> Vec<(PartitionId, Arc<Mutex<Shard>>)> {
+        let mut all: Vec<_> = self
+            .shards
+            .iter()
+            .map(|e| (*e.key(), e.value().clone()))
+            .collect();
+        all.sort_by_key(|(p, _)| *p);
+        all
+    }
+
+    /// Raises the newest event time seen to at least `time_us`.
+    pub fn observe_newest(&self, time_us: i64) {
+        self.newest_us.fetch_max(time_us, Ordering::AcqRel);
+    }
+
+    /// Newest event time seen over all shards.
+    pub fn newest_us(&self) -> Option<i64> {
+        let t = self.newest_us.load(Ordering::Acquire);
+        (t != i64::MIN).then_some(t)
+    }
+
+    /// The evaluation time: the newest event time minus the allowed lateness, never later
+    /// than the wall clock `now_us`; the wall clock itself before any event arrived.
+    pub fn evaluation_time(&self, now_us: i64) -> i64 {
+        self.newest_us().map_or(now_us, |n| {
+            (n - self.plan.window.allowed_lateness_us).min(now_us)
+        })
+    }
+}

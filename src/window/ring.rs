@@ -1,0 +1,307 @@
+//! Exact good/total counters in epoch-aligned, tiered bucket rings.
+//!
+//! An SLO's counts are kept at several bucket widths ([`TIER_WIDTHS`], each dividing the
+//! next). Every event is added to every tier. A window of length `W` ending at `end` (a whole
+//! second) is measured with the coarsest tier whose buckets are at most `W/60` wide: its
+//! start is `end − W` rounded up to that width, the coarse buckets cover
+//! `[start, floor(end))`, and each finer tier fills the rest up to `end`. So every window
+//! reports an exact `[start, end)`, and all windows of an evaluation share the same end.
+//!
+//! A slot remembers the bucket index it holds, so a slot reused for a newer bucket can never
+//! be mistaken for an older one; a bucket is readable while it is among the last `n` of its
+//! tier, and [`Layout`] sizes `n` so that every window the SLO reports stays retained.
+
+use crate::time::{HOUR, MINUTE, SECOND, ceil_to, floor_to};
+
+/// Bucket widths of the tiers, finest first. Each divides the next.
+pub const TIER_WIDTHS: [i64; 5] = [SECOND, 10 * SECOND, MINUTE, 10 * MINUTE, HOUR];
+
+/// The tier used to measure a window of `window_us`: the coarsest whose width is at most
+/// 1/60 of the window (the finest tier for windows under a minute).
+pub fn tier_for(window_us: i64) -> usize {
+    TIER_WIDTHS
+        .iter()
+        .rposition(|&w| w * 60 <= window_us)
+        .unwrap_or(0)
+}
+
+/// Exact counts of a set of events.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counts {
+    /// Good events.
+    pub good: u64,
+    /// All events.
+    pub total: u64,
+}
+
+impl Counts {
+    /// Bad events.
+    pub fn bad(&self) -> u64 {
+        self.total - self.good
+    }
+}
+
+impl std::ops::AddAssign for Counts {
+    fn add_assign(&mut self, rhs: Counts) {
+        self.good += rhs.good;
+        self.total += rhs.total;
+    }
+}
+
+/// How many slots each tier of one SLO keeps.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Layout {
+    /// Slots per tier, finest first; the vector stops at the coarsest tier in use.
+    pub slots: Vec<usize>,
+}
+
+impl Layout {
+    /// A layout that keeps every window in `windows_us` exact while the evaluation time lags
+    /// the newest bucket by at most `slack_us` (allowed lateness plus the future bound).
+    pub fn new(windows_us: &[i64], slack_us: i64) -> Self {
+        let coarsest = windows_us.iter().map(|&w| tier_for(w)).max().unwrap_or(0);
+        let slots = (0..=coarsest)
+            .map(|tier| {
+                let width = TIER_WIDTHS[tier];
+                // Longest span this tier must cover: windows measured with it, and the
+                // remainder below the next coarser tier's boundary.
+                let own = windows_us
+                    .iter()
+                    .filter(|&&w| tier_for(w) == tier)
+                    .max()
+                    .copied()
+                    .unwrap_or(0);
+                let parent = if tier < coarsest {
+                    TIER_WIDTHS[tier + 1]
+                } else {
+                    0
+                };
+                let span = own.max(parent) + slack_us.max(0);
+                usize::try_from(ceil_to(span, width) / width).unwrap_or(usize::MAX) + 2
+            })
+            .collect();
+        Self { slots }
+    }
+
+    /// Bytes of counters this layout costs per SLO and shard.
+    pub fn bytes(&self) -> usize {
+        self.slots.iter().sum::<usize>() * std::mem::size_of::<Slot>()
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Slot {
+    bucket: i64,
+    good: u64,
+    total: u64,
+}
+
+const EMPTY: Slot = Slot {
+    bucket: i64::MIN,
+    good: 0,
+    total: 0,
+};
+
+#[derive(Debug, Clone)]
+struct Ring {
+    width: i64,
+    slots: Box<[Slot]>,
+}
+
+impl Ring {
+    fn new(width: i64, n: usize) -> Self {
+        Self {
+            width,
+            slots: vec![EMPTY; n.max(1)].into_boxed_slice(),
+        }
+    }
+
+    fn slot_of(&self, bucket: i64) -> usize {
+        // n ≤ usize::MAX and rem_euclid is non-negative, so the cast is lossless.
+        bucket.rem_euclid(self.slots.len() as i64) as usize
+    }
+
+    /// Adds one event; false when its bucket has already been overwritten by a newer one.
+    fn add(&mut self, time_us: i64, good: bool) -> bool {
+        let bucket = time_us.div_euclid(self.width);
+        let i = self.slot_of(bucket);
+        let slot = &mut self.slots[i];
+        if slot.bucket != bucket {
+            if slot.bucket > bucket {
+                return false;
+            }
+            *slot = Slot {
+                bucket,
+                good: 0,
+                total: 0,
+            };
+        }
+        slot.total += 1;
+        slot.good += u64::from(good);
+        true
+    }
+
+    /// Sum of the buckets covering `[from, to)`; both are multiples of the width.
+    fn sum(&self, from: i64, to: i64) -> Counts {
+        let mut c = Counts::default();
+        let (first, last) = (from.div_euclid(self.width), to.div_euclid(self.width));
+        // More buckets than slots cannot all be retained; only the newest n can be.
+        let first = first.max(last - self.slots.len() as i64);
+        for bucket in first..last {
+            let slot = &self.slots[self.slot_of(bucket)];
+            if slot.bucket == bucket {
+                c.good += slot.good;
+                c.total += slot.total;
+            }
+        }
+        c
+    }
+}
+
+/// The tiered counters of one SLO in one shard.
+#[derive(Debug, Clone)]
+pub struct SloCounters {
+    tiers: Vec<Ring>,
+}
+
+impl SloCounters {
+    /// Empty counters shaped by `layout`.
+    pub fn new(layout: &Layout) -> Self {
+        Self {
+            tiers: layout
+                .slots
+                .iter()
+                .enumerate()
+                .map(|(tier, &n)| Ring::new(TIER_WIDTHS[tier], n))
+                .collect(),
+        }
+    }
+
+    /// Adds one event at `time_us` to every tier that still retains its bucket.
+    pub fn add(&mut self, time_us: i64, good: bool) {
+        for ring in &mut self.tiers {
+            ring.add(time_us, good);
+        }
+    }
+
+    /// Exact counts of the window of length `window_us` ending at `end_us` (a whole second),
+    /// over `[window_start(window_us, end_us), end_us)`.
+    pub fn sum(&self, window_us: i64, end_us: i64) -> Counts {
+        let tier = tier_for(window_us).min(self.tiers.len().saturating_sub(1));
+        let mut from = window_start(window_us, end_us);
+        let mut c = Counts::default();
+        for t in (0..=tier).rev() {
+            let Some(ring) = self.tiers.get(t) else {
+                continue;
+            };
+            let to = floor_to(end_us, ring.width).max(from);
+            c += ring.sum(from, to);
+            from = to;
+        }
+        c
+    }
+}
+
+/// Start of the window of length `window_us` that ends at `end_us`: `end − W` rounded up to
+/// the bucket width of the tier that measures it.
+pub fn window_start(window_us: i64, end_us: i64) -> i64 {
+    ceil_to(end_us - window_us, TIER_WIDTHS[tier_for(window_us)])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::time::DAY;
+
+    #[test]
+    fn tiers_are_at_most_a_sixtieth() {
+        assert_eq!(tier_for(5 * SECOND), 0);
+        assert_eq!(tier_for(MINUTE), 0);
+        assert_eq!(tier_for(5 * MINUTE), 0);
+        assert_eq!(tier_for(10 * MINUTE), 1);
+        assert_eq!(tier_for(30 * MINUTE), 1);
+        assert_eq!(tier_for(HOUR), 2);
+        assert_eq!(tier_for(6 * HOUR), 2);
+        assert_eq!(tier_for(DAY), 3);
+        assert_eq!(tier_for(3 * DAY), 4);
+        assert_eq!(tier_for(30 * DAY), 4);
+        for w in [5 * MINUTE, HOUR, DAY, 30 * DAY] {
+            assert!(TIER_WIDTHS[tier_for(w)] * 60 <= w);
+        }
+        for pair in TIER_WIDTHS.windows(2) {
+            assert_eq!(pair[1] % pair[0], 0);
+        }
+    }
+
+    #[test]
+    fn thirty_days_cost_tens_of_kib() {
+        let windows = [
+            5 * MINUTE,
+            30 * MINUTE,
+            HOUR,
+            2 * HOUR,
+            6 * HOUR,
+            DAY,
+            3 * DAY,
+            30 * DAY,
+        ];
+        let layout = Layout::new(&windows, 5 * MINUTE);
+        assert_eq!(layout.slots.len(), 5);
+        assert!(layout.bytes() < 64 * 1024, "{} bytes", layout.bytes());
+    }
+
+    /// Brute force: the counts of a window equal a direct count of the events inside the
+    /// `[start, end)` it reports, for windows on and off tier boundaries.
+    #[test]
+    fn window_sums_match_a_direct_count() {
+        let windows = [5 * MINUTE, HOUR, DAY, 3 * DAY];
+        // The ends below trail the newest event by up to an hour: that is the slack.
+        let layout = Layout::new(&windows, HOUR);
+        let mut c = SloCounters::new(&layout);
+        let base = 1_700_000_000 * SECOND;
+        let mut events = Vec::new();
+        let mut x: u64 = 7;
+        for _ in 0..20_000 {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let t = base + (x >> 20) as i64 % (4 * DAY);
+            let good = x % 7 != 0;
+            events.push((t, good));
+        }
+        events.sort();
+        for &(t, good) in &events {
+            c.add(t, good);
+        }
+        let newest = events.last().unwrap().0;
+        for end in [
+            floor_to(newest, SECOND),
+            floor_to(newest, HOUR),
+            floor_to(newest, SECOND) - 17 * SECOND,
+        ] {
+            for &w in &windows {
+                let start = window_start(w, end);
+                assert!(start >= end - w && start < end - w + TIER_WIDTHS[tier_for(w)]);
+                let mut want = Counts::default();
+                for &(_, good) in events.iter().filter(|(t, _)| (start..end).contains(t)) {
+                    want.total += 1;
+                    want.good += u64::from(good);
+                }
+                assert_eq!(c.sum(w, end), want, "window {w} end {end}");
+            }
+        }
+    }
+
+    #[test]
+    fn overwritten_buckets_reject_late_events() {
+        let mut r = Ring::new(SECOND, 3);
+        assert!(r.add(10 * SECOND, true));
+        assert!(r.add(13 * SECOND, true));
+        assert!(!r.add(10 * SECOND, true), "slot now holds a newer bucket");
+        assert!(r.add(12 * SECOND, false));
+        assert_eq!(
+            r.sum(10 * SECOND, 14 * SECOND),
+            Counts { good: 1, total: 2 }
+        );
+    }
+}

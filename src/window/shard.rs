@@ -1,0 +1,153 @@
+//! One shard: the window state of one source partition, owned by the thread reading it.
+//!
+//! The reading thread takes the shard's lock once per batch and applies every event with
+//! [`Shard::apply`]; readers lock it briefly to sum windows. Per event nothing allocates and
+//! nothing shared is touched. Events further in the future than the configured bound, or
+//! older than anything any window can still report, are counted and dropped.
+
+use crate::classify::{Classifier, Outcome};
+use crate::decode::{DecodeError, Event};
+
+use super::Plan;
+use super::latency::LatencyRing;
+use super::ring::SloCounters;
+
+/// What happened to the lines a shard was given; all counters only grow.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ShardStats {
+    /// Lines read.
+    pub lines: u64,
+    /// Bytes read (without line endings).
+    pub bytes: u64,
+    /// Lines that did not decode, by [`DecodeError::index`].
+    pub decode_errors: [u64; DecodeError::ALL.len()],
+    /// Decoded events that matched no service.
+    pub unmatched: u64,
+    /// Events dropped as older than every retained window.
+    pub too_old: u64,
+    /// Events dropped as too far ahead of the wall clock.
+    pub too_future: u64,
+    /// Events applied to a service's SLOs.
+    pub applied: u64,
+}
+
+impl ShardStats {
+    /// Adds `other` into `self`.
+    pub fn add(&mut self, other: &ShardStats) {
+        self.lines += other.lines;
+        self.bytes += other.bytes;
+        for (a, b) in self.decode_errors.iter_mut().zip(other.decode_errors) {
+            *a += b;
+        }
+        self.unmatched += other.unmatched;
+        self.too_old += other.too_old;
+        self.too_future += other.too_future;
+        self.applied += other.applied;
+    }
+
+    /// All decode errors.
+    pub fn decode_errors_total(&self) -> u64 {
+        self.decode_errors.iter().sum()
+    }
+}
+
+/// Window state of one partition.
+#[derive(Debug)]
+pub struct Shard {
+    name: String,
+    slos: Vec<SloCounters>,
+    /// Lifetime good/bad per SLO, for `slipstream_slo_events_total`.
+    lifetime: Vec<[u64; 2]>,
+    latency: Vec<LatencyRing>,
+    newest_us: Option<i64>,
+    /// Counters of what this shard was given.
+    pub stats: ShardStats,
+    /// Source position just past the last applied line.
+    pub next_offset: u64,
+}
+
+impl Shard {
+    /// An empty shard named `name` (the partition's name in logs and metrics).
+    pub fn new(name: &str, plan: &Plan) -> Self {
+        Self {
+            name: name.to_string(),
+            slos: plan.layouts.iter().map(SloCounters::new).collect(),
+            lifetime: vec![[0; 2]; plan.layouts.len()],
+            latency: (0..plan.services).map(|_| LatencyRing::new()).collect(),
+            newest_us: None,
+            stats: ShardStats::default(),
+            next_offset: 0,
+        }
+    }
+
+    /// The partition's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Newest event time applied, µs.
+    pub fn newest_us(&self) -> Option<i64> {
+        self.newest_us
+    }
+
+    /// The counters of SLO `slo`.
+    pub fn slo(&self, slo: usize) -> &SloCounters {
+        &self.slos[slo]
+    }
+
+    /// Lifetime `[good, bad]` events of SLO `slo`.
+    pub fn lifetime(&self, slo: usize) -> [u64; 2] {
+        self.lifetime[slo]
+    }
+
+    /// The latency histograms of service `service`.
+    pub fn latency(&self, service: usize) -> &LatencyRing {
+        &self.latency[service]
+    }
+
+    /// Applies one decoded event. `latest_allowed_us` is the newest event time accepted
+    /// (wall clock plus the future bound); `retention_us` how far behind this shard's newest
+    /// event an event may be and still land in some window.
+    pub fn apply(
+        &mut self,
+        event: &Event<'_>,
+        classifier: &Classifier,
+        latest_allowed_us: i64,
+        retention_us: i64,
+    ) {
+        let t = event.time_us;
+        if t > latest_allowed_us {
+            self.stats.too_future += 1;
+            return;
+        }
+        if let Some(newest) = self.newest_us
+            && t < newest.saturating_sub(retention_us)
+        {
+            self.stats.too_old += 1;
+            return;
+        }
+        self.newest_us = Some(self.newest_us.map_or(t, |n| n.max(t)));
+        let Some(service) = classifier.service_of(event) else {
+            self.stats.unmatched += 1;
+            return;
+        };
+        self.stats.applied += 1;
+        for &slo in classifier.slos_of(service) {
+            let good = match classifier.rules()[slo].outcome(event) {
+                Outcome::Good => true,
+                Outcome::Bad => false,
+                Outcome::Excluded => continue,
+            };
+            self.slos[slo].add(t, good);
+            self.lifetime[slo][usize::from(!good)] += 1;
+        }
+        if let (Some(l), false) = (event.latency_us, event.long_lived) {
+            self.latency[service].record(t, l);
+        }
+    }
+
+    /// Counts a line that did not decode.
+    pub fn reject(&mut self, error: DecodeError) {
+        self.stats.decode_errors[error.index()] += 1;
+    }
+}
