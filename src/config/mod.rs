@@ -1,1 +1,222 @@
-//! Config (placeholder while the stages land).
+//! Configuration: YAML documents in, typed settings for every stage out.
+//!
+//! Loading has two steps. Each document is deserialized into the raw structs of [`raw`]
+//! (unknown fields are errors, reported with their field path); then [`validate`] checks
+//! meaning across documents and builds the typed [`Config`]. Both steps collect every error
+//! before failing, each with its file, document and field path, so one run shows everything
+//! that is wrong. Validation does no I/O: files named by a source are opened by the source.
+//!
+//! Kinds: `slipstream/v1 Pipeline` (exactly one), `reliability/v1 ServiceLevelObjective`
+//! and `reliability/v1 ErrorBudgetPolicy` (any number).
+
+pub(crate) mod raw;
+mod validate;
+
+#[cfg(test)]
+mod tests;
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::Path;
+
+use serde::Deserialize;
+
+use crate::classify::{Service, SloRule};
+use crate::decode::Format;
+use crate::evaluate::SloObjective;
+use crate::source::demo::DemoSpec;
+use crate::source::file::FileSpec;
+use crate::window::WindowConfig;
+
+/// The embedded demo configuration (`config/demo.yaml`), used by `slipstream demo`.
+pub const DEMO_CONFIG: &str = include_str!("../../config/demo.yaml");
+
+/// A validated configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Pipeline name.
+    pub name: String,
+    /// HTTP listen address.
+    pub listen: SocketAddr,
+    /// Where lines come from.
+    pub source: SourceConfig,
+    /// Access-log format.
+    pub format: Format,
+    /// Event-time tolerances.
+    pub window: WindowConfig,
+    /// Services, in match order.
+    pub services: Vec<Service>,
+    /// Per SLO: how events are classified (same order as `objectives`).
+    pub rules: Vec<SloRule>,
+    /// Per SLO: what it is held to and which alerts it has.
+    pub objectives: Vec<SloObjective>,
+}
+
+/// The configured source.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SourceConfig {
+    /// Files, read once or followed.
+    File(FileSpec),
+    /// Standard input.
+    Stdin,
+    /// The built-in traffic generator.
+    Demo(DemoSpec),
+}
+
+/// One problem in a configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// `file: document N (Kind name): field.path`.
+    pub location: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// Every problem found in a configuration.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct ConfigError {
+    /// The problems, in document order.
+    pub problems: Vec<Problem>,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let n = self.problems.len();
+        writeln!(
+            f,
+            "{n} configuration error{}:",
+            if n == 1 { "" } else { "s" }
+        )?;
+        for p in &self.problems {
+            writeln!(f, "  {}: {}", p.location, p.message)?;
+        }
+        Ok(())
+    }
+}
+
+/// Collects problems while loading.
+#[derive(Debug, Default)]
+pub(crate) struct Problems(Vec<Problem>);
+
+impl Problems {
+    pub(crate) fn push(&mut self, location: impl Into<String>, message: impl Into<String>) {
+        self.0.push(Problem {
+            location: location.into(),
+            message: message.into(),
+        });
+    }
+}
+
+/// A document that deserialized, with where it came from.
+#[derive(Debug)]
+pub(crate) enum Parsed {
+    Pipeline(raw::Document<raw::PipelineSpec>),
+    Slo(raw::Document<raw::SloSpec>),
+    Policy(raw::Document<raw::PolicySpec>),
+}
+
+/// Reads and validates the configuration file at `path`.
+pub fn load_file(path: &Path) -> Result<Config, ConfigError> {
+    let origin = path.display().to_string();
+    match std::fs::read_to_string(path) {
+        Ok(text) => parse(&text, &origin),
+        Err(e) => Err(ConfigError {
+            problems: vec![Problem {
+                location: origin,
+                message: format!("cannot read: {e}"),
+            }],
+        }),
+    }
+}
+
+/// Parses and validates configuration text; `origin` names it in errors.
+pub fn parse(text: &str, origin: &str) -> Result<Config, ConfigError> {
+    let mut problems = Problems::default();
+    let mut docs = Vec::new();
+    for (i, de) in serde_yaml_ng::Deserializer::from_str(text).enumerate() {
+        let n = i + 1;
+        match serde_yaml_ng::Value::deserialize(de) {
+            Ok(serde_yaml_ng::Value::Null) => {}
+            Ok(value) => {
+                if let Some(doc) =
+                    parse_document(value, &format!("{origin}: document {n}"), &mut problems)
+                {
+                    docs.push(doc);
+                }
+            }
+            Err(e) => {
+                problems.push(
+                    format!("{origin}: document {n}"),
+                    format!("invalid YAML: {e}"),
+                );
+                // The YAML stream cannot be resumed after a syntax error.
+                break;
+            }
+        }
+    }
+    let config = validate::validate(docs, origin, &mut problems);
+    match config {
+        Some(c) if problems.0.is_empty() => Ok(c),
+        _ => Err(ConfigError {
+            problems: problems.0,
+        }),
+    }
+}
+
+/// Identifies a document's kind and deserializes it, recording problems with field paths.
+fn parse_document(
+    value: serde_yaml_ng::Value,
+    at: &str,
+    problems: &mut Problems,
+) -> Option<(String, Parsed)> {
+    let field = |name: &str| value.get(name).and_then(|v| v.as_str()).map(str::to_string);
+    let (Some(api), Some(kind)) = (field("apiVersion"), field("kind")) else {
+        problems.push(
+            at,
+            "every document needs string fields `apiVersion` and `kind`",
+        );
+        return None;
+    };
+    let name = value
+        .get("metadata")
+        .and_then(|m| m.get("name"))
+        .and_then(|v| v.as_str())
+        .unwrap_or("?")
+        .to_string();
+    let at = format!("{at} ({kind} {name})");
+    fn de<T: serde::de::DeserializeOwned>(
+        value: serde_yaml_ng::Value,
+        at: &str,
+        problems: &mut Problems,
+    ) -> Option<T> {
+        match serde_path_to_error::deserialize(value) {
+            Ok(v) => Some(v),
+            Err(e) => {
+                let path = e.path().to_string();
+                let path = if path == "." {
+                    String::new()
+                } else {
+                    format!(": {path}")
+                };
+                problems.push(format!("{at}{path}"), e.into_inner().to_string());
+                None
+            }
+        }
+    }
+    let parsed = match (api.as_str(), kind.as_str()) {
+        ("slipstream/v1", "Pipeline") => Parsed::Pipeline(de(value, &at, problems)?),
+        ("reliability/v1", "ServiceLevelObjective") => Parsed::Slo(de(value, &at, problems)?),
+        ("reliability/v1", "ErrorBudgetPolicy") => Parsed::Policy(de(value, &at, problems)?),
+        _ => {
+            problems.push(
+                at,
+                format!(
+                    "unknown document {api}/{kind}: expected slipstream/v1 Pipeline, \
+                     reliability/v1 ServiceLevelObjective or reliability/v1 ErrorBudgetPolicy"
+                ),
+            );
+            return None;
+        }
+    };
+    Some((at, parsed))
+}

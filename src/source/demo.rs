@@ -1,1 +1,31 @@
-//! placeholder
+//! placeholder until the demo source lands
+/// placeholder
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LineFormat {
+    /// alb
+    Alb,
+    /// nginx
+    Nginx,
+}
+/// placeholder
+#[derive(Debug, Clone, PartialEq)]
+pub struct DemoSpec {
+    /// rate
+    pub rate_per_second: u32,
+    /// history
+    pub history_us: i64,
+    /// seed
+    pub seed: u64,
+    /// format
+    pub format: LineFormat,
+}
+impl Default for DemoSpec {
+    fn default() -> Self {
+        Self {
+            rate_per_second: 200,
+            history_us: 3_600_000_000,
+            seed: 42,
+            format: LineFormat::Alb,
+        }
+    }
+}

@@ -1,0 +1,230 @@
+//! The configuration as written: serde structs mirroring the YAML, with no interpretation.
+//!
+//! Every struct denies unknown fields so a typo is an error, not a silently ignored setting.
+//! [`super::validate`] turns these into typed configuration.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+/// One YAML document: `apiVersion`, `kind`, `metadata`, `spec`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub(crate) struct Document<S> {
+    /// `slipstream/v1` or `reliability/v1`.
+    #[allow(dead_code)]
+    pub(crate) api_version: String,
+    /// `Pipeline`, `ServiceLevelObjective` or `ErrorBudgetPolicy`.
+    #[allow(dead_code)]
+    pub(crate) kind: String,
+    /// Name and labels.
+    pub(crate) metadata: Metadata,
+    /// The kind-specific body.
+    pub(crate) spec: S,
+}
+
+/// Document metadata.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Metadata {
+    /// Document name.
+    pub(crate) name: String,
+    /// Free-form labels (kept for compatibility, unused).
+    #[serde(default)]
+    #[allow(dead_code)]
+    pub(crate) labels: BTreeMap<String, String>,
+    /// Free-form annotations (kept for compatibility, unused).
+    #[serde(default)]
+    #[allow(dead_code)]
+    pub(crate) annotations: BTreeMap<String, String>,
+}
+
+/// `kind: Pipeline`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct PipelineSpec {
+    /// HTTP listen address, default `127.0.0.1:9977`.
+    pub(crate) listen: Option<String>,
+    /// Where lines come from: exactly one of `file`, `stdin`, `demo`.
+    pub(crate) source: SourceSpec,
+    /// How lines are decoded.
+    pub(crate) decode: DecodeSpec,
+    /// Services, matched in order.
+    pub(crate) services: Vec<ServiceSpec>,
+    /// Event-time tolerances.
+    #[serde(default)]
+    pub(crate) window: WindowSpec,
+}
+
+/// `spec.source`: exactly one field set.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SourceSpec {
+    /// Read files.
+    pub(crate) file: Option<FileSpec>,
+    /// Read standard input.
+    pub(crate) stdin: Option<Empty>,
+    /// Generate demo traffic.
+    pub(crate) demo: Option<DemoSpec>,
+}
+
+/// An empty mapping (`{}`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Empty {}
+
+/// `source.file`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct FileSpec {
+    /// Files to read, each its own partition.
+    pub(crate) paths: Vec<String>,
+    /// Keep reading appended data, like `tail -F`.
+    #[serde(default)]
+    pub(crate) follow: bool,
+}
+
+/// `source.demo`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct DemoSpec {
+    /// Requests per second of generated traffic (default 200).
+    pub(crate) rate_per_second: Option<u32>,
+    /// How much history to generate at start (default `1h`).
+    pub(crate) history: Option<String>,
+    /// Random seed (default 42).
+    pub(crate) seed: Option<u64>,
+}
+
+/// `spec.decode`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct DecodeSpec {
+    /// `none` (default).
+    pub(crate) envelope: Option<String>,
+    /// `alb` or `nginx`.
+    pub(crate) format: String,
+}
+
+/// One service.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ServiceSpec {
+    /// Unique name.
+    pub(crate) name: String,
+    /// Selectors; all that are set must match.
+    #[serde(rename = "match", default)]
+    pub(crate) matcher: MatchSpec,
+}
+
+/// `services[].match`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct MatchSpec {
+    /// Host, case-insensitive, `*.` prefix for subdomains.
+    pub(crate) host: Option<String>,
+    /// Path prefix.
+    pub(crate) path_prefix: Option<String>,
+    /// Method.
+    pub(crate) method: Option<String>,
+    /// Backend / ALB target group name or ARN.
+    pub(crate) backend: Option<String>,
+}
+
+/// `spec.window`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct WindowSpec {
+    /// How far evaluation trails the newest event (default `0s`).
+    pub(crate) allowed_lateness: Option<String>,
+    /// Events further ahead of the wall clock are dropped (default `5m`).
+    pub(crate) max_future: Option<String>,
+}
+
+/// `kind: ServiceLevelObjective` (reliability/v1).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SloSpec {
+    /// Service name from the Pipeline.
+    pub(crate) service: String,
+    /// Free text.
+    #[allow(dead_code)]
+    pub(crate) description: Option<String>,
+    /// One SLO each.
+    pub(crate) indicators: Vec<IndicatorSpec>,
+    /// `rolling` (default).
+    pub(crate) compliance: Option<String>,
+    /// Remaining-budget alerts.
+    #[serde(default)]
+    pub(crate) alert_budgets: Vec<BudgetAlertSpec>,
+}
+
+/// `indicators[]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct IndicatorSpec {
+    /// `availability`, `error_rate`, `latency_pNN` or `throughput`.
+    pub(crate) name: String,
+    /// Percent, duration text, or requests per second, depending on `name`.
+    pub(crate) threshold: serde_yaml_ng::Value,
+    /// The SLO period, e.g. `30d`.
+    pub(crate) window: String,
+    /// `minimum` for throughput.
+    #[serde(rename = "type")]
+    pub(crate) kind: Option<String>,
+}
+
+/// `alert_budgets[]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct BudgetAlertSpec {
+    /// Fires when the remaining ratio is below this (0..1].
+    pub(crate) threshold: f64,
+    /// Severity label.
+    pub(crate) severity: String,
+    /// Alert name (default `budget_below_<pct>pct`).
+    pub(crate) name: Option<String>,
+}
+
+/// `kind: ErrorBudgetPolicy` (reliability/v1).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct PolicySpec {
+    /// Service name from the Pipeline.
+    pub(crate) service: String,
+    /// Extra burn-rate alerts for every SLO of the service.
+    #[serde(default)]
+    pub(crate) burn_rate_thresholds: Vec<BurnThresholdSpec>,
+    /// Policy tier bounds.
+    pub(crate) tiers: Option<TiersSpec>,
+}
+
+/// `burn_rate_thresholds[]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct BurnThresholdSpec {
+    /// Alert name.
+    pub(crate) name: String,
+    /// Burn-rate factor.
+    pub(crate) threshold: f64,
+    /// Long window; the short window is 1/12 of it unless `short_window` is set.
+    pub(crate) duration: String,
+    /// Short window override.
+    pub(crate) short_window: Option<String>,
+    /// What to do (free text, reported with the alert).
+    pub(crate) action: Option<String>,
+    /// Severity (default `page` when the action mentions paging, else `ticket`).
+    pub(crate) severity: Option<String>,
+}
+
+/// `tiers`: remaining-budget bounds as fractions.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct TiersSpec {
+    /// Normal above this (default 0.5).
+    pub(crate) caution: f64,
+    /// Slow down below this (default 0.25).
+    pub(crate) slow_down: f64,
+    /// Freeze below this (default 0.1).
+    pub(crate) freeze: f64,
+}

@@ -1,0 +1,564 @@
+//! Meaning checks across documents, building the typed [`Config`].
+//!
+//! Indicator names fix what an SLO measures and how its `threshold` reads:
+//! `availability` (percent of requests not 5xx), `error_rate` (at most this percent 5xx),
+//! `latency_pNN` (NN % of requests no slower than a duration; `p999` is 99.9 %) and
+//! `throughput` with `type: minimum` (good requests per second over the window).
+
+use std::collections::{BTreeMap, HashSet};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use super::raw::{self, IndicatorSpec};
+use super::{Config, Parsed, Problems, SourceConfig};
+use crate::classify::{Matcher, Service, Sli, SloRule};
+use crate::decode::Format;
+use crate::evaluate::{
+    BudgetAlert, BurnAlert, Factor, PolicyTiers, Ppb, SloObjective, Target, default_burn_alerts,
+    windows_for,
+};
+use crate::source::demo::{DemoSpec, LineFormat};
+use crate::source::file::FileSpec;
+use crate::time::{SECOND, format_duration, parse_duration};
+use crate::window::WindowConfig;
+
+/// Default HTTP listen address.
+pub(crate) const DEFAULT_LISTEN: &str = "127.0.0.1:9977";
+
+fn duration(text: &str, at: &str, problems: &mut Problems) -> Option<i64> {
+    parse_duration(text)
+        .map_err(|e| problems.push(at, e.to_string()))
+        .ok()
+}
+
+/// Validates the deserialized documents of one configuration.
+pub(super) fn validate(
+    docs: Vec<(String, Parsed)>,
+    origin: &str,
+    problems: &mut Problems,
+) -> Option<Config> {
+    let mut pipelines = Vec::new();
+    let mut slos = Vec::new();
+    let mut policies = Vec::new();
+    for (at, doc) in docs {
+        match doc {
+            Parsed::Pipeline(d) => pipelines.push((at, d)),
+            Parsed::Slo(d) => slos.push((at, d)),
+            Parsed::Policy(d) => policies.push((at, d)),
+        }
+    }
+    if pipelines.len() != 1 {
+        problems.push(
+            origin,
+            format!(
+                "expected exactly one slipstream/v1 Pipeline document, found {}",
+                pipelines.len()
+            ),
+        );
+    }
+    let (at, pipeline) = pipelines.into_iter().next()?;
+    let p = pipeline.spec;
+
+    let listen = p.listen.as_deref().unwrap_or(DEFAULT_LISTEN);
+    let listen: Option<SocketAddr> = listen
+        .parse()
+        .map_err(|_| {
+            problems.push(
+                format!("{at}: spec.listen"),
+                format!("{listen:?} is not an address like 127.0.0.1:9977"),
+            )
+        })
+        .ok();
+    let mut source = source(&p.source, &at, problems);
+    let format = Format::from_name(&p.decode.format).or_else(|| {
+        let names: Vec<&str> = Format::ALL.iter().map(|f| f.name()).collect();
+        problems.push(
+            format!("{at}: spec.decode.format"),
+            format!(
+                "unknown format {:?}: expected one of {}",
+                p.decode.format,
+                names.join(", ")
+            ),
+        );
+        None
+    });
+    if let Some(env) = p.decode.envelope.as_deref().filter(|e| *e != "none") {
+        problems.push(
+            format!("{at}: spec.decode.envelope"),
+            format!("unknown envelope {env:?}: expected none"),
+        );
+    }
+    let window = window(&p.window, &at, problems);
+    // The demo writes lines in the format the pipeline decodes.
+    if let (Some(SourceConfig::Demo(d)), Some(f)) = (&mut source, format) {
+        d.format = match f {
+            Format::Alb => LineFormat::Alb,
+            Format::Nginx => LineFormat::Nginx,
+        };
+    }
+
+    let mut services = Vec::new();
+    let mut seen = HashSet::new();
+    for (i, s) in p.services.iter().enumerate() {
+        let here = format!("{at}: spec.services[{i}]");
+        if s.name.is_empty() {
+            problems.push(format!("{here}.name"), "must not be empty");
+        } else if !seen.insert(s.name.clone()) {
+            problems.push(
+                format!("{here}.name"),
+                format!("duplicate service {:?}", s.name),
+            );
+        }
+        let m = &s.matcher;
+        for (field, value) in [
+            ("host", &m.host),
+            ("path_prefix", &m.path_prefix),
+            ("method", &m.method),
+            ("backend", &m.backend),
+        ] {
+            if value.as_deref() == Some("") {
+                problems.push(
+                    format!("{here}.match.{field}"),
+                    "must not be empty (omit it instead)",
+                );
+            }
+        }
+        services.push(Service {
+            name: s.name.clone(),
+            matcher: Matcher {
+                host: m.host.clone(),
+                path_prefix: m.path_prefix.clone(),
+                method: m.method.clone(),
+                backend: m.backend.clone(),
+            },
+        });
+    }
+    if services.is_empty() {
+        problems.push(
+            format!("{at}: spec.services"),
+            "at least one service is required",
+        );
+    }
+    let service_index: BTreeMap<&str, usize> = services
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.name.as_str(), i))
+        .collect();
+
+    // Policies by service: extra burn alerts and tiers.
+    let mut policy_of: BTreeMap<usize, (Vec<BurnAlert>, PolicyTiers)> = BTreeMap::new();
+    for (at, d) in &policies {
+        let Some(&svc) = service_index.get(d.spec.service.as_str()) else {
+            problems.push(
+                format!("{at}: spec.service"),
+                format!("unknown service {:?}", d.spec.service),
+            );
+            continue;
+        };
+        if policy_of.contains_key(&svc) {
+            problems.push(
+                format!("{at}: spec.service"),
+                format!(
+                    "service {:?} already has an ErrorBudgetPolicy",
+                    d.spec.service
+                ),
+            );
+            continue;
+        }
+        let alerts = d
+            .spec
+            .burn_rate_thresholds
+            .iter()
+            .enumerate()
+            .filter_map(|(i, b)| {
+                burn_threshold(
+                    b,
+                    &format!("{at}: spec.burn_rate_thresholds[{i}]"),
+                    problems,
+                )
+            })
+            .collect();
+        let tiers = d
+            .spec
+            .tiers
+            .as_ref()
+            .and_then(|t| tiers(t, &format!("{at}: spec.tiers"), problems))
+            .unwrap_or_default();
+        policy_of.insert(svc, (alerts, tiers));
+    }
+
+    let mut rules = Vec::new();
+    let mut objectives = Vec::new();
+    let mut ids = HashSet::new();
+    for (at, d) in &slos {
+        let Some(&svc) = service_index.get(d.spec.service.as_str()) else {
+            problems.push(
+                format!("{at}: spec.service"),
+                format!("unknown service {:?}", d.spec.service),
+            );
+            continue;
+        };
+        if let Some(c) = d.spec.compliance.as_deref().filter(|c| *c != "rolling") {
+            problems.push(
+                format!("{at}: spec.compliance"),
+                format!("unsupported compliance {c:?}: expected rolling"),
+            );
+        }
+        let budget_alerts = budget_alerts(&d.spec.alert_budgets, at, problems);
+        let (policy_alerts, tiers) = policy_of.get(&svc).cloned().unwrap_or_default();
+        if d.spec.indicators.is_empty() {
+            problems.push(
+                format!("{at}: spec.indicators"),
+                "at least one indicator is required",
+            );
+        }
+        for (i, ind) in d.spec.indicators.iter().enumerate() {
+            let here = format!("{at}: spec.indicators[{i}]");
+            let Some((kind, sli, target)) = indicator(ind, &here, problems) else {
+                continue;
+            };
+            let Some(period_us) = duration(&ind.window, &format!("{here}.window"), problems) else {
+                continue;
+            };
+            if !ids.insert((svc, ind.name.clone())) {
+                problems.push(
+                    format!("{here}.name"),
+                    format!("duplicate SLO {}/{}", d.spec.service, ind.name),
+                );
+                continue;
+            }
+            let ratio = matches!(target, Target::Ratio(_));
+            let burn_alerts: Vec<BurnAlert> = if ratio {
+                default_burn_alerts(period_us)
+                    .into_iter()
+                    .chain(policy_alerts.iter().cloned())
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            let windows = if ratio {
+                windows_for(period_us, &burn_alerts)
+            } else {
+                vec![period_us]
+            };
+            rules.push(SloRule { service: svc, sli });
+            objectives.push(SloObjective {
+                service: d.spec.service.clone(),
+                service_index: svc,
+                slo: ind.name.clone(),
+                kind,
+                target,
+                period_us,
+                windows,
+                burn_alerts,
+                budget_alerts: if ratio {
+                    budget_alerts.clone()
+                } else {
+                    Vec::new()
+                },
+                tiers,
+            });
+        }
+    }
+
+    Some(Config {
+        name: pipeline.metadata.name,
+        listen: listen?,
+        source: source?,
+        format: format?,
+        window: window?,
+        services,
+        rules,
+        objectives,
+    })
+}
+
+fn source(s: &raw::SourceSpec, at: &str, problems: &mut Problems) -> Option<SourceConfig> {
+    let set = usize::from(s.file.is_some())
+        + usize::from(s.stdin.is_some())
+        + usize::from(s.demo.is_some());
+    if set != 1 {
+        problems.push(
+            format!("{at}: spec.source"),
+            format!("set exactly one of file, stdin, demo (found {set})"),
+        );
+        return None;
+    }
+    if let Some(f) = &s.file {
+        if f.paths.is_empty() {
+            problems.push(
+                format!("{at}: spec.source.file.paths"),
+                "at least one path is required",
+            );
+        }
+        return Some(SourceConfig::File(FileSpec {
+            paths: f.paths.iter().map(PathBuf::from).collect(),
+            follow: f.follow,
+        }));
+    }
+    if s.stdin.is_some() {
+        return Some(SourceConfig::Stdin);
+    }
+    let d = s.demo.as_ref()?;
+    let mut spec = DemoSpec {
+        format: LineFormat::Alb,
+        ..DemoSpec::default()
+    };
+    if let Some(rate) = d.rate_per_second {
+        if rate == 0 || rate > 1_000_000 {
+            problems.push(
+                format!("{at}: spec.source.demo.rate_per_second"),
+                "must be between 1 and 1000000",
+            );
+        }
+        spec.rate_per_second = rate;
+    }
+    if let Some(h) = &d.history {
+        spec.history_us = if h == "0s" || h == "0" {
+            0
+        } else {
+            duration(h, &format!("{at}: spec.source.demo.history"), problems)?
+        };
+    }
+    if let Some(seed) = d.seed {
+        spec.seed = seed;
+    }
+    Some(SourceConfig::Demo(spec))
+}
+
+fn window(w: &raw::WindowSpec, at: &str, problems: &mut Problems) -> Option<WindowConfig> {
+    let mut c = WindowConfig::default();
+    let mut ok = true;
+    if let Some(l) = &w.allowed_lateness {
+        if l == "0s" || l == "0" {
+            c.allowed_lateness_us = 0;
+        } else {
+            match duration(l, &format!("{at}: spec.window.allowed_lateness"), problems) {
+                Some(v) => c.allowed_lateness_us = v,
+                None => ok = false,
+            }
+        }
+    }
+    if let Some(f) = &w.max_future {
+        match duration(f, &format!("{at}: spec.window.max_future"), problems) {
+            Some(v) => c.max_future_us = v,
+            None => ok = false,
+        }
+    }
+    ok.then_some(c)
+}
+
+fn number(v: &serde_yaml_ng::Value) -> Option<f64> {
+    v.as_f64().or_else(|| v.as_u64().map(|n| n as f64))
+}
+
+/// Kind label, SLI and target of one indicator.
+fn indicator(
+    ind: &IndicatorSpec,
+    here: &str,
+    problems: &mut Problems,
+) -> Option<(&'static str, Sli, Target)> {
+    let threshold_at = format!("{here}.threshold");
+    if ind.kind.is_some() && ind.name != "throughput" {
+        problems.push(
+            format!("{here}.type"),
+            "`type` applies only to the throughput indicator",
+        );
+    }
+    let percent = |problems: &mut Problems| {
+        let p = number(&ind.threshold).filter(|p| *p > 0.0 && *p < 100.0);
+        if p.is_none() {
+            problems.push(
+                &threshold_at,
+                "must be a percentage greater than 0 and less than 100",
+            );
+        }
+        p
+    };
+    match ind.name.as_str() {
+        "availability" => {
+            let p = percent(problems)?;
+            Some((
+                "availability",
+                Sli::Availability,
+                Target::Ratio(Ppb::from_percent(p)?),
+            ))
+        }
+        "error_rate" => {
+            let p = percent(problems)?;
+            let allowed = Ppb::from_percent(p)?;
+            Some((
+                "error_rate",
+                Sli::Availability,
+                Target::Ratio(allowed.complement()),
+            ))
+        }
+        "throughput" => {
+            if ind.kind.as_deref() != Some("minimum") {
+                problems.push(format!("{here}.type"), "throughput needs `type: minimum`");
+            }
+            let rate = number(&ind.threshold).filter(|r| *r > 0.0 && *r < 1e12);
+            let Some(rate) = rate else {
+                problems.push(
+                    &threshold_at,
+                    "must be a positive number of requests per second",
+                );
+                return None;
+            };
+            let milli = (rate * 1_000.0).round() as u64;
+            Some((
+                "throughput",
+                Sli::Throughput,
+                Target::MinRate {
+                    milli_per_second: milli.max(1),
+                },
+            ))
+        }
+        name => {
+            let Some(objective) = name.strip_prefix("latency_p").and_then(percentile) else {
+                problems.push(
+                    format!("{here}.name"),
+                    format!(
+                        "unknown indicator {name:?}: expected availability, error_rate, \
+                         latency_pNN (e.g. latency_p99, latency_p999) or throughput"
+                    ),
+                );
+                return None;
+            };
+            let text = ind.threshold.as_str();
+            let threshold_us = text.and_then(|t| parse_duration(t).ok());
+            let Some(threshold_us) = threshold_us else {
+                problems.push(
+                    &threshold_at,
+                    "must be a duration with a unit, e.g. \"300ms\" or \"1.5s\"",
+                );
+                return None;
+            };
+            Some((
+                "latency",
+                Sli::Latency { threshold_us },
+                Target::Ratio(objective),
+            ))
+        }
+    }
+}
+
+/// `99` → 99 %, `999` → 99.9 %, `50` → 50 %.
+pub(super) fn percentile(digits: &str) -> Option<Ppb> {
+    if digits.is_empty() || digits.len() > 9 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let (int, frac) = digits.split_at(digits.len().min(2));
+    let text = format!("{int}.{frac}0");
+    let p: f64 = text.parse().ok()?;
+    (p > 0.0 && p < 100.0)
+        .then(|| Ppb::from_percent(p))
+        .flatten()
+}
+
+fn budget_alerts(
+    specs: &[raw::BudgetAlertSpec],
+    at: &str,
+    problems: &mut Problems,
+) -> Vec<BudgetAlert> {
+    let mut names = HashSet::new();
+    specs
+        .iter()
+        .enumerate()
+        .filter_map(|(i, b)| {
+            let here = format!("{at}: spec.alert_budgets[{i}]");
+            let Some(below) = Ppb::from_fraction(b.threshold).filter(|p| p.0 > 0) else {
+                problems.push(
+                    format!("{here}.threshold"),
+                    "must be a remaining-budget fraction greater than 0 and at most 1",
+                );
+                return None;
+            };
+            let name = b
+                .name
+                .clone()
+                .unwrap_or_else(|| format!("budget_below_{}pct", format_percent(below)));
+            if !names.insert(name.clone()) {
+                problems.push(format!("{here}.name"), format!("duplicate alert {name:?}"));
+            }
+            Some(BudgetAlert {
+                name,
+                severity: b.severity.clone(),
+                below,
+            })
+        })
+        .collect()
+}
+
+fn format_percent(p: Ppb) -> String {
+    let pct = p.as_f64() * 100.0;
+    let s = format!("{pct:.4}");
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
+fn burn_threshold(
+    b: &raw::BurnThresholdSpec,
+    here: &str,
+    problems: &mut Problems,
+) -> Option<BurnAlert> {
+    let factor = Factor::from_decimal(b.threshold).filter(|_| b.threshold > 0.0);
+    if factor.is_none() {
+        problems.push(
+            format!("{here}.threshold"),
+            "must be a positive burn-rate factor",
+        );
+    }
+    let long_us = duration(&b.duration, &format!("{here}.duration"), problems);
+    let short_us = match &b.short_window {
+        Some(s) => duration(s, &format!("{here}.short_window"), problems),
+        // One twelfth of the long window, whole seconds, at least one second.
+        None => long_us.map(|l| (l / 12 / SECOND).max(1) * SECOND),
+    };
+    if let (Some(l), Some(s)) = (long_us, short_us)
+        && s > l
+    {
+        problems.push(
+            format!("{here}.short_window"),
+            format!(
+                "{} is longer than the duration {}",
+                format_duration(s),
+                format_duration(l)
+            ),
+        );
+    }
+    let severity = b.severity.clone().unwrap_or_else(|| {
+        let pages = b.action.as_deref().is_some_and(|a| a.contains("page"));
+        if pages { "page" } else { "ticket" }.to_string()
+    });
+    Some(BurnAlert {
+        name: b.name.clone(),
+        severity,
+        action: b.action.clone(),
+        long_us: long_us?,
+        short_us: short_us?,
+        factor: factor?,
+    })
+}
+
+fn tiers(t: &raw::TiersSpec, at: &str, problems: &mut Problems) -> Option<PolicyTiers> {
+    let get = |x: f64, field: &str, problems: &mut Problems| {
+        let p = Ppb::from_fraction(x).filter(|p| p.0 > 0);
+        if p.is_none() {
+            problems.push(
+                format!("{at}.{field}"),
+                "must be a fraction greater than 0 and at most 1",
+            );
+        }
+        p
+    };
+    let tiers = PolicyTiers {
+        caution: get(t.caution, "caution", problems)?,
+        slow_down: get(t.slow_down, "slow_down", problems)?,
+        freeze: get(t.freeze, "freeze", problems)?,
+    };
+    if !(tiers.caution > tiers.slow_down && tiers.slow_down > tiers.freeze) {
+        problems.push(at, "tiers must satisfy caution > slow_down > freeze");
+        return None;
+    }
+    Some(tiers)
+}
