@@ -1,1 +1,283 @@
-//! Wiring (placeholder while the stages land).
+//! Wiring: builds the stages from a [`Config`] and runs them.
+//!
+//! [`Pipeline`] holds what every stage shares (classifier, store, clock). A source thread
+//! pushes batches into a [`PipelineSink`], which decodes, classifies and applies them to the
+//! partition's shard under one lock per batch. [`run`] adds the HTTP server and graceful
+//! shutdown; [`replay`] reads files to the end and returns the report.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+use anyhow::Context;
+use tracing::{info, warn};
+
+use crate::classify::Classifier;
+use crate::clock::Clock;
+use crate::config::{Config, SourceConfig};
+use crate::decode::{Decoder, Format};
+use crate::evaluate::{Evaluation, SloObjective, evaluate};
+use crate::source::demo::DemoSource;
+use crate::source::file::{FileSource, FileSpec};
+use crate::source::stdin::StdinSource;
+use crate::source::{LineBatch, PartitionId, Sink, Source, StopSignal};
+use crate::time::SECOND;
+use crate::window::{Plan, Shard, Store, lock};
+
+/// Everything the stages share.
+#[derive(Debug)]
+pub struct Pipeline {
+    /// Decoding format.
+    pub format: Format,
+    /// Services and SLO rules.
+    pub classifier: Arc<Classifier>,
+    /// SLO objectives, by SLO index.
+    pub objectives: Arc<Vec<SloObjective>>,
+    /// Window state.
+    pub store: Arc<Store>,
+    /// Wall clock.
+    pub clock: Arc<dyn Clock>,
+    /// True once the source has delivered data or reached the end of its input.
+    pub ready: Arc<AtomicBool>,
+}
+
+impl Pipeline {
+    /// Builds the stages for `config`.
+    pub fn new(config: &Config, clock: Arc<dyn Clock>) -> Arc<Self> {
+        let windows: Vec<Vec<i64>> = config
+            .objectives
+            .iter()
+            .map(|o| o.windows.clone())
+            .collect();
+        let plan = Plan::new(&windows, config.services.len(), config.window);
+        Arc::new(Self {
+            format: config.format,
+            classifier: Arc::new(Classifier::new(
+                config.services.clone(),
+                config.rules.clone(),
+            )),
+            objectives: Arc::new(config.objectives.clone()),
+            store: Arc::new(Store::new(Arc::new(plan))),
+            clock,
+            ready: Arc::new(AtomicBool::new(false)),
+        })
+    }
+
+    /// A sink that applies batches to this pipeline's shards.
+    pub fn sink(self: &Arc<Self>) -> PipelineSink {
+        PipelineSink {
+            pipeline: self.clone(),
+            decoder: self.format.decoder(),
+            shards: HashMap::new(),
+            last_warning_us: i64::MIN,
+            suppressed: 0,
+        }
+    }
+
+    /// Evaluates every SLO now.
+    pub fn evaluate(&self) -> Evaluation {
+        evaluate(&self.objectives, &self.store, self.clock.now_us())
+    }
+}
+
+/// Applies batches from one source thread; one per source.
+#[derive(Debug)]
+pub struct PipelineSink {
+    pipeline: Arc<Pipeline>,
+    decoder: Box<dyn Decoder>,
+    shards: HashMap<PartitionId, Arc<Mutex<Shard>>>,
+    last_warning_us: i64,
+    suppressed: u64,
+}
+
+/// At most one undecodable-line warning per partition sink per this interval.
+const WARNING_INTERVAL_US: i64 = 10 * SECOND;
+
+impl Sink for PipelineSink {
+    fn assign(&mut self, partition: PartitionId, name: &str) {
+        info!(partition = name, "partition assigned");
+        let shard = self.pipeline.store.shard(partition, name);
+        self.shards.insert(partition, shard);
+    }
+
+    fn apply(&mut self, partition: PartitionId, batch: &LineBatch) {
+        let p = &*self.pipeline;
+        let shard = match self.shards.get(&partition) {
+            Some(s) => s.clone(),
+            None => {
+                let s = p.store.shard(partition, &partition.to_string());
+                self.shards.insert(partition, s.clone());
+                s
+            }
+        };
+        let now = p.clock.now_us();
+        let latest_allowed = now.saturating_add(p.store.plan().window.max_future_us);
+        let retention = p.store.plan().retention_us;
+        let mut first_error = None;
+        let newest = {
+            let mut shard = lock(&shard);
+            for line in batch.lines() {
+                match self.decoder.decode(line) {
+                    Ok(event) => shard.apply(&event, &p.classifier, latest_allowed, retention),
+                    Err(e) => {
+                        shard.reject(e);
+                        if first_error.is_none() {
+                            first_error = Some((
+                                e,
+                                String::from_utf8_lossy(&line[..line.len().min(200)]).into_owned(),
+                            ));
+                        } else {
+                            self.suppressed += 1;
+                        }
+                    }
+                }
+            }
+            shard.stats.lines += batch.len() as u64;
+            shard.stats.bytes += batch.bytes() as u64;
+            shard.next_offset = batch.next_offset;
+            shard.newest_us()
+        };
+        if let Some(t) = newest {
+            p.store.observe_newest(t);
+        }
+        if let Some((reason, line)) = first_error {
+            if now.saturating_sub(self.last_warning_us) >= WARNING_INTERVAL_US {
+                warn!(%partition, format = p.format.name(), %reason, suppressed = self.suppressed, line, "skipping undecodable line");
+                self.last_warning_us = now;
+                self.suppressed = 0;
+            } else {
+                self.suppressed += 1;
+            }
+        }
+    }
+
+    fn revoke(&mut self, partition: PartitionId) {
+        info!(%partition, "partition revoked");
+        self.shards.remove(&partition);
+    }
+
+    fn caught_up(&mut self) {
+        if !self.pipeline.ready.swap(true, Ordering::SeqCst) {
+            info!("source caught up; ready");
+        }
+    }
+}
+
+/// Builds the configured source.
+pub fn build_source(config: &Config, clock: Arc<dyn Clock>) -> Box<dyn Source> {
+    match &config.source {
+        SourceConfig::File(spec) => Box::new(FileSource::new(spec.clone())),
+        SourceConfig::Stdin => Box::new(StdinSource),
+        SourceConfig::Demo(spec) => Box::new(DemoSource::new(spec.clone(), clock)),
+    }
+}
+
+/// Reads `paths` (or, if empty, the configured file source) to the end and evaluates.
+pub fn replay(
+    config: &Config,
+    paths: &[std::path::PathBuf],
+    clock: Arc<dyn Clock>,
+) -> anyhow::Result<Evaluation> {
+    let spec = if paths.is_empty() {
+        match &config.source {
+            SourceConfig::File(f) => FileSpec {
+                paths: f.paths.clone(),
+                follow: false,
+            },
+            _ => anyhow::bail!(
+                "replay needs log files: name them on the command line or configure a file source"
+            ),
+        }
+    } else {
+        FileSpec {
+            paths: paths.to_vec(),
+            follow: false,
+        }
+    };
+    let pipeline = Pipeline::new(config, clock);
+    let mut sink = pipeline.sink();
+    Box::new(FileSource::new(spec))
+        .run(&mut sink, &StopSignal::new())
+        .context("reading log files")?;
+    Ok(pipeline.evaluate())
+}
+
+/// Runs the service: the source on its own thread, the HTTP API on `config.listen`, until
+/// Ctrl-C or SIGTERM.
+pub async fn run(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<()> {
+    let pipeline = Pipeline::new(&config, clock.clone());
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", config.listen))?;
+    info!(address = %listener.local_addr()?, pipeline = config.name, slos = config.objectives.len(), "serving");
+    let stop = StopSignal::new();
+    let source = build_source(&config, clock);
+    let mut sink = pipeline.sink();
+    let source_stop = stop.clone();
+    let (failed_tx, failed_rx) = tokio::sync::oneshot::channel::<String>();
+    let (done_tx, done_rx) = std::sync::mpsc::channel::<()>();
+    std::thread::Builder::new()
+        .name("source".into())
+        .spawn(move || {
+            match source.run(&mut sink, &source_stop) {
+                Ok(()) => info!("source finished; still serving"),
+                Err(e) => {
+                    let _ = failed_tx.send(e.to_string());
+                }
+            }
+            let _ = done_tx.send(());
+        })
+        .context("cannot start the source thread")?;
+    let (source_error_tx, source_error_rx) = tokio::sync::oneshot::channel::<String>();
+    let stopped_by_source = async move {
+        if let Ok(e) = failed_rx.await {
+            let _ = source_error_tx.send(e);
+        } else {
+            std::future::pending::<()>().await;
+        }
+    };
+    let router = crate::serve::router(pipeline.clone());
+    axum::serve(listener, router)
+        .with_graceful_shutdown(async {
+            tokio::select! {
+                () = shutdown_signal() => {},
+                () = stopped_by_source => {},
+            }
+        })
+        .await
+        .context("http server")?;
+    info!("shutting down");
+    stop.stop();
+    // A source blocked on a read (stdin) cannot see the stop signal; do not wait forever.
+    if done_rx
+        .recv_timeout(std::time::Duration::from_secs(5))
+        .is_err()
+    {
+        warn!("source did not stop within 5 s; exiting without it");
+    }
+    if let Ok(e) = source_error_rx.await {
+        anyhow::bail!("source failed: {e}");
+    }
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+}

@@ -133,11 +133,14 @@ pub fn load_file(path: &Path) -> Result<Config, ConfigError> {
 pub fn parse(text: &str, origin: &str) -> Result<Config, ConfigError> {
     let mut problems = Problems::default();
     let mut docs = Vec::new();
+    let mut pipelines_seen = 0;
     for (i, de) in serde_yaml_ng::Deserializer::from_str(text).enumerate() {
         let n = i + 1;
         match serde_yaml_ng::Value::deserialize(de) {
             Ok(serde_yaml_ng::Value::Null) => {}
             Ok(value) => {
+                pipelines_seen +=
+                    usize::from(value.get("kind").and_then(|k| k.as_str()) == Some("Pipeline"));
                 if let Some(doc) =
                     parse_document(value, &format!("{origin}: document {n}"), &mut problems)
                 {
@@ -154,7 +157,7 @@ pub fn parse(text: &str, origin: &str) -> Result<Config, ConfigError> {
             }
         }
     }
-    let config = validate::validate(docs, origin, &mut problems);
+    let config = validate::validate(docs, pipelines_seen, origin, &mut problems);
     match config {
         Some(c) if problems.0.is_empty() => Ok(c),
         _ => Err(ConfigError {

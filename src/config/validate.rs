@@ -34,6 +34,7 @@ fn duration(text: &str, at: &str, problems: &mut Problems) -> Option<i64> {
 /// Validates the deserialized documents of one configuration.
 pub(super) fn validate(
     docs: Vec<(String, Parsed)>,
+    pipelines_seen: usize,
     origin: &str,
     problems: &mut Problems,
 ) -> Option<Config> {
@@ -47,16 +48,18 @@ pub(super) fn validate(
             Parsed::Policy(d) => policies.push((at, d)),
         }
     }
-    if pipelines.len() != 1 {
+    if pipelines_seen != 1 {
         problems.push(
             origin,
-            format!(
-                "expected exactly one slipstream/v1 Pipeline document, found {}",
-                pipelines.len()
-            ),
+            format!("expected exactly one slipstream/v1 Pipeline document, found {pipelines_seen}"),
         );
     }
-    let (at, pipeline) = pipelines.into_iter().next()?;
+    let Some((at, pipeline)) = pipelines.into_iter().next() else {
+        // Without services nothing refers to anything, but each SLO and policy can still be
+        // checked on its own.
+        check_detached(&slos, &policies, problems);
+        return None;
+    };
     let p = pipeline.spec;
 
     let listen = p.listen.as_deref().unwrap_or(DEFAULT_LISTEN);
@@ -271,6 +274,34 @@ pub(super) fn validate(
         rules,
         objectives,
     })
+}
+
+/// Checks SLO and policy documents when there is no valid Pipeline to resolve services.
+fn check_detached(
+    slos: &[(String, raw::Document<raw::SloSpec>)],
+    policies: &[(String, raw::Document<raw::PolicySpec>)],
+    problems: &mut Problems,
+) {
+    for (at, d) in policies {
+        for (i, b) in d.spec.burn_rate_thresholds.iter().enumerate() {
+            burn_threshold(
+                b,
+                &format!("{at}: spec.burn_rate_thresholds[{i}]"),
+                problems,
+            );
+        }
+        if let Some(t) = &d.spec.tiers {
+            tiers(t, &format!("{at}: spec.tiers"), problems);
+        }
+    }
+    for (at, d) in slos {
+        budget_alerts(&d.spec.alert_budgets, at, problems);
+        for (i, ind) in d.spec.indicators.iter().enumerate() {
+            let here = format!("{at}: spec.indicators[{i}]");
+            indicator(ind, &here, problems);
+            duration(&ind.window, &format!("{here}.window"), problems);
+        }
+    }
 }
 
 fn source(s: &raw::SourceSpec, at: &str, problems: &mut Problems) -> Option<SourceConfig> {

@@ -1,1 +1,134 @@
-//! Serve (placeholder while the stages land).
+//! Serve: the HTTP API (axum).
+//!
+//! `GET /v1/slos` (every SLO), `GET /v1/slos/{service}/{slo}` (one SLO, 404 when unknown),
+//! `GET /v1/alerts` (firing alerts, for pollers), `GET /metrics` (Prometheus text),
+//! `GET /healthz` (the process answers), `GET /readyz` (the source has delivered data or
+//! reached the end of its input). Every response is computed from a fresh evaluation.
+//! Errors are JSON `{"error": "..."}` mapped to a status in one place ([`ApiError`]); a
+//! panic in a handler becomes a 500, never a dead server.
+
+pub mod metrics;
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use axum::Json;
+use axum::Router;
+use axum::extract::rejection::PathRejection;
+use axum::extract::{Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use serde_json::json;
+
+use crate::app::Pipeline;
+
+/// Everything a handler can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// No SLO with that service and name.
+    #[error("no SLO {service}/{slo}")]
+    UnknownSlo {
+        /// Requested service.
+        service: String,
+        /// Requested SLO.
+        slo: String,
+    },
+    /// The request could not be understood.
+    #[error("bad request: {0}")]
+    BadRequest(String),
+    /// No route for the path.
+    #[error("no such endpoint: {0}")]
+    NotFound(String),
+    /// Route exists, method does not.
+    #[error("method not allowed")]
+    MethodNotAllowed,
+    /// A handler panicked.
+    #[error("internal error")]
+    Internal,
+}
+
+impl ApiError {
+    fn status(&self) -> StatusCode {
+        match self {
+            ApiError::UnknownSlo { .. } | ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (self.status(), Json(json!({ "error": self.to_string() }))).into_response()
+    }
+}
+
+/// The API router over `pipeline`.
+pub fn router(pipeline: Arc<Pipeline>) -> Router {
+    Router::new()
+        .route("/v1/slos", get(slos))
+        .route("/v1/slos/{service}/{slo}", get(slo))
+        .route("/v1/alerts", get(alerts))
+        .route("/metrics", get(metrics_text))
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .fallback(|uri: axum::http::Uri| async move { ApiError::NotFound(uri.path().to_string()) })
+        .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(
+            |_: Box<dyn std::any::Any + Send>| ApiError::Internal.into_response(),
+        ))
+        .with_state(pipeline)
+}
+
+async fn slos(State(p): State<Arc<Pipeline>>) -> Response {
+    Json(p.evaluate().report).into_response()
+}
+
+async fn slo(
+    State(p): State<Arc<Pipeline>>,
+    path: Result<Path<(String, String)>, PathRejection>,
+) -> Result<Response, ApiError> {
+    let Path((service, slo)) = path.map_err(|e| ApiError::BadRequest(e.body_text()))?;
+    let index = p
+        .objectives
+        .iter()
+        .position(|o| o.service == service && o.slo == slo)
+        .ok_or(ApiError::UnknownSlo { service, slo })?;
+    let mut report = p.evaluate().report;
+    Ok(Json(report.slos.swap_remove(index)).into_response())
+}
+
+async fn alerts(State(p): State<Arc<Pipeline>>) -> Response {
+    Json(p.evaluate().report.firing()).into_response()
+}
+
+async fn metrics_text(State(p): State<Arc<Pipeline>>) -> Response {
+    let evaluation = p.evaluate();
+    let body = metrics::render(&evaluation, &p.objectives, p.format, p.clock.now_us());
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        body,
+    )
+        .into_response()
+}
+
+async fn healthz() -> Response {
+    Json(json!({"status": "ok"})).into_response()
+}
+
+async fn readyz(State(p): State<Arc<Pipeline>>) -> Response {
+    if p.ready.load(Ordering::SeqCst) {
+        Json(json!({"status": "ready"})).into_response()
+    } else {
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(json!({"status": "not ready", "reason": "the source has not delivered data yet"})),
+        )
+            .into_response()
+    }
+}

@@ -29,3 +29,21 @@ impl Default for DemoSpec {
         }
     }
 }
+/// placeholder
+#[derive(Debug)]
+pub struct DemoSource(DemoSpec);
+impl DemoSource {
+    /// placeholder
+    pub fn new(spec: DemoSpec, _clock: std::sync::Arc<dyn crate::clock::Clock>) -> Self {
+        Self(spec)
+    }
+}
+impl super::Source for DemoSource {
+    fn run(
+        self: Box<Self>,
+        _sink: &mut dyn super::Sink,
+        _stop: &super::StopSignal,
+    ) -> Result<(), super::SourceError> {
+        Ok(())
+    }
+}

@@ -1,0 +1,440 @@
+//! `/metrics`: the Prometheus text exposition format (0.0.4).
+//!
+//! Per SLO it keeps the names Sloth-generated dashboards read (`slo:sli_error:ratio_rate<w>`,
+//! `slo:objective:ratio`, `slo:error_budget:ratio`, `slo:time_period:days`,
+//! `slo:current_burn_rate:ratio`, `slo:period_burn_rate:ratio`,
+//! `slo:period_error_budget_remaining:ratio`, `sloth_slo_info`), labelled `sloth_id`
+//! (`service-slo`), `sloth_service`, `sloth_slo` and, on SLI errors, `sloth_window`. A window
+//! without traffic has no sample rather than NaN. Native series add exact counts, alert states
+//! and the process's own telemetry. Labels stay bounded: SLO ids, partitions, reasons.
+
+use std::fmt::{Display, Write};
+
+use crate::decode::{DecodeError, Format};
+use crate::evaluate::{Evaluation, SloObjective, Target};
+use crate::time::{DAY, SECOND, format_duration};
+use crate::window::ShardStats;
+
+/// Appends samples, writing each family's `# HELP` / `# TYPE` once.
+#[derive(Debug, Default)]
+struct Exposition {
+    out: String,
+    family: String,
+}
+
+impl Exposition {
+    fn family(&mut self, name: &str, kind: &str, help: &str) {
+        if self.family != name {
+            let _ = writeln!(self.out, "# HELP {name} {help}\n# TYPE {name} {kind}");
+            self.family = name.to_string();
+        }
+    }
+
+    fn sample(&mut self, name: &str, labels: &[(&str, &str)], value: impl Display) {
+        self.out.push_str(name);
+        if !labels.is_empty() {
+            self.out.push('{');
+            for (i, (k, v)) in labels.iter().enumerate() {
+                if i > 0 {
+                    self.out.push(',');
+                }
+                let _ = write!(self.out, "{k}=\"");
+                for c in v.chars() {
+                    match c {
+                        '\\' => self.out.push_str("\\\\"),
+                        '"' => self.out.push_str("\\\""),
+                        '\n' => self.out.push_str("\\n"),
+                        c => self.out.push(c),
+                    }
+                }
+                self.out.push('"');
+            }
+            self.out.push('}');
+        }
+        let _ = writeln!(self.out, " {value}");
+    }
+
+    fn gauge(&mut self, name: &str, help: &str, labels: &[(&str, &str)], value: impl Display) {
+        self.family(name, "gauge", help);
+        self.sample(name, labels, value);
+    }
+}
+
+/// Renders every metric for `evaluation`; `now_us` is the wall clock.
+pub fn render(
+    evaluation: &Evaluation,
+    objectives: &[SloObjective],
+    format: Format,
+    now_us: i64,
+) -> String {
+    let mut x = Exposition::default();
+    sloth(&mut x, evaluation, objectives);
+    native(&mut x, evaluation, objectives);
+    telemetry(&mut x, evaluation, format, now_us);
+    x.out
+}
+
+fn sloth(x: &mut Exposition, e: &Evaluation, objectives: &[SloObjective]) {
+    let ratio_slos = || {
+        objectives
+            .iter()
+            .zip(&e.report.slos)
+            .filter_map(|(o, r)| match o.target {
+                Target::Ratio(p) => Some((o, r, p)),
+                Target::MinRate { .. } => None,
+            })
+    };
+    let ids = |o: &SloObjective| {
+        (
+            format!("{}-{}", o.service, o.slo),
+            o.service.clone(),
+            o.slo.clone(),
+        )
+    };
+    // One family per window length, as Sloth names them.
+    let mut windows: Vec<i64> = objectives
+        .iter()
+        .filter(|o| matches!(o.target, Target::Ratio(_)))
+        .flat_map(|o| o.windows.iter().copied())
+        .collect();
+    windows.sort_unstable();
+    windows.dedup();
+    for w in windows {
+        let label = format_duration(w);
+        let name = format!("slo:sli_error:ratio_rate{label}");
+        for (o, r, _) in ratio_slos() {
+            let Some(i) = o.windows.iter().position(|&ow| ow == w) else {
+                continue;
+            };
+            let Some(sli) = r.windows[i].sli else {
+                continue;
+            };
+            let (id, svc, slo) = ids(o);
+            x.family(
+                &name,
+                "gauge",
+                &format!("Error ratio over the last {label}."),
+            );
+            x.sample(
+                &name,
+                &[
+                    ("sloth_id", &id),
+                    ("sloth_service", &svc),
+                    ("sloth_slo", &slo),
+                    ("sloth_window", &label),
+                ],
+                1.0 - sli,
+            );
+        }
+    }
+    for (o, _, p) in ratio_slos() {
+        let (id, svc, slo) = ids(o);
+        x.gauge(
+            "slo:objective:ratio",
+            "SLO objective as a ratio.",
+            &[
+                ("sloth_id", &id),
+                ("sloth_service", &svc),
+                ("sloth_slo", &slo),
+            ],
+            p.as_f64(),
+        );
+    }
+    for (o, _, p) in ratio_slos() {
+        let (id, svc, slo) = ids(o);
+        x.gauge(
+            "slo:error_budget:ratio",
+            "Error budget as a ratio (1 - objective).",
+            &[
+                ("sloth_id", &id),
+                ("sloth_service", &svc),
+                ("sloth_slo", &slo),
+            ],
+            p.complement().as_f64(),
+        );
+    }
+    for (o, _, _) in ratio_slos() {
+        let (id, svc, slo) = ids(o);
+        x.gauge(
+            "slo:time_period:days",
+            "SLO period in days.",
+            &[
+                ("sloth_id", &id),
+                ("sloth_service", &svc),
+                ("sloth_slo", &slo),
+            ],
+            o.period_us as f64 / DAY as f64,
+        );
+    }
+    for (o, r, _) in ratio_slos() {
+        let (id, svc, slo) = ids(o);
+        let shortest_standard = o
+            .windows
+            .iter()
+            .position(|&w| w == 5 * 60 * SECOND)
+            .or(Some(0));
+        if let Some(burn) = shortest_standard
+            .and_then(|i| r.windows.get(i))
+            .and_then(|w| w.burn_rate)
+        {
+            x.gauge(
+                "slo:current_burn_rate:ratio",
+                "Burn rate over the last 5m.",
+                &[
+                    ("sloth_id", &id),
+                    ("sloth_service", &svc),
+                    ("sloth_slo", &slo),
+                ],
+                burn,
+            );
+        }
+    }
+    for (o, r, _) in ratio_slos() {
+        let (id, svc, slo) = ids(o);
+        let period = o
+            .windows
+            .iter()
+            .position(|&w| w == o.period_us)
+            .and_then(|i| r.windows[i].burn_rate);
+        if let Some(burn) = period {
+            x.gauge(
+                "slo:period_burn_rate:ratio",
+                "Burn rate over the whole SLO period.",
+                &[
+                    ("sloth_id", &id),
+                    ("sloth_service", &svc),
+                    ("sloth_slo", &slo),
+                ],
+                burn,
+            );
+        }
+    }
+    for (o, r, _) in ratio_slos() {
+        let (id, svc, slo) = ids(o);
+        if let Some(b) = &r.budget {
+            x.gauge(
+                "slo:period_error_budget_remaining:ratio",
+                "Remaining error budget of the period (1 untouched, 0 spent).",
+                &[
+                    ("sloth_id", &id),
+                    ("sloth_service", &svc),
+                    ("sloth_slo", &slo),
+                ],
+                b.remaining_ratio,
+            );
+        }
+    }
+    for (o, _, p) in ratio_slos() {
+        let (id, svc, slo) = ids(o);
+        let objective = format!("{}", p.as_f64() * 100.0);
+        x.gauge(
+            "sloth_slo_info",
+            "SLO metadata, Sloth-compatible.",
+            &[
+                ("sloth_id", &id),
+                ("sloth_service", &svc),
+                ("sloth_slo", &slo),
+                ("sloth_objective", &objective),
+                ("sloth_mode", "slipstream"),
+                ("sloth_version", env!("CARGO_PKG_VERSION")),
+            ],
+            1,
+        );
+    }
+}
+
+fn native(x: &mut Exposition, e: &Evaluation, objectives: &[SloObjective]) {
+    x.family(
+        "slipstream_slo_events_total",
+        "counter",
+        "Events classified per SLO since start.",
+    );
+    for (o, c) in objectives.iter().zip(&e.counts) {
+        x.sample(
+            "slipstream_slo_events_total",
+            &[("service", &o.service), ("slo", &o.slo), ("result", "good")],
+            c.lifetime[0],
+        );
+        x.sample(
+            "slipstream_slo_events_total",
+            &[("service", &o.service), ("slo", &o.slo), ("result", "bad")],
+            c.lifetime[1],
+        );
+    }
+    x.family(
+        "slipstream_slo_window_events",
+        "gauge",
+        "Exact events per window [start, end) as reported by the API.",
+    );
+    for (o, r) in objectives.iter().zip(&e.report.slos) {
+        for w in &r.windows {
+            x.sample(
+                "slipstream_slo_window_events",
+                &[
+                    ("service", &o.service),
+                    ("slo", &o.slo),
+                    ("window", &w.window),
+                    ("result", "good"),
+                ],
+                w.good,
+            );
+            x.sample(
+                "slipstream_slo_window_events",
+                &[
+                    ("service", &o.service),
+                    ("slo", &o.slo),
+                    ("window", &w.window),
+                    ("result", "total"),
+                ],
+                w.total,
+            );
+        }
+    }
+    x.family(
+        "slipstream_slo_alert_firing",
+        "gauge",
+        "1 when the alert condition holds.",
+    );
+    for (o, r) in objectives.iter().zip(&e.report.slos) {
+        for a in &r.alerts {
+            x.sample(
+                "slipstream_slo_alert_firing",
+                &[
+                    ("service", &o.service),
+                    ("slo", &o.slo),
+                    ("alert", &a.name),
+                    ("severity", &a.severity),
+                ],
+                u8::from(a.firing),
+            );
+        }
+    }
+    x.family(
+        "slipstream_slo_policy_tier",
+        "gauge",
+        "1 for the current error-budget policy tier.",
+    );
+    for (o, r) in objectives.iter().zip(&e.report.slos) {
+        if let Some(tier) = r.policy.tier {
+            x.sample(
+                "slipstream_slo_policy_tier",
+                &[("service", &o.service), ("slo", &o.slo), ("tier", tier)],
+                1,
+            );
+        }
+    }
+    x.family(
+        "slipstream_slo_no_data",
+        "gauge",
+        "1 when the SLO period holds no event.",
+    );
+    for (o, r) in objectives.iter().zip(&e.report.slos) {
+        x.sample(
+            "slipstream_slo_no_data",
+            &[("service", &o.service), ("slo", &o.slo)],
+            u8::from(r.no_data),
+        );
+    }
+}
+
+fn telemetry(x: &mut Exposition, e: &Evaluation, format: Format, now_us: i64) {
+    let mut total = ShardStats::default();
+    for p in &e.partitions {
+        total.add(&p.stats);
+    }
+    x.family(
+        "slipstream_lines_total",
+        "counter",
+        "Lines read, per partition.",
+    );
+    for p in &e.partitions {
+        x.sample(
+            "slipstream_lines_total",
+            &[("partition", &p.name)],
+            p.stats.lines,
+        );
+    }
+    x.family(
+        "slipstream_bytes_total",
+        "counter",
+        "Bytes read (without line endings), per partition.",
+    );
+    for p in &e.partitions {
+        x.sample(
+            "slipstream_bytes_total",
+            &[("partition", &p.name)],
+            p.stats.bytes,
+        );
+    }
+    x.family(
+        "slipstream_partition_next_offset",
+        "gauge",
+        "Source position just past the last applied line.",
+    );
+    for p in &e.partitions {
+        x.sample(
+            "slipstream_partition_next_offset",
+            &[("partition", &p.name)],
+            p.next_offset,
+        );
+    }
+    x.family(
+        "slipstream_decode_errors_total",
+        "counter",
+        "Lines that did not decode, by format and reason.",
+    );
+    for err in DecodeError::ALL {
+        x.sample(
+            "slipstream_decode_errors_total",
+            &[("format", format.name()), ("reason", err.reason())],
+            total.decode_errors[err.index()],
+        );
+    }
+    x.family(
+        "slipstream_events_total",
+        "counter",
+        "Decoded events by what happened to them.",
+    );
+    for (outcome, n) in [
+        ("applied", total.applied),
+        ("unmatched", total.unmatched),
+        ("too_old", total.too_old),
+        ("too_future", total.too_future),
+    ] {
+        x.sample("slipstream_events_total", &[("outcome", outcome)], n);
+    }
+    x.gauge(
+        "slipstream_evaluation_time_seconds",
+        "Evaluation time T (event-time watermark), Unix seconds.",
+        &[],
+        e.evaluated_at_us as f64 / SECOND as f64,
+    );
+    x.gauge(
+        "slipstream_data_lag_seconds",
+        "Wall clock minus the evaluation time.",
+        &[],
+        e.report.data_lag_seconds,
+    );
+    x.gauge(
+        "slipstream_build_info",
+        "Build information.",
+        &[("version", env!("CARGO_PKG_VERSION"))],
+        1,
+    );
+    if let Some(rss) = resident_bytes() {
+        x.gauge(
+            "process_resident_memory_bytes",
+            "Resident memory size in bytes.",
+            &[],
+            rss,
+        );
+    }
+    let _ = now_us;
+}
+
+/// Resident set size from `/proc/self/statm` (Linux); `None` elsewhere.
+fn resident_bytes() -> Option<u64> {
+    let statm = std::fs::read_to_string("/proc/self/statm").ok()?;
+    let pages: u64 = statm.split_whitespace().nth(1)?.parse().ok()?;
+    Some(pages * 4096)
+}

@@ -1,0 +1,203 @@
+//! The binary as a user runs it: exit codes, `validate`, `replay`, and a served demo.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::helpers::{alb_line, parse_time};
+use slipstream::time::{MINUTE, SECOND};
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_slipstream"))
+}
+
+#[test]
+fn validate_exits_64_with_every_error_and_its_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.yaml");
+    std::fs::write(
+        &bad,
+        "apiVersion: slipstream/v1\nkind: Pipeline\nmetadata: {name: p}\nspec:\n  source: {stdin: {}}\n  decode: {format: apache}\n  services: [{name: a, match: {hots: x}}]\n---\napiVersion: reliability/v1\nkind: ServiceLevelObjective\nmetadata: {name: s}\nspec: {service: b, indicators: [{name: availability, threshold: 101, window: 30d}]}\n",
+    )
+    .unwrap();
+    let out = bin().arg("validate").arg(&bad).output().unwrap();
+    assert_eq!(out.status.code(), Some(64));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("document 1 (Pipeline p): spec.services[0].match.hots: unknown field `hots`"),
+        "{err}"
+    );
+    assert!(
+        err.contains("document 2 (ServiceLevelObjective s): spec.indicators[0].threshold: must be a percentage"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("found 0"),
+        "the broken Pipeline still counts: {err}"
+    );
+
+    let good = concat!(env!("CARGO_MANIFEST_DIR"), "/config/alb-example.yaml");
+    let out = bin().args(["validate", good]).output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let out = bin().args(["run", "--config"]).arg(&bad).output().unwrap();
+    assert_eq!(out.status.code(), Some(64));
+}
+
+#[test]
+fn replay_prints_the_report_for_the_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("alb.log");
+    let now = (std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+        - 3600)
+        * SECOND;
+    let mut f = std::fs::File::create(&log).unwrap();
+    for i in 0..300 {
+        let status = if i % 100 == 0 { 502 } else { 200 };
+        writeln!(
+            f,
+            "{}",
+            alb_line(
+                now - 10 * MINUTE + i * SECOND,
+                "checkout.example.com",
+                "/api",
+                status,
+                Some((1, 20, 1))
+            )
+        )
+        .unwrap();
+    }
+    writeln!(f, "not a log line").unwrap();
+    drop(f);
+    let config = concat!(env!("CARGO_MANIFEST_DIR"), "/config/alb-example.yaml");
+    let out = bin()
+        .args(["replay", "--config", config])
+        .arg(&log)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    // T is the newest event time (the 300th line), so every window ends one second later.
+    assert_eq!(
+        parse_time(v["evaluated_at"].as_str().unwrap()),
+        now - 10 * MINUTE + 299 * SECOND
+    );
+    let avail = &v["slos"][0];
+    assert_eq!(
+        (avail["service"].as_str(), avail["slo"].as_str()),
+        (Some("checkout"), Some("availability"))
+    );
+    assert_eq!(
+        avail["budget"]["total"], 299,
+        "the newest second is not complete yet"
+    );
+    assert_eq!(avail["budget"]["bad"], 3);
+}
+
+#[test]
+fn replay_of_a_missing_file_fails_cleanly() {
+    let config = concat!(env!("CARGO_MANIFEST_DIR"), "/config/alb-example.yaml");
+    let out = bin()
+        .args(["replay", "--config", config, "/nonexistent/alb.log"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/alb.log"));
+}
+
+/// Starts `slipstream run` on a free port, waits until ready, and kills it on drop.
+struct Served {
+    child: std::process::Child,
+    port: u16,
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn http_get(port: u16, path: &str) -> Option<(u16, String)> {
+    use std::io::Read;
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+    s.set_read_timeout(Some(Duration::from_secs(10))).ok()?;
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+    )
+    .ok()?;
+    let mut buf = String::new();
+    s.read_to_string(&mut buf).ok()?;
+    let status = buf.split_whitespace().nth(1)?.parse().ok()?;
+    let body = buf.split_once("\r\n\r\n").map(|(_, b)| b.to_string())?;
+    Some((status, body))
+}
+
+#[test]
+fn the_demo_serves_live_numbers() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("demo.yaml");
+    // The embedded demo, with less history so a debug build starts fast.
+    let text =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/config/demo.yaml")).unwrap();
+    std::fs::write(&config, text.replace("history: 1h", "history: 10m")).unwrap();
+    let port = free_port();
+    let child = bin()
+        .args(["run", "--config"])
+        .arg(&config)
+        .args(["--listen", &format!("127.0.0.1:{port}")])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let served = Served { child, port };
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        if let Some((200, _)) = http_get(served.port, "/readyz") {
+            break;
+        }
+        assert!(Instant::now() < deadline, "demo never became ready");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let (status, body) = http_get(served.port, "/v1/slos").unwrap();
+    assert_eq!(status, 200);
+    let v: serde_json::Value = serde_json::from_str(
+        body.trim_start_matches(|c: char| c.is_ascii_hexdigit() || c.is_whitespace()),
+    )
+    .unwrap_or_else(|e| panic!("{e}: {body}"));
+    let services: std::collections::BTreeSet<&str> = v["slos"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["service"].as_str().unwrap())
+        .collect();
+    assert_eq!(services.len(), 4);
+    for slo in v["slos"].as_array().unwrap() {
+        assert_eq!(slo["no_data"], false, "{} has no data", slo["slo"]);
+    }
+    let (status, metrics) = http_get(served.port, "/metrics").unwrap();
+    assert_eq!(status, 200);
+    assert!(metrics.contains("slo:sli_error:ratio_rate5m{sloth_id=\"checkout-availability\""));
+}

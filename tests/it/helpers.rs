@@ -1,0 +1,126 @@
+//! Shared test helpers: building a pipeline from YAML in simulated time, writing access-log
+//! lines independently of the crate's demo generator, parsing the report's timestamps.
+
+use std::sync::Arc;
+
+use slipstream::app::Pipeline;
+use slipstream::clock::ManualClock;
+use slipstream::config;
+use slipstream::source::{LineBatch, PartitionId, Sink};
+use slipstream::time::{SECOND, epoch_us};
+
+/// A pipeline for `yaml` whose wall clock reads `now_us` until moved.
+pub(crate) fn pipeline(yaml: &str, now_us: i64) -> (Arc<Pipeline>, ManualClock) {
+    let config = config::parse(yaml, "test.yaml").unwrap_or_else(|e| panic!("{e}"));
+    let clock = ManualClock::new(now_us);
+    (Pipeline::new(&config, Arc::new(clock.clone())), clock)
+}
+
+/// Feeds `lines` to partition `partition` in batches of `batch` lines.
+pub(crate) fn feed(p: &Arc<Pipeline>, partition: i32, lines: &[String], batch: usize) {
+    let mut sink = p.sink();
+    let pid = PartitionId::new(0, partition);
+    sink.assign(pid, &format!("test-{partition}"));
+    let mut b = LineBatch::new();
+    for chunk in lines.chunks(batch.max(1)) {
+        b.clear();
+        for l in chunk {
+            b.push(l.as_bytes());
+        }
+        sink.apply(pid, &b);
+    }
+}
+
+/// Deterministic pseudo-random numbers (splitmix64).
+#[derive(Debug)]
+pub(crate) struct Rng(pub(crate) u64);
+
+impl Rng {
+    pub(crate) fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    /// Uniform in `0..n`.
+    pub(crate) fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+/// Formats µs as ALB's `2026-11-20T12:00:00.123456Z`.
+pub(crate) fn iso(t_us: i64) -> String {
+    let s = slipstream::time::format_rfc3339(t_us);
+    if s.contains('.') {
+        s
+    } else {
+        s.replace('Z', ".000000Z")
+    }
+}
+
+/// One ALB access-log line, written field by field from the AWS documentation.
+/// `timings_ms` are request/target/response processing times, `None` for `-1 -1 -1`.
+pub(crate) fn alb_line(
+    t_us: i64,
+    host: &str,
+    path: &str,
+    status: u16,
+    timings_ms: Option<(u32, u32, u32)>,
+) -> String {
+    let (a, b, c) = match timings_ms {
+        Some((a, b, c)) => (
+            format!("{}.{:03}", a / 1000, a % 1000),
+            format!("{}.{:03}", b / 1000, b % 1000),
+            format!("{}.{:03}", c / 1000, c % 1000),
+        ),
+        None => ("-1".into(), "-1".into(), "-1".into()),
+    };
+    format!(
+        "https {} app/my-loadbalancer/50dc6c495c0c9188 192.168.131.39:2817 10.0.0.1:80 {a} {b} {c} {status} {status} 34 366 \
+         \"GET https://{host}:443{path}?q=1 HTTP/1.1\" \"curl/7.46.0 (x86_64; like Gecko)\" ECDHE-RSA-AES128-GCM-SHA256 TLSv1.2 \
+         arn:aws:elasticloadbalancing:us-east-2:123456789012:targetgroup/my-targets/73e2d6bc24d8a067 \
+         \"Root=1-58337281-1d84f3d73c47ec4e58577259\" \"{host}\" \"arn:aws:acm:us-east-2:123456789012:certificate/12345678\" \
+         0 2018-11-30T22:22:48.364000Z \"forward\" \"-\" \"-\" \"10.0.0.1:80\" \"{status}\" \"-\" \"-\" TID_1234",
+        iso(t_us)
+    )
+}
+
+/// Parses the report's RFC 3339 UTC timestamps (`…Z`, optional fraction) into µs.
+pub(crate) fn parse_time(s: &str) -> i64 {
+    let b = s.as_bytes();
+    let num = |r: std::ops::Range<usize>| s[r].parse::<u32>().unwrap();
+    let mut t = epoch_us(
+        s[0..4].parse().unwrap(),
+        num(5..7),
+        num(8..10),
+        num(11..13),
+        num(14..16),
+        num(17..19),
+        0,
+    )
+    .unwrap();
+    if b[19] == b'.' {
+        let frac = &s[20..s.len() - 1];
+        t += frac.parse::<i64>().unwrap() * 10_i64.pow(6 - frac.len() as u32);
+    }
+    t
+}
+
+/// 2026-11-20T12:00:00Z, a whole hour.
+pub(crate) const NOON: i64 = 1_795_176_000 * SECOND;
+
+/// Service-level indicators computed by the tests themselves, one per event.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Truth {
+    pub(crate) t_us: i64,
+    pub(crate) status: u16,
+    pub(crate) latency_us: Option<i64>,
+}
+
+impl Truth {
+    pub(crate) fn bad_status(&self) -> bool {
+        self.status >= 500
+    }
+}

@@ -1,0 +1,264 @@
+//! The HTTP API through the real router: shapes, status codes, `/metrics` line by line, and
+//! requests that must not break anything.
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use http_body_util::BodyExt;
+use serde_json::Value;
+use tower::ServiceExt;
+
+use crate::helpers::{NOON, alb_line, feed, pipeline};
+use slipstream::source::Sink;
+use slipstream::time::SECOND;
+
+const CONFIG: &str = r#"
+apiVersion: slipstream/v1
+kind: Pipeline
+metadata: {name: http}
+spec:
+  source: {stdin: {}}
+  decode: {format: alb}
+  services:
+    - {name: checkout, match: {host: checkout.example.com}}
+    - {name: quiet, match: {host: quiet.example.com}}
+---
+apiVersion: reliability/v1
+kind: ServiceLevelObjective
+metadata: {name: checkout}
+spec:
+  service: checkout
+  indicators:
+    - {name: availability, threshold: 99.9, window: 30d}
+    - {name: latency_p99, threshold: "300ms", window: 7d}
+---
+apiVersion: reliability/v1
+kind: ServiceLevelObjective
+metadata: {name: quiet}
+spec:
+  service: quiet
+  indicators: [{name: availability, threshold: 99, window: 7d}]
+"#;
+
+async fn get(router: &axum::Router, method: &str, uri: &str) -> (StatusCode, String, String) {
+    let response = router
+        .clone()
+        .oneshot(
+            Request::builder()
+                .method(method)
+                .uri(uri)
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    let status = response.status();
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default();
+    let body = response.into_body().collect().await.unwrap().to_bytes();
+    (
+        status,
+        content_type,
+        String::from_utf8(body.to_vec()).unwrap(),
+    )
+}
+
+fn app() -> (std::sync::Arc<slipstream::app::Pipeline>, axum::Router) {
+    let (p, _) = pipeline(CONFIG, NOON);
+    let mut lines: Vec<String> = (0..100)
+        .map(|i| {
+            alb_line(
+                NOON - 100 * SECOND + i * SECOND,
+                "checkout.example.com",
+                "/a",
+                if i % 10 == 0 { 500 } else { 200 },
+                Some((0, 10 * i as u32, 0)),
+            )
+        })
+        .collect();
+    lines.push("garbage".into());
+    feed(&p, 0, &lines, 50);
+    (p.clone(), slipstream::serve::router(p))
+}
+
+#[tokio::test]
+async fn slos_report_has_the_documented_shape() {
+    let (_, router) = app();
+    let (status, ct, body) = get(&router, "GET", "/v1/slos").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(ct.starts_with("application/json"));
+    let v: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(v["evaluated_at"], "2026-11-20T11:58:19Z");
+    assert_eq!(v["data_lag_seconds"], 101.0);
+    let slo = &v["slos"][0];
+    for key in [
+        "service",
+        "slo",
+        "objective",
+        "period",
+        "no_data",
+        "windows",
+        "budget",
+        "alerts",
+        "policy",
+        "latency_ms",
+    ] {
+        assert!(slo.get(key).is_some(), "missing {key}");
+    }
+    for key in [
+        "window",
+        "start",
+        "end",
+        "good",
+        "total",
+        "sli",
+        "burn_rate",
+    ] {
+        assert!(
+            slo["windows"][0].get(key).is_some(),
+            "missing windows[].{key}"
+        );
+    }
+    for key in [
+        "start",
+        "end",
+        "good",
+        "total",
+        "allowed_bad",
+        "bad",
+        "remaining_ratio",
+        "exhausted",
+    ] {
+        assert!(slo["budget"].get(key).is_some(), "missing budget.{key}");
+    }
+    for key in [
+        "name",
+        "severity",
+        "long_window",
+        "short_window",
+        "factor",
+        "firing",
+    ] {
+        assert!(
+            slo["alerts"][0].get(key).is_some(),
+            "missing alerts[].{key}"
+        );
+    }
+    for key in ["p50", "p90", "p99", "p999"] {
+        assert!(slo["latency_ms"][key].is_number(), "latency_ms.{key}");
+    }
+    assert_eq!(slo["budget"]["total"], 100);
+    assert_eq!(slo["budget"]["bad"], 10);
+    assert_eq!(v["slos"][2]["no_data"], true);
+    assert!(v["slos"][2]["sli"].is_null());
+}
+
+#[tokio::test]
+async fn one_slo_and_unknown_ones() {
+    let (_, router) = app();
+    let (status, _, body) = get(&router, "GET", "/v1/slos/checkout/latency_p99").await;
+    assert_eq!(status, StatusCode::OK);
+    let v: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        (v["service"].as_str(), v["slo"].as_str(), v["kind"].as_str()),
+        (Some("checkout"), Some("latency_p99"), Some("latency"))
+    );
+    // Latencies are 0, 10, …, 990 ms: 30 of 90 good-status requests are at most 300 ms.
+    let period = v["windows"].as_array().unwrap().last().unwrap();
+    assert_eq!(
+        (period["good"].as_u64(), period["total"].as_u64()),
+        (Some(28), Some(100))
+    );
+
+    let (status, ct, body) = get(&router, "GET", "/v1/slos/checkout/nope").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(ct.starts_with("application/json"));
+    assert_eq!(body, r#"{"error":"no SLO checkout/nope"}"#);
+}
+
+#[tokio::test]
+async fn hostile_requests_get_json_errors() {
+    let (_, router) = app();
+    let long = format!("/v1/slos/{}/x", "a".repeat(20_000));
+    for (method, uri, want) in [
+        ("GET", "/nope", StatusCode::NOT_FOUND),
+        ("GET", "/v1/slos/%ff%fe/%00", StatusCode::BAD_REQUEST),
+        ("GET", long.as_str(), StatusCode::NOT_FOUND),
+        ("GET", "/v1/slos/a/b/c", StatusCode::NOT_FOUND),
+        ("POST", "/v1/slos", StatusCode::METHOD_NOT_ALLOWED),
+        ("DELETE", "/metrics", StatusCode::METHOD_NOT_ALLOWED),
+        ("GET", "/v1/slos?window=%%%", StatusCode::OK),
+    ] {
+        let (status, _, body) = get(&router, method, uri).await;
+        assert_eq!(status, want, "{method} {uri}: {body}");
+        if status != StatusCode::OK {
+            let v: Value = serde_json::from_str(&body)
+                .unwrap_or_else(|_| panic!("{method} {uri} not JSON: {body}"));
+            assert!(v["error"].is_string(), "{body}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn alerts_health_and_readiness() {
+    let (p, router) = app();
+    let (status, _, body) = get(&router, "GET", "/v1/alerts").await;
+    assert_eq!(status, StatusCode::OK);
+    let v: Value = serde_json::from_str(&body).unwrap();
+    let names: Vec<&str> = v["alerts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["name"].as_str().unwrap())
+        .collect();
+    // 10 % errors against a 0.1 % budget burns at 100×: every burn-rate alert whose windows
+    // hold the traffic fires.
+    assert!(names.contains(&"page_1h_5m"), "{names:?}");
+    assert_eq!(get(&router, "GET", "/healthz").await.0, StatusCode::OK);
+    assert_eq!(
+        get(&router, "GET", "/readyz").await.0,
+        StatusCode::SERVICE_UNAVAILABLE
+    );
+    p.sink().caught_up();
+    assert_eq!(get(&router, "GET", "/readyz").await.0, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn metrics_line_by_line() {
+    let (_, router) = app();
+    let (status, ct, body) = get(&router, "GET", "/metrics").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(ct.starts_with("text/plain; version=0.0.4"), "{ct}");
+    let lines: Vec<&str> = body.lines().collect();
+    for want in [
+        r#"slo:objective:ratio{sloth_id="checkout-availability",sloth_service="checkout",sloth_slo="availability"} 0.999"#,
+        r#"slo:error_budget:ratio{sloth_id="quiet-availability",sloth_service="quiet",sloth_slo="availability"} 0.010000000000000009"#,
+        r#"slo:time_period:days{sloth_id="checkout-availability",sloth_service="checkout",sloth_slo="availability"} 30"#,
+        r#"slo:sli_error:ratio_rate30d{sloth_id="checkout-availability",sloth_service="checkout",sloth_slo="availability",sloth_window="30d"} 0.09999999999999998"#,
+        r#"slo:period_error_budget_remaining:ratio{sloth_id="quiet-availability",sloth_service="quiet",sloth_slo="availability"} 1"#,
+        r#"slipstream_slo_events_total{service="checkout",slo="availability",result="good"} 90"#,
+        r#"slipstream_slo_events_total{service="checkout",slo="availability",result="bad"} 10"#,
+        r#"slipstream_slo_window_events{service="checkout",slo="availability",window="5m",result="total"} 100"#,
+        r#"slipstream_decode_errors_total{format="alb",reason="missing_fields"} 1"#,
+        r#"slipstream_events_total{outcome="applied"} 100"#,
+        r#"slipstream_lines_total{partition="test-0"} 101"#,
+        "# TYPE slo:current_burn_rate:ratio gauge",
+    ] {
+        assert!(lines.contains(&want), "missing line {want}\n{body}");
+    }
+    // The quiet service has no SLI error sample at all rather than NaN.
+    assert!(!body.contains("NaN"));
+    assert!(
+        !lines
+            .iter()
+            .any(|l| l.starts_with("slo:sli_error:") && l.contains("quiet"))
+    );
+    // Each family is declared once.
+    let types: Vec<&&str> = lines.iter().filter(|l| l.starts_with("# TYPE")).collect();
+    let mut unique = types.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(types.len(), unique.len());
+}
