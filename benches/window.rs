@@ -14,7 +14,18 @@ use slipstream::time::{DAY, HOUR, MINUTE, SECOND};
 use slipstream::window::{Layout, Plan, Shard, SloCounters, Store, WindowConfig, lock};
 
 const NOW: i64 = 1_795_176_000 * SECOND;
-const WINDOWS: [i64; 10] = [5 * SECOND, MINUTE, 5 * MINUTE, 30 * MINUTE, HOUR, 2 * HOUR, 6 * HOUR, DAY, 3 * DAY, 30 * DAY];
+const WINDOWS: [i64; 10] = [
+    5 * SECOND,
+    MINUTE,
+    5 * MINUTE,
+    30 * MINUTE,
+    HOUR,
+    2 * HOUR,
+    6 * HOUR,
+    DAY,
+    3 * DAY,
+    30 * DAY,
+];
 
 fn ring_add(c: &mut Criterion) {
     let layout = Layout::new(&WINDOWS, 5 * MINUTE);
@@ -44,8 +55,16 @@ fn shard_apply(c: &mut Criterion) {
     let rules: Vec<SloRule> = (0..10)
         .flat_map(|s| {
             [
-                SloRule { service: s, sli: Sli::Availability },
-                SloRule { service: s, sli: Sli::Latency { threshold_us: 300_000 } },
+                SloRule {
+                    service: s,
+                    sli: Sli::Availability,
+                },
+                SloRule {
+                    service: s,
+                    sli: Sli::Latency {
+                        threshold_us: 300_000,
+                    },
+                },
             ]
         })
         .collect();
@@ -79,7 +98,11 @@ fn shard_apply(c: &mut Criterion) {
 
 fn evaluate_demo(c: &mut Criterion) {
     let config = config::parse(config::DEMO_CONFIG, "demo").expect("demo config");
-    let windows: Vec<Vec<i64>> = config.objectives.iter().map(|o| o.windows.clone()).collect();
+    let windows: Vec<Vec<i64>> = config
+        .objectives
+        .iter()
+        .map(|o| o.windows.clone())
+        .collect();
     let plan = Arc::new(Plan::new(&windows, config.services.len(), config.window));
     let store = Store::new(plan.clone());
     let classifier = Classifier::new(config.services.clone(), config.rules.clone());
@@ -88,15 +111,31 @@ fn evaluate_demo(c: &mut Criterion) {
         let mut shard = lock(&shard);
         for i in 0..100_000i64 {
             let t = NOW - i * 25_000_000 / 1_000;
-            let host: &[u8] = [&b"checkout.example.com"[..], b"search.example.com", b"auth.example.com", b"catalog.example.com"][(i % 4) as usize];
-            let e = Event { time_us: t, status: 200, latency_us: Some(i % 500_000), method: b"GET", host, path: b"/", backend: b"", long_lived: false };
+            let host: &[u8] = [
+                &b"checkout.example.com"[..],
+                b"search.example.com",
+                b"auth.example.com",
+                b"catalog.example.com",
+            ][(i % 4) as usize];
+            let e = Event {
+                time_us: t,
+                status: 200,
+                latency_us: Some(i % 500_000),
+                method: b"GET",
+                host,
+                path: b"/",
+                backend: b"",
+                long_lived: false,
+            };
             shard.apply(&e, &classifier, NOW + HOUR, plan.retention_us);
         }
         store.observe_newest(NOW);
     }
     let mut g = c.benchmark_group("evaluate");
     g.throughput(Throughput::Elements(config.objectives.len() as u64));
-    g.bench_function("demo_config_4_shards", |b| b.iter(|| black_box(evaluate(&config.objectives, &store, NOW))));
+    g.bench_function("demo_config_4_shards", |b| {
+        b.iter(|| black_box(evaluate(&config.objectives, &store, NOW)))
+    });
     g.finish();
 }
 

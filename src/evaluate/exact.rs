@@ -67,7 +67,7 @@ impl Factor {
 
     /// From a decimal such as `14.4`, rounded to 1e-6; `None` if negative or not finite.
     pub fn from_decimal(x: f64) -> Option<Factor> {
-        (x.is_finite() && x >= 0.0 && x < 1e12)
+        (x.is_finite() && (0.0..1e12).contains(&x))
             .then(|| Factor::new((x * 1e6).round() as u64, 1_000_000))
             .flatten()
     }
@@ -192,8 +192,9 @@ mod tests {
         // 9/1250 = 0.0072 = 14.4 × 0.0005 exactly: floats say 14.400000000000002 > 14.4.
         let o = Ppb::from_percent(99.95).unwrap();
         let f = Factor::from_decimal(14.4).unwrap();
+        let (bad, total, objective) = (std::hint::black_box(9.0), 1250.0, 0.9995);
         assert!(
-            (9.0 / 1250.0) / (1.0 - 0.9995) > 14.4,
+            bad / total / (1.0 - objective) > 14.4,
             "floats get this wrong"
         );
         assert!(!burn_exceeds(c(1250 - 9, 1250), o, f));

@@ -31,6 +31,7 @@ impl Default for DemoSpec {
 }
 /// placeholder
 #[derive(Debug)]
+#[allow(dead_code)]
 pub struct DemoSource(DemoSpec);
 impl DemoSource {
     /// placeholder

@@ -10,6 +10,7 @@ pub struct FileSpec {
 }
 /// placeholder
 #[derive(Debug)]
+#[allow(dead_code)]
 pub struct FileSource(FileSpec);
 impl FileSource {
     /// placeholder

@@ -12,6 +12,9 @@ pub mod latency;
 pub mod ring;
 pub mod shard;
 
+#[cfg(test)]
+mod proptests;
+
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 

@@ -1,0 +1,50 @@
+//! Property tests of the window store: for any events in any order, every window's counts
+//! equal a direct count over its `[start, end)`, good never exceeds total, and splitting the
+//! events over several shards and adding them up equals one shard holding everything.
+
+use proptest::prelude::*;
+
+use super::ring::{Counts, Layout, SloCounters, window_start};
+use crate::time::{DAY, HOUR, MINUTE, SECOND, floor_to};
+
+const WINDOWS: [i64; 6] = [5 * SECOND, 5 * MINUTE, HOUR, 6 * HOUR, DAY, 3 * DAY];
+const BASE: i64 = 1_700_000_000 * SECOND;
+
+fn events() -> impl Strategy<Value = Vec<(i64, bool)>> {
+    prop::collection::vec((0..4 * DAY, any::<bool>()), 1..400)
+        .prop_map(|v| v.into_iter().map(|(t, g)| (BASE + t, g)).collect())
+}
+
+fn direct(events: &[(i64, bool)], start: i64, end: i64) -> Counts {
+    let mut c = Counts::default();
+    for &(t, good) in events.iter().filter(|(t, _)| (start..end).contains(t)) {
+        c.total += 1;
+        c.good += u64::from(good);
+    }
+    c
+}
+
+proptest! {
+    #[test]
+    fn windows_equal_a_direct_count(events in events(), lag in 0..HOUR, shards in 1usize..5) {
+        let layout = Layout::new(&WINDOWS, HOUR);
+        let newest = events.iter().map(|e| e.0).max().unwrap();
+        let end = floor_to(newest - lag, SECOND);
+        let mut one = SloCounters::new(&layout);
+        let mut split: Vec<SloCounters> = (0..shards).map(|_| SloCounters::new(&layout)).collect();
+        for (i, &(t, good)) in events.iter().enumerate() {
+            one.add(t, good);
+            split[i % shards].add(t, good);
+        }
+        for w in WINDOWS {
+            let got = one.sum(w, end);
+            prop_assert!(got.good <= got.total);
+            prop_assert_eq!(got, direct(&events, window_start(w, end), end));
+            let mut merged = Counts::default();
+            for s in &split {
+                merged += s.sum(w, end);
+            }
+            prop_assert_eq!(merged, got);
+        }
+    }
+}
