@@ -1,13 +1,128 @@
-//! placeholder
-/// placeholder
-#[derive(Debug)]
+//! Stdin source: access-log lines piped into the process.
+//!
+//! Standard input is one partition, `PartitionId::new(0, 0)`, named `stdin`. Lines are split
+//! and batched exactly as by the [file source](super::file) (same reading loop); the lines read
+//! so far are delivered whenever the next read would have to wait for the writer, so a slow
+//! producer's lines are never held back for a full batch. [`Sink::caught_up`] is called after
+//! the first batch, or at end of input if there was none. `run` returns `Ok` at end of input,
+//! or between batches once [`StopSignal`] is raised (a read blocked on an idle pipe is not
+//! interrupted). A read error is a [`SourceError::Io`] for the path `stdin`.
+
+use std::io::{self, BufReader, Read};
+
+use super::file::{LineReader, READ_BUFFER};
+use super::{PartitionId, Sink, Source, SourceError, StopSignal};
+
+/// Reads access-log lines from standard input; see the [module documentation](self).
+#[derive(Debug, Clone, Copy, Default)]
 pub struct StdinSource;
-impl super::Source for StdinSource {
-    fn run(
-        self: Box<Self>,
-        _sink: &mut dyn super::Sink,
-        _stop: &super::StopSignal,
-    ) -> Result<(), super::SourceError> {
-        Ok(())
+
+impl Source for StdinSource {
+    fn run(self: Box<Self>, sink: &mut dyn Sink, stop: &StopSignal) -> Result<(), SourceError> {
+        let mut input = BufReader::with_capacity(READ_BUFFER, io::stdin().lock());
+        read_stream(&mut input, PartitionId::new(0, 0), "stdin", sink, stop).map_err(|source| {
+            SourceError::Io {
+                path: "stdin".to_string(),
+                source,
+            }
+        })
+    }
+}
+
+/// Reads `input` to its end as partition `partition` named `name`.
+fn read_stream<R: Read>(
+    input: &mut BufReader<R>,
+    partition: PartitionId,
+    name: &str,
+    sink: &mut dyn Sink,
+    stop: &StopSignal,
+) -> io::Result<()> {
+    sink.assign(partition, name);
+    let mut lines = LineReader::new(partition, false);
+    lines.caught_up_on_first_batch();
+    let ended = lines.read_to_end(input, |r| r.buffer().is_empty(), sink, stop)?;
+    if ended {
+        tracing::debug!(bytes = lines.offset(), "end of stdin");
+        if lines.take_caught_up_pending() {
+            sink.caught_up();
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::BATCH_LINES;
+    use crate::source::file::tests::Recorder;
+
+    /// Returns at most one line per `read`, like a pipe fed by a slow writer.
+    #[derive(Debug)]
+    struct Trickle(Vec<Vec<u8>>);
+
+    impl Read for Trickle {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            if self.0.is_empty() {
+                return Ok(0);
+            }
+            let chunk = self.0.remove(0);
+            buf[..chunk.len()].copy_from_slice(&chunk);
+            Ok(chunk.len())
+        }
+    }
+
+    #[test]
+    fn lines_are_delivered_whenever_input_pauses() {
+        let rec = Recorder::default();
+        let mut sink = rec.clone();
+        let chunks = vec![b"a\nb\n".to_vec(), b"c\r\n".to_vec(), b"d".to_vec()];
+        let mut input = BufReader::new(Trickle(chunks));
+        let pid = PartitionId::new(0, 0);
+        read_stream(&mut input, pid, "stdin", &mut sink, &StopSignal::new()).unwrap();
+        let r = rec.get();
+        assert_eq!(r.assigned, vec![(pid, "stdin".to_string())]);
+        assert_eq!(r.text(pid), vec!["a", "b", "c", "d"]);
+        // One batch per chunk the "pipe" handed over: nothing waits for a full batch.
+        assert_eq!(r.offsets[&pid], vec![4, 7, 8]);
+        assert_eq!(r.caught_up, 1);
+    }
+
+    #[test]
+    fn fast_input_fills_whole_batches() {
+        let rec = Recorder::default();
+        let mut sink = rec.clone();
+        let text: String = (0..2500).map(|i| format!("line {i}\n")).collect();
+        let mut input = BufReader::with_capacity(READ_BUFFER * 4, text.as_bytes());
+        let pid = PartitionId::new(0, 0);
+        read_stream(&mut input, pid, "stdin", &mut sink, &StopSignal::new()).unwrap();
+        let r = rec.get();
+        assert_eq!(r.lines[&pid].len(), 2500);
+        assert_eq!(r.batch_sizes[&pid], vec![BATCH_LINES, BATCH_LINES, 452]);
+        assert_eq!(*r.offsets[&pid].last().unwrap(), text.len() as u64);
+        assert_eq!(r.caught_up, 1);
+    }
+
+    #[test]
+    fn empty_input_is_caught_up_at_end() {
+        let rec = Recorder::default();
+        let mut sink = rec.clone();
+        let mut input = BufReader::new(&b""[..]);
+        let pid = PartitionId::new(0, 0);
+        read_stream(&mut input, pid, "stdin", &mut sink, &StopSignal::new()).unwrap();
+        let r = rec.get();
+        assert!(r.lines.is_empty());
+        assert_eq!(r.caught_up, 1);
+    }
+
+    #[test]
+    fn stop_is_honoured_between_batches() {
+        let rec = Recorder::default();
+        let mut sink = rec.clone();
+        let stop = StopSignal::new();
+        stop.stop();
+        let mut input = BufReader::new(&b"a\nb\n"[..]);
+        let pid = PartitionId::new(0, 0);
+        read_stream(&mut input, pid, "stdin", &mut sink, &stop).unwrap();
+        assert!(rec.get().lines.is_empty());
     }
 }

@@ -17,7 +17,7 @@ fn events() -> impl Strategy<Value = Vec<(i64, bool)>> {
 
 fn direct(events: &[(i64, bool)], start: i64, end: i64) -> Counts {
     let mut c = Counts::default();
-    for &(t, good) in events.iter().filter(|(t, _)| (start..end).contains(t)) {
+    for &(_, good) in events.iter().filter(|(t, _)| (start..end).contains(t)) {
         c.total += 1;
         c.good += u64::from(good);
     }

@@ -1,0 +1,376 @@
+//! Tests of the file source, and the recording sink shared by the source tests.
+
+use std::collections::BTreeMap;
+use std::fs::{self, OpenOptions};
+use std::io::Write;
+use std::path::Path;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use flate2::Compression;
+use flate2::write::GzEncoder;
+
+use super::*;
+
+/// What a [`Recorder`] saw.
+#[derive(Debug, Default)]
+pub(crate) struct Record {
+    pub(crate) assigned: Vec<(PartitionId, String)>,
+    pub(crate) lines: BTreeMap<PartitionId, Vec<Vec<u8>>>,
+    /// `next_offset` of every batch, per partition.
+    pub(crate) offsets: BTreeMap<PartitionId, Vec<u64>>,
+    /// Lines in every batch, per partition.
+    pub(crate) batch_sizes: BTreeMap<PartitionId, Vec<usize>>,
+    pub(crate) revoked: Vec<PartitionId>,
+    pub(crate) caught_up: usize,
+}
+
+impl Record {
+    /// The lines of `pid` as text.
+    pub(crate) fn text(&self, pid: PartitionId) -> Vec<String> {
+        self.lines
+            .get(&pid)
+            .map(|ls| {
+                ls.iter()
+                    .map(|l| String::from_utf8_lossy(l).into_owned())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+/// A sink that records everything, shared between a source thread and the test.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Recorder(Arc<Mutex<Record>>);
+
+impl Recorder {
+    pub(crate) fn get(&self) -> MutexGuard<'_, Record> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Waits (at most 20 s) until `cond` holds.
+    pub(crate) fn wait_for(&self, what: &str, cond: impl Fn(&Record) -> bool) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if cond(&self.get()) {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for {what}: {:?}",
+                {
+                    let r = self.get();
+                    (
+                        r.caught_up,
+                        r.lines.values().map(Vec::len).collect::<Vec<_>>(),
+                    )
+                }
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+}
+
+impl Sink for Recorder {
+    fn assign(&mut self, partition: PartitionId, name: &str) {
+        self.get().assigned.push((partition, name.to_string()));
+    }
+
+    fn apply(&mut self, partition: PartitionId, batch: &LineBatch) {
+        let mut r = self.get();
+        let lines = r.lines.entry(partition).or_default();
+        lines.extend(batch.lines().map(<[u8]>::to_vec));
+        r.offsets
+            .entry(partition)
+            .or_default()
+            .push(batch.next_offset);
+        r.batch_sizes
+            .entry(partition)
+            .or_default()
+            .push(batch.len());
+    }
+
+    fn revoke(&mut self, partition: PartitionId) {
+        self.get().revoked.push(partition);
+    }
+
+    fn caught_up(&mut self) {
+        self.get().caught_up += 1;
+    }
+}
+
+/// A source running on its own thread; stopped and joined when dropped.
+pub(crate) struct Running {
+    stop: StopSignal,
+    handle: Option<JoinHandle<Result<(), SourceError>>>,
+}
+
+impl Running {
+    pub(crate) fn spawn(source: Box<dyn Source>, sink: &Recorder) -> Self {
+        let stop = StopSignal::new();
+        let (s, mut sink) = (stop.clone(), sink.clone());
+        let handle = std::thread::spawn(move || source.run(&mut sink, &s));
+        Self {
+            stop,
+            handle: Some(handle),
+        }
+    }
+
+    /// Raises stop and waits (at most 20 s) for the source to return.
+    pub(crate) fn stop(mut self) -> Result<(), SourceError> {
+        self.stop.stop();
+        let handle = self.handle.take().expect("running");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while !handle.is_finished() {
+            assert!(Instant::now() < deadline, "source did not stop");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        handle.join().expect("source thread panicked")
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.stop.stop();
+    }
+}
+
+const P0: PartitionId = PartitionId::new(0, 0);
+const P1: PartitionId = PartitionId::new(1, 0);
+
+fn read(paths: &[&Path]) -> (Result<(), SourceError>, Recorder) {
+    let rec = Recorder::default();
+    let mut sink = rec.clone();
+    let spec = FileSpec {
+        paths: paths.iter().map(|p| p.to_path_buf()).collect(),
+        follow: false,
+    };
+    let result = Box::new(FileSource::new(spec)).run(&mut sink, &StopSignal::new());
+    (result, rec)
+}
+
+fn append(path: &Path, data: &str) {
+    let mut f = OpenOptions::new()
+        .append(true)
+        .create(true)
+        .open(path)
+        .unwrap();
+    f.write_all(data.as_bytes()).unwrap();
+}
+
+fn gzip(data: &[u8]) -> Vec<u8> {
+    let mut enc = GzEncoder::new(Vec::new(), Compression::default());
+    enc.write_all(data).unwrap();
+    enc.finish().unwrap()
+}
+
+#[test]
+fn plain_crlf_and_unterminated_last_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("access.log");
+    fs::write(&path, "one\r\ntwo\n\nthree").unwrap();
+    let (result, rec) = read(&[&path]);
+    result.unwrap();
+    let r = rec.get();
+    assert_eq!(r.assigned, vec![(P0, path.display().to_string())]);
+    assert_eq!(r.text(P0), vec!["one", "two", "", "three"]);
+    assert_eq!(r.offsets[&P0], vec![15]);
+    assert_eq!(r.caught_up, 1);
+    assert!(r.revoked.is_empty());
+}
+
+#[test]
+fn empty_file_has_no_lines_but_is_caught_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("empty.log");
+    fs::write(&path, "").unwrap();
+    let (result, rec) = read(&[&path]);
+    result.unwrap();
+    assert!(rec.get().lines.is_empty());
+    assert_eq!(rec.get().caught_up, 1);
+}
+
+#[test]
+fn gzip_is_detected_by_magic_and_counts_decompressed_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    // No .gz extension on purpose; two members, as `cat a.gz b.gz` makes.
+    let path = dir.path().join("access.log.1");
+    let mut data = gzip(b"a\r\nbb\n");
+    data.extend(gzip(b"ccc\nlast"));
+    fs::write(&path, data).unwrap();
+    let (result, rec) = read(&[&path]);
+    result.unwrap();
+    let r = rec.get();
+    assert_eq!(r.text(P0), vec!["a", "bb", "ccc", "last"]);
+    assert_eq!(r.offsets[&P0], vec![14]);
+}
+
+#[test]
+fn corrupt_gzip_is_an_io_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bad.gz");
+    fs::write(&path, [0x1f, 0x8b, 0x08, 0, 1, 2, 3]).unwrap();
+    let (result, _) = read(&[&path]);
+    assert!(matches!(result, Err(SourceError::Io { .. })), "{result:?}");
+}
+
+#[test]
+fn missing_file_is_an_io_error_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("nope.log");
+    let (result, rec) = read(&[&path]);
+    match result {
+        Err(SourceError::Io { path: p, source }) => {
+            assert_eq!(p, path.display().to_string());
+            assert_eq!(source.kind(), io::ErrorKind::NotFound);
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(rec.get().caught_up, 0);
+}
+
+#[test]
+fn several_files_are_several_partitions() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = dir.path().join("a.log");
+    let b = dir.path().join("b.log");
+    fs::write(&a, "a1\na2\n").unwrap();
+    fs::write(&b, gzip(b"b1\n")).unwrap();
+    let (result, rec) = read(&[&a, &b]);
+    result.unwrap();
+    let r = rec.get();
+    assert_eq!(
+        r.assigned,
+        vec![(P0, a.display().to_string()), (P1, b.display().to_string())]
+    );
+    assert_eq!(r.text(P0), vec!["a1", "a2"]);
+    assert_eq!(r.text(P1), vec!["b1"]);
+    assert_eq!(r.caught_up, 1);
+}
+
+#[test]
+fn batches_are_bounded_and_offsets_are_byte_positions() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("big.log");
+    let lines: Vec<String> = (0..2500).map(|i| format!("line number {i}")).collect();
+    let text: String = lines.iter().map(|l| format!("{l}\n")).collect();
+    fs::write(&path, &text).unwrap();
+    let (result, rec) = read(&[&path]);
+    result.unwrap();
+    let r = rec.get();
+    assert_eq!(r.text(P0), lines);
+    assert_eq!(r.batch_sizes[&P0], vec![BATCH_LINES, BATCH_LINES, 452]);
+    let end_of = |n: usize| lines[..n].iter().map(|l| l.len() as u64 + 1).sum::<u64>();
+    assert_eq!(
+        r.offsets[&P0],
+        vec![end_of(BATCH_LINES), end_of(2 * BATCH_LINES), end_of(2500)]
+    );
+}
+
+#[test]
+fn stop_before_reading_returns_ok_without_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("a.log");
+    fs::write(&path, "a\n").unwrap();
+    let rec = Recorder::default();
+    let stop = StopSignal::new();
+    stop.stop();
+    let spec = FileSpec {
+        paths: vec![path],
+        follow: false,
+    };
+    Box::new(FileSource::new(spec))
+        .run(&mut rec.clone(), &stop)
+        .unwrap();
+    assert!(rec.get().lines.is_empty());
+}
+
+fn follow_source(paths: &[&Path]) -> Box<dyn Source> {
+    Box::new(FileSource::new(FileSpec {
+        paths: paths.iter().map(|p| p.to_path_buf()).collect(),
+        follow: true,
+    }))
+}
+
+#[test]
+fn follow_appends_partial_lines_rotation_and_truncation() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("access.log");
+    fs::write(&path, "l1\nl2\npar").unwrap();
+    let rec = Recorder::default();
+    let running = Running::spawn(follow_source(&[&path]), &rec);
+
+    rec.wait_for("initial lines", |r| {
+        r.caught_up == 1 && r.text(P0).len() == 2
+    });
+    assert_eq!(rec.get().text(P0), vec!["l1", "l2"]);
+
+    // The held partial line is completed by the writer.
+    append(&path, "tial\nl4\n");
+    rec.wait_for("appended lines", |r| r.text(P0).len() == 4);
+    assert_eq!(rec.get().text(P0), vec!["l1", "l2", "partial", "l4"]);
+    assert_eq!(*rec.get().offsets[&P0].last().unwrap(), 17);
+
+    // Rotation: the old file gets a last line (without newline) after the rename, then a new
+    // file appears; the old file's last line is delivered before the new file's lines.
+    fs::rename(&path, dir.path().join("access.log.1")).unwrap();
+    append(&dir.path().join("access.log.1"), "old-tail");
+    fs::write(&path, "new1\nnew2 is longer\n").unwrap();
+    rec.wait_for("rotated file", |r| r.text(P0).len() == 7);
+    assert_eq!(
+        rec.get().text(P0)[4..],
+        ["old-tail", "new1", "new2 is longer"]
+    );
+    assert_eq!(*rec.get().offsets[&P0].last().unwrap(), 20);
+
+    // Truncation in place (same inode), shorter than what was read.
+    fs::write(&path, "t1\n").unwrap();
+    rec.wait_for("truncated file", |r| r.text(P0).len() == 8);
+    assert_eq!(rec.get().text(P0)[7], "t1");
+    assert_eq!(*rec.get().offsets[&P0].last().unwrap(), 3);
+
+    running.stop().unwrap();
+    let r = rec.get();
+    assert_eq!(r.caught_up, 1);
+    assert_eq!(r.assigned, vec![(P0, path.display().to_string())]);
+}
+
+#[test]
+fn follow_waits_for_missing_files_and_serves_several() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = dir.path().join("a.log");
+    let b = dir.path().join("later.log");
+    let c = dir.path().join("old.log.gz");
+    fs::write(&a, "a1\n").unwrap();
+    fs::write(&c, gzip(b"c1\nc2")).unwrap();
+    let rec = Recorder::default();
+    let running = Running::spawn(follow_source(&[&a, &b, &c]), &rec);
+    let p2 = PartitionId::new(2, 0);
+
+    // A missing file does not hold back readiness.
+    rec.wait_for("caught up", |r| r.caught_up == 1);
+    assert_eq!(rec.get().text(P0), vec!["a1"]);
+    assert_eq!(rec.get().text(p2), vec!["c1", "c2"]);
+    assert_eq!(rec.get().assigned.len(), 3);
+
+    fs::write(&b, "b1\n").unwrap();
+    append(&a, "a2\n");
+    rec.wait_for("new file and appended line", |r| {
+        r.text(P1) == ["b1"] && r.text(P0) == ["a1", "a2"]
+    });
+    running.stop().unwrap();
+    assert_eq!(rec.get().caught_up, 1);
+}
+
+#[test]
+fn follow_of_only_gzip_files_ends() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.gz");
+    fs::write(&path, gzip(b"x\n")).unwrap();
+    let rec = Recorder::default();
+    let running = Running::spawn(follow_source(&[&path]), &rec);
+    rec.wait_for("gzip read", |r| r.caught_up == 1);
+    running.stop().unwrap();
+    assert_eq!(rec.get().text(P0), vec!["x"]);
+}
