@@ -1,10 +1,389 @@
-//! placeholder until the decoder lands
+//! AWS Application Load Balancer access logs: one space-separated entry per line, some fields
+//! double-quoted. Fields, in order: 1 `type` (`http`, `https`, `h2`, `grpcs`, `ws`, `wss`),
+//! 2 `time` (ISO 8601 UTC, `2018-07-02T22:23:00.186641Z`, fraction optional, 1–9 digits,
+//! truncated to µs), 3 `elb`, 4 `client:port`, 5 `target:port`, 6–8 request, target and
+//! response processing times (seconds, `-1` when no target answered), 9 `elb_status_code`,
+//! 10 `target_status_code`, 11 `received_bytes`, 12 `sent_bytes`, 13 `"request"`,
+//! 14 `"user_agent"`, 15 `ssl_cipher`, 16 `ssl_protocol`, 17 `target_group_arn`, then trace id,
+//! domain, certificate, rule, actions, error reason, target lists, classification and newer
+//! fields. Fields 1–13 are required; 14–17 are read when present (older logs stop early) and
+//! everything after field 17 is not examined, as AWS asks of readers (new fields are appended).
+//!
+//! The event time is field 2 (when the load balancer responded; for WebSockets, when the
+//! connection closed), the status is `elb_status_code` (what the client saw), the latency is
+//! the exact sum of fields 6–8 in µs, unknown (`None`) if any of them is `-1`. Host and path
+//! come from the request URL (`METHOD scheme://host:port/uri PROTOCOL`); ALB's `"- - - "` for
+//! a malformed request gives an empty method, host and path. The backend is the target group
+//! ARN (empty for `-` or when absent). `ws` and `wss` entries are long-lived connections. The
+//! other fields are not checked.
+
+use super::fields::{self, Fields, RequestLine};
 use super::{DecodeError, Decoder, Event};
-/// placeholder
+use crate::time;
+
+/// Decoder for AWS Application Load Balancer access-log lines (see the module docs).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct AlbDecoder;
+
 impl Decoder for AlbDecoder {
-    fn decode<'a>(&self, _line: &'a [u8]) -> Result<Event<'a>, DecodeError> {
-        Err(DecodeError::Empty)
+    fn decode<'a>(&self, line: &'a [u8]) -> Result<Event<'a>, DecodeError> {
+        let mut f = Fields::new(fields::trim_line(line)?);
+        let kind = f.required()?;
+        let time = f.required()?;
+        let _elb_client_target = [f.required()?, f.required()?, f.required()?];
+        let timings = [f.required()?, f.required()?, f.required()?];
+        let status = f.required()?;
+        let _target_status_received_sent = [f.required()?, f.required()?, f.required()?];
+        let request = f.required()?;
+        // Fields 14–16 (user agent, cipher, protocol) are skipped; 17 is the target group.
+        let backend = match f.optional_after(3)? {
+            Some(b"-") | None => &[],
+            Some(arn) => arn,
+        };
+
+        let time_us = parse_time(time).ok_or(DecodeError::BadTime)?;
+        let status = fields::parse_status(status)?;
+        let latency_us = latency(timings)?;
+        let Some(RequestLine {
+            method,
+            target,
+            protocol: Some(_),
+        }) = fields::split_request(request)
+        else {
+            return Err(DecodeError::BadRequest);
+        };
+        let (host, path) = fields::split_target(target);
+        Ok(Event {
+            time_us,
+            status,
+            latency_us,
+            method: if method == b"-" { &[] } else { method },
+            host,
+            path,
+            backend,
+            long_lived: matches!(kind, b"ws" | b"wss"),
+        })
+    }
+}
+
+/// `YYYY-MM-DDTHH:MM:SS[.f…]Z` as epoch µs.
+fn parse_time(text: &[u8]) -> Option<i64> {
+    let [
+        y0,
+        y1,
+        y2,
+        y3,
+        b'-',
+        mo0,
+        mo1,
+        b'-',
+        d0,
+        d1,
+        b'T',
+        h0,
+        h1,
+        b':',
+        mi0,
+        mi1,
+        b':',
+        s0,
+        s1,
+        ref rest @ ..,
+    ] = *text
+    else {
+        return None;
+    };
+    let micros = match rest {
+        [b'Z'] => 0,
+        [fraction @ .., b'Z'] if fraction.len() >= 2 && fraction.first() == Some(&b'.') => {
+            u32::try_from(time::parse_seconds_us(fraction)?).ok()?
+        }
+        _ => return None,
+    };
+    time::epoch_us(
+        i64::from(fields::digits(&[y0, y1, y2, y3])?),
+        fields::digits(&[mo0, mo1])?,
+        fields::digits(&[d0, d1])?,
+        fields::digits(&[h0, h1])?,
+        fields::digits(&[mi0, mi1])?,
+        fields::digits(&[s0, s1])?,
+        micros,
+    )
+}
+
+/// Exact sum of the three processing times in µs; `None` if any is `-1`.
+fn latency(timings: [&[u8]; 3]) -> Result<Option<i64>, DecodeError> {
+    let mut total: i64 = 0;
+    let mut unknown = false;
+    for timing in timings {
+        if timing == b"-1" {
+            unknown = true;
+        } else {
+            let us = time::parse_seconds_us(timing).ok_or(DecodeError::BadLatency)?;
+            total = total.checked_add(us).ok_or(DecodeError::BadLatency)?;
+        }
+    }
+    Ok((!unknown).then_some(total))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    const TG: &[u8] =
+        b"arn:aws:elasticloadbalancing:us-east-2:123456789012:targetgroup/my-targets/73e2d6bc24d8a067";
+    /// 2018-07-02T22:23:00.186641Z
+    const T0: i64 = 1_530_570_180_186_641;
+
+    // AWS's documented example entries (one line each).
+    const HTTP: &str = r#"http 2018-07-02T22:23:00.186641Z app/my-loadbalancer/50dc6c495c0c9188 192.168.131.39:2817 10.0.0.1:80 0.000 0.001 0.000 200 200 34 366 "GET http://www.example.com:80/ HTTP/1.1" "curl/7.46.0" - - arn:aws:elasticloadbalancing:us-east-2:123456789012:targetgroup/my-targets/73e2d6bc24d8a067 "Root=1-58337262-36d228ad5d99923122bbe354" "-" "-" 0 2018-07-02T22:22:48.364000Z "forward" "-" "-" "10.0.0.1:80" "200" "-" "-" TID_1234abcd5678ef90"#;
+    const HTTPS: &str = r#"https 2018-07-02T22:23:00.186641Z app/my-loadbalancer/50dc6c495c0c9188 192.168.131.39:2817 10.0.0.1:80 0.086 0.048 0.037 200 200 0 57 "GET https://www.example.com:443/ HTTP/1.1" "curl/7.46.0" ECDHE-RSA-AES128-GCM-SHA256 TLSv1.2 arn:aws:elasticloadbalancing:us-east-2:123456789012:targetgroup/my-targets/73e2d6bc24d8a067 "Root=1-58337281-1d84f3d73c47ec4e58577259" "www.example.com" "arn:aws:acm:us-east-2:123456789012:certificate/12345678-1234-1234-1234-123456789012" 1 2018-07-02T22:22:48.364000Z "authenticate,forward" "-" "-" "10.0.0.1:80" "200" "-" "-" TID_1234abcd5678ef90"#;
+    const H2: &str = r#"h2 2018-07-02T22:23:00.186641Z app/my-loadbalancer/50dc6c495c0c9188 10.0.1.252:48160 10.0.0.66:9000 0.000 0.002 0.000 200 200 5 257 "GET https://10.0.2.105:773/ HTTP/2.0" "curl/7.46.0" ECDHE-RSA-AES128-GCM-SHA256 TLSv1.2 arn:aws:elasticloadbalancing:us-east-2:123456789012:targetgroup/my-targets/73e2d6bc24d8a067 "Root=1-58337327-72bd00b0343d75b906739c42" "-" "-" 1 2018-07-02T22:22:48.364000Z "redirect" "https://example.com:80/" "-" "10.0.0.66:9000" "200" "-" "-" TID_1234abcd5678ef90"#;
+    const WS: &str = r#"ws 2018-07-02T22:23:00.186641Z app/my-loadbalancer/50dc6c495c0c9188 10.0.0.140:40914 10.0.1.192:8010 0.001 0.003 0.000 101 101 218 587 "GET http://10.0.0.30:80/ HTTP/1.1" "-" - - arn:aws:elasticloadbalancing:us-east-2:123456789012:targetgroup/my-targets/73e2d6bc24d8a067 "Root=1-58337364-23a8c76965a2ef7629b185e3" "-" "-" 1 2018-07-02T22:22:48.364000Z "forward" "-" "-" "10.0.1.192:8010" "101" "-" "-" TID_1234abcd5678ef90"#;
+    const LAMBDA_FAILED: &str = r#"http 2018-11-30T22:23:00.186641Z app/my-loadbalancer/50dc6c495c0c9188 192.168.131.39:2817 - 0.000 0.001 0.000 502 - 34 366 "GET http://www.example.com:80/ HTTP/1.1" "curl/7.46.0" - - arn:aws:elasticloadbalancing:us-east-2:123456789012:targetgroup/my-targets/73e2d6bc24d8a067 "Root=1-58337364-23a8c76965a2ef7629b185e3" "-" "-" 0 2018-11-30T22:22:48.364000Z "forward" "-" "LambdaInvalidResponse" "-" "-" "-" "-" TID_1234abcd5678ef90"#;
+
+    fn decode(line: &str) -> Result<Event<'_>, DecodeError> {
+        AlbDecoder.decode(line.as_bytes())
+    }
+
+    /// A line with the given fields 6–10 and request, ending after field 13.
+    fn short(timings: &str, statuses: &str, request: &str) -> String {
+        format!(
+            "https 2018-07-02T22:23:00.186641Z app/lb/1 1.2.3.4:5 10.0.0.1:80 {timings} {statuses} 34 366 {request}"
+        )
+    }
+
+    #[test]
+    fn documented_http_entry() {
+        let e = decode(HTTP).unwrap();
+        assert_eq!(
+            e,
+            Event {
+                time_us: T0,
+                status: 200,
+                latency_us: Some(1_000),
+                method: b"GET",
+                host: b"www.example.com",
+                path: b"/",
+                backend: TG,
+                long_lived: false,
+            }
+        );
+    }
+
+    #[test]
+    fn documented_https_h2_ws_entries() {
+        let e = decode(HTTPS).unwrap();
+        assert_eq!(
+            (e.latency_us, e.host, e.backend),
+            (Some(171_000), &b"www.example.com"[..], TG)
+        );
+        let e = decode(H2).unwrap();
+        assert_eq!(
+            (e.latency_us, e.host, e.path),
+            (Some(2_000), &b"10.0.2.105"[..], &b"/"[..])
+        );
+        let e = decode(WS).unwrap();
+        assert_eq!(
+            (e.status, e.latency_us, e.long_lived),
+            (101, Some(4_000), true)
+        );
+        let wss = WS.replacen("ws ", "wss ", 1);
+        assert!(decode(&wss).unwrap().long_lived);
+        let grpcs = HTTPS.replacen("https ", "grpcs ", 1);
+        assert!(!decode(&grpcs).unwrap().long_lived);
+        let e = decode(LAMBDA_FAILED).unwrap();
+        assert_eq!(
+            (e.time_us, e.status, e.latency_us),
+            (1_543_616_580_186_641, 502, Some(1_000))
+        );
+    }
+
+    #[test]
+    fn target_not_reached_has_unknown_latency() {
+        for status in ["502", "504", "460"] {
+            let line = short(
+                "-1 -1 -1",
+                &format!("{status} -"),
+                r#""GET https://a.example.com:443/x HTTP/1.1""#,
+            );
+            let e = decode(&line).unwrap();
+            assert_eq!(
+                (e.status.to_string(), e.latency_us),
+                (status.to_string(), None)
+            );
+        }
+        let line = short(
+            "0.001 -1 -1",
+            "504 -",
+            r#""GET https://a.example.com:443/ HTTP/1.1""#,
+        );
+        assert_eq!(decode(&line).unwrap().latency_us, None);
+    }
+
+    #[test]
+    fn latency_is_exact_microseconds() {
+        let line = short(
+            "0.001 0.008 0.001",
+            "200 200",
+            r#""GET https://a:443/ HTTP/1.1""#,
+        );
+        assert_eq!(decode(&line).unwrap().latency_us, Some(10_000));
+        let line = short(
+            "12.345 0.5 0",
+            "200 200",
+            r#""GET https://a:443/ HTTP/1.1""#,
+        );
+        assert_eq!(decode(&line).unwrap().latency_us, Some(12_845_000));
+    }
+
+    #[test]
+    fn line_ending_after_request_and_extra_fields() {
+        let line = short(
+            "0.000 0.001 0.000",
+            "200 200",
+            r#""POST https://Api.Example.com:8443/v1/orders?id=7 HTTP/1.1""#,
+        );
+        let e = decode(&line).unwrap();
+        assert_eq!(
+            (e.method, e.host, e.path),
+            (&b"POST"[..], &b"Api.Example.com"[..], &b"/v1/orders"[..])
+        );
+        assert_eq!(e.backend, b"");
+        let longer = format!(r#"{HTTP} "TID_x" new_field "quoted new field" 42"#);
+        assert_eq!(decode(&longer), decode(HTTP));
+        let crlf = format!("{HTTP}\r");
+        assert_eq!(decode(&crlf), decode(HTTP));
+        let no_arn = format!(r#"{line} "Mozilla/5.0 (X11; Linux)" - - -"#);
+        assert_eq!(decode(&no_arn).unwrap().backend, b"");
+    }
+
+    #[test]
+    fn quoted_user_agents() {
+        let ua = r#""Mozilla/5.0 (Windows NT 10.0; Win64; x64) \"quoted\" AppleWebKit/537.36" - -"#;
+        let line = format!(
+            r#"{} {ua} {}"#,
+            short("0 0 0", "200 200", r#""GET https://a:443/ HTTP/1.1""#),
+            "tg-arn"
+        );
+        assert_eq!(decode(&line).unwrap().backend, b"tg-arn");
+        let inner = r#""a "quoted"word" - - tg-arn"#;
+        let line = format!(
+            "{} {inner}",
+            short("0 0 0", "200 200", r#""GET https://a:443/ HTTP/1.1""#)
+        );
+        assert_eq!(decode(&line).unwrap().backend, b"tg-arn");
+    }
+
+    #[test]
+    fn malformed_request_is_not_an_error() {
+        let line = short("-1 -1 -1", "400 -", r#""- - - ""#);
+        let e = decode(&line).unwrap();
+        assert_eq!(
+            (e.method, e.host, e.path, e.status),
+            (&b""[..], &b""[..], &b""[..], 400)
+        );
+    }
+
+    #[test]
+    fn times_with_short_or_no_fraction() {
+        let with = |t: &str| HTTP.replacen("2018-07-02T22:23:00.186641Z", t, 1);
+        let at = |t: &str| decode(&with(t)).map(|e| e.time_us);
+        let whole = T0 - 186_641;
+        assert_eq!(at("2018-07-02T22:23:00Z"), Ok(whole));
+        assert_eq!(at("2018-07-02T22:23:00.5Z"), Ok(whole + 500_000));
+        assert_eq!(at("2018-07-02T22:23:00.186Z"), Ok(whole + 186_000));
+        assert_eq!(at("2018-07-02T22:23:00.186641999Z"), Ok(T0));
+        for bad in [
+            "2018-07-02T22:23:00",
+            "2018-07-02T22:23:00.Z",
+            "2018-13-02T22:23:00Z",
+            "2018-07-02 22:23:00Z",
+            "2018-07-02T22:23:00.1x2Z",
+            "-",
+        ] {
+            assert_eq!(at(bad), Err(DecodeError::BadTime), "{bad}");
+        }
+    }
+
+    #[test]
+    fn every_error_reason() {
+        let req = r#""GET https://a:443/ HTTP/1.1""#;
+        assert_eq!(decode(""), Err(DecodeError::Empty));
+        assert_eq!(decode(" \t "), Err(DecodeError::Empty));
+        assert_eq!(
+            decode("http 2018-07-02T22:23:00Z app/lb/1"),
+            Err(DecodeError::MissingFields)
+        );
+        let twelve = short("0 0 0", "200 200", "");
+        assert_eq!(decode(&twelve), Err(DecodeError::MissingFields));
+        let open = short("0 0 0", "200 200", r#""GET https://a:443/ HTTP/1.1"#);
+        assert_eq!(decode(&open), Err(DecodeError::UnterminatedQuote));
+        let open_ua = format!("{} \"curl/7.46.0 - - tg", short("0 0 0", "200 200", req));
+        assert_eq!(decode(&open_ua), Err(DecodeError::UnterminatedQuote));
+        assert_eq!(
+            decode(&HTTP.replacen("2018-07-02T22", "2018-07-02X22", 1)),
+            Err(DecodeError::BadTime)
+        );
+        for status in ["- 200", "600 -", "20 200", "abc 200"] {
+            assert_eq!(
+                decode(&short("0 0 0", status, req)),
+                Err(DecodeError::BadStatus),
+                "{status}"
+            );
+        }
+        for timings in ["- 0 0", "0 0 x", "-2 0 0", "0 -1.5 0", "1e3 0 0"] {
+            assert_eq!(
+                decode(&short(timings, "200 200", req)),
+                Err(DecodeError::BadLatency),
+                "{timings}"
+            );
+        }
+        for request in [r#""GET /""#, r#""-""#, r#""""#, "GET"] {
+            assert_eq!(
+                decode(&short("0 0 0", "200 200", request)),
+                Err(DecodeError::BadRequest),
+                "{request}"
+            );
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn never_panics_on_arbitrary_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..400)) {
+            let _ = AlbDecoder.decode(&bytes);
+        }
+
+        #[test]
+        fn never_panics_on_field_like_text(text in r#"[a-z0-9 "\\.:/\-]{0,300}"#) {
+            let _ = AlbDecoder.decode(text.as_bytes());
+        }
+
+        #[test]
+        fn never_panics_on_mutations(
+            which in 0..5usize,
+            edits in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>(), 0..4u8), 1..6),
+        ) {
+            let mut line = [HTTP, HTTPS, H2, WS, LAMBDA_FAILED][which].as_bytes().to_vec();
+            for (at, byte, op) in edits {
+                let i = at.index(line.len() + 1);
+                match op {
+                    0 => line.insert(i, byte),
+                    1 if i < line.len() => { line.remove(i); }
+                    2 => line.truncate(i),
+                    _ => if let Some(b) = line.get_mut(i) { *b = byte },
+                }
+            }
+            let _ = AlbDecoder.decode(&line);
+        }
+
+        #[test]
+        fn latency_sums_exactly(a in 0..100_000u32, b in 0..100_000u32, c in 0..100_000u32) {
+            let s = |ms: u32| format!("{}.{:03}", ms / 1000, ms % 1000);
+            let line = short(&format!("{} {} {}", s(a), s(b), s(c)), "200 200", r#""GET https://a:443/ HTTP/1.1""#);
+            let want = (i64::from(a) + i64::from(b) + i64::from(c)) * 1000;
+            prop_assert_eq!(decode(&line).unwrap().latency_us, Some(want));
+        }
     }
 }

@@ -10,6 +10,7 @@
 //! timings, nginx `-`), which the classifier treats specially.
 
 pub mod alb;
+mod fields;
 pub mod nginx;
 
 use std::fmt;

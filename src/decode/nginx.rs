@@ -1,10 +1,310 @@
-//! placeholder until the decoder lands
+//! nginx `combined` access logs, optionally followed by request timings:
+//! `$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent
+//! "$http_referer" "$http_user_agent"[ $request_time $upstream_response_time]`.
+//!
+//! The event time is `$time_local` (`10/Oct/2000:13:55:36 -0700`, second precision, any
+//! `±hhmm` offset, converted to UTC); the first `[` after the address opens it, so a remote
+//! user containing spaces is fine. The status is `$status`. The latency is `$request_time`
+//! (seconds, ms precision) in exact µs: `None` when it is `-` or absent (plain `combined`).
+//! `$upstream_response_time` (`-`, or a list like `0.010, 0.020 : 0.005`) and anything after
+//! it are not examined, nor are the address, user, byte count, referer and user agent (which
+//! must be present). Method and path (without query string) come from `$request`; a request
+//! that is not `METHOD target[ PROTOCOL]` with an upper-case method — `"-"`, or the escaped
+//! TLS bytes nginx logs with status 400 — gives an empty method and path, not an error.
+//! `combined` carries neither host nor backend, so both are empty; no line is long-lived.
+
+use super::fields::{self, Fields};
 use super::{DecodeError, Decoder, Event};
-/// placeholder
+use crate::time;
+
+/// Decoder for nginx `combined` access-log lines, with or without the
+/// `$request_time $upstream_response_time` suffix (see the module docs).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct NginxDecoder;
+
 impl Decoder for NginxDecoder {
-    fn decode<'a>(&self, _line: &'a [u8]) -> Result<Event<'a>, DecodeError> {
-        Err(DecodeError::Empty)
+    fn decode<'a>(&self, line: &'a [u8]) -> Result<Event<'a>, DecodeError> {
+        let mut f = Fields::new(fields::trim_line(line)?);
+        let _remote_addr = f.required()?;
+        let (_remote_user, time_on) =
+            fields::split_once(f.rest(), b'[').ok_or(DecodeError::MissingFields)?;
+        let (time, after_time) = fields::split_once(time_on, b']').ok_or(DecodeError::BadTime)?;
+        let mut f = Fields::new(after_time);
+        let request = f.required()?;
+        let status = f.required()?;
+        let _bytes_referer_agent = [f.required()?, f.required()?, f.required()?];
+        let request_time = f.next().transpose()?;
+
+        let time_us = parse_time(time).ok_or(DecodeError::BadTime)?;
+        let status = fields::parse_status(status)?;
+        let latency_us = match request_time {
+            None | Some(b"-") => None,
+            Some(t) => Some(time::parse_seconds_us(t).ok_or(DecodeError::BadLatency)?),
+        };
+        let (method, path) = match fields::split_request(request) {
+            Some(r) if is_method(r.method) => (r.method, fields::split_target(r.target).1),
+            _ => (&[][..], &[][..]),
+        };
+        Ok(Event {
+            time_us,
+            status,
+            latency_us,
+            method,
+            host: &[],
+            path,
+            backend: &[],
+            long_lived: false,
+        })
+    }
+}
+
+/// An upper-case method token such as `GET` or `VERSION-CONTROL`.
+fn is_method(method: &[u8]) -> bool {
+    matches!(method.first(), Some(b'A'..=b'Z'))
+        && method
+            .iter()
+            .all(|&b| b.is_ascii_uppercase() || b == b'_' || b == b'-')
+}
+
+/// `DD/Mon/YYYY:HH:MM:SS ±hhmm` as epoch µs (UTC).
+fn parse_time(text: &[u8]) -> Option<i64> {
+    let [
+        d0,
+        d1,
+        b'/',
+        m0,
+        m1,
+        m2,
+        b'/',
+        y0,
+        y1,
+        y2,
+        y3,
+        b':',
+        h0,
+        h1,
+        b':',
+        mi0,
+        mi1,
+        b':',
+        s0,
+        s1,
+        b' ',
+        sign,
+        oh0,
+        oh1,
+        om0,
+        om1,
+    ] = *text
+    else {
+        return None;
+    };
+    let month = match &[m0, m1, m2] {
+        b"Jan" => 1,
+        b"Feb" => 2,
+        b"Mar" => 3,
+        b"Apr" => 4,
+        b"May" => 5,
+        b"Jun" => 6,
+        b"Jul" => 7,
+        b"Aug" => 8,
+        b"Sep" => 9,
+        b"Oct" => 10,
+        b"Nov" => 11,
+        b"Dec" => 12,
+        _ => return None,
+    };
+    let local = time::epoch_us(
+        i64::from(fields::digits(&[y0, y1, y2, y3])?),
+        month,
+        fields::digits(&[d0, d1])?,
+        fields::digits(&[h0, h1])?,
+        fields::digits(&[mi0, mi1])?,
+        fields::digits(&[s0, s1])?,
+        0,
+    )?;
+    let (off_h, off_m) = (fields::digits(&[oh0, oh1])?, fields::digits(&[om0, om1])?);
+    if off_h > 23 || off_m > 59 {
+        return None;
+    }
+    let offset = i64::from(off_h) * time::HOUR + i64::from(off_m) * time::MINUTE;
+    match sign {
+        b'+' => Some(local - offset),
+        b'-' => Some(local + offset),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    const COMBINED: &str = r#"127.0.0.1 - frank [10/Oct/2000:13:55:36 -0700] "GET /apache_pb.gif HTTP/1.0" 200 2326 "http://www.example.com/start.html" "Mozilla/4.08 [en] (Win98; I ;Nav)""#;
+    const TIMED: &str = r#"203.0.113.7 - - [21/Nov/2026:10:00:00 +0000] "POST /api/v1/orders?id=7 HTTP/1.1" 201 512 "-" "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36" 0.012 0.010"#;
+    const UPSTREAMS: &str = r#"2001:db8::1 - - [21/Nov/2026:10:00:00 +0530] "GET /search?q=a+b HTTP/2.0" 502 157 "https://shop.example.com/" "curl/8.5.0" 1.503 0.500, 1.000 : 0.003"#;
+    const TLS_GARBAGE: &str = r#"198.51.100.9 - - [21/Nov/2026:10:00:00 +0000] "\x16\x03\x01\x00\xF1\x01\x00\x00\xED\x03\x03" 400 157 "-" "-" 0.001 -"#;
+
+    fn decode(line: &str) -> Result<Event<'_>, DecodeError> {
+        NginxDecoder.decode(line.as_bytes())
+    }
+
+    fn utc(y: i64, mo: u32, d: u32, h: u32, mi: u32, s: u32) -> i64 {
+        time::epoch_us(y, mo, d, h, mi, s, 0).unwrap()
+    }
+
+    #[test]
+    fn plain_combined_with_negative_offset() {
+        let e = decode(COMBINED).unwrap();
+        assert_eq!(
+            e,
+            Event {
+                time_us: utc(2000, 10, 10, 20, 55, 36),
+                status: 200,
+                latency_us: None,
+                method: b"GET",
+                host: b"",
+                path: b"/apache_pb.gif",
+                backend: b"",
+                long_lived: false,
+            }
+        );
+    }
+
+    #[test]
+    fn timing_suffix() {
+        let e = decode(TIMED).unwrap();
+        assert_eq!((e.time_us, e.status), (utc(2026, 11, 21, 10, 0, 0), 201));
+        assert_eq!(
+            (e.method, e.path, e.latency_us),
+            (&b"POST"[..], &b"/api/v1/orders"[..], Some(12_000))
+        );
+        let e = decode(UPSTREAMS).unwrap();
+        assert_eq!(
+            (e.time_us, e.latency_us),
+            (utc(2026, 11, 21, 4, 30, 0), Some(1_503_000))
+        );
+        assert_eq!(e.path, b"/search");
+        let dash = TIMED.replace(" 0.012 0.010", " - -");
+        assert_eq!(decode(&dash).unwrap().latency_us, None);
+        let only_request_time = TIMED.replace(" 0.012 0.010", " 0.001");
+        assert_eq!(decode(&only_request_time).unwrap().latency_us, Some(1_000));
+        let extra = format!(r#"{TIMED} "10.1.2.3, 10.0.0.1" trailing junk"#);
+        assert_eq!(decode(&extra), decode(TIMED));
+        assert_eq!(decode(&format!("{TIMED}\r")), decode(TIMED));
+    }
+
+    #[test]
+    fn garbage_requests_are_not_errors() {
+        let e = decode(TLS_GARBAGE).unwrap();
+        assert_eq!(
+            (e.status, e.method, e.path, e.latency_us),
+            (400, &b""[..], &b""[..], Some(1_000))
+        );
+        for request in [r#""-""#, r#""""#, r#""get / HTTP/1.1""#, r#""- - -""#] {
+            let line = TIMED.replace(r#""POST /api/v1/orders?id=7 HTTP/1.1""#, request);
+            let e = decode(&line).unwrap();
+            assert_eq!((e.method, e.path), (&b""[..], &b""[..]), "{request}");
+        }
+        let http09 = TIMED.replace(" HTTP/1.1\"", "\"");
+        assert_eq!(decode(&http09).unwrap().path, b"/api/v1/orders");
+        let proxy = TIMED.replace(" /api/", " http://backend:8080/api/");
+        let e = decode(&proxy).unwrap();
+        assert_eq!((e.host, e.path), (&b""[..], &b"/api/v1/orders"[..]));
+    }
+
+    #[test]
+    fn remote_user_with_spaces() {
+        let line = COMBINED.replace("frank", "frank the tank");
+        assert_eq!(decode(&line), decode(COMBINED));
+    }
+
+    #[test]
+    fn offsets() {
+        let at = |off: &str| decode(&TIMED.replace("+0000", off)).map(|e| e.time_us);
+        let base = utc(2026, 11, 21, 10, 0, 0);
+        assert_eq!(at("-0700"), Ok(base + 7 * time::HOUR));
+        assert_eq!(at("+0545"), Ok(base - 5 * time::HOUR - 45 * time::MINUTE));
+        assert_eq!(at("-0000"), Ok(base));
+        for bad in ["0000", "+2400", "+0060", "+00", "+000a"] {
+            assert_eq!(at(bad), Err(DecodeError::BadTime), "{bad}");
+        }
+    }
+
+    #[test]
+    fn every_error_reason() {
+        assert_eq!(decode(""), Err(DecodeError::Empty));
+        assert_eq!(decode("   \r"), Err(DecodeError::Empty));
+        assert_eq!(decode("127.0.0.1 - -"), Err(DecodeError::MissingFields));
+        let cut = COMBINED.split(" 2326 ").next().unwrap();
+        assert_eq!(decode(cut), Err(DecodeError::MissingFields));
+        let open_request = COMBINED.split(" HTTP/1.0").next().unwrap();
+        assert_eq!(decode(open_request), Err(DecodeError::UnterminatedQuote));
+        let open_agent = COMBINED.trim_end_matches('"');
+        assert_eq!(decode(open_agent), Err(DecodeError::UnterminatedQuote));
+        for time in [
+            "10/Foo/2000:13:55:36 -0700",
+            "32/Oct/2000:13:55:36 -0700",
+            "10/Oct/2000:13:55:36",
+            "-",
+        ] {
+            let line = COMBINED.replace("10/Oct/2000:13:55:36 -0700", time);
+            assert_eq!(decode(&line), Err(DecodeError::BadTime), "{time}");
+        }
+        assert_eq!(
+            decode(&TIMED.replace("+0000]", "+0000")),
+            Err(DecodeError::BadTime)
+        );
+        for status in ["-", "000", "2000", "OK"] {
+            let line = COMBINED.replace(" 200 ", &format!(" {status} "));
+            assert_eq!(decode(&line), Err(DecodeError::BadStatus), "{status}");
+        }
+        for request_time in ["abc", "-1", "0.0.1", "1,5"] {
+            let line = TIMED.replace(" 0.012 ", &format!(" {request_time} "));
+            assert_eq!(
+                decode(&line),
+                Err(DecodeError::BadLatency),
+                "{request_time}"
+            );
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn never_panics_on_arbitrary_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..300)) {
+            let _ = NginxDecoder.decode(&bytes);
+        }
+
+        #[test]
+        fn never_panics_on_field_like_text(text in r#"[a-zA-Z0-9 "\\\[\]./:+\-]{0,200}"#) {
+            let _ = NginxDecoder.decode(text.as_bytes());
+        }
+
+        #[test]
+        fn never_panics_on_mutations(
+            which in 0..4usize,
+            edits in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>(), 0..4u8), 1..6),
+        ) {
+            let mut line = [COMBINED, TIMED, UPSTREAMS, TLS_GARBAGE][which].as_bytes().to_vec();
+            for (at, byte, op) in edits {
+                let i = at.index(line.len() + 1);
+                match op {
+                    0 => line.insert(i, byte),
+                    1 if i < line.len() => { line.remove(i); }
+                    2 => line.truncate(i),
+                    _ => if let Some(b) = line.get_mut(i) { *b = byte },
+                }
+            }
+            let _ = NginxDecoder.decode(&line);
+        }
+
+        #[test]
+        fn offsets_convert_to_utc(sign in prop::bool::ANY, h in 0..24u32, m in 0..60u32) {
+            let off = format!("{}{h:02}{m:02}", if sign { '+' } else { '-' });
+            let time_us = decode(&TIMED.replace("+0000", &off)).unwrap().time_us;
+            let shift = i64::from(h) * time::HOUR + i64::from(m) * time::MINUTE;
+            let want = utc(2026, 11, 21, 10, 0, 0) + if sign { -shift } else { shift };
+            prop_assert_eq!(time_us, want);
+        }
     }
 }

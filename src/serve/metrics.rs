@@ -106,9 +106,10 @@ fn sloth(x: &mut Exposition, e: &Evaluation, objectives: &[SloObjective]) {
             let Some(i) = o.windows.iter().position(|&ow| ow == w) else {
                 continue;
             };
-            let Some(sli) = r.windows[i].sli else {
+            let w = &r.windows[i];
+            if w.total == 0 {
                 continue;
-            };
+            }
             let (id, svc, slo) = ids(o);
             x.family(
                 &name,
@@ -123,7 +124,7 @@ fn sloth(x: &mut Exposition, e: &Evaluation, objectives: &[SloObjective]) {
                     ("sloth_slo", &slo),
                     ("sloth_window", &label),
                 ],
-                1.0 - sli,
+                (w.total - w.good) as f64 / w.total as f64,
             );
         }
     }

@@ -195,10 +195,17 @@ fn a_burn_of_exactly_the_factor_does_not_page() {
             Some((0, 1, 0)),
         ));
     }
+    // One more request at noon moves the evaluation time to noon, so [11:00, 12:00) is
+    // complete; it is not itself inside the window.
+    lines.push(alb_line(NOON, "api.example.com", "/", 200, Some((0, 1, 0))));
     feed(&p, 0, &lines, 1000);
     let r = serde_json::to_value(p.evaluate().report).unwrap();
     let slo = &r["slos"][0];
     let h = window(slo, "1h");
+    assert_eq!(
+        (h["start"].as_str(), h["end"].as_str()),
+        (Some("2026-11-20T11:00:00Z"), Some("2026-11-20T12:00:00Z"))
+    );
     assert_eq!(
         (h["total"].as_u64(), h["good"].as_u64()),
         (Some(10_000), Some(10_000 - 144))

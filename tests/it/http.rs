@@ -90,8 +90,9 @@ async fn slos_report_has_the_documented_shape() {
     assert_eq!(status, StatusCode::OK);
     assert!(ct.starts_with("application/json"));
     let v: Value = serde_json::from_str(&body).unwrap();
-    assert_eq!(v["evaluated_at"], "2026-11-20T11:58:19Z");
-    assert_eq!(v["data_lag_seconds"], 101.0);
+    // T is the newest event (noon − 1 s); that request itself is at the window end, outside.
+    assert_eq!(v["evaluated_at"], "2026-11-20T11:59:59Z");
+    assert_eq!(v["data_lag_seconds"], 1.0);
     let slo = &v["slos"][0];
     for key in [
         "service",
@@ -149,7 +150,7 @@ async fn slos_report_has_the_documented_shape() {
     for key in ["p50", "p90", "p99", "p999"] {
         assert!(slo["latency_ms"][key].is_number(), "latency_ms.{key}");
     }
-    assert_eq!(slo["budget"]["total"], 100);
+    assert_eq!(slo["budget"]["total"], 99);
     assert_eq!(slo["budget"]["bad"], 10);
     assert_eq!(v["slos"][2]["no_data"], true);
     assert!(v["slos"][2]["sli"].is_null());
@@ -165,11 +166,12 @@ async fn one_slo_and_unknown_ones() {
         (v["service"].as_str(), v["slo"].as_str(), v["kind"].as_str()),
         (Some("checkout"), Some("latency_p99"), Some("latency"))
     );
-    // Latencies are 0, 10, …, 990 ms: 30 of 90 good-status requests are at most 300 ms.
+    // Request i (0..99; the last is at T, so outside) takes 10·i ms and fails when i % 10 == 0:
+    // the good ones are i in 1..=30 except 10, 20 and 30.
     let period = v["windows"].as_array().unwrap().last().unwrap();
     assert_eq!(
         (period["good"].as_u64(), period["total"].as_u64()),
-        (Some(28), Some(100))
+        (Some(27), Some(99))
     );
 
     let (status, ct, body) = get(&router, "GET", "/v1/slos/checkout/nope").await;
@@ -234,13 +236,13 @@ async fn metrics_line_by_line() {
     let lines: Vec<&str> = body.lines().collect();
     for want in [
         r#"slo:objective:ratio{sloth_id="checkout-availability",sloth_service="checkout",sloth_slo="availability"} 0.999"#,
-        r#"slo:error_budget:ratio{sloth_id="quiet-availability",sloth_service="quiet",sloth_slo="availability"} 0.010000000000000009"#,
+        r#"slo:error_budget:ratio{sloth_id="quiet-availability",sloth_service="quiet",sloth_slo="availability"} 0.01"#,
         r#"slo:time_period:days{sloth_id="checkout-availability",sloth_service="checkout",sloth_slo="availability"} 30"#,
-        r#"slo:sli_error:ratio_rate30d{sloth_id="checkout-availability",sloth_service="checkout",sloth_slo="availability",sloth_window="30d"} 0.09999999999999998"#,
+        r#"slo:sli_error:ratio_rate30d{sloth_id="checkout-availability",sloth_service="checkout",sloth_slo="availability",sloth_window="30d"} 0.10101010101010101"#,
         r#"slo:period_error_budget_remaining:ratio{sloth_id="quiet-availability",sloth_service="quiet",sloth_slo="availability"} 1"#,
         r#"slipstream_slo_events_total{service="checkout",slo="availability",result="good"} 90"#,
         r#"slipstream_slo_events_total{service="checkout",slo="availability",result="bad"} 10"#,
-        r#"slipstream_slo_window_events{service="checkout",slo="availability",window="5m",result="total"} 100"#,
+        r#"slipstream_slo_window_events{service="checkout",slo="availability",window="5m",result="total"} 99"#,
         r#"slipstream_decode_errors_total{format="alb",reason="missing_fields"} 1"#,
         r#"slipstream_events_total{outcome="applied"} 100"#,
         r#"slipstream_lines_total{partition="test-0"} 101"#,
