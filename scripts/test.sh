@@ -16,12 +16,12 @@ cargo fmt --all -- --check
 echo "== cargo clippy"
 cargo clippy --all-targets --locked -- -D warnings
 
+echo "== benches compile and run once"
+cargo test --locked --bench decode --bench window
+
 echo "== tests"
 if cargo nextest --version >/dev/null 2>&1; then
   cargo nextest run --locked --no-fail-fast
 else
   cargo test --locked --no-fail-fast
 fi
-
-echo "== benches compile and run once"
-cargo test --benches --locked

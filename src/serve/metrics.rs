@@ -11,8 +11,8 @@
 use std::fmt::{Display, Write};
 
 use crate::decode::{DecodeError, Format};
-use crate::evaluate::{Evaluation, SloObjective, Target};
-use crate::time::{DAY, SECOND, format_duration};
+use crate::evaluate::{Evaluation, Ppb, SloObjective, SloReport, Target};
+use crate::time::{DAY, MINUTE, SECOND, format_duration};
 use crate::window::ShardStats;
 
 /// Appends samples, writing each family's `# HELP` / `# TYPE` once.
@@ -60,185 +60,136 @@ impl Exposition {
     }
 }
 
-/// Renders every metric for `evaluation`; `now_us` is the wall clock.
-pub fn render(
-    evaluation: &Evaluation,
-    objectives: &[SloObjective],
-    format: Format,
-    now_us: i64,
-) -> String {
+/// Renders every metric for `evaluation`.
+pub fn render(evaluation: &Evaluation, objectives: &[SloObjective], format: Format) -> String {
     let mut x = Exposition::default();
     sloth(&mut x, evaluation, objectives);
     native(&mut x, evaluation, objectives);
-    telemetry(&mut x, evaluation, format, now_us);
+    telemetry(&mut x, evaluation, format);
     x.out
 }
 
+/// A Sloth gauge: name, help, and its value for one ratio SLO (none: no sample).
+type SlothGauge = (
+    &'static str,
+    &'static str,
+    fn(&SloObjective, &SloReport, Ppb) -> Option<f64>,
+);
+
+const SLOTH_GAUGES: [SlothGauge; 6] = [
+    (
+        "slo:objective:ratio",
+        "SLO objective as a ratio.",
+        |_, _, p| Some(p.as_f64()),
+    ),
+    (
+        "slo:error_budget:ratio",
+        "Error budget as a ratio (1 - objective).",
+        |_, _, p| Some(p.complement().as_f64()),
+    ),
+    ("slo:time_period:days", "SLO period in days.", |o, _, _| {
+        Some(o.period_us as f64 / DAY as f64)
+    }),
+    (
+        "slo:current_burn_rate:ratio",
+        "Burn rate over the last 5m.",
+        |o, r, _| {
+            let i = o.windows.iter().position(|&w| w == 5 * MINUTE)?;
+            r.windows[i].burn_rate
+        },
+    ),
+    (
+        "slo:period_burn_rate:ratio",
+        "Burn rate over the whole SLO period.",
+        |o, r, _| {
+            let i = o.windows.iter().position(|&w| w == o.period_us)?;
+            r.windows[i].burn_rate
+        },
+    ),
+    (
+        "slo:period_error_budget_remaining:ratio",
+        "Remaining error budget of the period (1 untouched, 0 spent).",
+        |_, r, _| r.budget.as_ref().map(|b| b.remaining_ratio),
+    ),
+];
+
 fn sloth(x: &mut Exposition, e: &Evaluation, objectives: &[SloObjective]) {
-    let ratio_slos = || {
-        objectives
-            .iter()
-            .zip(&e.report.slos)
-            .filter_map(|(o, r)| match o.target {
-                Target::Ratio(p) => Some((o, r, p)),
-                Target::MinRate { .. } => None,
-            })
-    };
-    let ids = |o: &SloObjective| {
-        (
-            format!("{}-{}", o.service, o.slo),
-            o.service.clone(),
-            o.slo.clone(),
-        )
-    };
-    // One family per window length, as Sloth names them.
-    let mut windows: Vec<i64> = objectives
+    let ratio_slos: Vec<(&SloObjective, &SloReport, Ppb, [String; 3])> = objectives
         .iter()
-        .filter(|o| matches!(o.target, Target::Ratio(_)))
-        .flat_map(|o| o.windows.iter().copied())
+        .zip(&e.report.slos)
+        .filter_map(|(o, r)| match o.target {
+            Target::Ratio(p) => {
+                let ids = [
+                    format!("{}-{}", o.service, o.slo),
+                    o.service.clone(),
+                    o.slo.clone(),
+                ];
+                Some((o, r, p, ids))
+            }
+            Target::MinRate { .. } => None,
+        })
+        .collect();
+    // One family per window length, as Sloth names them; no sample without traffic.
+    let mut windows: Vec<i64> = ratio_slos
+        .iter()
+        .flat_map(|(o, ..)| o.windows.iter().copied())
         .collect();
     windows.sort_unstable();
     windows.dedup();
     for w in windows {
         let label = format_duration(w);
         let name = format!("slo:sli_error:ratio_rate{label}");
-        for (o, r, _) in ratio_slos() {
-            let Some(i) = o.windows.iter().position(|&ow| ow == w) else {
+        for (o, r, _, [id, svc, slo]) in &ratio_slos {
+            let Some(c) = o
+                .windows
+                .iter()
+                .position(|&ow| ow == w)
+                .map(|i| &r.windows[i])
+            else {
                 continue;
             };
-            let w = &r.windows[i];
-            if w.total == 0 {
-                continue;
-            }
-            let (id, svc, slo) = ids(o);
-            x.family(
-                &name,
-                "gauge",
-                &format!("Error ratio over the last {label}."),
-            );
-            x.sample(
-                &name,
-                &[
-                    ("sloth_id", &id),
-                    ("sloth_service", &svc),
-                    ("sloth_slo", &slo),
+            if c.total > 0 {
+                x.family(
+                    &name,
+                    "gauge",
+                    &format!("Error ratio over the last {label}."),
+                );
+                let labels = [
+                    ("sloth_id", id.as_str()),
+                    ("sloth_service", svc),
+                    ("sloth_slo", slo),
                     ("sloth_window", &label),
-                ],
-                (w.total - w.good) as f64 / w.total as f64,
-            );
+                ];
+                x.sample(&name, &labels, (c.total - c.good) as f64 / c.total as f64);
+            }
         }
     }
-    for (o, _, p) in ratio_slos() {
-        let (id, svc, slo) = ids(o);
-        x.gauge(
-            "slo:objective:ratio",
-            "SLO objective as a ratio.",
-            &[
-                ("sloth_id", &id),
-                ("sloth_service", &svc),
-                ("sloth_slo", &slo),
-            ],
-            p.as_f64(),
-        );
-    }
-    for (o, _, p) in ratio_slos() {
-        let (id, svc, slo) = ids(o);
-        x.gauge(
-            "slo:error_budget:ratio",
-            "Error budget as a ratio (1 - objective).",
-            &[
-                ("sloth_id", &id),
-                ("sloth_service", &svc),
-                ("sloth_slo", &slo),
-            ],
-            p.complement().as_f64(),
-        );
-    }
-    for (o, _, _) in ratio_slos() {
-        let (id, svc, slo) = ids(o);
-        x.gauge(
-            "slo:time_period:days",
-            "SLO period in days.",
-            &[
-                ("sloth_id", &id),
-                ("sloth_service", &svc),
-                ("sloth_slo", &slo),
-            ],
-            o.period_us as f64 / DAY as f64,
-        );
-    }
-    for (o, r, _) in ratio_slos() {
-        let (id, svc, slo) = ids(o);
-        let shortest_standard = o
-            .windows
-            .iter()
-            .position(|&w| w == 5 * 60 * SECOND)
-            .or(Some(0));
-        if let Some(burn) = shortest_standard
-            .and_then(|i| r.windows.get(i))
-            .and_then(|w| w.burn_rate)
-        {
-            x.gauge(
-                "slo:current_burn_rate:ratio",
-                "Burn rate over the last 5m.",
-                &[
-                    ("sloth_id", &id),
-                    ("sloth_service", &svc),
-                    ("sloth_slo", &slo),
-                ],
-                burn,
-            );
+    for (name, help, value) in SLOTH_GAUGES {
+        for (o, r, p, [id, svc, slo]) in &ratio_slos {
+            if let Some(v) = value(o, r, *p) {
+                x.gauge(
+                    name,
+                    help,
+                    &[("sloth_id", id), ("sloth_service", svc), ("sloth_slo", slo)],
+                    v,
+                );
+            }
         }
     }
-    for (o, r, _) in ratio_slos() {
-        let (id, svc, slo) = ids(o);
-        let period = o
-            .windows
-            .iter()
-            .position(|&w| w == o.period_us)
-            .and_then(|i| r.windows[i].burn_rate);
-        if let Some(burn) = period {
-            x.gauge(
-                "slo:period_burn_rate:ratio",
-                "Burn rate over the whole SLO period.",
-                &[
-                    ("sloth_id", &id),
-                    ("sloth_service", &svc),
-                    ("sloth_slo", &slo),
-                ],
-                burn,
-            );
-        }
-    }
-    for (o, r, _) in ratio_slos() {
-        let (id, svc, slo) = ids(o);
-        if let Some(b) = &r.budget {
-            x.gauge(
-                "slo:period_error_budget_remaining:ratio",
-                "Remaining error budget of the period (1 untouched, 0 spent).",
-                &[
-                    ("sloth_id", &id),
-                    ("sloth_service", &svc),
-                    ("sloth_slo", &slo),
-                ],
-                b.remaining_ratio,
-            );
-        }
-    }
-    for (o, _, p) in ratio_slos() {
-        let (id, svc, slo) = ids(o);
+    for (_, _, p, [id, svc, slo]) in &ratio_slos {
         let objective = format!("{}", p.as_f64() * 100.0);
+        let labels = [
+            ("sloth_id", id.as_str()),
+            ("sloth_service", svc),
+            ("sloth_slo", slo),
+            ("sloth_objective", &objective),
+            ("sloth_mode", "slipstream"),
+            ("sloth_version", env!("CARGO_PKG_VERSION")),
+        ];
         x.gauge(
             "sloth_slo_info",
             "SLO metadata, Sloth-compatible.",
-            &[
-                ("sloth_id", &id),
-                ("sloth_service", &svc),
-                ("sloth_slo", &slo),
-                ("sloth_objective", &objective),
-                ("sloth_mode", "slipstream"),
-                ("sloth_version", env!("CARGO_PKG_VERSION")),
-            ],
+            &labels,
             1,
         );
     }
@@ -338,7 +289,7 @@ fn native(x: &mut Exposition, e: &Evaluation, objectives: &[SloObjective]) {
     }
 }
 
-fn telemetry(x: &mut Exposition, e: &Evaluation, format: Format, now_us: i64) {
+fn telemetry(x: &mut Exposition, e: &Evaluation, format: Format) {
     let mut total = ShardStats::default();
     for p in &e.partitions {
         total.add(&p.stats);
@@ -430,7 +381,6 @@ fn telemetry(x: &mut Exposition, e: &Evaluation, format: Format, now_us: i64) {
             rss,
         );
     }
-    let _ = now_us;
 }
 
 /// Resident set size from `/proc/self/statm` (Linux); `None` elsewhere.

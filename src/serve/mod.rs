@@ -106,7 +106,7 @@ async fn alerts(State(p): State<Arc<Pipeline>>) -> Response {
 
 async fn metrics_text(State(p): State<Arc<Pipeline>>) -> Response {
     let evaluation = p.evaluate();
-    let body = metrics::render(&evaluation, &p.objectives, p.format, p.clock.now_us());
+    let body = metrics::render(&evaluation, &p.objectives, p.format);
     (
         [(
             header::CONTENT_TYPE,
