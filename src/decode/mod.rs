@@ -12,6 +12,8 @@
 pub mod alb;
 mod fields;
 pub mod nginx;
+#[cfg(test)]
+mod testing;
 
 use std::fmt;
 

@@ -281,20 +281,8 @@ mod tests {
         }
 
         #[test]
-        fn never_panics_on_mutations(
-            which in 0..4usize,
-            edits in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>(), 0..4u8), 1..6),
-        ) {
-            let mut line = [COMBINED, TIMED, UPSTREAMS, TLS_GARBAGE][which].as_bytes().to_vec();
-            for (at, byte, op) in edits {
-                let i = at.index(line.len() + 1);
-                match op {
-                    0 => line.insert(i, byte),
-                    1 if i < line.len() => { line.remove(i); }
-                    2 => line.truncate(i),
-                    _ => if let Some(b) = line.get_mut(i) { *b = byte },
-                }
-            }
+        fn never_panics_on_mutations(which in 0..4usize, edits in crate::decode::testing::edits()) {
+            let line = crate::decode::testing::mutate([COMBINED, TIMED, UPSTREAMS, TLS_GARBAGE][which], edits);
             let _ = NginxDecoder.decode(&line);
         }
 
