@@ -19,8 +19,9 @@ use crate::decode::{Decoder, Format};
 use crate::evaluate::{Evaluation, SloObjective, evaluate};
 use crate::source::demo::DemoSource;
 use crate::source::file::{FileSource, FileSpec};
+use crate::source::kafka::KafkaSource;
 use crate::source::stdin::StdinSource;
-use crate::source::{LineBatch, PartitionId, Sink, Source, StopSignal};
+use crate::source::{LineBatch, PartitionId, Sink, Source, SourceTelemetry, StopSignal};
 use crate::time::SECOND;
 use crate::window::{Plan, Shard, Store, lock};
 
@@ -37,8 +38,13 @@ pub struct Pipeline {
     pub store: Arc<Store>,
     /// Wall clock.
     pub clock: Arc<dyn Clock>,
-    /// True once the source has delivered data or reached the end of its input.
+    /// True once the source has delivered data or reached the end of its input, and while
+    /// it can read.
     pub ready: Arc<AtomicBool>,
+    /// Why the pipeline is not ready, for `/readyz`.
+    pub not_ready_reason: Mutex<String>,
+    /// What the source reports about itself.
+    pub source_telemetry: Arc<SourceTelemetry>,
 }
 
 impl Pipeline {
@@ -60,6 +66,8 @@ impl Pipeline {
             store: Arc::new(Store::new(Arc::new(plan))),
             clock,
             ready: Arc::new(AtomicBool::new(false)),
+            not_ready_reason: Mutex::new("the source has not delivered data yet".to_string()),
+            source_telemetry: Arc::default(),
         })
     }
 
@@ -161,11 +169,27 @@ impl Sink for PipelineSink {
             info!("source caught up; ready");
         }
     }
+
+    fn unavailable(&mut self, reason: &str) {
+        *self
+            .pipeline
+            .not_ready_reason
+            .lock()
+            .unwrap_or_else(|e| e.into_inner()) = reason.to_string();
+        if self.pipeline.ready.swap(false, Ordering::SeqCst) {
+            warn!(reason, "source unavailable; not ready");
+        }
+    }
 }
 
-/// Builds the configured source.
-pub fn build_source(config: &Config, clock: Arc<dyn Clock>) -> Box<dyn Source> {
+/// Builds the configured source, reporting into `pipeline`'s telemetry.
+pub fn build_source(config: &Config, pipeline: &Pipeline) -> Box<dyn Source> {
+    let clock = pipeline.clock.clone();
     match &config.source {
+        SourceConfig::Kafka(spec) => Box::new(KafkaSource::new(
+            spec.clone(),
+            pipeline.source_telemetry.clone(),
+        )),
         SourceConfig::File(spec) => Box::new(FileSource::new(spec.clone())),
         SourceConfig::Stdin => Box::new(StdinSource),
         SourceConfig::Demo(spec) => Box::new(DemoSource::new(spec.clone(), clock)),
@@ -211,7 +235,7 @@ pub async fn run(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<()> {
         .with_context(|| format!("cannot listen on {}", config.listen))?;
     info!(address = %listener.local_addr()?, pipeline = config.name, slos = config.objectives.len(), "serving");
     let stop = StopSignal::new();
-    let source = build_source(&config, clock);
+    let source = build_source(&config, &pipeline);
     let mut sink = pipeline.sink();
     let source_stop = stop.clone();
     let (failed_tx, failed_rx) = tokio::sync::oneshot::channel::<String>();

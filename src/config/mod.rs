@@ -26,6 +26,7 @@ use crate::decode::Format;
 use crate::evaluate::SloObjective;
 use crate::source::demo::DemoSpec;
 use crate::source::file::FileSpec;
+use crate::source::kafka::KafkaSpec;
 use crate::window::WindowConfig;
 
 /// The embedded demo configuration (`config/demo.yaml`), used by `slipstream demo`.
@@ -61,6 +62,8 @@ pub enum SourceConfig {
     Stdin,
     /// The built-in traffic generator.
     Demo(DemoSpec),
+    /// A Kafka consumer group.
+    Kafka(KafkaSpec),
 }
 
 /// One problem in a configuration.

@@ -66,6 +66,25 @@ pub(crate) struct SourceSpec {
     pub(crate) stdin: Option<Empty>,
     /// Generate demo traffic.
     pub(crate) demo: Option<DemoSpec>,
+    /// Consume Kafka topics.
+    pub(crate) kafka: Option<KafkaSpec>,
+}
+
+/// `source.kafka`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct KafkaSpec {
+    /// Bootstrap brokers, `host:port`.
+    pub(crate) brokers: Vec<String>,
+    /// Topics to consume.
+    pub(crate) topics: Vec<String>,
+    /// Consumer group id.
+    pub(crate) group_id: String,
+    /// `earliest` or `latest`, for a group without committed offsets (default `earliest`).
+    pub(crate) start_from: Option<String>,
+    /// librdkafka properties; values may reference `${ENV_VAR}`.
+    #[serde(default)]
+    pub(crate) options: BTreeMap<String, String>,
 }
 
 /// An empty mapping (`{}`).

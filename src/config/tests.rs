@@ -153,7 +153,7 @@ metadata: {name: g}
         "t.yaml: document 5 (ServiceLevelObjective typo): spec.indicatorz: unknown field `indicatorz`",
         "t.yaml: document 6 (Gadget g): unknown document v9/Gadget",
         "t.yaml: document 1 (Pipeline p): spec.listen: \"nowhere\" is not an address",
-        "t.yaml: document 1 (Pipeline p): spec.source: set exactly one of file, stdin, demo (found 2)",
+        "t.yaml: document 1 (Pipeline p): spec.source: set exactly one of kafka, file, stdin, demo (found 2)",
         "t.yaml: document 1 (Pipeline p): spec.decode.format: unknown format \"apache\"",
         "t.yaml: document 1 (Pipeline p): spec.window.max_future: invalid duration \"5 parsecs\"",
         "t.yaml: document 1 (Pipeline p): spec.services[0].match.host: must not be empty",

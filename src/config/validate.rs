@@ -19,6 +19,7 @@ use crate::evaluate::{
 };
 use crate::source::demo::{DemoSpec, LineFormat};
 use crate::source::file::FileSpec;
+use crate::source::kafka::{KafkaSpec, StartFrom};
 use crate::time::{SECOND, format_duration, parse_duration};
 use crate::window::WindowConfig;
 
@@ -307,13 +308,17 @@ fn check_detached(
 fn source(s: &raw::SourceSpec, at: &str, problems: &mut Problems) -> Option<SourceConfig> {
     let set = usize::from(s.file.is_some())
         + usize::from(s.stdin.is_some())
-        + usize::from(s.demo.is_some());
+        + usize::from(s.demo.is_some())
+        + usize::from(s.kafka.is_some());
     if set != 1 {
         problems.push(
             format!("{at}: spec.source"),
-            format!("set exactly one of file, stdin, demo (found {set})"),
+            format!("set exactly one of kafka, file, stdin, demo (found {set})"),
         );
         return None;
+    }
+    if let Some(k) = &s.kafka {
+        return kafka(k, &format!("{at}: spec.source.kafka"), problems).map(SourceConfig::Kafka);
     }
     if let Some(f) = &s.file {
         if f.paths.is_empty() {
@@ -355,6 +360,79 @@ fn source(s: &raw::SourceSpec, at: &str, problems: &mut Problems) -> Option<Sour
         spec.seed = seed;
     }
     Some(SourceConfig::Demo(spec))
+}
+
+fn kafka(k: &raw::KafkaSpec, at: &str, problems: &mut Problems) -> Option<KafkaSpec> {
+    let before = problems.0.len();
+    if k.brokers.is_empty() || k.brokers.iter().any(|b| !b.contains(':')) {
+        problems.push(
+            format!("{at}.brokers"),
+            "list one or more brokers as host:port",
+        );
+    }
+    if k.topics.is_empty() || k.topics.iter().any(String::is_empty) {
+        problems.push(format!("{at}.topics"), "list one or more topic names");
+    }
+    if k.group_id.trim().is_empty() {
+        problems.push(format!("{at}.group_id"), "must not be empty");
+    }
+    let start_from = match k.start_from.as_deref().unwrap_or("earliest") {
+        "earliest" => StartFrom::Earliest,
+        "latest" => StartFrom::Latest,
+        other => {
+            problems.push(
+                format!("{at}.start_from"),
+                format!("{other:?} is not earliest or latest"),
+            );
+            StartFrom::Earliest
+        }
+    };
+    let mut options = BTreeMap::new();
+    for (key, value) in &k.options {
+        if matches!(
+            key.as_str(),
+            "bootstrap.servers" | "group.id" | "enable.auto.commit"
+        ) {
+            problems.push(
+                format!("{at}.options.{key}"),
+                "is set by slipstream (use brokers / group_id; commits follow applied events)",
+            );
+        }
+        match expand_env(value) {
+            Ok(v) => {
+                options.insert(key.clone(), v);
+            }
+            Err(var) => problems.push(
+                format!("{at}.options.{key}"),
+                format!("environment variable {var} is not set"),
+            ),
+        }
+    }
+    (problems.0.len() == before).then(|| KafkaSpec {
+        brokers: k.brokers.clone(),
+        topics: k.topics.clone(),
+        group_id: k.group_id.clone(),
+        start_from,
+        options,
+    })
+}
+
+/// Replaces every `${NAME}` in `value` with the environment variable's value; `Err(NAME)`
+/// for the first one that is not set. The values are never logged.
+pub(crate) fn expand_env(value: &str) -> Result<String, String> {
+    let mut out = String::new();
+    let mut rest = value;
+    while let Some(start) = rest.find("${") {
+        let Some(len) = rest[start + 2..].find('}') else {
+            break;
+        };
+        let name = &rest[start + 2..start + 2 + len];
+        out.push_str(&rest[..start]);
+        out.push_str(&std::env::var(name).map_err(|_| name.to_string())?);
+        rest = &rest[start + 3 + len..];
+    }
+    out.push_str(rest);
+    Ok(out)
 }
 
 fn window(w: &raw::WindowSpec, at: &str, problems: &mut Problems) -> Option<WindowConfig> {

@@ -12,6 +12,7 @@ use std::fmt::{Display, Write};
 
 use crate::decode::{DecodeError, Format};
 use crate::evaluate::{Evaluation, Ppb, SloObjective, SloReport, Target};
+use crate::source::SourceTelemetry;
 use crate::time::{DAY, MINUTE, SECOND, format_duration};
 use crate::window::ShardStats;
 
@@ -61,11 +62,18 @@ impl Exposition {
 }
 
 /// Renders every metric for `evaluation`.
-pub fn render(evaluation: &Evaluation, objectives: &[SloObjective], format: Format) -> String {
+pub fn render(
+    evaluation: &Evaluation,
+    objectives: &[SloObjective],
+    format: Format,
+    source: &SourceTelemetry,
+    ready: bool,
+) -> String {
     let mut x = Exposition::default();
     sloth(&mut x, evaluation, objectives);
     native(&mut x, evaluation, objectives);
     telemetry(&mut x, evaluation, format);
+    source_telemetry(&mut x, source, ready);
     x.out
 }
 
@@ -380,6 +388,66 @@ fn telemetry(x: &mut Exposition, e: &Evaluation, format: Format) {
             &[],
             rss,
         );
+    }
+}
+
+fn source_telemetry(x: &mut Exposition, s: &SourceTelemetry, ready: bool) {
+    let load = |c: &std::sync::atomic::AtomicU64| c.load(std::sync::atomic::Ordering::Relaxed);
+    x.gauge(
+        "slipstream_ready",
+        "1 when the source has delivered data and can read.",
+        &[],
+        u8::from(ready),
+    );
+    x.family(
+        "slipstream_source_rebalances_total",
+        "counter",
+        "Consumer group rebalance callbacks.",
+    );
+    x.sample(
+        "slipstream_source_rebalances_total",
+        &[],
+        load(&s.rebalances),
+    );
+    x.family(
+        "slipstream_source_commits_total",
+        "counter",
+        "Offset commits by result.",
+    );
+    x.sample(
+        "slipstream_source_commits_total",
+        &[("result", "ok")],
+        load(&s.commits),
+    );
+    x.sample(
+        "slipstream_source_commits_total",
+        &[("result", "failed")],
+        load(&s.commit_failures),
+    );
+    x.family(
+        "slipstream_source_discarded_on_revoke_total",
+        "counter",
+        "Fetched messages left to the next owner of a revoked partition.",
+    );
+    x.sample(
+        "slipstream_source_discarded_on_revoke_total",
+        &[],
+        load(&s.discarded_on_revoke),
+    );
+    let lag = s.lag.lock().map(|l| l.clone()).unwrap_or_default();
+    if !lag.is_empty() {
+        x.family(
+            "slipstream_kafka_consumer_lag",
+            "gauge",
+            "Messages between the consumer position and the partition's high watermark.",
+        );
+        for (partition, lag) in &lag {
+            x.sample(
+                "slipstream_kafka_consumer_lag",
+                &[("partition", partition)],
+                lag,
+            );
+        }
     }
 }
 

@@ -106,7 +106,13 @@ async fn alerts(State(p): State<Arc<Pipeline>>) -> Response {
 
 async fn metrics_text(State(p): State<Arc<Pipeline>>) -> Response {
     let evaluation = p.evaluate();
-    let body = metrics::render(&evaluation, &p.objectives, p.format);
+    let body = metrics::render(
+        &evaluation,
+        &p.objectives,
+        p.format,
+        &p.source_telemetry,
+        p.ready.load(Ordering::SeqCst),
+    );
     (
         [(
             header::CONTENT_TYPE,
@@ -125,9 +131,14 @@ async fn readyz(State(p): State<Arc<Pipeline>>) -> Response {
     if p.ready.load(Ordering::SeqCst) {
         Json(json!({"status": "ready"})).into_response()
     } else {
+        let reason = p
+            .not_ready_reason
+            .lock()
+            .map(|r| r.clone())
+            .unwrap_or_default();
         (
             StatusCode::SERVICE_UNAVAILABLE,
-            Json(json!({"status": "not ready", "reason": "the source has not delivered data yet"})),
+            Json(json!({"status": "not ready", "reason": reason})),
         )
             .into_response()
     }

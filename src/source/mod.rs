@@ -12,11 +12,13 @@
 
 pub mod demo;
 pub mod file;
+pub mod kafka;
 pub mod stdin;
 
+use std::collections::BTreeMap;
 use std::fmt;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
 /// Lines per batch handed to the sink: large enough to amortize the shard lock, small enough
 /// to keep readers' view fresh.
@@ -111,6 +113,32 @@ pub trait Sink: Send {
     fn revoke(&mut self, partition: PartitionId);
     /// The source has delivered its first data or reached the end of what exists: readiness.
     fn caught_up(&mut self);
+    /// The source cannot read for now (e.g. every broker is down); `caught_up` ends it.
+    fn unavailable(&mut self, reason: &str);
+}
+
+/// What a source reports about itself beyond the lines it delivers, for `/metrics`.
+/// Sources that have nothing to say leave it empty.
+#[derive(Debug, Default)]
+pub struct SourceTelemetry {
+    /// Consumer group rebalances (assignments and revocations) seen.
+    pub rebalances: AtomicU64,
+    /// Offset commits that failed.
+    pub commit_failures: AtomicU64,
+    /// Offset commits that succeeded.
+    pub commits: AtomicU64,
+    /// Messages dropped because their partition was revoked before they were applied (the
+    /// next owner reads them again).
+    pub discarded_on_revoke: AtomicU64,
+    /// Consumer lag (messages behind the partition's high watermark) per partition name.
+    pub lag: Mutex<BTreeMap<String, i64>>,
+}
+
+impl SourceTelemetry {
+    /// Adds one to `counter`.
+    pub fn count(counter: &AtomicU64) {
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
 }
 
 /// Shared flag raised to ask sources to stop.
@@ -137,6 +165,9 @@ impl StopSignal {
 /// Why a source could not go on.
 #[derive(Debug, thiserror::Error)]
 pub enum SourceError {
+    /// The Kafka client could not be created or subscribed.
+    #[error("kafka: {0}")]
+    Kafka(String),
     /// A file could not be opened or read.
     #[error("cannot read {path}: {source}")]
     Io {

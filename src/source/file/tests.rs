@@ -98,6 +98,10 @@ impl Sink for Recorder {
     fn caught_up(&mut self) {
         self.get().caught_up += 1;
     }
+
+    fn unavailable(&mut self, _reason: &str) {
+        self.get().caught_up = 0;
+    }
 }
 
 /// A source running on its own thread; stopped and joined when dropped.
