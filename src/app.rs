@@ -15,6 +15,7 @@ use tracing::{info, warn};
 use crate::classify::Classifier;
 use crate::clock::Clock;
 use crate::config::{Config, SourceConfig};
+use crate::decode::envelope::Envelope;
 use crate::decode::{Decoder, Format};
 use crate::evaluate::{Evaluation, SloObjective, evaluate};
 use crate::source::demo::DemoSource;
@@ -30,6 +31,8 @@ use crate::window::{Plan, Shard, Store, lock};
 pub struct Pipeline {
     /// Decoding format.
     pub format: Format,
+    /// Shipper envelope around each line.
+    pub envelope: Envelope,
     /// Services and SLO rules.
     pub classifier: Arc<Classifier>,
     /// SLO objectives, by SLO index.
@@ -58,6 +61,7 @@ impl Pipeline {
         let plan = Plan::new(&windows, config.services.len(), config.window);
         Arc::new(Self {
             format: config.format,
+            envelope: config.envelope,
             classifier: Arc::new(Classifier::new(
                 config.services.clone(),
                 config.rules.clone(),
@@ -76,6 +80,7 @@ impl Pipeline {
         PipelineSink {
             pipeline: self.clone(),
             decoder: self.format.decoder(),
+            scratch: String::new(),
             shards: HashMap::new(),
             last_warning_us: i64::MIN,
             suppressed: 0,
@@ -93,6 +98,8 @@ impl Pipeline {
 pub struct PipelineSink {
     pipeline: Arc<Pipeline>,
     decoder: Box<dyn Decoder>,
+    /// Reused buffer for lines unescaped out of an envelope.
+    scratch: String,
     shards: HashMap<PartitionId, Arc<Mutex<Shard>>>,
     last_warning_us: i64,
     suppressed: u64,
@@ -124,15 +131,19 @@ impl Sink for PipelineSink {
         let mut first_error = None;
         let newest = {
             let mut shard = lock(&shard);
-            for line in batch.lines() {
-                match self.decoder.decode(line) {
+            for payload in batch.lines() {
+                let decoded = p
+                    .envelope
+                    .open(payload, &mut self.scratch)
+                    .and_then(|line| self.decoder.decode(line));
+                match decoded {
                     Ok(event) => shard.apply(&event, &p.classifier, latest_allowed, retention),
                     Err(e) => {
                         shard.reject(e);
                         if first_error.is_none() {
                             first_error = Some((
                                 e,
-                                String::from_utf8_lossy(&line[..line.len().min(200)]).into_owned(),
+                                String::from_utf8_lossy(&payload[..payload.len().min(200)]).into_owned(),
                             ));
                         } else {
                             self.suppressed += 1;

@@ -23,6 +23,7 @@ use serde::Deserialize;
 
 use crate::classify::{Service, SloRule};
 use crate::decode::Format;
+use crate::decode::envelope::Envelope;
 use crate::evaluate::SloObjective;
 use crate::source::demo::DemoSpec;
 use crate::source::file::FileSpec;
@@ -43,6 +44,8 @@ pub struct Config {
     pub source: SourceConfig,
     /// Access-log format.
     pub format: Format,
+    /// Shipper envelope around each line.
+    pub envelope: Envelope,
     /// Event-time tolerances.
     pub window: WindowConfig,
     /// Services, in match order.

@@ -13,6 +13,7 @@ use super::raw::{self, IndicatorSpec};
 use super::{Config, Parsed, Problems, SourceConfig};
 use crate::classify::{Matcher, Service, Sli, SloRule};
 use crate::decode::Format;
+use crate::decode::envelope::Envelope;
 use crate::evaluate::{
     BudgetAlert, BurnAlert, Factor, PolicyTiers, Ppb, SloObjective, Target, default_burn_alerts,
     windows_for,
@@ -86,10 +87,12 @@ pub(super) fn validate(
         );
         None
     });
-    if let Some(env) = p.decode.envelope.as_deref().filter(|e| *e != "none") {
+    let envelope_name = p.decode.envelope.as_deref().unwrap_or("none");
+    let envelope = Envelope::from_name(envelope_name);
+    if envelope.is_none() {
         problems.push(
             format!("{at}: spec.decode.envelope"),
-            format!("unknown envelope {env:?}: expected none"),
+            format!("unknown envelope {envelope_name:?}: expected none or json"),
         );
     }
     let window = window(&p.window, &at, problems);
@@ -270,6 +273,7 @@ pub(super) fn validate(
         listen: listen?,
         source: source?,
         format: format?,
+        envelope: envelope?,
         window: window?,
         services,
         rules,

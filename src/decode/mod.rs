@@ -10,6 +10,7 @@
 //! timings, nginx `-`), which the classifier treats specially.
 
 pub mod alb;
+pub mod envelope;
 mod fields;
 pub mod nginx;
 #[cfg(test)]
@@ -55,11 +56,13 @@ pub enum DecodeError {
     BadRequest,
     /// A timing field was neither a number nor the format's "unknown" marker.
     BadLatency,
+    /// The message is not the configured envelope (e.g. not a JSON object with `message`).
+    BadEnvelope,
 }
 
 impl DecodeError {
     /// All reasons, for metrics that list every label.
-    pub const ALL: [DecodeError; 7] = [
+    pub const ALL: [DecodeError; 8] = [
         DecodeError::Empty,
         DecodeError::MissingFields,
         DecodeError::UnterminatedQuote,
@@ -67,6 +70,7 @@ impl DecodeError {
         DecodeError::BadStatus,
         DecodeError::BadRequest,
         DecodeError::BadLatency,
+        DecodeError::BadEnvelope,
     ];
 
     /// Short snake_case label for metrics and logs.
@@ -79,6 +83,7 @@ impl DecodeError {
             DecodeError::BadStatus => "bad_status",
             DecodeError::BadRequest => "bad_request",
             DecodeError::BadLatency => "bad_latency",
+            DecodeError::BadEnvelope => "bad_envelope",
         }
     }
 

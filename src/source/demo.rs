@@ -80,6 +80,24 @@ pub fn default_services() -> Vec<DemoService> {
     ]
 }
 
+/// `n` services: the [`default_services`] first, then `svc5`, `svc6`, … (hosts
+/// `svcN.example.com`, generic routes under `/api/svcN`) with varied weights and latencies.
+pub fn services(n: usize) -> Vec<DemoService> {
+    let mut all = default_services();
+    all.truncate(n);
+    for i in all.len()..n {
+        let name = format!("svc{}", i + 1);
+        all.push(DemoService {
+            host: format!("{name}.example.com"),
+            name,
+            weight: 1 + (i % 5) as u32,
+            base_latency_ms: 10 + (i % 7) as u32 * 15,
+            error_ppm: 300 + (i % 4) as u32 * 400,
+        });
+    }
+    all
+}
+
 /// What goes wrong during an incident.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum IncidentKind {
@@ -154,6 +172,8 @@ pub struct Generator {
     services: Vec<DemoService>,
     /// Running sum of the weights, for picking a service.
     cumulative: Vec<u64>,
+    /// False to generate steady traffic without incidents.
+    incidents: bool,
 }
 
 impl Generator {
@@ -177,7 +197,14 @@ impl Generator {
             seed,
             services,
             cumulative,
+            incidents: true,
         }
+    }
+
+    /// The same generator without incidents: steady traffic at the baseline error rates.
+    pub fn without_incidents(mut self) -> Self {
+        self.incidents = false;
+        self
     }
 
     /// The services, in index order.
@@ -189,6 +216,9 @@ impl Generator {
     /// of epoch time holds one, starting 2–14 minutes into the slot; services take turns and
     /// the kinds alternate.
     pub fn incident_at(&self, t_us: i64) -> Option<Incident> {
+        if !self.incidents {
+            return None;
+        }
         let slot = t_us.div_euclid(INCIDENT_EVERY);
         let start_us =
             slot * INCIDENT_EVERY + 2 * MINUTE + (self.slot_hash(slot) % 720) as i64 * SECOND;
