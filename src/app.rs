@@ -143,7 +143,8 @@ impl Sink for PipelineSink {
                         if first_error.is_none() {
                             first_error = Some((
                                 e,
-                                String::from_utf8_lossy(&payload[..payload.len().min(200)]).into_owned(),
+                                String::from_utf8_lossy(&payload[..payload.len().min(200)])
+                                    .into_owned(),
                             ));
                         } else {
                             self.suppressed += 1;

@@ -14,6 +14,7 @@ pub mod clock;
 pub mod config;
 pub mod decode;
 pub mod evaluate;
+pub mod loadgen;
 pub mod serve;
 pub mod source;
 pub mod time;

@@ -10,6 +10,8 @@ use std::sync::Arc;
 use clap::{Parser, Subcommand};
 use slipstream::clock::{Clock, SystemClock};
 use slipstream::config::{self, Config, ConfigError};
+use slipstream::loadgen::{self, LoadSpec};
+use slipstream::source::demo::LineFormat;
 
 /// Exit code for an invalid configuration (EX_USAGE).
 const EXIT_CONFIG: u8 = 64;
@@ -46,6 +48,45 @@ enum Command {
         config: PathBuf,
         /// Log files (plain or gzip); default: the configured file source's paths.
         files: Vec<PathBuf>,
+    },
+    /// Generate realistic access-log traffic to Kafka, a file or stdout.
+    Loadgen {
+        /// Line format: alb or nginx.
+        #[arg(long, default_value = "alb")]
+        format: String,
+        /// Wrap lines in a Vector-style JSON envelope (`{"message": …}`).
+        #[arg(long)]
+        vector_envelope: bool,
+        /// Lines per second; 0 for as fast as possible.
+        #[arg(long, default_value_t = 1000)]
+        rate: u64,
+        /// Stop after this many lines.
+        #[arg(long)]
+        count: Option<u64>,
+        /// Stop after this long (e.g. 30s, 5m).
+        #[arg(long)]
+        duration: Option<String>,
+        /// Random seed.
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// Number of services (the first four are checkout, search, auth, catalog).
+        #[arg(long, default_value_t = 4)]
+        services: usize,
+        /// Override every service's 5xx rate, percent.
+        #[arg(long)]
+        error_rate: Option<f64>,
+        /// Steady traffic without the periodic incidents.
+        #[arg(long)]
+        no_incidents: bool,
+        /// Kafka brokers (host:port,…); with --topic, produce there.
+        #[arg(long, requires = "topic")]
+        brokers: Option<String>,
+        /// Kafka topic.
+        #[arg(long, requires = "brokers")]
+        topic: Option<String>,
+        /// Write to this file instead of stdout.
+        #[arg(long, conflicts_with = "brokers")]
+        output: Option<PathBuf>,
     },
     /// Run the built-in demo: generated traffic for four services with incidents.
     Demo {
@@ -118,6 +159,49 @@ fn execute(command: Command) -> anyhow::Result<ExitCode> {
                 Err(e) => return Ok(config_failure(&e)),
             };
             serve(config, listen, clock)
+        }
+        Command::Loadgen {
+            format,
+            vector_envelope,
+            rate,
+            count,
+            duration,
+            seed,
+            services,
+            error_rate,
+            no_incidents,
+            brokers,
+            topic,
+            output,
+        } => {
+            let format = match format.as_str() {
+                "alb" => LineFormat::Alb,
+                "nginx" => LineFormat::Nginx,
+                other => anyhow::bail!("unknown format {other:?}: expected alb or nginx"),
+            };
+            let duration = duration
+                .map(|d| slipstream::time::parse_duration(&d))
+                .transpose()?
+                .map(|us| std::time::Duration::from_micros(us as u64));
+            let spec = LoadSpec {
+                format,
+                vector_envelope,
+                rate_per_second: rate,
+                count,
+                duration,
+                seed,
+                services,
+                error_percent: error_rate,
+                incidents: !no_incidents,
+            };
+            let sink = match (brokers, topic, output) {
+                (Some(brokers), Some(topic), _) => loadgen::Sink::Kafka { brokers, topic },
+                (_, _, Some(path)) => loadgen::Sink::File(path),
+                _ => loadgen::Sink::Stdout,
+            };
+            let n = loadgen::run(&spec, &sink, clock)?;
+            eprintln!("loadgen: wrote {n} lines");
+            Ok(ExitCode::SUCCESS)
         }
         Command::Demo { listen } => {
             let config = match config::parse(config::DEMO_CONFIG, "embedded demo config") {
