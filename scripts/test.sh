@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Runs every check and test of slipstream on a fresh machine: formatting, clippy, the unit and
-# integration tests (cargo-nextest when installed, else cargo test), and a smoke run of each
-# criterion bench. Installs what it needs that a Rust machine may lack.
+# Runs every check and test of slipstream on a fresh machine: formatting, clippy, a smoke run
+# of each criterion bench, and the unit and integration tests (cargo-nextest when installed,
+# else cargo test). Installs what it needs that a Rust machine may lack: the tansu Kafka
+# broker the Kafka tests start (built once from crates.io, then reused).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,6 +19,9 @@ cargo clippy --all-targets --locked -- -D warnings
 
 echo "== benches compile and run once"
 cargo test --locked --bench decode --bench window
+
+echo "== tansu (real Kafka broker for the Kafka tests)"
+scripts/tansu.sh install
 
 echo "== tests"
 if cargo nextest --version >/dev/null 2>&1; then

@@ -116,7 +116,7 @@ impl Problems {
 /// A document that deserialized, with where it came from.
 #[derive(Debug)]
 pub(crate) enum Parsed {
-    Pipeline(raw::Document<raw::PipelineSpec>),
+    Pipeline(Box<raw::Document<raw::PipelineSpec>>),
     Slo(raw::Document<raw::SloSpec>),
     Policy(raw::Document<raw::PolicySpec>),
 }
@@ -213,7 +213,7 @@ fn parse_document(
         }
     }
     let parsed = match (api.as_str(), kind.as_str()) {
-        ("slipstream/v1", "Pipeline") => Parsed::Pipeline(de(value, &at, problems)?),
+        ("slipstream/v1", "Pipeline") => Parsed::Pipeline(Box::new(de(value, &at, problems)?)),
         ("reliability/v1", "ServiceLevelObjective") => Parsed::Slo(de(value, &at, problems)?),
         ("reliability/v1", "ErrorBudgetPolicy") => Parsed::Policy(de(value, &at, problems)?),
         _ => {

@@ -380,6 +380,7 @@ impl Source for KafkaSource {
         };
         let mut waiting_since = Instant::now();
         let mut warned_waiting = false;
+        let mut reported_down = false;
         while !stop.is_stopped() {
             match c.consumer.poll(Duration::from_millis(100)) {
                 None => c.flush_all(sink),
@@ -401,9 +402,13 @@ impl Source for KafkaSource {
                 Some(Err(e)) => warn!(error = %e, "kafka consume error"),
             }
             c.handle_changes(sink);
-            if c.consumer.context().brokers_down.load(Ordering::SeqCst) && c.ready {
+            let down = c.consumer.context().brokers_down.load(Ordering::SeqCst);
+            if down && !reported_down {
                 c.ready = false;
+                reported_down = true;
                 sink.unavailable("every Kafka broker is down");
+            } else if !down {
+                reported_down = false;
             }
             if !c.fetched && !warned_waiting && waiting_since.elapsed() > Duration::from_secs(30) {
                 warn!(

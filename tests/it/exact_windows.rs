@@ -7,7 +7,7 @@ use serde_json::Value;
 use crate::helpers::{NOON, Rng, Truth, alb_line, feed, parse_time, pipeline};
 use slipstream::time::{DAY, HOUR, MINUTE, SECOND};
 
-const CONFIG: &str = r#"
+pub(crate) const CONFIG: &str = r#"
 apiVersion: slipstream/v1
 kind: Pipeline
 metadata: {name: exact}
@@ -69,14 +69,14 @@ fn judge(slo: &str, e: &Truth) -> Option<bool> {
     }
 }
 
-struct Input {
-    lines: Vec<String>,
-    truth: Vec<(&'static str, Truth)>,
-    malformed: u64,
-    too_future: u64,
+pub(crate) struct Input {
+    pub(crate) lines: Vec<String>,
+    pub(crate) truth: Vec<(&'static str, Truth)>,
+    pub(crate) malformed: u64,
+    pub(crate) too_future: u64,
 }
 
-fn generate(now: i64, n: usize, seed: u64) -> Input {
+pub(crate) fn generate(now: i64, n: usize, seed: u64) -> Input {
     let mut rng = Rng(seed);
     let mut lines = Vec::new();
     let mut truth = Vec::new();
@@ -155,7 +155,7 @@ fn generate(now: i64, n: usize, seed: u64) -> Input {
     }
 }
 
-fn check_report(report: &Value, input: &Input, now: i64) {
+pub(crate) fn check_report(report: &Value, input: &Input, now: i64) {
     let end = parse_time(report["slos"][0]["windows"][0]["end"].as_str().unwrap());
     assert_eq!(
         end,

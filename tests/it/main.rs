@@ -5,3 +5,4 @@ mod cli;
 mod exact_windows;
 mod helpers;
 mod http;
+mod kafka;
