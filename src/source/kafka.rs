@@ -180,13 +180,23 @@ impl ConsumerContext for Context {
                     }
                 }
             }
-            if commit.count() > 0 {
-                match consumer.commit(&commit, CommitMode::Sync) {
-                    Ok(()) => SourceTelemetry::count(&self.telemetry.commits),
+            let handed_over = commit.count() == 0
+                || match consumer.commit(&commit, CommitMode::Sync) {
+                    Ok(()) => {
+                        SourceTelemetry::count(&self.telemetry.commits);
+                        true
+                    }
                     Err(e) => {
                         SourceTelemetry::count(&self.telemetry.commit_failures);
-                        warn!(error = %e, "commit on revoke failed; the next owner may re-read");
+                        warn!(error = %e, "commit on revoke failed; keeping the position to resume from");
+                        false
                     }
+                };
+            if handed_over {
+                // The group's committed offsets are now authoritative for these partitions.
+                let mut applied = lock(&self.applied);
+                for key in &revoked {
+                    applied.remove(key);
                 }
             }
             lock(&self.changes).push(Change::Revoked(revoked));
@@ -299,6 +309,7 @@ impl Consuming<'_> {
         for change in changes {
             match change {
                 Change::Assigned(list) => {
+                    self.resume_from_own_positions(&list);
                     for (topic, partition) in list {
                         let Some(pid) = self.pid(&topic, partition) else {
                             continue;
@@ -323,7 +334,6 @@ impl Consuming<'_> {
                                 .discarded_on_revoke
                                 .fetch_add(dropped, Ordering::Relaxed);
                         }
-                        lock(&self.consumer.context().applied).remove(&(topic, partition));
                         lock(&self.consumer.context().telemetry.lag)
                             .remove(&self.names.remove(&pid).unwrap_or_default());
                         sink.revoke(pid);
@@ -332,6 +342,53 @@ impl Consuming<'_> {
                     self.fetched = false;
                 }
             }
+        }
+    }
+
+    /// After an assignment, starts each partition this instance has applied up to a known
+    /// position at that position, unless the group's committed offset is further: a commit
+    /// lost to a broker outage or a failed handover must not make the partition re-read.
+    fn resume_from_own_positions(&mut self, list: &[(String, i32)]) {
+        let own: Vec<((String, i32), i64)> = {
+            let applied = lock(&self.consumer.context().applied);
+            list.iter()
+                .filter_map(|k| applied.get(k).map(|&next| (k.clone(), next)))
+                .collect()
+        };
+        if own.is_empty() {
+            return;
+        }
+        let mut query = TopicPartitionList::new();
+        for ((topic, partition), _) in &own {
+            query.add_partition(topic, *partition);
+        }
+        let committed = self
+            .consumer
+            .committed_offsets(query, Duration::from_secs(10))
+            .unwrap_or_default();
+        let mut assignment = TopicPartitionList::new();
+        for (topic, partition) in list {
+            let mine = own
+                .iter()
+                .find(|(k, _)| k.0 == *topic && k.1 == *partition)
+                .map(|(_, n)| *n);
+            let theirs = committed
+                .find_partition(topic, *partition)
+                .and_then(|e| e.offset().to_raw());
+            let offset = match (mine, theirs) {
+                (Some(m), Some(t)) if t >= m => Offset::Offset(t),
+                (Some(m), _) => Offset::Offset(m),
+                (None, _) => Offset::Stored,
+            };
+            let _ = assignment.add_partition_offset(topic, *partition, offset);
+        }
+        if let Err(e) = self.consumer.assign(&assignment) {
+            warn!(error = %e, "cannot resume partitions at their applied positions");
+        } else {
+            info!(
+                partitions = own.len(),
+                "resumed partitions at their applied positions"
+            );
         }
     }
 

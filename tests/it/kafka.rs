@@ -307,6 +307,9 @@ fn two_instances_split_the_partitions_without_loss_or_double_counting() {
         a.lines() >= 3_000
     });
     let b = Consumer::start(&yaml, now);
+    wait_for(120, "the rebalance to give instance B partitions", || {
+        b.ready()
+    });
     broker.produce("shared", 6, &second);
     let total = (first.len() + second.len()) as u64;
     wait_for(
