@@ -8,7 +8,7 @@
 //!
 //! Offsets: auto-commit and auto-store are off. After a batch is applied, the partition's
 //! *next* offset (last applied offset + 1, Kafka's convention: a committed offset is the first
-//! message not yet processed) is recorded and committed asynchronously at most every
+//! message not yet processed) is recorded and committed (synchronously, on the polling thread) at most every
 //! [`COMMIT_INTERVAL`]. When partitions are revoked, the rebalance callback commits their
 //! applied offsets synchronously before they are handed over, and messages that were fetched
 //! but not applied are discarded — the next owner reads them again from the committed offset.
@@ -33,7 +33,7 @@ use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::message::Message;
 use rdkafka::statistics::Statistics;
 use rdkafka::topic_partition_list::{Offset, TopicPartitionList};
-use tracing::{error, info, warn};
+use tracing::{debug, error, info, warn};
 
 use super::{
     BATCH_LINES, LineBatch, PartitionId, Sink, Source, SourceError, SourceTelemetry, StopSignal,
@@ -158,8 +158,13 @@ impl ClientContext for Context {
     }
 
     fn error(&self, error: KafkaError, reason: &str) {
-        if error.rdkafka_error_code() == Some(RDKafkaErrorCode::AllBrokersDown) {
-            self.brokers_down.store(true, Ordering::SeqCst);
+        match error.rdkafka_error_code() {
+            // End of partition is progress, not a problem.
+            Some(RDKafkaErrorCode::PartitionEOF) => return,
+            Some(RDKafkaErrorCode::AllBrokersDown) => {
+                self.brokers_down.store(true, Ordering::SeqCst)
+            }
+            _ => {}
         }
         error!(error = %error, reason, "kafka client error");
     }
@@ -208,20 +213,6 @@ impl ConsumerContext for Context {
             Rebalance::Assign(list) => lock(&self.changes).push(Change::Assigned(partitions(list))),
             Rebalance::Revoke(_) => {}
             Rebalance::Error(e) => warn!(error = %e, "rebalance error"),
-        }
-    }
-
-    fn commit_callback(
-        &self,
-        result: rdkafka::error::KafkaResult<()>,
-        _offsets: &TopicPartitionList,
-    ) {
-        match result {
-            Ok(()) => SourceTelemetry::count(&self.telemetry.commits),
-            Err(e) => {
-                SourceTelemetry::count(&self.telemetry.commit_failures);
-                warn!(error = %e, "offset commit failed; will retry with the next commit");
-            }
         }
     }
 }
@@ -281,7 +272,10 @@ impl Consuming<'_> {
         }
     }
 
-    fn commit(&mut self, mode: CommitMode) {
+    /// Commits every applied position. Synchronous: once a second, one round trip on the
+    /// polling thread, and the result is known (and counted) right away.
+    fn commit(&mut self) {
+        let mode = CommitMode::Sync;
         if !self.dirty {
             return;
         }
@@ -289,12 +283,9 @@ impl Consuming<'_> {
         for ((topic, partition), next) in lock(&self.consumer.context().applied).iter() {
             let _ = list.add_partition_offset(topic, *partition, Offset::Offset(*next));
         }
+        debug!(partitions = list.count(), "committing applied offsets");
         match self.consumer.commit(&list, mode) {
-            Ok(()) => {
-                if matches!(mode, CommitMode::Sync) {
-                    SourceTelemetry::count(&self.consumer.context().telemetry.commits);
-                }
-            }
+            Ok(()) => SourceTelemetry::count(&self.consumer.context().telemetry.commits),
             Err(e) => {
                 SourceTelemetry::count(&self.consumer.context().telemetry.commit_failures);
                 warn!(error = %e, "offset commit failed; will retry");
@@ -477,11 +468,11 @@ impl Source for KafkaSource {
                 waiting_since = Instant::now();
             }
             if c.last_commit.elapsed() >= COMMIT_INTERVAL {
-                c.commit(CommitMode::Async);
+                c.commit();
             }
         }
         c.flush_all(sink);
-        c.commit(CommitMode::Sync);
+        c.commit();
         info!("kafka consumer stopped");
         Ok(())
     }
