@@ -428,3 +428,22 @@ fn a_broker_outage_is_survived_and_counts_stay_exact() {
     assert_eq!(consumer.lines(), total);
     assert_eq!(lifetime(&consumer), [g1 + g2, b1 + b2]);
 }
+
+#[test]
+fn tls_and_sasl_options_are_accepted() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let yaml = kafka_yaml(CONFIG, &format!("127.0.0.1:{port}"), "t", "g").replace(
+        "start_from: earliest}",
+        "start_from: earliest, options: {security.protocol: SASL_SSL, sasl.mechanism: SCRAM-SHA-512, sasl.username: u, sasl.password: p}}",
+    );
+    let consumer = Consumer::start(&yaml, NOON);
+    std::thread::sleep(Duration::from_secs(1));
+    assert!(!consumer.ready());
+    consumer
+        .finish()
+        .expect("a TLS + SCRAM client starts (and waits for its brokers)");
+}
