@@ -9,6 +9,7 @@
 //! A stage depends only on the stages to its left (and on `config`, `time`, `clock`).
 
 pub mod app;
+pub mod checkpoint;
 pub mod classify;
 pub mod clock;
 pub mod config;

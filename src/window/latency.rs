@@ -71,6 +71,43 @@ impl LatencyRing {
     }
 }
 
+/// One histogram bucket for a checkpoint: its epoch bucket index and `(value, count)` pairs.
+pub type LatencyBucketState = (i64, Vec<(u64, u64)>);
+
+impl LatencyRing {
+    /// Every non-empty histogram, for a checkpoint.
+    pub fn export(&self) -> Vec<LatencyBucketState> {
+        self.slots
+            .iter()
+            .filter(|(bucket, h)| *bucket != i64::MIN && !h.is_empty())
+            .map(|(bucket, h)| {
+                let values = h
+                    .iter_recorded()
+                    .map(|v| (v.value_iterated_to(), v.count_at_value()))
+                    .collect();
+                (*bucket, values)
+            })
+            .collect()
+    }
+
+    /// Adds exported histograms back (buckets no longer retained are skipped).
+    pub fn import(&mut self, buckets: &[LatencyBucketState]) {
+        for (bucket, values) in buckets {
+            let i = bucket.rem_euclid(LATENCY_SLOTS as i64) as usize;
+            let (held, hist) = &mut self.slots[i];
+            if *held < *bucket {
+                *held = *bucket;
+                hist.reset();
+            }
+            if *held == *bucket {
+                for &(value, count) in values {
+                    hist.saturating_record_n(value.clamp(1, MAX_LATENCY_US), count);
+                }
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -21,7 +21,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use dashmap::DashMap;
 
 pub use ring::{Counts, Layout, SloCounters, window_start};
-pub use shard::{Shard, ShardStats};
+pub use shard::{Shard, ShardState, ShardStats, SloState};
 
 use crate::source::PartitionId;
 use crate::time::HOUR;

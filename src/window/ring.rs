@@ -202,6 +202,59 @@ impl SloCounters {
     }
 }
 
+/// The retained buckets of one tier: its width and every non-empty `(bucket, good, total)`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct TierState {
+    /// Bucket width, µs.
+    pub width_us: i64,
+    /// Non-empty buckets: epoch bucket index, good, total.
+    pub buckets: Vec<(i64, u64, u64)>,
+}
+
+impl SloCounters {
+    /// Every non-empty bucket of every tier, for a checkpoint.
+    pub fn export(&self) -> Vec<TierState> {
+        self.tiers
+            .iter()
+            .map(|ring| TierState {
+                width_us: ring.width,
+                buckets: ring
+                    .slots
+                    .iter()
+                    .filter(|s| s.bucket != i64::MIN && s.total > 0)
+                    .map(|s| (s.bucket, s.good, s.total))
+                    .collect(),
+            })
+            .collect()
+    }
+
+    /// Adds exported buckets back. Tiers are matched by width, so a checkpoint taken with a
+    /// different layout restores whatever tiers both share; a bucket the ring no longer
+    /// retains is skipped like a too-old event.
+    pub fn import(&mut self, tiers: &[TierState]) {
+        for state in tiers {
+            let Some(ring) = self.tiers.iter_mut().find(|r| r.width == state.width_us) else {
+                continue;
+            };
+            for &(bucket, good, total) in &state.buckets {
+                let i = ring.slot_of(bucket);
+                let slot = &mut ring.slots[i];
+                if slot.bucket < bucket || slot.bucket == i64::MIN {
+                    *slot = Slot {
+                        bucket,
+                        good: 0,
+                        total: 0,
+                    };
+                }
+                if slot.bucket == bucket {
+                    slot.good += good.min(total);
+                    slot.total += total;
+                }
+            }
+        }
+    }
+}
+
 /// Start of the window of length `window_us` that ends at `end_us`: `end − W` rounded up to
 /// the bucket width of the tier that measures it.
 pub fn window_start(window_us: i64, end_us: i64) -> i64 {

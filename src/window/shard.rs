@@ -9,11 +9,40 @@ use crate::classify::{Classifier, Outcome};
 use crate::decode::{DecodeError, Event};
 
 use super::Plan;
-use super::latency::LatencyRing;
-use super::ring::SloCounters;
+use super::latency::{LatencyBucketState, LatencyRing};
+use super::ring::{SloCounters, TierState};
+
+/// The state of one SLO in one shard, in a checkpoint.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SloState {
+    /// `service/slo`.
+    pub id: String,
+    /// Retained buckets per tier.
+    pub tiers: Vec<TierState>,
+    /// Lifetime `[good, bad]`.
+    pub lifetime: [u64; 2],
+}
+
+/// The whole state of one shard (one partition), in a checkpoint: separable, so that it can
+/// follow its partition.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ShardState {
+    /// Partition name.
+    pub name: String,
+    /// Source position just past the last applied line.
+    pub next_offset: u64,
+    /// Newest event time applied.
+    pub newest_us: Option<i64>,
+    /// Counters.
+    pub stats: ShardStats,
+    /// Per SLO.
+    pub slos: Vec<SloState>,
+    /// Per service: its latency histograms.
+    pub latency: Vec<(String, Vec<LatencyBucketState>)>,
+}
 
 /// What happened to the lines a shard was given; all counters only grow.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ShardStats {
     /// Lines read.
     pub lines: u64,
@@ -144,6 +173,57 @@ impl Shard {
         if let (Some(l), false) = (event.latency_us, event.long_lived) {
             self.latency[service].record(t, l);
         }
+    }
+
+    /// The shard's whole state, for a checkpoint. `slo_ids` and `services` name the SLOs and
+    /// services by index, so the state can be restored under a changed configuration.
+    pub fn export(&self, slo_ids: &[String], services: &[String]) -> ShardState {
+        ShardState {
+            name: self.name.clone(),
+            next_offset: self.next_offset,
+            newest_us: self.newest_us,
+            stats: self.stats,
+            slos: slo_ids
+                .iter()
+                .zip(self.slos.iter().zip(&self.lifetime))
+                .map(|(id, (c, lifetime))| SloState {
+                    id: id.clone(),
+                    tiers: c.export(),
+                    lifetime: *lifetime,
+                })
+                .collect(),
+            latency: services
+                .iter()
+                .zip(&self.latency)
+                .map(|(s, l)| (s.clone(), l.export()))
+                .collect(),
+        }
+    }
+
+    /// A shard rebuilt from `state` under `plan`. SLOs and services are matched by name;
+    /// state of ones no longer configured is dropped, new ones start empty.
+    pub fn restore(
+        state: &ShardState,
+        plan: &Plan,
+        slo_ids: &[String],
+        services: &[String],
+    ) -> Self {
+        let mut shard = Shard::new(&state.name, plan);
+        shard.next_offset = state.next_offset;
+        shard.newest_us = state.newest_us;
+        shard.stats = state.stats;
+        for saved in &state.slos {
+            if let Some(i) = slo_ids.iter().position(|id| *id == saved.id) {
+                shard.slos[i].import(&saved.tiers);
+                shard.lifetime[i] = saved.lifetime;
+            }
+        }
+        for (service, buckets) in &state.latency {
+            if let Some(i) = services.iter().position(|s| s == service) {
+                shard.latency[i].import(buckets);
+            }
+        }
+        shard
     }
 
     /// Counts a line that did not decode.

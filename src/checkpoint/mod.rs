@@ -1,0 +1,236 @@
+//! Checkpoints: every shard's state plus its partition's next offset, durable on disk.
+//!
+//! A checkpoint file is `MAGIC`, the format [`VERSION`] (u32 LE), the payload length (u64 LE),
+//! the payload's CRC-32 (u32 LE) and the payload: a [`Checkpoint`] in postcard encoding.
+//! Each partition is its own section ([`PartitionCheckpoint`]), so state can later follow its
+//! partition to another instance.
+//!
+//! [`CheckpointDir::write`] is atomic: write a temporary file, fsync it, rename it to
+//! `checkpoint-<sequence>.bin`, fsync the directory; then only the newest two are kept.
+//! [`CheckpointDir::load`] tries the newest first and falls back to older ones, reporting every
+//! file it rejected (truncated, corrupt, wrong version) so the caller can log and count it: bad
+//! state is never trusted silently, and a bad file never stops the process from starting.
+
+use std::fs::{self, File};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::window::ShardState;
+
+/// First bytes of every checkpoint file.
+pub const MAGIC: &[u8; 8] = b"SLIPCKPT";
+/// Format version written and accepted.
+pub const VERSION: u32 = 1;
+const HEADER: usize = 8 + 4 + 8 + 4;
+/// How many checkpoint files are kept.
+pub const KEEP: usize = 2;
+
+/// All state at one moment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Checkpoint {
+    /// Wall-clock time it was taken, µs.
+    pub created_us: i64,
+    /// One section per partition.
+    pub partitions: Vec<PartitionCheckpoint>,
+}
+
+/// One partition's section.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartitionCheckpoint {
+    /// Source stream index (topic or file).
+    pub stream: u32,
+    /// Partition number.
+    pub partition: i32,
+    /// Window state and next offset.
+    pub shard: ShardState,
+}
+
+/// Why a checkpoint could not be written or read.
+#[derive(Debug, thiserror::Error)]
+pub enum CheckpointError {
+    /// File-system failure.
+    #[error("checkpoint {path}: {source}")]
+    Io {
+        /// File or directory.
+        path: PathBuf,
+        /// The error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The file is not a valid checkpoint.
+    #[error("checkpoint {path} is unusable: {reason}")]
+    Invalid {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong (truncated, checksum mismatch, version, …).
+        reason: String,
+    },
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> CheckpointError + '_ {
+    move |source| CheckpointError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// The file bytes of `checkpoint`.
+pub fn encode(checkpoint: &Checkpoint) -> Vec<u8> {
+    // Serializing plain data structs into a Vec cannot fail.
+    let payload = postcard::to_stdvec(checkpoint).unwrap_or_default();
+    let mut out = Vec::with_capacity(HEADER + payload.len());
+    out.extend_from_slice(MAGIC);
+    out.extend_from_slice(&VERSION.to_le_bytes());
+    out.extend_from_slice(&(payload.len() as u64).to_le_bytes());
+    out.extend_from_slice(&crc32fast::hash(&payload).to_le_bytes());
+    out.extend_from_slice(&payload);
+    out
+}
+
+/// Parses checkpoint file bytes, checking magic, version, length and checksum.
+pub fn decode(bytes: &[u8]) -> Result<Checkpoint, String> {
+    if bytes.len() < HEADER {
+        return Err(format!(
+            "truncated: {} bytes, shorter than the header",
+            bytes.len()
+        ));
+    }
+    if &bytes[..8] != MAGIC {
+        return Err("not a slipstream checkpoint (bad magic)".into());
+    }
+    let u32_at =
+        |i: usize| u32::from_le_bytes([bytes[i], bytes[i + 1], bytes[i + 2], bytes[i + 3]]);
+    let version = u32_at(8);
+    if version != VERSION {
+        return Err(format!(
+            "format version {version}, this build reads version {VERSION}"
+        ));
+    }
+    let mut len = [0u8; 8];
+    len.copy_from_slice(&bytes[12..20]);
+    let len = u64::from_le_bytes(len);
+    let payload = &bytes[HEADER..];
+    if payload.len() as u64 != len {
+        return Err(format!(
+            "truncated: payload is {} bytes, header says {len}",
+            payload.len()
+        ));
+    }
+    if crc32fast::hash(payload) != u32_at(20) {
+        return Err("checksum mismatch".into());
+    }
+    postcard::from_bytes(payload).map_err(|e| format!("undecodable payload: {e}"))
+}
+
+/// What [`CheckpointDir::load`] found.
+#[derive(Debug)]
+pub struct Loaded {
+    /// The newest valid checkpoint and its file.
+    pub checkpoint: Option<(Checkpoint, PathBuf)>,
+    /// Newer files that were rejected, newest first.
+    pub rejected: Vec<CheckpointError>,
+}
+
+/// A directory of checkpoint files.
+#[derive(Debug)]
+pub struct CheckpointDir {
+    dir: PathBuf,
+    next_sequence: u64,
+}
+
+/// What a successful write produced.
+#[derive(Debug, Clone)]
+pub struct Written {
+    /// The new file.
+    pub path: PathBuf,
+    /// Its size.
+    pub bytes: u64,
+}
+
+impl CheckpointDir {
+    /// Opens (creating if needed) the checkpoint directory.
+    pub fn open(dir: &Path) -> Result<Self, CheckpointError> {
+        fs::create_dir_all(dir).map_err(io(dir))?;
+        let next_sequence = Self::files(dir)?.first().map_or(1, |(seq, _)| seq + 1);
+        Ok(Self {
+            dir: dir.to_path_buf(),
+            next_sequence,
+        })
+    }
+
+    /// Checkpoint files, newest first.
+    fn files(dir: &Path) -> Result<Vec<(u64, PathBuf)>, CheckpointError> {
+        let mut files: Vec<(u64, PathBuf)> = fs::read_dir(dir)
+            .map_err(io(dir))?
+            .filter_map(|e| e.ok())
+            .filter_map(|e| {
+                let name = e.file_name().into_string().ok()?;
+                let seq = name
+                    .strip_prefix("checkpoint-")?
+                    .strip_suffix(".bin")?
+                    .parse()
+                    .ok()?;
+                Some((seq, e.path()))
+            })
+            .collect();
+        files.sort_by_key(|f| std::cmp::Reverse(f.0));
+        Ok(files)
+    }
+
+    /// Writes `checkpoint` atomically and durably, then removes all but the newest [`KEEP`].
+    pub fn write(&mut self, checkpoint: &Checkpoint) -> Result<Written, CheckpointError> {
+        let bytes = encode(checkpoint);
+        let tmp = self.dir.join(".checkpoint.tmp");
+        let mut f = File::create(&tmp).map_err(io(&tmp))?;
+        f.write_all(&bytes).map_err(io(&tmp))?;
+        f.sync_all().map_err(io(&tmp))?;
+        drop(f);
+        let path = self
+            .dir
+            .join(format!("checkpoint-{:020}.bin", self.next_sequence));
+        fs::rename(&tmp, &path).map_err(io(&path))?;
+        File::open(&self.dir)
+            .and_then(|d| d.sync_all())
+            .map_err(io(&self.dir))?;
+        self.next_sequence += 1;
+        for (_, old) in Self::files(&self.dir)?.into_iter().skip(KEEP) {
+            let _ = fs::remove_file(old);
+        }
+        Ok(Written {
+            path,
+            bytes: bytes.len() as u64,
+        })
+    }
+
+    /// The newest valid checkpoint, if any, and every newer file that was rejected.
+    pub fn load(&self) -> Result<Loaded, CheckpointError> {
+        let mut rejected = Vec::new();
+        for (_, path) in Self::files(&self.dir)? {
+            let bytes = match fs::read(&path) {
+                Ok(b) => b,
+                Err(e) => {
+                    rejected.push(io(&path)(e));
+                    continue;
+                }
+            };
+            match decode(&bytes) {
+                Ok(c) => {
+                    return Ok(Loaded {
+                        checkpoint: Some((c, path)),
+                        rejected,
+                    });
+                }
+                Err(reason) => rejected.push(CheckpointError::Invalid { path, reason }),
+            }
+        }
+        Ok(Loaded {
+            checkpoint: None,
+            rejected,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests;
