@@ -12,6 +12,7 @@ use std::sync::{Arc, Mutex};
 use anyhow::Context;
 use tracing::{info, warn};
 
+use crate::checkpoint::{CheckpointDir, CheckpointStats, Checkpointer};
 use crate::classify::Classifier;
 use crate::clock::Clock;
 use crate::config::{Config, SourceConfig};
@@ -48,6 +49,10 @@ pub struct Pipeline {
     pub not_ready_reason: Mutex<String>,
     /// What the source reports about itself.
     pub source_telemetry: Arc<SourceTelemetry>,
+    /// Checkpoint writer, when checkpointing is configured.
+    pub checkpointer: Option<Mutex<Checkpointer>>,
+    /// Checkpoint counters (all zero without checkpointing).
+    pub checkpoint_stats: Arc<CheckpointStats>,
 }
 
 impl Pipeline {
@@ -72,7 +77,37 @@ impl Pipeline {
             ready: Arc::new(AtomicBool::new(false)),
             not_ready_reason: Mutex::new("the source has not delivered data yet".to_string()),
             source_telemetry: Arc::default(),
+            checkpointer: None,
+            checkpoint_stats: Arc::default(),
         })
+    }
+
+    /// Builds the stages for `config` and, when it configures checkpoints, restores the newest
+    /// valid checkpoint (falling back past unusable ones) and checkpoints from then on.
+    pub fn open(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Arc<Self>> {
+        let pipeline = Self::new(config, clock);
+        let Some(c) = &config.checkpoint else {
+            return Ok(pipeline);
+        };
+        let mut pipeline = Arc::into_inner(pipeline).context("a new pipeline is not shared")?;
+        let dir = CheckpointDir::open(&c.dir)?;
+        let slo_ids = config.objectives.iter().map(|o| o.id()).collect();
+        let services = config.services.iter().map(|s| s.name.clone()).collect();
+        let checkpointer = Checkpointer::new(dir, slo_ids, services);
+        checkpointer.restore(&pipeline.store)?;
+        pipeline.checkpoint_stats = checkpointer.stats.clone();
+        pipeline.checkpointer = Some(Mutex::new(checkpointer));
+        Ok(Arc::new(pipeline))
+    }
+
+    /// Writes a checkpoint now, if checkpointing is configured.
+    pub fn checkpoint(&self) {
+        if let Some(c) = &self.checkpointer {
+            let mut c = c.lock().unwrap_or_else(|e| e.into_inner());
+            if let Err(e) = c.checkpoint(&self.store, self.clock.now_us()) {
+                warn!(error = %e, "checkpoint failed; will retry");
+            }
+        }
     }
 
     /// A sink that applies batches to this pipeline's shards.
@@ -182,6 +217,26 @@ impl Sink for PipelineSink {
         }
     }
 
+    fn position(&self, partition: PartitionId) -> Option<u64> {
+        let shard = self.pipeline.store.get(partition)?;
+        let offset = lock(&shard).next_offset;
+        Some(offset)
+    }
+
+    fn committable(&self, partition: PartitionId) -> Option<u64> {
+        match &self.pipeline.checkpointer {
+            Some(c) => {
+                let durable = c.lock().unwrap_or_else(|e| e.into_inner()).durable.clone();
+                durable
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .get(&partition)
+                    .copied()
+            }
+            None => self.position(partition),
+        }
+    }
+
     fn unavailable(&mut self, reason: &str) {
         *self
             .pipeline
@@ -241,7 +296,7 @@ pub fn replay(
 /// Runs the service: the source on its own thread, the HTTP API on `config.listen`, until
 /// Ctrl-C or SIGTERM.
 pub async fn run(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<()> {
-    let pipeline = Pipeline::new(&config, clock.clone());
+    let pipeline = Pipeline::open(&config, clock.clone())?;
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("cannot listen on {}", config.listen))?;
@@ -272,6 +327,23 @@ pub async fn run(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<()> {
             std::future::pending::<()>().await;
         }
     };
+    let checkpoints = config.checkpoint.as_ref().map(|c| {
+        let pipeline = pipeline.clone();
+        let stop = stop.clone();
+        let interval = std::time::Duration::from_micros(c.interval_us as u64);
+        std::thread::Builder::new()
+            .name("checkpoint".into())
+            .spawn(move || {
+                let mut last = std::time::Instant::now();
+                while !stop.is_stopped() {
+                    std::thread::sleep(std::time::Duration::from_millis(100));
+                    if last.elapsed() >= interval {
+                        pipeline.checkpoint();
+                        last = std::time::Instant::now();
+                    }
+                }
+            })
+    });
     let router = crate::serve::router(pipeline.clone());
     axum::serve(listener, router)
         .with_graceful_shutdown(async {
@@ -290,6 +362,12 @@ pub async fn run(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<()> {
         .is_err()
     {
         warn!("source did not stop within 5 s; exiting without it");
+    }
+    if let Some(Ok(thread)) = checkpoints {
+        let _ = thread.join();
+        // Everything applied is now in the final checkpoint: nothing to replay on restart.
+        pipeline.checkpoint();
+        info!("final checkpoint written");
     }
     if let Ok(e) = source_error_rx.await {
         anyhow::bail!("source failed: {e}");

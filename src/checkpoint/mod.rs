@@ -19,6 +19,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::window::ShardState;
 
+mod writer;
+pub use writer::{CheckpointStats, Checkpointer};
+
 /// First bytes of every checkpoint file.
 pub const MAGIC: &[u8; 8] = b"SLIPCKPT";
 /// Format version written and accepted.

@@ -48,12 +48,23 @@ pub struct Config {
     pub envelope: Envelope,
     /// Event-time tolerances.
     pub window: WindowConfig,
+    /// Where and how often state is checkpointed; `None` keeps state in memory only.
+    pub checkpoint: Option<CheckpointConfig>,
     /// Services, in match order.
     pub services: Vec<Service>,
     /// Per SLO: how events are classified (same order as `objectives`).
     pub rules: Vec<SloRule>,
     /// Per SLO: what it is held to and which alerts it has.
     pub objectives: Vec<SloObjective>,
+}
+
+/// Checkpoint settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckpointConfig {
+    /// Directory of checkpoint files.
+    pub dir: std::path::PathBuf,
+    /// Interval between checkpoints, µs.
+    pub interval_us: i64,
 }
 
 /// The configured source.

@@ -54,6 +54,18 @@ pub(crate) struct PipelineSpec {
     /// Event-time tolerances.
     #[serde(default)]
     pub(crate) window: WindowSpec,
+    /// Durable state.
+    pub(crate) checkpoint: Option<CheckpointSpec>,
+}
+
+/// `spec.checkpoint`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct CheckpointSpec {
+    /// Directory for checkpoint files.
+    pub(crate) dir: String,
+    /// How often to checkpoint (default `10s`).
+    pub(crate) interval: Option<String>,
 }
 
 /// `spec.source`: exactly one field set.

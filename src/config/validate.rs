@@ -10,7 +10,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use super::raw::{self, IndicatorSpec};
-use super::{Config, Parsed, Problems, SourceConfig};
+use super::{CheckpointConfig, Config, Parsed, Problems, SourceConfig};
 use crate::classify::{Matcher, Service, Sli, SloRule};
 use crate::decode::Format;
 use crate::decode::envelope::Envelope;
@@ -96,6 +96,19 @@ pub(super) fn validate(
         );
     }
     let window = window(&p.window, &at, problems);
+    let checkpoint = p.checkpoint.as_ref().and_then(|c| {
+        if c.dir.trim().is_empty() {
+            problems.push(format!("{at}: spec.checkpoint.dir"), "must not be empty");
+        }
+        let interval_us = match &c.interval {
+            Some(i) => duration(i, &format!("{at}: spec.checkpoint.interval"), problems)?,
+            None => 10 * SECOND,
+        };
+        Some(CheckpointConfig {
+            dir: PathBuf::from(&c.dir),
+            interval_us,
+        })
+    });
     // The demo writes lines in the format the pipeline decodes.
     if let (Some(SourceConfig::Demo(d)), Some(f)) = (&mut source, format) {
         d.format = match f {
@@ -275,6 +288,7 @@ pub(super) fn validate(
         format: format?,
         envelope: envelope?,
         window: window?,
+        checkpoint,
         services,
         rules,
         objectives,

@@ -10,6 +10,7 @@
 
 use std::fmt::{Display, Write};
 
+use crate::checkpoint::CheckpointStats;
 use crate::decode::{DecodeError, Format};
 use crate::evaluate::{Evaluation, Ppb, SloObjective, SloReport, Target};
 use crate::source::SourceTelemetry;
@@ -68,12 +69,15 @@ pub fn render(
     format: Format,
     source: &SourceTelemetry,
     ready: bool,
+    checkpoints: &CheckpointStats,
+    now_us: i64,
 ) -> String {
     let mut x = Exposition::default();
     sloth(&mut x, evaluation, objectives);
     native(&mut x, evaluation, objectives);
     telemetry(&mut x, evaluation, format);
     source_telemetry(&mut x, source, ready);
+    checkpoint_telemetry(&mut x, checkpoints, now_us);
     x.out
 }
 
@@ -448,6 +452,62 @@ fn source_telemetry(x: &mut Exposition, s: &SourceTelemetry, ready: bool) {
                 lag,
             );
         }
+    }
+}
+
+fn checkpoint_telemetry(x: &mut Exposition, c: &CheckpointStats, now_us: i64) {
+    let load = |v: &std::sync::atomic::AtomicU64| v.load(std::sync::atomic::Ordering::Relaxed);
+    x.family(
+        "slipstream_checkpoints_total",
+        "counter",
+        "Checkpoint writes by result.",
+    );
+    x.sample(
+        "slipstream_checkpoints_total",
+        &[("result", "ok")],
+        load(&c.writes),
+    );
+    x.sample(
+        "slipstream_checkpoints_total",
+        &[("result", "failed")],
+        load(&c.failures),
+    );
+    x.family(
+        "slipstream_checkpoint_load_failures_total",
+        "counter",
+        "Checkpoint files rejected at start (corrupt, truncated, wrong version).",
+    );
+    x.sample(
+        "slipstream_checkpoint_load_failures_total",
+        &[],
+        load(&c.load_failures),
+    );
+    x.gauge(
+        "slipstream_checkpoint_restored_partitions",
+        "Partitions restored from a checkpoint at start.",
+        &[],
+        load(&c.restored_partitions),
+    );
+    let last = c.last_success_us.load(std::sync::atomic::Ordering::Relaxed);
+    if last > 0 {
+        x.gauge(
+            "slipstream_checkpoint_age_seconds",
+            "Time since the last successful checkpoint.",
+            &[],
+            (now_us - last).max(0) as f64 / SECOND as f64,
+        );
+        x.gauge(
+            "slipstream_checkpoint_size_bytes",
+            "Size of the last checkpoint.",
+            &[],
+            load(&c.last_bytes),
+        );
+        x.gauge(
+            "slipstream_checkpoint_duration_seconds",
+            "Time the last checkpoint took to snapshot and write.",
+            &[],
+            load(&c.last_duration_us) as f64 / SECOND as f64,
+        );
     }
 }
 

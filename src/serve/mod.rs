@@ -112,6 +112,8 @@ async fn metrics_text(State(p): State<Arc<Pipeline>>) -> Response {
         p.format,
         &p.source_telemetry,
         p.ready.load(Ordering::SeqCst),
+        &p.checkpoint_stats,
+        p.clock.now_us(),
     );
     (
         [(

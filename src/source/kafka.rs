@@ -238,10 +238,13 @@ struct Consuming<'a> {
     pending: HashMap<PartitionId, LineBatch>,
     names: HashMap<PartitionId, String>,
     last_commit: Instant,
-    dirty: bool,
     assigned: bool,
     fetched: bool,
     ready: bool,
+    /// Last offset committed per partition.
+    committed: HashMap<(String, i32), u64>,
+    /// Partitions assigned at least once in this process.
+    seen: std::collections::HashSet<PartitionId>,
 }
 
 impl Consuming<'_> {
@@ -262,7 +265,6 @@ impl Consuming<'_> {
         lock(&self.consumer.context().applied)
             .insert((topic, pid.partition), batch.next_offset as i64);
         batch.clear();
-        self.dirty = true;
     }
 
     fn flush_all(&mut self, sink: &mut dyn Sink) {
@@ -272,27 +274,39 @@ impl Consuming<'_> {
         }
     }
 
-    /// Commits every applied position. Synchronous: once a second, one round trip on the
-    /// polling thread, and the result is known (and counted) right away.
-    fn commit(&mut self) {
-        let mode = CommitMode::Sync;
-        if !self.dirty {
+    /// Commits, for every partition read, the position the sink says may be committed (what
+    /// a durable checkpoint covers, or what was applied) when it moved since the last commit.
+    /// Synchronous: once a second, one round trip on the polling thread, and the result is
+    /// known (and counted) right away.
+    fn commit(&mut self, sink: &dyn Sink) {
+        let mut list = TopicPartitionList::new();
+        let mut moved = Vec::new();
+        for key @ (topic, partition) in lock(&self.consumer.context().applied).keys() {
+            let committable = self
+                .pid(topic, *partition)
+                .and_then(|p| sink.committable(p));
+            if let Some(next) = committable
+                && self.committed.get(key) != Some(&next)
+            {
+                let _ = list.add_partition_offset(topic, *partition, Offset::Offset(next as i64));
+                moved.push((key.clone(), next));
+            }
+        }
+        self.last_commit = Instant::now();
+        if list.count() == 0 {
             return;
         }
-        let mut list = TopicPartitionList::new();
-        for ((topic, partition), next) in lock(&self.consumer.context().applied).iter() {
-            let _ = list.add_partition_offset(topic, *partition, Offset::Offset(*next));
-        }
-        debug!(partitions = list.count(), "committing applied offsets");
-        match self.consumer.commit(&list, mode) {
-            Ok(()) => SourceTelemetry::count(&self.consumer.context().telemetry.commits),
+        debug!(partitions = list.count(), "committing offsets");
+        match self.consumer.commit(&list, CommitMode::Sync) {
+            Ok(()) => {
+                SourceTelemetry::count(&self.consumer.context().telemetry.commits);
+                self.committed.extend(moved);
+            }
             Err(e) => {
                 SourceTelemetry::count(&self.consumer.context().telemetry.commit_failures);
                 warn!(error = %e, "offset commit failed; will retry");
             }
         }
-        self.dirty = false;
-        self.last_commit = Instant::now();
     }
 
     fn handle_changes(&mut self, sink: &mut dyn Sink) {
@@ -300,7 +314,7 @@ impl Consuming<'_> {
         for change in changes {
             match change {
                 Change::Assigned(list) => {
-                    self.resume_from_own_positions(&list);
+                    self.resume_from_own_positions(&list, sink);
                     for (topic, partition) in list {
                         let Some(pid) = self.pid(&topic, partition) else {
                             continue;
@@ -327,6 +341,7 @@ impl Consuming<'_> {
                         }
                         lock(&self.consumer.context().telemetry.lag)
                             .remove(&self.names.remove(&pid).unwrap_or_default());
+                        self.committed.remove(&(topic, partition));
                         sink.revoke(pid);
                     }
                     self.assigned = false;
@@ -336,49 +351,39 @@ impl Consuming<'_> {
         }
     }
 
-    /// After an assignment, starts each partition this instance has applied up to a known
-    /// position at that position, unless the group's committed offset is further: a commit
-    /// lost to a broker outage or a failed handover must not make the partition re-read.
-    fn resume_from_own_positions(&mut self, list: &[(String, i32)]) {
-        let own: Vec<((String, i32), i64)> = {
-            let applied = lock(&self.consumer.context().applied);
-            list.iter()
-                .filter_map(|k| applied.get(k).map(|&next| (k.clone(), next)))
-                .collect()
-        };
-        if own.is_empty() {
-            return;
-        }
-        let mut query = TopicPartitionList::new();
-        for ((topic, partition), _) in &own {
-            query.add_partition(topic, *partition);
-        }
-        let committed = self
-            .consumer
-            .committed_offsets(query, Duration::from_secs(10))
-            .unwrap_or_default();
+    /// After an assignment, starts each partition at the position whose events this
+    /// instance's state already holds: what it applied before (a commit lost to a broker
+    /// outage or a failed handover must not make it re-read), or, the first time it sees the
+    /// partition, what a restored checkpoint covers (Kafka's committed offset may be behind
+    /// it, never ahead). Partitions without such state start at the committed offset.
+    fn resume_from_own_positions(&mut self, list: &[(String, i32)], sink: &dyn Sink) {
+        let mut resumed = 0;
         let mut assignment = TopicPartitionList::new();
-        for (topic, partition) in list {
-            let mine = own
-                .iter()
-                .find(|(k, _)| k.0 == *topic && k.1 == *partition)
-                .map(|(_, n)| *n);
-            let theirs = committed
-                .find_partition(topic, *partition)
-                .and_then(|e| e.offset().to_raw());
-            let offset = match (mine, theirs) {
-                (Some(m), Some(t)) if t >= m => Offset::Offset(t),
-                (Some(m), _) => Offset::Offset(m),
-                (None, _) => Offset::Stored,
-            };
-            let _ = assignment.add_partition_offset(topic, *partition, offset);
+        {
+            let applied = lock(&self.consumer.context().applied);
+            for key @ (topic, partition) in list {
+                let pid = self.pid(topic, *partition);
+                let first_time = pid.is_some_and(|p| self.seen.insert(p));
+                let own = applied.get(key).copied().or_else(|| {
+                    first_time
+                        .then(|| pid.and_then(|p| sink.position(p)))
+                        .flatten()
+                        .map(|o| o as i64)
+                });
+                let offset = own.map_or(Offset::Stored, Offset::Offset);
+                resumed += usize::from(own.is_some());
+                let _ = assignment.add_partition_offset(topic, *partition, offset);
+            }
+        }
+        if resumed == 0 {
+            return;
         }
         if let Err(e) = self.consumer.assign(&assignment) {
             warn!(error = %e, "cannot resume partitions at their applied positions");
         } else {
             info!(
-                partitions = own.len(),
-                "resumed partitions at their applied positions"
+                partitions = resumed,
+                "resumed partitions where this instance's state ends"
             );
         }
     }
@@ -421,10 +426,11 @@ impl Source for KafkaSource {
             pending: HashMap::new(),
             names: HashMap::new(),
             last_commit: Instant::now(),
-            dirty: false,
             assigned: false,
             fetched: false,
             ready: false,
+            seen: Default::default(),
+            committed: HashMap::new(),
         };
         let mut waiting_since = Instant::now();
         let mut warned_waiting = false;
@@ -468,11 +474,11 @@ impl Source for KafkaSource {
                 waiting_since = Instant::now();
             }
             if c.last_commit.elapsed() >= COMMIT_INTERVAL {
-                c.commit();
+                c.commit(sink);
             }
         }
         c.flush_all(sink);
-        c.commit();
+        c.commit(sink);
         info!("kafka consumer stopped");
         Ok(())
     }

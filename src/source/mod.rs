@@ -115,6 +115,16 @@ pub trait Sink: Send {
     fn caught_up(&mut self);
     /// The source cannot read for now (e.g. every broker is down); `caught_up` ends it.
     fn unavailable(&mut self, reason: &str);
+    /// Where reading `partition` should resume: the position its restored state covers, if
+    /// the sink holds state for it (from a checkpoint or from earlier reading).
+    fn position(&self, _partition: PartitionId) -> Option<u64> {
+        None
+    }
+    /// The position of `partition` that may be committed to the source (e.g. Kafka group
+    /// offsets): what a durable checkpoint covers when checkpointing, else what was applied.
+    fn committable(&self, _partition: PartitionId) -> Option<u64> {
+        None
+    }
 }
 
 /// What a source reports about itself beyond the lines it delivers, for `/metrics`.

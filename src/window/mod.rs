@@ -110,6 +110,16 @@ impl Store {
             .clone()
     }
 
+    /// Puts a restored shard in place of whatever `partition` had.
+    pub fn insert(&self, partition: PartitionId, shard: Shard) {
+        self.shards.insert(partition, Arc::new(Mutex::new(shard)));
+    }
+
+    /// The shard of `partition`, if it exists.
+    pub fn get(&self, partition: PartitionId) -> Option<Arc<Mutex<Shard>>> {
+        self.shards.get(&partition).map(|e| e.value().clone())
+    }
+
     /// Every shard, ordered by partition; no map guard is held once this returns.
     pub fn shards(&self) -> Vec<(PartitionId, Arc<Mutex<Shard>>)> {
         let mut all: Vec<_> = self

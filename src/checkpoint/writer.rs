@@ -1,0 +1,138 @@
+//! Taking checkpoints of a live [`Store`] and restoring one into a fresh store.
+//!
+//! A snapshot locks each shard briefly, exports its state and next offset together (they
+//! change under the same lock, so they always agree), and writes the lot with
+//! [`CheckpointDir::write`]. Only once the file is durable are its offsets published as
+//! *durable*: the positions a source may commit (Kafka group offsets), so Kafka can never be
+//! ahead of the state that counts its events.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use tracing::{info, warn};
+
+use super::{Checkpoint, CheckpointDir, CheckpointError, PartitionCheckpoint};
+use crate::source::PartitionId;
+use crate::window::{Shard, Store, lock};
+
+/// Counters and gauges of checkpointing, for `/metrics`.
+#[derive(Debug, Default)]
+pub struct CheckpointStats {
+    /// Successful writes.
+    pub writes: AtomicU64,
+    /// Failed writes.
+    pub failures: AtomicU64,
+    /// Wall-clock time of the last successful write, µs (0: none yet).
+    pub last_success_us: AtomicI64,
+    /// Size of the last successful write.
+    pub last_bytes: AtomicU64,
+    /// Duration of the last successful write, µs.
+    pub last_duration_us: AtomicU64,
+    /// Checkpoint files rejected at start (corrupt, truncated, wrong version).
+    pub load_failures: AtomicU64,
+    /// Partitions restored at start.
+    pub restored_partitions: AtomicU64,
+}
+
+/// Writes checkpoints of one store into one directory.
+#[derive(Debug)]
+pub struct Checkpointer {
+    dir: CheckpointDir,
+    slo_ids: Vec<String>,
+    services: Vec<String>,
+    /// Stats, shared with the HTTP layer.
+    pub stats: Arc<CheckpointStats>,
+    /// Offsets covered by the newest durable checkpoint, per partition.
+    pub durable: Arc<Mutex<HashMap<PartitionId, u64>>>,
+}
+
+impl Checkpointer {
+    /// A checkpointer for SLOs `slo_ids` and services `services` (names by index).
+    pub fn new(dir: CheckpointDir, slo_ids: Vec<String>, services: Vec<String>) -> Self {
+        Self {
+            dir,
+            slo_ids,
+            services,
+            stats: Arc::default(),
+            durable: Arc::default(),
+        }
+    }
+
+    /// Loads the newest valid checkpoint into `store` (which must be empty) and marks its
+    /// offsets durable. Rejected files are logged and counted; none is fatal.
+    pub fn restore(&self, store: &Store) -> Result<(), CheckpointError> {
+        let loaded = self.dir.load()?;
+        for e in &loaded.rejected {
+            warn!(error = %e, "ignoring unusable checkpoint; falling back to an older one");
+            self.stats.load_failures.fetch_add(1, Ordering::Relaxed);
+        }
+        let Some((checkpoint, path)) = loaded.checkpoint else {
+            if loaded.rejected.is_empty() {
+                info!("no checkpoint yet; starting empty");
+            } else {
+                warn!("no usable checkpoint; starting empty");
+            }
+            return Ok(());
+        };
+        let mut durable = lock_map(&self.durable);
+        for p in &checkpoint.partitions {
+            let pid = PartitionId::new(p.stream, p.partition);
+            let shard = Shard::restore(&p.shard, store.plan(), &self.slo_ids, &self.services);
+            store.insert(pid, shard);
+            durable.insert(pid, p.shard.next_offset);
+            if let Some(t) = p.shard.newest_us {
+                store.observe_newest(t);
+            }
+        }
+        self.stats
+            .restored_partitions
+            .store(checkpoint.partitions.len() as u64, Ordering::Relaxed);
+        info!(path = %path.display(), partitions = checkpoint.partitions.len(), "restored checkpoint");
+        Ok(())
+    }
+
+    /// Snapshots `store` and writes it durably; then publishes the offsets it covers.
+    pub fn checkpoint(&mut self, store: &Store, now_us: i64) -> Result<(), CheckpointError> {
+        let started = Instant::now();
+        let mut offsets = HashMap::new();
+        let partitions = store
+            .shards()
+            .into_iter()
+            .map(|(pid, shard)| {
+                let shard = lock(&shard);
+                offsets.insert(pid, shard.next_offset);
+                PartitionCheckpoint {
+                    stream: pid.stream,
+                    partition: pid.partition,
+                    shard: shard.export(&self.slo_ids, &self.services),
+                }
+            })
+            .collect();
+        let result = self.dir.write(&Checkpoint {
+            created_us: now_us,
+            partitions,
+        });
+        match result {
+            Ok(written) => {
+                *lock_map(&self.durable) = offsets;
+                let s = &self.stats;
+                s.writes.fetch_add(1, Ordering::Relaxed);
+                s.last_success_us.store(now_us, Ordering::Relaxed);
+                s.last_bytes.store(written.bytes, Ordering::Relaxed);
+                s.last_duration_us
+                    .store(started.elapsed().as_micros() as u64, Ordering::Relaxed);
+                Ok(())
+            }
+            Err(e) => {
+                self.stats.failures.fetch_add(1, Ordering::Relaxed);
+                Err(e)
+            }
+        }
+    }
+}
+
+fn lock_map<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
