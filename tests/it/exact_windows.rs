@@ -69,6 +69,7 @@ fn judge(slo: &str, e: &Truth) -> Option<bool> {
     }
 }
 
+#[derive(Default)]
 pub(crate) struct Input {
     pub(crate) lines: Vec<String>,
     pub(crate) truth: Vec<(&'static str, Truth)>,

@@ -2,6 +2,7 @@
 
 mod alerts;
 mod cli;
+mod crash;
 mod exact_windows;
 mod helpers;
 mod http;

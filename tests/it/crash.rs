@@ -1,0 +1,211 @@
+//! Crash safety against the real broker: the `slipstream` binary consumes a topic while it is
+//! killed with SIGKILL at random moments and restarted (checkpoints every 200 ms), or stopped
+//! with SIGTERM; at the end every window equals the truth computed from what was produced.
+
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::cli::{free_port, http_get};
+use crate::exact_windows::{CONFIG, Input, check_report};
+use crate::helpers::{Rng, Truth, alb_line};
+use crate::kafka::{Broker, kafka_yaml, wait_for};
+
+use slipstream::time::{HOUR, SECOND};
+
+/// Valid traffic for checkout and search, event times in the two hours before `top` (a whole
+/// second), plus one request at `top` itself so the evaluation time is exactly `top`.
+fn traffic(top: i64, n: usize, seed: u64) -> Input {
+    let mut rng = Rng(seed);
+    let mut input = Input::default();
+    for i in 0..=n {
+        let t = if i == n {
+            top
+        } else {
+            top - 1 - rng.below(2 * HOUR as u64) as i64
+        };
+        let (service, host) = if rng.below(3) == 0 {
+            ("search", "search.example.com")
+        } else {
+            ("checkout", "checkout.example.com")
+        };
+        let status = match rng.below(40) {
+            0 => 502,
+            1 => 404,
+            _ => 200,
+        };
+        let target_ms = rng.below(400) as u32;
+        input
+            .lines
+            .push(alb_line(t, host, "/api", status, Some((1, target_ms, 1))));
+        input.truth.push((
+            service,
+            Truth {
+                t_us: t,
+                status,
+                latency_us: Some(i64::from(target_ms + 2) * 1000),
+            },
+        ));
+    }
+    input
+}
+
+struct Instance {
+    child: Child,
+    port: u16,
+}
+
+impl Instance {
+    fn start(config: &std::path::Path, port: u16) -> Instance {
+        let child = Command::new(env!("CARGO_BIN_EXE_slipstream"))
+            .args(["run", "--config"])
+            .arg(config)
+            .args(["--listen", &format!("127.0.0.1:{port}")])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        Instance { child, port }
+    }
+
+    fn metric_sum(&self, name: &str) -> Option<u64> {
+        let (status, body) = http_get(self.port, "/metrics")?;
+        (status == 200).then(|| {
+            body.lines()
+                .filter(|l| l.starts_with(name))
+                .filter_map(|l| l.rsplit(' ').next()?.parse::<u64>().ok())
+                .sum()
+        })
+    }
+
+    fn lines(&self) -> Option<u64> {
+        self.metric_sum("slipstream_lines_total{")
+    }
+
+    fn kill(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    fn terminate(mut self) -> std::process::ExitStatus {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        self.child.wait().unwrap()
+    }
+}
+
+impl Drop for Instance {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn setup(group: &str) -> (Broker, tempfile::TempDir, std::path::PathBuf, i64) {
+    let broker = Broker::start(false);
+    broker.create_topic("crash", 4);
+    let dir = tempfile::tempdir().unwrap();
+    // A short session timeout: the killed member leaves the group quickly, so the restarted
+    // one gets the partitions back within seconds.
+    let yaml = kafka_yaml(CONFIG, &broker.brokers(), "crash", group)
+        .replace(
+            "start_from: earliest}",
+            "start_from: earliest, options: {session.timeout.ms: \"3000\"}}",
+        )
+        .replace(
+        "window: {max_future: 5m}",
+        &format!(
+            "window: {{max_future: 5m}}\n  checkpoint: {{dir: \"{}\", interval: 200ms}}",
+            dir.path().join("state").display()
+        ),
+    );
+    let config = dir.path().join("slipstream.yaml");
+    std::fs::write(&config, yaml).unwrap();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    (broker, dir, config, (now - 60) * SECOND)
+}
+
+fn final_report(instance: &Instance) -> Value {
+    let (status, body) = http_get(instance.port, "/v1/slos").unwrap();
+    assert_eq!(status, 200);
+    serde_json::from_str(&body).unwrap()
+}
+
+#[test]
+fn sigkill_at_random_moments_loses_and_doubles_nothing() {
+    let (broker, _dir, config, top) = setup("crash-kill");
+    let input = traffic(top, 40_000, 31);
+    let port = free_port();
+    let mut rng = Rng(77);
+    let chunks: Vec<&[String]> = input.lines.chunks(input.lines.len() / 12 + 1).collect();
+    let mut instance = Instance::start(&config, port);
+    let mut kills = 0;
+    for chunk in &chunks {
+        broker.produce("crash", 4, chunk);
+        // Once it consumes again, let it run (and checkpoint) for a random while, then kill
+        // it without warning.
+        wait_for(60, "the restarted instance to consume", || {
+            instance.metric_sum("slipstream_ready ").unwrap_or(0) == 1
+        });
+        std::thread::sleep(Duration::from_millis(50 + rng.below(600)));
+        instance.kill();
+        kills += 1;
+        instance = Instance::start(&config, port);
+    }
+    assert!(kills >= 10, "{kills} kills");
+    let n = input.lines.len() as u64;
+    let mut seen = None;
+    let deadline = Instant::now() + Duration::from_secs(180);
+    while seen != Some(n) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(200));
+        seen = instance.lines();
+    }
+    assert_eq!(
+        seen,
+        Some(n),
+        "every line applied exactly once after {kills} kills"
+    );
+    std::thread::sleep(Duration::from_secs(1));
+    assert_eq!(instance.lines(), Some(n), "nothing counted twice");
+    check_report(&final_report(&instance), &input, top);
+}
+
+#[test]
+fn sigterm_checkpoints_everything_and_replays_nothing() {
+    let (broker, _dir, config, top) = setup("crash-term");
+    let input = traffic(top, 10_000, 41);
+    let half = input.lines.len() / 2;
+    let port = free_port();
+    broker.produce("crash", 4, &input.lines[..half]);
+    let instance = Instance::start(&config, port);
+    wait_for(120, "the first half", || {
+        instance.lines() == Some(half as u64)
+    });
+    let started = Instant::now();
+    let status = instance.terminate();
+    assert!(status.success(), "SIGTERM exits 0: {status:?}");
+    assert!(started.elapsed() < Duration::from_secs(30));
+    // Restarted, it holds exactly the first half from its final checkpoint before reading on.
+    let instance = Instance::start(&config, port);
+    wait_for(60, "the restarted instance to answer", || {
+        instance.lines().is_some()
+    });
+    assert_eq!(
+        instance.lines(),
+        Some(half as u64),
+        "restored, not replayed"
+    );
+    assert_eq!(
+        instance.metric_sum("slipstream_checkpoint_restored_partitions"),
+        Some(4)
+    );
+    broker.produce("crash", 4, &input.lines[half..]);
+    let n = input.lines.len() as u64;
+    wait_for(120, "the second half", || instance.lines() == Some(n));
+    check_report(&final_report(&instance), &input, top);
+}
