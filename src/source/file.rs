@@ -126,6 +126,12 @@ impl LineReader {
         self.offset
     }
 
+    /// Continues counting from `offset` (after skipping what a checkpoint covers).
+    pub(crate) fn resume_at(&mut self, offset: u64) {
+        self.offset = offset;
+        self.batch.next_offset = offset;
+    }
+
     /// Reads lines from `input` until a full batch has been delivered or the input ends.
     /// Before every read for which `drained(input)` says the input's buffer is empty (so the
     /// read may block), the lines read so far are delivered.
@@ -231,6 +237,36 @@ impl Input {
         Ok((input, (meta.dev(), meta.ino())))
     }
 
+    /// Skips the first `bytes` (decompressed for gzip) that a checkpoint already covers and
+    /// returns how many were skipped: none when a plain file is now shorter than that (it
+    /// was replaced or truncated, so it is read from the start).
+    fn skip(&mut self, bytes: u64) -> io::Result<u64> {
+        match self {
+            Input::Plain(r) => {
+                if r.get_ref().metadata()?.len() < bytes {
+                    return Ok(0);
+                }
+                r.seek(SeekFrom::Start(bytes))
+            }
+            Input::Gzip(r) => io::copy(&mut io::Read::take(r.as_mut(), bytes), &mut io::sink()),
+        }
+    }
+
+    /// Opens `path` and skips to `resume` when the sink's state already covers that much.
+    fn open_at(
+        path: &Path,
+        resume: Option<u64>,
+        lines: &mut LineReader,
+    ) -> io::Result<(Self, Identity)> {
+        let (mut input, identity) = Self::open(path)?;
+        if let Some(offset) = resume.filter(|&o| o > 0) {
+            let skipped = input.skip(offset)?;
+            lines.resume_at(skipped);
+            info!(path = %path.display(), offset = skipped, "resuming after the checkpointed position");
+        }
+        Ok((input, identity))
+    }
+
     fn read(&mut self, lines: &mut LineReader, sink: &mut dyn Sink) -> io::Result<Progress> {
         match self {
             Input::Plain(r) => lines.read(r, |_| false, sink),
@@ -253,10 +289,11 @@ fn partition_of(index: usize) -> PartitionId {
 /// Reads every file to its end, in order.
 fn read_once(paths: &[PathBuf], sink: &mut dyn Sink, stop: &StopSignal) -> Result<(), SourceError> {
     for (index, path) in paths.iter().enumerate() {
-        let (mut input, _) = Input::open(path).map_err(|e| io_error(path, e))?;
         let partition = partition_of(index);
-        sink.assign(partition, &path.display().to_string());
         let mut lines = LineReader::new(partition, false);
+        let (mut input, _) = Input::open_at(path, sink.position(partition), &mut lines)
+            .map_err(|e| io_error(path, e))?;
+        sink.assign(partition, &path.display().to_string());
         loop {
             if stop.is_stopped() {
                 return Ok(());
@@ -279,7 +316,11 @@ fn follow(paths: &[PathBuf], sink: &mut dyn Sink, stop: &StopSignal) -> Result<(
     let mut tails: Vec<Tail> = paths
         .iter()
         .enumerate()
-        .map(|(index, path)| Tail::new(partition_of(index), path.clone()))
+        .map(|(index, path)| {
+            let mut tail = Tail::new(partition_of(index), path.clone());
+            tail.resume = sink.position(partition_of(index));
+            tail
+        })
         .collect();
     for tail in &tails {
         sink.assign(tail.lines.partition, &tail.path.display().to_string());
@@ -331,6 +372,8 @@ struct Tail {
     reached_end: bool,
     /// A warning about the closed path was logged since it was last open.
     warned: bool,
+    /// Position restored state covers, applied when the path is first opened.
+    resume: Option<u64>,
 }
 
 impl Tail {
@@ -341,6 +384,7 @@ impl Tail {
             lines: LineReader::new(partition, true),
             reached_end: false,
             warned: false,
+            resume: None,
         }
     }
 
@@ -350,13 +394,17 @@ impl Tail {
         let path = &self.path;
         match &mut self.state {
             TailState::Done => Ok(false),
-            TailState::Closed => match Input::open(path) {
+            TailState::Closed => match {
+                // A new file starts at 0, unless restored state covers part of it.
+                self.lines.restart();
+                Input::open_at(path, self.resume, &mut self.lines)
+            } {
                 Ok((input, identity)) => {
                     if self.warned {
                         info!(path = %path.display(), "file appeared; reading");
                     }
                     self.warned = false;
-                    self.lines.restart();
+                    self.resume = None;
                     self.state = TailState::Open { input, identity };
                     Ok(true)
                 }

@@ -115,12 +115,12 @@ fn setup(group: &str) -> (Broker, tempfile::TempDir, std::path::PathBuf, i64) {
             "start_from: earliest, options: {session.timeout.ms: \"3000\"}}",
         )
         .replace(
-        "window: {max_future: 5m}",
-        &format!(
-            "window: {{max_future: 5m}}\n  checkpoint: {{dir: \"{}\", interval: 200ms}}",
-            dir.path().join("state").display()
-        ),
-    );
+            "window: {max_future: 5m}",
+            &format!(
+                "window: {{max_future: 5m}}\n  checkpoint: {{dir: \"{}\", interval: 200ms}}",
+                dir.path().join("state").display()
+            ),
+        );
     let config = dir.path().join("slipstream.yaml");
     std::fs::write(&config, yaml).unwrap();
     let now = std::time::SystemTime::now()

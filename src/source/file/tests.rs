@@ -24,6 +24,8 @@ pub(crate) struct Record {
     pub(crate) batch_sizes: BTreeMap<PartitionId, Vec<usize>>,
     pub(crate) revoked: Vec<PartitionId>,
     pub(crate) caught_up: usize,
+    /// Positions to report from [`Sink::position`], as restored state would.
+    pub(crate) resume: BTreeMap<PartitionId, u64>,
 }
 
 impl Record {
@@ -101,6 +103,10 @@ impl Sink for Recorder {
 
     fn unavailable(&mut self, _reason: &str) {
         self.get().caught_up = 0;
+    }
+
+    fn position(&self, partition: PartitionId) -> Option<u64> {
+        self.get().resume.get(&partition).copied()
     }
 }
 
@@ -377,4 +383,47 @@ fn follow_of_only_gzip_files_ends() {
     rec.wait_for("gzip read", |r| r.caught_up == 1);
     running.stop().unwrap();
     assert_eq!(rec.get().text(P0), vec!["x"]);
+}
+
+#[test]
+fn reading_resumes_where_restored_state_ends() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = "one\ntwo\nthree\nfour\n";
+    let plain = dir.path().join("a.log");
+    std::fs::write(&plain, text).unwrap();
+    let gz = dir.path().join("b.log.gz");
+    std::fs::write(&gz, gzip(text.as_bytes())).unwrap();
+    let short = dir.path().join("c.log");
+    std::fs::write(&short, "x\n").unwrap();
+    let rec = Recorder::default();
+    for p in 0..3 {
+        rec.get().resume.insert(PartitionId::new(p, 0), 8); // after "one\ntwo\n"
+    }
+    let mut sink = rec.clone();
+    let spec = FileSpec {
+        paths: vec![plain.clone(), gz, short],
+        follow: false,
+    };
+    Box::new(FileSource::new(spec))
+        .run(&mut sink, &StopSignal::new())
+        .unwrap();
+    let r = rec.get();
+    assert_eq!(r.text(P0), ["three", "four"]);
+    assert_eq!(r.text(P1), ["three", "four"]);
+    assert_eq!(r.offsets[&P0].last(), Some(&(text.len() as u64)));
+    assert_eq!(r.offsets[&P1].last(), Some(&(text.len() as u64)));
+    // A file shorter than the position was replaced: read from its start.
+    assert_eq!(r.text(PartitionId::new(2, 0)), ["x"]);
+    drop(r);
+
+    // Follow mode resumes the same way, then keeps reading appended lines.
+    let rec = Recorder::default();
+    rec.get().resume.insert(P0, 8);
+    let running = Running::spawn(follow_source(&[&plain]), &rec);
+    rec.wait_for("the rest of the file", |r| r.text(P0) == ["three", "four"]);
+    append(&plain, "five\n");
+    rec.wait_for("the appended line", |r| {
+        r.text(P0) == ["three", "four", "five"]
+    });
+    running.stop().unwrap();
 }
