@@ -394,33 +394,33 @@ impl Tail {
         let path = &self.path;
         match &mut self.state {
             TailState::Done => Ok(false),
-            TailState::Closed => match {
+            TailState::Closed => {
                 // A new file starts at 0, unless restored state covers part of it.
                 self.lines.restart();
-                Input::open_at(path, self.resume, &mut self.lines)
-            } {
-                Ok((input, identity)) => {
-                    if self.warned {
-                        info!(path = %path.display(), "file appeared; reading");
-                    }
-                    self.warned = false;
-                    self.resume = None;
-                    self.state = TailState::Open { input, identity };
-                    Ok(true)
-                }
-                Err(e) => {
-                    if !self.warned {
-                        if e.kind() == io::ErrorKind::NotFound {
-                            warn!(path = %path.display(), "file does not exist yet; waiting");
-                        } else {
-                            warn!(path = %path.display(), error = %e, "cannot open file, retrying");
+                match Input::open_at(path, self.resume, &mut self.lines) {
+                    Ok((input, identity)) => {
+                        if self.warned {
+                            info!(path = %path.display(), "file appeared; reading");
                         }
-                        self.warned = true;
+                        self.warned = false;
+                        self.resume = None;
+                        self.state = TailState::Open { input, identity };
+                        Ok(true)
                     }
-                    self.reached_end = true;
-                    Ok(false)
+                    Err(e) => {
+                        if !self.warned {
+                            if e.kind() == io::ErrorKind::NotFound {
+                                warn!(path = %path.display(), "file does not exist yet; waiting");
+                            } else {
+                                warn!(path = %path.display(), error = %e, "cannot open file, retrying");
+                            }
+                            self.warned = true;
+                        }
+                        self.reached_end = true;
+                        Ok(false)
+                    }
                 }
-            },
+            }
             TailState::Open { input, identity } => {
                 let progress = input
                     .read(&mut self.lines, sink)
