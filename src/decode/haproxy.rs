@@ -1,0 +1,212 @@
+//! HAProxy `option httplog` lines: `%ci:%cp [%tr] %ft %b/%s %TR/%Tw/%Tc/%Tr/%Ta %ST %B %CC %CS
+//! %tsc %ac/%fc/%bc/%sc/%rc %sq/%bq %hr %hs %{+Q}r`, with or without a syslog prefix
+//! (`Feb  6 12:14:14 localhost haproxy[14389]: `, RFC 5424, or none), and the older layout
+//! whose timers are `Tq/Tw/Tc/Tr/Tt` after the accept date.
+//!
+//! The line is found by its date: the first `[…]` holding `06/Feb/2009:12:14:14.655`
+//! (milliseconds optional). HAProxy writes that date in the local time of its host without a
+//! zone, so it is read as UTC: run HAProxy with `TZ=UTC`, or log `%trl`, whose
+//! `[06/Feb/2009:13:14:14 +0100]` form carries an offset that is applied. The date is when
+//! the request (old layout: the connection) began, so the event time is the date plus the
+//! last timer (`Ta`, or `Tt`), when the exchange completed — lining up with ALB and nginx,
+//! which log completion times — or the date alone when that timer is `-1`.
+//!
+//! The latency is the last timer in ms as µs: `Ta` is the request's total active time
+//! (old layout: `Tt`, from accept, which includes connection setup); `-1` means unknown, and
+//! under `option logasap` the `+`-prefixed value is read as written (the time until the log
+//! was emitted, at the response headers, i.e. a lower bound). The other timers must be
+//! integers but are not used. The status is `%ST`; HAProxy's `-1` (nothing was sent, e.g. the
+//! client aborted) becomes status 0 with an unknown latency — not a server error, so counted
+//! good in availability and left out of latency SLIs, like Envoy's `0`. The backend is `%b`
+//! (before the `/` of `%b/%s`). Method and path (query string dropped) come from the quoted
+//! request, which may carry a host when it is in absolute form (HTTP/2: `GET https://host/p`);
+//! `<BADREQ>` or an empty request gives empty ones, and a request line that HAProxy cut at
+//! its log-length limit (no closing quote) is read as far as it goes. 0, 1 or 2 capture
+//! blocks (`{…}`, which may contain spaces) before the request are skipped. httplog carries
+//! no request id. Byte counts, cookies, termination state, connection counts and queues
+//! must be present but are not checked. No line is long-lived.
+
+use super::fields::{self, Fields};
+use super::{DecodeError, Decoder, Event};
+use crate::time;
+
+/// Decoder for HAProxy `option httplog` lines (see the module docs).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct HaproxyDecoder;
+
+impl Decoder for HaproxyDecoder {
+    fn decode<'a>(&self, line: &'a [u8]) -> Result<Event<'a>, DecodeError> {
+        let line = fields::trim_line(line)?;
+        let (date_us, after_date) = find_date(line).ok_or(DecodeError::BadTime)?;
+        let mut f = Fields::new(after_date);
+        let _frontend = f.required()?;
+        let backend_server = f.required()?;
+        let timers = f.required()?;
+        let status = f.required()?;
+        let _bytes_cookies_state = [f.required()?, f.required()?, f.required()?, f.required()?];
+        let _connections_queues = [f.required()?, f.required()?];
+        let request = request(f.rest())?;
+
+        let total_us = total_time(timers)?;
+        let status = match status {
+            b"-1" => 0,
+            status => fields::parse_status(status)?,
+        };
+        let time_us = date_us
+            .checked_add(total_us.unwrap_or(0))
+            .ok_or(DecodeError::BadTime)?;
+        let backend = fields::split_once(backend_server, b'/').map_or(backend_server, |(b, _)| b);
+        let (method, host, path) = match fields::split_request(request) {
+            Some(r) if !r.method.is_empty() => {
+                let (host, path) = fields::split_target(r.target);
+                (r.method, host, path)
+            }
+            _ => (&[][..], &[][..], &[][..]),
+        };
+        Ok(Event {
+            time_us,
+            status,
+            latency_us: if status == 0 { None } else { total_us },
+            method,
+            host,
+            path,
+            backend,
+            long_lived: false,
+            request_id: &[],
+        })
+    }
+}
+
+/// The first `[date]` in `line` that parses, as epoch µs, and the bytes after its `]`.
+fn find_date(line: &[u8]) -> Option<(i64, &[u8])> {
+    let mut rest = line;
+    loop {
+        let (_, from) = fields::split_once(rest, b'[')?;
+        if let Some((inside, after)) = fields::split_once(from, b']')
+            && let Some(t) = parse_date(inside)
+        {
+            return Some((t, after));
+        }
+        rest = from;
+    }
+}
+
+/// `DD/Mon/YYYY:HH:MM:SS[.mmm][ ±hhmm]` as epoch µs; without an offset the time is UTC.
+fn parse_date(text: &[u8]) -> Option<i64> {
+    let (date, zone) = match fields::split_once(text, b' ') {
+        Some((date, zone)) => (date, Some(zone)),
+        None => (text, None),
+    };
+    let [
+        d0,
+        d1,
+        b'/',
+        m0,
+        m1,
+        m2,
+        b'/',
+        y0,
+        y1,
+        y2,
+        y3,
+        b':',
+        h0,
+        h1,
+        b':',
+        mi0,
+        mi1,
+        b':',
+        s0,
+        s1,
+        ref fraction @ ..,
+    ] = *date
+    else {
+        return None;
+    };
+    let micros = match fraction {
+        [] => 0,
+        [b'.', digits @ ..] if !digits.is_empty() => {
+            u32::try_from(time::parse_seconds_us(fraction)?).ok()?
+        }
+        _ => return None,
+    };
+    let local = time::epoch_us(
+        i64::from(fields::digits(&[y0, y1, y2, y3])?),
+        month(&[m0, m1, m2])?,
+        fields::digits(&[d0, d1])?,
+        fields::digits(&[h0, h1])?,
+        fields::digits(&[mi0, mi1])?,
+        fields::digits(&[s0, s1])?,
+        micros,
+    )?;
+    let offset = match zone {
+        None => 0,
+        Some(&[sign @ (b'+' | b'-'), h0, h1, m0, m1]) => {
+            let (h, m) = (fields::digits(&[h0, h1])?, fields::digits(&[m0, m1])?);
+            if h > 23 || m > 59 {
+                return None;
+            }
+            let offset = i64::from(h) * time::HOUR + i64::from(m) * time::MINUTE;
+            if sign == b'-' { -offset } else { offset }
+        }
+        Some(_) => return None,
+    };
+    local.checked_sub(offset)
+}
+
+/// `Jan` → 1 … `Dec` → 12.
+fn month(name: &[u8; 3]) -> Option<u32> {
+    let months = [
+        b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov",
+        b"Dec",
+    ];
+    let i = months.iter().position(|m| *m == name)?;
+    u32::try_from(i + 1).ok()
+}
+
+/// The last of five `/`-separated timers in µs, `None` for `-1`; every timer must be `-1` or
+/// a count of ms, the last one optionally prefixed with `+` (`option logasap`).
+fn total_time(timers: &[u8]) -> Result<Option<i64>, DecodeError> {
+    let mut parts = timers.split(|&b| b == b'/');
+    let mut last = None;
+    for i in 0..5 {
+        let part = parts.next().ok_or(DecodeError::BadLatency)?;
+        let part = match part {
+            [b'+', rest @ ..] if i == 4 => rest,
+            part => part,
+        };
+        last = match part {
+            b"-1" => None,
+            ms => {
+                let ms = time::parse_u64(ms).ok_or(DecodeError::BadLatency)?;
+                let ms = i64::try_from(ms).map_err(|_| DecodeError::BadLatency)?;
+                Some(ms.checked_mul(1_000).ok_or(DecodeError::BadLatency)?)
+            }
+        };
+    }
+    if parts.next().is_some() {
+        return Err(DecodeError::BadLatency);
+    }
+    Ok(last)
+}
+
+/// The request line after the capture blocks: the quoted field's text, or everything after
+/// its opening quote when HAProxy cut the line before the closing one.
+fn request(rest: &[u8]) -> Result<&[u8], DecodeError> {
+    let mut rest = rest.trim_ascii_start();
+    while let [b'{', block @ ..] = rest {
+        let (_, after) = fields::split_once(block, b'}').ok_or(DecodeError::MissingFields)?;
+        rest = after.trim_ascii_start();
+    }
+    match rest {
+        [] => Err(DecodeError::MissingFields),
+        [b'"', open @ ..] => match Fields::new(rest).next() {
+            Some(Ok(request)) => Ok(request),
+            _ => Ok(open),
+        },
+        _ => Err(DecodeError::BadRequest),
+    }
+}
+
+#[cfg(test)]
+mod tests;
