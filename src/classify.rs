@@ -11,6 +11,11 @@
 //!   are left out of latency SLIs.
 //!
 //! Everything here is allocation-free per event.
+//!
+//! Beside the per-event functions ([`Classifier::service_of`], [`SloRule::outcome`]) sit
+//! explain-only twins ([`Matcher::check`], [`SloRule::explain`]) that also say *why*, for
+//! `slipstream explain`; they allocate and are never called on the hot path, and tests hold
+//! them to the same verdicts.
 
 use crate::decode::Event;
 
@@ -46,6 +51,83 @@ impl Matcher {
                 .backend
                 .as_deref()
                 .is_none_or(|b| backend_matches(b, event.backend))
+    }
+}
+
+/// One selector of a [`Matcher`], for explanations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Selector {
+    /// [`Matcher::host`].
+    Host,
+    /// [`Matcher::path_prefix`].
+    PathPrefix,
+    /// [`Matcher::method`].
+    Method,
+    /// [`Matcher::backend`].
+    Backend,
+}
+
+impl Selector {
+    /// The config name (`host`, `path_prefix`, `method`, `backend`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Selector::Host => "host",
+            Selector::PathPrefix => "path_prefix",
+            Selector::Method => "method",
+            Selector::Backend => "backend",
+        }
+    }
+
+    /// The event field this selector looks at.
+    pub fn field<'a>(self, event: &Event<'a>) -> &'a [u8] {
+        match self {
+            Selector::Host => event.host,
+            Selector::PathPrefix => event.path,
+            Selector::Method => event.method,
+            Selector::Backend => event.backend,
+        }
+    }
+}
+
+/// The result of one set selector on one event (see [`Matcher::check`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SelectorCheck<'m> {
+    /// Which selector.
+    pub selector: Selector,
+    /// Its configured pattern.
+    pub pattern: &'m str,
+    /// Whether the event's field matches it.
+    pub matched: bool,
+}
+
+impl Matcher {
+    /// Every set selector with whether it matches `event`, in the order [`Matcher::matches`]
+    /// tests them; `matches` is true exactly when every check here matched. Explain only.
+    pub fn check<'m>(&'m self, event: &Event<'_>) -> Vec<SelectorCheck<'m>> {
+        let check = |selector, pattern: Option<&'m str>, test: &dyn Fn(&str) -> bool| {
+            pattern.map(|p| SelectorCheck {
+                selector,
+                pattern: p,
+                matched: test(p),
+            })
+        };
+        [
+            check(Selector::Host, self.host.as_deref(), &|h| {
+                host_matches(h, event.host)
+            }),
+            check(Selector::PathPrefix, self.path_prefix.as_deref(), &|p| {
+                event.path.starts_with(p.as_bytes())
+            }),
+            check(Selector::Method, self.method.as_deref(), &|m| {
+                event.method == m.as_bytes()
+            }),
+            check(Selector::Backend, self.backend.as_deref(), &|b| {
+                backend_matches(b, event.backend)
+            }),
+        ]
+        .into_iter()
+        .flatten()
+        .collect()
     }
 }
 
@@ -117,6 +199,67 @@ pub enum Outcome {
     Excluded,
 }
 
+/// Why an SLO rule gave its verdict (see [`SloRule::explain`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reason {
+    /// The status is in the bad set (5xx): bad, whatever the latency.
+    BadStatus,
+    /// The status is not in the bad set: good (availability, error rate, throughput).
+    GoodStatus,
+    /// A long-lived connection (ALB `ws`/`wss`): its duration is not a latency, excluded.
+    LongLived,
+    /// Latency unknown and the status good: excluded from the latency SLI.
+    UnknownLatency,
+    /// Latency at most the threshold (inclusive): good.
+    WithinThreshold {
+        /// The event's latency, µs.
+        latency_us: i64,
+        /// The SLO's threshold, µs.
+        threshold_us: i64,
+    },
+    /// Latency above the threshold: bad.
+    OverThreshold {
+        /// The event's latency, µs.
+        latency_us: i64,
+        /// The SLO's threshold, µs.
+        threshold_us: i64,
+    },
+}
+
+impl Reason {
+    /// The verdict this reason leads to.
+    pub fn outcome(self) -> Outcome {
+        match self {
+            Reason::GoodStatus | Reason::WithinThreshold { .. } => Outcome::Good,
+            Reason::BadStatus | Reason::OverThreshold { .. } => Outcome::Bad,
+            Reason::LongLived | Reason::UnknownLatency => Outcome::Excluded,
+        }
+    }
+
+    /// Short snake_case label, stable for machine-readable output.
+    pub fn label(self) -> &'static str {
+        match self {
+            Reason::BadStatus => "bad_status",
+            Reason::GoodStatus => "good_status",
+            Reason::LongLived => "long_lived",
+            Reason::UnknownLatency => "unknown_latency",
+            Reason::WithinThreshold { .. } => "within_threshold",
+            Reason::OverThreshold { .. } => "over_threshold",
+        }
+    }
+}
+
+impl Outcome {
+    /// `good`, `bad` or `excluded`.
+    pub fn label(self) -> &'static str {
+        match self {
+            Outcome::Good => "good",
+            Outcome::Bad => "bad",
+            Outcome::Excluded => "excluded",
+        }
+    }
+}
+
 /// True for statuses that count as server errors.
 pub fn is_bad_status(status: u16) -> bool {
     (500..=599).contains(&status)
@@ -144,6 +287,42 @@ impl SloRule {
                         Some(l) if l <= threshold_us => Outcome::Good,
                         Some(_) => Outcome::Bad,
                         None => Outcome::Excluded,
+                    }
+                }
+            }
+        }
+    }
+}
+
+impl SloRule {
+    /// The verdict for `event` with its reason; `explain(e).outcome() == outcome(e)` always.
+    /// Explain only: the per-event path calls [`SloRule::outcome`].
+    pub fn explain(&self, event: &Event<'_>) -> Reason {
+        let bad_status = is_bad_status(event.status);
+        match self.sli {
+            Sli::Availability | Sli::Throughput => {
+                if bad_status {
+                    Reason::BadStatus
+                } else {
+                    Reason::GoodStatus
+                }
+            }
+            Sli::Latency { threshold_us } => {
+                if event.long_lived {
+                    Reason::LongLived
+                } else if bad_status {
+                    Reason::BadStatus
+                } else {
+                    match event.latency_us {
+                        Some(latency_us) if latency_us <= threshold_us => Reason::WithinThreshold {
+                            latency_us,
+                            threshold_us,
+                        },
+                        Some(latency_us) => Reason::OverThreshold {
+                            latency_us,
+                            threshold_us,
+                        },
+                        None => Reason::UnknownLatency,
                     }
                 }
             }
@@ -260,6 +439,96 @@ mod tests {
         let mut ws = event(101, Some(90_000_000));
         ws.long_lived = true;
         assert_eq!(lat.outcome(&ws), Outcome::Excluded);
+    }
+
+    #[test]
+    fn explanations_agree_with_the_hot_path() {
+        let rules = [
+            Sli::Availability,
+            Sli::Throughput,
+            Sli::Latency {
+                threshold_us: 300_000,
+            },
+        ]
+        .map(|sli| SloRule { service: 0, sli });
+        let statuses = [101, 200, 404, 499, 500, 503, 504, 599, 600];
+        let latencies = [None, Some(0), Some(300_000), Some(300_001)];
+        for rule in &rules {
+            for status in statuses {
+                for latency in latencies {
+                    for long_lived in [false, true] {
+                        let mut e = event(status, latency);
+                        e.long_lived = long_lived;
+                        let why = rule.explain(&e);
+                        assert_eq!(why.outcome(), rule.outcome(&e), "{rule:?} {e:?} {why:?}");
+                    }
+                }
+            }
+        }
+        let lat = &rules[2];
+        assert_eq!(lat.explain(&event(504, None)), Reason::BadStatus);
+        assert_eq!(lat.explain(&event(200, None)), Reason::UnknownLatency);
+        assert_eq!(
+            lat.explain(&event(200, Some(300_001))),
+            Reason::OverThreshold {
+                latency_us: 300_001,
+                threshold_us: 300_000
+            }
+        );
+    }
+
+    #[test]
+    fn selector_checks_agree_with_matches() {
+        let e = event(200, Some(1));
+        let hosts = [
+            None,
+            Some("checkout.example.com"),
+            Some("*.example.com"),
+            Some("x.io"),
+        ];
+        let prefixes = [None, Some("/api/"), Some("/admin")];
+        let methods = [None, Some("GET"), Some("POST")];
+        let backends = [None, Some("checkout-tg"), Some("checkout")];
+        for host in hosts {
+            for prefix in prefixes {
+                for method in methods {
+                    for backend in backends {
+                        let m = Matcher {
+                            host: host.map(Into::into),
+                            path_prefix: prefix.map(Into::into),
+                            method: method.map(Into::into),
+                            backend: backend.map(Into::into),
+                        };
+                        let checks = m.check(&e);
+                        assert_eq!(checks.iter().all(|c| c.matched), m.matches(&e), "{m:?}");
+                        let set = [host, prefix, method, backend].iter().flatten().count();
+                        assert_eq!(checks.len(), set);
+                    }
+                }
+            }
+        }
+        let m = Matcher {
+            host: Some("*.example.com".into()),
+            method: Some("POST".into()),
+            ..Matcher::default()
+        };
+        let checks = m.check(&e);
+        assert_eq!(
+            checks,
+            [
+                SelectorCheck {
+                    selector: Selector::Host,
+                    pattern: "*.example.com",
+                    matched: true
+                },
+                SelectorCheck {
+                    selector: Selector::Method,
+                    pattern: "POST",
+                    matched: false
+                }
+            ]
+        );
+        assert_eq!(Selector::Method.field(&e), b"GET");
     }
 
     #[test]

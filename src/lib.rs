@@ -5,7 +5,8 @@
 //! [`classify`] decides per service and SLO whether the event is good, bad or out of scope,
 //! [`window`] keeps exact epoch-aligned counts per shard, [`evaluate`] turns merged counts into
 //! SLIs, budgets, burn rates and alerts, and [`serve`] answers HTTP. [`config`] loads and
-//! validates the YAML that drives every stage; [`app`] wires the stages together.
+//! validates the YAML that drives every stage; [`app`] wires the stages together, and
+//! [`explain`] runs single lines through decode and classify to show why they count as they do.
 //! A stage depends only on the stages to its left (and on `config`, `time`, `clock`).
 
 pub mod app;
@@ -15,6 +16,7 @@ pub mod clock;
 pub mod config;
 pub mod decode;
 pub mod evaluate;
+pub mod explain;
 pub mod loadgen;
 pub mod serve;
 pub mod source;

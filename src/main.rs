@@ -1,7 +1,8 @@
 //! The `slipstream` command line: parses arguments and hands over to [`slipstream::app`].
 //!
 //! Exit codes: 0 success, 64 invalid configuration (every error is printed with its file,
-//! document and field path), 1 any other failure.
+//! document and field path), 65 `explain` given a line that does not decode, 1 any other
+//! failure.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -10,11 +11,14 @@ use std::sync::Arc;
 use clap::{Parser, Subcommand};
 use slipstream::clock::{Clock, SystemClock};
 use slipstream::config::{self, Config, ConfigError};
+use slipstream::explain::Explainer;
 use slipstream::loadgen::{self, LoadSpec};
 use slipstream::source::demo::LineFormat;
 
 /// Exit code for an invalid configuration (EX_USAGE).
 const EXIT_CONFIG: u8 = 64;
+/// Exit code for input lines that did not decode (EX_DATAERR).
+const EXIT_DATAERR: u8 = 65;
 
 /// Exact, streaming SLIs, error budgets and burn rates from load-balancer access logs.
 #[derive(Debug, Parser)]
@@ -48,6 +52,19 @@ enum Command {
         config: PathBuf,
         /// Log files (plain or gzip); default: the configured file source's paths.
         files: Vec<PathBuf>,
+    },
+    /// Show how lines decode and classify: fields, service, and each SLO's verdict with why.
+    ///
+    /// Exit 0 when every line decoded, 65 when some did not, 64 for a bad configuration.
+    Explain {
+        /// Configuration file (its envelope, format, services and SLOs are used).
+        #[arg(long, short)]
+        config: PathBuf,
+        /// One message as the source delivers it; `-` or absent: every line of stdin.
+        line: Option<String>,
+        /// Print one JSON object per line (JSON Lines) instead of text.
+        #[arg(long)]
+        json: bool,
     },
     /// Generate realistic access-log traffic to Kafka, a file or stdout.
     Loadgen {
@@ -152,6 +169,26 @@ fn execute(command: Command) -> anyhow::Result<ExitCode> {
             let evaluation = slipstream::app::replay(&config, &files, clock)?;
             println!("{}", serde_json::to_string_pretty(&evaluation.report)?);
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Explain { config, line, json } => {
+            let config = match config::load_file(&config) {
+                Ok(c) => c,
+                Err(e) => return Ok(config_failure(&e)),
+            };
+            let explainer = Explainer::new(&config);
+            let now = clock.now_us();
+            let mut out = std::io::stdout().lock();
+            let all_decoded = match line.as_deref() {
+                None | Some("-") => {
+                    explainer.explain_all(std::io::stdin().lock(), json, now, &mut out)? == 0
+                }
+                Some(line) => explainer.explain_one(line.as_bytes(), json, now, &mut out)?,
+            };
+            Ok(if all_decoded {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(EXIT_DATAERR)
+            })
         }
         Command::Run { config, listen } => {
             let config = match config::load_file(&config) {

@@ -1,0 +1,607 @@
+//! Explain: what slipstream makes of one access-log line, and why.
+//!
+//! [`Explainer`] runs a line through exactly the stages a running pipeline uses — the
+//! configured [`Envelope::open`], the configured format's [`Format::decoder`], the
+//! [`Classifier`] built from the same [`Config`] — and records every decision as an
+//! [`Explanation`]: the decoded fields (or the stage and [`DecodeError`] that rejected the
+//! line), whether the event time is beyond `max_future` of the wall clock (so the window
+//! store would drop it), which service matched (each service's selector results, so a
+//! selector that fails can be seen), and for every SLO of that service whether the event is
+//! good, bad or excluded with the [`Reason`]. Verdicts come from the classifier's explain-only
+//! functions, which its tests hold to the hot path's verdicts.
+//!
+//! An explanation renders as text for people ([`fmt::Display`]) or as one JSON object
+//! (`Serialize`) whose field names are stable. Nothing here knows a format beyond its name:
+//! a new decoder is explained without changes (only the sentence on why a latency is unknown
+//! is format-specific, with a generic fallback). Nothing here is on the per-event path.
+
+use std::fmt;
+use std::io::{self, BufRead, Write};
+
+use serde::Serialize;
+
+use crate::classify::{Classifier, Reason, Sli};
+use crate::config::Config;
+use crate::decode::envelope::Envelope;
+use crate::decode::{DecodeError, Decoder, Event, Format};
+use crate::time::{self, DAY, HOUR, MINUTE, SECOND};
+
+#[cfg(test)]
+mod tests;
+
+/// Explains lines under one configuration.
+#[derive(Debug)]
+pub struct Explainer {
+    envelope: Envelope,
+    format: Format,
+    decoder: Box<dyn Decoder>,
+    classifier: Classifier,
+    /// Per SLO (same order as the classifier's rules): `service/slo` and its kind.
+    slos: Vec<(String, &'static str)>,
+    max_future_us: i64,
+}
+
+/// Everything slipstream decides about one input line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Explanation {
+    /// 1-based number of the line in the input.
+    pub line_number: usize,
+    /// The configured envelope (`none`, `json`).
+    pub envelope: &'static str,
+    /// The configured format (`alb`, `nginx`, …).
+    pub format: &'static str,
+    /// The input as given (invalid UTF-8 replaced).
+    pub input: String,
+    /// True when the line decoded into an event.
+    pub decoded: bool,
+    /// Why it did not decode; `null` when it did.
+    pub error: Option<Failure>,
+    /// The decoded fields; `null` when the line did not decode.
+    pub event: Option<Fields>,
+    /// The event time against the wall clock; `null` when the line did not decode.
+    pub time_check: Option<TimeCheck>,
+    /// The service the event counts for (the first whose selectors all match); `null` when
+    /// none matches (the event is counted as unmatched) or the line did not decode.
+    pub service: Option<String>,
+    /// Every service in match order with its selector results.
+    pub services: Vec<ServiceCheck>,
+    /// Every SLO of the matched service with its verdict.
+    pub slos: Vec<SloVerdict>,
+}
+
+/// Why a line did not decode.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Failure {
+    /// `envelope` or `format`: the stage that rejected the line.
+    pub stage: &'static str,
+    /// The decode-error label, as counted in `/metrics` (`bad_time`, `missing_fields`, …).
+    pub reason: &'static str,
+    /// A sentence for people.
+    pub message: String,
+}
+
+/// The decoded fields of an event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Fields {
+    /// The access-log line inside the envelope (equal to the input without an envelope).
+    pub line: String,
+    /// Event time, RFC 3339 UTC.
+    pub time: String,
+    /// Event time, µs since the Unix epoch.
+    pub time_us: i64,
+    /// HTTP status.
+    pub status: u16,
+    /// Latency in µs, `null` when unknown.
+    pub latency_us: Option<i64>,
+    /// Why the latency is unknown; `null` when it is known.
+    pub latency_unknown_reason: Option<String>,
+    /// Request method, empty if none.
+    pub method: String,
+    /// Host, empty if the format does not carry it.
+    pub host: String,
+    /// Path without query string, empty if unknown.
+    pub path: String,
+    /// Backend, empty if unknown.
+    pub backend: String,
+    /// True for long-lived connections (kept out of latency SLIs).
+    pub long_lived: bool,
+}
+
+/// The event time against the wall clock.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TimeCheck {
+    /// The wall clock, RFC 3339 UTC.
+    pub now: String,
+    /// How far the event time is ahead of the wall clock, µs (negative: in the past).
+    pub ahead_us: i64,
+    /// The configured `max_future`, µs.
+    pub max_future_us: i64,
+    /// True when the event is more than `max_future` ahead: it is counted as too_future
+    /// and dropped, in no SLO.
+    pub too_future: bool,
+}
+
+/// One service's selectors against the event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ServiceCheck {
+    /// Service name.
+    pub name: String,
+    /// True when every selector matches (the first such service wins).
+    pub matches: bool,
+    /// Each configured selector, in the order they are tested; empty matches everything.
+    pub selectors: Vec<SelectorResult>,
+}
+
+/// One selector against the event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SelectorResult {
+    /// `host`, `path_prefix`, `method` or `backend`.
+    pub selector: &'static str,
+    /// The configured pattern.
+    pub pattern: String,
+    /// The event's field it was tested against.
+    pub value: String,
+    /// Whether it matched.
+    pub matched: bool,
+}
+
+/// One SLO's verdict on the event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SloVerdict {
+    /// `service/slo`, as in the API and checkpoints.
+    pub slo: String,
+    /// `availability`, `error_rate`, `latency` or `throughput`.
+    pub kind: &'static str,
+    /// `good`, `bad` or `excluded`.
+    pub outcome: &'static str,
+    /// Stable label of the reason (`bad_status`, `good_status`, `long_lived`,
+    /// `unknown_latency`, `within_threshold`, `over_threshold`).
+    pub reason: &'static str,
+    /// The verdict and its reason as a sentence.
+    pub message: String,
+}
+
+impl Explainer {
+    /// An explainer for `config`'s envelope, format, services and SLOs.
+    pub fn new(config: &Config) -> Self {
+        Self {
+            envelope: config.envelope,
+            format: config.format,
+            decoder: config.format.decoder(),
+            classifier: Classifier::new(config.services.clone(), config.rules.clone()),
+            slos: config.objectives.iter().map(|o| (o.id(), o.kind)).collect(),
+            max_future_us: config.window.max_future_us,
+        }
+    }
+
+    /// Explains `payload` (one message as the source delivers it, without its newline),
+    /// the `line_number`th of the input, with the wall clock at `now_us`.
+    pub fn explain(&self, line_number: usize, payload: &[u8], now_us: i64) -> Explanation {
+        let mut x = Explanation {
+            line_number,
+            envelope: self.envelope.name(),
+            format: self.format.name(),
+            input: text(payload),
+            decoded: false,
+            error: None,
+            event: None,
+            time_check: None,
+            service: None,
+            services: Vec::new(),
+            slos: Vec::new(),
+        };
+        let mut scratch = String::new();
+        let line = match self.envelope.open(payload, &mut scratch) {
+            Ok(line) => line,
+            Err(e) => {
+                x.error = Some(self.failure("envelope", e));
+                return x;
+            }
+        };
+        let event = match self.decoder.decode(line) {
+            Ok(event) => event,
+            Err(e) => {
+                x.error = Some(self.failure("format", e));
+                return x;
+            }
+        };
+        x.decoded = true;
+        x.event = Some(self.fields(line, &event));
+        let ahead_us = event.time_us.saturating_sub(now_us);
+        x.time_check = Some(TimeCheck {
+            now: time::format_rfc3339(now_us),
+            ahead_us,
+            max_future_us: self.max_future_us,
+            // The same comparison as the window store's.
+            too_future: event.time_us > now_us.saturating_add(self.max_future_us),
+        });
+        x.services = self
+            .classifier
+            .services()
+            .iter()
+            .map(|s| {
+                let selectors: Vec<SelectorResult> = s
+                    .matcher
+                    .check(&event)
+                    .into_iter()
+                    .map(|c| SelectorResult {
+                        selector: c.selector.name(),
+                        pattern: c.pattern.to_string(),
+                        value: text(c.selector.field(&event)),
+                        matched: c.matched,
+                    })
+                    .collect();
+                ServiceCheck {
+                    name: s.name.clone(),
+                    matches: selectors.iter().all(|c| c.matched),
+                    selectors,
+                }
+            })
+            .collect();
+        // The hot path's own choice, so the explanation cannot disagree with it.
+        let Some(service) = self.classifier.service_of(&event) else {
+            return x;
+        };
+        x.service = Some(self.classifier.services()[service].name.clone());
+        x.slos = self
+            .classifier
+            .slos_of(service)
+            .iter()
+            .map(|&i| {
+                let rule = &self.classifier.rules()[i];
+                let why = rule.explain(&event);
+                let (slo, kind) = self.slos.get(i).cloned().unwrap_or_else(|| {
+                    (format!("{}/#{i}", x.service.as_deref().unwrap_or("?")), "?")
+                });
+                SloVerdict {
+                    slo,
+                    kind,
+                    outcome: why.outcome().label(),
+                    reason: why.label(),
+                    message: verdict_sentence(why, rule.sli, &event),
+                }
+            })
+            .collect();
+        x
+    }
+
+    /// Explains `line` as the input's only line and writes it to `out` (text, or one JSON
+    /// object with `json`); returns whether it decoded.
+    pub fn explain_one(
+        &self,
+        line: &[u8],
+        json: bool,
+        now_us: i64,
+        out: &mut dyn Write,
+    ) -> io::Result<bool> {
+        let x = self.explain(1, trim_newline(line), now_us);
+        write(&x, json, out)?;
+        Ok(x.decoded)
+    }
+
+    /// Explains every line of `input` (blank lines are skipped but numbered) and writes each
+    /// explanation to `out` as it goes: text separated by blank lines, or JSON Lines with
+    /// `json`. Returns how many lines did not decode.
+    pub fn explain_all(
+        &self,
+        mut input: impl BufRead,
+        json: bool,
+        now_us: i64,
+        out: &mut dyn Write,
+    ) -> io::Result<usize> {
+        let (mut buf, mut number, mut failed, mut first) = (Vec::new(), 0, 0, true);
+        loop {
+            buf.clear();
+            if input.read_until(b'\n', &mut buf)? == 0 {
+                return Ok(failed);
+            }
+            number += 1;
+            let line = trim_newline(&buf);
+            if line.is_empty() {
+                continue;
+            }
+            if !json && !first {
+                writeln!(out)?;
+            }
+            first = false;
+            let x = self.explain(number, line, now_us);
+            failed += usize::from(!x.decoded);
+            write(&x, json, out)?;
+            out.flush()?;
+        }
+    }
+
+    fn failure(&self, stage: &'static str, e: DecodeError) -> Failure {
+        let format = self.format.name();
+        let message = match (stage, e) {
+            ("envelope", _) => format!(
+                "the message is not a JSON object with the line as a string under `message` \
+                 or `log` (envelope {})",
+                self.envelope.name()
+            ),
+            (_, DecodeError::Empty) => "the line is blank".to_string(),
+            (_, DecodeError::MissingFields) => {
+                format!("the line has fewer fields than the {format} format requires")
+            }
+            (_, DecodeError::UnterminatedQuote) => {
+                "a double-quoted field is never closed (a truncated line?)".to_string()
+            }
+            (_, DecodeError::BadTime) => {
+                format!("the timestamp is not a valid {format} event time")
+            }
+            (_, DecodeError::BadStatus) => {
+                "the status code is not a number from 100 to 999".to_string()
+            }
+            (_, DecodeError::BadRequest) => {
+                format!("the request field does not parse as a {format} request line")
+            }
+            (_, DecodeError::BadLatency) => format!(
+                "a timing field is neither a number nor the {format} format's \"unknown\" marker"
+            ),
+            (_, DecodeError::BadEnvelope) => {
+                "the line is not in the configured envelope".to_string()
+            }
+            #[allow(unreachable_patterns)] // reasons added later still get a sentence
+            (_, other) => format!("the {format} decoder rejected the line ({other})"),
+        };
+        Failure {
+            stage,
+            reason: e.reason(),
+            message,
+        }
+    }
+
+    fn fields(&self, line: &[u8], e: &Event<'_>) -> Fields {
+        Fields {
+            line: text(line),
+            time: time::format_rfc3339(e.time_us),
+            time_us: e.time_us,
+            status: e.status,
+            latency_us: e.latency_us,
+            latency_unknown_reason: e
+                .latency_us
+                .is_none()
+                .then(|| unknown_latency_reason(self.format).to_string()),
+            method: text(e.method),
+            host: text(e.host),
+            path: text(e.path),
+            backend: text(e.backend),
+            long_lived: e.long_lived,
+        }
+    }
+}
+
+fn write(x: &Explanation, json: bool, out: &mut dyn Write) -> io::Result<()> {
+    if json {
+        serde_json::to_writer(&mut *out, x)?;
+        writeln!(out)
+    } else {
+        write!(out, "{x}")
+    }
+}
+
+fn trim_newline(line: &[u8]) -> &[u8] {
+    let line = line.strip_suffix(b"\n").unwrap_or(line);
+    line.strip_suffix(b"\r").unwrap_or(line)
+}
+
+/// Why a format leaves a latency unknown; the fallback serves formats added later.
+fn unknown_latency_reason(format: Format) -> &'static str {
+    match format.name() {
+        "alb" => {
+            "a processing time is -1: no target answered (the request was not dispatched, \
+             or the connection closed before a response)"
+        }
+        "nginx" => "$request_time is `-` or absent (plain combined format)",
+        _ => "the line marks its latency as unknown",
+    }
+}
+
+fn verdict_sentence(why: Reason, sli: Sli, e: &Event<'_>) -> String {
+    let status = e.status;
+    match why {
+        Reason::BadStatus => {
+            let mut s = format!("bad: status {status} is in the bad set (5xx)");
+            if matches!(sli, Sli::Latency { .. }) && e.latency_us.is_none() {
+                s.push_str("; with its latency unknown, a failed request counts as slow");
+            }
+            s
+        }
+        Reason::GoodStatus => format!("good: status {status} is not in the bad set (5xx)"),
+        Reason::LongLived => {
+            "excluded from latency SLI: ws/wss connection (its duration is not a latency)"
+                .to_string()
+        }
+        Reason::UnknownLatency => {
+            format!("excluded from latency SLI: latency unknown and status {status} is good")
+        }
+        Reason::WithinThreshold {
+            latency_us,
+            threshold_us,
+        } => format!("good: latency {} ≤ {}", ms(latency_us), ms(threshold_us)),
+        Reason::OverThreshold {
+            latency_us,
+            threshold_us,
+        } => format!("bad: latency {} > {}", ms(latency_us), ms(threshold_us)),
+    }
+}
+
+/// Exact µs as milliseconds, without trailing zeros: `120 ms`, `0.5 ms`, `1000.001 ms`.
+pub fn ms(us: i64) -> String {
+    let (whole, frac) = (us / 1000, (us % 1000).abs());
+    let sign = if us < 0 && whole == 0 { "-" } else { "" };
+    if frac == 0 {
+        format!("{sign}{whole} ms")
+    } else {
+        let f = format!("{frac:03}");
+        format!("{sign}{whole}.{} ms", f.trim_end_matches('0'))
+    }
+}
+
+/// A rough, readable span: `3d 4h`, `2h 5m`, `12m 3s`, `4.2s`, `350 ms`.
+fn span(us: i64) -> String {
+    let us = us.unsigned_abs() as i64;
+    let two = |big: i64, bu: &str, small: i64, su: &str| {
+        let (a, b) = (us / big, us % big / small);
+        if b == 0 {
+            format!("{a}{bu}")
+        } else {
+            format!("{a}{bu} {b}{su}")
+        }
+    };
+    if us >= DAY {
+        two(DAY, "d", HOUR, "h")
+    } else if us >= HOUR {
+        two(HOUR, "h", MINUTE, "m")
+    } else if us >= MINUTE {
+        two(MINUTE, "m", SECOND, "s")
+    } else if us >= SECOND {
+        format!("{:.1}s", us as f64 / SECOND as f64)
+    } else {
+        ms(us - us % 1000)
+    }
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// `"value"`, or `(none)` for an empty field.
+fn shown(value: &str) -> String {
+    if value.is_empty() {
+        "(none)".to_string()
+    } else {
+        format!("{value:?}")
+    }
+}
+
+impl fmt::Display for Explanation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let tried = format!("envelope {}, format {}", self.envelope, self.format);
+        let Some(e) = &self.event else {
+            writeln!(f, "line {}: NOT DECODED ({tried})", self.line_number)?;
+            writeln!(f, "  input       {}", self.input)?;
+            if let Some(err) = &self.error {
+                writeln!(f, "  stage       {}", err.stage)?;
+                writeln!(f, "  reason      {}: {}", err.reason, err.message)?;
+            }
+            writeln!(
+                f,
+                "  the line is counted in decode errors (reason label above) and in no SLO"
+            )?;
+            return Ok(());
+        };
+        writeln!(f, "line {}: decoded ({tried})", self.line_number)?;
+        if self.envelope != "none" {
+            writeln!(f, "  line        {}", e.line)?;
+        }
+        writeln!(f, "  event time  {} ({} µs)", e.time, e.time_us)?;
+        writeln!(f, "  status      {}", e.status)?;
+        match (e.latency_us, &e.latency_unknown_reason) {
+            (Some(l), _) => writeln!(f, "  latency     {}", ms(l))?,
+            (None, why) => writeln!(
+                f,
+                "  latency     unknown: {}",
+                why.as_deref().unwrap_or("not in the line")
+            )?,
+        }
+        writeln!(f, "  method      {}", shown(&e.method))?;
+        writeln!(f, "  host        {}", shown(&e.host))?;
+        writeln!(f, "  path        {}", shown(&e.path))?;
+        writeln!(f, "  backend     {}", shown(&e.backend))?;
+        writeln!(
+            f,
+            "  long-lived  {}",
+            if e.long_lived { "yes (ws/wss)" } else { "no" }
+        )?;
+        if let Some(t) = &self.time_check {
+            let when = if t.ahead_us > 0 {
+                format!("{} ahead of now ({})", span(t.ahead_us), t.now)
+            } else {
+                format!("{} before now ({})", span(t.ahead_us), t.now)
+            };
+            if t.too_future {
+                writeln!(
+                    f,
+                    "  time check  TOO FAR IN THE FUTURE: {when}, more than max_future {}; \
+                     the event is counted as too_future and dropped, in no SLO",
+                    span(t.max_future_us)
+                )?;
+            } else {
+                writeln!(f, "  time check  ok: {when}")?;
+            }
+        }
+        match &self.service {
+            Some(name) => {
+                let at = self
+                    .services
+                    .iter()
+                    .position(|s| &s.name == name)
+                    .unwrap_or(0);
+                let s = &self.services[at];
+                writeln!(f, "  service     {name} ({})", selectors(s))?;
+                if at > 0 {
+                    writeln!(
+                        f,
+                        "              (after {at} earlier service(s) did not match)"
+                    )?;
+                }
+            }
+            None => {
+                writeln!(
+                    f,
+                    "  service     NONE MATCHED: the event is counted as unmatched, in no SLO"
+                )?;
+                let width = self.services.iter().map(|s| s.name.chars().count()).max();
+                let width = width.unwrap_or(0);
+                for s in &self.services {
+                    writeln!(f, "    {:<width$}  {}", s.name, selectors(s))?;
+                }
+            }
+        }
+        if self.service.is_some() {
+            if self.slos.is_empty() {
+                writeln!(f, "  SLOs        (the service has none)")?;
+            } else {
+                writeln!(f, "  SLOs")?;
+            }
+            let names: Vec<String> = self
+                .slos
+                .iter()
+                .map(|v| format!("{} ({})", v.slo, v.kind))
+                .collect();
+            let width = names.iter().map(|n| n.chars().count()).max().unwrap_or(0);
+            for (name, v) in names.iter().zip(&self.slos) {
+                writeln!(f, "    {name:<width$}  {}", v.message)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `host "a" matches; method "POST" FAILS (method "GET")`.
+fn selectors(s: &ServiceCheck) -> String {
+    if s.selectors.is_empty() {
+        return "no selectors: matches every event".to_string();
+    }
+    s.selectors
+        .iter()
+        .map(|c| {
+            if c.matched {
+                format!("{} {:?} matches", c.selector, c.pattern)
+            } else {
+                format!(
+                    "{} {:?} FAILS ({} is {})",
+                    c.selector,
+                    c.pattern,
+                    match c.selector {
+                        "path_prefix" => "path",
+                        other => other,
+                    },
+                    shown(&c.value)
+                )
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}

@@ -1,0 +1,318 @@
+use super::*;
+use crate::config;
+
+const CONFIG: &str = r#"
+apiVersion: slipstream/v1
+kind: Pipeline
+metadata: {name: edge}
+spec:
+  source: {stdin: {}}
+  decode: {envelope: json, format: alb}
+  window: {max_future: 5m}
+  services:
+    - name: checkout
+      match: {host: checkout.example.com}
+    - name: admin
+      match: {host: "*.example.com", path_prefix: /admin/, method: POST}
+---
+apiVersion: reliability/v1
+kind: ServiceLevelObjective
+metadata: {name: checkout-slo}
+spec:
+  service: checkout
+  indicators:
+    - {name: availability, threshold: 99.9, window: 30d}
+    - {name: latency_p99, threshold: "300ms", window: 7d}
+"#;
+
+/// 2026-11-20T12:00:00Z.
+const NOON: i64 = 1_795_176_000 * SECOND;
+
+fn explainer() -> Explainer {
+    Explainer::new(&config::parse(CONFIG, "test.yaml").unwrap_or_else(|e| panic!("{e}")))
+}
+
+/// An ALB line at 12:00:00.25 wrapped in a Vector envelope (escaped quotes and all).
+fn alb(kind: &str, status: u16, timings: &str, host: &str, method: &str, path: &str) -> String {
+    let line = format!(
+        r#"{kind} 2026-11-20T12:00:00.250000Z app/lb/50dc6c495c0c9188 192.168.131.39:2817 10.0.0.1:80 {timings} {status} {status} 34 366 "{method} https://{host}:443{path}?q=1 HTTP/1.1" "curl/8" ECDHE-RSA-AES128-GCM-SHA256 TLSv1.2 arn:aws:elasticloadbalancing:us-east-2:123456789012:targetgroup/checkout-tg/73e2d6bc24d8a067 "Root=1-58337281-1d84f3d73c47ec4e58577259" "{host}" "-" 0 2026-11-20T12:00:00.000000Z "forward" "-" "-" "10.0.0.1:80" "{status}" "-" "-" TID_1"#
+    );
+    serde_json::json!({"message": line, "timestamp": "2026-11-20T12:00:09Z"}).to_string()
+}
+
+fn checkout(status: u16, timings: &str) -> String {
+    alb(
+        "https",
+        status,
+        timings,
+        "checkout.example.com",
+        "GET",
+        "/api/cart",
+    )
+}
+
+fn verdicts(x: &Explanation) -> Vec<(&str, &str, &str, &str)> {
+    x.slos
+        .iter()
+        .map(|v| (v.slo.as_str(), v.outcome, v.reason, v.message.as_str()))
+        .collect()
+}
+
+#[test]
+fn a_good_line_is_good_for_every_slo() {
+    let x = explainer().explain(1, checkout(200, "0.001 0.118 0.001").as_bytes(), NOON);
+    assert!(x.decoded);
+    assert_eq!(x.error, None);
+    let e = x.event.as_ref().unwrap();
+    assert_eq!(e.time, "2026-11-20T12:00:00.250000Z");
+    assert_eq!(e.time_us, NOON + 250_000);
+    assert_eq!((e.status, e.latency_us), (200, Some(120_000)));
+    assert_eq!(e.latency_unknown_reason, None);
+    assert_eq!(
+        (e.method.as_str(), e.host.as_str(), e.path.as_str()),
+        ("GET", "checkout.example.com", "/api/cart")
+    );
+    assert!(
+        e.backend
+            .ends_with("targetgroup/checkout-tg/73e2d6bc24d8a067")
+    );
+    assert!(!e.long_lived);
+    assert!(
+        e.line.starts_with("https 2026-11-20T12:00:00.250000Z"),
+        "{}",
+        e.line
+    );
+    let t = x.time_check.as_ref().unwrap();
+    assert_eq!((t.ahead_us, t.too_future), (250_000, false));
+    assert_eq!(x.service.as_deref(), Some("checkout"));
+    assert_eq!(
+        verdicts(&x),
+        [
+            (
+                "checkout/availability",
+                "good",
+                "good_status",
+                "good: status 200 is not in the bad set (5xx)"
+            ),
+            (
+                "checkout/latency_p99",
+                "good",
+                "within_threshold",
+                "good: latency 120 ms ≤ 300 ms"
+            ),
+        ]
+    );
+    let text = x.to_string();
+    for want in [
+        "line 1: decoded (envelope json, format alb)",
+        "event time  2026-11-20T12:00:00.250000Z (1795176000250000 µs)",
+        "latency     120 ms",
+        "time check  ok: 250 ms ahead of now (2026-11-20T12:00:00Z)",
+        r#"service     checkout (host "checkout.example.com" matches)"#,
+        "    checkout/availability (availability)  good: status 200 is not in the bad set (5xx)",
+        "    checkout/latency_p99 (latency)        good: latency 120 ms ≤ 300 ms",
+    ] {
+        assert!(text.contains(want), "{want:?} not in\n{text}");
+    }
+}
+
+#[test]
+fn a_5xx_line_is_bad_and_slow_when_its_latency_is_unknown() {
+    let x = explainer().explain(1, checkout(503, "-1 -1 -1").as_bytes(), NOON);
+    let e = x.event.as_ref().unwrap();
+    assert_eq!(e.latency_us, None);
+    assert!(e.latency_unknown_reason.as_deref().unwrap().contains("-1"));
+    assert_eq!(
+        verdicts(&x),
+        [
+            (
+                "checkout/availability",
+                "bad",
+                "bad_status",
+                "bad: status 503 is in the bad set (5xx)"
+            ),
+            (
+                "checkout/latency_p99",
+                "bad",
+                "bad_status",
+                "bad: status 503 is in the bad set (5xx); with its latency unknown, a failed \
+                 request counts as slow"
+            ),
+        ]
+    );
+    let slow = explainer().explain(1, checkout(200, "0.000 0.300 0.001").as_bytes(), NOON);
+    assert_eq!(slow.slos[1].message, "bad: latency 301 ms > 300 ms");
+    let edge = explainer().explain(1, checkout(200, "0.000 0.299 0.001").as_bytes(), NOON);
+    assert_eq!(edge.slos[1].message, "good: latency 300 ms ≤ 300 ms");
+}
+
+#[test]
+fn unknown_latency_with_a_good_status_and_websockets_are_left_out_of_latency() {
+    let x = explainer().explain(1, checkout(200, "-1 -1 -1").as_bytes(), NOON);
+    assert_eq!(x.slos[0].outcome, "good");
+    assert_eq!(
+        (
+            x.slos[1].outcome,
+            x.slos[1].reason,
+            x.slos[1].message.as_str()
+        ),
+        (
+            "excluded",
+            "unknown_latency",
+            "excluded from latency SLI: latency unknown and status 200 is good"
+        )
+    );
+    assert!(
+        x.to_string()
+            .contains("latency     unknown: a processing time is -1")
+    );
+    let ws = alb(
+        "wss",
+        101,
+        "0.001 95.000 0.000",
+        "checkout.example.com",
+        "GET",
+        "/",
+    );
+    let x = explainer().explain(1, ws.as_bytes(), NOON);
+    assert!(x.event.as_ref().unwrap().long_lived);
+    assert_eq!(
+        (x.slos[1].outcome, x.slos[1].reason),
+        ("excluded", "long_lived")
+    );
+    assert!(x.slos[1].message.contains("ws/wss connection"));
+}
+
+#[test]
+fn an_unmatched_line_shows_the_failing_selectors() {
+    let line = alb(
+        "https",
+        200,
+        "0 0 0",
+        "shop.example.com",
+        "GET",
+        "/admin/users",
+    );
+    let x = explainer().explain(1, line.as_bytes(), NOON);
+    assert!(x.decoded);
+    assert_eq!(x.service, None);
+    assert!(x.slos.is_empty());
+    let admin = &x.services[1];
+    assert!(!admin.matches);
+    let results: Vec<_> = admin
+        .selectors
+        .iter()
+        .map(|s| (s.selector, s.pattern.as_str(), s.value.as_str(), s.matched))
+        .collect();
+    assert_eq!(
+        results,
+        [
+            ("host", "*.example.com", "shop.example.com", true),
+            ("path_prefix", "/admin/", "/admin/users", true),
+            ("method", "POST", "GET", false),
+        ]
+    );
+    assert!(!x.services[0].matches);
+    let text = x.to_string();
+    for want in [
+        "NONE MATCHED: the event is counted as unmatched",
+        r#"checkout  host "checkout.example.com" FAILS (host is "shop.example.com")"#,
+        r#"method "POST" FAILS (method is "GET")"#,
+    ] {
+        assert!(text.contains(want), "{want:?} not in\n{text}");
+    }
+}
+
+#[test]
+fn undecodable_lines_say_which_stage_failed_and_why() {
+    let x = explainer().explain(3, b"not json at all", NOON);
+    assert!(!x.decoded);
+    assert_eq!(x.event, None);
+    let err = x.error.as_ref().unwrap();
+    assert_eq!((err.stage, err.reason), ("envelope", "bad_envelope"));
+    assert!(err.message.contains("`message`"), "{}", err.message);
+
+    let bad_time = checkout(200, "0 0 0").replace("2026-11-20T12:00:00.250000Z", "yesterday");
+    let x = explainer().explain(4, bad_time.as_bytes(), NOON);
+    let err = x.error.as_ref().unwrap();
+    assert_eq!((err.stage, err.reason), ("format", "bad_time"));
+    assert_eq!(err.message, "the timestamp is not a valid alb event time");
+    let text = x.to_string();
+    assert!(
+        text.starts_with("line 4: NOT DECODED (envelope json, format alb)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("bad_time: the timestamp is not a valid alb event time"),
+        "{text}"
+    );
+
+    let short = serde_json::json!({"message": "https 2026-11-20T12:00:00Z app/lb"}).to_string();
+    let x = explainer().explain(1, short.as_bytes(), NOON);
+    assert_eq!(x.error.unwrap().reason, "missing_fields");
+}
+
+#[test]
+fn events_beyond_max_future_are_flagged() {
+    let x = explainer().explain(1, checkout(200, "0 0 0").as_bytes(), NOON - 6 * MINUTE);
+    let t = x.time_check.as_ref().unwrap();
+    assert_eq!(
+        (t.ahead_us, t.max_future_us),
+        (6 * MINUTE + 250_000, 5 * MINUTE)
+    );
+    assert!(t.too_future);
+    assert!(
+        x.to_string().contains(
+            "TOO FAR IN THE FUTURE: 6m ahead of now (2026-11-20T11:54:00Z), more than max_future 5m"
+        ),
+        "{x}"
+    );
+    let exactly = explainer().explain(
+        1,
+        checkout(200, "0 0 0").as_bytes(),
+        NOON + 250_000 - 5 * MINUTE,
+    );
+    assert!(
+        !exactly.time_check.unwrap().too_future,
+        "the bound is inclusive"
+    );
+}
+
+#[test]
+fn many_lines_skip_blanks_count_failures_and_print_json_lines() {
+    let input = format!(
+        "{}\n\n{}\r\nbroken\n",
+        checkout(200, "0 0 0"),
+        checkout(502, "0 0 0")
+    );
+    let mut out = Vec::new();
+    let failed = explainer()
+        .explain_all(input.as_bytes(), true, NOON, &mut out)
+        .unwrap();
+    assert_eq!(failed, 1);
+    let lines: Vec<serde_json::Value> = String::from_utf8(out)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 3);
+    assert_eq!(lines[0]["line_number"], 1);
+    assert_eq!(lines[1]["line_number"], 3);
+    assert_eq!(lines[1]["slos"][0]["outcome"], "bad");
+    assert_eq!(lines[2]["line_number"], 4);
+    assert_eq!(lines[2]["decoded"], false);
+    assert_eq!(lines[2]["error"]["reason"], "bad_envelope");
+}
+
+#[test]
+fn milliseconds_and_spans_read_well() {
+    assert_eq!(ms(120_000), "120 ms");
+    assert_eq!(ms(500), "0.5 ms");
+    assert_eq!(ms(1_000_001), "1000.001 ms");
+    assert_eq!(ms(0), "0 ms");
+    assert_eq!(span(250_000), "250 ms");
+    assert_eq!(span(4_200_000), "4.2s");
+    assert_eq!(span(-(12 * MINUTE + 3 * SECOND)), "12m 3s");
+    assert_eq!(span(2 * HOUR), "2h");
+    assert_eq!(span(3 * DAY + 4 * HOUR + 5 * MINUTE), "3d 4h");
+}
