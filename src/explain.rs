@@ -10,12 +10,11 @@
 //! good, bad or excluded with the [`Reason`]. Verdicts come from the classifier's explain-only
 //! functions, which its tests hold to the hot path's verdicts.
 //!
-//! An explanation renders as text for people ([`fmt::Display`]) or as one JSON object
+//! An explanation renders as text for people (`Display`, in `text.rs`) or as one JSON object
 //! (`Serialize`) whose field names are stable. Nothing here knows a format beyond its name:
 //! a new decoder is explained without changes (only the sentence on why a latency is unknown
 //! is format-specific, with a generic fallback). Nothing here is on the per-event path.
 
-use std::fmt;
 use std::io::{self, BufRead, Write};
 
 use serde::Serialize;
@@ -24,7 +23,9 @@ use crate::classify::{Classifier, Reason, Sli};
 use crate::config::Config;
 use crate::decode::envelope::Envelope;
 use crate::decode::{DecodeError, Decoder, Event, Format};
-use crate::time::{self, DAY, HOUR, MINUTE, SECOND};
+use crate::time;
+
+mod text;
 
 #[cfg(test)]
 mod tests;
@@ -438,170 +439,6 @@ pub fn ms(us: i64) -> String {
     }
 }
 
-/// A rough, readable span: `3d 4h`, `2h 5m`, `12m 3s`, `4.2s`, `350 ms`.
-fn span(us: i64) -> String {
-    let us = us.unsigned_abs() as i64;
-    let two = |big: i64, bu: &str, small: i64, su: &str| {
-        let (a, b) = (us / big, us % big / small);
-        if b == 0 {
-            format!("{a}{bu}")
-        } else {
-            format!("{a}{bu} {b}{su}")
-        }
-    };
-    if us >= DAY {
-        two(DAY, "d", HOUR, "h")
-    } else if us >= HOUR {
-        two(HOUR, "h", MINUTE, "m")
-    } else if us >= MINUTE {
-        two(MINUTE, "m", SECOND, "s")
-    } else if us >= SECOND {
-        format!("{:.1}s", us as f64 / SECOND as f64)
-    } else {
-        ms(us - us % 1000)
-    }
-}
-
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
-}
-
-/// `"value"`, or `(none)` for an empty field.
-fn shown(value: &str) -> String {
-    if value.is_empty() {
-        "(none)".to_string()
-    } else {
-        format!("{value:?}")
-    }
-}
-
-impl fmt::Display for Explanation {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let tried = format!("envelope {}, format {}", self.envelope, self.format);
-        let Some(e) = &self.event else {
-            writeln!(f, "line {}: NOT DECODED ({tried})", self.line_number)?;
-            writeln!(f, "  input       {}", self.input)?;
-            if let Some(err) = &self.error {
-                writeln!(f, "  stage       {}", err.stage)?;
-                writeln!(f, "  reason      {}: {}", err.reason, err.message)?;
-            }
-            writeln!(
-                f,
-                "  the line is counted in decode errors (reason label above) and in no SLO"
-            )?;
-            return Ok(());
-        };
-        writeln!(f, "line {}: decoded ({tried})", self.line_number)?;
-        if self.envelope != "none" {
-            writeln!(f, "  line        {}", e.line)?;
-        }
-        writeln!(f, "  event time  {} ({} µs)", e.time, e.time_us)?;
-        writeln!(f, "  status      {}", e.status)?;
-        match (e.latency_us, &e.latency_unknown_reason) {
-            (Some(l), _) => writeln!(f, "  latency     {}", ms(l))?,
-            (None, why) => writeln!(
-                f,
-                "  latency     unknown: {}",
-                why.as_deref().unwrap_or("not in the line")
-            )?,
-        }
-        writeln!(f, "  method      {}", shown(&e.method))?;
-        writeln!(f, "  host        {}", shown(&e.host))?;
-        writeln!(f, "  path        {}", shown(&e.path))?;
-        writeln!(f, "  backend     {}", shown(&e.backend))?;
-        writeln!(
-            f,
-            "  long-lived  {}",
-            if e.long_lived { "yes (ws/wss)" } else { "no" }
-        )?;
-        if let Some(t) = &self.time_check {
-            let when = if t.ahead_us > 0 {
-                format!("{} ahead of now ({})", span(t.ahead_us), t.now)
-            } else {
-                format!("{} before now ({})", span(t.ahead_us), t.now)
-            };
-            if t.too_future {
-                writeln!(
-                    f,
-                    "  time check  TOO FAR IN THE FUTURE: {when}, more than max_future {}; \
-                     the event is counted as too_future and dropped, in no SLO",
-                    span(t.max_future_us)
-                )?;
-            } else {
-                writeln!(f, "  time check  ok: {when}")?;
-            }
-        }
-        match &self.service {
-            Some(name) => {
-                let at = self
-                    .services
-                    .iter()
-                    .position(|s| &s.name == name)
-                    .unwrap_or(0);
-                let s = &self.services[at];
-                writeln!(f, "  service     {name} ({})", selectors(s))?;
-                if at > 0 {
-                    writeln!(
-                        f,
-                        "              (after {at} earlier service(s) did not match)"
-                    )?;
-                }
-            }
-            None => {
-                writeln!(
-                    f,
-                    "  service     NONE MATCHED: the event is counted as unmatched, in no SLO"
-                )?;
-                let width = self.services.iter().map(|s| s.name.chars().count()).max();
-                let width = width.unwrap_or(0);
-                for s in &self.services {
-                    writeln!(f, "    {:<width$}  {}", s.name, selectors(s))?;
-                }
-            }
-        }
-        if self.service.is_some() {
-            if self.slos.is_empty() {
-                writeln!(f, "  SLOs        (the service has none)")?;
-            } else {
-                writeln!(f, "  SLOs")?;
-            }
-            let names: Vec<String> = self
-                .slos
-                .iter()
-                .map(|v| format!("{} ({})", v.slo, v.kind))
-                .collect();
-            let width = names.iter().map(|n| n.chars().count()).max().unwrap_or(0);
-            for (name, v) in names.iter().zip(&self.slos) {
-                writeln!(f, "    {name:<width$}  {}", v.message)?;
-            }
-        }
-        Ok(())
-    }
-}
-
-/// `host "a" matches; method "POST" FAILS (method "GET")`.
-fn selectors(s: &ServiceCheck) -> String {
-    if s.selectors.is_empty() {
-        return "no selectors: matches every event".to_string();
-    }
-    s.selectors
-        .iter()
-        .map(|c| {
-            if c.matched {
-                format!("{} {:?} matches", c.selector, c.pattern)
-            } else {
-                format!(
-                    "{} {:?} FAILS ({} is {})",
-                    c.selector,
-                    c.pattern,
-                    match c.selector {
-                        "path_prefix" => "path",
-                        other => other,
-                    },
-                    shown(&c.value)
-                )
-            }
-        })
-        .collect::<Vec<_>>()
-        .join("; ")
 }

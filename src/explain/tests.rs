@@ -1,5 +1,7 @@
+use super::text::span;
 use super::*;
 use crate::config;
+use crate::time::{DAY, HOUR, MINUTE, SECOND};
 
 const CONFIG: &str = r#"
 apiVersion: slipstream/v1
