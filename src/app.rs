@@ -58,11 +58,7 @@ pub struct Pipeline {
 impl Pipeline {
     /// Builds the stages for `config`.
     pub fn new(config: &Config, clock: Arc<dyn Clock>) -> Arc<Self> {
-        let windows: Vec<Vec<i64>> = config
-            .objectives
-            .iter()
-            .map(|o| o.windows.clone())
-            .collect();
+        let windows: Vec<_> = config.objectives.iter().map(|o| o.retention()).collect();
         let plan = Plan::new(&windows, config.services.len(), config.window);
         Arc::new(Self {
             format: config.format,

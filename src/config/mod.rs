@@ -7,11 +7,16 @@
 //! that is wrong. Validation does no I/O: files named by a source are opened by the source.
 //!
 //! Kinds: `slipstream/v1 Pipeline` (exactly one), `reliability/v1 ServiceLevelObjective`
-//! and `reliability/v1 ErrorBudgetPolicy` (any number).
+//! and `reliability/v1 ErrorBudgetPolicy`, and the OpenSLO v1 kinds of [`openslo`] (any
+//! number). A YAML document may also be a list of such objects.
 
+pub(crate) mod openslo;
+mod periods;
 pub(crate) mod raw;
 mod validate;
 
+#[cfg(test)]
+mod openslo_tests;
 #[cfg(test)]
 mod tests;
 
@@ -56,6 +61,8 @@ pub struct Config {
     pub rules: Vec<SloRule>,
     /// Per SLO: what it is held to and which alerts it has.
     pub objectives: Vec<SloObjective>,
+    /// Deviations accepted in lenient OpenSLO mode, each with its location.
+    pub warnings: Vec<Problem>,
 }
 
 /// Checkpoint settings.
@@ -128,8 +135,9 @@ impl Problems {
 #[derive(Debug)]
 pub(crate) enum Parsed {
     Pipeline(Box<raw::Document<raw::PipelineSpec>>),
-    Slo(raw::Document<raw::SloSpec>),
+    Slo(Box<raw::Document<raw::SloSpec>>),
     Policy(raw::Document<raw::PolicySpec>),
+    OpenSlo(openslo::Parsed),
 }
 
 /// Reads and validates the configuration file at `path`.
@@ -155,6 +163,15 @@ pub fn parse(text: &str, origin: &str) -> Result<Config, ConfigError> {
         let n = i + 1;
         match serde_yaml_ng::Value::deserialize(de) {
             Ok(serde_yaml_ng::Value::Null) => {}
+            Ok(serde_yaml_ng::Value::Sequence(items)) => {
+                // A list of objects in one document (as OpenSLO tools write them).
+                for (j, value) in items.into_iter().enumerate() {
+                    pipelines_seen +=
+                        usize::from(value.get("kind").and_then(|k| k.as_str()) == Some("Pipeline"));
+                    let at = format!("{origin}: document {n} item {j}");
+                    docs.extend(parse_document(value, &at, &mut problems));
+                }
+            }
             Ok(value) => {
                 pipelines_seen +=
                     usize::from(value.get("kind").and_then(|k| k.as_str()) == Some("Pipeline"));
@@ -176,7 +193,12 @@ pub fn parse(text: &str, origin: &str) -> Result<Config, ConfigError> {
     }
     let config = validate::validate(docs, pipelines_seen, origin, &mut problems);
     match config {
-        Some(c) if problems.0.is_empty() => Ok(c),
+        Some(c) if problems.0.is_empty() => {
+            for w in &c.warnings {
+                tracing::warn!(location = %w.location, "{}", w.message);
+            }
+            Ok(c)
+        }
         _ => Err(ConfigError {
             problems: problems.0,
         }),
@@ -225,14 +247,41 @@ fn parse_document(
     }
     let parsed = match (api.as_str(), kind.as_str()) {
         ("slipstream/v1", "Pipeline") => Parsed::Pipeline(Box::new(de(value, &at, problems)?)),
-        ("reliability/v1", "ServiceLevelObjective") => Parsed::Slo(de(value, &at, problems)?),
+        ("reliability/v1", "ServiceLevelObjective") => {
+            Parsed::Slo(Box::new(de(value, &at, problems)?))
+        }
         ("reliability/v1", "ErrorBudgetPolicy") => Parsed::Policy(de(value, &at, problems)?),
+        ("openslo/v1", kind) => {
+            use openslo::Parsed as O;
+            Parsed::OpenSlo(match kind {
+                "Service" => O::Service(Box::new(de(value, &at, problems)?)),
+                "SLI" => O::Sli(Box::new(de(value, &at, problems)?)),
+                "SLO" => O::Slo(Box::new(de(value, &at, problems)?)),
+                "AlertPolicy" => O::AlertPolicy(Box::new(de(value, &at, problems)?)),
+                "AlertCondition" => O::AlertCondition(Box::new(de(value, &at, problems)?)),
+                "AlertNotificationTarget" => {
+                    O::NotificationTarget(Box::new(de(value, &at, problems)?))
+                }
+                _ => {
+                    problems.push(
+                        format!("{at}: kind"),
+                        format!(
+                            "unsupported OpenSLO kind {kind}: expected Service, SLI, SLO, \
+                             AlertPolicy, AlertCondition or AlertNotificationTarget \
+                             (slipstream reads its own logs, so it has no DataSource)"
+                        ),
+                    );
+                    return None;
+                }
+            })
+        }
         _ => {
             problems.push(
                 at,
                 format!(
                     "unknown document {api}/{kind}: expected slipstream/v1 Pipeline, \
-                     reliability/v1 ServiceLevelObjective or reliability/v1 ErrorBudgetPolicy"
+                     reliability/v1 ServiceLevelObjective, reliability/v1 ErrorBudgetPolicy \
+                     or openslo/v1 Service, SLI, SLO, AlertPolicy, AlertCondition"
                 ),
             );
             return None;

@@ -56,6 +56,17 @@ pub(crate) struct PipelineSpec {
     pub(crate) window: WindowSpec,
     /// Durable state.
     pub(crate) checkpoint: Option<CheckpointSpec>,
+    /// How OpenSLO documents are read.
+    pub(crate) openslo: Option<OpensloOptions>,
+}
+
+/// `spec.openslo`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct OpensloOptions {
+    /// Accept known deviations of published examples with a warning (default `false`).
+    #[serde(default)]
+    pub(crate) lenient: bool,
 }
 
 /// `spec.checkpoint`.
@@ -183,8 +194,12 @@ pub(crate) struct SloSpec {
     pub(crate) description: Option<String>,
     /// One SLO each.
     pub(crate) indicators: Vec<IndicatorSpec>,
-    /// `rolling` (default).
+    /// `rolling` (default) or `calendar`.
     pub(crate) compliance: Option<String>,
+    /// The calendar period, with `compliance: calendar`.
+    pub(crate) calendar: Option<CalendarSpec>,
+    /// Budgeting method (default occurrences).
+    pub(crate) budgeting: Option<BudgetingSpec>,
     /// Remaining-budget alerts.
     #[serde(default)]
     pub(crate) alert_budgets: Vec<BudgetAlertSpec>,
@@ -198,11 +213,33 @@ pub(crate) struct IndicatorSpec {
     pub(crate) name: String,
     /// Percent, duration text, or requests per second, depending on `name`.
     pub(crate) threshold: serde_yaml_ng::Value,
-    /// The SLO period, e.g. `30d`.
-    pub(crate) window: String,
+    /// The SLO period, e.g. `30d`; omitted (or the unit: `1w`, `1M`, `1Q`) when calendar.
+    pub(crate) window: Option<String>,
     /// `minimum` for throughput.
     #[serde(rename = "type")]
     pub(crate) kind: Option<String>,
+}
+
+/// `calendar`: a calendar-aligned period.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct CalendarSpec {
+    /// `week` (ISO, Monday start), `month` or `quarter`.
+    pub(crate) unit: String,
+    /// IANA time zone, e.g. `Europe/Berlin` (default `UTC`).
+    pub(crate) time_zone: Option<String>,
+}
+
+/// `budgeting`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct BudgetingSpec {
+    /// `occurrences` (default), `timeslices` or `ratio_timeslices`.
+    pub(crate) method: String,
+    /// Slice width dividing one hour (`1m`, `5m`), for the timeslice methods.
+    pub(crate) slice: Option<String>,
+    /// Ratio (0, 1] a slice must reach to be good, for `timeslices`.
+    pub(crate) slice_target: Option<f64>,
 }
 
 /// `alert_budgets[]`.

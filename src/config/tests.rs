@@ -160,7 +160,7 @@ metadata: {name: g}
         "t.yaml: document 1 (Pipeline p): spec.services[1].name: duplicate service \"a\"",
         "t.yaml: document 4 (ErrorBudgetPolicy pol): spec.burn_rate_thresholds[0].threshold: must be a positive",
         "t.yaml: document 4 (ErrorBudgetPolicy pol): spec.burn_rate_thresholds[0].short_window: 2m is longer",
-        "t.yaml: document 2 (ServiceLevelObjective s): spec.compliance: unsupported compliance \"calendar\"",
+        "t.yaml: document 2 (ServiceLevelObjective s): spec.calendar: required with compliance: calendar",
         "t.yaml: document 2 (ServiceLevelObjective s): spec.alert_budgets[0].threshold: must be",
         "t.yaml: document 2 (ServiceLevelObjective s): spec.indicators[0].threshold: must be a percentage",
         "t.yaml: document 2 (ServiceLevelObjective s): spec.indicators[1].threshold: must be a duration",

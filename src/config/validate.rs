@@ -15,8 +15,8 @@ use crate::classify::{Matcher, Service, Sli, SloRule};
 use crate::decode::Format;
 use crate::decode::envelope::Envelope;
 use crate::evaluate::{
-    BudgetAlert, BurnAlert, Factor, PolicyTiers, Ppb, SloObjective, Target, default_burn_alerts,
-    windows_for,
+    BudgetAlert, Budgeting, BurnAlert, Factor, PolicyTiers, Ppb, SloObjective, Target,
+    default_burn_alerts, windows_for,
 };
 use crate::source::demo::{DemoSpec, LineFormat};
 use crate::source::file::FileSpec;
@@ -43,11 +43,13 @@ pub(super) fn validate(
     let mut pipelines = Vec::new();
     let mut slos = Vec::new();
     let mut policies = Vec::new();
+    let mut openslo = Vec::new();
     for (at, doc) in docs {
         match doc {
             Parsed::Pipeline(d) => pipelines.push((at, d)),
-            Parsed::Slo(d) => slos.push((at, d)),
+            Parsed::Slo(d) => slos.push((at, *d)),
             Parsed::Policy(d) => policies.push((at, d)),
+            Parsed::OpenSlo(d) => openslo.push((at, d)),
         }
     }
     if pipelines_seen != 1 {
@@ -218,12 +220,7 @@ pub(super) fn validate(
             );
             continue;
         };
-        if let Some(c) = d.spec.compliance.as_deref().filter(|c| *c != "rolling") {
-            problems.push(
-                format!("{at}: spec.compliance"),
-                format!("unsupported compliance {c:?}: expected rolling"),
-            );
-        }
+        let period = super::periods::document(&d.spec, at, problems);
         let budget_alerts = budget_alerts(&d.spec.alert_budgets, at, problems);
         let (policy_alerts, tiers) = policy_of.get(&svc).cloned().unwrap_or_default();
         if d.spec.indicators.is_empty() {
@@ -237,9 +234,26 @@ pub(super) fn validate(
             let Some((kind, sli, target)) = indicator(ind, &here, problems) else {
                 continue;
             };
-            let Some(period_us) = duration(&ind.window, &format!("{here}.window"), problems) else {
+            let Some((calendar, budgeting)) = period.clone() else {
+                if let Some(w) = &ind.window {
+                    duration(w, &format!("{here}.window"), problems);
+                }
                 continue;
             };
+            let Some(period_us) =
+                super::periods::indicator(ind, calendar.as_ref(), &here, problems)
+            else {
+                continue;
+            };
+            if !matches!(target, Target::Ratio(_))
+                && (calendar.is_some() || budgeting != Budgeting::Occurrences)
+            {
+                problems.push(
+                    format!("{here}.name"),
+                    "a throughput minimum is rolling and counts occurrences",
+                );
+                continue;
+            }
             if !ids.insert((svc, ind.name.clone())) {
                 problems.push(
                     format!("{here}.name"),
@@ -256,11 +270,14 @@ pub(super) fn validate(
             } else {
                 Vec::new()
             };
-            let windows = if ratio {
+            let mut windows = if ratio {
                 windows_for(period_us, &burn_alerts)
             } else {
                 vec![period_us]
             };
+            if calendar.is_some() {
+                windows.retain(|&w| w != period_us);
+            }
             rules.push(SloRule { service: svc, sli });
             objectives.push(SloObjective {
                 service: d.spec.service.clone(),
@@ -269,6 +286,9 @@ pub(super) fn validate(
                 kind,
                 target,
                 period_us,
+                calendar,
+                budgeting,
+                display_name: None,
                 windows,
                 burn_alerts,
                 budget_alerts: if ratio {
@@ -279,6 +299,19 @@ pub(super) fn validate(
                 tiers,
             });
         }
+    }
+
+    let mut warnings = Vec::new();
+    let cx = super::openslo::resolve::Context {
+        services: &service_index,
+        policies: &policy_of,
+        lenient: p.openslo.as_ref().is_some_and(|o| o.lenient),
+    };
+    for (rule, objective) in
+        super::openslo::resolve::resolve(&openslo, &cx, &mut ids, problems, &mut warnings)
+    {
+        rules.push(rule);
+        objectives.push(objective);
     }
 
     Some(Config {
@@ -292,6 +325,7 @@ pub(super) fn validate(
         services,
         rules,
         objectives,
+        warnings,
     })
 }
 
@@ -318,7 +352,9 @@ fn check_detached(
         for (i, ind) in d.spec.indicators.iter().enumerate() {
             let here = format!("{at}: spec.indicators[{i}]");
             indicator(ind, &here, problems);
-            duration(&ind.window, &format!("{here}.window"), problems);
+            if let Some(w) = &ind.window {
+                duration(w, &format!("{here}.window"), problems);
+            }
         }
     }
 }
@@ -664,6 +700,7 @@ fn burn_threshold(
         long_us: long_us?,
         short_us: short_us?,
         factor: factor?,
+        inclusive: false,
     })
 }
 

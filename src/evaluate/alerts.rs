@@ -25,6 +25,8 @@ pub struct BurnAlert {
     pub short_us: i64,
     /// Burn-rate factor that both windows must exceed.
     pub factor: Factor,
+    /// Fire when both windows burn at least (not strictly above) the factor.
+    pub inclusive: bool,
 }
 
 /// Fires when the remaining error budget is strictly below `below`.
@@ -107,6 +109,7 @@ pub fn default_burn_alerts(period_us: i64) -> Vec<BurnAlert> {
                 long_us: long,
                 short_us: short,
                 factor,
+                inclusive: false,
             })
         })
         .collect()

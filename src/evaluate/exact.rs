@@ -105,6 +105,21 @@ pub fn burn_exceeds(c: Counts, objective: Ppb, factor: Factor) -> bool {
         )
 }
 
+/// True when the burn rate of `c` against `objective` is at least `factor` (OpenSLO
+/// `op: gte`). No traffic never burns.
+pub fn burn_at_least(c: Counts, objective: Ppb, factor: Factor) -> bool {
+    // bad · ONE · den ≥ num · (ONE − obj) · total
+    c.total > 0
+        && !less(
+            u128::from(c.bad()),
+            u128::from(ONE),
+            u128::from(factor.den),
+            u128::from(factor.num),
+            u128::from(objective.complement().0),
+            u128::from(c.total),
+        )
+}
+
 /// True when the remaining error budget `1 − bad / ((1 − objective) · total)` is strictly
 /// below `x`. No traffic leaves the whole budget (remaining = 1).
 pub fn remaining_below(c: Counts, objective: Ppb, x: Ppb) -> bool {

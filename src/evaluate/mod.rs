@@ -9,18 +9,21 @@
 
 pub mod alerts;
 pub mod exact;
+pub mod period;
 pub mod report;
 
 use hdrhistogram::Histogram;
 
 pub use alerts::{BudgetAlert, BurnAlert, PolicyTiers, default_burn_alerts};
 pub use exact::{Factor, Ppb};
+pub use period::{Budgeting, Calendar, CalendarUnit, SliceSummary};
 pub use report::{AlertReport, AlertsReport, Report, SloReport, WindowReport};
 
-use crate::time::{DAY, HOUR, MINUTE, SECOND, floor_to, format_duration, format_rfc3339};
+use crate::time::{DAY, HOUR, MINUTE, SECOND, ceil_to, floor_to, format_duration, format_rfc3339};
 use crate::window::latency::{LATENCY_BUCKET_US, empty_histogram};
-use crate::window::{Counts, ShardStats, Store, lock, window_start};
-use report::{BudgetReport, LatencyReport, PolicyReport, ThroughputReport};
+use crate::window::ring::TIER_WIDTHS;
+use crate::window::{Counts, Retention, ShardStats, Store, lock, window_start};
+use report::{BudgetReport, LatencyReport, PolicyReport, SliceReport, ThroughputReport};
 
 /// The windows every SLO reports, when they fit in its period.
 pub const STANDARD_WINDOWS: [i64; 7] = [
@@ -61,9 +64,15 @@ pub struct SloObjective {
     pub kind: &'static str,
     /// The target.
     pub target: Target,
-    /// Budget period, µs.
+    /// Budget period, µs: the rolling period, or the nominal length of a calendar unit.
     pub period_us: i64,
-    /// Windows reported, ascending, the period last among them.
+    /// A calendar-aligned period (`None`: rolling over `period_us`).
+    pub calendar: Option<Calendar>,
+    /// Occurrences or timeslices.
+    pub budgeting: Budgeting,
+    /// Human-readable name (OpenSLO `displayName`).
+    pub display_name: Option<String>,
+    /// Windows reported, ascending; a rolling period is among them.
     pub windows: Vec<i64>,
     /// Burn-rate alerts.
     pub burn_alerts: Vec<BurnAlert>,
@@ -78,6 +87,64 @@ impl SloObjective {
     pub fn id(&self) -> String {
         format!("{}/{}", self.service, self.slo)
     }
+
+    /// The bucket width the budget is read from: the period start's alignment for a calendar
+    /// period, narrowed to one dividing the slice for timeslices; `None` for a rolling
+    /// occurrence budget, which is measured like any window.
+    pub fn budget_width_us(&self) -> Option<i64> {
+        let align = self.calendar.as_ref().map(|c| c.align_us);
+        let slice = self.budgeting.slice_us();
+        if align.is_none() && slice.is_none() {
+            return None;
+        }
+        let divides = |w: i64| align.is_none_or(|a| a % w == 0) && slice.is_none_or(|s| s % w == 0);
+        TIER_WIDTHS.iter().rev().copied().find(|&w| divides(w))
+    }
+
+    /// What the window store must keep for this SLO.
+    pub fn retention(&self) -> Retention {
+        let span = self
+            .calendar
+            .as_ref()
+            .map_or(self.period_us, |c| c.unit.max_us())
+            + self.budgeting.slice_us().unwrap_or(0);
+        Retention {
+            windows_us: self.windows.clone(),
+            spans: self
+                .budget_width_us()
+                .map(|w| (w, span))
+                .into_iter()
+                .collect(),
+        }
+    }
+
+    /// The budget interval `[start, end)` at window end `end_us`: the rolling period (its
+    /// start rounded up to a slice for timeslices) or the calendar period so far; for
+    /// timeslices `end` is the end of the last complete slice.
+    pub fn budget_interval(&self, end_us: i64) -> (i64, i64) {
+        let start = match (&self.calendar, self.budgeting.slice_us()) {
+            (Some(c), _) => c.start_of(end_us).min(end_us),
+            (None, Some(slice)) => ceil_to(end_us - self.period_us, slice),
+            (None, None) => window_start(self.period_us, end_us),
+        };
+        match self.budgeting.slice_us() {
+            Some(slice) => (start, start + (end_us - start).max(0) / slice * slice),
+            None => (start, end_us),
+        }
+    }
+}
+
+/// The counts of one SLO's budget interval, merged over shards.
+#[derive(Debug, Clone, Default)]
+pub struct PeriodCounts {
+    /// First instant included, µs.
+    pub start_us: i64,
+    /// First instant excluded, µs.
+    pub end_us: i64,
+    /// Events in `[start, end)`.
+    pub events: Counts,
+    /// Per slice counts (timeslice budgets only), in time order.
+    pub slices: Vec<Counts>,
 }
 
 /// The windows an SLO reports: the standard ones that fit in the period, every alert
@@ -102,6 +169,8 @@ pub struct SloCounts {
     pub windows: Vec<Counts>,
     /// Lifetime `[good, bad]` over every shard.
     pub lifetime: [u64; 2],
+    /// The budget interval's counts.
+    pub period: PeriodCounts,
 }
 
 /// A whole evaluation: the report plus the counters `/metrics` exposes.
@@ -139,9 +208,17 @@ pub fn evaluate(objectives: &[SloObjective], store: &Store, now_us: i64) -> Eval
     let services = store.plan().services;
     let mut counts: Vec<SloCounts> = objectives
         .iter()
-        .map(|o| SloCounts {
-            windows: vec![Counts::default(); o.windows.len()],
-            lifetime: [0; 2],
+        .map(|o| {
+            let (start_us, end_us) = o.budget_interval(end);
+            SloCounts {
+                windows: vec![Counts::default(); o.windows.len()],
+                lifetime: [0; 2],
+                period: PeriodCounts {
+                    start_us,
+                    end_us,
+                    ..PeriodCounts::default()
+                },
+            }
         })
         .collect();
     let mut latency: Vec<Histogram<u64>> = (0..services).map(|_| empty_histogram()).collect();
@@ -153,6 +230,17 @@ pub fn evaluate(objectives: &[SloObjective], store: &Store, now_us: i64) -> Eval
             let counters = shard.slo(i);
             for (j, &w) in o.windows.iter().enumerate() {
                 counts[i].windows[j] += counters.sum(w, end);
+            }
+            if let Some(width) = o.budget_width_us() {
+                let p = &mut counts[i].period;
+                p.events += counters.sum_from(p.start_us, p.end_us, width);
+                if let Some(slice) = o.budgeting.slice_us() {
+                    let slices = counters.slices(p.start_us, p.end_us, slice, width);
+                    p.slices.resize(slices.len(), Counts::default());
+                    for (total, c) in p.slices.iter_mut().zip(slices) {
+                        *total += c;
+                    }
+                }
             }
             let [g, b] = shard.lifetime(i);
             counts[i].lifetime[0] += g;
@@ -168,10 +256,15 @@ pub fn evaluate(objectives: &[SloObjective], store: &Store, now_us: i64) -> Eval
             stats: shard.stats,
         });
     }
+    for (o, c) in objectives.iter().zip(&mut counts) {
+        if o.budget_width_us().is_none() {
+            c.period.events = counts_of(o, &c.windows, o.period_us);
+        }
+    }
     let slos = objectives
         .iter()
         .zip(&counts)
-        .map(|(o, c)| assess(o, &c.windows, end, &latency[o.service_index]))
+        .map(|(o, c)| assess(o, &c.windows, &c.period, end, &latency[o.service_index]))
         .collect();
     Evaluation {
         evaluated_at_us: t,
@@ -195,10 +288,12 @@ fn counts_of(o: &SloObjective, counts: &[Counts], window: i64) -> Counts {
 }
 
 /// The report of one SLO whose windows (in [`SloObjective::windows`] order) hold `counts`,
-/// all ending at `end_us`; `latency` holds the service's recent latencies.
+/// all ending at `end_us`, and whose budget interval holds `period`; `latency` holds the
+/// service's recent latencies.
 pub fn assess(
     o: &SloObjective,
     counts: &[Counts],
+    period: &PeriodCounts,
     end_us: i64,
     latency: &Histogram<u64>,
 ) -> SloReport {
@@ -206,7 +301,13 @@ pub fn assess(
         Target::Ratio(p) => Some(p),
         Target::MinRate { .. } => None,
     };
-    let period = counts_of(o, counts, o.period_us);
+    let events = period.events;
+    let slices = o
+        .budgeting
+        .slice_us()
+        .map(|_| SliceSummary::judge(&period.slices, o.budgeting));
+    // The budget's unit: events, or slices for the timeslice methods.
+    let unit = slices.map_or(events, |s| s.as_counts(o.budgeting));
     let windows = o
         .windows
         .iter()
@@ -225,8 +326,15 @@ pub fn assess(
     let (budget, tier, throughput) = match o.target {
         Target::Ratio(p) => {
             for a in &o.burn_alerts {
-                let firing = exact::burn_exceeds(counts_of(o, counts, a.long_us), p, a.factor)
-                    && exact::burn_exceeds(counts_of(o, counts, a.short_us), p, a.factor);
+                let burns = |w| {
+                    let c = counts_of(o, counts, w);
+                    if a.inclusive {
+                        exact::burn_at_least(c, p, a.factor)
+                    } else {
+                        exact::burn_exceeds(c, p, a.factor)
+                    }
+                };
+                let firing = burns(a.long_us) && burns(a.short_us);
                 alerts.push(AlertReport {
                     name: a.name.clone(),
                     kind: "burn_rate",
@@ -247,25 +355,52 @@ pub fn assess(
                     long_window: Some(format_duration(o.period_us)),
                     short_window: None,
                     factor: Some(a.below.as_f64()),
-                    firing: exact::remaining_below(period, p, a.below),
+                    firing: exact::remaining_below(unit, p, a.below),
                 });
             }
-            let budget = BudgetReport {
-                start: format_rfc3339(window_start(o.period_us, end_us)),
-                end: format_rfc3339(end_us),
-                good: period.good,
-                total: period.total,
-                allowed_bad: p.complement().as_f64() * period.total as f64,
-                bad: period.bad(),
-                remaining_ratio: exact::remaining_ratio(period, p),
-                exhausted: period.total > 0 && !exact::remaining_above(period, p, Ppb(0)),
+            // RatioTimeslices count in parts per billion of a slice.
+            let scale = match o.budgeting {
+                Budgeting::RatioTimeslices { .. } => exact::ONE as f64,
+                _ => 1.0,
             };
-            (Some(budget), Some(o.tiers.tier(period, p)), None)
+            let allowed_bad = p.complement().as_f64()
+                * match slices {
+                    Some(s) => s.with_data as f64,
+                    None => events.total as f64,
+                };
+            let budget = BudgetReport {
+                start: format_rfc3339(period.start_us),
+                end: format_rfc3339(period.end_us),
+                calendar: o
+                    .calendar
+                    .as_ref()
+                    .map(|c| format!("{} {}", c.unit.name(), c.zone_name)),
+                method: o.budgeting.name(),
+                unit: if slices.is_some() { "slices" } else { "events" },
+                good: events.good,
+                total: events.total,
+                allowed_bad,
+                bad: events.bad(),
+                remaining_ratio: exact::remaining_ratio(unit, p),
+                exhausted: unit.total > 0 && !exact::remaining_above(unit, p, Ppb(0)),
+                slices: slices.map(|s| SliceReport {
+                    slice: format_duration(o.budgeting.slice_us().unwrap_or(0)),
+                    slice_target: match o.budgeting {
+                        Budgeting::Timeslices { target, .. } => Some(target.as_f64()),
+                        _ => None,
+                    },
+                    complete: s.slices,
+                    with_data: s.with_data,
+                    good: matches!(o.budgeting, Budgeting::Timeslices { .. }).then_some(s.good),
+                    bad: unit.bad() as f64 / scale,
+                }),
+            };
+            (Some(budget), Some(o.tiers.tier(unit, p)), None)
         }
         Target::MinRate { milli_per_second } => {
             let span_us = end_us - window_start(o.period_us, end_us);
             // good / span_s ≥ milli / 1000 ⇔ good · 1000 · 1e6 ≥ milli · span_us
-            let met = u128::from(period.good) * 1_000 * SECOND as u128
+            let met = u128::from(events.good) * 1_000 * SECOND as u128
                 >= u128::from(milli_per_second) * span_us.max(1) as u128;
             alerts.push(AlertReport {
                 name: "throughput_below_minimum".to_string(),
@@ -279,7 +414,7 @@ pub fn assess(
             });
             let throughput = ThroughputReport {
                 minimum_per_second: milli_per_second as f64 / 1_000.0,
-                observed_per_second: period.good as f64 * SECOND as f64 / span_us.max(1) as f64,
+                observed_per_second: events.good as f64 * SECOND as f64 / span_us.max(1) as f64,
                 met,
             };
             (None, None, Some(throughput))
@@ -292,9 +427,13 @@ pub fn assess(
         slo: o.slo.clone(),
         kind: o.kind,
         objective: objective.map(Ppb::as_f64),
-        period: format_duration(o.period_us),
-        no_data: period.total == 0,
-        sli: exact::sli(period),
+        display_name: o.display_name.clone(),
+        period: match &o.calendar {
+            Some(c) => c.unit.name().to_string(),
+            None => format_duration(o.period_us),
+        },
+        no_data: events.total == 0,
+        sli: exact::sli(unit),
         windows,
         budget,
         alerts,

@@ -25,13 +25,17 @@ pub struct SloReport {
     pub slo: String,
     /// `availability`, `error_rate`, `latency` or `throughput`.
     pub kind: &'static str,
+    /// Human-readable name (OpenSLO `displayName`), when given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
     /// Target ratio in `0..1`; `null` for throughput minimums.
     pub objective: Option<f64>,
-    /// The SLO period (budget window), e.g. `30d`.
+    /// The SLO period: a rolling window such as `30d`, or `week`, `month`, `quarter`.
     pub period: String,
     /// True when the period holds no event.
     pub no_data: bool,
-    /// SLI over the period; `null` without traffic.
+    /// SLI over the budget interval (for timeslices: good slices / slices with data, or the
+    /// mean slice ratio); `null` without traffic.
     pub sli: Option<f64>,
     /// Every reported window, shortest first, all ending at the same time.
     pub windows: Vec<WindowReport>,
@@ -67,25 +71,53 @@ pub struct WindowReport {
     pub burn_rate: Option<f64>,
 }
 
-/// Error budget over the period.
+/// Error budget over the budget interval `[start, end)`: the rolling period, or the calendar
+/// period so far.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct BudgetReport {
-    /// Period start, RFC 3339.
+    /// First instant included, RFC 3339.
     pub start: String,
-    /// Period end, RFC 3339.
+    /// First instant excluded, RFC 3339.
     pub end: String,
-    /// Good events in the period.
+    /// `week|month|quarter ZONE` for a calendar period; absent for a rolling one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub calendar: Option<String>,
+    /// `occurrences`, `timeslices` or `ratio_timeslices`.
+    pub method: &'static str,
+    /// What `allowed_bad`, `remaining_ratio` and `exhausted` count: `events` or `slices`.
+    pub unit: &'static str,
+    /// Good events in `[start, end)`.
     pub good: u64,
-    /// All events in the period.
+    /// All events in `[start, end)`.
     pub total: u64,
-    /// Bad events the objective allows: (1 − objective) × total.
+    /// Bad units the objective allows: (1 − objective) × events (or slices with data).
     pub allowed_bad: f64,
-    /// Bad events.
+    /// Bad events in `[start, end)`.
     pub bad: u64,
-    /// 1 − bad / allowed_bad: 1 untouched, 0 spent, negative overspent.
+    /// 1 − bad units / allowed_bad: 1 untouched, 0 spent, negative overspent.
     pub remaining_ratio: f64,
     /// True when nothing remains (remaining ≤ 0) and there was traffic.
     pub exhausted: bool,
+    /// The judged slices, for the timeslice methods.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub slices: Option<SliceReport>,
+}
+
+/// The slices of a timeslice budget.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct SliceReport {
+    /// Slice width, e.g. `1m`.
+    pub slice: String,
+    /// Ratio a slice must reach to be good (Timeslices).
+    pub slice_target: Option<f64>,
+    /// Complete slices in `[start, end)`.
+    pub complete: u64,
+    /// Complete slices with at least one event; the others do not count.
+    pub with_data: u64,
+    /// Good slices (Timeslices).
+    pub good: Option<u64>,
+    /// Bad slices (Timeslices), or the summed shortfall `Σ (1 − ratio)` (RatioTimeslices).
+    pub bad: f64,
 }
 
 /// One alert.

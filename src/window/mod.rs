@@ -20,7 +20,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use dashmap::DashMap;
 
-pub use ring::{Counts, Layout, SloCounters, window_start};
+pub use ring::{Counts, Layout, Retention, SloCounters, window_start};
 pub use shard::{Shard, ShardState, ShardStats, SloState};
 
 use crate::source::PartitionId;
@@ -58,11 +58,25 @@ pub struct Plan {
 }
 
 impl Plan {
-    /// A plan for SLOs whose reported windows are `windows_us[slo]`.
-    pub fn new(windows_us: &[Vec<i64>], services: usize, window: WindowConfig) -> Self {
+    /// A plan for SLOs that must retain `slos[slo]`: their reported windows (a `Vec<i64>`),
+    /// or a [`Retention`] that also keeps tiers for calendar periods and timeslices.
+    pub fn new<R: Clone + Into<Retention>>(
+        slos: &[R],
+        services: usize,
+        window: WindowConfig,
+    ) -> Self {
         let slack = window.allowed_lateness_us + window.max_future_us;
-        let layouts = windows_us.iter().map(|w| Layout::new(w, slack)).collect();
-        let longest = windows_us.iter().flatten().copied().max().unwrap_or(HOUR);
+        let slos: Vec<Retention> = slos.iter().cloned().map(Into::into).collect();
+        let layouts = slos
+            .iter()
+            .map(|r| Layout::for_retention(r, slack))
+            .collect();
+        let longest = slos
+            .iter()
+            .map(Retention::longest_us)
+            .max()
+            .filter(|&l| l > 0)
+            .unwrap_or(HOUR);
         Self {
             layouts,
             services,

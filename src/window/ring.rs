@@ -89,6 +89,64 @@ impl Layout {
     }
 }
 
+/// What one SLO's counters must keep: the windows it reports, plus tiers kept over a longer
+/// span (calendar periods summed from their start, timeslice budgets read slice by slice).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Retention {
+    /// Reported windows, µs.
+    pub windows_us: Vec<i64>,
+    /// `(tier width, span)`: the tier of that width keeps buckets covering `span` µs.
+    pub spans: Vec<(i64, i64)>,
+}
+
+impl From<Vec<i64>> for Retention {
+    fn from(windows_us: Vec<i64>) -> Self {
+        Self {
+            windows_us,
+            spans: Vec::new(),
+        }
+    }
+}
+
+impl Retention {
+    /// The longest span any tier must cover.
+    pub fn longest_us(&self) -> i64 {
+        let spans = self.spans.iter().map(|&(_, s)| s);
+        self.windows_us
+            .iter()
+            .copied()
+            .chain(spans)
+            .max()
+            .unwrap_or(0)
+    }
+}
+
+impl Layout {
+    /// A layout for `r`: [`Layout::new`] for its windows, with each tier of `r.spans` kept
+    /// over its span and every finer tier over one bucket of the next coarser one.
+    pub fn for_retention(r: &Retention, slack_us: i64) -> Self {
+        let mut layout = Layout::new(&r.windows_us, slack_us);
+        let slack = slack_us.max(0);
+        let count = |span: i64, width: i64| {
+            usize::try_from(ceil_to(span + slack, width) / width).unwrap_or(usize::MAX) + 2
+        };
+        for &(width, span) in &r.spans {
+            let Some(tier) = TIER_WIDTHS.iter().position(|&w| w == width) else {
+                continue;
+            };
+            if layout.slots.len() <= tier {
+                layout.slots.resize(tier + 1, 1);
+            }
+            layout.slots[tier] = layout.slots[tier].max(count(span, width));
+            for t in 0..tier {
+                let need = count(TIER_WIDTHS[t + 1], TIER_WIDTHS[t]);
+                layout.slots[t] = layout.slots[t].max(need);
+            }
+        }
+        layout
+    }
+}
+
 #[derive(Debug, Clone, Copy)]
 struct Slot {
     bucket: i64,
@@ -199,6 +257,39 @@ impl SloCounters {
             from = to;
         }
         c
+    }
+}
+
+impl SloCounters {
+    /// Exact counts over `[from, end)`, read from the tier of width `width_us` (which must
+    /// divide `from` and be retained back to it, see [`Layout::for_retention`]) and finer
+    /// tiers for the rest; `end` is a whole second.
+    pub fn sum_from(&self, from: i64, end_us: i64, width_us: i64) -> Counts {
+        let tier = TIER_WIDTHS
+            .iter()
+            .position(|&w| w == width_us)
+            .unwrap_or(0)
+            .min(self.tiers.len().saturating_sub(1));
+        let mut from = from;
+        let mut c = Counts::default();
+        for ring in self.tiers[..=tier].iter().rev() {
+            let to = floor_to(end_us, ring.width).max(from);
+            c += ring.sum(from, to);
+            from = to;
+        }
+        c
+    }
+
+    /// Counts of each slice `[from + k·slice, from + (k+1)·slice)` ending by `to`, read from
+    /// the tier of width `width_us`, which divides `from` and `slice_us`.
+    pub fn slices(&self, from: i64, to: i64, slice_us: i64, width_us: i64) -> Vec<Counts> {
+        let Some(ring) = self.tiers.iter().find(|r| r.width == width_us) else {
+            return Vec::new();
+        };
+        let n = usize::try_from((to - from).max(0) / slice_us.max(1)).unwrap_or(0);
+        (0..n as i64)
+            .map(|k| ring.sum(from + k * slice_us, from + (k + 1) * slice_us))
+            .collect()
     }
 }
 

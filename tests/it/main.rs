@@ -1,6 +1,7 @@
 //! Integration tests: one binary, modules by capability, shared helpers.
 
 mod alerts;
+mod calendar;
 mod cli;
 mod crash;
 mod exact_windows;

@@ -1,0 +1,319 @@
+//! OpenSLO loading: every kind, references, the list form, calendar and timeslice fields,
+//! path-precise errors and lenient-mode warnings.
+
+use super::*;
+use crate::classify::Sli;
+use crate::evaluate::{Budgeting, CalendarUnit, Factor, Ppb, Target};
+use crate::time::{DAY, HOUR, MINUTE};
+
+const EXAMPLE: &str = include_str!("../../config/openslo-example.yaml");
+
+const PIPELINE: &str = r#"
+apiVersion: slipstream/v1
+kind: Pipeline
+metadata: {name: p}
+spec:
+  source: {stdin: {}}
+  decode: {format: alb}
+  services: [{name: api, match: {host: api.example.com}}]
+"#;
+
+fn messages(text: &str) -> Vec<String> {
+    match parse(text, "o.yaml") {
+        Ok(_) => Vec::new(),
+        Err(e) => e
+            .problems
+            .into_iter()
+            .map(|p| format!("{}: {}", p.location, p.message))
+            .collect(),
+    }
+}
+
+fn assert_problems(text: &str, want: &[&str]) {
+    let got = messages(text);
+    for w in want {
+        assert!(
+            got.iter().any(|g| g.contains(w)),
+            "missing {w:?} in\n{}",
+            got.join("\n")
+        );
+    }
+    assert_eq!(got.len(), want.len(), "{}", got.join("\n"));
+}
+
+/// An SLO document for service `api` with the given indicator, window and objectives.
+fn slo(indicator: &str, window: &str, method: &str, objectives: &str) -> String {
+    format!(
+        "---\napiVersion: openslo/v1\nkind: SLO\nmetadata: {{name: s}}\nspec:\n  service: api\n  \
+         {indicator}\n  timeWindow: [{window}]\n  budgetingMethod: {method}\n  objectives: [{objectives}]\n"
+    )
+}
+
+const RATIO: &str = "indicator: {metadata: {name: i}, spec: {ratioMetric: {good: {metricSource: {type: slipstream}}, total: {metricSource: {type: slipstream}}}}}";
+const ROLLING: &str = "{duration: 28d, isRolling: true}";
+
+#[test]
+fn the_example_resolves_every_kind_and_reference() {
+    let c = parse(EXAMPLE, "openslo-example.yaml").unwrap_or_else(|e| panic!("{e}"));
+    assert!(c.warnings.is_empty());
+    let ids: Vec<String> = c.objectives.iter().map(|o| o.id()).collect();
+    assert_eq!(
+        ids,
+        [
+            "checkout/availability",
+            "checkout/latency-1",
+            "checkout/latency-2",
+            "search/search-minutes"
+        ]
+    );
+    let avail = &c.objectives[0];
+    assert_eq!(avail.target, Target::Ratio(Ppb(999_000_000)));
+    assert_eq!(
+        avail.display_name.as_deref(),
+        Some("99.9 % of requests succeed")
+    );
+    let cal = avail.calendar.as_ref().expect("calendar");
+    assert_eq!(
+        (cal.unit, cal.zone_name.as_str()),
+        (CalendarUnit::Month, "Europe/Berlin")
+    );
+    assert_eq!(avail.period_us, 30 * DAY);
+    assert!(
+        !avail.windows.contains(&(30 * DAY)),
+        "a calendar period is not a rolling window"
+    );
+    let fast = avail.burn_alerts.last().unwrap();
+    assert_eq!(fast.name, "checkout-fast-burn");
+    assert_eq!(
+        (fast.long_us, fast.short_us, fast.inclusive),
+        (HOUR, 5 * MINUTE, true)
+    );
+    assert_eq!(fast.factor, Factor::new(72, 5).unwrap());
+    assert_eq!(fast.action.as_deref(), Some("page the checkout on-call"));
+    assert_eq!(c.rules[0].sli, Sli::Availability);
+
+    assert_eq!(
+        c.rules[1].sli,
+        Sli::Latency {
+            threshold_us: 300_000
+        }
+    );
+    assert_eq!(c.objectives[1].target, Target::Ratio(Ppb(990_000_000)));
+    assert_eq!(
+        c.rules[2].sli,
+        Sli::Latency {
+            threshold_us: 1_000_000
+        }
+    );
+    assert_eq!(c.objectives[2].target, Target::Ratio(Ppb(999_000_000)));
+    assert_eq!(c.objectives[1].period_us, 28 * DAY);
+    assert!(c.objectives[1].calendar.is_none());
+
+    let search = &c.objectives[3];
+    assert_eq!(c.rules[3].service, 1);
+    assert_eq!(
+        c.rules[3].sli,
+        Sli::Latency {
+            threshold_us: 500_000
+        }
+    );
+    assert_eq!(
+        search.budgeting,
+        Budgeting::Timeslices {
+            slice_us: MINUTE,
+            target: Ppb(950_000_000)
+        }
+    );
+    let inline = search.burn_alerts.last().unwrap();
+    assert_eq!(
+        (inline.name.as_str(), inline.inclusive),
+        ("search-fast-burn", false)
+    );
+}
+
+#[test]
+fn a_list_of_objects_in_one_document_loads_like_a_stream() {
+    let list = format!(
+        "{PIPELINE}---\n- apiVersion: openslo/v1\n  kind: Service\n  metadata: {{name: api}}\n  spec: {{}}\n\
+         - apiVersion: openslo/v1\n  kind: SLI\n  metadata: {{name: ok}}\n  spec: {{ratioMetric: {{bad: {{metricSource: {{type: slipstream}}}}, total: {{metricSource: {{type: slipstream}}}}}}}}\n\
+         - apiVersion: openslo/v1\n  kind: SLO\n  metadata: {{name: s}}\n  spec: {{service: api, indicatorRef: ok, timeWindow: [{ROLLING}], budgetingMethod: Occurrences, objectives: [{{targetPercent: 99.5}}]}}\n"
+    );
+    let c = parse(&list, "l.yaml").unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(c.objectives.len(), 1);
+    assert_eq!(c.objectives[0].target, Target::Ratio(Ppb(995_000_000)));
+    // An error inside the list names the item.
+    let bad = list.replace(
+        "kind: SLI\n  metadata: {name: ok}\n  spec: {",
+        "kind: SLI\n  metadata: {name: ok}\n  spec: {typo: 1, ",
+    );
+    let got = messages(&bad);
+    assert!(
+        got[0].starts_with("o.yaml: document 2 item 1 (SLI ok): spec.typo: unknown field `typo`"),
+        "{got:?}"
+    );
+}
+
+#[test]
+fn rule_violations_are_reported_with_their_paths() {
+    let text = [
+        PIPELINE.to_string(),
+        slo(
+            RATIO,
+            ROLLING,
+            "Occurrences",
+            "{target: 0.99, targetPercent: 98}",
+        ),
+        slo(
+            RATIO,
+            "{duration: 1M, isRolling: false}",
+            "Occurrences",
+            "{target: 0.99}",
+        )
+        .replace("name: s}", "name: s2}"),
+        slo(RATIO, ROLLING, "Timeslices", "{target: 0.99}").replace("name: s}", "name: s3}"),
+        slo(
+            "indicatorRef: nothing",
+            ROLLING,
+            "Occurrences",
+            "{target: 0.99}",
+        )
+        .replace("name: s}", "name: s4}"),
+        slo(
+            &RATIO.replace(
+                "good: {metricSource: {type: slipstream}}",
+                "good: {metricSource: {type: prometheus, spec: {query: up}}}",
+            ),
+            ROLLING,
+            "Occurrences",
+            "{target: 0.99}",
+        )
+        .replace("name: s}", "name: s5}"),
+        slo(
+            RATIO,
+            "{duration: 1M, calendar: {startTime: \"2024-01-15 00:00:00\", timeZone: Mars/Base}}",
+            "RatioTimeslices",
+            "{target: 1.5, timeSliceWindow: 7m}",
+        )
+        .replace("name: s}", "name: s6}"),
+    ]
+    .concat();
+    assert_problems(
+        &text,
+        &[
+            "document 2 (SLO s): spec.objectives[0].targetPercent: target and targetPercent are mutually exclusive, and 0.99 ≠ 98 %",
+            "document 3 (SLO s2): spec.timeWindow[0].calendar: required when isRolling is false",
+            "document 4 (SLO s3): spec.objectives[0].timeSliceWindow: required for budgetingMethod Timeslices",
+            "document 4 (SLO s3): spec.objectives[0].timeSliceTarget: required for budgetingMethod Timeslices",
+            "document 5 (SLO s4): spec.indicatorRef: no SLI named \"nothing\"",
+            "document 6 (SLO s5): spec.indicator.spec.ratioMetric.good.metricSource.type: metricSource type prometheus is not supported: slipstream evaluates its own logs; use type: slipstream",
+            "document 7 (SLO s6): spec.timeWindow[0].calendar.timeZone: unknown time zone \"Mars/Base\"",
+            "document 7 (SLO s6): spec.objectives[0].target: 1.5 is not a fraction",
+            "document 7 (SLO s6): spec.objectives[0].timeSliceWindow: must divide one hour",
+        ],
+    );
+}
+
+#[test]
+fn calendar_start_times_and_alert_references_are_checked() {
+    let policy = "\n---\napiVersion: openslo/v1\nkind: AlertPolicy\nmetadata: {name: pol}\nspec: {conditions: [{conditionRef: missing}], notificationTargets: []}\n";
+    let text = [
+        PIPELINE.to_string(),
+        slo(RATIO, "{duration: 1w, isRolling: false, calendar: {startTime: \"2024-01-02 00:00:00\", timeZone: UTC}}", "Occurrences", "{target: 0.99}")
+            .replace("  budgetingMethod", "  alertPolicies: [{alertPolicyRef: pol}, {alertPolicyRef: nope}]\n  budgetingMethod"),
+        policy.to_string(),
+    ]
+    .concat();
+    assert_problems(
+        &text,
+        &[
+            "(SLO s): spec.timeWindow[0].calendar.startTime: \"2024-01-02 00:00:00\": periods are aligned to the calendar",
+            "(AlertPolicy pol): spec.conditions[0].conditionRef: no AlertCondition named \"missing\"",
+            "(SLO s): spec.alertPolicies[1].alertPolicyRef: no AlertPolicy named \"nope\"",
+        ],
+    );
+}
+
+#[test]
+fn lenient_mode_turns_known_deviations_into_warnings() {
+    let deviant = [
+        PIPELINE.to_string(),
+        slo(RATIO, ROLLING, "Occurrences", "{op: gt, target: 0.99, targetPercent: 99}"),
+        "---\napiVersion: openslo/v1\nkind: AlertCondition\nmetadata: {name: c}\nspec: {severity: page, condition: {kind: burnrate, op: lte, threshold: 2, lookbackWindow: 1h}}\n".to_string(),
+        "---\napiVersion: openslo/v1\nkind: AlertPolicy\nmetadata: {name: pol}\nspec: {conditions: [{conditionRef: c}]}\n".to_string(),
+    ]
+    .concat()
+    .replace("  budgetingMethod", "  alertPolicies: [{alertPolicyRef: pol}]\n  budgetingMethod");
+    let strict = messages(&deviant);
+    assert_eq!(strict.len(), 3, "{strict:#?}");
+    assert!(
+        strict
+            .iter()
+            .all(|m| m.contains("set spec.openslo.lenient: true"))
+    );
+    assert!(
+        strict
+            .iter()
+            .any(|m| m
+                .contains("spec.objectives[0].op: op and value apply only to a thresholdMetric")),
+        "{strict:#?}"
+    );
+
+    let lenient = deviant.replace("services: [", "openslo: {lenient: true}\n  services: [");
+    let c = parse(&lenient, "o.yaml").unwrap_or_else(|e| panic!("{e}"));
+    let w: Vec<String> = c
+        .warnings
+        .iter()
+        .map(|p| format!("{}: {}", p.location, p.message))
+        .collect();
+    assert_eq!(w.len(), 3, "{w:#?}");
+    for want in [
+        "(SLO s): spec.objectives[0].targetPercent: target and targetPercent are mutually exclusive (both say 0.99)",
+        "(AlertCondition c): spec.condition.op: op lte would fire while the burn rate is low; read as gte",
+    ] {
+        assert!(w.iter().any(|m| m.contains(want)), "{want} in {w:#?}");
+    }
+    let alert = c.objectives[0].burn_alerts.last().unwrap();
+    assert_eq!(
+        (alert.name.as_str(), alert.inclusive, alert.short_us),
+        ("c", true, HOUR)
+    );
+}
+
+#[test]
+fn native_calendar_and_timeslice_fields() {
+    let text = format!(
+        "{PIPELINE}---\napiVersion: reliability/v1\nkind: ServiceLevelObjective\nmetadata: {{name: n}}\nspec:\n  service: api\n  \
+         compliance: calendar\n  calendar: {{unit: quarter, time_zone: Asia/Kolkata}}\n  \
+         budgeting: {{method: ratio_timeslices, slice: 5m}}\n  indicators: [{{name: availability, threshold: 99.5}}]\n"
+    );
+    let c = parse(&text, "n.yaml").unwrap_or_else(|e| panic!("{e}"));
+    let o = &c.objectives[0];
+    assert_eq!(o.calendar.as_ref().unwrap().unit, CalendarUnit::Quarter);
+    assert_eq!(
+        o.budgeting,
+        Budgeting::RatioTimeslices {
+            slice_us: 5 * MINUTE
+        }
+    );
+    // Kolkata period starts fall on :30, slices are 5 minutes: read from 1-minute buckets.
+    assert_eq!(o.budget_width_us(), Some(MINUTE));
+    let bad = text
+        .replace("unit: quarter", "unit: fortnight")
+        .replace(
+            "method: ratio_timeslices, slice: 5m",
+            "method: timeslices, slice: 5m",
+        )
+        .replace("threshold: 99.5}", "threshold: 99.5, window: 30d}");
+    assert_problems(
+        &bad,
+        &[
+            "spec.calendar.unit: unknown unit \"fortnight\"",
+            "spec.budgeting.slice_target: required for timeslices",
+        ],
+    );
+    let rolling = text.replace("compliance: calendar", "compliance: rolling");
+    assert_problems(
+        &rolling,
+        &["spec.calendar: applies only to compliance: calendar"],
+    );
+}
