@@ -89,6 +89,7 @@ fn shard_apply(c: &mut Criterion) {
                 path: b"/api/cart",
                 backend: b"",
                 long_lived: false,
+                request_id: b"",
             };
             shard.apply(black_box(&e), &classifier, NOW + HOUR, plan.retention_us);
         })
@@ -126,6 +127,7 @@ fn evaluate_demo(c: &mut Criterion) {
                 path: b"/",
                 backend: b"",
                 long_lived: false,
+                request_id: b"",
             };
             shard.apply(&e, &classifier, NOW + HOUR, plan.retention_us);
         }

@@ -17,6 +17,7 @@ use crate::classify::Classifier;
 use crate::clock::Clock;
 use crate::config::{Config, SourceConfig};
 use crate::decode::envelope::Envelope;
+use crate::decode::json::JsonMapping;
 use crate::decode::{Decoder, Format};
 use crate::evaluate::{Evaluation, SloObjective, evaluate};
 use crate::source::demo::DemoSource;
@@ -34,6 +35,8 @@ pub struct Pipeline {
     pub format: Format,
     /// Shipper envelope around each line.
     pub envelope: Envelope,
+    /// Key mapping of the generic `json` format.
+    pub json: Option<JsonMapping>,
     /// Services and SLO rules.
     pub classifier: Arc<Classifier>,
     /// SLO objectives, by SLO index.
@@ -63,6 +66,7 @@ impl Pipeline {
         Arc::new(Self {
             format: config.format,
             envelope: config.envelope,
+            json: config.json.clone(),
             classifier: Arc::new(Classifier::new(
                 config.services.clone(),
                 config.rules.clone(),
@@ -110,7 +114,7 @@ impl Pipeline {
     pub fn sink(self: &Arc<Self>) -> PipelineSink {
         PipelineSink {
             pipeline: self.clone(),
-            decoder: self.format.decoder(),
+            decoder: self.format.decoder(self.json.as_ref()),
             scratch: String::new(),
             shards: HashMap::new(),
             last_warning_us: i64::MIN,

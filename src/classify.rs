@@ -388,6 +388,7 @@ mod tests {
             path: b"/api/cart",
             backend: b"arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/checkout-tg/6d0ecf831eec9f09",
             long_lived: false,
+            request_id: b"",
         }
     }
 

@@ -168,7 +168,7 @@ impl Explainer {
         Self {
             envelope: config.envelope,
             format: config.format,
-            decoder: config.format.decoder(),
+            decoder: config.format.decoder(config.json.as_ref()),
             classifier: Classifier::new(config.services.clone(), config.rules.clone()),
             slos: config.objectives.iter().map(|o| (o.id(), o.kind)).collect(),
             max_future_us: config.window.max_future_us,

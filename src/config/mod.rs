@@ -29,6 +29,7 @@ use serde::Deserialize;
 use crate::classify::{Service, SloRule};
 use crate::decode::Format;
 use crate::decode::envelope::Envelope;
+use crate::decode::json::JsonMapping;
 use crate::evaluate::SloObjective;
 use crate::source::demo::DemoSpec;
 use crate::source::file::FileSpec;
@@ -51,6 +52,8 @@ pub struct Config {
     pub format: Format,
     /// Shipper envelope around each line.
     pub envelope: Envelope,
+    /// Key mapping of the generic `json` format (`Some` exactly when `format` is `json`).
+    pub json: Option<JsonMapping>,
     /// Event-time tolerances.
     pub window: WindowConfig,
     /// Where and how often state is checkpointed; `None` keeps state in memory only.

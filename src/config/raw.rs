@@ -142,10 +142,42 @@ pub(crate) struct DemoSpec {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct DecodeSpec {
-    /// `none` (default).
+    /// `none` (default), `json`, `vector`, `filebeat` or `fluentbit`.
     pub(crate) envelope: Option<String>,
-    /// `alb` or `nginx`.
+    /// `alb`, `nginx`, `envoy`, `envoy_json`, `haproxy`, `gcp` or `json`.
     pub(crate) format: String,
+    /// Key mapping of `format: json` (required with it, rejected with any other format).
+    pub(crate) json: Option<JsonSpec>,
+}
+
+/// `spec.decode.json`: which keys of a JSON line hold what. Every `*_field` is a key, or a
+/// dotted path (`http.response.status_code`) into nested objects.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct JsonSpec {
+    /// Key of the event time (required).
+    pub(crate) time_field: String,
+    /// `rfc3339` (default), `epoch_s`, `epoch_ms` or `epoch_us`.
+    pub(crate) time_format: Option<String>,
+    /// Key of the HTTP status (required).
+    pub(crate) status_field: String,
+    /// Key of the latency; without it every latency is unknown.
+    pub(crate) latency_field: Option<String>,
+    /// Unit of the latency: `s`, `ms` or `us` (required with `latency_field`).
+    pub(crate) latency_unit: Option<String>,
+    /// Key of the request method.
+    pub(crate) method_field: Option<String>,
+    /// Key of the host (a port is dropped); wins over the host of `url_field`.
+    pub(crate) host_field: Option<String>,
+    /// Key of the path (a query string is dropped).
+    pub(crate) path_field: Option<String>,
+    /// Key of a URL or request target, giving the path and, when absolute, the host; not
+    /// together with `path_field`.
+    pub(crate) url_field: Option<String>,
+    /// Key of the backend.
+    pub(crate) backend_field: Option<String>,
+    /// Key of the request id.
+    pub(crate) request_id_field: Option<String>,
 }
 
 /// One service.

@@ -12,8 +12,9 @@ use std::path::PathBuf;
 use super::raw::{self, IndicatorSpec};
 use super::{CheckpointConfig, Config, Parsed, Problems, SourceConfig};
 use crate::classify::{Matcher, Service, Sli, SloRule};
-use crate::decode::Format;
 use crate::decode::envelope::Envelope;
+use crate::decode::json::{JsonMapping, JsonPath, TimeFormat};
+use crate::decode::{Format, Unit};
 use crate::evaluate::{
     BudgetAlert, Budgeting, BurnAlert, Factor, PolicyTiers, Ppb, SloObjective, Target,
     default_burn_alerts, windows_for,
@@ -92,11 +93,35 @@ pub(super) fn validate(
     let envelope_name = p.decode.envelope.as_deref().unwrap_or("none");
     let envelope = Envelope::from_name(envelope_name);
     if envelope.is_none() {
+        let names: Vec<&str> = Envelope::ALL.iter().map(|e| e.name()).collect();
         problems.push(
             format!("{at}: spec.decode.envelope"),
-            format!("unknown envelope {envelope_name:?}: expected none or json"),
+            format!(
+                "unknown envelope {envelope_name:?}: expected one of {}",
+                names.join(", ")
+            ),
         );
     }
+    let json = match (&p.decode.json, format) {
+        (Some(j), Some(Format::Json)) => {
+            json_mapping(j, &format!("{at}: spec.decode.json"), problems)
+        }
+        (None, Some(Format::Json)) => {
+            problems.push(
+                format!("{at}: spec.decode.json"),
+                "format json needs a json mapping (at least time_field and status_field)",
+            );
+            None
+        }
+        (Some(_), Some(f)) => {
+            problems.push(
+                format!("{at}: spec.decode.json"),
+                format!("applies only to format json, not {}", f.name()),
+            );
+            None
+        }
+        (_, None) | (None, Some(_)) => None,
+    };
     let window = window(&p.window, &at, problems);
     let checkpoint = p.checkpoint.as_ref().and_then(|c| {
         if c.dir.trim().is_empty() {
@@ -113,10 +138,18 @@ pub(super) fn validate(
     });
     // The demo writes lines in the format the pipeline decodes.
     if let (Some(SourceConfig::Demo(d)), Some(f)) = (&mut source, format) {
-        d.format = match f {
-            Format::Alb => LineFormat::Alb,
-            Format::Nginx => LineFormat::Nginx,
-        };
+        match f {
+            Format::Alb => d.format = LineFormat::Alb,
+            Format::Nginx => d.format = LineFormat::Nginx,
+            other => problems.push(
+                format!("{at}: spec.decode.format"),
+                format!(
+                    "the demo source writes alb or nginx lines, not {}: use format alb or nginx \
+                     with the demo, or another source",
+                    other.name()
+                ),
+            ),
+        }
     }
 
     let mut services = Vec::new();
@@ -320,6 +353,7 @@ pub(super) fn validate(
         source: source?,
         format: format?,
         envelope: envelope?,
+        json,
         window: window?,
         checkpoint,
         services,
@@ -414,6 +448,92 @@ fn source(s: &raw::SourceSpec, at: &str, problems: &mut Problems) -> Option<Sour
         spec.seed = seed;
     }
     Some(SourceConfig::Demo(spec))
+}
+
+/// The typed mapping of `spec.decode.json`; every problem is reported at `at.<field>`.
+fn json_mapping(j: &raw::JsonSpec, at: &str, problems: &mut Problems) -> Option<JsonMapping> {
+    let before = problems.0.len();
+    let key = |field: &str, text: &str, problems: &mut Problems| {
+        let path = JsonPath::parse(text);
+        if path.is_none() {
+            problems.push(
+                format!("{at}.{field}"),
+                format!("{text:?} is not a key or a dotted key path such as http.status"),
+            );
+        }
+        path
+    };
+    let optional = |field: &str, text: &Option<String>, problems: &mut Problems| {
+        text.as_deref().and_then(|t| key(field, t, problems))
+    };
+    let time = key("time_field", &j.time_field, problems);
+    let status = key("status_field", &j.status_field, problems);
+    let latency = optional("latency_field", &j.latency_field, problems);
+    let method = optional("method_field", &j.method_field, problems);
+    let host = optional("host_field", &j.host_field, problems);
+    let path = optional("path_field", &j.path_field, problems);
+    let url = optional("url_field", &j.url_field, problems);
+    let backend = optional("backend_field", &j.backend_field, problems);
+    let request_id = optional("request_id_field", &j.request_id_field, problems);
+    let time_format = match j.time_format.as_deref() {
+        None => TimeFormat::Rfc3339,
+        Some(name) => TimeFormat::from_name(name).unwrap_or_else(|| {
+            let names: Vec<&str> = TimeFormat::ALL.iter().map(|f| f.name()).collect();
+            problems.push(
+                format!("{at}.time_format"),
+                format!(
+                    "unknown time format {name:?}: expected one of {}",
+                    names.join(", ")
+                ),
+            );
+            TimeFormat::Rfc3339
+        }),
+    };
+    let unit = match (j.latency_unit.as_deref(), &j.latency_field) {
+        (Some(name), Some(_)) => Unit::from_name(name).or_else(|| {
+            problems.push(
+                format!("{at}.latency_unit"),
+                format!("unknown unit {name:?}: expected s, ms or us"),
+            );
+            None
+        }),
+        (None, Some(_)) => {
+            problems.push(
+                format!("{at}.latency_unit"),
+                "required with latency_field: s, ms or us",
+            );
+            None
+        }
+        (Some(_), None) => {
+            problems.push(
+                format!("{at}.latency_unit"),
+                "applies only with latency_field",
+            );
+            None
+        }
+        (None, None) => None,
+    };
+    if j.path_field.is_some() && j.url_field.is_some() {
+        problems.push(
+            format!("{at}.url_field"),
+            "set path_field or url_field, not both",
+        );
+    }
+    if problems.0.len() != before {
+        return None;
+    }
+    Some(JsonMapping {
+        time: time?,
+        time_format,
+        status: status?,
+        latency: latency.zip(unit),
+        method,
+        host,
+        path,
+        url,
+        backend,
+        request_id,
+    })
 }
 
 fn kafka(k: &raw::KafkaSpec, at: &str, problems: &mut Problems) -> Option<KafkaSpec> {

@@ -40,6 +40,11 @@ impl Decoder for AlbDecoder {
             Some(b"-") | None => &[],
             Some(arn) => arn,
         };
+        // Field 18, the `"Root=…"` trace id, identifies a request across duplicate deliveries.
+        let request_id = match f.optional_after(0)? {
+            Some(b"-") | None => &[],
+            Some(id) => id,
+        };
 
         let time_us = parse_time(time).ok_or(DecodeError::BadTime)?;
         let status = fields::parse_status(status)?;
@@ -62,6 +67,7 @@ impl Decoder for AlbDecoder {
             path,
             backend,
             long_lived: matches!(kind, b"ws" | b"wss"),
+            request_id,
         })
     }
 }
@@ -168,6 +174,7 @@ mod tests {
                 path: b"/",
                 backend: TG,
                 long_lived: false,
+                request_id: b"Root=1-58337262-36d228ad5d99923122bbe354",
             }
         );
     }

@@ -1,20 +1,34 @@
 //! Decode: one access-log line in, one [`Event`] out, without allocating.
 //!
 //! A [`Decoder`] borrows every text field from the input line. Each format lives in its own
-//! file and is selected by [`Format`]; adding a format means one new file plus one arm in
-//! [`Format::decoder`]. A line that does not decode yields a [`DecodeError`] whose
-//! [`reason`](DecodeError::reason) is a short, bounded label used in metrics — never fatal.
+//! file and is selected by [`Format`]: `alb`, `nginx`, `envoy` (default text), `envoy_json`,
+//! `haproxy` (`option httplog`), `gcp` (Cloud Logging JSON) and `json` (keys named in the
+//! configuration); adding a format means one new file plus one arm in [`Format::decoder`].
+//! A line that does not decode yields a [`DecodeError`] whose [`reason`](DecodeError::reason)
+//! is a short, bounded label used in metrics — never fatal.
 //!
 //! The event time is always the one written in the access-log line (never a shipper's
-//! ingest timestamp). Latency is `None` when the format says it is unknown (ALB `-1`
-//! timings, nginx `-`), which the classifier treats specially.
+//! ingest timestamp). Formats that log when a request started (Envoy, HAProxy) report the
+//! start plus the duration, so every format's event time is when the response completed.
+//! Latency is `None` when the format says it is unknown (ALB `-1` timings, nginx `-`, status
+//! 0 — Envoy's `0`, HAProxy's `-1` — where no response was sent), which the classifier treats
+//! specially.
 
 pub mod alb;
 pub mod envelope;
+pub mod envoy;
+pub mod envoy_json;
 mod fields;
+pub mod gcp;
+pub mod haproxy;
+pub mod json;
+mod jsonscan;
 pub mod nginx;
 #[cfg(test)]
 mod testing;
+mod timestamp;
+
+pub use timestamp::Unit;
 
 use std::fmt;
 
@@ -37,6 +51,9 @@ pub struct Event<'a> {
     pub backend: &'a [u8],
     /// True for long-lived connections (ALB `ws`/`wss`) whose duration is not a latency.
     pub long_lived: bool,
+    /// The request's unique id, for de-duplicating redelivered lines (ALB trace id, Envoy
+    /// `x-request-id`, GCP `insertId`); empty if the format carries none.
+    pub request_id: &'a [u8],
 }
 
 /// Why a line did not decode. Each reason is a bounded metrics label.
@@ -114,17 +131,40 @@ pub enum Format {
     Alb,
     /// nginx `combined`, optionally followed by `$request_time $upstream_response_time`.
     Nginx,
+    /// Envoy's default text access-log format.
+    Envoy,
+    /// Envoy JSON access logs (string or typed values, common key names).
+    EnvoyJson,
+    /// HAProxy `option httplog`.
+    Haproxy,
+    /// GCP HTTP(S) load balancer logs (Cloud Logging JSON).
+    Gcp,
+    /// JSON lines whose keys the configuration names ([`json::JsonMapping`]).
+    Json,
 }
 
 impl Format {
     /// Every format, in documentation order.
-    pub const ALL: [Format; 2] = [Format::Alb, Format::Nginx];
+    pub const ALL: [Format; 7] = [
+        Format::Alb,
+        Format::Nginx,
+        Format::Envoy,
+        Format::EnvoyJson,
+        Format::Haproxy,
+        Format::Gcp,
+        Format::Json,
+    ];
 
     /// The config name of the format.
     pub fn name(self) -> &'static str {
         match self {
             Format::Alb => "alb",
             Format::Nginx => "nginx",
+            Format::Envoy => "envoy",
+            Format::EnvoyJson => "envoy_json",
+            Format::Haproxy => "haproxy",
+            Format::Gcp => "gcp",
+            Format::Json => "json",
         }
     }
 
@@ -133,11 +173,52 @@ impl Format {
         Format::ALL.into_iter().find(|f| f.name() == name)
     }
 
-    /// The decoder for this format.
-    pub fn decoder(self) -> Box<dyn Decoder> {
+    /// The decoder for this format. `json` is the key mapping of the generic [`Format::Json`]
+    /// (configuration validation requires one); the other formats ignore it. Without a mapping,
+    /// the `json` decoder rejects every line as [`DecodeError::MissingFields`].
+    pub fn decoder(self, json: Option<&json::JsonMapping>) -> Box<dyn Decoder> {
         match self {
             Format::Alb => Box::new(alb::AlbDecoder),
             Format::Nginx => Box::new(nginx::NginxDecoder),
+            Format::Envoy => Box::new(envoy::EnvoyDecoder),
+            Format::EnvoyJson => Box::new(envoy_json::EnvoyJsonDecoder),
+            Format::Haproxy => Box::new(haproxy::HaproxyDecoder),
+            Format::Gcp => Box::new(gcp::GcpDecoder),
+            Format::Json => match json {
+                Some(mapping) => Box::new(json::JsonDecoder::new(mapping.clone())),
+                None => Box::new(Unmapped),
+            },
+        }
+    }
+}
+
+/// The `json` format without a mapping: nothing can be read.
+#[derive(Debug, Clone, Copy)]
+struct Unmapped;
+
+impl Decoder for Unmapped {
+    fn decode<'a>(&self, _line: &'a [u8]) -> Result<Event<'a>, DecodeError> {
+        Err(DecodeError::MissingFields)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_format_has_a_name_and_a_decoder() {
+        for f in Format::ALL {
+            assert_eq!(Format::from_name(f.name()), Some(f));
+            let _ = f.decoder(None).decode(b"x");
+        }
+        assert_eq!(Format::from_name("apache"), None);
+        assert_eq!(
+            Format::Json.decoder(None).decode(b"{}"),
+            Err(DecodeError::MissingFields)
+        );
+        for (i, e) in DecodeError::ALL.into_iter().enumerate() {
+            assert_eq!(e.index(), i);
         }
     }
 }

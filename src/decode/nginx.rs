@@ -54,6 +54,7 @@ impl Decoder for NginxDecoder {
             path,
             backend: &[],
             long_lived: false,
+            request_id: &[],
         })
     }
 }
@@ -167,6 +168,7 @@ mod tests {
                 path: b"/apache_pb.gif",
                 backend: b"",
                 long_lived: false,
+                request_id: b"",
             }
         );
     }
