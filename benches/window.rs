@@ -91,7 +91,7 @@ fn shard_apply(c: &mut Criterion) {
                 long_lived: false,
                 request_id: b"",
             };
-            shard.apply(black_box(&e), &classifier, NOW + HOUR, plan.retention_us);
+            shard.apply(black_box(&e), &classifier, NOW + HOUR, &plan);
         })
     });
     g.finish();
@@ -129,7 +129,7 @@ fn evaluate_demo(c: &mut Criterion) {
                 long_lived: false,
                 request_id: b"",
             };
-            shard.apply(&e, &classifier, NOW + HOUR, plan.retention_us);
+            shard.apply(&e, &classifier, NOW + HOUR, &plan);
         }
         store.observe_newest(NOW);
     }

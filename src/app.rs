@@ -26,7 +26,7 @@ use crate::source::kafka::KafkaSource;
 use crate::source::stdin::StdinSource;
 use crate::source::{LineBatch, PartitionId, Sink, Source, SourceTelemetry, StopSignal};
 use crate::time::SECOND;
-use crate::window::{Plan, Shard, Store, lock};
+use crate::window::{Activity, Plan, Shard, Store, lock};
 
 /// Everything the stages share.
 #[derive(Debug)]
@@ -147,6 +147,11 @@ impl Sink for PipelineSink {
     fn assign(&mut self, partition: PartitionId, name: &str) {
         info!(partition = name, "partition assigned");
         let shard = self.pipeline.store.shard(partition, name);
+        lock(&shard).activity = Activity {
+            assigned: true,
+            at_end: false,
+            last_delivery_us: Some(self.pipeline.clock.now_us()),
+        };
         self.shards.insert(partition, shard);
     }
 
@@ -162,17 +167,22 @@ impl Sink for PipelineSink {
         };
         let now = p.clock.now_us();
         let latest_allowed = now.saturating_add(p.store.plan().window.max_future_us);
-        let retention = p.store.plan().retention_us;
+        let plan = p.store.plan();
         let mut first_error = None;
         let newest = {
             let mut shard = lock(&shard);
+            shard.activity = Activity {
+                assigned: true,
+                at_end: false,
+                last_delivery_us: Some(now),
+            };
             for payload in batch.lines() {
                 let decoded = p
                     .envelope
                     .open(payload, &mut self.scratch)
                     .and_then(|line| self.decoder.decode(line));
                 match decoded {
-                    Ok(event) => shard.apply(&event, &p.classifier, latest_allowed, retention),
+                    Ok(event) => shard.apply(&event, &p.classifier, latest_allowed, plan),
                     Err(e) => {
                         shard.reject(e);
                         if first_error.is_none() {
@@ -208,7 +218,15 @@ impl Sink for PipelineSink {
 
     fn revoke(&mut self, partition: PartitionId) {
         info!(%partition, "partition revoked");
-        self.shards.remove(&partition);
+        if let Some(shard) = self.shards.remove(&partition) {
+            lock(&shard).activity.assigned = false;
+        }
+    }
+
+    fn end_of_partition(&mut self, partition: PartitionId) {
+        if let Some(shard) = self.shards.get(&partition) {
+            lock(shard).activity.at_end = true;
+        }
     }
 
     fn caught_up(&mut self) {

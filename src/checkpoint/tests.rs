@@ -26,6 +26,7 @@ fn sample(n: u64) -> Checkpoint {
                         lifetime: [9, 1],
                     }],
                     latency: vec![("checkout".into(), vec![(5_666_666, vec![(1000, 3)])])],
+                    dedup: vec![(1_700_000_000_000_000, 0xfeed_beef)],
                 },
             })
             .collect(),

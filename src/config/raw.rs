@@ -213,6 +213,22 @@ pub(crate) struct WindowSpec {
     pub(crate) allowed_lateness: Option<String>,
     /// Events further ahead of the wall clock are dropped (default `5m`).
     pub(crate) max_future: Option<String>,
+    /// A partition silent for this long stops holding evaluation back (default `1m`).
+    pub(crate) idle_timeout: Option<String>,
+    /// How far a lagging partition may hold evaluation back behind the newest event (default `5m`).
+    pub(crate) max_partition_lag: Option<String>,
+    /// De-duplication by request id; off when absent.
+    pub(crate) dedup: Option<DedupSpec>,
+}
+
+/// `spec.window.dedup`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct DedupSpec {
+    /// Ids are remembered while their event time is this close to the newest (default `15m`).
+    pub(crate) window: Option<String>,
+    /// At most this many ids are remembered per partition (default 200000).
+    pub(crate) max_ids_per_partition: Option<u64>,
 }
 
 /// `kind: ServiceLevelObjective` (reliability/v1).

@@ -23,7 +23,7 @@ use crate::source::demo::{DemoSpec, LineFormat};
 use crate::source::file::FileSpec;
 use crate::source::kafka::{KafkaSpec, StartFrom};
 use crate::time::{SECOND, format_duration, parse_duration};
-use crate::window::WindowConfig;
+use crate::window::{DedupConfig, WindowConfig};
 
 /// Default HTTP listen address.
 pub(crate) const DEFAULT_LISTEN: &str = "127.0.0.1:9977";
@@ -609,6 +609,12 @@ pub(crate) fn expand_env(value: &str) -> Result<String, String> {
     Ok(out)
 }
 
+/// De-duplication defaults: ALB delivers a file every 5 minutes, and redeliveries follow
+/// within minutes; 200 000 ids per partition cost about 10 MB.
+const DEFAULT_DEDUP_WINDOW_US: i64 = 15 * crate::time::MINUTE;
+const DEFAULT_DEDUP_IDS: u64 = 200_000;
+const MAX_DEDUP_IDS: u64 = 50_000_000;
+
 fn window(w: &raw::WindowSpec, at: &str, problems: &mut Problems) -> Option<WindowConfig> {
     let mut c = WindowConfig::default();
     let mut ok = true;
@@ -625,6 +631,46 @@ fn window(w: &raw::WindowSpec, at: &str, problems: &mut Problems) -> Option<Wind
     if let Some(f) = &w.max_future {
         match duration(f, &format!("{at}: spec.window.max_future"), problems) {
             Some(v) => c.max_future_us = v,
+            None => ok = false,
+        }
+    }
+    if let Some(i) = &w.idle_timeout {
+        match duration(i, &format!("{at}: spec.window.idle_timeout"), problems) {
+            Some(v) => c.idle_timeout_us = v,
+            None => ok = false,
+        }
+    }
+    if let Some(l) = &w.max_partition_lag {
+        if l == "0s" || l == "0" {
+            c.max_partition_lag_us = 0;
+        } else {
+            match duration(l, &format!("{at}: spec.window.max_partition_lag"), problems) {
+                Some(v) => c.max_partition_lag_us = v,
+                None => ok = false,
+            }
+        }
+    }
+    if let Some(d) = &w.dedup {
+        let here = format!("{at}: spec.window.dedup");
+        let window_us = match &d.window {
+            Some(w) => duration(w, &format!("{here}.window"), problems),
+            None => Some(DEFAULT_DEDUP_WINDOW_US),
+        };
+        let max_ids = d.max_ids_per_partition.unwrap_or(DEFAULT_DEDUP_IDS);
+        if !(1..=MAX_DEDUP_IDS).contains(&max_ids) {
+            problems.push(
+                format!("{here}.max_ids_per_partition"),
+                format!("must be between 1 and {MAX_DEDUP_IDS}, got {max_ids}"),
+            );
+            ok = false;
+        }
+        match window_us {
+            Some(window_us) => {
+                c.dedup = Some(DedupConfig {
+                    window_us,
+                    max_ids: max_ids as usize,
+                })
+            }
             None => ok = false,
         }
     }

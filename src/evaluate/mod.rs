@@ -199,6 +199,11 @@ pub struct PartitionState {
     pub next_offset: u64,
     /// What the shard was given.
     pub stats: ShardStats,
+    /// True while the partition holds the evaluation time back (see
+    /// [`Store::watermark`](crate::window::Store::watermark)).
+    pub active: bool,
+    /// Request ids remembered for de-duplication.
+    pub dedup_ids: usize,
 }
 
 /// Evaluates every SLO against the store at wall-clock time `now_us`.
@@ -254,6 +259,10 @@ pub fn evaluate(objectives: &[SloObjective], store: &Store, now_us: i64) -> Eval
             newest_us: shard.newest_us(),
             next_offset: shard.next_offset,
             stats: shard.stats,
+            active: shard
+                .activity
+                .is_active(now_us, store.plan().window.idle_timeout_us),
+            dedup_ids: shard.dedup_ids(),
         });
     }
     for (o, c) in objectives.iter().zip(&mut counts) {

@@ -343,6 +343,44 @@ fn telemetry(x: &mut Exposition, e: &Evaluation, format: Format) {
         );
     }
     x.family(
+        "slipstream_partition_newest_event_seconds",
+        "gauge",
+        "Newest event time applied, per partition, Unix seconds (its watermark before the allowed lateness).",
+    );
+    for p in &e.partitions {
+        if let Some(t) = p.newest_us {
+            x.sample(
+                "slipstream_partition_newest_event_seconds",
+                &[("partition", &p.name)],
+                t as f64 / SECOND as f64,
+            );
+        }
+    }
+    x.family(
+        "slipstream_partition_active",
+        "gauge",
+        "1 while the partition holds the evaluation time back (assigned, not at its end, not idle).",
+    );
+    for p in &e.partitions {
+        x.sample(
+            "slipstream_partition_active",
+            &[("partition", &p.name)],
+            u8::from(p.active),
+        );
+    }
+    x.family(
+        "slipstream_dedup_ids",
+        "gauge",
+        "Request ids remembered for de-duplication, per partition.",
+    );
+    for p in &e.partitions {
+        x.sample(
+            "slipstream_dedup_ids",
+            &[("partition", &p.name)],
+            p.dedup_ids,
+        );
+    }
+    x.family(
         "slipstream_decode_errors_total",
         "counter",
         "Lines that did not decode, by format and reason.",
@@ -364,6 +402,7 @@ fn telemetry(x: &mut Exposition, e: &Evaluation, format: Format) {
         ("unmatched", total.unmatched),
         ("too_old", total.too_old),
         ("too_future", total.too_future),
+        ("duplicate", total.duplicates),
     ] {
         x.sample("slipstream_events_total", &[("outcome", outcome)], n);
     }

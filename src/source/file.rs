@@ -305,6 +305,7 @@ fn read_once(paths: &[PathBuf], sink: &mut dyn Sink, stop: &StopSignal) -> Resul
                 break;
             }
         }
+        sink.end_of_partition(partition);
         debug!(path = %path.display(), bytes = lines.offset(), "file read");
     }
     sink.caught_up();
@@ -429,6 +430,7 @@ impl Tail {
                     return Ok(true);
                 }
                 self.reached_end = true;
+                sink.end_of_partition(self.lines.partition);
                 let Input::Plain(reader) = input else {
                     self.lines.finish(sink);
                     debug!(path = %path.display(), "gzip file read; not following it");

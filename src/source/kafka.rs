@@ -388,6 +388,18 @@ impl Consuming<'_> {
         }
     }
 
+    /// librdkafka names only the partition number of an end of partition: with several
+    /// topics, partition N of each is marked; the next message of one that is not at its
+    /// end clears the mark (see [`Sink::end_of_partition`]).
+    fn end_of_partition(&self, partition: i32, sink: &mut dyn Sink) {
+        for stream in 0..self.topics.len() {
+            let pid = PartitionId::new(stream as u32, partition);
+            if self.names.contains_key(&pid) {
+                sink.end_of_partition(pid);
+            }
+        }
+    }
+
     fn mark_fetched(&mut self, sink: &mut dyn Sink) {
         self.fetched = true;
         let was_down = self
@@ -449,8 +461,9 @@ impl Source for KafkaSource {
                     }
                     c.mark_fetched(sink);
                 }
-                Some(Err(KafkaError::PartitionEOF(_))) => {
+                Some(Err(KafkaError::PartitionEOF(partition))) => {
                     c.flush_all(sink);
+                    c.end_of_partition(partition, sink);
                     c.mark_fetched(sink);
                 }
                 Some(Err(e)) => warn!(error = %e, "kafka consume error"),

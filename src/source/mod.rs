@@ -111,6 +111,10 @@ pub trait Sink: Send {
     fn apply(&mut self, partition: PartitionId, batch: &LineBatch);
     /// `partition` is no longer read by this source; its counts stay visible.
     fn revoke(&mut self, partition: PartitionId);
+    /// `partition` has delivered everything that exists for now (end of a file, end of a
+    /// Kafka partition); its next batch says otherwise. A partition at its end does not
+    /// hold the evaluation time back.
+    fn end_of_partition(&mut self, _partition: PartitionId) {}
     /// The source has delivered its first data or reached the end of what exists: readiness.
     fn caught_up(&mut self);
     /// The source cannot read for now (e.g. every broker is down); `caught_up` ends it.

@@ -43,6 +43,7 @@ fn read_stream<R: Read>(
     let ended = lines.read_to_end(input, |r| r.buffer().is_empty(), sink, stop)?;
     if ended {
         tracing::debug!(bytes = lines.offset(), "end of stdin");
+        sink.end_of_partition(partition);
         if lines.take_caught_up_pending() {
             sink.caught_up();
         }

@@ -5,23 +5,28 @@
 //! buckets each SLO keeps in each tier (see [`ring`]) so that every window it reports is exact
 //! for the `[start, end)` the API shows; [`latency`] keeps coarse histograms for percentiles.
 //!
-//! The store also tracks the newest event time seen over all shards, from which the
-//! evaluation time is derived.
+//! The store also derives the event-time watermark from the shards: the evaluation time
+//! trails the slowest partition that is still delivering, so a partition catching up on a
+//! backlog does not leave a hole at the end of every window (see [`Store::watermark`]).
 
+pub mod dedup;
 pub mod latency;
 pub mod ring;
 pub mod shard;
 
 #[cfg(test)]
 mod proptests;
+#[cfg(test)]
+mod tests;
 
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use dashmap::DashMap;
 
+pub use dedup::DedupConfig;
 pub use ring::{Counts, Layout, Retention, SloCounters, window_start};
-pub use shard::{Shard, ShardState, ShardStats, SloState};
+pub use shard::{Activity, Shard, ShardState, ShardStats, SloState};
 
 use crate::source::PartitionId;
 use crate::time::HOUR;
@@ -33,6 +38,14 @@ pub struct WindowConfig {
     pub allowed_lateness_us: i64,
     /// Events more than this ahead of the wall clock are dropped, µs.
     pub max_future_us: i64,
+    /// A partition that delivered nothing for this long (wall clock) stops holding the
+    /// evaluation time back, µs.
+    pub idle_timeout_us: i64,
+    /// How far a partition that is behind may hold the evaluation time back behind the
+    /// newest event of any partition, µs; further behind, it delivers late events.
+    pub max_partition_lag_us: i64,
+    /// De-duplication by request id, when configured.
+    pub dedup: Option<DedupConfig>,
 }
 
 impl Default for WindowConfig {
@@ -40,6 +53,9 @@ impl Default for WindowConfig {
         Self {
             allowed_lateness_us: 0,
             max_future_us: 5 * crate::time::MINUTE,
+            idle_timeout_us: crate::time::MINUTE,
+            max_partition_lag_us: 5 * crate::time::MINUTE,
+            dedup: None,
         }
     }
 }
@@ -65,7 +81,10 @@ impl Plan {
         services: usize,
         window: WindowConfig,
     ) -> Self {
-        let slack = window.allowed_lateness_us + window.max_future_us;
+        // How far the evaluation time may trail a shard's newest bucket: the allowed
+        // lateness plus a lagging partition's hold-back, or the future bound when the wall
+        // clock caps it.
+        let slack = window.allowed_lateness_us + window.max_partition_lag_us + window.max_future_us;
         let slos: Vec<Retention> = slos.iter().cloned().map(Into::into).collect();
         let layouts = slos
             .iter()
@@ -93,6 +112,7 @@ pub struct Store {
     plan: Arc<Plan>,
     shards: DashMap<PartitionId, Arc<Mutex<Shard>>>,
     newest_us: AtomicI64,
+    watermark_us: AtomicI64,
 }
 
 /// Locks a shard, recovering the data if a previous holder panicked: counts are updated
@@ -108,6 +128,7 @@ impl Store {
             plan,
             shards: DashMap::new(),
             newest_us: AtomicI64::new(i64::MIN),
+            watermark_us: AtomicI64::new(i64::MIN),
         }
     }
 
@@ -156,11 +177,38 @@ impl Store {
         (t != i64::MIN).then_some(t)
     }
 
-    /// The evaluation time: the newest event time minus the allowed lateness, never later
-    /// than the wall clock `now_us`; the wall clock itself before any event arrived.
+    /// The event-time watermark at wall-clock `now_us`, before the wall-clock cap: the
+    /// oldest newest-event-time over the active partitions (assigned, with data still to
+    /// deliver, delivering within the idle timeout) but no more than the maximum partition
+    /// lag behind the newest event of all, or that newest event when none is active; minus
+    /// the allowed lateness. Every shard's rings retain buckets back to it (see [`Plan`]). It never moves back: a
+    /// partition that becomes active again behind it delivers late events, which still land
+    /// in their buckets. `None` before any event.
+    pub fn watermark(&self, now_us: i64) -> Option<i64> {
+        let w = &self.plan.window;
+        let oldest_active = self
+            .shards()
+            .iter()
+            .filter_map(|(_, s)| {
+                let s = lock(s);
+                s.activity
+                    .is_active(now_us, w.idle_timeout_us)
+                    .then(|| s.newest_us())
+                    .flatten()
+            })
+            .min();
+        let newest = self.newest_us()?;
+        let base = oldest_active.map_or(newest, |t| {
+            t.max(newest.saturating_sub(w.max_partition_lag_us))
+        });
+        let candidate = base.saturating_sub(w.allowed_lateness_us);
+        let previous = self.watermark_us.fetch_max(candidate, Ordering::AcqRel);
+        Some(previous.max(candidate))
+    }
+
+    /// The evaluation time: the [watermark](Store::watermark), never later than the wall
+    /// clock `now_us`; the wall clock itself before any event arrived.
     pub fn evaluation_time(&self, now_us: i64) -> i64 {
-        self.newest_us().map_or(now_us, |n| {
-            (n - self.plan.window.allowed_lateness_us).min(now_us)
-        })
+        self.watermark(now_us).map_or(now_us, |t| t.min(now_us))
     }
 }

@@ -9,6 +9,7 @@ use crate::classify::{Classifier, Outcome};
 use crate::decode::{DecodeError, Event};
 
 use super::Plan;
+use super::dedup::Dedup;
 use super::latency::{LatencyBucketState, LatencyRing};
 use super::ring::{SloCounters, TierState};
 
@@ -39,6 +40,8 @@ pub struct ShardState {
     pub slos: Vec<SloState>,
     /// Per service: its latency histograms.
     pub latency: Vec<(String, Vec<LatencyBucketState>)>,
+    /// Request ids remembered for de-duplication: `(event time, hash)`, oldest first.
+    pub dedup: Vec<(i64, u64)>,
 }
 
 /// What happened to the lines a shard was given; all counters only grow.
@@ -58,6 +61,8 @@ pub struct ShardStats {
     pub too_future: u64,
     /// Events applied to a service's SLOs.
     pub applied: u64,
+    /// Events dropped as redeliveries of a request id already counted.
+    pub duplicates: u64,
 }
 
 impl ShardStats {
@@ -72,11 +77,36 @@ impl ShardStats {
         self.too_old += other.too_old;
         self.too_future += other.too_future;
         self.applied += other.applied;
+        self.duplicates += other.duplicates;
     }
 
     /// All decode errors.
     pub fn decode_errors_total(&self) -> u64 {
         self.decode_errors.iter().sum()
+    }
+}
+
+/// Whether a shard's partition is being read, for the evaluation time: only partitions that
+/// are assigned, have data still to deliver and delivered recently hold it back.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Activity {
+    /// The partition is assigned to this instance's source.
+    pub assigned: bool,
+    /// The source reported that the partition has nothing more to deliver for now (end of
+    /// a file, end of a Kafka partition); the next batch clears it.
+    pub at_end: bool,
+    /// Wall-clock time of the last assignment or delivered batch, µs.
+    pub last_delivery_us: Option<i64>,
+}
+
+impl Activity {
+    /// True if the partition holds the watermark back at wall-clock `now_us`.
+    pub fn is_active(&self, now_us: i64, idle_timeout_us: i64) -> bool {
+        self.assigned
+            && !self.at_end
+            && self
+                .last_delivery_us
+                .is_some_and(|t| now_us.saturating_sub(t) < idle_timeout_us)
     }
 }
 
@@ -89,10 +119,13 @@ pub struct Shard {
     lifetime: Vec<[u64; 2]>,
     latency: Vec<LatencyRing>,
     newest_us: Option<i64>,
+    dedup: Dedup,
     /// Counters of what this shard was given.
     pub stats: ShardStats,
     /// Source position just past the last applied line.
     pub next_offset: u64,
+    /// Whether the partition is being read (not checkpointed).
+    pub activity: Activity,
 }
 
 impl Shard {
@@ -104,9 +137,16 @@ impl Shard {
             lifetime: vec![[0; 2]; plan.layouts.len()],
             latency: (0..plan.services).map(|_| LatencyRing::new()).collect(),
             newest_us: None,
+            dedup: Dedup::default(),
             stats: ShardStats::default(),
             next_offset: 0,
+            activity: Activity::default(),
         }
+    }
+
+    /// Number of request ids remembered for de-duplication.
+    pub fn dedup_ids(&self) -> usize {
+        self.dedup.len()
     }
 
     /// The partition's name.
@@ -135,14 +175,14 @@ impl Shard {
     }
 
     /// Applies one decoded event. `latest_allowed_us` is the newest event time accepted
-    /// (wall clock plus the future bound); `retention_us` how far behind this shard's newest
-    /// event an event may be and still land in some window.
+    /// (wall clock plus the future bound); `plan` says how far behind this shard's newest
+    /// event an event may be and still land in some window, and whether to de-duplicate.
     pub fn apply(
         &mut self,
         event: &Event<'_>,
         classifier: &Classifier,
         latest_allowed_us: i64,
-        retention_us: i64,
+        plan: &Plan,
     ) {
         let t = event.time_us;
         if t > latest_allowed_us {
@@ -150,12 +190,20 @@ impl Shard {
             return;
         }
         if let Some(newest) = self.newest_us
-            && t < newest.saturating_sub(retention_us)
+            && t < newest.saturating_sub(plan.retention_us)
         {
             self.stats.too_old += 1;
             return;
         }
-        self.newest_us = Some(self.newest_us.map_or(t, |n| n.max(t)));
+        let newest = self.newest_us.map_or(t, |n| n.max(t));
+        if let Some(d) = &plan.window.dedup
+            && !event.request_id.is_empty()
+            && !self.dedup.first_sighting(event.request_id, t, newest, d)
+        {
+            self.stats.duplicates += 1;
+            return;
+        }
+        self.newest_us = Some(newest);
         let Some(service) = classifier.service_of(event) else {
             self.stats.unmatched += 1;
             return;
@@ -197,6 +245,7 @@ impl Shard {
                 .zip(&self.latency)
                 .map(|(s, l)| (s.clone(), l.export()))
                 .collect(),
+            dedup: self.dedup.export(),
         }
     }
 
@@ -212,6 +261,7 @@ impl Shard {
         shard.next_offset = state.next_offset;
         shard.newest_us = state.newest_us;
         shard.stats = state.stats;
+        shard.dedup = Dedup::import(&state.dedup);
         for saved in &state.slos {
             if let Some(i) = slo_ids.iter().position(|id| *id == saved.id) {
                 shard.slos[i].import(&saved.tiers);

@@ -57,7 +57,7 @@ spec:
 "#;
 
 /// How the test itself judges an event for each SLO: `Some(good)` or `None` (excluded).
-fn judge(slo: &str, e: &Truth) -> Option<bool> {
+pub(crate) fn judge(slo: &str, e: &Truth) -> Option<bool> {
     match slo {
         "availability" | "error_rate" | "throughput" => Some(!e.bad_status()),
         "latency_p99" => match (e.bad_status(), e.latency_us) {

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use slipstream::app::Pipeline;
+use slipstream::app::{Pipeline, PipelineSink};
 use slipstream::clock::ManualClock;
 use slipstream::config;
 use slipstream::source::{LineBatch, PartitionId, Sink};
@@ -16,8 +16,21 @@ pub(crate) fn pipeline(yaml: &str, now_us: i64) -> (Arc<Pipeline>, ManualClock) 
     (Pipeline::new(&config, Arc::new(clock.clone())), clock)
 }
 
-/// Feeds `lines` to partition `partition` in batches of `batch` lines.
+/// Feeds `lines` to partition `partition` in batches of `batch` lines, then reports the
+/// partition at its end, as a file source does at the end of its file.
 pub(crate) fn feed(p: &Arc<Pipeline>, partition: i32, lines: &[String], batch: usize) {
+    let mut sink = feed_open(p, partition, lines, batch);
+    sink.end_of_partition(PartitionId::new(0, partition));
+}
+
+/// Feeds `lines` like [`feed`] but leaves the partition open (more data may follow), so it
+/// holds the evaluation time back; returns the sink for more.
+pub(crate) fn feed_open(
+    p: &Arc<Pipeline>,
+    partition: i32,
+    lines: &[String],
+    batch: usize,
+) -> PipelineSink {
     let mut sink = p.sink();
     let pid = PartitionId::new(0, partition);
     sink.assign(pid, &format!("test-{partition}"));
@@ -29,6 +42,15 @@ pub(crate) fn feed(p: &Arc<Pipeline>, partition: i32, lines: &[String], batch: u
         }
         sink.apply(pid, &b);
     }
+    sink
+}
+
+/// `line` (from [`alb_line`]) with its trace id replaced by one made from `id`.
+pub(crate) fn with_trace_id(line: &str, id: u64) -> String {
+    line.replace(
+        "Root=1-58337281-1d84f3d73c47ec4e58577259",
+        &format!("Root=1-58337281-{id:024x}"),
+    )
 }
 
 /// Deterministic pseudo-random numbers (splitmix64).

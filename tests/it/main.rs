@@ -8,3 +8,4 @@ mod exact_windows;
 mod helpers;
 mod http;
 mod kafka;
+mod late_data;

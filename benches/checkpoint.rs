@@ -1,0 +1,105 @@
+//! Checkpoint write and restore with realistic state: 1 000 SLOs with every bucket of a
+//! 30-day period (and all shorter windows) filled, over 4 partitions.
+
+use std::hint::black_box;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use slipstream::checkpoint::{Checkpoint, CheckpointDir, PartitionCheckpoint};
+use slipstream::time::{DAY, HOUR, MINUTE, SECOND};
+use slipstream::window::ring::{TIER_WIDTHS, TierState};
+use slipstream::window::{Layout, Plan, Shard, ShardState, ShardStats, SloState, WindowConfig};
+
+const SLOS: usize = 1_000;
+const PARTITIONS: i32 = 4;
+const SERVICES: usize = 250;
+const NOW: i64 = 1_795_176_000 * SECOND;
+const WINDOWS: [i64; 10] = [
+    5 * SECOND,
+    MINUTE,
+    5 * MINUTE,
+    30 * MINUTE,
+    HOUR,
+    2 * HOUR,
+    6 * HOUR,
+    DAY,
+    3 * DAY,
+    30 * DAY,
+];
+
+fn full_state(name: &str, layout: &Layout, ids: &[String]) -> ShardState {
+    let tiers: Vec<TierState> = layout
+        .slots
+        .iter()
+        .zip(TIER_WIDTHS)
+        .map(|(&n, width)| TierState {
+            width_us: width,
+            buckets: (0..n as i64)
+                .map(|i| (NOW / width - i, 990 + (i % 10) as u64, 1_000))
+                .collect(),
+        })
+        .collect();
+    ShardState {
+        name: name.to_string(),
+        next_offset: 123_456_789,
+        newest_us: Some(NOW),
+        stats: ShardStats::default(),
+        slos: ids
+            .iter()
+            .map(|id| SloState {
+                id: id.clone(),
+                tiers: tiers.clone(),
+                lifetime: [1, 2],
+            })
+            .collect(),
+        latency: Vec::new(),
+        dedup: Vec::new(),
+    }
+}
+
+fn checkpoint(c: &mut Criterion) {
+    let windows: Vec<Vec<i64>> = (0..SLOS).map(|_| WINDOWS.to_vec()).collect();
+    let plan = Plan::new(&windows, SERVICES, WindowConfig::default());
+    let ids: Vec<String> = (0..SLOS)
+        .map(|i| format!("svc{}/slo{}", i % SERVICES, i / SERVICES))
+        .collect();
+    let services: Vec<String> = (0..SERVICES).map(|i| format!("svc{i}")).collect();
+    let state = Checkpoint {
+        created_us: NOW,
+        partitions: (0..PARTITIONS)
+            .map(|p| PartitionCheckpoint {
+                stream: 0,
+                partition: p,
+                shard: full_state(&format!("logs/{p}"), &plan.layouts[0], &ids),
+            })
+            .collect(),
+    };
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut cdir = CheckpointDir::open(dir.path()).expect("open");
+    let written = cdir.write(&state).expect("write");
+    eprintln!(
+        "checkpoint of {SLOS} SLOs × {PARTITIONS} partitions: {} bytes",
+        written.bytes
+    );
+
+    let mut g = c.benchmark_group("checkpoint");
+    g.sample_size(10);
+    g.bench_function("write_1000_slos_4_partitions", |b| {
+        b.iter(|| cdir.write(black_box(&state)).expect("write"))
+    });
+    g.bench_function("restore_1000_slos_4_partitions", |b| {
+        b.iter(|| {
+            let loaded = cdir.load().expect("load").checkpoint.expect("a checkpoint");
+            let shards: Vec<Shard> = loaded
+                .0
+                .partitions
+                .iter()
+                .map(|p| Shard::restore(&p.shard, &plan, &ids, &services))
+                .collect();
+            black_box(shards)
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, checkpoint);
+criterion_main!(benches);
