@@ -104,6 +104,8 @@ pub struct Fields {
     pub path: String,
     /// Backend, empty if unknown.
     pub backend: String,
+    /// Request id, empty if the format carries none.
+    pub request_id: String,
     /// True for long-lived connections (kept out of latency SLIs).
     pub long_lived: bool,
 }
@@ -367,6 +369,7 @@ impl Explainer {
             host: text(e.host),
             path: text(e.path),
             backend: text(e.backend),
+            request_id: text(e.request_id),
             long_lived: e.long_lived,
         }
     }

@@ -48,6 +48,7 @@ impl fmt::Display for Explanation {
         writeln!(f, "  host        {}", shown(&e.host))?;
         writeln!(f, "  path        {}", shown(&e.path))?;
         writeln!(f, "  backend     {}", shown(&e.backend))?;
+        writeln!(f, "  request id  {}", shown(&e.request_id))?;
         writeln!(
             f,
             "  long-lived  {}",
