@@ -4,6 +4,7 @@ mod alerts;
 mod calendar;
 mod cli;
 mod crash;
+mod deploy;
 mod exact_windows;
 mod helpers;
 mod http;
