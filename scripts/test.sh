@@ -2,7 +2,8 @@
 # Runs every check and test of slipstream on a fresh machine: formatting, clippy, a smoke run
 # of each criterion bench, and the unit and integration tests (cargo-nextest when installed,
 # else cargo test). Installs what it needs that a Rust machine may lack: the tansu Kafka
-# broker the Kafka tests start (built once from crates.io, then reused).
+# broker the Kafka tests start (built once from crates.io, then reused) and, when run as
+# root on Debian, promtool for the alert rules in deploy/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,6 +23,17 @@ cargo test --locked --bench decode --bench window
 
 echo "== tansu (real Kafka broker for the Kafka tests)"
 scripts/tansu.sh install
+
+echo "== promtool (the deploy tests run 'promtool check rules' on deploy/prometheus)"
+if command -v promtool >/dev/null; then
+  echo "promtool: $(command -v promtool)"
+elif [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  # Debian ships promtool only in the prometheus package (which also installs the server).
+  apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends prometheus
+else
+  echo "note: promtool not found and not root: the deploy tests skip 'promtool check rules'" \
+    "(install Debian's prometheus package to run it)" >&2
+fi
 
 echo "== tests"
 if cargo nextest --version >/dev/null 2>&1; then
