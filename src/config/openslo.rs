@@ -6,6 +6,9 @@
 //! error; a `type: slipstream` spec is read into [`SlipstreamSpec`] while resolving
 //! ([`resolve`]), which maps the documents onto slipstream's SLO rules and objectives.
 
+mod alerts;
+mod indicator;
+mod objective;
 pub(crate) mod resolve;
 
 use std::collections::BTreeMap;

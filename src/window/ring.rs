@@ -353,6 +353,9 @@ pub fn window_start(window_us: i64, end_us: i64) -> i64 {
 }
 
 #[cfg(test)]
+mod span_tests;
+
+#[cfg(test)]
 mod tests {
     use super::*;
     use crate::time::DAY;

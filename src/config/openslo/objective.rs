@@ -1,0 +1,217 @@
+//! OpenSLO objectives and time windows: targets, budgeting methods with their slices, and
+//! rolling or calendar windows.
+
+use super::resolve::{Sink, duration};
+use super::{Objective, TimeWindow};
+use crate::evaluate::{Budgeting, Calendar, CalendarUnit, Ppb};
+use crate::time::{HOUR, MINUTE, SECOND};
+
+pub(super) fn target(o: &Objective, here: &str, sink: &mut Sink<'_>) -> Option<Ppb> {
+    let from_target = o.target.map(|t| (t, Ppb::from_fraction(t)));
+    let from_percent = o.target_percent.map(|p| (p, Ppb::from_percent(p)));
+    let valid = |p: Option<Ppb>| p.filter(|p| p.0 > 0 && p.0 < crate::evaluate::exact::ONE);
+    match (from_target, from_percent) {
+        (None, None) => {
+            sink.error(here, "set target (0–1) or targetPercent (0–100)");
+            None
+        }
+        (Some((t, p)), None) => valid(p).or_else(|| {
+            sink.error(
+                format!("{here}.target"),
+                format!("{t} is not a fraction greater than 0 and less than 1"),
+            );
+            None
+        }),
+        (None, Some((t, p))) => valid(p).or_else(|| {
+            sink.error(
+                format!("{here}.targetPercent"),
+                format!("{t} is not a percentage greater than 0 and less than 100"),
+            );
+            None
+        }),
+        (Some((t, a)), Some((pct, b))) => {
+            if a == b && valid(a).is_some() {
+                sink.deviation(
+                    format!("{here}.targetPercent"),
+                    format!("target and targetPercent are mutually exclusive (both say {t})"),
+                );
+                valid(a)
+            } else {
+                sink.error(
+                    format!("{here}.targetPercent"),
+                    format!("target and targetPercent are mutually exclusive, and {t} ≠ {pct} %"),
+                );
+                None
+            }
+        }
+    }
+}
+
+pub(super) fn budgeting(
+    o: &Objective,
+    method: &str,
+    here: &str,
+    sink: &mut Sink<'_>,
+) -> Option<Budgeting> {
+    let slice = |sink: &mut Sink<'_>| {
+        let at = format!("{here}.timeSliceWindow");
+        let Some(v) = &o.time_slice_window else {
+            sink.error(&at, format!("required for budgetingMethod {method}"));
+            return None;
+        };
+        // A bare number is minutes.
+        let us = match v.as_u64() {
+            Some(n) => Some(i64::try_from(n).ok()?.checked_mul(MINUTE)?),
+            None => v.as_str().and_then(|t| duration(t, &at, sink)),
+        };
+        let us = us?;
+        if us % SECOND != 0 || HOUR % us != 0 {
+            sink.error(
+                &at,
+                "must divide one hour into whole seconds (e.g. 1m, 5m, 10m, 1h)",
+            );
+            return None;
+        }
+        Some(us)
+    };
+    match method {
+        "Timeslices" => {
+            let slice_us = slice(sink);
+            let target = match o.time_slice_target {
+                None => {
+                    sink.error(
+                        format!("{here}.timeSliceTarget"),
+                        "required for budgetingMethod Timeslices",
+                    );
+                    None
+                }
+                Some(t) => Ppb::from_fraction(t).filter(|p| p.0 > 0).or_else(|| {
+                    sink.error(
+                        format!("{here}.timeSliceTarget"),
+                        "must be greater than 0 and at most 1",
+                    );
+                    None
+                }),
+            };
+            Some(Budgeting::Timeslices {
+                slice_us: slice_us?,
+                target: target?,
+            })
+        }
+        "RatioTimeslices" => {
+            if o.time_slice_target.is_some() {
+                sink.deviation(
+                    format!("{here}.timeSliceTarget"),
+                    "applies only to Timeslices; ignored",
+                );
+            }
+            Some(Budgeting::RatioTimeslices {
+                slice_us: slice(sink)?,
+            })
+        }
+        "Occurrences" => {
+            if o.time_slice_target.is_some() || o.time_slice_window.is_some() {
+                sink.deviation(
+                    format!("{here}.timeSliceWindow"),
+                    "timeSliceTarget and timeSliceWindow apply only to the timeslice methods; ignored",
+                );
+            }
+            Some(Budgeting::Occurrences)
+        }
+        _ => None,
+    }
+}
+
+/// `(period or nominal length, calendar)` of the one time window.
+pub(super) fn time_window(
+    windows: &[TimeWindow],
+    at: &str,
+    sink: &mut Sink<'_>,
+) -> Option<(i64, Option<Calendar>)> {
+    let [w] = windows else {
+        sink.error(
+            at,
+            format!(
+                "exactly one time window is required, found {}",
+                windows.len()
+            ),
+        );
+        return None;
+    };
+    let at = format!("{at}[0]");
+    let rolling = w.is_rolling.unwrap_or(w.calendar.is_none());
+    if rolling {
+        if w.calendar.is_some() {
+            sink.error(
+                format!("{at}.calendar"),
+                "a rolling window has no calendar (set isRolling: false)",
+            );
+        }
+        if w.duration.ends_with(['M', 'Q', 'Y']) {
+            sink.error(
+                format!("{at}.duration"),
+                format!("{:?}: months, quarters and years are calendar windows; use days (28d, 30d) for a rolling one", w.duration),
+            );
+            return None;
+        }
+        return Some((
+            duration(&w.duration, &format!("{at}.duration"), sink)?,
+            None,
+        ));
+    }
+    let Some(c) = &w.calendar else {
+        sink.error(format!("{at}.calendar"), "required when isRolling is false");
+        return None;
+    };
+    let unit = match w.duration.as_str() {
+        "1w" | "7d" => CalendarUnit::Week,
+        "1M" => CalendarUnit::Month,
+        "1Q" | "3M" => CalendarUnit::Quarter,
+        other => {
+            sink.error(
+                format!("{at}.duration"),
+                format!("{other:?}: calendar windows are 1w (ISO week), 1M or 1Q"),
+            );
+            return None;
+        }
+    };
+    let Some(calendar) = Calendar::new(unit, &c.time_zone) else {
+        sink.error(
+            format!("{at}.calendar.timeZone"),
+            format!(
+                "unknown time zone {:?}: expected an IANA name such as Europe/Berlin",
+                c.time_zone
+            ),
+        );
+        return None;
+    };
+    if !starts_a_period(&c.start_time, unit) {
+        sink.error(
+            format!("{at}.calendar.startTime"),
+            format!(
+                "{:?}: periods are aligned to the calendar; give midnight at the start of a {} (e.g. 2024-01-01 00:00:00)",
+                c.start_time,
+                unit.name()
+            ),
+        );
+    }
+    Some((unit.nominal_us(), Some(calendar)))
+}
+
+/// True when `text` (`YYYY-MM-DD[ T]00:00:00`, or a date) is midnight starting a period.
+pub(super) fn starts_a_period(text: &str, unit: CalendarUnit) -> bool {
+    let text = text.trim();
+    let (date, time) = text.split_at(text.len().min(10));
+    let time = time.trim_start_matches([' ', 'T']);
+    if !(time.is_empty() || time == "00:00:00" || time == "00:00") {
+        return false;
+    }
+    let Ok(d) = date.parse::<jiff::civil::Date>() else {
+        return false;
+    };
+    match unit {
+        CalendarUnit::Week => d.weekday() == jiff::civil::Weekday::Monday,
+        CalendarUnit::Month => d.day() == 1,
+        CalendarUnit::Quarter => d.day() == 1 && (d.month() - 1) % 3 == 0,
+    }
+}
