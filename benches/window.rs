@@ -55,16 +55,13 @@ fn shard_apply(c: &mut Criterion) {
     let rules: Vec<SloRule> = (0..10)
         .flat_map(|s| {
             [
-                SloRule {
-                    service: s,
-                    sli: Sli::Availability,
-                },
-                SloRule {
-                    service: s,
-                    sli: Sli::Latency {
+                SloRule::new(s, Sli::Availability),
+                SloRule::new(
+                    s,
+                    Sli::Latency {
                         threshold_us: 300_000,
                     },
-                },
+                ),
             ]
         })
         .collect();

@@ -186,6 +186,54 @@ pub struct SloRule {
     pub service: usize,
     /// What is measured.
     pub sli: Sli,
+    /// Extra selectors: the service's events they do not match are left out of this SLO.
+    pub selector: Option<Matcher>,
+    /// Statuses that make a request bad (default 5xx).
+    pub bad_status: StatusSet,
+}
+
+impl SloRule {
+    /// A rule over every event of `service`, with 5xx as the bad statuses.
+    pub fn new(service: usize, sli: Sli) -> Self {
+        Self {
+            service,
+            sli,
+            selector: None,
+            bad_status: StatusSet::SERVER_ERRORS,
+        }
+    }
+}
+
+/// A set of HTTP status codes (0–639), one bit each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StatusSet([u64; 10]);
+
+impl StatusSet {
+    /// No status.
+    pub const EMPTY: StatusSet = StatusSet([0; 10]);
+    /// 500–599.
+    pub const SERVER_ERRORS: StatusSet = StatusSet::EMPTY.with_range(500, 599);
+
+    /// This set plus every status in `from..=to` (clamped to 0–639).
+    pub const fn with_range(mut self, from: u16, to: u16) -> StatusSet {
+        let mut s = from;
+        while s <= to && s < 640 {
+            self.0[(s / 64) as usize] |= 1 << (s % 64);
+            s += 1;
+        }
+        self
+    }
+
+    /// True when `status` is in the set.
+    pub fn contains(&self, status: u16) -> bool {
+        status < 640 && self.0[usize::from(status / 64)] & (1 << (status % 64)) != 0
+    }
+}
+
+impl Default for StatusSet {
+    fn default() -> Self {
+        StatusSet::SERVER_ERRORS
+    }
 }
 
 /// The verdict of one SLO on one event.
@@ -217,6 +265,8 @@ pub enum Reason {
         /// The SLO's threshold, µs.
         threshold_us: i64,
     },
+    /// The SLO's extra selectors do not match the event: excluded.
+    NotSelected,
     /// Latency above the threshold: bad.
     OverThreshold {
         /// The event's latency, µs.
@@ -232,7 +282,7 @@ impl Reason {
         match self {
             Reason::GoodStatus | Reason::WithinThreshold { .. } => Outcome::Good,
             Reason::BadStatus | Reason::OverThreshold { .. } => Outcome::Bad,
-            Reason::LongLived | Reason::UnknownLatency => Outcome::Excluded,
+            Reason::LongLived | Reason::UnknownLatency | Reason::NotSelected => Outcome::Excluded,
         }
     }
 
@@ -243,6 +293,7 @@ impl Reason {
             Reason::GoodStatus => "good_status",
             Reason::LongLived => "long_lived",
             Reason::UnknownLatency => "unknown_latency",
+            Reason::NotSelected => "not_selected",
             Reason::WithinThreshold { .. } => "within_threshold",
             Reason::OverThreshold { .. } => "over_threshold",
         }
@@ -268,7 +319,10 @@ pub fn is_bad_status(status: u16) -> bool {
 impl SloRule {
     /// The verdict for `event`, which belongs to this SLO's service.
     pub fn outcome(&self, event: &Event<'_>) -> Outcome {
-        let bad_status = is_bad_status(event.status);
+        if self.selector.as_ref().is_some_and(|m| !m.matches(event)) {
+            return Outcome::Excluded;
+        }
+        let bad_status = self.bad_status.contains(event.status);
         match self.sli {
             Sli::Availability | Sli::Throughput => {
                 if bad_status {
@@ -298,7 +352,10 @@ impl SloRule {
     /// The verdict for `event` with its reason; `explain(e).outcome() == outcome(e)` always.
     /// Explain only: the per-event path calls [`SloRule::outcome`].
     pub fn explain(&self, event: &Event<'_>) -> Reason {
-        let bad_status = is_bad_status(event.status);
+        if self.selector.as_ref().is_some_and(|m| !m.matches(event)) {
+            return Reason::NotSelected;
+        }
+        let bad_status = self.bad_status.contains(event.status);
         match self.sli {
             Sli::Availability | Sli::Throughput => {
                 if bad_status {
@@ -419,16 +476,13 @@ mod tests {
 
     #[test]
     fn availability_and_latency_outcomes() {
-        let avail = SloRule {
-            service: 0,
-            sli: Sli::Availability,
-        };
-        let lat = SloRule {
-            service: 0,
-            sli: Sli::Latency {
+        let avail = SloRule::new(0, Sli::Availability);
+        let lat = SloRule::new(
+            0,
+            Sli::Latency {
                 threshold_us: 300_000,
             },
-        };
+        );
         assert_eq!(avail.outcome(&event(200, None)), Outcome::Good);
         assert_eq!(avail.outcome(&event(404, None)), Outcome::Good);
         assert_eq!(avail.outcome(&event(503, None)), Outcome::Bad);
@@ -451,7 +505,7 @@ mod tests {
                 threshold_us: 300_000,
             },
         ]
-        .map(|sli| SloRule { service: 0, sli });
+        .map(|sli| SloRule::new(0, sli));
         let statuses = [101, 200, 404, 499, 500, 503, 504, 599, 600];
         let latencies = [None, Some(0), Some(300_000), Some(300_001)];
         for rule in &rules {
@@ -533,6 +587,29 @@ mod tests {
     }
 
     #[test]
+    fn extra_selectors_and_bad_statuses() {
+        let rule = SloRule {
+            selector: Some(Matcher {
+                path_prefix: Some("/api/cart".into()),
+                ..Matcher::default()
+            }),
+            bad_status: StatusSet::SERVER_ERRORS.with_range(429, 429),
+            ..SloRule::new(0, Sli::Availability)
+        };
+        assert_eq!(rule.outcome(&event(429, None)), Outcome::Bad);
+        assert_eq!(rule.outcome(&event(428, None)), Outcome::Good);
+        assert_eq!(rule.outcome(&event(599, None)), Outcome::Bad);
+        let mut other = event(503, None);
+        other.path = b"/health";
+        assert_eq!(rule.outcome(&other), Outcome::Excluded);
+        assert_eq!(rule.explain(&other), Reason::NotSelected);
+        assert_eq!(rule.explain(&event(429, None)), Reason::BadStatus);
+        let none = StatusSet::EMPTY;
+        assert!(!none.contains(500) && !none.contains(u16::MAX));
+        assert_eq!(StatusSet::default(), StatusSet::SERVER_ERRORS);
+    }
+
+    #[test]
     fn first_matching_service_wins() {
         let svc = |name: &str, prefix: &str| Service {
             name: name.into(),
@@ -544,14 +621,8 @@ mod tests {
         let c = Classifier::new(
             vec![svc("cart", "/api/cart"), svc("api", "/api")],
             vec![
-                SloRule {
-                    service: 1,
-                    sli: Sli::Availability,
-                },
-                SloRule {
-                    service: 0,
-                    sli: Sli::Availability,
-                },
+                SloRule::new(1, Sli::Availability),
+                SloRule::new(0, Sli::Availability),
             ],
         );
         assert_eq!(c.service_of(&event(200, None)), Some(0));

@@ -416,6 +416,7 @@ fn verdict_sentence(why: Reason, sli: Sli, e: &Event<'_>) -> String {
             "excluded from latency SLI: ws/wss connection (its duration is not a latency)"
                 .to_string()
         }
+        Reason::NotSelected => "excluded: the SLO's extra match selectors do not match".to_string(),
         Reason::UnknownLatency => {
             format!("excluded from latency SLI: latency unknown and status {status} is good")
         }

@@ -123,6 +123,13 @@ pub(crate) struct SlipstreamSpec {
     pub(crate) latency_threshold: Option<String>,
     /// On a `thresholdMetric`: what each request contributes; only `latency_ms`.
     pub(crate) value: Option<String>,
+    /// On `total` or a `thresholdMetric`: extra selectors within the service; requests they
+    /// do not match are left out of the SLO.
+    #[serde(rename = "match")]
+    pub(crate) matcher: Option<super::raw::MatchSpec>,
+    /// On `good`/`bad` or a `thresholdMetric`: statuses that make a request bad, as codes
+    /// (`503`) or classes (`"5xx"`); default `["5xx"]`.
+    pub(crate) bad_status: Option<Vec<serde_yaml_ng::Value>>,
 }
 
 /// `kind: SLO`.

@@ -91,6 +91,9 @@ fn the_example_resolves_every_kind_and_reference() {
     assert_eq!(fast.factor, Factor::new(72, 5).unwrap());
     assert_eq!(fast.action.as_deref(), Some("page the checkout on-call"));
     assert_eq!(c.rules[0].sli, Sli::Availability);
+    assert!(c.rules[0].bad_status.contains(429));
+    let api = c.rules[0].selector.as_ref().expect("match");
+    assert_eq!(api.path_prefix.as_deref(), Some("/api/"));
 
     assert_eq!(
         c.rules[1].sli,
@@ -315,5 +318,50 @@ fn native_calendar_and_timeslice_fields() {
     assert_problems(
         &rolling,
         &["spec.calendar: applies only to compliance: calendar"],
+    );
+}
+
+#[test]
+fn slipstream_sources_take_extra_selectors_and_bad_statuses() {
+    let ind = "indicator: {metadata: {name: i}, spec: {ratioMetric: {bad: {metricSource: {type: slipstream, spec: {bad_status: [5xx, 429]}}}, total: {metricSource: {type: slipstream, spec: {match: {path_prefix: /api/, method: POST}}}}}}}";
+    let c = parse(
+        &format!(
+            "{PIPELINE}{}",
+            slo(ind, ROLLING, "Occurrences", "{target: 0.99}")
+        ),
+        "m.yaml",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let rule = &c.rules[0];
+    assert_eq!(rule.sli, Sli::Availability);
+    let m = rule.selector.as_ref().expect("selector");
+    assert_eq!(
+        (m.path_prefix.as_deref(), m.method.as_deref()),
+        (Some("/api/"), Some("POST"))
+    );
+    assert!(rule.bad_status.contains(429) && rule.bad_status.contains(503));
+    assert!(!rule.bad_status.contains(404));
+
+    let wrong = ind
+        .replace(
+            "bad_status: [5xx, 429]",
+            "bad_status: [6xx, teapot], match: {host: x}",
+        )
+        .replace(
+            "match: {path_prefix: /api/, method: POST}",
+            "match: {path_prefix: \"\"}, bad_status: [500]",
+        );
+    assert_problems(
+        &format!(
+            "{PIPELINE}{}",
+            slo(&wrong, ROLLING, "Occurrences", "{target: 0.99}")
+        ),
+        &[
+            "spec.indicator.spec.ratioMetric.bad.metricSource.spec.match: put match on total",
+            "spec.indicator.spec.ratioMetric.total.metricSource.spec.bad_status: put bad_status on good or bad",
+            "spec.indicator.spec.ratioMetric.total.metricSource.spec.match.path_prefix: must not be empty",
+            "spec.indicator.spec.ratioMetric.bad.metricSource.spec.bad_status[0]: expected a status code",
+            "spec.indicator.spec.ratioMetric.bad.metricSource.spec.bad_status[1]: expected a status code",
+        ],
     );
 }

@@ -311,7 +311,7 @@ pub(super) fn validate(
             if calendar.is_some() {
                 windows.retain(|&w| w != period_us);
             }
-            rules.push(SloRule { service: svc, sli });
+            rules.push(SloRule::new(svc, sli));
             objectives.push(SloObjective {
                 service: d.spec.service.clone(),
                 service_index: svc,

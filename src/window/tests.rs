@@ -137,10 +137,7 @@ fn shards_drop_redelivered_request_ids_when_configured() {
             name: "svc".into(),
             matcher: Matcher::default(),
         }],
-        vec![SloRule {
-            service: 0,
-            sli: Sli::Availability,
-        }],
+        vec![SloRule::new(0, Sli::Availability)],
     );
     let window = WindowConfig {
         dedup: Some(DedupConfig {

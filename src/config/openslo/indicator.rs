@@ -3,14 +3,83 @@
 
 use super::resolve::{Context, Sink, duration};
 use super::{Metric, Objective, SliSpec, SlipstreamSpec};
-use crate::classify::Sli;
+use crate::classify::{Matcher, Sli, StatusSet};
 
 /// What an SLI measures, before an objective fixes a threshold.
 #[derive(Debug, Clone)]
 pub(super) struct Indicator {
+    /// The Pipeline service read.
     pub(super) service: String,
     /// `Some` for ratio metrics; `None` for a latency thresholdMetric (objectives set it).
     pub(super) sli: Option<Sli>,
+    /// Extra selectors within the service.
+    pub(super) selector: Option<Matcher>,
+    /// Statuses that make a request bad.
+    pub(super) bad_status: StatusSet,
+}
+
+/// The extra selectors of a source's `match`.
+fn selector(s: &SlipstreamSpec, here: &str, sink: &mut Sink<'_>) -> Option<Matcher> {
+    let m = s.matcher.as_ref()?;
+    for (field, value) in [
+        ("host", &m.host),
+        ("path_prefix", &m.path_prefix),
+        ("method", &m.method),
+        ("backend", &m.backend),
+    ] {
+        if value.as_deref() == Some("") {
+            sink.error(
+                format!("{here}.metricSource.spec.match.{field}"),
+                "must not be empty (omit it instead)",
+            );
+        }
+    }
+    Some(Matcher {
+        host: m.host.clone(),
+        path_prefix: m.path_prefix.clone(),
+        method: m.method.clone(),
+        backend: m.backend.clone(),
+    })
+}
+
+/// The bad statuses of a source's `bad_status`: codes (`503`) and classes (`"5xx"`).
+fn bad_status(s: &SlipstreamSpec, here: &str, sink: &mut Sink<'_>) -> StatusSet {
+    let Some(items) = &s.bad_status else {
+        return StatusSet::SERVER_ERRORS;
+    };
+    let mut set = StatusSet::EMPTY;
+    for (i, item) in items.iter().enumerate() {
+        let text = match item {
+            serde_yaml_ng::Value::Number(n) => n.to_string(),
+            serde_yaml_ng::Value::String(t) => t.clone(),
+            _ => String::new(),
+        };
+        let range = match text.as_bytes() {
+            [c @ b'1'..=b'5', b'x' | b'X', b'x' | b'X'] => {
+                let base = u16::from(c - b'0') * 100;
+                Some((base, base + 99))
+            }
+            _ => text
+                .parse::<u16>()
+                .ok()
+                .filter(|c| (100..=599).contains(c))
+                .map(|c| (c, c)),
+        };
+        match range {
+            Some((from, to)) => set = set.with_range(from, to),
+            None => sink.error(
+                format!("{here}.metricSource.spec.bad_status[{i}]"),
+                "expected a status code 100–599 or a class such as \"5xx\"",
+            ),
+        }
+    }
+    if items.is_empty() {
+        sink.error(
+            format!("{here}.metricSource.spec.bad_status"),
+            "list at least one status or class (omit it for 5xx)",
+        );
+    }
+    set
 }
 
 /// Reads one `type: slipstream` source; `None` (with the problem recorded) otherwise.
@@ -98,7 +167,12 @@ pub(super) fn indicator(
                 );
             }
             let service = service_of(&s, &here, sink);
-            Some(Indicator { service, sli: None })
+            Some(Indicator {
+                service,
+                sli: None,
+                selector: selector(&s, &here, sink),
+                bad_status: bad_status(&s, &here, sink),
+            })
         }
         (None, Some(r)) => {
             let here = format!("{at}.ratioMetric");
@@ -136,6 +210,18 @@ pub(super) fn indicator(
                     "value applies only to a thresholdMetric",
                 );
             }
+            if num.matcher.is_some() {
+                sink.error(
+                    format!("{num_at}.metricSource.spec.match"),
+                    "put match on total: it selects the requests counted",
+                );
+            }
+            if total.bad_status.is_some() {
+                sink.error(
+                    format!("{total_at}.metricSource.spec.bad_status"),
+                    "put bad_status on good or bad: total counts every selected request",
+                );
+            }
             let service = service_of(&num, &num_at, sink);
             service_of(&total, &total_at, sink);
             let sli = match &num.latency_threshold {
@@ -151,6 +237,8 @@ pub(super) fn indicator(
             Some(Indicator {
                 service,
                 sli: Some(sli),
+                selector: selector(&total, &total_at, sink),
+                bad_status: bad_status(&num, &num_at, sink),
             })
         }
         _ => {

@@ -206,12 +206,9 @@ fn slo(
         else {
             continue;
         };
-        if indicator
-            .as_ref()
-            .is_some_and(|ind| ind.service != s.service)
-        {
+        let Some(ind) = indicator.as_ref().filter(|ind| ind.service == s.service) else {
             continue;
-        }
+        };
         let name = if s.objectives.len() == 1 {
             d.metadata.name.clone()
         } else {
@@ -240,7 +237,12 @@ fn slo(
             _ => "availability",
         };
         out.push((
-            SloRule { service: svc, sli },
+            SloRule {
+                service: svc,
+                sli,
+                selector: ind.selector.clone(),
+                bad_status: ind.bad_status,
+            },
             SloObjective {
                 service: s.service.clone(),
                 service_index: svc,
