@@ -552,6 +552,16 @@ fn queries() -> Vec<(String, String)> {
             s(&rule["expr"]).to_string(),
         ));
     }
+    let tests = deploy_dir().join("prometheus/slipstream-alerts.test.yaml");
+    for test in yaml_docs(&tests).remove(0)["tests"]
+        .as_sequence()
+        .expect("tests")
+    {
+        for series in test["input_series"].as_sequence().expect("input_series") {
+            let selector = s(&series["series"]).to_string();
+            out.push(("alert test series".to_string(), selector));
+        }
+    }
     let dashboard = dashboard();
     for panel in panels(&dashboard) {
         for t in panel["targets"].as_array().into_iter().flatten() {
@@ -642,23 +652,55 @@ fn every_alert_rule_is_complete() {
     );
 }
 
+/// Runs `promtool` with `args` in `deploy/prometheus`; `None` when it is not on PATH.
+fn promtool(args: &[&str]) -> Option<std::process::Output> {
+    std::process::Command::new("promtool")
+        .args(args)
+        .current_dir(deploy_dir().join("prometheus"))
+        .output()
+        .ok()
+}
+
 #[test]
-fn promtool_accepts_the_alert_rules() {
-    let path = deploy_dir().join("prometheus/slipstream-alerts.yaml");
-    let Ok(out) = std::process::Command::new("promtool")
-        .args(["check", "rules"])
-        .arg(&path)
+fn promtool_accepts_and_unit_tests_the_alert_rules() {
+    for args in [
+        ["check", "rules", "slipstream-alerts.yaml"],
+        ["test", "rules", "slipstream-alerts.test.yaml"],
+    ] {
+        let Some(out) = promtool(&args) else {
+            eprintln!(
+                "note: promtool is not on PATH; skipping `promtool {}`",
+                args.join(" ")
+            );
+            return;
+        };
+        assert!(
+            out.status.success(),
+            "promtool {}: {}{}",
+            args.join(" "),
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+#[test]
+fn kustomize_renders_the_manifests() {
+    let Ok(out) = std::process::Command::new("kubectl")
+        .args(["kustomize"])
+        .arg(deploy_dir().join("kubernetes"))
         .output()
     else {
-        eprintln!("note: promtool is not on PATH; skipping `promtool check rules`");
+        eprintln!("note: kubectl is not on PATH; skipping `kubectl kustomize`");
         return;
     };
     assert!(
         out.status.success(),
-        "promtool check rules: {}{}",
-        String::from_utf8_lossy(&out.stdout),
+        "kubectl kustomize: {}",
         String::from_utf8_lossy(&out.stderr)
     );
+    let rendered = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(rendered.matches("\nkind: ").count(), k8s_objects().len());
 }
 
 fn dashboard() -> Json {
