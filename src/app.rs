@@ -1,48 +1,45 @@
 //! Wiring: builds the stages from a [`Config`] and runs them.
 //!
-//! [`Pipeline`] holds what every stage shares (classifier, store, clock). A source thread
-//! pushes batches into a [`PipelineSink`], which decodes, classifies and applies them to the
-//! partition's shard under one lock per batch. [`run`] adds the HTTP server and graceful
+//! [`Pipeline`] holds what every stage shares: the current [`Generation`] (decoder settings,
+//! classifier, objectives, store: what a [reload](Pipeline::reload) can change) and the
+//! clock. A source thread pushes batches into a [`PipelineSink`], which decodes, classifies
+//! and applies them to the partition's shard under one shard lock and one read of the
+//! generation per batch. [`run`] adds the HTTP server, configuration reload and graceful
 //! shutdown; [`replay`] reads files to the end and returns the report.
+
+mod generation;
+mod reload;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard};
 
 use anyhow::Context;
 use tracing::{info, warn};
 
 use crate::checkpoint::{CheckpointDir, CheckpointStats, Checkpointer};
-use crate::classify::Classifier;
 use crate::clock::Clock;
 use crate::config::{Config, SourceConfig};
-use crate::decode::envelope::Envelope;
-use crate::decode::json::JsonMapping;
-use crate::decode::{Decoder, Format};
-use crate::evaluate::{Evaluation, SloObjective, evaluate};
+use crate::decode::Decoder;
+use crate::evaluate::{Evaluation, evaluate};
 use crate::source::demo::DemoSource;
 use crate::source::file::{FileSource, FileSpec};
 use crate::source::kafka::KafkaSource;
 use crate::source::stdin::StdinSource;
 use crate::source::{LineBatch, PartitionId, Sink, Source, SourceTelemetry, StopSignal};
-use crate::time::SECOND;
-use crate::window::{Activity, Plan, Shard, Store, lock};
+use crate::time::{SECOND, format_rfc3339};
+use crate::window::{Activity, Shard, lock};
+
+pub use generation::{Changes, Generation};
+pub use reload::{ReloadError, ReloadSource, ReloadStats, ReloadSummary};
 
 /// Everything the stages share.
 #[derive(Debug)]
 pub struct Pipeline {
-    /// Decoding format.
-    pub format: Format,
-    /// Shipper envelope around each line.
-    pub envelope: Envelope,
-    /// Key mapping of the generic `json` format.
-    pub json: Option<JsonMapping>,
-    /// Services and SLO rules.
-    pub classifier: Arc<Classifier>,
-    /// SLO objectives, by SLO index.
-    pub objectives: Arc<Vec<SloObjective>>,
-    /// Window state.
-    pub store: Arc<Store>,
+    /// What a reload can change; sinks hold the read side for a whole batch.
+    generation: RwLock<Arc<Generation>>,
+    /// What a reload cannot change.
+    restart_only: reload::RestartOnly,
     /// Wall clock.
     pub clock: Arc<dyn Clock>,
     /// True once the source has delivered data or reached the end of its input, and while
@@ -56,30 +53,37 @@ pub struct Pipeline {
     pub checkpointer: Option<Mutex<Checkpointer>>,
     /// Checkpoint counters (all zero without checkpointing).
     pub checkpoint_stats: Arc<CheckpointStats>,
+    /// Reload counters and the last reload error.
+    pub reload_stats: Arc<ReloadStats>,
 }
 
 impl Pipeline {
     /// Builds the stages for `config`.
     pub fn new(config: &Config, clock: Arc<dyn Clock>) -> Arc<Self> {
-        let windows: Vec<_> = config.objectives.iter().map(|o| o.retention()).collect();
-        let plan = Plan::new(&windows, config.services.len(), config.window);
+        let reload_stats = ReloadStats::default();
+        reload_stats
+            .last_success_us
+            .store(clock.now_us(), Ordering::Relaxed);
         Arc::new(Self {
-            format: config.format,
-            envelope: config.envelope,
-            json: config.json.clone(),
-            classifier: Arc::new(Classifier::new(
-                config.services.clone(),
-                config.rules.clone(),
-            )),
-            objectives: Arc::new(config.objectives.clone()),
-            store: Arc::new(Store::new(Arc::new(plan))),
+            generation: RwLock::new(Arc::new(Generation::first(config))),
+            restart_only: reload::RestartOnly::of(config),
             clock,
             ready: Arc::new(AtomicBool::new(false)),
             not_ready_reason: Mutex::new("the source has not delivered data yet".to_string()),
             source_telemetry: Arc::default(),
             checkpointer: None,
             checkpoint_stats: Arc::default(),
+            reload_stats: Arc::new(reload_stats),
         })
+    }
+
+    /// The current generation (a snapshot: a reload installs a new one beside it).
+    pub fn generation(&self) -> Arc<Generation> {
+        self.read_generation().clone()
+    }
+
+    fn read_generation(&self) -> RwLockReadGuard<'_, Arc<Generation>> {
+        self.generation.read().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Builds the stages for `config` and, when it configures checkpoints, restores the newest
@@ -91,10 +95,9 @@ impl Pipeline {
         };
         let mut pipeline = Arc::into_inner(pipeline).context("a new pipeline is not shared")?;
         let dir = CheckpointDir::open(&c.dir)?;
-        let slo_ids = config.objectives.iter().map(|o| o.id()).collect();
-        let services = config.services.iter().map(|s| s.name.clone()).collect();
-        let checkpointer = Checkpointer::new(dir, slo_ids, services);
-        checkpointer.restore(&pipeline.store)?;
+        let checkpointer = Checkpointer::new(dir);
+        let g = pipeline.generation();
+        checkpointer.restore(&g.store, &g.slo_ids, &g.services)?;
         pipeline.checkpoint_stats = checkpointer.stats.clone();
         pipeline.checkpointer = Some(Mutex::new(checkpointer));
         Ok(Arc::new(pipeline))
@@ -104,7 +107,10 @@ impl Pipeline {
     pub fn checkpoint(&self) {
         if let Some(c) = &self.checkpointer {
             let mut c = c.lock().unwrap_or_else(|e| e.into_inner());
-            if let Err(e) = c.checkpoint(&self.store, self.clock.now_us()) {
+            // The store and its names from one generation: a checkpoint racing a reload
+            // saves the old generation's state, which is consistent with its offsets.
+            let g = self.generation();
+            if let Err(e) = c.checkpoint(&g.store, &g.slo_ids, &g.services, self.clock.now_us()) {
                 warn!(error = %e, "checkpoint failed; will retry");
             }
         }
@@ -112,9 +118,11 @@ impl Pipeline {
 
     /// A sink that applies batches to this pipeline's shards.
     pub fn sink(self: &Arc<Self>) -> PipelineSink {
+        let g = self.generation();
         PipelineSink {
             pipeline: self.clone(),
-            decoder: self.format.decoder(self.json.as_ref()),
+            generation: g.number,
+            decoder: g.decoder(),
             scratch: String::new(),
             shards: HashMap::new(),
             last_warning_us: i64::MIN,
@@ -122,9 +130,18 @@ impl Pipeline {
         }
     }
 
-    /// Evaluates every SLO now.
+    /// Evaluates every SLO of the current generation now.
     pub fn evaluate(&self) -> Evaluation {
-        evaluate(&self.objectives, &self.store, self.clock.now_us())
+        self.evaluate_in(&self.generation())
+    }
+
+    /// Evaluates every SLO of generation `g` now (pair it with `g`'s objectives).
+    pub fn evaluate_in(&self, g: &Generation) -> Evaluation {
+        let mut e = evaluate(&g.objectives, &g.store, self.clock.now_us());
+        for (report, since) in e.report.slos.iter_mut().zip(&g.valid_since_us) {
+            report.valid_since = since.map(format_rfc3339);
+        }
+        e
     }
 }
 
@@ -132,6 +149,8 @@ impl Pipeline {
 #[derive(Debug)]
 pub struct PipelineSink {
     pipeline: Arc<Pipeline>,
+    /// The generation `decoder` and `shards` belong to.
+    generation: u64,
     decoder: Box<dyn Decoder>,
     /// Reused buffer for lines unescaped out of an envelope.
     scratch: String,
@@ -143,10 +162,28 @@ pub struct PipelineSink {
 /// At most one undecodable-line warning per partition sink per this interval.
 const WARNING_INTERVAL_US: i64 = 10 * SECOND;
 
+impl PipelineSink {
+    /// Follows a reload: the new generation's decoder and the shards of its store.
+    fn follow(&mut self, g: &Generation) {
+        if g.number == self.generation {
+            return;
+        }
+        self.decoder = g.decoder();
+        for (partition, shard) in &mut self.shards {
+            let name = lock(shard).name().to_string();
+            *shard = g.store.shard(*partition, &name);
+        }
+        self.generation = g.number;
+    }
+}
+
 impl Sink for PipelineSink {
     fn assign(&mut self, partition: PartitionId, name: &str) {
         info!(partition = name, "partition assigned");
-        let shard = self.pipeline.store.shard(partition, name);
+        let pipeline = self.pipeline.clone();
+        let g = pipeline.read_generation();
+        self.follow(&g);
+        let shard = g.store.shard(partition, name);
         lock(&shard).activity = Activity {
             assigned: true,
             at_end: false,
@@ -156,18 +193,22 @@ impl Sink for PipelineSink {
     }
 
     fn apply(&mut self, partition: PartitionId, batch: &LineBatch) {
-        let p = &*self.pipeline;
+        let pipeline = self.pipeline.clone();
+        let p = &*pipeline;
+        // Held for the whole batch: a reload waits for it, so no batch is half-applied.
+        let g = p.read_generation();
+        self.follow(&g);
         let shard = match self.shards.get(&partition) {
             Some(s) => s.clone(),
             None => {
-                let s = p.store.shard(partition, &partition.to_string());
+                let s = g.store.shard(partition, &partition.to_string());
                 self.shards.insert(partition, s.clone());
                 s
             }
         };
         let now = p.clock.now_us();
-        let latest_allowed = now.saturating_add(p.store.plan().window.max_future_us);
-        let plan = p.store.plan();
+        let latest_allowed = now.saturating_add(g.store.plan().window.max_future_us);
+        let plan = g.store.plan();
         let mut first_error = None;
         let newest = {
             let mut shard = lock(&shard);
@@ -177,12 +218,12 @@ impl Sink for PipelineSink {
                 last_delivery_us: Some(now),
             };
             for payload in batch.lines() {
-                let decoded = p
+                let decoded = g
                     .envelope
                     .open(payload, &mut self.scratch)
                     .and_then(|line| self.decoder.decode(line));
                 match decoded {
-                    Ok(event) => shard.apply(&event, &p.classifier, latest_allowed, plan),
+                    Ok(event) => shard.apply(&event, &g.classifier, latest_allowed, plan),
                     Err(e) => {
                         shard.reject(e);
                         if first_error.is_none() {
@@ -203,11 +244,13 @@ impl Sink for PipelineSink {
             shard.newest_us()
         };
         if let Some(t) = newest {
-            p.store.observe_newest(t);
+            g.store.observe_newest(t);
         }
+        let format = g.format.name();
+        drop(g);
         if let Some((reason, line)) = first_error {
             if now.saturating_sub(self.last_warning_us) >= WARNING_INTERVAL_US {
-                warn!(%partition, format = p.format.name(), %reason, suppressed = self.suppressed, line, "skipping undecodable line");
+                warn!(%partition, format, %reason, suppressed = self.suppressed, line, "skipping undecodable line");
                 self.last_warning_us = now;
                 self.suppressed = 0;
             } else {
@@ -218,12 +261,18 @@ impl Sink for PipelineSink {
 
     fn revoke(&mut self, partition: PartitionId) {
         info!(%partition, "partition revoked");
+        let pipeline = self.pipeline.clone();
+        let g = pipeline.read_generation();
+        self.follow(&g);
         if let Some(shard) = self.shards.remove(&partition) {
             lock(&shard).activity.assigned = false;
         }
     }
 
     fn end_of_partition(&mut self, partition: PartitionId) {
+        let pipeline = self.pipeline.clone();
+        let g = pipeline.read_generation();
+        self.follow(&g);
         if let Some(shard) = self.shards.get(&partition) {
             lock(shard).activity.at_end = true;
         }
@@ -236,7 +285,7 @@ impl Sink for PipelineSink {
     }
 
     fn position(&self, partition: PartitionId) -> Option<u64> {
-        let shard = self.pipeline.store.get(partition)?;
+        let shard = self.pipeline.generation().store.get(partition)?;
         let offset = lock(&shard).next_offset;
         Some(offset)
     }
@@ -312,9 +361,29 @@ pub fn replay(
 }
 
 /// Runs the service: the source on its own thread, the HTTP API on `config.listen`, until
-/// Ctrl-C or SIGTERM.
-pub async fn run(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<()> {
+/// Ctrl-C or SIGTERM. With a `reload` source, SIGHUP and changes of that file reload the
+/// configuration; without one (the demo's embedded configuration) SIGHUP is ignored.
+pub async fn run(
+    config: Config,
+    clock: Arc<dyn Clock>,
+    reload: Option<ReloadSource>,
+) -> anyhow::Result<()> {
+    // Before anything else: SIGHUP's default action would end the process.
+    #[cfg(unix)]
+    let hangup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
+        .context("cannot handle SIGHUP")?;
     let pipeline = Pipeline::open(&config, clock.clone())?;
+    #[cfg(unix)]
+    match reload {
+        Some(source) => {
+            tokio::spawn(reload::watch(pipeline.clone(), source, hangup));
+        }
+        None => {
+            tokio::spawn(reload::ignore(hangup));
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = reload;
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("cannot listen on {}", config.listen))?;

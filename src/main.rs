@@ -9,6 +9,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
+use slipstream::app::ReloadSource;
 use slipstream::clock::{Clock, SystemClock};
 use slipstream::config::{self, Config, ConfigError};
 use slipstream::explain::Explainer;
@@ -190,12 +191,16 @@ fn execute(command: Command) -> anyhow::Result<ExitCode> {
                 ExitCode::from(EXIT_DATAERR)
             })
         }
-        Command::Run { config, listen } => {
-            let config = match config::load_file(&config) {
+        Command::Run {
+            config: path,
+            listen,
+        } => {
+            let config = match config::load_file(&path) {
                 Ok(c) => c,
                 Err(e) => return Ok(config_failure(&e)),
             };
-            serve(config, listen, clock)
+            let reload = ReloadSource { path, listen };
+            serve(config, listen, clock, Some(reload))
         }
         Command::Loadgen {
             format,
@@ -245,15 +250,17 @@ fn execute(command: Command) -> anyhow::Result<ExitCode> {
                 Ok(c) => c,
                 Err(e) => return Ok(config_failure(&e)),
             };
-            serve(config, listen, clock)
+            serve(config, listen, clock, None)
         }
     }
 }
 
+/// Serves `config`; `reload` names the file that SIGHUP and file changes reload.
 fn serve(
     mut config: Config,
     listen: Option<std::net::SocketAddr>,
     clock: Arc<dyn Clock>,
+    reload: Option<ReloadSource>,
 ) -> anyhow::Result<ExitCode> {
     if let Some(l) = listen {
         config.listen = l;
@@ -262,6 +269,6 @@ fn serve(
         .worker_threads(2)
         .enable_all()
         .build()?;
-    runtime.block_on(slipstream::app::run(config, clock))?;
+    runtime.block_on(slipstream::app::run(config, clock, reload))?;
     Ok(ExitCode::SUCCESS)
 }

@@ -37,11 +37,12 @@ pub struct CheckpointStats {
 }
 
 /// Writes checkpoints of one store into one directory.
+///
+/// SLOs and services are named by index in the state; the names are passed with each call
+/// (they come from the running configuration, which a reload may change).
 #[derive(Debug)]
 pub struct Checkpointer {
     dir: CheckpointDir,
-    slo_ids: Vec<String>,
-    services: Vec<String>,
     /// Stats, shared with the HTTP layer.
     pub stats: Arc<CheckpointStats>,
     /// Offsets covered by the newest durable checkpoint, per partition.
@@ -49,20 +50,24 @@ pub struct Checkpointer {
 }
 
 impl Checkpointer {
-    /// A checkpointer for SLOs `slo_ids` and services `services` (names by index).
-    pub fn new(dir: CheckpointDir, slo_ids: Vec<String>, services: Vec<String>) -> Self {
+    /// A checkpointer writing into `dir`.
+    pub fn new(dir: CheckpointDir) -> Self {
         Self {
             dir,
-            slo_ids,
-            services,
             stats: Arc::default(),
             durable: Arc::default(),
         }
     }
 
-    /// Loads the newest valid checkpoint into `store` (which must be empty) and marks its
-    /// offsets durable. Rejected files are logged and counted; none is fatal.
-    pub fn restore(&self, store: &Store) -> Result<(), CheckpointError> {
+    /// Loads the newest valid checkpoint into `store` (which must be empty), whose SLOs and
+    /// services are `slo_ids` and `services` by index, and marks its offsets durable. Rejected
+    /// files are logged and counted; none is fatal.
+    pub fn restore(
+        &self,
+        store: &Store,
+        slo_ids: &[String],
+        services: &[String],
+    ) -> Result<(), CheckpointError> {
         let loaded = self.dir.load()?;
         for e in &loaded.rejected {
             warn!(error = %e, "ignoring unusable checkpoint; falling back to an older one");
@@ -79,7 +84,7 @@ impl Checkpointer {
         let mut durable = lock_map(&self.durable);
         for p in &checkpoint.partitions {
             let pid = PartitionId::new(p.stream, p.partition);
-            let shard = Shard::restore(&p.shard, store.plan(), &self.slo_ids, &self.services);
+            let shard = Shard::restore(&p.shard, store.plan(), slo_ids, services);
             store.insert(pid, shard);
             durable.insert(pid, p.shard.next_offset);
             if let Some(t) = p.shard.newest_us {
@@ -93,8 +98,15 @@ impl Checkpointer {
         Ok(())
     }
 
-    /// Snapshots `store` and writes it durably; then publishes the offsets it covers.
-    pub fn checkpoint(&mut self, store: &Store, now_us: i64) -> Result<(), CheckpointError> {
+    /// Snapshots `store`, whose SLOs and services are `slo_ids` and `services` by index, and
+    /// writes it durably; then publishes the offsets it covers.
+    pub fn checkpoint(
+        &mut self,
+        store: &Store,
+        slo_ids: &[String],
+        services: &[String],
+        now_us: i64,
+    ) -> Result<(), CheckpointError> {
         let started = Instant::now();
         let mut offsets = HashMap::new();
         let partitions = store
@@ -106,7 +118,7 @@ impl Checkpointer {
                 PartitionCheckpoint {
                     stream: pid.stream,
                     partition: pid.partition,
-                    shard: shard.export(&self.slo_ids, &self.services),
+                    shard: shard.export(slo_ids, services),
                 }
             })
             .collect();

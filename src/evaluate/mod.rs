@@ -442,6 +442,7 @@ pub fn assess(
             None => format_duration(o.period_us),
         },
         no_data: events.total == 0,
+        valid_since: None,
         sli: exact::sli(unit),
         windows,
         budget,

@@ -34,6 +34,10 @@ pub struct SloReport {
     pub period: String,
     /// True when the period holds no event.
     pub no_data: bool,
+    /// Set when a configuration reload added this SLO or changed how its events are
+    /// classified: its counts start here (RFC 3339), so windows that begin earlier are partial.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub valid_since: Option<String>,
     /// SLI over the budget interval (for timeslices: good slices / slices with data, or the
     /// mean slice ratio); `null` without traffic.
     pub sli: Option<f64>,

@@ -10,6 +10,9 @@
 
 use std::fmt::{Display, Write};
 
+use std::sync::atomic::Ordering;
+
+use crate::app::{Generation, Pipeline, ReloadStats};
 use crate::checkpoint::CheckpointStats;
 use crate::decode::{DecodeError, Format};
 use crate::evaluate::{Evaluation, Ppb, SloObjective, SloReport, Target};
@@ -62,22 +65,17 @@ impl Exposition {
     }
 }
 
-/// Renders every metric for `evaluation`.
-pub fn render(
-    evaluation: &Evaluation,
-    objectives: &[SloObjective],
-    format: Format,
-    source: &SourceTelemetry,
-    ready: bool,
-    checkpoints: &CheckpointStats,
-    now_us: i64,
-) -> String {
+/// Renders every metric for `evaluation`, which evaluated generation `g` of `p`.
+pub fn render(evaluation: &Evaluation, g: &Generation, p: &Pipeline) -> String {
+    let objectives = &g.objectives;
+    let now_us = p.clock.now_us();
     let mut x = Exposition::default();
     sloth(&mut x, evaluation, objectives);
     native(&mut x, evaluation, objectives);
-    telemetry(&mut x, evaluation, format);
-    source_telemetry(&mut x, source, ready);
-    checkpoint_telemetry(&mut x, checkpoints, now_us);
+    telemetry(&mut x, evaluation, g.format);
+    source_telemetry(&mut x, &p.source_telemetry, p.ready.load(Ordering::SeqCst));
+    checkpoint_telemetry(&mut x, &p.checkpoint_stats, now_us);
+    reload_telemetry(&mut x, &p.reload_stats);
     x.out
 }
 
@@ -548,6 +546,41 @@ fn checkpoint_telemetry(x: &mut Exposition, c: &CheckpointStats, now_us: i64) {
             load(&c.last_duration_us) as f64 / SECOND as f64,
         );
     }
+}
+
+fn reload_telemetry(x: &mut Exposition, r: &ReloadStats) {
+    x.family(
+        "slipstream_config_reloads_total",
+        "counter",
+        "Configuration reloads applied (SIGHUP or file change).",
+    );
+    x.sample(
+        "slipstream_config_reloads_total",
+        &[],
+        r.reloads.load(Ordering::Relaxed),
+    );
+    x.family(
+        "slipstream_config_reload_failures_total",
+        "counter",
+        "Configuration reloads rejected (invalid, or needing a restart); the old one runs on.",
+    );
+    x.sample(
+        "slipstream_config_reload_failures_total",
+        &[],
+        r.failures.load(Ordering::Relaxed),
+    );
+    x.gauge(
+        "slipstream_config_last_reload_successful",
+        "1 unless the last reload was rejected.",
+        &[],
+        u8::from(r.last_error().is_none()),
+    );
+    x.gauge(
+        "slipstream_config_last_reload_success_timestamp_seconds",
+        "When the running configuration was loaded (start or last successful reload).",
+        &[],
+        r.last_success_us.load(Ordering::Relaxed) as f64 / SECOND as f64,
+    );
 }
 
 /// Resident set size from `/proc/self/statm` (Linux); `None` elsewhere.

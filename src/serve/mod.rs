@@ -3,7 +3,7 @@
 //! `GET /v1/slos` (every SLO), `GET /v1/slos/{service}/{slo}` (one SLO, 404 when unknown),
 //! `GET /v1/alerts` (firing alerts, for pollers), `GET /metrics` (Prometheus text),
 //! `GET /healthz` (the process answers), `GET /readyz` (the source has delivered data or
-//! reached the end of its input). Every response is computed from a fresh evaluation.
+//! reached the end of its input; the body also shows the last rejected config reload). Every response is computed from a fresh evaluation.
 //! Errors are JSON `{"error": "..."}` mapped to a status in one place ([`ApiError`]); a
 //! panic in a handler becomes a 500, never a dead server.
 
@@ -91,12 +91,12 @@ async fn slo(
     path: Result<Path<(String, String)>, PathRejection>,
 ) -> Result<Response, ApiError> {
     let Path((service, slo)) = path.map_err(|e| ApiError::BadRequest(e.body_text()))?;
-    let index = p
-        .objectives
-        .iter()
-        .position(|o| o.service == service && o.slo == slo)
-        .ok_or(ApiError::UnknownSlo { service, slo })?;
     let mut report = p.evaluate().report;
+    let index = report
+        .slos
+        .iter()
+        .position(|r| r.service == service && r.slo == slo)
+        .ok_or(ApiError::UnknownSlo { service, slo })?;
     Ok(Json(report.slos.swap_remove(index)).into_response())
 }
 
@@ -105,16 +105,9 @@ async fn alerts(State(p): State<Arc<Pipeline>>) -> Response {
 }
 
 async fn metrics_text(State(p): State<Arc<Pipeline>>) -> Response {
-    let evaluation = p.evaluate();
-    let body = metrics::render(
-        &evaluation,
-        &p.objectives,
-        p.format,
-        &p.source_telemetry,
-        p.ready.load(Ordering::SeqCst),
-        &p.checkpoint_stats,
-        p.clock.now_us(),
-    );
+    let g = p.generation();
+    let evaluation = p.evaluate_in(&g);
+    let body = metrics::render(&evaluation, &g, &p);
     (
         [(
             header::CONTENT_TYPE,
@@ -130,8 +123,8 @@ async fn healthz() -> Response {
 }
 
 async fn readyz(State(p): State<Arc<Pipeline>>) -> Response {
-    if p.ready.load(Ordering::SeqCst) {
-        Json(json!({"status": "ready"})).into_response()
+    let (status, mut body) = if p.ready.load(Ordering::SeqCst) {
+        (StatusCode::OK, json!({"status": "ready"}))
     } else {
         let reason = p
             .not_ready_reason
@@ -140,8 +133,12 @@ async fn readyz(State(p): State<Arc<Pipeline>>) -> Response {
             .unwrap_or_default();
         (
             StatusCode::SERVICE_UNAVAILABLE,
-            Json(json!({"status": "not ready", "reason": reason})),
+            json!({"status": "not ready", "reason": reason}),
         )
-            .into_response()
+    };
+    // A rejected reload is a detail, not a readiness change: the old configuration runs.
+    if let Some(error) = p.reload_stats.last_error() {
+        body["config_reload_error"] = error.into();
     }
+    (status, Json(body)).into_response()
 }

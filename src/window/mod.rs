@@ -150,6 +150,28 @@ impl Store {
         self.shards.insert(partition, Arc::new(Mutex::new(shard)));
     }
 
+    /// A store shaped by `plan` holding `rebuild(shard, plan)` for every shard of this one,
+    /// and this store's newest event time and watermark (which never moves back): how a
+    /// configuration reload carries state over. The caller keeps writers out while it runs.
+    pub fn reshaped(
+        &self,
+        plan: Arc<Plan>,
+        mut rebuild: impl FnMut(&Shard, &Plan) -> Shard,
+    ) -> Self {
+        let store = Store::new(plan);
+        for (partition, shard) in self.shards() {
+            let rebuilt = rebuild(&lock(&shard), &store.plan);
+            store.insert(partition, rebuilt);
+        }
+        store
+            .newest_us
+            .store(self.newest_us.load(Ordering::Acquire), Ordering::Release);
+        store
+            .watermark_us
+            .store(self.watermark_us.load(Ordering::Acquire), Ordering::Release);
+        store
+    }
+
     /// The shard of `partition`, if it exists.
     pub fn get(&self, partition: PartitionId) -> Option<Arc<Mutex<Shard>>> {
         self.shards.get(&partition).map(|e| e.value().clone())

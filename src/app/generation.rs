@@ -1,0 +1,180 @@
+//! A configuration generation: everything a reload can change, immutable once built.
+//!
+//! The [`Pipeline`](super::Pipeline) holds the current [`Generation`]; a reload builds its
+//! [successor](Generation::successor) and moves the window state over. An SLO keeps its
+//! counts only when they are still what the new configuration would have counted: same
+//! decoding (format, envelope, JSON mapping, de-duplication), same matchers for its service
+//! and for every service listed before it (the first matching service wins), and the same
+//! rule (everything in [`SloRule`](crate::classify::SloRule): SLI kind, threshold, and any
+//! other per-SLO selection). Objective, period, alerts and policy are applied when evaluating,
+//! so changing them keeps the counts. Every other SLO starts empty and reports `valid_since`.
+
+use std::sync::Arc;
+
+use crate::classify::{Classifier, Matcher};
+use crate::config::Config;
+use crate::decode::envelope::Envelope;
+use crate::decode::json::JsonMapping;
+use crate::decode::{Decoder, Format};
+use crate::evaluate::SloObjective;
+use crate::time::{SECOND, ceil_to};
+use crate::window::{Plan, Shard, Store};
+
+/// Everything a configuration reload can change.
+#[derive(Debug)]
+pub struct Generation {
+    /// 0 for the configuration the process started with, then one more per reload.
+    pub number: u64,
+    /// Decoding format.
+    pub format: Format,
+    /// Shipper envelope around each line.
+    pub envelope: Envelope,
+    /// Key mapping of the generic `json` format.
+    pub json: Option<JsonMapping>,
+    /// Services and SLO rules.
+    pub classifier: Arc<Classifier>,
+    /// SLO objectives, by SLO index.
+    pub objectives: Arc<Vec<SloObjective>>,
+    /// Window state, shaped for these objectives.
+    pub store: Arc<Store>,
+    /// `service/slo` per SLO index (names in checkpoints).
+    pub slo_ids: Vec<String>,
+    /// Service names by index (names in checkpoints).
+    pub services: Vec<String>,
+    /// Per SLO: since when its counts are complete (µs), when a reload added it or changed
+    /// its classification; `None` for SLOs counted since the process started.
+    pub valid_since_us: Vec<Option<i64>>,
+}
+
+/// How a reload treated each SLO, by id.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Changes {
+    /// Counts carried over.
+    pub kept: Vec<String>,
+    /// Classification changed: counts dropped, starting again.
+    pub reset: Vec<String>,
+    /// New SLOs, starting empty.
+    pub added: Vec<String>,
+    /// SLOs no longer configured, with their state.
+    pub removed: Vec<String>,
+}
+
+impl Generation {
+    /// Generation 0 for `config`, with an empty store.
+    pub fn first(config: &Config) -> Self {
+        Self::build(config, 0, Arc::new(Store::new(Arc::new(plan_of(config)))))
+    }
+
+    fn build(config: &Config, number: u64, store: Arc<Store>) -> Self {
+        Self {
+            number,
+            format: config.format,
+            envelope: config.envelope,
+            json: config.json.clone(),
+            classifier: Arc::new(Classifier::new(
+                config.services.clone(),
+                config.rules.clone(),
+            )),
+            objectives: Arc::new(config.objectives.clone()),
+            store,
+            slo_ids: config.objectives.iter().map(SloObjective::id).collect(),
+            services: config.services.iter().map(|s| s.name.clone()).collect(),
+            valid_since_us: vec![None; config.objectives.len()],
+        }
+    }
+
+    /// A decoder for this generation's format.
+    pub fn decoder(&self) -> Box<dyn Decoder> {
+        self.format.decoder(self.json.as_ref())
+    }
+
+    /// The next generation for `config`, with this one's window state moved over: SLOs whose
+    /// classification is unchanged keep their counts, the others start empty and are marked
+    /// valid from just past the newest event applied so far (or `now_us` before any event).
+    /// Shard positions, statistics, activity and de-duplication ids always carry over. The
+    /// caller keeps writers out of this generation's store while this runs.
+    pub fn successor(&self, config: &Config, now_us: i64) -> (Self, Changes) {
+        let decoding_same = self.format == config.format
+            && self.envelope == config.envelope
+            && self.json == config.json
+            && self.store.plan().window.dedup == config.window.dedup;
+        let old_matchers: Vec<&Matcher> = self
+            .classifier
+            .services()
+            .iter()
+            .map(|s| &s.matcher)
+            .collect();
+        let new_matchers: Vec<&Matcher> = config.services.iter().map(|s| &s.matcher).collect();
+        // A service's events are the same exactly when its matcher and every one before it
+        // are the same (first match wins), and decoding is unchanged.
+        let service_same: Vec<bool> = config
+            .services
+            .iter()
+            .enumerate()
+            .map(|(j, s)| {
+                decoding_same
+                    && self.services.get(j) == Some(&s.name)
+                    && old_matchers[..=j] == new_matchers[..=j]
+            })
+            .collect();
+        // Counts from just past the newest event: an event at or before it may have been
+        // applied before the reload, so a window starting earlier may miss some.
+        let mark = self
+            .store
+            .newest_us()
+            .map_or(now_us, |t| ceil_to(t.saturating_add(1), SECOND));
+        let mut changes = Changes::default();
+        let mut valid_since_us = Vec::with_capacity(config.objectives.len());
+        for (o, rule) in config.objectives.iter().zip(&config.rules) {
+            let id = o.id();
+            match self.slo_ids.iter().position(|old| *old == id) {
+                Some(k) if service_same[rule.service] && self.classifier.rules()[k] == *rule => {
+                    valid_since_us.push(self.valid_since_us[k]);
+                    changes.kept.push(id);
+                }
+                Some(_) => {
+                    valid_since_us.push(Some(mark));
+                    changes.reset.push(id);
+                }
+                None => {
+                    valid_since_us.push(Some(mark));
+                    changes.added.push(id);
+                }
+            }
+        }
+        let new_ids: Vec<String> = config.objectives.iter().map(SloObjective::id).collect();
+        changes.removed = self
+            .slo_ids
+            .iter()
+            .filter(|id| !new_ids.contains(id))
+            .cloned()
+            .collect();
+        let kept_services: Vec<&String> = config
+            .services
+            .iter()
+            .zip(&service_same)
+            .filter_map(|(s, &same)| same.then_some(&s.name))
+            .collect();
+        let new_services: Vec<String> = config.services.iter().map(|s| s.name.clone()).collect();
+        let store = self
+            .store
+            .reshaped(Arc::new(plan_of(config)), |shard, plan| {
+                let mut state = shard.export(&self.slo_ids, &self.services);
+                state.slos.retain(|s| changes.kept.contains(&s.id));
+                state
+                    .latency
+                    .retain(|(name, _)| kept_services.contains(&name));
+                let mut rebuilt = Shard::restore(&state, plan, &new_ids, &new_services);
+                rebuilt.activity = shard.activity;
+                rebuilt
+            });
+        let mut next = Self::build(config, self.number + 1, Arc::new(store));
+        next.valid_since_us = valid_since_us;
+        (next, changes)
+    }
+}
+
+fn plan_of(config: &Config) -> Plan {
+    let windows: Vec<_> = config.objectives.iter().map(|o| o.retention()).collect();
+    Plan::new(&windows, config.services.len(), config.window)
+}
