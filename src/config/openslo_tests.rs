@@ -365,3 +365,36 @@ fn slipstream_sources_take_extra_selectors_and_bad_statuses() {
         ],
     );
 }
+
+#[test]
+fn services_data_sources_and_rolling_months_are_checked() {
+    let text = format!(
+        "{PIPELINE}---\napiVersion: openslo/v1\nkind: Service\nmetadata: {{name: web}}\nspec: {{}}\n\
+         ---\napiVersion: openslo/v1\nkind: DataSource\nmetadata: {{name: prom}}\nspec: {{type: Prometheus}}\n{}{}",
+        slo(
+            &RATIO.replace(
+                "{type: slipstream}}, total",
+                "{metricSourceRef: prom}}, total"
+            ),
+            ROLLING,
+            "Occurrences",
+            "{target: 0.99}"
+        ),
+        slo(
+            RATIO,
+            "{duration: 1M, isRolling: true}",
+            "Occurrences",
+            "{target: 0.99}"
+        )
+        .replace("name: s}", "name: s2}"),
+    );
+    assert_problems(
+        &text,
+        &[
+            "(Service web): metadata.name: no Pipeline service \"web\"",
+            "(DataSource prom): kind: unsupported OpenSLO kind DataSource",
+            "(SLO s): spec.indicator.spec.ratioMetric.good.metricSource.metricSourceRef: metricSourceRef \"prom\" is not supported",
+            "(SLO s2): spec.timeWindow[0].duration: \"1M\": months, quarters and years are calendar windows",
+        ],
+    );
+}
