@@ -10,3 +10,4 @@ mod helpers;
 mod http;
 mod kafka;
 mod late_data;
+mod reload;
