@@ -57,9 +57,12 @@ fn config() -> String {
     format!("{PIPELINE}{CHECKOUT}{SEARCH}")
 }
 
+/// One generated request: line, latency in µs, status, host.
+type Generated = (String, i64, u16, &'static str);
+
 /// `n` requests to both services, evenly from `from` to `to` inclusive: (line, latency in
 /// µs, status, host).
-fn traffic(seed: u64, from: i64, to: i64, n: i64) -> Vec<(String, i64, u16, &'static str)> {
+fn traffic(seed: u64, from: i64, to: i64, n: i64) -> Vec<Generated> {
     let mut rng = Rng(seed);
     (0..n)
         .map(|i| {
@@ -77,7 +80,7 @@ fn traffic(seed: u64, from: i64, to: i64, n: i64) -> Vec<(String, i64, u16, &'st
         .collect()
 }
 
-fn lines(t: &[(String, i64, u16, &'static str)]) -> Vec<String> {
+fn lines(t: &[Generated]) -> Vec<String> {
     t.iter().map(|(l, ..)| l.clone()).collect()
 }
 
@@ -140,7 +143,7 @@ fn counts(slo: &Value) -> (Vec<(String, u64, u64)>, Value) {
     )
 }
 
-fn fed() -> (Arc<Pipeline>, Vec<(String, i64, u16, &'static str)>) {
+fn fed() -> (Arc<Pipeline>, Vec<Generated>) {
     let (p, _) = pipeline(&config(), NOON);
     let t = traffic(1, NOON - 2 * HOUR, NOON - SECOND, 3_000);
     feed(&p, 0, &lines(&t), 250);
