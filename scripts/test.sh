@@ -3,7 +3,7 @@
 # of each criterion bench, and the unit and integration tests (cargo-nextest when installed,
 # else cargo test). Installs what it needs that a Rust machine may lack: the tansu Kafka
 # broker the Kafka tests start (built once from crates.io, then reused) and, when run as
-# root on Debian, promtool for the alert rules in deploy/.
+# root on Debian, Prometheus (with promtool) and Alertmanager for the compatibility tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,15 +24,19 @@ cargo test --locked --bench decode --bench window --bench checkpoint
 echo "== tansu (real Kafka broker for the Kafka tests)"
 scripts/tansu.sh install
 
-echo "== promtool (the deploy tests run 'promtool check rules' on deploy/prometheus)"
-if command -v promtool >/dev/null; then
-  echo "promtool: $(command -v promtool)"
+echo "== prometheus, promtool, alertmanager (deploy tests run 'promtool check rules'; the"
+echo "   prometheus and alertmanager tests scrape and notify through the real servers)"
+missing=()
+command -v promtool >/dev/null && command -v prometheus >/dev/null || missing+=(prometheus)
+command -v prometheus-alertmanager >/dev/null || missing+=(prometheus-alertmanager)
+if [ ${#missing[@]} = 0 ]; then
+  echo "found: $(command -v prometheus promtool prometheus-alertmanager | tr '\n' ' ')"
 elif [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   # Debian ships promtool only in the prometheus package (which also installs the server).
-  apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends prometheus
+  apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"
 else
-  echo "note: promtool not found and not root: the deploy tests skip 'promtool check rules'" \
-    "(install Debian's prometheus package to run it)" >&2
+  echo "note: ${missing[*]} not installed and not root: the tests that need them skip" \
+    "(install the Debian packages to run them)" >&2
 fi
 
 echo "== tests"

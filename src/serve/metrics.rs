@@ -111,10 +111,7 @@ const SLOTH_GAUGES: [SlothGauge; 6] = [
     (
         "slo:period_burn_rate:ratio",
         "Burn rate over the whole SLO period.",
-        |o, r, _| {
-            let i = o.windows.iter().position(|&w| w == o.period_us)?;
-            r.windows[i].burn_rate
-        },
+        |o, r, p| period_burn_rate(o, r, p),
     ),
     (
         "slo:period_error_budget_remaining:ratio",
@@ -122,6 +119,23 @@ const SLOTH_GAUGES: [SlothGauge; 6] = [
         |_, r, _| r.budget.as_ref().map(|b| b.remaining_ratio),
     ),
 ];
+
+/// Burn rate over the SLO period: the rolling period's own window; for a calendar period the
+/// budget's counts over `[period start, end)`; for timeslice budgeting the share of the
+/// budget the report says is consumed (`1 − remaining_ratio`). No sample without data.
+fn period_burn_rate(o: &SloObjective, r: &SloReport, p: Ppb) -> Option<f64> {
+    let b = r.budget.as_ref()?;
+    if let Some(slices) = &b.slices {
+        return (slices.with_data > 0).then_some(1.0 - b.remaining_ratio);
+    }
+    if o.calendar.is_none()
+        && let Some(i) = o.windows.iter().position(|&w| w == o.period_us)
+    {
+        return r.windows[i].burn_rate;
+    }
+    let budget = p.complement().as_f64();
+    (b.total > 0 && budget > 0.0).then(|| b.bad as f64 / b.total as f64 / budget)
+}
 
 fn sloth(x: &mut Exposition, e: &Evaluation, objectives: &[SloObjective]) {
     let ratio_slos: Vec<(&SloObjective, &SloReport, Ppb, [String; 3])> = objectives

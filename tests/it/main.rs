@@ -10,4 +10,5 @@ mod helpers;
 mod http;
 mod kafka;
 mod late_data;
+mod prometheus;
 mod reload;
