@@ -11,6 +11,7 @@ pub mod alerts;
 pub mod exact;
 pub mod period;
 pub mod report;
+pub mod series;
 
 use hdrhistogram::Histogram;
 

@@ -1,13 +1,16 @@
 //! Serve: the HTTP API (axum).
 //!
 //! `GET /v1/slos` (every SLO), `GET /v1/slos/{service}/{slo}` (one SLO, 404 when unknown),
-//! `GET /v1/alerts` (firing alerts, for pollers), `GET /metrics` (Prometheus text),
+//! `GET /v1/slos/{service}/{slo}/series` (exact counts step by step),
+//! `GET /v1/alerts` (firing alerts, for pollers), `GET /` and `GET /slo/{service}/{slo}` (the
+//! web page), `GET /metrics` (Prometheus text),
 //! `GET /healthz` (the process answers), `GET /readyz` (the source has delivered data or
 //! reached the end of its input; the body also shows the last rejected config reload). Every response is computed from a fresh evaluation.
 //! Errors are JSON `{"error": "..."}` mapped to a status in one place ([`ApiError`]); a
 //! panic in a handler becomes a 500, never a dead server.
 
 pub mod metrics;
+mod web;
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -70,10 +73,15 @@ pub fn router(pipeline: Arc<Pipeline>) -> Router {
     Router::new()
         .route("/v1/slos", get(slos))
         .route("/v1/slos/{service}/{slo}", get(slo))
+        .route("/v1/slos/{service}/{slo}/series", get(web::series))
         .route("/v1/alerts", get(alerts))
         .route("/metrics", get(metrics_text))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        .route("/", get(web::index))
+        .route("/slo/{service}/{slo}", get(web::index))
+        .route("/assets/app.js", get(web::app_js))
+        .route("/assets/style.css", get(web::style_css))
         .fallback(|uri: axum::http::Uri| async move { ApiError::NotFound(uri.path().to_string()) })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(

@@ -12,3 +12,4 @@ mod kafka;
 mod late_data;
 mod prometheus;
 mod reload;
+mod web;

@@ -1,0 +1,540 @@
+// slipstream's web page: the SLO list at "/", one SLO at "/slo/{service}/{slo}".
+// Polls the JSON API every few seconds and draws charts as inline SVG. No dependencies.
+'use strict';
+
+const POLL_MS = 5000;
+const RANGES = ['1h', '6h', '1d', '3d', '7d'];
+const TIERS = {
+  normal: 'Normal',
+  caution: 'Caution',
+  slow_down: 'Slow down',
+  freeze: 'Freeze',
+  exhausted: 'Exhausted',
+};
+
+const state = { range: '6h', timer: null, lastOk: null, route: null };
+
+// ---------- formatting ----------
+
+function esc(s) {
+  return String(s).replace(/[&<>"']/g, (c) => ({
+    '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;',
+  }[c]));
+}
+
+function num(x) {
+  return typeof x === 'number' && isFinite(x);
+}
+
+// Digits after the point for an SLI: one more than the objective's nines need.
+function sliDigits(objective) {
+  if (!num(objective) || objective >= 1) return 2;
+  const nines = -Math.log10(1 - objective);
+  return Math.min(4, Math.max(2, Math.ceil(nines - 1e-9)));
+}
+
+function pct(x, digits) {
+  if (!num(x)) return '—';
+  const s = (x * 100).toFixed(digits);
+  return (s.startsWith('-') ? '−' + s.slice(1) : s) + '\u202f%';
+}
+
+function burn(x) {
+  if (!num(x)) return '—';
+  return (x < 10 ? x.toFixed(2) : x.toFixed(1)) + '×';
+}
+
+function count(n) {
+  return num(n) ? n.toLocaleString('en-US') : '—';
+}
+
+function seconds(s) {
+  if (!num(s)) return '—';
+  if (s < 1) return Math.round(s * 1000) + ' ms';
+  if (s < 60) return s.toFixed(s < 10 ? 1 : 0) + ' s';
+  const m = Math.floor(s / 60);
+  if (m < 60) return m + ' min ' + Math.floor(s % 60) + ' s';
+  const h = Math.floor(m / 60);
+  if (h < 48) return h + ' h ' + (m % 60) + ' min';
+  return Math.floor(h / 24) + ' d ' + (h % 24) + ' h';
+}
+
+function ms(x) {
+  if (!num(x)) return '—';
+  return x < 10 ? x.toFixed(2) + ' ms' : x < 1000 ? x.toFixed(0) + ' ms' : (x / 1000).toFixed(2) + ' s';
+}
+
+function clock(iso) {
+  const d = new Date(iso);
+  if (isNaN(d)) return '—';
+  return d.toLocaleString('en-GB', {
+    month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit',
+  });
+}
+
+function tierBadge(tier) {
+  if (!tier) return '<span class="badge badge-none">—</span>';
+  return `<span class="badge tier-${esc(tier)}">${esc(TIERS[tier] || tier)}</span>`;
+}
+
+function budgetBar(ratio, tier) {
+  if (!num(ratio)) return '<span class="muted">—</span>';
+  const w = Math.max(0, Math.min(1, ratio)) * 100;
+  return `<div class="bar" role="meter" aria-valuemin="0" aria-valuemax="100"
+      aria-valuenow="${(ratio * 100).toFixed(1)}" aria-label="Error budget remaining">
+      <div class="bar-fill tier-bg-${esc(tier || 'normal')}" style="width:${w.toFixed(1)}%"></div>
+    </div><span class="bar-text">${pct(ratio, 1)}</span>`;
+}
+
+function sloPath(s) {
+  return '/slo/' + encodeURIComponent(s.service) + '/' + encodeURIComponent(s.slo);
+}
+
+function sloName(s) {
+  return s.display_name || s.slo;
+}
+
+// ---------- data ----------
+
+async function getJson(url) {
+  const r = await fetch(url, { cache: 'no-store' });
+  const body = await r.json().catch(() => ({}));
+  if (!r.ok) throw new Error(body.error || r.status + ' ' + r.statusText);
+  return body;
+}
+
+function setStatus(report, error) {
+  const el = document.getElementById('status');
+  if (error) {
+    el.className = 'status status-error';
+    const since = state.lastOk ? ' · last update ' + clock(state.lastOk) : '';
+    el.textContent = 'Cannot reach slipstream: ' + error.message + since;
+    return;
+  }
+  state.lastOk = new Date().toISOString();
+  el.className = 'status';
+  const lag = report.data_lag_seconds;
+  el.innerHTML = `Evaluated at <time datetime="${esc(report.evaluated_at)}">${esc(clock(report.evaluated_at))}</time>
+    <span class="sep" aria-hidden="true">·</span> data lag <strong class="${lag > 60 ? 'warn' : ''}">${seconds(lag)}</strong>`;
+}
+
+// ---------- charts ----------
+
+const charts = new Map();
+
+// A line chart as an SVG string. `points` are {t: ms, v: number|null}; nulls leave gaps.
+function lineChart(id, o) {
+  const W = Math.max(320, o.width), H = o.height || 220;
+  const m = { l: 58, r: 14, t: 14, b: 28 };
+  const pts = o.points;
+  const t0 = pts[0].t, t1 = pts[pts.length - 1].t;
+  const x = (t) => m.l + ((t - t0) / Math.max(1, t1 - t0)) * (W - m.l - m.r);
+  const y = (v) => m.t + (1 - (v - o.yMin) / (o.yMax - o.yMin || 1)) * (H - m.t - m.b);
+  let d = '';
+  let pen = false;
+  let first = null, last = null;
+  for (const p of pts) {
+    if (!num(p.v)) { pen = false; continue; }
+    const v = Math.max(o.yMin, Math.min(o.yMax, p.v));
+    d += (pen ? 'L' : 'M') + x(p.t).toFixed(1) + ' ' + y(v).toFixed(1);
+    pen = true;
+    if (first === null) first = p;
+    last = p;
+  }
+  const parts = [];
+  // Horizontal grid and y labels.
+  for (const v of o.yTicks) {
+    parts.push(`<line class="grid" x1="${m.l}" x2="${W - m.r}" y1="${y(v).toFixed(1)}" y2="${y(v).toFixed(1)}"/>`);
+    parts.push(`<text class="tick" x="${m.l - 8}" y="${(y(v) + 4).toFixed(1)}" text-anchor="end">${esc(o.yFormat(v))}</text>`);
+  }
+  // Time labels.
+  const span = t1 - t0;
+  const most = Math.max(2, Math.floor((W - m.l - m.r) / 110));
+  const every = TIME_STEPS.find((s) => span / s <= most) || TIME_STEPS[TIME_STEPS.length - 1];
+  const offset = new Date(t0).getTimezoneOffset() * 60e3;
+  for (let t = Math.ceil((t0 - offset) / every) * every + offset; t <= t1; t += every) {
+    const xx = x(t);
+    parts.push(`<line class="grid" x1="${xx.toFixed(1)}" x2="${xx.toFixed(1)}" y1="${H - m.b}" y2="${H - m.b + 4}"/>`);
+    const anchor = xx - m.l < 20 ? 'start' : W - m.r - xx < 20 ? 'end' : 'middle';
+    parts.push(`<text class="tick" x="${xx.toFixed(1)}" y="${H - 8}" text-anchor="${anchor}">${esc(timeLabel(t, span))}</text>`);
+  }
+  const labelled = [];
+  for (const line of o.lines || []) {
+    if (line.v < o.yMin || line.v > o.yMax) continue;
+    const yy = y(line.v);
+    parts.push(`<line class="ref ${line.cls || ''}" x1="${m.l}" x2="${W - m.r}" y1="${yy.toFixed(1)}" y2="${yy.toFixed(1)}"/>`);
+    // A label too close to one already drawn would overprint it.
+    if (labelled.some((l) => Math.abs(l - yy) < 13)) continue;
+    labelled.push(yy);
+    parts.push(`<text class="ref-label ${line.cls || ''}" x="${W - m.r - 4}" y="${(yy - 5).toFixed(1)}" text-anchor="end">${esc(line.label)}</text>`);
+  }
+  if (o.area && first) {
+    const base = y(Math.max(o.yMin, 0)).toFixed(1);
+    parts.push(`<path class="area ${o.cls}" d="M${x(first.t).toFixed(1)} ${base}${d.replace(/M/g, 'L')}L${x(last.t).toFixed(1)} ${base}Z"/>`);
+  }
+  parts.push(`<path class="line ${o.cls}" data-testid="chart-line" d="${d}"/>`);
+  parts.push(`<line class="cursor" x1="0" x2="0" y1="${m.t}" y2="${H - m.b}" visibility="hidden"/>`);
+  charts.set(id, { pts, x, W, m, fmt: o.tipFormat || o.yFormat, label: o.valueLabel });
+  return `<svg id="${id}" class="chart" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}"
+      role="img" aria-labelledby="${id}-t ${id}-d">
+    <title id="${id}-t">${esc(o.title)}</title><desc id="${id}-d">${esc(o.desc)}</desc>
+    ${parts.join('')}</svg><div class="tip" id="${id}-tip" hidden></div>`;
+}
+
+const TIME_STEPS = [1, 5, 10, 15, 30, 60, 120, 180, 360, 720, 1440, 2880, 10080]
+  .map((minutes) => minutes * 60e3);
+
+function timeLabel(t, span) {
+  const d = new Date(t);
+  if (span > 2 * 86400e3) return d.toLocaleDateString('en-GB', { month: 'short', day: 'numeric' });
+  return d.toLocaleTimeString('en-GB', { hour: '2-digit', minute: '2-digit' });
+}
+
+// Hover: a cursor line and the nearest point's value.
+document.addEventListener('mousemove', (e) => {
+  const svg = e.target.closest && e.target.closest('svg.chart');
+  for (const [id] of charts) {
+    const el = document.getElementById(id);
+    if (el && el !== svg) hideTip(id);
+  }
+  if (!svg) return;
+  const c = charts.get(svg.id);
+  if (!c) return;
+  const box = svg.getBoundingClientRect();
+  const px = ((e.clientX - box.left) / box.width) * c.W;
+  let best = null;
+  for (const p of c.pts) {
+    if (best === null || Math.abs(c.x(p.t) - px) < Math.abs(c.x(best.t) - px)) best = p;
+  }
+  if (!best) return;
+  const cursor = svg.querySelector('.cursor');
+  cursor.setAttribute('x1', c.x(best.t));
+  cursor.setAttribute('x2', c.x(best.t));
+  cursor.setAttribute('visibility', 'visible');
+  const tip = document.getElementById(svg.id + '-tip');
+  tip.hidden = false;
+  tip.textContent = new Date(best.t).toLocaleString('en-GB') + ' — ' + c.label + ' ' +
+    (num(best.v) ? c.fmt(best.v) : 'no data') + (best.extra ? ' · ' + best.extra : '');
+  const left = (c.x(best.t) / c.W) * box.width;
+  tip.style.left = Math.max(0, Math.min(box.width - 260, left - 130)) + 'px';
+});
+
+function hideTip(id) {
+  const el = document.getElementById(id);
+  const tip = document.getElementById(id + '-tip');
+  if (el) el.querySelector('.cursor').setAttribute('visibility', 'hidden');
+  if (tip) tip.hidden = true;
+}
+
+function ticks(lo, hi, n) {
+  const raw = (hi - lo) / n;
+  const mag = Math.pow(10, Math.floor(Math.log10(raw)));
+  const step = [1, 2, 2.5, 5, 10].map((k) => k * mag).find((s) => s >= raw) || raw;
+  const out = [];
+  for (let v = Math.ceil(lo / step - 1e-9) * step; v <= hi + 1e-9; v += step) out.push(+v.toFixed(10));
+  return out;
+}
+
+function chartWidth(el) {
+  return Math.floor((el && el.clientWidth) || 860);
+}
+
+function noData(what) {
+  return `<p class="chart-empty">No data yet ${esc(what)}.</p>`;
+}
+
+function budgetChart(el, series, budget) {
+  const pts = series.points.map((p) => ({ t: Date.parse(p.time), v: p.budget_remaining_ratio }));
+  // The steps end at the last complete step; the report's budget runs to the window end.
+  const end = Date.parse(budget.end);
+  if (!pts.length || end > pts[pts.length - 1].t) pts.push({ t: end, v: budget.remaining_ratio, extra: 'now' });
+  const vals = pts.map((p) => p.v).filter(num);
+  if (pts.length < 2 || budget.total === 0) {
+    el.innerHTML = noData('in the budget period');
+    return;
+  }
+  // Overspending is drawn down to −100 %; the value itself is in the text and the tooltip.
+  const lo = Math.min(0, ...vals);
+  const yMin = lo < 0 ? Math.max(-1, Math.floor(lo * 4) / 4) : 0;
+  const first = vals[0], last = vals[vals.length - 1];
+  el.innerHTML = lineChart('chart-budget', {
+    width: chartWidth(el), height: 230, points: pts, yMin, yMax: 1,
+    yTicks: ticks(yMin, 1, 4), yFormat: (v) => pct(v, 0), tipFormat: (v) => pct(v, 1), cls: 'budget', area: true,
+    lines: [{ v: 0, label: 'budget spent', cls: 'danger' }],
+    valueLabel: 'budget remaining',
+    title: 'Error budget burn-down',
+    desc: `Error budget remaining over the current period, one point per ${series.step}: ` +
+      `from ${pct(first, 1)} to ${pct(last, 1)} between ${clock(series.start)} and ${clock(series.end)}.`,
+  });
+}
+
+function burnChart(el, series, slo) {
+  const pts = series.points.map((p) => ({ t: Date.parse(p.time), v: p.burn_rate, extra: count(p.total) + ' events' }));
+  const vals = pts.map((p) => p.v).filter(num);
+  if (pts.length < 2 || vals.length === 0) {
+    el.innerHTML = noData('in the last ' + series.window);
+    return;
+  }
+  const max = Math.max(...vals);
+  const yMax = Math.max(2, max * 1.15);
+  const factors = [...new Set(slo.alerts.filter((a) => a.kind === 'burn_rate').map((a) => a.factor))];
+  const lines = [{ v: 1, label: '1× (budget lasts the period)', cls: 'ok' }]
+    .concat(factors.filter((f) => f > 1).map((f) => ({ v: f, label: burn(f) + ' alert', cls: 'danger' })));
+  el.innerHTML = lineChart('chart-burn', {
+    width: chartWidth(el), points: pts, yMin: 0, yMax,
+    yTicks: ticks(0, yMax, 4), yFormat: (v) => (Number.isInteger(v) ? v : v.toFixed(1)) + '×', tipFormat: burn, cls: 'burn',
+    lines, valueLabel: 'burn rate',
+    title: 'Burn rate',
+    desc: `Burn rate per ${series.step} over the last ${series.window}: peak ${burn(max)}, ` +
+      `latest ${burn(vals[vals.length - 1])}.`,
+  });
+}
+
+function sliChart(el, series, slo) {
+  const pts = series.points.map((p) => ({ t: Date.parse(p.time), v: p.sli, extra: count(p.good) + ' of ' + count(p.total) + ' good' }));
+  const vals = pts.map((p) => p.v).filter(num);
+  if (pts.length < 2 || vals.length === 0) {
+    el.innerHTML = noData('in the last ' + series.window);
+    return;
+  }
+  const objective = slo.objective;
+  const allowed = num(objective) ? 1 - objective : 0.01;
+  let yMin = Math.min(...vals, num(objective) ? objective - allowed : 1);
+  yMin = Math.max(0, 1 - (1 - yMin) * 1.1);
+  const digits = sliDigits(objective);
+  const yTicks = ticks(yMin, 1, 4);
+  // As few digits as tell the ticks apart.
+  const tickDigits = [0, 1, 2, 3, 4].find((d) => new Set(yTicks.map((v) => (v * 100).toFixed(d))).size === yTicks.length &&
+    yTicks.every((v) => Math.abs(+(v * 100).toFixed(d) - v * 100) < 1e-6)) ?? 2;
+  el.innerHTML = lineChart('chart-sli', {
+    width: chartWidth(el), points: pts, yMin, yMax: 1,
+    yTicks, yFormat: (v) => pct(v, tickDigits), tipFormat: (v) => pct(v, digits), cls: 'sli',
+    lines: num(objective) ? [{ v: objective, label: 'objective ' + pct(objective, digits - 1), cls: 'ok' }] : [],
+    valueLabel: 'SLI',
+    title: 'SLI',
+    desc: `Share of good events per ${series.step} over the last ${series.window}: ` +
+      `lowest ${pct(Math.min(...vals), digits)}, latest ${pct(vals[vals.length - 1], digits)}.`,
+  });
+}
+
+// ---------- list page ----------
+
+function renderList(report) {
+  document.title = 'SLOs · slipstream';
+  document.getElementById('crumbs').innerHTML = '';
+  const slos = report.slos;
+  const firing = slos.flatMap((s) => s.alerts.filter((a) => a.firing).map((a) => ({ s, a })));
+  const worst = slos.filter((s) => s.policy.tier && s.policy.tier !== 'normal').length;
+  const rows = slos.map((s) => {
+    const b = s.budget;
+    const alerts = s.alerts.filter((a) => a.firing);
+    const shown = alerts.slice(0, 3).map((a) => `<span class="badge sev-${esc(a.severity)}" title="${esc(a.kind)}">${esc(a.name)}</span>`);
+    if (alerts.length > 3) shown.push(`<span class="more">+${alerts.length - 3} more</span>`);
+    const alertCell = alerts.length ? shown.join(' ') : '<span class="muted">none</span>';
+    const sli = s.no_data ? '<span class="muted">no data yet</span>' : pct(s.sli, sliDigits(s.objective));
+    return `<tr data-testid="slo-row">
+      <td>${esc(s.service)}</td>
+      <th scope="row"><a href="${sloPath(s)}">${esc(sloName(s))}</a><span class="kind">${esc(s.kind)}</span></th>
+      <td class="num">${s.objective == null ? (s.throughput ? '≥ ' + s.throughput.minimum_per_second + '/s' : '—') : pct(s.objective, Math.max(0, sliDigits(s.objective) - 1))}</td>
+      <td class="num">${esc(s.period)}</td>
+      <td class="num">${sli}</td>
+      <td class="budget-cell">${b ? budgetBar(b.remaining_ratio, s.policy.tier) : (s.throughput ? (s.throughput.met ? 'minimum met' : '<span class="warn">below minimum</span>') : '—')}</td>
+      <td>${tierBadge(s.policy.tier)}</td>
+      <td>${alertCell}</td>
+    </tr>`;
+  }).join('');
+  const main = document.getElementById('main');
+  main.innerHTML = `
+    <div class="page-head">
+      <h1>Service level objectives</h1>
+      <ul class="summary">
+        <li><strong>${slos.length}</strong> SLOs</li>
+        <li class="${firing.length ? 'summary-alert' : ''}"><strong>${firing.length}</strong> alert${firing.length === 1 ? '' : 's'} firing</li>
+        <li class="${worst ? 'summary-warn' : ''}"><strong>${worst}</strong> outside normal policy</li>
+      </ul>
+    </div>
+    ${slos.length === 0 ? '<p class="empty">No SLOs configured.</p>' : `
+    <div class="card table-card">
+    <table class="slos">
+      <caption class="sr-only">Every SLO with its SLI and error budget over its period</caption>
+      <thead><tr>
+        <th scope="col">Service</th><th scope="col">SLO</th><th scope="col" class="num">Objective</th>
+        <th scope="col" class="num">Period</th><th scope="col" class="num">SLI</th>
+        <th scope="col">Error budget left</th><th scope="col">Policy</th><th scope="col">Firing alerts</th>
+      </tr></thead>
+      <tbody>${rows}</tbody>
+    </table></div>`}`;
+}
+
+// ---------- SLO page ----------
+
+function detailSkeleton(service, slo) {
+  const main = document.getElementById('main');
+  main.innerHTML = `
+    <div class="page-head" id="slo-head"><h1>${esc(service)} / ${esc(slo)}</h1></div>
+    <section class="stats" id="slo-stats" aria-label="Summary"></section>
+    <section class="card" aria-labelledby="h-budget">
+      <div class="card-head"><h2 id="h-budget">Error budget burn-down</h2><p class="hint" id="budget-hint"></p></div>
+      <div class="chart-box" id="budget-chart"></div>
+    </section>
+    <section class="card" aria-labelledby="h-burn">
+      <div class="card-head"><h2 id="h-burn">Burn rate and SLI</h2>
+        <div class="range" role="group" aria-label="Time range">
+          ${RANGES.map((r) => `<button type="button" data-range="${r}" aria-pressed="${r === state.range}">${r}</button>`).join('')}
+        </div>
+      </div>
+      <h3 class="chart-title">Burn rate</h3>
+      <div class="chart-box" id="burn-chart"></div>
+      <h3 class="chart-title">SLI</h3>
+      <div class="chart-box" id="sli-chart"></div>
+    </section>
+    <div class="two">
+      <section class="card" aria-labelledby="h-windows"><h2 id="h-windows">Windows</h2><div id="windows"></div></section>
+      <section class="card" aria-labelledby="h-alerts"><h2 id="h-alerts">Alerts</h2><div id="alerts"></div></section>
+    </div>`;
+  main.querySelector('.range').addEventListener('click', (e) => {
+    const b = e.target.closest('button[data-range]');
+    if (!b) return;
+    state.range = b.dataset.range;
+    for (const x of main.querySelectorAll('.range button')) x.setAttribute('aria-pressed', String(x === b));
+    refresh();
+  });
+}
+
+function stat(label, value, extra) {
+  return `<div class="stat"><div class="stat-label">${label}</div><div class="stat-value">${value}</div>${extra ? `<div class="stat-extra">${extra}</div>` : ''}</div>`;
+}
+
+function renderDetail(slo, budgetSeries, rangeSeries) {
+  document.title = `${slo.service}/${slo.slo} · slipstream`;
+  document.getElementById('crumbs').innerHTML =
+    `<a href="/">SLOs</a> <span aria-hidden="true">›</span> <span aria-current="page">${esc(slo.service)} / ${esc(sloName(slo))}</span>`;
+  const b = slo.budget;
+  const digits = sliDigits(slo.objective);
+  document.getElementById('slo-head').innerHTML = `
+    <h1>${esc(slo.service)} <span class="slash">/</span> ${esc(sloName(slo))} ${tierBadge(slo.policy.tier)}</h1>
+    <p class="sub">${esc(slo.kind)} · objective ${slo.objective == null ? '—' : pct(slo.objective, Math.max(0, digits - 1))}
+      · period ${esc(slo.period)}${b && b.calendar ? ' (' + esc(b.calendar) + ')' : ''}${b ? ' · budgeting by ' + esc(b.method.replace('_', ' ')) : ''}
+      ${slo.valid_since ? ' · <span class="warn">counting since ' + esc(clock(slo.valid_since)) + '</span>' : ''}</p>`;
+  const w1h = slo.windows.find((w) => w.window === '1h');
+  const firing = slo.alerts.filter((a) => a.firing);
+  document.getElementById('slo-stats').innerHTML = [
+    stat('SLI over the period', slo.no_data ? '<span class="muted">no data yet</span>' : pct(slo.sli, digits),
+      b ? count(b.good) + ' good of ' + count(b.total) : ''),
+    b ? stat('Error budget left', budgetBar(b.remaining_ratio, slo.policy.tier),
+      count(b.bad) + ' bad · ' + (num(b.allowed_bad) ? Math.floor(b.allowed_bad).toLocaleString('en-US') : '—') + ' allowed') : '',
+    stat('Burn rate, last hour', w1h ? burn(w1h.burn_rate) : '—', w1h ? count(w1h.total) + ' events' : ''),
+    stat('Alerts firing', firing.length ? `<span class="warn">${firing.length}</span>` : '0',
+      firing.map((a) => esc(a.name)).join(', ') || 'all quiet'),
+    stat('Latency p99', ms(slo.latency_ms.p99), 'p50 ' + ms(slo.latency_ms.p50) + ' · over ' + esc(slo.latency_ms.window)),
+  ].join('');
+
+  const hint = document.getElementById('budget-hint');
+  if (budgetSeries) {
+    hint.textContent = `since ${clock(budgetSeries.budget_start || budgetSeries.start)}, per ${budgetSeries.step}`;
+    budgetChart(document.getElementById('budget-chart'), budgetSeries, b);
+  } else {
+    hint.textContent = '';
+    document.getElementById('budget-chart').innerHTML = '<p class="chart-empty">This SLO has no error budget (throughput minimum).</p>';
+  }
+  if (rangeSeries.error) {
+    const msg = `<p class="chart-empty">${esc(rangeSeries.error)}</p>`;
+    document.getElementById('burn-chart').innerHTML = msg;
+    document.getElementById('sli-chart').innerHTML = msg;
+  } else {
+    burnChart(document.getElementById('burn-chart'), rangeSeries, slo);
+    sliChart(document.getElementById('sli-chart'), rangeSeries, slo);
+  }
+
+  document.getElementById('windows').innerHTML = `<table class="data">
+    <caption class="sr-only">Counts of each window, all ending at the evaluation time</caption>
+    <thead><tr><th scope="col">Window</th><th scope="col" class="num">Good</th><th scope="col" class="num">Total</th>
+      <th scope="col" class="num">SLI</th><th scope="col" class="num">Burn rate</th></tr></thead>
+    <tbody>${slo.windows.map((w) => `<tr data-testid="window-row">
+      <th scope="row" title="${esc(w.start)} – ${esc(w.end)}">${esc(w.window)}</th>
+      <td class="num">${count(w.good)}</td><td class="num">${count(w.total)}</td>
+      <td class="num">${w.total ? pct(w.sli, digits) : '<span class="muted">no data</span>'}</td>
+      <td class="num ${num(w.burn_rate) && w.burn_rate > 1 ? 'warn' : ''}">${burn(w.burn_rate)}</td></tr>`).join('')}</tbody>
+  </table>`;
+
+  document.getElementById('alerts').innerHTML = slo.alerts.length === 0 ? '<p class="empty">No alerts configured.</p>' : `<table class="data">
+    <caption class="sr-only">Alerts of this SLO and whether they fire now</caption>
+    <thead><tr><th scope="col">Alert</th><th scope="col">Severity</th><th scope="col">Condition</th><th scope="col">State</th></tr></thead>
+    <tbody>${slo.alerts.map((a) => `<tr data-testid="alert-row">
+      <th scope="row">${esc(a.name)}${a.action ? `<span class="kind">${esc(a.action)}</span>` : ''}</th>
+      <td><span class="badge sev-${esc(a.severity)}">${esc(a.severity)}</span></td>
+      <td>${condition(a)}</td>
+      <td>${a.firing ? '<span class="badge state-firing">firing</span>' : '<span class="badge state-ok">ok</span>'}</td></tr>`).join('')}</tbody>
+  </table>`;
+}
+
+function condition(a) {
+  if (a.kind === 'burn_rate') return `burn &gt; ${burn(a.factor)} over ${esc(a.long_window)} and ${esc(a.short_window)}`;
+  if (a.kind === 'budget') return `budget left &lt; ${pct(a.factor, 0)}`;
+  if (a.kind === 'throughput') return `good rate below minimum over ${esc(a.long_window)}`;
+  return esc(a.kind);
+}
+
+// The longest window an SLO reports is its period (or a calendar unit's nominal length).
+function periodWindow(slo) {
+  return slo.windows.length ? slo.windows[slo.windows.length - 1].window : slo.period;
+}
+
+// A range no longer than the period.
+function rangeFor(slo) {
+  const secs = (w) => {
+    const m = /^(\d+)([smhd])$/.exec(w);
+    return m ? +m[1] * { s: 1, m: 60, h: 3600, d: 86400 }[m[2]] : Infinity;
+  };
+  const max = secs(periodWindow(slo));
+  for (const b of document.querySelectorAll('.range button')) b.disabled = secs(b.dataset.range) > max;
+  return secs(state.range) > max ? periodWindow(slo) : state.range;
+}
+
+// ---------- routing and polling ----------
+
+function route() {
+  const m = /^\/slo\/([^/]+)\/([^/]+)\/?$/.exec(location.pathname);
+  if (m) return { service: decodeURIComponent(m[1]), slo: decodeURIComponent(m[2]) };
+  return null;
+}
+
+async function refresh() {
+  clearTimeout(state.timer);
+  try {
+    const r = state.route;
+    if (!r) {
+      const report = await getJson('/v1/slos');
+      renderList(report);
+      setStatus(report);
+    } else {
+      const base = '/v1/slos/' + encodeURIComponent(r.service) + '/' + encodeURIComponent(r.slo);
+      const slo = await getJson(base);
+      const [budget, range] = await Promise.all([
+        slo.budget ? getJson(base + '/series?window=' + periodWindow(slo)).catch(() => null) : null,
+        getJson(base + '/series?window=' + rangeFor(slo)).catch((e) => ({ error: e.message })),
+      ]);
+      renderDetail(slo, budget, range);
+      setStatus(range.error ? { evaluated_at: new Date().toISOString(), data_lag_seconds: NaN } : range);
+    }
+  } catch (e) {
+    setStatus(null, e);
+    if (!state.lastOk) {
+      document.getElementById('main').innerHTML = `<p class="empty">${esc(e.message)}</p>`;
+    }
+  }
+  state.timer = setTimeout(refresh, POLL_MS);
+}
+
+function start() {
+  state.route = route();
+  if (state.route) detailSkeleton(state.route.service, state.route.slo);
+  refresh();
+  let resize = null;
+  window.addEventListener('resize', () => {
+    clearTimeout(resize);
+    resize = setTimeout(refresh, 250);
+  });
+}
+
+start();

@@ -1,0 +1,174 @@
+//! The web page in a real browser: starts `slipstream demo`, loads the SLO list and one SLO's
+//! page in headless Chromium, and checks the rendered DOM (a row per SLO, charts with a drawn
+//! path). Screenshots go to `target/screenshots/`. Skips, saying so, when `chromium` is not on
+//! PATH (`scripts/test.sh` installs it when run as root).
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::cli::{free_port, http_get};
+
+/// Kills the child on drop, so a failing assertion leaves no server behind.
+struct Killed(Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn on_path(name: &str) -> Option<PathBuf> {
+    std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|dir| dir.join(name))
+            .find(|p| p.is_file())
+    })
+}
+
+/// Runs headless Chromium on `url` with `extra` arguments and returns its stdout.
+fn chromium(exe: &Path, url: &str, extra: &[&str]) -> String {
+    let profile = tempfile::tempdir().unwrap();
+    let mut child = Command::new(exe)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--virtual-time-budget=10000",
+        ])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .args(extra)
+        .arg(url)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // Read stdout on a thread so a large DOM cannot fill the pipe and stall Chromium.
+    let mut stdout = child.stdout.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut out = String::new();
+        let _ = stdout.read_to_string(&mut out);
+        out
+    });
+    let mut child = Killed(child);
+    let deadline = Instant::now() + Duration::from_secs(90);
+    loop {
+        if let Some(status) = child.0.try_wait().unwrap() {
+            assert!(status.success(), "chromium failed on {url}: {status}");
+            break;
+        }
+        assert!(Instant::now() < deadline, "chromium hung on {url}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    reader.join().unwrap()
+}
+
+/// The `d` attributes of every drawn chart line in `dom`.
+fn chart_paths(dom: &str) -> Vec<&str> {
+    dom.split("data-testid=\"chart-line\"")
+        .skip(1)
+        .filter_map(|rest| {
+            rest.split_once("d=\"")
+                .map(|(_, d)| d.split('"').next().unwrap_or(""))
+        })
+        .collect()
+}
+
+#[test]
+fn the_page_renders_slos_and_charts_in_chromium() {
+    let Some(exe) = on_path("chromium") else {
+        eprintln!(
+            "note: chromium not on PATH, skipping the browser test (apt-get install chromium)"
+        );
+        return;
+    };
+    let port = free_port();
+    let demo = Command::new(env!("CARGO_BIN_EXE_slipstream"))
+        .args(["demo", "--listen", &format!("127.0.0.1:{port}")])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let _demo = Killed(demo);
+    // Wait until every SLO has data.
+    let deadline = Instant::now() + Duration::from_secs(180);
+    let slos = loop {
+        if let Some((200, body)) = http_get(port, "/v1/slos") {
+            let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+            let slos = v["slos"].as_array().cloned().unwrap_or_default();
+            if !slos.is_empty() && slos.iter().all(|s| s["no_data"] == false) {
+                break slos;
+            }
+        }
+        assert!(Instant::now() < deadline, "the demo never had data");
+        std::thread::sleep(Duration::from_millis(300));
+    };
+    let base = format!("http://127.0.0.1:{port}");
+
+    let list = chromium(&exe, &format!("{base}/"), &["--dump-dom"]);
+    let rows = list.matches("data-testid=\"slo-row\"").count();
+    assert_eq!(rows, slos.len(), "one row per SLO:\n{list}");
+    assert!(
+        list.contains("href=\"/slo/checkout/availability\""),
+        "{list}"
+    );
+    assert!(
+        list.contains("Evaluated at"),
+        "status line rendered:\n{list}"
+    );
+    assert!(
+        !list.contains("NaN") && !list.contains("undefined"),
+        "{list}"
+    );
+
+    let page = chromium(
+        &exe,
+        &format!("{base}/slo/checkout/availability"),
+        &["--dump-dom"],
+    );
+    let paths = chart_paths(&page);
+    assert_eq!(paths.len(), 3, "budget, burn rate and SLI charts:\n{page}");
+    for d in &paths {
+        assert!(d.starts_with('M') && d.contains('L'), "a drawn line: {d:?}");
+    }
+    assert!(page.contains("<svg"), "{page}");
+    assert!(page.contains("data-testid=\"window-row\""), "{page}");
+    assert!(page.contains("data-testid=\"alert-row\""), "{page}");
+    assert!(
+        !page.contains("NaN") && !page.contains("undefined"),
+        "{page}"
+    );
+
+    let shots = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
+    std::fs::create_dir_all(&shots).unwrap();
+    for (name, path, height) in [
+        ("list", "/", 900),
+        ("slo", "/slo/checkout/availability", 1500),
+    ] {
+        let file = shots.join(format!("{name}.png"));
+        let _ = std::fs::remove_file(&file);
+        chromium(
+            &exe,
+            &format!("{base}{path}"),
+            &[
+                &format!("--screenshot={}", file.display()),
+                &format!("--window-size=1280,{height}"),
+                "--hide-scrollbars",
+            ],
+        );
+        let png = std::fs::read(&file).unwrap();
+        assert!(
+            png.starts_with(b"\x89PNG") && png.len() > 10_000,
+            "{}",
+            file.display()
+        );
+    }
+}
