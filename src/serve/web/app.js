@@ -44,6 +44,15 @@ function burn(x) {
   return (x < 10 ? x.toFixed(2) : x.toFixed(1)) + '×';
 }
 
+// An objective or factor as written in the config: 99.9 %, 99 %, 14.4×, 2×.
+function target(x) {
+  return num(x) ? parseFloat((x * 100).toFixed(4)) + '\u202f%' : '—';
+}
+
+function factor(x) {
+  return num(x) ? parseFloat(x.toFixed(3)) + '×' : '—';
+}
+
 function count(n) {
   return num(n) ? n.toLocaleString('en-US') : '—';
 }
@@ -279,7 +288,7 @@ function burnChart(el, series, slo) {
   const yMax = Math.max(2, max * 1.15);
   const factors = [...new Set(slo.alerts.filter((a) => a.kind === 'burn_rate').map((a) => a.factor))];
   const lines = [{ v: 1, label: '1× (budget lasts the period)', cls: 'ok' }]
-    .concat(factors.filter((f) => f > 1).map((f) => ({ v: f, label: burn(f) + ' alert', cls: 'danger' })));
+    .concat(factors.filter((f) => f > 1).map((f) => ({ v: f, label: factor(f) + ' alert', cls: 'danger' })));
   el.innerHTML = lineChart('chart-burn', {
     width: chartWidth(el), points: pts, yMin: 0, yMax,
     yTicks: ticks(0, yMax, 4), yFormat: (v) => (Number.isInteger(v) ? v : v.toFixed(1)) + '×', tipFormat: burn, cls: 'burn',
@@ -309,7 +318,7 @@ function sliChart(el, series, slo) {
   el.innerHTML = lineChart('chart-sli', {
     width: chartWidth(el), points: pts, yMin, yMax: 1,
     yTicks, yFormat: (v) => pct(v, tickDigits), tipFormat: (v) => pct(v, digits), cls: 'sli',
-    lines: num(objective) ? [{ v: objective, label: 'objective ' + pct(objective, digits - 1), cls: 'ok' }] : [],
+    lines: num(objective) ? [{ v: objective, label: 'objective ' + target(objective), cls: 'ok' }] : [],
     valueLabel: 'SLI',
     title: 'SLI',
     desc: `Share of good events per ${series.step} over the last ${series.window}: ` +
@@ -334,8 +343,8 @@ function renderList(report) {
     const sli = s.no_data ? '<span class="muted">no data yet</span>' : pct(s.sli, sliDigits(s.objective));
     return `<tr data-testid="slo-row">
       <td>${esc(s.service)}</td>
-      <th scope="row"><a href="${sloPath(s)}">${esc(sloName(s))}</a><span class="kind">${esc(s.kind)}</span></th>
-      <td class="num">${s.objective == null ? (s.throughput ? '≥ ' + s.throughput.minimum_per_second + '/s' : '—') : pct(s.objective, Math.max(0, sliDigits(s.objective) - 1))}</td>
+      <th scope="row"><a href="${sloPath(s)}">${esc(sloName(s))}</a>${s.kind !== s.slo ? `<span class="kind">${esc(s.kind)}</span>` : ''}</th>
+      <td class="num">${s.objective == null ? (s.throughput ? '≥ ' + s.throughput.minimum_per_second + '/s' : '—') : target(s.objective)}</td>
       <td class="num">${esc(s.period)}</td>
       <td class="num">${sli}</td>
       <td class="budget-cell">${b ? budgetBar(b.remaining_ratio, s.policy.tier) : (s.throughput ? (s.throughput.met ? 'minimum met' : '<span class="warn">below minimum</span>') : '—')}</td>
@@ -413,7 +422,7 @@ function renderDetail(slo, budgetSeries, rangeSeries) {
   const digits = sliDigits(slo.objective);
   document.getElementById('slo-head').innerHTML = `
     <h1>${esc(slo.service)} <span class="slash">/</span> ${esc(sloName(slo))} ${tierBadge(slo.policy.tier)}</h1>
-    <p class="sub">${esc(slo.kind)} · objective ${slo.objective == null ? '—' : pct(slo.objective, Math.max(0, digits - 1))}
+    <p class="sub">${esc(slo.kind)} · objective ${slo.objective == null ? '—' : target(slo.objective)}
       · period ${esc(slo.period)}${b && b.calendar ? ' (' + esc(b.calendar) + ')' : ''}${b ? ' · budgeting by ' + esc(b.method.replace('_', ' ')) : ''}
       ${slo.valid_since ? ' · <span class="warn">counting since ' + esc(clock(slo.valid_since)) + '</span>' : ''}</p>`;
   const w1h = slo.windows.find((w) => w.window === '1h');
@@ -469,7 +478,7 @@ function renderDetail(slo, budgetSeries, rangeSeries) {
 }
 
 function condition(a) {
-  if (a.kind === 'burn_rate') return `burn &gt; ${burn(a.factor)} over ${esc(a.long_window)} and ${esc(a.short_window)}`;
+  if (a.kind === 'burn_rate') return `burn &gt; ${factor(a.factor)} over ${esc(a.long_window)} and ${esc(a.short_window)}`;
   if (a.kind === 'budget') return `budget left &lt; ${pct(a.factor, 0)}`;
   if (a.kind === 'throughput') return `good rate below minimum over ${esc(a.long_window)}`;
   return esc(a.kind);
