@@ -3,7 +3,8 @@
 # of each criterion bench, and the unit and integration tests (cargo-nextest when installed,
 # else cargo test). Installs what it needs that a Rust machine may lack: the tansu Kafka
 # broker the Kafka tests start (built once from crates.io, then reused) and, when run as
-# root on Debian, Prometheus (with promtool) and Alertmanager for the compatibility tests.
+# root on Debian, Prometheus (with promtool) and Alertmanager for the compatibility tests and
+# Chromium for the web page test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -37,6 +38,16 @@ elif [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
 else
   echo "note: ${missing[*]} not installed and not root: the tests that need them skip" \
     "(install the Debian packages to run them)" >&2
+fi
+
+echo "== chromium (the web page test loads the page in headless Chromium)"
+if command -v chromium >/dev/null; then
+  echo "found: $(command -v chromium)"
+elif [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium
+else
+  echo "note: chromium not installed and not root: the browser test skips" \
+    "(install Debian's chromium package to run it)" >&2
 fi
 
 echo "== tests"
