@@ -55,6 +55,8 @@ pub struct Pipeline {
     pub checkpoint_stats: Arc<CheckpointStats>,
     /// Reload counters and the last reload error.
     pub reload_stats: Arc<ReloadStats>,
+    /// Alertmanager push counters (all zero without `spec.alertmanager`).
+    pub alertmanager_stats: Arc<crate::serve::alertmanager::NotificationStats>,
 }
 
 impl Pipeline {
@@ -74,6 +76,7 @@ impl Pipeline {
             checkpointer: None,
             checkpoint_stats: Arc::default(),
             reload_stats: Arc::new(reload_stats),
+            alertmanager_stats: Arc::default(),
         })
     }
 
@@ -431,6 +434,11 @@ pub async fn run(
                 }
             })
     });
+    if let Some(am) = &config.alertmanager {
+        let notifier =
+            crate::serve::alertmanager::Notifier::new(pipeline.clone(), am.clone(), config.listen);
+        tokio::spawn(notifier.run());
+    }
     let router = crate::serve::router(pipeline.clone());
     axum::serve(listener, router)
         .with_graceful_shutdown(async {

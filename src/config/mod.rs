@@ -58,6 +58,8 @@ pub struct Config {
     pub window: WindowConfig,
     /// Where and how often state is checkpointed; `None` keeps state in memory only.
     pub checkpoint: Option<CheckpointConfig>,
+    /// Where firing alerts are pushed; `None`: nowhere (pollers only).
+    pub alertmanager: Option<AlertmanagerConfig>,
     /// Services, in match order.
     pub services: Vec<Service>,
     /// Per SLO: how events are classified (same order as `objectives`).
@@ -75,6 +77,19 @@ pub struct CheckpointConfig {
     pub dir: std::path::PathBuf,
     /// Interval between checkpoints, µs.
     pub interval_us: i64,
+}
+
+/// Alertmanager push settings (`spec.alertmanager`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AlertmanagerConfig {
+    /// Base URL, `http://host:port[/prefix]`, without a trailing slash.
+    pub url: String,
+    /// Evaluation and send interval, µs.
+    pub interval_us: i64,
+    /// Resend interval of a still-firing alert, µs.
+    pub resend_us: i64,
+    /// Timeout of one request, µs.
+    pub timeout_us: i64,
 }
 
 /// The configured source.

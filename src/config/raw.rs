@@ -58,6 +58,22 @@ pub(crate) struct PipelineSpec {
     pub(crate) checkpoint: Option<CheckpointSpec>,
     /// How OpenSLO documents are read.
     pub(crate) openslo: Option<OpensloOptions>,
+    /// Push firing alerts to an Alertmanager.
+    pub(crate) alertmanager: Option<AlertmanagerSpec>,
+}
+
+/// `spec.alertmanager`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct AlertmanagerSpec {
+    /// Base URL of the Alertmanager, `http://host:port` (alerts go to `/api/v2/alerts`).
+    pub(crate) url: String,
+    /// How often to evaluate and send (default `30s`).
+    pub(crate) interval: Option<String>,
+    /// Resend a still-firing alert this often (default `1m`).
+    pub(crate) resend: Option<String>,
+    /// Give up on one request after this long (default `5s`).
+    pub(crate) timeout: Option<String>,
 }
 
 /// `spec.openslo`.

@@ -10,7 +10,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use super::raw::{self, IndicatorSpec};
-use super::{CheckpointConfig, Config, Parsed, Problems, SourceConfig};
+use super::{AlertmanagerConfig, CheckpointConfig, Config, Parsed, Problems, SourceConfig};
 use crate::classify::{Matcher, Service, Sli, SloRule};
 use crate::decode::envelope::Envelope;
 use crate::decode::json::{JsonMapping, JsonPath, TimeFormat};
@@ -136,6 +136,10 @@ pub(super) fn validate(
             interval_us,
         })
     });
+    let alertmanager = p
+        .alertmanager
+        .as_ref()
+        .and_then(|a| alertmanager(a, &at, problems));
     // The demo writes lines in the format the pipeline decodes.
     if let (Some(SourceConfig::Demo(d)), Some(f)) = (&mut source, format) {
         match f {
@@ -356,6 +360,7 @@ pub(super) fn validate(
         json,
         window: window?,
         checkpoint,
+        alertmanager,
         services,
         rules,
         objectives,
@@ -891,4 +896,47 @@ fn tiers(t: &raw::TiersSpec, at: &str, problems: &mut Problems) -> Option<Policy
         return None;
     }
     Some(tiers)
+}
+
+/// `spec.alertmanager`: an `http://` URL (no TLS client is built in) and positive intervals.
+fn alertmanager(
+    a: &raw::AlertmanagerSpec,
+    at: &str,
+    problems: &mut Problems,
+) -> Option<AlertmanagerConfig> {
+    let url = a.url.trim_end_matches('/').to_string();
+    let url_ok = url
+        .strip_prefix("http://")
+        .is_some_and(|rest| !rest.is_empty() && !rest.starts_with('/'));
+    if !url_ok {
+        problems.push(
+            format!("{at}: spec.alertmanager.url"),
+            format!(
+                "{:?} is not an http:// URL like http://127.0.0.1:9093",
+                a.url
+            ),
+        );
+    }
+    let mut positive = |field: &str, text: &Option<String>, default: i64| -> Option<i64> {
+        let Some(text) = text else {
+            return Some(default);
+        };
+        let path = format!("{at}: spec.alertmanager.{field}");
+        let us = duration(text, &path, problems)?;
+        if us <= 0 {
+            problems.push(path, "must be longer than 0s");
+            return None;
+        }
+        Some(us)
+    };
+    let interval_us = positive("interval", &a.interval, 30 * SECOND);
+    let resend_us = positive("resend", &a.resend, 60 * SECOND);
+    let timeout_us = positive("timeout", &a.timeout, 5 * SECOND);
+    url_ok.then_some(())?;
+    Some(AlertmanagerConfig {
+        url,
+        interval_us: interval_us?,
+        resend_us: resend_us?,
+        timeout_us: timeout_us?,
+    })
 }

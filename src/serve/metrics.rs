@@ -76,6 +76,21 @@ pub fn render(evaluation: &Evaluation, g: &Generation, p: &Pipeline) -> String {
     source_telemetry(&mut x, &p.source_telemetry, p.ready.load(Ordering::SeqCst));
     checkpoint_telemetry(&mut x, &p.checkpoint_stats, now_us);
     reload_telemetry(&mut x, &p.reload_stats);
+    x.family(
+        "slipstream_alertmanager_notifications_total",
+        "counter",
+        "Requests that pushed alerts to Alertmanager, by result.",
+    );
+    for (result, n) in [
+        ("ok", &p.alertmanager_stats.ok),
+        ("failed", &p.alertmanager_stats.failed),
+    ] {
+        x.sample(
+            "slipstream_alertmanager_notifications_total",
+            &[("result", result)],
+            n.load(Ordering::Relaxed),
+        );
+    }
     x.out
 }
 

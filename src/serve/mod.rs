@@ -2,13 +2,16 @@
 //!
 //! `GET /v1/slos` (every SLO), `GET /v1/slos/{service}/{slo}` (one SLO, 404 when unknown),
 //! `GET /v1/slos/{service}/{slo}/series` (exact counts step by step),
-//! `GET /v1/alerts` (firing alerts, for pollers), `GET /` and `GET /slo/{service}/{slo}` (the
+//! `GET /v1/alerts` (firing alerts, for pollers), `GET /api/v1/alerts` (the same in
+//! Prometheus's shape, see [`alerts_api`]), `GET /` and `GET /slo/{service}/{slo}` (the
 //! web page), `GET /metrics` (Prometheus text),
 //! `GET /healthz` (the process answers), `GET /readyz` (the source has delivered data or
 //! reached the end of its input; the body also shows the last rejected config reload). Every response is computed from a fresh evaluation.
 //! Errors are JSON `{"error": "..."}` mapped to a status in one place ([`ApiError`]); a
 //! panic in a handler becomes a 500, never a dead server.
 
+pub mod alertmanager;
+pub mod alerts_api;
 pub mod metrics;
 mod web;
 
@@ -75,6 +78,7 @@ pub fn router(pipeline: Arc<Pipeline>) -> Router {
         .route("/v1/slos/{service}/{slo}", get(slo))
         .route("/v1/slos/{service}/{slo}/series", get(web::series))
         .route("/v1/alerts", get(alerts))
+        .route("/api/v1/alerts", get(alerts_api::alerts))
         .route("/metrics", get(metrics_text))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
@@ -84,6 +88,9 @@ pub fn router(pipeline: Arc<Pipeline>) -> Router {
         .route("/assets/style.css", get(web::style_css))
         .fallback(|uri: axum::http::Uri| async move { ApiError::NotFound(uri.path().to_string()) })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
+        .layer(axum::Extension(
+            Arc::new(alerts_api::ActiveSince::default()),
+        ))
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(
             |_: Box<dyn std::any::Any + Send>| ApiError::Internal.into_response(),
         ))

@@ -1,5 +1,6 @@
 //! Integration tests: one binary, modules by capability, shared helpers.
 
+mod alertmanager;
 mod alerts;
 mod calendar;
 mod cli;

@@ -1,0 +1,203 @@
+//! `GET /api/v1/alerts`: the firing alerts in the shape of Prometheus's alerts API, so tools
+//! that poll Prometheus (Grafana's alert list, karma, scripts) can poll slipstream too; and the
+//! same alerts as labels and annotations for the Alertmanager push ([`super::alertmanager`]).
+//!
+//! An alert's labels are `alertname` (the alert's name), `service`, `slo`, `severity`, `kind`
+//! and, when the alert has them, `long_window`, `short_window`. Its `value` is what the
+//! condition compared, as a string: the long window's burn rate, the remaining budget ratio,
+//! or the observed good requests per second.
+//!
+//! Evaluation is stateless, so `activeAt` comes from a small in-memory map ([`ActiveSince`])
+//! updated at each evaluation of this endpoint: the evaluation time (event time T) of the first
+//! evaluation that saw the alert firing, forgotten as soon as an evaluation sees it not firing.
+//! It therefore starts at the first poll after the condition began (and again after a
+//! restart), never earlier.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
+
+use axum::Json;
+use axum::extract::{Extension, State};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+use crate::app::Pipeline;
+use crate::evaluate::{AlertReport, Report, SloReport};
+use crate::time::format_rfc3339;
+
+/// Alert labels, ordered so a set of labels is one key.
+pub type Labels = BTreeMap<String, String>;
+
+/// One firing alert as Prometheus and Alertmanager describe it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ActiveAlert {
+    /// Identifying labels.
+    pub labels: Labels,
+    /// `summary` and `description` (and `action` when the policy gives one).
+    pub annotations: Labels,
+    /// When this alert was first seen firing, µs (evaluation time).
+    pub active_at_us: i64,
+    /// What the condition compared.
+    pub value: f64,
+}
+
+/// When each firing alert was first seen firing; see the module docs.
+#[derive(Debug, Default)]
+pub struct ActiveSince(Mutex<HashMap<Labels, i64>>);
+
+impl ActiveSince {
+    /// The firing alerts of `report` (evaluated at `at_us`), remembering new ones and
+    /// forgetting those no longer firing.
+    pub fn observe(&self, report: &Report, at_us: i64) -> Vec<ActiveAlert> {
+        let firing = firing(report);
+        let mut since = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        since.retain(|labels, _| firing.iter().any(|(l, ..)| l == labels));
+        firing
+            .into_iter()
+            .map(|(labels, annotations, value)| {
+                let active_at_us = *since.entry(labels.clone()).or_insert(at_us);
+                ActiveAlert {
+                    labels,
+                    annotations,
+                    active_at_us,
+                    value,
+                }
+            })
+            .collect()
+    }
+}
+
+/// Labels, annotations and value of every firing alert of `report`, in report order.
+pub fn firing(report: &Report) -> Vec<(Labels, Labels, f64)> {
+    report
+        .slos
+        .iter()
+        .flat_map(|s| {
+            s.alerts
+                .iter()
+                .filter(|a| a.firing)
+                .map(move |a| describe(s, a))
+        })
+        .collect()
+}
+
+fn describe(s: &SloReport, a: &AlertReport) -> (Labels, Labels, f64) {
+    let mut labels = Labels::new();
+    labels.insert("alertname".into(), a.name.clone());
+    labels.insert("service".into(), s.service.clone());
+    labels.insert("slo".into(), s.slo.clone());
+    labels.insert("severity".into(), a.severity.clone());
+    labels.insert("kind".into(), a.kind.to_string());
+    if let Some(w) = &a.long_window {
+        labels.insert("long_window".into(), w.clone());
+    }
+    if let Some(w) = &a.short_window {
+        labels.insert("short_window".into(), w.clone());
+    }
+    let id = format!("{}/{}", s.service, s.slo);
+    let (value, summary, description) = match a.kind {
+        "burn_rate" => {
+            let burn = |w: &Option<String>| {
+                s.windows
+                    .iter()
+                    .find(|r| Some(&r.window) == w.as_ref())
+                    .and_then(|r| r.burn_rate)
+                    .unwrap_or(0.0)
+            };
+            let (long, short) = (burn(&a.long_window), burn(&a.short_window));
+            let factor = a.factor.unwrap_or(0.0);
+            (
+                long,
+                format!("{id} is burning its error budget {long:.2}× too fast"),
+                format!(
+                    "burn rate {long:.3} over {} and {short:.3} over {}, both above {factor}; \
+                     the {} budget lasts 1/{factor} of its period at this rate",
+                    a.long_window.as_deref().unwrap_or("?"),
+                    a.short_window.as_deref().unwrap_or("?"),
+                    s.period
+                ),
+            )
+        }
+        "budget" => {
+            let remaining = s.budget.as_ref().map_or(0.0, |b| b.remaining_ratio);
+            (
+                remaining,
+                format!(
+                    "{id} has {:.1} % of its error budget left",
+                    remaining * 100.0
+                ),
+                format!(
+                    "remaining error budget ratio {remaining:.4} is at or below {} over the {} period",
+                    a.factor.unwrap_or(0.0),
+                    s.period
+                ),
+            )
+        }
+        _ => {
+            let (observed, minimum) = s.throughput.as_ref().map_or((0.0, 0.0), |t| {
+                (t.observed_per_second, t.minimum_per_second)
+            });
+            (
+                observed,
+                format!("{id} serves {observed:.2} good requests/s, below {minimum}"),
+                format!(
+                    "good requests per second {observed:.3} over {} is below the minimum {minimum}",
+                    a.long_window.as_deref().unwrap_or(&s.period)
+                ),
+            )
+        }
+    };
+    let mut annotations = Labels::new();
+    annotations.insert("summary".into(), summary);
+    annotations.insert("description".into(), description);
+    if let Some(action) = &a.action {
+        annotations.insert("action".into(), action.clone());
+    }
+    (labels, annotations, value)
+}
+
+/// `GET /api/v1/alerts` body.
+#[derive(Debug, Serialize)]
+struct Body {
+    status: &'static str,
+    data: Data,
+}
+
+#[derive(Debug, Serialize)]
+struct Data {
+    alerts: Vec<PromAlert>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PromAlert {
+    labels: Labels,
+    annotations: Labels,
+    state: &'static str,
+    active_at: String,
+    value: String,
+}
+
+/// The handler: evaluates now and answers as Prometheus would.
+pub(crate) async fn alerts(
+    State(p): State<Arc<Pipeline>>,
+    Extension(since): Extension<Arc<ActiveSince>>,
+) -> Response {
+    let e = p.evaluate();
+    let alerts = since
+        .observe(&e.report, e.evaluated_at_us)
+        .into_iter()
+        .map(|a| PromAlert {
+            labels: a.labels,
+            annotations: a.annotations,
+            state: "firing",
+            active_at: format_rfc3339(a.active_at_us),
+            value: a.value.to_string(),
+        })
+        .collect();
+    Json(Body {
+        status: "success",
+        data: Data { alerts },
+    })
+    .into_response()
+}
