@@ -213,12 +213,24 @@ fn timeslice_burn_down_judges_complete_slices() {
         };
         assert!(close(pt.budget_remaining_ratio, Some(want)), "{}", pt.time);
     }
-    // The 1 min tier is kept over the whole period for the slices: a day at 1 m is too many.
+    // The 1 min tier is kept over the whole period for the slices: a day at 1 min is served,
+    // two days of a week-long period are too many points.
+    assert_eq!(get(&p, Some(DAY), Some(MINUTE)).unwrap().bucket, "1m");
+    let week = pipeline(
+        "{name: availability, threshold: 99, window: 7d}",
+        "  budgeting: {method: timeslices, slice: 1m, slice_target: 0.95}",
+    );
     assert!(matches!(
-        get(&p, Some(DAY), Some(MINUTE)),
-        Err(SeriesError::TooManyPoints { points: 1440, .. })
+        get(&week, Some(2 * DAY), Some(MINUTE)),
+        Err(SeriesError::TooManyPoints { points: 2880, .. })
     ));
-    assert_eq!(get(&p, Some(DAY), Some(2 * MINUTE)).unwrap().bucket, "1m");
+    assert_eq!(
+        get(&week, Some(2 * DAY), Some(2 * MINUTE))
+            .unwrap()
+            .points
+            .len(),
+        1439
+    );
 }
 
 #[test]
