@@ -3,7 +3,8 @@
 //! `GET /v1/slos` (every SLO), `GET /v1/slos/{service}/{slo}` (one SLO, 404 when unknown),
 //! `GET /v1/slos/{service}/{slo}/series` (exact counts step by step),
 //! `GET /v1/alerts` (firing alerts, for pollers), `GET /api/v1/alerts` (the same in
-//! Prometheus's shape, see [`alerts_api`]), `GET /` and `GET /slo/{service}/{slo}` (the
+//! Prometheus's shape, see [`alerts_api`]), `GET /openapi.json` ([`openapi`]),
+//! `GET /` and `GET /slo/{service}/{slo}` (the
 //! web page), `GET /metrics` (Prometheus text),
 //! `GET /healthz` (the process answers), `GET /readyz` (the source has delivered data or
 //! reached the end of its input; the body also shows the last rejected config reload). Every response is computed from a fresh evaluation.
@@ -13,6 +14,7 @@
 pub mod alertmanager;
 pub mod alerts_api;
 pub mod metrics;
+pub mod openapi;
 mod web;
 
 use std::sync::Arc;
@@ -79,6 +81,7 @@ pub fn router(pipeline: Arc<Pipeline>) -> Router {
         .route("/v1/slos/{service}/{slo}/series", get(web::series))
         .route("/v1/alerts", get(alerts))
         .route("/api/v1/alerts", get(alerts_api::alerts))
+        .route("/openapi.json", get(openapi::openapi))
         .route("/metrics", get(metrics_text))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
