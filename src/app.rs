@@ -8,6 +8,7 @@
 //! shutdown; [`replay`] reads files to the end and returns the report.
 
 mod generation;
+mod progress;
 mod reload;
 
 use std::collections::HashMap;
@@ -356,10 +357,18 @@ pub fn replay(
         }
     };
     let pipeline = Pipeline::new(config, clock);
-    let mut sink = pipeline.sink();
-    Box::new(FileSource::new(spec))
+    let total_bytes = spec
+        .paths
+        .iter()
+        .filter_map(|p| std::fs::metadata(p).ok())
+        .map(|m| m.len())
+        .sum();
+    let mut sink = progress::ProgressSink::new(pipeline.sink(), total_bytes);
+    let result = Box::new(FileSource::new(spec))
         .run(&mut sink, &StopSignal::new())
-        .context("reading log files")?;
+        .context("reading log files");
+    sink.finish();
+    result?;
     Ok(pipeline.evaluate())
 }
 

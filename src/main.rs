@@ -25,8 +25,43 @@ const EXIT_DATAERR: u8 = 65;
 #[derive(Debug, Parser)]
 #[command(name = "slipstream", version, about)]
 struct Cli {
+    /// Log format on stderr: `text`, `json` (one JSON object per line), or `auto` (text;
+    /// JSON when SLIPSTREAM_LOG_FORMAT=json). Text has colours only on a terminal.
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Auto)]
+    log_format: LogFormat,
     #[command(subcommand)]
     command: Command,
+}
+
+/// How log events are written to stderr.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum LogFormat {
+    /// Text, unless SLIPSTREAM_LOG_FORMAT=json.
+    Auto,
+    /// Human-readable lines.
+    Text,
+    /// JSON lines (tracing-subscriber's JSON formatter).
+    Json,
+}
+
+/// Installs the global subscriber: level from RUST_LOG (default `info`), format from `format`.
+fn init_logs(format: LogFormat) {
+    use std::io::IsTerminal;
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let json = match format {
+        LogFormat::Json => true,
+        LogFormat::Text => false,
+        LogFormat::Auto => std::env::var("SLIPSTREAM_LOG_FORMAT").is_ok_and(|v| v == "json"),
+    };
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if json {
+        builder.json().init();
+    } else {
+        builder.with_ansi(std::io::stderr().is_terminal()).init();
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -116,13 +151,7 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    init_logs(cli.log_format);
     match execute(cli.command) {
         Ok(code) => code,
         Err(e) => {

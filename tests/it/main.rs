@@ -11,6 +11,7 @@ mod helpers;
 mod http;
 mod kafka;
 mod late_data;
+mod logs;
 mod openapi;
 mod prometheus;
 mod reload;
