@@ -1,11 +1,17 @@
 //! Decode benches: one group per access-log format, each decoding a batch of realistic lines
 //! (varied hosts, paths and user agents with spaces; ALB `-1` timings and a 460; nginx with and
-//! without the timing suffix and a TLS-garbage 400). Throughput is per line.
+//! without the timing suffix and a TLS-garbage 400; Envoy with status 0 and unset values;
+//! HAProxy with and without syslog prefix and capture blocks; Envoy JSON with string and typed
+//! values; Cloud Logging entries; a nested generic JSON mapping). Throughput is per line.
 
 use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use slipstream::decode::{Decoder, alb::AlbDecoder, nginx::NginxDecoder};
+use slipstream::decode::json::{JsonDecoder, JsonMapping, JsonPath, TimeFormat};
+use slipstream::decode::{
+    Decoder, Unit, alb::AlbDecoder, envoy::EnvoyDecoder, envoy_json::EnvoyJsonDecoder,
+    gcp::GcpDecoder, haproxy::HaproxyDecoder, nginx::NginxDecoder,
+};
 
 const ALB: [&str; 8] = [
     r#"https 2026-11-21T10:00:00.123456Z app/prod-lb/50dc6c495c0c9188 203.0.113.17:51234 10.0.1.12:8080 0.001 0.042 0.000 200 200 734 5120 "GET https://checkout.example.com:443/api/v1/cart?session=8f3a HTTP/1.1" "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_1) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.1 Safari/605.1.15" ECDHE-RSA-AES128-GCM-SHA256 TLSv1.2 arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/checkout-tg/6d0ecf831eec9f09 "Root=1-655c7f40-1d84f3d73c47ec4e58577259" "checkout.example.com" "arn:aws:acm:us-east-1:123456789012:certificate/12345678-1234-1234-1234-123456789012" 3 2026-11-21T10:00:00.080000Z "forward" "-" "-" "10.0.1.12:8080" "200" "-" "-" TID_1234abcd5678ef90"#,
@@ -28,6 +34,60 @@ const NGINX: [&str; 8] = [
     r#"203.0.113.99 - - [21/Nov/2026:10:00:00 +0000] "GET /products/12345/reviews?sort=new HTTP/1.1" 504 167 "https://catalog.example.com/products/12345" "Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 Safari/604.1" 60.001 60.000"#,
     r#"192.0.2.200 - - [21/Nov/2026:10:00:00 +0000] "DELETE /api/v1/cart/items/42 HTTP/1.1" 404 0 "-" "curl/8.5.0" 0.002 -"#,
 ];
+
+const ENVOY: [&str; 6] = [
+    r#"[2026-11-21T10:00:00.123Z] "GET /api/v1/cart?session=8f3a HTTP/1.1" 200 - 0 5120 43 42 "203.0.113.17" "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_1) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.1 Safari/605.1.15" "5f1c2b8e-0d9a-4c55-9d55-1f0e2c3b4a59" "checkout.example.com" "10.0.1.12:8080""#,
+    r#"[2026-11-21T10:00:00.130Z] "POST /api/v1/orders HTTP/2" 503 UH 1024 19 0 - "192.0.2.88" "okhttp/4.12.0" "0b6f0a55-8d1c-4a7e-a1f4-0f2b7c9d3e11" "checkout.example.com" "-""#,
+    r#"[2026-11-21T10:00:00.200Z] "GET /v1/stream?cursor=9 HTTP/1.1" 0 DC 0 0 1503 - "203.0.113.7" "curl/8.5.0" "9a8b7c6d-5e4f-4a3b-2c1d-0e9f8a7b6c5d" "api.example.com:8443" "10.0.1.12:8080""#,
+    r#"[2026-11-21T10:00:00.250Z] "GET /v2/search?q=red+shoes&page=2 HTTP/2" 200 - 0 48211 188 187 "198.51.100.4, 10.0.0.1" "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/119.0.0.0 Mobile Safari/537.36" "c0ffee00-1234-4abc-9def-001122334455" "search.example.com" "10.0.2.31:8080""#,
+    r#"[2026-11-21T10:00:00.310Z] "PUT /oauth2/token HTTP/1.1" 204 - 601 0 9 8 "-" "python-requests/2.31.0" "-" "auth.example.com" "10.0.4.9:8443""#,
+    r#"[2026-11-21T10:00:00.400Z] "- - -" 400 DPE 0 11 0 - "-" "-" "-" "-" "-""#,
+];
+
+const HAPROXY: [&str; 6] = [
+    r#"Nov 21 10:00:00 lb1 haproxy[14389]: 203.0.113.17:51234 [21/Nov/2026:10:00:00.123] fe-https~ be_checkout/web-3 0/0/1/41/43 200 5120 - - ---- 120/118/12/4/0 0/0 {checkout.example.com|Mozilla/5.0 (Macintosh; Intel Mac OS X 14_1)} "GET /api/v1/cart?session=8f3a HTTP/1.1""#,
+    r#"Nov 21 10:00:00 lb1 haproxy[14389]: 192.0.2.88:60111 [21/Nov/2026:10:00:00.200] fe-https~ be_checkout/<NOSRV> 0/-1/-1/-1/0 503 217 - - SC-- 120/118/0/0/0 0/0 {checkout.example.com|okhttp/4.12.0} "POST /api/v1/orders HTTP/1.1""#,
+    r#"2001:db8::7:51234 [21/Nov/2026:10:00:00.250] fe-https~ be_search/srch-1 0/0/0/187/188 200 48211 - - ---- 121/119/7/2/0 0/0 "GET https://search.example.com/v2/search?q=red+shoes&page=2 HTTP/2.0""#,
+    r#"Nov 21 10:00:00 lb1 haproxy[14389]: 127.0.0.1:34549 [21/Nov/2026:10:00:00.300] fe-http be_web/<NOSRV> -1/-1/-1/-1/8490 -1 0 - - CR-- 2/2/2/0/0 0/0 """#,
+    r#"Nov 21 10:00:00 lb1 haproxy[14389]: 10.0.0.1:34552 [21/Nov/2026:10:00:00.310] fe-http be_web/<NOSRV> -1/-1/-1/-1/3183 400 187 - - PR-- 1/1/1/0/0 0/0 "<BADREQ>""#,
+    r#"Nov 21 10:00:00 lb1 haproxy[14389]: 198.51.100.9:40000 [21/Nov/2026:10:00:00.400] fe-http be_static/st-2 9/0/7/14/+30 200 +243 - - ---- 3/3/3/1/0 0/0 "GET /image.iso HTTP/1.0""#,
+];
+
+const ENVOY_JSON: [&str; 4] = [
+    r#"{"start_time":"2026-11-21T10:00:00.123Z","method":"POST","path":"/api/v1/orders?id=7","protocol":"HTTP/1.1","response_code":"201","response_flags":"-","bytes_received":"512","bytes_sent":"48","duration":"57","upstream_service_time":"55","x_forwarded_for":"203.0.113.7","user_agent":"curl/8.5.0","x_request_id":"5f1c2b8e-0d9a-4c55-9d55-1f0e2c3b4a59","authority":"api.example.com:8443","upstream_host":"10.0.1.12:8080","upstream_cluster":"outbound|8080||orders.default.svc.cluster.local"}"#,
+    r#"{"start_time":"2026-11-21T10:00:00.130Z","method":"GET","path":"/v2/search?q=red+shoes","protocol":"HTTP/2","response_code":200,"response_flags":"-","bytes_received":0,"bytes_sent":48211,"duration":188,"upstream_service_time":"187","x_forwarded_for":"198.51.100.4","user_agent":"Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/119.0.0.0 Mobile Safari/537.36","request_id":"c0ffee00-1234-4abc-9def-001122334455","authority":"search.example.com","upstream_host":"10.0.2.31:8080","upstream_cluster":"outbound|8080||search.default.svc.cluster.local"}"#,
+    r#"{"start_time":"2026-11-21T10:00:00.200Z","method":"GET","path":"/v1/stream","protocol":"HTTP/1.1","response_code":0,"response_flags":"DC","bytes_received":0,"bytes_sent":0,"duration":1503,"upstream_service_time":null,"x_forwarded_for":null,"user_agent":"curl/8.5.0","request_id":"9a8b7c6d","authority":"api.example.com","upstream_host":"10.0.1.12:8080","upstream_cluster":"outbound|8080||stream.default.svc.cluster.local"}"#,
+    r#"{"start_time":"2026-11-21T10:00:00.250Z","method":"GET","path":"/healthz","protocol":"HTTP/1.1","response_code":503,"response_flags":"UH","bytes_received":0,"bytes_sent":19,"duration":0,"upstream_service_time":null,"x_forwarded_for":null,"user_agent":"kube-probe/1.29","request_id":null,"authority":"orders.example.com","upstream_host":null,"upstream_cluster":"outbound|8080||orders.default.svc.cluster.local"}"#,
+];
+
+const GCP: [&str; 3] = [
+    r#"{"insertId":"1oek5rg3l3fxj7","jsonPayload":{"@type":"type.googleapis.com/google.cloud.loadbalancing.type.LoadBalancerLogEntry","statusDetails":"response_sent_by_backend","backendTargetProjectNumber":"projects/123456789012"},"httpRequest":{"requestMethod":"GET","requestUrl":"https://shop.example.com/api/v1/cart?session=8f3a","requestSize":"734","status":200,"responseSize":"5120","userAgent":"Mozilla/5.0 (Macintosh; Intel Mac OS X 14_1) AppleWebKit/605.1.15","remoteIp":"203.0.113.17","serverIp":"10.0.1.12","latency":"0.042911s"},"resource":{"type":"http_load_balancer","labels":{"backend_service_name":"web-backend","forwarding_rule_name":"web-fr","project_id":"my-project","target_proxy_name":"web-proxy","url_map_name":"web-map","zone":"global"}},"timestamp":"2026-11-21T10:00:00.123456789Z","severity":"INFO","logName":"projects/my-project/logs/requests","trace":"projects/my-project/traces/4bf92f3577b34da6a3ce929d0e0e4736","receiveTimestamp":"2026-11-21T10:00:01.5Z"}"#,
+    r#"{"insertId":"2pfl6sh4m4gyk8","jsonPayload":{"@type":"type.googleapis.com/google.cloud.loadbalancing.type.LoadBalancerLogEntry","statusDetails":"response_from_cache","cacheId":"SFO-fbae48ad"},"httpRequest":{"requestMethod":"GET","requestUrl":"https://static.example.com/assets/app.js","requestSize":"310","status":304,"responseSize":"0","userAgent":"Mozilla/5.0","remoteIp":"198.51.100.4","cacheLookup":true,"cacheHit":true,"latency":"0.000812s"},"resource":{"type":"http_load_balancer","labels":{"backend_service_name":"","backend_target_name":"static-bucket","forwarding_rule_name":"web-fr","project_id":"my-project","url_map_name":"web-map","zone":"global"}},"timestamp":"2026-11-21T10:00:00.2Z","severity":"INFO"}"#,
+    r#"{"insertId":"3qgm7ti5n5hzl9","jsonPayload":{"statusDetails":"backend_timeout"},"httpRequest":{"requestMethod":"POST","requestUrl":"https://shop.example.com/api/v1/orders","requestSize":"1024","status":502,"responseSize":"332","userAgent":"okhttp/4.12.0","remoteIp":"192.0.2.88","latency":"30.001234s"},"resource":{"type":"http_load_balancer","labels":{"backend_service_name":"web-backend","zone":"global"}},"timestamp":"2026-11-21T10:00:00.3Z","severity":"WARNING"}"#,
+];
+
+const JSON: [&str; 3] = [
+    r#"{"@timestamp":"2026-11-21T10:00:00.123Z","log":{"level":"info"},"http":{"request":{"method":"GET","bytes":734},"response":{"status_code":200,"bytes":5120}},"url":{"original":"https://shop.example.com/api/v1/cart?session=8f3a"},"event":{"duration_ms":42.5},"service":{"name":"cart"},"trace":{"id":"4bf92f3577b34da6"},"user_agent":{"original":"Mozilla/5.0 (Macintosh; Intel Mac OS X 14_1)"}}"#,
+    r#"{"@timestamp":"2026-11-21T10:00:00.200Z","log":{"level":"warn"},"http":{"request":{"method":"POST","bytes":1024},"response":{"status_code":"503","bytes":19}},"url":{"original":"/api/v1/orders"},"event":{"duration_ms":"1503"},"service":{"name":"orders"},"trace":{"id":"a3ce929d0e0e4736"}}"#,
+    r#"{"@timestamp":"2026-11-21T10:00:00.300Z","http":{"request":{"method":"GET"},"response":{"status_code":404}},"url":{"original":"https://shop.example.com/missing"},"event":{"duration_ms":null},"service":{"name":"cart"}}"#,
+];
+
+/// The mapping of `config/json-example.yaml`.
+fn json_decoder() -> JsonDecoder {
+    let path = |p: &str| JsonPath::parse(p).expect("path");
+    JsonDecoder::new(JsonMapping {
+        time: path("@timestamp"),
+        time_format: TimeFormat::Rfc3339,
+        status: path("http.response.status_code"),
+        latency: Some((path("event.duration_ms"), Unit::Millis)),
+        method: Some(path("http.request.method")),
+        host: None,
+        path: None,
+        url: Some(path("url.original")),
+        backend: Some(path("service.name")),
+        request_id: Some(path("trace.id")),
+    })
+}
 
 fn bench_format(c: &mut Criterion, name: &str, decoder: &dyn Decoder, lines: &[&str]) {
     for line in lines {
@@ -53,6 +113,11 @@ fn bench_format(c: &mut Criterion, name: &str, decoder: &dyn Decoder, lines: &[&
 fn decode(c: &mut Criterion) {
     bench_format(c, "decode_alb", &AlbDecoder, &ALB);
     bench_format(c, "decode_nginx", &NginxDecoder, &NGINX);
+    bench_format(c, "decode_envoy", &EnvoyDecoder, &ENVOY);
+    bench_format(c, "decode_haproxy", &HaproxyDecoder, &HAPROXY);
+    bench_format(c, "decode_envoy_json", &EnvoyJsonDecoder, &ENVOY_JSON);
+    bench_format(c, "decode_gcp", &GcpDecoder, &GCP);
+    bench_format(c, "decode_json", &json_decoder(), &JSON);
 }
 
 criterion_group!(benches, decode);

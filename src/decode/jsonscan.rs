@@ -6,8 +6,8 @@
 //! backslash escapes is passed on with them (`\/` stays `\/`); Envoy and Cloud Logging do not
 //! escape the characters of hosts, paths, methods or ids, and a line that came out of a shipper
 //! envelope has already been unescaped once. Keys are compared byte for byte as written; the
-//! first of duplicate keys wins. The whole line must be one well-formed object (nesting at
-//! most 64 deep); anything else is [`DecodeError::MissingFields`], a string that never closes
+//! first of duplicate keys wins. The line is read once; the whole line must be one
+//! well-formed object (nesting at most 64 deep); anything else is [`DecodeError::MissingFields`], a string that never closes
 //! is [`DecodeError::UnterminatedQuote`]. Nothing here panics, whatever the bytes.
 
 use super::DecodeError;
@@ -43,9 +43,12 @@ impl<'a> Value<'a> {
     }
 }
 
+/// Most paths looked up at once; further paths are never found.
+const MAX_PATHS: usize = 16;
+
 /// Finds the value at each of `paths` (key segments, outermost first) in the object `line`,
-/// storing it in the same slot of `out` (left `None` when absent). Every slot of `out` beyond
-/// `paths` is untouched.
+/// storing it in the same slot of `out` (left `None` when absent). At most 16 paths are
+/// looked up; slots of `out` beyond `paths` are untouched.
 pub(crate) fn lookup<'a, S: AsRef<[u8]>>(
     line: &'a [u8],
     paths: &[&[S]],
@@ -53,64 +56,15 @@ pub(crate) fn lookup<'a, S: AsRef<[u8]>>(
 ) -> Result<(), DecodeError> {
     let mut c = Cursor { s: line, i: 0 };
     c.skip_ws();
-    let Value::Object(object) = c.value(0)? else {
+    if !c.eat(b'{') {
         return Err(DecodeError::MissingFields);
-    };
+    }
+    c.find_in_object(paths, out, 0)?;
     c.skip_ws();
     if c.i != line.len() {
         return Err(DecodeError::MissingFields);
     }
-    lookup_in(object, paths, out)
-}
-
-/// [`lookup`] inside an object already known to be well-formed.
-fn lookup_in<'a, S: AsRef<[u8]>>(
-    object: &'a [u8],
-    paths: &[&[S]],
-    out: &mut [Option<Value<'a>>],
-) -> Result<(), DecodeError> {
-    let mut c = Cursor { s: object, i: 1 };
-    c.skip_ws();
-    if c.eat(b'}') {
-        return Ok(());
-    }
-    loop {
-        c.skip_ws();
-        if !c.eat(b'"') {
-            return Err(DecodeError::MissingFields);
-        }
-        let key = c.string()?;
-        c.skip_ws();
-        if !c.eat(b':') {
-            return Err(DecodeError::MissingFields);
-        }
-        c.skip_ws();
-        let value = c.value(1)?;
-        for (path, slot) in paths.iter().zip(out.iter_mut()) {
-            let Some((first, rest)) = path.split_first() else {
-                continue;
-            };
-            if slot.is_some() || first.as_ref() != key {
-                continue;
-            }
-            match (rest, value) {
-                ([], _) => *slot = Some(value),
-                (_, Value::Object(inner)) => {
-                    let mut one = [None];
-                    lookup_in(inner, &[rest], &mut one)?;
-                    *slot = one[0];
-                }
-                _ => {}
-            }
-        }
-        c.skip_ws();
-        if c.eat(b'}') {
-            return Ok(());
-        }
-        if !c.eat(b',') {
-            return Err(DecodeError::MissingFields);
-        }
-    }
+    Ok(())
 }
 
 /// A position in a JSON text.
@@ -136,6 +90,79 @@ impl<'a> Cursor<'a> {
         }
     }
 
+    /// Reads the members of an object whose `{` was just read, through its `}`, storing the
+    /// value at each of `paths` in the same slot of `out`. Nested objects are read once, for
+    /// all the paths that lead into them.
+    fn find_in_object<S: AsRef<[u8]>>(
+        &mut self,
+        paths: &[&[S]],
+        out: &mut [Option<Value<'a>>],
+        depth: usize,
+    ) -> Result<(), DecodeError> {
+        self.skip_ws();
+        if self.eat(b'}') {
+            return Ok(());
+        }
+        loop {
+            self.skip_ws();
+            if !self.eat(b'"') {
+                return Err(DecodeError::MissingFields);
+            }
+            let key = self.string()?;
+            self.skip_ws();
+            if !self.eat(b':') {
+                return Err(DecodeError::MissingFields);
+            }
+            self.skip_ws();
+            let mut inner: [&[S]; MAX_PATHS] = [&[]; MAX_PATHS];
+            let mut slots = [usize::MAX; MAX_PATHS];
+            let mut n = 0;
+            for (i, (path, slot)) in paths.iter().zip(out.iter()).enumerate().take(MAX_PATHS) {
+                if let Some((first, rest)) = path.split_first()
+                    && slot.is_none()
+                    && first.as_ref() == key
+                    && !rest.is_empty()
+                    && let (Some(p), Some(s)) = (inner.get_mut(n), slots.get_mut(n))
+                {
+                    (*p, *s) = (rest, i);
+                    n += 1;
+                }
+            }
+            let value = if n > 0 && self.peek() == Some(b'{') {
+                let start = self.i;
+                self.i += 1;
+                if depth >= MAX_DEPTH {
+                    return Err(DecodeError::MissingFields);
+                }
+                let mut found = [None; MAX_PATHS];
+                self.find_in_object(inner.get(..n).unwrap_or_default(), &mut found, depth + 1)?;
+                for (&i, v) in slots.iter().zip(found).take(n) {
+                    if let Some(slot) = out.get_mut(i) {
+                        *slot = v;
+                    }
+                }
+                Value::Object(self.from(start))
+            } else {
+                self.value(depth + 1)?
+            };
+            for (path, slot) in paths.iter().zip(out.iter_mut()).take(MAX_PATHS) {
+                if let [only] = path
+                    && slot.is_none()
+                    && only.as_ref() == key
+                {
+                    *slot = Some(value);
+                }
+            }
+            self.skip_ws();
+            if self.eat(b'}') {
+                return Ok(());
+            }
+            if !self.eat(b',') {
+                return Err(DecodeError::MissingFields);
+            }
+        }
+    }
+
     fn from(&self, start: usize) -> &'a [u8] {
         self.s.get(start..self.i).unwrap_or_default()
     }
@@ -145,16 +172,18 @@ impl<'a> Cursor<'a> {
     fn string(&mut self) -> Result<&'a [u8], DecodeError> {
         let start = self.i;
         loop {
-            match self.peek() {
-                None => return Err(DecodeError::UnterminatedQuote),
-                Some(b'"') => {
-                    let text = self.from(start);
-                    self.i += 1;
-                    return Ok(text);
-                }
-                Some(b'\\') => self.i += 2,
-                Some(_) => self.i += 1,
+            let rest = self.s.get(self.i..).unwrap_or_default();
+            let Some(at) = rest.iter().position(|&b| b == b'"' || b == b'\\') else {
+                self.i = self.s.len();
+                return Err(DecodeError::UnterminatedQuote);
+            };
+            self.i += at;
+            if self.peek() == Some(b'"') {
+                let text = self.from(start);
+                self.i += 1;
+                return Ok(text);
             }
+            self.i += 2;
         }
     }
 
