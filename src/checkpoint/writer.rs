@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use tracing::{info, warn};
+use tracing::{debug, info, warn};
 
 use super::{Checkpoint, CheckpointDir, CheckpointError, PartitionCheckpoint};
 use crate::source::PartitionId;
@@ -87,6 +87,7 @@ impl Checkpointer {
             let shard = Shard::restore(&p.shard, store.plan(), slo_ids, services);
             store.insert(pid, shard);
             durable.insert(pid, p.shard.next_offset);
+            debug!(partition = %pid, next_offset = p.shard.next_offset, lines = p.shard.stats.lines, "restored partition");
             if let Some(t) = p.shard.newest_us {
                 store.observe_newest(t);
             }

@@ -371,6 +371,7 @@ impl Consuming<'_> {
                         .map(|o| o as i64)
                 });
                 let offset = own.map_or(Offset::Stored, Offset::Offset);
+                debug!(topic, partition, ?offset, first_time, "assignment position");
                 resumed += usize::from(own.is_some());
                 let _ = assignment.add_partition_offset(topic, *partition, offset);
             }

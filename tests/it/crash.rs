@@ -63,7 +63,12 @@ impl Instance {
             .arg(config)
             .args(["--listen", &format!("127.0.0.1:{port}")])
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            // TEST_LOG=1 shows the instances' logs (quiet otherwise).
+            .stderr(if std::env::var_os("TEST_LOG").is_some() {
+                Stdio::inherit()
+            } else {
+                Stdio::null()
+            })
             .spawn()
             .unwrap();
         Instance { child, port }
@@ -164,6 +169,16 @@ fn sigkill_at_random_moments_loses_and_doubles_nothing() {
     while seen != Some(n) && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(200));
         seen = instance.lines();
+    }
+    if seen != Some(n) {
+        let (_, metrics) = http_get(instance.port, "/metrics").unwrap_or_default();
+        for l in metrics.lines().filter(|l| {
+            l.starts_with("slipstream_lines_total")
+                || l.starts_with("slipstream_partition_next_offset")
+                || l.starts_with("slipstream_source")
+        }) {
+            eprintln!("{l}");
+        }
     }
     assert_eq!(
         seen,
