@@ -18,7 +18,7 @@
 //! other fields are not checked.
 
 use super::fields::{self, Fields, RequestLine};
-use super::{DecodeError, Decoder, Event};
+use super::{DecodeError, Decoder, Event, timestamp};
 use crate::time;
 
 /// Decoder for AWS Application Load Balancer access-log lines (see the module docs).
@@ -46,7 +46,7 @@ impl Decoder for AlbDecoder {
             Some(id) => id,
         };
 
-        let time_us = parse_time(time).ok_or(DecodeError::BadTime)?;
+        let time_us = timestamp::rfc3339(time).ok_or(DecodeError::BadTime)?;
         let status = fields::parse_status(status)?;
         let latency_us = latency(timings)?;
         let Some(RequestLine {
@@ -70,51 +70,6 @@ impl Decoder for AlbDecoder {
             request_id,
         })
     }
-}
-
-/// `YYYY-MM-DDTHH:MM:SS[.f…]Z` as epoch µs.
-fn parse_time(text: &[u8]) -> Option<i64> {
-    let [
-        y0,
-        y1,
-        y2,
-        y3,
-        b'-',
-        mo0,
-        mo1,
-        b'-',
-        d0,
-        d1,
-        b'T',
-        h0,
-        h1,
-        b':',
-        mi0,
-        mi1,
-        b':',
-        s0,
-        s1,
-        ref rest @ ..,
-    ] = *text
-    else {
-        return None;
-    };
-    let micros = match rest {
-        [b'Z'] => 0,
-        [fraction @ .., b'Z'] if fraction.len() >= 2 && fraction.first() == Some(&b'.') => {
-            u32::try_from(time::parse_seconds_us(fraction)?).ok()?
-        }
-        _ => return None,
-    };
-    time::epoch_us(
-        i64::from(fields::digits(&[y0, y1, y2, y3])?),
-        fields::digits(&[mo0, mo1])?,
-        fields::digits(&[d0, d1])?,
-        fields::digits(&[h0, h1])?,
-        fields::digits(&[mi0, mi1])?,
-        fields::digits(&[s0, s1])?,
-        micros,
-    )
 }
 
 /// Exact sum of the three processing times in µs; `None` if any is `-1`.

@@ -27,7 +27,7 @@
 //! must be present but are not checked. No line is long-lived.
 
 use super::fields::{self, Fields};
-use super::{DecodeError, Decoder, Event};
+use super::{DecodeError, Decoder, Event, timestamp};
 use crate::time;
 
 /// Decoder for HAProxy `option httplog` lines (see the module docs).
@@ -83,85 +83,12 @@ fn find_date(line: &[u8]) -> Option<(i64, &[u8])> {
     loop {
         let (_, from) = fields::split_once(rest, b'[')?;
         if let Some((inside, after)) = fields::split_once(from, b']')
-            && let Some(t) = parse_date(inside)
+            && let Some(t) = timestamp::clf_date(inside)
         {
             return Some((t, after));
         }
         rest = from;
     }
-}
-
-/// `DD/Mon/YYYY:HH:MM:SS[.mmm][ ±hhmm]` as epoch µs; without an offset the time is UTC.
-fn parse_date(text: &[u8]) -> Option<i64> {
-    let (date, zone) = match fields::split_once(text, b' ') {
-        Some((date, zone)) => (date, Some(zone)),
-        None => (text, None),
-    };
-    let [
-        d0,
-        d1,
-        b'/',
-        m0,
-        m1,
-        m2,
-        b'/',
-        y0,
-        y1,
-        y2,
-        y3,
-        b':',
-        h0,
-        h1,
-        b':',
-        mi0,
-        mi1,
-        b':',
-        s0,
-        s1,
-        ref fraction @ ..,
-    ] = *date
-    else {
-        return None;
-    };
-    let micros = match fraction {
-        [] => 0,
-        [b'.', digits @ ..] if !digits.is_empty() => {
-            u32::try_from(time::parse_seconds_us(fraction)?).ok()?
-        }
-        _ => return None,
-    };
-    let local = time::epoch_us(
-        i64::from(fields::digits(&[y0, y1, y2, y3])?),
-        month(&[m0, m1, m2])?,
-        fields::digits(&[d0, d1])?,
-        fields::digits(&[h0, h1])?,
-        fields::digits(&[mi0, mi1])?,
-        fields::digits(&[s0, s1])?,
-        micros,
-    )?;
-    let offset = match zone {
-        None => 0,
-        Some(&[sign @ (b'+' | b'-'), h0, h1, m0, m1]) => {
-            let (h, m) = (fields::digits(&[h0, h1])?, fields::digits(&[m0, m1])?);
-            if h > 23 || m > 59 {
-                return None;
-            }
-            let offset = i64::from(h) * time::HOUR + i64::from(m) * time::MINUTE;
-            if sign == b'-' { -offset } else { offset }
-        }
-        Some(_) => return None,
-    };
-    local.checked_sub(offset)
-}
-
-/// `Jan` → 1 … `Dec` → 12.
-fn month(name: &[u8; 3]) -> Option<u32> {
-    let months = [
-        b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov",
-        b"Dec",
-    ];
-    let i = months.iter().position(|m| *m == name)?;
-    u32::try_from(i + 1).ok()
 }
 
 /// The last of five `/`-separated timers in µs, `None` for `-1`; every timer must be `-1` or

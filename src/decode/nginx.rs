@@ -14,7 +14,7 @@
 //! `combined` carries neither host nor backend, so both are empty; no line is long-lived.
 
 use super::fields::{self, Fields};
-use super::{DecodeError, Decoder, Event};
+use super::{DecodeError, Decoder, Event, timestamp};
 use crate::time;
 
 /// Decoder for nginx `combined` access-log lines, with or without the
@@ -35,7 +35,12 @@ impl Decoder for NginxDecoder {
         let _bytes_referer_agent = [f.required()?, f.required()?, f.required()?];
         let request_time = f.next().transpose()?;
 
-        let time_us = parse_time(time).ok_or(DecodeError::BadTime)?;
+        // `$time_local` always carries its offset: a date without one is not nginx's.
+        let time_us = time
+            .contains(&b' ')
+            .then(|| timestamp::clf_date(time))
+            .flatten()
+            .ok_or(DecodeError::BadTime)?;
         let status = fields::parse_status(status)?;
         let latency_us = match request_time {
             None | Some(b"-") => None,
@@ -65,75 +70,6 @@ fn is_method(method: &[u8]) -> bool {
         && method
             .iter()
             .all(|&b| b.is_ascii_uppercase() || b == b'_' || b == b'-')
-}
-
-/// `DD/Mon/YYYY:HH:MM:SS ±hhmm` as epoch µs (UTC).
-fn parse_time(text: &[u8]) -> Option<i64> {
-    let [
-        d0,
-        d1,
-        b'/',
-        m0,
-        m1,
-        m2,
-        b'/',
-        y0,
-        y1,
-        y2,
-        y3,
-        b':',
-        h0,
-        h1,
-        b':',
-        mi0,
-        mi1,
-        b':',
-        s0,
-        s1,
-        b' ',
-        sign,
-        oh0,
-        oh1,
-        om0,
-        om1,
-    ] = *text
-    else {
-        return None;
-    };
-    let month = match &[m0, m1, m2] {
-        b"Jan" => 1,
-        b"Feb" => 2,
-        b"Mar" => 3,
-        b"Apr" => 4,
-        b"May" => 5,
-        b"Jun" => 6,
-        b"Jul" => 7,
-        b"Aug" => 8,
-        b"Sep" => 9,
-        b"Oct" => 10,
-        b"Nov" => 11,
-        b"Dec" => 12,
-        _ => return None,
-    };
-    let local = time::epoch_us(
-        i64::from(fields::digits(&[y0, y1, y2, y3])?),
-        month,
-        fields::digits(&[d0, d1])?,
-        fields::digits(&[h0, h1])?,
-        fields::digits(&[mi0, mi1])?,
-        fields::digits(&[s0, s1])?,
-        0,
-    )?;
-    let (off_h, off_m) = (fields::digits(&[oh0, oh1])?, fields::digits(&[om0, om1])?);
-    if off_h > 23 || off_m > 59 {
-        return None;
-    }
-    let offset = i64::from(off_h) * time::HOUR + i64::from(off_m) * time::MINUTE;
-    match sign {
-        b'+' => Some(local - offset),
-        b'-' => Some(local + offset),
-        _ => None,
-    }
 }
 
 #[cfg(test)]

@@ -1,5 +1,5 @@
-//! Time and duration text shared by the Envoy, HAProxy, GCP and generic JSON decoders:
-//! RFC 3339 timestamps (any fraction, `Z` or a `±hh:mm` offset) and non-negative decimal
+//! Time and duration text shared by the decoders: RFC 3339 timestamps (any fraction, `Z` or a
+//! `±hh:mm` offset), common-log-format dates (nginx, HAProxy) and non-negative decimal
 //! numbers of seconds, milliseconds or microseconds, all into exact integer µs (digits finer
 //! than 1 µs are truncated). Nothing here allocates or panics, whatever the bytes.
 
@@ -67,6 +67,80 @@ pub(crate) fn rfc3339(text: &[u8]) -> Option<i64> {
         micros,
     )?;
     local.checked_sub(offset)
+}
+
+/// The common-log-format date of nginx and HAProxy, `DD/Mon/YYYY:HH:MM:SS[.mmm][ ±hhmm]`, as
+/// epoch µs; without an offset the time is UTC.
+pub(crate) fn clf_date(text: &[u8]) -> Option<i64> {
+    let (date, zone) = match fields::split_once(text, b' ') {
+        Some((date, zone)) => (date, Some(zone)),
+        None => (text, None),
+    };
+    let [
+        d0,
+        d1,
+        b'/',
+        m0,
+        m1,
+        m2,
+        b'/',
+        y0,
+        y1,
+        y2,
+        y3,
+        b':',
+        h0,
+        h1,
+        b':',
+        mi0,
+        mi1,
+        b':',
+        s0,
+        s1,
+        ref fraction @ ..,
+    ] = *date
+    else {
+        return None;
+    };
+    let micros = match fraction {
+        [] => 0,
+        [b'.', digits @ ..] if !digits.is_empty() => {
+            u32::try_from(time::parse_seconds_us(fraction)?).ok()?
+        }
+        _ => return None,
+    };
+    let local = time::epoch_us(
+        i64::from(fields::digits(&[y0, y1, y2, y3])?),
+        month(&[m0, m1, m2])?,
+        fields::digits(&[d0, d1])?,
+        fields::digits(&[h0, h1])?,
+        fields::digits(&[mi0, mi1])?,
+        fields::digits(&[s0, s1])?,
+        micros,
+    )?;
+    let offset = match zone {
+        None => 0,
+        Some(&[sign @ (b'+' | b'-'), h0, h1, m0, m1]) => {
+            let (h, m) = (fields::digits(&[h0, h1])?, fields::digits(&[m0, m1])?);
+            if h > 23 || m > 59 {
+                return None;
+            }
+            let offset = i64::from(h) * time::HOUR + i64::from(m) * time::MINUTE;
+            if sign == b'-' { -offset } else { offset }
+        }
+        Some(_) => return None,
+    };
+    local.checked_sub(offset)
+}
+
+/// `Jan` → 1 … `Dec` → 12.
+fn month(name: &[u8; 3]) -> Option<u32> {
+    let months = [
+        b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov",
+        b"Dec",
+    ];
+    let i = months.iter().position(|m| *m == name)?;
+    u32::try_from(i + 1).ok()
 }
 
 /// A unit a decimal number of time is written in, by its length in µs.
