@@ -9,10 +9,12 @@
 //! `GET /healthz` (the process answers), `GET /readyz` (the source has delivered data or
 //! reached the end of its input; the body also shows the last rejected config reload). Every response is computed from a fresh evaluation.
 //! Errors are JSON `{"error": "..."}` mapped to a status in one place ([`ApiError`]); a
-//! panic in a handler becomes a 500, never a dead server.
+//! panic in a handler becomes a 500, never a dead server. Bodies, time and requests in
+//! flight are bounded ([`limits`]).
 
 pub mod alertmanager;
 pub mod alerts_api;
+pub mod limits;
 pub mod metrics;
 pub mod openapi;
 mod web;
@@ -51,6 +53,15 @@ pub enum ApiError {
     /// Route exists, method does not.
     #[error("method not allowed")]
     MethodNotAllowed,
+    /// The request body is larger than [`limits::MAX_BODY_BYTES`].
+    #[error("request body too large (limit {} bytes)", limits::MAX_BODY_BYTES)]
+    PayloadTooLarge,
+    /// More than [`limits::MAX_IN_FLIGHT`] requests at once.
+    #[error("too many requests in flight; try again")]
+    Overloaded,
+    /// The answer took longer than [`limits::REQUEST_TIMEOUT`].
+    #[error("request timed out")]
+    TimedOut,
     /// A handler panicked.
     #[error("internal error")]
     Internal,
@@ -62,6 +73,8 @@ impl ApiError {
             ApiError::UnknownSlo { .. } | ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::Overloaded | ApiError::TimedOut => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -73,9 +86,9 @@ impl IntoResponse for ApiError {
     }
 }
 
-/// The API router over `pipeline`.
+/// The API router over `pipeline`, behind the [`limits`].
 pub fn router(pipeline: Arc<Pipeline>) -> Router {
-    Router::new()
+    let routes = Router::new()
         .route("/v1/slos", get(slos))
         .route("/v1/slos/{service}/{slo}", get(slo))
         .route("/v1/slos/{service}/{slo}/series", get(web::series))
@@ -97,7 +110,8 @@ pub fn router(pipeline: Arc<Pipeline>) -> Router {
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(
             |_: Box<dyn std::any::Any + Send>| ApiError::Internal.into_response(),
         ))
-        .with_state(pipeline)
+        .with_state(pipeline);
+    limits::wrap(routes)
 }
 
 async fn slos(State(p): State<Arc<Pipeline>>) -> Response {
