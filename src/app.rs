@@ -384,6 +384,7 @@ pub async fn run(
     #[cfg(unix)]
     let hangup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
         .context("cannot handle SIGHUP")?;
+    let token = crate::serve::auth::Token::load(config.http_auth.as_ref())?;
     let pipeline = Pipeline::open(&config, clock.clone())?;
     #[cfg(unix)]
     match reload {
@@ -448,7 +449,7 @@ pub async fn run(
             crate::serve::alertmanager::Notifier::new(pipeline.clone(), am.clone(), config.listen);
         tokio::spawn(notifier.run());
     }
-    let router = crate::serve::router(pipeline.clone());
+    let router = crate::serve::router_with_auth(pipeline.clone(), token);
     axum::serve(listener, router)
         .with_graceful_shutdown(async {
             tokio::select! {

@@ -60,6 +60,8 @@ pub struct Config {
     pub checkpoint: Option<CheckpointConfig>,
     /// Where firing alerts are pushed; `None`: nowhere (pollers only).
     pub alertmanager: Option<AlertmanagerConfig>,
+    /// Where the HTTP bearer token comes from; `None`: no authentication.
+    pub http_auth: Option<TokenSource>,
     /// Services, in match order.
     pub services: Vec<Service>,
     /// Per SLO: how events are classified (same order as `objectives`).
@@ -68,6 +70,15 @@ pub struct Config {
     pub objectives: Vec<SloObjective>,
     /// Deviations accepted in lenient OpenSLO mode, each with its location.
     pub warnings: Vec<Problem>,
+}
+
+/// Where the HTTP bearer token is read from at start (`spec.http.auth`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TokenSource {
+    /// A file (`token_file`).
+    File(std::path::PathBuf),
+    /// An environment variable (`token_env`).
+    Env(String),
 }
 
 /// Checkpoint settings.

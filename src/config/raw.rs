@@ -60,6 +60,26 @@ pub(crate) struct PipelineSpec {
     pub(crate) openslo: Option<OpensloOptions>,
     /// Push firing alerts to an Alertmanager.
     pub(crate) alertmanager: Option<AlertmanagerSpec>,
+    /// HTTP server settings.
+    pub(crate) http: Option<HttpSpec>,
+}
+
+/// `spec.http`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct HttpSpec {
+    /// Require a bearer token on every endpoint but `/healthz` and `/readyz`.
+    pub(crate) auth: Option<AuthSpec>,
+}
+
+/// `spec.http.auth`: exactly one of `token_file`, `token_env`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct AuthSpec {
+    /// A file holding the token (surrounding whitespace ignored), read at start.
+    pub(crate) token_file: Option<String>,
+    /// An environment variable holding the token, read at start.
+    pub(crate) token_env: Option<String>,
 }
 
 /// `spec.alertmanager`.

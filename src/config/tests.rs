@@ -435,3 +435,43 @@ fn the_format_examples_load() {
         assert_eq!(c.json.is_some(), format == Format::Json, "{file}");
     }
 }
+
+#[test]
+fn http_auth_takes_exactly_one_token_source() {
+    let with = |http: &str| {
+        format!(
+            "{}  http: {http}\n",
+            pipeline_with("{format: alb}", "{stdin: {}}")
+        )
+    };
+    let c = parse(&with("{auth: {token_file: /run/secrets/token}}"), "t.yaml").unwrap();
+    assert_eq!(
+        c.http_auth,
+        Some(TokenSource::File("/run/secrets/token".into()))
+    );
+    let c = parse(&with("{auth: {token_env: API_TOKEN}}"), "t.yaml").unwrap();
+    assert_eq!(c.http_auth, Some(TokenSource::Env("API_TOKEN".into())));
+    assert_eq!(parse(&with("{}"), "t.yaml").unwrap().http_auth, None);
+    for (http, says) in [
+        (
+            "{auth: {}}",
+            "spec.http.auth: set exactly one of token_file, token_env",
+        ),
+        (
+            "{auth: {token_file: a, token_env: B}}",
+            "spec.http.auth: set exactly one of token_file, token_env",
+        ),
+        (
+            "{auth: {token_file: \"\"}}",
+            "spec.http.auth.token_file: must not be empty",
+        ),
+        (
+            "{auth: {token_env: \"A=B\"}}",
+            "spec.http.auth.token_env: must be a variable name",
+        ),
+        ("{auth: {token: x}}", "unknown field `token`"),
+    ] {
+        let got = problems(&with(http));
+        assert!(got.len() == 1 && got[0].contains(says), "{http}: {got:?}");
+    }
+}

@@ -10,7 +10,9 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use super::raw::{self, IndicatorSpec};
-use super::{AlertmanagerConfig, CheckpointConfig, Config, Parsed, Problems, SourceConfig};
+use super::{
+    AlertmanagerConfig, CheckpointConfig, Config, Parsed, Problems, SourceConfig, TokenSource,
+};
 use crate::classify::{Matcher, Service, Sli, SloRule};
 use crate::decode::envelope::Envelope;
 use crate::decode::json::{JsonMapping, JsonPath, TimeFormat};
@@ -140,6 +142,11 @@ pub(super) fn validate(
         .alertmanager
         .as_ref()
         .and_then(|a| alertmanager(a, &at, problems));
+    let http_auth = p
+        .http
+        .as_ref()
+        .and_then(|h| h.auth.as_ref())
+        .and_then(|a| http_auth(a, &at, problems));
     // The demo writes lines in the format the pipeline decodes.
     if let (Some(SourceConfig::Demo(d)), Some(f)) = (&mut source, format) {
         match f {
@@ -361,6 +368,7 @@ pub(super) fn validate(
         window: window?,
         checkpoint,
         alertmanager,
+        http_auth,
         services,
         rules,
         objectives,
@@ -939,4 +947,35 @@ fn alertmanager(
         resend_us: resend_us?,
         timeout_us: timeout_us?,
     })
+}
+
+/// `spec.http.auth`: exactly one non-empty source. The token itself is read at start.
+fn http_auth(a: &raw::AuthSpec, at: &str, problems: &mut Problems) -> Option<TokenSource> {
+    match (&a.token_file, &a.token_env) {
+        (Some(file), None) if !file.is_empty() => Some(TokenSource::File(PathBuf::from(file))),
+        (None, Some(var)) if !var.is_empty() && !var.contains(['=', '\0']) => {
+            Some(TokenSource::Env(var.clone()))
+        }
+        (Some(_), None) => {
+            problems.push(
+                format!("{at}: spec.http.auth.token_file"),
+                "must not be empty",
+            );
+            None
+        }
+        (None, Some(_)) => {
+            problems.push(
+                format!("{at}: spec.http.auth.token_env"),
+                "must be a variable name",
+            );
+            None
+        }
+        _ => {
+            problems.push(
+                format!("{at}: spec.http.auth"),
+                "set exactly one of token_file, token_env",
+            );
+            None
+        }
+    }
 }

@@ -14,6 +14,7 @@
 
 pub mod alertmanager;
 pub mod alerts_api;
+pub mod auth;
 pub mod limits;
 pub mod metrics;
 pub mod openapi;
@@ -53,6 +54,9 @@ pub enum ApiError {
     /// Route exists, method does not.
     #[error("method not allowed")]
     MethodNotAllowed,
+    /// A bearer token is configured and the request did not carry it.
+    #[error("missing or wrong bearer token")]
+    Unauthorized,
     /// The request body is larger than [`limits::MAX_BODY_BYTES`].
     #[error("request body too large (limit {} bytes)", limits::MAX_BODY_BYTES)]
     PayloadTooLarge,
@@ -73,6 +77,7 @@ impl ApiError {
             ApiError::UnknownSlo { .. } | ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
             ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Overloaded | ApiError::TimedOut => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
@@ -86,9 +91,14 @@ impl IntoResponse for ApiError {
     }
 }
 
-/// The API router over `pipeline`, behind the [`limits`].
+/// The API router over `pipeline`, behind the [`limits`], without authentication.
 pub fn router(pipeline: Arc<Pipeline>) -> Router {
-    let routes = Router::new()
+    router_with_auth(pipeline, None)
+}
+
+/// The API router; with a `token`, everything but the probes requires it ([`auth`]).
+pub fn router_with_auth(pipeline: Arc<Pipeline>, token: Option<auth::Token>) -> Router {
+    let mut protected = Router::new()
         .route("/v1/slos", get(slos))
         .route("/v1/slos/{service}/{slo}", get(slo))
         .route("/v1/slos/{service}/{slo}/series", get(web::series))
@@ -96,8 +106,6 @@ pub fn router(pipeline: Arc<Pipeline>) -> Router {
         .route("/api/v1/alerts", get(alerts_api::alerts))
         .route("/openapi.json", get(openapi::openapi))
         .route("/metrics", get(metrics_text))
-        .route("/healthz", get(healthz))
-        .route("/readyz", get(readyz))
         .route("/", get(web::index))
         .route("/slo/{service}/{slo}", get(web::index))
         .route("/assets/app.js", get(web::app_js))
@@ -106,7 +114,14 @@ pub fn router(pipeline: Arc<Pipeline>) -> Router {
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .layer(axum::Extension(
             Arc::new(alerts_api::ActiveSince::default()),
-        ))
+        ));
+    if let Some(token) = token {
+        protected = protected.layer(axum::middleware::from_fn_with_state(token, auth::require));
+    }
+    let routes = Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .merge(protected)
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(
             |_: Box<dyn std::any::Any + Send>| ApiError::Internal.into_response(),
         ))

@@ -2,6 +2,7 @@
 
 mod alertmanager;
 mod alerts;
+mod auth;
 mod calendar;
 mod cli;
 mod crash;
