@@ -4,6 +4,7 @@ mod alertmanager;
 mod alerts;
 mod auth;
 mod calendar;
+mod cardinality;
 mod cli;
 mod crash;
 mod deploy;
