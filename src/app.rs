@@ -58,6 +58,8 @@ pub struct Pipeline {
     pub reload_stats: Arc<ReloadStats>,
     /// Alertmanager push counters (all zero without `spec.alertmanager`).
     pub alertmanager_stats: Arc<crate::serve::alertmanager::NotificationStats>,
+    /// Longer lines or messages are counted as too long and not decoded (read at start).
+    pub max_line_bytes: usize,
 }
 
 impl Pipeline {
@@ -78,6 +80,7 @@ impl Pipeline {
             checkpoint_stats: Arc::default(),
             reload_stats: Arc::new(reload_stats),
             alertmanager_stats: Arc::default(),
+            max_line_bytes: config.max_line_bytes,
         })
     }
 
@@ -222,6 +225,10 @@ impl Sink for PipelineSink {
                 last_delivery_us: Some(now),
             };
             for payload in batch.lines() {
+                if payload.len() > p.max_line_bytes {
+                    shard.stats.too_long += 1;
+                    continue;
+                }
                 let decoded = g
                     .envelope
                     .open(payload, &mut self.scratch)
@@ -328,7 +335,9 @@ pub fn build_source(config: &Config, pipeline: &Pipeline) -> Box<dyn Source> {
             spec.clone(),
             pipeline.source_telemetry.clone(),
         )),
-        SourceConfig::File(spec) => Box::new(FileSource::new(spec.clone())),
+        SourceConfig::File(spec) => {
+            Box::new(FileSource::new(spec.clone()).with_max_line_bytes(config.max_line_bytes))
+        }
         SourceConfig::Stdin => Box::new(StdinSource),
         SourceConfig::Demo(spec) => Box::new(DemoSource::new(spec.clone(), clock)),
     }
@@ -364,7 +373,7 @@ pub fn replay(
         .map(|m| m.len())
         .sum();
     let mut sink = progress::ProgressSink::new(pipeline.sink(), total_bytes);
-    let result = Box::new(FileSource::new(spec))
+    let result = Box::new(FileSource::new(spec).with_max_line_bytes(config.max_line_bytes))
         .run(&mut sink, &StopSignal::new())
         .context("reading log files");
     sink.finish();

@@ -25,8 +25,8 @@ pub use writer::{CheckpointStats, Checkpointer};
 /// First bytes of every checkpoint file.
 pub const MAGIC: &[u8; 8] = b"SLIPCKPT";
 /// Format version written and accepted. 2: shards carry de-duplication ids and a
-/// duplicate counter.
-pub const VERSION: u32 = 2;
+/// duplicate counter. 3: shard stats count lines too long.
+pub const VERSION: u32 = 3;
 const HEADER: usize = 8 + 4 + 8 + 4;
 /// How many checkpoint files are kept.
 pub const KEEP: usize = 2;

@@ -54,6 +54,8 @@ pub struct Config {
     pub envelope: Envelope,
     /// Key mapping of the generic `json` format (`Some` exactly when `format` is `json`).
     pub json: Option<JsonMapping>,
+    /// Longest accepted line or message, bytes (`spec.decode.max_line_bytes`).
+    pub max_line_bytes: usize,
     /// Event-time tolerances.
     pub window: WindowConfig,
     /// Where and how often state is checkpointed; `None` keeps state in memory only.

@@ -184,6 +184,8 @@ pub(crate) struct DecodeSpec {
     pub(crate) format: String,
     /// Key mapping of `format: json` (required with it, rejected with any other format).
     pub(crate) json: Option<JsonSpec>,
+    /// Longest accepted line or message, bytes (default 65536); longer ones are rejected.
+    pub(crate) max_line_bytes: Option<u64>,
 }
 
 /// `spec.decode.json`: which keys of a JSON line hold what. Every `*_field` is a key, or a

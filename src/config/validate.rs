@@ -104,6 +104,17 @@ pub(super) fn validate(
             ),
         );
     }
+    let max_line_bytes = match p.decode.max_line_bytes {
+        None => Some(DEFAULT_MAX_LINE_BYTES),
+        Some(n @ 1..=MAX_MAX_LINE_BYTES) => usize::try_from(n).ok(),
+        Some(_) => {
+            problems.push(
+                format!("{at}: spec.decode.max_line_bytes"),
+                format!("must be between 1 and {MAX_MAX_LINE_BYTES}"),
+            );
+            None
+        }
+    };
     let json = match (&p.decode.json, format) {
         (Some(j), Some(Format::Json)) => {
             json_mapping(j, &format!("{at}: spec.decode.json"), problems)
@@ -365,6 +376,7 @@ pub(super) fn validate(
         format: format?,
         envelope: envelope?,
         json,
+        max_line_bytes: max_line_bytes?,
         window: window?,
         checkpoint,
         alertmanager,
@@ -375,6 +387,11 @@ pub(super) fn validate(
         warnings,
     })
 }
+
+/// `spec.decode.max_line_bytes` when not set.
+pub(crate) const DEFAULT_MAX_LINE_BYTES: usize = 64 * 1024;
+/// The largest `spec.decode.max_line_bytes` accepted (1 GiB).
+const MAX_MAX_LINE_BYTES: u64 = 1 << 30;
 
 /// Checks SLO and policy documents when there is no valid Pipeline to resolve services.
 fn check_detached(

@@ -419,6 +419,11 @@ fn telemetry(x: &mut Exposition, e: &Evaluation, format: Format) {
             total.decode_errors[err.index()],
         );
     }
+    x.sample(
+        "slipstream_decode_errors_total",
+        &[("format", format.name()), ("reason", "too_long")],
+        total.too_long,
+    );
     x.family(
         "slipstream_events_total",
         "counter",

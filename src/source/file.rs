@@ -54,21 +54,32 @@ pub struct FileSpec {
 #[derive(Debug)]
 pub struct FileSource {
     spec: FileSpec,
+    max_line_bytes: usize,
 }
 
 impl FileSource {
-    /// A source reading `spec`.
+    /// A source reading `spec`, buffering lines of any length.
     pub fn new(spec: FileSpec) -> Self {
-        Self { spec }
+        Self {
+            spec,
+            max_line_bytes: usize::MAX,
+        }
+    }
+
+    /// Keeps at most the first `max_line_bytes + 1` bytes of a longer line (the rest is
+    /// skipped to its newline, never buffered); the sink rejects such a line as too long.
+    pub fn with_max_line_bytes(mut self, max_line_bytes: usize) -> Self {
+        self.max_line_bytes = max_line_bytes;
+        self
     }
 }
 
 impl Source for FileSource {
     fn run(self: Box<Self>, sink: &mut dyn Sink, stop: &StopSignal) -> Result<(), SourceError> {
         if self.spec.follow {
-            follow(&self.spec.paths, sink, stop)
+            follow(&self.spec.paths, self.max_line_bytes, sink, stop)
         } else {
-            read_once(&self.spec.paths, sink, stop)
+            read_once(&self.spec.paths, self.max_line_bytes, sink, stop)
         }
     }
 }
@@ -89,6 +100,10 @@ pub(crate) enum Progress {
 pub(crate) struct LineReader {
     partition: PartitionId,
     line: Vec<u8>,
+    /// Bytes of input the line in `line` covers (more than `line.len()` when it was cut).
+    line_consumed: u64,
+    /// `line` keeps at most this many bytes plus one (and a newline); the rest is skipped.
+    max_line_bytes: usize,
     batch: LineBatch,
     /// Bytes consumed through the end of the last complete line.
     offset: u64,
@@ -104,11 +119,19 @@ impl LineReader {
         Self {
             partition,
             line: Vec::new(),
+            line_consumed: 0,
+            max_line_bytes: usize::MAX,
             batch: LineBatch::new(),
             offset: 0,
             hold_partial,
             caught_up_pending: false,
         }
+    }
+
+    /// Cuts lines longer than `max_line_bytes` to `max_line_bytes + 1` bytes.
+    pub(crate) fn with_max_line_bytes(mut self, max_line_bytes: usize) -> Self {
+        self.max_line_bytes = max_line_bytes;
+        self
     }
 
     /// Ask for [`Sink::caught_up`] right after the first batch is delivered.
@@ -145,8 +168,7 @@ impl LineReader {
             if !self.batch.is_empty() && drained(input) {
                 self.flush(sink);
             }
-            let n = input.read_until(b'\n', &mut self.line)?;
-            if n == 0 || self.line.last() != Some(&b'\n') {
+            if !self.read_line(input)? {
                 if !self.hold_partial && !self.line.is_empty() {
                     self.take_line();
                 }
@@ -157,6 +179,29 @@ impl LineReader {
             if self.batch.len() >= BATCH_LINES {
                 self.flush(sink);
                 return Ok(Progress::Batch);
+            }
+        }
+    }
+
+    /// Appends input up to and including the next newline to the line, keeping at most
+    /// `max_line_bytes + 1` bytes of it; true when the newline was reached.
+    fn read_line<R: BufRead>(&mut self, input: &mut R) -> io::Result<bool> {
+        loop {
+            let buf = input.fill_buf()?;
+            if buf.is_empty() {
+                return Ok(false);
+            }
+            let (take, complete) = match buf.iter().position(|&b| b == b'\n') {
+                Some(i) => (i + 1, true),
+                None => (buf.len(), false),
+            };
+            let keep = self.max_line_bytes.saturating_add(1);
+            let room = keep.saturating_sub(self.line.len());
+            self.line.extend_from_slice(&buf[..take.min(room)]);
+            self.line_consumed += take as u64;
+            input.consume(take);
+            if complete {
+                return Ok(true);
             }
         }
     }
@@ -190,13 +235,15 @@ impl LineReader {
     /// Forgets the position and any held partial line: the input starts over.
     fn restart(&mut self) {
         self.line.clear();
+        self.line_consumed = 0;
         self.offset = 0;
     }
 
     fn take_line(&mut self) {
-        self.offset += self.line.len() as u64;
+        self.offset += self.line_consumed;
         self.batch.push(&self.line);
         self.line.clear();
+        self.line_consumed = 0;
     }
 
     fn flush(&mut self, sink: &mut dyn Sink) {
@@ -287,10 +334,15 @@ fn partition_of(index: usize) -> PartitionId {
 }
 
 /// Reads every file to its end, in order.
-fn read_once(paths: &[PathBuf], sink: &mut dyn Sink, stop: &StopSignal) -> Result<(), SourceError> {
+fn read_once(
+    paths: &[PathBuf],
+    max_line_bytes: usize,
+    sink: &mut dyn Sink,
+    stop: &StopSignal,
+) -> Result<(), SourceError> {
     for (index, path) in paths.iter().enumerate() {
         let partition = partition_of(index);
-        let mut lines = LineReader::new(partition, false);
+        let mut lines = LineReader::new(partition, false).with_max_line_bytes(max_line_bytes);
         let (mut input, _) = Input::open_at(path, sink.position(partition), &mut lines)
             .map_err(|e| io_error(path, e))?;
         sink.assign(partition, &path.display().to_string());
@@ -313,12 +365,18 @@ fn read_once(paths: &[PathBuf], sink: &mut dyn Sink, stop: &StopSignal) -> Resul
 }
 
 /// Follows every file, round-robin, until stopped.
-fn follow(paths: &[PathBuf], sink: &mut dyn Sink, stop: &StopSignal) -> Result<(), SourceError> {
+fn follow(
+    paths: &[PathBuf],
+    max_line_bytes: usize,
+    sink: &mut dyn Sink,
+    stop: &StopSignal,
+) -> Result<(), SourceError> {
     let mut tails: Vec<Tail> = paths
         .iter()
         .enumerate()
         .map(|(index, path)| {
             let mut tail = Tail::new(partition_of(index), path.clone());
+            tail.lines.max_line_bytes = max_line_bytes;
             tail.resume = sink.position(partition_of(index));
             tail
         })
@@ -454,7 +512,7 @@ impl Tail {
                     self.state = TailState::Closed;
                     return Ok(true);
                 }
-                let position = self.lines.offset() + self.lines.line.len() as u64;
+                let position = self.lines.offset() + self.lines.line_consumed;
                 if meta.len() < position {
                     info!(path = %path.display(), size = meta.len(), position, "file truncated; reading from the start");
                     reader

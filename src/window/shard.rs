@@ -55,6 +55,8 @@ pub struct ShardStats {
     pub decode_errors: [u64; DecodeError::ALL.len()],
     /// Decoded events that matched no service.
     pub unmatched: u64,
+    /// Lines or messages longer than `spec.decode.max_line_bytes`, rejected undecoded.
+    pub too_long: u64,
     /// Events dropped as older than every retained window.
     pub too_old: u64,
     /// Events dropped as too far ahead of the wall clock.
@@ -74,15 +76,16 @@ impl ShardStats {
             *a += b;
         }
         self.unmatched += other.unmatched;
+        self.too_long += other.too_long;
         self.too_old += other.too_old;
         self.too_future += other.too_future;
         self.applied += other.applied;
         self.duplicates += other.duplicates;
     }
 
-    /// All decode errors.
+    /// All decode errors, lines too long included.
     pub fn decode_errors_total(&self) -> u64 {
-        self.decode_errors.iter().sum()
+        self.decode_errors.iter().sum::<u64>() + self.too_long
     }
 }
 

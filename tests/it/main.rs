@@ -15,6 +15,7 @@ mod kafka;
 mod late_data;
 mod logs;
 mod openapi;
+mod overlong;
 mod prometheus;
 mod reload;
 mod web;

@@ -427,3 +427,31 @@ fn reading_resumes_where_restored_state_ends() {
     });
     running.stop().unwrap();
 }
+
+#[test]
+fn an_overlong_line_is_cut_and_skipped_to_its_newline_without_growing_the_buffer() {
+    let huge = "x".repeat(1_000_000);
+    let input = format!("short one\n{huge}\nafter\r\n{huge}");
+    let mut reader = std::io::BufReader::with_capacity(4096, input.as_bytes());
+    let pid = PartitionId::new(0, 0);
+    let mut lines = LineReader::new(pid, false).with_max_line_bytes(100);
+    let mut sink = Recorder::default();
+    let progress = lines.read(&mut reader, |_| false, &mut sink).unwrap();
+    assert_eq!(progress, Progress::End);
+    // The kept part is one byte over the cap, so the sink knows it is too long.
+    let cut = "x".repeat(101);
+    assert_eq!(
+        sink.get().text(pid),
+        ["short one", cut.as_str(), "after", cut.as_str()]
+    );
+    assert!(lines.line.capacity() <= 1024, "{}", lines.line.capacity());
+    assert_eq!(lines.offset(), input.len() as u64);
+    assert_eq!(sink.get().offsets[&pid].last(), Some(&(input.len() as u64)));
+    // Exactly at the cap (CR LF or LF after it) is not cut.
+    let at_cap = format!("{}\r\n{}\n", "y".repeat(100), "z".repeat(100));
+    let mut reader = std::io::BufReader::with_capacity(7, at_cap.as_bytes());
+    let mut lines = LineReader::new(pid, false).with_max_line_bytes(100);
+    let mut sink = Recorder::default();
+    lines.read(&mut reader, |_| false, &mut sink).unwrap();
+    assert_eq!(sink.get().text(pid), ["y".repeat(100), "z".repeat(100)]);
+}

@@ -1,0 +1,127 @@
+//! Lines over `spec.decode.max_line_bytes` are counted as too long and never decoded, from
+//! the sink and from the file source end to end.
+
+use axum::body::Body;
+use axum::http::Request;
+use http_body_util::BodyExt;
+use tower::ServiceExt;
+
+use crate::helpers::{NOON, alb_line, feed, pipeline};
+use slipstream::time::SECOND;
+
+const CONFIG: &str = r#"
+apiVersion: slipstream/v1
+kind: Pipeline
+metadata: {name: overlong}
+spec:
+  source: {stdin: {}}
+  decode: {format: alb, max_line_bytes: 2000}
+  services: [{name: checkout, match: {host: checkout.example.com}}]
+---
+apiVersion: reliability/v1
+kind: ServiceLevelObjective
+metadata: {name: checkout}
+spec:
+  service: checkout
+  indicators: [{name: availability, threshold: 99.9, window: 30d}]
+"#;
+
+async fn metrics(p: std::sync::Arc<slipstream::app::Pipeline>) -> String {
+    let response = slipstream::serve::router(p)
+        .oneshot(
+            Request::builder()
+                .uri("/metrics")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    let body = response.into_body().collect().await.unwrap().to_bytes();
+    String::from_utf8(body.to_vec()).unwrap()
+}
+
+#[tokio::test]
+async fn the_sink_rejects_lines_over_the_cap() {
+    let (p, _) = pipeline(CONFIG, NOON);
+    let good = alb_line(
+        NOON - SECOND,
+        "checkout.example.com",
+        "/a",
+        200,
+        Some((0, 1000, 0)),
+    );
+    // A valid line made too long by its path.
+    let long_path = format!("/{}", "p".repeat(2100));
+    let long = alb_line(
+        NOON - SECOND,
+        "checkout.example.com",
+        &long_path,
+        200,
+        Some((0, 1000, 0)),
+    );
+    assert!(long.len() > 2000);
+    let at_cap = "q".repeat(2000);
+    feed(&p, 0, &[good.clone(), long, at_cap, good], 10);
+    let body = metrics(p).await;
+    for want in [
+        r#"slipstream_decode_errors_total{format="alb",reason="too_long"} 1"#,
+        r#"slipstream_decode_errors_total{format="alb",reason="missing_fields"} 1"#,
+        r#"slipstream_events_total{outcome="applied"} 2"#,
+    ] {
+        assert!(body.lines().any(|l| l == want), "missing {want}\n{body}");
+    }
+}
+
+#[test]
+fn replaying_a_file_skips_a_huge_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("alb.log");
+    let good = alb_line(
+        NOON - SECOND,
+        "checkout.example.com",
+        "/a",
+        200,
+        Some((0, 1000, 0)),
+    );
+    let text = format!("{good}\n{}\n{good}\n", "h".repeat(5_000_000));
+    std::fs::write(&path, text).unwrap();
+    let config = slipstream::config::parse(CONFIG, "t.yaml").unwrap();
+    let (p, _) = pipeline(CONFIG, NOON);
+    let source = slipstream::app::build_source(
+        &slipstream::config::Config {
+            source: slipstream::config::SourceConfig::File(slipstream::source::file::FileSpec {
+                paths: vec![path],
+                follow: false,
+            }),
+            ..config
+        },
+        &p,
+    );
+    source
+        .run(&mut p.sink(), &slipstream::source::StopSignal::new())
+        .unwrap();
+    let g = p.generation();
+    let shards = g.store.shards();
+    let shard = slipstream::window::lock(&shards[0].1);
+    assert_eq!(shard.stats.too_long, 1);
+    assert_eq!(shard.stats.applied, 2);
+}
+
+#[test]
+fn the_cap_is_validated() {
+    for bad in ["0", "-1", "2000000000"] {
+        let text = CONFIG.replace("max_line_bytes: 2000", &format!("max_line_bytes: {bad}"));
+        let e = slipstream::config::parse(&text, "t.yaml").unwrap_err();
+        assert!(
+            e.to_string().contains("spec.decode.max_line_bytes"),
+            "{bad}: {e}"
+        );
+    }
+    let default = CONFIG.replace(", max_line_bytes: 2000", "");
+    assert_eq!(
+        slipstream::config::parse(&default, "t.yaml")
+            .unwrap()
+            .max_line_bytes,
+        65536
+    );
+}
