@@ -1,0 +1,168 @@
+//! The checks the fuzz targets run, one function per target: each feeds arbitrary bytes to
+//! one slipstream entry point and panics when an invariant breaks. The integration test
+//! `tests/it/fuzz_regressions.rs` includes this file and runs the committed corpus
+//! (`tests/fuzz_regressions/<target>/`) through the same functions, without cargo-fuzz.
+
+use slipstream::decode::json::{JsonMapping, JsonPath, TimeFormat};
+use slipstream::decode::{Decoder, Event, Format, Unit, envelope::Envelope};
+use slipstream::time::{DAY, HOUR, MINUTE, SECOND};
+use slipstream::window::{Layout, SloCounters};
+
+/// Whether `part` lies inside `whole` (an empty slice anywhere counts: decoders may return
+/// `b""` for a missing field).
+fn within(part: &[u8], whole: &[u8]) -> bool {
+    let (w, p) = (whole.as_ptr() as usize, part.as_ptr() as usize);
+    part.is_empty() || (p >= w && p + part.len() <= w + whole.len())
+}
+
+/// The invariants of any decoded event: a three-digit status, a non-negative known latency,
+/// and every text field borrowed from the line.
+pub fn check_event(event: &Event<'_>, line: &[u8]) {
+    assert!(event.status <= 999, "status {} out of range", event.status);
+    if let Some(l) = event.latency_us {
+        assert!(l >= 0, "negative latency {l}");
+    }
+    for (name, field) in [
+        ("method", event.method),
+        ("host", event.host),
+        ("path", event.path),
+        ("backend", event.backend),
+        ("request_id", event.request_id),
+    ] {
+        assert!(within(field, line), "{name} is not a sub-slice of the line");
+    }
+}
+
+fn path(text: &str) -> JsonPath {
+    JsonPath::parse(text).expect("a valid path")
+}
+
+/// The fixed mapping the `json` format is fuzzed with; `selector` picks the time format and
+/// latency unit.
+pub fn json_mapping(selector: u8) -> JsonMapping {
+    let unit = Unit::ALL[usize::from(selector / 4) % Unit::ALL.len()];
+    JsonMapping {
+        time: path("time"),
+        time_format: TimeFormat::ALL[usize::from(selector) % TimeFormat::ALL.len()],
+        status: path("http.status"),
+        latency: Some((path("latency"), unit)),
+        method: Some(path("method")),
+        host: Some(path("host")),
+        path: Some(path("path")),
+        url: Some(path("http.url")),
+        backend: Some(path("backend")),
+        request_id: Some(path("id")),
+    }
+}
+
+/// `decode`: the first byte picks the format (and for `json` the second byte picks the time
+/// format and unit); the rest is the line.
+pub fn decode(data: &[u8]) {
+    let Some((&first, rest)) = data.split_first() else {
+        return;
+    };
+    let format = Format::ALL[usize::from(first) % Format::ALL.len()];
+    let (decoder, line): (Box<dyn Decoder>, &[u8]) = if format == Format::Json {
+        let Some((&selector, line)) = rest.split_first() else {
+            return;
+        };
+        (format.decoder(Some(&json_mapping(selector))), line)
+    } else {
+        (format.decoder(None), rest)
+    };
+    if let Ok(event) = decoder.decode(line) {
+        check_event(&event, line);
+    }
+}
+
+/// `envelope`: the first byte picks the envelope; the line opened from the rest must be a
+/// sub-slice of the payload (or the unescaped copy) and decodes as nginx without panicking.
+pub fn envelope(data: &[u8]) {
+    let Some((&first, payload)) = data.split_first() else {
+        return;
+    };
+    let envelope = Envelope::ALL[usize::from(first) % Envelope::ALL.len()];
+    let mut scratch = String::new();
+    let Ok(line) = envelope.open(payload, &mut scratch) else {
+        return;
+    };
+    let (owned, inside) = (line.to_vec(), within(line, payload));
+    assert!(inside || owned == scratch.as_bytes());
+    if envelope == Envelope::None {
+        assert_eq!(owned, payload);
+    }
+    for format in [Format::Nginx, Format::Alb] {
+        if let Ok(event) = format.decoder(None).decode(&owned) {
+            check_event(&event, &owned);
+        }
+    }
+}
+
+/// `config`: any UTF-8 text parses or fails with an error, and a parsed config is internally
+/// consistent enough to build every SLO's decoder.
+pub fn config(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    match slipstream::config::parse(text, "fuzz.yaml") {
+        Ok(config) => {
+            let _ = config.format.decoder(config.json.as_ref()).decode(b"");
+            let _ = format!("{:?}", config.objectives.len());
+        }
+        Err(e) => {
+            let _ = e.to_string();
+        }
+    }
+}
+
+/// Window lengths the restored counters are summed over in [`checkpoint`].
+const WINDOWS_US: [i64; 4] = [5 * MINUTE, HOUR, DAY, 30 * DAY];
+
+/// `checkpoint`: any bytes decode or fail with a message. The bytes are tried as a whole file
+/// and, so that the fuzzer reaches the payload decoder past the checksum, as a payload under a
+/// valid header. A decoded checkpoint re-encodes to the same checkpoint, and its buckets
+/// restore into counters whose windows keep good ≤ total.
+pub fn checkpoint(data: &[u8]) {
+    let _ = slipstream::checkpoint::decode(data);
+    let mut file = Vec::with_capacity(24 + data.len());
+    file.extend_from_slice(slipstream::checkpoint::MAGIC);
+    file.extend_from_slice(&slipstream::checkpoint::VERSION.to_le_bytes());
+    file.extend_from_slice(&(data.len() as u64).to_le_bytes());
+    file.extend_from_slice(&crc32fast_hash(data).to_le_bytes());
+    file.extend_from_slice(data);
+    let Ok(c) = slipstream::checkpoint::decode(&file) else {
+        return;
+    };
+    let again = slipstream::checkpoint::encode(&c);
+    let back = slipstream::checkpoint::decode(&again).expect("a re-encoded checkpoint decodes");
+    assert_eq!(back, c);
+    let layout = Layout::new(&WINDOWS_US, HOUR);
+    for partition in &c.partitions {
+        for slo in &partition.shard.slos {
+            let mut counters = SloCounters::new(&layout);
+            counters.import(&slo.tiers);
+            let newest = slo.tiers.iter().flat_map(|t| t.buckets.iter().map(|b| b.0)).max();
+            for end in [partition.shard.newest_us, newest.map(|b| b.saturating_mul(SECOND))]
+                .into_iter()
+                .flatten()
+            {
+                for w in WINDOWS_US {
+                    let sum = counters.sum(w, slipstream::time::floor_to(end, SECOND));
+                    assert!(sum.good <= sum.total);
+                }
+            }
+        }
+    }
+}
+
+/// CRC-32 (IEEE), as the checkpoint header stores it.
+fn crc32fast_hash(data: &[u8]) -> u32 {
+    let mut crc = !0u32;
+    for &b in data {
+        crc ^= u32::from(b);
+        for _ in 0..8 {
+            crc = (crc >> 1) ^ (0xEDB8_8320 & (crc & 1).wrapping_neg());
+        }
+    }
+    !crc
+}
