@@ -235,3 +235,7 @@ mod tests {
         assert_eq!(burn_rate(c(0, 0), o), None);
     }
 }
+
+#[cfg(test)]
+#[path = "exact_proptests.rs"]
+mod proptests;

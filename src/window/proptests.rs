@@ -48,3 +48,44 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    /// For any end — before the events, inside them, or long after — a window never counts
+    /// more good, bad or total events than lie in its `[start, end)`, whatever was evicted,
+    /// and two counters fed disjoint halves never count more than one fed everything.
+    #[test]
+    fn windows_never_count_outside_their_span(
+        events in events(),
+        end_offset in -DAY..6 * DAY,
+        half in prop::collection::vec(any::<bool>(), 400),
+        w in prop::sample::select(WINDOWS.to_vec()),
+    ) {
+        let layout = Layout::new(&WINDOWS, HOUR);
+        let end = floor_to(BASE + end_offset, SECOND);
+        let mut one = SloCounters::new(&layout);
+        let mut halves = [SloCounters::new(&layout), SloCounters::new(&layout)];
+        for (i, &(t, good)) in events.iter().enumerate() {
+            one.add(t, good);
+            halves[usize::from(half[i])].add(t, good);
+        }
+        let want = direct(&events, window_start(w, end), end);
+        let got = one.sum(w, end);
+        let merged = {
+            let mut m = halves[0].sum(w, end);
+            m += halves[1].sum(w, end);
+            m
+        };
+        for c in [got, merged] {
+            prop_assert!(c.good <= c.total);
+            prop_assert!(c.total <= want.total);
+            prop_assert!(c.good <= want.good);
+            prop_assert!(c.bad() <= want.bad());
+        }
+        // Within the retained span (ends at or after the newest event), nothing is lost.
+        let newest = events.iter().map(|e| e.0).max().unwrap();
+        if end > newest {
+            prop_assert_eq!(got, want);
+            prop_assert_eq!(merged, want);
+        }
+    }
+}
