@@ -5,7 +5,6 @@ mod alerts;
 mod auth;
 mod calendar;
 mod cardinality;
-mod dead_letter;
 mod cli;
 mod crash;
 mod deploy;
