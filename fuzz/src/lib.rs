@@ -141,10 +141,17 @@ pub fn checkpoint(data: &[u8]) {
         for slo in &partition.shard.slos {
             let mut counters = SloCounters::new(&layout);
             counters.import(&slo.tiers);
-            let newest = slo.tiers.iter().flat_map(|t| t.buckets.iter().map(|b| b.0)).max();
-            for end in [partition.shard.newest_us, newest.map(|b| b.saturating_mul(SECOND))]
-                .into_iter()
-                .flatten()
+            let newest = slo
+                .tiers
+                .iter()
+                .flat_map(|t| t.buckets.iter().map(|b| b.0))
+                .max();
+            for end in [
+                partition.shard.newest_us,
+                newest.map(|b| b.saturating_mul(SECOND)),
+            ]
+            .into_iter()
+            .flatten()
             {
                 for w in WINDOWS_US {
                     let sum = counters.sum(w, slipstream::time::floor_to(end, SECOND));
