@@ -7,6 +7,7 @@
 //! generation per batch. [`run`] adds the HTTP server, configuration reload and graceful
 //! shutdown; [`replay`] reads files to the end and returns the report.
 
+mod dead_letter;
 mod generation;
 mod progress;
 mod reload;
@@ -31,6 +32,8 @@ use crate::source::{LineBatch, PartitionId, Sink, Source, SourceTelemetry, StopS
 use crate::time::{SECOND, format_rfc3339};
 use crate::window::{Activity, Shard, lock};
 
+pub use dead_letter::DeadLetter;
+use dead_letter::Rejected;
 pub use generation::{Changes, Generation};
 pub use reload::{ReloadError, ReloadSource, ReloadStats, ReloadSummary};
 
@@ -60,6 +63,8 @@ pub struct Pipeline {
     pub alertmanager_stats: Arc<crate::serve::alertmanager::NotificationStats>,
     /// Longer lines or messages are counted as too long and not decoded (read at start).
     pub max_line_bytes: usize,
+    /// Where undecodable lines are appended (`spec.decode.dead_letter`), opened by `open`.
+    pub dead_letter: Option<DeadLetter>,
 }
 
 impl Pipeline {
@@ -81,6 +86,7 @@ impl Pipeline {
             reload_stats: Arc::new(reload_stats),
             alertmanager_stats: Arc::default(),
             max_line_bytes: config.max_line_bytes,
+            dead_letter: None,
         })
     }
 
@@ -97,10 +103,15 @@ impl Pipeline {
     /// valid checkpoint (falling back past unusable ones) and checkpoints from then on.
     pub fn open(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Arc<Self>> {
         let pipeline = Self::new(config, clock);
-        let Some(c) = &config.checkpoint else {
-            return Ok(pipeline);
-        };
         let mut pipeline = Arc::into_inner(pipeline).context("a new pipeline is not shared")?;
+        if let Some(d) = &config.dead_letter {
+            let file = dead_letter::DeadLetter::open(d)
+                .with_context(|| format!("spec.decode.dead_letter.path {}", d.path.display()))?;
+            pipeline.dead_letter = Some(file);
+        }
+        let Some(c) = &config.checkpoint else {
+            return Ok(Arc::new(pipeline));
+        };
         let dir = CheckpointDir::open(&c.dir)?;
         let checkpointer = Checkpointer::new(dir);
         let g = pipeline.generation();
@@ -216,6 +227,7 @@ impl Sink for PipelineSink {
         let now = p.clock.now_us();
         let latest_allowed = now.saturating_add(g.store.plan().window.max_future_us);
         let plan = g.store.plan();
+        let mut dead = Vec::new();
         let mut first_error = None;
         let newest = {
             let mut shard = lock(&shard);
@@ -224,9 +236,17 @@ impl Sink for PipelineSink {
                 at_end: false,
                 last_delivery_us: Some(now),
             };
-            for payload in batch.lines() {
+            for (index, payload) in batch.lines().enumerate() {
                 if payload.len() > p.max_line_bytes {
                     shard.stats.too_long += 1;
+                    if p.dead_letter.is_some() {
+                        let line = &payload[..p.max_line_bytes];
+                        dead.push(Rejected {
+                            index,
+                            reason: "too_long",
+                            line,
+                        });
+                    }
                     continue;
                 }
                 let decoded = g
@@ -237,6 +257,14 @@ impl Sink for PipelineSink {
                     Ok(event) => shard.apply(&event, &g.classifier, latest_allowed, plan),
                     Err(e) => {
                         shard.reject(e);
+                        if p.dead_letter.is_some() {
+                            let reason = e.reason();
+                            dead.push(Rejected {
+                                index,
+                                reason,
+                                line: payload,
+                            });
+                        }
                         if first_error.is_none() {
                             first_error = Some((
                                 e,
@@ -259,6 +287,10 @@ impl Sink for PipelineSink {
         }
         let format = g.format.name();
         drop(g);
+        if let Some(file) = &p.dead_letter {
+            let name = lock(&shard).name().to_string();
+            file.write_batch(&name, batch.next_offset, &dead);
+        }
         if let Some((reason, line)) = first_error {
             if now.saturating_sub(self.last_warning_us) >= WARNING_INTERVAL_US {
                 warn!(%partition, format, %reason, suppressed = self.suppressed, line, "skipping undecodable line");

@@ -56,6 +56,8 @@ pub struct Config {
     pub json: Option<JsonMapping>,
     /// Longest accepted line or message, bytes (`spec.decode.max_line_bytes`).
     pub max_line_bytes: usize,
+    /// Where undecodable lines are written (`spec.decode.dead_letter`); `None`: nowhere.
+    pub dead_letter: Option<DeadLetterConfig>,
     /// Event-time tolerances.
     pub window: WindowConfig,
     /// Where and how often state is checkpointed; `None` keeps state in memory only.
@@ -81,6 +83,15 @@ pub enum TokenSource {
     File(std::path::PathBuf),
     /// An environment variable (`token_env`).
     Env(String),
+}
+
+/// The dead-letter file (`spec.decode.dead_letter`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeadLetterConfig {
+    /// The file.
+    pub path: std::path::PathBuf,
+    /// Largest size the file may reach, bytes.
+    pub max_bytes: u64,
 }
 
 /// Checkpoint settings.

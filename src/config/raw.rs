@@ -186,6 +186,18 @@ pub(crate) struct DecodeSpec {
     pub(crate) json: Option<JsonSpec>,
     /// Longest accepted line or message, bytes (default 65536); longer ones are rejected.
     pub(crate) max_line_bytes: Option<u64>,
+    /// Append undecodable lines to a file.
+    pub(crate) dead_letter: Option<DeadLetterSpec>,
+}
+
+/// `spec.decode.dead_letter`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct DeadLetterSpec {
+    /// The file, created if missing, appended to.
+    pub(crate) path: String,
+    /// Stop writing when the file would grow past this many bytes (default 100 MiB).
+    pub(crate) max_bytes: Option<u64>,
 }
 
 /// `spec.decode.json`: which keys of a JSON line hold what. Every `*_field` is a key, or a

@@ -11,7 +11,8 @@ use std::path::PathBuf;
 
 use super::raw::{self, IndicatorSpec};
 use super::{
-    AlertmanagerConfig, CheckpointConfig, Config, Parsed, Problems, SourceConfig, TokenSource,
+    AlertmanagerConfig, CheckpointConfig, Config, DeadLetterConfig, Parsed, Problems, SourceConfig,
+    TokenSource,
 };
 use crate::classify::{Matcher, Service, Sli, SloRule};
 use crate::decode::envelope::Envelope;
@@ -115,6 +116,19 @@ pub(super) fn validate(
             None
         }
     };
+    let dead_letter = p.decode.dead_letter.as_ref().and_then(|d| {
+        if d.path.is_empty() {
+            problems.push(
+                format!("{at}: spec.decode.dead_letter.path"),
+                "must not be empty",
+            );
+            return None;
+        }
+        Some(DeadLetterConfig {
+            path: PathBuf::from(&d.path),
+            max_bytes: d.max_bytes.unwrap_or(100 << 20),
+        })
+    });
     let json = match (&p.decode.json, format) {
         (Some(j), Some(Format::Json)) => {
             json_mapping(j, &format!("{at}: spec.decode.json"), problems)
@@ -377,6 +391,7 @@ pub(super) fn validate(
         envelope: envelope?,
         json,
         max_line_bytes: max_line_bytes?,
+        dead_letter,
         window: window?,
         checkpoint,
         alertmanager,

@@ -91,6 +91,24 @@ pub fn render(evaluation: &Evaluation, g: &Generation, p: &Pipeline) -> String {
             n.load(Ordering::Relaxed),
         );
     }
+    let (written, dropped) = p.dead_letter.as_ref().map_or((0, 0), |d| {
+        (
+            d.written.load(Ordering::Relaxed),
+            d.dropped.load(Ordering::Relaxed),
+        )
+    });
+    x.family(
+        "slipstream_dead_letter_lines_total",
+        "counter",
+        "Undecodable lines written to the dead-letter file.",
+    );
+    x.sample("slipstream_dead_letter_lines_total", &[], written);
+    x.family(
+        "slipstream_dead_letter_dropped_total",
+        "counter",
+        "Undecodable lines not written to the dead-letter file (full, or a write failed).",
+    );
+    x.sample("slipstream_dead_letter_dropped_total", &[], dropped);
     x.out
 }
 

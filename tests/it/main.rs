@@ -5,6 +5,7 @@ mod alerts;
 mod auth;
 mod calendar;
 mod cardinality;
+mod dead_letter;
 mod cli;
 mod crash;
 mod deploy;
