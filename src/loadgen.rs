@@ -160,7 +160,7 @@ pub fn run(spec: &LoadSpec, sink: &Sink, clock: Arc<dyn Clock>) -> anyhow::Resul
         }
         written += 1;
         if let Out::Kafka(producer, _) = &out
-            && written % 1024 == 0
+            && written.is_multiple_of(1024)
         {
             producer.poll(Duration::ZERO);
         }

@@ -413,7 +413,7 @@ mod tests {
                 .wrapping_mul(6364136223846793005)
                 .wrapping_add(1442695040888963407);
             let t = base + (x >> 20) as i64 % (4 * DAY);
-            let good = x % 7 != 0;
+            let good = !x.is_multiple_of(7);
             events.push((t, good));
         }
         events.sort();

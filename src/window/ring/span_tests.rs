@@ -11,7 +11,7 @@ fn events(from: i64, to: i64, n: usize, seed: u64) -> Vec<(i64, bool)> {
             x = x
                 .wrapping_mul(6364136223846793005)
                 .wrapping_add(1442695040888963407);
-            (from + (x >> 16) as i64 % (to - from), x % 5 != 0)
+            (from + (x >> 16) as i64 % (to - from), !x.is_multiple_of(5))
         })
         .collect();
     out.sort();
