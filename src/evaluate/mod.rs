@@ -460,3 +460,6 @@ pub fn assess(
         throughput,
     }
 }
+
+#[cfg(test)]
+mod assess_proptests;
