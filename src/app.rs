@@ -370,7 +370,7 @@ pub fn build_source(config: &Config, pipeline: &Pipeline) -> Box<dyn Source> {
         SourceConfig::File(spec) => {
             Box::new(FileSource::new(spec.clone()).with_max_line_bytes(config.max_line_bytes))
         }
-        SourceConfig::Stdin => Box::new(StdinSource),
+        SourceConfig::Stdin => Box::new(StdinSource::with_max_line_bytes(config.max_line_bytes)),
         SourceConfig::Demo(spec) => Box::new(DemoSource::new(spec.clone(), clock)),
     }
 }

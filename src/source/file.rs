@@ -144,6 +144,11 @@ impl LineReader {
         std::mem::take(&mut self.caught_up_pending)
     }
 
+    /// The partition lines are delivered to.
+    pub(crate) fn partition(&self) -> PartitionId {
+        self.partition
+    }
+
     /// Bytes consumed through the last complete line.
     pub(crate) fn offset(&self) -> u64 {
         self.offset

@@ -14,36 +14,54 @@ use super::file::{LineReader, READ_BUFFER};
 use super::{PartitionId, Sink, Source, SourceError, StopSignal};
 
 /// Reads access-log lines from standard input; see the [module documentation](self).
-#[derive(Debug, Clone, Copy, Default)]
-pub struct StdinSource;
+#[derive(Debug, Clone, Copy)]
+pub struct StdinSource {
+    max_line_bytes: usize,
+}
+
+impl Default for StdinSource {
+    /// Buffers lines of any length.
+    fn default() -> Self {
+        Self {
+            max_line_bytes: usize::MAX,
+        }
+    }
+}
+
+impl StdinSource {
+    /// Keeps at most the first `max_line_bytes + 1` bytes of a longer line (the rest is
+    /// skipped to its newline, never buffered); the sink rejects such a line as too long.
+    pub fn with_max_line_bytes(max_line_bytes: usize) -> Self {
+        Self { max_line_bytes }
+    }
+}
 
 impl Source for StdinSource {
     fn run(self: Box<Self>, sink: &mut dyn Sink, stop: &StopSignal) -> Result<(), SourceError> {
         let mut input = BufReader::with_capacity(READ_BUFFER, io::stdin().lock());
-        read_stream(&mut input, PartitionId::new(0, 0), "stdin", sink, stop).map_err(|source| {
-            SourceError::Io {
-                path: "stdin".to_string(),
-                source,
-            }
+        let partition = PartitionId::new(0, 0);
+        let reader = LineReader::new(partition, false).with_max_line_bytes(self.max_line_bytes);
+        read_stream(&mut input, reader, "stdin", sink, stop).map_err(|source| SourceError::Io {
+            path: "stdin".to_string(),
+            source,
         })
     }
 }
 
-/// Reads `input` to its end as partition `partition` named `name`.
+/// Reads `input` to its end as the partition of `lines`, named `name`.
 fn read_stream<R: Read>(
     input: &mut BufReader<R>,
-    partition: PartitionId,
+    mut lines: LineReader,
     name: &str,
     sink: &mut dyn Sink,
     stop: &StopSignal,
 ) -> io::Result<()> {
-    sink.assign(partition, name);
-    let mut lines = LineReader::new(partition, false);
+    sink.assign(lines.partition(), name);
     lines.caught_up_on_first_batch();
     let ended = lines.read_to_end(input, |r| r.buffer().is_empty(), sink, stop)?;
     if ended {
         tracing::debug!(bytes = lines.offset(), "end of stdin");
-        sink.end_of_partition(partition);
+        sink.end_of_partition(lines.partition());
         if lines.take_caught_up_pending() {
             sink.caught_up();
         }
@@ -79,7 +97,14 @@ mod tests {
         let chunks = vec![b"a\nb\n".to_vec(), b"c\r\n".to_vec(), b"d".to_vec()];
         let mut input = BufReader::new(Trickle(chunks));
         let pid = PartitionId::new(0, 0);
-        read_stream(&mut input, pid, "stdin", &mut sink, &StopSignal::new()).unwrap();
+        read_stream(
+            &mut input,
+            LineReader::new(pid, false),
+            "stdin",
+            &mut sink,
+            &StopSignal::new(),
+        )
+        .unwrap();
         let r = rec.get();
         assert_eq!(r.assigned, vec![(pid, "stdin".to_string())]);
         assert_eq!(r.text(pid), vec!["a", "b", "c", "d"]);
@@ -89,13 +114,34 @@ mod tests {
     }
 
     #[test]
+    fn overlong_lines_are_cut_at_the_cap_plus_one() {
+        let rec = Recorder::default();
+        let mut sink = rec.clone();
+        let text = format!("ok\n{}\nok\n", "x".repeat(100_000));
+        let mut input = BufReader::new(text.as_bytes());
+        let pid = PartitionId::new(0, 0);
+        let lines = LineReader::new(pid, false).with_max_line_bytes(10);
+        read_stream(&mut input, lines, "stdin", &mut sink, &StopSignal::new()).unwrap();
+        let r = rec.get();
+        assert_eq!(r.text(pid), vec!["ok", "xxxxxxxxxxx", "ok"]);
+        assert_eq!(r.offsets[&pid].last(), Some(&(text.len() as u64)));
+    }
+
+    #[test]
     fn fast_input_fills_whole_batches() {
         let rec = Recorder::default();
         let mut sink = rec.clone();
         let text: String = (0..2500).map(|i| format!("line {i}\n")).collect();
         let mut input = BufReader::with_capacity(READ_BUFFER * 4, text.as_bytes());
         let pid = PartitionId::new(0, 0);
-        read_stream(&mut input, pid, "stdin", &mut sink, &StopSignal::new()).unwrap();
+        read_stream(
+            &mut input,
+            LineReader::new(pid, false),
+            "stdin",
+            &mut sink,
+            &StopSignal::new(),
+        )
+        .unwrap();
         let r = rec.get();
         assert_eq!(r.lines[&pid].len(), 2500);
         assert_eq!(r.batch_sizes[&pid], vec![BATCH_LINES, BATCH_LINES, 452]);
@@ -109,7 +155,14 @@ mod tests {
         let mut sink = rec.clone();
         let mut input = BufReader::new(&b""[..]);
         let pid = PartitionId::new(0, 0);
-        read_stream(&mut input, pid, "stdin", &mut sink, &StopSignal::new()).unwrap();
+        read_stream(
+            &mut input,
+            LineReader::new(pid, false),
+            "stdin",
+            &mut sink,
+            &StopSignal::new(),
+        )
+        .unwrap();
         let r = rec.get();
         assert!(r.lines.is_empty());
         assert_eq!(r.caught_up, 1);
@@ -123,7 +176,14 @@ mod tests {
         stop.stop();
         let mut input = BufReader::new(&b"a\nb\n"[..]);
         let pid = PartitionId::new(0, 0);
-        read_stream(&mut input, pid, "stdin", &mut sink, &stop).unwrap();
+        read_stream(
+            &mut input,
+            LineReader::new(pid, false),
+            "stdin",
+            &mut sink,
+            &stop,
+        )
+        .unwrap();
         assert!(rec.get().lines.is_empty());
     }
 }
