@@ -50,6 +50,21 @@ fn events(rng: &mut Rng, n: usize, from: i64, to: i64, now: i64) -> Vec<Generate
         .collect()
 }
 
+/// The newest event time among `events` that are not beyond the future bound.
+fn newest(events: &[Generated]) -> i64 {
+    events
+        .iter()
+        .filter(|g| !g.future)
+        .map(|g| g.truth.t_us)
+        .max()
+        .expect("some event within bounds")
+}
+
+/// Each generated line, in order.
+fn lines(events: &[Generated]) -> Vec<String> {
+    events.iter().map(|e| e.line.clone()).collect()
+}
+
 fn input_of(events: &[&Generated]) -> Input {
     Input {
         lines: events.iter().map(|e| e.line.clone()).collect(),
@@ -122,17 +137,11 @@ fn a_partition_behind_holds_the_evaluation_time_until_it_catches_up() {
     // ago, within the 5-minute maximum partition lag.
     let current = events(&mut rng, 5_000, now - HOUR, now - SECOND, now);
     let backlog = events(&mut rng, 5_000, now - HOUR, now - 3 * MINUTE, now);
-    let lines = |g: &[Generated]| g.iter().map(|e| e.line.clone()).collect::<Vec<_>>();
     let (p, _) = pipeline(CONFIG, now);
     let _sink0 = feed_open(&p, 0, &lines(&current), 500);
     let mut sink1 = feed_open(&p, 1, &lines(&backlog), 500);
 
-    let behind = backlog
-        .iter()
-        .filter(|g| !g.future)
-        .map(|g| g.truth.t_us)
-        .max()
-        .unwrap();
+    let behind = newest(&backlog);
     let all: Vec<&Generated> = current.iter().chain(&backlog).collect();
     let report = serde_json::to_value(p.evaluate().report).unwrap();
     assert_eq!(
@@ -144,12 +153,7 @@ fn a_partition_behind_holds_the_evaluation_time_until_it_catches_up() {
 
     // The backlog is read: partition 1 is at its end and T moves to partition 0's newest.
     sink1.end_of_partition(PartitionId::new(0, 1));
-    let newest = current
-        .iter()
-        .filter(|g| !g.future)
-        .map(|g| g.truth.t_us)
-        .max()
-        .unwrap();
+    let newest = newest(&current);
     let report = serde_json::to_value(p.evaluate().report).unwrap();
     assert_eq!(parse_time(report["evaluated_at"].as_str().unwrap()), newest);
     check_report(&report, &input_of(&all), newest);
@@ -161,7 +165,6 @@ fn an_idle_partition_stops_holding_the_evaluation_time() {
     let mut rng = Rng(12);
     let current = events(&mut rng, 2_000, now - HOUR, now - SECOND, now);
     let stalled = events(&mut rng, 2_000, now - HOUR, now - 4 * MINUTE, now);
-    let lines = |g: &[Generated]| g.iter().map(|e| e.line.clone()).collect::<Vec<_>>();
     let (p, clock) = pipeline(CONFIG, now);
     let mut sink0 = feed_open(&p, 0, &lines(&current), 500);
     let _sink1 = feed_open(&p, 1, &lines(&stalled), 500);
@@ -172,12 +175,7 @@ fn an_idle_partition_stops_holding_the_evaluation_time() {
                 .unwrap(),
         )
     };
-    let stalled_newest = stalled
-        .iter()
-        .filter(|g| !g.future)
-        .map(|g| g.truth.t_us)
-        .max()
-        .unwrap();
+    let stalled_newest = newest(&stalled);
     assert_eq!(t(&p), stalled_newest);
     // Partition 1 delivers nothing for the idle timeout (1m) while partition 0 goes on.
     clock.set(now + MINUTE);
@@ -187,12 +185,7 @@ fn an_idle_partition_stops_holding_the_evaluation_time() {
         b.push(g.line.as_bytes());
     }
     sink0.apply(PartitionId::new(0, 0), &b);
-    let newest = more
-        .iter()
-        .filter(|g| !g.future)
-        .map(|g| g.truth.t_us)
-        .max()
-        .unwrap();
+    let newest = newest(&more);
     assert_eq!(t(&p), newest);
 }
 
@@ -202,7 +195,6 @@ fn a_partition_far_behind_holds_it_back_by_the_maximum_lag_only() {
     let mut rng = Rng(13);
     let current = events(&mut rng, 3_000, now - HOUR, now - SECOND, now);
     let far = events(&mut rng, 3_000, now - 2 * HOUR, now - 40 * MINUTE, now);
-    let lines = |g: &[Generated]| g.iter().map(|e| e.line.clone()).collect::<Vec<_>>();
     let config = CONFIG.replace(
         "window: {max_future: 5m}",
         "window: {max_future: 5m, max_partition_lag: 2m}",
@@ -210,12 +202,7 @@ fn a_partition_far_behind_holds_it_back_by_the_maximum_lag_only() {
     let (p, _) = pipeline(&config, now);
     let _sink0 = feed_open(&p, 0, &lines(&current), 500);
     let _sink1 = feed_open(&p, 1, &lines(&far), 500);
-    let newest = current
-        .iter()
-        .filter(|g| !g.future)
-        .map(|g| g.truth.t_us)
-        .max()
-        .unwrap();
+    let newest = newest(&current);
     let report = serde_json::to_value(p.evaluate().report).unwrap();
     let t = newest - 2 * MINUTE;
     assert_eq!(parse_time(report["evaluated_at"].as_str().unwrap()), t);
