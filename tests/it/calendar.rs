@@ -5,7 +5,7 @@
 
 use serde_json::Value;
 
-use crate::helpers::{Rng, alb_line, feed, parse_time, pipeline};
+use crate::helpers::{Rng, alb_line, api_slo_config, feed, parse_time, pipeline};
 use slipstream::time::{DAY, HOUR, MINUTE, SECOND, epoch_us};
 
 fn utc(y: i64, mo: u32, d: u32, h: u32, mi: u32) -> i64 {
@@ -14,25 +14,7 @@ fn utc(y: i64, mo: u32, d: u32, h: u32, mi: u32) -> i64 {
 
 /// A pipeline with one service and one availability SLO whose document ends with `period`.
 fn config(period: &str) -> String {
-    format!(
-        r#"
-apiVersion: slipstream/v1
-kind: Pipeline
-metadata: {{name: cal}}
-spec:
-  source: {{stdin: {{}}}}
-  decode: {{format: alb}}
-  services: [{{name: api, match: {{host: api.example.com}}}}]
----
-apiVersion: reliability/v1
-kind: ServiceLevelObjective
-metadata: {{name: api}}
-spec:
-  service: api
-  indicators: [{{name: availability, threshold: 99}}]
-{period}
-"#
-    )
+    api_slo_config("{name: availability, threshold: 99}", period)
 }
 
 /// Events `(time, bad)`: random ones over `[from, to)`, plus every edge given.

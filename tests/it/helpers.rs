@@ -16,6 +16,31 @@ pub(crate) fn pipeline(yaml: &str, now_us: i64) -> (Arc<Pipeline>, ManualClock) 
     (Pipeline::new(&config, Arc::new(clock.clone())), clock)
 }
 
+/// A Pipeline reading ALB lines from stdin with one service, `api` (host api.example.com),
+/// and one reliability/v1 document for it with `indicators: [{indicator}]` followed by the
+/// spec lines in `extra` (e.g. `  compliance: calendar`).
+pub(crate) fn api_slo_config(indicator: &str, extra: &str) -> String {
+    format!(
+        r#"
+apiVersion: slipstream/v1
+kind: Pipeline
+metadata: {{name: api}}
+spec:
+  source: {{stdin: {{}}}}
+  decode: {{format: alb}}
+  services: [{{name: api, match: {{host: api.example.com}}}}]
+---
+apiVersion: reliability/v1
+kind: ServiceLevelObjective
+metadata: {{name: api}}
+spec:
+  service: api
+  indicators: [{indicator}]
+{extra}
+"#
+    )
+}
+
 /// Feeds `lines` to partition `partition` in batches of `batch` lines, then reports the
 /// partition at its end, as a file source does at the end of its file.
 pub(crate) fn feed(p: &Arc<Pipeline>, partition: i32, lines: &[String], batch: usize) {

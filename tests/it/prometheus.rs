@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use crate::cli::{free_port, http_get};
-use crate::helpers::{NOON, alb_line, feed, pipeline};
+use crate::helpers::{NOON, alb_line, api_slo_config, feed, pipeline};
 use slipstream::time::SECOND;
 
 /// Children killed (and reaped) on drop, so a failing assertion leaves no server behind.
@@ -292,24 +292,9 @@ fn period_burn(period: &str) -> f64 {
     } else {
         ", window: 7d"
     };
-    let yaml = format!(
-        r#"
-apiVersion: slipstream/v1
-kind: Pipeline
-metadata: {{name: burn}}
-spec:
-  source: {{stdin: {{}}}}
-  decode: {{format: alb}}
-  services: [{{name: api, match: {{host: api.example.com}}}}]
----
-apiVersion: reliability/v1
-kind: ServiceLevelObjective
-metadata: {{name: api}}
-spec:
-  service: api
-  indicators: [{{name: availability, threshold: 99{window}}}]
-{period}
-"#
+    let yaml = api_slo_config(
+        &format!("{{name: availability, threshold: 99{window}}}"),
+        period,
     );
     let (p, _) = pipeline(&yaml, NOON);
     // The event at NOON moves the evaluation time to NOON; it is not itself counted.
