@@ -225,8 +225,8 @@ impl Sink for PipelineSink {
             }
         };
         let now = p.clock.now_us();
-        let latest_allowed = now.saturating_add(g.store.plan().window.max_future_us);
         let plan = g.store.plan();
+        let latest_allowed = now.saturating_add(plan.window.max_future_us);
         let mut dead = Vec::new();
         let mut first_error = None;
         let newest = {

@@ -200,7 +200,7 @@ pub struct PartitionState {
     pub next_offset: u64,
     /// What the shard was given.
     pub stats: ShardStats,
-    /// True while the partition holds the evaluation time back (see
+    /// True while the partition may hold the evaluation time back (see
     /// [`Store::watermark`](crate::window::Store::watermark)).
     pub active: bool,
     /// Request ids remembered for de-duplication.

@@ -404,7 +404,7 @@ fn telemetry(x: &mut Exposition, e: &Evaluation, format: Format) {
     x.family(
         "slipstream_partition_active",
         "gauge",
-        "1 while the partition holds the evaluation time back (assigned, not at its end, not idle).",
+        "1 while the partition may hold the evaluation time back (assigned, not at its end, not idle).",
     );
     for p in &e.partitions {
         x.sample(
