@@ -5,7 +5,8 @@ use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use slipstream::checkpoint::{Checkpoint, CheckpointDir, PartitionCheckpoint};
-use slipstream::time::{DAY, HOUR, MINUTE, SECOND};
+use slipstream::evaluate::{default_burn_alerts, windows_for};
+use slipstream::time::{DAY, SECOND};
 use slipstream::window::ring::{TIER_WIDTHS, TierState};
 use slipstream::window::{Layout, Plan, Shard, ShardState, ShardStats, SloState, WindowConfig};
 
@@ -13,18 +14,12 @@ const SLOS: usize = 1_000;
 const PARTITIONS: i32 = 4;
 const SERVICES: usize = 250;
 const NOW: i64 = 1_795_176_000 * SECOND;
-const WINDOWS: [i64; 10] = [
-    5 * SECOND,
-    MINUTE,
-    5 * MINUTE,
-    30 * MINUTE,
-    HOUR,
-    2 * HOUR,
-    6 * HOUR,
-    DAY,
-    3 * DAY,
-    30 * DAY,
-];
+
+/// The windows a 30-day SLO with the default alerts reports (5 m … 30 d); the 1 s tier
+/// spans 5 minutes either way.
+fn windows_30d() -> Vec<i64> {
+    windows_for(30 * DAY, &default_burn_alerts(30 * DAY))
+}
 
 fn full_state(name: &str, layout: &Layout, ids: &[String]) -> ShardState {
     let tiers: Vec<TierState> = layout
@@ -57,7 +52,7 @@ fn full_state(name: &str, layout: &Layout, ids: &[String]) -> ShardState {
 }
 
 fn checkpoint(c: &mut Criterion) {
-    let windows: Vec<Vec<i64>> = (0..SLOS).map(|_| WINDOWS.to_vec()).collect();
+    let windows: Vec<Vec<i64>> = (0..SLOS).map(|_| windows_30d()).collect();
     let plan = Plan::new(&windows, SERVICES, WindowConfig::default());
     let ids: Vec<String> = (0..SLOS)
         .map(|i| format!("svc{}/slo{}", i % SERVICES, i / SERVICES))

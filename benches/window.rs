@@ -9,26 +9,21 @@ use slipstream::classify::{Classifier, Matcher, Service, Sli, SloRule};
 use slipstream::config;
 use slipstream::decode::Event;
 use slipstream::evaluate::evaluate;
+use slipstream::evaluate::{default_burn_alerts, windows_for};
 use slipstream::source::PartitionId;
 use slipstream::time::{DAY, HOUR, MINUTE, SECOND};
 use slipstream::window::{Layout, Plan, Shard, SloCounters, Store, WindowConfig, lock};
 
 const NOW: i64 = 1_795_176_000 * SECOND;
-const WINDOWS: [i64; 10] = [
-    5 * SECOND,
-    MINUTE,
-    5 * MINUTE,
-    30 * MINUTE,
-    HOUR,
-    2 * HOUR,
-    6 * HOUR,
-    DAY,
-    3 * DAY,
-    30 * DAY,
-];
+
+/// The windows a 30-day SLO with the default alerts reports (5 m … 30 d); the 1 s tier
+/// spans 5 minutes either way.
+fn windows_30d() -> Vec<i64> {
+    windows_for(30 * DAY, &default_burn_alerts(30 * DAY))
+}
 
 fn ring_add(c: &mut Criterion) {
-    let layout = Layout::new(&WINDOWS, 5 * MINUTE);
+    let layout = Layout::new(&windows_30d(), 5 * MINUTE);
     let mut counters = SloCounters::new(&layout);
     let mut g = c.benchmark_group("window");
     g.throughput(Throughput::Elements(1));
@@ -65,7 +60,7 @@ fn shard_apply(c: &mut Criterion) {
             ]
         })
         .collect();
-    let windows: Vec<Vec<i64>> = rules.iter().map(|_| WINDOWS.to_vec()).collect();
+    let windows: Vec<Vec<i64>> = rules.iter().map(|_| windows_30d()).collect();
     let plan = Plan::new(&windows, services.len(), WindowConfig::default());
     let classifier = Classifier::new(services, rules);
     let mut shard = Shard::new("bench", &plan);
