@@ -107,13 +107,13 @@ pub fn parse_seconds_us(text: &[u8]) -> Option<i64> {
     }
     let whole = if int.is_empty() { 0 } else { parse_u64(int)? };
     let mut micros: i64 = 0;
-    for (i, &b) in frac.iter().enumerate() {
+    let mut scale: i64 = 100_000;
+    for &b in frac {
         if !b.is_ascii_digit() {
             return None;
         }
-        if i < 6 {
-            micros += i64::from(b - b'0') * 10_i64.pow(5 - i as u32);
-        }
+        micros += i64::from(b - b'0') * scale;
+        scale /= 10; // 0 from the seventh digit on: finer digits are truncated
     }
     i64::try_from(whole)
         .ok()?

@@ -196,7 +196,7 @@ impl LineReader {
             if buf.is_empty() {
                 return Ok(false);
             }
-            let (take, complete) = match buf.iter().position(|&b| b == b'\n') {
+            let (take, complete) = match memchr::memchr(b'\n', buf) {
                 Some(i) => (i + 1, true),
                 None => (buf.len(), false),
             };

@@ -164,13 +164,33 @@ const EMPTY: Slot = Slot {
 struct Ring {
     width: i64,
     slots: Box<[Slot]>,
+    /// The bucket the last event went to and its slot: events mostly arrive in time order,
+    /// so most adds land in the same bucket as the one before and skip the two divisions.
+    hot: Hot,
 }
+
+/// A remembered `(bucket, slot)` pair; `start` is the bucket's first µs.
+#[derive(Debug, Clone, Copy)]
+struct Hot {
+    start: i64,
+    bucket: i64,
+    slot: usize,
+}
+
+/// Matches no event: `time - start` overflows for every time but `i64::MIN`, whose bucket
+/// can never equal `i64::MAX`.
+const COLD: Hot = Hot {
+    start: i64::MIN,
+    bucket: i64::MAX,
+    slot: 0,
+};
 
 impl Ring {
     fn new(width: i64, n: usize) -> Self {
         Self {
             width,
             slots: vec![EMPTY; n.max(1)].into_boxed_slice(),
+            hot: COLD,
         }
     }
 
@@ -181,8 +201,23 @@ impl Ring {
 
     /// Adds one event; false when its bucket has already been overwritten by a newer one.
     fn add(&mut self, time_us: i64, good: bool) -> bool {
+        let hot = self.hot;
+        if let Some(offset) = time_us.checked_sub(hot.start)
+            && (0..self.width).contains(&offset)
+            && let Some(slot) = self.slots.get_mut(hot.slot)
+            && slot.bucket == hot.bucket
+        {
+            slot.total += 1;
+            slot.good += u64::from(good);
+            return true;
+        }
         let bucket = time_us.div_euclid(self.width);
         let i = self.slot_of(bucket);
+        self.hot = Hot {
+            start: bucket * self.width,
+            bucket,
+            slot: i,
+        };
         let slot = &mut self.slots[i];
         if slot.bucket != bucket {
             if slot.bucket > bucket {
