@@ -1,0 +1,263 @@
+//! Whole-stage benches on realistic traffic (lines from the demo generator that `slipstream
+//! loadgen` and the e2e benchmark use): the per-line path a source's batch takes (envelope,
+//! decode, classify, window update) for bare ALB lines and for the same lines in a Vector JSON
+//! envelope; the envelope alone; classification among 10, 100 and 1,000 services; evaluation
+//! of 1,000 SLOs; and rendering `/metrics` for them.
+
+use std::hint::black_box;
+use std::sync::Arc;
+
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use slipstream::app::Pipeline;
+use slipstream::classify::{Classifier, Matcher, Outcome, Service, Sli, SloRule};
+use slipstream::clock::ManualClock;
+use slipstream::config;
+use slipstream::decode::Event;
+use slipstream::decode::envelope::Envelope;
+use slipstream::serve::metrics;
+use slipstream::source::demo::{Generator, LineFormat, services};
+use slipstream::source::{LineBatch, PartitionId, Sink};
+use slipstream::time::{SECOND, format_rfc3339};
+
+const MILLISECOND: i64 = 1_000;
+
+const NOW: i64 = 1_795_176_000 * SECOND;
+/// Lines per source batch, as the file and Kafka sources deliver them.
+const BATCH: usize = 1024;
+/// Distinct lines cycled through; repeats stay inside every window, so none is dropped.
+const LINES: usize = 64 * BATCH;
+
+/// The e2e benchmark's pipeline (4 services, 8 SLOs) with envelope `envelope`.
+fn e2e_config(envelope: &str) -> config::Config {
+    let yaml = include_str!("e2e/replay.yaml").replace("envelope: none", envelope);
+    config::parse(&yaml, "benches/e2e/replay.yaml").expect("bench config")
+}
+
+/// `n` ALB lines for the 4 demo services, one every millisecond of event time before NOW,
+/// optionally wrapped in a Vector-style envelope exactly as `loadgen --vector-envelope` does.
+fn alb_lines(n: usize, vector: bool) -> Vec<Vec<u8>> {
+    let mut generator = Generator::new(42, services(4)).without_incidents();
+    (0..n)
+        .map(|i| {
+            let t = NOW - (n - i) as i64 * MILLISECOND;
+            let mut line = Vec::new();
+            generator.write_line(t, LineFormat::Alb, &mut line);
+            if !vector {
+                return line;
+            }
+            serde_json::to_vec(&serde_json::json!({
+                "message": String::from_utf8_lossy(&line),
+                "timestamp": format_rfc3339(t),
+                "host": "loadgen",
+                "source_type": "file",
+            }))
+            .expect("json")
+        })
+        .collect()
+}
+
+fn batches(lines: &[Vec<u8>]) -> Vec<LineBatch> {
+    lines
+        .chunks(BATCH)
+        .map(|chunk| {
+            let mut b = LineBatch::new();
+            for l in chunk {
+                b.push(l);
+            }
+            b
+        })
+        .collect()
+}
+
+/// One core: a source batch through `PipelineSink::apply` (envelope, decode, classify,
+/// window update of every SLO and latency histogram), per line.
+fn per_line(c: &mut Criterion) {
+    let mut g = c.benchmark_group("pipeline");
+    g.throughput(Throughput::Elements(BATCH as u64));
+    for (name, envelope, vector) in [
+        ("alb", "envelope: none", false),
+        ("vector_alb", "envelope: vector", true),
+    ] {
+        let pipeline = Pipeline::new(&e2e_config(envelope), Arc::new(ManualClock::new(NOW)));
+        let mut sink = pipeline.sink();
+        let pid = PartitionId::new(0, 0);
+        sink.assign(pid, "bench");
+        let batches = batches(&alb_lines(LINES, vector));
+        let mut next = batches.iter().cycle();
+        g.bench_function(name, |b| {
+            b.iter(|| sink.apply(pid, next.next().expect("cycle")))
+        });
+        let stats = &pipeline.evaluate().partitions[0].stats;
+        assert!(
+            stats.applied > 0 && stats.applied == stats.lines,
+            "the {name} bench must apply every line: {stats:?}"
+        );
+    }
+    g.finish();
+}
+
+/// The envelope alone: the ALB line out of a Vector JSON record (the JSON string unescaped).
+fn envelope(c: &mut Criterion) {
+    let lines = alb_lines(BATCH, true);
+    let mut scratch = Vec::new();
+    let mut g = c.benchmark_group("envelope");
+    g.throughput(Throughput::Elements(lines.len() as u64));
+    g.bench_function("vector", |b| {
+        b.iter(|| {
+            for l in &lines {
+                let line = Envelope::Vector.open(black_box(l), &mut scratch).expect("open");
+                black_box(line);
+            }
+        })
+    });
+    g.finish();
+}
+
+/// A classifier of `n` services `svc{i}.example.com` with an availability and a latency SLO
+/// each.
+fn classifier(n: usize) -> Classifier {
+    let services = (0..n)
+        .map(|i| Service {
+            name: format!("svc{i}"),
+            matcher: Matcher {
+                host: Some(format!("svc{i}.example.com")),
+                ..Matcher::default()
+            },
+        })
+        .collect();
+    let rules = (0..n)
+        .flat_map(|s| {
+            [
+                SloRule::new(s, Sli::Availability),
+                SloRule::new(
+                    s,
+                    Sli::Latency {
+                        threshold_us: 300_000,
+                    },
+                ),
+            ]
+        })
+        .collect();
+    Classifier::new(services, rules)
+}
+
+/// Which service an event belongs to and its verdict for each of that service's SLOs, with
+/// events spread evenly over the services (so a linear scan pays half the list on average).
+fn classify(c: &mut Criterion) {
+    let mut g = c.benchmark_group("classify");
+    for n in [10, 100, 1000] {
+        let classifier = classifier(n);
+        let hosts: Vec<String> = (0..BATCH)
+            .map(|i| format!("svc{}.example.com", i * 7919 % n))
+            .collect();
+        let events: Vec<Event<'_>> = hosts
+            .iter()
+            .enumerate()
+            .map(|(i, host)| Event {
+                time_us: NOW,
+                status: if i % 97 == 0 { 503 } else { 200 },
+                latency_us: Some((i as i64 * 7_919) % 500_000),
+                method: b"GET",
+                host: host.as_bytes(),
+                path: b"/api/cart",
+                backend: b"",
+                long_lived: false,
+                request_id: b"",
+            })
+            .collect();
+        g.throughput(Throughput::Elements(events.len() as u64));
+        g.bench_with_input(BenchmarkId::new("services", n), &events, |b, events| {
+            b.iter(|| {
+                let mut good = 0u32;
+                for e in events {
+                    let Some(s) = classifier.service_of(black_box(e)) else {
+                        continue;
+                    };
+                    for &slo in classifier.slos_of(s) {
+                        good += u32::from(classifier.rules()[slo].outcome(e) == Outcome::Good);
+                    }
+                }
+                good
+            })
+        });
+    }
+    g.finish();
+}
+
+/// The demo generator's 250 services (checkout, search, auth, catalog, svc5 … svc250), each
+/// with 4 SLOs (availability 30d, latency 30d, error rate 7d, latency 1d) and the default
+/// burn-rate alerts: 1,000 SLOs, fed one hour of traffic over 4 partitions.
+fn thousand_slos() -> Arc<Pipeline> {
+    let demo = services(250);
+    let mut yaml = String::from(
+        "apiVersion: slipstream/v1\nkind: Pipeline\nmetadata: {name: bench}\nspec:\n  \
+         source: {stdin: {}}\n  decode: {format: alb}\n  services:\n",
+    );
+    for s in &demo {
+        yaml += &format!("    - {{name: {}, match: {{host: {}}}}}\n", s.name, s.host);
+    }
+    for s in &demo {
+        yaml += &format!(
+            "---\napiVersion: reliability/v1\nkind: ServiceLevelObjective\nmetadata: {{name: {0}}}\n\
+             spec:\n  service: {0}\n  indicators:\n    \
+             - {{name: availability, threshold: 99.9, window: 30d}}\n    \
+             - {{name: latency_p99, threshold: 300ms, window: 30d}}\n    \
+             - {{name: error_rate, threshold: 0.5, window: 7d}}\n    \
+             - {{name: latency_p50, threshold: 50ms, window: 1d}}\n",
+            s.name
+        );
+    }
+    let config = config::parse(&yaml, "bench.yaml").expect("1000-SLO config");
+    assert_eq!(config.objectives.len(), 1000);
+    let pipeline = Pipeline::new(&config, Arc::new(ManualClock::new(NOW)));
+    let mut generator = Generator::new(7, demo).without_incidents();
+    let mut line = Vec::new();
+    for p in 0..4 {
+        let pid = PartitionId::new(0, p);
+        let mut sink = pipeline.sink();
+        sink.assign(pid, "bench");
+        let mut batch = LineBatch::new();
+        // One hour, one line every 5 ms per partition.
+        for i in 0..720_000i64 {
+            let t = NOW - 3_600 * SECOND + i * 5 * MILLISECOND;
+            line.clear();
+            generator.write_line(t, LineFormat::Alb, &mut line);
+            batch.push(&line);
+            if batch.len() == BATCH {
+                sink.apply(pid, &batch);
+                batch.clear();
+            }
+        }
+        sink.apply(pid, &batch);
+    }
+    pipeline
+}
+
+/// Evaluating all 1,000 SLOs (what `GET /v1/slos` and every `/metrics` scrape do), and
+/// rendering `/metrics` from that evaluation.
+fn evaluate_and_render(c: &mut Criterion) {
+    let pipeline = thousand_slos();
+    let evaluation = pipeline.evaluate();
+    assert!(
+        evaluation.counts.iter().all(|c| c.lifetime[0] + c.lifetime[1] > 0),
+        "every SLO must have traffic"
+    );
+    let generation = pipeline.generation();
+    let mut g = c.benchmark_group("thousand_slos");
+    g.sample_size(20);
+    g.throughput(Throughput::Elements(1000));
+    g.bench_function("evaluate", |b| b.iter(|| black_box(pipeline.evaluate())));
+    g.bench_function("render_metrics", |b| {
+        b.iter(|| black_box(metrics::render(&evaluation, &generation, &pipeline)))
+    });
+    g.finish();
+}
+
+criterion_group!(
+    benches,
+    per_line,
+    envelope,
+    classify,
+    evaluate_and_render
+);
+criterion_main!(benches);
