@@ -426,6 +426,12 @@ pub async fn run(
     let hangup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
         .context("cannot handle SIGHUP")?;
     let token = crate::serve::auth::Token::load(config.http_auth.as_ref())?;
+    let tls = config
+        .http_tls
+        .as_ref()
+        .map(crate::serve::tls::server_config)
+        .transpose()
+        .map_err(|e| anyhow::anyhow!("spec.http.tls.{}: {e}", e.field()))?;
     let pipeline = Pipeline::open(&config, clock.clone())?;
     #[cfg(unix)]
     match reload {
@@ -441,7 +447,7 @@ pub async fn run(
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("cannot listen on {}", config.listen))?;
-    info!(address = %listener.local_addr()?, pipeline = config.name, slos = config.objectives.len(), "serving");
+    info!(address = %listener.local_addr()?, tls = tls.is_some(), pipeline = config.name, slos = config.objectives.len(), "serving");
     let stop = StopSignal::new();
     let source = build_source(&config, &pipeline);
     let mut sink = pipeline.sink();
@@ -491,15 +497,13 @@ pub async fn run(
         tokio::spawn(notifier.run());
     }
     let router = crate::serve::router_with_auth(pipeline.clone(), token);
-    axum::serve(listener, router)
-        .with_graceful_shutdown(async {
-            tokio::select! {
-                () = shutdown_signal() => {},
-                () = stopped_by_source => {},
-            }
-        })
-        .await
-        .context("http server")?;
+    crate::serve::server::serve(listener, router, tls, async {
+        tokio::select! {
+            () = shutdown_signal() => {},
+            () = stopped_by_source => {},
+        }
+    })
+    .await;
     info!("shutting down");
     stop.stop();
     // A source blocked on a read (stdin) cannot see the stop signal; do not wait forever.

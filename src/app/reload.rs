@@ -1,7 +1,8 @@
 //! Live configuration reload: on SIGHUP and when the configuration file changes.
 //!
 //! A reload validates the whole new configuration first. If it is invalid, or changes what
-//! only a restart can apply (source, listen address, checkpoint settings), the running
+//! only a restart can apply (source, listen address, checkpoint settings, `spec.http`: the
+//! token source and TLS files, read only at start), the running
 //! configuration stays, every problem is logged, the failure is counted and its text is
 //! shown on `/readyz` until a reload succeeds; readiness itself does not change. Otherwise
 //! [`Pipeline::reload`] takes the generation's write lock (no batch is half-applied), builds
@@ -23,7 +24,9 @@ use tracing::{debug, info, warn};
 
 use super::Pipeline;
 use super::generation::Changes;
-use crate::config::{self, CheckpointConfig, Config, ConfigError, SourceConfig};
+use crate::config::{
+    self, CheckpointConfig, Config, ConfigError, SourceConfig, TlsConfig, TokenSource,
+};
 
 /// How often the configuration file is checked for changes.
 pub(super) const WATCH_INTERVAL: Duration = Duration::from_secs(2);
@@ -62,6 +65,8 @@ pub(super) struct RestartOnly {
     pub(super) source: SourceConfig,
     pub(super) listen: SocketAddr,
     pub(super) checkpoint: Option<CheckpointConfig>,
+    pub(super) http_auth: Option<TokenSource>,
+    pub(super) http_tls: Option<TlsConfig>,
 }
 
 impl RestartOnly {
@@ -70,6 +75,8 @@ impl RestartOnly {
             source: config.source.clone(),
             listen: config.listen,
             checkpoint: config.checkpoint.clone(),
+            http_auth: config.http_auth.clone(),
+            http_tls: config.http_tls.clone(),
         }
     }
 
@@ -93,6 +100,12 @@ impl RestartOnly {
             }
             (None, None) => {}
             _ => fields.push("spec.checkpoint"),
+        }
+        if self.http_auth != config.http_auth {
+            fields.push("spec.http.auth");
+        }
+        if self.http_tls != config.http_tls {
+            fields.push("spec.http.tls");
         }
         fields
             .into_iter()

@@ -4,7 +4,8 @@
 //! (unknown fields are errors, reported with their field path); then [`validate`] checks
 //! meaning across documents and builds the typed [`Config`]. Both steps collect every error
 //! before failing, each with its file, document and field path, so one run shows everything
-//! that is wrong. Validation does no I/O: files named by a source are opened by the source.
+//! that is wrong. Validation does no I/O (files named by a source are opened by the source),
+//! except that it reads the `spec.http.tls` certificate and key: a bad one is a config error.
 //!
 //! Kinds: `slipstream/v1 Pipeline` (exactly one), `reliability/v1 ServiceLevelObjective`
 //! and `reliability/v1 ErrorBudgetPolicy`, and the OpenSLO v1 kinds of [`openslo`] (any
@@ -67,6 +68,8 @@ pub struct Config {
     /// Where the HTTP bearer token comes from; `None`: no authentication.
     pub http_auth: Option<TokenSource>,
     /// Services, in match order.
+    /// The HTTPS certificate and key; `None`: plain HTTP.
+    pub http_tls: Option<TlsConfig>,
     pub services: Vec<Service>,
     /// Per SLO: how events are classified (same order as `objectives`).
     pub rules: Vec<SloRule>,
@@ -89,6 +92,15 @@ pub enum TokenSource {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeadLetterConfig {
     /// The file.
+/// The HTTPS certificate and key files (`spec.http.tls`), PEM.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TlsConfig {
+    /// The certificate chain, leaf first.
+    pub cert_file: std::path::PathBuf,
+    /// The leaf certificate's private key.
+    pub key_file: std::path::PathBuf,
+}
+
     pub path: std::path::PathBuf,
     /// Largest size the file may reach, bytes.
     pub max_bytes: u64,

@@ -70,6 +70,18 @@ pub(crate) struct PipelineSpec {
 pub(crate) struct HttpSpec {
     /// Require a bearer token on every endpoint but `/healthz` and `/readyz`.
     pub(crate) auth: Option<AuthSpec>,
+    /// Serve HTTPS only, with this certificate and key.
+    pub(crate) tls: Option<TlsSpec>,
+}
+
+/// `spec.http.tls`: PEM files, both required, read at start.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct TlsSpec {
+    /// The certificate chain, leaf first.
+    pub(crate) cert_file: String,
+    /// The private key (PKCS#8, PKCS#1 or SEC1) of the leaf certificate.
+    pub(crate) key_file: String,
 }
 
 /// `spec.http.auth`: exactly one of `token_file`, `token_env`.

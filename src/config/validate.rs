@@ -12,7 +12,7 @@ use std::path::PathBuf;
 use super::raw::{self, IndicatorSpec};
 use super::{
     AlertmanagerConfig, CheckpointConfig, Config, DeadLetterConfig, Parsed, Problems, SourceConfig,
-    TokenSource,
+    TlsConfig, TokenSource,
 };
 use crate::classify::{Matcher, Service, Sli, SloRule};
 use crate::decode::envelope::Envelope;
@@ -172,6 +172,11 @@ pub(super) fn validate(
         .as_ref()
         .and_then(|h| h.auth.as_ref())
         .and_then(|a| http_auth(a, &at, problems));
+    let http_tls = p
+        .http
+        .as_ref()
+        .and_then(|h| h.tls.as_ref())
+        .and_then(|t| http_tls(t, &at, problems));
     // The demo writes lines in the format the pipeline decodes.
     if let (Some(SourceConfig::Demo(d)), Some(f)) = (&mut source, format) {
         match f {
@@ -398,6 +403,7 @@ pub(super) fn validate(
         http_auth,
         services,
         rules,
+        http_tls,
         objectives,
         warnings,
     })
@@ -1007,6 +1013,32 @@ fn http_auth(a: &raw::AuthSpec, at: &str, problems: &mut Problems) -> Option<Tok
                 format!("{at}: spec.http.auth"),
                 "set exactly one of token_file, token_env",
             );
+            None
+        }
+    }
+}
+
+/// `spec.http.tls`: both paths set, and the files hold a certificate and its private key
+/// (read here, so that a bad file is a configuration error, and again at start).
+fn http_tls(t: &raw::TlsSpec, at: &str, problems: &mut Problems) -> Option<TlsConfig> {
+    let mut empty = false;
+    for (field, path) in [("cert_file", &t.cert_file), ("key_file", &t.key_file)] {
+        if path.trim().is_empty() {
+            problems.push(format!("{at}: spec.http.tls.{field}"), "must not be empty");
+            empty = true;
+        }
+    }
+    if empty {
+        return None;
+    }
+    let tls = TlsConfig {
+        cert_file: PathBuf::from(&t.cert_file),
+        key_file: PathBuf::from(&t.key_file),
+    };
+    match crate::serve::tls::server_config(&tls) {
+        Ok(_) => Some(tls),
+        Err(e) => {
+            problems.push(format!("{at}: spec.http.tls.{}", e.field()), e.to_string());
             None
         }
     }

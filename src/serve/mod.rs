@@ -10,7 +10,8 @@
 //! reached the end of its input; the body also shows the last rejected config reload). Every response is computed from a fresh evaluation.
 //! Errors are JSON `{"error": "..."}` mapped to a status in one place ([`ApiError`]); a
 //! panic in a handler becomes a 500, never a dead server. Bodies, time and requests in
-//! flight are bounded ([`limits`]).
+//! flight are bounded ([`limits`]). [`server`] serves the router over plain HTTP or, with
+//! `spec.http.tls`, HTTPS only ([`tls`]).
 
 pub mod alertmanager;
 pub mod alerts_api;
@@ -18,6 +19,8 @@ pub mod auth;
 pub mod limits;
 pub mod metrics;
 pub mod openapi;
+pub mod server;
+pub mod tls;
 mod web;
 
 use std::sync::Arc;

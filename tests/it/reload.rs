@@ -392,7 +392,7 @@ async fn an_invalid_config_keeps_the_old_one_and_shows_why() {
 }
 
 #[test]
-fn source_listen_and_checkpoint_changes_need_a_restart() {
+fn source_listen_checkpoint_and_http_changes_need_a_restart() {
     let (p, _) = fed();
     let before = report(&p);
     let cases = [
@@ -410,6 +410,10 @@ fn source_listen_and_checkpoint_changes_need_a_restart() {
         (
             config().replace("  source:", "  checkpoint: {dir: /tmp/x}\n  source:"),
             "spec.checkpoint changed: restart slipstream to apply it",
+        ),
+        (
+            config().replace("  source:", "  http: {auth: {token_env: X}}\n  source:"),
+            "spec.http.auth changed: restart slipstream to apply it",
         ),
     ];
     for (i, (yaml, want)) in cases.iter().enumerate() {
