@@ -48,6 +48,7 @@ fn full_state(name: &str, layout: &Layout, ids: &[String]) -> ShardState {
             .collect(),
         latency: Vec::new(),
         dedup: Vec::new(),
+        split: Vec::new(),
     }
 }
 
@@ -67,6 +68,7 @@ fn checkpoint(c: &mut Criterion) {
                 shard: full_state(&format!("logs/{p}"), &plan.layouts[0], &ids),
             })
             .collect(),
+        splits: Vec::new(),
     };
     let dir = tempfile::tempdir().expect("temp dir");
     let mut cdir = CheckpointDir::open(dir.path()).expect("open");

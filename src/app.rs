@@ -156,8 +156,13 @@ impl Pipeline {
     /// Evaluates every SLO of generation `g` now (pair it with `g`'s objectives).
     pub fn evaluate_in(&self, g: &Generation) -> Evaluation {
         let mut e = evaluate(&g.objectives, &g.store, self.clock.now_us());
-        for (report, since) in e.report.slos.iter_mut().zip(&g.valid_since_us) {
-            report.valid_since = since.map(format_rfc3339);
+        for (report, &i) in e.report.slos.iter_mut().zip(&e.configured) {
+            report.valid_since = g
+                .valid_since_us
+                .get(i)
+                .copied()
+                .flatten()
+                .map(format_rfc3339);
         }
         e
     }

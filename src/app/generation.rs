@@ -8,6 +8,10 @@
 //! rule (everything in [`SloRule`](crate::classify::SloRule): SLI kind, threshold, and any
 //! other per-SLO selection). Objective, period, alerts and policy are applied when evaluating,
 //! so changing them keeps the counts. Every other SLO starts empty and reports `valid_since`.
+//!
+//! A service split by host (`split_by: host`) keeps its host → sub-service assignment, and
+//! its sub-services their counts, when its events are unchanged as above and `max_hosts` is
+//! the same; otherwise the assignment starts empty (first come first served again).
 
 use std::sync::Arc;
 
@@ -18,7 +22,7 @@ use crate::decode::json::JsonMapping;
 use crate::decode::{Decoder, Format};
 use crate::evaluate::SloObjective;
 use crate::time::{SECOND, ceil_to};
-use crate::window::{Plan, Shard, Store};
+use crate::window::{HostTable, Plan, Shard, SplitPlan, Store};
 
 /// Everything a configuration reload can change.
 #[derive(Debug)]
@@ -62,7 +66,8 @@ pub struct Changes {
 impl Generation {
     /// Generation 0 for `config`, with an empty store.
     pub fn first(config: &Config) -> Self {
-        Self::build(config, 0, Arc::new(Store::new(Arc::new(plan_of(config)))))
+        let plan = plan_of(config, |_, _| None);
+        Self::build(config, 0, Arc::new(Store::new(Arc::new(plan))))
     }
 
     fn build(config: &Config, number: u64, store: Arc<Store>) -> Self {
@@ -156,25 +161,62 @@ impl Generation {
             .filter_map(|(s, &same)| same.then_some(&s.name))
             .collect();
         let new_services: Vec<String> = config.services.iter().map(|s| s.name.clone()).collect();
-        let store = self
-            .store
-            .reshaped(Arc::new(plan_of(config)), |shard, plan| {
-                let mut state = shard.export(&self.slo_ids, &self.services);
-                state.slos.retain(|s| changes.kept.contains(&s.id));
-                state
-                    .latency
-                    .retain(|(name, _)| kept_services.contains(&name));
-                let mut rebuilt = Shard::restore(&state, plan, &new_ids, &new_services);
-                rebuilt.activity = shard.activity;
-                rebuilt
+        let old_splits = &self.store.plan().splits;
+        let plan = plan_of(config, |service, max_hosts| {
+            let j = config.services.iter().position(|s| s.name == service)?;
+            old_splits
+                .iter()
+                .find(|s| service_same[j] && s.service == j && s.table.max_hosts() == max_hosts)
+                .map(|s| s.table.clone())
+        });
+        let store = self.store.reshaped(Arc::new(plan), |shard, plan| {
+            let mut state = shard.export_with(&self.slo_ids, &self.services, old_splits);
+            // Sub-services follow their table: dropped with it, or kept by host name.
+            state.split.retain(|s| {
+                plan.splits.iter().any(|n| {
+                    n.table.service() == s.service
+                        && old_splits.iter().any(|o| Arc::ptr_eq(&o.table, &n.table))
+                })
             });
+            for split in &mut state.split {
+                for sub in &mut split.subs {
+                    sub.slos.retain(|s| changes.kept.contains(&s.id));
+                }
+            }
+            state.slos.retain(|s| changes.kept.contains(&s.id));
+            state
+                .latency
+                .retain(|(name, _)| kept_services.contains(&name));
+            let mut rebuilt = Shard::restore(&state, plan, &new_ids, &new_services);
+            rebuilt.activity = shard.activity;
+            rebuilt
+        });
         let mut next = Self::build(config, self.number + 1, Arc::new(store));
         next.valid_since_us = valid_since_us;
         (next, changes)
     }
 }
 
-fn plan_of(config: &Config) -> Plan {
+/// The plan for `config`; `reuse(service, max_hosts)` may give a split service the host
+/// table it had before, else it gets an empty one.
+fn plan_of(config: &Config, reuse: impl Fn(&str, usize) -> Option<Arc<HostTable>>) -> Plan {
     let windows: Vec<_> = config.objectives.iter().map(|o| o.retention()).collect();
-    Plan::new(&windows, config.services.len(), config.window)
+    let splits = config
+        .splits
+        .iter()
+        .enumerate()
+        .filter_map(|(service, max_hosts)| {
+            let max_hosts = (*max_hosts)?;
+            let name = &config.services[service].name;
+            Some(SplitPlan {
+                service,
+                slos: (0..config.rules.len())
+                    .filter(|&i| config.rules[i].service == service)
+                    .collect(),
+                table: reuse(name, max_hosts)
+                    .unwrap_or_else(|| Arc::new(HostTable::new(name, max_hosts))),
+            })
+        })
+        .collect();
+    Plan::new(&windows, config.services.len(), config.window).with_splits(splits)
 }

@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::window::ShardState;
+use crate::window::{HostAssignment, ShardState};
 
 mod writer;
 pub use writer::{CheckpointStats, Checkpointer};
@@ -25,8 +25,9 @@ pub use writer::{CheckpointStats, Checkpointer};
 /// First bytes of every checkpoint file.
 pub const MAGIC: &[u8; 8] = b"SLIPCKPT";
 /// Format version written and accepted. 2: shards carry de-duplication ids and a
-/// duplicate counter. 3: shard stats count lines too long.
-pub const VERSION: u32 = 3;
+/// duplicate counter. 3: shard stats count lines too long. 4: services split by host carry
+/// their host assignment and per-shard sub-services.
+pub const VERSION: u32 = 4;
 const HEADER: usize = 8 + 4 + 8 + 4;
 /// How many checkpoint files are kept.
 pub const KEEP: usize = 2;
@@ -38,6 +39,9 @@ pub struct Checkpoint {
     pub created_us: i64,
     /// One section per partition.
     pub partitions: Vec<PartitionCheckpoint>,
+    /// Per service split by host: its host → sub-service assignment, taken after the
+    /// partitions (it only grows, so it names every host they hold).
+    pub splits: Vec<HostAssignment>,
 }
 
 /// One partition's section.

@@ -1,6 +1,7 @@
 use super::*;
 use crate::window::ring::TierState;
-use crate::window::{ShardStats, SloState};
+use crate::window::split::{SplitShardState, SubState};
+use crate::window::{HostAssignment, ShardStats, SloState};
 
 fn sample(n: u64) -> Checkpoint {
     Checkpoint {
@@ -27,9 +28,22 @@ fn sample(n: u64) -> Checkpoint {
                     }],
                     latency: vec![("checkout".into(), vec![(5_666_666, vec![(1000, 3)])])],
                     dedup: vec![(1_700_000_000_000_000, 0xfeed_beef)],
+                    split: vec![SplitShardState {
+                        service: "edge".into(),
+                        overflow_events: 7,
+                        subs: vec![SubState {
+                            host: Some("a.example.com".into()),
+                            slos: Vec::new(),
+                            latency: Vec::new(),
+                        }],
+                    }],
                 },
             })
             .collect(),
+        splits: vec![HostAssignment {
+            service: "edge".into(),
+            hosts: vec!["a.example.com".into()],
+        }],
     }
 }
 
@@ -109,6 +123,8 @@ fn a_flipped_byte_falls_back() {
 #[test]
 fn a_wrong_version_falls_back() {
     falls_back(|b| b[8] = 99, "format version 99");
+    // Version 3, the last before split services, is refused the same way.
+    falls_back(|b| b[8] = 3, "format version 3, this build reads version 4");
     falls_back(|b| b[0] = b'X', "bad magic");
 }
 

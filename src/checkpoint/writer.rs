@@ -81,6 +81,26 @@ impl Checkpointer {
             }
             return Ok(());
         };
+        // The assignment first, so that shards find their hosts' slots by name.
+        for saved in &checkpoint.splits {
+            let plan = store.plan();
+            let Some(split) = plan
+                .splits
+                .iter()
+                .find(|s| s.table.service() == saved.service)
+            else {
+                continue;
+            };
+            let skipped = split.table.import(&saved.hosts);
+            if skipped > 0 {
+                warn!(
+                    service = saved.service,
+                    max_hosts = split.table.max_hosts(),
+                    dropped = skipped,
+                    "checkpoint holds more hosts than max_hosts; dropping the state of the last assigned"
+                );
+            }
+        }
         let mut durable = lock_map(&self.durable);
         for p in &checkpoint.partitions {
             let pid = PartitionId::new(p.stream, p.partition);
@@ -119,13 +139,19 @@ impl Checkpointer {
                 PartitionCheckpoint {
                     stream: pid.stream,
                     partition: pid.partition,
-                    shard: shard.export(slo_ids, services),
+                    shard: shard.export_with(slo_ids, services, &store.plan().splits),
                 }
             })
             .collect();
         let result = self.dir.write(&Checkpoint {
             created_us: now_us,
             partitions,
+            splits: store
+                .plan()
+                .splits
+                .iter()
+                .map(|s| s.table.export())
+                .collect(),
         });
         match result {
             Ok(written) => {

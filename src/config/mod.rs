@@ -14,6 +14,7 @@
 pub(crate) mod openslo;
 mod periods;
 pub(crate) mod raw;
+mod split;
 mod validate;
 
 #[cfg(test)]
@@ -71,6 +72,9 @@ pub struct Config {
     /// The HTTPS certificate and key; `None`: plain HTTP.
     pub http_tls: Option<TlsConfig>,
     pub services: Vec<Service>,
+    /// Per service (same order): its `max_hosts` when it is split by host (`split_by:
+    /// host`), `None` when it is not split.
+    pub splits: Vec<Option<usize>>,
     /// Per SLO: how events are classified (same order as `objectives`).
     pub rules: Vec<SloRule>,
     /// Per SLO: what it is held to and which alerts it has.

@@ -251,6 +251,11 @@ pub(crate) struct ServiceSpec {
     /// Selectors; all that are set must match.
     #[serde(rename = "match", default)]
     pub(crate) matcher: MatchSpec,
+    /// `host`: one sub-service per distinct host (see `max_hosts`); absent: no split.
+    pub(crate) split_by: Option<String>,
+    /// With `split_by: host`, the most hosts with their own sub-service (default 100,
+    /// 1 to 10000); later hosts share `<service>:_overflow`.
+    pub(crate) max_hosts: Option<i64>,
 }
 
 /// `services[].match`.

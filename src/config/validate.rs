@@ -194,6 +194,7 @@ pub(super) fn validate(
     }
 
     let mut services = Vec::new();
+    let mut splits = Vec::new();
     let mut seen = HashSet::new();
     for (i, s) in p.services.iter().enumerate() {
         let here = format!("{at}: spec.services[{i}]");
@@ -219,6 +220,7 @@ pub(super) fn validate(
                 );
             }
         }
+        splits.push(super::split::split(s, &here, problems));
         services.push(Service {
             name: s.name.clone(),
             matcher: Matcher {
@@ -402,6 +404,7 @@ pub(super) fn validate(
         alertmanager,
         http_auth,
         services,
+        splits,
         rules,
         http_tls,
         objectives,

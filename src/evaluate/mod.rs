@@ -6,6 +6,10 @@
 //! says; counts are summed over all shards. [`assess`] turns one SLO's counts into its report
 //! and is a pure function, so alert logic is tested in simulated time with plain numbers.
 //! All threshold decisions use the exact comparisons of [`exact`].
+//!
+//! An SLO of a service split by host (see [`crate::window::split`]) is reported once per
+//! sub-service, `<service>:<host>`, hosts in assignment order, then `<service>:_overflow` once
+//! it has had an event; [`Evaluation::objectives`] lists what each report entry measures.
 
 pub mod alerts;
 pub mod exact;
@@ -23,6 +27,7 @@ pub use report::{AlertReport, AlertsReport, Report, SloReport, WindowReport};
 use crate::time::{DAY, HOUR, MINUTE, SECOND, ceil_to, floor_to, format_duration, format_rfc3339};
 use crate::window::latency::{LATENCY_BUCKET_US, empty_histogram};
 use crate::window::ring::TIER_WIDTHS;
+use crate::window::split::{OVERFLOW_HOST, sub_service_name};
 use crate::window::{Counts, Retention, ShardStats, Store, lock, window_start};
 use report::{BudgetReport, LatencyReport, PolicyReport, SliceReport, ThroughputReport};
 
@@ -187,6 +192,34 @@ pub struct Evaluation {
     pub counts: Vec<SloCounts>,
     /// Per partition: name, newest event time, next offset, counters.
     pub partitions: Vec<PartitionState>,
+    /// What each entry of `report.slos` (and `counts`) measures: a configured objective, or
+    /// one sub-service's copy of it (its `service` is then `<service>:<host>`).
+    pub objectives: Vec<SloObjective>,
+    /// For each entry of `report.slos`, the index of its configured objective.
+    pub configured: Vec<usize>,
+    /// Per service split by host.
+    pub splits: Vec<SplitSummary>,
+}
+
+/// The state of one service split by host.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SplitSummary {
+    /// The service.
+    pub service: String,
+    /// Hosts with their own sub-service.
+    pub hosts: usize,
+    /// The cap on them.
+    pub max_hosts: usize,
+    /// Events sent to the overflow sub-service, over every shard.
+    pub overflow_events: u64,
+}
+
+/// One report entry: configured objective `objective`, or its copy for one sub-service
+/// (split index, position among the split's SLOs, slot).
+#[derive(Debug, Clone, Copy)]
+struct Entry {
+    objective: usize,
+    sub: Option<(usize, usize, usize)>,
 }
 
 /// The state of one partition's shard.
@@ -211,8 +244,39 @@ pub struct PartitionState {
 pub fn evaluate(objectives: &[SloObjective], store: &Store, now_us: i64) -> Evaluation {
     let t = store.evaluation_time(now_us);
     let end = floor_to(t, SECOND);
-    let services = store.plan().services;
-    let mut counts: Vec<SloCounts> = objectives
+    let plan = store.plan();
+    let services = plan.services;
+    // Hosts are read once: one assigned meanwhile is reported from the next evaluation on.
+    let hosts: Vec<Vec<String>> = plan.splits.iter().map(|s| s.table.hosts()).collect();
+    let mut entries = Vec::with_capacity(objectives.len());
+    let mut expanded = Vec::with_capacity(objectives.len());
+    for (i, o) in objectives.iter().enumerate() {
+        let split = plan.split_of(o.service_index).and_then(|k| {
+            let pos = plan.splits[k].slos.iter().position(|&s| s == i)?;
+            Some((k, pos))
+        });
+        let Some((k, pos)) = split else {
+            entries.push(Entry {
+                objective: i,
+                sub: None,
+            });
+            expanded.push(o.clone());
+            continue;
+        };
+        let overflow = plan.splits[k].table.max_hosts();
+        let named = hosts[k].iter().map(String::as_str).enumerate();
+        for (slot, host) in named.chain([(overflow, OVERFLOW_HOST)]) {
+            entries.push(Entry {
+                objective: i,
+                sub: Some((k, pos, slot)),
+            });
+            expanded.push(SloObjective {
+                service: sub_service_name(&o.service, host),
+                ..o.clone()
+            });
+        }
+    }
+    let mut counts: Vec<SloCounts> = expanded
         .iter()
         .map(|o| {
             let (start_us, end_us) = o.budget_interval(end);
@@ -228,17 +292,32 @@ pub fn evaluate(objectives: &[SloObjective], store: &Store, now_us: i64) -> Eval
         })
         .collect();
     let mut latency: Vec<Histogram<u64>> = (0..services).map(|_| empty_histogram()).collect();
+    // Per split, per slot: the sub-service's latencies, once it has some.
+    let mut sub_latency: Vec<Vec<Option<Histogram<u64>>>> = plan
+        .splits
+        .iter()
+        .map(|s| vec![None; s.table.max_hosts() + 1])
+        .collect();
+    let mut overflow_seen = vec![false; plan.splits.len()];
+    let mut overflow_events = vec![0; plan.splits.len()];
     let mut partitions = Vec::new();
     let latency_from = floor_to(end - LATENCY_WINDOW_US, LATENCY_BUCKET_US) + LATENCY_BUCKET_US;
     for (_, shard) in store.shards() {
         let shard = lock(&shard);
-        for (i, o) in objectives.iter().enumerate() {
-            let counters = shard.slo(i);
+        for (e, entry) in entries.iter().enumerate() {
+            let o = &expanded[e];
+            let (counters, [g, b]) = match entry.sub {
+                None => (shard.slo(entry.objective), shard.lifetime(entry.objective)),
+                Some((k, pos, slot)) => match shard.split(k).slot(slot) {
+                    Some(sub) => (sub.slo(pos), sub.lifetime(pos)),
+                    None => continue,
+                },
+            };
             for (j, &w) in o.windows.iter().enumerate() {
-                counts[i].windows[j] += counters.sum(w, end);
+                counts[e].windows[j] += counters.sum(w, end);
             }
             if let Some(width) = o.budget_width_us() {
-                let p = &mut counts[i].period;
+                let p = &mut counts[e].period;
                 p.events += counters.sum_from(p.start_us, p.end_us, width);
                 if let Some(slice) = o.budgeting.slice_us() {
                     let slices = counters.slices(p.start_us, p.end_us, slice, width);
@@ -248,12 +327,25 @@ pub fn evaluate(objectives: &[SloObjective], store: &Store, now_us: i64) -> Eval
                     }
                 }
             }
-            let [g, b] = shard.lifetime(i);
-            counts[i].lifetime[0] += g;
-            counts[i].lifetime[1] += b;
+            counts[e].lifetime[0] += g;
+            counts[e].lifetime[1] += b;
         }
         for (s, hist) in latency.iter_mut().enumerate() {
             shard.latency(s).merge_into(latency_from, end, hist);
+        }
+        for (k, slots) in sub_latency.iter_mut().enumerate() {
+            let split = shard.split(k);
+            overflow_events[k] += split.overflow_events;
+            overflow_seen[k] |= split.slot(slots.len() - 1).is_some();
+            for (slot, hist) in slots.iter_mut().enumerate() {
+                if let Some(sub) = split.slot(slot) {
+                    sub.latency().merge_into(
+                        latency_from,
+                        end,
+                        hist.get_or_insert_with(empty_histogram),
+                    );
+                }
+            }
         }
         partitions.push(PartitionState {
             name: shard.name().to_string(),
@@ -266,15 +358,45 @@ pub fn evaluate(objectives: &[SloObjective], store: &Store, now_us: i64) -> Eval
             dedup_ids: shard.dedup_ids(),
         });
     }
-    for (o, c) in objectives.iter().zip(&mut counts) {
+    for (o, c) in expanded.iter().zip(&mut counts) {
         if o.budget_width_us().is_none() {
             c.period.events = counts_of(o, &c.windows, o.period_us);
         }
     }
-    let slos = objectives
+    // The overflow sub-service is listed once it has had an event.
+    let listed = |entry: &Entry| match entry.sub {
+        Some((k, _, slot)) => slot < plan.splits[k].table.max_hosts() || overflow_seen[k],
+        None => true,
+    };
+    let empty = empty_histogram();
+    let mut slos = Vec::with_capacity(entries.len());
+    let mut kept_objectives = Vec::with_capacity(entries.len());
+    let mut kept_counts = Vec::with_capacity(entries.len());
+    let mut configured = Vec::with_capacity(entries.len());
+    for ((entry, o), c) in entries.iter().zip(expanded).zip(counts) {
+        if !listed(entry) {
+            continue;
+        }
+        let hist = match entry.sub {
+            None => &latency[o.service_index],
+            Some((k, _, slot)) => sub_latency[k][slot].as_ref().unwrap_or(&empty),
+        };
+        slos.push(assess(&o, &c.windows, &c.period, end, hist));
+        kept_objectives.push(o);
+        kept_counts.push(c);
+        configured.push(entry.objective);
+    }
+    let splits = plan
+        .splits
         .iter()
-        .zip(&counts)
-        .map(|(o, c)| assess(o, &c.windows, &c.period, end, &latency[o.service_index]))
+        .zip(&hosts)
+        .zip(overflow_events)
+        .map(|((s, hosts), overflow_events)| SplitSummary {
+            service: s.table.service().to_string(),
+            hosts: hosts.len(),
+            max_hosts: s.table.max_hosts(),
+            overflow_events,
+        })
         .collect();
     Evaluation {
         evaluated_at_us: t,
@@ -284,8 +406,11 @@ pub fn evaluate(objectives: &[SloObjective], store: &Store, now_us: i64) -> Eval
             data_lag_seconds: (now_us - t).max(0) as f64 / SECOND as f64,
             slos,
         },
-        counts,
+        counts: kept_counts,
         partitions,
+        objectives: kept_objectives,
+        configured,
+        splits,
     }
 }
 

@@ -7,6 +7,10 @@
 //! (`service-slo`), `sloth_service`, `sloth_slo` and, on SLI errors, `sloth_window`. A window
 //! without traffic has no sample rather than NaN. Native series add exact counts, alert states
 //! and the process's own telemetry. Labels stay bounded: SLO ids, partitions, reasons.
+//!
+//! A service split by host has one series set per sub-service, its `service` (and
+//! `sloth_service`) label `<service>:<host>`, at most `max_hosts + 1` of them; beside them
+//! `slipstream_split_hosts{service}` and `slipstream_split_overflow_events_total{service}`.
 
 use std::fmt::{Display, Write};
 
@@ -67,11 +71,12 @@ impl Exposition {
 
 /// Renders every metric for `evaluation`, which evaluated generation `g` of `p`.
 pub fn render(evaluation: &Evaluation, g: &Generation, p: &Pipeline) -> String {
-    let objectives = &g.objectives;
+    let objectives = &evaluation.objectives;
     let now_us = p.clock.now_us();
     let mut x = Exposition::default();
     sloth(&mut x, evaluation, objectives);
     native(&mut x, evaluation, objectives);
+    split_telemetry(&mut x, evaluation);
     telemetry(&mut x, evaluation, g.format);
     source_telemetry(&mut x, &p.source_telemetry, p.ready.load(Ordering::SeqCst));
     checkpoint_telemetry(&mut x, &p.checkpoint_stats, now_us);
@@ -342,6 +347,48 @@ fn native(x: &mut Exposition, e: &Evaluation, objectives: &[SloObjective]) {
             "slipstream_slo_no_data",
             &[("service", &o.service), ("slo", &o.slo)],
             u8::from(r.no_data),
+        );
+    }
+}
+
+fn split_telemetry(x: &mut Exposition, e: &Evaluation) {
+    if e.splits.is_empty() {
+        return;
+    }
+    x.family(
+        "slipstream_split_hosts",
+        "gauge",
+        "Hosts with their own sub-service, per service split by host (at most its max_hosts).",
+    );
+    for s in &e.splits {
+        x.sample(
+            "slipstream_split_hosts",
+            &[("service", &s.service)],
+            s.hosts,
+        );
+    }
+    x.family(
+        "slipstream_split_max_hosts",
+        "gauge",
+        "The configured max_hosts of each service split by host.",
+    );
+    for s in &e.splits {
+        x.sample(
+            "slipstream_split_max_hosts",
+            &[("service", &s.service)],
+            s.max_hosts,
+        );
+    }
+    x.family(
+        "slipstream_split_overflow_events_total",
+        "counter",
+        "Events of hosts beyond max_hosts, counted in the service's _overflow sub-service.",
+    );
+    for s in &e.splits {
+        x.sample(
+            "slipstream_split_overflow_events_total",
+            &[("service", &s.service)],
+            s.overflow_events,
         );
     }
 }

@@ -13,6 +13,7 @@ pub mod dedup;
 pub mod latency;
 pub mod ring;
 pub mod shard;
+pub mod split;
 
 #[cfg(test)]
 mod proptests;
@@ -27,6 +28,7 @@ use dashmap::DashMap;
 pub use dedup::DedupConfig;
 pub use ring::{Counts, Layout, Retention, SloCounters, window_start};
 pub use shard::{Activity, Shard, ShardState, ShardStats, SloState};
+pub use split::{HostAssignment, HostTable, SplitPlan};
 
 use crate::source::PartitionId;
 use crate::time::HOUR;
@@ -71,6 +73,8 @@ pub struct Plan {
     pub window: WindowConfig,
     /// How far behind a shard's newest event an event may be and still be kept, µs.
     pub retention_us: i64,
+    /// Services split by host (see [`split`]); empty unless set with [`Plan::with_splits`].
+    pub splits: Vec<SplitPlan>,
 }
 
 impl Plan {
@@ -102,7 +106,19 @@ impl Plan {
             window,
             // One coarsest bucket of margin on top of the longest window and the slack.
             retention_us: longest + slack + HOUR,
+            splits: Vec::new(),
         }
+    }
+
+    /// This plan with services split by host.
+    pub fn with_splits(mut self, splits: Vec<SplitPlan>) -> Self {
+        self.splits = splits;
+        self
+    }
+
+    /// The index in [`Plan::splits`] of service `service`'s split, if it is split.
+    pub fn split_of(&self, service: usize) -> Option<usize> {
+        self.splits.iter().position(|s| s.service == service)
     }
 }
 

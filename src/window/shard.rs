@@ -12,6 +12,7 @@ use super::Plan;
 use super::dedup::Dedup;
 use super::latency::{LatencyBucketState, LatencyRing};
 use super::ring::{SloCounters, TierState};
+use super::split::{SplitShard, SplitShardState};
 
 /// The state of one SLO in one shard, in a checkpoint.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -42,6 +43,8 @@ pub struct ShardState {
     pub latency: Vec<(String, Vec<LatencyBucketState>)>,
     /// Request ids remembered for de-duplication: `(event time, hash)`, oldest first.
     pub dedup: Vec<(i64, u64)>,
+    /// Per service split by host: its sub-services (see [`super::split`]).
+    pub split: Vec<SplitShardState>,
 }
 
 /// What happened to the lines a shard was given; all counters only grow.
@@ -123,6 +126,8 @@ pub struct Shard {
     latency: Vec<LatencyRing>,
     newest_us: Option<i64>,
     dedup: Dedup,
+    /// Per split service, by [`Plan::splits`] index.
+    split: Vec<SplitShard>,
     /// Counters of what this shard was given.
     pub stats: ShardStats,
     /// Source position just past the last applied line.
@@ -141,6 +146,7 @@ impl Shard {
             latency: (0..plan.services).map(|_| LatencyRing::new()).collect(),
             newest_us: None,
             dedup: Dedup::default(),
+            split: plan.splits.iter().map(SplitShard::new).collect(),
             stats: ShardStats::default(),
             next_offset: 0,
             activity: Activity::default(),
@@ -170,6 +176,11 @@ impl Shard {
     /// Lifetime `[good, bad]` events of SLO `slo`.
     pub fn lifetime(&self, slo: usize) -> [u64; 2] {
         self.lifetime[slo]
+    }
+
+    /// The sub-services of split `split` (a [`Plan::splits`] index).
+    pub fn split(&self, split: usize) -> &SplitShard {
+        &self.split[split]
     }
 
     /// The latency histograms of service `service`.
@@ -212,6 +223,12 @@ impl Shard {
             return;
         };
         self.stats.applied += 1;
+        if !plan.splits.is_empty()
+            && let Some(k) = plan.split_of(service)
+        {
+            self.split[k].apply(&plan.splits[k], &plan.layouts, event, classifier);
+            return;
+        }
         for &slo in classifier.slos_of(service) {
             let good = match classifier.rules()[slo].outcome(event) {
                 Outcome::Good => true,
@@ -227,8 +244,19 @@ impl Shard {
     }
 
     /// The shard's whole state, for a checkpoint. `slo_ids` and `services` name the SLOs and
-    /// services by index, so the state can be restored under a changed configuration.
+    /// services by index, so the state can be restored under a changed configuration. Without
+    /// the sub-services of split services: see [`Shard::export_with`].
     pub fn export(&self, slo_ids: &[String], services: &[String]) -> ShardState {
+        self.export_with(slo_ids, services, &[])
+    }
+
+    /// [`Shard::export`] with the sub-services of `splits` (the shard's [`Plan::splits`]).
+    pub fn export_with(
+        &self,
+        slo_ids: &[String],
+        services: &[String],
+        splits: &[super::SplitPlan],
+    ) -> ShardState {
         ShardState {
             name: self.name.clone(),
             next_offset: self.next_offset,
@@ -249,11 +277,18 @@ impl Shard {
                 .map(|(s, l)| (s.clone(), l.export()))
                 .collect(),
             dedup: self.dedup.export(),
+            split: splits
+                .iter()
+                .zip(&self.split)
+                .map(|(plan, state)| state.export(plan, slo_ids))
+                .collect(),
         }
     }
 
     /// A shard rebuilt from `state` under `plan`. SLOs and services are matched by name;
-    /// state of ones no longer configured is dropped, new ones start empty.
+    /// state of ones no longer configured is dropped, new ones start empty. Sub-services of
+    /// split services are matched by service and host name through the plan's host tables,
+    /// which must hold the restored assignment already.
     pub fn restore(
         state: &ShardState,
         plan: &Plan,
@@ -274,6 +309,15 @@ impl Shard {
         for (service, buckets) in &state.latency {
             if let Some(i) = services.iter().position(|s| s == service) {
                 shard.latency[i].import(buckets);
+            }
+        }
+        for saved in &state.split {
+            if let Some(k) = plan
+                .splits
+                .iter()
+                .position(|s| s.table.service() == saved.service)
+            {
+                shard.split[k].import(saved, &plan.splits[k], &plan.layouts, slo_ids);
             }
         }
         shard
