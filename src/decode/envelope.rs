@@ -12,15 +12,12 @@
 //!
 //! The event time always comes from the line itself, never from a shipper's ingest
 //! timestamp. A payload that is not a JSON object holding the line as a string under the
-//! envelope's key is [`DecodeError::BadEnvelope`]. A line without escapes is borrowed from the
-//! payload; one with escapes (ALB's quotes come as `\"`) is unescaped into a buffer the caller
-//! reuses.
-
-use std::borrow::Cow;
-
-use serde::Deserialize;
+//! envelope's key is [`DecodeError::BadEnvelope`]. The payload is read once with the
+//! allocation-free [`jsonscan`] reader; a line without escapes is borrowed from it, one with
+//! escapes (ALB's quotes come as `\"`) is unescaped into a buffer the caller reuses.
 
 use super::DecodeError;
+use super::jsonscan::{self, Value};
 
 /// How lines are wrapped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -37,93 +34,8 @@ pub enum Envelope {
     Fluentbit,
 }
 
-/// The line under `message`.
-#[derive(Deserialize)]
-struct Message<'a> {
-    #[serde(borrow)]
-    message: Cow<'a, str>,
-}
-
-/// The line under `log`.
-#[derive(Deserialize)]
-struct Log<'a> {
-    #[serde(borrow)]
-    log: Cow<'a, str>,
-}
-
-/// The line under `message` or `log`, whichever is a string (Filebeat's `log` is an object).
-#[derive(Deserialize)]
-struct Either<'a> {
-    #[serde(borrow, default)]
-    message: MaybeLine<'a>,
-    #[serde(borrow, default)]
-    log: MaybeLine<'a>,
-}
-
-/// A string value, or nothing for a value of any other type (skipped without allocating).
-#[derive(Default)]
-struct MaybeLine<'a>(Option<Cow<'a, str>>);
-
-impl<'de: 'a, 'a> Deserialize<'de> for MaybeLine<'a> {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(MaybeLineVisitor(std::marker::PhantomData))
-    }
-}
-
-struct MaybeLineVisitor<'a>(std::marker::PhantomData<&'a ()>);
-
-impl<'de: 'a, 'a> serde::de::Visitor<'de> for MaybeLineVisitor<'a> {
-    type Value = MaybeLine<'a>;
-
-    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("any JSON value")
-    }
-
-    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
-        Ok(MaybeLine(Some(Cow::Borrowed(v))))
-    }
-
-    fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
-        Ok(MaybeLine(Some(Cow::Owned(v.to_string()))))
-    }
-
-    fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
-        Ok(MaybeLine(Some(Cow::Owned(v))))
-    }
-
-    fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
-        Ok(MaybeLine(None))
-    }
-
-    fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
-        Ok(MaybeLine(None))
-    }
-
-    fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
-        Ok(MaybeLine(None))
-    }
-
-    fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
-        Ok(MaybeLine(None))
-    }
-
-    fn visit_unit<E>(self) -> Result<Self::Value, E> {
-        Ok(MaybeLine(None))
-    }
-
-    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        while map
-            .next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?
-            .is_some()
-        {}
-        Ok(MaybeLine(None))
-    }
-
-    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-        while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
-        Ok(MaybeLine(None))
-    }
-}
+const MESSAGE: &[&[u8]] = &[b"message"];
+const LOG: &[&[u8]] = &[b"log"];
 
 impl Envelope {
     /// Every envelope, in documentation order.
@@ -157,28 +69,88 @@ impl Envelope {
         payload: &'a [u8],
         scratch: &'a mut String,
     ) -> Result<&'a [u8], DecodeError> {
-        let bad = |_| DecodeError::BadEnvelope;
-        let line = match self {
+        let paths: &[&[&[u8]]] = match self {
             Envelope::None => return Ok(payload),
-            Envelope::Json => {
-                let w: Either<'a> = serde_json::from_slice(payload).map_err(bad)?;
-                w.message.0.or(w.log.0).ok_or(DecodeError::BadEnvelope)?
-            }
-            Envelope::Vector | Envelope::Filebeat => {
-                serde_json::from_slice::<Message<'a>>(payload)
-                    .map_err(bad)?
-                    .message
-            }
-            Envelope::Fluentbit => serde_json::from_slice::<Log<'a>>(payload).map_err(bad)?.log,
+            Envelope::Json => &[MESSAGE, LOG],
+            Envelope::Vector | Envelope::Filebeat => &[MESSAGE],
+            Envelope::Fluentbit => &[LOG],
         };
-        match line {
-            Cow::Borrowed(line) => Ok(line.as_bytes()),
-            Cow::Owned(line) => {
-                *scratch = line;
-                Ok(scratch.as_bytes())
-            }
-        }
+        let mut found = [None, None];
+        jsonscan::lookup(payload, paths, &mut found).map_err(|_| DecodeError::BadEnvelope)?;
+        // The first of the keys that holds a string (`json` passes over Filebeat's `log`
+        // object and over a `message` of any other type).
+        let raw = found
+            .into_iter()
+            .find_map(|v| match v {
+                Some(Value::Str(raw)) => Some(raw),
+                _ => None,
+            })
+            .ok_or(DecodeError::BadEnvelope)?;
+        unescape(raw, scratch).ok_or(DecodeError::BadEnvelope)
     }
+}
+
+/// The text of a JSON string from its raw bytes between the quotes: borrowed when it has no
+/// escapes, else unescaped into `scratch` (its allocation is reused). `None` for what JSON
+/// does not allow: invalid UTF-8, a control character, an unknown escape, or a `\u` escape
+/// that is not a character (a lone surrogate).
+fn unescape<'a>(raw: &'a [u8], scratch: &'a mut String) -> Option<&'a [u8]> {
+    let text = std::str::from_utf8(raw).ok()?;
+    if text.bytes().any(|b| b < 0x20) {
+        return None;
+    }
+    let Some(first) = memchr::memchr(b'\\', raw) else {
+        return Some(raw);
+    };
+    scratch.clear();
+    scratch.push_str(text.get(..first)?);
+    let mut rest = text.get(first..)?;
+    while let Some(escaped) = rest.strip_prefix('\\') {
+        let mut chars = escaped.chars();
+        let c = match chars.next()? {
+            '"' => '"',
+            '\\' => '\\',
+            '/' => '/',
+            'b' => '\u{8}',
+            'f' => '\u{c}',
+            'n' => '\n',
+            'r' => '\r',
+            't' => '\t',
+            'u' => {
+                let unit = hex4(chars.as_str())?;
+                chars = chars.as_str().get(4..)?.chars();
+                let code = if (0xD800..0xDC00).contains(&unit) {
+                    // A high surrogate must be followed by an escaped low one.
+                    let tail = chars.as_str().strip_prefix("\\u")?;
+                    let low = hex4(tail)?;
+                    if !(0xDC00..0xE000).contains(&low) {
+                        return None;
+                    }
+                    chars = tail.get(4..)?.chars();
+                    0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00)
+                } else {
+                    unit
+                };
+                char::from_u32(code)?
+            }
+            _ => return None,
+        };
+        scratch.push(c);
+        let after = chars.as_str();
+        let next = after.find('\\').unwrap_or(after.len());
+        scratch.push_str(after.get(..next)?);
+        rest = after.get(next..)?;
+    }
+    Some(scratch.as_bytes())
+}
+
+/// The value of four hex digits at the start of `s`.
+fn hex4(s: &str) -> Option<u32> {
+    let digits = s.get(..4)?;
+    if !digits.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    u32::from_str_radix(digits, 16).ok()
 }
 
 #[cfg(test)]
@@ -262,6 +234,35 @@ mod tests {
     }
 
     proptest! {
+        /// Any string serde_json writes comes back out exactly, with other keys around it.
+        #[test]
+        fn matches_serde_json(line in "\\PC*|[\\x00-\\x7f\u{80}-\u{10ffff}]{0,40}", which in 0..4usize) {
+            let (e, key) = [
+                (Envelope::Vector, "message"),
+                (Envelope::Filebeat, "message"),
+                (Envelope::Fluentbit, "log"),
+                (Envelope::Json, "message"),
+            ][which];
+            let payload = serde_json::to_vec(&serde_json::json!({
+                "timestamp": "2026-11-21T10:00:00Z",
+                key: line,
+                "nested": {"message": [1, "x"], "log": null},
+            }))
+            .unwrap();
+            prop_assert_eq!(open(e, &payload), Ok(line.as_bytes().to_vec()));
+        }
+
+        /// serde_json's verdict on a string's escapes is the envelope's verdict.
+        #[test]
+        fn rejects_what_serde_json_rejects(body in "([a-z \"]|\\\\[\"\\\\/bfnrtux]|\\\\u[0-9a-fA-F]{4}|\\\\u[dD][89abAB][0-9a-f]{2}){0,8}") {
+            let payload = format!(r#"{{"message":"{body}"}}"#);
+            let expected = serde_json::from_str::<serde_json::Value>(&payload)
+                .ok()
+                .and_then(|v| v["message"].as_str().map(|s| s.as_bytes().to_vec()))
+                .ok_or(DecodeError::BadEnvelope);
+            prop_assert_eq!(open(Envelope::Vector, payload.as_bytes()), expected);
+        }
+
         #[test]
         fn never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..200), which in 0..5usize) {
             let mut scratch = String::new();

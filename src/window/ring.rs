@@ -240,11 +240,21 @@ impl Ring {
         let (first, last) = (from.div_euclid(self.width), to.div_euclid(self.width));
         // More buckets than slots cannot all be retained; only the newest n can be.
         let first = first.max(last - self.slots.len() as i64);
+        if first >= last {
+            return c;
+        }
+        // Consecutive buckets sit in consecutive slots (wrapping): one division, not one per
+        // bucket.
+        let mut i = self.slot_of(first);
         for bucket in first..last {
-            let slot = &self.slots[self.slot_of(bucket)];
+            let slot = &self.slots[i];
             if slot.bucket == bucket {
                 c.good += slot.good;
                 c.total += slot.total;
+            }
+            i += 1;
+            if i == self.slots.len() {
+                i = 0;
             }
         }
         c
