@@ -17,6 +17,8 @@
 //! `slipstream explain`; they allocate and are never called on the hot path, and tests hold
 //! them to the same verdicts.
 
+use std::collections::HashMap;
+
 use crate::decode::Event;
 
 /// Selectors that pick a service's events; every selector that is set must match.
@@ -394,6 +396,38 @@ pub struct Classifier {
     rules: Vec<SloRule>,
     /// For each service, the indexes of its SLOs in `rules`.
     by_service: Vec<Vec<usize>>,
+    hosts: HostIndex,
+}
+
+/// Longest host looked up in [`HostIndex`]; longer ones (no DNS name is) fall back to
+/// trying every service in order.
+const MAX_INDEXED_HOST: usize = 256;
+
+/// The services whose host selector names one host, by that host lowercased; and every
+/// other service. Both lists keep configuration order, so the first matching service among
+/// them is the first matching service of all: an event only tries the services its host
+/// names and the services without an exact host, instead of the whole list.
+#[derive(Debug, Clone, Default)]
+struct HostIndex {
+    exact: HashMap<Box<[u8]>, Vec<usize>>,
+    others: Vec<usize>,
+}
+
+impl HostIndex {
+    fn new(services: &[Service]) -> Self {
+        let mut index = HostIndex::default();
+        for (i, s) in services.iter().enumerate() {
+            match s.matcher.host.as_deref() {
+                Some(host) if !host.starts_with("*.") && host.len() <= MAX_INDEXED_HOST => index
+                    .exact
+                    .entry(host.to_ascii_lowercase().into_bytes().into_boxed_slice())
+                    .or_default()
+                    .push(i),
+                _ => index.others.push(i),
+            }
+        }
+        index
+    }
 }
 
 impl Classifier {
@@ -404,6 +438,7 @@ impl Classifier {
             by_service[rule.service].push(i);
         }
         Self {
+            hosts: HostIndex::new(&services),
             services,
             rules,
             by_service,
@@ -422,7 +457,24 @@ impl Classifier {
 
     /// Index of the first service matching `event`.
     pub fn service_of(&self, event: &Event<'_>) -> Option<usize> {
-        self.services.iter().position(|s| s.matcher.matches(event))
+        let matches = |&i: &usize| self.services[i].matcher.matches(event);
+        let mut lower = [0u8; MAX_INDEXED_HOST];
+        let Some(host) = lower.get_mut(..event.host.len()) else {
+            return self.services.iter().position(|s| s.matcher.matches(event));
+        };
+        host.copy_from_slice(event.host);
+        host.make_ascii_lowercase();
+        let named = self.hosts.exact.get(&*host).map_or(&[][..], Vec::as_slice);
+        let first_named = named.iter().copied().find(matches);
+        let before = first_named.unwrap_or(usize::MAX);
+        let first_other = self
+            .hosts
+            .others
+            .iter()
+            .copied()
+            .take_while(|&i| i < before)
+            .find(matches);
+        first_other.or(first_named)
     }
 
     /// Indexes of the SLOs of service `service`.
@@ -631,5 +683,58 @@ mod tests {
         let mut other = event(200, None);
         other.path = b"/static/x.css";
         assert_eq!(c.service_of(&other), None);
+    }
+
+    proptest::proptest! {
+        /// The host index finds what trying every service in order finds, with exact,
+        /// wildcard and absent host selectors, other selectors, mixed case and duplicates.
+        #[test]
+        fn the_host_index_agrees_with_a_linear_scan(
+            selectors in proptest::collection::vec((0..6usize, proptest::bool::ANY), 0..12),
+            host in 0..6usize,
+            upper in proptest::bool::ANY,
+            path in proptest::bool::ANY,
+        ) {
+            let hosts = ["a.example.com", "B.example.com", "*.example.com", "c.test", "*.test", ""];
+            let services: Vec<Service> = selectors
+                .iter()
+                .map(|&(h, by_path)| Service {
+                    name: format!("s{h}"),
+                    matcher: Matcher {
+                        host: (!hosts[h].is_empty()).then(|| hosts[h].to_string()),
+                        path_prefix: by_path.then(|| "/api".to_string()),
+                        ..Matcher::default()
+                    },
+                })
+                .collect();
+            let mut name = hosts[host].trim_start_matches("*.").to_string();
+            if upper {
+                name = name.to_ascii_uppercase();
+            }
+            let mut e = event(200, None);
+            e.host = name.as_bytes();
+            e.path = if path { b"/api/x" } else { b"/web" };
+            let linear = services.iter().position(|s| s.matcher.matches(&e));
+            let c = Classifier::new(services, Vec::new());
+            proptest::prop_assert_eq!(c.service_of(&e), linear);
+        }
+    }
+
+    #[test]
+    fn hosts_too_long_to_index_still_match() {
+        let long = format!("{}.example.com", "x".repeat(300));
+        let c = Classifier::new(
+            vec![Service {
+                name: "long".into(),
+                matcher: Matcher {
+                    host: Some(long.clone()),
+                    ..Matcher::default()
+                },
+            }],
+            Vec::new(),
+        );
+        let mut e = event(200, None);
+        e.host = long.as_bytes();
+        assert_eq!(c.service_of(&e), Some(0));
     }
 }
