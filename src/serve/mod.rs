@@ -101,13 +101,14 @@ pub fn router(pipeline: Arc<Pipeline>) -> Router {
 
 /// The API router; with a `token`, everything but the probes requires it ([`auth`]).
 pub fn router_with_auth(pipeline: Arc<Pipeline>, token: Option<auth::Token>) -> Router {
+    let auth = token.is_some();
     let mut protected = Router::new()
         .route("/v1/slos", get(slos))
         .route("/v1/slos/{service}/{slo}", get(slo))
         .route("/v1/slos/{service}/{slo}/series", get(web::series))
         .route("/v1/alerts", get(alerts))
         .route("/api/v1/alerts", get(alerts_api::alerts))
-        .route("/openapi.json", get(openapi::openapi))
+        .route("/openapi.json", get(move || openapi::openapi(auth)))
         .route("/metrics", get(metrics_text))
         .route("/", get(web::index))
         .route("/slo/{service}/{slo}", get(web::index))

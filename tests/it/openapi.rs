@@ -1,15 +1,18 @@
 //! `/openapi.json` stays true: real responses of every JSON endpoint, from a pipeline fed with
 //! lines that make every optional part appear (calendar and timeslice budgets, a throughput
 //! SLO, firing burn-rate and budget alerts, an unknown SLO, a bad request), validate against
-//! the document's component schemas (JSON Schema 2020-12, `additionalProperties: false`).
+//! the document's component schemas (JSON Schema 2020-12, `additionalProperties: false`), and
+//! so do the refusals (401 without the bearer token, 413, 503) of every operation.
 
 use axum::body::Body;
 use axum::http::Request;
+use axum::response::IntoResponse;
 use http_body_util::BodyExt;
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
 use crate::helpers::{NOON, alb_line, feed, pipeline};
+use slipstream::serve::ApiError;
 use slipstream::time::SECOND;
 
 const CONFIG: &str = r#"
@@ -182,5 +185,126 @@ fn every_route_is_documented() {
         "/",
     ] {
         assert!(paths.contains_key(path), "{path} undocumented");
+    }
+}
+
+/// The schema documented for `status` of `GET path` (a `$ref` to a shared response followed).
+fn response_schema(document: &Value, path: &str, status: &str) -> Value {
+    let mut response = &document["paths"][path]["get"]["responses"][status];
+    if let Some(r) = response["$ref"].as_str() {
+        let name = r.strip_prefix("#/components/responses/").unwrap();
+        response = &document["components"]["responses"][name];
+    }
+    let schema = response["content"]["application/json"]["schema"].clone();
+    assert!(schema.is_object(), "{path}: no JSON schema for {status}");
+    schema
+}
+
+/// Validates `instance` against the schema documented for `status` of `GET path`.
+fn check_response(document: &Value, path: &str, status: &str, instance: &Value) {
+    let mut root = document.clone();
+    root["$schema"] = json!("https://json-schema.org/draft/2020-12/schema");
+    for (k, v) in response_schema(document, path, status).as_object().unwrap() {
+        root[k] = v.clone();
+    }
+    let validator = jsonschema::draft202012::new(&root).unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(instance)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "{path} {status}: {errors:#?}\n{instance:#}"
+    );
+}
+
+/// `path` of the document with its parameters filled in for a known SLO.
+fn concrete(path: &str) -> String {
+    path.replace("{service}", "checkout")
+        .replace("{slo}", "availability")
+}
+
+const PROBES: [&str; 2] = ["/healthz", "/readyz"];
+
+#[tokio::test]
+async fn refusals_match_their_documented_responses() {
+    let (p, _) = pipeline(CONFIG, NOON);
+    let token = slipstream::serve::auth::Token::new("t0ken").unwrap();
+    let router = slipstream::serve::router_with_auth(p, Some(token));
+    let document: Value = serde_json::from_str(slipstream::serve::openapi::DOCUMENT).unwrap();
+    let send = |uri: String, token: bool, body_bytes: usize| {
+        let router = router.clone();
+        async move {
+            let mut request = Request::get(&uri);
+            if token {
+                request = request.header("authorization", "Bearer t0ken");
+            }
+            if body_bytes > 0 {
+                request = request.header("content-length", body_bytes);
+            }
+            let response = router
+                .oneshot(request.body(Body::from(vec![b'x'; body_bytes])).unwrap())
+                .await
+                .unwrap();
+            let status = response.status().as_u16();
+            let challenge = response.headers().get("www-authenticate").cloned();
+            let body = response.into_body().collect().await.unwrap().to_bytes();
+            let body: Value = serde_json::from_slice(&body)
+                .unwrap_or_else(|e| panic!("{uri}: {e}: {}", String::from_utf8_lossy(&body)));
+            (status, challenge, body)
+        }
+    };
+    let too_large = slipstream::serve::limits::MAX_BODY_BYTES + 1;
+    for path in document["paths"].as_object().unwrap().keys() {
+        let uri = concrete(path);
+        if !PROBES.contains(&path.as_str()) {
+            let (status, challenge, body) = send(uri.clone(), false, 0).await;
+            assert_eq!(status, 401, "{uri}");
+            assert_eq!(challenge.unwrap(), "Bearer");
+            check_response(&document, path, "401", &body);
+        }
+        let (status, _, body) = send(uri.clone(), true, too_large).await;
+        assert_eq!(status, 413, "{uri}");
+        check_response(&document, path, "413", &body);
+        // Overload and timeout need 256 requests in flight or 10 s; their bodies come from
+        // the same `ApiError` as the layers answer with.
+        for error in [ApiError::Overloaded, ApiError::TimedOut] {
+            let response = error.into_response();
+            assert_eq!(response.status(), 503);
+            let body = response.into_body().collect().await.unwrap().to_bytes();
+            check_response(
+                &document,
+                path,
+                "503",
+                &serde_json::from_slice(&body).unwrap(),
+            );
+        }
+    }
+}
+
+#[test]
+fn every_operation_documents_auth_and_the_limits() {
+    let document: Value = serde_json::from_str(slipstream::serve::openapi::DOCUMENT).unwrap();
+    assert_eq!(
+        document["components"]["securitySchemes"]["bearerAuth"]["type"],
+        "http"
+    );
+    assert_eq!(
+        document["components"]["securitySchemes"]["bearerAuth"]["scheme"],
+        "bearer"
+    );
+    for (path, item) in document["paths"].as_object().unwrap() {
+        let op = &item["get"];
+        let responses = op["responses"].as_object().unwrap();
+        for status in ["413", "503"] {
+            assert!(responses.contains_key(status), "{path}: no {status}");
+        }
+        if PROBES.contains(&path.as_str()) {
+            assert_eq!(op["security"], json!([]), "{path}");
+            assert!(!responses.contains_key("401"), "{path}");
+        } else {
+            assert_eq!(op["security"], json!([{"bearerAuth": []}]), "{path}");
+            assert!(responses.contains_key("401"), "{path}: no 401");
+        }
     }
 }
