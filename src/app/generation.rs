@@ -11,7 +11,8 @@
 //!
 //! A service split by host (`split_by: host`) keeps its host → sub-service assignment, and
 //! its sub-services their counts, when its events are unchanged as above and `max_hosts` is
-//! the same; otherwise the assignment starts empty (first come first served again).
+//! the same; otherwise the assignment starts empty (first come first served again) and its
+//! SLOs are reset like any SLO whose classification changed.
 
 use std::sync::Arc;
 
@@ -110,6 +111,13 @@ impl Generation {
             .map(|s| &s.matcher)
             .collect();
         let new_matchers: Vec<&Matcher> = config.services.iter().map(|s| &s.matcher).collect();
+        let old_splits = &self.store.plan().splits;
+        let old_split = |j: usize| {
+            old_splits
+                .iter()
+                .find(|s| s.service == j)
+                .map(|s| s.table.max_hosts())
+        };
         // A service's events are the same exactly when its matcher and every one before it
         // are the same (first match wins), and decoding is unchanged.
         let service_same: Vec<bool> = config
@@ -120,6 +128,7 @@ impl Generation {
                 decoding_same
                     && self.services.get(j) == Some(&s.name)
                     && old_matchers[..=j] == new_matchers[..=j]
+                    && old_split(j) == config.splits.get(j).copied().flatten()
             })
             .collect();
         // Counts from just past the newest event: an event at or before it may have been
@@ -161,7 +170,6 @@ impl Generation {
             .filter_map(|(s, &same)| same.then_some(&s.name))
             .collect();
         let new_services: Vec<String> = config.services.iter().map(|s| s.name.clone()).collect();
-        let old_splits = &self.store.plan().splits;
         let plan = plan_of(config, |service, max_hosts| {
             let j = config.services.iter().position(|s| s.name == service)?;
             old_splits

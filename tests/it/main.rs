@@ -20,4 +20,5 @@ mod openapi;
 mod overlong;
 mod prometheus;
 mod reload;
+mod split_hosts;
 mod web;
