@@ -20,5 +20,7 @@ mod openapi;
 mod overlong;
 mod prometheus;
 mod reload;
+mod schemathesis;
 mod split_hosts;
+mod tls;
 mod web;
