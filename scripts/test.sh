@@ -4,7 +4,7 @@
 # else cargo test). Installs what it needs that a Rust machine may lack: the tansu Kafka
 # broker the Kafka tests start (built once from crates.io, then reused) and, when run as
 # root on Debian, Prometheus (with promtool) and Alertmanager for the compatibility tests and
-# Chromium for the web page test.
+# Chromium for the web page test; and schemathesis (PyPI, with pip) for the API fuzz test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -48,6 +48,19 @@ elif [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
 else
   echo "note: chromium not installed and not root: the browser test skips" \
     "(install Debian's chromium package to run it)" >&2
+fi
+
+echo "== schemathesis (tests/it/schemathesis.rs fuzzes the HTTP API from its OpenAPI document)"
+SCHEMATHESIS_VERSION=4.32.5
+if command -v st >/dev/null && st --version >/dev/null 2>&1; then
+  echo "found: $(st --version)"
+elif command -v python3 >/dev/null && python3 -m pip --version >/dev/null 2>&1; then
+  python3 -m pip install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION" ||
+    echo "note: pip could not install schemathesis: the schemathesis test skips" >&2
+  hash -r
+else
+  echo "note: schemathesis not installed and no python3 with pip: the schemathesis test skips" \
+    "(pip install schemathesis==$SCHEMATHESIS_VERSION to run it)" >&2
 fi
 
 echo "== tests"
