@@ -28,7 +28,7 @@ use crate::time::{DAY, HOUR, MINUTE, SECOND, ceil_to, floor_to, format_duration,
 use crate::window::latency::{LATENCY_BUCKET_US, empty_histogram};
 use crate::window::ring::TIER_WIDTHS;
 use crate::window::split::{OVERFLOW_HOST, sub_service_name};
-use crate::window::{Counts, Retention, ShardStats, Store, lock, window_start};
+use crate::window::{CountersOf, Counts, Plan, Retention, ShardStats, Store, lock, window_start};
 use report::{BudgetReport, LatencyReport, PolicyReport, SliceReport, ThroughputReport};
 
 /// The windows every SLO reports, when they fit in its period.
@@ -412,6 +412,55 @@ pub fn evaluate(objectives: &[SloObjective], store: &Store, now_us: i64) -> Eval
         configured,
         splits,
     }
+}
+
+/// The SLO entry [`evaluate`] reports as `service`/`slo`: a configured SLO of a service that
+/// does not split, or a sub-service `<service>:<host>` (assigned, or `_overflow`) of a split
+/// one; with the counters it reads.
+pub fn find_entry(
+    objectives: &[SloObjective],
+    plan: &Plan,
+    service: &str,
+    slo: &str,
+) -> Option<(SloObjective, CountersOf)> {
+    for (i, o) in objectives.iter().enumerate() {
+        if o.slo != slo {
+            continue;
+        }
+        let Some(k) = plan.split_of(o.service_index) else {
+            if o.service == service {
+                return Some((o.clone(), CountersOf::Slo(i)));
+            }
+            continue;
+        };
+        let split = &plan.splits[k];
+        let Some(host) = service
+            .strip_prefix(o.service.as_str())
+            .and_then(|rest| rest.strip_prefix(crate::window::split::SEPARATOR))
+        else {
+            continue;
+        };
+        let slot = if host == OVERFLOW_HOST {
+            split.table.max_hosts()
+        } else {
+            split.table.slot_of(host)?
+        };
+        let pos = split.slos.iter().position(|&s| s == i)?;
+        let sub = SloObjective {
+            service: service.to_string(),
+            ..o.clone()
+        };
+        return Some((
+            sub,
+            CountersOf::Sub {
+                slo: i,
+                split: k,
+                pos,
+                slot,
+            },
+        ));
+    }
+    None
 }
 
 fn counts_of(o: &SloObjective, counts: &[Counts], window: i64) -> Counts {

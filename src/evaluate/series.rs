@@ -23,7 +23,7 @@ use super::period::SliceSummary;
 use super::{SloObjective, Target};
 use crate::time::{DAY, ceil_to, floor_to, format_duration, format_rfc3339};
 use crate::window::ring::TIER_WIDTHS;
-use crate::window::{Counts, Layout, Store, WindowConfig, lock};
+use crate::window::{CountersOf, Counts, Layout, SloCounters, Store, WindowConfig, lock};
 
 /// Most points one series may have.
 pub const MAX_POINTS: i64 = 2_000;
@@ -221,6 +221,17 @@ pub struct SeriesPoint {
 /// The series of SLO `o` (index `slo` in `store`'s plan) for `shape`, ending at the window
 /// end `end_us` (a whole second), summed over every shard.
 pub fn series(o: &SloObjective, slo: usize, store: &Store, end_us: i64, shape: Shape) -> Series {
+    series_of(o, CountersOf::Slo(slo), store, end_us, shape)
+}
+
+/// [`series`] of the counters `of` names (a sub-service's, for one of a split service).
+pub fn series_of(
+    o: &SloObjective,
+    of: CountersOf,
+    store: &Store,
+    end_us: i64,
+    shape: Shape,
+) -> Series {
     let step = shape.step_us;
     let first = ceil_to(end_us - shape.window_us, step);
     let last = floor_to(end_us, step).max(first);
@@ -234,7 +245,14 @@ pub fn series(o: &SloObjective, slo: usize, store: &Store, end_us: i64, shape: S
     let mut slices: Vec<Counts> = Vec::new();
     for (_, shard) in store.shards() {
         let shard = lock(&shard);
-        let c = shard.slo(slo);
+        let empty;
+        let c = match shard.counters(of) {
+            Some(c) => c,
+            None => {
+                empty = SloCounters::new(&store.plan().layouts[of.slo()]);
+                &empty
+            }
+        };
         for (sum, x) in steps
             .iter_mut()
             .zip(c.slices(first, last, step, shape.width_us))

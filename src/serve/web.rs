@@ -86,20 +86,17 @@ pub(super) async fn series(
     let window = duration("window", q.window)?;
     let step = duration("step", q.step)?;
     let g = p.generation();
-    let index = g
-        .objectives
-        .iter()
-        .position(|o| o.service == service && o.slo == slo)
-        .ok_or(ApiError::UnknownSlo { service, slo })?;
-    let o = &g.objectives[index];
     let plan = g.store.plan();
-    let layout = plan.layouts.get(index).ok_or(ApiError::Internal)?;
+    let (o, of) = crate::evaluate::find_entry(&g.objectives, plan, &service, &slo)
+        .ok_or(ApiError::UnknownSlo { service, slo })?;
+    let o = &o;
+    let layout = plan.layouts.get(of.slo()).ok_or(ApiError::Internal)?;
     let shape = series::shape(o, layout, &plan.window, window, step)
         .map_err(|e| ApiError::BadRequest(e.to_string()))?;
     // The same evaluation time and window end as `GET /v1/slos` at this instant.
     let now = p.clock.now_us();
     let t = g.store.evaluation_time(now);
-    let mut s = series::series(o, index, &g.store, floor_to(t, SECOND), shape);
+    let mut s = series::series_of(o, of, &g.store, floor_to(t, SECOND), shape);
     s.evaluated_at = format_rfc3339(t);
     s.data_lag_seconds = (now - t).max(0) as f64 / SECOND as f64;
     Ok(Json(s).into_response())

@@ -27,7 +27,7 @@ use dashmap::DashMap;
 
 pub use dedup::DedupConfig;
 pub use ring::{Counts, Layout, Retention, SloCounters, window_start};
-pub use shard::{Activity, Shard, ShardState, ShardStats, SloState};
+pub use shard::{Activity, CountersOf, Shard, ShardState, ShardStats, SloState};
 pub use split::{HostAssignment, HostTable, SplitPlan};
 
 use crate::source::PartitionId;

@@ -116,6 +116,34 @@ impl Activity {
     }
 }
 
+/// Which counters of a shard an SLO entry reads: a configured SLO's, or one sub-service's
+/// copy of it (see [`super::split`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CountersOf {
+    /// The SLO of this index.
+    Slo(usize),
+    /// A sub-service of a split service.
+    Sub {
+        /// The configured SLO's index.
+        slo: usize,
+        /// The [`Plan::splits`] index.
+        split: usize,
+        /// The SLO's position among the split's SLOs.
+        pos: usize,
+        /// The sub-service's slot (`max_hosts`: overflow).
+        slot: usize,
+    },
+}
+
+impl CountersOf {
+    /// The configured SLO's index.
+    pub fn slo(self) -> usize {
+        match self {
+            CountersOf::Slo(slo) | CountersOf::Sub { slo, .. } => slo,
+        }
+    }
+}
+
 /// Window state of one partition.
 #[derive(Debug)]
 pub struct Shard {
@@ -176,6 +204,16 @@ impl Shard {
     /// Lifetime `[good, bad]` events of SLO `slo`.
     pub fn lifetime(&self, slo: usize) -> [u64; 2] {
         self.lifetime[slo]
+    }
+
+    /// The counters `of` names; `None` for a sub-service without events in this shard.
+    pub fn counters(&self, of: CountersOf) -> Option<&SloCounters> {
+        match of {
+            CountersOf::Slo(slo) => self.slos.get(slo),
+            CountersOf::Sub {
+                split, pos, slot, ..
+            } => self.split.get(split)?.slot(slot).map(|s| s.slo(pos)),
+        }
     }
 
     /// The sub-services of split `split` (a [`Plan::splits`] index).

@@ -214,6 +214,25 @@ async fn every_host_gets_its_own_exact_slos() {
     assert_eq!(status, StatusCode::OK);
     let (status, _) = get(&p, "/v1/slos/edge:nobody.example.com/availability").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+    // Its series (the web page's charts) sum the same events.
+    let (status, series) = get(
+        &p,
+        "/v1/slos/edge:a.example.com/availability/series?window=1h&step=5m",
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{series}");
+    let series: Value = serde_json::from_str(&series).unwrap();
+    assert_eq!(series["service"], "edge:a.example.com");
+    let total: u64 = series["points"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["total"].as_u64().unwrap())
+        .sum();
+    assert_eq!(total, want["edge:a.example.com"][1]);
+    // The split service itself is not an SLO entry: its sub-services are.
+    let (status, _) = get(&p, "/v1/slos/edge/availability/series").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
     // The plain service is reported as before.
     let api = report["slos"]
         .as_array()
