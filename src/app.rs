@@ -499,6 +499,11 @@ pub async fn run(
     if let Some(am) = &config.alertmanager {
         let notifier =
             crate::serve::alertmanager::Notifier::new(pipeline.clone(), am.clone(), config.listen);
+        let notifier = if tls.is_some() {
+            notifier.over_https()
+        } else {
+            notifier
+        };
         tokio::spawn(notifier.run());
     }
     let router = crate::serve::router_with_auth(pipeline.clone(), token);

@@ -102,6 +102,15 @@ impl Notifier {
         }
     }
 
+    /// The same, for a server that speaks HTTPS (`spec.http.tls`): `generatorURL`s start
+    /// with `https://`.
+    pub fn over_https(mut self) -> Self {
+        if let Some(rest) = self.self_url.strip_prefix("http://") {
+            self.self_url = format!("https://{rest}");
+        }
+        self
+    }
+
     /// Runs forever: one [`tick`](Self::tick) per interval.
     pub async fn run(mut self) {
         let mut ticker =

@@ -380,3 +380,76 @@ fn slipstream_run_serves_https_to_curl() {
     let status = child.wait().unwrap();
     assert!(status.success(), "{status}");
 }
+
+/// Reads one HTTP request from `stream` (headers, then a `content-length` body), answers
+/// 200 and returns the body.
+async fn receive_one(stream: &mut TcpStream) -> String {
+    let mut data = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        let n = stream.read(&mut buf).await.unwrap();
+        assert!(n > 0, "connection closed mid-request");
+        data.extend_from_slice(&buf[..n]);
+        let text = String::from_utf8_lossy(&data).into_owned();
+        if let Some((head, body)) = text.split_once("\r\n\r\n") {
+            let length: usize = head
+                .lines()
+                .find_map(|l| {
+                    let (k, v) = l.split_once(':')?;
+                    k.eq_ignore_ascii_case("content-length")
+                        .then(|| v.trim().parse().unwrap())
+                })
+                .unwrap_or(0);
+            if body.len() >= length {
+                stream
+                    .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n")
+                    .await
+                    .unwrap();
+                return body.to_string();
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn alerts_pushed_to_alertmanager_link_back_over_https() {
+    let receiver = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let am = receiver.local_addr().unwrap();
+    // Half the requests of the last ten minutes fail: the 1 h / 5 m page fires.
+    let (p, _) = pipeline(&yaml(""), NOON);
+    let lines: Vec<String> = (0..600)
+        .map(|i| {
+            let status = if i % 2 == 0 { 503 } else { 200 };
+            alb_line(
+                NOON - 600 * SECOND + i * SECOND,
+                "api.example.com",
+                "/",
+                status,
+                Some((0, 5, 0)),
+            )
+        })
+        .collect();
+    feed(&p, 0, &lines, 100);
+    let listen: std::net::SocketAddr = "127.0.0.1:9443".parse().unwrap();
+    let mut notifier = slipstream::serve::alertmanager::Notifier::new(
+        p,
+        config::AlertmanagerConfig {
+            url: format!("http://{am}"),
+            interval_us: SECOND,
+            resend_us: 60 * SECOND,
+            timeout_us: 10 * SECOND,
+        },
+        listen,
+    )
+    .over_https();
+    let (sent, body) = tokio::join!(notifier.tick(), async {
+        let (mut stream, _) = receiver.accept().await.unwrap();
+        receive_one(&mut stream).await
+    });
+    assert!(sent.unwrap() >= 1);
+    let alerts: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        alerts[0]["generatorURL"], "https://127.0.0.1:9443/v1/slos/api/availability",
+        "{alerts:#}"
+    );
+}
