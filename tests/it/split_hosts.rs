@@ -498,3 +498,70 @@ fn a_bad_max_hosts_is_a_config_error_with_its_path() {
         "{err}"
     );
 }
+
+#[test]
+fn the_first_overflow_is_logged_once_with_the_cap() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("split.yaml");
+    std::fs::write(&config, config_yaml(2, "")).unwrap();
+    let log = dir.path().join("alb.log");
+    let hosts = [
+        "a.example.com",
+        "b.example.com",
+        "c.example.com",
+        "d.example.com",
+        "c.example.com",
+    ];
+    let lines: Vec<String> = hosts
+        .iter()
+        .enumerate()
+        .map(|(i, h)| {
+            alb_line(
+                NOON - MINUTE + i as i64 * SECOND,
+                h,
+                "/",
+                200,
+                Some((0, 5, 0)),
+            )
+        })
+        .collect();
+    // The last line, of api, sets the evaluation time past the edge requests.
+    std::fs::write(
+        &log,
+        lines.join("\n") + "\n" + &api_at(NOON - SECOND) + "\n",
+    )
+    .unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_slipstream"))
+        .args(["--log-format", "json", "replay", "--config"])
+        .arg(&config)
+        .arg(&log)
+        .env_remove("SLIPSTREAM_LOG_FORMAT")
+        .env("RUST_LOG", "info")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(out.status.success(), "{stderr}");
+    let warnings: Vec<Value> = stderr
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|v| v.to_string().contains("more hosts than max_hosts"))
+        .collect();
+    assert_eq!(warnings.len(), 1, "{stderr}");
+    let w = warnings[0].to_string();
+    for fact in [
+        "\"max_hosts\":2",
+        "\"service\":\"edge\"",
+        "edge:_overflow",
+        "WARN",
+    ] {
+        assert!(w.contains(fact), "{fact} missing in {w}");
+    }
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let overflow = report["slos"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["service"] == "edge:_overflow" && s["slo"] == "availability")
+        .unwrap();
+    assert_eq!(overflow["budget"]["total"], 3);
+}
