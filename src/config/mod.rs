@@ -68,9 +68,9 @@ pub struct Config {
     pub alertmanager: Option<AlertmanagerConfig>,
     /// Where the HTTP bearer token comes from; `None`: no authentication.
     pub http_auth: Option<TokenSource>,
-    /// Services, in match order.
     /// The HTTPS certificate and key; `None`: plain HTTP.
     pub http_tls: Option<TlsConfig>,
+    /// Services, in match order.
     pub services: Vec<Service>,
     /// Per service (same order): its `max_hosts` when it is split by host (`split_by:
     /// host`), `None` when it is not split.
@@ -92,10 +92,6 @@ pub enum TokenSource {
     Env(String),
 }
 
-/// The dead-letter file (`spec.decode.dead_letter`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DeadLetterConfig {
-    /// The file.
 /// The HTTPS certificate and key files (`spec.http.tls`), PEM.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TlsConfig {
@@ -105,6 +101,10 @@ pub struct TlsConfig {
     pub key_file: std::path::PathBuf,
 }
 
+/// The dead-letter file (`spec.decode.dead_letter`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeadLetterConfig {
+    /// The file.
     pub path: std::path::PathBuf,
     /// Largest size the file may reach, bytes.
     pub max_bytes: u64,

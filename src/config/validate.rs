@@ -403,10 +403,10 @@ pub(super) fn validate(
         checkpoint,
         alertmanager,
         http_auth,
+        http_tls,
         services,
         splits,
         rules,
-        http_tls,
         objectives,
         warnings,
     })
