@@ -4,6 +4,8 @@
 //! read (counts add, histograms add). The [`Plan`] fixes, once per configuration, how many
 //! buckets each SLO keeps in each tier (see [`ring`]) so that every window it reports is exact
 //! for the `[start, end)` the API shows; [`latency`] keeps coarse histograms for percentiles.
+//! A service split by host keeps its counters per sub-service instead, at most `max_hosts + 1`
+//! of them, with one host assignment shared by every shard (see [`split`]).
 //!
 //! The store also derives the event-time watermark from the shards: the evaluation time
 //! trails the slowest partition that is still delivering, so a partition catching up on a
