@@ -173,7 +173,7 @@ impl<'a> Cursor<'a> {
         let start = self.i;
         loop {
             let rest = self.s.get(self.i..).unwrap_or_default();
-            let Some(at) = rest.iter().position(|&b| b == b'"' || b == b'\\') else {
+            let Some(at) = memchr::memchr2(b'"', b'\\', rest) else {
                 self.i = self.s.len();
                 return Err(DecodeError::UnterminatedQuote);
             };
