@@ -23,7 +23,7 @@ use crate::checkpoint::{CheckpointDir, CheckpointStats, Checkpointer};
 use crate::clock::Clock;
 use crate::config::{Config, SourceConfig};
 use crate::decode::Decoder;
-use crate::evaluate::{Evaluation, evaluate};
+use crate::evaluate::{Evaluation, evaluate_where};
 use crate::source::demo::DemoSource;
 use crate::source::file::{FileSource, FileSpec};
 use crate::source::kafka::KafkaSource;
@@ -155,7 +155,17 @@ impl Pipeline {
 
     /// Evaluates every SLO of generation `g` now (pair it with `g`'s objectives).
     pub fn evaluate_in(&self, g: &Generation) -> Evaluation {
-        let mut e = evaluate(&g.objectives, &g.store, self.clock.now_us());
+        self.evaluate_where(g, |_, _| true)
+    }
+
+    /// Evaluates only SLO `slo` of service (or sub-service) `service`, now: the report has it
+    /// alone, or nothing when there is no such SLO.
+    pub fn evaluate_one(&self, service: &str, slo: &str) -> Evaluation {
+        self.evaluate_where(&self.generation(), |s, o| s == service && o == slo)
+    }
+
+    fn evaluate_where(&self, g: &Generation, keep: impl Fn(&str, &str) -> bool) -> Evaluation {
+        let mut e = evaluate_where(&g.objectives, &g.store, self.clock.now_us(), keep);
         for (report, &i) in e.report.slos.iter_mut().zip(&e.configured) {
             report.valid_since = g
                 .valid_since_us

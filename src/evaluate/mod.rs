@@ -242,6 +242,18 @@ pub struct PartitionState {
 
 /// Evaluates every SLO against the store at wall-clock time `now_us`.
 pub fn evaluate(objectives: &[SloObjective], store: &Store, now_us: i64) -> Evaluation {
+    evaluate_where(objectives, store, now_us, |_, _| true)
+}
+
+/// Evaluates the report entries `(service, slo)` for which `keep` is true (a sub-service is
+/// asked for by its `<service>:<host>` name), reading only their counters and latencies: what
+/// one SLO's route costs does not grow with the number of SLOs.
+pub fn evaluate_where(
+    objectives: &[SloObjective],
+    store: &Store,
+    now_us: i64,
+    keep: impl Fn(&str, &str) -> bool,
+) -> Evaluation {
     let t = store.evaluation_time(now_us);
     let end = floor_to(t, SECOND);
     let plan = store.plan();
@@ -256,22 +268,28 @@ pub fn evaluate(objectives: &[SloObjective], store: &Store, now_us: i64) -> Eval
             Some((k, pos))
         });
         let Some((k, pos)) = split else {
-            entries.push(Entry {
-                objective: i,
-                sub: None,
-            });
-            expanded.push(o.clone());
+            if keep(&o.service, &o.slo) {
+                entries.push(Entry {
+                    objective: i,
+                    sub: None,
+                });
+                expanded.push(o.clone());
+            }
             continue;
         };
         let overflow = plan.splits[k].table.max_hosts();
         let named = hosts[k].iter().map(String::as_str).enumerate();
         for (slot, host) in named.chain([(overflow, OVERFLOW_HOST)]) {
+            let service = sub_service_name(&o.service, host);
+            if !keep(&service, &o.slo) {
+                continue;
+            }
             entries.push(Entry {
                 objective: i,
                 sub: Some((k, pos, slot)),
             });
             expanded.push(SloObjective {
-                service: sub_service_name(&o.service, host),
+                service,
                 ..o.clone()
             });
         }
@@ -298,6 +316,16 @@ pub fn evaluate(objectives: &[SloObjective], store: &Store, now_us: i64) -> Eval
         .iter()
         .map(|s| vec![None; s.table.max_hosts() + 1])
         .collect();
+    // Only the latencies of the services (and sub-services) reported are merged.
+    let mut needed = vec![false; services];
+    let mut needed_slots: Vec<Vec<bool>> =
+        sub_latency.iter().map(|s| vec![false; s.len()]).collect();
+    for (entry, o) in entries.iter().zip(&expanded) {
+        match entry.sub {
+            None => needed[o.service_index] = true,
+            Some((k, _, slot)) => needed_slots[k][slot] = true,
+        }
+    }
     let mut overflow_seen = vec![false; plan.splits.len()];
     let mut overflow_events = vec![0; plan.splits.len()];
     let mut partitions = Vec::new();
@@ -331,13 +359,18 @@ pub fn evaluate(objectives: &[SloObjective], store: &Store, now_us: i64) -> Eval
             counts[e].lifetime[1] += b;
         }
         for (s, hist) in latency.iter_mut().enumerate() {
-            shard.latency(s).merge_into(latency_from, end, hist);
+            if needed[s] {
+                shard.latency(s).merge_into(latency_from, end, hist);
+            }
         }
         for (k, slots) in sub_latency.iter_mut().enumerate() {
             let split = shard.split(k);
             overflow_events[k] += split.overflow_events;
             overflow_seen[k] |= split.slot(slots.len() - 1).is_some();
             for (slot, hist) in slots.iter_mut().enumerate() {
+                if !needed_slots[k][slot] {
+                    continue;
+                }
                 if let Some(sub) = split.slot(slot) {
                     sub.latency().merge_into(
                         latency_from,

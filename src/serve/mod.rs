@@ -142,7 +142,7 @@ async fn slo(
     path: Result<Path<(String, String)>, PathRejection>,
 ) -> Result<Response, ApiError> {
     let Path((service, slo)) = path.map_err(|e| ApiError::BadRequest(e.body_text()))?;
-    let mut report = p.evaluate().report;
+    let mut report = p.evaluate_one(&service, &slo).report;
     let index = report
         .slos
         .iter()
