@@ -105,7 +105,9 @@ fn envelope(c: &mut Criterion) {
     g.bench_function("vector", |b| {
         b.iter(|| {
             for l in &lines {
-                let line = Envelope::Vector.open(black_box(l), &mut scratch).expect("open");
+                let line = Envelope::Vector
+                    .open(black_box(l), &mut scratch)
+                    .expect("open");
                 black_box(line);
             }
         })
@@ -233,8 +235,8 @@ fn thousand_slos() -> Arc<Pipeline> {
     pipeline
 }
 
-/// Evaluating all 1,000 SLOs (what `GET /v1/slos` and every `/metrics` scrape do), and
-/// rendering `/metrics` from that evaluation.
+/// Evaluating all 1,000 SLOs (what `GET /v1/slos` and every `/metrics` scrape do), one of
+/// them (`GET /v1/slos/{service}/{slo}`), and rendering `/metrics` from the full evaluation.
 fn evaluate_and_render(c: &mut Criterion) {
     // Built on first use, so a filter that skips both benches skips the setup too.
     let setup = std::cell::OnceCell::new();
@@ -259,6 +261,16 @@ fn evaluate_and_render(c: &mut Criterion) {
         let (pipeline, _) = pipeline();
         b.iter(|| black_box(pipeline.evaluate()))
     });
+    g.throughput(Throughput::Elements(1));
+    g.bench_function("evaluate_one", |b| {
+        let (pipeline, _) = pipeline();
+        b.iter(|| {
+            let e = pipeline.evaluate_one("svc77", "latency_p99");
+            assert_eq!(e.report.slos.len(), 1);
+            e
+        })
+    });
+    g.throughput(Throughput::Elements(1000));
     g.bench_function("render_metrics", |b| {
         let (pipeline, evaluation) = pipeline();
         let generation = pipeline.generation();
@@ -267,11 +279,5 @@ fn evaluate_and_render(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(
-    benches,
-    per_line,
-    envelope,
-    classify,
-    evaluate_and_render
-);
+criterion_group!(benches, per_line, envelope, classify, evaluate_and_render);
 criterion_main!(benches);

@@ -309,7 +309,9 @@ pub fn evaluate_where(
             }
         })
         .collect();
-    let mut latency: Vec<Histogram<u64>> = (0..services).map(|_| empty_histogram()).collect();
+    // Per service: its latencies, for the services reported (an empty histogram is 25 KB to
+    // zero, so none is made for the others).
+    let mut latency: Vec<Option<Histogram<u64>>> = vec![None; services];
     // Per split, per slot: the sub-service's latencies, once it has some.
     let mut sub_latency: Vec<Vec<Option<Histogram<u64>>>> = plan
         .splits
@@ -317,12 +319,11 @@ pub fn evaluate_where(
         .map(|s| vec![None; s.table.max_hosts() + 1])
         .collect();
     // Only the latencies of the services (and sub-services) reported are merged.
-    let mut needed = vec![false; services];
     let mut needed_slots: Vec<Vec<bool>> =
         sub_latency.iter().map(|s| vec![false; s.len()]).collect();
     for (entry, o) in entries.iter().zip(&expanded) {
         match entry.sub {
-            None => needed[o.service_index] = true,
+            None => latency[o.service_index] = Some(empty_histogram()),
             Some((k, _, slot)) => needed_slots[k][slot] = true,
         }
     }
@@ -359,7 +360,7 @@ pub fn evaluate_where(
             counts[e].lifetime[1] += b;
         }
         for (s, hist) in latency.iter_mut().enumerate() {
-            if needed[s] {
+            if let Some(hist) = hist {
                 shard.latency(s).merge_into(latency_from, end, hist);
             }
         }
@@ -411,7 +412,7 @@ pub fn evaluate_where(
             continue;
         }
         let hist = match entry.sub {
-            None => &latency[o.service_index],
+            None => latency[o.service_index].as_ref().unwrap_or(&empty),
             Some((k, _, slot)) => sub_latency[k][slot].as_ref().unwrap_or(&empty),
         };
         slos.push(assess(&o, &c.windows, &c.period, end, hist));

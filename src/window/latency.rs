@@ -69,7 +69,8 @@ impl LatencyRing {
 
     /// Adds into `into` every bucket whose start lies in `[from_us, to_us)`.
     pub fn merge_into(&self, from_us: i64, to_us: i64, into: &mut Histogram<u64>) {
-        let in_range = |bucket: i64| (from_us..to_us).contains(&bucket.saturating_mul(LATENCY_BUCKET_US));
+        let in_range =
+            |bucket: i64| (from_us..to_us).contains(&bucket.saturating_mul(LATENCY_BUCKET_US));
         let all_in_range = self
             .slots
             .iter()
