@@ -342,9 +342,7 @@ pub fn evaluate_where(
                     None => continue,
                 },
             };
-            for (j, &w) in o.windows.iter().enumerate() {
-                counts[e].windows[j] += counters.sum(w, end);
-            }
+            counters.add_sums(&o.windows, end, &mut counts[e].windows);
             if let Some(width) = o.budget_width_us() {
                 let p = &mut counts[e].period;
                 p.events += counters.sum_from(p.start_us, p.end_us, width);

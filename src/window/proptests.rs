@@ -50,6 +50,35 @@ proptest! {
 }
 
 proptest! {
+    /// Summing all windows at once gives each window's own sum, for any end and any subset
+    /// and order of windows (duplicates included), with tiers missing from the layout too.
+    #[test]
+    fn add_sums_equals_each_sum(
+        events in events(),
+        end_offset in -DAY..6 * DAY,
+        picks in prop::collection::vec(0..WINDOWS.len(), 1..10),
+        short_layout in any::<bool>(),
+    ) {
+        let layout = if short_layout {
+            Layout::new(&WINDOWS[..3], MINUTE)
+        } else {
+            Layout::new(&WINDOWS, HOUR)
+        };
+        let mut c = SloCounters::new(&layout);
+        for &(t, good) in &events {
+            c.add(t, good);
+        }
+        let end = floor_to(BASE + end_offset, SECOND);
+        let windows: Vec<i64> = picks.iter().map(|&i| WINDOWS[i]).collect();
+        let mut all = vec![Counts::default(); windows.len()];
+        c.add_sums(&windows, end, &mut all);
+        for (w, got) in windows.iter().zip(all) {
+            prop_assert_eq!(got, c.sum(*w, end), "window {}", w);
+        }
+    }
+}
+
+proptest! {
     /// For any end — before the events, inside them, or long after — a window never counts
     /// more good, bad or total events than lie in its `[start, end)`, whatever was evicted,
     /// and two counters fed disjoint halves never count more than one fed everything.

@@ -164,6 +164,13 @@ const EMPTY: Slot = Slot {
 struct Ring {
     width: i64,
     slots: Box<[Slot]>,
+    /// The newest bucket added (`i64::MIN` before the first). Buckets in
+    /// `(newest − n, newest]` are *live*; a slot holding an older bucket is stale and never
+    /// read, and an event for an older bucket is not kept.
+    newest: i64,
+    /// The sum of every live bucket: a window covering most of the ring is read as this minus
+    /// the few live buckets outside it.
+    live: Counts,
     /// The bucket the last event went to and its slot: events mostly arrive in time order,
     /// so most adds land in the same bucket as the one before and skip the two divisions.
     hot: Hot,
@@ -190,6 +197,8 @@ impl Ring {
         Self {
             width,
             slots: vec![EMPTY; n.max(1)].into_boxed_slice(),
+            newest: i64::MIN,
+            live: Counts::default(),
             hot: COLD,
         }
     }
@@ -199,7 +208,50 @@ impl Ring {
         bucket.rem_euclid(self.slots.len() as i64) as usize
     }
 
-    /// Adds one event; false when its bucket has already been overwritten by a newer one.
+    /// The oldest live bucket.
+    fn oldest_live(&self) -> i64 {
+        self.newest.saturating_sub(self.slots.len() as i64 - 1)
+    }
+
+    /// Makes `bucket` the newest: the buckets that stop being live leave `live`.
+    fn advance(&mut self, bucket: i64) {
+        if self.newest != i64::MIN {
+            let n = self.slots.len() as i64;
+            let first_gone = self.oldest_live();
+            // At most n buckets can leave; older ones already have.
+            let last_gone = (bucket - n).min(first_gone + n - 1);
+            for gone in first_gone..=last_gone {
+                let slot = self.slots[self.slot_of(gone)];
+                if slot.bucket == gone {
+                    self.live.good -= slot.good;
+                    self.live.total -= slot.total;
+                }
+            }
+        }
+        self.newest = bucket;
+    }
+
+    /// Adds `good`/`total` events to `bucket` (a live one) in slot `i`, starting the slot
+    /// over if it held an older bucket.
+    fn put(&mut self, i: usize, bucket: i64, good: u64, total: u64) {
+        let oldest = self.oldest_live();
+        let slot = &mut self.slots[i];
+        if slot.bucket != bucket {
+            // Live buckets have distinct slots, so the one here is stale (out of `live`).
+            debug_assert!(slot.bucket < oldest || slot.bucket == i64::MIN);
+            *slot = Slot {
+                bucket,
+                good: 0,
+                total: 0,
+            };
+        }
+        slot.good += good;
+        slot.total += total;
+        self.live.good += good;
+        self.live.total += total;
+    }
+
+    /// Adds one event; false when its bucket is no longer live.
     fn add(&mut self, time_us: i64, good: bool) -> bool {
         let hot = self.hot;
         if let Some(offset) = time_us.checked_sub(hot.start)
@@ -209,55 +261,76 @@ impl Ring {
         {
             slot.total += 1;
             slot.good += u64::from(good);
+            self.live.total += 1;
+            self.live.good += u64::from(good);
             return true;
         }
         let bucket = time_us.div_euclid(self.width);
+        if bucket > self.newest {
+            self.advance(bucket);
+        } else if bucket < self.oldest_live() {
+            return false;
+        }
         let i = self.slot_of(bucket);
         self.hot = Hot {
             start: bucket * self.width,
             bucket,
             slot: i,
         };
-        let slot = &mut self.slots[i];
-        if slot.bucket != bucket {
-            if slot.bucket > bucket {
-                return false;
-            }
-            *slot = Slot {
-                bucket,
-                good: 0,
-                total: 0,
-            };
-        }
-        slot.total += 1;
-        slot.good += u64::from(good);
+        self.put(i, bucket, u64::from(good), 1);
         true
     }
 
-    /// Sum of the buckets covering `[from, to)`; both are multiples of the width.
+    /// Sum of the live buckets covering `[from, to)`; both are multiples of the width. Reads
+    /// the buckets inside the range or the live ones outside it, whichever are fewer.
     fn sum(&self, from: i64, to: i64) -> Counts {
-        let mut c = Counts::default();
         let (first, last) = (from.div_euclid(self.width), to.div_euclid(self.width));
-        // More buckets than slots cannot all be retained; only the newest n can be.
-        let first = first.max(last - self.slots.len() as i64);
+        if self.newest == i64::MIN {
+            return Counts::default();
+        }
+        let (oldest, end) = (self.oldest_live(), self.newest + 1);
+        let (first, last) = (first.max(oldest), last.min(end));
+        if first >= last {
+            return Counts::default();
+        }
+        let inside = last - first;
+        let outside = (first - oldest) + (end - last);
+        if inside <= outside {
+            return self.scan(first, last);
+        }
+        let mut c = self.live;
+        for part in [self.scan(oldest, first), self.scan(last, end)] {
+            c.good -= part.good;
+            c.total -= part.total;
+        }
+        c
+    }
+
+    /// Sum of buckets `[first, last)`, at most one ring's worth: consecutive buckets sit in
+    /// consecutive slots, wrapping once at most, so two runs of slots, each read without a
+    /// division or a branch per bucket.
+    fn scan(&self, first: i64, last: i64) -> Counts {
+        let mut c = Counts::default();
         if first >= last {
             return c;
         }
-        // Consecutive buckets sit in consecutive slots (wrapping): one division, not one per
-        // bucket.
-        let mut i = self.slot_of(first);
-        for bucket in first..last {
-            let slot = &self.slots[i];
-            if slot.bucket == bucket {
-                c.good += slot.good;
-                c.total += slot.total;
-            }
-            i += 1;
-            if i == self.slots.len() {
-                i = 0;
-            }
-        }
+        let i = self.slot_of(first);
+        let n = ((last - first) as usize).min(self.slots.len());
+        let (head, tail) = self.slots.split_at(i);
+        let first_run = n.min(tail.len());
+        add_run(&mut c, &tail[..first_run], first);
+        add_run(&mut c, &head[..n - first_run], first + first_run as i64);
         c
+    }
+}
+
+/// Adds the slots of `run`, which should hold buckets `first`, `first + 1`, … in order, to
+/// `c`, skipping every slot that holds another bucket (stale, or not yet reached).
+fn add_run(c: &mut Counts, run: &[Slot], first: i64) {
+    for (slot, bucket) in run.iter().zip(first..) {
+        let hit = u64::from(slot.bucket == bucket);
+        c.good += slot.good * hit;
+        c.total += slot.total * hit;
     }
 }
 
@@ -306,6 +379,45 @@ impl SloCounters {
 }
 
 impl SloCounters {
+    /// Adds to `out[i]` the counts [`SloCounters::sum`] gives for window `windows_us[i]`
+    /// ending at `end_us`, reading each tier's buckets once for all its windows: windows
+    /// measured with the same tier share their end, so a shorter one's buckets are a suffix of
+    /// a longer one's, and the part below the tier's last boundary (read from finer tiers) is
+    /// the same for all of them.
+    pub fn add_sums(&self, windows_us: &[i64], end_us: i64, out: &mut [Counts]) {
+        let top = self.tiers.len().saturating_sub(1);
+        // below[t]: counts in [floor(end, width t), end), from the tiers finer than t.
+        let mut below = [Counts::default(); TIER_WIDTHS.len()];
+        for t in 1..=top {
+            let (fine, coarse) = (&self.tiers[t - 1], &self.tiers[t]);
+            below[t] = below[t - 1];
+            below[t] += fine.sum(floor_to(end_us, coarse.width), floor_to(end_us, fine.width));
+        }
+        // Windows by tier, newest start (shortest) first.
+        let mut order: Vec<(usize, i64, usize)> = windows_us
+            .iter()
+            .enumerate()
+            .map(|(i, &w)| (tier_for(w).min(top), window_start(w, end_us), i))
+            .collect();
+        order.sort_unstable_by_key(|&(tier, start, _)| (tier, std::cmp::Reverse(start)));
+        let mut at = 0;
+        while let Some(&(tier, ..)) = order.get(at) {
+            let ring = &self.tiers[tier];
+            let to = floor_to(end_us, ring.width);
+            let (mut from, mut acc) = (to, below[tier]);
+            while let Some(&(t, start, i)) = order.get(at).filter(|o| o.0 == tier) {
+                debug_assert_eq!(t, tier);
+                let start = start.min(to);
+                if start < from {
+                    acc += ring.sum(start, from);
+                    from = start;
+                }
+                out[i] += acc;
+                at += 1;
+            }
+        }
+    }
+
     /// Exact counts over `[from, end)`, read from the tier of width `width_us` (which must
     /// divide `from` and be retained back to it, see [`Layout::for_retention`]) and finer
     /// tiers for the rest; `end` is a whole second.
@@ -373,20 +485,14 @@ impl SloCounters {
                 continue;
             };
             for &(bucket, good, total) in &state.buckets {
-                let i = ring.slot_of(bucket);
-                let slot = &mut ring.slots[i];
-                if slot.bucket < bucket || slot.bucket == i64::MIN {
-                    *slot = Slot {
-                        bucket,
-                        good: 0,
-                        total: 0,
-                    };
+                if bucket > ring.newest {
+                    ring.advance(bucket);
+                } else if bucket < ring.oldest_live() {
+                    continue;
                 }
-                if slot.bucket == bucket {
-                    slot.good += good.min(total);
-                    slot.total += total;
-                }
+                ring.put(ring.slot_of(bucket), bucket, good.min(total), total);
             }
+            ring.hot = COLD;
         }
     }
 }
