@@ -15,7 +15,8 @@ PART is one or more of (default: all of them, in this order):
           availability and latency, 7-day error rate, 1-day latency; every service has latency
           histograms), and the memory per SLO: the RSS slope between the two.
   query   `GET /v1/slos/{id}` and `GET /v1/slos` (1,000 SLOs) latency with wrk while slipstream
-          ingests from stdin at half the measured replay rate (the pipe is rate-limited by pv).
+          ingests from stdin at half the measured replay rate (a file of 250 services' lines,
+          repeated, through pv's rate limit).
   kafka   A tansu broker on loopback: loadgen fills a 4-partition topic, then slipstream
           consumes it from a fresh group (sustained events/s, CPU of slipstream and of the
           broker); then freshness: loadgen produces live at 100,000 events/s while the API is
@@ -286,14 +287,17 @@ def part_query(args):
         part_replay(args)
     rate = RESULTS["replay_rate"] / 2
     services = 250
-    path = loadgen_file(f"alb-{services}svc-query", 8_000_000, services=services)
-    bytes_per_line = path.stat().st_size / 8_000_000
+    lines = 2_000_000
+    path = loadgen_file(f"alb-{services}svc", lines, services=services)
+    bytes_per_line = path.stat().st_size / lines
     port = free_port()
     config = slo_config(services, listen=f"127.0.0.1:{port}")
     log(f"== query latency: 1,000 SLOs, ingesting from stdin at {rate:,.0f} lines/s "
         f"({rate * bytes_per_line / 1e6:,.0f} MB/s through pv)")
-    feeder = subprocess.Popen(["pv", "-q", "-L", str(int(rate * bytes_per_line)), path],
-                              stdout=subprocess.PIPE)
+    # The file over and over (its events repeat, inside every window), rate-limited.
+    feeder = subprocess.Popen(
+        ["bash", "-c", f'while cat "{path}"; do :; done | pv -q -L {int(rate * bytes_per_line)}'],
+        stdout=subprocess.PIPE, start_new_session=True)
     proc = subprocess.Popen([BIN, "run", "-c", config], stdin=feeder.stdout,
                             stderr=subprocess.DEVNULL)
     feeder.stdout.close()
@@ -309,17 +313,16 @@ def part_query(args):
             all_.append(wrk(f"{base}/v1/slos", 5, connections=2))
         after = metric_sum(get(f"{base}/metrics").decode(), "slipstream_lines_total")
         ingest = (after - before) / (time.time() - t0)
-        if feeder.poll() is not None:
-            log("   warning: the input ran out during the measurement")
         for name, runs in (("GET /v1/slos/{id}", one), ("GET /v1/slos (1,000 SLOs)", all_)):
             log(f"   {name}: p50 ms {spread([r[0] for r in runs], '{:.2f}')}, "
                 f"p99 ms {spread([r[1] for r in runs], '{:.2f}')}, "
                 f"req/s {spread([r[2] for r in runs])}")
         log(f"   ingest during the queries: {ingest:,.0f} lines/s")
     finally:
-        for p in (proc, feeder):
-            p.kill()
-            p.wait()
+        proc.kill()
+        proc.wait()
+        os.killpg(feeder.pid, signal.SIGKILL)
+        feeder.wait()
 
 
 def tansu(*args):

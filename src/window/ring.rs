@@ -508,6 +508,25 @@ mod span_tests;
 
 #[cfg(test)]
 mod tests {
+    /// Issue 6's memory target: the exact counts of a 31-day SLO, with the windows of its
+    /// default burn-rate alerts and the default slack (lateness 0, partition lag 5 m, future
+    /// 5 m), fit in 64 KiB per shard.
+    #[test]
+    fn a_31_day_slo_keeps_its_counts_in_64_kib() {
+        use crate::evaluate::{default_burn_alerts, windows_for};
+        let period = 31 * crate::time::DAY;
+        let layout = Layout::new(
+            &windows_for(period, &default_burn_alerts(period)),
+            10 * MINUTE,
+        );
+        let bytes = layout.bytes();
+        eprintln!(
+            "31-day SLO: {bytes} bytes of counters per shard, slots {:?}",
+            layout.slots
+        );
+        assert!(bytes <= 64 * 1024, "{bytes} bytes");
+    }
+
     use super::*;
     use crate::time::DAY;
 
