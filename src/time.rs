@@ -70,12 +70,43 @@ pub fn format_rfc3339(t_us: i64) -> String {
     let secs = t_us.div_euclid(SECOND);
     let frac = t_us.rem_euclid(SECOND);
     let (y, m, d) = civil_from_days(secs.div_euclid(86_400));
+    if !(0..=9999).contains(&y) {
+        // Outside four-digit years: the general (slower) formatter.
+        let sod = secs.rem_euclid(86_400);
+        let (h, mi, s) = (sod / 3600, sod % 3600 / 60, sod % 60);
+        return if frac == 0 {
+            format!("{y:04}-{m:02}-{d:02}T{h:02}:{mi:02}:{s:02}Z")
+        } else {
+            format!("{y:04}-{m:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{frac:06}Z")
+        };
+    }
+    // Every report carries a start and an end per window: digits are written directly
+    // instead of through `format!`.
     let sod = secs.rem_euclid(86_400);
-    let (h, mi, s) = (sod / 3600, sod % 3600 / 60, sod % 60);
-    if frac == 0 {
-        format!("{y:04}-{m:02}-{d:02}T{h:02}:{mi:02}:{s:02}Z")
-    } else {
-        format!("{y:04}-{m:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{frac:06}Z")
+    let mut text = String::with_capacity(27);
+    for (value, width, after) in [
+        (y, 4, '-'),
+        (i64::from(m), 2, '-'),
+        (i64::from(d), 2, 'T'),
+        (sod / 3600, 2, ':'),
+        (sod % 3600 / 60, 2, ':'),
+    ] {
+        push_digits(&mut text, value, width);
+        text.push(after);
+    }
+    push_digits(&mut text, sod % 60, 2);
+    if frac != 0 {
+        text.push('.');
+        push_digits(&mut text, frac, 6);
+    }
+    text.push('Z');
+    text
+}
+
+/// Appends the last `width` decimal digits of `value` (≥ 0), zero-padded.
+fn push_digits(text: &mut String, value: i64, width: u32) {
+    for k in (0..width).rev() {
+        text.push(char::from(b'0' + (value / 10_i64.pow(k) % 10) as u8));
     }
 }
 
@@ -214,6 +245,26 @@ pub fn ceil_to(t: i64, width: i64) -> i64 {
 
 #[cfg(test)]
 mod tests {
+
+    proptest::proptest! {
+        /// The hand-written digits say what `format!` says, for any time (negative and
+        /// five-digit years take the `format!` path itself).
+        #[test]
+        fn rfc3339_digits_match_format(t in -100_000_000_000 * SECOND..400_000_000_000 * SECOND) {
+            let secs = t.div_euclid(SECOND);
+            let frac = t.rem_euclid(SECOND);
+            let (y, m, d) = civil_from_days(secs.div_euclid(86_400));
+            let sod = secs.rem_euclid(86_400);
+            let (h, mi, s) = (sod / 3600, sod % 3600 / 60, sod % 60);
+            let expected = if frac == 0 {
+                format!("{y:04}-{m:02}-{d:02}T{h:02}:{mi:02}:{s:02}Z")
+            } else {
+                format!("{y:04}-{m:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{frac:06}Z")
+            };
+            proptest::prop_assert_eq!(format_rfc3339(t), expected.clone());
+            proptest::prop_assert_eq!(format_rfc3339(floor_to(t, SECOND)), format_rfc3339(secs * SECOND));
+        }
+    }
     use super::*;
 
     #[test]
