@@ -8,8 +8,10 @@ use std::hint::black_box;
 use std::sync::Arc;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+
+mod common;
 use slipstream::app::Pipeline;
-use slipstream::classify::{Classifier, Matcher, Outcome, Service, Sli, SloRule};
+use slipstream::classify::Outcome;
 use slipstream::clock::ManualClock;
 use slipstream::config;
 use slipstream::decode::Event;
@@ -115,40 +117,12 @@ fn envelope(c: &mut Criterion) {
     g.finish();
 }
 
-/// A classifier of `n` services `svc{i}.example.com` with an availability and a latency SLO
-/// each.
-fn classifier(n: usize) -> Classifier {
-    let services = (0..n)
-        .map(|i| Service {
-            name: format!("svc{i}"),
-            matcher: Matcher {
-                host: Some(format!("svc{i}.example.com")),
-                ..Matcher::default()
-            },
-        })
-        .collect();
-    let rules = (0..n)
-        .flat_map(|s| {
-            [
-                SloRule::new(s, Sli::Availability),
-                SloRule::new(
-                    s,
-                    Sli::Latency {
-                        threshold_us: 300_000,
-                    },
-                ),
-            ]
-        })
-        .collect();
-    Classifier::new(services, rules)
-}
-
 /// Which service an event belongs to and its verdict for each of that service's SLOs, with
 /// events spread evenly over the services (so a linear scan pays half the list on average).
 fn classify(c: &mut Criterion) {
     let mut g = c.benchmark_group("classify");
     for n in [10, 100, 1000] {
-        let classifier = classifier(n);
+        let classifier = common::classifier(n);
         let hosts: Vec<String> = (0..BATCH)
             .map(|i| format!("svc{}.example.com", i * 7919 % n))
             .collect();

@@ -5,7 +5,9 @@ use std::hint::black_box;
 use std::sync::Arc;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use slipstream::classify::{Classifier, Matcher, Service, Sli, SloRule};
+
+mod common;
+use slipstream::classify::Classifier;
 use slipstream::config;
 use slipstream::decode::Event;
 use slipstream::evaluate::evaluate;
@@ -38,31 +40,13 @@ fn ring_add(c: &mut Criterion) {
 }
 
 fn shard_apply(c: &mut Criterion) {
-    let services: Vec<Service> = (0..10)
-        .map(|i| Service {
-            name: format!("svc{i}"),
-            matcher: Matcher {
-                host: Some(format!("svc{i}.example.com")),
-                ..Matcher::default()
-            },
-        })
-        .collect();
-    let rules: Vec<SloRule> = (0..10)
-        .flat_map(|s| {
-            [
-                SloRule::new(s, Sli::Availability),
-                SloRule::new(
-                    s,
-                    Sli::Latency {
-                        threshold_us: 300_000,
-                    },
-                ),
-            ]
-        })
-        .collect();
-    let windows: Vec<Vec<i64>> = rules.iter().map(|_| windows_30d()).collect();
-    let plan = Plan::new(&windows, services.len(), WindowConfig::default());
-    let classifier = Classifier::new(services, rules);
+    let classifier = common::classifier(10);
+    let windows: Vec<Vec<i64>> = classifier.rules().iter().map(|_| windows_30d()).collect();
+    let plan = Plan::new(
+        &windows,
+        classifier.services().len(),
+        WindowConfig::default(),
+    );
     let mut shard = Shard::new("bench", &plan);
     let mut g = c.benchmark_group("window");
     g.throughput(Throughput::Elements(1));
