@@ -20,7 +20,7 @@ echo "== cargo clippy"
 cargo clippy --all-targets --locked -- -D warnings
 
 echo "== benches compile and run once"
-cargo test --locked --benches
+cargo test --locked --bench decode --bench window --bench checkpoint --bench pipeline
 
 echo "== tansu (real Kafka broker for the Kafka tests)"
 scripts/tansu.sh install
