@@ -73,7 +73,22 @@ fn read_stream<R: Read>(
 mod tests {
     use super::*;
     use crate::source::BATCH_LINES;
-    use crate::source::file::tests::Recorder;
+    use crate::source::file::tests::{Record, Recorder};
+
+    /// Reads `input` to its end (or until `stop`) with `lines`, as the stdin source does;
+    /// what the sink was given.
+    fn read_all<R: Read>(input: R, lines: LineReader, stop: &StopSignal) -> Record {
+        let rec = Recorder::default();
+        read_stream(
+            &mut BufReader::new(input),
+            lines,
+            "stdin",
+            &mut rec.clone(),
+            stop,
+        )
+        .unwrap();
+        std::mem::take(&mut *rec.get())
+    }
 
     /// Returns at most one line per `read`, like a pipe fed by a slow writer.
     #[derive(Debug)]
@@ -92,20 +107,13 @@ mod tests {
 
     #[test]
     fn lines_are_delivered_whenever_input_pauses() {
-        let rec = Recorder::default();
-        let mut sink = rec.clone();
         let chunks = vec![b"a\nb\n".to_vec(), b"c\r\n".to_vec(), b"d".to_vec()];
-        let mut input = BufReader::new(Trickle(chunks));
         let pid = PartitionId::new(0, 0);
-        read_stream(
-            &mut input,
+        let r = read_all(
+            Trickle(chunks),
             LineReader::new(pid, false),
-            "stdin",
-            &mut sink,
             &StopSignal::new(),
-        )
-        .unwrap();
-        let r = rec.get();
+        );
         assert_eq!(r.assigned, vec![(pid, "stdin".to_string())]);
         assert_eq!(r.text(pid), vec!["a", "b", "c", "d"]);
         // One batch per chunk the "pipe" handed over: nothing waits for a full batch.
@@ -115,14 +123,10 @@ mod tests {
 
     #[test]
     fn overlong_lines_are_cut_at_the_cap_plus_one() {
-        let rec = Recorder::default();
-        let mut sink = rec.clone();
         let text = format!("ok\n{}\nok\n", "x".repeat(100_000));
-        let mut input = BufReader::new(text.as_bytes());
         let pid = PartitionId::new(0, 0);
         let lines = LineReader::new(pid, false).with_max_line_bytes(10);
-        read_stream(&mut input, lines, "stdin", &mut sink, &StopSignal::new()).unwrap();
-        let r = rec.get();
+        let r = read_all(text.as_bytes(), lines, &StopSignal::new());
         assert_eq!(r.text(pid), vec!["ok", "xxxxxxxxxxx", "ok"]);
         assert_eq!(r.offsets[&pid].last(), Some(&(text.len() as u64)));
     }
@@ -151,39 +155,21 @@ mod tests {
 
     #[test]
     fn empty_input_is_caught_up_at_end() {
-        let rec = Recorder::default();
-        let mut sink = rec.clone();
-        let mut input = BufReader::new(&b""[..]);
         let pid = PartitionId::new(0, 0);
-        read_stream(
-            &mut input,
-            LineReader::new(pid, false),
-            "stdin",
-            &mut sink,
-            &StopSignal::new(),
-        )
-        .unwrap();
-        let r = rec.get();
+        let r = read_all(&b""[..], LineReader::new(pid, false), &StopSignal::new());
         assert!(r.lines.is_empty());
         assert_eq!(r.caught_up, 1);
     }
 
     #[test]
     fn stop_is_honoured_between_batches() {
-        let rec = Recorder::default();
-        let mut sink = rec.clone();
         let stop = StopSignal::new();
         stop.stop();
-        let mut input = BufReader::new(&b"a\nb\n"[..]);
         let pid = PartitionId::new(0, 0);
-        read_stream(
-            &mut input,
-            LineReader::new(pid, false),
-            "stdin",
-            &mut sink,
-            &stop,
-        )
-        .unwrap();
-        assert!(rec.get().lines.is_empty());
+        assert!(
+            read_all(&b"a\nb\n"[..], LineReader::new(pid, false), &stop)
+                .lines
+                .is_empty()
+        );
     }
 }
