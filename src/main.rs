@@ -93,7 +93,7 @@ enum Command {
     ///
     /// Exit 0 when every line decoded, 65 when some did not, 64 for a bad configuration.
     Explain {
-        /// Configuration file (its envelope, format, services and SLOs are used).
+        /// Configuration file (its length cap, envelope, format, services and SLOs are used).
         #[arg(long, short)]
         config: PathBuf,
         /// One message as the source delivers it; `-` or absent: every line of stdin.
@@ -176,8 +176,8 @@ fn execute(command: Command) -> anyhow::Result<ExitCode> {
                     Ok(c) => println!(
                         "{}: ok ({} services, {} SLOs)",
                         f.display(),
-                        c.services.len(),
-                        c.objectives.len()
+                        c.reload.services.len(),
+                        c.reload.objectives.len()
                     ),
                     Err(e) => {
                         eprint!("{}: {e}", f.display());
@@ -292,7 +292,7 @@ fn serve(
     reload: Option<ReloadSource>,
 ) -> anyhow::Result<ExitCode> {
     if let Some(l) = listen {
-        config.listen = l;
+        config.start.listen = l;
     }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

@@ -17,8 +17,9 @@
 use std::sync::Arc;
 
 use crate::classify::{Classifier, Matcher};
-use crate::config::Config;
+use crate::config::ReloadConfig;
 use crate::decode::envelope::Envelope;
+use crate::decode::ingest::Ingest;
 use crate::decode::json::JsonMapping;
 use crate::decode::{Decoder, Format};
 use crate::evaluate::SloObjective;
@@ -66,12 +67,12 @@ pub struct Changes {
 
 impl Generation {
     /// Generation 0 for `config`, with an empty store.
-    pub fn first(config: &Config) -> Self {
+    pub fn first(config: &ReloadConfig) -> Self {
         let plan = plan_of(config, |_, _| None);
         Self::build(config, 0, Arc::new(Store::new(Arc::new(plan))))
     }
 
-    fn build(config: &Config, number: u64, store: Arc<Store>) -> Self {
+    fn build(config: &ReloadConfig, number: u64, store: Arc<Store>) -> Self {
         Self {
             number,
             format: config.format,
@@ -94,12 +95,18 @@ impl Generation {
         self.format.decoder(self.json.as_ref())
     }
 
+    /// The ingest path of this generation (its envelope and decoder) with the length cap
+    /// `max_line_bytes`.
+    pub fn ingest(&self, max_line_bytes: usize) -> Ingest {
+        Ingest::new(self.envelope, self.decoder(), max_line_bytes)
+    }
+
     /// The next generation for `config`, with this one's window state moved over: SLOs whose
     /// classification is unchanged keep their counts, the others start empty and are marked
     /// valid from just past the newest event applied so far (or `now_us` before any event).
     /// Shard positions, statistics, activity and de-duplication ids always carry over. The
     /// caller keeps writers out of this generation's store while this runs.
-    pub fn successor(&self, config: &Config, now_us: i64) -> (Self, Changes) {
+    pub fn successor(&self, config: &ReloadConfig, now_us: i64) -> (Self, Changes) {
         let decoding_same = self.format == config.format
             && self.envelope == config.envelope
             && self.json == config.json
@@ -207,7 +214,7 @@ impl Generation {
 
 /// The plan for `config`; `reuse(service, max_hosts)` may give a split service the host
 /// table it had before, else it gets an empty one.
-fn plan_of(config: &Config, reuse: impl Fn(&str, usize) -> Option<Arc<HostTable>>) -> Plan {
+fn plan_of(config: &ReloadConfig, reuse: impl Fn(&str, usize) -> Option<Arc<HostTable>>) -> Plan {
     let windows: Vec<_> = config.objectives.iter().map(|o| o.retention()).collect();
     let splits = config
         .splits

@@ -11,8 +11,8 @@ use std::path::PathBuf;
 
 use super::raw::{self, IndicatorSpec};
 use super::{
-    AlertmanagerConfig, CheckpointConfig, Config, DeadLetterConfig, Parsed, Problems, SourceConfig,
-    TlsConfig, TokenSource,
+    AlertmanagerConfig, CheckpointConfig, Config, DeadLetterConfig, Parsed, Problems, ReloadConfig,
+    SourceConfig, StartConfig, TlsConfig, TokenSource,
 };
 use crate::classify::{Matcher, Service, Sli, SloRule};
 use crate::decode::envelope::Envelope;
@@ -391,23 +391,28 @@ pub(super) fn validate(
     }
 
     Some(Config {
-        name: pipeline.metadata.name,
-        listen: listen?,
-        source: source?,
-        format: format?,
-        envelope: envelope?,
-        json,
-        max_line_bytes: max_line_bytes?,
-        dead_letter,
-        window: window?,
-        checkpoint,
-        alertmanager,
-        http_auth,
-        http_tls,
-        services,
-        splits,
-        rules,
-        objectives,
+        start: StartConfig {
+            name: pipeline.metadata.name,
+            listen: listen?,
+            source: source?,
+            max_line_bytes: max_line_bytes?,
+            dead_letter,
+            checkpoint,
+            alertmanager,
+            http_auth,
+            http_tls,
+        },
+        reload: ReloadConfig {
+            format: format?,
+            envelope: envelope?,
+            json,
+            window: window?,
+            openslo_lenient: cx.lenient,
+            services,
+            splits,
+            rules,
+            objectives,
+        },
         warnings,
     })
 }

@@ -668,6 +668,18 @@ fn reload_telemetry(x: &mut Exposition, r: &ReloadStats) {
         &[],
         r.failures.load(Ordering::Relaxed),
     );
+    x.family(
+        "slipstream_config_reload_restart_required",
+        "gauge",
+        "1 for each restart-only field that the last rejected reload changed: the file differs from what runs until a restart.",
+    );
+    for field in r.restart_required() {
+        x.sample(
+            "slipstream_config_reload_restart_required",
+            &[("field", field)],
+            1,
+        );
+    }
     x.gauge(
         "slipstream_config_last_reload_successful",
         "1 unless the last reload was rejected.",
