@@ -5,6 +5,7 @@ mod alerts;
 mod auth;
 mod calendar;
 mod cardinality;
+mod checkpoint;
 mod cli;
 mod crash;
 mod dead_letter;
