@@ -16,6 +16,7 @@ mod helpers;
 mod http;
 mod kafka;
 mod late_data;
+mod layering;
 mod logs;
 mod openapi;
 mod overlong;
