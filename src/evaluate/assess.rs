@@ -259,3 +259,137 @@ fn throughput_alert(period_us: i64, met: bool) -> AlertReport {
         firing: !met,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::evaluate::{Factor, PolicyTiers, windows_for};
+    use crate::time::{DAY, HOUR, MINUTE};
+    use crate::window::latency::empty_histogram;
+
+    /// A whole hour, so every window starts exactly one window before it.
+    const END_US: i64 = 1_795_255_200 * SECOND;
+
+    fn objective(kind: SloKind, target: Target, period_us: i64) -> SloObjective {
+        SloObjective {
+            service: "api".into(),
+            service_index: 0,
+            slo: "slo".into(),
+            kind,
+            target,
+            period_us,
+            calendar: None,
+            budgeting: Budgeting::Occurrences,
+            display_name: None,
+            windows: windows_for(period_us, &[]),
+            burn_alerts: Vec::new(),
+            budget_alerts: Vec::new(),
+            tiers: PolicyTiers::default(),
+        }
+    }
+
+    fn burn(name: &str, inclusive: bool) -> BurnAlert {
+        BurnAlert {
+            name: name.into(),
+            severity: Severity::Page,
+            action: None,
+            long_us: HOUR,
+            short_us: 5 * MINUTE,
+            factor: Factor::new(2, 1).unwrap(),
+            inclusive,
+        }
+    }
+
+    fn run(o: &SloObjective, c: Counts) -> SloReport {
+        let counts = vec![c; o.windows.len()];
+        let period = PeriodCounts {
+            start_us: END_US - o.period_us,
+            end_us: END_US,
+            events: c,
+            slices: Vec::new(),
+        };
+        assess(o, &counts, &period, END_US, &empty_histogram())
+    }
+
+    #[test]
+    fn ratio_kinds_get_a_budget_a_tier_and_burn_and_budget_alerts() {
+        for kind in [SloKind::Availability, SloKind::ErrorRate, SloKind::Latency] {
+            let mut o = objective(
+                kind,
+                Target::Ratio(Ppb::from_percent(99.0).unwrap()),
+                30 * DAY,
+            );
+            o.burn_alerts = vec![burn("strict", false), burn("inclusive", true)];
+            o.budget_alerts = vec![BudgetAlert {
+                name: "half".into(),
+                severity: Severity::from("warning"),
+                below: Ppb::from_fraction(0.5).unwrap(),
+            }];
+            o.windows = windows_for(o.period_us, &o.burn_alerts);
+            // 2 % bad under a 1 % allowance: a burn of exactly 2, the budget overspent.
+            let r = run(
+                &o,
+                Counts {
+                    good: 980,
+                    total: 1_000,
+                },
+            );
+            assert_eq!(r.kind, kind);
+            let alerts: Vec<_> = r
+                .alerts
+                .iter()
+                .map(|a| (a.name.as_str(), a.kind, a.severity.as_str(), a.firing))
+                .collect();
+            assert_eq!(
+                alerts,
+                [
+                    ("strict", AlertKind::BurnRate, "page", false),
+                    ("inclusive", AlertKind::BurnRate, "page", true),
+                    ("half", AlertKind::Budget, "warning", true),
+                ]
+            );
+            assert_eq!(r.policy.tier, Some(PolicyTier::Exhausted));
+            assert!(r.budget.as_ref().is_some_and(|b| b.exhausted));
+            assert_eq!(r.throughput, None);
+            let quiet = run(
+                &o,
+                Counts {
+                    good: 1_000,
+                    total: 1_000,
+                },
+            );
+            assert_eq!(quiet.policy.tier, Some(PolicyTier::Normal));
+            assert!(quiet.alerts.iter().all(|a| !a.firing));
+        }
+    }
+
+    #[test]
+    fn throughput_gets_its_rate_and_one_paging_alert() {
+        // At least 1 good request per second over a day: 86 400.
+        let o = objective(
+            SloKind::Throughput,
+            Target::MinRate {
+                milli_per_second: 1_000,
+            },
+            DAY,
+        );
+        for (good, met) in [(86_400, true), (86_399, false)] {
+            let r = run(&o, Counts { good, total: good });
+            assert_eq!(r.kind, SloKind::Throughput);
+            assert_eq!(r.alerts.len(), 1);
+            let a = &r.alerts[0];
+            assert_eq!(
+                (a.name.as_str(), a.kind, &a.severity, a.firing),
+                (
+                    "throughput_below_minimum",
+                    AlertKind::Throughput,
+                    &Severity::Page,
+                    !met
+                )
+            );
+            assert_eq!(r.throughput.as_ref().map(|t| t.met), Some(met));
+            assert_eq!((r.budget.is_none(), r.policy.tier), (true, None));
+            assert_eq!(r.objective, None);
+        }
+    }
+}
