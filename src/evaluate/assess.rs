@@ -3,8 +3,8 @@
 //!
 //! What is judged depends on the SLO's [`Target`], which configuration builds together with
 //! its [`SloKind`]: a ratio (availability, error rate, latency) gets an error budget, a policy
-//! tier and burn-rate and budget alerts ([`assess_ratio`]); a minimum rate (throughput) gets
-//! its rate and one alert ([`assess_throughput`]). Each [`AlertKind`] has its own function.
+//! tier and burn-rate and budget alerts (`assess_ratio`); a minimum rate (throughput) gets
+//! its rate and one alert (`assess_throughput`). Each [`AlertKind`] has its own function.
 //! All threshold decisions use the exact comparisons of [`exact`].
 
 use hdrhistogram::Histogram;
