@@ -101,7 +101,7 @@ named_enum! {
 
 named_enum! {
     /// The condition an alert watches; each has its own evaluation in
-    /// [`assess`](super::assess).
+    /// [`assess`](mod@super::assess).
     pub enum AlertKind ("alert kind") {
         /// Both windows of a multi-window alert burn budget faster than a factor.
         BurnRate => "burn_rate",

@@ -3,7 +3,7 @@
 //! The evaluation time T is the store's event-time watermark (newest event time minus the
 //! allowed lateness) and never later than the wall clock. Every window of every SLO ends at
 //! `end = T` rounded down to a whole second and starts as [`crate::window::window_start`]
-//! says; counts are summed over all shards. [`assess`] turns one SLO's counts into its report
+//! says; counts are summed over all shards. [`assess()`] turns one SLO's counts into its report
 //! and is a pure function, so alert logic is tested in simulated time with plain numbers.
 //! All threshold decisions use the exact comparisons of [`exact`].
 //!
