@@ -23,6 +23,7 @@ use crate::classify::{Classifier, Reason, Sli};
 use crate::config::Config;
 use crate::decode::ingest::{Ingest, Rejection};
 use crate::decode::{DecodeError, Event, Format};
+use crate::evaluate::SloKind;
 use crate::time;
 
 mod text;
@@ -38,7 +39,7 @@ pub struct Explainer {
     ingest: Ingest,
     classifier: Classifier,
     /// Per SLO (same order as the classifier's rules): `service/slo` and its kind.
-    slos: Vec<(String, &'static str)>,
+    slos: Vec<(String, SloKind)>,
     max_future_us: i64,
 }
 
@@ -251,9 +252,10 @@ impl Explainer {
             .map(|&i| {
                 let rule = &self.classifier.rules()[i];
                 let why = rule.explain(&event);
-                let (slo, kind) = self.slos.get(i).cloned().unwrap_or_else(|| {
-                    (format!("{}/#{i}", x.service.as_deref().unwrap_or("?")), "?")
-                });
+                let (slo, kind) = match self.slos.get(i) {
+                    Some((slo, kind)) => (slo.clone(), kind.as_str()),
+                    None => (format!("{}/#{i}", x.service.as_deref().unwrap_or("?")), "?"),
+                };
                 SloVerdict {
                     slo,
                     kind,

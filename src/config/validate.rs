@@ -22,6 +22,7 @@ use crate::evaluate::{
     BudgetAlert, Budgeting, BurnAlert, Factor, PolicyTiers, Ppb, SloObjective, Target,
     default_burn_alerts, windows_for,
 };
+use crate::evaluate::{Severity, SloKind};
 use crate::source::demo::{DemoSpec, LineFormat};
 use crate::source::file::FileSpec;
 use crate::source::kafka::{KafkaSpec, StartFrom};
@@ -745,7 +746,7 @@ fn indicator(
     ind: &IndicatorSpec,
     here: &str,
     problems: &mut Problems,
-) -> Option<(&'static str, Sli, Target)> {
+) -> Option<(SloKind, Sli, Target)> {
     let threshold_at = format!("{here}.threshold");
     if ind.kind.is_some() && ind.name != "throughput" {
         problems.push(
@@ -767,7 +768,7 @@ fn indicator(
         "availability" => {
             let p = percent(problems)?;
             Some((
-                "availability",
+                SloKind::Availability,
                 Sli::Availability,
                 Target::Ratio(Ppb::from_percent(p)?),
             ))
@@ -776,7 +777,7 @@ fn indicator(
             let p = percent(problems)?;
             let allowed = Ppb::from_percent(p)?;
             Some((
-                "error_rate",
+                SloKind::ErrorRate,
                 Sli::Availability,
                 Target::Ratio(allowed.complement()),
             ))
@@ -795,7 +796,7 @@ fn indicator(
             };
             let milli = (rate * 1_000.0).round() as u64;
             Some((
-                "throughput",
+                SloKind::Throughput,
                 Sli::Throughput,
                 Target::MinRate {
                     milli_per_second: milli.max(1),
@@ -823,7 +824,7 @@ fn indicator(
                 return None;
             };
             Some((
-                "latency",
+                SloKind::Latency,
                 Sli::Latency { threshold_us },
                 Target::Ratio(objective),
             ))
@@ -871,7 +872,7 @@ fn budget_alerts(
             }
             Some(BudgetAlert {
                 name,
-                severity: b.severity.clone(),
+                severity: Severity::from(b.severity.as_str()),
                 below,
             })
         })
@@ -914,10 +915,12 @@ fn burn_threshold(
             ),
         );
     }
-    let severity = b.severity.clone().unwrap_or_else(|| {
-        let pages = b.action.as_deref().is_some_and(|a| a.contains("page"));
-        if pages { "page" } else { "ticket" }.to_string()
-    });
+    let pages = b.action.as_deref().is_some_and(|a| a.contains("page"));
+    let severity = match b.severity.as_deref() {
+        Some(label) => Severity::from(label),
+        None if pages => Severity::Page,
+        None => Severity::Ticket,
+    };
     Some(BurnAlert {
         name: b.name.clone(),
         severity,

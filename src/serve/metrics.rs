@@ -317,7 +317,7 @@ fn native(x: &mut Exposition, e: &Evaluation, objectives: &[SloObjective]) {
                     ("service", &o.service),
                     ("slo", &o.slo),
                     ("alert", &a.name),
-                    ("severity", &a.severity),
+                    ("severity", a.severity.as_str()),
                 ],
                 u8::from(a.firing),
             );
@@ -329,7 +329,7 @@ fn native(x: &mut Exposition, e: &Evaluation, objectives: &[SloObjective]) {
         "1 for the current error-budget policy tier.",
     );
     for (o, r) in objectives.iter().zip(&e.report.slos) {
-        if let Some(tier) = r.policy.tier {
+        if let Some(tier) = r.policy.tier.map(|t| t.as_str()) {
             x.sample(
                 "slipstream_slo_policy_tier",
                 &[("service", &o.service), ("slo", &o.slo), ("tier", tier)],

@@ -2,6 +2,7 @@
 
 use super::resolve::{Refs, Sink, duration};
 use super::{AlertConditionSpec, AlertPolicySpec, Document, SloSpec};
+use crate::evaluate::Severity;
 use crate::evaluate::{BurnAlert, Factor};
 
 /// Burn-rate alerts of an SLO's alert policies.
@@ -139,7 +140,7 @@ pub(super) fn condition(
     }
     Some(BurnAlert {
         name: name.to_string(),
-        severity: spec.severity.clone(),
+        severity: Severity::from(spec.severity.as_str()),
         action: policy.description.clone(),
         long_us: long_us?,
         short_us: short_us?,

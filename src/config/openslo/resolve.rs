@@ -15,6 +15,7 @@ use super::objective::{budgeting, target, time_window};
 use super::{AlertConditionSpec, AlertPolicySpec, Document, Parsed, SliSpec, SloSpec};
 use crate::classify::{Sli, SloRule};
 use crate::config::{Problem, Problems};
+use crate::evaluate::SloKind;
 use crate::evaluate::{
     BudgetAlert, BurnAlert, PolicyTiers, SloObjective, Target, default_burn_alerts, windows_for,
 };
@@ -233,8 +234,8 @@ fn slo(
             windows.retain(|&w| w != period_us);
         }
         let kind = match sli {
-            Sli::Latency { .. } => "latency",
-            _ => "availability",
+            Sli::Latency { .. } => SloKind::Latency,
+            _ => SloKind::Availability,
         };
         out.push((
             SloRule {
