@@ -110,81 +110,18 @@ impl Generator {
         let pick = self.rng.below(*self.cumulative.last().unwrap_or(&1));
         let service = self.cumulative.partition_point(|&c| c <= pick);
         let service = service.min(self.services.len() - 1);
-        let (mut error_ppm, mut slow, mut timeout_ppm) = (self.services[service].error_ppm, 1.0, 0);
-        if let Some(inc) = self.incident_at(t_us).filter(|i| i.service == service) {
-            let h = mix(self.slot_hash(inc.start_us.div_euclid(INCIDENT_EVERY)));
-            match inc.kind {
-                IncidentKind::Errors => error_ppm = 50_000 + (h % 250_001) as u32,
-                IncidentKind::Latency => {
-                    slow = 5.0 + (h % 1001) as f64 / 200.0;
-                    timeout_ppm = 20_000;
-                }
-            }
-        }
+        let health = self.health(service, t_us);
         let svc = &self.services[service];
         let (base_ms, name) = (f64::from(svc.base_latency_ms.max(1)), svc.name.as_str());
         let rng = &mut self.rng;
 
-        let routes = routes_of(name);
-        let mut w = rng.below(routes.iter().map(|r| u64::from(r.3)).sum());
-        let route = routes
-            .iter()
-            .find(|r| {
-                let hit = w < u64::from(r.3);
-                w = w.saturating_sub(u64::from(r.3));
-                hit
-            })
-            .unwrap_or(&routes[0]);
+        let route = pick_route(rng, routes_of(name));
         let id = rng.range(1, 99_999).to_string();
         let fill = |t: &str| t.replace("{id}", &id).replace("{name}", name);
         let (method, path, query) = (route.0, fill(route.1), fill(route.2));
-
-        let status: u16 = if rng.ppm(error_ppm) {
-            [500, 500, 500, 503, 503, 502, 502, 504][rng.below(8) as usize]
-        } else if rng.ppm(timeout_ppm) {
-            504
-        } else if rng.ppm(60) {
-            460
-        } else {
-            match rng.below(10_000) {
-                0..100 => 404,
-                100..130 => 429,
-                130..160 => 400,
-                160..200 if name == "auth" => 401,
-                200..500 if method == "GET" => [304, 304, 302, 301][rng.below(4) as usize],
-                _ => match method {
-                    "POST" if name != "auth" => 201,
-                    "DELETE" => 204,
-                    _ => 200,
-                },
-            }
-        };
-
-        let latency_ms = |rng: &mut Rng| {
-            let mut f = (0.35 * rng.normal()).exp();
-            let tail = rng.below(10_000);
-            if tail < 40 {
-                f *= 10.0 + 20.0 * rng.unit() * rng.unit();
-            } else if tail < 340 {
-                f *= 2.0 + 3.0 * rng.unit();
-            }
-            ((base_ms * slow * f).round() as i64).max(1)
-        };
-        let request_processing_ms = i64::from(rng.below(5) == 0);
-        let (elapsed_ms, target_ms, response_ms) = match status {
-            502 => (request_processing_ms + rng.range(1, 30) as i64, None, None),
-            504 => (60_000 + request_processing_ms, None, None),
-            460 => {
-                let total = rng.range(1_000, 15_000) as i64;
-                (total, Some(total - request_processing_ms), Some(0))
-            }
-            _ => {
-                let total = latency_ms(rng) + request_processing_ms;
-                let response = i64::from(total > 2 && rng.below(10) == 0);
-                let target = total - request_processing_ms - response;
-                (total, Some(target), Some(response))
-            }
-        };
+        let status = pick_status(rng, &health, name, method);
+        let (request_processing_ms, elapsed_ms, target_ms, response_ms) =
+            timings(rng, status, base_ms * health.slow);
         let known = target_ms.zip(response_ms);
         let sent_bytes = match status {
             460 => 0,
@@ -223,4 +160,105 @@ impl Generator {
             trace: u128::from(rng.next_u64()) << 64 | u128::from(rng.next_u64()),
         }
     }
+}
+
+/// How a service behaves at one moment: its 5xx and timeout rates (ppm) and how much
+/// slower than usual it answers (an incident raises them).
+#[derive(Debug, Clone, Copy)]
+struct Health {
+    error_ppm: u32,
+    slow: f64,
+    timeout_ppm: u32,
+}
+
+impl Generator {
+    /// Service `service`'s health at `t_us`: its own error rate, unless an incident of it is
+    /// under way then.
+    fn health(&self, service: usize, t_us: i64) -> Health {
+        let mut health = Health {
+            error_ppm: self.services[service].error_ppm,
+            slow: 1.0,
+            timeout_ppm: 0,
+        };
+        if let Some(inc) = self.incident_at(t_us).filter(|i| i.service == service) {
+            let h = mix(self.slot_hash(inc.start_us.div_euclid(INCIDENT_EVERY)));
+            match inc.kind {
+                IncidentKind::Errors => health.error_ppm = 50_000 + (h % 250_001) as u32,
+                IncidentKind::Latency => {
+                    health.slow = 5.0 + (h % 1001) as f64 / 200.0;
+                    health.timeout_ppm = 20_000;
+                }
+            }
+        }
+        health
+    }
+}
+
+/// One of `routes`, by weight.
+fn pick_route<'r>(rng: &mut Rng, routes: &'r [Route]) -> &'r Route {
+    let mut w = rng.below(routes.iter().map(|r| u64::from(r.3)).sum());
+    routes
+        .iter()
+        .find(|r| {
+            let hit = w < u64::from(r.3);
+            w = w.saturating_sub(u64::from(r.3));
+            hit
+        })
+        .unwrap_or(&routes[0])
+}
+
+/// The status of a `method` request to service `name` in `health`.
+fn pick_status(rng: &mut Rng, health: &Health, name: &str, method: &str) -> u16 {
+    if rng.ppm(health.error_ppm) {
+        [500, 500, 500, 503, 503, 502, 502, 504][rng.below(8) as usize]
+    } else if rng.ppm(health.timeout_ppm) {
+        504
+    } else if rng.ppm(60) {
+        460
+    } else {
+        match rng.below(10_000) {
+            0..100 => 404,
+            100..130 => 429,
+            130..160 => 400,
+            160..200 if name == "auth" => 401,
+            200..500 if method == "GET" => [304, 304, 302, 301][rng.below(4) as usize],
+            _ => match method {
+                "POST" if name != "auth" => 201,
+                "DELETE" => 204,
+                _ => 200,
+            },
+        }
+    }
+}
+
+/// ALB's request processing, elapsed, target and response times (ms) of a request with
+/// `status` to a service whose typical latency is now `typical_ms`: a log-normal body with a
+/// slow tail; 502 and 504 have no target timings, a 460 (client gone) waited long.
+fn timings(rng: &mut Rng, status: u16, typical_ms: f64) -> (i64, i64, Option<i64>, Option<i64>) {
+    let latency_ms = |rng: &mut Rng| {
+        let mut f = (0.35 * rng.normal()).exp();
+        let tail = rng.below(10_000);
+        if tail < 40 {
+            f *= 10.0 + 20.0 * rng.unit() * rng.unit();
+        } else if tail < 340 {
+            f *= 2.0 + 3.0 * rng.unit();
+        }
+        ((typical_ms * f).round() as i64).max(1)
+    };
+    let request_processing_ms = i64::from(rng.below(5) == 0);
+    let (elapsed, target, response) = match status {
+        502 => (request_processing_ms + rng.range(1, 30) as i64, None, None),
+        504 => (60_000 + request_processing_ms, None, None),
+        460 => {
+            let total = rng.range(1_000, 15_000) as i64;
+            (total, Some(total - request_processing_ms), Some(0))
+        }
+        _ => {
+            let total = latency_ms(rng) + request_processing_ms;
+            let response = i64::from(total > 2 && rng.below(10) == 0);
+            let target = total - request_processing_ms - response;
+            (total, Some(target), Some(response))
+        }
+    };
+    (request_processing_ms, elapsed, target, response)
 }
