@@ -217,29 +217,7 @@ impl Explainer {
             // The same comparison as the window store's.
             too_future: event.time_us > now_us.saturating_add(self.max_future_us),
         });
-        x.services = self
-            .classifier
-            .services()
-            .iter()
-            .map(|s| {
-                let selectors: Vec<SelectorResult> = s
-                    .matcher
-                    .check(&event)
-                    .into_iter()
-                    .map(|c| SelectorResult {
-                        selector: c.selector.name(),
-                        pattern: c.pattern.to_string(),
-                        value: text(c.selector.field(&event)),
-                        matched: c.matched,
-                    })
-                    .collect();
-                ServiceCheck {
-                    name: s.name.clone(),
-                    matches: selectors.iter().all(|c| c.matched),
-                    selectors,
-                }
-            })
-            .collect();
+        x.services = self.service_checks(&event);
         // The hot path's own choice, so the explanation cannot disagree with it.
         let Some(service) = self.classifier.service_of(&event) else {
             return x;
@@ -359,6 +337,32 @@ impl Explainer {
             #[allow(unreachable_patterns)] // reasons added later still get a sentence
             other => format!("the {format} decoder rejected the line ({other})"),
         }
+    }
+
+    /// Every service's selectors tested against `event`.
+    fn service_checks(&self, event: &Event<'_>) -> Vec<ServiceCheck> {
+        self.classifier
+            .services()
+            .iter()
+            .map(|s| {
+                let selectors: Vec<SelectorResult> = s
+                    .matcher
+                    .check(event)
+                    .into_iter()
+                    .map(|c| SelectorResult {
+                        selector: c.selector.name(),
+                        pattern: c.pattern.to_string(),
+                        value: text(c.selector.field(event)),
+                        matched: c.matched,
+                    })
+                    .collect();
+                ServiceCheck {
+                    name: s.name.clone(),
+                    matches: selectors.iter().all(|c| c.matched),
+                    selectors,
+                }
+            })
+            .collect()
     }
 
     fn fields(&self, line: &[u8], e: &Event<'_>) -> Fields {

@@ -54,6 +54,14 @@ impl fmt::Display for Explanation {
             "  long-lived  {}",
             if e.long_lived { "yes (ws/wss)" } else { "no" }
         )?;
+        self.write_time_check(f)?;
+        self.write_service(f)?;
+        self.write_slos(f)
+    }
+}
+
+impl Explanation {
+    fn write_time_check(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if let Some(t) = &self.time_check {
             let when = if t.ahead_us > 0 {
                 format!("{} ahead of now ({})", span(t.ahead_us), t.now)
@@ -71,6 +79,10 @@ impl fmt::Display for Explanation {
                 writeln!(f, "  time check  ok: {when}")?;
             }
         }
+        Ok(())
+    }
+
+    fn write_service(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.service {
             Some(name) => {
                 let at = self
@@ -99,6 +111,10 @@ impl fmt::Display for Explanation {
                 }
             }
         }
+        Ok(())
+    }
+
+    fn write_slos(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.service.is_some() {
             if self.slos.is_empty() {
                 writeln!(f, "  SLOs        (the service has none)")?;
