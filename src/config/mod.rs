@@ -1,10 +1,16 @@
 //! Configuration: YAML documents in, typed settings for every stage out.
 //!
-//! Loading has two steps. Each document is deserialized into the raw structs of [`raw`]
-//! (unknown fields are errors, reported with their field path); then [`validate`] checks
-//! meaning across documents and builds the typed [`Config`]. Both steps collect every error
-//! before failing, each with its file, document and field path, so one run shows everything
-//! that is wrong. Validation does no I/O (files named by a source are opened by the source),
+//! Loading has two steps. [`load`] splits the YAML stream into documents and deserializes
+//! each into the raw structs of [`raw`] (unknown fields are errors, reported with their
+//! field path); then [`validate`] dispatches every document to the module that owns it and
+//! builds the typed [`Config`]. Each stage's block is checked beside it: [`source`],
+//! [`decode`], [`window`], [`http`], [`checkpoint`], [`alertmanager`], [`service`] (through
+//! [`pipeline`]); `reliability/v1` SLOs in [`reliability`] and [`periods`], policies in
+//! [`policy`], OpenSLO in [`openslo`]; both SLO dialects build through [`objective`].
+//! Every check reports into one [`problems::Problems`] at a [`path::At`] location, so one
+//! run lists everything that is wrong, each with its file, document and field path. Every
+//! document is checked, whether or not the Pipeline is valid and whether or not anything
+//! refers to it. Validation does no I/O (files named by a source are opened by the source),
 //! except that it reads the `spec.http.tls` certificate and key: a bad one is a config error.
 //!
 //! Kinds: `slipstream/v1 Pipeline` (exactly one), `reliability/v1 ServiceLevelObjective`

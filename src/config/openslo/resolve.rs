@@ -131,6 +131,18 @@ fn slo_indicator(
     }
 }
 
+/// `budgetingMethod` (checked; each objective reads it with its slice settings).
+fn budgeting_method<'a>(s: &'a SloSpec, at: &At, problems: &mut Problems) -> &'a str {
+    let method = s.budgeting_method.as_str();
+    if !matches!(method, "Occurrences" | "Timeslices" | "RatioTimeslices") {
+        problems.error(
+            &at.field("budgetingMethod"),
+            format!("unknown budgeting method {method:?}: expected Occurrences, Timeslices or RatioTimeslices"),
+        );
+    }
+    method
+}
+
 /// One SLO document → one slipstream SLO per objective.
 fn slo(
     d: &Document<SloSpec>,
@@ -155,13 +167,7 @@ fn slo(
         .as_ref()
         .is_some_and(|ind| ind.reads(&s.service, services, problems));
     let window = time_window(&s.time_window, &spec.field("timeWindow"), problems);
-    let method = s.budgeting_method.as_str();
-    if !matches!(method, "Occurrences" | "Timeslices" | "RatioTimeslices") {
-        problems.error(
-            &spec.field("budgetingMethod"),
-            format!("unknown budgeting method {method:?}: expected Occurrences, Timeslices or RatioTimeslices"),
-        );
-    }
+    let method = budgeting_method(s, &spec, problems);
     let alerts = alert_policies(d, &spec, refs, problems);
     if s.objectives.is_empty() {
         problems.error(
