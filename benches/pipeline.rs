@@ -184,7 +184,7 @@ fn thousand_slos() -> Arc<Pipeline> {
         );
     }
     let config = config::parse(&yaml, "bench.yaml").expect("1000-SLO config");
-    assert_eq!(config.objectives.len(), 1000);
+    assert_eq!(config.reload.objectives.len(), 1000);
     let pipeline = Pipeline::new(&config, Arc::new(ManualClock::new(NOW)));
     let mut generator = Generator::new(7, demo).without_incidents();
     let mut line = Vec::new();

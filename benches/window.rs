@@ -76,13 +76,18 @@ fn shard_apply(c: &mut Criterion) {
 fn evaluate_demo(c: &mut Criterion) {
     let config = config::parse(config::DEMO_CONFIG, "demo").expect("demo config");
     let windows: Vec<Vec<i64>> = config
+        .reload
         .objectives
         .iter()
         .map(|o| o.windows.clone())
         .collect();
-    let plan = Arc::new(Plan::new(&windows, config.services.len(), config.window));
+    let plan = Arc::new(Plan::new(
+        &windows,
+        config.reload.services.len(),
+        config.reload.window,
+    ));
     let store = Store::new(plan.clone());
-    let classifier = Classifier::new(config.services.clone(), config.rules.clone());
+    let classifier = Classifier::new(config.reload.services.clone(), config.reload.rules.clone());
     for p in 0..4 {
         let shard = store.shard(PartitionId::new(0, p), "bench");
         let mut shard = lock(&shard);
@@ -110,9 +115,9 @@ fn evaluate_demo(c: &mut Criterion) {
         store.observe_newest(NOW);
     }
     let mut g = c.benchmark_group("evaluate");
-    g.throughput(Throughput::Elements(config.objectives.len() as u64));
+    g.throughput(Throughput::Elements(config.reload.objectives.len() as u64));
     g.bench_function("demo_config_4_shards", |b| {
-        b.iter(|| black_box(evaluate(&config.objectives, &store, NOW)))
+        b.iter(|| black_box(evaluate(&config.reload.objectives, &store, NOW)))
     });
     g.finish();
 }

@@ -10,6 +10,7 @@
 mod dead_letter;
 mod generation;
 mod progress;
+mod rejections;
 mod reload;
 
 use std::collections::HashMap;
@@ -21,20 +22,20 @@ use tracing::{info, warn};
 
 use crate::checkpoint::{CheckpointDir, CheckpointStats, Checkpointer};
 use crate::clock::Clock;
-use crate::config::{Config, SourceConfig};
-use crate::decode::Decoder;
+use crate::config::{Config, SourceConfig, StartConfig};
+use crate::decode::ingest::Ingest;
 use crate::evaluate::{Evaluation, evaluate_where};
 use crate::source::demo::DemoSource;
 use crate::source::file::{FileSource, FileSpec};
 use crate::source::kafka::KafkaSource;
 use crate::source::stdin::StdinSource;
 use crate::source::{LineBatch, PartitionId, Sink, Source, SourceTelemetry, StopSignal};
-use crate::time::{SECOND, format_rfc3339};
+use crate::time::format_rfc3339;
 use crate::window::{Activity, Shard, lock};
 
 pub use dead_letter::DeadLetter;
-use dead_letter::Rejected;
 pub use generation::{Changes, Generation};
+use rejections::{BatchOrigin, BatchRejections, WarningLimiter};
 pub use reload::{ReloadError, ReloadSource, ReloadStats, ReloadSummary};
 
 /// Everything the stages share.
@@ -42,8 +43,8 @@ pub use reload::{ReloadError, ReloadSource, ReloadStats, ReloadSummary};
 pub struct Pipeline {
     /// What a reload can change; sinks hold the read side for a whole batch.
     generation: RwLock<Arc<Generation>>,
-    /// What a reload cannot change.
-    restart_only: reload::RestartOnly,
+    /// What a reload cannot change: the start-time settings the process runs with.
+    start: StartConfig,
     /// Wall clock.
     pub clock: Arc<dyn Clock>,
     /// True once the source has delivered data or reached the end of its input, and while
@@ -55,6 +56,10 @@ pub struct Pipeline {
     pub source_telemetry: Arc<SourceTelemetry>,
     /// Checkpoint writer, when checkpointing is configured.
     pub checkpointer: Option<Mutex<Checkpointer>>,
+    /// Offsets covered by the newest durable checkpoint, per partition: the writer's own
+    /// map, read without taking the writer's lock (held through export and fsync), so a
+    /// source asking what it may commit never waits on a checkpoint write.
+    durable: Option<Arc<Mutex<HashMap<PartitionId, u64>>>>,
     /// Checkpoint counters (all zero without checkpointing).
     pub checkpoint_stats: Arc<CheckpointStats>,
     /// Reload counters and the last reload error.
@@ -75,17 +80,18 @@ impl Pipeline {
             .last_success_us
             .store(clock.now_us(), Ordering::Relaxed);
         Arc::new(Self {
-            generation: RwLock::new(Arc::new(Generation::first(config))),
-            restart_only: reload::RestartOnly::of(config),
+            generation: RwLock::new(Arc::new(Generation::first(&config.reload))),
+            start: config.start.clone(),
             clock,
             ready: Arc::new(AtomicBool::new(false)),
             not_ready_reason: Mutex::new("the source has not delivered data yet".to_string()),
             source_telemetry: Arc::default(),
             checkpointer: None,
+            durable: None,
             checkpoint_stats: Arc::default(),
             reload_stats: Arc::new(reload_stats),
             alertmanager_stats: Arc::default(),
-            max_line_bytes: config.max_line_bytes,
+            max_line_bytes: config.start.max_line_bytes,
             dead_letter: None,
         })
     }
@@ -104,12 +110,12 @@ impl Pipeline {
     pub fn open(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Arc<Self>> {
         let pipeline = Self::new(config, clock);
         let mut pipeline = Arc::into_inner(pipeline).context("a new pipeline is not shared")?;
-        if let Some(d) = &config.dead_letter {
+        if let Some(d) = &config.start.dead_letter {
             let file = dead_letter::DeadLetter::open(d)
                 .with_context(|| format!("spec.decode.dead_letter.path {}", d.path.display()))?;
             pipeline.dead_letter = Some(file);
         }
-        let Some(c) = &config.checkpoint else {
+        let Some(c) = &config.start.checkpoint else {
             return Ok(Arc::new(pipeline));
         };
         let dir = CheckpointDir::open(&c.dir)?;
@@ -117,6 +123,7 @@ impl Pipeline {
         let g = pipeline.generation();
         checkpointer.restore(&g.store, &g.slo_ids, &g.services)?;
         pipeline.checkpoint_stats = checkpointer.stats.clone();
+        pipeline.durable = Some(checkpointer.durable.clone());
         pipeline.checkpointer = Some(Mutex::new(checkpointer));
         Ok(Arc::new(pipeline))
     }
@@ -140,11 +147,10 @@ impl Pipeline {
         PipelineSink {
             pipeline: self.clone(),
             generation: g.number,
-            decoder: g.decoder(),
+            ingest: g.ingest(self.max_line_bytes),
             scratch: String::new(),
             shards: HashMap::new(),
-            last_warning_us: i64::MIN,
-            suppressed: 0,
+            warnings: WarningLimiter::default(),
         }
     }
 
@@ -182,18 +188,15 @@ impl Pipeline {
 #[derive(Debug)]
 pub struct PipelineSink {
     pipeline: Arc<Pipeline>,
-    /// The generation `decoder` and `shards` belong to.
+    /// The generation `ingest` and `shards` belong to.
     generation: u64,
-    decoder: Box<dyn Decoder>,
+    /// Length cap, envelope and decoder of that generation.
+    ingest: Ingest,
     /// Reused buffer for lines unescaped out of an envelope.
     scratch: String,
     shards: HashMap<PartitionId, Arc<Mutex<Shard>>>,
-    last_warning_us: i64,
-    suppressed: u64,
+    warnings: WarningLimiter,
 }
-
-/// At most one undecodable-line warning per partition sink per this interval.
-const WARNING_INTERVAL_US: i64 = 10 * SECOND;
 
 impl PipelineSink {
     /// Follows a reload: the new generation's decoder and the shards of its store.
@@ -201,7 +204,7 @@ impl PipelineSink {
         if g.number == self.generation {
             return;
         }
-        self.decoder = g.decoder();
+        self.ingest = g.ingest(self.pipeline.max_line_bytes);
         for (partition, shard) in &mut self.shards {
             let name = lock(shard).name().to_string();
             *shard = g.store.shard(*partition, &name);
@@ -242,9 +245,8 @@ impl Sink for PipelineSink {
         let now = p.clock.now_us();
         let plan = g.store.plan();
         let latest_allowed = now.saturating_add(plan.window.max_future_us);
-        let mut dead = Vec::new();
-        let mut first_error = None;
-        let newest = {
+        let mut rejected = BatchRejections::new(p.dead_letter.is_some(), p.max_line_bytes);
+        let (newest, name) = {
             let mut shard = lock(&shard);
             shard.activity = Activity {
                 assigned: true,
@@ -252,69 +254,30 @@ impl Sink for PipelineSink {
                 last_delivery_us: Some(now),
             };
             for (index, payload) in batch.lines().enumerate() {
-                if payload.len() > p.max_line_bytes {
-                    shard.stats.too_long += 1;
-                    if p.dead_letter.is_some() {
-                        let line = &payload[..p.max_line_bytes];
-                        dead.push(Rejected {
-                            index,
-                            reason: "too_long",
-                            line,
-                        });
-                    }
-                    continue;
-                }
-                let decoded = g
-                    .envelope
-                    .open(payload, &mut self.scratch)
-                    .and_then(|line| self.decoder.decode(line));
-                match decoded {
-                    Ok(event) => shard.apply(&event, &g.classifier, latest_allowed, plan),
-                    Err(e) => {
-                        shard.reject(e);
-                        if p.dead_letter.is_some() {
-                            let reason = e.reason();
-                            dead.push(Rejected {
-                                index,
-                                reason,
-                                line: payload,
-                            });
-                        }
-                        if first_error.is_none() {
-                            first_error = Some((
-                                e,
-                                String::from_utf8_lossy(&payload[..payload.len().min(200)])
-                                    .into_owned(),
-                            ));
-                        } else {
-                            self.suppressed += 1;
-                        }
-                    }
+                match self.ingest.decode(payload, &mut self.scratch) {
+                    Ok(d) => shard.apply(&d.event, &g.classifier, latest_allowed, plan),
+                    Err(r) => rejected.record(index, r, payload),
                 }
             }
+            rejected.count_into(&mut shard.stats);
             shard.stats.lines += batch.len() as u64;
             shard.stats.bytes += batch.bytes() as u64;
             shard.next_offset = batch.next_offset;
-            shard.newest_us()
+            (shard.newest_us(), shard.name().to_string())
         };
         if let Some(t) = newest {
             g.store.observe_newest(t);
         }
         let format = g.format.name();
         drop(g);
-        if let Some(file) = &p.dead_letter {
-            let name = lock(&shard).name().to_string();
-            file.write_batch(&name, batch.next_offset, &dead);
-        }
-        if let Some((reason, line)) = first_error {
-            if now.saturating_sub(self.last_warning_us) >= WARNING_INTERVAL_US {
-                warn!(%partition, format, %reason, suppressed = self.suppressed, line, "skipping undecodable line");
-                self.last_warning_us = now;
-                self.suppressed = 0;
-            } else {
-                self.suppressed += 1;
-            }
-        }
+        let origin = BatchOrigin {
+            partition,
+            partition_name: &name,
+            next_offset: batch.next_offset,
+            format,
+            now_us: now,
+        };
+        rejected.emit(origin, p.dead_letter.as_ref(), &mut self.warnings);
     }
 
     fn revoke(&mut self, partition: PartitionId) {
@@ -349,15 +312,12 @@ impl Sink for PipelineSink {
     }
 
     fn committable(&self, partition: PartitionId) -> Option<u64> {
-        match &self.pipeline.checkpointer {
-            Some(c) => {
-                let durable = c.lock().unwrap_or_else(|e| e.into_inner()).durable.clone();
-                durable
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .get(&partition)
-                    .copied()
-            }
+        match &self.pipeline.durable {
+            Some(durable) => durable
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .get(&partition)
+                .copied(),
             None => self.position(partition),
         }
     }
@@ -375,7 +335,7 @@ impl Sink for PipelineSink {
 }
 
 /// Builds the configured source, reporting into `pipeline`'s telemetry.
-pub fn build_source(config: &Config, pipeline: &Pipeline) -> Box<dyn Source> {
+pub fn build_source(config: &StartConfig, pipeline: &Pipeline) -> Box<dyn Source> {
     let clock = pipeline.clock.clone();
     match &config.source {
         SourceConfig::Kafka(spec) => Box::new(KafkaSource::new(
@@ -397,7 +357,7 @@ pub fn replay(
     clock: Arc<dyn Clock>,
 ) -> anyhow::Result<Evaluation> {
     let spec = if paths.is_empty() {
-        match &config.source {
+        match &config.start.source {
             SourceConfig::File(f) => FileSpec {
                 paths: f.paths.clone(),
                 follow: false,
@@ -420,7 +380,7 @@ pub fn replay(
         .map(|m| m.len())
         .sum();
     let mut sink = progress::ProgressSink::new(pipeline.sink(), total_bytes);
-    let result = Box::new(FileSource::new(spec).with_max_line_bytes(config.max_line_bytes))
+    let result = Box::new(FileSource::new(spec).with_max_line_bytes(config.start.max_line_bytes))
         .run(&mut sink, &StopSignal::new())
         .context("reading log files");
     sink.finish();
@@ -428,7 +388,7 @@ pub fn replay(
     Ok(pipeline.evaluate())
 }
 
-/// Runs the service: the source on its own thread, the HTTP API on `config.listen`, until
+/// Runs the service: the source on its own thread, the HTTP API on ``spec.listen``, until
 /// Ctrl-C or SIGTERM. With a `reload` source, SIGHUP and changes of that file reload the
 /// configuration; without one (the demo's embedded configuration) SIGHUP is ignored.
 pub async fn run(
@@ -440,8 +400,9 @@ pub async fn run(
     #[cfg(unix)]
     let hangup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
         .context("cannot handle SIGHUP")?;
-    let token = crate::serve::auth::Token::load(config.http_auth.as_ref())?;
+    let token = crate::serve::auth::Token::load(config.start.http_auth.as_ref())?;
     let tls = config
+        .start
         .http_tls
         .as_ref()
         .map(crate::serve::tls::server_config)
@@ -459,12 +420,12 @@ pub async fn run(
     }
     #[cfg(not(unix))]
     let _ = reload;
-    let listener = tokio::net::TcpListener::bind(config.listen)
+    let listener = tokio::net::TcpListener::bind(config.start.listen)
         .await
-        .with_context(|| format!("cannot listen on {}", config.listen))?;
-    info!(address = %listener.local_addr()?, tls = tls.is_some(), pipeline = config.name, slos = config.objectives.len(), "serving");
+        .with_context(|| format!("cannot listen on {}", config.start.listen))?;
+    info!(address = %listener.local_addr()?, tls = tls.is_some(), pipeline = config.start.name, slos = config.reload.objectives.len(), "serving");
     let stop = StopSignal::new();
-    let source = build_source(&config, &pipeline);
+    let source = build_source(&config.start, &pipeline);
     let mut sink = pipeline.sink();
     let source_stop = stop.clone();
     let (failed_tx, failed_rx) = tokio::sync::oneshot::channel::<String>();
@@ -489,7 +450,7 @@ pub async fn run(
             std::future::pending::<()>().await;
         }
     };
-    let checkpoints = config.checkpoint.as_ref().map(|c| {
+    let checkpoints = config.start.checkpoint.as_ref().map(|c| {
         let pipeline = pipeline.clone();
         let stop = stop.clone();
         let interval = std::time::Duration::from_micros(c.interval_us as u64);
@@ -506,9 +467,12 @@ pub async fn run(
                 }
             })
     });
-    if let Some(am) = &config.alertmanager {
-        let notifier =
-            crate::serve::alertmanager::Notifier::new(pipeline.clone(), am.clone(), config.listen);
+    if let Some(am) = &config.start.alertmanager {
+        let notifier = crate::serve::alertmanager::Notifier::new(
+            pipeline.clone(),
+            am.clone(),
+            config.start.listen,
+        );
         let notifier = if tls.is_some() {
             notifier.over_https()
         } else {

@@ -1,9 +1,9 @@
 //! Explain: what slipstream makes of one access-log line, and why.
 //!
 //! [`Explainer`] runs a line through exactly the stages a running pipeline uses — the
-//! configured [`Envelope::open`], the configured format's [`Format::decoder`], the
+//! pipeline's own [`Ingest::decode`] (length cap, envelope, format decoder) and the
 //! [`Classifier`] built from the same [`Config`] — and records every decision as an
-//! [`Explanation`]: the decoded fields (or the stage and [`DecodeError`] that rejected the
+//! [`Explanation`]: the decoded fields (or the stage and [`Rejection`] that rejected the
 //! line), whether the event time is beyond `max_future` of the wall clock (so the window
 //! store would drop it), which service matched (each service's selector results, so a
 //! selector that fails can be seen), and for every SLO of that service whether the event is
@@ -21,8 +21,9 @@ use serde::Serialize;
 
 use crate::classify::{Classifier, Reason, Sli};
 use crate::config::Config;
-use crate::decode::envelope::Envelope;
-use crate::decode::{DecodeError, Decoder, Event, Format};
+use crate::decode::ingest::{Ingest, Rejection};
+use crate::decode::{DecodeError, Event, Format};
+use crate::evaluate::SloKind;
 use crate::time;
 
 mod text;
@@ -33,12 +34,12 @@ mod tests;
 /// Explains lines under one configuration.
 #[derive(Debug)]
 pub struct Explainer {
-    envelope: Envelope,
     format: Format,
-    decoder: Box<dyn Decoder>,
+    /// The pipeline's own ingest path: length cap, envelope and decoder.
+    ingest: Ingest,
     classifier: Classifier,
     /// Per SLO (same order as the classifier's rules): `service/slo` and its kind.
-    slos: Vec<(String, &'static str)>,
+    slos: Vec<(String, SloKind)>,
     max_future_us: i64,
 }
 
@@ -73,7 +74,7 @@ pub struct Explanation {
 /// Why a line did not decode.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Failure {
-    /// `envelope` or `format`: the stage that rejected the line.
+    /// `length`, `envelope` or `format`: the stage that rejected the line.
     pub stage: &'static str,
     /// The decode-error label, as counted in `/metrics` (`bad_time`, `missing_fields`, …).
     pub reason: &'static str,
@@ -165,15 +166,19 @@ pub struct SloVerdict {
 }
 
 impl Explainer {
-    /// An explainer for `config`'s envelope, format, services and SLOs.
+    /// An explainer for `config`'s length cap, envelope, format, services and SLOs.
     pub fn new(config: &Config) -> Self {
+        let (start, c) = (&config.start, &config.reload);
         Self {
-            envelope: config.envelope,
-            format: config.format,
-            decoder: config.format.decoder(config.json.as_ref()),
-            classifier: Classifier::new(config.services.clone(), config.rules.clone()),
-            slos: config.objectives.iter().map(|o| (o.id(), o.kind)).collect(),
-            max_future_us: config.window.max_future_us,
+            format: c.format,
+            ingest: Ingest::new(
+                c.envelope,
+                c.format.decoder(c.json.as_ref()),
+                start.max_line_bytes,
+            ),
+            classifier: Classifier::new(c.services.clone(), c.rules.clone()),
+            slos: c.objectives.iter().map(|o| (o.id(), o.kind)).collect(),
+            max_future_us: c.window.max_future_us,
         }
     }
 
@@ -182,7 +187,7 @@ impl Explainer {
     pub fn explain(&self, line_number: usize, payload: &[u8], now_us: i64) -> Explanation {
         let mut x = Explanation {
             line_number,
-            envelope: self.envelope.name(),
+            envelope: self.ingest.envelope().name(),
             format: self.format.name(),
             input: text(payload),
             decoded: false,
@@ -194,17 +199,11 @@ impl Explainer {
             slos: Vec::new(),
         };
         let mut scratch = String::new();
-        let line = match self.envelope.open(payload, &mut scratch) {
-            Ok(line) => line,
-            Err(e) => {
-                x.error = Some(self.failure("envelope", e));
-                return x;
-            }
-        };
-        let event = match self.decoder.decode(line) {
-            Ok(event) => event,
-            Err(e) => {
-                x.error = Some(self.failure("format", e));
+        // The pipeline's own call (`PipelineSink::apply`), so the verdicts cannot differ.
+        let (line, event) = match self.ingest.decode(payload, &mut scratch) {
+            Ok(d) => (d.line, d.event),
+            Err(r) => {
+                x.error = Some(self.failure(r));
                 return x;
             }
         };
@@ -253,9 +252,10 @@ impl Explainer {
             .map(|&i| {
                 let rule = &self.classifier.rules()[i];
                 let why = rule.explain(&event);
-                let (slo, kind) = self.slos.get(i).cloned().unwrap_or_else(|| {
-                    (format!("{}/#{i}", x.service.as_deref().unwrap_or("?")), "?")
-                });
+                let (slo, kind) = match self.slos.get(i) {
+                    Some((slo, kind)) => (slo.clone(), kind.as_str()),
+                    None => (format!("{}/#{i}", x.service.as_deref().unwrap_or("?")), "?"),
+                };
                 SloVerdict {
                     slo,
                     kind,
@@ -314,43 +314,50 @@ impl Explainer {
         }
     }
 
-    fn failure(&self, stage: &'static str, e: DecodeError) -> Failure {
-        let format = self.format.name();
-        let message = match (stage, e) {
-            ("envelope", _) => format!(
+    fn failure(&self, r: Rejection) -> Failure {
+        let message = match r {
+            Rejection::TooLong => format!(
+                "the line is longer than spec.decode.max_line_bytes ({} bytes): the pipeline \
+                 counts it as too_long and skips it undecoded",
+                self.ingest.max_line_bytes()
+            ),
+            Rejection::Envelope(_) => format!(
                 "the message is not a JSON object with the line as a string under `message` \
                  or `log` (envelope {})",
-                self.envelope.name()
+                self.ingest.envelope().name()
             ),
-            (_, DecodeError::Empty) => "the line is blank".to_string(),
-            (_, DecodeError::MissingFields) => {
-                format!("the line has fewer fields than the {format} format requires")
-            }
-            (_, DecodeError::UnterminatedQuote) => {
-                "a double-quoted field is never closed (a truncated line?)".to_string()
-            }
-            (_, DecodeError::BadTime) => {
-                format!("the timestamp is not a valid {format} event time")
-            }
-            (_, DecodeError::BadStatus) => {
-                "the status code is not a number from 100 to 999".to_string()
-            }
-            (_, DecodeError::BadRequest) => {
-                format!("the request field does not parse as a {format} request line")
-            }
-            (_, DecodeError::BadLatency) => format!(
-                "a timing field is neither a number nor the {format} format's \"unknown\" marker"
-            ),
-            (_, DecodeError::BadEnvelope) => {
-                "the line is not in the configured envelope".to_string()
-            }
-            #[allow(unreachable_patterns)] // reasons added later still get a sentence
-            (_, other) => format!("the {format} decoder rejected the line ({other})"),
+            Rejection::Format(e) => self.format_failure(e),
         };
         Failure {
-            stage,
-            reason: e.reason(),
+            stage: r.stage(),
+            reason: r.reason(),
             message,
+        }
+    }
+
+    fn format_failure(&self, e: DecodeError) -> String {
+        let format = self.format.name();
+        match e {
+            DecodeError::Empty => "the line is blank".to_string(),
+            DecodeError::MissingFields => {
+                format!("the line has fewer fields than the {format} format requires")
+            }
+            DecodeError::UnterminatedQuote => {
+                "a double-quoted field is never closed (a truncated line?)".to_string()
+            }
+            DecodeError::BadTime => {
+                format!("the timestamp is not a valid {format} event time")
+            }
+            DecodeError::BadStatus => "the status code is not a number from 100 to 999".to_string(),
+            DecodeError::BadRequest => {
+                format!("the request field does not parse as a {format} request line")
+            }
+            DecodeError::BadLatency => format!(
+                "a timing field is neither a number nor the {format} format's \"unknown\" marker"
+            ),
+            DecodeError::BadEnvelope => "the line is not in the configured envelope".to_string(),
+            #[allow(unreachable_patterns)] // reasons added later still get a sentence
+            other => format!("the {format} decoder rejected the line ({other})"),
         }
     }
 

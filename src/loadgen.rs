@@ -20,7 +20,7 @@ use crate::time::format_rfc3339;
 
 /// Where generated lines go.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Sink {
+pub enum Destination {
     /// Standard output.
     Stdout,
     /// A file, created or truncated.
@@ -93,15 +93,21 @@ impl Out {
     }
 }
 
-/// Generates lines into `sink` as `spec` says; returns how many were written.
-pub fn run(spec: &LoadSpec, sink: &Sink, clock: Arc<dyn Clock>) -> anyhow::Result<u64> {
-    let mut out = match sink {
-        Sink::Stdout => Out::Writer(Box::new(std::io::BufWriter::new(std::io::stdout().lock()))),
-        Sink::File(path) => Out::Writer(Box::new(std::io::BufWriter::new(
+/// Generates lines into `destination` as `spec` says; returns how many were written.
+pub fn run(
+    spec: &LoadSpec,
+    destination: &Destination,
+    clock: Arc<dyn Clock>,
+) -> anyhow::Result<u64> {
+    let mut out = match destination {
+        Destination::Stdout => {
+            Out::Writer(Box::new(std::io::BufWriter::new(std::io::stdout().lock())))
+        }
+        Destination::File(path) => Out::Writer(Box::new(std::io::BufWriter::new(
             std::fs::File::create(path)
                 .with_context(|| format!("cannot create {}", path.display()))?,
         ))),
-        Sink::Kafka { brokers, topic } => {
+        Destination::Kafka { brokers, topic } => {
             let producer: BaseProducer = ClientConfig::new()
                 .set("bootstrap.servers", brokers)
                 .set("linger.ms", "5")

@@ -93,7 +93,7 @@ enum Command {
     ///
     /// Exit 0 when every line decoded, 65 when some did not, 64 for a bad configuration.
     Explain {
-        /// Configuration file (its envelope, format, services and SLOs are used).
+        /// Configuration file (its length cap, envelope, format, services and SLOs are used).
         #[arg(long, short)]
         config: PathBuf,
         /// One message as the source delivers it; `-` or absent: every line of stdin.
@@ -103,50 +103,87 @@ enum Command {
         json: bool,
     },
     /// Generate realistic access-log traffic to Kafka, a file or stdout.
-    Loadgen {
-        /// Line format: alb or nginx.
-        #[arg(long, default_value = "alb")]
-        format: String,
-        /// Wrap lines in a Vector-style JSON envelope (`{"message": …}`).
-        #[arg(long)]
-        vector_envelope: bool,
-        /// Lines per second; 0 for as fast as possible.
-        #[arg(long, default_value_t = 1000)]
-        rate: u64,
-        /// Stop after this many lines.
-        #[arg(long)]
-        count: Option<u64>,
-        /// Stop after this long (e.g. 30s, 5m).
-        #[arg(long)]
-        duration: Option<String>,
-        /// Random seed.
-        #[arg(long, default_value_t = 42)]
-        seed: u64,
-        /// Number of services (the first four are checkout, search, auth, catalog).
-        #[arg(long, default_value_t = 4)]
-        services: usize,
-        /// Override every service's 5xx rate, percent.
-        #[arg(long)]
-        error_rate: Option<f64>,
-        /// Steady traffic without the periodic incidents.
-        #[arg(long)]
-        no_incidents: bool,
-        /// Kafka brokers (host:port,…); with --topic, produce there.
-        #[arg(long, requires = "topic")]
-        brokers: Option<String>,
-        /// Kafka topic.
-        #[arg(long, requires = "brokers")]
-        topic: Option<String>,
-        /// Write to this file instead of stdout.
-        #[arg(long, conflicts_with = "brokers")]
-        output: Option<PathBuf>,
-    },
+    Loadgen(LoadgenArgs),
     /// Run the built-in demo: generated traffic for four services with incidents.
     Demo {
         /// Override the demo's listen address (default 127.0.0.1:9977).
         #[arg(long)]
         listen: Option<std::net::SocketAddr>,
     },
+}
+
+/// `slipstream loadgen`'s options.
+#[derive(Debug, clap::Args)]
+struct LoadgenArgs {
+    /// Line format: alb or nginx.
+    #[arg(long, default_value = "alb")]
+    format: String,
+    /// Wrap lines in a Vector-style JSON envelope (`{"message": …}`).
+    #[arg(long)]
+    vector_envelope: bool,
+    /// Lines per second; 0 for as fast as possible.
+    #[arg(long, default_value_t = 1000)]
+    rate: u64,
+    /// Stop after this many lines.
+    #[arg(long)]
+    count: Option<u64>,
+    /// Stop after this long (e.g. 30s, 5m).
+    #[arg(long)]
+    duration: Option<String>,
+    /// Random seed.
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+    /// Number of services (the first four are checkout, search, auth, catalog).
+    #[arg(long, default_value_t = 4)]
+    services: usize,
+    /// Override every service's 5xx rate, percent.
+    #[arg(long)]
+    error_rate: Option<f64>,
+    /// Steady traffic without the periodic incidents.
+    #[arg(long)]
+    no_incidents: bool,
+    /// Kafka brokers (host:port,…); with --topic, produce there.
+    #[arg(long, requires = "topic")]
+    brokers: Option<String>,
+    /// Kafka topic.
+    #[arg(long, requires = "brokers")]
+    topic: Option<String>,
+    /// Write to this file instead of stdout.
+    #[arg(long, conflicts_with = "brokers")]
+    output: Option<PathBuf>,
+}
+
+impl LoadgenArgs {
+    /// What to generate and where to write it.
+    fn into_spec(self) -> anyhow::Result<(LoadSpec, loadgen::Destination)> {
+        let format = match self.format.as_str() {
+            "alb" => LineFormat::Alb,
+            "nginx" => LineFormat::Nginx,
+            other => anyhow::bail!("unknown format {other:?}: expected alb or nginx"),
+        };
+        let duration = self
+            .duration
+            .map(|d| slipstream::time::parse_duration(&d))
+            .transpose()?
+            .map(|us| std::time::Duration::from_micros(us as u64));
+        let spec = LoadSpec {
+            format,
+            vector_envelope: self.vector_envelope,
+            rate_per_second: self.rate,
+            count: self.count,
+            duration,
+            seed: self.seed,
+            services: self.services,
+            error_percent: self.error_rate,
+            incidents: !self.no_incidents,
+        };
+        let destination = match (self.brokers, self.topic, self.output) {
+            (Some(brokers), Some(topic), _) => loadgen::Destination::Kafka { brokers, topic },
+            (_, _, Some(path)) => loadgen::Destination::File(path),
+            _ => loadgen::Destination::Stdout,
+        };
+        Ok((spec, destination))
+    }
 }
 
 fn main() -> ExitCode {
@@ -169,28 +206,7 @@ fn config_failure(e: &ConfigError) -> ExitCode {
 fn execute(command: Command) -> anyhow::Result<ExitCode> {
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     match command {
-        Command::Validate { files } => {
-            let mut failed = false;
-            for f in &files {
-                match config::load_file(f) {
-                    Ok(c) => println!(
-                        "{}: ok ({} services, {} SLOs)",
-                        f.display(),
-                        c.services.len(),
-                        c.objectives.len()
-                    ),
-                    Err(e) => {
-                        eprint!("{}: {e}", f.display());
-                        failed = true;
-                    }
-                }
-            }
-            Ok(if failed {
-                ExitCode::from(EXIT_CONFIG)
-            } else {
-                ExitCode::SUCCESS
-            })
-        }
+        Command::Validate { files } => Ok(validate(&files)),
         Command::Replay { config, files } => {
             let config = match config::load_file(&config) {
                 Ok(c) => c,
@@ -200,26 +216,10 @@ fn execute(command: Command) -> anyhow::Result<ExitCode> {
             println!("{}", serde_json::to_string_pretty(&evaluation.report)?);
             Ok(ExitCode::SUCCESS)
         }
-        Command::Explain { config, line, json } => {
-            let config = match config::load_file(&config) {
-                Ok(c) => c,
-                Err(e) => return Ok(config_failure(&e)),
-            };
-            let explainer = Explainer::new(&config);
-            let now = clock.now_us();
-            let mut out = std::io::stdout().lock();
-            let all_decoded = match line.as_deref() {
-                None | Some("-") => {
-                    explainer.explain_all(std::io::stdin().lock(), json, now, &mut out)? == 0
-                }
-                Some(line) => explainer.explain_one(line.as_bytes(), json, now, &mut out)?,
-            };
-            Ok(if all_decoded {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::from(EXIT_DATAERR)
-            })
-        }
+        Command::Explain { config, line, json } => match config::load_file(&config) {
+            Ok(config) => explain(&config, line.as_deref(), json, clock.now_us()),
+            Err(e) => Ok(config_failure(&e)),
+        },
         Command::Run {
             config: path,
             listen,
@@ -231,46 +231,9 @@ fn execute(command: Command) -> anyhow::Result<ExitCode> {
             let reload = ReloadSource { path, listen };
             serve(config, listen, clock, Some(reload))
         }
-        Command::Loadgen {
-            format,
-            vector_envelope,
-            rate,
-            count,
-            duration,
-            seed,
-            services,
-            error_rate,
-            no_incidents,
-            brokers,
-            topic,
-            output,
-        } => {
-            let format = match format.as_str() {
-                "alb" => LineFormat::Alb,
-                "nginx" => LineFormat::Nginx,
-                other => anyhow::bail!("unknown format {other:?}: expected alb or nginx"),
-            };
-            let duration = duration
-                .map(|d| slipstream::time::parse_duration(&d))
-                .transpose()?
-                .map(|us| std::time::Duration::from_micros(us as u64));
-            let spec = LoadSpec {
-                format,
-                vector_envelope,
-                rate_per_second: rate,
-                count,
-                duration,
-                seed,
-                services,
-                error_percent: error_rate,
-                incidents: !no_incidents,
-            };
-            let sink = match (brokers, topic, output) {
-                (Some(brokers), Some(topic), _) => loadgen::Sink::Kafka { brokers, topic },
-                (_, _, Some(path)) => loadgen::Sink::File(path),
-                _ => loadgen::Sink::Stdout,
-            };
-            let n = loadgen::run(&spec, &sink, clock)?;
+        Command::Loadgen(args) => {
+            let (spec, destination) = args.into_spec()?;
+            let n = loadgen::run(&spec, &destination, clock)?;
             eprintln!("loadgen: wrote {n} lines");
             Ok(ExitCode::SUCCESS)
         }
@@ -284,6 +247,48 @@ fn execute(command: Command) -> anyhow::Result<ExitCode> {
     }
 }
 
+/// `slipstream validate`: every file's verdict; 64 when any is invalid.
+fn validate(files: &[PathBuf]) -> ExitCode {
+    let mut failed = false;
+    for f in files {
+        match config::load_file(f) {
+            Ok(c) => println!(
+                "{}: ok ({} services, {} SLOs)",
+                f.display(),
+                c.reload.services.len(),
+                c.reload.objectives.len()
+            ),
+            Err(e) => {
+                eprint!("{}: {e}", f.display());
+                failed = true;
+            }
+        }
+    }
+    if failed {
+        ExitCode::from(EXIT_CONFIG)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// `slipstream explain`: `line`, or stdin's lines (`None` or `-`); 65 when one does not
+/// decode.
+fn explain(config: &Config, line: Option<&str>, json: bool, now: i64) -> anyhow::Result<ExitCode> {
+    let explainer = Explainer::new(config);
+    let mut out = std::io::stdout().lock();
+    let all_decoded = match line {
+        None | Some("-") => {
+            explainer.explain_all(std::io::stdin().lock(), json, now, &mut out)? == 0
+        }
+        Some(line) => explainer.explain_one(line.as_bytes(), json, now, &mut out)?,
+    };
+    Ok(if all_decoded {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(EXIT_DATAERR)
+    })
+}
+
 /// Serves `config`; `reload` names the file that SIGHUP and file changes reload.
 fn serve(
     mut config: Config,
@@ -292,7 +297,7 @@ fn serve(
     reload: Option<ReloadSource>,
 ) -> anyhow::Result<ExitCode> {
     if let Some(l) = listen {
-        config.listen = l;
+        config.start.listen = l;
     }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

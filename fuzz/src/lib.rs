@@ -111,8 +111,12 @@ pub fn config(data: &[u8]) {
     };
     match slipstream::config::parse(text, "fuzz.yaml") {
         Ok(config) => {
-            let _ = config.format.decoder(config.json.as_ref()).decode(b"");
-            let _ = format!("{:?}", config.objectives.len());
+            let _ = config
+                .reload
+                .format
+                .decoder(config.reload.json.as_ref())
+                .decode(b"");
+            let _ = format!("{:?}", config.reload.objectives.len());
         }
         Err(e) => {
             let _ = e.to_string();

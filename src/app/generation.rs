@@ -17,8 +17,9 @@
 use std::sync::Arc;
 
 use crate::classify::{Classifier, Matcher};
-use crate::config::Config;
+use crate::config::ReloadConfig;
 use crate::decode::envelope::Envelope;
+use crate::decode::ingest::Ingest;
 use crate::decode::json::JsonMapping;
 use crate::decode::{Decoder, Format};
 use crate::evaluate::SloObjective;
@@ -66,12 +67,12 @@ pub struct Changes {
 
 impl Generation {
     /// Generation 0 for `config`, with an empty store.
-    pub fn first(config: &Config) -> Self {
+    pub fn first(config: &ReloadConfig) -> Self {
         let plan = plan_of(config, |_, _| None);
         Self::build(config, 0, Arc::new(Store::new(Arc::new(plan))))
     }
 
-    fn build(config: &Config, number: u64, store: Arc<Store>) -> Self {
+    fn build(config: &ReloadConfig, number: u64, store: Arc<Store>) -> Self {
         Self {
             number,
             format: config.format,
@@ -94,12 +95,36 @@ impl Generation {
         self.format.decoder(self.json.as_ref())
     }
 
+    /// The ingest path of this generation (its envelope and decoder) with the length cap
+    /// `max_line_bytes`.
+    pub fn ingest(&self, max_line_bytes: usize) -> Ingest {
+        Ingest::new(self.envelope, self.decoder(), max_line_bytes)
+    }
+
     /// The next generation for `config`, with this one's window state moved over: SLOs whose
     /// classification is unchanged keep their counts, the others start empty and are marked
     /// valid from just past the newest event applied so far (or `now_us` before any event).
     /// Shard positions, statistics, activity and de-duplication ids always carry over. The
     /// caller keeps writers out of this generation's store while this runs.
-    pub fn successor(&self, config: &Config, now_us: i64) -> (Self, Changes) {
+    pub fn successor(&self, config: &ReloadConfig, now_us: i64) -> (Self, Changes) {
+        let service_same = self.services_unchanged(config);
+        // Counts from just past the newest event: an event at or before it may have been
+        // applied before the reload, so a window starting earlier may miss some.
+        let mark = self
+            .store
+            .newest_us()
+            .map_or(now_us, |t| ceil_to(t.saturating_add(1), SECOND));
+        let (changes, valid_since_us) = self.changes(config, &service_same, mark);
+        let store = self.moved_store(config, &service_same, &changes);
+        let mut next = Self::build(config, self.number + 1, Arc::new(store));
+        next.valid_since_us = valid_since_us;
+        (next, changes)
+    }
+
+    /// Per service of `config`: whether its events are the same as in this generation,
+    /// which holds exactly when decoding is unchanged and its matcher and every one before
+    /// it are the same (first match wins), with the same split.
+    fn services_unchanged(&self, config: &ReloadConfig) -> Vec<bool> {
         let decoding_same = self.format == config.format
             && self.envelope == config.envelope
             && self.json == config.json
@@ -111,32 +136,35 @@ impl Generation {
             .map(|s| &s.matcher)
             .collect();
         let new_matchers: Vec<&Matcher> = config.services.iter().map(|s| &s.matcher).collect();
-        let old_splits = &self.store.plan().splits;
         let old_split = |j: usize| {
-            old_splits
+            self.store
+                .plan()
+                .splits
                 .iter()
                 .find(|s| s.service == j)
                 .map(|s| s.table.max_hosts())
         };
-        // A service's events are the same exactly when its matcher and every one before it
-        // are the same (first match wins), and decoding is unchanged.
-        let service_same: Vec<bool> = config
+        config
             .services
             .iter()
             .enumerate()
             .map(|(j, s)| {
                 decoding_same
                     && self.services.get(j) == Some(&s.name)
-                    && old_matchers[..=j] == new_matchers[..=j]
+                    && old_matchers.get(..=j) == new_matchers.get(..=j)
                     && old_split(j) == config.splits.get(j).copied().flatten()
             })
-            .collect();
-        // Counts from just past the newest event: an event at or before it may have been
-        // applied before the reload, so a window starting earlier may miss some.
-        let mark = self
-            .store
-            .newest_us()
-            .map_or(now_us, |t| ceil_to(t.saturating_add(1), SECOND));
+            .collect()
+    }
+
+    /// How each SLO of `config` is treated, and per SLO since when its counts are complete
+    /// (`mark` for the reset and added ones).
+    fn changes(
+        &self,
+        config: &ReloadConfig,
+        service_same: &[bool],
+        mark: i64,
+    ) -> (Changes, Vec<Option<i64>>) {
         let mut changes = Changes::default();
         let mut valid_since_us = Vec::with_capacity(config.objectives.len());
         for (o, rule) in config.objectives.iter().zip(&config.rules) {
@@ -163,10 +191,24 @@ impl Generation {
             .filter(|id| !new_ids.contains(id))
             .cloned()
             .collect();
+        (changes, valid_since_us)
+    }
+
+    /// This generation's store reshaped for `config`, keeping the state of the kept SLOs,
+    /// of the unchanged services' latencies and split tables, and every shard's position,
+    /// statistics, activity and de-duplication ids.
+    fn moved_store(
+        &self,
+        config: &ReloadConfig,
+        service_same: &[bool],
+        changes: &Changes,
+    ) -> Store {
+        let old_splits = &self.store.plan().splits;
+        let new_ids: Vec<String> = config.objectives.iter().map(SloObjective::id).collect();
         let kept_services: Vec<&String> = config
             .services
             .iter()
-            .zip(&service_same)
+            .zip(service_same)
             .filter_map(|(s, &same)| same.then_some(&s.name))
             .collect();
         let new_services: Vec<String> = config.services.iter().map(|s| s.name.clone()).collect();
@@ -177,7 +219,7 @@ impl Generation {
                 .find(|s| service_same[j] && s.service == j && s.table.max_hosts() == max_hosts)
                 .map(|s| s.table.clone())
         });
-        let store = self.store.reshaped(Arc::new(plan), |shard, plan| {
+        self.store.reshaped(Arc::new(plan), |shard, plan| {
             let mut state = shard.export_with(&self.slo_ids, &self.services, old_splits);
             // Sub-services follow their table: dropped with it, or kept by host name.
             state.split.retain(|s| {
@@ -198,16 +240,13 @@ impl Generation {
             let mut rebuilt = Shard::restore(&state, plan, &new_ids, &new_services);
             rebuilt.activity = shard.activity;
             rebuilt
-        });
-        let mut next = Self::build(config, self.number + 1, Arc::new(store));
-        next.valid_since_us = valid_since_us;
-        (next, changes)
+        })
     }
 }
 
 /// The plan for `config`; `reuse(service, max_hosts)` may give a split service the host
 /// table it had before, else it gets an empty one.
-fn plan_of(config: &Config, reuse: impl Fn(&str, usize) -> Option<Arc<HostTable>>) -> Plan {
+fn plan_of(config: &ReloadConfig, reuse: impl Fn(&str, usize) -> Option<Arc<HostTable>>) -> Plan {
     let windows: Vec<_> = config.objectives.iter().map(|o| o.retention()).collect();
     let splits = config
         .splits

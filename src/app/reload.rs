@@ -1,9 +1,9 @@
 //! Live configuration reload: on SIGHUP and when the configuration file changes.
 //!
 //! A reload validates the whole new configuration first. If it is invalid, or changes what
-//! only a restart can apply (source, listen address, checkpoint settings, `spec.http`: the
-//! token source and TLS files, read only at start), the running
-//! configuration stays, every problem is logged, the failure is counted and its text is
+//! only a restart can apply (any field of [`StartConfig`](crate::config::StartConfig),
+//! compared with `==`: name, source, listen address, decode limits, dead letter, checkpoint,
+//! Alertmanager, `spec.http`), the running configuration stays, every problem is logged, the failure is counted and its text is
 //! shown on `/readyz` until a reload succeeds; readiness itself does not change. Otherwise
 //! [`Pipeline::reload`] takes the generation's write lock (no batch is half-applied), builds
 //! the [successor](super::Generation::successor) generation with the window state moved over,
@@ -24,9 +24,7 @@ use tracing::{debug, info, warn};
 
 use super::Pipeline;
 use super::generation::Changes;
-use crate::config::{
-    self, CheckpointConfig, Config, ConfigError, SourceConfig, TlsConfig, TokenSource,
-};
+use crate::config::{self, Config, ConfigError};
 
 /// How often the configuration file is checked for changes.
 pub(super) const WATCH_INTERVAL: Duration = Duration::from_secs(2);
@@ -43,6 +41,10 @@ pub struct ReloadStats {
     pub last_success_us: AtomicI64,
     /// Why the last reload was rejected; cleared by a successful one.
     pub last_error: Mutex<Option<String>>,
+    /// The restart-only fields (config paths) that the last reload rejected for changing
+    /// them: what the file says differs from what runs until a restart. Cleared by a
+    /// successful reload (which changes none of them).
+    pub restart_required: Mutex<Vec<&'static str>>,
 }
 
 impl ReloadStats {
@@ -57,60 +59,21 @@ impl ReloadStats {
     fn set_error(&self, error: Option<String>) {
         *self.last_error.lock().unwrap_or_else(|e| e.into_inner()) = error;
     }
-}
 
-/// The settings a reload cannot change, as the process started with them.
-#[derive(Debug, Clone)]
-pub(super) struct RestartOnly {
-    pub(super) source: SourceConfig,
-    pub(super) listen: SocketAddr,
-    pub(super) checkpoint: Option<CheckpointConfig>,
-    pub(super) http_auth: Option<TokenSource>,
-    pub(super) http_tls: Option<TlsConfig>,
-}
-
-impl RestartOnly {
-    pub(super) fn of(config: &Config) -> Self {
-        Self {
-            source: config.source.clone(),
-            listen: config.listen,
-            checkpoint: config.checkpoint.clone(),
-            http_auth: config.http_auth.clone(),
-            http_tls: config.http_tls.clone(),
-        }
+    /// The restart-only fields the last rejected reload changed (see
+    /// [`restart_required`](Self::restart_required)).
+    pub fn restart_required(&self) -> Vec<&'static str> {
+        self.restart_required
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
-    /// The fields of `config` that differ, each as a message naming it.
-    fn changed(&self, config: &Config) -> Vec<String> {
-        let mut fields = Vec::new();
-        if self.source != config.source {
-            fields.push("spec.source");
-        }
-        if self.listen != config.listen {
-            fields.push("spec.listen");
-        }
-        match (&self.checkpoint, &config.checkpoint) {
-            (Some(a), Some(b)) => {
-                if a.dir != b.dir {
-                    fields.push("spec.checkpoint.dir");
-                }
-                if a.interval_us != b.interval_us {
-                    fields.push("spec.checkpoint.interval");
-                }
-            }
-            (None, None) => {}
-            _ => fields.push("spec.checkpoint"),
-        }
-        if self.http_auth != config.http_auth {
-            fields.push("spec.http.auth");
-        }
-        if self.http_tls != config.http_tls {
-            fields.push("spec.http.tls");
-        }
-        fields
-            .into_iter()
-            .map(|f| format!("{f} changed: restart slipstream to apply it"))
-            .collect()
+    fn set_restart_required(&self, fields: Vec<&'static str>) {
+        *self
+            .restart_required
+            .lock()
+            .unwrap_or_else(|e| e.into_inner()) = fields;
     }
 }
 
@@ -120,9 +83,17 @@ pub enum ReloadError {
     /// The new configuration is invalid.
     #[error("invalid configuration: {}", join_problems(.0))]
     Invalid(ConfigError),
-    /// The new configuration changes settings that need a restart.
-    #[error("{}", .0.join("; "))]
-    NeedsRestart(Vec<String>),
+    /// The new configuration changes settings that need a restart: their config paths.
+    #[error("{}", restart_message(.0))]
+    NeedsRestart(Vec<&'static str>),
+}
+
+fn restart_message(fields: &[&str]) -> String {
+    fields
+        .iter()
+        .map(|f| format!("{f} changed: restart slipstream to apply it"))
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 fn join_problems(e: &ConfigError) -> String {
@@ -151,7 +122,7 @@ impl Pipeline {
         loaded: Result<Config, ConfigError>,
     ) -> Result<ReloadSummary, ReloadError> {
         let result = loaded.map_err(ReloadError::Invalid).and_then(|config| {
-            let changed = self.restart_only.changed(&config);
+            let changed = self.start.changed_fields(&config.start);
             if changed.is_empty() {
                 Ok(self.install(&config))
             } else {
@@ -166,6 +137,7 @@ impl Pipeline {
                     .last_success_us
                     .store(self.clock.now_us(), Ordering::Relaxed);
                 stats.set_error(None);
+                stats.set_restart_required(Vec::new());
                 let c = &summary.changes;
                 info!(
                     generation = summary.generation,
@@ -189,10 +161,11 @@ impl Pipeline {
                         }
                     }
                     ReloadError::NeedsRestart(fields) => {
-                        for problem in fields {
+                        stats.set_restart_required(fields.clone());
+                        for field in fields {
                             warn!(
-                                problem,
-                                "config reload rejected; keeping the running configuration"
+                                field,
+                                "config reload rejected: the field changed needs a restart; keeping the running configuration"
                             );
                         }
                     }
@@ -207,7 +180,7 @@ impl Pipeline {
     fn install(&self, config: &Config) -> ReloadSummary {
         let now = self.clock.now_us();
         let mut current = self.generation.write().unwrap_or_else(|e| e.into_inner());
-        let (next, changes) = current.successor(config, now);
+        let (next, changes) = current.successor(&config.reload, now);
         let generation = next.number;
         *current = Arc::new(next);
         ReloadSummary {
@@ -242,7 +215,7 @@ impl ReloadSource {
             }
         };
         if let Some(listen) = self.listen {
-            config.listen = listen;
+            config.start.listen = listen;
         }
         Ok(config)
     }

@@ -60,35 +60,105 @@ use crate::window::WindowConfig;
 /// The embedded demo configuration (`config/demo.yaml`), used by `slipstream demo`.
 pub const DEMO_CONFIG: &str = include_str!("../../config/demo.yaml");
 
-/// A validated configuration.
+/// A validated configuration: what only a restart applies, what a reload applies, and the
+/// warnings of lenient OpenSLO mode.
 #[derive(Debug, Clone)]
 pub struct Config {
-    /// Pipeline name.
+    /// Settings read once at start; a reload that changes any of them is rejected.
+    pub start: StartConfig,
+    /// Settings a reload applies (the pipeline's generation of decoding, classification
+    /// and objectives is built from these alone).
+    pub reload: ReloadConfig,
+    /// Deviations accepted in lenient OpenSLO mode, each with its location.
+    pub warnings: Vec<Problem>,
+}
+
+/// The settings the process reads once, at start. A reload compares them with `==` and is
+/// rejected, naming each changed field, when they differ: a new setting placed here cannot
+/// be silently ignored by a reload.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StartConfig {
+    /// Pipeline name (`metadata.name`).
     pub name: String,
-    /// HTTP listen address.
+    /// HTTP listen address (`spec.listen`).
     pub listen: SocketAddr,
-    /// Where lines come from.
+    /// Where lines come from (`spec.source`).
     pub source: SourceConfig,
-    /// Access-log format.
-    pub format: Format,
-    /// Shipper envelope around each line.
-    pub envelope: Envelope,
-    /// Key mapping of the generic `json` format (`Some` exactly when `format` is `json`).
-    pub json: Option<JsonMapping>,
     /// Longest accepted line or message, bytes (`spec.decode.max_line_bytes`).
     pub max_line_bytes: usize,
     /// Where undecodable lines are written (`spec.decode.dead_letter`); `None`: nowhere.
     pub dead_letter: Option<DeadLetterConfig>,
-    /// Event-time tolerances.
-    pub window: WindowConfig,
-    /// Where and how often state is checkpointed; `None` keeps state in memory only.
+    /// Where and how often state is checkpointed (`spec.checkpoint`); `None` keeps state in
+    /// memory only.
     pub checkpoint: Option<CheckpointConfig>,
-    /// Where firing alerts are pushed; `None`: nowhere (pollers only).
+    /// Where firing alerts are pushed (`spec.alertmanager`); `None`: nowhere (pollers only).
     pub alertmanager: Option<AlertmanagerConfig>,
-    /// Where the HTTP bearer token comes from; `None`: no authentication.
+    /// Where the HTTP bearer token comes from (`spec.http.auth`); `None`: no authentication.
     pub http_auth: Option<TokenSource>,
-    /// The HTTPS certificate and key; `None`: plain HTTP.
+    /// The HTTPS certificate and key (`spec.http.tls`); `None`: plain HTTP.
     pub http_tls: Option<TlsConfig>,
+}
+
+impl StartConfig {
+    /// The config paths of the fields that differ between `self` and `other`, in document
+    /// order (empty exactly when they are equal).
+    pub fn changed_fields(&self, other: &StartConfig) -> Vec<&'static str> {
+        // Destructured without `..`: a new field does not compile until it is listed here.
+        let StartConfig {
+            name,
+            listen,
+            source,
+            max_line_bytes,
+            dead_letter,
+            checkpoint,
+            alertmanager,
+            http_auth,
+            http_tls,
+        } = self;
+        let mut changed = Vec::new();
+        let mut check = |same: bool, path: &'static str| {
+            if !same {
+                changed.push(path);
+            }
+        };
+        check(*name == other.name, "metadata.name");
+        check(*listen == other.listen, "spec.listen");
+        check(*source == other.source, "spec.source");
+        check(
+            *max_line_bytes == other.max_line_bytes,
+            "spec.decode.max_line_bytes",
+        );
+        check(*dead_letter == other.dead_letter, "spec.decode.dead_letter");
+        match (checkpoint, &other.checkpoint) {
+            (Some(a), Some(b)) => {
+                check(a.dir == b.dir, "spec.checkpoint.dir");
+                check(a.interval_us == b.interval_us, "spec.checkpoint.interval");
+            }
+            (a, b) => check(a.is_none() == b.is_none(), "spec.checkpoint"),
+        }
+        check(*alertmanager == other.alertmanager, "spec.alertmanager");
+        check(*http_auth == other.http_auth, "spec.http.auth");
+        check(*http_tls == other.http_tls, "spec.http.tls");
+        changed
+    }
+}
+
+/// The settings a reload applies: how lines are decoded and classified, the SLOs and their
+/// policies, and the event-time tolerances. The pipeline's generation (decoder,
+/// classifier, objectives, window store) is built from these alone.
+#[derive(Debug, Clone)]
+pub struct ReloadConfig {
+    /// Access-log format (`spec.decode.format`).
+    pub format: Format,
+    /// Shipper envelope around each line (`spec.decode.envelope`).
+    pub envelope: Envelope,
+    /// Key mapping of the generic `json` format (`Some` exactly when `format` is `json`).
+    pub json: Option<JsonMapping>,
+    /// Event-time tolerances and de-duplication (`spec.window`).
+    pub window: WindowConfig,
+    /// Whether OpenSLO documents were read in lenient mode (`spec.openslo.lenient`): a
+    /// reload reads the new documents in the new mode.
+    pub openslo_lenient: bool,
     /// Services, in match order.
     pub services: Vec<Service>,
     /// Per service (same order): its `max_hosts` when it is split by host (`split_by:
@@ -98,8 +168,6 @@ pub struct Config {
     pub rules: Vec<SloRule>,
     /// Per SLO: what it is held to and which alerts it has.
     pub objectives: Vec<SloObjective>,
-    /// Deviations accepted in lenient OpenSLO mode, each with its location.
-    pub warnings: Vec<Problem>,
 }
 
 /// Where the HTTP bearer token is read from at start (`spec.http.auth`).

@@ -10,8 +10,8 @@ use super::policy::Policies;
 use super::problems::Problems;
 use crate::classify::SloRule;
 use crate::evaluate::{
-    BudgetAlert, Budgeting, BurnAlert, Calendar, SloObjective, Target, default_burn_alerts,
-    windows_for,
+    BudgetAlert, Budgeting, BurnAlert, Calendar, SloKind, SloObjective, Target,
+    default_burn_alerts, windows_for,
 };
 
 /// One SLO as a document describes it, before its windows and default alerts are derived.
@@ -23,8 +23,8 @@ pub(super) struct Slo {
     pub(super) service: String,
     /// The SLO's name within the service.
     pub(super) name: String,
-    /// What it measures (`availability`, `latency`, …).
-    pub(super) kind: &'static str,
+    /// What it measures.
+    pub(super) kind: SloKind,
     /// What it is held to.
     pub(super) target: Target,
     /// The period (or a calendar period's nominal length), µs.

@@ -56,7 +56,7 @@ const ROLLING: &str = "{duration: 28d, isRolling: true}";
 fn the_example_resolves_every_kind_and_reference() {
     let c = parse(EXAMPLE, "openslo-example.yaml").unwrap_or_else(|e| panic!("{e}"));
     assert!(c.warnings.is_empty());
-    let ids: Vec<String> = c.objectives.iter().map(|o| o.id()).collect();
+    let ids: Vec<String> = c.reload.objectives.iter().map(|o| o.id()).collect();
     assert_eq!(
         ids,
         [
@@ -66,7 +66,7 @@ fn the_example_resolves_every_kind_and_reference() {
             "search/search-minutes"
         ]
     );
-    let avail = &c.objectives[0];
+    let avail = &c.reload.objectives[0];
     assert_eq!(avail.target, Target::Ratio(Ppb(999_000_000)));
     assert_eq!(
         avail.display_name.as_deref(),
@@ -90,32 +90,38 @@ fn the_example_resolves_every_kind_and_reference() {
     );
     assert_eq!(fast.factor, Factor::new(72, 5).unwrap());
     assert_eq!(fast.action.as_deref(), Some("page the checkout on-call"));
-    assert_eq!(c.rules[0].sli, Sli::Availability);
-    assert!(c.rules[0].bad_status.contains(429));
-    let api = c.rules[0].selector.as_ref().expect("match");
+    assert_eq!(c.reload.rules[0].sli, Sli::Availability);
+    assert!(c.reload.rules[0].bad_status.contains(429));
+    let api = c.reload.rules[0].selector.as_ref().expect("match");
     assert_eq!(api.path_prefix.as_deref(), Some("/api/"));
 
     assert_eq!(
-        c.rules[1].sli,
+        c.reload.rules[1].sli,
         Sli::Latency {
             threshold_us: 300_000
         }
     );
-    assert_eq!(c.objectives[1].target, Target::Ratio(Ppb(990_000_000)));
     assert_eq!(
-        c.rules[2].sli,
+        c.reload.objectives[1].target,
+        Target::Ratio(Ppb(990_000_000))
+    );
+    assert_eq!(
+        c.reload.rules[2].sli,
         Sli::Latency {
             threshold_us: 1_000_000
         }
     );
-    assert_eq!(c.objectives[2].target, Target::Ratio(Ppb(999_000_000)));
-    assert_eq!(c.objectives[1].period_us, 28 * DAY);
-    assert!(c.objectives[1].calendar.is_none());
-
-    let search = &c.objectives[3];
-    assert_eq!(c.rules[3].service, 1);
     assert_eq!(
-        c.rules[3].sli,
+        c.reload.objectives[2].target,
+        Target::Ratio(Ppb(999_000_000))
+    );
+    assert_eq!(c.reload.objectives[1].period_us, 28 * DAY);
+    assert!(c.reload.objectives[1].calendar.is_none());
+
+    let search = &c.reload.objectives[3];
+    assert_eq!(c.reload.rules[3].service, 1);
+    assert_eq!(
+        c.reload.rules[3].sli,
         Sli::Latency {
             threshold_us: 500_000
         }
@@ -142,8 +148,11 @@ fn a_list_of_objects_in_one_document_loads_like_a_stream() {
          - apiVersion: openslo/v1\n  kind: SLO\n  metadata: {{name: s}}\n  spec: {{service: api, indicatorRef: ok, timeWindow: [{ROLLING}], budgetingMethod: Occurrences, objectives: [{{targetPercent: 99.5}}]}}\n"
     );
     let c = parse(&list, "l.yaml").unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(c.objectives.len(), 1);
-    assert_eq!(c.objectives[0].target, Target::Ratio(Ppb(995_000_000)));
+    assert_eq!(c.reload.objectives.len(), 1);
+    assert_eq!(
+        c.reload.objectives[0].target,
+        Target::Ratio(Ppb(995_000_000))
+    );
     // An error inside the list names the item.
     let bad = list.replace(
         "kind: SLI\n  metadata: {name: ok}\n  spec: {",
@@ -275,7 +284,7 @@ fn lenient_mode_turns_known_deviations_into_warnings() {
     ] {
         assert!(w.iter().any(|m| m.contains(want)), "{want} in {w:#?}");
     }
-    let alert = c.objectives[0].burn_alerts.last().unwrap();
+    let alert = c.reload.objectives[0].burn_alerts.last().unwrap();
     assert_eq!(
         (alert.name.as_str(), alert.inclusive, alert.short_us),
         ("c", true, HOUR)
@@ -290,7 +299,7 @@ fn native_calendar_and_timeslice_fields() {
          budgeting: {{method: ratio_timeslices, slice: 5m}}\n  indicators: [{{name: availability, threshold: 99.5}}]\n"
     );
     let c = parse(&text, "n.yaml").unwrap_or_else(|e| panic!("{e}"));
-    let o = &c.objectives[0];
+    let o = &c.reload.objectives[0];
     assert_eq!(o.calendar.as_ref().unwrap().unit, CalendarUnit::Quarter);
     assert_eq!(
         o.budgeting,
@@ -332,7 +341,7 @@ fn slipstream_sources_take_extra_selectors_and_bad_statuses() {
         "m.yaml",
     )
     .unwrap_or_else(|e| panic!("{e}"));
-    let rule = &c.rules[0];
+    let rule = &c.reload.rules[0];
     assert_eq!(rule.sli, Sli::Availability);
     let m = rule.selector.as_ref().expect("selector");
     assert_eq!(

@@ -7,7 +7,7 @@ use super::path::At;
 use super::problems::Problems;
 use super::raw::{BurnThresholdSpec, Document, PolicySpec, TiersSpec};
 use super::service::{Services, lookup};
-use crate::evaluate::{BurnAlert, Factor, PolicyTiers, Ppb};
+use crate::evaluate::{BurnAlert, Factor, PolicyTiers, Ppb, Severity};
 use crate::time::{SECOND, format_duration};
 
 /// What a service's policy adds to each of its SLOs.
@@ -95,10 +95,12 @@ fn burn_threshold(b: &BurnThresholdSpec, at: &At, problems: &mut Problems) -> Op
             ),
         );
     }
-    let severity = b.severity.clone().unwrap_or_else(|| {
-        let pages = b.action.as_deref().is_some_and(|a| a.contains("page"));
-        if pages { "page" } else { "ticket" }.to_string()
-    });
+    let pages = b.action.as_deref().is_some_and(|a| a.contains("page"));
+    let severity = match b.severity.as_deref() {
+        Some(label) => Severity::from(label),
+        None if pages => Severity::Page,
+        None => Severity::Ticket,
+    };
     Some(BurnAlert {
         name: b.name.clone(),
         severity,

@@ -15,7 +15,7 @@ use super::problems::Problems;
 use super::raw::{BudgetAlertSpec, Document, IndicatorSpec, SloSpec};
 use super::service::{Services, lookup};
 use crate::classify::{Sli, SloRule};
-use crate::evaluate::{BudgetAlert, Budgeting, Ppb, Target};
+use crate::evaluate::{BudgetAlert, Budgeting, Ppb, Severity, SloKind, Target};
 use crate::time::parse_duration;
 
 /// Validates every document, and adds the SLOs of those whose service is known.
@@ -106,7 +106,7 @@ fn indicator(
     ind: &IndicatorSpec,
     here: &At,
     problems: &mut Problems,
-) -> Option<(&'static str, Sli, Target)> {
+) -> Option<(SloKind, Sli, Target)> {
     let threshold_at = here.field("threshold");
     if ind.kind.is_some() && ind.name != "throughput" {
         problems.error(
@@ -127,12 +127,12 @@ fn indicator(
     match ind.name.as_str() {
         "availability" => {
             let p = Ppb::from_percent(percent(problems)?)?;
-            Some(("availability", Sli::Availability, Target::Ratio(p)))
+            Some((SloKind::Availability, Sli::Availability, Target::Ratio(p)))
         }
         "error_rate" => {
             let allowed = Ppb::from_percent(percent(problems)?)?;
             Some((
-                "error_rate",
+                SloKind::ErrorRate,
                 Sli::Availability,
                 Target::Ratio(allowed.complement()),
             ))
@@ -147,7 +147,7 @@ fn throughput(
     ind: &IndicatorSpec,
     here: &At,
     problems: &mut Problems,
-) -> Option<(&'static str, Sli, Target)> {
+) -> Option<(SloKind, Sli, Target)> {
     if ind.kind.as_deref() != Some("minimum") {
         problems.error(&here.field("type"), "throughput needs `type: minimum`");
     }
@@ -161,7 +161,7 @@ fn throughput(
     };
     let milli = (rate * 1_000.0).round() as u64;
     Some((
-        "throughput",
+        SloKind::Throughput,
         Sli::Throughput,
         Target::MinRate {
             milli_per_second: milli.max(1),
@@ -175,7 +175,7 @@ fn latency(
     ind: &IndicatorSpec,
     here: &At,
     problems: &mut Problems,
-) -> Option<(&'static str, Sli, Target)> {
+) -> Option<(SloKind, Sli, Target)> {
     let Some(objective) = name.strip_prefix("latency_p").and_then(percentile) else {
         problems.error(
             &here.field("name"),
@@ -195,7 +195,7 @@ fn latency(
         return None;
     };
     Some((
-        "latency",
+        SloKind::Latency,
         Sli::Latency { threshold_us },
         Target::Ratio(objective),
     ))
@@ -238,7 +238,7 @@ fn budget_alerts(specs: &[BudgetAlertSpec], at: &At, problems: &mut Problems) ->
             }
             Some(BudgetAlert {
                 name,
-                severity: b.severity.clone(),
+                severity: Severity::from(b.severity.as_str()),
                 below,
             })
         })

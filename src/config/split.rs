@@ -83,7 +83,7 @@ spec:
         )
         .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(
-            c.splits,
+            c.reload.splits,
             [None, Some(super::DEFAULT_MAX_HOSTS), Some(10_000)]
         );
     }

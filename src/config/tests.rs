@@ -19,11 +19,11 @@ fn problems(text: &str) -> Vec<String> {
 #[test]
 fn the_issue_example_loads_with_every_slo_and_alert() {
     let c = parse(ISSUE_EXAMPLE, "alb-example.yaml").expect("valid");
-    assert_eq!(c.name, "edge");
-    assert_eq!(c.listen.to_string(), "127.0.0.1:9977");
-    assert_eq!(c.format, Format::Alb);
-    assert_eq!(c.services.len(), 3);
-    let ids: Vec<String> = c.objectives.iter().map(|o| o.id()).collect();
+    assert_eq!(c.start.name, "edge");
+    assert_eq!(c.start.listen.to_string(), "127.0.0.1:9977");
+    assert_eq!(c.reload.format, Format::Alb);
+    assert_eq!(c.reload.services.len(), 3);
+    let ids: Vec<String> = c.reload.objectives.iter().map(|o| o.id()).collect();
     assert_eq!(
         ids,
         [
@@ -34,7 +34,7 @@ fn the_issue_example_loads_with_every_slo_and_alert() {
             "payments/availability"
         ]
     );
-    let avail = &c.objectives[0];
+    let avail = &c.reload.objectives[0];
     assert_eq!(avail.target, Target::Ratio(Ppb(999_000_000)));
     assert_eq!(avail.period_us, 30 * crate::time::DAY);
     let names: Vec<&str> = avail.burn_alerts.iter().map(|a| a.name.as_str()).collect();
@@ -59,24 +59,30 @@ fn the_issue_example_loads_with_every_slo_and_alert() {
         labels,
         ["5s", "1m", "5m", "30m", "1h", "2h", "6h", "1d", "3d", "30d"]
     );
-    assert_eq!(c.objectives[1].target, Target::Ratio(Ppb(990_000_000)));
     assert_eq!(
-        c.rules[1].sli,
+        c.reload.objectives[1].target,
+        Target::Ratio(Ppb(990_000_000))
+    );
+    assert_eq!(
+        c.reload.rules[1].sli,
         Sli::Latency {
             threshold_us: 300_000
         }
     );
-    assert_eq!(c.objectives[2].target, Target::Ratio(Ppb(999_000_000)));
     assert_eq!(
-        c.objectives[3].target,
+        c.reload.objectives[2].target,
+        Target::Ratio(Ppb(999_000_000))
+    );
+    assert_eq!(
+        c.reload.objectives[3].target,
         Target::MinRate {
             milli_per_second: 50_000
         }
     );
-    assert!(c.objectives[3].burn_alerts.is_empty());
-    assert_eq!(c.objectives[3].windows, [5 * crate::time::MINUTE]);
+    assert!(c.reload.objectives[3].burn_alerts.is_empty());
+    assert_eq!(c.reload.objectives[3].windows, [5 * crate::time::MINUTE]);
     assert!(
-        c.objectives[4]
+        c.reload.objectives[4]
             .burn_alerts
             .iter()
             .all(|a| a.action.is_none())
@@ -231,13 +237,13 @@ fn kafka_sources_expand_environment_references_and_hide_them() {
         .replace("${SLIPSTREAM_TEST_NAME}", "${HOME}");
     let c = parse(&text, "k.yaml").unwrap_or_else(|e| panic!("{e}"));
     let home = std::env::var("HOME").unwrap();
-    let SourceConfig::Kafka(k) = &c.source else {
+    let SourceConfig::Kafka(k) = &c.start.source else {
         panic!("not kafka")
     };
     assert_eq!(k.options["sasl.password"], home);
     assert_eq!(k.options["client.id"], format!("edge-{home}-1"));
     assert_eq!(k.start_from, crate::source::kafka::StartFrom::Earliest);
-    assert_eq!(c.envelope, crate::decode::envelope::Envelope::Json);
+    assert_eq!(c.reload.envelope, crate::decode::envelope::Envelope::Json);
     assert!(
         !format!("{c:?}").contains(&home),
         "option values never appear in Debug output"
@@ -292,7 +298,10 @@ fn every_format_and_envelope_is_accepted_by_name() {
                 "{stdin: {}}",
             );
             let c = parse(&text, "t.yaml").unwrap_or_else(|e| panic!("{e}"));
-            assert_eq!((c.format, c.envelope, c.json), (f, e, None));
+            assert_eq!(
+                (c.reload.format, c.reload.envelope, c.reload.json),
+                (f, e, None)
+            );
         }
     }
     let got = problems(&pipeline_with(
@@ -316,7 +325,7 @@ fn the_json_format_reads_its_mapping() {
         "{stdin: {}}",
     );
     let c = parse(&text, "t.yaml").unwrap_or_else(|e| panic!("{e}"));
-    let m = c.json.expect("mapping");
+    let m = c.reload.json.expect("mapping");
     let path = |t: &str| JsonPath::parse(t).unwrap();
     assert_eq!(m.time, path("ts"));
     assert_eq!(m.time_format, TimeFormat::Epoch(Unit::Millis));
@@ -331,7 +340,7 @@ fn the_json_format_reads_its_mapping() {
         "{format: json, json: {time_field: t, status_field: s}}",
         "{stdin: {}}",
     );
-    let m = parse(&minimal, "t.yaml").unwrap().json.unwrap();
+    let m = parse(&minimal, "t.yaml").unwrap().reload.json.unwrap();
     assert_eq!((m.time_format, m.latency), (TimeFormat::Rfc3339, None));
 }
 
@@ -434,8 +443,8 @@ fn the_format_examples_load() {
             .join("config")
             .join(file);
         let c = load_file(&path).unwrap_or_else(|e| panic!("{file}: {e}"));
-        assert_eq!(c.format, format, "{file}");
-        assert_eq!(c.json.is_some(), format == Format::Json, "{file}");
+        assert_eq!(c.reload.format, format, "{file}");
+        assert_eq!(c.reload.json.is_some(), format == Format::Json, "{file}");
     }
 }
 
@@ -449,12 +458,15 @@ fn http_auth_takes_exactly_one_token_source() {
     };
     let c = parse(&with("{auth: {token_file: /run/secrets/token}}"), "t.yaml").unwrap();
     assert_eq!(
-        c.http_auth,
+        c.start.http_auth,
         Some(TokenSource::File("/run/secrets/token".into()))
     );
     let c = parse(&with("{auth: {token_env: API_TOKEN}}"), "t.yaml").unwrap();
-    assert_eq!(c.http_auth, Some(TokenSource::Env("API_TOKEN".into())));
-    assert_eq!(parse(&with("{}"), "t.yaml").unwrap().http_auth, None);
+    assert_eq!(
+        c.start.http_auth,
+        Some(TokenSource::Env("API_TOKEN".into()))
+    );
+    assert_eq!(parse(&with("{}"), "t.yaml").unwrap().start.http_auth, None);
     for (http, says) in [
         (
             "{auth: {}}",

@@ -8,7 +8,7 @@ use super::load::Documents;
 use super::objective::Objectives;
 use super::path::At;
 use super::problems::Problems;
-use super::{Config, pipeline};
+use super::{Config, ReloadConfig, StartConfig, pipeline};
 
 /// Validates the deserialized documents of one configuration (from `origin`).
 pub(super) fn validate(docs: Documents, origin: &str, problems: &mut Problems) -> Option<Config> {
@@ -39,23 +39,28 @@ pub(super) fn validate(docs: Documents, origin: &str, problems: &mut Problems) -
 
     let p = pipeline?;
     Some(Config {
-        name: p.name,
-        listen: p.listen?,
-        source: p.source?,
-        format: p.decode.format?,
-        envelope: p.decode.envelope?,
-        json: p.decode.json,
-        max_line_bytes: p.decode.max_line_bytes?,
-        dead_letter: p.decode.dead_letter,
-        window: p.window?,
-        checkpoint: p.checkpoint,
-        alertmanager: p.alertmanager,
-        http_auth: p.http_auth,
-        http_tls: p.http_tls,
-        services: p.services.services,
-        splits: p.services.splits,
-        rules,
-        objectives,
+        start: StartConfig {
+            name: p.name,
+            listen: p.listen?,
+            source: p.source?,
+            max_line_bytes: p.decode.max_line_bytes?,
+            dead_letter: p.decode.dead_letter,
+            checkpoint: p.checkpoint,
+            alertmanager: p.alertmanager,
+            http_auth: p.http_auth,
+            http_tls: p.http_tls,
+        },
+        reload: ReloadConfig {
+            format: p.decode.format?,
+            envelope: p.decode.envelope?,
+            json: p.decode.json,
+            window: p.window?,
+            openslo_lenient: p.lenient,
+            services: p.services.services,
+            splits: p.services.splits,
+            rules,
+            objectives,
+        },
         warnings: Vec::new(),
     })
 }

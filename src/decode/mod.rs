@@ -21,6 +21,7 @@ pub mod envoy_json;
 mod fields;
 pub mod gcp;
 pub mod haproxy;
+pub mod ingest;
 pub mod json;
 mod jsonscan;
 pub mod nginx;

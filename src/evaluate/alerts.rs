@@ -7,6 +7,7 @@
 //! it) with the same windows; tiers whose long window exceeds the period are left out.
 
 use super::exact::{Factor, ONE, Ppb, remaining_above, remaining_below};
+use super::kinds::{PolicyTier, Severity};
 use crate::time::{DAY, HOUR, MINUTE};
 use crate::window::Counts;
 
@@ -16,7 +17,7 @@ pub struct BurnAlert {
     /// Alert name.
     pub name: String,
     /// Severity (`page`, `ticket`, …).
-    pub severity: String,
+    pub severity: Severity,
     /// What the policy says to do, if given.
     pub action: Option<String>,
     /// Long window, µs.
@@ -35,7 +36,7 @@ pub struct BudgetAlert {
     /// Alert name.
     pub name: String,
     /// Severity.
-    pub severity: String,
+    pub severity: Severity,
     /// Remaining-ratio threshold.
     pub below: Ppb,
 }
@@ -66,17 +67,17 @@ impl Default for PolicyTiers {
 
 impl PolicyTiers {
     /// The tier of a period with counts `c` under `objective`.
-    pub fn tier(&self, c: Counts, objective: Ppb) -> &'static str {
+    pub fn tier(&self, c: Counts, objective: Ppb) -> PolicyTier {
         if !remaining_above(c, objective, Ppb(0)) {
-            "exhausted"
+            PolicyTier::Exhausted
         } else if remaining_below(c, objective, self.freeze) {
-            "freeze"
+            PolicyTier::Freeze
         } else if remaining_below(c, objective, self.slow_down) {
-            "slow_down"
+            PolicyTier::SlowDown
         } else if !remaining_above(c, objective, self.caution) {
-            "caution"
+            PolicyTier::Caution
         } else {
-            "normal"
+            PolicyTier::Normal
         }
     }
 }
@@ -84,18 +85,19 @@ impl PolicyTiers {
 /// The SRE-workbook default alerts for an SLO period of `period_us`.
 pub fn default_burn_alerts(period_us: i64) -> Vec<BurnAlert> {
     // (severity, long, short, budget share in ppm)
-    const TIERS: [(&str, i64, i64, u64); 4] = [
-        ("page", HOUR, 5 * MINUTE, 20_000),
-        ("page", 6 * HOUR, 30 * MINUTE, 50_000),
-        ("ticket", DAY, 2 * HOUR, 100_000),
-        ("ticket", 3 * DAY, 6 * HOUR, 100_000),
+    const TIERS: [(Severity, i64, i64, u64); 4] = [
+        (Severity::Page, HOUR, 5 * MINUTE, 20_000),
+        (Severity::Page, 6 * HOUR, 30 * MINUTE, 50_000),
+        (Severity::Ticket, DAY, 2 * HOUR, 100_000),
+        (Severity::Ticket, 3 * DAY, 6 * HOUR, 100_000),
     ];
     TIERS
         .iter()
         .filter(|&&(_, long, _, _)| long <= period_us)
-        .filter_map(|&(severity, long, short, share_ppm)| {
+        .filter_map(|(severity, long, short, share_ppm)| {
+            let (long, short) = (*long, *short);
             let factor = Factor::new(
-                share_ppm * (period_us as u64 / 1_000),
+                *share_ppm * (period_us as u64 / 1_000),
                 1_000_000 * (long as u64 / 1_000),
             )?;
             Some(BurnAlert {
@@ -104,7 +106,7 @@ pub fn default_burn_alerts(period_us: i64) -> Vec<BurnAlert> {
                     crate::time::format_duration(long),
                     crate::time::format_duration(short)
                 ),
-                severity: severity.to_string(),
+                severity: severity.clone(),
                 action: None,
                 long_us: long,
                 short_us: short,
@@ -148,6 +150,23 @@ mod tests {
     }
 
     #[test]
+    fn default_severities() {
+        let severities: Vec<_> = default_burn_alerts(30 * DAY)
+            .into_iter()
+            .map(|a| a.severity)
+            .collect();
+        assert_eq!(
+            severities,
+            [
+                Severity::Page,
+                Severity::Page,
+                Severity::Ticket,
+                Severity::Ticket
+            ]
+        );
+    }
+
+    #[test]
     fn tiers_at_their_exact_boundaries() {
         let o = Ppb::from_percent(99.0).unwrap(); // 10 000 events allow 100 bad
         let t = PolicyTiers::default();
@@ -160,16 +179,16 @@ mod tests {
                 o,
             )
         };
-        assert_eq!(tier(0), "normal");
-        assert_eq!(tier(49), "normal"); // 51 %
-        assert_eq!(tier(50), "caution"); // exactly 50 %
-        assert_eq!(tier(75), "caution"); // exactly 25 %
-        assert_eq!(tier(76), "slow_down");
-        assert_eq!(tier(90), "slow_down"); // exactly 10 %
-        assert_eq!(tier(91), "freeze");
-        assert_eq!(tier(99), "freeze");
-        assert_eq!(tier(100), "exhausted"); // exactly 0
-        assert_eq!(tier(500), "exhausted");
-        assert_eq!(t.tier(Counts::default(), o), "normal");
+        assert_eq!(tier(0), PolicyTier::Normal);
+        assert_eq!(tier(49), PolicyTier::Normal); // 51 %
+        assert_eq!(tier(50), PolicyTier::Caution); // exactly 50 %
+        assert_eq!(tier(75), PolicyTier::Caution); // exactly 25 %
+        assert_eq!(tier(76), PolicyTier::SlowDown);
+        assert_eq!(tier(90), PolicyTier::SlowDown); // exactly 10 %
+        assert_eq!(tier(91), PolicyTier::Freeze);
+        assert_eq!(tier(99), PolicyTier::Freeze);
+        assert_eq!(tier(100), PolicyTier::Exhausted); // exactly 0
+        assert_eq!(tier(500), PolicyTier::Exhausted);
+        assert_eq!(t.tier(Counts::default(), o), PolicyTier::Normal);
     }
 }

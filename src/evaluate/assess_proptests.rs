@@ -15,7 +15,7 @@ fn objectives() -> Vec<SloObjective> {
         .iter()
         .flat_map(|f| {
             let text = std::fs::read_to_string(format!("{dir}/{f}")).unwrap();
-            crate::config::parse(&text, f).unwrap().objectives
+            crate::config::parse(&text, f).unwrap().reload.objectives
         })
         .collect()
 }

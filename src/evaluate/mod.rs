@@ -3,7 +3,7 @@
 //! The evaluation time T is the store's event-time watermark (newest event time minus the
 //! allowed lateness) and never later than the wall clock. Every window of every SLO ends at
 //! `end = T` rounded down to a whole second and starts as [`crate::window::window_start`]
-//! says; counts are summed over all shards. [`assess`] turns one SLO's counts into its report
+//! says; counts are summed over all shards. [`assess()`] turns one SLO's counts into its report
 //! and is a pure function, so alert logic is tested in simulated time with plain numbers.
 //! All threshold decisions use the exact comparisons of [`exact`].
 //!
@@ -12,7 +12,9 @@
 //! it has had an event; [`Evaluation::objectives`] lists what each report entry measures.
 
 pub mod alerts;
+pub mod assess;
 pub mod exact;
+pub mod kinds;
 pub mod period;
 pub mod report;
 pub mod series;
@@ -20,16 +22,18 @@ pub mod series;
 use hdrhistogram::Histogram;
 
 pub use alerts::{BudgetAlert, BurnAlert, PolicyTiers, default_burn_alerts};
+pub use assess::assess;
+use assess::counts_of;
 pub use exact::{Factor, Ppb};
+pub use kinds::{AlertKind, PolicyTier, Severity, SloKind};
 pub use period::{Budgeting, Calendar, CalendarUnit, SliceSummary};
 pub use report::{AlertReport, AlertsReport, Report, SloReport, WindowReport};
 
-use crate::time::{DAY, HOUR, MINUTE, SECOND, ceil_to, floor_to, format_duration, format_rfc3339};
+use crate::time::{DAY, HOUR, MINUTE, SECOND, ceil_to, floor_to, format_rfc3339};
 use crate::window::latency::{LATENCY_BUCKET_US, empty_histogram};
 use crate::window::ring::TIER_WIDTHS;
 use crate::window::split::{OVERFLOW_HOST, sub_service_name};
 use crate::window::{CountersOf, Counts, Plan, Retention, ShardStats, Store, lock, window_start};
-use report::{BudgetReport, LatencyReport, PolicyReport, SliceReport, ThroughputReport};
 
 /// The windows every SLO reports, when they fit in its period.
 pub const STANDARD_WINDOWS: [i64; 7] = [
@@ -66,8 +70,8 @@ pub struct SloObjective {
     pub service_index: usize,
     /// SLO (indicator) name.
     pub slo: String,
-    /// `availability`, `error_rate`, `latency` or `throughput`.
-    pub kind: &'static str,
+    /// What it measures.
+    pub kind: SloKind,
     /// The target.
     pub target: Target,
     /// Budget period, µs: the rolling period, or the nominal length of a calendar unit.
@@ -493,178 +497,6 @@ pub fn find_entry(
         ));
     }
     None
-}
-
-fn counts_of(o: &SloObjective, counts: &[Counts], window: i64) -> Counts {
-    o.windows
-        .iter()
-        .position(|&w| w == window)
-        .map(|i| counts[i])
-        .unwrap_or_default()
-}
-
-/// The report of one SLO whose windows (in [`SloObjective::windows`] order) hold `counts`,
-/// all ending at `end_us`, and whose budget interval holds `period`; `latency` holds the
-/// service's recent latencies.
-pub fn assess(
-    o: &SloObjective,
-    counts: &[Counts],
-    period: &PeriodCounts,
-    end_us: i64,
-    latency: &Histogram<u64>,
-) -> SloReport {
-    let objective = match o.target {
-        Target::Ratio(p) => Some(p),
-        Target::MinRate { .. } => None,
-    };
-    let events = period.events;
-    let slices = o
-        .budgeting
-        .slice_us()
-        .map(|_| SliceSummary::judge(&period.slices, o.budgeting));
-    // The budget's unit: events, or slices for the timeslice methods.
-    let unit = slices.map_or(events, |s| s.as_counts(o.budgeting));
-    let windows = o
-        .windows
-        .iter()
-        .zip(counts)
-        .map(|(&w, &c)| WindowReport {
-            window: format_duration(w),
-            start: format_rfc3339(window_start(w, end_us)),
-            end: format_rfc3339(end_us),
-            good: c.good,
-            total: c.total,
-            sli: exact::sli(c),
-            burn_rate: objective.and_then(|p| exact::burn_rate(c, p)),
-        })
-        .collect();
-    let mut alerts = Vec::new();
-    let (budget, tier, throughput) = match o.target {
-        Target::Ratio(p) => {
-            for a in &o.burn_alerts {
-                let burns = |w| {
-                    let c = counts_of(o, counts, w);
-                    if a.inclusive {
-                        exact::burn_at_least(c, p, a.factor)
-                    } else {
-                        exact::burn_exceeds(c, p, a.factor)
-                    }
-                };
-                let firing = burns(a.long_us) && burns(a.short_us);
-                alerts.push(AlertReport {
-                    name: a.name.clone(),
-                    kind: "burn_rate",
-                    severity: a.severity.clone(),
-                    action: a.action.clone(),
-                    long_window: Some(format_duration(a.long_us)),
-                    short_window: Some(format_duration(a.short_us)),
-                    factor: Some(a.factor.as_f64()),
-                    firing,
-                });
-            }
-            for a in &o.budget_alerts {
-                alerts.push(AlertReport {
-                    name: a.name.clone(),
-                    kind: "budget",
-                    severity: a.severity.clone(),
-                    action: None,
-                    long_window: Some(format_duration(o.period_us)),
-                    short_window: None,
-                    factor: Some(a.below.as_f64()),
-                    firing: exact::remaining_below(unit, p, a.below),
-                });
-            }
-            // RatioTimeslices count in parts per billion of a slice.
-            let scale = match o.budgeting {
-                Budgeting::RatioTimeslices { .. } => exact::ONE as f64,
-                _ => 1.0,
-            };
-            let allowed_bad = p.complement().as_f64()
-                * match slices {
-                    Some(s) => s.with_data as f64,
-                    None => events.total as f64,
-                };
-            let budget = BudgetReport {
-                start: format_rfc3339(period.start_us),
-                end: format_rfc3339(period.end_us),
-                calendar: o
-                    .calendar
-                    .as_ref()
-                    .map(|c| format!("{} {}", c.unit.name(), c.zone_name)),
-                method: o.budgeting.name(),
-                unit: if slices.is_some() { "slices" } else { "events" },
-                good: events.good,
-                total: events.total,
-                allowed_bad,
-                bad: events.bad(),
-                remaining_ratio: exact::remaining_ratio(unit, p),
-                exhausted: unit.total > 0 && !exact::remaining_above(unit, p, Ppb(0)),
-                slices: slices.map(|s| SliceReport {
-                    slice: format_duration(o.budgeting.slice_us().unwrap_or(0)),
-                    slice_target: match o.budgeting {
-                        Budgeting::Timeslices { target, .. } => Some(target.as_f64()),
-                        _ => None,
-                    },
-                    complete: s.slices,
-                    with_data: s.with_data,
-                    good: matches!(o.budgeting, Budgeting::Timeslices { .. }).then_some(s.good),
-                    bad: unit.bad() as f64 / scale,
-                }),
-            };
-            (Some(budget), Some(o.tiers.tier(unit, p)), None)
-        }
-        Target::MinRate { milli_per_second } => {
-            let span_us = end_us - window_start(o.period_us, end_us);
-            // good / span_s ≥ milli / 1000 ⇔ good · 1000 · 1e6 ≥ milli · span_us
-            let met = u128::from(events.good) * 1_000 * SECOND as u128
-                >= u128::from(milli_per_second) * span_us.max(1) as u128;
-            alerts.push(AlertReport {
-                name: "throughput_below_minimum".to_string(),
-                kind: "throughput",
-                severity: "page".to_string(),
-                action: None,
-                long_window: Some(format_duration(o.period_us)),
-                short_window: None,
-                factor: None,
-                firing: !met,
-            });
-            let throughput = ThroughputReport {
-                minimum_per_second: milli_per_second as f64 / 1_000.0,
-                observed_per_second: events.good as f64 * SECOND as f64 / span_us.max(1) as f64,
-                met,
-            };
-            (None, None, Some(throughput))
-        }
-    };
-    let quantile =
-        |q: f64| (!latency.is_empty()).then(|| latency.value_at_quantile(q) as f64 / 1_000.0);
-    SloReport {
-        service: o.service.clone(),
-        slo: o.slo.clone(),
-        kind: o.kind,
-        objective: objective.map(Ppb::as_f64),
-        display_name: o.display_name.clone(),
-        period: match &o.calendar {
-            Some(c) => c.unit.name().to_string(),
-            None => format_duration(o.period_us),
-        },
-        no_data: events.total == 0,
-        valid_since: None,
-        sli: exact::sli(unit),
-        windows,
-        budget,
-        alerts,
-        policy: PolicyReport { tier },
-        latency_ms: LatencyReport {
-            window: format_duration(LATENCY_WINDOW_US),
-            count: latency.len(),
-            p50: quantile(0.5),
-            p90: quantile(0.9),
-            p99: quantile(0.99),
-            p999: quantile(0.999),
-        },
-        throughput,
-    }
 }
 
 #[cfg(test)]

@@ -5,6 +5,8 @@
 
 use serde::Serialize;
 
+use super::kinds::{AlertKind, PolicyTier, Severity, SloKind};
+
 /// The state of every SLO at one evaluation time.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Report {
@@ -24,7 +26,7 @@ pub struct SloReport {
     /// SLO (indicator) name; the id is `service/slo`.
     pub slo: String,
     /// `availability`, `error_rate`, `latency` or `throughput`.
-    pub kind: &'static str,
+    pub kind: SloKind,
     /// Human-readable name (OpenSLO `displayName`), when given.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
@@ -130,9 +132,9 @@ pub struct AlertReport {
     /// Alert name.
     pub name: String,
     /// `burn_rate`, `budget` or `throughput`.
-    pub kind: &'static str,
+    pub kind: AlertKind,
     /// Severity, e.g. `page`, `ticket`, `warning`, `critical`.
-    pub severity: String,
+    pub severity: Severity,
     /// Action from the policy, if any.
     pub action: Option<String>,
     /// Long window (burn rate), or the period (budget).
@@ -149,7 +151,7 @@ pub struct AlertReport {
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct PolicyReport {
     /// `normal`, `caution`, `slow_down`, `freeze` or `exhausted`; `null` for throughput.
-    pub tier: Option<&'static str>,
+    pub tier: Option<PolicyTier>,
 }
 
 /// Latency percentiles (HDR, 1 % precision) of the service's requests with known latency.

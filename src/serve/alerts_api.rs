@@ -22,6 +22,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
 use crate::app::Pipeline;
+use crate::evaluate::AlertKind;
 use crate::evaluate::{AlertReport, Report, SloReport};
 use crate::time::format_rfc3339;
 
@@ -86,7 +87,7 @@ fn describe(s: &SloReport, a: &AlertReport) -> (Labels, Labels, f64) {
     labels.insert("alertname".into(), a.name.clone());
     labels.insert("service".into(), s.service.clone());
     labels.insert("slo".into(), s.slo.clone());
-    labels.insert("severity".into(), a.severity.clone());
+    labels.insert("severity".into(), a.severity.to_string());
     labels.insert("kind".into(), a.kind.to_string());
     if let Some(w) = &a.long_window {
         labels.insert("long_window".into(), w.clone());
@@ -96,7 +97,7 @@ fn describe(s: &SloReport, a: &AlertReport) -> (Labels, Labels, f64) {
     }
     let id = format!("{}/{}", s.service, s.slo);
     let (value, summary, description) = match a.kind {
-        "burn_rate" => {
+        AlertKind::BurnRate => {
             let burn = |w: &Option<String>| {
                 s.windows
                     .iter()
@@ -118,7 +119,7 @@ fn describe(s: &SloReport, a: &AlertReport) -> (Labels, Labels, f64) {
                 ),
             )
         }
-        "budget" => {
+        AlertKind::Budget => {
             let remaining = s.budget.as_ref().map_or(0.0, |b| b.remaining_ratio);
             (
                 remaining,
@@ -133,7 +134,7 @@ fn describe(s: &SloReport, a: &AlertReport) -> (Labels, Labels, f64) {
                 ),
             )
         }
-        _ => {
+        AlertKind::Throughput => {
             let (observed, minimum) = s.throughput.as_ref().map_or((0.0, 0.0), |t| {
                 (t.observed_per_second, t.minimum_per_second)
             });

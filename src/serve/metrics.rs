@@ -317,7 +317,7 @@ fn native(x: &mut Exposition, e: &Evaluation, objectives: &[SloObjective]) {
                     ("service", &o.service),
                     ("slo", &o.slo),
                     ("alert", &a.name),
-                    ("severity", &a.severity),
+                    ("severity", a.severity.as_str()),
                 ],
                 u8::from(a.firing),
             );
@@ -329,7 +329,7 @@ fn native(x: &mut Exposition, e: &Evaluation, objectives: &[SloObjective]) {
         "1 for the current error-budget policy tier.",
     );
     for (o, r) in objectives.iter().zip(&e.report.slos) {
-        if let Some(tier) = r.policy.tier {
+        if let Some(tier) = r.policy.tier.map(|t| t.as_str()) {
             x.sample(
                 "slipstream_slo_policy_tier",
                 &[("service", &o.service), ("slo", &o.slo), ("tier", tier)],
@@ -668,6 +668,18 @@ fn reload_telemetry(x: &mut Exposition, r: &ReloadStats) {
         &[],
         r.failures.load(Ordering::Relaxed),
     );
+    x.family(
+        "slipstream_config_reload_restart_required",
+        "gauge",
+        "1 for each restart-only field that the last rejected reload changed: the file differs from what runs until a restart.",
+    );
+    for field in r.restart_required() {
+        x.sample(
+            "slipstream_config_reload_restart_required",
+            &[("field", field)],
+            1,
+        );
+    }
     x.gauge(
         "slipstream_config_last_reload_successful",
         "1 unless the last reload was rejected.",

@@ -191,5 +191,9 @@ async fn readyz(State(p): State<Arc<Pipeline>>) -> Response {
     if let Some(error) = p.reload_stats.last_error() {
         body["config_reload_error"] = error.into();
     }
+    let restart_required = p.reload_stats.restart_required();
+    if !restart_required.is_empty() {
+        body["restart_required"] = restart_required.into();
+    }
     (status, Json(body)).into_response()
 }

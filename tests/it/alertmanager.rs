@@ -318,7 +318,7 @@ fn alertmanager_config_errors_name_their_fields() {
         "am.yaml",
     )
     .unwrap();
-    let am = c.alertmanager.unwrap();
+    let am = c.start.alertmanager.unwrap();
     assert_eq!(
         (am.interval_us, am.resend_us, am.timeout_us),
         (30 * SECOND, 60 * SECOND, 5 * SECOND)

@@ -5,6 +5,7 @@
 use serde_json::Value;
 
 use crate::helpers::{NOON, Rng, alb_line, feed, parse_time, pipeline};
+use slipstream::evaluate::PolicyTier;
 use slipstream::time::{HOUR, MINUTE, SECOND};
 
 const CONFIG: &str = r#"
@@ -278,5 +279,5 @@ fn firing_alerts_are_listed_for_pollers() {
             .iter()
             .all(|a| a["service"] == "api" && a["firing"] == true)
     );
-    assert_eq!(report.slos[0].policy.tier, Some("exhausted"));
+    assert_eq!(report.slos[0].policy.tier, Some(PolicyTier::Exhausted));
 }

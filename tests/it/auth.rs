@@ -96,7 +96,7 @@ async fn only_the_right_token_opens_the_api_and_probes_stay_open() {
 fn the_config_names_where_the_token_comes_from() {
     let config = slipstream::config::parse(CONFIG, "t.yaml").unwrap();
     assert_eq!(
-        config.http_auth,
+        config.start.http_auth,
         Some(slipstream::config::TokenSource::Env(
             "SLIPSTREAM_TEST_AUTH_TOKEN".into()
         ))

@@ -121,7 +121,7 @@ fn the_dead_letter_config_is_validated() {
     let dir = tempfile::tempdir().unwrap();
     let yaml = config(&dir.path().join("d"), 1).replace(", max_bytes: 1", "");
     let c = slipstream::config::parse(&yaml, "t.yaml").unwrap();
-    assert_eq!(c.dead_letter.unwrap().max_bytes, 100 << 20);
+    assert_eq!(c.start.dead_letter.unwrap().max_bytes, 100 << 20);
     let empty = slipstream::config::parse(&config(std::path::Path::new(""), 1), "t.yaml");
     let e = empty.unwrap_err().to_string();
     assert!(

@@ -374,16 +374,16 @@ fn configmap_config() -> String {
 fn configmap_configuration_validates() {
     let text = configmap_config();
     let config = config::parse(&text, "configmap.yaml").unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(config.listen.to_string(), "0.0.0.0:9977");
+    assert_eq!(config.start.listen.to_string(), "0.0.0.0:9977");
     assert_eq!(
-        config.checkpoint.as_ref().map(|c| c.dir.clone()),
+        config.start.checkpoint.as_ref().map(|c| c.dir.clone()),
         Some(PathBuf::from("/var/lib/slipstream"))
     );
-    let SourceConfig::Kafka(kafka) = &config.source else {
+    let SourceConfig::Kafka(kafka) = &config.start.source else {
         panic!("the ConfigMap reads Kafka");
     };
     assert_eq!(kafka.options["group.instance.id"], "slipstream-0");
-    assert!(!config.objectives.is_empty());
+    assert!(!config.reload.objectives.is_empty());
 }
 
 /// Every metric family `/metrics` serves for the ConfigMap's configuration once it has read,

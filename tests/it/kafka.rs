@@ -219,7 +219,7 @@ impl Consumer {
     pub(crate) fn start(yaml: &str, now_us: i64) -> Consumer {
         let config = config::parse(yaml, "kafka-test.yaml").unwrap_or_else(|e| panic!("{e}"));
         let pipeline = Pipeline::new(&config, Arc::new(ManualClock::new(now_us)));
-        let source = build_source(&config, &pipeline);
+        let source = build_source(&config.start, &pipeline);
         let mut sink = pipeline.sink();
         let stop = StopSignal::new();
         let thread_stop = stop.clone();

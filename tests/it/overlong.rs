@@ -88,12 +88,12 @@ fn replaying_a_file_skips_a_huge_line() {
     let config = slipstream::config::parse(CONFIG, "t.yaml").unwrap();
     let (p, _) = pipeline(CONFIG, NOON);
     let source = slipstream::app::build_source(
-        &slipstream::config::Config {
+        &slipstream::config::StartConfig {
             source: slipstream::config::SourceConfig::File(slipstream::source::file::FileSpec {
                 paths: vec![path],
                 follow: false,
             }),
-            ..config
+            ..config.start
         },
         &p,
     );
@@ -121,7 +121,61 @@ fn the_cap_is_validated() {
     assert_eq!(
         slipstream::config::parse(&default, "t.yaml")
             .unwrap()
+            .start
             .max_line_bytes,
         65536
     );
+}
+
+/// `explain` runs the pipeline's own ingest call: a line over the cap is `too_long` in both,
+/// and every other line's verdict (decoded or its reason) is the same in both.
+#[test]
+fn explain_and_the_pipeline_agree_on_too_long_lines() {
+    let config = slipstream::config::parse(CONFIG, "t.yaml").unwrap();
+    let explainer = slipstream::explain::Explainer::new(&config);
+    let good = alb_line(
+        NOON - SECOND,
+        "checkout.example.com",
+        "/a",
+        200,
+        Some((0, 1000, 0)),
+    );
+    let long = alb_line(
+        NOON - SECOND,
+        "checkout.example.com",
+        &format!("/{}", "p".repeat(2100)),
+        200,
+        Some((0, 1000, 0)),
+    );
+    let at_cap = "q".repeat(2000);
+    for (line, decoded, reason) in [
+        (&good, true, None),
+        (&long, false, Some("too_long")),
+        (&at_cap, false, Some("missing_fields")),
+    ] {
+        let x = explainer.explain(1, line.as_bytes(), NOON);
+        assert_eq!(x.decoded, decoded, "{line:.80}");
+        assert_eq!(x.error.as_ref().map(|f| f.reason), reason, "{line:.80}");
+        if reason == Some("too_long") {
+            let f = x.error.as_ref().unwrap();
+            assert_eq!(f.stage, "length");
+            assert!(
+                f.message.contains("max_line_bytes (2000 bytes)"),
+                "{}",
+                f.message
+            );
+        }
+
+        // The same line through the running pipeline.
+        let (p, _) = pipeline(CONFIG, NOON);
+        feed(&p, 0, std::slice::from_ref(line), 10);
+        let stats = p.evaluate().partitions[0].stats;
+        assert_eq!(stats.applied, u64::from(decoded), "{line:.80}");
+        assert_eq!(stats.too_long, u64::from(reason == Some("too_long")));
+        assert_eq!(
+            stats.decode_errors_total(),
+            u64::from(!decoded),
+            "{line:.80}"
+        );
+    }
 }

@@ -433,6 +433,85 @@ fn source_listen_checkpoint_and_http_changes_need_a_restart() {
     assert_eq!(p.generation().number, 0);
 }
 
+/// Settings read only at start that a reload used to accept silently while the old values
+/// stayed in force: each is now rejected, naming the field, on `/readyz` and in `/metrics`.
+#[tokio::test]
+async fn decode_limits_dead_letter_and_alertmanager_changes_need_a_restart() {
+    let (p, _) = fed();
+    let router = slipstream::serve::router(p.clone());
+    let before = report(&p);
+    let cases = [
+        (
+            config().replace(
+                "decode: {format: alb}",
+                "decode: {format: alb, max_line_bytes: 2048}",
+            ),
+            "spec.decode.max_line_bytes",
+        ),
+        (
+            config().replace(
+                "decode: {format: alb}",
+                "decode: {format: alb, dead_letter: {path: /tmp/dead.jsonl}}",
+            ),
+            "spec.decode.dead_letter",
+        ),
+        (
+            config().replace(
+                "  source:",
+                "  alertmanager: {url: \"http://127.0.0.1:9093\"}\n  source:",
+            ),
+            "spec.alertmanager",
+        ),
+        (
+            config().replace("metadata: {name: reload}", "metadata: {name: renamed}"),
+            "metadata.name",
+        ),
+    ];
+    for (yaml, field) in &cases {
+        let want = format!("{field} changed: restart slipstream to apply it");
+        match reload(&p, yaml) {
+            Err(ReloadError::NeedsRestart(fields)) => assert_eq!(fields, [*field]),
+            other => panic!("{field}: {other:?}"),
+        }
+        assert_eq!(p.reload_stats.last_error().as_deref(), Some(want.as_str()));
+        let (_, body) = get(&router, "/readyz").await;
+        let v: Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(v["config_reload_error"], want.as_str(), "{body}");
+        assert_eq!(v["restart_required"], serde_json::json!([field]), "{body}");
+        let (_, metrics) = get(&router, "/metrics").await;
+        let line = format!("slipstream_config_reload_restart_required{{field=\"{field}\"}} 1");
+        assert!(
+            metrics.lines().any(|l| l == line),
+            "{line} not in\n{metrics}"
+        );
+    }
+    assert_eq!(report(&p), before, "the running configuration stays");
+    assert_eq!(p.generation().number, 0);
+
+    // Two restart-only changes at once: both named.
+    let both = cases[0]
+        .0
+        .replace("  source:", "  listen: 127.0.0.1:9988\n  source:");
+    match reload(&p, &both) {
+        Err(ReloadError::NeedsRestart(fields)) => {
+            assert_eq!(fields, ["spec.listen", "spec.decode.max_line_bytes"])
+        }
+        other => panic!("{other:?}"),
+    }
+
+    // Back to the running file: the reload applies and nothing needs a restart any more.
+    reload(&p, &config()).unwrap();
+    let (_, body) = get(&router, "/readyz").await;
+    assert!(!body.contains("restart_required"), "{body}");
+    let (_, metrics) = get(&router, "/metrics").await;
+    assert!(
+        !metrics
+            .lines()
+            .any(|l| l.starts_with("slipstream_config_reload_restart_required{")),
+        "{metrics}"
+    );
+}
+
 /// A child process killed on drop.
 struct Child(std::process::Child);
 

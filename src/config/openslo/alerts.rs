@@ -7,7 +7,7 @@ use super::resolve::Refs;
 use super::{AlertConditionSpec, AlertPolicySpec, ConditionItem, Document, SloSpec};
 use crate::config::path::At;
 use crate::config::problems::Problems;
-use crate::evaluate::{BurnAlert, Factor};
+use crate::evaluate::{BurnAlert, Factor, Severity};
 
 /// A burn-rate alert with where its condition is named (for duplicate names).
 pub(super) type Located = (At, BurnAlert);
@@ -186,7 +186,7 @@ pub(super) fn condition(
     }
     Some(BurnAlert {
         name: name.to_string(),
-        severity: spec.severity.clone(),
+        severity: Severity::from(spec.severity.as_str()),
         action: None,
         long_us: long_us?,
         short_us: short_us?,

@@ -20,7 +20,7 @@ use crate::config::objective::{Objectives, Slo};
 use crate::config::path::At;
 use crate::config::problems::Problems;
 use crate::config::service::{Services, lookup};
-use crate::evaluate::{BurnAlert, Target};
+use crate::evaluate::{BurnAlert, SloKind, Target};
 
 /// The checked documents that SLOs and policies refer to, by name (`None`: invalid, and
 /// already reported).
@@ -206,8 +206,8 @@ fn slo(
             service: s.service.clone(),
             name,
             kind: match sli {
-                Sli::Latency { .. } => "latency",
-                _ => "availability",
+                Sli::Latency { .. } => SloKind::Latency,
+                _ => SloKind::Availability,
             },
             target: Target::Ratio(target),
             period_us,

@@ -1,0 +1,395 @@
+//! Assess: one SLO's merged counts in, its [`SloReport`] out. A pure function of plain
+//! numbers, so alert logic is tested in simulated time.
+//!
+//! What is judged depends on the SLO's [`Target`], which configuration builds together with
+//! its [`SloKind`]: a ratio (availability, error rate, latency) gets an error budget, a policy
+//! tier and burn-rate and budget alerts (`assess_ratio`); a minimum rate (throughput) gets
+//! its rate and one alert (`assess_throughput`). Each [`AlertKind`] has its own function.
+//! All threshold decisions use the exact comparisons of [`exact`].
+
+use hdrhistogram::Histogram;
+
+use super::kinds::{AlertKind, PolicyTier, Severity, SloKind};
+use super::report::{
+    AlertReport, BudgetReport, LatencyReport, PolicyReport, SliceReport, SloReport,
+    ThroughputReport, WindowReport,
+};
+use super::{
+    BudgetAlert, Budgeting, BurnAlert, LATENCY_WINDOW_US, PeriodCounts, Ppb, SliceSummary,
+    SloObjective, Target, exact,
+};
+use crate::time::{SECOND, format_duration, format_rfc3339};
+use crate::window::{Counts, window_start};
+
+/// The counts of `window` among `counts` (in [`SloObjective::windows`] order); zero when the
+/// SLO does not report that window.
+pub(super) fn counts_of(o: &SloObjective, counts: &[Counts], window: i64) -> Counts {
+    o.windows
+        .iter()
+        .position(|&w| w == window)
+        .map(|i| counts[i])
+        .unwrap_or_default()
+}
+
+/// The report of one SLO whose windows (in [`SloObjective::windows`] order) hold `counts`,
+/// all ending at `end_us`, and whose budget interval holds `period`; `latency` holds the
+/// service's recent latencies.
+pub fn assess(
+    o: &SloObjective,
+    counts: &[Counts],
+    period: &PeriodCounts,
+    end_us: i64,
+    latency: &Histogram<u64>,
+) -> SloReport {
+    debug_assert_eq!(
+        o.kind == SloKind::Throughput,
+        matches!(o.target, Target::MinRate { .. }),
+        "{}: a throughput SLO, and only it, has a minimum rate",
+        o.id()
+    );
+    let objective = match o.target {
+        Target::Ratio(p) => Some(p),
+        Target::MinRate { .. } => None,
+    };
+    let slices = o
+        .budgeting
+        .slice_us()
+        .map(|_| SliceSummary::judge(&period.slices, o.budgeting));
+    // The budget's unit: events, or slices for the timeslice methods.
+    let unit = slices.map_or(period.events, |s| s.as_counts(o.budgeting));
+    let windows = o
+        .windows
+        .iter()
+        .zip(counts)
+        .map(|(&w, &c)| WindowReport {
+            window: format_duration(w),
+            start: format_rfc3339(window_start(w, end_us)),
+            end: format_rfc3339(end_us),
+            good: c.good,
+            total: c.total,
+            sli: exact::sli(c),
+            burn_rate: objective.and_then(|p| exact::burn_rate(c, p)),
+        })
+        .collect();
+    let judged = match o.target {
+        Target::Ratio(p) => assess_ratio(o, p, counts, period, slices, unit),
+        Target::MinRate { milli_per_second } => {
+            assess_throughput(o, milli_per_second, period, end_us)
+        }
+    };
+    let quantile =
+        |q: f64| (!latency.is_empty()).then(|| latency.value_at_quantile(q) as f64 / 1_000.0);
+    SloReport {
+        service: o.service.clone(),
+        slo: o.slo.clone(),
+        kind: o.kind,
+        objective: objective.map(Ppb::as_f64),
+        display_name: o.display_name.clone(),
+        period: match &o.calendar {
+            Some(c) => c.unit.name().to_string(),
+            None => format_duration(o.period_us),
+        },
+        no_data: period.events.total == 0,
+        valid_since: None,
+        sli: exact::sli(unit),
+        windows,
+        budget: judged.budget,
+        alerts: judged.alerts,
+        policy: PolicyReport { tier: judged.tier },
+        latency_ms: LatencyReport {
+            window: format_duration(LATENCY_WINDOW_US),
+            count: latency.len(),
+            p50: quantile(0.5),
+            p90: quantile(0.9),
+            p99: quantile(0.99),
+            p999: quantile(0.999),
+        },
+        throughput: judged.throughput,
+    }
+}
+
+/// The part of a report that depends on what the SLO is held to.
+#[derive(Debug)]
+struct Judged {
+    budget: Option<BudgetReport>,
+    tier: Option<PolicyTier>,
+    alerts: Vec<AlertReport>,
+    throughput: Option<ThroughputReport>,
+}
+
+/// A ratio objective `p`: the error budget over the period (counted in `unit`, events or
+/// slices), its policy tier, and the burn-rate and budget alerts.
+fn assess_ratio(
+    o: &SloObjective,
+    p: Ppb,
+    counts: &[Counts],
+    period: &PeriodCounts,
+    slices: Option<SliceSummary>,
+    unit: Counts,
+) -> Judged {
+    let alerts = o
+        .burn_alerts
+        .iter()
+        .map(|a| burn_rate_alert(a, o, counts, p))
+        .chain(
+            o.budget_alerts
+                .iter()
+                .map(|a| budget_alert(a, o.period_us, unit, p)),
+        )
+        .collect();
+    let events = period.events;
+    // RatioTimeslices count in parts per billion of a slice.
+    let scale = match o.budgeting {
+        Budgeting::RatioTimeslices { .. } => exact::ONE as f64,
+        _ => 1.0,
+    };
+    let allowed_bad = p.complement().as_f64()
+        * match slices {
+            Some(s) => s.with_data as f64,
+            None => events.total as f64,
+        };
+    let budget = BudgetReport {
+        start: format_rfc3339(period.start_us),
+        end: format_rfc3339(period.end_us),
+        calendar: o
+            .calendar
+            .as_ref()
+            .map(|c| format!("{} {}", c.unit.name(), c.zone_name)),
+        method: o.budgeting.name(),
+        unit: if slices.is_some() { "slices" } else { "events" },
+        good: events.good,
+        total: events.total,
+        allowed_bad,
+        bad: events.bad(),
+        remaining_ratio: exact::remaining_ratio(unit, p),
+        exhausted: unit.total > 0 && !exact::remaining_above(unit, p, Ppb(0)),
+        slices: slices.map(|s| SliceReport {
+            slice: format_duration(o.budgeting.slice_us().unwrap_or(0)),
+            slice_target: match o.budgeting {
+                Budgeting::Timeslices { target, .. } => Some(target.as_f64()),
+                _ => None,
+            },
+            complete: s.slices,
+            with_data: s.with_data,
+            good: matches!(o.budgeting, Budgeting::Timeslices { .. }).then_some(s.good),
+            bad: unit.bad() as f64 / scale,
+        }),
+    };
+    Judged {
+        budget: Some(budget),
+        tier: Some(o.tiers.tier(unit, p)),
+        alerts,
+        throughput: None,
+    }
+}
+
+/// A minimum rate of `milli_per_second / 1000` good requests per second over the period so
+/// far: the observed rate and the one alert.
+fn assess_throughput(
+    o: &SloObjective,
+    milli_per_second: u64,
+    period: &PeriodCounts,
+    end_us: i64,
+) -> Judged {
+    let good = period.events.good;
+    let span_us = end_us - window_start(o.period_us, end_us);
+    // good / span_s ≥ milli / 1000 ⇔ good · 1000 · 1e6 ≥ milli · span_us
+    let met = u128::from(good) * 1_000 * SECOND as u128
+        >= u128::from(milli_per_second) * span_us.max(1) as u128;
+    Judged {
+        budget: None,
+        tier: None,
+        alerts: vec![throughput_alert(o.period_us, met)],
+        throughput: Some(ThroughputReport {
+            minimum_per_second: milli_per_second as f64 / 1_000.0,
+            observed_per_second: good as f64 * SECOND as f64 / span_us.max(1) as f64,
+            met,
+        }),
+    }
+}
+
+/// [`AlertKind::BurnRate`]: fires when both windows burn faster than the factor (or at least
+/// as fast, for an inclusive alert).
+fn burn_rate_alert(a: &BurnAlert, o: &SloObjective, counts: &[Counts], p: Ppb) -> AlertReport {
+    let burns = |w| {
+        let c = counts_of(o, counts, w);
+        if a.inclusive {
+            exact::burn_at_least(c, p, a.factor)
+        } else {
+            exact::burn_exceeds(c, p, a.factor)
+        }
+    };
+    AlertReport {
+        name: a.name.clone(),
+        kind: AlertKind::BurnRate,
+        severity: a.severity.clone(),
+        action: a.action.clone(),
+        long_window: Some(format_duration(a.long_us)),
+        short_window: Some(format_duration(a.short_us)),
+        factor: Some(a.factor.as_f64()),
+        firing: burns(a.long_us) && burns(a.short_us),
+    }
+}
+
+/// [`AlertKind::Budget`]: fires when the remaining budget of `unit` is strictly below the
+/// threshold.
+fn budget_alert(a: &BudgetAlert, period_us: i64, unit: Counts, p: Ppb) -> AlertReport {
+    AlertReport {
+        name: a.name.clone(),
+        kind: AlertKind::Budget,
+        severity: a.severity.clone(),
+        action: None,
+        long_window: Some(format_duration(period_us)),
+        short_window: None,
+        factor: Some(a.below.as_f64()),
+        firing: exact::remaining_below(unit, p, a.below),
+    }
+}
+
+/// [`AlertKind::Throughput`]: pages while the minimum rate is not `met`.
+fn throughput_alert(period_us: i64, met: bool) -> AlertReport {
+    AlertReport {
+        name: "throughput_below_minimum".to_string(),
+        kind: AlertKind::Throughput,
+        severity: Severity::Page,
+        action: None,
+        long_window: Some(format_duration(period_us)),
+        short_window: None,
+        factor: None,
+        firing: !met,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::evaluate::{Factor, PolicyTiers, windows_for};
+    use crate::time::{DAY, HOUR, MINUTE};
+    use crate::window::latency::empty_histogram;
+
+    /// A whole hour, so every window starts exactly one window before it.
+    const END_US: i64 = 1_795_255_200 * SECOND;
+
+    fn objective(kind: SloKind, target: Target, period_us: i64) -> SloObjective {
+        SloObjective {
+            service: "api".into(),
+            service_index: 0,
+            slo: "slo".into(),
+            kind,
+            target,
+            period_us,
+            calendar: None,
+            budgeting: Budgeting::Occurrences,
+            display_name: None,
+            windows: windows_for(period_us, &[]),
+            burn_alerts: Vec::new(),
+            budget_alerts: Vec::new(),
+            tiers: PolicyTiers::default(),
+        }
+    }
+
+    fn burn(name: &str, inclusive: bool) -> BurnAlert {
+        BurnAlert {
+            name: name.into(),
+            severity: Severity::Page,
+            action: None,
+            long_us: HOUR,
+            short_us: 5 * MINUTE,
+            factor: Factor::new(2, 1).unwrap(),
+            inclusive,
+        }
+    }
+
+    fn run(o: &SloObjective, c: Counts) -> SloReport {
+        let counts = vec![c; o.windows.len()];
+        let period = PeriodCounts {
+            start_us: END_US - o.period_us,
+            end_us: END_US,
+            events: c,
+            slices: Vec::new(),
+        };
+        assess(o, &counts, &period, END_US, &empty_histogram())
+    }
+
+    #[test]
+    fn ratio_kinds_get_a_budget_a_tier_and_burn_and_budget_alerts() {
+        for kind in [SloKind::Availability, SloKind::ErrorRate, SloKind::Latency] {
+            let mut o = objective(
+                kind,
+                Target::Ratio(Ppb::from_percent(99.0).unwrap()),
+                30 * DAY,
+            );
+            o.burn_alerts = vec![burn("strict", false), burn("inclusive", true)];
+            o.budget_alerts = vec![BudgetAlert {
+                name: "half".into(),
+                severity: Severity::from("warning"),
+                below: Ppb::from_fraction(0.5).unwrap(),
+            }];
+            o.windows = windows_for(o.period_us, &o.burn_alerts);
+            // 2 % bad under a 1 % allowance: a burn of exactly 2, the budget overspent.
+            let r = run(
+                &o,
+                Counts {
+                    good: 980,
+                    total: 1_000,
+                },
+            );
+            assert_eq!(r.kind, kind);
+            let alerts: Vec<_> = r
+                .alerts
+                .iter()
+                .map(|a| (a.name.as_str(), a.kind, a.severity.as_str(), a.firing))
+                .collect();
+            assert_eq!(
+                alerts,
+                [
+                    ("strict", AlertKind::BurnRate, "page", false),
+                    ("inclusive", AlertKind::BurnRate, "page", true),
+                    ("half", AlertKind::Budget, "warning", true),
+                ]
+            );
+            assert_eq!(r.policy.tier, Some(PolicyTier::Exhausted));
+            assert!(r.budget.as_ref().is_some_and(|b| b.exhausted));
+            assert_eq!(r.throughput, None);
+            let quiet = run(
+                &o,
+                Counts {
+                    good: 1_000,
+                    total: 1_000,
+                },
+            );
+            assert_eq!(quiet.policy.tier, Some(PolicyTier::Normal));
+            assert!(quiet.alerts.iter().all(|a| !a.firing));
+        }
+    }
+
+    #[test]
+    fn throughput_gets_its_rate_and_one_paging_alert() {
+        // At least 1 good request per second over a day: 86 400.
+        let o = objective(
+            SloKind::Throughput,
+            Target::MinRate {
+                milli_per_second: 1_000,
+            },
+            DAY,
+        );
+        for (good, met) in [(86_400, true), (86_399, false)] {
+            let r = run(&o, Counts { good, total: good });
+            assert_eq!(r.kind, SloKind::Throughput);
+            assert_eq!(r.alerts.len(), 1);
+            let a = &r.alerts[0];
+            assert_eq!(
+                (a.name.as_str(), a.kind, &a.severity, a.firing),
+                (
+                    "throughput_below_minimum",
+                    AlertKind::Throughput,
+                    &Severity::Page,
+                    !met
+                )
+            );
+            assert_eq!(r.throughput.as_ref().map(|t| t.met), Some(met));
+            assert_eq!((r.budget.is_none(), r.policy.tier), (true, None));
+            assert_eq!(r.objective, None);
+        }
+    }
+}
