@@ -1,0 +1,395 @@
+//! Reading the store into an [`Evaluation`]: which report entries to make, their merged
+//! counts and latencies, then one [`assess()`](super::assess()) per entry.
+//!
+//! [`evaluate_where`] runs in three steps. [`entries`] lists the report entries asked for
+//! (a configured SLO, or one sub-service's copy of it). A [`Tally`] adds each shard's
+//! counters and latencies for exactly those entries; a shard's lock is held for that adding
+//! only. [`Tally::finish`] assesses each entry and builds the report outside every lock.
+
+use hdrhistogram::Histogram;
+
+use super::LATENCY_WINDOW_US;
+use super::assess::{assess, counts_of};
+use super::report::Report;
+use super::{PeriodCounts, SloCounts, SloObjective};
+use crate::time::{SECOND, floor_to, format_rfc3339};
+use crate::window::latency::{LATENCY_BUCKET_US, empty_histogram};
+use crate::window::split::{OVERFLOW_HOST, sub_service_name};
+use crate::window::{CountersOf, Counts, Plan, Shard, ShardStats, Store, lock};
+
+/// A whole evaluation: the report plus the counters `/metrics` exposes.
+#[derive(Debug, Clone)]
+pub struct Evaluation {
+    /// Evaluation time T, µs.
+    pub evaluated_at_us: i64,
+    /// Window end (T rounded down to a second), µs.
+    pub end_us: i64,
+    /// The report.
+    pub report: Report,
+    /// Merged counts per SLO.
+    pub counts: Vec<SloCounts>,
+    /// Per partition: name, newest event time, next offset, counters.
+    pub partitions: Vec<PartitionState>,
+    /// What each entry of `report.slos` (and `counts`) measures: a configured objective, or
+    /// one sub-service's copy of it (its `service` is then `<service>:<host>`).
+    pub objectives: Vec<SloObjective>,
+    /// For each entry of `report.slos`, the index of its configured objective.
+    pub configured: Vec<usize>,
+    /// Per service split by host.
+    pub splits: Vec<SplitSummary>,
+}
+
+/// The state of one service split by host.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SplitSummary {
+    /// The service.
+    pub service: String,
+    /// Hosts with their own sub-service.
+    pub hosts: usize,
+    /// The cap on them.
+    pub max_hosts: usize,
+    /// Events sent to the overflow sub-service, over every shard.
+    pub overflow_events: u64,
+}
+
+/// The state of one partition's shard.
+#[derive(Debug, Clone)]
+pub struct PartitionState {
+    /// Partition name.
+    pub name: String,
+    /// Newest event time applied, µs.
+    pub newest_us: Option<i64>,
+    /// Source position just past the last applied line.
+    pub next_offset: u64,
+    /// What the shard was given.
+    pub stats: ShardStats,
+    /// True while the partition may hold the evaluation time back (see
+    /// [`Store::watermark`](crate::window::Store::watermark)).
+    pub active: bool,
+    /// Request ids remembered for de-duplication.
+    pub dedup_ids: usize,
+}
+
+/// One report entry: configured objective `objective`, or its copy for one sub-service
+/// (split index, position among the split's SLOs, slot).
+#[derive(Debug, Clone, Copy)]
+struct Entry {
+    objective: usize,
+    sub: Option<(usize, usize, usize)>,
+}
+
+/// Evaluates every SLO against the store at wall-clock time `now_us`.
+pub fn evaluate(objectives: &[SloObjective], store: &Store, now_us: i64) -> Evaluation {
+    evaluate_where(objectives, store, now_us, |_, _| true)
+}
+
+/// Evaluates the report entries `(service, slo)` for which `keep` is true (a sub-service is
+/// asked for by its `<service>:<host>` name), reading only their counters and latencies: what
+/// one SLO's route costs does not grow with the number of SLOs.
+pub fn evaluate_where(
+    objectives: &[SloObjective],
+    store: &Store,
+    now_us: i64,
+    keep: impl Fn(&str, &str) -> bool,
+) -> Evaluation {
+    let t = store.evaluation_time(now_us);
+    let end = floor_to(t, SECOND);
+    let plan = store.plan();
+    // Hosts are read once: one assigned meanwhile is reported from the next evaluation on.
+    let hosts: Vec<Vec<String>> = plan.splits.iter().map(|s| s.table.hosts()).collect();
+    let (entries, expanded) = entries(objectives, plan, &hosts, keep);
+    let mut tally = Tally::new(plan, &entries, &expanded, end);
+    let idle_timeout_us = plan.window.idle_timeout_us;
+    for (_, shard) in store.shards() {
+        let shard = lock(&shard);
+        tally.add(&shard, &entries, &expanded);
+        tally.partitions.push(PartitionState {
+            name: shard.name().to_string(),
+            newest_us: shard.newest_us(),
+            next_offset: shard.next_offset,
+            stats: shard.stats,
+            active: shard.activity.is_active(now_us, idle_timeout_us),
+            dedup_ids: shard.dedup_ids(),
+        });
+    }
+    let mut e = tally.finish(plan, &hosts, entries, expanded);
+    e.evaluated_at_us = t;
+    e.report.evaluated_at = format_rfc3339(t);
+    e.report.data_lag_seconds = (now_us - t).max(0) as f64 / SECOND as f64;
+    e
+}
+
+/// The report entries `keep` asks for, each with the objective it measures (a sub-service's
+/// copy names the sub-service).
+fn entries(
+    objectives: &[SloObjective],
+    plan: &Plan,
+    hosts: &[Vec<String>],
+    keep: impl Fn(&str, &str) -> bool,
+) -> (Vec<Entry>, Vec<SloObjective>) {
+    let mut entries = Vec::with_capacity(objectives.len());
+    let mut expanded = Vec::with_capacity(objectives.len());
+    for (i, o) in objectives.iter().enumerate() {
+        let split = plan.split_of(o.service_index).and_then(|k| {
+            let pos = plan.splits[k].slos.iter().position(|&s| s == i)?;
+            Some((k, pos))
+        });
+        let Some((k, pos)) = split else {
+            if keep(&o.service, &o.slo) {
+                entries.push(Entry {
+                    objective: i,
+                    sub: None,
+                });
+                expanded.push(o.clone());
+            }
+            continue;
+        };
+        let overflow = plan.splits[k].table.max_hosts();
+        let named = hosts[k].iter().map(String::as_str).enumerate();
+        for (slot, host) in named.chain([(overflow, OVERFLOW_HOST)]) {
+            let service = sub_service_name(&o.service, host);
+            if !keep(&service, &o.slo) {
+                continue;
+            }
+            entries.push(Entry {
+                objective: i,
+                sub: Some((k, pos, slot)),
+            });
+            expanded.push(SloObjective {
+                service,
+                ..o.clone()
+            });
+        }
+    }
+    (entries, expanded)
+}
+
+/// Counts and latencies of the entries, summed over the shards added so far.
+#[derive(Debug)]
+struct Tally {
+    end: i64,
+    /// From when latencies are merged, µs.
+    latency_from: i64,
+    counts: Vec<SloCounts>,
+    /// Per service: its latencies, for the services reported (an empty histogram is 25 KB
+    /// to zero, so none is made for the others).
+    latency: Vec<Option<Histogram<u64>>>,
+    /// Per split, per slot: the sub-service's latencies, once it has some.
+    sub_latency: Vec<Vec<Option<Histogram<u64>>>>,
+    /// Per split, per slot: whether that sub-service is reported.
+    needed_slots: Vec<Vec<bool>>,
+    overflow_seen: Vec<bool>,
+    overflow_events: Vec<u64>,
+    partitions: Vec<PartitionState>,
+}
+
+impl Tally {
+    fn new(plan: &Plan, entries: &[Entry], expanded: &[SloObjective], end: i64) -> Self {
+        let counts = expanded
+            .iter()
+            .map(|o| {
+                let (start_us, end_us) = o.budget_interval(end);
+                SloCounts {
+                    windows: vec![Counts::default(); o.windows.len()],
+                    lifetime: [0; 2],
+                    period: PeriodCounts {
+                        start_us,
+                        end_us,
+                        ..PeriodCounts::default()
+                    },
+                }
+            })
+            .collect();
+        let mut latency: Vec<Option<Histogram<u64>>> = vec![None; plan.services];
+        let sub_latency: Vec<Vec<Option<Histogram<u64>>>> = plan
+            .splits
+            .iter()
+            .map(|s| vec![None; s.table.max_hosts() + 1])
+            .collect();
+        let mut needed_slots: Vec<Vec<bool>> =
+            sub_latency.iter().map(|s| vec![false; s.len()]).collect();
+        for (entry, o) in entries.iter().zip(expanded) {
+            match entry.sub {
+                None => latency[o.service_index] = Some(empty_histogram()),
+                Some((k, _, slot)) => needed_slots[k][slot] = true,
+            }
+        }
+        Self {
+            end,
+            latency_from: floor_to(end - LATENCY_WINDOW_US, LATENCY_BUCKET_US) + LATENCY_BUCKET_US,
+            counts,
+            latency,
+            sub_latency,
+            needed_slots,
+            overflow_seen: vec![false; plan.splits.len()],
+            overflow_events: vec![0; plan.splits.len()],
+            partitions: Vec::new(),
+        }
+    }
+
+    /// Adds one shard's counters and latencies of the entries.
+    fn add(&mut self, shard: &Shard, entries: &[Entry], expanded: &[SloObjective]) {
+        let end = self.end;
+        for (e, entry) in entries.iter().enumerate() {
+            let o = &expanded[e];
+            let (counters, [g, b]) = match entry.sub {
+                None => (shard.slo(entry.objective), shard.lifetime(entry.objective)),
+                Some((k, pos, slot)) => match shard.split(k).slot(slot) {
+                    Some(sub) => (sub.slo(pos), sub.lifetime(pos)),
+                    None => continue,
+                },
+            };
+            let c = &mut self.counts[e];
+            counters.add_sums(&o.windows, end, &mut c.windows);
+            if let Some(width) = o.budget_width_us() {
+                let p = &mut c.period;
+                p.events += counters.sum_from(p.start_us, p.end_us, width);
+                if let Some(slice) = o.budgeting.slice_us() {
+                    let slices = counters.slices(p.start_us, p.end_us, slice, width);
+                    p.slices.resize(slices.len(), Counts::default());
+                    for (total, c) in p.slices.iter_mut().zip(slices) {
+                        *total += c;
+                    }
+                }
+            }
+            c.lifetime[0] += g;
+            c.lifetime[1] += b;
+        }
+        for (s, hist) in self.latency.iter_mut().enumerate() {
+            if let Some(hist) = hist {
+                shard.latency(s).merge_into(self.latency_from, end, hist);
+            }
+        }
+        for (k, slots) in self.sub_latency.iter_mut().enumerate() {
+            let split = shard.split(k);
+            self.overflow_events[k] += split.overflow_events;
+            self.overflow_seen[k] |= split.slot(slots.len() - 1).is_some();
+            for (slot, hist) in slots.iter_mut().enumerate() {
+                if !self.needed_slots[k][slot] {
+                    continue;
+                }
+                if let Some(sub) = split.slot(slot) {
+                    sub.latency().merge_into(
+                        self.latency_from,
+                        end,
+                        hist.get_or_insert_with(empty_histogram),
+                    );
+                }
+            }
+        }
+    }
+
+    /// Assesses every entry (the overflow sub-service only once it had an event) into the
+    /// evaluation; the caller sets the evaluation time.
+    fn finish(
+        mut self,
+        plan: &Plan,
+        hosts: &[Vec<String>],
+        entries: Vec<Entry>,
+        expanded: Vec<SloObjective>,
+    ) -> Evaluation {
+        let end = self.end;
+        for (o, c) in expanded.iter().zip(&mut self.counts) {
+            if o.budget_width_us().is_none() {
+                c.period.events = counts_of(o, &c.windows, o.period_us);
+            }
+        }
+        let listed = |entry: &Entry| match entry.sub {
+            Some((k, _, slot)) => slot < plan.splits[k].table.max_hosts() || self.overflow_seen[k],
+            None => true,
+        };
+        let empty = empty_histogram();
+        let mut slos = Vec::with_capacity(entries.len());
+        let mut kept_objectives = Vec::with_capacity(entries.len());
+        let mut kept_counts = Vec::with_capacity(entries.len());
+        let mut configured = Vec::with_capacity(entries.len());
+        for ((entry, o), c) in entries.iter().zip(expanded).zip(self.counts) {
+            if !listed(entry) {
+                continue;
+            }
+            let hist = match entry.sub {
+                None => self.latency[o.service_index].as_ref().unwrap_or(&empty),
+                Some((k, _, slot)) => self.sub_latency[k][slot].as_ref().unwrap_or(&empty),
+            };
+            slos.push(assess(&o, &c.windows, &c.period, end, hist));
+            kept_objectives.push(o);
+            kept_counts.push(c);
+            configured.push(entry.objective);
+        }
+        let splits = plan
+            .splits
+            .iter()
+            .zip(hosts)
+            .zip(self.overflow_events)
+            .map(|((s, hosts), overflow_events)| SplitSummary {
+                service: s.table.service().to_string(),
+                hosts: hosts.len(),
+                max_hosts: s.table.max_hosts(),
+                overflow_events,
+            })
+            .collect();
+        Evaluation {
+            evaluated_at_us: end,
+            end_us: end,
+            report: Report {
+                evaluated_at: String::new(),
+                data_lag_seconds: 0.0,
+                slos,
+            },
+            counts: kept_counts,
+            partitions: self.partitions,
+            objectives: kept_objectives,
+            configured,
+            splits,
+        }
+    }
+}
+
+/// The SLO entry [`evaluate`] reports as `service`/`slo`: a configured SLO of a service that
+/// does not split, or a sub-service `<service>:<host>` (assigned, or `_overflow`) of a split
+/// one; with the counters it reads.
+pub fn find_entry(
+    objectives: &[SloObjective],
+    plan: &Plan,
+    service: &str,
+    slo: &str,
+) -> Option<(SloObjective, CountersOf)> {
+    for (i, o) in objectives.iter().enumerate() {
+        if o.slo != slo {
+            continue;
+        }
+        let Some(k) = plan.split_of(o.service_index) else {
+            if o.service == service {
+                return Some((o.clone(), CountersOf::Slo(i)));
+            }
+            continue;
+        };
+        let split = &plan.splits[k];
+        let Some(host) = service
+            .strip_prefix(o.service.as_str())
+            .and_then(|rest| rest.strip_prefix(crate::window::split::SEPARATOR))
+        else {
+            continue;
+        };
+        let slot = if host == OVERFLOW_HOST {
+            split.table.max_hosts()
+        } else {
+            split.table.slot_of(host)?
+        };
+        let pos = split.slos.iter().position(|&s| s == i)?;
+        let sub = SloObjective {
+            service: service.to_string(),
+            ..o.clone()
+        };
+        return Some((
+            sub,
+            CountersOf::Sub {
+                slo: i,
+                split: k,
+                pos,
+                slot,
+            },
+        ));
+    }
+    None
+}
