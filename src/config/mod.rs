@@ -1,21 +1,41 @@
 //! Configuration: YAML documents in, typed settings for every stage out.
 //!
-//! Loading has two steps. Each document is deserialized into the raw structs of [`raw`]
-//! (unknown fields are errors, reported with their field path); then [`validate`] checks
-//! meaning across documents and builds the typed [`Config`]. Both steps collect every error
-//! before failing, each with its file, document and field path, so one run shows everything
-//! that is wrong. Validation does no I/O (files named by a source are opened by the source),
+//! Loading has two steps. [`load`] splits the YAML stream into documents and deserializes
+//! each into the raw structs of [`raw`] (unknown fields are errors, reported with their
+//! field path); then [`validate`] dispatches every document to the module that owns it and
+//! builds the typed [`Config`]. Each stage's block is checked beside it: [`source`],
+//! [`decode`], [`window`], [`http`], [`checkpoint`], [`alertmanager`], [`service`] (through
+//! [`pipeline`]); `reliability/v1` SLOs in [`reliability`] and [`periods`], policies in
+//! [`policy`], OpenSLO in [`openslo`]; both SLO dialects build through [`objective`].
+//! Every check reports into one [`problems::Problems`] at a [`path::At`] location, so one
+//! run lists everything that is wrong, each with its file, document and field path. Every
+//! document is checked, whether or not the Pipeline is valid and whether or not anything
+//! refers to it. Validation does no I/O (files named by a source are opened by the source),
 //! except that it reads the `spec.http.tls` certificate and key: a bad one is a config error.
 //!
 //! Kinds: `slipstream/v1 Pipeline` (exactly one), `reliability/v1 ServiceLevelObjective`
 //! and `reliability/v1 ErrorBudgetPolicy`, and the OpenSLO v1 kinds of [`openslo`] (any
 //! number). A YAML document may also be a list of such objects.
 
+mod alertmanager;
+mod checkpoint;
+mod decode;
+mod http;
+mod load;
+mod objective;
 pub(crate) mod openslo;
+mod path;
 mod periods;
+mod pipeline;
+mod policy;
+mod problems;
 pub(crate) mod raw;
+mod reliability;
+mod service;
+mod source;
 mod split;
 mod validate;
+mod window;
 
 #[cfg(test)]
 mod openslo_tests;
@@ -26,8 +46,7 @@ use std::fmt;
 use std::net::SocketAddr;
 use std::path::Path;
 
-use serde::Deserialize;
-
+use self::problems::Problems;
 use crate::classify::{Service, SloRule};
 use crate::decode::Format;
 use crate::decode::envelope::Envelope;
@@ -244,28 +263,6 @@ impl fmt::Display for ConfigError {
     }
 }
 
-/// Collects problems while loading.
-#[derive(Debug, Default)]
-pub(crate) struct Problems(Vec<Problem>);
-
-impl Problems {
-    pub(crate) fn push(&mut self, location: impl Into<String>, message: impl Into<String>) {
-        self.0.push(Problem {
-            location: location.into(),
-            message: message.into(),
-        });
-    }
-}
-
-/// A document that deserialized, with where it came from.
-#[derive(Debug)]
-pub(crate) enum Parsed {
-    Pipeline(Box<raw::Document<raw::PipelineSpec>>),
-    Slo(Box<raw::Document<raw::SloSpec>>),
-    Policy(raw::Document<raw::PolicySpec>),
-    OpenSlo(openslo::Parsed),
-}
-
 /// Reads and validates the configuration file at `path`.
 pub fn load_file(path: &Path) -> Result<Config, ConfigError> {
     let origin = path.display().to_string();
@@ -283,135 +280,17 @@ pub fn load_file(path: &Path) -> Result<Config, ConfigError> {
 /// Parses and validates configuration text; `origin` names it in errors.
 pub fn parse(text: &str, origin: &str) -> Result<Config, ConfigError> {
     let mut problems = Problems::default();
-    let mut docs = Vec::new();
-    let mut pipelines_seen = 0;
-    for (i, de) in serde_yaml_ng::Deserializer::from_str(text).enumerate() {
-        let n = i + 1;
-        match serde_yaml_ng::Value::deserialize(de) {
-            Ok(serde_yaml_ng::Value::Null) => {}
-            Ok(serde_yaml_ng::Value::Sequence(items)) => {
-                // A list of objects in one document (as OpenSLO tools write them).
-                for (j, value) in items.into_iter().enumerate() {
-                    pipelines_seen +=
-                        usize::from(value.get("kind").and_then(|k| k.as_str()) == Some("Pipeline"));
-                    let at = format!("{origin}: document {n} item {j}");
-                    docs.extend(parse_document(value, &at, &mut problems));
-                }
-            }
-            Ok(value) => {
-                pipelines_seen +=
-                    usize::from(value.get("kind").and_then(|k| k.as_str()) == Some("Pipeline"));
-                if let Some(doc) =
-                    parse_document(value, &format!("{origin}: document {n}"), &mut problems)
-                {
-                    docs.push(doc);
-                }
-            }
-            Err(e) => {
-                problems.push(
-                    format!("{origin}: document {n}"),
-                    format!("invalid YAML: {e}"),
-                );
-                // The YAML stream cannot be resumed after a syntax error.
-                break;
-            }
-        }
-    }
-    let config = validate::validate(docs, pipelines_seen, origin, &mut problems);
+    let docs = load::documents(text, origin, &mut problems);
+    let config = validate::validate(docs, origin, &mut problems);
+    let (errors, warnings) = problems.finish();
     match config {
-        Some(c) if problems.0.is_empty() => {
-            for w in &c.warnings {
+        Some(mut c) if errors.is_empty() => {
+            for w in &warnings {
                 tracing::warn!(location = %w.location, "{}", w.message);
             }
+            c.warnings = warnings;
             Ok(c)
         }
-        _ => Err(ConfigError {
-            problems: problems.0,
-        }),
+        _ => Err(ConfigError { problems: errors }),
     }
-}
-
-/// Identifies a document's kind and deserializes it, recording problems with field paths.
-fn parse_document(
-    value: serde_yaml_ng::Value,
-    at: &str,
-    problems: &mut Problems,
-) -> Option<(String, Parsed)> {
-    let field = |name: &str| value.get(name).and_then(|v| v.as_str()).map(str::to_string);
-    let (Some(api), Some(kind)) = (field("apiVersion"), field("kind")) else {
-        problems.push(
-            at,
-            "every document needs string fields `apiVersion` and `kind`",
-        );
-        return None;
-    };
-    let name = value
-        .get("metadata")
-        .and_then(|m| m.get("name"))
-        .and_then(|v| v.as_str())
-        .unwrap_or("?")
-        .to_string();
-    let at = format!("{at} ({kind} {name})");
-    fn de<T: serde::de::DeserializeOwned>(
-        value: serde_yaml_ng::Value,
-        at: &str,
-        problems: &mut Problems,
-    ) -> Option<T> {
-        match serde_path_to_error::deserialize(value) {
-            Ok(v) => Some(v),
-            Err(e) => {
-                let path = e.path().to_string();
-                let path = if path == "." {
-                    String::new()
-                } else {
-                    format!(": {path}")
-                };
-                problems.push(format!("{at}{path}"), e.into_inner().to_string());
-                None
-            }
-        }
-    }
-    let parsed = match (api.as_str(), kind.as_str()) {
-        ("slipstream/v1", "Pipeline") => Parsed::Pipeline(Box::new(de(value, &at, problems)?)),
-        ("reliability/v1", "ServiceLevelObjective") => {
-            Parsed::Slo(Box::new(de(value, &at, problems)?))
-        }
-        ("reliability/v1", "ErrorBudgetPolicy") => Parsed::Policy(de(value, &at, problems)?),
-        ("openslo/v1", kind) => {
-            use openslo::Parsed as O;
-            Parsed::OpenSlo(match kind {
-                "Service" => O::Service(Box::new(de(value, &at, problems)?)),
-                "SLI" => O::Sli(Box::new(de(value, &at, problems)?)),
-                "SLO" => O::Slo(Box::new(de(value, &at, problems)?)),
-                "AlertPolicy" => O::AlertPolicy(Box::new(de(value, &at, problems)?)),
-                "AlertCondition" => O::AlertCondition(Box::new(de(value, &at, problems)?)),
-                "AlertNotificationTarget" => {
-                    O::NotificationTarget(Box::new(de(value, &at, problems)?))
-                }
-                _ => {
-                    problems.push(
-                        format!("{at}: kind"),
-                        format!(
-                            "unsupported OpenSLO kind {kind}: expected Service, SLI, SLO, \
-                             AlertPolicy, AlertCondition or AlertNotificationTarget \
-                             (slipstream reads its own logs, so it has no DataSource)"
-                        ),
-                    );
-                    return None;
-                }
-            })
-        }
-        _ => {
-            problems.push(
-                at,
-                format!(
-                    "unknown document {api}/{kind}: expected slipstream/v1 Pipeline, \
-                     reliability/v1 ServiceLevelObjective, reliability/v1 ErrorBudgetPolicy \
-                     or openslo/v1 Service, SLI, SLO, AlertPolicy, AlertCondition"
-                ),
-            );
-            return None;
-        }
-    };
-    Some((at, parsed))
 }

@@ -407,3 +407,24 @@ fn services_data_sources_and_rolling_months_are_checked() {
         ],
     );
 }
+
+#[test]
+fn documents_no_slo_uses_are_checked_too() {
+    let text = format!(
+        "{PIPELINE}---\napiVersion: openslo/v1\nkind: SLI\nmetadata: {{name: unused}}\n\
+         spec: {{ratioMetric: {{good: {{metricSource: {{type: prometheus, spec: {{query: up}}}}}}, total: {{metricSource: {{type: slipstream}}}}}}}}\n\
+         ---\napiVersion: openslo/v1\nkind: AlertCondition\nmetadata: {{name: lonely}}\n\
+         spec: {{severity: page, condition: {{kind: burnrate, op: gt, threshold: -2, lookbackWindow: 1h}}}}\n\
+         ---\napiVersion: openslo/v1\nkind: AlertPolicy\nmetadata: {{name: idle}}\n\
+         spec: {{conditions: [{{conditionRef: missing}}], notificationTargets: [{{targetRef: nobody}}]}}\n"
+    );
+    assert_problems(
+        &text,
+        &[
+            "o.yaml: document 2 (SLI unused): spec.ratioMetric.good.metricSource.type: metricSource type prometheus is not supported",
+            "o.yaml: document 3 (AlertCondition lonely): spec.condition.threshold: must be a positive burn-rate factor",
+            "o.yaml: document 4 (AlertPolicy idle): spec.conditions[0].conditionRef: no AlertCondition named \"missing\"",
+            "o.yaml: document 4 (AlertPolicy idle): spec.notificationTargets[0].targetRef: no AlertNotificationTarget named \"nobody\"",
+        ],
+    );
+}

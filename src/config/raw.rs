@@ -1,7 +1,9 @@
 //! The configuration as written: serde structs mirroring the YAML, with no interpretation.
 //!
 //! Every struct denies unknown fields so a typo is an error, not a silently ignored setting.
-//! [`super::validate`] turns these into typed configuration.
+//! The stage modules beside this one (`source`, `decode`, `window`, `http`, `service`,
+//! `reliability`, `policy`, …) validate these into typed configuration. The source's own
+//! structs live in [`super::source`].
 
 use std::collections::BTreeMap;
 
@@ -45,8 +47,9 @@ pub(crate) struct Metadata {
 pub(crate) struct PipelineSpec {
     /// HTTP listen address, default `127.0.0.1:9977`.
     pub(crate) listen: Option<String>,
-    /// Where lines come from: exactly one of `file`, `stdin`, `demo`.
-    pub(crate) source: SourceSpec,
+    /// Where lines come from: one of `kafka`, `file`, `stdin`, `demo`, read by
+    /// [`super::source`] as a [`super::source::SourceSpec`].
+    pub(crate) source: serde_yaml_ng::Value,
     /// How lines are decoded.
     pub(crate) decode: DecodeSpec,
     /// Services, matched in order.
@@ -125,65 +128,6 @@ pub(crate) struct CheckpointSpec {
     pub(crate) dir: String,
     /// How often to checkpoint (default `10s`).
     pub(crate) interval: Option<String>,
-}
-
-/// `spec.source`: exactly one field set.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct SourceSpec {
-    /// Read files.
-    pub(crate) file: Option<FileSpec>,
-    /// Read standard input.
-    pub(crate) stdin: Option<Empty>,
-    /// Generate demo traffic.
-    pub(crate) demo: Option<DemoSpec>,
-    /// Consume Kafka topics.
-    pub(crate) kafka: Option<KafkaSpec>,
-}
-
-/// `source.kafka`.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct KafkaSpec {
-    /// Bootstrap brokers, `host:port`.
-    pub(crate) brokers: Vec<String>,
-    /// Topics to consume.
-    pub(crate) topics: Vec<String>,
-    /// Consumer group id.
-    pub(crate) group_id: String,
-    /// `earliest` or `latest`, for a group without committed offsets (default `earliest`).
-    pub(crate) start_from: Option<String>,
-    /// librdkafka properties; values may reference `${ENV_VAR}`.
-    #[serde(default)]
-    pub(crate) options: BTreeMap<String, String>,
-}
-
-/// An empty mapping (`{}`).
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct Empty {}
-
-/// `source.file`.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct FileSpec {
-    /// Files to read, each its own partition.
-    pub(crate) paths: Vec<String>,
-    /// Keep reading appended data, like `tail -F`.
-    #[serde(default)]
-    pub(crate) follow: bool,
-}
-
-/// `source.demo`.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct DemoSpec {
-    /// Requests per second of generated traffic (default 200).
-    pub(crate) rate_per_second: Option<u32>,
-    /// How much history to generate at start (default `1h`).
-    pub(crate) history: Option<String>,
-    /// Random seed (default 42).
-    pub(crate) seed: Option<u64>,
 }
 
 /// `spec.decode`.

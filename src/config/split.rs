@@ -1,7 +1,8 @@
 //! `spec.services[].split_by` and `max_hosts`: which services get one sub-service per host,
 //! and how many hosts at most (see [`crate::window::split`]).
 
-use super::Problems;
+use super::path::At;
+use super::problems::Problems;
 use super::raw::ServiceSpec;
 
 /// `max_hosts` when not set.
@@ -11,14 +12,11 @@ pub(crate) const MAX_MAX_HOSTS: i64 = 10_000;
 
 /// The service's `max_hosts` when it sets `split_by: host`, `None` when it does not split;
 /// problems are reported at `here` (`<document>: spec.services[i]`).
-pub(super) fn split(s: &ServiceSpec, here: &str, problems: &mut Problems) -> Option<usize> {
+pub(super) fn split(s: &ServiceSpec, here: &At, problems: &mut Problems) -> Option<usize> {
     match s.split_by.as_deref() {
         None => {
             if s.max_hosts.is_some() {
-                problems.push(
-                    format!("{here}.max_hosts"),
-                    "applies only with split_by: host",
-                );
+                problems.error(&here.field("max_hosts"), "applies only with split_by: host");
             }
             None
         }
@@ -26,16 +24,16 @@ pub(super) fn split(s: &ServiceSpec, here: &str, problems: &mut Problems) -> Opt
             None => Some(DEFAULT_MAX_HOSTS),
             Some(n) if (1..=MAX_MAX_HOSTS).contains(&n) => usize::try_from(n).ok(),
             Some(n) => {
-                problems.push(
-                    format!("{here}.max_hosts"),
+                problems.error(
+                    &here.field("max_hosts"),
                     format!("must be between 1 and {MAX_MAX_HOSTS}, not {n}"),
                 );
                 None
             }
         },
         Some(other) => {
-            problems.push(
-                format!("{here}.split_by"),
+            problems.error(
+                &here.field("split_by"),
                 format!("must be host, not {other:?}"),
             );
             None

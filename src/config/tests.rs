@@ -192,7 +192,10 @@ fn a_config_needs_exactly_one_pipeline() {
     );
     assert_eq!(
         got,
-        ["t.yaml: expected exactly one slipstream/v1 Pipeline document, found 0"]
+        [
+            "t.yaml: expected exactly one slipstream/v1 Pipeline document, found 0",
+            "t.yaml: document 1 (ServiceLevelObjective s): spec.indicators: at least one indicator is required"
+        ]
     );
     let got = problems("a: [unclosed\n");
     assert_eq!(got.len(), 2, "{got:?}");
@@ -201,7 +204,7 @@ fn a_config_needs_exactly_one_pipeline() {
 
 #[test]
 fn percentiles_read_like_their_names() {
-    use super::validate::percentile as p;
+    use super::reliability::percentile as p;
     assert_eq!(p("99"), Some(Ppb(990_000_000)));
     assert_eq!(p("999"), Some(Ppb(999_000_000)));
     assert_eq!(p("9999"), Some(Ppb(999_900_000)));
@@ -486,4 +489,50 @@ fn http_auth_takes_exactly_one_token_source() {
         let got = problems(&with(http));
         assert!(got.len() == 1 && got[0].contains(says), "{http}: {got:?}");
     }
+}
+
+#[test]
+fn a_config_without_a_pipeline_reports_every_other_error_too() {
+    let text = r#"
+apiVersion: reliability/v1
+kind: ServiceLevelObjective
+metadata: {name: s}
+spec:
+  service: a
+  compliance: calendar
+  indicators: []
+---
+apiVersion: reliability/v1
+kind: ErrorBudgetPolicy
+metadata: {name: pol}
+spec: {service: a, tiers: {caution: 0.1, slow_down: 0.2, freeze: 0.3}}
+---
+apiVersion: openslo/v1
+kind: SLO
+metadata: {name: o}
+spec:
+  service: a
+  indicatorRef: nowhere
+  timeWindow: [{duration: 28d, isRolling: true}]
+  budgetingMethod: Sometimes
+  objectives: [{target: 1.5}]
+"#;
+    let got = problems(text);
+    let want = [
+        "t.yaml: expected exactly one slipstream/v1 Pipeline document, found 0",
+        "t.yaml: document 1 (ServiceLevelObjective s): spec.calendar: required with compliance: calendar",
+        "t.yaml: document 1 (ServiceLevelObjective s): spec.indicators: at least one indicator is required",
+        "t.yaml: document 2 (ErrorBudgetPolicy pol): spec.tiers: tiers must satisfy caution > slow_down > freeze",
+        "t.yaml: document 3 (SLO o): spec.indicatorRef: no SLI named \"nowhere\"",
+        "t.yaml: document 3 (SLO o): spec.budgetingMethod: unknown budgeting method \"Sometimes\"",
+        "t.yaml: document 3 (SLO o): spec.objectives[0].target: 1.5 is not a fraction",
+    ];
+    for w in want {
+        assert!(
+            got.iter().any(|g| g.starts_with(w)),
+            "missing {w:?} in\n{}",
+            got.join("\n")
+        );
+    }
+    assert_eq!(got.len(), want.len(), "{}", got.join("\n"));
 }

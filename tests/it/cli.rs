@@ -50,6 +50,24 @@ fn validate_exits_64_with_every_error_and_its_path() {
 }
 
 #[test]
+fn validate_checks_an_sli_that_no_slo_uses() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("unused.yaml");
+    std::fs::write(
+        &config,
+        "apiVersion: slipstream/v1\nkind: Pipeline\nmetadata: {name: p}\nspec:\n  source: {stdin: {}}\n  decode: {format: alb}\n  services: [{name: a}]\n---\napiVersion: openslo/v1\nkind: SLI\nmetadata: {name: unused}\nspec:\n  ratioMetric:\n    good: {metricSource: {type: prometheus, spec: {query: up}}}\n    total: {metricSource: {type: slipstream}}\n",
+    )
+    .unwrap();
+    let out = bin().arg("validate").arg(&config).output().unwrap();
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(out.status.code(), Some(64), "{err}");
+    assert!(
+        err.contains("document 2 (SLI unused): spec.ratioMetric.good.metricSource.type: metricSource type prometheus is not supported"),
+        "{err}"
+    );
+}
+
+#[test]
 fn replay_prints_the_report_for_the_files() {
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("alb.log");

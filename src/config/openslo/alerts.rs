@@ -1,94 +1,140 @@
 //! OpenSLO alert policies and burn-rate conditions → slipstream burn-rate alerts.
+//!
+//! Every AlertCondition and AlertPolicy document is checked on its own, used or not; an SLO
+//! then collects the alerts of the policies it names (or writes inline).
 
-use super::resolve::{Refs, Sink, duration};
-use super::{AlertConditionSpec, AlertPolicySpec, Document, SloSpec};
-use crate::evaluate::Severity;
-use crate::evaluate::{BurnAlert, Factor};
+use super::resolve::Refs;
+use super::{AlertConditionSpec, AlertPolicySpec, ConditionItem, Document, SloSpec};
+use crate::config::path::At;
+use crate::config::problems::Problems;
+use crate::evaluate::{BurnAlert, Factor, Severity};
 
-/// Burn-rate alerts of an SLO's alert policies.
+/// A burn-rate alert with where its condition is named (for duplicate names).
+pub(super) type Located = (At, BurnAlert);
+
+/// Burn-rate alerts of an SLO's alert policies (`at`: the SLO's `spec`); `None` when one of
+/// them is invalid.
 pub(super) fn alert_policies(
     d: &Document<SloSpec>,
-    at: &str,
+    at: &At,
     refs: &Refs<'_>,
-    sink: &mut Sink<'_>,
+    problems: &mut Problems,
 ) -> Option<Vec<BurnAlert>> {
-    let mut out = Vec::new();
+    let mut out: Vec<BurnAlert> = Vec::new();
     let mut ok = true;
     for (i, item) in d.spec.alert_policies.iter().enumerate() {
-        let here = format!("{at}: spec.alertPolicies[{i}]");
-        let policy = match (&item.alert_policy_ref, &item.spec) {
+        let here = at.field("alertPolicies").index(i);
+        let alerts = match (&item.alert_policy_ref, &item.spec) {
             (Some(r), None) => match refs.policies.get(r.as_str()) {
-                Some((p_at, p)) => Some((format!("{p_at}: spec"), &p.spec)),
+                // An invalid policy was reported with its document.
+                Some(alerts) => alerts.clone(),
                 None => {
-                    sink.error(
-                        format!("{here}.alertPolicyRef"),
+                    problems.error(
+                        &here.field("alertPolicyRef"),
                         format!("no AlertPolicy named {r:?}"),
                     );
                     None
                 }
             },
-            (None, Some(spec)) => Some((format!("{here}.spec"), spec)),
+            (None, Some(spec)) => policy(spec, &here.field("spec"), refs, problems),
             _ => {
-                sink.error(&here, "set alertPolicyRef, or an inline kind/metadata/spec");
+                problems.error(&here, "set alertPolicyRef, or an inline kind/metadata/spec");
                 None
             }
         };
-        let Some((p_at, p)) = policy else {
+        let Some(alerts) = alerts else {
             ok = false;
             continue;
         };
-        if p.conditions.len() != 1 {
-            sink.error(
-                format!("{p_at}.conditions"),
-                "exactly one condition is required",
-            );
-        }
-        for (j, c) in p.conditions.iter().enumerate() {
-            let c_at = format!("{p_at}.conditions[{j}]");
-            let cond = match (&c.condition_ref, &c.spec, &c.metadata) {
-                (Some(r), None, _) => match refs.conditions.get(r.as_str()) {
-                    Some((x_at, x)) => {
-                        Some((format!("{x_at}: spec"), x.metadata.name.clone(), &x.spec))
-                    }
-                    None => {
-                        sink.error(
-                            format!("{c_at}.conditionRef"),
-                            format!("no AlertCondition named {r:?}"),
-                        );
-                        None
-                    }
-                },
-                (None, Some(spec), Some(m)) => Some((format!("{c_at}.spec"), m.name.clone(), spec)),
-                _ => {
-                    sink.error(&c_at, "set conditionRef, or an inline kind/metadata/spec");
-                    None
-                }
-            };
-            match cond.and_then(|(x_at, name, spec)| condition(&name, spec, p, &x_at, sink)) {
-                Some(a) if out.iter().any(|b: &BurnAlert| b.name == a.name) => {
-                    sink.error(&c_at, format!("duplicate alert {:?}", a.name));
-                    ok = false;
-                }
-                Some(a) => out.push(a),
-                None => ok = false,
+        for (c_at, a) in alerts {
+            if out.iter().any(|b| b.name == a.name) {
+                problems.error(&c_at, format!("duplicate alert {:?}", a.name));
+                ok = false;
+            } else {
+                out.push(a);
             }
         }
     }
     ok.then_some(out)
 }
 
+/// An AlertPolicy (`spec` at `at`): its one condition, inline or by reference, as alerts
+/// whose action is the policy's description; its notification targets must exist.
+pub(super) fn policy(
+    p: &AlertPolicySpec,
+    at: &At,
+    refs: &Refs<'_>,
+    problems: &mut Problems,
+) -> Option<Vec<Located>> {
+    if p.conditions.len() != 1 {
+        problems.error(&at.field("conditions"), "exactly one condition is required");
+    }
+    let mut out = Vec::new();
+    let mut ok = true;
+    for (j, c) in p.conditions.iter().enumerate() {
+        let c_at = at.field("conditions").index(j);
+        match condition_item(c, &c_at, refs, problems) {
+            Some(mut alert) => {
+                alert.action.clone_from(&p.description);
+                out.push((c_at, alert));
+            }
+            None => ok = false,
+        }
+    }
+    for (k, target) in p.notification_targets.iter().enumerate() {
+        let Some(name) = target.get("targetRef").and_then(|v| v.as_str()) else {
+            continue;
+        };
+        if !refs.targets.contains(name) {
+            problems.error(
+                &at.field("notificationTargets").index(k).field("targetRef"),
+                format!("no AlertNotificationTarget named {name:?}"),
+            );
+        }
+    }
+    ok.then_some(out)
+}
+
+/// One `conditions[]` item (at `at`): a reference or an inline condition.
+fn condition_item(
+    c: &ConditionItem,
+    at: &At,
+    refs: &Refs<'_>,
+    problems: &mut Problems,
+) -> Option<BurnAlert> {
+    match (&c.condition_ref, &c.spec, &c.metadata) {
+        (Some(r), None, _) => match refs.conditions.get(r.as_str()) {
+            // An invalid condition was reported with its document.
+            Some(alert) => alert.clone(),
+            None => {
+                problems.error(
+                    &at.field("conditionRef"),
+                    format!("no AlertCondition named {r:?}"),
+                );
+                None
+            }
+        },
+        (None, Some(spec), Some(m)) => condition(&m.name, spec, &at.field("spec"), problems),
+        _ => {
+            problems.error(at, "set conditionRef, or an inline kind/metadata/spec");
+            None
+        }
+    }
+}
+
+/// An AlertCondition called `name` (`spec` at `at`): a burn-rate alert, without the action
+/// its policy gives it.
 pub(super) fn condition(
     name: &str,
     spec: &AlertConditionSpec,
-    policy: &AlertPolicySpec,
-    at: &str,
-    sink: &mut Sink<'_>,
+    at: &At,
+    problems: &mut Problems,
 ) -> Option<BurnAlert> {
     let c = &spec.condition;
-    let at = format!("{at}.condition");
+    let at = at.field("condition");
     if c.kind.as_deref().is_some_and(|k| k != "burnrate") {
-        sink.error(
-            format!("{at}.kind"),
+        problems.error(
+            &at.field("kind"),
             format!(
                 "{:?}: only burnrate conditions are supported",
                 c.kind.as_deref().unwrap_or("")
@@ -100,8 +146,8 @@ pub(super) fn condition(
         "gt" => false,
         "gte" => true,
         op @ ("lt" | "lte") => {
-            sink.deviation(
-                format!("{at}.op"),
+            problems.deviation(
+                &at.field("op"),
                 format!(
                     "op {op} would fire while the burn rate is low; read as {}",
                     if op == "lt" { "gt" } else { "gte" }
@@ -110,8 +156,8 @@ pub(super) fn condition(
             op == "lte"
         }
         other => {
-            sink.error(
-                format!("{at}.op"),
+            problems.error(
+                &at.field("op"),
                 format!("unknown op {other:?}: expected gt or gte"),
             );
             return None;
@@ -119,21 +165,21 @@ pub(super) fn condition(
     };
     let factor = Factor::from_decimal(c.threshold).filter(|_| c.threshold > 0.0);
     if factor.is_none() {
-        sink.error(
-            format!("{at}.threshold"),
+        problems.error(
+            &at.field("threshold"),
             "must be a positive burn-rate factor",
         );
     }
-    let long_us = duration(&c.lookback_window, &format!("{at}.lookbackWindow"), sink);
+    let long_us = problems.duration(&c.lookback_window, &at.field("lookbackWindow"));
     let short_us = match c.alert_after.as_deref() {
         None | Some("0m" | "0s" | "0") => long_us,
-        Some(a) => duration(a, &format!("{at}.alertAfter"), sink),
+        Some(a) => problems.duration(a, &at.field("alertAfter")),
     };
     if let (Some(l), Some(s)) = (long_us, short_us)
         && s > l
     {
-        sink.error(
-            format!("{at}.alertAfter"),
+        problems.error(
+            &at.field("alertAfter"),
             "must not be longer than lookbackWindow",
         );
         return None;
@@ -141,7 +187,7 @@ pub(super) fn condition(
     Some(BurnAlert {
         name: name.to_string(),
         severity: Severity::from(spec.severity.as_str()),
-        action: policy.description.clone(),
+        action: None,
         long_us: long_us?,
         short_us: short_us?,
         factor: factor?,

@@ -1,15 +1,20 @@
 //! OpenSLO SLIs → slipstream SLIs: the `type: slipstream` metric source spec, ratio metrics
 //! (good or bad over total) and latency threshold metrics.
+//!
+//! An SLI is checked on its own, whether or not an SLO uses it; an SLO then checks that the
+//! services its SLI names are its own.
 
-use super::resolve::{Context, Sink, duration};
 use super::{Metric, Objective, SliSpec, SlipstreamSpec};
 use crate::classify::{Matcher, Sli, StatusSet};
+use crate::config::path::At;
+use crate::config::problems::Problems;
+use crate::config::service::{Services, lookup};
 
 /// What an SLI measures, before an objective fixes a threshold.
 #[derive(Debug, Clone)]
 pub(super) struct Indicator {
-    /// The Pipeline service read.
-    pub(super) service: String,
+    /// The Pipeline services its sources name, each with where it is named.
+    pub(super) services: Vec<(At, String)>,
     /// `Some` for ratio metrics; `None` for a latency thresholdMetric (objectives set it).
     pub(super) sli: Option<Sli>,
     /// Extra selectors within the service.
@@ -18,35 +23,48 @@ pub(super) struct Indicator {
     pub(super) bad_status: StatusSet,
 }
 
-/// The extra selectors of a source's `match`.
-fn selector(s: &SlipstreamSpec, here: &str, sink: &mut Sink<'_>) -> Option<Matcher> {
-    let m = s.matcher.as_ref()?;
-    for (field, value) in [
-        ("host", &m.host),
-        ("path_prefix", &m.path_prefix),
-        ("method", &m.method),
-        ("backend", &m.backend),
-    ] {
-        if value.as_deref() == Some("") {
-            sink.error(
-                format!("{here}.metricSource.spec.match.{field}"),
-                "must not be empty (omit it instead)",
-            );
+impl Indicator {
+    /// Whether every source reads `service` (the SLO's); reports those that read another
+    /// known service.
+    pub(super) fn reads(
+        &self,
+        service: &str,
+        services: Option<&Services>,
+        problems: &mut Problems,
+    ) -> bool {
+        let mut ok = true;
+        for (at, name) in &self.services {
+            if name != service {
+                ok = false;
+                // An unknown service was reported with the SLI.
+                if services.is_none_or(|s| s.get(name).is_some()) {
+                    problems.error(
+                        at,
+                        format!("reads service {name:?} but the SLO is for {service:?}"),
+                    );
+                }
+            }
         }
+        ok
     }
-    Some(Matcher {
-        host: m.host.clone(),
-        path_prefix: m.path_prefix.clone(),
-        method: m.method.clone(),
-        backend: m.backend.clone(),
-    })
+}
+
+/// The extra selectors of a source's `match` (`at`: the source's `metricSource.spec`).
+fn selector(s: &SlipstreamSpec, at: &At, problems: &mut Problems) -> Option<Matcher> {
+    let m = s.matcher.as_ref()?;
+    Some(crate::config::service::matcher(
+        m,
+        &at.field("match"),
+        problems,
+    ))
 }
 
 /// The bad statuses of a source's `bad_status`: codes (`503`) and classes (`"5xx"`).
-fn bad_status(s: &SlipstreamSpec, here: &str, sink: &mut Sink<'_>) -> StatusSet {
+fn bad_status(s: &SlipstreamSpec, at: &At, problems: &mut Problems) -> StatusSet {
     let Some(items) = &s.bad_status else {
         return StatusSet::SERVER_ERRORS;
     };
+    let at = at.field("bad_status");
     let mut set = StatusSet::EMPTY;
     for (i, item) in items.iter().enumerate() {
         let text = match item {
@@ -67,28 +85,26 @@ fn bad_status(s: &SlipstreamSpec, here: &str, sink: &mut Sink<'_>) -> StatusSet 
         };
         match range {
             Some((from, to)) => set = set.with_range(from, to),
-            None => sink.error(
-                format!("{here}.metricSource.spec.bad_status[{i}]"),
+            None => problems.error(
+                &at.index(i),
                 "expected a status code 100–599 or a class such as \"5xx\"",
             ),
         }
     }
     if items.is_empty() {
-        sink.error(
-            format!("{here}.metricSource.spec.bad_status"),
-            "list at least one status or class (omit it for 5xx)",
-        );
+        problems.error(&at, "list at least one status or class (omit it for 5xx)");
     }
     set
 }
 
-/// Reads one `type: slipstream` source; `None` (with the problem recorded) otherwise.
-pub(super) fn source(m: &Metric, at: &str, sink: &mut Sink<'_>) -> Option<SlipstreamSpec> {
+/// Reads one `type: slipstream` source (of the metric at `at`); `None` (with the problem
+/// recorded) otherwise.
+fn source(m: &Metric, at: &At, problems: &mut Problems) -> Option<SlipstreamSpec> {
     let src = &m.metric_source;
-    let at = format!("{at}.metricSource");
+    let at = at.field("metricSource");
     if let Some(r) = &src.metric_source_ref {
-        sink.error(
-            format!("{at}.metricSourceRef"),
+        problems.error(
+            &at.field("metricSourceRef"),
             format!("metricSourceRef {r:?} is not supported: slipstream evaluates its own logs; use type: slipstream with a spec"),
         );
         return None;
@@ -96,14 +112,14 @@ pub(super) fn source(m: &Metric, at: &str, sink: &mut Sink<'_>) -> Option<Slipst
     match src.kind.as_deref() {
         Some(t) if t.eq_ignore_ascii_case("slipstream") => {}
         Some(t) => {
-            sink.error(
-                format!("{at}.type"),
+            problems.error(
+                &at.field("type"),
                 format!("metricSource type {t} is not supported: slipstream evaluates its own logs; use type: slipstream"),
             );
             return None;
         }
         None => {
-            sink.error(format!("{at}.type"), "missing: use type: slipstream");
+            problems.error(&at.field("type"), "missing: use type: slipstream");
             return None;
         }
     }
@@ -112,193 +128,203 @@ pub(super) fn source(m: &Metric, at: &str, sink: &mut Sink<'_>) -> Option<Slipst
     } else {
         src.spec.clone()
     };
-    match serde_path_to_error::deserialize::<_, SlipstreamSpec>(spec) {
-        Ok(s) => Some(s),
-        Err(e) => {
-            let path = e.path().to_string();
-            let path = if path == "." {
-                String::new()
-            } else {
-                format!(".{path}")
-            };
-            sink.error(format!("{at}.spec{path}"), e.into_inner().to_string());
-            None
-        }
-    }
+    crate::config::load::de(spec, &at.field("spec"), problems)
 }
 
+/// Checks an SLI (`spec` at `at`) on its own.
 pub(super) fn indicator(
     spec: &SliSpec,
-    at: &str,
-    slo_service: &str,
-    cx: &Context<'_>,
-    sink: &mut Sink<'_>,
+    at: &At,
+    services: Option<&Services>,
+    problems: &mut Problems,
 ) -> Option<Indicator> {
-    let service_of = |s: &SlipstreamSpec, here: &str, sink: &mut Sink<'_>| {
-        let name = s.service.clone().unwrap_or_else(|| slo_service.to_string());
-        if name != slo_service {
-            sink.error(
-                format!("{here}.metricSource.spec.service"),
-                format!("reads service {name:?} but the SLO is for {slo_service:?}"),
-            );
-        } else if s.service.is_some() && !cx.services.contains_key(name.as_str()) {
-            sink.error(
-                format!("{here}.metricSource.spec.service"),
-                format!("unknown service {name:?}"),
-            );
-        }
-        name
-    };
     match (&spec.threshold_metric, &spec.ratio_metric) {
-        (Some(m), None) => {
-            let here = format!("{at}.thresholdMetric");
-            let s = source(m, &here, sink)?;
-            if s.value.as_deref() != Some("latency_ms") {
-                sink.error(
-                    format!("{here}.metricSource.spec.value"),
-                    "a thresholdMetric needs value: latency_ms (each request's latency, compared with the objective's op and value)",
-                );
-                return None;
-            }
-            if s.latency_threshold.is_some() {
-                sink.error(
-                    format!("{here}.metricSource.spec.latency_threshold"),
-                    "a thresholdMetric takes its threshold from each objective's value",
-                );
-            }
-            let service = service_of(&s, &here, sink);
-            Some(Indicator {
-                service,
-                sli: None,
-                selector: selector(&s, &here, sink),
-                bad_status: bad_status(&s, &here, sink),
-            })
-        }
-        (None, Some(r)) => {
-            let here = format!("{at}.ratioMetric");
-            if r.raw.is_some() || r.raw_type.is_some() {
-                sink.error(
-                    format!("{here}.raw"),
-                    "raw ratios are not supported: slipstream counts events; use good or bad with total",
-                );
-                return None;
-            }
-            let (num, num_at) = match (&r.good, &r.bad) {
-                (Some(g), None) => (g, format!("{here}.good")),
-                (None, Some(b)) => (b, format!("{here}.bad")),
-                _ => {
-                    sink.error(&here, "set exactly one of good and bad, with total");
-                    return None;
-                }
-            };
-            let Some(total) = &r.total else {
-                sink.error(format!("{here}.total"), "missing: total is required");
-                return None;
-            };
-            let total_at = format!("{here}.total");
-            let (num, total) = (source(num, &num_at, sink), source(total, &total_at, sink));
-            let (num, total) = (num?, total?);
-            if total.latency_threshold.is_some() || total.value.is_some() {
-                sink.error(
-                    format!("{total_at}.metricSource.spec"),
-                    "total counts every request of the service: put latency_threshold on good or bad",
-                );
-            }
-            if num.value.is_some() {
-                sink.error(
-                    format!("{num_at}.metricSource.spec.value"),
-                    "value applies only to a thresholdMetric",
-                );
-            }
-            if num.matcher.is_some() {
-                sink.error(
-                    format!("{num_at}.metricSource.spec.match"),
-                    "put match on total: it selects the requests counted",
-                );
-            }
-            if total.bad_status.is_some() {
-                sink.error(
-                    format!("{total_at}.metricSource.spec.bad_status"),
-                    "put bad_status on good or bad: total counts every selected request",
-                );
-            }
-            let service = service_of(&num, &num_at, sink);
-            service_of(&total, &total_at, sink);
-            let sli = match &num.latency_threshold {
-                Some(t) => Sli::Latency {
-                    threshold_us: duration(
-                        t,
-                        &format!("{num_at}.metricSource.spec.latency_threshold"),
-                        sink,
-                    )?,
-                },
-                None => Sli::Availability,
-            };
-            Some(Indicator {
-                service,
-                sli: Some(sli),
-                selector: selector(&total, &total_at, sink),
-                bad_status: bad_status(&num, &num_at, sink),
-            })
-        }
+        (Some(m), None) => threshold(m, &at.field("thresholdMetric"), services, problems),
+        (None, Some(r)) => ratio(r, &at.field("ratioMetric"), services, problems),
         _ => {
-            sink.error(at, "set exactly one of thresholdMetric and ratioMetric");
+            problems.error(at, "set exactly one of thresholdMetric and ratioMetric");
             None
         }
     }
 }
 
-/// The SLI of one objective: the indicator's, or a latency threshold from `op`/`value`.
+/// The service a source names, when it names one, checked against the Pipeline's.
+fn named_service(
+    s: &SlipstreamSpec,
+    spec_at: &At,
+    services: Option<&Services>,
+    problems: &mut Problems,
+) -> Option<(At, String)> {
+    let name = s.service.clone()?;
+    let at = spec_at.field("service");
+    lookup(
+        services,
+        &name,
+        &at,
+        || format!("unknown service {name:?}"),
+        problems,
+    );
+    Some((at, name))
+}
+
+/// A `thresholdMetric` (at `at`): each request's latency, compared by the objectives.
+fn threshold(
+    m: &Metric,
+    at: &At,
+    services: Option<&Services>,
+    problems: &mut Problems,
+) -> Option<Indicator> {
+    let s = source(m, at, problems)?;
+    let spec_at = at.field("metricSource.spec");
+    if s.value.as_deref() != Some("latency_ms") {
+        problems.error(
+            &spec_at.field("value"),
+            "a thresholdMetric needs value: latency_ms (each request's latency, compared with the objective's op and value)",
+        );
+        return None;
+    }
+    if s.latency_threshold.is_some() {
+        problems.error(
+            &spec_at.field("latency_threshold"),
+            "a thresholdMetric takes its threshold from each objective's value",
+        );
+    }
+    Some(Indicator {
+        services: named_service(&s, &spec_at, services, problems)
+            .into_iter()
+            .collect(),
+        sli: None,
+        selector: selector(&s, &spec_at, problems),
+        bad_status: bad_status(&s, &spec_at, problems),
+    })
+}
+
+/// A `ratioMetric` (at `at`): good or bad over total.
+fn ratio(
+    r: &super::RatioMetric,
+    at: &At,
+    services: Option<&Services>,
+    problems: &mut Problems,
+) -> Option<Indicator> {
+    if r.raw.is_some() || r.raw_type.is_some() {
+        problems.error(
+            &at.field("raw"),
+            "raw ratios are not supported: slipstream counts events; use good or bad with total",
+        );
+        return None;
+    }
+    let (num, num_at) = match (&r.good, &r.bad) {
+        (Some(g), None) => (g, at.field("good")),
+        (None, Some(b)) => (b, at.field("bad")),
+        _ => {
+            problems.error(at, "set exactly one of good and bad, with total");
+            return None;
+        }
+    };
+    let Some(total) = &r.total else {
+        problems.error(&at.field("total"), "missing: total is required");
+        return None;
+    };
+    let total_at = at.field("total");
+    let (num, total) = (
+        source(num, &num_at, problems),
+        source(total, &total_at, problems),
+    );
+    let (num, total) = (num?, total?);
+    let (num_at, total_at) = (
+        num_at.field("metricSource.spec"),
+        total_at.field("metricSource.spec"),
+    );
+    if total.latency_threshold.is_some() || total.value.is_some() {
+        problems.error(
+            &total_at,
+            "total counts every request of the service: put latency_threshold on good or bad",
+        );
+    }
+    if num.value.is_some() {
+        problems.error(
+            &num_at.field("value"),
+            "value applies only to a thresholdMetric",
+        );
+    }
+    if num.matcher.is_some() {
+        problems.error(
+            &num_at.field("match"),
+            "put match on total: it selects the requests counted",
+        );
+    }
+    if total.bad_status.is_some() {
+        problems.error(
+            &total_at.field("bad_status"),
+            "put bad_status on good or bad: total counts every selected request",
+        );
+    }
+    let named = [
+        named_service(&num, &num_at, services, problems),
+        named_service(&total, &total_at, services, problems),
+    ];
+    let sli = match &num.latency_threshold {
+        Some(t) => Sli::Latency {
+            threshold_us: problems.duration(t, &num_at.field("latency_threshold"))?,
+        },
+        None => Sli::Availability,
+    };
+    Some(Indicator {
+        services: named.into_iter().flatten().collect(),
+        sli: Some(sli),
+        selector: selector(&total, &total_at, problems),
+        bad_status: bad_status(&num, &num_at, problems),
+    })
+}
+
+/// The SLI of one objective (at `here`): the indicator's, or a latency threshold from
+/// `op`/`value`.
 pub(super) fn objective_sli(
     ind: &Indicator,
     o: &Objective,
-    here: &str,
-    sink: &mut Sink<'_>,
+    here: &At,
+    problems: &mut Problems,
 ) -> Option<Sli> {
     if o.indicator.is_some() || o.indicator_ref.is_some() || o.composite_weight.is_some() {
-        sink.error(
+        problems.error(
             here,
             "composite SLOs (objective indicator, indicatorRef, compositeWeight) are not supported",
         );
         return None;
     }
-    match ind.sli {
-        Some(sli) => {
-            if o.op.is_some() || o.value.is_some() {
-                sink.deviation(
-                    format!("{here}.op"),
-                    "op and value apply only to a thresholdMetric; ignored for a ratioMetric",
-                );
-            }
-            Some(sli)
+    if let Some(sli) = ind.sli {
+        if o.op.is_some() || o.value.is_some() {
+            problems.deviation(
+                &here.field("op"),
+                "op and value apply only to a thresholdMetric; ignored for a ratioMetric",
+            );
         }
-        None => {
-            let (Some(op), Some(value)) = (o.op.as_deref(), o.value) else {
-                sink.error(here, "a thresholdMetric objective needs op and value");
-                return None;
-            };
-            let us = (value * 1_000.0).round();
-            if !(value > 0.0 && (1.0..1e15).contains(&us)) {
-                sink.error(
-                    format!("{here}.value"),
-                    "must be a positive latency in milliseconds",
-                );
-                return None;
-            }
-            let us = us as i64;
-            match op {
-                "lte" => Some(Sli::Latency { threshold_us: us }),
-                "lt" => Some(Sli::Latency {
-                    threshold_us: us - 1,
-                }),
-                other => {
-                    sink.error(
-                        format!("{here}.op"),
-                        format!("op {other:?}: a latency objective is good when at most its value; use lte or lt"),
-                    );
-                    None
-                }
-            }
+        return Some(sli);
+    }
+    let (Some(op), Some(value)) = (o.op.as_deref(), o.value) else {
+        problems.error(here, "a thresholdMetric objective needs op and value");
+        return None;
+    };
+    let us = (value * 1_000.0).round();
+    if !(value > 0.0 && (1.0..1e15).contains(&us)) {
+        problems.error(
+            &here.field("value"),
+            "must be a positive latency in milliseconds",
+        );
+        return None;
+    }
+    let us = us as i64;
+    match op {
+        "lte" => Some(Sli::Latency { threshold_us: us }),
+        "lt" => Some(Sli::Latency {
+            threshold_us: us - 1,
+        }),
+        other => {
+            problems.error(
+                &here.field("op"),
+                format!("op {other:?}: a latency objective is good when at most its value; use lte or lt"),
+            );
+            None
         }
     }
 }

@@ -1,44 +1,46 @@
 //! OpenSLO objectives and time windows: targets, budgeting methods with their slices, and
-//! rolling or calendar windows.
+//! rolling or calendar windows. The SLOs themselves are built by [`crate::config::objective`],
+//! as for `reliability/v1` documents.
 
-use super::resolve::{Sink, duration};
 use super::{Objective, TimeWindow};
+use crate::config::path::At;
+use crate::config::problems::Problems;
 use crate::evaluate::{Budgeting, Calendar, CalendarUnit, Ppb};
 use crate::time::{HOUR, MINUTE, SECOND};
 
-pub(super) fn target(o: &Objective, here: &str, sink: &mut Sink<'_>) -> Option<Ppb> {
+pub(super) fn target(o: &Objective, here: &At, problems: &mut Problems) -> Option<Ppb> {
     let from_target = o.target.map(|t| (t, Ppb::from_fraction(t)));
     let from_percent = o.target_percent.map(|p| (p, Ppb::from_percent(p)));
     let valid = |p: Option<Ppb>| p.filter(|p| p.0 > 0 && p.0 < crate::evaluate::exact::ONE);
     match (from_target, from_percent) {
         (None, None) => {
-            sink.error(here, "set target (0–1) or targetPercent (0–100)");
+            problems.error(here, "set target (0–1) or targetPercent (0–100)");
             None
         }
         (Some((t, p)), None) => valid(p).or_else(|| {
-            sink.error(
-                format!("{here}.target"),
+            problems.error(
+                &here.field("target"),
                 format!("{t} is not a fraction greater than 0 and less than 1"),
             );
             None
         }),
         (None, Some((t, p))) => valid(p).or_else(|| {
-            sink.error(
-                format!("{here}.targetPercent"),
+            problems.error(
+                &here.field("targetPercent"),
                 format!("{t} is not a percentage greater than 0 and less than 100"),
             );
             None
         }),
         (Some((t, a)), Some((pct, b))) => {
             if a == b && valid(a).is_some() {
-                sink.deviation(
-                    format!("{here}.targetPercent"),
+                problems.deviation(
+                    &here.field("targetPercent"),
                     format!("target and targetPercent are mutually exclusive (both say {t})"),
                 );
                 valid(a)
             } else {
-                sink.error(
-                    format!("{here}.targetPercent"),
+                problems.error(
+                    &here.field("targetPercent"),
                     format!("target and targetPercent are mutually exclusive, and {t} ≠ {pct} %"),
                 );
                 None
@@ -50,24 +52,24 @@ pub(super) fn target(o: &Objective, here: &str, sink: &mut Sink<'_>) -> Option<P
 pub(super) fn budgeting(
     o: &Objective,
     method: &str,
-    here: &str,
-    sink: &mut Sink<'_>,
+    here: &At,
+    problems: &mut Problems,
 ) -> Option<Budgeting> {
-    let slice = |sink: &mut Sink<'_>| {
-        let at = format!("{here}.timeSliceWindow");
+    let slice = |problems: &mut Problems| {
+        let at = &here.field("timeSliceWindow");
         let Some(v) = &o.time_slice_window else {
-            sink.error(&at, format!("required for budgetingMethod {method}"));
+            problems.error(at, format!("required for budgetingMethod {method}"));
             return None;
         };
         // A bare number is minutes.
         let us = match v.as_u64() {
             Some(n) => Some(i64::try_from(n).ok()?.checked_mul(MINUTE)?),
-            None => v.as_str().and_then(|t| duration(t, &at, sink)),
+            None => v.as_str().and_then(|t| problems.duration(t, at)),
         };
         let us = us?;
         if us % SECOND != 0 || HOUR % us != 0 {
-            sink.error(
-                &at,
+            problems.error(
+                at,
                 "must divide one hour into whole seconds (e.g. 1m, 5m, 10m, 1h)",
             );
             return None;
@@ -76,18 +78,18 @@ pub(super) fn budgeting(
     };
     match method {
         "Timeslices" => {
-            let slice_us = slice(sink);
+            let slice_us = slice(problems);
             let target = match o.time_slice_target {
                 None => {
-                    sink.error(
-                        format!("{here}.timeSliceTarget"),
+                    problems.error(
+                        &here.field("timeSliceTarget"),
                         "required for budgetingMethod Timeslices",
                     );
                     None
                 }
                 Some(t) => Ppb::from_fraction(t).filter(|p| p.0 > 0).or_else(|| {
-                    sink.error(
-                        format!("{here}.timeSliceTarget"),
+                    problems.error(
+                        &here.field("timeSliceTarget"),
                         "must be greater than 0 and at most 1",
                     );
                     None
@@ -100,19 +102,19 @@ pub(super) fn budgeting(
         }
         "RatioTimeslices" => {
             if o.time_slice_target.is_some() {
-                sink.deviation(
-                    format!("{here}.timeSliceTarget"),
+                problems.deviation(
+                    &here.field("timeSliceTarget"),
                     "applies only to Timeslices; ignored",
                 );
             }
             Some(Budgeting::RatioTimeslices {
-                slice_us: slice(sink)?,
+                slice_us: slice(problems)?,
             })
         }
         "Occurrences" => {
             if o.time_slice_target.is_some() || o.time_slice_window.is_some() {
-                sink.deviation(
-                    format!("{here}.timeSliceWindow"),
+                problems.deviation(
+                    &here.field("timeSliceWindow"),
                     "timeSliceTarget and timeSliceWindow apply only to the timeslice methods; ignored",
                 );
             }
@@ -125,11 +127,11 @@ pub(super) fn budgeting(
 /// `(period or nominal length, calendar)` of the one time window.
 pub(super) fn time_window(
     windows: &[TimeWindow],
-    at: &str,
-    sink: &mut Sink<'_>,
+    at: &At,
+    problems: &mut Problems,
 ) -> Option<(i64, Option<Calendar>)> {
     let [w] = windows else {
-        sink.error(
+        problems.error(
             at,
             format!(
                 "exactly one time window is required, found {}",
@@ -138,29 +140,26 @@ pub(super) fn time_window(
         );
         return None;
     };
-    let at = format!("{at}[0]");
+    let at = at.index(0);
     let rolling = w.is_rolling.unwrap_or(w.calendar.is_none());
     if rolling {
         if w.calendar.is_some() {
-            sink.error(
-                format!("{at}.calendar"),
+            problems.error(
+                &at.field("calendar"),
                 "a rolling window has no calendar (set isRolling: false)",
             );
         }
         if w.duration.ends_with(['M', 'Q', 'Y']) {
-            sink.error(
-                format!("{at}.duration"),
+            problems.error(
+                &at.field("duration"),
                 format!("{:?}: months, quarters and years are calendar windows; use days (28d, 30d) for a rolling one", w.duration),
             );
             return None;
         }
-        return Some((
-            duration(&w.duration, &format!("{at}.duration"), sink)?,
-            None,
-        ));
+        return Some((problems.duration(&w.duration, &at.field("duration"))?, None));
     }
     let Some(c) = &w.calendar else {
-        sink.error(format!("{at}.calendar"), "required when isRolling is false");
+        problems.error(&at.field("calendar"), "required when isRolling is false");
         return None;
     };
     let unit = match w.duration.as_str() {
@@ -168,16 +167,16 @@ pub(super) fn time_window(
         "1M" => CalendarUnit::Month,
         "1Q" | "3M" => CalendarUnit::Quarter,
         other => {
-            sink.error(
-                format!("{at}.duration"),
+            problems.error(
+                &at.field("duration"),
                 format!("{other:?}: calendar windows are 1w (ISO week), 1M or 1Q"),
             );
             return None;
         }
     };
     let Some(calendar) = Calendar::new(unit, &c.time_zone) else {
-        sink.error(
-            format!("{at}.calendar.timeZone"),
+        problems.error(
+            &at.field("calendar.timeZone"),
             format!(
                 "unknown time zone {:?}: expected an IANA name such as Europe/Berlin",
                 c.time_zone
@@ -186,8 +185,8 @@ pub(super) fn time_window(
         return None;
     };
     if !starts_a_period(&c.start_time, unit) {
-        sink.error(
-            format!("{at}.calendar.startTime"),
+        problems.error(
+            &at.field("calendar.startTime"),
             format!(
                 "{:?}: periods are aligned to the calendar; give midnight at the start of a {} (e.g. 2024-01-01 00:00:00)",
                 c.start_time,

@@ -1,213 +1,193 @@
 //! OpenSLO documents → slipstream SLO rules and objectives.
 //!
-//! References (`indicatorRef`, `alertPolicyRef`, `conditionRef`) are resolved by name within
-//! the configuration; every problem is reported with its document and field path. Each
-//! objective of an SLO becomes one slipstream SLO, id `<service>/<SLO name>` (or
-//! `<SLO name>-<n>` when there are several). Known deviations found in published examples
-//! are errors unless `spec.openslo.lenient` is set in the Pipeline, which turns them into
+//! Every document is checked on its own first, whether or not anything refers to it: SLIs,
+//! AlertConditions and AlertPolicies (whose references must name existing documents), and
+//! Services (which must be Pipeline services). SLOs then resolve `indicatorRef` and
+//! `alertPolicyRef` by name to what was checked. Each objective of an SLO becomes one
+//! slipstream SLO, id `<service>/<SLO name>` (or `<SLO name>-<n>` when there are several),
+//! built by [`crate::config::objective`]. Known deviations found in published examples are
+//! errors unless `spec.openslo.lenient` is set in the Pipeline, which turns them into
 //! warnings.
 
 use std::collections::{BTreeMap, HashSet};
 
-use super::alerts::alert_policies;
-use super::indicator::{indicator, objective_sli};
+use super::alerts::{Located, alert_policies, condition, policy};
+use super::indicator::{Indicator, indicator, objective_sli};
 use super::objective::{budgeting, target, time_window};
-use super::{AlertConditionSpec, AlertPolicySpec, Document, Parsed, SliSpec, SloSpec};
+use super::{Document, Parsed, SloSpec};
 use crate::classify::{Sli, SloRule};
-use crate::config::{Problem, Problems};
-use crate::evaluate::SloKind;
-use crate::evaluate::{
-    BudgetAlert, BurnAlert, PolicyTiers, SloObjective, Target, default_burn_alerts, windows_for,
-};
-use crate::time::parse_duration;
+use crate::config::objective::{Objectives, Slo};
+use crate::config::path::At;
+use crate::config::problems::Problems;
+use crate::config::service::{Services, lookup};
+use crate::evaluate::{BurnAlert, SloKind, Target};
 
-/// What resolving needs from the rest of the configuration.
-#[derive(Debug)]
-pub(crate) struct Context<'a> {
-    /// Pipeline services by name.
-    pub(crate) services: &'a BTreeMap<&'a str, usize>,
-    /// Extra burn alerts and tiers of each service's ErrorBudgetPolicy.
-    pub(crate) policies: &'a BTreeMap<usize, (Vec<BurnAlert>, PolicyTiers)>,
-    /// Accept known deviations with a warning.
-    pub(crate) lenient: bool,
+/// The checked documents that SLOs and policies refer to, by name (`None`: invalid, and
+/// already reported).
+#[derive(Debug, Default)]
+pub(super) struct Refs<'a> {
+    slis: BTreeMap<&'a str, Option<Indicator>>,
+    pub(super) conditions: BTreeMap<&'a str, Option<BurnAlert>>,
+    pub(super) policies: BTreeMap<&'a str, Option<Vec<Located>>>,
+    pub(super) targets: HashSet<&'a str>,
 }
 
-/// Collects problems and, in lenient mode, warnings.
-pub(super) struct Sink<'a> {
-    problems: &'a mut Problems,
-    warnings: &'a mut Vec<Problem>,
-    lenient: bool,
-}
-
-impl Sink<'_> {
-    pub(super) fn error(&mut self, at: impl Into<String>, message: impl Into<String>) {
-        self.problems.push(at, message);
+/// Checks every OpenSLO document and adds the SLOs that can be built to `objectives`.
+/// `services` is `None` when there is no valid Pipeline to resolve service names against.
+pub(in crate::config) fn resolve(
+    docs: &[(At, Parsed)],
+    services: Option<&Services>,
+    objectives: &mut Objectives<'_>,
+    problems: &mut Problems,
+) {
+    names(docs, services, problems);
+    let mut refs = Refs::default();
+    for (at, doc) in docs {
+        let spec = at.field("spec");
+        match doc {
+            Parsed::Sli(d) => {
+                let sli = indicator(&d.spec, &spec, services, problems);
+                refs.slis.insert(&d.metadata.name, sli);
+            }
+            Parsed::AlertCondition(d) => {
+                let alert = condition(&d.metadata.name, &d.spec, &spec, problems);
+                refs.conditions.insert(&d.metadata.name, alert);
+            }
+            Parsed::NotificationTarget(d) => {
+                refs.targets.insert(&d.metadata.name);
+            }
+            _ => {}
+        }
     }
-
-    /// A known deviation: a warning when lenient, else an error that says how to accept it.
-    pub(super) fn deviation(&mut self, at: impl Into<String>, message: impl Into<String>) {
-        let (location, message) = (at.into(), message.into());
-        if self.lenient {
-            self.warnings.push(Problem { location, message });
-        } else {
-            self.problems.push(
-                location,
-                format!("{message} (set spec.openslo.lenient: true in the Pipeline to accept it with a warning)"),
-            );
+    for (at, doc) in docs {
+        if let Parsed::AlertPolicy(d) = doc {
+            let alerts = policy(&d.spec, &at.field("spec"), &refs, problems);
+            refs.policies.insert(&d.metadata.name, alerts);
+        }
+    }
+    for (at, doc) in docs {
+        if let Parsed::Slo(d) = doc {
+            slo(d, at, services, &refs, objectives, problems);
         }
     }
 }
 
-/// Resolves every OpenSLO document; returns the rules and objectives of its SLOs.
-pub(crate) fn resolve(
-    docs: &[(String, Parsed)],
-    cx: &Context<'_>,
-    ids: &mut HashSet<(usize, String)>,
-    problems: &mut Problems,
-    warnings: &mut Vec<Problem>,
-) -> Vec<(SloRule, SloObjective)> {
-    let mut sink = Sink {
-        problems,
-        warnings,
-        lenient: cx.lenient,
-    };
-    let mut slis = BTreeMap::new();
-    let mut policies = BTreeMap::new();
-    let mut conditions = BTreeMap::new();
-    let mut names = HashSet::new();
+/// Names are unique per kind, and a Service document names a Pipeline service.
+fn names(docs: &[(At, Parsed)], services: Option<&Services>, problems: &mut Problems) {
+    let mut seen = HashSet::new();
     for (at, doc) in docs {
         let (kind, name) = match doc {
             Parsed::Service(d) => {
-                if !cx.services.contains_key(d.metadata.name.as_str()) {
-                    sink.error(
-                        format!("{at}: metadata.name"),
+                let name = &d.metadata.name;
+                lookup(
+                    services,
+                    name,
+                    &at.field("metadata.name"),
+                    || {
                         format!(
-                            "no Pipeline service {:?}: declare it, with its match selectors, in the Pipeline's spec.services",
-                            d.metadata.name
-                        ),
-                    );
-                }
-                ("Service", &d.metadata.name)
+                            "no Pipeline service {name:?}: declare it, with its match selectors, in the Pipeline's spec.services"
+                        )
+                    },
+                    problems,
+                );
+                ("Service", name)
             }
-            Parsed::Sli(d) => {
-                slis.insert(d.metadata.name.as_str(), (at.as_str(), &**d));
-                ("SLI", &d.metadata.name)
-            }
-            Parsed::AlertPolicy(d) => {
-                policies.insert(d.metadata.name.as_str(), (at.as_str(), &**d));
-                ("AlertPolicy", &d.metadata.name)
-            }
-            Parsed::AlertCondition(d) => {
-                conditions.insert(d.metadata.name.as_str(), (at.as_str(), &**d));
-                ("AlertCondition", &d.metadata.name)
-            }
+            Parsed::Sli(d) => ("SLI", &d.metadata.name),
+            Parsed::AlertPolicy(d) => ("AlertPolicy", &d.metadata.name),
+            Parsed::AlertCondition(d) => ("AlertCondition", &d.metadata.name),
             Parsed::NotificationTarget(d) => ("AlertNotificationTarget", &d.metadata.name),
             Parsed::Slo(d) => ("SLO", &d.metadata.name),
         };
-        if !names.insert((kind, name.clone())) {
-            sink.error(
-                format!("{at}: metadata.name"),
+        if !seen.insert((kind, name.clone())) {
+            problems.error(
+                &at.field("metadata.name"),
                 format!("duplicate {kind} {name:?}"),
             );
         }
     }
-    let refs = Refs {
-        slis,
-        policies,
-        conditions,
-    };
-    let mut out = Vec::new();
-    for (at, doc) in docs {
-        if let Parsed::Slo(d) = doc {
-            out.extend(slo(d, at, cx, &refs, ids, &mut sink));
+}
+
+/// The SLO's indicator: inline (checked here) or by reference (checked with its document).
+fn slo_indicator(
+    s: &SloSpec,
+    at: &At,
+    services: Option<&Services>,
+    refs: &Refs<'_>,
+    problems: &mut Problems,
+) -> Option<Indicator> {
+    match (&s.indicator, &s.indicator_ref) {
+        (Some(i), None) => indicator(&i.spec, &at.field("indicator.spec"), services, problems),
+        (None, Some(r)) => match refs.slis.get(r.as_str()) {
+            Some(sli) => sli.clone(),
+            None => {
+                problems.error(&at.field("indicatorRef"), format!("no SLI named {r:?}"));
+                None
+            }
+        },
+        _ => {
+            problems.error(at, "set exactly one of indicator and indicatorRef");
+            None
         }
     }
-    out
 }
 
-pub(super) struct Refs<'a> {
-    slis: BTreeMap<&'a str, (&'a str, &'a Document<SliSpec>)>,
-    pub(super) policies: BTreeMap<&'a str, (&'a str, &'a Document<AlertPolicySpec>)>,
-    pub(super) conditions: BTreeMap<&'a str, (&'a str, &'a Document<AlertConditionSpec>)>,
-}
-
-pub(super) fn duration(text: &str, at: &str, sink: &mut Sink<'_>) -> Option<i64> {
-    parse_duration(text)
-        .map_err(|e| sink.error(at, e.to_string()))
-        .ok()
+/// `budgetingMethod` (checked; each objective reads it with its slice settings).
+fn budgeting_method<'a>(s: &'a SloSpec, at: &At, problems: &mut Problems) -> &'a str {
+    let method = s.budgeting_method.as_str();
+    if !matches!(method, "Occurrences" | "Timeslices" | "RatioTimeslices") {
+        problems.error(
+            &at.field("budgetingMethod"),
+            format!("unknown budgeting method {method:?}: expected Occurrences, Timeslices or RatioTimeslices"),
+        );
+    }
+    method
 }
 
 /// One SLO document → one slipstream SLO per objective.
 fn slo(
     d: &Document<SloSpec>,
-    at: &str,
-    cx: &Context<'_>,
+    at: &At,
+    services: Option<&Services>,
     refs: &Refs<'_>,
-    ids: &mut HashSet<(usize, String)>,
-    sink: &mut Sink<'_>,
-) -> Vec<(SloRule, SloObjective)> {
+    objectives: &mut Objectives<'_>,
+    problems: &mut Problems,
+) {
     let s = &d.spec;
-    let svc = cx.services.get(s.service.as_str()).copied();
-    if svc.is_none() {
-        sink.error(
-            format!("{at}: spec.service"),
-            format!(
-                "unknown service {:?}: not a service of the Pipeline",
-                s.service
-            ),
-        );
-    }
-    // The indicator: inline or by reference.
-    let sli = match (&s.indicator, &s.indicator_ref) {
-        (Some(i), None) => Some((format!("{at}: spec.indicator.spec"), &i.spec)),
-        (None, Some(r)) => match refs.slis.get(r.as_str()) {
-            Some((sli_at, doc)) => Some((format!("{sli_at}: spec"), &doc.spec)),
-            None => {
-                sink.error(
-                    format!("{at}: spec.indicatorRef"),
-                    format!("no SLI named {r:?}"),
-                );
-                None
-            }
-        },
-        _ => {
-            sink.error(
-                format!("{at}: spec"),
-                "set exactly one of indicator and indicatorRef",
-            );
-            None
-        }
-    };
-    let indicator = sli.and_then(|(sli_at, spec)| indicator(spec, &sli_at, &s.service, cx, sink));
-    let window = time_window(&s.time_window, &format!("{at}: spec.timeWindow"), sink);
-    let method = s.budgeting_method.as_str();
-    if !matches!(method, "Occurrences" | "Timeslices" | "RatioTimeslices") {
-        sink.error(
-            format!("{at}: spec.budgetingMethod"),
-            format!("unknown budgeting method {method:?}: expected Occurrences, Timeslices or RatioTimeslices"),
-        );
-    }
-    let alerts = alert_policies(d, at, refs, sink);
+    let spec = at.field("spec");
+    let name = &s.service;
+    let svc = lookup(
+        services,
+        name,
+        &spec.field("service"),
+        || format!("unknown service {name:?}: not a service of the Pipeline"),
+        problems,
+    );
+    let indicator = slo_indicator(s, &spec, services, refs, problems);
+    let reads_own_service = indicator
+        .as_ref()
+        .is_some_and(|ind| ind.reads(&s.service, services, problems));
+    let window = time_window(&s.time_window, &spec.field("timeWindow"), problems);
+    let method = budgeting_method(s, &spec, problems);
+    let alerts = alert_policies(d, &spec, refs, problems);
     if s.objectives.is_empty() {
-        sink.error(
-            format!("{at}: spec.objectives"),
+        problems.error(
+            &spec.field("objectives"),
             "at least one objective is required",
         );
     }
-    let mut out = Vec::new();
     for (i, o) in s.objectives.iter().enumerate() {
-        let here = format!("{at}: spec.objectives[{i}]");
-        let target = target(o, &here, sink);
-        let budgeting = budgeting(o, method, &here, sink);
+        let here = spec.field("objectives").index(i);
+        let target = target(o, &here, problems);
+        let budgeting = budgeting(o, method, &here, problems);
         let sli = indicator
             .as_ref()
-            .and_then(|ind| objective_sli(ind, o, &here, sink));
-        let (Some(svc), Some(target), Some(budgeting), Some(sli), Some(window), Some(alerts)) =
-            (svc, target, budgeting, sli, window.clone(), alerts.clone())
+            .and_then(|ind| objective_sli(ind, o, &here, problems));
+        let (Some(svc), Some(target), Some(budgeting), Some(sli), Some(ind), Some(window)) =
+            (svc, target, budgeting, sli, &indicator, &window)
         else {
             continue;
         };
-        let Some(ind) = indicator.as_ref().filter(|ind| ind.service == s.service) else {
+        let (true, Some(alerts)) = (reads_own_service, alerts.clone()) else {
             continue;
         };
         let name = if s.objectives.len() == 1 {
@@ -215,54 +195,31 @@ fn slo(
         } else {
             format!("{}-{}", d.metadata.name, i + 1)
         };
-        if !ids.insert((svc, name.clone())) {
-            sink.error(
-                format!("{at}: metadata.name"),
-                format!("duplicate SLO {}/{name}", s.service),
-            );
-            continue;
-        }
-        let (period_us, calendar) = window;
-        let (policy_alerts, tiers) = cx.policies.get(&svc).cloned().unwrap_or_default();
-        let burn_alerts: Vec<BurnAlert> = default_burn_alerts(period_us)
-            .into_iter()
-            .chain(policy_alerts)
-            .chain(alerts)
-            .collect();
-        let mut windows = windows_for(period_us, &burn_alerts);
-        if calendar.is_some() {
-            windows.retain(|&w| w != period_us);
-        }
-        let kind = match sli {
-            Sli::Latency { .. } => SloKind::Latency,
-            _ => SloKind::Availability,
-        };
-        out.push((
-            SloRule {
+        let (period_us, calendar) = window.clone();
+        let slo = Slo {
+            rule: SloRule {
                 service: svc,
                 sli,
                 selector: ind.selector.clone(),
                 bad_status: ind.bad_status,
             },
-            SloObjective {
-                service: s.service.clone(),
-                service_index: svc,
-                slo: name,
-                kind,
-                target: Target::Ratio(target),
-                period_us,
-                calendar,
-                budgeting,
-                display_name: o
-                    .display_name
-                    .clone()
-                    .or_else(|| d.metadata.display_name.clone()),
-                windows,
-                burn_alerts,
-                budget_alerts: Vec::<BudgetAlert>::new(),
-                tiers,
+            service: s.service.clone(),
+            name,
+            kind: match sli {
+                Sli::Latency { .. } => SloKind::Latency,
+                _ => SloKind::Availability,
             },
-        ));
+            target: Target::Ratio(target),
+            period_us,
+            calendar,
+            budgeting,
+            display_name: o
+                .display_name
+                .clone()
+                .or_else(|| d.metadata.display_name.clone()),
+            burn_alerts: alerts,
+            budget_alerts: Vec::new(),
+        };
+        objectives.add(slo, &at.field("metadata.name"), problems);
     }
-    out
 }

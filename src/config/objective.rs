@@ -1,0 +1,112 @@
+//! The objective builder both SLO dialects share: `reliability/v1` indicators and OpenSLO
+//! objectives each describe an [`Slo`], and [`Objectives::add`] claims its id, adds the
+//! default and policy burn-rate alerts, picks the windows to keep, and builds the rule and
+//! the objective the pipeline evaluates.
+
+use std::collections::HashSet;
+
+use super::path::At;
+use super::policy::Policies;
+use super::problems::Problems;
+use crate::classify::SloRule;
+use crate::evaluate::{
+    BudgetAlert, Budgeting, BurnAlert, Calendar, SloKind, SloObjective, Target,
+    default_burn_alerts, windows_for,
+};
+
+/// One SLO as a document describes it, before its windows and default alerts are derived.
+#[derive(Debug)]
+pub(super) struct Slo {
+    /// How events are classified; `rule.service` is the service's index.
+    pub(super) rule: SloRule,
+    /// The service's name.
+    pub(super) service: String,
+    /// The SLO's name within the service.
+    pub(super) name: String,
+    /// What it measures.
+    pub(super) kind: SloKind,
+    /// What it is held to.
+    pub(super) target: Target,
+    /// The period (or a calendar period's nominal length), µs.
+    pub(super) period_us: i64,
+    /// The calendar when the period is calendar-aligned.
+    pub(super) calendar: Option<Calendar>,
+    /// How the budget is counted.
+    pub(super) budgeting: Budgeting,
+    /// A human-readable name.
+    pub(super) display_name: Option<String>,
+    /// The document's own burn-rate alerts, after the defaults and the policy's.
+    pub(super) burn_alerts: Vec<BurnAlert>,
+    /// Remaining-budget alerts.
+    pub(super) budget_alerts: Vec<BudgetAlert>,
+}
+
+/// The SLOs built so far, in document order, with their ids.
+#[derive(Debug)]
+pub(super) struct Objectives<'a> {
+    policies: &'a Policies,
+    ids: HashSet<(usize, String)>,
+    built: Vec<(SloRule, SloObjective)>,
+}
+
+impl<'a> Objectives<'a> {
+    pub(super) fn new(policies: &'a Policies) -> Self {
+        Self {
+            policies,
+            ids: HashSet::new(),
+            built: Vec::new(),
+        }
+    }
+
+    /// Adds `slo`, unless its id is taken (reported at `at`).
+    pub(super) fn add(&mut self, slo: Slo, at: &At, problems: &mut Problems) {
+        let svc = slo.rule.service;
+        if !self.ids.insert((svc, slo.name.clone())) {
+            problems.error(at, format!("duplicate SLO {}/{}", slo.service, slo.name));
+            return;
+        }
+        let policy = self.policies.get(&svc).cloned().unwrap_or_default();
+        // A throughput minimum has no error ratio: no burn rates, no budget alerts, and its
+        // one window is the period.
+        let ratio = matches!(slo.target, Target::Ratio(_));
+        let burn_alerts: Vec<BurnAlert> = if ratio {
+            default_burn_alerts(slo.period_us)
+                .into_iter()
+                .chain(policy.alerts)
+                .chain(slo.burn_alerts)
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let mut windows = if ratio {
+            windows_for(slo.period_us, &burn_alerts)
+        } else {
+            vec![slo.period_us]
+        };
+        // A calendar period is not a rolling window.
+        if slo.calendar.is_some() {
+            windows.retain(|&w| w != slo.period_us);
+        }
+        let objective = SloObjective {
+            service: slo.service,
+            service_index: svc,
+            slo: slo.name,
+            kind: slo.kind,
+            target: slo.target,
+            period_us: slo.period_us,
+            calendar: slo.calendar,
+            budgeting: slo.budgeting,
+            display_name: slo.display_name,
+            windows,
+            burn_alerts,
+            budget_alerts: if ratio { slo.budget_alerts } else { Vec::new() },
+            tiers: policy.tiers,
+        };
+        self.built.push((slo.rule, objective));
+    }
+
+    /// The rules and objectives, in the same order.
+    pub(super) fn finish(self) -> (Vec<SloRule>, Vec<SloObjective>) {
+        self.built.into_iter().unzip()
+    }
+}

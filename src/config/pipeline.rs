@@ -1,0 +1,87 @@
+//! `slipstream/v1 Pipeline`: dispatches each block of the spec to the stage that owns it and
+//! checks what spans stages (the demo source writes the format the pipeline decodes).
+
+use std::net::SocketAddr;
+
+use super::decode::Decode;
+use super::path::At;
+use super::problems::Problems;
+use super::raw::{Document, PipelineSpec};
+use super::service::Services;
+use super::{AlertmanagerConfig, CheckpointConfig, SourceConfig, TlsConfig, TokenSource};
+use crate::decode::Format;
+use crate::source::demo::LineFormat;
+use crate::window::WindowConfig;
+
+/// The validated Pipeline, each setting `None` when invalid (optional settings: `None` also
+/// when not set).
+#[derive(Debug)]
+pub(super) struct Pipeline {
+    pub(super) name: String,
+    pub(super) listen: Option<SocketAddr>,
+    pub(super) source: Option<SourceConfig>,
+    pub(super) decode: Decode,
+    pub(super) window: Option<WindowConfig>,
+    pub(super) checkpoint: Option<CheckpointConfig>,
+    pub(super) alertmanager: Option<AlertmanagerConfig>,
+    pub(super) http_auth: Option<TokenSource>,
+    pub(super) http_tls: Option<TlsConfig>,
+    pub(super) services: Services,
+    /// `spec.openslo.lenient`.
+    pub(super) lenient: bool,
+}
+
+/// Validates the Pipeline document at `at`.
+pub(super) fn validate(d: Document<PipelineSpec>, at: &At, problems: &mut Problems) -> Pipeline {
+    let p = d.spec;
+    let at = at.field("spec");
+    let listen = super::http::listen(p.listen.as_deref(), &at.field("listen"), problems);
+    let mut source = super::source::validate(&p.source, &at.field("source"), problems);
+    let decode = super::decode::validate(&p.decode, &at.field("decode"), problems);
+    let window = super::window::validate(&p.window, &at.field("window"), problems);
+    let checkpoint = p
+        .checkpoint
+        .as_ref()
+        .and_then(|c| super::checkpoint::validate(c, &at.field("checkpoint"), problems));
+    let alertmanager = p
+        .alertmanager
+        .as_ref()
+        .and_then(|a| super::alertmanager::validate(a, &at.field("alertmanager"), problems));
+    let (http_auth, http_tls) = super::http::validate(p.http.as_ref(), &at.field("http"), problems);
+    if let (Some(SourceConfig::Demo(d)), Some(f)) = (&mut source, decode.format) {
+        match demo_format(f) {
+            Some(format) => d.format = format,
+            None => problems.error(
+                &at.field("decode.format"),
+                format!(
+                    "the demo source writes alb or nginx lines, not {}: use format alb or nginx \
+                     with the demo, or another source",
+                    f.name()
+                ),
+            ),
+        }
+    }
+    let services = super::service::validate(&p.services, &at.field("services"), problems);
+    Pipeline {
+        name: d.metadata.name,
+        listen,
+        source,
+        decode,
+        window,
+        checkpoint,
+        alertmanager,
+        http_auth,
+        http_tls,
+        services,
+        lenient: p.openslo.as_ref().is_some_and(|o| o.lenient),
+    }
+}
+
+/// The line format the demo writes for the format the pipeline decodes, if it has one.
+fn demo_format(f: Format) -> Option<LineFormat> {
+    match f {
+        Format::Alb => Some(LineFormat::Alb),
+        Format::Nginx => Some(LineFormat::Nginx),
+        _ => None,
+    }
+}

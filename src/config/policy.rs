@@ -1,0 +1,136 @@
+//! `reliability/v1 ErrorBudgetPolicy`: extra burn-rate alerts and policy tiers for every SLO
+//! of one service.
+
+use std::collections::BTreeMap;
+
+use super::path::At;
+use super::problems::Problems;
+use super::raw::{BurnThresholdSpec, Document, PolicySpec, TiersSpec};
+use super::service::{Services, lookup};
+use crate::evaluate::{BurnAlert, Factor, PolicyTiers, Ppb, Severity};
+use crate::time::{SECOND, format_duration};
+
+/// What a service's policy adds to each of its SLOs.
+#[derive(Debug, Clone, Default)]
+pub(super) struct Policy {
+    /// Burn-rate alerts after the defaults.
+    pub(super) alerts: Vec<BurnAlert>,
+    /// Remaining-budget tiers.
+    pub(super) tiers: PolicyTiers,
+}
+
+/// Policies by service index.
+pub(super) type Policies = BTreeMap<usize, Policy>;
+
+/// Validates every policy document; those of known services, one each, are returned.
+pub(super) fn validate(
+    docs: &[(At, Document<PolicySpec>)],
+    services: Option<&Services>,
+    problems: &mut Problems,
+) -> Policies {
+    let mut policies = Policies::new();
+    for (at, d) in docs {
+        let at = at.field("spec");
+        let name = &d.spec.service;
+        let svc = lookup(
+            services,
+            name,
+            &at.field("service"),
+            || format!("unknown service {name:?}"),
+            problems,
+        );
+        if let Some(svc) = svc
+            && policies.contains_key(&svc)
+        {
+            problems.error(
+                &at.field("service"),
+                format!("service {name:?} already has an ErrorBudgetPolicy"),
+            );
+            continue;
+        }
+        let threshold_at = at.field("burn_rate_thresholds");
+        let alerts = d
+            .spec
+            .burn_rate_thresholds
+            .iter()
+            .enumerate()
+            .filter_map(|(i, b)| burn_threshold(b, &threshold_at.index(i), problems))
+            .collect();
+        let tiers = d
+            .spec
+            .tiers
+            .as_ref()
+            .and_then(|t| tiers(t, &at.field("tiers"), problems))
+            .unwrap_or_default();
+        if let Some(svc) = svc {
+            policies.insert(svc, Policy { alerts, tiers });
+        }
+    }
+    policies
+}
+
+fn burn_threshold(b: &BurnThresholdSpec, at: &At, problems: &mut Problems) -> Option<BurnAlert> {
+    let factor = Factor::from_decimal(b.threshold).filter(|_| b.threshold > 0.0);
+    if factor.is_none() {
+        problems.error(
+            &at.field("threshold"),
+            "must be a positive burn-rate factor",
+        );
+    }
+    let long_us = problems.duration(&b.duration, &at.field("duration"));
+    let short_us = match &b.short_window {
+        Some(s) => problems.duration(s, &at.field("short_window")),
+        // One twelfth of the long window, whole seconds, at least one second.
+        None => long_us.map(|l| (l / 12 / SECOND).max(1) * SECOND),
+    };
+    if let (Some(l), Some(s)) = (long_us, short_us)
+        && s > l
+    {
+        problems.error(
+            &at.field("short_window"),
+            format!(
+                "{} is longer than the duration {}",
+                format_duration(s),
+                format_duration(l)
+            ),
+        );
+    }
+    let pages = b.action.as_deref().is_some_and(|a| a.contains("page"));
+    let severity = match b.severity.as_deref() {
+        Some(label) => Severity::from(label),
+        None if pages => Severity::Page,
+        None => Severity::Ticket,
+    };
+    Some(BurnAlert {
+        name: b.name.clone(),
+        severity,
+        action: b.action.clone(),
+        long_us: long_us?,
+        short_us: short_us?,
+        factor: factor?,
+        inclusive: false,
+    })
+}
+
+fn tiers(t: &TiersSpec, at: &At, problems: &mut Problems) -> Option<PolicyTiers> {
+    let get = |x: f64, field: &str, problems: &mut Problems| {
+        let p = Ppb::from_fraction(x).filter(|p| p.0 > 0);
+        if p.is_none() {
+            problems.error(
+                &at.field(field),
+                "must be a fraction greater than 0 and at most 1",
+            );
+        }
+        p
+    };
+    let tiers = PolicyTiers {
+        caution: get(t.caution, "caution", problems)?,
+        slow_down: get(t.slow_down, "slow_down", problems)?,
+        freeze: get(t.freeze, "freeze", problems)?,
+    };
+    if !(tiers.caution > tiers.slow_down && tiers.slow_down > tiers.freeze) {
+        problems.error(at, "tiers must satisfy caution > slow_down > freeze");
+        return None;
+    }
+    Some(tiers)
+}

@@ -1,0 +1,65 @@
+//! The error collector every stage's validation reports into.
+//!
+//! Validation never stops at the first problem: each check records what is wrong at its
+//! [`At`] location and carries on, so one run lists everything. Known deviations of published
+//! OpenSLO examples are errors, or warnings when the Pipeline sets `spec.openslo.lenient`.
+
+use super::Problem;
+use super::path::At;
+use crate::time::parse_duration;
+
+/// Problems and warnings found while loading one configuration.
+#[derive(Debug, Default)]
+pub(crate) struct Problems {
+    errors: Vec<Problem>,
+    warnings: Vec<Problem>,
+    lenient: bool,
+}
+
+impl Problems {
+    /// Records an error at `at`.
+    pub(crate) fn error(&mut self, at: &At, message: impl Into<String>) {
+        self.errors.push(Problem {
+            location: at.to_string(),
+            message: message.into(),
+        });
+    }
+
+    /// A known deviation: a warning when lenient, else an error that says how to accept it.
+    pub(crate) fn deviation(&mut self, at: &At, message: impl Into<String>) {
+        let message = message.into();
+        if self.lenient {
+            self.warnings.push(Problem {
+                location: at.to_string(),
+                message,
+            });
+        } else {
+            self.error(
+                at,
+                format!("{message} (set spec.openslo.lenient: true in the Pipeline to accept it with a warning)"),
+            );
+        }
+    }
+
+    /// Whether deviations are accepted with a warning (`spec.openslo.lenient`).
+    pub(crate) fn set_lenient(&mut self, lenient: bool) {
+        self.lenient = lenient;
+    }
+
+    /// How many errors so far: a check compares it before and after to know if it failed.
+    pub(crate) fn count(&self) -> usize {
+        self.errors.len()
+    }
+
+    /// A duration such as `5m`, or `None` with the error recorded at `at`.
+    pub(crate) fn duration(&mut self, text: &str, at: &At) -> Option<i64> {
+        parse_duration(text)
+            .map_err(|e| self.error(at, e.to_string()))
+            .ok()
+    }
+
+    /// The errors and the warnings, each in the order found.
+    pub(crate) fn finish(self) -> (Vec<Problem>, Vec<Problem>) {
+        (self.errors, self.warnings)
+    }
+}
