@@ -47,14 +47,12 @@ use std::net::SocketAddr;
 use std::path::Path;
 
 use self::problems::Problems;
+pub use self::source::SourceConfig;
 use crate::classify::{Service, SloRule};
 use crate::decode::Format;
 use crate::decode::envelope::Envelope;
 use crate::decode::json::JsonMapping;
 use crate::evaluate::SloObjective;
-use crate::source::demo::DemoSpec;
-use crate::source::file::FileSpec;
-use crate::source::kafka::KafkaSpec;
 use crate::window::WindowConfig;
 
 /// The embedded demo configuration (`config/demo.yaml`), used by `slipstream demo`.
@@ -217,19 +215,6 @@ pub struct AlertmanagerConfig {
     pub resend_us: i64,
     /// Timeout of one request, µs.
     pub timeout_us: i64,
-}
-
-/// The configured source.
-#[derive(Debug, Clone, PartialEq)]
-pub enum SourceConfig {
-    /// Files, read once or followed.
-    File(FileSpec),
-    /// Standard input.
-    Stdin,
-    /// The built-in traffic generator.
-    Demo(DemoSpec),
-    /// A Kafka consumer group.
-    Kafka(KafkaSpec),
 }
 
 /// One problem in a configuration.

@@ -11,7 +11,6 @@ use std::path::PathBuf;
 
 use serde::Deserialize;
 
-use super::SourceConfig;
 use super::path::At;
 use super::problems::Problems;
 use crate::source::demo::{DemoSpec, LineFormat};
@@ -232,4 +231,17 @@ pub(crate) fn expand_env(value: &str) -> Result<String, String> {
     }
     out.push_str(rest);
     Ok(out)
+}
+
+/// The configured source.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SourceConfig {
+    /// Files, read once or followed.
+    File(FileSpec),
+    /// Standard input.
+    Stdin,
+    /// The built-in traffic generator.
+    Demo(DemoSpec),
+    /// A Kafka consumer group.
+    Kafka(KafkaSpec),
 }
