@@ -17,6 +17,7 @@ use slipstream::config;
 use slipstream::decode::Event;
 use slipstream::decode::envelope::Envelope;
 use slipstream::serve::metrics;
+use slipstream::serve::read::{Evaluated, ReadSide};
 use slipstream::source::demo::{Generator, LineFormat, services};
 use slipstream::source::{LineBatch, PartitionId, Sink};
 use slipstream::time::{SECOND, format_rfc3339};
@@ -247,8 +248,11 @@ fn evaluate_and_render(c: &mut Criterion) {
     g.throughput(Throughput::Elements(1000));
     g.bench_function("render_metrics", |b| {
         let (pipeline, evaluation) = pipeline();
-        let generation = pipeline.generation();
-        b.iter(|| black_box(metrics::render(evaluation, &generation, pipeline)))
+        let evaluated = Evaluated {
+            evaluation: evaluation.clone(),
+            format: pipeline.generation().format.name(),
+        };
+        b.iter(|| black_box(metrics::render(&evaluated, &pipeline.telemetry())))
     });
     g.finish();
 }

@@ -1038,7 +1038,7 @@ fn http_tls(t: &raw::TlsSpec, at: &str, problems: &mut Problems) -> Option<TlsCo
         cert_file: PathBuf::from(&t.cert_file),
         key_file: PathBuf::from(&t.key_file),
     };
-    match crate::serve::tls::server_config(&tls) {
+    match crate::tls::server_config(&tls) {
         Ok(_) => Some(tls),
         Err(e) => {
             problems.push(format!("{at}: spec.http.tls.{}", e.field()), e.to_string());
