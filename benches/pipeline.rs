@@ -2,12 +2,15 @@
 //! loadgen` and the e2e benchmark use): the per-line path a source's batch takes (envelope,
 //! decode, classify, window update) for bare ALB lines and for the same lines in a Vector JSON
 //! envelope; the envelope alone; classification among 10, 100 and 1,000 services; evaluation
-//! of 1,000 SLOs; and rendering `/metrics` for them.
+//! of 1,000 SLOs; rendering `/metrics` for them; and a whole uncached scrape (evaluation plus
+//! `/metrics`) for 1,000 and for 10,000 SLOs.
 
 use std::hint::black_box;
 use std::sync::Arc;
 
-use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{
+    BenchmarkId, Criterion, SamplingMode, Throughput, criterion_group, criterion_main,
+};
 
 mod common;
 use slipstream::app::Pipeline;
@@ -17,6 +20,7 @@ use slipstream::config;
 use slipstream::decode::Event;
 use slipstream::decode::envelope::Envelope;
 use slipstream::serve::metrics;
+use slipstream::serve::read::{Evaluated, ReadSide};
 use slipstream::source::demo::{Generator, LineFormat, services};
 use slipstream::source::{LineBatch, PartitionId, Sink};
 use slipstream::time::{SECOND, format_rfc3339};
@@ -164,7 +168,13 @@ fn classify(c: &mut Criterion) {
 /// with 4 SLOs (availability 30d, latency 30d, error rate 7d, latency 1d) and the default
 /// burn-rate alerts: 1,000 SLOs, fed one hour of traffic over 4 partitions.
 fn thousand_slos() -> Arc<Pipeline> {
-    let demo = services(250);
+    slos(250, 720_000)
+}
+
+/// `4 × service_count` SLOs as in [`thousand_slos`], fed one hour of traffic of
+/// `lines_per_partition` lines on each of 4 partitions (evenly spaced in event time).
+fn slos(service_count: usize, lines_per_partition: i64) -> Arc<Pipeline> {
+    let demo = services(service_count);
     let mut yaml = String::from(
         "apiVersion: slipstream/v1\nkind: Pipeline\nmetadata: {name: bench}\nspec:\n  \
          source: {stdin: {}}\n  decode: {format: alb}\n  services:\n",
@@ -183,19 +193,19 @@ fn thousand_slos() -> Arc<Pipeline> {
             s.name
         );
     }
-    let config = config::parse(&yaml, "bench.yaml").expect("1000-SLO config");
-    assert_eq!(config.reload.objectives.len(), 1000);
+    let config = config::parse(&yaml, "bench.yaml").expect("bench config");
+    assert_eq!(config.reload.objectives.len(), 4 * service_count);
     let pipeline = Pipeline::new(&config, Arc::new(ManualClock::new(NOW)));
     let mut generator = Generator::new(7, demo).without_incidents();
     let mut line = Vec::new();
+    let spacing = 3_600 * SECOND / lines_per_partition;
     for p in 0..4 {
         let pid = PartitionId::new(0, p);
         let mut sink = pipeline.sink();
         sink.assign(pid, "bench");
         let mut batch = LineBatch::new();
-        // One hour, one line every 5 ms per partition.
-        for i in 0..720_000i64 {
-            let t = NOW - 3_600 * SECOND + i * 5 * MILLISECOND;
+        for i in 0..lines_per_partition {
+            let t = NOW - 3_600 * SECOND + i * spacing;
             line.clear();
             generator.write_line(t, LineFormat::Alb, &mut line);
             batch.push(&line);
@@ -206,6 +216,14 @@ fn thousand_slos() -> Arc<Pipeline> {
         }
         sink.apply(pid, &batch);
     }
+    let evaluation = pipeline.evaluate();
+    assert!(
+        evaluation
+            .counts
+            .iter()
+            .all(|c| c.lifetime[0] + c.lifetime[1] > 0),
+        "every SLO must have traffic"
+    );
     pipeline
 }
 
@@ -218,13 +236,6 @@ fn evaluate_and_render(c: &mut Criterion) {
         setup.get_or_init(|| {
             let pipeline = thousand_slos();
             let evaluation = pipeline.evaluate();
-            assert!(
-                evaluation
-                    .counts
-                    .iter()
-                    .all(|c| c.lifetime[0] + c.lifetime[1] > 0),
-                "every SLO must have traffic"
-            );
             (pipeline, evaluation)
         })
     };
@@ -247,11 +258,43 @@ fn evaluate_and_render(c: &mut Criterion) {
     g.throughput(Throughput::Elements(1000));
     g.bench_function("render_metrics", |b| {
         let (pipeline, evaluation) = pipeline();
-        let generation = pipeline.generation();
-        b.iter(|| black_box(metrics::render(evaluation, &generation, pipeline)))
+        let evaluated = Evaluated {
+            evaluation: evaluation.clone(),
+            format: pipeline.generation().format.name(),
+        };
+        b.iter(|| black_box(metrics::render(&evaluated, &pipeline.telemetry())))
     });
     g.finish();
 }
 
-criterion_group!(benches, per_line, envelope, classify, evaluate_and_render);
+/// What one `/metrics` scrape costs without sharing or caching: a full evaluation plus the
+/// text, for 1,000 SLOs and for 10,000 (the same traffic per SLO), so that 10,000 can be
+/// compared with 10 × 1,000.
+fn scrape(c: &mut Criterion) {
+    let mut g = c.benchmark_group("scrape");
+    g.sample_size(10);
+    g.sampling_mode(SamplingMode::Flat);
+    for service_count in [250, 2_500] {
+        let n = 4 * service_count;
+        g.throughput(Throughput::Elements(n as u64));
+        g.bench_function(BenchmarkId::new("slos", n), |b| {
+            // Built only when the filter selects this bench.
+            let pipeline = slos(service_count, 2_880 * service_count as i64);
+            b.iter(|| {
+                let evaluated = pipeline.evaluate_all();
+                black_box(metrics::render(&evaluated, &pipeline.telemetry()))
+            })
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(
+    benches,
+    per_line,
+    envelope,
+    classify,
+    evaluate_and_render,
+    scrape
+);
 criterion_main!(benches);

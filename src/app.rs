@@ -10,6 +10,7 @@
 mod dead_letter;
 mod generation;
 mod progress;
+mod read;
 mod rejections;
 mod reload;
 
@@ -65,7 +66,7 @@ pub struct Pipeline {
     /// Reload counters and the last reload error.
     pub reload_stats: Arc<ReloadStats>,
     /// Alertmanager push counters (all zero without `spec.alertmanager`).
-    pub alertmanager_stats: Arc<crate::serve::alertmanager::NotificationStats>,
+    pub alertmanager_stats: Arc<crate::notify::alertmanager::NotificationStats>,
     /// Longer lines or messages are counted as too long and not decoded (read at start).
     pub max_line_bytes: usize,
     /// Where undecodable lines are appended (`spec.decode.dead_letter`), opened by `open`.
@@ -405,7 +406,7 @@ pub async fn run(
         .start
         .http_tls
         .as_ref()
-        .map(crate::serve::tls::server_config)
+        .map(crate::tls::server_config)
         .transpose()
         .map_err(|e| anyhow::anyhow!("spec.http.tls.{}: {e}", e.field()))?;
     let pipeline = Pipeline::open(&config, clock.clone())?;
@@ -468,8 +469,9 @@ pub async fn run(
             })
     });
     if let Some(am) = &config.start.alertmanager {
-        let notifier = crate::serve::alertmanager::Notifier::new(
+        let notifier = crate::notify::alertmanager::Notifier::new(
             pipeline.clone(),
+            pipeline.alertmanager_stats.clone(),
             am.clone(),
             config.start.listen,
         );

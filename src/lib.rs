@@ -4,10 +4,12 @@
 //! [`source`] yields raw lines per partition, [`decode`] turns a line into an [`decode::Event`],
 //! [`classify`] decides per service and SLO whether the event is good, bad or out of scope,
 //! [`window`] keeps exact epoch-aligned counts per shard, [`evaluate`] turns merged counts into
-//! SLIs, budgets, burn rates and alerts, and [`serve`] answers HTTP. [`config`] loads and
-//! validates the YAML that drives every stage; [`app`] wires the stages together, and
+//! SLIs, budgets, burn rates and alerts, [`serve`] answers HTTP through the read side of the
+//! pipeline ([`serve::read`]), and [`notify`] pushes alerts out (Alertmanager). [`config`]
+//! loads and validates the YAML that drives every stage; [`app`] wires the stages together, and
 //! [`explain`] runs single lines through decode and classify to show why they count as they do.
-//! A stage depends only on the stages to its left (and on `config`, `time`, `clock`).
+//! A stage depends only on the stages to its left (and on `config`, `time`, `clock`; [`tls`]
+//! loads the server's certificate for both `config` and `app`).
 
 pub mod app;
 pub mod checkpoint;
@@ -18,7 +20,9 @@ pub mod decode;
 pub mod evaluate;
 pub mod explain;
 pub mod loadgen;
+pub mod notify;
 pub mod serve;
 pub mod source;
 pub mod time;
+pub mod tls;
 pub mod window;

@@ -15,9 +15,11 @@ PART is one or more of (default: all of them, in this order):
   memory  Peak RSS of a replay with 1,000 and with 10,000 SLOs (4 per service: 31-day
           availability and latency, 7-day error rate, 1-day latency; every service has latency
           histograms), and the memory per SLO: the RSS slope between the two.
-  query   `GET /v1/slos/{id}` and `GET /v1/slos` (1,000 SLOs) latency with wrk while slipstream
-          ingests from stdin at half the measured replay rate (a file of 250 services' lines,
-          repeated, through pv's rate limit).
+  query   `GET /v1/slos/{id}` (4 connections) and `GET /v1/slos` (2 connections; 1,000 SLOs)
+          latency with wrk while slipstream ingests from stdin at half the measured replay rate
+          (a file of 250 services' lines, repeated, through pv's rate limit), beside the idle
+          p50 of `GET /v1/slos` (the same lines read from a file, then no ingest); then
+          `/healthz` latency while 4 clients scrape `/metrics` of 10,000 SLOs in a loop.
   kafka   A tansu broker on loopback: loadgen fills a 4-partition topic, then slipstream
           consumes it from a fresh group (sustained events/s, CPU of slipstream and of the
           broker); then freshness: loadgen produces live at 100,000 events/s while the API is
@@ -292,6 +294,19 @@ def wrk(url, seconds, connections=4):
     return pct(50), pct(99), rps
 
 
+def serve_file(services, lines):
+    """slipstream serving 4 × `services` SLOs counted from a file of `lines` lines read to its
+    end (no ingest afterwards); returns (process, base URL)."""
+    path = loadgen_file(f"alb-{services}svc", lines, services=services)
+    port = free_port()
+    config = slo_config(services, listen=f"127.0.0.1:{port}",
+                        source=f"{{file: {{paths: [{path}], follow: false}}}}")
+    proc = subprocess.Popen([BIN, "run", "-c", config], stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    wait_http(f"{base}/readyz", proc, seconds=300)
+    return proc, base
+
+
 def part_query(args):
     for tool in ("wrk", "pv"):
         if not shutil.which(tool):
@@ -303,6 +318,15 @@ def part_query(args):
     lines = 2_000_000
     path = loadgen_file(f"alb-{services}svc", lines, services=services)
     bytes_per_line = path.stat().st_size / lines
+    log("== query latency idle: 1,000 SLOs counted from a file, no ingest")
+    proc, base = serve_file(services, lines)
+    try:
+        idle = [wrk(f"{base}/v1/slos", 5, connections=2) for _ in range(args.runs)]
+    finally:
+        proc.kill()
+        proc.wait()
+    log(f"   GET /v1/slos (1,000 SLOs) idle: p50 ms {spread([r[0] for r in idle], '{:.2f}')}, "
+        f"p99 ms {spread([r[1] for r in idle], '{:.2f}')}")
     port = free_port()
     config = slo_config(services, listen=f"127.0.0.1:{port}")
     log(f"== query latency: 1,000 SLOs, ingesting from stdin at {rate:,.0f} lines/s "
@@ -330,12 +354,39 @@ def part_query(args):
             log(f"   {name}: p50 ms {spread([r[0] for r in runs], '{:.2f}')}, "
                 f"p99 ms {spread([r[1] for r in runs], '{:.2f}')}, "
                 f"req/s {spread([r[2] for r in runs])}")
+        idle_p50 = statistics.median(r[0] for r in idle)
+        log(f"   GET /v1/slos p99 under load over its idle p50: "
+            f"{spread([r[1] / idle_p50 for r in all_], '{:.2f}')}")
         log(f"   ingest during the queries: {ingest:,.0f} lines/s")
     finally:
         proc.kill()
         proc.wait()
         os.killpg(feeder.pid, signal.SIGKILL)
         feeder.wait()
+    part_probe_under_scrapes(args)
+
+
+def part_probe_under_scrapes(args):
+    """`/healthz` (1 connection) while 4 clients scrape `/metrics` of 10,000 SLOs in a loop."""
+    services = 2_500
+    log("== /healthz while 4 clients scrape /metrics of 10,000 SLOs (counted from a file)")
+    proc, base = serve_file(services, max(services * 200, 500_000))
+    try:
+        health, scrapes = [], []
+        for _ in range(args.runs):
+            scraper = subprocess.Popen(
+                ["wrk", "-t1", "-c4", "-d7s", "--latency", "--timeout", "30s",
+                 f"{base}/metrics"], stdout=subprocess.PIPE, text=True)
+            time.sleep(1)
+            health.append(wrk(f"{base}/healthz", 5, connections=1))
+            out = scraper.communicate()[0]
+            scrapes.append(float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)))
+        log(f"   /healthz: p50 ms {spread([r[0] for r in health], '{:.2f}')}, "
+            f"p99 ms {spread([r[1] for r in health], '{:.2f}')}; "
+            f"/metrics scrapes/s {spread(scrapes, '{:.2f}')}")
+    finally:
+        proc.kill()
+        proc.wait()
 
 
 def tansu(*args):

@@ -79,7 +79,7 @@ fn tls(t: &TlsSpec, at: &At, problems: &mut Problems) -> Option<TlsConfig> {
         cert_file: PathBuf::from(&t.cert_file),
         key_file: PathBuf::from(&t.key_file),
     };
-    match crate::serve::tls::server_config(&tls) {
+    match crate::tls::server_config(&tls) {
         Ok(_) => Some(tls),
         Err(e) => {
             problems.error(&at.field(e.field()), e.to_string());

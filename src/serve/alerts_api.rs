@@ -1,6 +1,7 @@
 //! `GET /api/v1/alerts`: the firing alerts in the shape of Prometheus's alerts API, so tools
 //! that poll Prometheus (Grafana's alert list, karma, scripts) can poll slipstream too; and the
-//! same alerts as labels and annotations for the Alertmanager push ([`super::alertmanager`]).
+//! same alerts as labels and annotations for the Alertmanager push
+//! ([`crate::notify::alertmanager`]).
 //!
 //! An alert's labels are `alertname` (the alert's name), `service`, `slo`, `severity`, `kind`
 //! and, when the alert has them, `long_window`, `short_window`. Its `value` is what the
@@ -21,7 +22,8 @@ use axum::extract::{Extension, State};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
-use crate::app::Pipeline;
+use super::ApiError;
+use super::flight::{Evaluator, blocking};
 use crate::evaluate::AlertKind;
 use crate::evaluate::{AlertReport, Report, SloReport};
 use crate::time::format_rfc3339;
@@ -179,26 +181,30 @@ struct PromAlert {
     value: String,
 }
 
-/// The handler: evaluates now and answers as Prometheus would.
+/// The handler: joins or starts a full evaluation and answers as Prometheus would.
 pub(crate) async fn alerts(
-    State(p): State<Arc<Pipeline>>,
+    State(e): State<Arc<Evaluator>>,
     Extension(since): Extension<Arc<ActiveSince>>,
-) -> Response {
-    let e = p.evaluate();
-    let alerts = since
-        .observe(&e.report, e.evaluated_at_us)
-        .into_iter()
-        .map(|a| PromAlert {
-            labels: a.labels,
-            annotations: a.annotations,
-            state: "firing",
-            active_at: format_rfc3339(a.active_at_us),
-            value: a.value.to_string(),
+) -> Result<Response, ApiError> {
+    let shared = e.full().await?;
+    blocking(move || {
+        let e = &shared.evaluated.evaluation;
+        let alerts = since
+            .observe(&e.report, e.evaluated_at_us)
+            .into_iter()
+            .map(|a| PromAlert {
+                labels: a.labels,
+                annotations: a.annotations,
+                state: "firing",
+                active_at: format_rfc3339(a.active_at_us),
+                value: a.value.to_string(),
+            })
+            .collect();
+        Json(Body {
+            status: "success",
+            data: Data { alerts },
         })
-        .collect();
-    Json(Body {
-        status: "success",
-        data: Data { alerts },
+        .into_response()
     })
-    .into_response()
+    .await
 }

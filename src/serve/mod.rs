@@ -7,24 +7,33 @@
 //! `GET /` and `GET /slo/{service}/{slo}` (the
 //! web page), `GET /metrics` (Prometheus text),
 //! `GET /healthz` (the process answers), `GET /readyz` (the source has delivered data or
-//! reached the end of its input; the body also shows the last rejected config reload). Every response is computed from a fresh evaluation.
+//! reached the end of its input; the body also shows the last rejected config reload).
+//!
+//! Handlers read the pipeline through [`read::ReadSide`] only. No handler evaluates or builds
+//! a large body on the async runtime: evaluation, serialization and rendering run on the
+//! blocking pool (`flight`), and the probes answer from flags and short locks, so they stay
+//! quick while scrapes run. A request that needs every SLO joins the full evaluation in
+//! progress when there is one, else starts a new one (never reusing one that had finished
+//! before it arrived): `/metrics`, `/v1/slos`, `/v1/alerts` and `/api/v1/alerts` share it,
+//! and the page reads `/v1/slos`. One SLO (`/v1/slos/{service}/{slo}` and its series) is
+//! evaluated on its own, at the cost of that SLO only.
+//!
 //! Errors are JSON `{"error": "..."}` mapped to a status in one place ([`ApiError`]); a
 //! panic in a handler becomes a 500, never a dead server. Bodies, time and requests in
 //! flight are bounded ([`limits`]). [`server`] serves the router over plain HTTP or, with
-//! `spec.http.tls`, HTTPS only ([`tls`]).
+//! `spec.http.tls`, HTTPS only (certificates are loaded by [`crate::tls`]).
 
-pub mod alertmanager;
 pub mod alerts_api;
 pub mod auth;
+mod flight;
 pub mod limits;
 pub mod metrics;
 pub mod openapi;
+pub mod read;
 pub mod server;
-pub mod tls;
 mod web;
 
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 
 use axum::Json;
 use axum::Router;
@@ -35,7 +44,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde_json::json;
 
-use crate::app::Pipeline;
+use flight::{Evaluator, blocking};
+use read::ReadSide;
 
 /// Everything a handler can fail with.
 #[derive(Debug, thiserror::Error)]
@@ -94,13 +104,13 @@ impl IntoResponse for ApiError {
     }
 }
 
-/// The API router over `pipeline`, behind the [`limits`], without authentication.
-pub fn router(pipeline: Arc<Pipeline>) -> Router {
-    router_with_auth(pipeline, None)
+/// The API router over `read`, behind the [`limits`], without authentication.
+pub fn router(read: Arc<dyn ReadSide>) -> Router {
+    router_with_auth(read, None)
 }
 
 /// The API router; with a `token`, everything but the probes requires it ([`auth`]).
-pub fn router_with_auth(pipeline: Arc<Pipeline>, token: Option<auth::Token>) -> Router {
+pub fn router_with_auth(read: Arc<dyn ReadSide>, token: Option<auth::Token>) -> Router {
     let auth = token.is_some();
     let mut protected = Router::new()
         .route("/v1/slos", get(slos))
@@ -129,71 +139,75 @@ pub fn router_with_auth(pipeline: Arc<Pipeline>, token: Option<auth::Token>) -> 
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(
             |_: Box<dyn std::any::Any + Send>| ApiError::Internal.into_response(),
         ))
-        .with_state(pipeline);
+        .with_state(Arc::new(Evaluator::new(read)));
     limits::wrap(routes)
 }
 
-async fn slos(State(p): State<Arc<Pipeline>>) -> Response {
-    Json(p.evaluate().report).into_response()
+/// The handlers' state.
+type Api = State<Arc<Evaluator>>;
+
+async fn slos(State(e): Api) -> Result<Response, ApiError> {
+    let shared = e.full().await?;
+    let body = blocking(move || shared.slos_json()).await??;
+    Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
 }
 
 async fn slo(
-    State(p): State<Arc<Pipeline>>,
+    State(e): Api,
     path: Result<Path<(String, String)>, PathRejection>,
 ) -> Result<Response, ApiError> {
     let Path((service, slo)) = path.map_err(|e| ApiError::BadRequest(e.body_text()))?;
-    let mut report = p.evaluate_one(&service, &slo).report;
-    let index = report
-        .slos
-        .iter()
-        .position(|r| r.service == service && r.slo == slo)
-        .ok_or(ApiError::UnknownSlo { service, slo })?;
-    Ok(Json(report.slos.swap_remove(index)).into_response())
+    let read = e.read().clone();
+    blocking(move || {
+        let mut report = read.evaluate_one(&service, &slo).report;
+        let index = report
+            .slos
+            .iter()
+            .position(|r| r.service == service && r.slo == slo)
+            .ok_or(ApiError::UnknownSlo { service, slo })?;
+        Ok(Json(report.slos.swap_remove(index)).into_response())
+    })
+    .await?
 }
 
-async fn alerts(State(p): State<Arc<Pipeline>>) -> Response {
-    Json(p.evaluate().report.firing()).into_response()
+async fn alerts(State(e): Api) -> Result<Response, ApiError> {
+    let shared = e.full().await?;
+    blocking(move || Json(shared.evaluated.evaluation.report.firing()).into_response()).await
 }
 
-async fn metrics_text(State(p): State<Arc<Pipeline>>) -> Response {
-    let g = p.generation();
-    let evaluation = p.evaluate_in(&g);
-    let body = metrics::render(&evaluation, &g, &p);
-    (
+async fn metrics_text(State(e): Api) -> Result<Response, ApiError> {
+    let shared = e.full().await?;
+    let read = e.read().clone();
+    let body = blocking(move || shared.metrics(&*read)).await?;
+    Ok((
         [(
             header::CONTENT_TYPE,
             "text/plain; version=0.0.4; charset=utf-8",
         )],
         body,
     )
-        .into_response()
+        .into_response())
 }
 
 async fn healthz() -> Response {
     Json(json!({"status": "ok"})).into_response()
 }
 
-async fn readyz(State(p): State<Arc<Pipeline>>) -> Response {
-    let (status, mut body) = if p.ready.load(Ordering::SeqCst) {
-        (StatusCode::OK, json!({"status": "ready"}))
-    } else {
-        let reason = p
-            .not_ready_reason
-            .lock()
-            .map(|r| r.clone())
-            .unwrap_or_default();
-        (
+async fn readyz(State(e): Api) -> Response {
+    let readiness = e.read().readiness();
+    let (status, mut body) = match readiness.ready {
+        Ok(()) => (StatusCode::OK, json!({"status": "ready"})),
+        Err(reason) => (
             StatusCode::SERVICE_UNAVAILABLE,
             json!({"status": "not ready", "reason": reason}),
-        )
+        ),
     };
     // A rejected reload is a detail, not a readiness change: the old configuration runs.
-    if let Some(error) = p.reload_stats.last_error() {
+    if let Some(error) = readiness.last_reload_error {
         body["config_reload_error"] = error.into();
     }
-    let restart_required = p.reload_stats.restart_required();
-    if !restart_required.is_empty() {
-        body["restart_required"] = restart_required.into();
+    if !readiness.restart_required.is_empty() {
+        body["restart_required"] = readiness.restart_required.into();
     }
     (status, Json(body)).into_response()
 }

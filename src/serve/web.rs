@@ -18,7 +18,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
 use super::ApiError;
-use crate::app::Pipeline;
+use super::flight::{Evaluator, blocking};
 use crate::evaluate::series;
 use crate::time::{SECOND, floor_to, format_rfc3339, parse_duration};
 
@@ -70,9 +70,9 @@ pub(super) struct SeriesQuery {
     step: Option<String>,
 }
 
-/// `GET /v1/slos/{service}/{slo}/series`.
+/// `GET /v1/slos/{service}/{slo}/series`, computed on the blocking pool.
 pub(super) async fn series(
-    State(p): State<Arc<Pipeline>>,
+    State(e): State<Arc<Evaluator>>,
     path: Result<Path<(String, String)>, PathRejection>,
     query: Result<Query<SeriesQuery>, QueryRejection>,
 ) -> Result<Response, ApiError> {
@@ -85,19 +85,23 @@ pub(super) async fn series(
     };
     let window = duration("window", q.window)?;
     let step = duration("step", q.step)?;
-    let g = p.generation();
-    let plan = g.store.plan();
-    let (o, of) = crate::evaluate::find_entry(&g.objectives, plan, &service, &slo)
-        .ok_or(ApiError::UnknownSlo { service, slo })?;
-    let o = &o;
-    let layout = plan.layouts.get(of.slo()).ok_or(ApiError::Internal)?;
-    let shape = series::shape(o, layout, &plan.window, window, step)
-        .map_err(|e| ApiError::BadRequest(e.to_string()))?;
-    // The same evaluation time and window end as `GET /v1/slos` at this instant.
-    let now = p.clock.now_us();
-    let t = g.store.evaluation_time(now);
-    let mut s = series::series_of(o, of, &g.store, floor_to(t, SECOND), shape);
-    s.evaluated_at = format_rfc3339(t);
-    s.data_lag_seconds = (now - t).max(0) as f64 / SECOND as f64;
-    Ok(Json(s).into_response())
+    let read = e.read().clone();
+    blocking(move || {
+        let view = read.view();
+        let plan = view.store.plan();
+        let (o, of) = crate::evaluate::find_entry(&view.objectives, plan, &service, &slo)
+            .ok_or(ApiError::UnknownSlo { service, slo })?;
+        let o = &o;
+        let layout = plan.layouts.get(of.slo()).ok_or(ApiError::Internal)?;
+        let shape = series::shape(o, layout, &plan.window, window, step)
+            .map_err(|e| ApiError::BadRequest(e.to_string()))?;
+        // The same evaluation time and window end as `GET /v1/slos` at this instant.
+        let now = read.now_us();
+        let t = view.store.evaluation_time(now);
+        let mut s = series::series_of(o, of, &view.store, floor_to(t, SECOND), shape);
+        s.evaluated_at = format_rfc3339(t);
+        s.data_lag_seconds = (now - t).max(0) as f64 / SECOND as f64;
+        Ok(Json(s).into_response())
+    })
+    .await?
 }

@@ -17,7 +17,7 @@ use crate::cli::{free_port, http_get};
 use crate::helpers::{alb_line, feed_open, pipeline};
 use crate::prometheus::{Processes, available, wait_for};
 use slipstream::config::AlertmanagerConfig;
-use slipstream::serve::alertmanager::Notifier;
+use slipstream::notify::alertmanager::Notifier;
 use slipstream::source::{LineBatch, PartitionId, Sink};
 use slipstream::time::{MINUTE, SECOND};
 
@@ -206,6 +206,7 @@ async fn alerts_reach_a_real_alertmanager_and_resolve() {
     let listen: std::net::SocketAddr = "127.0.0.1:9977".parse().unwrap();
     let mut notifier = Notifier::new(
         p.clone(),
+        p.alertmanager_stats.clone(),
         AlertmanagerConfig {
             url: format!("http://127.0.0.1:{am}"),
             interval_us: SECOND,
@@ -255,7 +256,7 @@ async fn alerts_reach_a_real_alertmanager_and_resolve() {
     })
     .await
     .unwrap();
-    let metrics = slipstream::serve::metrics::render(&p.evaluate(), &p.generation(), &p);
+    let metrics = slipstream::serve::metrics::render_now(&*p);
     assert!(
         metrics
             .lines()
@@ -273,6 +274,7 @@ async fn an_unreachable_alertmanager_counts_failures() {
     let dead = free_port();
     let mut notifier = Notifier::new(
         p.clone(),
+        p.alertmanager_stats.clone(),
         AlertmanagerConfig {
             url: format!("http://127.0.0.1:{dead}"),
             interval_us: SECOND,
@@ -284,7 +286,7 @@ async fn an_unreachable_alertmanager_counts_failures() {
     assert!(notifier.tick().await.is_err());
     // Not marked sent: the next tick tries again.
     assert!(notifier.tick().await.is_err());
-    let metrics = slipstream::serve::metrics::render(&p.evaluate(), &p.generation(), &p);
+    let metrics = slipstream::serve::metrics::render_now(&*p);
     assert!(
         metrics
             .lines()

@@ -103,10 +103,7 @@ fn a_full_file_drops_and_counts_and_the_cap_holds_across_restarts() {
         std::fs::read_to_string(&path).unwrap().lines().count() as u64,
         written
     );
-    let metrics = {
-        let g = p.generation();
-        slipstream::serve::metrics::render(&p.evaluate_in(&g), &g, &p)
-    };
+    let metrics = slipstream::serve::metrics::render_now(&*p);
     let want = format!("slipstream_dead_letter_dropped_total {dropped}");
     assert!(metrics.lines().any(|l| l == want), "{metrics}");
     drop(p);

@@ -23,6 +23,7 @@ mod overlong;
 mod prometheus;
 mod reload;
 mod schemathesis;
+mod single_flight;
 mod split_hosts;
 mod tls;
 mod web;

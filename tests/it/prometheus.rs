@@ -311,8 +311,7 @@ fn period_burn(period: &str) -> f64 {
         })
         .collect();
     feed(&p, 0, &lines, 100);
-    let g = p.generation();
-    let text = slipstream::serve::metrics::render(&p.evaluate_in(&g), &g, &p);
+    let text = slipstream::serve::metrics::render_now(&*p);
     let line = text
         .lines()
         .find(|l| l.starts_with("slo:period_burn_rate:ratio{sloth_id=\"api-availability\""))

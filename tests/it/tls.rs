@@ -155,7 +155,7 @@ async fn the_api_answers_over_https_only() {
     let router = slipstream::serve::router_with_auth(p, Some(Token::new("t0ken").unwrap()));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
-    let server_tls = slipstream::serve::tls::server_config(&tls_config).unwrap();
+    let server_tls = slipstream::tls::server_config(&tls_config).unwrap();
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(slipstream::serve::server::serve(
         listener,
@@ -435,8 +435,9 @@ async fn alerts_pushed_to_alertmanager_link_back_over_https() {
         .collect();
     feed(&p, 0, &lines, 100);
     let listen: std::net::SocketAddr = "127.0.0.1:9443".parse().unwrap();
-    let mut notifier = slipstream::serve::alertmanager::Notifier::new(
-        p,
+    let mut notifier = slipstream::notify::alertmanager::Notifier::new(
+        p.clone(),
+        p.alertmanager_stats.clone(),
         config::AlertmanagerConfig {
             url: format!("http://{am}"),
             interval_us: SECOND,

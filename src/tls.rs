@@ -1,11 +1,12 @@
-//! Optional TLS for the HTTP server (`spec.http.tls`).
+//! Loading the HTTP server's TLS certificate and key (`spec.http.tls`).
 //!
 //! [`server_config`] reads the PEM certificate chain and private key (PKCS#8, PKCS#1 or
 //! SEC1) and builds a rustls server configuration with the `ring` provider, TLS 1.2 and 1.3,
 //! ALPN `http/1.1`. It fails, naming the field, when a file cannot be read, holds no
 //! certificate or no private key, or the key does not belong to the certificate. Config
-//! validation calls it so that each of these is a configuration error; the server calls it
-//! again at start. Certificates are read only then: restart to rotate them.
+//! validation calls it so that each of these is a configuration error; `app` calls it again at
+//! start and hands the result to [`crate::serve::server`], which serves over it. Certificates
+//! are read only then: restart to rotate them.
 
 use std::sync::Arc;
 

@@ -1,5 +1,6 @@
 //! Push to Alertmanager (`spec.alertmanager`): every `interval`, evaluate and `POST
-//! /api/v2/alerts` with the firing alerts ([`super::alerts_api`] labels and annotations).
+//! /api/v2/alerts` with the firing alerts ([`crate::serve::alerts_api`] labels and
+//! annotations).
 //!
 //! A newly firing alert is sent at once and then again every `resend` while it fires, with
 //! `startsAt` = the evaluation time it was first seen firing and `endsAt` = now + `resend` +
@@ -25,9 +26,9 @@ use hyper_util::rt::TokioExecutor;
 use serde_json::{Value, json};
 use tracing::{debug, warn};
 
-use super::alerts_api::{ActiveSince, Labels};
-use crate::app::Pipeline;
 use crate::config::AlertmanagerConfig;
+use crate::serve::alerts_api::{ActiveSince, Labels};
+use crate::serve::read::ReadSide;
 use crate::time::format_rfc3339;
 
 /// Requests sent to Alertmanager, by result.
@@ -42,6 +43,9 @@ pub struct NotificationStats {
 /// Why a send failed.
 #[derive(Debug, thiserror::Error)]
 pub enum NotifyError {
+    /// The evaluation failed (panicked); nothing was sent.
+    #[error("evaluation failed: {0}")]
+    Evaluation(String),
     /// The request could not be built (bad URL).
     #[error("bad request: {0}")]
     Request(String),
@@ -71,9 +75,9 @@ struct Sent {
 }
 
 /// The push loop's state; [`Notifier::tick`] is one evaluation and send.
-#[derive(Debug)]
 pub struct Notifier {
-    pipeline: Arc<Pipeline>,
+    read: Arc<dyn ReadSide>,
+    stats: Arc<NotificationStats>,
     config: AlertmanagerConfig,
     /// `http://listen` of slipstream itself, for `generatorURL`.
     self_url: String,
@@ -84,15 +88,29 @@ pub struct Notifier {
     resolving: HashMap<Labels, Sent>,
 }
 
+impl std::fmt::Debug for Notifier {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Notifier")
+            .field("config", &self.config)
+            .field("self_url", &self.self_url)
+            .field("sent", &self.sent.len())
+            .field("resolving", &self.resolving.len())
+            .finish_non_exhaustive()
+    }
+}
+
 impl Notifier {
-    /// A notifier for `pipeline`; `listen` is slipstream's own address.
+    /// A notifier for the pipeline behind `read`, counting its requests in `stats`; `listen`
+    /// is slipstream's own address.
     pub fn new(
-        pipeline: Arc<Pipeline>,
+        read: Arc<dyn ReadSide>,
+        stats: Arc<NotificationStats>,
         config: AlertmanagerConfig,
         listen: std::net::SocketAddr,
     ) -> Self {
         Self {
-            pipeline,
+            read,
+            stats,
             config,
             self_url: format!("http://{listen}"),
             client: Client::builder(TokioExecutor::new()).build_http(),
@@ -124,11 +142,14 @@ impl Notifier {
         }
     }
 
-    /// Evaluates now and sends what is due: new firing alerts, resends, resolves. Returns how
-    /// many alerts were sent (0: nothing due, no request).
+    /// Evaluates now (on the blocking pool) and sends what is due: new firing alerts,
+    /// resends, resolves. Returns how many alerts were sent (0: nothing due, no request).
     pub async fn tick(&mut self) -> Result<usize, NotifyError> {
-        let evaluation = self.pipeline.evaluate();
-        let now = self.pipeline.clock.now_us();
+        let read = self.read.clone();
+        let evaluation = tokio::task::spawn_blocking(move || read.evaluate_all().evaluation)
+            .await
+            .map_err(|e| NotifyError::Evaluation(e.to_string()))?;
+        let now = self.read.now_us();
         let active = self
             .since
             .observe(&evaluation.report, evaluation.evaluated_at_us);
@@ -164,7 +185,7 @@ impl Notifier {
         }
         let n = payload.len();
         let result = self.post(&Value::Array(payload)).await;
-        let stats = &self.pipeline.alertmanager_stats;
+        let stats = &self.stats;
         match &result {
             Ok(()) => {
                 stats.ok.fetch_add(1, Ordering::Relaxed);

@@ -1,0 +1,87 @@
+//! The read side of [`Pipeline`] for the HTTP API and the notifiers
+//! ([`ReadSide`](crate::serve::read::ReadSide)).
+//!
+//! Evaluations read the current generation once, so an evaluation, its objectives and its
+//! decode format always belong to the same configuration, even while a reload installs the
+//! next one. Readiness and telemetry read flags, counters and short locks only.
+
+use std::sync::atomic::Ordering;
+
+use super::Pipeline;
+use crate::evaluate::Evaluation;
+use crate::serve::read::{
+    DeadLetterCounts, Evaluated, NotificationCounts, ReadSide, Readiness, ReloadCounts, Telemetry,
+    View,
+};
+
+impl ReadSide for Pipeline {
+    fn evaluate_all(&self) -> Evaluated {
+        let g = self.generation();
+        Evaluated {
+            evaluation: self.evaluate_in(&g),
+            format: g.format.name(),
+        }
+    }
+
+    fn evaluate_one(&self, service: &str, slo: &str) -> Evaluation {
+        Pipeline::evaluate_one(self, service, slo)
+    }
+
+    fn view(&self) -> View {
+        let g = self.generation();
+        View {
+            objectives: g.objectives.clone(),
+            store: g.store.clone(),
+        }
+    }
+
+    fn now_us(&self) -> i64 {
+        self.clock.now_us()
+    }
+
+    fn readiness(&self) -> Readiness {
+        let ready = if self.ready.load(Ordering::SeqCst) {
+            Ok(())
+        } else {
+            Err(self
+                .not_ready_reason
+                .lock()
+                .map(|r| r.clone())
+                .unwrap_or_default())
+        };
+        Readiness {
+            ready,
+            last_reload_error: self.reload_stats.last_error(),
+            restart_required: self.reload_stats.restart_required(),
+        }
+    }
+
+    fn telemetry(&self) -> Telemetry {
+        let r = &self.reload_stats;
+        let n = &self.alertmanager_stats;
+        let (written, dropped) = self.dead_letter.as_ref().map_or((0, 0), |d| {
+            (
+                d.written.load(Ordering::Relaxed),
+                d.dropped.load(Ordering::Relaxed),
+            )
+        });
+        Telemetry {
+            now_us: self.clock.now_us(),
+            ready: self.ready.load(Ordering::SeqCst),
+            source: self.source_telemetry.clone(),
+            checkpoint: self.checkpoint_stats.clone(),
+            reload: ReloadCounts {
+                reloads: r.reloads.load(Ordering::Relaxed),
+                failures: r.failures.load(Ordering::Relaxed),
+                last_failed: r.last_error().is_some(),
+                last_success_us: r.last_success_us.load(Ordering::Relaxed),
+                restart_required: r.restart_required(),
+            },
+            notifications: NotificationCounts {
+                ok: n.ok.load(Ordering::Relaxed),
+                failed: n.failed.load(Ordering::Relaxed),
+            },
+            dead_letter: DeadLetterCounts { written, dropped },
+        }
+    }
+}

@@ -1,0 +1,115 @@
+//! The read side of the pipeline: everything the HTTP API and outbound notifications need
+//! from it, and nothing more.
+//!
+//! [`ReadSide`] evaluates (every SLO, or one), hands out the current objectives and window
+//! store (for the step-by-step series), says whether the pipeline is ready, and takes a
+//! [`Telemetry`] snapshot of the process's own counters. `app` implements it for its
+//! pipeline; tests implement it to hold an evaluation back. Every method may take a short
+//! lock; [`evaluate_all`](ReadSide::evaluate_all) and
+//! [`evaluate_one`](ReadSide::evaluate_one) cost CPU (milliseconds for thousands of SLOs), so
+//! callers on an async runtime run them on a blocking thread.
+
+use std::sync::Arc;
+
+use crate::checkpoint::CheckpointStats;
+use crate::evaluate::{Evaluation, SloObjective};
+use crate::source::SourceTelemetry;
+use crate::window::Store;
+
+/// Read access to a running pipeline.
+pub trait ReadSide: Send + Sync + 'static {
+    /// Evaluates every SLO of the current configuration now.
+    fn evaluate_all(&self) -> Evaluated;
+    /// Evaluates only SLO `slo` of service (or sub-service) `service` now: the report has it
+    /// alone, or nothing when there is no such SLO.
+    fn evaluate_one(&self, service: &str, slo: &str) -> Evaluation;
+    /// The current configuration's objectives and the window store they are counted in.
+    fn view(&self) -> View;
+    /// Wall clock, µs.
+    fn now_us(&self) -> i64;
+    /// Whether the pipeline is ready, for `/readyz`.
+    fn readiness(&self) -> Readiness;
+    /// The process's own counters, for `/metrics`.
+    fn telemetry(&self) -> Telemetry;
+}
+
+/// A full evaluation and the decode format of the configuration it evaluated.
+#[derive(Debug, Clone)]
+pub struct Evaluated {
+    /// Every SLO, evaluated.
+    pub evaluation: Evaluation,
+    /// The decode format's config name (`alb`, `nginx`, …), the `format` label of decode errors.
+    pub format: &'static str,
+}
+
+/// Objectives and window state of one configuration, read together.
+#[derive(Debug, Clone)]
+pub struct View {
+    /// SLO objectives, by SLO index.
+    pub objectives: Arc<Vec<SloObjective>>,
+    /// Window state, shaped for these objectives.
+    pub store: Arc<Store>,
+}
+
+/// What `/readyz` says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Readiness {
+    /// Ready (`Ok`), or why not.
+    pub ready: Result<(), String>,
+    /// Why the last configuration reload was rejected, when no reload succeeded since.
+    pub last_reload_error: Option<String>,
+    /// The restart-only fields (config paths) the last rejected reload changed.
+    pub restart_required: Vec<&'static str>,
+}
+
+/// The process's own counters at one instant.
+#[derive(Debug, Clone)]
+pub struct Telemetry {
+    /// Wall clock, µs.
+    pub now_us: i64,
+    /// The source has delivered data and can read.
+    pub ready: bool,
+    /// What the source reports about itself.
+    pub source: Arc<SourceTelemetry>,
+    /// Checkpoint counters.
+    pub checkpoint: Arc<CheckpointStats>,
+    /// Configuration reloads.
+    pub reload: ReloadCounts,
+    /// Requests that pushed alerts to Alertmanager.
+    pub notifications: NotificationCounts,
+    /// Undecodable lines and the dead-letter file.
+    pub dead_letter: DeadLetterCounts,
+}
+
+/// Configuration reloads.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReloadCounts {
+    /// Reloads applied.
+    pub reloads: u64,
+    /// Reloads rejected.
+    pub failures: u64,
+    /// The last reload was rejected (and none succeeded since).
+    pub last_failed: bool,
+    /// When the running configuration was loaded, µs.
+    pub last_success_us: i64,
+    /// The restart-only fields (config paths) the last rejected reload changed.
+    pub restart_required: Vec<&'static str>,
+}
+
+/// Requests that pushed alerts to Alertmanager, by result.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct NotificationCounts {
+    /// Answered with a 2xx status.
+    pub ok: u64,
+    /// Failed.
+    pub failed: u64,
+}
+
+/// Lines written to, or dropped instead of being written to, the dead-letter file.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DeadLetterCounts {
+    /// Written.
+    pub written: u64,
+    /// Not written (file full, or a write failed).
+    pub dropped: u64,
+}
