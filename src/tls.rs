@@ -14,7 +14,14 @@ use tokio_rustls::rustls;
 use tokio_rustls::rustls::pki_types::pem::PemObject;
 use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer};
 
-use crate::config::TlsConfig;
+/// The HTTPS certificate and key files (`spec.http.tls`), PEM.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TlsConfig {
+    /// The certificate chain, leaf first.
+    pub cert_file: std::path::PathBuf,
+    /// The leaf certificate's private key.
+    pub key_file: std::path::PathBuf,
+}
 
 /// Why the certificate or key cannot be used.
 #[derive(Debug, thiserror::Error)]

@@ -53,6 +53,7 @@ use crate::decode::Format;
 use crate::decode::envelope::Envelope;
 use crate::decode::json::JsonMapping;
 use crate::evaluate::SloObjective;
+pub use crate::tls::TlsConfig;
 use crate::window::WindowConfig;
 
 /// The embedded demo configuration (`config/demo.yaml`), used by `slipstream demo`.
@@ -175,15 +176,6 @@ pub enum TokenSource {
     File(std::path::PathBuf),
     /// An environment variable (`token_env`).
     Env(String),
-}
-
-/// The HTTPS certificate and key files (`spec.http.tls`), PEM.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TlsConfig {
-    /// The certificate chain, leaf first.
-    pub cert_file: std::path::PathBuf,
-    /// The leaf certificate's private key.
-    pub key_file: std::path::PathBuf,
 }
 
 /// The dead-letter file (`spec.decode.dead_letter`).
