@@ -13,6 +13,7 @@ mod progress;
 mod read;
 mod rejections;
 mod reload;
+mod run;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -38,6 +39,7 @@ pub use dead_letter::DeadLetter;
 pub use generation::{Changes, Generation};
 use rejections::{BatchOrigin, BatchRejections, WarningLimiter};
 pub use reload::{ReloadError, ReloadSource, ReloadStats, ReloadSummary};
+pub use run::run;
 
 /// Everything the stages share.
 #[derive(Debug)]
@@ -387,147 +389,4 @@ pub fn replay(
     sink.finish();
     result?;
     Ok(pipeline.evaluate())
-}
-
-/// Runs the service: the source on its own thread, the HTTP API on ``spec.listen``, until
-/// Ctrl-C or SIGTERM. With a `reload` source, SIGHUP and changes of that file reload the
-/// configuration; without one (the demo's embedded configuration) SIGHUP is ignored.
-pub async fn run(
-    config: Config,
-    clock: Arc<dyn Clock>,
-    reload: Option<ReloadSource>,
-) -> anyhow::Result<()> {
-    // Before anything else: SIGHUP's default action would end the process.
-    #[cfg(unix)]
-    let hangup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
-        .context("cannot handle SIGHUP")?;
-    let token = crate::serve::auth::Token::load(config.start.http_auth.as_ref())?;
-    let tls = config
-        .start
-        .http_tls
-        .as_ref()
-        .map(crate::tls::server_config)
-        .transpose()
-        .map_err(|e| anyhow::anyhow!("spec.http.tls.{}: {e}", e.field()))?;
-    let pipeline = Pipeline::open(&config, clock.clone())?;
-    #[cfg(unix)]
-    match reload {
-        Some(source) => {
-            tokio::spawn(reload::watch(pipeline.clone(), source, hangup));
-        }
-        None => {
-            tokio::spawn(reload::ignore(hangup));
-        }
-    }
-    #[cfg(not(unix))]
-    let _ = reload;
-    let listener = tokio::net::TcpListener::bind(config.start.listen)
-        .await
-        .with_context(|| format!("cannot listen on {}", config.start.listen))?;
-    info!(address = %listener.local_addr()?, tls = tls.is_some(), pipeline = config.start.name, slos = config.reload.objectives.len(), "serving");
-    let stop = StopSignal::new();
-    let source = build_source(&config.start, &pipeline);
-    let mut sink = pipeline.sink();
-    let source_stop = stop.clone();
-    let (failed_tx, failed_rx) = tokio::sync::oneshot::channel::<String>();
-    let (done_tx, done_rx) = std::sync::mpsc::channel::<()>();
-    std::thread::Builder::new()
-        .name("source".into())
-        .spawn(move || {
-            match source.run(&mut sink, &source_stop) {
-                Ok(()) => info!("source finished; still serving"),
-                Err(e) => {
-                    let _ = failed_tx.send(e.to_string());
-                }
-            }
-            let _ = done_tx.send(());
-        })
-        .context("cannot start the source thread")?;
-    let (source_error_tx, source_error_rx) = tokio::sync::oneshot::channel::<String>();
-    let stopped_by_source = async move {
-        if let Ok(e) = failed_rx.await {
-            let _ = source_error_tx.send(e);
-        } else {
-            std::future::pending::<()>().await;
-        }
-    };
-    let checkpoints = config.start.checkpoint.as_ref().map(|c| {
-        let pipeline = pipeline.clone();
-        let stop = stop.clone();
-        let interval = std::time::Duration::from_micros(c.interval_us as u64);
-        std::thread::Builder::new()
-            .name("checkpoint".into())
-            .spawn(move || {
-                let mut last = std::time::Instant::now();
-                while !stop.is_stopped() {
-                    std::thread::sleep(std::time::Duration::from_millis(100));
-                    if last.elapsed() >= interval {
-                        pipeline.checkpoint();
-                        last = std::time::Instant::now();
-                    }
-                }
-            })
-    });
-    if let Some(am) = &config.start.alertmanager {
-        let notifier = crate::notify::alertmanager::Notifier::new(
-            pipeline.clone(),
-            pipeline.alertmanager_stats.clone(),
-            am.clone(),
-            config.start.listen,
-        );
-        let notifier = if tls.is_some() {
-            notifier.over_https()
-        } else {
-            notifier
-        };
-        tokio::spawn(notifier.run());
-    }
-    let router = crate::serve::router_with_auth(pipeline.clone(), token);
-    crate::serve::server::serve(listener, router, tls, async {
-        tokio::select! {
-            () = shutdown_signal() => {},
-            () = stopped_by_source => {},
-        }
-    })
-    .await;
-    info!("shutting down");
-    stop.stop();
-    // A source blocked on a read (stdin) cannot see the stop signal; do not wait forever.
-    if done_rx
-        .recv_timeout(std::time::Duration::from_secs(5))
-        .is_err()
-    {
-        warn!("source did not stop within 5 s; exiting without it");
-    }
-    if let Some(Ok(thread)) = checkpoints {
-        let _ = thread.join();
-        // Everything applied is now in the final checkpoint: nothing to replay on restart.
-        pipeline.checkpoint();
-        info!("final checkpoint written");
-    }
-    if let Ok(e) = source_error_rx.await {
-        anyhow::bail!("source failed: {e}");
-    }
-    Ok(())
-}
-
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = term => {},
-    }
 }
