@@ -5,7 +5,8 @@
 use super::Exposition;
 use crate::checkpoint::CheckpointStats;
 use crate::decode::DecodeError;
-use crate::evaluate::Evaluation;
+use crate::decode::ingest::Rejection;
+use crate::evaluate::{Evaluation, PartitionState};
 use crate::serve::read::{DeadLetterCounts, NotificationCounts, ReloadCounts};
 use crate::source::SourceTelemetry;
 use crate::time::SECOND;
@@ -54,115 +55,12 @@ pub(super) fn split_telemetry(x: &mut Exposition, e: &Evaluation) {
 }
 
 pub(super) fn telemetry(x: &mut Exposition, e: &Evaluation, format: &str) {
+    partition_telemetry(x, e);
     let mut total = ShardStats::default();
     for p in &e.partitions {
         total.add(&p.stats);
     }
-    x.family(
-        "slipstream_lines_total",
-        "counter",
-        "Lines read, per partition.",
-    );
-    for p in &e.partitions {
-        x.sample(
-            "slipstream_lines_total",
-            &[("partition", &p.name)],
-            p.stats.lines,
-        );
-    }
-    x.family(
-        "slipstream_bytes_total",
-        "counter",
-        "Bytes read (without line endings), per partition.",
-    );
-    for p in &e.partitions {
-        x.sample(
-            "slipstream_bytes_total",
-            &[("partition", &p.name)],
-            p.stats.bytes,
-        );
-    }
-    x.family(
-        "slipstream_partition_next_offset",
-        "gauge",
-        "Source position just past the last applied line.",
-    );
-    for p in &e.partitions {
-        x.sample(
-            "slipstream_partition_next_offset",
-            &[("partition", &p.name)],
-            p.next_offset,
-        );
-    }
-    x.family(
-        "slipstream_partition_newest_event_seconds",
-        "gauge",
-        "Newest event time applied, per partition, Unix seconds (its watermark before the allowed lateness).",
-    );
-    for p in &e.partitions {
-        if let Some(t) = p.newest_us {
-            x.sample(
-                "slipstream_partition_newest_event_seconds",
-                &[("partition", &p.name)],
-                t as f64 / SECOND as f64,
-            );
-        }
-    }
-    x.family(
-        "slipstream_partition_active",
-        "gauge",
-        "1 while the partition may hold the evaluation time back (assigned, not at its end, not idle).",
-    );
-    for p in &e.partitions {
-        x.sample(
-            "slipstream_partition_active",
-            &[("partition", &p.name)],
-            u8::from(p.active),
-        );
-    }
-    x.family(
-        "slipstream_dedup_ids",
-        "gauge",
-        "Request ids remembered for de-duplication, per partition.",
-    );
-    for p in &e.partitions {
-        x.sample(
-            "slipstream_dedup_ids",
-            &[("partition", &p.name)],
-            p.dedup_ids,
-        );
-    }
-    x.family(
-        "slipstream_decode_errors_total",
-        "counter",
-        "Lines that did not decode, by format and reason.",
-    );
-    for err in DecodeError::ALL {
-        x.sample(
-            "slipstream_decode_errors_total",
-            &[("format", format), ("reason", err.reason())],
-            total.decode_errors[err.index()],
-        );
-    }
-    x.sample(
-        "slipstream_decode_errors_total",
-        &[("format", format), ("reason", "too_long")],
-        total.too_long,
-    );
-    x.family(
-        "slipstream_events_total",
-        "counter",
-        "Decoded events by what happened to them.",
-    );
-    for (outcome, n) in [
-        ("applied", total.applied),
-        ("unmatched", total.unmatched),
-        ("too_old", total.too_old),
-        ("too_future", total.too_future),
-        ("duplicate", total.duplicates),
-    ] {
-        x.sample("slipstream_events_total", &[("outcome", outcome)], n);
-    }
+    event_telemetry(x, &total, format);
     x.gauge(
         "slipstream_evaluation_time_seconds",
         "Evaluation time T (event-time watermark), Unix seconds.",
@@ -188,6 +86,119 @@ pub(super) fn telemetry(x: &mut Exposition, e: &Evaluation, format: &str) {
             &[],
             rss,
         );
+    }
+}
+
+/// One family with a sample per partition (none for a partition whose `value` is `None`).
+fn per_partition<T: std::fmt::Display>(
+    x: &mut Exposition,
+    e: &Evaluation,
+    (name, kind, help): (&str, &str, &str),
+    value: impl Fn(&PartitionState) -> Option<T>,
+) {
+    x.family(name, kind, help);
+    for p in &e.partitions {
+        if let Some(v) = value(p) {
+            x.sample(name, &[("partition", &p.name)], v);
+        }
+    }
+}
+
+fn partition_telemetry(x: &mut Exposition, e: &Evaluation) {
+    per_partition(
+        x,
+        e,
+        (
+            "slipstream_lines_total",
+            "counter",
+            "Lines read, per partition.",
+        ),
+        |p| Some(p.stats.lines),
+    );
+    per_partition(
+        x,
+        e,
+        (
+            "slipstream_bytes_total",
+            "counter",
+            "Bytes read (without line endings), per partition.",
+        ),
+        |p| Some(p.stats.bytes),
+    );
+    per_partition(
+        x,
+        e,
+        (
+            "slipstream_partition_next_offset",
+            "gauge",
+            "Source position just past the last applied line.",
+        ),
+        |p| Some(p.next_offset),
+    );
+    per_partition(
+        x,
+        e,
+        (
+            "slipstream_partition_newest_event_seconds",
+            "gauge",
+            "Newest event time applied, per partition, Unix seconds (its watermark before the allowed lateness).",
+        ),
+        |p| p.newest_us.map(|t| t as f64 / SECOND as f64),
+    );
+    per_partition(
+        x,
+        e,
+        (
+            "slipstream_partition_active",
+            "gauge",
+            "1 while the partition may hold the evaluation time back (assigned, not at its end, not idle).",
+        ),
+        |p| Some(u8::from(p.active)),
+    );
+    per_partition(
+        x,
+        e,
+        (
+            "slipstream_dedup_ids",
+            "gauge",
+            "Request ids remembered for de-duplication, per partition.",
+        ),
+        |p| Some(p.dedup_ids),
+    );
+}
+
+/// Decode errors by reason and events by outcome, over every partition.
+fn event_telemetry(x: &mut Exposition, total: &ShardStats, format: &str) {
+    x.family(
+        "slipstream_decode_errors_total",
+        "counter",
+        "Lines that did not decode, by format and reason.",
+    );
+    for err in DecodeError::ALL {
+        x.sample(
+            "slipstream_decode_errors_total",
+            &[("format", format), ("reason", err.reason())],
+            total.decode_errors[err.index()],
+        );
+    }
+    x.sample(
+        "slipstream_decode_errors_total",
+        &[("format", format), ("reason", Rejection::TooLong.reason())],
+        total.too_long,
+    );
+    x.family(
+        "slipstream_events_total",
+        "counter",
+        "Decoded events by what happened to them.",
+    );
+    for (outcome, n) in [
+        ("applied", total.applied),
+        ("unmatched", total.unmatched),
+        ("too_old", total.too_old),
+        ("too_future", total.too_future),
+        ("duplicate", total.duplicates),
+    ] {
+        x.sample("slipstream_events_total", &[("outcome", outcome)], n);
     }
 }
 
