@@ -5,6 +5,18 @@ use crate::time::{SECOND, format_duration};
 
 const ISSUE_EXAMPLE: &str = include_str!("../../config/alb-example.yaml");
 
+/// Every problem of `want` is in `got` (as `found(got, want)` tells), and nothing else is.
+fn assert_found(got: &[String], want: &[&str], found: fn(&str, &str) -> bool) {
+    for w in want {
+        assert!(
+            got.iter().any(|g| found(g, w)),
+            "missing {w:?} in\n{}",
+            got.join("\n")
+        );
+    }
+    assert_eq!(got.len(), want.len(), "{}", got.join("\n"));
+}
+
 fn problems(text: &str) -> Vec<String> {
     match parse(text, "t.yaml") {
         Ok(_) => Vec::new(),
@@ -175,14 +187,7 @@ metadata: {name: g}
         "t.yaml: document 2 (ServiceLevelObjective s): spec.indicators[4].type: throughput needs `type: minimum`",
         "t.yaml: document 3 (ServiceLevelObjective ghost): spec.service: unknown service \"nobody\"",
     ];
-    for w in want {
-        assert!(
-            got.iter().any(|g| g.starts_with(w)),
-            "missing {w:?} in\n{}",
-            got.join("\n")
-        );
-    }
-    assert_eq!(got.len(), want.len(), "{}", got.join("\n"));
+    assert_found(&got, &want, |g, w| g.starts_with(w));
 }
 
 #[test]
@@ -265,14 +270,7 @@ fn kafka_source_errors() {
         "spec.source.kafka.options.group.id: is set by slipstream",
         "spec.source.kafka.options.sasl.password: environment variable SLIPSTREAM_SURELY_UNSET_VARIABLE is not set",
     ];
-    for w in want {
-        assert!(
-            got.iter().any(|g| g.contains(w)),
-            "missing {w:?} in\n{}",
-            got.join("\n")
-        );
-    }
-    assert_eq!(got.len(), want.len(), "{}", got.join("\n"));
+    assert_found(&got, &want, |g, w| g.contains(w));
     let missing = problems(&KAFKA_PIPELINE.replace("      group_id: g\n", ""));
     assert_eq!(missing.len(), 1, "{missing:?}");
     assert!(
@@ -527,12 +525,5 @@ spec:
         "t.yaml: document 3 (SLO o): spec.budgetingMethod: unknown budgeting method \"Sometimes\"",
         "t.yaml: document 3 (SLO o): spec.objectives[0].target: 1.5 is not a fraction",
     ];
-    for w in want {
-        assert!(
-            got.iter().any(|g| g.starts_with(w)),
-            "missing {w:?} in\n{}",
-            got.join("\n")
-        );
-    }
-    assert_eq!(got.len(), want.len(), "{}", got.join("\n"));
+    assert_found(&got, &want, |g, w| g.starts_with(w));
 }
