@@ -277,6 +277,11 @@ fn native(x: &mut Exposition, e: &Evaluation, objectives: &[SloObjective]) {
             );
         }
     }
+    native_state(x, e, objectives);
+}
+
+/// Per SLO: which alerts fire, the policy tier, and whether the period has no data.
+fn native_state(x: &mut Exposition, e: &Evaluation, objectives: &[SloObjective]) {
     x.family(
         "slipstream_slo_alert_firing",
         "gauge",

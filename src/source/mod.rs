@@ -21,8 +21,9 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 /// Lines per batch handed to the sink: large enough to amortize the shard lock, small enough
-/// to keep readers' view fresh.
-pub const BATCH_LINES: usize = 1024;
+/// that a query waiting for the lock waits for at most a few hundred lines (the sink holds it
+/// for a whole batch, so that a checkpoint never sees half of one).
+pub const BATCH_LINES: usize = 256;
 
 /// Identifies one partition of a source.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

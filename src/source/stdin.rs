@@ -148,7 +148,11 @@ mod tests {
         .unwrap();
         let r = rec.get();
         assert_eq!(r.lines[&pid].len(), 2500);
-        assert_eq!(r.batch_sizes[&pid], vec![BATCH_LINES, BATCH_LINES, 452]);
+        let whole_then_rest: Vec<usize> = (0..2500)
+            .step_by(BATCH_LINES)
+            .map(|first| (2500 - first).min(BATCH_LINES))
+            .collect();
+        assert_eq!(r.batch_sizes[&pid], whole_then_rest);
         assert_eq!(*r.offsets[&pid].last().unwrap(), text.len() as u64);
         assert_eq!(r.caught_up, 1);
     }
