@@ -107,7 +107,7 @@ async fn responses_match_the_openapi_document() {
         )))
         .collect();
     feed(&p, 0, &lines, 200);
-    let router = slipstream::serve::router(p);
+    let router = slipstream::serve::router(p.clone());
     let (status, document) = get(&router, "/openapi.json").await;
     assert_eq!(status, 200);
     assert_eq!(document["openapi"], "3.1.0");
@@ -151,6 +151,20 @@ async fn responses_match_the_openapi_document() {
     check(&document, "Health", &health, "/healthz");
     let (_, ready) = get(&router, "/readyz").await;
     check(&document, "Ready", &ready, "/readyz");
+    // A reload rejected for a restart-only field: its error and the field are in the body.
+    let changed = CONFIG.replacen("  source:", "  listen: 127.0.0.1:9988\n  source:", 1);
+    assert!(
+        p.reload(slipstream::config::parse(&changed, "t.yaml"))
+            .is_err()
+    );
+    let (_, ready) = get(&router, "/readyz").await;
+    assert_eq!(ready["restart_required"], json!(["spec.listen"]), "{ready}");
+    check(
+        &document,
+        "Ready",
+        &ready,
+        "/readyz after a rejected reload",
+    );
     for (uri, expected) in [
         ("/v1/slos/checkout/nope", 404),
         ("/v1/slos/checkout/availability/series?window=banana", 400),
