@@ -236,42 +236,13 @@ pub fn series_of(
     let first = ceil_to(end_us - shape.window_us, step);
     let last = floor_to(end_us, step).max(first);
     let n = usize::try_from((last - first) / step).unwrap_or(0);
-    let (p0, p_end) = o.budget_interval(end_us);
-    let mut steps = vec![Counts::default(); n];
-    // [last, end): after the last point, still inside the budget interval.
-    let mut tail = Counts::default();
-    // [P0, end) for occurrences; per slice counts from P0 for timeslices.
-    let mut period = Counts::default();
-    let mut slices: Vec<Counts> = Vec::new();
-    for (_, shard) in store.shards() {
-        let shard = lock(&shard);
-        let empty;
-        let c = match shard.counters(of) {
-            Some(c) => c,
-            None => {
-                empty = SloCounters::new(&store.plan().layouts[of.slo()]);
-                &empty
-            }
-        };
-        for (sum, x) in steps
-            .iter_mut()
-            .zip(c.slices(first, last, step, shape.width_us))
-        {
-            *sum += x;
-        }
-        tail += c.sum_from(last, end_us, shape.width_us);
-        match (o.budget_width_us(), o.budgeting.slice_us()) {
-            (Some(w), Some(slice)) => {
-                let s = c.slices(p0, p_end, slice, w);
-                slices.resize(slices.len().max(s.len()), Counts::default());
-                for (sum, x) in slices.iter_mut().zip(s) {
-                    *sum += x;
-                }
-            }
-            (Some(w), None) => period += c.sum_from(p0, end_us, w),
-            (None, _) => period += c.sum(o.period_us, end_us),
-        }
-    }
+    let (p0, _) = o.budget_interval(end_us);
+    let Sums {
+        steps,
+        tail,
+        period,
+        slices,
+    } = sums(o, of, store, (first, last, end_us), shape, n);
     let objective = match o.target {
         Target::Ratio(p) => Some(p),
         Target::MinRate { .. } => None,
@@ -376,6 +347,74 @@ fn slice_burn_down(
             Some(exact::remaining_ratio(acc.as_counts(o.budgeting), p))
         })
         .collect()
+}
+
+/// The counts a series is made of, summed over every shard.
+struct Sums {
+    /// Per step.
+    steps: Vec<Counts>,
+    /// `[last, end)`: after the last point, still inside the budget interval.
+    tail: Counts,
+    /// `[P0, end)` for occurrences.
+    period: Counts,
+    /// Per slice from P0, for timeslices.
+    slices: Vec<Counts>,
+}
+
+/// Sums the counters `of` names over every shard, each shard's lock held only while its
+/// counters are added: `n` steps of `shape` from `first` to `last`, and what the budget
+/// burn-down needs up to `end_us`.
+fn sums(
+    o: &SloObjective,
+    of: CountersOf,
+    store: &Store,
+    (first, last, end_us): (i64, i64, i64),
+    shape: Shape,
+    n: usize,
+) -> Sums {
+    let step = shape.step_us;
+    let (p0, p_end) = o.budget_interval(end_us);
+    let mut steps = vec![Counts::default(); n];
+    // [last, end): after the last point, still inside the budget interval.
+    let mut tail = Counts::default();
+    // [P0, end) for occurrences; per slice counts from P0 for timeslices.
+    let mut period = Counts::default();
+    let mut slices: Vec<Counts> = Vec::new();
+    for (_, shard) in store.shards() {
+        let shard = lock(&shard);
+        let empty;
+        let c = match shard.counters(of) {
+            Some(c) => c,
+            None => {
+                empty = SloCounters::new(&store.plan().layouts[of.slo()]);
+                &empty
+            }
+        };
+        for (sum, x) in steps
+            .iter_mut()
+            .zip(c.slices(first, last, step, shape.width_us))
+        {
+            *sum += x;
+        }
+        tail += c.sum_from(last, end_us, shape.width_us);
+        match (o.budget_width_us(), o.budgeting.slice_us()) {
+            (Some(w), Some(slice)) => {
+                let s = c.slices(p0, p_end, slice, w);
+                slices.resize(slices.len().max(s.len()), Counts::default());
+                for (sum, x) in slices.iter_mut().zip(s) {
+                    *sum += x;
+                }
+            }
+            (Some(w), None) => period += c.sum_from(p0, end_us, w),
+            (None, _) => period += c.sum(o.period_us, end_us),
+        }
+    }
+    Sums {
+        steps,
+        tail,
+        period,
+        slices,
+    }
 }
 
 #[cfg(test)]
