@@ -40,27 +40,27 @@ async fn metrics(p: std::sync::Arc<slipstream::app::Pipeline>) -> String {
     String::from_utf8(body.to_vec()).unwrap()
 }
 
+/// A valid ALB line, the same line made too long (2,000 bytes is the cap) by its path, and a
+/// line of exactly 2,000 bytes that is not ALB.
+fn lines() -> [String; 3] {
+    let line = |path: &str| {
+        alb_line(
+            NOON - SECOND,
+            "checkout.example.com",
+            path,
+            200,
+            Some((0, 1000, 0)),
+        )
+    };
+    let long = line(&format!("/{}", "p".repeat(2100)));
+    assert!(long.len() > 2000);
+    [line("/a"), long, "q".repeat(2000)]
+}
+
 #[tokio::test]
 async fn the_sink_rejects_lines_over_the_cap() {
     let (p, _) = pipeline(CONFIG, NOON);
-    let good = alb_line(
-        NOON - SECOND,
-        "checkout.example.com",
-        "/a",
-        200,
-        Some((0, 1000, 0)),
-    );
-    // A valid line made too long by its path.
-    let long_path = format!("/{}", "p".repeat(2100));
-    let long = alb_line(
-        NOON - SECOND,
-        "checkout.example.com",
-        &long_path,
-        200,
-        Some((0, 1000, 0)),
-    );
-    assert!(long.len() > 2000);
-    let at_cap = "q".repeat(2000);
+    let [good, long, at_cap] = lines();
     feed(&p, 0, &[good.clone(), long, at_cap, good], 10);
     let body = metrics(p).await;
     for want in [
@@ -133,21 +133,7 @@ fn the_cap_is_validated() {
 fn explain_and_the_pipeline_agree_on_too_long_lines() {
     let config = slipstream::config::parse(CONFIG, "t.yaml").unwrap();
     let explainer = slipstream::explain::Explainer::new(&config);
-    let good = alb_line(
-        NOON - SECOND,
-        "checkout.example.com",
-        "/a",
-        200,
-        Some((0, 1000, 0)),
-    );
-    let long = alb_line(
-        NOON - SECOND,
-        "checkout.example.com",
-        &format!("/{}", "p".repeat(2100)),
-        200,
-        Some((0, 1000, 0)),
-    );
-    let at_cap = "q".repeat(2000);
+    let [good, long, at_cap] = lines();
     for (line, decoded, reason) in [
         (&good, true, None),
         (&long, false, Some("too_long")),
