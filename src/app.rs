@@ -1,10 +1,13 @@
 //! Wiring: builds the stages from a [`Config`] and runs them.
 //!
-//! [`Pipeline`] holds what every stage shares: the current [`Generation`] (decoder settings,
-//! classifier, objectives, store: what a [reload](Pipeline::reload) can change) and the
-//! clock. A source thread pushes batches into a [`PipelineSink`], which decodes, classifies
-//! and applies them to the partition's shard under one shard lock and one read of the
-//! generation per batch. [`run`] adds the HTTP server, configuration reload and graceful
+//! [`Pipeline`] holds what every stage shares: the current [`Generation`] (built from the
+//! [`ReloadConfig`](crate::config::ReloadConfig): decoder settings, classifier, objectives,
+//! store, what a [reload](Pipeline::reload) can change), the
+//! [`StartConfig`] it started with, and the clock. A source thread
+//! pushes batches into a [`PipelineSink`], which runs each line through the one ingest call
+//! ([`Ingest::decode`]), classifies and applies it to the partition's shard under one shard
+//! lock and one read of the generation per batch; what a batch rejected is counted, logged
+//! and dead-lettered once per batch (`rejections`). [`run`] adds the HTTP server, configuration reload and graceful
 //! shutdown; [`replay`] reads files to the end and returns the report.
 
 mod dead_letter;

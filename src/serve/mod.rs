@@ -7,7 +7,8 @@
 //! `GET /` and `GET /slo/{service}/{slo}` (the
 //! web page), `GET /metrics` (Prometheus text),
 //! `GET /healthz` (the process answers), `GET /readyz` (the source has delivered data or
-//! reached the end of its input; the body also shows the last rejected config reload).
+//! reached the end of its input; the body also shows the last rejected config reload and the
+//! restart-only fields it changed).
 //!
 //! Handlers read the pipeline through [`read::ReadSide`] only. No handler evaluates or builds
 //! a large body on the async runtime: evaluation, serialization and rendering run on the
