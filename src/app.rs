@@ -72,8 +72,6 @@ pub struct Pipeline {
     pub reload_stats: Arc<ReloadStats>,
     /// Alertmanager push counters (all zero without `spec.alertmanager`).
     pub alertmanager_stats: Arc<crate::notify::alertmanager::NotificationStats>,
-    /// Longer lines or messages are counted as too long and not decoded (read at start).
-    pub max_line_bytes: usize,
     /// Where undecodable lines are appended (`spec.decode.dead_letter`), opened by `open`.
     pub dead_letter: Option<DeadLetter>,
 }
@@ -97,7 +95,6 @@ impl Pipeline {
             checkpoint_stats: Arc::default(),
             reload_stats: Arc::new(reload_stats),
             alertmanager_stats: Arc::default(),
-            max_line_bytes: config.start.max_line_bytes,
             dead_letter: None,
         })
     }
@@ -153,7 +150,7 @@ impl Pipeline {
         PipelineSink {
             pipeline: self.clone(),
             generation: g.number,
-            ingest: g.ingest(self.max_line_bytes),
+            ingest: g.ingest(self.start.max_line_bytes),
             scratch: String::new(),
             shards: HashMap::new(),
             warnings: WarningLimiter::default(),
@@ -210,7 +207,7 @@ impl PipelineSink {
         if g.number == self.generation {
             return;
         }
-        self.ingest = g.ingest(self.pipeline.max_line_bytes);
+        self.ingest = g.ingest(self.pipeline.start.max_line_bytes);
         for (partition, shard) in &mut self.shards {
             let name = lock(shard).name().to_string();
             *shard = g.store.shard(*partition, &name);
@@ -251,7 +248,7 @@ impl Sink for PipelineSink {
         let now = p.clock.now_us();
         let plan = g.store.plan();
         let latest_allowed = now.saturating_add(plan.window.max_future_us);
-        let mut rejected = BatchRejections::new(p.dead_letter.is_some(), p.max_line_bytes);
+        let mut rejected = BatchRejections::new(p.dead_letter.is_some(), p.start.max_line_bytes);
         let (newest, name) = {
             let mut shard = lock(&shard);
             shard.activity = Activity {
@@ -269,21 +266,25 @@ impl Sink for PipelineSink {
             shard.stats.lines += batch.len() as u64;
             shard.stats.bytes += batch.bytes() as u64;
             shard.next_offset = batch.next_offset;
-            (shard.newest_us(), shard.name().to_string())
+            // The name is needed (and copied) only for a batch that rejected something.
+            let name = (rejected.len() > 0).then(|| shard.name().to_string());
+            (shard.newest_us(), name)
         };
         if let Some(t) = newest {
             g.store.observe_newest(t);
         }
         let format = g.format.name();
         drop(g);
-        let origin = BatchOrigin {
-            partition,
-            partition_name: &name,
-            next_offset: batch.next_offset,
-            format,
-            now_us: now,
-        };
-        rejected.emit(origin, p.dead_letter.as_ref(), &mut self.warnings);
+        if let Some(name) = name {
+            let origin = BatchOrigin {
+                partition,
+                partition_name: &name,
+                next_offset: batch.next_offset,
+                format,
+                now_us: now,
+            };
+            rejected.emit(origin, p.dead_letter.as_ref(), &mut self.warnings);
+        }
     }
 
     fn revoke(&mut self, partition: PartitionId) {

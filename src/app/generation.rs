@@ -18,10 +18,10 @@ use std::sync::Arc;
 
 use crate::classify::{Classifier, Matcher};
 use crate::config::ReloadConfig;
+use crate::decode::Format;
 use crate::decode::envelope::Envelope;
 use crate::decode::ingest::Ingest;
 use crate::decode::json::JsonMapping;
-use crate::decode::{Decoder, Format};
 use crate::evaluate::SloObjective;
 use crate::time::{SECOND, ceil_to};
 use crate::window::{HostTable, Plan, Shard, SplitPlan, Store};
@@ -90,15 +90,14 @@ impl Generation {
         }
     }
 
-    /// A decoder for this generation's format.
-    pub fn decoder(&self) -> Box<dyn Decoder> {
-        self.format.decoder(self.json.as_ref())
-    }
-
-    /// The ingest path of this generation (its envelope and decoder) with the length cap
-    /// `max_line_bytes`.
+    /// The ingest path of this generation (its envelope and format's decoder) with the
+    /// length cap `max_line_bytes`.
     pub fn ingest(&self, max_line_bytes: usize) -> Ingest {
-        Ingest::new(self.envelope, self.decoder(), max_line_bytes)
+        Ingest::new(
+            self.envelope,
+            self.format.decoder(self.json.as_ref()),
+            max_line_bytes,
+        )
     }
 
     /// The next generation for `config`, with this one's window state moved over: SLOs whose

@@ -6,7 +6,6 @@
 //! older than anything any window can still report, are counted and dropped.
 
 use crate::classify::{Classifier, Outcome};
-use crate::decode::ingest::Rejection;
 use crate::decode::{DecodeError, Event};
 
 use super::Plan;
@@ -360,13 +359,5 @@ impl Shard {
             }
         }
         shard
-    }
-
-    /// Counts a line or message that yielded no event.
-    pub fn reject(&mut self, rejection: Rejection) {
-        match rejection.decode_error() {
-            Some(e) => self.stats.decode_errors[e.index()] += 1,
-            None => self.stats.too_long += 1,
-        }
     }
 }
