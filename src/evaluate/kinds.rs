@@ -2,35 +2,23 @@
 //! alert watches ([`AlertKind`]), how urgent it is ([`Severity`]) and the error-budget policy
 //! tier ([`PolicyTier`]).
 //!
-//! Each is an enum. Its name is a string only at the edges: printed through `as_str` (which
-//! `Display` and `Serialize` both use, so JSON, `/metrics` labels and explain text cannot
-//! disagree), and parsed with `FromStr` where configuration is read. Severities are free text
-//! in configuration (`warning`, `critical`, … besides `page` and `ticket`), so every label
-//! parses, and prints back byte for byte.
+//! Each is an enum. Its name is a string only at the edge where it is printed, through
+//! `as_str` (which `Display` and `Serialize` both use, so JSON, `/metrics` labels and explain
+//! text cannot disagree). Configuration picks the kinds from what it reads (an indicator's
+//! name, a tier's threshold), never from their printed names. Severities are free text in
+//! configuration (`warning`, `critical`, … besides `page` and `ticket`): every label is kept
+//! and printed back byte for byte.
 
 use std::fmt;
-use std::str::FromStr;
 
 use serde::{Serialize, Serializer};
 
-/// A name that is not one of an enum's names.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown {what} {name:?}: expected {}", expected.join(", "))]
-pub struct UnknownName {
-    /// What was being parsed (`SLO kind`, …).
-    pub what: &'static str,
-    /// The name given.
-    pub name: String,
-    /// The names accepted.
-    pub expected: Vec<&'static str>,
-}
-
-/// A field-less enum with one name per variant: `ALL`, `as_str`, `Display`, `FromStr` and
-/// `Serialize`, all from the one table of names.
+/// A field-less enum with one name per variant: `ALL`, `as_str`, `Display` and `Serialize`,
+/// all from the one table of names.
 macro_rules! named_enum {
     (
         $(#[$meta:meta])*
-        pub enum $name:ident ($what:literal) {
+        pub enum $name:ident {
             $($(#[$vmeta:meta])* $variant:ident => $text:literal,)+
         }
     ) => {
@@ -58,22 +46,6 @@ macro_rules! named_enum {
             }
         }
 
-        impl FromStr for $name {
-            type Err = UnknownName;
-
-            fn from_str(s: &str) -> Result<Self, UnknownName> {
-                $name::ALL
-                    .iter()
-                    .copied()
-                    .find(|k| k.as_str() == s)
-                    .ok_or_else(|| UnknownName {
-                        what: $what,
-                        name: s.to_string(),
-                        expected: $name::ALL.iter().map(|k| k.as_str()).collect(),
-                    })
-            }
-        }
-
         impl Serialize for $name {
             fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
                 serializer.serialize_str(self.as_str())
@@ -87,7 +59,7 @@ named_enum! {
     /// rate are the same [`Sli`](crate::classify::Sli)); assessment follows the SLO's
     /// [`Target`](super::Target): a ratio for every kind but throughput, a minimum rate for
     /// throughput.
-    pub enum SloKind ("SLO kind") {
+    pub enum SloKind {
         /// Good = status not bad, objective a success ratio.
         Availability => "availability",
         /// Good = status not bad, objective given as an allowed error ratio.
@@ -102,7 +74,7 @@ named_enum! {
 named_enum! {
     /// The condition an alert watches; each has its own evaluation in
     /// [`assess`](mod@super::assess).
-    pub enum AlertKind ("alert kind") {
+    pub enum AlertKind {
         /// Both windows of a multi-window alert burn budget faster than a factor.
         BurnRate => "burn_rate",
         /// The remaining error budget is below a threshold.
@@ -115,7 +87,7 @@ named_enum! {
 named_enum! {
     /// Error-budget policy tier, from the remaining budget (see
     /// [`PolicyTiers`](super::PolicyTiers)).
-    pub enum PolicyTier ("policy tier") {
+    pub enum PolicyTier {
         /// Plenty of budget left.
         Normal => "normal",
         /// At most half of the budget left (by default).
@@ -163,24 +135,6 @@ impl From<&str> for Severity {
     }
 }
 
-impl From<String> for Severity {
-    fn from(label: String) -> Self {
-        match label.as_str() {
-            "page" => Severity::Page,
-            "ticket" => Severity::Ticket,
-            _ => Severity::Other(label),
-        }
-    }
-}
-
-impl FromStr for Severity {
-    type Err = std::convert::Infallible;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(Severity::from(s))
-    }
-}
-
 impl PartialEq for Severity {
     fn eq(&self, other: &Self) -> bool {
         self.as_str() == other.as_str()
@@ -188,18 +142,6 @@ impl PartialEq for Severity {
 }
 
 impl Eq for Severity {}
-
-impl std::hash::Hash for Severity {
-    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        self.as_str().hash(state);
-    }
-}
-
-impl PartialEq<str> for Severity {
-    fn eq(&self, other: &str) -> bool {
-        self.as_str() == other
-    }
-}
 
 impl PartialEq<&str> for Severity {
     fn eq(&self, other: &&str) -> bool {
@@ -223,14 +165,13 @@ impl Serialize for Severity {
 mod tests {
     use super::*;
 
-    /// Every name parses to its variant and prints back; JSON is the quoted name.
+    /// Every variant prints its name; JSON is the quoted name.
     fn round_trips<K>(all: &[K])
     where
-        K: Copy + fmt::Debug + fmt::Display + FromStr<Err = UnknownName> + Serialize + PartialEq,
+        K: Copy + fmt::Display + Serialize,
     {
         for &k in all {
             let name = k.to_string();
-            assert_eq!(name.parse::<K>(), Ok(k));
             assert_eq!(serde_json::to_string(&k).unwrap(), format!("\"{name}\""));
         }
     }
@@ -263,33 +204,17 @@ mod tests {
     }
 
     #[test]
-    fn unknown_names_are_rejected_with_the_choices() {
-        let e = "latency_p99".parse::<SloKind>().unwrap_err();
-        assert_eq!(
-            e.to_string(),
-            "unknown SLO kind \"latency_p99\": expected availability, error_rate, latency, \
-             throughput"
-        );
-        assert!("Normal".parse::<PolicyTier>().is_err());
-        assert!("burnrate".parse::<AlertKind>().is_err());
-    }
-
-    #[test]
     fn severities_keep_any_label() {
         for label in ["page", "ticket", "warning", "critical", "", "P1 – wake"] {
-            let s: Severity = label.parse().unwrap();
+            let s = Severity::from(label);
             assert_eq!(s.as_str(), label);
-            assert_eq!(Severity::from(label.to_string()), s);
             assert_eq!(
                 serde_json::to_string(&s).unwrap(),
                 serde_json::to_string(label).unwrap()
             );
         }
         assert!(matches!(Severity::from("page"), Severity::Page));
-        assert!(matches!(
-            Severity::from("ticket".to_string()),
-            Severity::Ticket
-        ));
+        assert!(matches!(Severity::from("ticket"), Severity::Ticket));
         assert!(matches!(Severity::from("warning"), Severity::Other(_)));
         // Equality is by name, however the value was built.
         assert_eq!(Severity::Other("page".into()), Severity::Page);
