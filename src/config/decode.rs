@@ -36,13 +36,10 @@ pub(super) fn validate(d: &DecodeSpec, at: &At, problems: &mut Problems) -> Deco
     let envelope_name = d.envelope.as_deref().unwrap_or("none");
     let envelope = Envelope::from_name(envelope_name);
     if envelope.is_none() {
-        let names: Vec<&str> = Envelope::ALL.iter().map(|e| e.name()).collect();
+        let names = Envelope::ALL.iter().map(|e| e.name());
         problems.error(
             &at.field("envelope"),
-            format!(
-                "unknown envelope {envelope_name:?}: expected one of {}",
-                names.join(", ")
-            ),
+            unknown("envelope", envelope_name, names),
         );
     }
     let max_line_bytes = match d.max_line_bytes {
@@ -96,16 +93,19 @@ pub(super) fn validate(d: &DecodeSpec, at: &At, problems: &mut Problems) -> Deco
 
 fn format(name: &str, at: &At, problems: &mut Problems) -> Option<Format> {
     Format::from_name(name).or_else(|| {
-        let names: Vec<&str> = Format::ALL.iter().map(|f| f.name()).collect();
-        problems.error(
-            at,
-            format!(
-                "unknown format {name:?}: expected one of {}",
-                names.join(", ")
-            ),
-        );
+        let names = Format::ALL.iter().map(|f| f.name());
+        problems.error(at, unknown("format", name, names));
         None
     })
+}
+
+/// `unknown <what> "<name>": expected one of <names>`.
+fn unknown<'a>(what: &str, name: &str, names: impl Iterator<Item = &'a str>) -> String {
+    let names: Vec<&str> = names.collect();
+    format!(
+        "unknown {what} {name:?}: expected one of {}",
+        names.join(", ")
+    )
 }
 
 /// The typed mapping of `spec.decode.json`; every problem is reported at `at.<field>`.
@@ -163,14 +163,8 @@ fn time_format(name: Option<&str>, at: &At, problems: &mut Problems) -> TimeForm
         return TimeFormat::Rfc3339;
     };
     TimeFormat::from_name(name).unwrap_or_else(|| {
-        let names: Vec<&str> = TimeFormat::ALL.iter().map(|f| f.name()).collect();
-        problems.error(
-            at,
-            format!(
-                "unknown time format {name:?}: expected one of {}",
-                names.join(", ")
-            ),
-        );
+        let names = TimeFormat::ALL.iter().map(|f| f.name());
+        problems.error(at, unknown("time format", name, names));
         TimeFormat::Rfc3339
     })
 }
