@@ -116,8 +116,15 @@ fn evaluate_demo(c: &mut Criterion) {
     }
     let mut g = c.benchmark_group("evaluate");
     g.throughput(Throughput::Elements(config.reload.objectives.len() as u64));
+    let objectives: Vec<_> = config
+        .reload
+        .objectives
+        .iter()
+        .cloned()
+        .map(Arc::new)
+        .collect();
     g.bench_function("demo_config_4_shards", |b| {
-        b.iter(|| black_box(evaluate(&config.reload.objectives, &store, NOW)))
+        b.iter(|| black_box(evaluate(&objectives, &store, NOW)))
     });
     g.finish();
 }

@@ -40,7 +40,7 @@ pub struct Generation {
     /// Services and SLO rules.
     pub classifier: Arc<Classifier>,
     /// SLO objectives, by SLO index.
-    pub objectives: Arc<Vec<SloObjective>>,
+    pub objectives: Arc<Vec<Arc<SloObjective>>>,
     /// Window state, shaped for these objectives.
     pub store: Arc<Store>,
     /// `service/slo` per SLO index (names in checkpoints).
@@ -82,7 +82,7 @@ impl Generation {
                 config.services.clone(),
                 config.rules.clone(),
             )),
-            objectives: Arc::new(config.objectives.clone()),
+            objectives: Arc::new(config.objectives.iter().cloned().map(Arc::new).collect()),
             store,
             slo_ids: config.objectives.iter().map(SloObjective::id).collect(),
             services: config.services.iter().map(|s| s.name.clone()).collect(),

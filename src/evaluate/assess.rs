@@ -7,6 +7,8 @@
 //! its rate and one alert (`assess_throughput`). Each [`AlertKind`] has its own function.
 //! All threshold decisions use the exact comparisons of [`exact`].
 
+use std::sync::Arc;
+
 use hdrhistogram::Histogram;
 
 use super::kinds::{AlertKind, PolicyTier, Severity, SloKind};
@@ -31,16 +33,63 @@ pub(super) fn counts_of(o: &SloObjective, counts: &[Counts], window: i64) -> Cou
         .unwrap_or_default()
 }
 
+/// The name and bounds of every window of one evaluation, formatted once and shared by all
+/// the reports that have the window (every window of an evaluation ends at the same time).
+#[derive(Debug)]
+pub struct WindowText {
+    end_us: i64,
+    end: Arc<str>,
+    /// `(length, name, start)`, one per distinct length.
+    windows: Vec<(i64, Arc<str>, Arc<str>)>,
+}
+
+impl WindowText {
+    /// The text of the windows of lengths `windows_us` ending at `end_us`.
+    pub fn new(end_us: i64, windows_us: impl IntoIterator<Item = i64>) -> Self {
+        let mut text = Self {
+            end_us,
+            end: format_rfc3339(end_us).into(),
+            windows: Vec::new(),
+        };
+        for w in windows_us {
+            if text.find(w).is_none() {
+                let (name, start) = text.format(w);
+                text.windows.push((w, name, start));
+            }
+        }
+        text
+    }
+
+    fn find(&self, w: i64) -> Option<&(i64, Arc<str>, Arc<str>)> {
+        self.windows.iter().find(|t| t.0 == w)
+    }
+
+    fn format(&self, w: i64) -> (Arc<str>, Arc<str>) {
+        let start = format_rfc3339(window_start(w, self.end_us));
+        (format_duration(w).into(), start.into())
+    }
+
+    /// `(name, start, end)` of the window of length `w`.
+    fn get(&self, w: i64) -> (Arc<str>, Arc<str>, Arc<str>) {
+        let (name, start) = match self.find(w) {
+            Some((_, name, start)) => (Arc::clone(name), Arc::clone(start)),
+            None => self.format(w),
+        };
+        (name, start, Arc::clone(&self.end))
+    }
+}
+
 /// The report of one SLO whose windows (in [`SloObjective::windows`] order) hold `counts`,
-/// all ending at `end_us`, and whose budget interval holds `period`; `latency` holds the
+/// all ending at `text`'s end, and whose budget interval holds `period`; `latency` holds the
 /// service's recent latencies.
 pub fn assess(
     o: &SloObjective,
     counts: &[Counts],
     period: &PeriodCounts,
-    end_us: i64,
+    text: &WindowText,
     latency: &Histogram<u64>,
 ) -> SloReport {
+    let end_us = text.end_us;
     debug_assert_eq!(
         o.kind == SloKind::Throughput,
         matches!(o.target, Target::MinRate { .. }),
@@ -61,14 +110,17 @@ pub fn assess(
         .windows
         .iter()
         .zip(counts)
-        .map(|(&w, &c)| WindowReport {
-            window: format_duration(w),
-            start: format_rfc3339(window_start(w, end_us)),
-            end: format_rfc3339(end_us),
-            good: c.good,
-            total: c.total,
-            sli: exact::sli(c),
-            burn_rate: objective.and_then(|p| exact::burn_rate(c, p)),
+        .map(|(&w, &c)| {
+            let (window, start, end) = text.get(w);
+            WindowReport {
+                window,
+                start,
+                end,
+                good: c.good,
+                total: c.total,
+                sli: exact::sli(c),
+                burn_rate: objective.and_then(|p| exact::burn_rate(c, p)),
+            }
         })
         .collect();
     let judged = match o.target {
@@ -308,7 +360,8 @@ mod tests {
             events: c,
             slices: Vec::new(),
         };
-        assess(o, &counts, &period, END_US, &empty_histogram())
+        let text = WindowText::new(END_US, o.windows.iter().copied());
+        assess(o, &counts, &period, &text, &empty_histogram())
     }
 
     #[test]

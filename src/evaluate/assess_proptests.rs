@@ -4,6 +4,7 @@
 
 use proptest::prelude::*;
 
+use super::assess::WindowText;
 use super::*;
 use crate::window::latency::empty_histogram;
 
@@ -43,7 +44,8 @@ proptest! {
         for o in objectives() {
             let (start_us, end_us) = o.budget_interval(END_US);
             let period = PeriodCounts { start_us, end_us, events, slices: slices.clone() };
-            let report = assess(&o, &windows[..o.windows.len().min(16)], &period, END_US, &latency);
+            let text = WindowText::new(END_US, o.windows.iter().copied());
+            let report = assess(&o, &windows[..o.windows.len().min(16)], &period, &text, &latency);
             let text = format!("{report:?}");
             let bad = text
                 .split(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '.'))

@@ -6,10 +6,12 @@
 //! counters and latencies for exactly those entries; a shard's lock is held for that adding
 //! only. [`Tally::finish`] assesses each entry and builds the report outside every lock.
 
+use std::sync::Arc;
+
 use hdrhistogram::Histogram;
 
 use super::LATENCY_WINDOW_US;
-use super::assess::{assess, counts_of};
+use super::assess::{WindowText, assess, counts_of};
 use super::report::Report;
 use super::{PeriodCounts, SloCounts, SloObjective};
 use crate::time::{SECOND, floor_to, format_rfc3339};
@@ -31,8 +33,9 @@ pub struct Evaluation {
     /// Per partition: name, newest event time, next offset, counters.
     pub partitions: Vec<PartitionState>,
     /// What each entry of `report.slos` (and `counts`) measures: a configured objective, or
-    /// one sub-service's copy of it (its `service` is then `<service>:<host>`).
-    pub objectives: Vec<SloObjective>,
+    /// one sub-service's copy of it (its `service` is then `<service>:<host>`); shared with
+    /// the configuration, so an evaluation copies no objective but a sub-service's.
+    pub objectives: Vec<Arc<SloObjective>>,
     /// For each entry of `report.slos`, the index of its configured objective.
     pub configured: Vec<usize>,
     /// Per service split by host.
@@ -79,7 +82,7 @@ struct Entry {
 }
 
 /// Evaluates every SLO against the store at wall-clock time `now_us`.
-pub fn evaluate(objectives: &[SloObjective], store: &Store, now_us: i64) -> Evaluation {
+pub fn evaluate(objectives: &[Arc<SloObjective>], store: &Store, now_us: i64) -> Evaluation {
     evaluate_where(objectives, store, now_us, |_, _| true)
 }
 
@@ -87,7 +90,7 @@ pub fn evaluate(objectives: &[SloObjective], store: &Store, now_us: i64) -> Eval
 /// asked for by its `<service>:<host>` name), reading only their counters and latencies: what
 /// one SLO's route costs does not grow with the number of SLOs.
 pub fn evaluate_where(
-    objectives: &[SloObjective],
+    objectives: &[Arc<SloObjective>],
     store: &Store,
     now_us: i64,
     keep: impl Fn(&str, &str) -> bool,
@@ -122,11 +125,11 @@ pub fn evaluate_where(
 /// The report entries `keep` asks for, each with the objective it measures (a sub-service's
 /// copy names the sub-service).
 fn entries(
-    objectives: &[SloObjective],
+    objectives: &[Arc<SloObjective>],
     plan: &Plan,
     hosts: &[Vec<String>],
     keep: impl Fn(&str, &str) -> bool,
-) -> (Vec<Entry>, Vec<SloObjective>) {
+) -> (Vec<Entry>, Vec<Arc<SloObjective>>) {
     let mut entries = Vec::with_capacity(objectives.len());
     let mut expanded = Vec::with_capacity(objectives.len());
     for (i, o) in objectives.iter().enumerate() {
@@ -140,7 +143,7 @@ fn entries(
                     objective: i,
                     sub: None,
                 });
-                expanded.push(o.clone());
+                expanded.push(Arc::clone(o));
             }
             continue;
         };
@@ -155,10 +158,10 @@ fn entries(
                 objective: i,
                 sub: Some((k, pos, slot)),
             });
-            expanded.push(SloObjective {
+            expanded.push(Arc::new(SloObjective {
                 service,
-                ..o.clone()
-            });
+                ..SloObjective::clone(o)
+            }));
         }
     }
     (entries, expanded)
@@ -184,7 +187,7 @@ struct Tally {
 }
 
 impl Tally {
-    fn new(plan: &Plan, entries: &[Entry], expanded: &[SloObjective], end: i64) -> Self {
+    fn new(plan: &Plan, entries: &[Entry], expanded: &[Arc<SloObjective>], end: i64) -> Self {
         let counts = expanded
             .iter()
             .map(|o| {
@@ -228,7 +231,7 @@ impl Tally {
     }
 
     /// Adds one shard's counters and latencies of the entries.
-    fn add(&mut self, shard: &Shard, entries: &[Entry], expanded: &[SloObjective]) {
+    fn add(&mut self, shard: &Shard, entries: &[Entry], expanded: &[Arc<SloObjective>]) {
         let end = self.end;
         for (e, entry) in entries.iter().enumerate() {
             let o = &expanded[e];
@@ -286,7 +289,7 @@ impl Tally {
         plan: &Plan,
         hosts: &[Vec<String>],
         entries: Vec<Entry>,
-        expanded: Vec<SloObjective>,
+        expanded: Vec<Arc<SloObjective>>,
     ) -> Evaluation {
         let end = self.end;
         for (o, c) in expanded.iter().zip(&mut self.counts) {
@@ -299,6 +302,7 @@ impl Tally {
             None => true,
         };
         let empty = empty_histogram();
+        let text = WindowText::new(end, expanded.iter().flat_map(|o| o.windows.iter().copied()));
         let mut slos = Vec::with_capacity(entries.len());
         let mut kept_objectives = Vec::with_capacity(entries.len());
         let mut kept_counts = Vec::with_capacity(entries.len());
@@ -311,7 +315,7 @@ impl Tally {
                 None => self.latency[o.service_index].as_ref().unwrap_or(&empty),
                 Some((k, _, slot)) => self.sub_latency[k][slot].as_ref().unwrap_or(&empty),
             };
-            slos.push(assess(&o, &c.windows, &c.period, end, hist));
+            slos.push(assess(&o, &c.windows, &c.period, &text, hist));
             kept_objectives.push(o);
             kept_counts.push(c);
             configured.push(entry.objective);
@@ -349,7 +353,7 @@ impl Tally {
 /// does not split, or a sub-service `<service>:<host>` (assigned, or `_overflow`) of a split
 /// one; with the counters it reads.
 pub fn find_entry(
-    objectives: &[SloObjective],
+    objectives: &[Arc<SloObjective>],
     plan: &Plan,
     service: &str,
     slo: &str,
@@ -360,7 +364,7 @@ pub fn find_entry(
         }
         let Some(k) = plan.split_of(o.service_index) else {
             if o.service == service {
-                return Some((o.clone(), CountersOf::Slo(i)));
+                return Some((SloObjective::clone(o), CountersOf::Slo(i)));
             }
             continue;
         };
@@ -379,7 +383,7 @@ pub fn find_entry(
         let pos = split.slos.iter().position(|&s| s == i)?;
         let sub = SloObjective {
             service: service.to_string(),
-            ..o.clone()
+            ..SloObjective::clone(o)
         };
         return Some((
             sub,

@@ -103,7 +103,7 @@ fn describe(s: &SloReport, a: &AlertReport) -> (Labels, Labels, f64) {
             let burn = |w: &Option<String>| {
                 s.windows
                     .iter()
-                    .find(|r| Some(&r.window) == w.as_ref())
+                    .find(|r| w.as_deref() == Some(&*r.window))
                     .and_then(|r| r.burn_rate)
                     .unwrap_or(0.0)
             };

@@ -18,6 +18,7 @@
 mod process;
 
 use std::fmt::{Display, Write};
+use std::sync::Arc;
 
 use super::read::{Evaluated, ReadSide, Telemetry};
 use crate::evaluate::{Evaluation, Ppb, SloObjective, SloReport, Target};
@@ -39,32 +40,114 @@ impl Exposition {
     }
 
     fn sample(&mut self, name: &str, labels: &[(&str, &str)], value: impl Display) {
-        self.out.push_str(name);
-        if !labels.is_empty() {
-            self.out.push('{');
-            for (i, (k, v)) in labels.iter().enumerate() {
-                if i > 0 {
-                    self.out.push(',');
-                }
-                let _ = write!(self.out, "{k}=\"");
-                for c in v.chars() {
-                    match c {
-                        '\\' => self.out.push_str("\\\\"),
-                        '"' => self.out.push_str("\\\""),
-                        '\n' => self.out.push_str("\\n"),
-                        c => self.out.push(c),
-                    }
-                }
-                self.out.push('"');
-            }
-            self.out.push('}');
-        }
-        let _ = writeln!(self.out, " {value}");
+        write_sample(&mut self.out, name, "", labels, value);
     }
 
     fn gauge(&mut self, name: &str, help: &str, labels: &[(&str, &str)], value: impl Display) {
         self.family(name, "gauge", help);
         self.sample(name, labels, value);
+    }
+
+    /// Appends `families` in order, each with its header; one without samples is left out
+    /// unless it is `always` written.
+    fn families(&mut self, families: Vec<Family>) {
+        for f in families {
+            if f.always || !f.body.is_empty() {
+                self.family(&f.name, f.kind, &f.help);
+                self.out.push_str(&f.body);
+            }
+        }
+    }
+}
+
+/// One sample line: `name{<prefix>,<labels>} value`, where `prefix` is labels already
+/// written by [`write_labels`] (or empty).
+fn write_sample(
+    out: &mut String,
+    name: &str,
+    prefix: &str,
+    labels: &[(&str, &str)],
+    value: impl Display,
+) {
+    out.push_str(name);
+    if !prefix.is_empty() || !labels.is_empty() {
+        out.push('{');
+        out.push_str(prefix);
+        if !prefix.is_empty() && !labels.is_empty() {
+            out.push(',');
+        }
+        write_labels(out, labels);
+        out.push('}');
+    }
+    let _ = writeln!(out, " {value}");
+}
+
+/// `k="v",…` with each value escaped as the text format asks (`\\`, `\"`, `\n`).
+fn write_labels(out: &mut String, labels: &[(&str, &str)]) {
+    for (i, (k, v)) in labels.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str(k);
+        out.push_str("=\"");
+        if !v.bytes().any(|b| matches!(b, b'\\' | b'"' | b'\n')) {
+            out.push_str(v);
+        } else {
+            for c in v.chars() {
+                match c {
+                    '\\' => out.push_str("\\\\"),
+                    '"' => out.push_str("\\\""),
+                    '\n' => out.push_str("\\n"),
+                    c => out.push(c),
+                }
+            }
+        }
+        out.push('"');
+    }
+}
+
+/// A family whose samples are gathered SLO by SLO: one pass over the SLOs fills every
+/// family's body, so each SLO's report is read while it is in cache (a pass per family
+/// re-read 10,000 reports from memory each time), and the bodies are joined in order.
+#[derive(Debug)]
+struct Family {
+    name: String,
+    kind: &'static str,
+    help: String,
+    /// Written even without samples.
+    always: bool,
+    body: String,
+}
+
+impl Family {
+    fn new(name: impl Into<String>, kind: &'static str, help: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            kind,
+            help: help.into(),
+            always: false,
+            body: String::new(),
+        }
+    }
+
+    /// Room for `samples` samples whose labels take about `label_bytes`: a body grown by
+    /// doubling copied each byte about once more (megabytes for thousands of SLOs).
+    fn reserve(mut self, samples: usize, label_bytes: usize) -> Self {
+        // Name, braces, a value of up to 24 characters, the newline.
+        self.body
+            .reserve(samples * (self.name.len() + label_bytes + 28));
+        self
+    }
+
+    fn always(self) -> Self {
+        Self {
+            always: true,
+            ..self
+        }
+    }
+
+    fn sample(&mut self, prefix: &str, labels: &[(&str, &str)], value: impl Display) {
+        write_sample(&mut self.body, &self.name, prefix, labels, value);
     }
 }
 
@@ -72,9 +155,20 @@ impl Exposition {
 pub fn render(evaluated: &Evaluated, telemetry: &Telemetry) -> String {
     let evaluation = &evaluated.evaluation;
     let objectives = &evaluation.objectives;
+    let families = [
+        sloth(evaluation, objectives),
+        native(evaluation, objectives),
+    ];
     let mut x = Exposition::default();
-    sloth(&mut x, evaluation, objectives);
-    native(&mut x, evaluation, objectives);
+    // Everything at once, so that a scrape of 10,000 SLOs (tens of MB) is not copied by a
+    // growing buffer: the families, their headers, and room for the process's own series.
+    let family_bytes = |f: &Family| f.body.len() + 2 * f.name.len() + f.help.len() + 40;
+    let slo_bytes: usize = families.iter().flatten().map(family_bytes).sum();
+    let partitions = evaluation.partitions.len() + evaluation.splits.len();
+    x.out.reserve(slo_bytes + 64 * 1024 + 4 * 1024 * partitions);
+    for f in families {
+        x.families(f);
+    }
     process::split_telemetry(&mut x, evaluation);
     process::telemetry(&mut x, evaluation, evaluated.format);
     process::source_telemetry(&mut x, &telemetry.source, telemetry.ready);
@@ -148,183 +242,165 @@ fn period_burn_rate(o: &SloObjective, r: &SloReport, p: Ppb) -> Option<f64> {
     (b.total > 0 && budget > 0.0).then(|| b.bad as f64 / b.total as f64 / budget)
 }
 
-fn sloth(x: &mut Exposition, e: &Evaluation, objectives: &[SloObjective]) {
-    let ratio_slos: Vec<(&SloObjective, &SloReport, Ppb, [String; 3])> = objectives
-        .iter()
-        .zip(&e.report.slos)
-        .filter_map(|(o, r)| match o.target {
-            Target::Ratio(p) => {
-                let ids = [
-                    format!("{}-{}", o.service, o.slo),
-                    o.service.clone(),
-                    o.slo.clone(),
-                ];
-                Some((o, r, p, ids))
-            }
-            Target::MinRate { .. } => None,
-        })
-        .collect();
-    // One family per window length, as Sloth names them; no sample without traffic.
-    let mut windows: Vec<i64> = ratio_slos
-        .iter()
+/// The Sloth families: one per window length then [`SLOTH_GAUGES`] then `sloth_slo_info`, for
+/// the ratio SLOs; a family without samples is left out, as is a window without traffic.
+fn sloth(e: &Evaluation, objectives: &[Arc<SloObjective>]) -> Vec<Family> {
+    let ratio_slos = || {
+        objectives
+            .iter()
+            .zip(&e.report.slos)
+            .filter_map(|(o, r)| match o.target {
+                Target::Ratio(p) => Some((o, r, p)),
+                Target::MinRate { .. } => None,
+            })
+    };
+    let mut windows: Vec<i64> = ratio_slos()
         .flat_map(|(o, ..)| o.windows.iter().copied())
         .collect();
+    let slos = ratio_slos().count();
+    // Per sample: the three sloth labels, and up to three more.
+    let label_bytes = label_bytes(ratio_slos().map(|(o, ..)| o.as_ref()), 2, 48) + 96;
     windows.sort_unstable();
     windows.dedup();
-    for w in windows {
-        let label = format_duration(w);
-        let name = format!("slo:sli_error:ratio_rate{label}");
-        for (o, r, _, [id, svc, slo]) in &ratio_slos {
-            let Some(c) = o
-                .windows
-                .iter()
-                .position(|&ow| ow == w)
-                .map(|i| &r.windows[i])
-            else {
-                continue;
-            };
-            if c.total > 0 {
-                x.family(
-                    &name,
+    let labels: Vec<String> = windows.iter().map(|&w| format_duration(w)).collect();
+    let mut families: Vec<Family> =
+        labels
+            .iter()
+            .map(|label| {
+                Family::new(
+                    format!("slo:sli_error:ratio_rate{label}"),
                     "gauge",
-                    &format!("Error ratio over the last {label}."),
-                );
-                let labels = [
-                    ("sloth_id", id.as_str()),
-                    ("sloth_service", svc),
-                    ("sloth_slo", slo),
-                    ("sloth_window", &label),
-                ];
-                x.sample(&name, &labels, (c.total - c.good) as f64 / c.total as f64);
+                    format!("Error ratio over the last {label}."),
+                )
+                .reserve(slos, label_bytes)
+            })
+            .chain(SLOTH_GAUGES.iter().map(|&(name, help, _)| {
+                Family::new(name, "gauge", help).reserve(slos, label_bytes)
+            }))
+            .chain([
+                Family::new("sloth_slo_info", "gauge", "SLO metadata, Sloth-compatible.")
+                    .reserve(slos, label_bytes),
+            ])
+            .collect();
+    let (by_window, rest) = families.split_at_mut(windows.len());
+    let (gauges, info) = rest.split_at_mut(SLOTH_GAUGES.len());
+    let mut ids = String::new();
+    for (o, r, p) in ratio_slos() {
+        ids.clear();
+        let id = format!("{}-{}", o.service, o.slo);
+        write_labels(
+            &mut ids,
+            &[
+                ("sloth_id", &id),
+                ("sloth_service", &o.service),
+                ("sloth_slo", &o.slo),
+            ],
+        );
+        for (&w, c) in o.windows.iter().zip(&r.windows) {
+            if c.total > 0
+                && let Ok(k) = windows.binary_search(&w)
+            {
+                let ratio = (c.total - c.good) as f64 / c.total as f64;
+                by_window[k].sample(&ids, &[("sloth_window", &labels[k])], ratio);
             }
         }
-    }
-    for (name, help, value) in SLOTH_GAUGES {
-        for (o, r, p, [id, svc, slo]) in &ratio_slos {
-            if let Some(v) = value(o, r, *p) {
-                x.gauge(
-                    name,
-                    help,
-                    &[("sloth_id", id), ("sloth_service", svc), ("sloth_slo", slo)],
-                    v,
-                );
+        for (family, (_, _, value)) in gauges.iter_mut().zip(SLOTH_GAUGES) {
+            if let Some(v) = value(o, r, p) {
+                family.sample(&ids, &[], v);
             }
         }
-    }
-    for (_, _, p, [id, svc, slo]) in &ratio_slos {
         let objective = format!("{}", p.as_f64() * 100.0);
-        let labels = [
-            ("sloth_id", id.as_str()),
-            ("sloth_service", svc),
-            ("sloth_slo", slo),
-            ("sloth_objective", &objective),
-            ("sloth_mode", "slipstream"),
-            ("sloth_version", env!("CARGO_PKG_VERSION")),
-        ];
-        x.gauge(
-            "sloth_slo_info",
-            "SLO metadata, Sloth-compatible.",
-            &labels,
+        info[0].sample(
+            &ids,
+            &[
+                ("sloth_objective", &objective),
+                ("sloth_mode", "slipstream"),
+                ("sloth_version", env!("CARGO_PKG_VERSION")),
+            ],
             1,
         );
     }
+    families
 }
 
-fn native(x: &mut Exposition, e: &Evaluation, objectives: &[SloObjective]) {
-    x.family(
+/// The native per-SLO families, every one written: lifetime and window counts, which alerts
+/// fire, the policy tier, and whether the period has no data.
+fn native(e: &Evaluation, objectives: &[Arc<SloObjective>]) -> Vec<Family> {
+    let n = objectives.len();
+    // Per sample: service and slo, and up to two more labels.
+    let label_bytes = label_bytes(objectives.iter().map(AsRef::as_ref), 1, 16) + 64;
+    let windows = e.report.slos.iter().map(|r| r.windows.len()).sum::<usize>();
+    let alerts = e.report.slos.iter().map(|r| r.alerts.len()).sum::<usize>();
+    let mut events = Family::new(
         "slipstream_slo_events_total",
         "counter",
         "Events classified per SLO since start.",
-    );
-    for (o, c) in objectives.iter().zip(&e.counts) {
-        x.sample(
-            "slipstream_slo_events_total",
-            &[("service", &o.service), ("slo", &o.slo), ("result", "good")],
-            c.lifetime[0],
-        );
-        x.sample(
-            "slipstream_slo_events_total",
-            &[("service", &o.service), ("slo", &o.slo), ("result", "bad")],
-            c.lifetime[1],
-        );
-    }
-    x.family(
+    )
+    .reserve(2 * n, label_bytes);
+    let mut window_events = Family::new(
         "slipstream_slo_window_events",
         "gauge",
         "Exact events per window [start, end) as reported by the API.",
-    );
-    for (o, r) in objectives.iter().zip(&e.report.slos) {
-        for w in &r.windows {
-            x.sample(
-                "slipstream_slo_window_events",
-                &[
-                    ("service", &o.service),
-                    ("slo", &o.slo),
-                    ("window", &w.window),
-                    ("result", "good"),
-                ],
-                w.good,
-            );
-            x.sample(
-                "slipstream_slo_window_events",
-                &[
-                    ("service", &o.service),
-                    ("slo", &o.slo),
-                    ("window", &w.window),
-                    ("result", "total"),
-                ],
-                w.total,
-            );
-        }
-    }
-    native_state(x, e, objectives);
-}
-
-/// Per SLO: which alerts fire, the policy tier, and whether the period has no data.
-fn native_state(x: &mut Exposition, e: &Evaluation, objectives: &[SloObjective]) {
-    x.family(
+    )
+    .reserve(2 * windows, label_bytes);
+    let mut firing = Family::new(
         "slipstream_slo_alert_firing",
         "gauge",
         "1 when the alert condition holds.",
-    );
-    for (o, r) in objectives.iter().zip(&e.report.slos) {
-        for a in &r.alerts {
-            x.sample(
-                "slipstream_slo_alert_firing",
-                &[
-                    ("service", &o.service),
-                    ("slo", &o.slo),
-                    ("alert", &a.name),
-                    ("severity", a.severity.as_str()),
-                ],
-                u8::from(a.firing),
-            );
-        }
-    }
-    x.family(
+    )
+    .reserve(alerts, label_bytes + 32);
+    let mut tiers = Family::new(
         "slipstream_slo_policy_tier",
         "gauge",
         "1 for the current error-budget policy tier.",
-    );
-    for (o, r) in objectives.iter().zip(&e.report.slos) {
-        if let Some(tier) = r.policy.tier.map(|t| t.as_str()) {
-            x.sample(
-                "slipstream_slo_policy_tier",
-                &[("service", &o.service), ("slo", &o.slo), ("tier", tier)],
-                1,
-            );
-        }
-    }
-    x.family(
+    )
+    .reserve(n, label_bytes);
+    let mut no_data = Family::new(
         "slipstream_slo_no_data",
         "gauge",
         "1 when the SLO period holds no event.",
-    );
-    for (o, r) in objectives.iter().zip(&e.report.slos) {
-        x.sample(
-            "slipstream_slo_no_data",
-            &[("service", &o.service), ("slo", &o.slo)],
-            u8::from(r.no_data),
-        );
+    )
+    .reserve(n, label_bytes);
+    let mut ids = String::new();
+    for ((o, c), r) in objectives.iter().zip(&e.counts).zip(&e.report.slos) {
+        ids.clear();
+        write_labels(&mut ids, &[("service", &o.service), ("slo", &o.slo)]);
+        events.sample(&ids, &[("result", "good")], c.lifetime[0]);
+        events.sample(&ids, &[("result", "bad")], c.lifetime[1]);
+        for w in &r.windows {
+            let window = ("window", &*w.window);
+            window_events.sample(&ids, &[window, ("result", "good")], w.good);
+            window_events.sample(&ids, &[window, ("result", "total")], w.total);
+        }
+        for a in &r.alerts {
+            let labels = [
+                ("alert", a.name.as_str()),
+                ("severity", a.severity.as_str()),
+            ];
+            firing.sample(&ids, &labels, u8::from(a.firing));
+        }
+        if let Some(tier) = r.policy.tier {
+            tiers.sample(&ids, &[("tier", tier.as_str())], 1);
+        }
+        no_data.sample(&ids, &[], u8::from(r.no_data));
     }
+    [events, window_events, firing, tiers, no_data]
+        .into_iter()
+        .map(Family::always)
+        .collect()
+}
+
+/// The mean bytes of an SLO's identifying labels: its service and SLO names `times` times
+/// each, plus `fixed` for the label names and quotes.
+fn label_bytes<'a>(
+    slos: impl Iterator<Item = &'a SloObjective>,
+    times: usize,
+    fixed: usize,
+) -> usize {
+    let (mut n, mut bytes) = (0, 0);
+    for o in slos {
+        n += 1;
+        bytes += times * (o.service.len() + o.slo.len());
+    }
+    bytes / n.max(1) + fixed
 }

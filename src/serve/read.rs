@@ -46,7 +46,7 @@ pub struct Evaluated {
 #[derive(Debug, Clone)]
 pub struct View {
     /// SLO objectives, by SLO index.
-    pub objectives: Arc<Vec<SloObjective>>,
+    pub objectives: Arc<Vec<Arc<SloObjective>>>,
     /// Window state, shaped for these objectives.
     pub store: Arc<Store>,
 }
