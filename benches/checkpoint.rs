@@ -1,5 +1,6 @@
 //! Checkpoint write and restore with realistic state: 1 000 SLOs with every bucket of a
-//! 30-day period (and all shorter windows) filled, over 4 partitions.
+//! 30-day period (and all shorter windows) filled, read from 4 partitions (one copy of the
+//! counts, and each partition's position).
 
 use std::hint::black_box;
 
@@ -8,7 +9,9 @@ use slipstream::checkpoint::{Checkpoint, CheckpointDir, PartitionCheckpoint};
 use slipstream::evaluate::{default_burn_alerts, windows_for};
 use slipstream::time::{DAY, SECOND};
 use slipstream::window::ring::{TIER_WIDTHS, TierState};
-use slipstream::window::{Layout, Plan, Shard, ShardState, ShardStats, SloState, WindowConfig};
+use slipstream::window::{
+    Counters, CountersState, Layout, Plan, Shard, ShardState, ShardStats, SloState, WindowConfig,
+};
 
 const SLOS: usize = 1_000;
 const PARTITIONS: i32 = 4;
@@ -21,7 +24,7 @@ fn windows_30d() -> Vec<i64> {
     windows_for(30 * DAY, &default_burn_alerts(30 * DAY))
 }
 
-fn full_state(name: &str, layout: &Layout, ids: &[String]) -> ShardState {
+fn full_counters(layout: &Layout, ids: &[String]) -> CountersState {
     let tiers: Vec<TierState> = layout
         .slots
         .iter()
@@ -33,11 +36,7 @@ fn full_state(name: &str, layout: &Layout, ids: &[String]) -> ShardState {
                 .collect(),
         })
         .collect();
-    ShardState {
-        name: name.to_string(),
-        next_offset: 123_456_789,
-        newest_us: Some(NOW),
-        stats: ShardStats::default(),
+    CountersState {
         slos: ids
             .iter()
             .map(|id| SloState {
@@ -47,8 +46,17 @@ fn full_state(name: &str, layout: &Layout, ids: &[String]) -> ShardState {
             })
             .collect(),
         latency: Vec::new(),
-        dedup: Vec::new(),
         split: Vec::new(),
+    }
+}
+
+fn position(name: &str) -> ShardState {
+    ShardState {
+        name: name.to_string(),
+        next_offset: 123_456_789,
+        newest_us: Some(NOW),
+        stats: ShardStats::default(),
+        dedup: Vec::new(),
     }
 }
 
@@ -65,16 +73,17 @@ fn checkpoint(c: &mut Criterion) {
             .map(|p| PartitionCheckpoint {
                 stream: 0,
                 partition: p,
-                shard: full_state(&format!("logs/{p}"), &plan.layouts[0], &ids),
+                shard: position(&format!("logs/{p}")),
             })
             .collect(),
+        counters: full_counters(&plan.layouts[0], &ids),
         splits: Vec::new(),
     };
     let dir = tempfile::tempdir().expect("temp dir");
     let mut cdir = CheckpointDir::open(dir.path()).expect("open");
     let written = cdir.write(&state).expect("write");
     eprintln!(
-        "checkpoint of {SLOS} SLOs × {PARTITIONS} partitions: {} bytes",
+        "checkpoint of {SLOS} SLOs read from {PARTITIONS} partitions: {} bytes",
         written.bytes
     );
 
@@ -86,13 +95,15 @@ fn checkpoint(c: &mut Criterion) {
     g.bench_function("restore_1000_slos_4_partitions", |b| {
         b.iter(|| {
             let loaded = cdir.load().expect("load").checkpoint.expect("a checkpoint");
+            let mut counters = Counters::new(&plan);
+            counters.import(&loaded.0.counters, &plan, &ids, &services);
             let shards: Vec<Shard> = loaded
                 .0
                 .partitions
                 .iter()
-                .map(|p| Shard::restore(&p.shard, &plan, &ids, &services))
+                .map(|p| Shard::restore(&p.shard))
                 .collect();
-            black_box(shards)
+            black_box((counters, shards))
         })
     });
     g.finish();

@@ -14,7 +14,7 @@ use slipstream::evaluate::evaluate;
 use slipstream::evaluate::{default_burn_alerts, windows_for};
 use slipstream::source::PartitionId;
 use slipstream::time::{DAY, HOUR, MINUTE, SECOND};
-use slipstream::window::{Layout, Plan, Shard, SloCounters, Store, WindowConfig, lock};
+use slipstream::window::{Counters, Layout, Plan, Shard, SloCounters, Store, WindowConfig, lock};
 
 const NOW: i64 = 1_795_176_000 * SECOND;
 
@@ -47,7 +47,8 @@ fn shard_apply(c: &mut Criterion) {
         classifier.services().len(),
         WindowConfig::default(),
     );
-    let mut shard = Shard::new("bench", &plan);
+    let mut shard = Shard::new("bench");
+    let mut counters = Counters::new(&plan);
     let mut g = c.benchmark_group("window");
     g.throughput(Throughput::Elements(1));
     let mut i: i64 = 0;
@@ -67,7 +68,7 @@ fn shard_apply(c: &mut Criterion) {
                 long_lived: false,
                 request_id: b"",
             };
-            shard.apply(black_box(&e), &classifier, NOW + HOUR, &plan);
+            shard.apply(&mut counters, black_box(&e), &classifier, NOW + HOUR, &plan);
         })
     });
     g.finish();
@@ -91,6 +92,7 @@ fn evaluate_demo(c: &mut Criterion) {
     for p in 0..4 {
         let shard = store.shard(PartitionId::new(0, p), "bench");
         let mut shard = lock(&shard);
+        let mut counters = store.counters();
         for i in 0..100_000i64 {
             let t = NOW - i * 25_000_000 / 1_000;
             let host: &[u8] = [
@@ -110,7 +112,7 @@ fn evaluate_demo(c: &mut Criterion) {
                 long_lived: false,
                 request_id: b"",
             };
-            shard.apply(&e, &classifier, NOW + HOUR, &plan);
+            shard.apply(&mut counters, &e, &classifier, NOW + HOUR, &plan);
         }
         store.observe_newest(NOW);
     }

@@ -5,8 +5,9 @@
 //! store, what a [reload](Pipeline::reload) can change), the
 //! [`StartConfig`] it started with, and the clock. A source thread
 //! pushes batches into a [`PipelineSink`], which runs each line through the one ingest call
-//! ([`Ingest::decode`]), classifies and applies it to the partition's shard under one shard
-//! lock and one read of the generation per batch; what a batch rejected is counted, logged
+//! ([`Ingest::decode`]), classifies and applies it under the partition's shard lock and the
+//! counters' lock (one copy for all partitions), both taken once per batch, and one read of
+//! the generation per batch; what a batch rejected is counted, logged
 //! and dead-lettered once per batch (`rejections`). [`run`] adds the HTTP server, configuration reload and graceful
 //! shutdown; [`replay`] reads files to the end and returns the report.
 
@@ -256,9 +257,13 @@ impl Sink for PipelineSink {
                 at_end: false,
                 last_delivery_us: Some(now),
             };
+            // After the shard: a checkpoint that holds every shard sees whole batches only.
+            let mut counters = g.store.counters();
             for (index, payload) in batch.lines().enumerate() {
                 match self.ingest.decode(payload, &mut self.scratch) {
-                    Ok(d) => shard.apply(&d.event, &g.classifier, latest_allowed, plan),
+                    Ok(d) => {
+                        shard.apply(&mut counters, &d.event, &g.classifier, latest_allowed, plan)
+                    }
                     Err(r) => rejected.record(index, r, payload),
                 }
             }

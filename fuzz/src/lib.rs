@@ -128,47 +128,52 @@ pub fn config(data: &[u8]) {
 const WINDOWS_US: [i64; 4] = [5 * MINUTE, HOUR, DAY, 30 * DAY];
 
 /// `checkpoint`: any bytes decode or fail with a message. The bytes are tried as a whole file
-/// and, so that the fuzzer reaches the payload decoder past the checksum, as a payload under a
-/// valid header. A decoded checkpoint re-encodes to the same checkpoint, and its buckets
-/// restore into counters whose windows keep good ≤ total.
+/// and, so that the fuzzer reaches the payload decoders past the checksum, as a payload under
+/// a valid header of the current version and of the previous one (read and upgraded). A
+/// decoded checkpoint re-encodes to the same checkpoint, and its buckets restore into
+/// counters whose windows keep good ≤ total.
 pub fn checkpoint(data: &[u8]) {
     let _ = slipstream::checkpoint::decode(data);
-    let mut file = Vec::with_capacity(24 + data.len());
-    file.extend_from_slice(slipstream::checkpoint::MAGIC);
-    file.extend_from_slice(&slipstream::checkpoint::VERSION.to_le_bytes());
-    file.extend_from_slice(&(data.len() as u64).to_le_bytes());
-    file.extend_from_slice(&crc32fast_hash(data).to_le_bytes());
-    file.extend_from_slice(data);
-    let Ok(c) = slipstream::checkpoint::decode(&file) else {
-        return;
-    };
-    let again = slipstream::checkpoint::encode(&c);
+    for version in [
+        slipstream::checkpoint::VERSION,
+        slipstream::checkpoint::v4::VERSION,
+    ] {
+        let mut file = Vec::with_capacity(24 + data.len());
+        file.extend_from_slice(slipstream::checkpoint::MAGIC);
+        file.extend_from_slice(&version.to_le_bytes());
+        file.extend_from_slice(&(data.len() as u64).to_le_bytes());
+        file.extend_from_slice(&crc32fast_hash(data).to_le_bytes());
+        file.extend_from_slice(data);
+        if let Ok(c) = slipstream::checkpoint::decode(&file) {
+            restores(&c);
+        }
+    }
+}
+
+fn restores(c: &slipstream::checkpoint::Checkpoint) {
+    let again = slipstream::checkpoint::encode(c);
     let back = slipstream::checkpoint::decode(&again).expect("a re-encoded checkpoint decodes");
-    assert_eq!(back, c);
+    assert_eq!(&back, c);
     let layout = Layout::new(&WINDOWS_US, HOUR);
-    for partition in &c.partitions {
-        for slo in &partition.shard.slos {
-            let mut counters = SloCounters::new(&layout);
-            counters.import(&slo.tiers);
-            let newest = slo
-                .tiers
-                .iter()
-                .flat_map(|t| t.buckets.iter().map(|b| b.0))
-                .max();
-            for end in [
-                partition.shard.newest_us,
-                newest.map(|b| b.saturating_mul(SECOND)),
-            ]
-            .into_iter()
+    for slo in &c.counters.slos {
+        let mut counters = SloCounters::new(&layout);
+        counters.import(&slo.tiers);
+        let newest = slo
+            .tiers
+            .iter()
+            .flat_map(|t| t.buckets.iter().map(|b| b.0))
+            .max();
+        let partitions = c.partitions.iter().map(|p| p.shard.newest_us);
+        for end in partitions
+            .chain([newest.map(|b| b.saturating_mul(SECOND))])
             .flatten()
-            {
-                // Window ends come from the clock, within ±36,000 years of the epoch; a
-                // checkpoint's own times are arbitrary here.
-                let end = end.clamp(-(1 << 60), 1 << 60);
-                for w in WINDOWS_US {
-                    let sum = counters.sum(w, slipstream::time::floor_to(end, SECOND));
-                    assert!(sum.good <= sum.total);
-                }
+        {
+            // Window ends come from the clock, within ±36,000 years of the epoch; a
+            // checkpoint's own times are arbitrary here.
+            let end = end.clamp(-(1 << 60), 1 << 60);
+            for w in WINDOWS_US {
+                let sum = counters.sum(w, slipstream::time::floor_to(end, SECOND));
+                assert!(sum.good <= sum.total);
             }
         }
     }

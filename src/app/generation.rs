@@ -24,7 +24,7 @@ use crate::decode::ingest::Ingest;
 use crate::decode::json::JsonMapping;
 use crate::evaluate::SloObjective;
 use crate::time::{SECOND, ceil_to};
-use crate::window::{HostTable, Plan, Shard, SplitPlan, Store};
+use crate::window::{Counters, HostTable, Plan, SplitPlan, Store};
 
 /// Everything a configuration reload can change.
 #[derive(Debug)]
@@ -193,7 +193,7 @@ impl Generation {
         (changes, valid_since_us)
     }
 
-    /// This generation's store reshaped for `config`, keeping the state of the kept SLOs,
+    /// This generation's store reshaped for `config`, keeping the counts of the kept SLOs,
     /// of the unchanged services' latencies and split tables, and every shard's position,
     /// statistics, activity and de-duplication ids.
     fn moved_store(
@@ -218,8 +218,8 @@ impl Generation {
                 .find(|s| service_same[j] && s.service == j && s.table.max_hosts() == max_hosts)
                 .map(|s| s.table.clone())
         });
-        self.store.reshaped(Arc::new(plan), |shard, plan| {
-            let mut state = shard.export_with(&self.slo_ids, &self.services, old_splits);
+        self.store.reshaped(Arc::new(plan), |counters, plan| {
+            let mut state = counters.export(&self.slo_ids, &self.services, old_splits);
             // Sub-services follow their table: dropped with it, or kept by host name.
             state.split.retain(|s| {
                 plan.splits.iter().any(|n| {
@@ -236,8 +236,8 @@ impl Generation {
             state
                 .latency
                 .retain(|(name, _)| kept_services.contains(&name));
-            let mut rebuilt = Shard::restore(&state, plan, &new_ids, &new_services);
-            rebuilt.activity = shard.activity;
+            let mut rebuilt = Counters::new(plan);
+            rebuilt.import(&state, plan, &new_ids, &new_services);
             rebuilt
         })
     }

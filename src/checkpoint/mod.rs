@@ -1,9 +1,11 @@
-//! Checkpoints: every shard's state plus its partition's next offset, durable on disk.
+//! Checkpoints: the counts plus every partition's next offset, durable on disk.
 //!
 //! A checkpoint file is `MAGIC`, the format [`VERSION`] (u32 LE), the payload length (u64 LE),
-//! the payload's CRC-32 (u32 LE) and the payload: a [`Checkpoint`] in postcard encoding.
-//! Each partition is its own section ([`PartitionCheckpoint`]), so state can later follow its
-//! partition to another instance.
+//! the payload's CRC-32 (u32 LE) and the payload: a [`Checkpoint`] in postcard encoding: the
+//! counts (one copy for all partitions) and a section per partition
+//! ([`PartitionCheckpoint`]: position, newest event time, statistics, de-duplication ids).
+//! The previous format version is read too ([`v4`]): its per-partition copies of the counts
+//! are added into one, so an upgrade keeps history.
 //!
 //! [`CheckpointDir::write`] is atomic: write a temporary file, fsync it, rename it to
 //! `checkpoint-<sequence>.bin`, fsync the directory; then only the newest two are kept.
@@ -17,8 +19,9 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::window::{HostAssignment, ShardState};
+use crate::window::{CountersState, HostAssignment, ShardState};
 
+pub mod v4;
 mod writer;
 pub use writer::{CheckpointStats, Checkpointer};
 
@@ -26,8 +29,9 @@ pub use writer::{CheckpointStats, Checkpointer};
 pub const MAGIC: &[u8; 8] = b"SLIPCKPT";
 /// Format version written and accepted. 2: shards carry de-duplication ids and a
 /// duplicate counter. 3: shard stats count lines too long. 4: services split by host carry
-/// their host assignment and per-shard sub-services.
-pub const VERSION: u32 = 4;
+/// their host assignment and per-shard sub-services. 5: one copy of the counts for all
+/// partitions (version 4 is read and merged).
+pub const VERSION: u32 = 5;
 const HEADER: usize = 8 + 4 + 8 + 4;
 /// How many checkpoint files are kept.
 pub const KEEP: usize = 2;
@@ -39,6 +43,8 @@ pub struct Checkpoint {
     pub created_us: i64,
     /// One section per partition.
     pub partitions: Vec<PartitionCheckpoint>,
+    /// The counts of every SLO and service, all partitions together.
+    pub counters: CountersState,
     /// Per service split by host: its host → sub-service assignment, taken after the
     /// partitions (it only grows, so it names every host they hold).
     pub splits: Vec<HostAssignment>,
@@ -51,7 +57,7 @@ pub struct PartitionCheckpoint {
     pub stream: u32,
     /// Partition number.
     pub partition: i32,
-    /// Window state and next offset.
+    /// Next offset, newest event time, statistics, de-duplication ids.
     pub shard: ShardState,
 }
 
@@ -111,9 +117,10 @@ pub fn decode(bytes: &[u8]) -> Result<Checkpoint, String> {
     let u32_at =
         |i: usize| u32::from_le_bytes([bytes[i], bytes[i + 1], bytes[i + 2], bytes[i + 3]]);
     let version = u32_at(8);
-    if version != VERSION {
+    if version != VERSION && version != v4::VERSION {
         return Err(format!(
-            "format version {version}, this build reads version {VERSION}"
+            "format version {version}, this build reads versions {} and {VERSION}",
+            v4::VERSION
         ));
     }
     let mut len = [0u8; 8];
@@ -129,7 +136,12 @@ pub fn decode(bytes: &[u8]) -> Result<Checkpoint, String> {
     if crc32fast::hash(payload) != u32_at(20) {
         return Err("checksum mismatch".into());
     }
-    postcard::from_bytes(payload).map_err(|e| format!("undecodable payload: {e}"))
+    let undecodable = |e: postcard::Error| format!("undecodable payload: {e}");
+    if version == v4::VERSION {
+        let old: v4::Checkpoint = postcard::from_bytes(payload).map_err(undecodable)?;
+        return Ok(old.upgrade());
+    }
+    postcard::from_bytes(payload).map_err(undecodable)
 }
 
 /// What [`CheckpointDir::load`] found.

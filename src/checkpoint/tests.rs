@@ -1,7 +1,7 @@
 use super::*;
 use crate::window::ring::TierState;
 use crate::window::split::{SplitShardState, SubState};
-use crate::window::{HostAssignment, ShardStats, SloState};
+use crate::window::{CountersState, HostAssignment, ShardStats, SloState};
 
 fn sample(n: u64) -> Checkpoint {
     Checkpoint {
@@ -18,33 +18,95 @@ fn sample(n: u64) -> Checkpoint {
                         lines: n,
                         ..ShardStats::default()
                     },
-                    slos: vec![SloState {
-                        id: "checkout/availability".into(),
-                        tiers: vec![TierState {
-                            width_us: 1_000_000,
-                            buckets: vec![(1_700_000_000, 9, 10)],
-                        }],
-                        lifetime: [9, 1],
-                    }],
-                    latency: vec![("checkout".into(), vec![(5_666_666, vec![(1000, 3)])])],
                     dedup: vec![(1_700_000_000_000_000, 0xfeed_beef)],
-                    split: vec![SplitShardState {
-                        service: "edge".into(),
-                        overflow_events: 7,
-                        subs: vec![SubState {
-                            host: Some("a.example.com".into()),
-                            slos: Vec::new(),
-                            latency: Vec::new(),
-                        }],
-                    }],
                 },
             })
             .collect(),
+        counters: counters(9, 1),
         splits: vec![HostAssignment {
             service: "edge".into(),
             hosts: vec!["a.example.com".into()],
         }],
     }
+}
+
+/// Counts of `checkout/availability` in one bucket, its latencies, and one edge host.
+fn counters(good: u64, bad: u64) -> CountersState {
+    CountersState {
+        slos: vec![SloState {
+            id: "checkout/availability".into(),
+            tiers: vec![TierState {
+                width_us: 1_000_000,
+                buckets: vec![(1_700_000_000, good, good + bad)],
+            }],
+            lifetime: [good, bad],
+        }],
+        latency: vec![("checkout".into(), vec![(5_666_666, vec![(1000, 3)])])],
+        split: vec![SplitShardState {
+            service: "edge".into(),
+            overflow_events: 7,
+            subs: vec![SubState {
+                host: Some("a.example.com".into()),
+                slos: Vec::new(),
+                latency: Vec::new(),
+            }],
+        }],
+    }
+}
+
+/// A version 4 file: every partition with its own copy of the counts.
+fn version_4_file() -> Vec<u8> {
+    let old = v4::Checkpoint {
+        created_us: 1_700_000_000_000_000,
+        partitions: [(0, 9, 1), (1, 5, 5)]
+            .into_iter()
+            .map(|(p, good, bad)| {
+                let c = counters(good, bad);
+                v4::PartitionCheckpoint {
+                    stream: 0,
+                    partition: p,
+                    shard: v4::Shard {
+                        name: format!("logs/{p}"),
+                        next_offset: 100 + p as u64,
+                        newest_us: Some(1_700_000_000_000_000),
+                        stats: ShardStats::default(),
+                        slos: c.slos,
+                        latency: c.latency,
+                        dedup: vec![(1, p as u64)],
+                        split: c.split,
+                    },
+                }
+            })
+            .collect(),
+        splits: Vec::new(),
+    };
+    let payload = postcard::to_stdvec(&old).unwrap();
+    let mut out = MAGIC.to_vec();
+    out.extend_from_slice(&v4::VERSION.to_le_bytes());
+    out.extend_from_slice(&(payload.len() as u64).to_le_bytes());
+    out.extend_from_slice(&crc32fast::hash(&payload).to_le_bytes());
+    out.extend_from_slice(&payload);
+    out
+}
+
+#[test]
+fn a_version_4_checkpoint_is_read_and_its_copies_merge_into_one() {
+    let c = decode(&version_4_file()).unwrap();
+    let positions: Vec<_> = c
+        .partitions
+        .iter()
+        .map(|p| (p.partition, p.shard.next_offset, p.shard.dedup.clone()))
+        .collect();
+    assert_eq!(positions, [(0, 100, vec![(1, 0)]), (1, 101, vec![(1, 1)])]);
+    // Restored, the two partitions' counts add up in the one copy.
+    let plan = crate::window::Plan::new(&[vec![crate::time::HOUR]], 1, Default::default());
+    let mut counters = crate::window::Counters::new(&plan);
+    let ids = ["checkout/availability".to_string()];
+    counters.import(&c.counters, &plan, &ids, &["checkout".to_string()]);
+    assert_eq!(counters.lifetime(0), [14, 6]);
+    let end = 1_700_000_001_000_000;
+    let sum = counters.slo(0).sum(crate::time::HOUR, end);
+    assert_eq!((sum.good, sum.total), (14, 20));
 }
 
 #[test]
@@ -124,7 +186,10 @@ fn a_flipped_byte_falls_back() {
 fn a_wrong_version_falls_back() {
     falls_back(|b| b[8] = 99, "format version 99");
     // Version 3, the last before split services, is refused the same way.
-    falls_back(|b| b[8] = 3, "format version 3, this build reads version 4");
+    falls_back(
+        |b| b[8] = 3,
+        "format version 3, this build reads versions 4 and 5",
+    );
     falls_back(|b| b[0] = b'X', "bad magic");
 }
 

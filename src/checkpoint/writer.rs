@@ -1,8 +1,9 @@
 //! Taking checkpoints of a live [`Store`] and restoring one into a fresh store.
 //!
-//! A snapshot locks each shard briefly, exports its state and next offset together (they
-//! change under the same lock, so they always agree), and writes the lot with
-//! [`CheckpointDir::write`]. Only once the file is durable are its offsets published as
+//! A snapshot locks every shard, then the counters (the order a batch takes them in), and
+//! exports the counts with every partition's next offset while no batch is half-applied, so
+//! they always agree; it writes the lot with [`CheckpointDir::write`] after the locks are
+//! released. Only once the file is durable are its offsets published as
 //! *durable*: the positions a source may commit (Kafka group offsets), so Kafka can never be
 //! ahead of the state that counts its events.
 
@@ -101,11 +102,13 @@ impl Checkpointer {
                 );
             }
         }
+        store
+            .counters()
+            .import(&checkpoint.counters, store.plan(), slo_ids, services);
         let mut durable = lock_map(&self.durable);
         for p in &checkpoint.partitions {
             let pid = PartitionId::new(p.stream, p.partition);
-            let shard = Shard::restore(&p.shard, store.plan(), slo_ids, services);
-            store.insert(pid, shard);
+            store.insert(pid, Shard::restore(&p.shard));
             durable.insert(pid, p.shard.next_offset);
             debug!(partition = %pid, next_offset = p.shard.next_offset, lines = p.shard.stats.lines, "restored partition");
             if let Some(t) = p.shard.newest_us {
@@ -130,22 +133,28 @@ impl Checkpointer {
     ) -> Result<(), CheckpointError> {
         let started = Instant::now();
         let mut offsets = HashMap::new();
-        let partitions = store
-            .shards()
-            .into_iter()
+        let shards = store.shards();
+        // Every shard, in partition order, then the counters: no batch is in progress.
+        let locked: Vec<_> = shards.iter().map(|(pid, s)| (*pid, lock(s))).collect();
+        let counters = store
+            .counters()
+            .export(slo_ids, services, &store.plan().splits);
+        let partitions = locked
+            .iter()
             .map(|(pid, shard)| {
-                let shard = lock(&shard);
-                offsets.insert(pid, shard.next_offset);
+                offsets.insert(*pid, shard.next_offset);
                 PartitionCheckpoint {
                     stream: pid.stream,
                     partition: pid.partition,
-                    shard: shard.export_with(slo_ids, services, &store.plan().splits),
+                    shard: shard.export(),
                 }
             })
             .collect();
+        drop(locked);
         let result = self.dir.write(&Checkpoint {
             created_us: now_us,
             partitions,
+            counters,
             splits: store
                 .plan()
                 .splits

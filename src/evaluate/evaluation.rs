@@ -2,9 +2,9 @@
 //! counts and latencies, then one [`assess()`](super::assess()) per entry.
 //!
 //! [`evaluate_where`] runs in three steps. [`entries`] lists the report entries asked for
-//! (a configured SLO, or one sub-service's copy of it). A [`Tally`] adds each shard's
-//! counters and latencies for exactly those entries; a shard's lock is held for that adding
-//! only. [`Tally::finish`] assesses each entry and builds the report outside every lock.
+//! (a configured SLO, or one sub-service's copy of it). A [`Tally`] reads each partition's
+//! state, then adds the counters and latencies of exactly those entries; the counters' lock
+//! is held for that adding only. [`Tally::finish`] assesses each entry and builds the report outside every lock.
 
 use std::sync::Arc;
 
@@ -17,7 +17,7 @@ use super::{PeriodCounts, SloCounts, SloObjective};
 use crate::time::{SECOND, floor_to, format_rfc3339};
 use crate::window::latency::{LATENCY_BUCKET_US, empty_histogram};
 use crate::window::split::{OVERFLOW_HOST, sub_service_name};
-use crate::window::{CountersOf, Counts, Plan, Shard, ShardStats, Store, lock};
+use crate::window::{Counters, CountersOf, Counts, Plan, ShardStats, Store, lock};
 
 /// A whole evaluation: the report plus the counters `/metrics` exposes.
 #[derive(Debug, Clone)]
@@ -51,7 +51,7 @@ pub struct SplitSummary {
     pub hosts: usize,
     /// The cap on them.
     pub max_hosts: usize,
-    /// Events sent to the overflow sub-service, over every shard.
+    /// Events sent to the overflow sub-service.
     pub overflow_events: u64,
 }
 
@@ -105,7 +105,6 @@ pub fn evaluate_where(
     let idle_timeout_us = plan.window.idle_timeout_us;
     for (_, shard) in store.shards() {
         let shard = lock(&shard);
-        tally.add(&shard, &entries, &expanded);
         tally.partitions.push(PartitionState {
             name: shard.name().to_string(),
             newest_us: shard.newest_us(),
@@ -115,6 +114,8 @@ pub fn evaluate_where(
             dedup_ids: shard.dedup_ids(),
         });
     }
+    // After the shards, never while holding one: a batch locks its shard, then these.
+    tally.add(&store.counters(), &entries, &expanded);
     let mut e = tally.finish(plan, &hosts, entries, expanded);
     e.evaluated_at_us = t;
     e.report.evaluated_at = format_rfc3339(t);
@@ -167,7 +168,7 @@ fn entries(
     (entries, expanded)
 }
 
-/// Counts and latencies of the entries, summed over the shards added so far.
+/// Counts and latencies of the entries.
 #[derive(Debug)]
 struct Tally {
     end: i64,
@@ -230,14 +231,14 @@ impl Tally {
         }
     }
 
-    /// Adds one shard's counters and latencies of the entries.
-    fn add(&mut self, shard: &Shard, entries: &[Entry], expanded: &[Arc<SloObjective>]) {
+    /// Adds the counters and latencies of the entries.
+    fn add(&mut self, all: &Counters, entries: &[Entry], expanded: &[Arc<SloObjective>]) {
         let end = self.end;
         for (e, entry) in entries.iter().enumerate() {
             let o = &expanded[e];
             let (counters, [g, b]) = match entry.sub {
-                None => (shard.slo(entry.objective), shard.lifetime(entry.objective)),
-                Some((k, pos, slot)) => match shard.split(k).slot(slot) {
+                None => (all.slo(entry.objective), all.lifetime(entry.objective)),
+                Some((k, pos, slot)) => match all.split(k).slot(slot) {
                     Some(sub) => (sub.slo(pos), sub.lifetime(pos)),
                     None => continue,
                 },
@@ -260,11 +261,11 @@ impl Tally {
         }
         for (s, hist) in self.latency.iter_mut().enumerate() {
             if let Some(hist) = hist {
-                shard.latency(s).merge_into(self.latency_from, end, hist);
+                all.latency(s).merge_into(self.latency_from, end, hist);
             }
         }
         for (k, slots) in self.sub_latency.iter_mut().enumerate() {
-            let split = shard.split(k);
+            let split = all.split(k);
             self.overflow_events[k] += split.overflow_events;
             self.overflow_seen[k] |= split.slot(slots.len() - 1).is_some();
             for (slot, hist) in slots.iter_mut().enumerate() {

@@ -23,7 +23,7 @@ use super::period::SliceSummary;
 use super::{SloObjective, Target};
 use crate::time::{DAY, ceil_to, floor_to, format_duration, format_rfc3339};
 use crate::window::ring::TIER_WIDTHS;
-use crate::window::{CountersOf, Counts, Layout, SloCounters, Store, WindowConfig, lock};
+use crate::window::{CountersOf, Counts, Layout, SloCounters, Store, WindowConfig};
 
 /// Most points one series may have.
 pub const MAX_POINTS: i64 = 2_000;
@@ -380,10 +380,10 @@ fn sums(
     // [P0, end) for occurrences; per slice counts from P0 for timeslices.
     let mut period = Counts::default();
     let mut slices: Vec<Counts> = Vec::new();
-    for (_, shard) in store.shards() {
-        let shard = lock(&shard);
+    {
+        let counters = store.counters();
         let empty;
-        let c = match shard.counters(of) {
+        let c = match counters.counters(of) {
             Some(c) => c,
             None => {
                 empty = SloCounters::new(&store.plan().layouts[of.slo()]);

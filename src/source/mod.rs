@@ -2,8 +2,9 @@
 //!
 //! A [`Source`] runs on a thread of its own and pushes [`LineBatch`]es into a [`Sink`], one
 //! partition at a time. A partition is the unit of ordering and of state: a Kafka topic
-//! partition, one file, stdin, or the demo stream. The sink keeps one shard of window state
-//! per partition, so the per-event path takes no shared lock. The source tells the sink when a
+//! partition, one file, stdin, or the demo stream. The sink keeps one shard per partition (its
+//! position, statistics, de-duplication ids) and one copy of the counts for all of them; a
+//! batch takes each lock once, so the per-event path takes none. The source tells the sink when a
 //! partition becomes its ([`Sink::assign`]) and stops being its ([`Sink::revoke`]); each batch
 //! carries the offset just past its last line, the position a checkpoint would resume from.
 //!

@@ -1,16 +1,20 @@
-//! Window store: exact, event-time, sliding-window counts per SLO, sharded by partition.
+//! Window store: exact, event-time, sliding-window counts per SLO, one copy per instance.
 //!
-//! Each source partition owns one [`Shard`]; the [`Store`] holds them all and merges them on
-//! read (counts add, histograms add). The [`Plan`] fixes, once per configuration, how many
+//! The [`Store`] holds one [`Counters`] (every SLO's counters, every service's latency
+//! histograms) whatever the number of partitions read, and one [`Shard`] per source
+//! partition with what that partition needs of its own: its position, newest event time,
+//! statistics and de-duplication ids. So memory grows with the SLOs, not with SLOs times
+//! partitions. The [`Plan`] fixes, once per configuration, how many
 //! buckets each SLO keeps in each tier (see [`ring`]) so that every window it reports is exact
 //! for the `[start, end)` the API shows; [`latency`] keeps coarse histograms for percentiles.
 //! A service split by host keeps its counters per sub-service instead, at most `max_hosts + 1`
-//! of them, with one host assignment shared by every shard (see [`split`]).
+//! of them, with one host assignment (see [`split`]).
 //!
 //! The store also derives the event-time watermark from the shards: the evaluation time
 //! trails the slowest partition that is still delivering, so a partition catching up on a
 //! backlog does not leave a hole at the end of every window (see [`Store::watermark`]).
 
+pub mod counters;
 pub mod dedup;
 pub mod latency;
 pub mod ring;
@@ -27,9 +31,10 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use dashmap::DashMap;
 
+pub use counters::{Counters, CountersState, SloState};
 pub use dedup::DedupConfig;
 pub use ring::{Counts, Layout, Retention, SloCounters, window_start};
-pub use shard::{Activity, CountersOf, Shard, ShardState, ShardStats, SloState};
+pub use shard::{Activity, CountersOf, Shard, ShardState, ShardStats};
 pub use split::{HostAssignment, HostTable, SplitPlan};
 
 use crate::source::PartitionId;
@@ -64,7 +69,7 @@ impl Default for WindowConfig {
     }
 }
 
-/// The shape of every shard, derived once from the configuration.
+/// The shape of the counters, derived once from the configuration.
 #[derive(Debug, Clone)]
 pub struct Plan {
     /// Bucket layout per SLO, by SLO index.
@@ -124,10 +129,12 @@ impl Plan {
     }
 }
 
-/// All shards, keyed by partition.
+/// The counters and every partition's shard.
 #[derive(Debug)]
 pub struct Store {
     plan: Arc<Plan>,
+    /// Locked after a shard, never before one (a batch holds its shard, then these).
+    counters: Mutex<Counters>,
     shards: DashMap<PartitionId, Arc<Mutex<Shard>>>,
     newest_us: AtomicI64,
     watermark_us: AtomicI64,
@@ -135,7 +142,7 @@ pub struct Store {
 
 /// Locks a shard, recovering the data if a previous holder panicked: counts are updated
 /// one event at a time, so a poisoned shard is still consistent.
-pub fn lock(shard: &Mutex<Shard>) -> MutexGuard<'_, Shard> {
+pub fn lock<T>(shard: &Mutex<T>) -> MutexGuard<'_, T> {
     shard.lock().unwrap_or_else(|e| e.into_inner())
 }
 
@@ -143,6 +150,7 @@ impl Store {
     /// An empty store shaped by `plan`.
     pub fn new(plan: Arc<Plan>) -> Self {
         Self {
+            counters: Mutex::new(Counters::new(&plan)),
             plan,
             shards: DashMap::new(),
             newest_us: AtomicI64::new(i64::MIN),
@@ -159,8 +167,13 @@ impl Store {
     pub fn shard(&self, partition: PartitionId, name: &str) -> Arc<Mutex<Shard>> {
         self.shards
             .entry(partition)
-            .or_insert_with(|| Arc::new(Mutex::new(Shard::new(name, &self.plan))))
+            .or_insert_with(|| Arc::new(Mutex::new(Shard::new(name))))
             .clone()
+    }
+
+    /// The counters of every SLO. Whoever also needs a shard locks the shard first.
+    pub fn counters(&self) -> MutexGuard<'_, Counters> {
+        lock(&self.counters)
     }
 
     /// Puts a restored shard in place of whatever `partition` had.
@@ -168,18 +181,21 @@ impl Store {
         self.shards.insert(partition, Arc::new(Mutex::new(shard)));
     }
 
-    /// A store shaped by `plan` holding `rebuild(shard, plan)` for every shard of this one,
+    /// A store shaped by `plan` holding `rebuild(counters, plan)`, every shard of this one,
     /// and this store's newest event time and watermark (which never moves back): how a
     /// configuration reload carries state over. The caller keeps writers out while it runs.
     pub fn reshaped(
         &self,
         plan: Arc<Plan>,
-        mut rebuild: impl FnMut(&Shard, &Plan) -> Shard,
+        rebuild: impl FnOnce(&Counters, &Plan) -> Counters,
     ) -> Self {
         let store = Store::new(plan);
+        *store.counters() = rebuild(&self.counters(), &store.plan);
         for (partition, shard) in self.shards() {
-            let rebuilt = rebuild(&lock(&shard), &store.plan);
-            store.insert(partition, rebuilt);
+            let shard = lock(&shard);
+            let mut moved = Shard::restore(&shard.export());
+            moved.activity = shard.activity;
+            store.insert(partition, moved);
         }
         store
             .newest_us
@@ -221,7 +237,7 @@ impl Store {
     /// oldest newest-event-time over the active partitions (assigned, with data still to
     /// deliver, delivering within the idle timeout) but no more than the maximum partition
     /// lag behind the newest event of all, or that newest event when none is active; minus
-    /// the allowed lateness. Every shard's rings retain buckets back to it (see [`Plan`]). It never moves back: a
+    /// the allowed lateness. The rings retain buckets back to it (see [`Plan`]). It never moves back: a
     /// partition that becomes active again behind it delivers late events, which still land
     /// in their buckets. `None` before any event.
     pub fn watermark(&self, now_us: i64) -> Option<i64> {

@@ -1,32 +1,20 @@
-//! One shard: the window state of one source partition, owned by the thread reading it.
+//! One shard: what one source partition needs of its own, owned by the thread reading it:
+//! its position, newest event time, counters of what it was given, de-duplication ids and
+//! activity. The counts themselves are one copy for all partitions ([`super::Counters`]).
 //!
-//! The reading thread takes the shard's lock once per batch and applies every event with
-//! [`Shard::apply`]; readers lock it briefly to sum windows. Per event nothing allocates and
-//! nothing shared is touched. Events further in the future than the configured bound, or
-//! older than anything any window can still report, are counted and dropped.
+//! The reading thread takes the shard's lock once per batch, then the counters' lock, and
+//! applies every event with [`Shard::apply`]. Per event nothing allocates. Events further in
+//! the future than the configured bound, or older than anything any window can still report
+//! (behind this partition's newest event), are counted and dropped.
 
-use crate::classify::{Classifier, Outcome};
+use crate::classify::Classifier;
 use crate::decode::{DecodeError, Event};
 
 use super::Plan;
+use super::counters::Counters;
 use super::dedup::Dedup;
-use super::latency::{LatencyBucketState, LatencyRing};
-use super::ring::{SloCounters, TierState};
-use super::split::{SplitShard, SplitShardState};
 
-/// The state of one SLO in one shard, in a checkpoint.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct SloState {
-    /// `service/slo`.
-    pub id: String,
-    /// Retained buckets per tier.
-    pub tiers: Vec<TierState>,
-    /// Lifetime `[good, bad]`.
-    pub lifetime: [u64; 2],
-}
-
-/// The whole state of one shard (one partition), in a checkpoint: separable, so that it can
-/// follow its partition.
+/// What one shard (one partition) keeps of its own, in a checkpoint.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ShardState {
     /// Partition name.
@@ -37,14 +25,8 @@ pub struct ShardState {
     pub newest_us: Option<i64>,
     /// Counters.
     pub stats: ShardStats,
-    /// Per SLO.
-    pub slos: Vec<SloState>,
-    /// Per service: its latency histograms.
-    pub latency: Vec<(String, Vec<LatencyBucketState>)>,
     /// Request ids remembered for de-duplication: `(event time, hash)`, oldest first.
     pub dedup: Vec<(i64, u64)>,
-    /// Per service split by host: its sub-services (see [`super::split`]).
-    pub split: Vec<SplitShardState>,
 }
 
 /// What happened to the lines a shard was given; all counters only grow.
@@ -144,18 +126,12 @@ impl CountersOf {
     }
 }
 
-/// Window state of one partition.
+/// What one partition keeps of its own.
 #[derive(Debug)]
 pub struct Shard {
     name: String,
-    slos: Vec<SloCounters>,
-    /// Lifetime good/bad per SLO, for `slipstream_slo_events_total`.
-    lifetime: Vec<[u64; 2]>,
-    latency: Vec<LatencyRing>,
     newest_us: Option<i64>,
     dedup: Dedup,
-    /// Per split service, by [`Plan::splits`] index.
-    split: Vec<SplitShard>,
     /// Counters of what this shard was given.
     pub stats: ShardStats,
     /// Source position just past the last applied line.
@@ -166,15 +142,11 @@ pub struct Shard {
 
 impl Shard {
     /// An empty shard named `name` (the partition's name in logs and metrics).
-    pub fn new(name: &str, plan: &Plan) -> Self {
+    pub fn new(name: &str) -> Self {
         Self {
             name: name.to_string(),
-            slos: plan.layouts.iter().map(SloCounters::new).collect(),
-            lifetime: vec![[0; 2]; plan.layouts.len()],
-            latency: (0..plan.services).map(|_| LatencyRing::new()).collect(),
             newest_us: None,
             dedup: Dedup::default(),
-            split: plan.splits.iter().map(SplitShard::new).collect(),
             stats: ShardStats::default(),
             next_offset: 0,
             activity: Activity::default(),
@@ -196,41 +168,13 @@ impl Shard {
         self.newest_us
     }
 
-    /// The counters of SLO `slo`.
-    pub fn slo(&self, slo: usize) -> &SloCounters {
-        &self.slos[slo]
-    }
-
-    /// Lifetime `[good, bad]` events of SLO `slo`.
-    pub fn lifetime(&self, slo: usize) -> [u64; 2] {
-        self.lifetime[slo]
-    }
-
-    /// The counters `of` names; `None` for a sub-service without events in this shard.
-    pub fn counters(&self, of: CountersOf) -> Option<&SloCounters> {
-        match of {
-            CountersOf::Slo(slo) => self.slos.get(slo),
-            CountersOf::Sub {
-                split, pos, slot, ..
-            } => self.split.get(split)?.slot(slot).map(|s| s.slo(pos)),
-        }
-    }
-
-    /// The sub-services of split `split` (a [`Plan::splits`] index).
-    pub fn split(&self, split: usize) -> &SplitShard {
-        &self.split[split]
-    }
-
-    /// The latency histograms of service `service`.
-    pub fn latency(&self, service: usize) -> &LatencyRing {
-        &self.latency[service]
-    }
-
-    /// Applies one decoded event. `latest_allowed_us` is the newest event time accepted
-    /// (wall clock plus the future bound); `plan` says how far behind this shard's newest
-    /// event an event may be and still land in some window, and whether to de-duplicate.
+    /// Applies one decoded event to `counters`. `latest_allowed_us` is the newest event
+    /// time accepted (wall clock plus the future bound); `plan` says how far behind this
+    /// shard's newest event an event may be and still land in some window, and whether to
+    /// de-duplicate.
     pub fn apply(
         &mut self,
+        counters: &mut Counters,
         event: &Event<'_>,
         classifier: &Classifier,
         latest_allowed_us: i64,
@@ -261,103 +205,27 @@ impl Shard {
             return;
         };
         self.stats.applied += 1;
-        if !plan.splits.is_empty()
-            && let Some(k) = plan.split_of(service)
-        {
-            self.split[k].apply(&plan.splits[k], &plan.layouts, event, classifier);
-            return;
-        }
-        for &slo in classifier.slos_of(service) {
-            let good = match classifier.rules()[slo].outcome(event) {
-                Outcome::Good => true,
-                Outcome::Bad => false,
-                Outcome::Excluded => continue,
-            };
-            self.slos[slo].add(t, good);
-            self.lifetime[slo][usize::from(!good)] += 1;
-        }
-        if let (Some(l), false) = (event.latency_us, event.long_lived) {
-            self.latency[service].record(t, l);
-        }
+        counters.add(service, event, classifier, plan);
     }
 
-    /// The shard's whole state, for a checkpoint. `slo_ids` and `services` name the SLOs and
-    /// services by index, so the state can be restored under a changed configuration. Without
-    /// the sub-services of split services: see [`Shard::export_with`].
-    pub fn export(&self, slo_ids: &[String], services: &[String]) -> ShardState {
-        self.export_with(slo_ids, services, &[])
-    }
-
-    /// [`Shard::export`] with the sub-services of `splits` (the shard's [`Plan::splits`]).
-    pub fn export_with(
-        &self,
-        slo_ids: &[String],
-        services: &[String],
-        splits: &[super::SplitPlan],
-    ) -> ShardState {
+    /// The shard's own state, for a checkpoint.
+    pub fn export(&self) -> ShardState {
         ShardState {
             name: self.name.clone(),
             next_offset: self.next_offset,
             newest_us: self.newest_us,
             stats: self.stats,
-            slos: slo_ids
-                .iter()
-                .zip(self.slos.iter().zip(&self.lifetime))
-                .map(|(id, (c, lifetime))| SloState {
-                    id: id.clone(),
-                    tiers: c.export(),
-                    lifetime: *lifetime,
-                })
-                .collect(),
-            latency: services
-                .iter()
-                .zip(&self.latency)
-                .map(|(s, l)| (s.clone(), l.export()))
-                .collect(),
             dedup: self.dedup.export(),
-            split: splits
-                .iter()
-                .zip(&self.split)
-                .map(|(plan, state)| state.export(plan, slo_ids))
-                .collect(),
         }
     }
 
-    /// A shard rebuilt from `state` under `plan`. SLOs and services are matched by name;
-    /// state of ones no longer configured is dropped, new ones start empty. Sub-services of
-    /// split services are matched by service and host name through the plan's host tables,
-    /// which must hold the restored assignment already.
-    pub fn restore(
-        state: &ShardState,
-        plan: &Plan,
-        slo_ids: &[String],
-        services: &[String],
-    ) -> Self {
-        let mut shard = Shard::new(&state.name, plan);
+    /// A shard rebuilt from `state`.
+    pub fn restore(state: &ShardState) -> Self {
+        let mut shard = Shard::new(&state.name);
         shard.next_offset = state.next_offset;
         shard.newest_us = state.newest_us;
         shard.stats = state.stats;
         shard.dedup = Dedup::import(&state.dedup);
-        for saved in &state.slos {
-            if let Some(i) = slo_ids.iter().position(|id| *id == saved.id) {
-                shard.slos[i].import(&saved.tiers);
-                shard.lifetime[i] = saved.lifetime;
-            }
-        }
-        for (service, buckets) in &state.latency {
-            if let Some(i) = services.iter().position(|s| s == service) {
-                shard.latency[i].import(buckets);
-            }
-        }
-        for saved in &state.split {
-            if let Some(k) = plan
-                .splits
-                .iter()
-                .position(|s| s.table.service() == saved.service)
-            {
-                shard.split[k].import(saved, &plan.splits[k], &plan.layouts, slo_ids);
-            }
-        }
         shard
     }
 }

@@ -26,9 +26,9 @@ use tracing::warn;
 use crate::classify::{Classifier, Outcome};
 use crate::decode::Event;
 
+use super::counters::SloState;
 use super::latency::{LatencyBucketState, LatencyRing};
 use super::ring::{Layout, SloCounters};
-use super::shard::SloState;
 
 /// Between a service's name and a host in a sub-service's name.
 pub const SEPARATOR: char = ':';
@@ -377,7 +377,7 @@ impl SplitShard {
         }
     }
 
-    /// Restores `state` under `split`: sub-services by host name through the shared table
+    /// Adds `state` under `split`: sub-services by host name through the shared table
     /// (hosts it does not hold are dropped), SLOs by id (`slo_ids` names them by index).
     pub fn import(
         &mut self,
@@ -386,7 +386,7 @@ impl SplitShard {
         layouts: &[Layout],
         slo_ids: &[String],
     ) {
-        self.overflow_events = state.overflow_events;
+        self.overflow_events += state.overflow_events;
         for saved in &state.subs {
             let slot = match &saved.host {
                 None => Some(split.table.max_hosts()),
@@ -404,7 +404,9 @@ impl SplitShard {
                     .position(|&slo| slo_ids.get(slo) == Some(&s.id))
                 {
                     sub.slos[pos].import(&s.tiers);
-                    sub.lifetime[pos] = s.lifetime;
+                    for (total, add) in sub.lifetime[pos].iter_mut().zip(s.lifetime) {
+                        *total += add;
+                    }
                 }
             }
             sub.latency.import(&saved.latency);

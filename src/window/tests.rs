@@ -18,9 +18,9 @@ fn store(window: WindowConfig) -> Store {
 fn set(store: &Store, p: i32, newest: i64, activity: Activity) {
     let shard = store.shard(PartitionId::new(0, p), &format!("p{p}"));
     let mut s = lock(&shard);
-    let mut state = s.export(&["svc/slo".into()], &["svc".into()]);
+    let mut state = s.export();
     state.newest_us = Some(newest);
-    *s = Shard::restore(&state, store.plan(), &["svc/slo".into()], &["svc".into()]);
+    *s = Shard::restore(&state);
     s.activity = activity;
     store.observe_newest(newest);
 }
@@ -148,7 +148,8 @@ fn shards_drop_redelivered_request_ids_when_configured() {
     };
     for (window, expected_total, duplicates) in [(window, 3, 2), (WindowConfig::default(), 5, 0)] {
         let plan = Plan::new(&[vec![HOUR]], 1, window);
-        let mut shard = Shard::new("p", &plan);
+        let mut shard = Shard::new("p");
+        let mut counters = Counters::new(&plan);
         for (t, id) in [
             (T0, &b"a"[..]),
             (T0 + SECOND, b"b"),
@@ -156,9 +157,9 @@ fn shards_drop_redelivered_request_ids_when_configured() {
             (T0 + 2 * SECOND, b""),
             (T0 + SECOND, b"b"),
         ] {
-            shard.apply(&event(t, id), &classifier, T0 + HOUR, &plan);
+            shard.apply(&mut counters, &event(t, id), &classifier, T0 + HOUR, &plan);
         }
-        let c = shard.slo(0).sum(HOUR, T0 + MINUTE);
+        let c = counters.slo(0).sum(HOUR, T0 + MINUTE);
         assert_eq!(c.total, expected_total, "{window:?}");
         assert_eq!(shard.stats.duplicates, duplicates);
     }

@@ -30,16 +30,20 @@ spec:
     - {name: latency_p99, threshold: "300ms", window: 30d}
 "#;
 
-/// The exported state of partition 0: its serialized size and number of SLO states.
+/// The exported state: its serialized size (counts and partition 0), the number of SLO
+/// states, and partition 0's unmatched events.
 fn shard_size(p: &std::sync::Arc<slipstream::app::Pipeline>) -> (usize, usize, u64) {
     let g = p.generation();
     let shard = g.store.get(PartitionId::new(0, 0)).unwrap();
-    let shard = slipstream::window::lock(&shard);
-    let state = shard.export(&g.slo_ids, &g.services);
+    let shard = slipstream::window::lock(&shard).export();
+    let counters = g
+        .store
+        .counters()
+        .export(&g.slo_ids, &g.services, &g.store.plan().splits);
     (
-        serde_json::to_vec(&state).unwrap().len(),
-        state.slos.len(),
-        state.stats.unmatched,
+        serde_json::to_vec(&(&counters, &shard)).unwrap().len(),
+        counters.slos.len(),
+        shard.stats.unmatched,
     )
 }
 

@@ -18,6 +18,7 @@ mod kafka;
 mod late_data;
 mod layering;
 mod logs;
+mod one_copy;
 mod openapi;
 mod overlong;
 mod prometheus;

@@ -10,6 +10,7 @@ use crate::clock::ManualClock;
 use crate::decode::Event;
 use crate::source::PartitionId;
 use crate::time::{HOUR, MINUTE, SECOND};
+use crate::window::lock;
 
 /// 2026-11-20T12:00:00Z plus an odd 17 s, so the window end is not step-aligned.
 const END: i64 = 1_795_176_000 * SECOND + 17 * SECOND;
@@ -80,7 +81,13 @@ fn feed(p: &Pipeline, evs: &[(i64, bool)]) {
             long_lived: false,
             request_id: b"",
         };
-        lock(&shard).apply(&event, &g.classifier, i64::MAX, g.store.plan());
+        lock(&shard).apply(
+            &mut g.store.counters(),
+            &event,
+            &g.classifier,
+            i64::MAX,
+            g.store.plan(),
+        );
     }
 }
 

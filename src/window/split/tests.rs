@@ -6,7 +6,7 @@ use std::sync::Arc;
 use super::*;
 use crate::classify::{Matcher, Service, Sli, SloRule};
 use crate::time::{HOUR, MINUTE, SECOND};
-use crate::window::{Plan, Shard, WindowConfig};
+use crate::window::{Counters, Plan, Shard, WindowConfig};
 
 const T0: i64 = 1_795_176_000 * SECOND;
 
@@ -61,8 +61,8 @@ fn setup(max_hosts: usize) -> (Classifier, Plan) {
     (classifier, plan)
 }
 
-fn totals(shard: &Shard, slot: usize) -> Option<(u64, u64)> {
-    let sub = shard.split(0).slot(slot)?;
+fn totals(counters: &Counters, slot: usize) -> Option<(u64, u64)> {
+    let sub = counters.split(0).slot(slot)?;
     let a = sub.slo(0).sum(HOUR, T0 + MINUTE);
     let l = sub.slo(1).sum(HOUR, T0 + MINUTE);
     assert_eq!(sub.lifetime(0), [a.good, a.total - a.good]);
@@ -70,74 +70,88 @@ fn totals(shard: &Shard, slot: usize) -> Option<(u64, u64)> {
 }
 
 #[test]
-fn hosts_get_slots_first_come_first_served_in_every_shard() {
+fn hosts_get_slots_first_come_first_served_across_partitions() {
     let (c, plan) = setup(2);
-    let mut p0 = Shard::new("p0", &plan);
-    let mut p1 = Shard::new("p1", &plan);
-    p0.apply(&event(T0, b"B.example.com", 200), &c, i64::MAX, &plan);
-    p1.apply(&event(T0, b"a.example.com", 503), &c, i64::MAX, &plan);
-    // The same host in another shard, in another case: the same slot.
-    p1.apply(&event(T0, b"b.EXAMPLE.com", 200), &c, i64::MAX, &plan);
-    p0.apply(&event(T0, b"a.example.com", 200), &c, i64::MAX, &plan);
+    let mut counters = Counters::new(&plan);
+    let (mut p0, mut p1) = (Shard::new("p0"), Shard::new("p1"));
+    let mut apply = |shard: &mut Shard, host: &'static [u8], status| {
+        shard.apply(&mut counters, &event(T0, host, status), &c, i64::MAX, &plan);
+    };
+    apply(&mut p0, b"B.example.com", 200);
+    apply(&mut p1, b"a.example.com", 503);
+    // The same host from another partition, in another case: the same slot.
+    apply(&mut p1, b"b.EXAMPLE.com", 200);
+    apply(&mut p0, b"a.example.com", 200);
     // The table is full: these go to the overflow slot (2).
-    p0.apply(&event(T0, b"c.example.com", 200), &c, i64::MAX, &plan);
-    p1.apply(&event(T0, b"d.example.com", 500), &c, i64::MAX, &plan);
-    p1.apply(&event(T0, b"c.example.com", 200), &c, i64::MAX, &plan);
+    apply(&mut p0, b"c.example.com", 200);
+    apply(&mut p1, b"d.example.com", 500);
+    apply(&mut p1, b"c.example.com", 200);
     // A service that does not split counts as before.
-    p0.apply(&event(T0, b"plain.io", 200), &c, i64::MAX, &plan);
+    apply(&mut p0, b"plain.io", 200);
 
     let table = &plan.splits[0].table;
     assert_eq!(table.hosts(), ["b.example.com", "a.example.com"]);
     assert_eq!(table.len(), 2);
-    assert_eq!(totals(&p0, 0), Some((1, 0)));
-    assert_eq!(totals(&p1, 0), Some((1, 0)));
-    assert_eq!(totals(&p0, 1), Some((1, 0)));
-    assert_eq!(totals(&p1, 1), Some((0, 0)));
-    assert_eq!(totals(&p0, 2), Some((1, 0)));
-    assert_eq!(totals(&p1, 2), Some((1, 0)));
-    assert_eq!(p0.split(0).overflow_events + p1.split(0).overflow_events, 3);
-    assert_eq!(p0.slo(0).sum(HOUR, T0 + MINUTE).total, 1);
+    assert_eq!(totals(&counters, 0), Some((2, 0)));
+    assert_eq!(totals(&counters, 1), Some((1, 0)));
+    assert_eq!(totals(&counters, 2), Some((2, 0)));
+    assert_eq!(counters.split(0).overflow_events, 3);
+    assert_eq!(counters.slo(0).sum(HOUR, T0 + MINUTE).total, 1);
     // The parent's counters are not used for a split service.
-    assert_eq!(p0.slo(1).sum(HOUR, T0 + MINUTE).total, 0);
-    assert_eq!(p0.stats.applied, 4);
+    assert_eq!(counters.slo(1).sum(HOUR, T0 + MINUTE).total, 0);
+    assert_eq!((p0.stats.applied, p1.stats.applied), (4, 4));
 }
 
 #[test]
 fn state_stays_bounded_however_many_hosts_arrive() {
     let (c, plan) = setup(5);
-    let mut shard = Shard::new("p", &plan);
+    let mut shard = Shard::new("p");
+    let mut counters = Counters::new(&plan);
     let hosts: Vec<&'static [u8]> = (0..10_000)
         .map(|i| &*Box::leak(format!("h{i}.example.com").into_bytes().into_boxed_slice()))
         .collect();
     for (i, h) in hosts.iter().enumerate() {
-        shard.apply(&event(T0 + i as i64, h, 200), &c, i64::MAX, &plan);
+        shard.apply(
+            &mut counters,
+            &event(T0 + i as i64, h, 200),
+            &c,
+            i64::MAX,
+            &plan,
+        );
     }
     assert_eq!(plan.splits[0].table.len(), 5);
-    assert_eq!(shard.split(0).allocated(), 6);
-    assert_eq!(shard.split(0).overflow_events, 9_995);
-    assert_eq!(shard.split(0).cache.len(), 5);
-    assert!(shard.split(0).complete);
-    assert_eq!(totals(&shard, 5), Some((9_995, 0)));
+    assert_eq!(counters.split(0).allocated(), 6);
+    assert_eq!(counters.split(0).overflow_events, 9_995);
+    assert_eq!(counters.split(0).cache.len(), 5);
+    assert!(counters.split(0).complete);
+    assert_eq!(totals(&counters, 5), Some((9_995, 0)));
 }
 
 #[test]
 fn restore_maps_sub_services_by_host_name() {
     let (c, plan) = setup(3);
-    let mut shard = Shard::new("p", &plan);
+    let mut shard = Shard::new("p");
+    let mut counters = Counters::new(&plan);
     for h in [
         &b"x.example.com"[..],
         b"y.example.com",
         b"z.example.com",
         b"w.example.com",
     ] {
-        shard.apply(&event(T0, h, 200), &c, i64::MAX, &plan);
+        shard.apply(&mut counters, &event(T0, h, 200), &c, i64::MAX, &plan);
     }
-    shard.apply(&event(T0, b"y.example.com", 503), &c, i64::MAX, &plan);
+    shard.apply(
+        &mut counters,
+        &event(T0, b"y.example.com", 503),
+        &c,
+        i64::MAX,
+        &plan,
+    );
     let ids: Vec<String> = ["plain/availability", "edge/availability", "edge/latency"]
         .map(String::from)
         .into();
     let services: Vec<String> = ["plain", "edge"].map(String::from).into();
-    let state = shard.export_with(&ids, &services, &plan.splits);
+    let state = counters.export(&ids, &services, &plan.splits);
     let assignment = plan.splits[0].table.export();
     assert_eq!(
         assignment.hosts,
@@ -150,7 +164,8 @@ fn restore_maps_sub_services_by_host_name() {
         .table
         .import(&["z.example.com".into(), "y.example.com".into()]);
     assert_eq!(fresh.splits[0].table.import(&assignment.hosts), 0);
-    let restored = Shard::restore(&state, &fresh, &ids, &services);
+    let mut restored = Counters::new(&fresh);
+    restored.import(&state, &fresh, &ids, &services);
     let table = &fresh.splits[0].table;
     let y = table.slot_of("y.example.com").unwrap();
     let x = table.slot_of("x.example.com").unwrap();
@@ -161,7 +176,7 @@ fn restore_maps_sub_services_by_host_name() {
     assert_eq!(restored.split(0).slot(3).unwrap().lifetime(0), [1, 0]);
     assert_eq!(restored.split(0).overflow_events, 1);
     assert_eq!(
-        restored.export_with(&ids, &services, &fresh.splits).split[0]
+        restored.export(&ids, &services, &fresh.splits).split[0]
             .subs
             .len(),
         4
@@ -170,7 +185,8 @@ fn restore_maps_sub_services_by_host_name() {
     // A smaller cap keeps the first hosts only; the others' state is dropped.
     let (_, small) = setup(1);
     assert_eq!(small.splits[0].table.import(&assignment.hosts), 2);
-    let restored = Shard::restore(&state, &small, &ids, &services);
+    let mut restored = Counters::new(&small);
+    restored.import(&state, &small, &ids, &services);
     assert_eq!(restored.split(0).allocated(), 2);
     assert_eq!(restored.split(0).slot(0).unwrap().lifetime(0), [1, 0]);
 }
@@ -189,10 +205,11 @@ fn hosts_without_a_name_share_one_sub_service() {
         slos: vec![0],
         table: Arc::new(HostTable::new("any", 2)),
     }]);
-    let mut shard = Shard::new("p", &plan);
-    shard.apply(&event(T0, b"", 200), &c, i64::MAX, &plan);
-    shard.apply(&event(T0, b"", 200), &c, i64::MAX, &plan);
+    let mut shard = Shard::new("p");
+    let mut counters = Counters::new(&plan);
+    shard.apply(&mut counters, &event(T0, b"", 200), &c, i64::MAX, &plan);
+    shard.apply(&mut counters, &event(T0, b"", 200), &c, i64::MAX, &plan);
     assert_eq!(plan.splits[0].table.hosts(), [EMPTY_HOST]);
-    assert_eq!(shard.split(0).slot(0).unwrap().lifetime(0), [2, 0]);
+    assert_eq!(counters.split(0).slot(0).unwrap().lifetime(0), [2, 0]);
     assert_eq!(sub_service_name("any", "-"), "any:-");
 }

@@ -1,0 +1,191 @@
+//! The counts of every SLO, one copy per instance, whatever the number of partitions read:
+//! tiered counters and lifetime totals per SLO, latency histograms per service, and the
+//! sub-services of services split by host.
+//!
+//! A [`Shard`](super::Shard) (one per partition) decides whether an event counts (future
+//! bound, retention behind its partition's newest event, de-duplication) and adds it here;
+//! evaluation sums windows from here alone. The store holds one [`Counters`] behind a lock
+//! that a batch takes after its shard's, so a checkpoint that holds every shard sees counts
+//! and positions of one moment.
+
+use crate::classify::{Classifier, Outcome};
+use crate::decode::Event;
+
+use super::Plan;
+use super::latency::{LatencyBucketState, LatencyRing};
+use super::ring::{SloCounters, TierState};
+use super::shard::CountersOf;
+use super::split::{SplitPlan, SplitShard, SplitShardState};
+
+/// The state of one SLO, in a checkpoint.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SloState {
+    /// `service/slo`.
+    pub id: String,
+    /// Retained buckets per tier.
+    pub tiers: Vec<TierState>,
+    /// Lifetime `[good, bad]`.
+    pub lifetime: [u64; 2],
+}
+
+/// Every count, in a checkpoint. Restoring adds, so sections that name the same SLO (the
+/// per-partition copies of a version 4 checkpoint) merge into one.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct CountersState {
+    /// Per SLO.
+    pub slos: Vec<SloState>,
+    /// Per service: its latency histograms.
+    pub latency: Vec<(String, Vec<LatencyBucketState>)>,
+    /// Per service split by host: its sub-services (see [`super::split`]).
+    pub split: Vec<SplitShardState>,
+}
+
+/// The counts of every SLO and service.
+#[derive(Debug)]
+pub struct Counters {
+    slos: Vec<SloCounters>,
+    /// Lifetime good/bad per SLO, for `slipstream_slo_events_total`.
+    lifetime: Vec<[u64; 2]>,
+    latency: Vec<LatencyRing>,
+    /// Per split service, by [`Plan::splits`] index.
+    split: Vec<SplitShard>,
+}
+
+impl Counters {
+    /// Empty counters shaped by `plan`.
+    pub fn new(plan: &Plan) -> Self {
+        Self {
+            slos: plan.layouts.iter().map(SloCounters::new).collect(),
+            lifetime: vec![[0; 2]; plan.layouts.len()],
+            latency: (0..plan.services).map(|_| LatencyRing::new()).collect(),
+            split: plan.splits.iter().map(SplitShard::new).collect(),
+        }
+    }
+
+    /// The counters of SLO `slo`.
+    pub fn slo(&self, slo: usize) -> &SloCounters {
+        &self.slos[slo]
+    }
+
+    /// Lifetime `[good, bad]` events of SLO `slo`.
+    pub fn lifetime(&self, slo: usize) -> [u64; 2] {
+        self.lifetime[slo]
+    }
+
+    /// The counters `of` names; `None` for a sub-service without events yet.
+    pub fn counters(&self, of: CountersOf) -> Option<&SloCounters> {
+        match of {
+            CountersOf::Slo(slo) => self.slos.get(slo),
+            CountersOf::Sub {
+                split, pos, slot, ..
+            } => self.split.get(split)?.slot(slot).map(|s| s.slo(pos)),
+        }
+    }
+
+    /// The sub-services of split `split` (a [`Plan::splits`] index).
+    pub fn split(&self, split: usize) -> &SplitShard {
+        &self.split[split]
+    }
+
+    /// The latency histograms of service `service`.
+    pub fn latency(&self, service: usize) -> &LatencyRing {
+        &self.latency[service]
+    }
+
+    /// Adds `event`, which belongs to service `service`, to that service's SLOs (or its
+    /// host's sub-service) and latencies.
+    pub(super) fn add(
+        &mut self,
+        service: usize,
+        event: &Event<'_>,
+        classifier: &Classifier,
+        plan: &Plan,
+    ) {
+        if !plan.splits.is_empty()
+            && let Some(k) = plan.split_of(service)
+        {
+            self.split[k].apply(&plan.splits[k], &plan.layouts, event, classifier);
+            return;
+        }
+        let t = event.time_us;
+        for &slo in classifier.slos_of(service) {
+            let good = match classifier.rules()[slo].outcome(event) {
+                Outcome::Good => true,
+                Outcome::Bad => false,
+                Outcome::Excluded => continue,
+            };
+            self.slos[slo].add(t, good);
+            self.lifetime[slo][usize::from(!good)] += 1;
+        }
+        if let (Some(l), false) = (event.latency_us, event.long_lived) {
+            self.latency[service].record(t, l);
+        }
+    }
+
+    /// Every count, for a checkpoint. `slo_ids` and `services` name the SLOs and services by
+    /// index, so the state can be restored under a changed configuration; `splits` are the
+    /// plan's split services.
+    pub fn export(
+        &self,
+        slo_ids: &[String],
+        services: &[String],
+        splits: &[SplitPlan],
+    ) -> CountersState {
+        CountersState {
+            slos: slo_ids
+                .iter()
+                .zip(self.slos.iter().zip(&self.lifetime))
+                .map(|(id, (c, lifetime))| SloState {
+                    id: id.clone(),
+                    tiers: c.export(),
+                    lifetime: *lifetime,
+                })
+                .collect(),
+            latency: services
+                .iter()
+                .zip(&self.latency)
+                .map(|(s, l)| (s.clone(), l.export()))
+                .collect(),
+            split: splits
+                .iter()
+                .zip(&self.split)
+                .map(|(plan, state)| state.export(plan, slo_ids))
+                .collect(),
+        }
+    }
+
+    /// Adds `state` under `plan`. SLOs and services are matched by name; state of ones no
+    /// longer configured is dropped. Sub-services of split services are matched by service
+    /// and host name through the plan's host tables, which must hold the restored assignment
+    /// already.
+    pub fn import(
+        &mut self,
+        state: &CountersState,
+        plan: &Plan,
+        slo_ids: &[String],
+        services: &[String],
+    ) {
+        for saved in &state.slos {
+            if let Some(i) = slo_ids.iter().position(|id| *id == saved.id) {
+                self.slos[i].import(&saved.tiers);
+                for (total, add) in self.lifetime[i].iter_mut().zip(saved.lifetime) {
+                    *total += add;
+                }
+            }
+        }
+        for (service, buckets) in &state.latency {
+            if let Some(i) = services.iter().position(|s| s == service) {
+                self.latency[i].import(buckets);
+            }
+        }
+        for saved in &state.split {
+            if let Some(k) = plan
+                .splits
+                .iter()
+                .position(|s| s.table.service() == saved.service)
+            {
+                self.split[k].import(saved, &plan.splits[k], &plan.layouts, slo_ids);
+            }
+        }
+    }
+}
