@@ -6,7 +6,8 @@
 //! [`window`] keeps exact epoch-aligned counts per shard, [`evaluate`] turns merged counts into
 //! SLIs, budgets, burn rates and alerts, [`serve`] answers HTTP through the read side of the
 //! pipeline ([`serve::read`]), and [`notify`] pushes alerts out (Alertmanager). [`config`]
-//! loads and validates the YAML that drives every stage; [`app`] wires the stages together, and
+//! loads and validates the YAML that drives every stage; [`cluster`] holds cluster mode's
+//! protocol core (being built); [`app`] wires the stages together, and
 //! [`explain`] runs single lines through decode and classify to show why they count as they do.
 //! A stage depends only on the stages to its left (and on `config`, `time`, `clock`; [`tls`]
 //! loads the server's certificate for both `config` and `app`).
@@ -15,6 +16,7 @@ pub mod app;
 pub mod checkpoint;
 pub mod classify;
 pub mod clock;
+pub mod cluster;
 pub mod config;
 pub mod decode;
 pub mod evaluate;

@@ -251,18 +251,19 @@ impl Ring {
         self.live.total += total;
     }
 
-    /// Adds one event; false when its bucket is no longer live.
-    fn add(&mut self, time_us: i64, good: bool) -> bool {
+    /// Adds `total` events at `time_us`, `good` of them good; false when its bucket is no
+    /// longer live.
+    fn add(&mut self, time_us: i64, good: u64, total: u64) -> bool {
         let hot = self.hot;
         if let Some(offset) = time_us.checked_sub(hot.start)
             && (0..self.width).contains(&offset)
             && let Some(slot) = self.slots.get_mut(hot.slot)
             && slot.bucket == hot.bucket
         {
-            slot.total += 1;
-            slot.good += u64::from(good);
-            self.live.total += 1;
-            self.live.good += u64::from(good);
+            slot.total += total;
+            slot.good += good;
+            self.live.total += total;
+            self.live.good += good;
             return true;
         }
         let bucket = time_us.div_euclid(self.width);
@@ -277,7 +278,7 @@ impl Ring {
             bucket,
             slot: i,
         };
-        self.put(i, bucket, u64::from(good), 1);
+        self.put(i, bucket, good, total);
         true
     }
 
@@ -355,8 +356,16 @@ impl SloCounters {
 
     /// Adds one event at `time_us` to every tier that still retains its bucket.
     pub fn add(&mut self, time_us: i64, good: bool) {
+        self.add_counts(time_us, u64::from(good), 1);
+    }
+
+    /// Adds `total` events at `time_us`, `good` of them good (at most `total`), to every tier
+    /// that still retains its bucket: what `total` calls of [`SloCounters::add`] do, for
+    /// counts that arrive already summed (a cluster's deltas).
+    pub fn add_counts(&mut self, time_us: i64, good: u64, total: u64) {
+        let good = good.min(total);
         for ring in &mut self.tiers {
-            ring.add(time_us, good);
+            ring.add(time_us, good, total);
         }
     }
 

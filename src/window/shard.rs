@@ -98,8 +98,8 @@ impl Activity {
     }
 }
 
-/// Which counters of a shard an SLO entry reads: a configured SLO's, or one sub-service's
-/// copy of it (see [`super::split`]).
+/// Which counters an SLO entry reads: a configured SLO's, or one sub-service's copy of it
+/// (see [`super::split`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CountersOf {
     /// The SLO of this index.

@@ -2,17 +2,18 @@
 //! plus one overflow sub-service for the hosts that came later.
 //!
 //! A service with `split_by: host` applies its SLOs per host. Which host owns which slot is
-//! decided once, first come first served, in a [`HostTable`] shared by every shard, so a
-//! sub-service means the same host in every partition; it never grows past `max_hosts` and
+//! decided once, first come first served, in a [`HostTable`] shared by every partition, so
+//! a sub-service means the same host in every partition; it never grows past `max_hosts` and
 //! never forgets a host (a host keeps its slot until a reload changes the service's
 //! classification, and across restarts through the checkpoint). Events of hosts that found
 //! the table full go to the overflow slot (`max_hosts`), so the sub-services of a service
 //! still sum to exactly its events.
 //!
-//! Each shard keeps a [`SplitShard`] per split service: a private copy of the assignments it
-//! has used (so an assigned host costs a hash lookup on borrowed, lowercased bytes and no
-//! lock; the table's lock is taken only for a host the shard has not seen) and its slots'
-//! counters, allocated on a slot's first event, never more than `max_hosts + 1`.
+//! The counters ([`super::Counters`], one copy for all partitions) keep a [`SplitShard`] per
+//! split service: a private copy of the assignments used so far (so an assigned host costs a
+//! hash lookup on borrowed, lowercased bytes and no lock; the table's lock is taken only for
+//! a host not seen yet) and its slots' counters, allocated on a slot's first event, never
+//! more than `max_hosts + 1`.
 //!
 //! A sub-service is named `<service>:<host>` ([`sub_service_name`]); the overflow one is
 //! `<service>:_overflow`. `:` works unescaped in URL paths and Prometheus label values.
@@ -42,7 +43,7 @@ pub fn sub_service_name(service: &str, host: &str) -> String {
     format!("{service}{SEPARATOR}{host}")
 }
 
-/// The host → slot assignment of one split service, shared by every shard.
+/// The host → slot assignment of one split service, shared by every partition.
 #[derive(Debug)]
 pub struct HostTable {
     service: String,
@@ -180,7 +181,7 @@ pub struct SplitPlan {
     pub table: Arc<HostTable>,
 }
 
-/// The counters of one sub-service in one shard.
+/// The counters of one sub-service.
 #[derive(Debug)]
 pub struct SubCounters {
     /// Per SLO of the service, in [`SplitPlan::slos`] order.
@@ -230,18 +231,18 @@ pub struct SubState {
     pub latency: Vec<LatencyBucketState>,
 }
 
-/// One split service's state in one shard, in a checkpoint.
+/// One split service's counts, in a checkpoint.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SplitShardState {
     /// The split service.
     pub service: String,
-    /// Events this shard sent to the overflow sub-service.
+    /// Events sent to the overflow sub-service.
     pub overflow_events: u64,
     /// Every allocated sub-service.
     pub subs: Vec<SubState>,
 }
 
-/// One split service's state in one shard.
+/// One split service's sub-services.
 #[derive(Debug)]
 pub struct SplitShard {
     /// This shard's copy of assignments it has used: lowercased host → slot.

@@ -102,10 +102,10 @@ fn window_sums_match_a_direct_count() {
 #[test]
 fn overwritten_buckets_reject_late_events() {
     let mut r = Ring::new(SECOND, 3);
-    assert!(r.add(10 * SECOND, true));
-    assert!(r.add(13 * SECOND, true));
-    assert!(!r.add(10 * SECOND, true), "slot now holds a newer bucket");
-    assert!(r.add(12 * SECOND, false));
+    assert!(r.add(10 * SECOND, 1, 1));
+    assert!(r.add(13 * SECOND, 1, 1));
+    assert!(!r.add(10 * SECOND, 1, 1), "slot now holds a newer bucket");
+    assert!(r.add(12 * SECOND, 0, 1));
     assert_eq!(
         r.sum(10 * SECOND, 14 * SECOND),
         Counts { good: 1, total: 2 }
