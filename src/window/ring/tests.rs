@@ -42,16 +42,8 @@ fn tiers_are_at_most_a_sixtieth() {
 
 #[test]
 fn thirty_days_cost_tens_of_kib() {
-    let windows = [
-        5 * MINUTE,
-        30 * MINUTE,
-        HOUR,
-        2 * HOUR,
-        6 * HOUR,
-        DAY,
-        3 * DAY,
-        30 * DAY,
-    ];
+    let standard = crate::evaluate::STANDARD_WINDOWS;
+    let windows: Vec<i64> = standard.into_iter().chain([30 * DAY]).collect();
     let layout = Layout::new(&windows, 5 * MINUTE);
     assert_eq!(layout.slots.len(), 5);
     assert!(layout.bytes() < 64 * 1024, "{} bytes", layout.bytes());
