@@ -48,6 +48,11 @@ impl Exposition {
         self.sample(name, labels, value);
     }
 
+    fn counter(&mut self, name: &str, help: &str, labels: &[(&str, &str)], value: impl Display) {
+        self.family(name, "counter", help);
+        self.sample(name, labels, value);
+    }
+
     /// Appends `families` in order, each with its header; one without samples is left out
     /// unless it is `always` written.
     fn families(&mut self, families: Vec<Family>) {

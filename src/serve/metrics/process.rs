@@ -210,23 +210,15 @@ pub(super) fn source_telemetry(x: &mut Exposition, s: &SourceTelemetry, ready: b
         &[],
         u8::from(ready),
     );
-    x.family(
+    x.counter(
         "slipstream_source_rebalances_total",
-        "counter",
         "Consumer group rebalance callbacks.",
-    );
-    x.sample(
-        "slipstream_source_rebalances_total",
         &[],
         load(&s.rebalances),
     );
-    x.family(
+    x.counter(
         "slipstream_source_commits_total",
-        "counter",
         "Offset commits by result.",
-    );
-    x.sample(
-        "slipstream_source_commits_total",
         &[("result", "ok")],
         load(&s.commits),
     );
@@ -235,13 +227,9 @@ pub(super) fn source_telemetry(x: &mut Exposition, s: &SourceTelemetry, ready: b
         &[("result", "failed")],
         load(&s.commit_failures),
     );
-    x.family(
+    x.counter(
         "slipstream_source_discarded_on_revoke_total",
-        "counter",
         "Fetched messages left to the next owner of a revoked partition.",
-    );
-    x.sample(
-        "slipstream_source_discarded_on_revoke_total",
         &[],
         load(&s.discarded_on_revoke),
     );
@@ -264,13 +252,9 @@ pub(super) fn source_telemetry(x: &mut Exposition, s: &SourceTelemetry, ready: b
 
 pub(super) fn checkpoint_telemetry(x: &mut Exposition, c: &CheckpointStats, now_us: i64) {
     let load = |v: &std::sync::atomic::AtomicU64| v.load(std::sync::atomic::Ordering::Relaxed);
-    x.family(
+    x.counter(
         "slipstream_checkpoints_total",
-        "counter",
         "Checkpoint writes by result.",
-    );
-    x.sample(
-        "slipstream_checkpoints_total",
         &[("result", "ok")],
         load(&c.writes),
     );
@@ -279,13 +263,9 @@ pub(super) fn checkpoint_telemetry(x: &mut Exposition, c: &CheckpointStats, now_
         &[("result", "failed")],
         load(&c.failures),
     );
-    x.family(
+    x.counter(
         "slipstream_checkpoint_load_failures_total",
-        "counter",
         "Checkpoint files rejected at start (corrupt, truncated, wrong version).",
-    );
-    x.sample(
-        "slipstream_checkpoint_load_failures_total",
         &[],
         load(&c.load_failures),
     );
@@ -319,18 +299,18 @@ pub(super) fn checkpoint_telemetry(x: &mut Exposition, c: &CheckpointStats, now_
 }
 
 pub(super) fn reload_telemetry(x: &mut Exposition, r: &ReloadCounts) {
-    x.family(
+    x.counter(
         "slipstream_config_reloads_total",
-        "counter",
         "Configuration reloads applied (SIGHUP or file change).",
+        &[],
+        r.reloads,
     );
-    x.sample("slipstream_config_reloads_total", &[], r.reloads);
-    x.family(
+    x.counter(
         "slipstream_config_reload_failures_total",
-        "counter",
         "Configuration reloads rejected (invalid, or needing a restart); the old one runs on.",
+        &[],
+        r.failures,
     );
-    x.sample("slipstream_config_reload_failures_total", &[], r.failures);
     x.family(
         "slipstream_config_reload_restart_required",
         "gauge",
@@ -373,18 +353,18 @@ pub(super) fn notification_telemetry(x: &mut Exposition, n: &NotificationCounts)
 }
 
 pub(super) fn dead_letter_telemetry(x: &mut Exposition, d: &DeadLetterCounts) {
-    x.family(
+    x.counter(
         "slipstream_dead_letter_lines_total",
-        "counter",
         "Undecodable lines written to the dead-letter file.",
+        &[],
+        d.written,
     );
-    x.sample("slipstream_dead_letter_lines_total", &[], d.written);
-    x.family(
+    x.counter(
         "slipstream_dead_letter_dropped_total",
-        "counter",
         "Undecodable lines not written to the dead-letter file (full, or a write failed).",
+        &[],
+        d.dropped,
     );
-    x.sample("slipstream_dead_letter_dropped_total", &[], d.dropped);
 }
 
 /// Resident set size from `/proc/self/statm` (Linux); `None` elsewhere.
