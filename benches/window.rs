@@ -112,7 +112,7 @@ fn evaluate_demo(c: &mut Criterion) {
                 long_lived: false,
                 request_id: b"",
             };
-            shard.apply(&mut counters, &e, &classifier, NOW + HOUR, &plan);
+            shard.apply(&mut *counters, &e, &classifier, NOW + HOUR, &plan);
         }
         store.observe_newest(NOW);
     }

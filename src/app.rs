@@ -261,9 +261,13 @@ impl Sink for PipelineSink {
             let mut counters = g.store.counters();
             for (index, payload) in batch.lines().enumerate() {
                 match self.ingest.decode(payload, &mut self.scratch) {
-                    Ok(d) => {
-                        shard.apply(&mut counters, &d.event, &g.classifier, latest_allowed, plan)
-                    }
+                    Ok(d) => shard.apply(
+                        &mut *counters,
+                        &d.event,
+                        &g.classifier,
+                        latest_allowed,
+                        plan,
+                    ),
                     Err(r) => rejected.record(index, r, payload),
                 }
             }

@@ -1,6 +1,10 @@
 //! Cluster mode, being built (issue 14); the protocol is in the README, "Cluster mode: how it
-//! works". What exists so far is its core, [`fold`]: which fences and deltas of the delta log
-//! every instance applies, as a pure function of the log, tested here without a broker. The
-//! readers that write the log, the topics and the `spec.cluster` block come next.
+//! works". Owners of raw partitions sum what they read into deltas ([`delta`]), written with
+//! fences and heartbeats to one log ([`record`]); every instance folds that log, in its one
+//! order, into one copy of the counts: [`fold`] decides which fences and deltas count, as a
+//! pure function of the log, and [`fingerprint`] which SLOs two configurations count alike.
 
+pub mod delta;
+pub mod fingerprint;
 pub mod fold;
+pub mod record;

@@ -18,7 +18,9 @@ use crate::source::PartitionId;
 
 /// A writer's claim on a source: a number, then the member id to order claimants that
 /// raced to the same number. Compared by number first.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub struct Epoch {
     /// One more than the highest number the claimant saw.
     pub number: u64,

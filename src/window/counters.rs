@@ -8,7 +8,7 @@
 //! that a batch takes after its shard's, so a checkpoint that holds every shard sees counts
 //! and positions of one moment.
 
-use crate::classify::{Classifier, Outcome};
+use crate::classify::Classifier;
 use crate::decode::Event;
 
 use super::Plan;
@@ -16,6 +16,19 @@ use super::latency::{LatencyBucketState, LatencyRing};
 use super::ring::{SloCounters, TierState};
 use super::shard::CountersOf;
 use super::split::{SplitPlan, SplitShard, SplitShardState};
+
+/// Where a [`Shard`](super::Shard) adds the events it accepts: the [`Counters`] themselves,
+/// or a cluster reader's delta (counts summed per second, applied to the counters later).
+pub trait Tally {
+    /// Adds `event`, which belongs to service `service`.
+    fn add(&mut self, service: usize, event: &Event<'_>, classifier: &Classifier, plan: &Plan);
+}
+
+impl Tally for Counters {
+    fn add(&mut self, service: usize, event: &Event<'_>, classifier: &Classifier, plan: &Plan) {
+        Counters::add(self, service, event, classifier, plan);
+    }
+}
 
 /// The state of one SLO, in a checkpoint.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -92,6 +105,25 @@ impl Counters {
         &self.latency[service]
     }
 
+    /// Adds `good` of `total` events at `time_us` to SLO `slo` (summed counts, a cluster's
+    /// deltas): what `total` single events do.
+    pub fn add_counts(&mut self, slo: usize, time_us: i64, good: u64, total: u64) {
+        let good = good.min(total);
+        self.slos[slo].add_counts(time_us, good, total);
+        self.lifetime[slo][0] += good;
+        self.lifetime[slo][1] += total - good;
+    }
+
+    /// Records `count` latencies of `latency_us` at `time_us` for service `service`.
+    pub fn record_latency(&mut self, service: usize, time_us: i64, latency_us: i64, count: u64) {
+        self.latency[service].record_n(time_us, latency_us, count);
+    }
+
+    /// The sub-services of split `split`, to add summed counts to.
+    pub fn split_mut(&mut self, split: usize) -> &mut SplitShard {
+        &mut self.split[split]
+    }
+
     /// Adds `event`, which belongs to service `service`, to that service's SLOs (or its
     /// host's sub-service) and latencies.
     pub(super) fn add(
@@ -108,12 +140,7 @@ impl Counters {
             return;
         }
         let t = event.time_us;
-        for &slo in classifier.slos_of(service) {
-            let good = match classifier.rules()[slo].outcome(event) {
-                Outcome::Good => true,
-                Outcome::Bad => false,
-                Outcome::Excluded => continue,
-            };
+        for (_, slo, good) in classifier.outcomes(classifier.slos_of(service), event) {
             self.slos[slo].add(t, good);
             self.lifetime[slo][usize::from(!good)] += 1;
         }

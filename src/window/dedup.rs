@@ -32,6 +32,8 @@ pub struct Dedup {
     seen: HashMap<u64, i64>,
     /// `(event time, hash)` in insertion order, for eviction.
     order: VecDeque<(i64, u64)>,
+    /// Ids remembered so far (not saved: marks are taken and used within one process).
+    inserted: u64,
 }
 
 impl Dedup {
@@ -60,7 +62,17 @@ impl Dedup {
         newest_us: i64,
         config: &DedupConfig,
     ) -> bool {
-        let h = Self::hash(id);
+        self.first_sighting_hash(Self::hash(id), time_us, newest_us, config)
+    }
+
+    /// [`Dedup::first_sighting`] for an id already hashed with [`Dedup::hash`].
+    pub fn first_sighting_hash(
+        &mut self,
+        h: u64,
+        time_us: i64,
+        newest_us: i64,
+        config: &DedupConfig,
+    ) -> bool {
         if self.seen.contains_key(&h) {
             return false;
         }
@@ -70,7 +82,21 @@ impl Dedup {
         }
         self.seen.insert(h, time_us);
         self.order.push_back((time_us, h));
+        self.inserted += 1;
         true
+    }
+
+    /// Ids remembered so far, forgotten ones included: a mark for [`Dedup::since`].
+    pub fn inserted(&self) -> u64 {
+        self.inserted
+    }
+
+    /// The ids remembered after [`Dedup::inserted`] returned `mark`, oldest first, except
+    /// those already forgotten again.
+    pub fn since(&self, mark: u64) -> Vec<(i64, u64)> {
+        let n = usize::try_from(self.inserted.saturating_sub(mark)).unwrap_or(usize::MAX);
+        let skip = self.order.len().saturating_sub(n);
+        self.order.iter().skip(skip).copied().collect()
     }
 
     /// Forgets ids whose event time is before `cutoff_us`, scanning from the oldest inserted

@@ -50,6 +50,11 @@ impl LatencyRing {
 
     /// Records one latency observed at `time_us`; dropped if its bucket has been reused.
     pub fn record(&mut self, time_us: i64, latency_us: i64) {
+        self.record_n(time_us, latency_us, 1);
+    }
+
+    /// Records `count` latencies of `latency_us` observed at `time_us`.
+    pub fn record_n(&mut self, time_us: i64, latency_us: i64, count: u64) {
         let bucket = time_us.div_euclid(LATENCY_BUCKET_US);
         let i = bucket.rem_euclid(LATENCY_SLOTS as i64) as usize;
         let (held, hist) = &mut self.slots[i];
@@ -63,8 +68,8 @@ impl LatencyRing {
             hist.reset();
         }
         let value = latency_us.clamp(1, MAX_LATENCY_US as i64) as u64;
-        hist.saturating_record(value);
-        self.sum.saturating_record(value);
+        hist.saturating_record_n(value, count);
+        self.sum.saturating_record_n(value, count);
     }
 
     /// Adds into `into` every bucket whose start lies in `[from_us, to_us)`.

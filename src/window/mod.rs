@@ -31,11 +31,11 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use dashmap::DashMap;
 
-pub use counters::{Counters, CountersState, SloState};
+pub use counters::{Counters, CountersState, SloState, Tally};
 pub use dedup::DedupConfig;
 pub use ring::{Counts, Layout, Retention, SloCounters, window_start};
 pub use shard::{Activity, CountersOf, Shard, ShardState, ShardStats};
-pub use split::{HostAssignment, HostTable, SplitPlan};
+pub use split::{HostAssignment, HostTable, SplitPlan, host_key};
 
 use crate::source::PartitionId;
 use crate::time::HOUR;

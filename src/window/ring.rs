@@ -469,7 +469,9 @@ pub struct TierState {
 }
 
 impl SloCounters {
-    /// Every non-empty bucket of every tier, for a checkpoint.
+    /// Every live, non-empty bucket of every tier, for a checkpoint. Stale slots (buckets
+    /// older than the tier retains, never read again) are left out, so the state does not
+    /// depend on whether an old event arrived before or after newer ones rotated it out.
     pub fn export(&self) -> Vec<TierState> {
         self.tiers
             .iter()
@@ -478,7 +480,9 @@ impl SloCounters {
                 buckets: ring
                     .slots
                     .iter()
-                    .filter(|s| s.bucket != i64::MIN && s.total > 0)
+                    .filter(|s| {
+                        s.bucket != i64::MIN && s.bucket >= ring.oldest_live() && s.total > 0
+                    })
                     .map(|s| (s.bucket, s.good, s.total))
                     .collect(),
             })

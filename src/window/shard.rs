@@ -11,7 +11,7 @@ use crate::classify::Classifier;
 use crate::decode::{DecodeError, Event};
 
 use super::Plan;
-use super::counters::Counters;
+use super::counters::Tally;
 use super::dedup::Dedup;
 
 /// What one shard (one partition) keeps of its own, in a checkpoint.
@@ -66,6 +66,25 @@ impl ShardStats {
         self.too_future += other.too_future;
         self.applied += other.applied;
         self.duplicates += other.duplicates;
+    }
+
+    /// What was counted since `before` (an earlier copy of these counters).
+    pub fn since(&self, before: &ShardStats) -> ShardStats {
+        let mut d = ShardStats {
+            lines: self.lines - before.lines,
+            bytes: self.bytes - before.bytes,
+            decode_errors: self.decode_errors,
+            unmatched: self.unmatched - before.unmatched,
+            too_long: self.too_long - before.too_long,
+            too_old: self.too_old - before.too_old,
+            too_future: self.too_future - before.too_future,
+            applied: self.applied - before.applied,
+            duplicates: self.duplicates - before.duplicates,
+        };
+        for (a, b) in d.decode_errors.iter_mut().zip(before.decode_errors) {
+            *a -= b;
+        }
+        d
     }
 
     /// All decode errors, lines too long included.
@@ -168,13 +187,13 @@ impl Shard {
         self.newest_us
     }
 
-    /// Applies one decoded event to `counters`. `latest_allowed_us` is the newest event
-    /// time accepted (wall clock plus the future bound); `plan` says how far behind this
-    /// shard's newest event an event may be and still land in some window, and whether to
-    /// de-duplicate.
-    pub fn apply(
+    /// Applies one decoded event to `counters` (the counts, or a cluster reader's delta).
+    /// `latest_allowed_us` is the newest event time accepted (wall clock plus the future
+    /// bound); `plan` says how far behind this shard's newest event an event may be and
+    /// still land in some window, and whether to de-duplicate.
+    pub fn apply<T: Tally>(
         &mut self,
-        counters: &mut Counters,
+        counters: &mut T,
         event: &Event<'_>,
         classifier: &Classifier,
         latest_allowed_us: i64,
@@ -206,6 +225,39 @@ impl Shard {
         };
         self.stats.applied += 1;
         counters.add(service, event, classifier, plan);
+    }
+
+    /// Takes in what a cluster reader's delta says this partition's reader did: its newest
+    /// event time, its statistics, the request ids it saw first (remembered as its reader
+    /// remembered them) and the position it reached.
+    pub fn absorb(
+        &mut self,
+        newest_us: Option<i64>,
+        stats: &ShardStats,
+        ids: &[(i64, u64)],
+        next_offset: u64,
+        plan: &Plan,
+    ) {
+        if let Some(d) = &plan.window.dedup {
+            for &(t, h) in ids {
+                let newest = self.newest_us.map_or(t, |n| n.max(t));
+                self.dedup.first_sighting_hash(h, t, newest, d);
+            }
+        }
+        self.newest_us = self.newest_us.max(newest_us);
+        self.stats.add(stats);
+        self.next_offset = next_offset;
+    }
+
+    /// A mark of the request ids remembered so far, for [`Shard::dedup_since`].
+    pub fn dedup_mark(&self) -> u64 {
+        self.dedup.inserted()
+    }
+
+    /// The request ids this shard remembered since `mark`, oldest first: what a cluster
+    /// reader's delta carries.
+    pub fn dedup_since(&self, mark: u64) -> Vec<(i64, u64)> {
+        self.dedup.since(mark)
     }
 
     /// The shard's own state, for a checkpoint.

@@ -24,7 +24,7 @@ use std::sync::{Arc, Mutex};
 
 use tracing::warn;
 
-use crate::classify::{Classifier, Outcome};
+use crate::classify::Classifier;
 use crate::decode::Event;
 
 use super::counters::SloState;
@@ -37,6 +37,17 @@ pub const SEPARATOR: char = ':';
 pub const OVERFLOW_HOST: &str = "_overflow";
 /// The host name used for events without a host.
 pub const EMPTY_HOST: &str = "-";
+
+/// The key a host is assigned by: lowercased, [`EMPTY_HOST`] for none; written into `key`.
+pub fn host_key(host: &[u8], key: &mut Vec<u8>) {
+    key.clear();
+    key.extend_from_slice(if host.is_empty() {
+        EMPTY_HOST.as_bytes()
+    } else {
+        host
+    });
+    key.make_ascii_lowercase();
+}
 
 /// `<service>:<host>`.
 pub fn sub_service_name(service: &str, host: &str) -> String {
@@ -281,13 +292,7 @@ impl SplitShard {
 
     /// The slot of `host`: its own, or the overflow slot.
     fn slot_of(&mut self, table: &HostTable, host: &[u8]) -> usize {
-        self.key.clear();
-        self.key.extend_from_slice(if host.is_empty() {
-            EMPTY_HOST.as_bytes()
-        } else {
-            host
-        });
-        self.key.make_ascii_lowercase();
+        host_key(host, &mut self.key);
         if let Some(&slot) = self.cache.get(self.key.as_slice()) {
             return slot as usize;
         }
@@ -309,8 +314,23 @@ impl SplitShard {
             }
         }
         table.warn_overflow_once();
-        self.overflow_events += 1;
         table.max_hosts()
+    }
+
+    /// The counters of `host`'s slot, allocated on first use; counts `events` events sent to
+    /// the overflow slot when it is that one.
+    fn sub_of(
+        &mut self,
+        split: &SplitPlan,
+        layouts: &[Layout],
+        host: &[u8],
+        events: u64,
+    ) -> &mut SubCounters {
+        let slot = self.slot_of(&split.table, host);
+        if slot == split.table.max_hosts() {
+            self.overflow_events += events;
+        }
+        self.slots[slot].get_or_insert_with(|| Box::new(SubCounters::new(split, layouts)))
     }
 
     /// Applies `event`, which belongs to the split service, to its host's sub-service.
@@ -321,21 +341,40 @@ impl SplitShard {
         event: &Event<'_>,
         classifier: &Classifier,
     ) {
-        let slot = self.slot_of(&split.table, event.host);
-        let sub =
-            self.slots[slot].get_or_insert_with(|| Box::new(SubCounters::new(split, layouts)));
+        let sub = self.sub_of(split, layouts, event.host, 1);
         let t = event.time_us;
-        for (pos, &slo) in split.slos.iter().enumerate() {
-            let good = match classifier.rules()[slo].outcome(event) {
-                Outcome::Good => true,
-                Outcome::Bad => false,
-                Outcome::Excluded => continue,
-            };
+        for (pos, _, good) in classifier.outcomes(&split.slos, event) {
             sub.slos[pos].add(t, good);
             sub.lifetime[pos][usize::from(!good)] += 1;
         }
         if let (Some(l), false) = (event.latency_us, event.long_lived) {
             sub.latency.record(t, l);
+        }
+    }
+
+    /// Adds counts already summed for one host (a cluster's delta) to its sub-service, as
+    /// its `events` events one by one would: `slos` as `(position among the split's SLOs,
+    /// time, good, total)`, `latencies` as `(time, latency, count)`.
+    pub fn add_host_counts(
+        &mut self,
+        split: &SplitPlan,
+        layouts: &[Layout],
+        host: &[u8],
+        events: u64,
+        slos: impl IntoIterator<Item = (usize, i64, u64, u64)>,
+        latencies: impl IntoIterator<Item = (i64, i64, u64)>,
+    ) {
+        let sub = self.sub_of(split, layouts, host, events);
+        for (pos, t, good, total) in slos {
+            let good = good.min(total);
+            if let Some(c) = sub.slos.get_mut(pos) {
+                c.add_counts(t, good, total);
+                sub.lifetime[pos][0] += good;
+                sub.lifetime[pos][1] += total - good;
+            }
+        }
+        for (t, l, count) in latencies {
+            sub.latency.record_n(t, l, count);
         }
     }
 

@@ -82,7 +82,7 @@ fn feed(p: &Pipeline, evs: &[(i64, bool)]) {
             request_id: b"",
         };
         lock(&shard).apply(
-            &mut g.store.counters(),
+            &mut *g.store.counters(),
             &event,
             &g.classifier,
             i64::MAX,

@@ -1,0 +1,267 @@
+//! Deltas: what a raw partition's owner counted, summed per second, and how the fold adds
+//! them to the one copy of the counts.
+//!
+//! The owner runs every line through the same ingest path and [`Shard::apply`] as a single
+//! instance, with a [`DeltaBuilder`] in place of the counters: it sums, per SLO and second,
+//! the good and total events; per service, latencies by histogram bucket; per host of a
+//! service split by host, both. [`add_to`] adds a delta to [`Counters`] as those events one
+//! by one would: a ring's buckets are whole seconds or wider, and a latency is recorded as
+//! the lowest value of its histogram bucket, which lands in the same bucket.
+//!
+//! [`Shard::apply`]: crate::window::Shard::apply
+
+use std::collections::HashMap;
+
+use hdrhistogram::Histogram;
+
+use super::fingerprint::Fingerprints;
+use super::record::{Delta, HostCounts, LatencyCounts, SloCounts};
+use crate::classify::Classifier;
+use crate::decode::Event;
+use crate::time::SECOND;
+use crate::window::latency::{MAX_LATENCY_US, empty_histogram};
+use crate::window::{Counters, Plan, Tally, host_key};
+
+/// Counts per `(slo or position, second)`: `[good, total]`.
+type Seconds = HashMap<(usize, i64), [u64; 2]>;
+/// Latency counts per `(service, second, latency)`.
+type Latencies = HashMap<(usize, i64, i64), u64>;
+
+/// One host's sums in a split service.
+#[derive(Debug, Default)]
+struct HostSums {
+    events: u64,
+    /// By position among the split's SLOs.
+    slos: Seconds,
+    /// Service index unused (0).
+    latency: Latencies,
+}
+
+/// Sums the events one owner accepted since its last delta.
+#[derive(Debug)]
+pub struct DeltaBuilder {
+    slos: Seconds,
+    latency: Latencies,
+    /// `(split, host key)` → index in `hosts`, which keeps the order of first arrival.
+    host_index: HashMap<(usize, Vec<u8>), usize>,
+    hosts: Vec<(usize, Vec<u8>, HostSums)>,
+    events: u64,
+    /// Rounds a latency to the lowest value of its histogram bucket.
+    buckets: Histogram<u64>,
+    key: Vec<u8>,
+}
+
+impl Default for DeltaBuilder {
+    fn default() -> Self {
+        Self {
+            slos: HashMap::new(),
+            latency: HashMap::new(),
+            host_index: HashMap::new(),
+            hosts: Vec::new(),
+            events: 0,
+            buckets: empty_histogram(),
+            key: Vec::new(),
+        }
+    }
+}
+
+fn add_latency(map: &mut Latencies, buckets: &Histogram<u64>, service: usize, event: &Event<'_>) {
+    if let (Some(l), false) = (event.latency_us, event.long_lived) {
+        let value = buckets.lowest_equivalent(l.clamp(1, MAX_LATENCY_US as i64) as u64);
+        let second = event.time_us.div_euclid(SECOND);
+        *map.entry((service, second, value as i64)).or_default() += 1;
+    }
+}
+
+fn add_outcome(map: &mut Seconds, key: usize, second: i64, good: bool) {
+    let c = map.entry((key, second)).or_default();
+    c[0] += u64::from(good);
+    c[1] += 1;
+}
+
+impl Tally for DeltaBuilder {
+    fn add(&mut self, service: usize, event: &Event<'_>, classifier: &Classifier, plan: &Plan) {
+        self.events += 1;
+        let second = event.time_us.div_euclid(SECOND);
+        if !plan.splits.is_empty()
+            && let Some(k) = plan.split_of(service)
+        {
+            host_key(event.host, &mut self.key);
+            let i = match self.host_index.get(&(k, self.key.clone())) {
+                Some(&i) => i,
+                None => {
+                    self.hosts.push((k, self.key.clone(), HostSums::default()));
+                    self.host_index
+                        .insert((k, self.key.clone()), self.hosts.len() - 1);
+                    self.hosts.len() - 1
+                }
+            };
+            let sums = &mut self.hosts[i].2;
+            sums.events += 1;
+            for (pos, _, good) in classifier.outcomes(&plan.splits[k].slos, event) {
+                add_outcome(&mut sums.slos, pos, second, good);
+            }
+            add_latency(&mut sums.latency, &self.buckets, 0, event);
+            return;
+        }
+        for (_, slo, good) in classifier.outcomes(classifier.slos_of(service), event) {
+            add_outcome(&mut self.slos, slo, second, good);
+        }
+        add_latency(&mut self.latency, &self.buckets, service, event);
+    }
+}
+
+/// `[good, total]` per key and second, as [`SloCounts`] named by `name(key)`, by second.
+fn slo_counts(sums: Seconds, name: impl Fn(usize) -> u64) -> Vec<SloCounts> {
+    let mut by_key: HashMap<usize, Vec<(i64, u64, u64)>> = HashMap::new();
+    for ((key, second), [good, total]) in sums {
+        by_key.entry(key).or_default().push((second, good, total));
+    }
+    let mut out: Vec<SloCounts> = by_key
+        .into_iter()
+        .map(|(key, mut seconds)| {
+            seconds.sort_unstable();
+            SloCounts {
+                slo: name(key),
+                seconds,
+            }
+        })
+        .collect();
+    out.sort_unstable_by_key(|c| c.slo);
+    out
+}
+
+fn latency_values(sums: Latencies) -> HashMap<usize, Vec<(i64, i64, u64)>> {
+    let mut by_service: HashMap<usize, Vec<(i64, i64, u64)>> = HashMap::new();
+    for ((service, second, value), count) in sums {
+        by_service
+            .entry(service)
+            .or_default()
+            .push((second, value, count));
+    }
+    for values in by_service.values_mut() {
+        values.sort_unstable();
+    }
+    by_service
+}
+
+impl DeltaBuilder {
+    /// Events summed since the last [`DeltaBuilder::take`].
+    pub fn events(&self) -> u64 {
+        self.events
+    }
+
+    /// Moves the sums into `delta`, naming SLOs and services by their fingerprints in
+    /// `fingerprints` (of the configuration the events were classified with), and starts
+    /// again empty.
+    pub fn take(&mut self, delta: &mut Delta, fingerprints: &Fingerprints, plan: &Plan) {
+        delta.slos = slo_counts(std::mem::take(&mut self.slos), |slo| fingerprints.slos[slo]);
+        let mut latency: Vec<LatencyCounts> = latency_values(std::mem::take(&mut self.latency))
+            .into_iter()
+            .map(|(service, values)| LatencyCounts {
+                service: fingerprints.services[service],
+                values,
+            })
+            .collect();
+        latency.sort_unstable_by_key(|l| l.service);
+        delta.latency = latency;
+        delta.hosts = std::mem::take(&mut self.hosts)
+            .into_iter()
+            .map(|(k, host, sums)| {
+                let split = &plan.splits[k];
+                HostCounts {
+                    service: fingerprints.services[split.service],
+                    host,
+                    events: sums.events,
+                    slos: slo_counts(sums.slos, |pos| fingerprints.slos[split.slos[pos]]),
+                    latency: latency_values(sums.latency)
+                        .into_values()
+                        .next()
+                        .unwrap_or_default(),
+                }
+            })
+            .collect();
+        self.host_index.clear();
+        self.events = 0;
+    }
+}
+
+/// What [`add_to`] could not apply: counts of SLOs or services whose fingerprint this
+/// configuration does not have (a member that counts them differently).
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Foreign {
+    /// SLO sections skipped.
+    pub slos: u64,
+    /// Service (latency or host) sections skipped.
+    pub services: u64,
+}
+
+/// Adds `delta`'s counts to `counters` (shaped by `plan`, whose configuration has
+/// `fingerprints`), as its events one by one would.
+pub fn add_to(
+    counters: &mut Counters,
+    plan: &Plan,
+    fingerprints: &Fingerprints,
+    delta: &Delta,
+) -> Foreign {
+    let mut foreign = Foreign::default();
+    for c in &delta.slos {
+        let Some(slo) = fingerprints.slo(c.slo) else {
+            foreign.slos += 1;
+            continue;
+        };
+        for &(second, good, total) in &c.seconds {
+            counters.add_counts(slo, second.saturating_mul(SECOND), good, total);
+        }
+    }
+    for l in &delta.latency {
+        let Some(service) = fingerprints.service(l.service) else {
+            foreign.services += 1;
+            continue;
+        };
+        for &(second, value, count) in &l.values {
+            counters.record_latency(service, second.saturating_mul(SECOND), value, count);
+        }
+    }
+    for h in &delta.hosts {
+        let Some(k) = fingerprints
+            .service(h.service)
+            .and_then(|s| plan.split_of(s))
+        else {
+            foreign.services += 1;
+            continue;
+        };
+        let split = &plan.splits[k];
+        let mut slos = Vec::new();
+        for c in &h.slos {
+            let Some(pos) = fingerprints
+                .slo(c.slo)
+                .and_then(|slo| split.slos.iter().position(|&s| s == slo))
+            else {
+                foreign.slos += 1;
+                continue;
+            };
+            slos.extend(
+                c.seconds
+                    .iter()
+                    .map(|&(s, good, total)| (pos, s.saturating_mul(SECOND), good, total)),
+            );
+        }
+        let latencies = h
+            .latency
+            .iter()
+            .map(|&(s, value, count)| (s.saturating_mul(SECOND), value, count));
+        counters.split_mut(k).add_host_counts(
+            split,
+            &plan.layouts,
+            &h.host,
+            h.events,
+            slos,
+            latencies,
+        );
+    }
+    foreign
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,227 @@
+//! The records of a cluster's log (`<name>.log`): fences, deltas and heartbeats, in one
+//! order that every instance applies.
+//!
+//! Each record is one byte of format version, then the record in postcard. A reader skips
+//! (and counts) a record of a version it does not know; a newer version reads every older
+//! one. Times are whole seconds where a second is the finest bucket (counts), microseconds
+//! elsewhere.
+
+use serde::{Deserialize, Serialize};
+
+use super::fold::Epoch;
+use crate::window::ShardStats;
+
+/// The version written.
+pub const VERSION: u8 = 1;
+
+/// A raw partition: a topic of the source and its partition number.
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Source {
+    /// The raw topic.
+    pub topic: String,
+    /// Its partition.
+    pub partition: i32,
+}
+
+impl std::fmt::Display for Source {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.topic, self.partition)
+    }
+}
+
+/// One record of the log.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Record {
+    /// A claim on a raw partition.
+    Fence(Fence),
+    /// What a raw partition's owner counted over a range of offsets.
+    Delta(Delta),
+    /// A member saying it is alive, what it reads and how it counts.
+    Heartbeat(Heartbeat),
+}
+
+/// A claim: from here on, only deltas of `epoch` count for `source`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Fence {
+    /// The raw partition claimed.
+    pub source: Source,
+    /// The claimant's epoch.
+    pub epoch: Epoch,
+    /// Where a partition never seen before starts (its group start position).
+    pub start: u64,
+    /// The claimant's wall clock when it wrote the fence, µs.
+    pub sent_us: i64,
+}
+
+/// The counts of the raw offsets `[from, to)` of `source`, as its owner read them.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Delta {
+    /// The raw partition.
+    pub source: Source,
+    /// The writer's epoch.
+    pub epoch: Epoch,
+    /// First raw offset covered.
+    pub from: u64,
+    /// First raw offset not covered.
+    pub to: u64,
+    /// The writer's wall clock when it wrote the delta, µs.
+    pub sent_us: i64,
+    /// The partition had nothing more to deliver when the delta was written.
+    pub at_end: bool,
+    /// The partition's newest event time after the range, µs.
+    pub newest_us: Option<i64>,
+    /// What happened to the range's lines.
+    pub stats: ShardStats,
+    /// Request ids seen first in the range, `(event time µs, hash)`, oldest first.
+    pub ids: Vec<(i64, u64)>,
+    /// Counts per SLO (of services not split by host).
+    pub slos: Vec<SloCounts>,
+    /// Latencies per service (not split by host).
+    pub latency: Vec<LatencyCounts>,
+    /// Counts and latencies per host of services split by host, in order of first arrival.
+    pub hosts: Vec<HostCounts>,
+}
+
+/// One SLO's counts per second.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SloCounts {
+    /// The SLO's fingerprint.
+    pub slo: u64,
+    /// `(second, good, total)`, by second.
+    pub seconds: Vec<(i64, u64, u64)>,
+}
+
+/// One service's latencies.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LatencyCounts {
+    /// The service's fingerprint.
+    pub service: u64,
+    /// `(second, latency µs, count)`; latencies are the lowest value of their histogram
+    /// bucket, so recording them gives the histograms the events would.
+    pub values: Vec<(i64, i64, u64)>,
+}
+
+/// One host's counts in a service split by host.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HostCounts {
+    /// The split service's fingerprint.
+    pub service: u64,
+    /// The host, lowercased (its assignment key).
+    pub host: Vec<u8>,
+    /// Events of the host (for the overflow count).
+    pub events: u64,
+    /// Per SLO of the service.
+    pub slos: Vec<SloCounts>,
+    /// Latencies, as in [`LatencyCounts::values`].
+    pub latency: Vec<(i64, i64, u64)>,
+}
+
+/// A member's heartbeat.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Heartbeat {
+    /// The member id.
+    pub member: String,
+    /// Its advertised URL.
+    pub url: String,
+    /// Its wall clock when it wrote the heartbeat, µs.
+    pub sent_us: i64,
+    /// The raw partitions it owns (claimed, epoch current in its fold).
+    pub partitions: Vec<Source>,
+    /// The log offset its fold has applied up to (exclusive).
+    pub applied: u64,
+    /// Its messages per raw partition behind the partition's end, as its consumer reports.
+    pub lag: Vec<(Source, i64)>,
+    /// The hash of every SLO fingerprint it counts with.
+    pub config: u64,
+    /// Every SLO fingerprint it counts with.
+    pub slos: Vec<u64>,
+}
+
+/// Why a record could not be read.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum RecordError {
+    /// An empty record.
+    #[error("empty record")]
+    Empty,
+    /// A version this build does not know (a newer member wrote it).
+    #[error("record version {0} is newer than this build reads ({VERSION})")]
+    Version(u8),
+    /// Bytes that are not a record.
+    #[error("undecodable record: {0}")]
+    Corrupt(String),
+}
+
+impl Record {
+    /// The record's bytes.
+    pub fn encode(&self) -> Vec<u8> {
+        let mut out = vec![VERSION];
+        // Writing to a Vec cannot fail.
+        out.extend(postcard::to_stdvec(self).unwrap_or_default());
+        out
+    }
+
+    /// Reads a record written by [`Record::encode`] of this or an older version.
+    pub fn decode(bytes: &[u8]) -> Result<Self, RecordError> {
+        let (&version, body) = bytes.split_first().ok_or(RecordError::Empty)?;
+        if version != VERSION {
+            return Err(RecordError::Version(version));
+        }
+        postcard::from_bytes(body).map_err(|e| RecordError::Corrupt(e.to_string()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn records_read_back_and_bad_bytes_are_errors() {
+        let source = Source {
+            topic: "logs".into(),
+            partition: 3,
+        };
+        let epoch = Epoch {
+            number: 2,
+            member: "a".into(),
+        };
+        let records = [
+            Record::Fence(Fence {
+                source: source.clone(),
+                epoch: epoch.clone(),
+                start: 7,
+                sent_us: 1,
+            }),
+            Record::Delta(Delta {
+                source: source.clone(),
+                epoch,
+                from: 7,
+                to: 9,
+                ids: vec![(5, 6)],
+                slos: vec![SloCounts {
+                    slo: 1,
+                    seconds: vec![(100, 1, 2)],
+                }],
+                ..Delta::default()
+            }),
+            Record::Heartbeat(Heartbeat {
+                member: "a".into(),
+                url: "http://a".into(),
+                sent_us: 3,
+                partitions: vec![source.clone()],
+                applied: 4,
+                lag: vec![(source, 0)],
+                config: 5,
+                slos: vec![1, 2],
+            }),
+        ];
+        for r in records {
+            assert_eq!(Record::decode(&r.encode()), Ok(r));
+        }
+        assert_eq!(Record::decode(&[]), Err(RecordError::Empty));
+        assert_eq!(Record::decode(&[9, 0]), Err(RecordError::Version(9)));
+        assert!(matches!(
+            Record::decode(&[VERSION, 200]),
+            Err(RecordError::Corrupt(_))
+        ));
+    }
+}
