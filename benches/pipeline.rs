@@ -261,6 +261,7 @@ fn evaluate_and_render(c: &mut Criterion) {
         let evaluated = Evaluated {
             evaluation: evaluation.clone(),
             format: pipeline.generation().format.name(),
+            cluster: None,
         };
         b.iter(|| black_box(metrics::render(&evaluated, &pipeline.telemetry())))
     });

@@ -11,6 +11,7 @@
 //! and dead-lettered once per batch (`rejections`). [`run`] adds the HTTP server, configuration reload and graceful
 //! shutdown; [`replay`] reads files to the end and returns the report.
 
+pub mod cluster;
 mod dead_letter;
 mod generation;
 mod progress;
@@ -27,6 +28,7 @@ use anyhow::Context;
 use tracing::{info, warn};
 
 use crate::checkpoint::{CheckpointDir, CheckpointStats, Checkpointer};
+use crate::classify::Classifier;
 use crate::clock::Clock;
 use crate::config::{Config, SourceConfig, StartConfig};
 use crate::decode::ingest::Ingest;
@@ -37,7 +39,7 @@ use crate::source::kafka::KafkaSource;
 use crate::source::stdin::StdinSource;
 use crate::source::{LineBatch, PartitionId, Sink, Source, SourceTelemetry, StopSignal};
 use crate::time::format_rfc3339;
-use crate::window::{Activity, Shard, lock};
+use crate::window::{Activity, Plan, Shard, Tally, lock};
 
 pub use dead_letter::DeadLetter;
 pub use generation::{Changes, Generation};
@@ -75,6 +77,8 @@ pub struct Pipeline {
     pub alertmanager_stats: Arc<crate::notify::alertmanager::NotificationStats>,
     /// Where undecodable lines are appended (`spec.decode.dead_letter`), opened by `open`.
     pub dead_letter: Option<DeadLetter>,
+    /// This member's cluster state (`spec.cluster`); `None` for a single instance.
+    pub cluster: Option<Arc<crate::cluster::shared::Shared>>,
 }
 
 impl Pipeline {
@@ -97,6 +101,19 @@ impl Pipeline {
             reload_stats: Arc::new(reload_stats),
             alertmanager_stats: Arc::default(),
             dead_letter: None,
+            cluster: config.start.cluster.as_ref().map(|c| {
+                let topics = match &config.start.source {
+                    SourceConfig::Kafka(k) => k.topics.clone(),
+                    _ => Vec::new(),
+                };
+                Arc::new(crate::cluster::shared::Shared::new(
+                    c.clone(),
+                    topics,
+                    config.start.max_line_bytes,
+                    crate::cluster::fold::Positions::default(),
+                    0,
+                ))
+            }),
         })
     }
 
@@ -188,6 +205,45 @@ impl Pipeline {
     }
 }
 
+/// One batch's lines and what deciding their events needs.
+#[derive(Debug, Clone, Copy)]
+struct BatchLines<'b, 'g> {
+    batch: &'b LineBatch,
+    classifier: &'g Classifier,
+    plan: &'g Plan,
+    /// Newest event time accepted (wall clock plus the future bound).
+    latest_allowed_us: i64,
+}
+
+impl<'b> BatchLines<'b, '_> {
+    /// Runs every line through `ingest` (the one ingest path) and applies the events to
+    /// `shard`, adding them to `tally`; rejections go to `rejected`; counts lines and bytes.
+    fn apply<T: Tally>(
+        self,
+        ingest: &mut Ingest,
+        scratch: &mut String,
+        shard: &mut Shard,
+        tally: &mut T,
+        rejected: &mut BatchRejections<'b>,
+    ) {
+        for (index, payload) in self.batch.lines().enumerate() {
+            match ingest.decode(payload, scratch) {
+                Ok(d) => shard.apply(
+                    tally,
+                    &d.event,
+                    self.classifier,
+                    self.latest_allowed_us,
+                    self.plan,
+                ),
+                Err(r) => rejected.record(index, r, payload),
+            }
+        }
+        rejected.count_into(&mut shard.stats);
+        shard.stats.lines += self.batch.len() as u64;
+        shard.stats.bytes += self.batch.bytes() as u64;
+    }
+}
+
 /// Applies batches from one source thread; one per source.
 #[derive(Debug)]
 pub struct PipelineSink {
@@ -259,21 +315,19 @@ impl Sink for PipelineSink {
             };
             // After the shard: a checkpoint that holds every shard sees whole batches only.
             let mut counters = g.store.counters();
-            for (index, payload) in batch.lines().enumerate() {
-                match self.ingest.decode(payload, &mut self.scratch) {
-                    Ok(d) => shard.apply(
-                        &mut *counters,
-                        &d.event,
-                        &g.classifier,
-                        latest_allowed,
-                        plan,
-                    ),
-                    Err(r) => rejected.record(index, r, payload),
-                }
-            }
-            rejected.count_into(&mut shard.stats);
-            shard.stats.lines += batch.len() as u64;
-            shard.stats.bytes += batch.bytes() as u64;
+            let lines = BatchLines {
+                batch,
+                classifier: &g.classifier,
+                plan,
+                latest_allowed_us: latest_allowed,
+            };
+            lines.apply(
+                &mut self.ingest,
+                &mut self.scratch,
+                &mut shard,
+                &mut *counters,
+                &mut rejected,
+            );
             shard.next_offset = batch.next_offset;
             // The name is needed (and copied) only for a batch that rejected something.
             let name = (rejected.len() > 0).then(|| shard.name().to_string());

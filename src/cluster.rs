@@ -7,4 +7,8 @@
 pub mod delta;
 pub mod fingerprint;
 pub mod fold;
+pub mod follow;
+pub mod log;
+pub mod members;
 pub mod record;
+pub mod shared;

@@ -17,6 +17,7 @@
 use std::sync::Arc;
 
 use crate::classify::{Classifier, Matcher};
+use crate::cluster::fingerprint::Fingerprints;
 use crate::config::ReloadConfig;
 use crate::decode::Format;
 use crate::decode::envelope::Envelope;
@@ -50,6 +51,8 @@ pub struct Generation {
     /// Per SLO: since when its counts are complete (µs), when a reload added it or changed
     /// its classification; `None` for SLOs counted since the process started.
     pub valid_since_us: Vec<Option<i64>>,
+    /// How each SLO and service counts, as cluster members compare it.
+    pub fingerprints: Arc<Fingerprints>,
 }
 
 /// How a reload treated each SLO, by id.
@@ -87,6 +90,7 @@ impl Generation {
             slo_ids: config.objectives.iter().map(SloObjective::id).collect(),
             services: config.services.iter().map(|s| s.name.clone()).collect(),
             valid_since_us: vec![None; config.objectives.len()],
+            fingerprints: Arc::new(Fingerprints::of(config)),
         }
     }
 

@@ -8,6 +8,7 @@
 use std::sync::atomic::Ordering;
 
 use super::Pipeline;
+use crate::cluster::shared::ClusterStatus;
 use crate::evaluate::Evaluation;
 use crate::serve::read::{
     DeadLetterCounts, Evaluated, NotificationCounts, ReadSide, Readiness, ReloadCounts, Telemetry,
@@ -20,6 +21,7 @@ impl ReadSide for Pipeline {
         Evaluated {
             evaluation: self.evaluate_in(&g),
             format: g.format.name(),
+            cluster: self.cluster(),
         }
     }
 
@@ -40,7 +42,20 @@ impl ReadSide for Pipeline {
     }
 
     fn readiness(&self) -> Readiness {
-        let ready = if self.ready.load(Ordering::SeqCst) {
+        let ready = if let Some(c) = &self.cluster {
+            // A member serves once its fold has caught up with the log, whatever raw
+            // partitions it reads: a rebalance never takes every member out of service.
+            let now = self.clock.now_us();
+            if c.caught_up(now) && c.knows_partitions() {
+                Ok(())
+            } else {
+                let f = c.fold();
+                Err(format!(
+                    "applying the cluster log: {} of {} records",
+                    f.next, f.end
+                ))
+            }
+        } else if self.ready.load(Ordering::SeqCst) {
             Ok(())
         } else {
             Err(self
@@ -82,6 +97,19 @@ impl ReadSide for Pipeline {
                 failed: n.failed.load(Ordering::Relaxed),
             },
             dead_letter: DeadLetterCounts { written, dropped },
+            cluster: self.cluster.as_ref().map(|c| c.stats.clone()),
         }
+    }
+
+    fn cluster(&self) -> Option<ClusterStatus> {
+        let shared = self.cluster.as_ref()?;
+        let g = self.generation();
+        Some(shared.status(self.clock.now_us(), &g.fingerprints, &g.slo_ids, &g.store))
+    }
+
+    fn may_notify(&self) -> bool {
+        self.cluster
+            .as_ref()
+            .is_none_or(|c| c.is_pusher(self.clock.now_us()))
     }
 }

@@ -11,8 +11,8 @@ use tracing::{info, warn};
 
 use super::{Pipeline, ReloadSource, build_source, reload};
 use crate::clock::Clock;
-use crate::config::{AlertmanagerConfig, Config};
-use crate::source::StopSignal;
+use crate::config::{AlertmanagerConfig, Config, SourceConfig};
+use crate::source::{Sink, StopSignal};
 
 /// How long a stop waits for the source thread (a stdin read cannot see the stop signal).
 const SOURCE_STOP_WAIT: Duration = Duration::from_secs(5);
@@ -54,7 +54,17 @@ pub async fn run(
         .with_context(|| format!("cannot listen on {}", config.start.listen))?;
     info!(address = %listener.local_addr()?, tls = tls.is_some(), pipeline = config.start.name, slos = config.reload.objectives.len(), "serving");
     let stop = StopSignal::new();
-    let source = SourceThread::start(&config, &pipeline, stop.clone())?;
+    let member = match (&pipeline.cluster, &config.start.source) {
+        (Some(_), SourceConfig::Kafka(spec)) => {
+            Some(super::cluster::start(&pipeline, spec, stop.clone()).await?)
+        }
+        _ => None,
+    };
+    let sink: Box<dyn Sink> = match member.as_ref().and_then(|m| m.sink(&pipeline)) {
+        Some(s) => Box::new(s),
+        None => Box::new(pipeline.sink()),
+    };
+    let source = SourceThread::start(&config, &pipeline, sink, stop.clone())?;
     let checkpoints = config
         .start
         .checkpoint
@@ -108,15 +118,19 @@ struct SourceThread {
 
 impl SourceThread {
     /// Starts `config`'s source into `pipeline`, until `stop` or the end of its input.
-    fn start(config: &Config, pipeline: &Arc<Pipeline>, stop: StopSignal) -> anyhow::Result<Self> {
+    fn start(
+        config: &Config,
+        pipeline: &Arc<Pipeline>,
+        mut sink: Box<dyn Sink>,
+        stop: StopSignal,
+    ) -> anyhow::Result<Self> {
         let source = build_source(&config.start, pipeline);
-        let mut sink = pipeline.sink();
         let (failed_tx, failed) = tokio::sync::oneshot::channel::<String>();
         let (done_tx, done) = std::sync::mpsc::channel::<()>();
         std::thread::Builder::new()
             .name("source".into())
             .spawn(move || {
-                match source.run(&mut sink, &stop) {
+                match source.run(&mut *sink, &stop) {
                     Ok(()) => info!("source finished; still serving"),
                     Err(e) => {
                         let _ = failed_tx.send(e.to_string());

@@ -2,7 +2,7 @@
 //!
 //! A cluster's deltas name each SLO and service by a fingerprint: a hash of everything that
 //! decides how an event counts for it. For a service that is the decoding (format, envelope,
-//! JSON mapping, de-duplication, line length cap), its name and split, and its matcher with
+//! JSON mapping, de-duplication), its name and split, and its matcher with
 //! every matcher listed before it (the first matching service wins); for an SLO, its
 //! service's fingerprint, its id and its rule. It is the notion of "unchanged" that a reload
 //! uses to keep an SLO's counts, so counts made under different definitions are never added:
@@ -39,14 +39,13 @@ fn hash_of(parts: &[&dyn std::fmt::Debug]) -> Xxh3 {
 }
 
 impl Fingerprints {
-    /// The fingerprints of `config` read with lines capped at `max_line_bytes`.
-    pub fn of(config: &ReloadConfig, max_line_bytes: usize) -> Self {
+    /// The fingerprints of `config`.
+    pub fn of(config: &ReloadConfig) -> Self {
         let decoding = hash_of(&[
             &config.format,
             &config.envelope,
             &config.json,
             &config.window.dedup,
-            &max_line_bytes,
         ])
         .digest();
         // The matchers up to and including each service's, hashed as a running prefix.
@@ -136,7 +135,7 @@ spec:
 
     fn of(yaml: &str) -> Fingerprints {
         let c = crate::config::parse(yaml, "test").expect("valid config");
-        Fingerprints::of(&c.reload, c.start.max_line_bytes)
+        Fingerprints::of(&c.reload)
     }
 
     #[test]
@@ -159,7 +158,7 @@ spec:
         assert_ne!(a.slos[0], d.slos[0]);
         assert_ne!(a.slos[1], d.slos[1]);
         // Decoding changes every SLO.
-        let e = of(&BASE.replace("format: alb}", "format: alb, max_line_bytes: 1000}"));
+        let e = of(&BASE.replace("format: alb}", "format: alb, envelope: json}"));
         assert_ne!(a.slos, e.slos);
         assert!(a.slos.iter().zip(&e.slos).all(|(x, y)| x != y));
     }

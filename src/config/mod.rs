@@ -19,6 +19,7 @@
 
 mod alertmanager;
 mod checkpoint;
+mod cluster;
 mod decode;
 mod http;
 mod load;
@@ -90,6 +91,8 @@ pub struct StartConfig {
     /// Where and how often state is checkpointed (`spec.checkpoint`); `None` keeps state in
     /// memory only.
     pub checkpoint: Option<CheckpointConfig>,
+    /// This instance as a cluster member (`spec.cluster`); `None`: a single instance.
+    pub cluster: Option<ClusterConfig>,
     /// Where firing alerts are pushed (`spec.alertmanager`); `None`: nowhere (pollers only).
     pub alertmanager: Option<AlertmanagerConfig>,
     /// Where the HTTP bearer token comes from (`spec.http.auth`); `None`: no authentication.
@@ -110,6 +113,7 @@ impl StartConfig {
             max_line_bytes,
             dead_letter,
             checkpoint,
+            cluster,
             alertmanager,
             http_auth,
             http_tls,
@@ -135,6 +139,7 @@ impl StartConfig {
             }
             (a, b) => check(a.is_none() == b.is_none(), "spec.checkpoint"),
         }
+        check(*cluster == other.cluster, "spec.cluster");
         check(*alertmanager == other.alertmanager, "spec.alertmanager");
         check(*http_auth == other.http_auth, "spec.http.auth");
         check(*http_tls == other.http_tls, "spec.http.tls");
@@ -167,6 +172,25 @@ pub struct ReloadConfig {
     pub rules: Vec<SloRule>,
     /// Per SLO: what it is held to and which alerts it has.
     pub objectives: Vec<SloObjective>,
+}
+
+/// This instance as a member of a cluster (`spec.cluster`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClusterConfig {
+    /// Cluster name: the prefix of its topics (`<name>.log`, `<name>.snapshots`).
+    pub name: String,
+    /// This instance's URL as peers and the page show it.
+    pub advertise_url: String,
+    /// This member's id: orders claims and decides which member pushes alerts.
+    pub member_id: String,
+    /// Longest time between two deltas of one raw partition, µs.
+    pub flush_interval_us: i64,
+    /// Time between snapshots, µs.
+    pub snapshot_interval_us: i64,
+    /// A member without a heartbeat this long is gone, µs.
+    pub member_timeout_us: i64,
+    /// Ready while the log applied is at most this far behind its end, µs.
+    pub max_apply_lag_us: i64,
 }
 
 /// Where the HTTP bearer token is read from at start (`spec.http.auth`).

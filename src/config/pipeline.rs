@@ -8,7 +8,9 @@ use super::path::At;
 use super::problems::Problems;
 use super::raw::{Document, PipelineSpec};
 use super::service::Services;
-use super::{AlertmanagerConfig, CheckpointConfig, SourceConfig, TlsConfig, TokenSource};
+use super::{
+    AlertmanagerConfig, CheckpointConfig, ClusterConfig, SourceConfig, TlsConfig, TokenSource,
+};
 use crate::decode::Format;
 use crate::source::demo::LineFormat;
 use crate::window::WindowConfig;
@@ -23,6 +25,7 @@ pub(super) struct Pipeline {
     pub(super) decode: Decode,
     pub(super) window: Option<WindowConfig>,
     pub(super) checkpoint: Option<CheckpointConfig>,
+    pub(super) cluster: Option<ClusterConfig>,
     pub(super) alertmanager: Option<AlertmanagerConfig>,
     pub(super) http_auth: Option<TokenSource>,
     pub(super) http_tls: Option<TlsConfig>,
@@ -43,6 +46,17 @@ pub(super) fn validate(d: Document<PipelineSpec>, at: &At, problems: &mut Proble
         .checkpoint
         .as_ref()
         .and_then(|c| super::checkpoint::validate(c, &at.field("checkpoint"), problems));
+    let cluster = p
+        .cluster
+        .as_ref()
+        .and_then(|c| super::cluster::validate(c, source.as_ref(), &at.field("cluster"), problems));
+    if cluster.is_some() && checkpoint.is_some() {
+        problems.error(
+            &at.field("checkpoint"),
+            "is not used with spec.cluster yet: a member restores from the cluster's topics; \
+             remove it",
+        );
+    }
     let alertmanager = p
         .alertmanager
         .as_ref()
@@ -69,6 +83,7 @@ pub(super) fn validate(d: Document<PipelineSpec>, at: &At, problems: &mut Proble
         decode,
         window,
         checkpoint,
+        cluster,
         alertmanager,
         http_auth,
         http_tls,

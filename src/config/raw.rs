@@ -59,6 +59,8 @@ pub(crate) struct PipelineSpec {
     pub(crate) window: WindowSpec,
     /// Durable state.
     pub(crate) checkpoint: Option<CheckpointSpec>,
+    /// This instance as a member of a cluster.
+    pub(crate) cluster: Option<ClusterSpec>,
     /// How OpenSLO documents are read.
     pub(crate) openslo: Option<OpensloOptions>,
     /// Push firing alerts to an Alertmanager.
@@ -118,6 +120,26 @@ pub(crate) struct OpensloOptions {
     /// Accept known deviations of published examples with a warning (default `false`).
     #[serde(default)]
     pub(crate) lenient: bool,
+}
+
+/// `spec.cluster`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ClusterSpec {
+    /// Cluster name: the prefix of its Kafka topics.
+    pub(crate) name: String,
+    /// This instance's URL as peers and the page show it; `${NAME}` expands.
+    pub(crate) advertise_url: String,
+    /// Stable member id (default: the `group.instance.id` option, else the host name).
+    pub(crate) member_id: Option<String>,
+    /// Longest time between two deltas of one raw partition (default `200ms`).
+    pub(crate) flush_interval: Option<String>,
+    /// Time between snapshots (default `1m`).
+    pub(crate) snapshot_interval: Option<String>,
+    /// A member without a heartbeat this long is gone (default `10s`).
+    pub(crate) member_timeout: Option<String>,
+    /// Ready while the log applied is at most this far behind its end (default `5s`).
+    pub(crate) max_apply_lag: Option<String>,
 }
 
 /// `spec.checkpoint`.

@@ -527,3 +527,64 @@ spec:
     ];
     assert_found(&got, &want, |g, w| g.starts_with(w));
 }
+
+/// A Kafka pipeline (no secrets) with `cluster_yaml` as `spec.cluster`.
+fn cluster_pipeline(source_yaml: &str, cluster_yaml: &str) -> String {
+    format!(
+        "apiVersion: slipstream/v1\nkind: Pipeline\nmetadata: {{name: c}}\nspec:\n  source: {source_yaml}\n  decode: {{format: alb}}\n  services: [{{name: a}}]\n  cluster: {cluster_yaml}\n"
+    )
+}
+
+const KAFKA_SOURCE: &str = "{kafka: {brokers: [\"127.0.0.1:9092\"], topics: [logs], group_id: g, options: {group.instance.id: pod-0}}}";
+
+#[test]
+fn a_cluster_block_reads_with_its_defaults_and_is_restart_only() {
+    let text = cluster_pipeline(
+        KAFKA_SOURCE,
+        "{name: edge, advertise_url: \"http://pod-0.slipstream:9977\"}",
+    );
+    let c = parse(&text, "c.yaml").unwrap_or_else(|e| panic!("{e}"));
+    let cluster = c.start.cluster.clone().expect("cluster");
+    assert_eq!(
+        cluster,
+        ClusterConfig {
+            name: "edge".into(),
+            advertise_url: "http://pod-0.slipstream:9977".into(),
+            member_id: "pod-0".into(),
+            flush_interval_us: 200_000,
+            snapshot_interval_us: 60 * SECOND,
+            member_timeout_us: 10 * SECOND,
+            max_apply_lag_us: 5 * SECOND,
+        }
+    );
+    let other = parse(
+        &text.replace(
+            "name: edge,",
+            "name: edge, member_id: \"${HOME}\", flush_interval: 1s,",
+        ),
+        "c.yaml",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let o = other.start.cluster.clone().unwrap();
+    assert_eq!(o.member_id, std::env::var("HOME").unwrap());
+    assert_eq!(o.flush_interval_us, SECOND);
+    assert_eq!(c.start.changed_fields(&other.start), ["spec.cluster"]);
+}
+
+#[test]
+fn cluster_errors_are_reported_together_with_their_paths() {
+    let got = problems(&cluster_pipeline(
+        "{stdin: {}}",
+        "{name: \"edge/x\", advertise_url: \"pod-0:9977\", member_id: \"${SLIPSTREAM_SURELY_UNSET_VARIABLE}\", flush_interval: 20s, member_timeout: 10s, max_apply_lag: 0s, snapshot_interval: soon}",
+    ));
+    let want = [
+        "spec.cluster.name: must be 1 to 200 of",
+        "spec.cluster: needs a kafka source",
+        "spec.cluster.advertise_url: must be an http:// or https:// URL",
+        "spec.cluster.member_id: environment variable SLIPSTREAM_SURELY_UNSET_VARIABLE is not set",
+        "spec.cluster.flush_interval: must be shorter than member_timeout",
+        "spec.cluster.max_apply_lag: invalid duration \"0s\"",
+        "spec.cluster.snapshot_interval:",
+    ];
+    assert_found(&got, &want, |g, w| g.contains(w));
+}

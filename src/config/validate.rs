@@ -46,6 +46,7 @@ pub(super) fn validate(docs: Documents, origin: &str, problems: &mut Problems) -
             max_line_bytes: p.decode.max_line_bytes?,
             dead_letter: p.decode.dead_letter,
             checkpoint: p.checkpoint,
+            cluster: p.cluster,
             alertmanager: p.alertmanager,
             http_auth: p.http_auth,
             http_tls: p.http_tls,

@@ -153,6 +153,13 @@ impl Notifier {
         let active = self
             .since
             .observe(&evaluation.report, evaluation.evaluated_at_us);
+        if !self.read.may_notify() {
+            // Another cluster member pushes. Should this one take over, it sends every
+            // active alert afresh (Alertmanager deduplicates); resolves are left to endsAt.
+            self.sent.clear();
+            self.resolving.clear();
+            return Ok(0);
+        }
         let ends_at = now + self.config.resend_us + 3 * self.config.interval_us;
         let mut payload = Vec::new();
         let mut due = Vec::new();

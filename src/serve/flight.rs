@@ -20,6 +20,7 @@ use tokio::sync::watch;
 use tracing::error;
 
 use super::ApiError;
+use super::cluster::Whole;
 use super::read::{Evaluated, ReadSide};
 
 /// The evaluation in progress: `None` until it is done; closed without a value if it panicked.
@@ -65,9 +66,12 @@ impl Shared {
     /// The `/v1/slos` body. Blocks.
     pub(crate) fn slos_json(&self) -> Result<Bytes, ApiError> {
         let json = self.slos_json.get_or_init(|| {
-            serde_json::to_vec(&self.evaluated.evaluation.report)
-                .map(Bytes::from)
-                .map_err(|e| e.to_string())
+            serde_json::to_vec(&Whole::new(
+                &self.evaluated.evaluation.report,
+                self.evaluated.cluster.as_ref(),
+            ))
+            .map(Bytes::from)
+            .map_err(|e| e.to_string())
         });
         json.clone().map_err(|e| {
             error!(error = %e, "cannot serialize the report");

@@ -181,6 +181,11 @@ pub fn render(evaluated: &Evaluated, telemetry: &Telemetry) -> String {
     process::reload_telemetry(&mut x, &telemetry.reload);
     process::notification_telemetry(&mut x, &telemetry.notifications);
     process::dead_letter_telemetry(&mut x, &telemetry.dead_letter);
+    process::cluster_telemetry(
+        &mut x,
+        evaluated.cluster.as_ref(),
+        telemetry.cluster.as_deref(),
+    );
     x.out
 }
 

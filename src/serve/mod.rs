@@ -26,6 +26,7 @@
 
 pub mod alerts_api;
 pub mod auth;
+mod cluster;
 mod flight;
 pub mod limits;
 pub mod metrics;
@@ -118,6 +119,7 @@ pub fn router_with_auth(read: Arc<dyn ReadSide>, token: Option<auth::Token>) -> 
         .route("/v1/slos/{service}/{slo}", get(slo))
         .route("/v1/slos/{service}/{slo}/series", get(web::series))
         .route("/v1/alerts", get(alerts))
+        .route("/v1/cluster", get(cluster::cluster))
         .route("/api/v1/alerts", get(alerts_api::alerts))
         .route("/openapi.json", get(move || openapi::openapi(auth)))
         .route("/metrics", get(metrics_text))
@@ -160,20 +162,30 @@ async fn slo(
     let Path((service, slo)) = path.map_err(|e| ApiError::BadRequest(e.body_text()))?;
     let read = e.read().clone();
     blocking(move || {
+        let status = read.cluster();
         let mut report = read.evaluate_one(&service, &slo).report;
         let index = report
             .slos
             .iter()
             .position(|r| r.service == service && r.slo == slo)
             .ok_or(ApiError::UnknownSlo { service, slo })?;
-        Ok(Json(report.slos.swap_remove(index)).into_response())
+        let one = report.slos.swap_remove(index);
+        Ok(Json(cluster::Whole::new(&one, status.as_ref())).into_response())
     })
     .await?
 }
 
 async fn alerts(State(e): Api) -> Result<Response, ApiError> {
     let shared = e.full().await?;
-    blocking(move || Json(shared.evaluated.evaluation.report.firing()).into_response()).await
+    blocking(move || {
+        let firing = shared.evaluated.evaluation.report.firing();
+        Json(cluster::Whole::new(
+            &firing,
+            shared.evaluated.cluster.as_ref(),
+        ))
+        .into_response()
+    })
+    .await
 }
 
 async fn metrics_text(State(e): Api) -> Result<Response, ApiError> {
@@ -209,6 +221,14 @@ async fn readyz(State(e): Api) -> Response {
     }
     if !readiness.restart_required.is_empty() {
         body["restart_required"] = readiness.restart_required.into();
+    }
+    let read = e.read().clone();
+    if let Ok(Some(status)) = tokio::task::spawn_blocking(move || read.cluster()).await {
+        body["partial"] = status.partial.into();
+        body["missing"] = serde_json::to_value(&status.missing).unwrap_or_default();
+        if !status.config_mismatch.is_empty() {
+            body["config_mismatch"] = status.config_mismatch.into();
+        }
     }
     (status, Json(body)).into_response()
 }

@@ -12,6 +12,7 @@
 use std::sync::Arc;
 
 use crate::checkpoint::CheckpointStats;
+use crate::cluster::shared::{ClusterStats, ClusterStatus};
 use crate::evaluate::{Evaluation, SloObjective};
 use crate::source::SourceTelemetry;
 use crate::window::Store;
@@ -31,6 +32,14 @@ pub trait ReadSide: Send + Sync + 'static {
     fn readiness(&self) -> Readiness;
     /// The process's own counters, for `/metrics`.
     fn telemetry(&self) -> Telemetry;
+    /// This member's view of its cluster (`GET /v1/cluster`); `None` for a single instance.
+    fn cluster(&self) -> Option<ClusterStatus> {
+        None
+    }
+    /// Whether this instance pushes alerts now: in a cluster, only one member does.
+    fn may_notify(&self) -> bool {
+        true
+    }
 }
 
 /// A full evaluation and the decode format of the configuration it evaluated.
@@ -40,6 +49,9 @@ pub struct Evaluated {
     pub evaluation: Evaluation,
     /// The decode format's config name (`alb`, `nginx`, …), the `format` label of decode errors.
     pub format: &'static str,
+    /// In a cluster: what this member knew of it when it evaluated (whether the counts are
+    /// whole); `None` for a single instance.
+    pub cluster: Option<ClusterStatus>,
 }
 
 /// Objectives and window state of one configuration, read together.
@@ -79,6 +91,8 @@ pub struct Telemetry {
     pub notifications: NotificationCounts,
     /// Undecodable lines and the dead-letter file.
     pub dead_letter: DeadLetterCounts,
+    /// In a cluster: what the fold did and what this member wrote.
+    pub cluster: Option<Arc<ClusterStats>>,
 }
 
 /// Configuration reloads.

@@ -245,6 +245,12 @@ struct Consuming<'a> {
     committed: HashMap<(String, i32), u64>,
     /// Partitions assigned at least once in this process.
     seen: std::collections::HashSet<PartitionId>,
+    /// Moves the sink asked for that did not succeed yet.
+    moving: HashMap<PartitionId, Option<u64>>,
+    /// Partitions paused at the sink's request.
+    paused: std::collections::HashSet<PartitionId>,
+    /// The sink decides every position ([`Sink::owns_positions`]).
+    sink_decides: bool,
 }
 
 impl Consuming<'_> {
@@ -314,9 +320,10 @@ impl Consuming<'_> {
         for change in changes {
             match change {
                 Change::Assigned(list) => {
-                    self.resume_from_own_positions(&list, sink);
-                    for (topic, partition) in list {
-                        let Some(pid) = self.pid(&topic, partition) else {
+                    // The sink first (a cluster member claims each partition there), then
+                    // the positions it says.
+                    for (topic, partition) in &list {
+                        let Some(pid) = self.pid(topic, *partition) else {
                             continue;
                         };
                         let name = format!("{topic}/{partition}");
@@ -325,6 +332,7 @@ impl Consuming<'_> {
                         self.names.insert(pid, name);
                         self.assigned = true;
                     }
+                    self.resume_from_own_positions(&list, sink);
                 }
                 Change::Revoked(list) => {
                     for (topic, partition) in list {
@@ -342,6 +350,8 @@ impl Consuming<'_> {
                         lock(&self.consumer.context().telemetry.lag)
                             .remove(&self.names.remove(&pid).unwrap_or_default());
                         self.committed.remove(&(topic, partition));
+                        self.moving.remove(&pid);
+                        self.paused.remove(&pid);
                         sink.revoke(pid);
                     }
                     self.assigned = false;
@@ -359,17 +369,34 @@ impl Consuming<'_> {
     fn resume_from_own_positions(&mut self, list: &[(String, i32)], sink: &dyn Sink) {
         let mut resumed = 0;
         let mut assignment = TopicPartitionList::new();
+        let mut paused = TopicPartitionList::new();
+        let sink_decides = self.sink_decides;
         {
             let applied = lock(&self.consumer.context().applied);
             for key @ (topic, partition) in list {
                 let pid = self.pid(topic, *partition);
                 let first_time = pid.is_some_and(|p| self.seen.insert(p));
-                let own = applied.get(key).copied().or_else(|| {
-                    first_time
-                        .then(|| pid.and_then(|p| sink.position(p)))
-                        .flatten()
-                        .map(|o| o as i64)
-                });
+                let own = if sink_decides {
+                    let position = pid.and_then(|p| sink.position(p));
+                    match (position, pid) {
+                        (None, Some(p)) => {
+                            let _ = paused.add_partition(topic, *partition);
+                            self.paused.insert(p);
+                        }
+                        (Some(_), Some(p)) => {
+                            self.paused.remove(&p);
+                        }
+                        _ => {}
+                    }
+                    Some(position.map_or(0, |o| o as i64))
+                } else {
+                    applied.get(key).copied().or_else(|| {
+                        first_time
+                            .then(|| pid.and_then(|p| sink.position(p)))
+                            .flatten()
+                            .map(|o| o as i64)
+                    })
+                };
                 let offset = own.map_or(Offset::Stored, Offset::Offset);
                 debug!(topic, partition, ?offset, first_time, "assignment position");
                 resumed += usize::from(own.is_some());
@@ -387,6 +414,63 @@ impl Consuming<'_> {
                 "resumed partitions where this instance's state ends"
             );
         }
+        if paused.count() > 0
+            && let Err(e) = self.consumer.pause(&paused)
+        {
+            warn!(error = %e, "cannot pause partitions this instance does not own");
+        }
+    }
+
+    /// Moves or pauses the partitions the sink asks to. A move that fails is tried again on
+    /// the next call; until it succeeds, nothing of that partition is delivered.
+    fn seek(&mut self, sink: &mut dyn Sink) {
+        self.moving.extend(sink.take_seeks());
+        let moving: Vec<_> = self.moving.iter().map(|(p, o)| (*p, *o)).collect();
+        for (pid, position) in moving {
+            let Some(topic) = self.topics.get(pid.stream as usize).cloned() else {
+                self.moving.remove(&pid);
+                continue;
+            };
+            self.pending.remove(&pid);
+            let mut list = TopicPartitionList::new();
+            let _ = list.add_partition(&topic, pid.partition);
+            let done = match position {
+                None => self.consumer.pause(&list),
+                Some(offset) => self.consumer.resume(&list).and_then(|()| {
+                    self.consumer.seek(
+                        &topic,
+                        pid.partition,
+                        Offset::Offset(offset as i64),
+                        Duration::from_secs(5),
+                    )
+                }),
+            };
+            match done {
+                Ok(()) => {
+                    info!(partition = %pid, ?position, "partition moved");
+                    self.moving.remove(&pid);
+                    if position.is_none() {
+                        self.paused.insert(pid);
+                    } else {
+                        self.paused.remove(&pid);
+                    }
+                }
+                Err(e) => {
+                    warn!(partition = %pid, error = %e, "cannot move the partition; will retry")
+                }
+            }
+        }
+    }
+
+    /// True when a message of `pid` at `offset` must not be delivered: the partition is
+    /// paused or being moved, or the sink's state already covers the offset.
+    fn skip(&self, pid: PartitionId, offset: i64, sink: &dyn Sink) -> bool {
+        self.moving.contains_key(&pid)
+            || self.paused.contains(&pid)
+            || (self.sink_decides
+                && sink
+                    .position(pid)
+                    .is_none_or(|p| (offset.max(0) as u64) < p))
     }
 
     /// librdkafka names only the partition number of an end of partition: with several
@@ -444,6 +528,9 @@ impl Source for KafkaSource {
             ready: false,
             seen: Default::default(),
             committed: HashMap::new(),
+            moving: HashMap::new(),
+            paused: Default::default(),
+            sink_decides: sink.owns_positions(),
         };
         let mut waiting_since = Instant::now();
         let mut warned_waiting = false;
@@ -452,7 +539,9 @@ impl Source for KafkaSource {
             match c.consumer.poll(Duration::from_millis(100)) {
                 None => c.flush_all(sink),
                 Some(Ok(message)) => {
-                    if let Some(pid) = c.pid(message.topic(), message.partition()) {
+                    if let Some(pid) = c.pid(message.topic(), message.partition())
+                        && !c.skip(pid, message.offset(), sink)
+                    {
                         let batch = c.pending.entry(pid).or_default();
                         batch.push(message.payload().unwrap_or_default());
                         batch.next_offset = (message.offset() + 1) as u64;
@@ -470,6 +559,8 @@ impl Source for KafkaSource {
                 Some(Err(e)) => warn!(error = %e, "kafka consume error"),
             }
             c.handle_changes(sink);
+            sink.tick();
+            c.seek(sink);
             let down = c.consumer.context().brokers_down.load(Ordering::SeqCst);
             if down && !reported_down {
                 c.ready = false;

@@ -16,7 +16,7 @@ use slipstream::time::{HOUR, SECOND};
 
 /// Valid traffic for checkout and search, event times in the two hours before `top` (a whole
 /// second), plus one request at `top` itself so the evaluation time is exactly `top`.
-fn traffic(top: i64, n: usize, seed: u64) -> Input {
+pub(crate) fn traffic(top: i64, n: usize, seed: u64) -> Input {
     let mut rng = Rng(seed);
     let mut input = Input::default();
     for i in 0..=n {
@@ -51,13 +51,13 @@ fn traffic(top: i64, n: usize, seed: u64) -> Input {
     input
 }
 
-struct Instance {
-    child: Child,
-    port: u16,
+pub(crate) struct Instance {
+    pub(crate) child: Child,
+    pub(crate) port: u16,
 }
 
 impl Instance {
-    fn start(config: &std::path::Path, port: u16) -> Instance {
+    pub(crate) fn start(config: &std::path::Path, port: u16) -> Instance {
         let child = Command::new(env!("CARGO_BIN_EXE_slipstream"))
             .args(["run", "--config"])
             .arg(config)
@@ -74,7 +74,7 @@ impl Instance {
         Instance { child, port }
     }
 
-    fn metric_sum(&self, name: &str) -> Option<u64> {
+    pub(crate) fn metric_sum(&self, name: &str) -> Option<u64> {
         let (status, body) = http_get(self.port, "/metrics")?;
         (status == 200).then(|| {
             body.lines()
@@ -84,11 +84,11 @@ impl Instance {
         })
     }
 
-    fn lines(&self) -> Option<u64> {
+    pub(crate) fn lines(&self) -> Option<u64> {
         self.metric_sum("slipstream_lines_total{")
     }
 
-    fn kill(mut self) {
+    pub(crate) fn kill(mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }

@@ -7,6 +7,7 @@ mod calendar;
 mod cardinality;
 mod checkpoint;
 mod cli;
+mod cluster;
 mod crash;
 mod dead_letter;
 mod deploy;

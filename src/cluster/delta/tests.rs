@@ -92,7 +92,7 @@ proptest! {
     #[test]
     fn deltas_count_like_events_one_by_one(specs in specs(), cuts in prop::collection::vec(1usize..40, 1..20)) {
         let config = parse(CONFIG, "test").unwrap();
-        let fingerprints = Fingerprints::of(&config.reload, config.start.max_line_bytes);
+        let fingerprints = Fingerprints::of(&config.reload);
         let latest = T0 + 2 * crate::time::HOUR;
         // Directly.
         let direct = generation(&config);
@@ -155,7 +155,7 @@ proptest! {
 #[test]
 fn counts_of_an_slo_or_service_this_configuration_lacks_are_foreign() {
     let config = parse(CONFIG, "test").unwrap();
-    let fingerprints = Fingerprints::of(&config.reload, config.start.max_line_bytes);
+    let fingerprints = Fingerprints::of(&config.reload);
     let g = generation(&config);
     let plan = g.store.plan().clone();
     let delta = Delta {

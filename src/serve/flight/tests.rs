@@ -47,6 +47,7 @@ impl ReadSide for Gated {
                 splits: Vec::new(),
             },
             format: "alb",
+            cluster: None,
         }
     }
     fn evaluate_one(&self, _: &str, _: &str) -> Evaluation {

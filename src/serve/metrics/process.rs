@@ -4,6 +4,7 @@
 
 use super::Exposition;
 use crate::checkpoint::CheckpointStats;
+use crate::cluster::shared::{ClusterStats, ClusterStatus};
 use crate::decode::DecodeError;
 use crate::decode::ingest::Rejection;
 use crate::evaluate::{Evaluation, PartitionState};
@@ -372,4 +373,117 @@ fn resident_bytes() -> Option<u64> {
     let statm = std::fs::read_to_string("/proc/self/statm").ok()?;
     let pages: u64 = statm.split_whitespace().nth(1)?.parse().ok()?;
     Some(pages * 4096)
+}
+
+pub(super) fn cluster_telemetry(
+    x: &mut Exposition,
+    status: Option<&ClusterStatus>,
+    stats: Option<&ClusterStats>,
+) {
+    let load = |v: &std::sync::atomic::AtomicU64| v.load(std::sync::atomic::Ordering::Relaxed);
+    if let Some(s) = status {
+        x.gauge(
+            "slipstream_cluster_partial",
+            "1 while this member lacks part of the cluster's counts (see /v1/cluster).",
+            &[],
+            u8::from(s.partial),
+        );
+        x.gauge(
+            "slipstream_cluster_missing_partitions",
+            "Raw partitions without a live owner.",
+            &[],
+            s.missing.partitions.len(),
+        );
+        x.gauge(
+            "slipstream_cluster_live_members",
+            "Members with a heartbeat within the member timeout, this one included.",
+            &[],
+            s.members.iter().filter(|m| m.live).count(),
+        );
+        x.gauge(
+            "slipstream_cluster_config_mismatch_members",
+            "Live members that count some SLO with another definition.",
+            &[],
+            s.config_mismatch.len(),
+        );
+        x.gauge(
+            "slipstream_cluster_pusher",
+            "1 when this member pushes alerts to Alertmanager.",
+            &[],
+            u8::from(s.pusher == s.member),
+        );
+        x.gauge(
+            "slipstream_cluster_log_records_behind",
+            "Cluster log records not applied yet, up to the end last seen.",
+            &[],
+            s.log.end.saturating_sub(s.log.applied),
+        );
+    }
+    let Some(c) = stats else {
+        return;
+    };
+    x.counter(
+        "slipstream_cluster_deltas_total",
+        "Deltas read from the cluster log, by what the fold did with them.",
+        &[("verdict", "applied")],
+        load(&c.deltas_applied),
+    );
+    for (verdict, n) in [
+        ("fenced", &c.deltas_fenced),
+        ("not_next", &c.deltas_not_next),
+        ("invalid", &c.deltas_invalid),
+    ] {
+        x.sample(
+            "slipstream_cluster_deltas_total",
+            &[("verdict", verdict)],
+            load(n),
+        );
+    }
+    x.counter(
+        "slipstream_cluster_fences_total",
+        "Fences that made a new claim current.",
+        &[],
+        load(&c.fences),
+    );
+    x.counter(
+        "slipstream_cluster_foreign_sections_total",
+        "SLO or service sections of applied deltas counted with another definition, skipped.",
+        &[],
+        load(&c.foreign_sections),
+    );
+    x.counter(
+        "slipstream_cluster_undecodable_records_total",
+        "Cluster log records this build could not read, skipped.",
+        &[],
+        load(&c.undecodable),
+    );
+    x.counter(
+        "slipstream_cluster_lines_read_total",
+        "Raw lines this member read as the owner of their partition.",
+        &[],
+        load(&c.lines_read),
+    );
+    x.counter(
+        "slipstream_cluster_deltas_written_total",
+        "Deltas this member wrote.",
+        &[],
+        load(&c.deltas_written),
+    );
+    x.counter(
+        "slipstream_cluster_write_failures_total",
+        "Deltas this member could not write (the partition was claimed again).",
+        &[],
+        load(&c.write_failures),
+    );
+    x.counter(
+        "slipstream_cluster_claims_total",
+        "Claims of raw partitions this member made, by result.",
+        &[("result", "won")],
+        load(&c.claims).saturating_sub(load(&c.claims_lost)),
+    );
+    x.sample(
+        "slipstream_cluster_claims_total",
+        &[("result", "lost")],
+        load(&c.claims_lost),
+    );
 }

@@ -1,0 +1,503 @@
+//! A cluster member's reader: the [`Sink`] of its Kafka source in cluster mode.
+//!
+//! It claims every raw partition the group assigns it (README, "Epochs and fences"): it
+//! catches up with the log, writes a fence with the next epoch, waits until its own fold has
+//! applied it and, if its epoch is still the current one, resumes where the fold says the
+//! accepted data ends, with the fold's copy of the partition's own state (newest event,
+//! de-duplication ids). Lines then go through the same ingest path and [`Shard::apply`] as
+//! a single instance, into a [`DeltaBuilder`]; a delta is written at most every
+//! `spec.cluster.flush_interval`, or after [`FLUSH_EVENTS`] events, or when the partition
+//! reaches its end. Counts reach the store only through the log, as every member's do.
+//!
+//! A claim lost to a newer claimant, a delta that could not be written and a partition a
+//! newer fence took over (this member was paused as a zombie) all stop the partition: it is
+//! paused, or claimed again and read from where the fold says.
+//!
+//! [`Shard::apply`]: crate::window::Shard::apply
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use tracing::{info, warn};
+
+use super::rejections::{BatchOrigin, BatchRejections, WarningLimiter};
+use super::{BatchLines, Generation, Pipeline};
+use crate::cluster::delta::DeltaBuilder;
+use crate::cluster::fingerprint::Fingerprints;
+use crate::cluster::fold::Epoch;
+use crate::cluster::follow;
+use crate::cluster::log::{LogWriter, ensure_topics, follower, log_topic};
+use crate::cluster::record::{Delta, Fence, Record, Source};
+use crate::cluster::shared::FoldTarget;
+use crate::cluster::shared::Shared;
+use crate::decode::ingest::Ingest;
+use crate::source::StopSignal;
+use crate::source::kafka::KafkaSpec;
+use crate::source::kafka::StartFrom;
+use crate::source::{LineBatch, PartitionId, Sink};
+use crate::window::Store;
+use crate::window::{Shard, ShardStats, lock};
+use anyhow::Context;
+
+/// This member's cluster side, once started.
+#[derive(Debug)]
+pub struct Member {
+    writer: Arc<LogWriter>,
+    start_from: StartFrom,
+}
+
+/// Starts `pipeline`'s cluster side against the brokers of `spec`: creates the cluster's
+/// topics when missing, and starts following the log (until `stop`).
+pub async fn start(
+    pipeline: &Arc<Pipeline>,
+    spec: &KafkaSpec,
+    stop: StopSignal,
+) -> anyhow::Result<Member> {
+    let shared = pipeline
+        .cluster
+        .clone()
+        .context("the pipeline has no cluster state")?;
+    ensure_topics(spec, &shared.config)
+        .await
+        .map_err(anyhow::Error::msg)?;
+    let writer = Arc::new(LogWriter::new(spec, &shared.config).map_err(anyhow::Error::msg)?);
+    let consumer =
+        follower(spec, &shared.config, shared.fold().next).map_err(anyhow::Error::msg)?;
+    let target: Arc<dyn FoldTarget> = pipeline.clone();
+    follow::spawn(shared, target, consumer, writer.clone(), stop)
+        .context("cannot start the cluster follower thread")?;
+    Ok(Member {
+        writer,
+        start_from: spec.start_from,
+    })
+}
+
+impl Member {
+    /// The reader that claims and reads what the group assigns to `pipeline`.
+    pub fn sink(&self, pipeline: &Arc<Pipeline>) -> Option<ClusterSink> {
+        let shared = pipeline.cluster.clone()?;
+        Some(ClusterSink::new(
+            pipeline.clone(),
+            shared,
+            self.writer.clone(),
+            self.start_from,
+        ))
+    }
+}
+
+impl FoldTarget for Pipeline {
+    fn with_store(&self, f: &mut dyn FnMut(&Store, &Fingerprints)) {
+        // Held while the record is applied: a reload waits for it, like for a batch.
+        let g = self.read_generation();
+        f(&g.store, &g.fingerprints);
+    }
+
+    fn fingerprints(&self) -> Arc<Fingerprints> {
+        self.generation().fingerprints.clone()
+    }
+
+    fn lag(&self) -> Vec<(Source, i64)> {
+        let lag = self
+            .source_telemetry
+            .lag
+            .lock()
+            .map(|l| l.clone())
+            .unwrap_or_default();
+        lag.into_iter()
+            .filter_map(|(name, lag)| {
+                let (topic, partition) = name.rsplit_once('/')?;
+                Some((
+                    Source {
+                        topic: topic.to_string(),
+                        partition: partition.parse().ok()?,
+                    },
+                    lag,
+                ))
+            })
+            .collect()
+    }
+
+    fn now_us(&self) -> i64 {
+        self.clock.now_us()
+    }
+}
+
+/// A delta is written once it holds this many events, whatever the flush interval.
+pub const FLUSH_EVENTS: u64 = 4096;
+/// How long a claim waits for the fold to reach the log's end and its own fence.
+const CLAIM_WAIT: Duration = Duration::from_secs(30);
+/// How often a failed claim is tried again.
+const RETRY_INTERVAL: Duration = Duration::from_secs(1);
+
+fn bump(counter: &AtomicU64) {
+    counter.fetch_add(1, Ordering::Relaxed);
+}
+
+/// A raw partition this member owns, and the delta it is filling.
+#[derive(Debug)]
+struct Owned {
+    source: Source,
+    epoch: Epoch,
+    /// Start of the pending delta: where the accepted data ends.
+    from: u64,
+    /// End of what was read.
+    to: u64,
+    /// The partition's own state, continued from the fold's.
+    shard: Shard,
+    builder: DeltaBuilder,
+    /// The shard's statistics and de-duplication mark when the pending delta started.
+    before: ShardStats,
+    mark: u64,
+    /// When the last delta was written.
+    written: Instant,
+    /// The partition reached its end; `told_end`: a delta said so.
+    at_end: bool,
+    told_end: bool,
+}
+
+impl Owned {
+    fn dirty(&self) -> bool {
+        self.to != self.from || self.at_end != self.told_end
+    }
+}
+
+/// The reader of a cluster member.
+#[derive(Debug)]
+pub struct ClusterSink {
+    pipeline: Arc<Pipeline>,
+    shared: Arc<Shared>,
+    writer: Arc<LogWriter>,
+    start_from: StartFrom,
+    /// The generation the ingest path and the pending deltas belong to.
+    generation: Arc<Generation>,
+    ingest: Ingest,
+    scratch: String,
+    warnings: WarningLimiter,
+    owned: HashMap<PartitionId, Owned>,
+    /// Assigned partitions whose claim could not be made yet.
+    unclaimed: BTreeSet<PartitionId>,
+    last_retry: Instant,
+    seeks: Vec<(PartitionId, Option<u64>)>,
+}
+
+impl ClusterSink {
+    /// A reader for `pipeline` in the cluster `shared`, writing through `writer`; a
+    /// partition no one has claimed before starts at `start_from`.
+    pub fn new(
+        pipeline: Arc<Pipeline>,
+        shared: Arc<Shared>,
+        writer: Arc<LogWriter>,
+        start_from: StartFrom,
+    ) -> Self {
+        let generation = pipeline.generation();
+        Self {
+            ingest: generation.ingest(pipeline.start.max_line_bytes),
+            generation,
+            pipeline,
+            shared,
+            writer,
+            start_from,
+            scratch: String::new(),
+            warnings: WarningLimiter::default(),
+            owned: HashMap::new(),
+            unclaimed: BTreeSet::new(),
+            last_retry: Instant::now(),
+            seeks: Vec::new(),
+        }
+    }
+
+    /// Claims `pid`: the owned partition, or why not (`Ok(None)`: a newer claimant won).
+    fn claim(&mut self, pid: PartitionId) -> Result<Option<Owned>, String> {
+        let source = self.shared.source(pid);
+        let log = Source {
+            topic: log_topic(&self.shared.config),
+            partition: 0,
+        };
+        // Know every fence written so far, so that this epoch is above them all.
+        let (_, end) = self.writer.watermarks(&log)?;
+        if end > 0 && !self.shared.wait_applied(end - 1, CLAIM_WAIT) {
+            return Err("the cluster log is not applied up to its end yet".into());
+        }
+        let (low, high) = self.writer.watermarks(&source)?;
+        let start = match self.start_from {
+            StartFrom::Earliest => low,
+            StartFrom::Latest => high,
+        };
+        let epoch = self
+            .shared
+            .fold()
+            .positions
+            .next_epoch(pid, &self.shared.config.member_id);
+        let fence = Record::Fence(Fence {
+            source: source.clone(),
+            epoch: epoch.clone(),
+            start,
+            sent_us: self.pipeline.clock.now_us(),
+        });
+        let offset = self.writer.fence(&fence, CLAIM_WAIT)?;
+        bump(&self.shared.stats.claims);
+        if !self.shared.wait_applied(offset, CLAIM_WAIT) {
+            return Err("the fence was written but not applied in time".into());
+        }
+        let Some(position) = self.shared.position(&source).filter(|p| p.epoch == epoch) else {
+            bump(&self.shared.stats.claims_lost);
+            info!(partition = %source, "a newer claim won the partition");
+            return Ok(None);
+        };
+        let g = self.pipeline.generation();
+        let state = lock(&g.store.shard(pid, &source.to_string())).export();
+        let shard = Shard::restore(&state);
+        info!(partition = %source, epoch = epoch.number, from = position.next, "claimed");
+        Ok(Some(Owned {
+            before: shard.stats,
+            mark: shard.dedup_mark(),
+            shard,
+            source,
+            epoch,
+            from: position.next,
+            to: position.next,
+            builder: DeltaBuilder::default(),
+            written: Instant::now(),
+            at_end: false,
+            told_end: false,
+        }))
+    }
+
+    /// Claims `pid` and records the outcome; the position to read it from, if owned.
+    fn take(&mut self, pid: PartitionId) -> Option<u64> {
+        self.unclaimed.remove(&pid);
+        match self.claim(pid) {
+            Ok(Some(owned)) => {
+                let from = owned.from;
+                self.shared.set_mine(&owned.source, true);
+                self.owned.insert(pid, owned);
+                Some(from)
+            }
+            Ok(None) => None,
+            Err(e) => {
+                warn!(partition = %pid, error = %e, "cannot claim the partition; will retry");
+                self.unclaimed.insert(pid);
+                None
+            }
+        }
+    }
+
+    /// Stops owning `pid` (its pending lines are dropped: whoever owns it next reads them).
+    fn release(&mut self, pid: PartitionId) {
+        if let Some(o) = self.owned.remove(&pid) {
+            self.shared.set_mine(&o.source, false);
+        }
+    }
+
+    /// Writes `pid`'s pending delta.
+    fn flush(&mut self, pid: PartitionId) {
+        let now = self.pipeline.clock.now_us();
+        let g = self.generation.clone();
+        let Some(o) = self.owned.get_mut(&pid) else {
+            return;
+        };
+        let mut delta = Delta {
+            source: o.source.clone(),
+            epoch: o.epoch.clone(),
+            from: o.from,
+            to: o.to,
+            sent_us: now,
+            at_end: o.at_end,
+            newest_us: o.shard.newest_us(),
+            stats: o.shard.stats.since(&o.before),
+            ids: o.shard.dedup_since(o.mark),
+            ..Delta::default()
+        };
+        o.builder.take(&mut delta, &g.fingerprints, g.store.plan());
+        self.writer.delta(&o.source, &Record::Delta(delta));
+        bump(&self.shared.stats.deltas_written);
+        o.from = o.to;
+        o.before = o.shard.stats;
+        o.mark = o.shard.dedup_mark();
+        o.written = Instant::now();
+        o.told_end = o.at_end;
+    }
+
+    /// Writes every pending delta that is due (`all`: every pending one).
+    fn flush_due(&mut self, all: bool) {
+        let interval = Duration::from_micros(self.shared.config.flush_interval_us as u64);
+        let due: Vec<PartitionId> = self
+            .owned
+            .iter()
+            .filter(|(_, o)| {
+                o.dirty()
+                    && (all
+                        || o.at_end != o.told_end
+                        || o.builder.events() >= FLUSH_EVENTS
+                        || o.written.elapsed() >= interval)
+            })
+            .map(|(p, _)| *p)
+            .collect();
+        for pid in due {
+            self.flush(pid);
+        }
+    }
+
+    /// Follows a reload: pending deltas are written with the generation they were counted
+    /// in, then the new one's ingest path is used.
+    fn follow(&mut self) {
+        let g = self.pipeline.generation();
+        if g.number == self.generation.number {
+            return;
+        }
+        self.flush_due(true);
+        self.ingest = g.ingest(self.pipeline.start.max_line_bytes);
+        self.generation = g;
+    }
+
+    /// Partitions whose claim a newer fence took over (this member was a zombie), or whose
+    /// delta was not written: released; claimed again when the write failed.
+    fn check_ownership(&mut self) {
+        let failed = self.writer.failed();
+        let mut lost = Vec::new();
+        {
+            let fold = self.shared.fold();
+            for (pid, o) in &self.owned {
+                if fold.positions.get(*pid).is_none_or(|p| p.epoch != o.epoch) {
+                    lost.push(*pid);
+                }
+            }
+        }
+        for pid in lost {
+            warn!(partition = %pid, "a newer claim took the partition over; pausing it");
+            bump(&self.shared.stats.claims_lost);
+            self.release(pid);
+            self.seeks.push((pid, None));
+        }
+        for source in failed {
+            bump(&self.shared.stats.write_failures);
+            if let Some(pid) = self.shared.partition_id(&source)
+                && self.owned.contains_key(&pid)
+            {
+                self.release(pid);
+                let position = self.take(pid);
+                self.seeks.push((pid, position));
+            }
+        }
+    }
+}
+
+impl Sink for ClusterSink {
+    fn assign(&mut self, partition: PartitionId, name: &str) {
+        info!(partition = name, "partition assigned; claiming it");
+        self.follow();
+        self.release(partition);
+        self.take(partition);
+    }
+
+    fn apply(&mut self, partition: PartitionId, batch: &LineBatch) {
+        self.follow();
+        let p = self.pipeline.clone();
+        let g = self.generation.clone();
+        let Some(o) = self.owned.get_mut(&partition) else {
+            return;
+        };
+        let now = p.clock.now_us();
+        let plan = g.store.plan();
+        let mut rejected = BatchRejections::new(p.dead_letter.is_some(), p.start.max_line_bytes);
+        BatchLines {
+            batch,
+            classifier: &g.classifier,
+            plan,
+            latest_allowed_us: now.saturating_add(plan.window.max_future_us),
+        }
+        .apply(
+            &mut self.ingest,
+            &mut self.scratch,
+            &mut o.shard,
+            &mut o.builder,
+            &mut rejected,
+        );
+        o.to = batch.next_offset;
+        o.at_end = false;
+        self.shared
+            .stats
+            .lines_read
+            .fetch_add(batch.len() as u64, Ordering::Relaxed);
+        let name = o.source.to_string();
+        if o.builder.events() >= FLUSH_EVENTS {
+            self.flush(partition);
+        }
+        if rejected.len() > 0 {
+            let origin = BatchOrigin {
+                partition,
+                partition_name: &name,
+                next_offset: batch.next_offset,
+                format: g.format.name(),
+                now_us: now,
+            };
+            rejected.emit(origin, p.dead_letter.as_ref(), &mut self.warnings);
+        }
+    }
+
+    fn revoke(&mut self, partition: PartitionId) {
+        info!(%partition, "partition revoked");
+        self.follow();
+        if self.owned.contains_key(&partition) {
+            self.flush(partition);
+        }
+        self.release(partition);
+        self.unclaimed.remove(&partition);
+    }
+
+    fn end_of_partition(&mut self, partition: PartitionId) {
+        if let Some(o) = self.owned.get_mut(&partition) {
+            o.at_end = true;
+        }
+    }
+
+    fn caught_up(&mut self) {}
+
+    fn unavailable(&mut self, reason: &str) {
+        warn!(reason, "the cluster source cannot read");
+    }
+
+    fn position(&self, partition: PartitionId) -> Option<u64> {
+        self.owned.get(&partition).map(|o| o.to)
+    }
+
+    fn committable(&self, partition: PartitionId) -> Option<u64> {
+        // What the cluster accepted: informative only (nothing resumes from group offsets).
+        self.owned.get(&partition).map(|o| o.from)
+    }
+
+    fn owns_positions(&self) -> bool {
+        true
+    }
+
+    fn tick(&mut self) {
+        self.follow();
+        self.check_ownership();
+        self.flush_due(false);
+        if !self.unclaimed.is_empty() && self.last_retry.elapsed() >= RETRY_INTERVAL {
+            self.last_retry = Instant::now();
+            let retry: Vec<PartitionId> = self.unclaimed.iter().copied().collect();
+            for pid in retry {
+                let position = self.take(pid);
+                if position.is_some() {
+                    self.seeks.push((pid, position));
+                }
+            }
+        }
+    }
+
+    fn take_seeks(&mut self) -> Vec<(PartitionId, Option<u64>)> {
+        std::mem::take(&mut self.seeks)
+    }
+}
+
+impl Drop for ClusterSink {
+    /// The source stopped: what was read goes out, so a restart or the next owner resumes
+    /// after it instead of reading it again.
+    fn drop(&mut self) {
+        self.flush_due(true);
+        self.writer.flush(Duration::from_secs(5));
+    }
+}

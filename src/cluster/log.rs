@@ -1,0 +1,275 @@
+//! The cluster's Kafka side: its topics, the producer every record of this member goes
+//! through, and the consumer that follows the log.
+//!
+//! Every record is written alone in its batch (`batch.num.messages=1`) with one request in
+//! flight: tansu answers a fetch that starts inside a record batch from the next batch, and
+//! the log is resumed at arbitrary offsets; one request in flight keeps one writer's deltas
+//! in order through retries.
+
+use std::sync::mpsc::{SyncSender, sync_channel};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use rdkafka::ClientContext;
+use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
+use rdkafka::client::DefaultClientContext;
+use rdkafka::config::ClientConfig;
+use rdkafka::consumer::{BaseConsumer, Consumer, ConsumerContext};
+use rdkafka::error::{KafkaError, RDKafkaErrorCode};
+use rdkafka::message::{DeliveryResult, Message};
+use rdkafka::producer::{BaseRecord, Producer, ProducerContext, ThreadedProducer};
+use rdkafka::topic_partition_list::{Offset, TopicPartitionList};
+
+use super::record::{Record, Source};
+use crate::config::ClusterConfig;
+use crate::source::kafka::KafkaSpec;
+
+/// The log topic: fences, deltas and heartbeats.
+pub fn log_topic(cluster: &ClusterConfig) -> String {
+    format!("{}.log", cluster.name)
+}
+
+/// The snapshot topic.
+pub fn snapshot_topic(cluster: &ClusterConfig) -> String {
+    format!("{}.snapshots", cluster.name)
+}
+
+/// How long a metadata or watermark request may take.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The client settings shared with the source: brokers and the user's options (security),
+/// without the group membership ones.
+fn client_config(spec: &KafkaSpec) -> ClientConfig {
+    let mut c = ClientConfig::new();
+    c.set("bootstrap.servers", spec.brokers.join(","));
+    for (k, v) in &spec.options {
+        if !matches!(
+            k.as_str(),
+            "group.instance.id" | "session.timeout.ms" | "heartbeat.interval.ms"
+        ) {
+            c.set(k, v);
+        }
+    }
+    c
+}
+
+/// Creates the cluster's topics (one partition each) when missing.
+pub async fn ensure_topics(spec: &KafkaSpec, cluster: &ClusterConfig) -> Result<(), String> {
+    let admin: AdminClient<DefaultClientContext> = client_config(spec)
+        .create()
+        .map_err(|e| format!("cannot create a Kafka admin client: {e}"))?;
+    let names = [log_topic(cluster), snapshot_topic(cluster)];
+    let topics: Vec<NewTopic<'_>> = names
+        .iter()
+        .map(|n| NewTopic::new(n, 1, TopicReplication::Fixed(1)))
+        .collect();
+    let results = admin
+        .create_topics(
+            &topics,
+            &AdminOptions::new().operation_timeout(Some(REQUEST_TIMEOUT)),
+        )
+        .await
+        .map_err(|e| format!("cannot create the cluster topics: {e}"))?;
+    for r in results {
+        match r {
+            Ok(_) | Err((_, RDKafkaErrorCode::TopicAlreadyExists)) => {}
+            Err((topic, e)) => return Err(format!("cannot create topic {topic}: {e}")),
+        }
+    }
+    Ok(())
+}
+
+/// What to do when a record is delivered or fails.
+#[derive(Debug)]
+enum Delivery {
+    /// A fence: its offset goes back to the claimant.
+    Fence(SyncSender<Result<u64, String>>),
+    /// A delta of a raw partition: a failure makes the owner claim it again.
+    Delta(Source),
+    /// A heartbeat: a failure is retried by the next one.
+    Heartbeat,
+}
+
+/// The producer's callbacks.
+struct Deliveries {
+    failed: Arc<Mutex<Vec<Source>>>,
+}
+
+impl ClientContext for Deliveries {}
+
+impl ProducerContext for Deliveries {
+    type DeliveryOpaque = Box<Delivery>;
+
+    fn delivery(&self, result: &DeliveryResult<'_>, what: Box<Delivery>) {
+        match (*what, result) {
+            (Delivery::Fence(tx), Ok(m)) => {
+                let _ = tx.send(Ok(m.offset() as u64));
+            }
+            (Delivery::Fence(tx), Err((e, _))) => {
+                let _ = tx.send(Err(e.to_string()));
+            }
+            (Delivery::Delta(source), Err((e, _))) => {
+                tracing::warn!(partition = %source, error = %e, "a delta was not written; claiming the partition again");
+                self.failed
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .push(source);
+            }
+            (Delivery::Heartbeat, Err((e, _))) => {
+                tracing::debug!(error = %e, "a heartbeat was not written");
+            }
+            (_, Ok(_)) => {}
+        }
+    }
+}
+
+/// This member's writer of log records.
+pub struct LogWriter {
+    producer: ThreadedProducer<Deliveries>,
+    topic: String,
+    failed: Arc<Mutex<Vec<Source>>>,
+}
+
+impl std::fmt::Debug for LogWriter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LogWriter")
+            .field("topic", &self.topic)
+            .finish()
+    }
+}
+
+impl LogWriter {
+    /// A writer to `cluster`'s log through the brokers of `spec`.
+    pub fn new(spec: &KafkaSpec, cluster: &ClusterConfig) -> Result<Self, String> {
+        let failed = Arc::default();
+        let producer = client_config(spec)
+            .set("batch.num.messages", "1")
+            .set("max.in.flight.requests.per.connection", "1")
+            .set("linger.ms", "0")
+            .set("message.timeout.ms", "30000")
+            .create_with_context(Deliveries {
+                failed: Arc::clone(&failed),
+            })
+            .map_err(|e| format!("cannot create the cluster producer: {e}"))?;
+        Ok(Self {
+            producer,
+            topic: log_topic(cluster),
+            failed,
+        })
+    }
+
+    fn send(&self, record: &Record, what: Delivery) -> Result<(), String> {
+        let bytes = record.encode();
+        let r = BaseRecord::with_opaque_to(&self.topic, Box::new(what))
+            .partition(0)
+            .payload(&bytes)
+            .key(&[]);
+        self.producer.send(r).map_err(|(e, r)| {
+            // The opaque comes back with the record; a fence's claimant hears of it here.
+            if let Delivery::Fence(tx) = *r.delivery_opaque {
+                let _ = tx.send(Err(e.to_string()));
+            }
+            e.to_string()
+        })
+    }
+
+    /// Writes a fence and waits for its offset in the log.
+    pub fn fence(&self, record: &Record, timeout: Duration) -> Result<u64, String> {
+        let (tx, rx) = sync_channel(1);
+        let _ = self.send(record, Delivery::Fence(tx));
+        rx.recv_timeout(timeout)
+            .map_err(|_| "the fence was not acknowledged in time".to_string())?
+    }
+
+    /// Writes a delta of `source` (its failure is reported by [`LogWriter::failed`]).
+    pub fn delta(&self, source: &Source, record: &Record) {
+        if self.send(record, Delivery::Delta(source.clone())).is_err() {
+            self.failed
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(source.clone());
+        }
+    }
+
+    /// Writes a heartbeat.
+    pub fn heartbeat(&self, record: &Record) {
+        let _ = self.send(record, Delivery::Heartbeat);
+    }
+
+    /// The raw partitions whose deltas failed since the last call.
+    pub fn failed(&self) -> Vec<Source> {
+        std::mem::take(&mut *self.failed.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+
+    /// The low and high watermarks of a raw partition.
+    pub fn watermarks(&self, source: &Source) -> Result<(u64, u64), String> {
+        self.producer
+            .client()
+            .fetch_watermarks(&source.topic, source.partition, REQUEST_TIMEOUT)
+            .map(|(low, high)| (low.max(0) as u64, high.max(0) as u64))
+            .map_err(|e| format!("cannot read the offsets of {source}: {e}"))
+    }
+
+    /// Every partition of `topics`.
+    pub fn partitions(&self, topics: &[String]) -> Result<Vec<Source>, String> {
+        let mut all = Vec::new();
+        for topic in topics {
+            let m = self
+                .producer
+                .client()
+                .fetch_metadata(Some(topic), REQUEST_TIMEOUT)
+                .map_err(|e| format!("cannot read the metadata of {topic}: {e}"))?;
+            for t in m.topics() {
+                all.extend(t.partitions().iter().map(|p| Source {
+                    topic: t.name().to_string(),
+                    partition: p.id(),
+                }));
+            }
+        }
+        all.sort();
+        Ok(all)
+    }
+
+    /// Waits for every record written so far to be acknowledged, up to `timeout`.
+    pub fn flush(&self, timeout: Duration) {
+        let _ = self.producer.flush(timeout);
+    }
+}
+
+/// The follower's callbacks: client errors logged, but not reaching the end of the log,
+/// which is the follower's normal state.
+#[derive(Debug)]
+pub struct Follower;
+
+impl ClientContext for Follower {
+    fn error(&self, error: KafkaError, reason: &str) {
+        if error.rdkafka_error_code() != Some(RDKafkaErrorCode::PartitionEOF) {
+            tracing::error!(error = %error, reason, "cluster log client error");
+        }
+    }
+}
+
+impl ConsumerContext for Follower {}
+
+/// A consumer of the log from offset `next` (no group: assigned by hand).
+pub fn follower(
+    spec: &KafkaSpec,
+    cluster: &ClusterConfig,
+    next: u64,
+) -> Result<BaseConsumer<Follower>, String> {
+    let consumer: BaseConsumer<Follower> = client_config(spec)
+        .set("group.id", format!("{}.follow", cluster.name))
+        .set("enable.auto.commit", "false")
+        .set("enable.partition.eof", "true")
+        .set("auto.offset.reset", "earliest")
+        .set("fetch.wait.max.ms", "50")
+        .create_with_context(Follower)
+        .map_err(|e| format!("cannot create the cluster log consumer: {e}"))?;
+    let mut list = TopicPartitionList::new();
+    list.add_partition_offset(&log_topic(cluster), 0, Offset::Offset(next as i64))
+        .map_err(|e| e.to_string())?;
+    consumer
+        .assign(&list)
+        .map_err(|e| format!("cannot follow the cluster log: {e}"))?;
+    Ok(consumer)
+}

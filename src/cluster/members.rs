@@ -1,0 +1,132 @@
+//! Members as their heartbeats on the log tell: who is alive, what each reads, how far each
+//! has applied the log, and how each counts. From that, which member pushes alerts and what
+//! an answer is missing.
+
+use std::collections::BTreeMap;
+
+use super::record::{Heartbeat, Source};
+
+/// The newest heartbeat of every member seen.
+#[derive(Debug, Default, Clone)]
+pub struct Members {
+    by_id: BTreeMap<String, Heartbeat>,
+}
+
+impl Members {
+    /// Takes in a heartbeat (an older one than held is ignored).
+    pub fn heard(&mut self, h: Heartbeat) {
+        match self.by_id.get(&h.member) {
+            Some(held) if held.sent_us > h.sent_us => {}
+            _ => {
+                self.by_id.insert(h.member.clone(), h);
+            }
+        }
+    }
+
+    /// True if `member` sent a heartbeat within `timeout_us` of `now_us`.
+    pub fn is_live(&self, member: &str, now_us: i64, timeout_us: i64) -> bool {
+        self.by_id
+            .get(member)
+            .is_some_and(|h| now_us.saturating_sub(h.sent_us) < timeout_us)
+    }
+
+    /// Every member's newest heartbeat, by id.
+    pub fn all(&self) -> impl Iterator<Item = &Heartbeat> {
+        self.by_id.values()
+    }
+
+    /// The member that pushes alerts: the live one with the smallest id, `me` included
+    /// (always live to itself).
+    pub fn pusher<'a>(&'a self, me: &'a str, now_us: i64, timeout_us: i64) -> &'a str {
+        self.by_id
+            .keys()
+            .map(String::as_str)
+            .filter(|id| *id == me || self.is_live(id, now_us, timeout_us))
+            .chain([me])
+            .min()
+            .unwrap_or(me)
+    }
+
+    /// Live members other than `me` whose configuration (hash of SLO fingerprints) is not
+    /// `config`, and the SLO fingerprints of `mine` that one of them lacks.
+    pub fn mismatched(
+        &self,
+        me: &str,
+        config: u64,
+        mine: &[u64],
+        now_us: i64,
+        timeout_us: i64,
+    ) -> (Vec<String>, Vec<u64>) {
+        let mut members = Vec::new();
+        let mut slos = Vec::new();
+        for h in self.by_id.values() {
+            if h.member == me || h.config == config || !self.is_live(&h.member, now_us, timeout_us)
+            {
+                continue;
+            }
+            members.push(h.member.clone());
+            let theirs: std::collections::HashSet<u64> = h.slos.iter().copied().collect();
+            slos.extend(mine.iter().filter(|f| !theirs.contains(f)));
+        }
+        slos.sort_unstable();
+        slos.dedup();
+        (members, slos)
+    }
+
+    /// The members that own `source` by their own heartbeat.
+    pub fn owners_of<'a>(&'a self, source: &'a Source) -> impl Iterator<Item = &'a str> + 'a {
+        self.by_id
+            .values()
+            .filter(move |h| h.partitions.contains(source))
+            .map(|h| h.member.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn beat(member: &str, sent_us: i64, config: u64, slos: &[u64]) -> Heartbeat {
+        Heartbeat {
+            member: member.into(),
+            url: format!("http://{member}"),
+            sent_us,
+            partitions: vec![Source {
+                topic: "logs".into(),
+                partition: sent_us as i32 % 3,
+            }],
+            applied: 0,
+            lag: Vec::new(),
+            config,
+            slos: slos.to_vec(),
+        }
+    }
+
+    #[test]
+    fn liveness_pusher_and_mismatches_follow_the_newest_heartbeats() {
+        let mut m = Members::default();
+        m.heard(beat("b", 100, 1, &[1, 2]));
+        m.heard(beat("c", 100, 2, &[1, 3]));
+        m.heard(beat("a", 50, 1, &[1, 2]));
+        // An older heartbeat never replaces a newer one.
+        m.heard(beat("b", 90, 9, &[]));
+        assert!(m.is_live("b", 105, 10));
+        assert!(!m.is_live("a", 105, 10));
+        assert!(!m.is_live("z", 105, 10));
+        // `a` is gone: the smallest live id pushes; a member is always live to itself.
+        assert_eq!(m.pusher("c", 105, 10), "b");
+        assert_eq!(m.pusher("a", 105, 10), "a");
+        assert_eq!(m.pusher("d", 200, 10), "d");
+        // `c` counts SLO 2 otherwise (it lacks its fingerprint); dead `a` does not matter.
+        assert_eq!(
+            m.mismatched("b", 1, &[1, 2], 105, 10),
+            (vec!["c".to_string()], vec![2])
+        );
+        assert_eq!(m.mismatched("b", 1, &[1, 2], 500, 10), (vec![], vec![]));
+        let source = Source {
+            topic: "logs".into(),
+            partition: 1,
+        };
+        assert_eq!(m.owners_of(&source).collect::<Vec<_>>(), ["b", "c"]);
+    }
+}

@@ -1,0 +1,530 @@
+//! What a member's threads share: the fold's positions and how far it has applied the log,
+//! the members' heartbeats, and the counters; and how one record of the log is applied.
+//!
+//! The follower thread applies records in log order ([`Shared::apply`]); readers wait for
+//! their own fences to be applied ([`Shared::wait_applied`]) before they read the position
+//! they resume from; the HTTP side reads [`Shared::status`].
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::time::Duration;
+
+use serde::Serialize;
+
+use super::delta;
+use super::fingerprint::Fingerprints;
+use super::fold::{Positions, SourcePosition, Verdict};
+use super::members::Members;
+use super::record::{Delta, Fence, Heartbeat, Record, Source};
+use crate::config::ClusterConfig;
+use crate::source::PartitionId;
+use crate::time::format_rfc3339;
+use crate::window::{Activity, Store, lock};
+
+/// Where the fold applies counts: the current configuration's store and fingerprints.
+pub trait FoldTarget: Send + Sync {
+    /// Runs `f` on the current store and its fingerprints, keeping a configuration reload
+    /// out until it returns (so a delta is never half in one generation).
+    fn with_store(&self, f: &mut dyn FnMut(&Store, &Fingerprints));
+    /// The current configuration's fingerprints.
+    fn fingerprints(&self) -> std::sync::Arc<Fingerprints>;
+    /// This member's consumer lag per raw partition it reads, messages.
+    fn lag(&self) -> Vec<(Source, i64)>;
+    /// Wall clock, µs.
+    fn now_us(&self) -> i64;
+}
+
+/// The fold's progress through the log.
+#[derive(Debug, Default)]
+pub struct FoldState {
+    /// Which writer counts for each raw partition, and where its accepted data ends.
+    pub positions: Positions,
+    /// The next log offset to apply.
+    pub next: u64,
+    /// The log's end offset, as last seen.
+    pub end: u64,
+    /// Wall-clock time the fold last reached the log's end, µs.
+    pub at_end_us: Option<i64>,
+}
+
+/// Counters of what the fold did and what this member wrote, for `/metrics`.
+#[derive(Debug, Default)]
+pub struct ClusterStats {
+    /// Log records applied (every kind, skipped ones included).
+    pub records: AtomicU64,
+    /// Deltas whose counts were applied.
+    pub deltas_applied: AtomicU64,
+    /// Deltas of a fenced writer, skipped.
+    pub deltas_fenced: AtomicU64,
+    /// Deltas that did not start where the accepted data ended (a retried write), skipped.
+    pub deltas_not_next: AtomicU64,
+    /// Deltas of an unclaimed partition or an unknown topic, skipped.
+    pub deltas_invalid: AtomicU64,
+    /// SLO or service sections of applied deltas whose fingerprint this configuration lacks.
+    pub foreign_sections: AtomicU64,
+    /// Records this build could not read.
+    pub undecodable: AtomicU64,
+    /// Fences that took effect.
+    pub fences: AtomicU64,
+    /// Raw lines this member's reader read (summed over members: the topic, plus what
+    /// faults made a new owner read again).
+    pub lines_read: AtomicU64,
+    /// Deltas this member wrote.
+    pub deltas_written: AtomicU64,
+    /// Records this member could not write (the partition is claimed again).
+    pub write_failures: AtomicU64,
+    /// Claims this member made.
+    pub claims: AtomicU64,
+    /// Claims this member lost to a newer claimant.
+    pub claims_lost: AtomicU64,
+}
+
+fn count(c: &AtomicU64, n: u64) {
+    c.fetch_add(n, Ordering::Relaxed);
+}
+
+/// A member's shared cluster state.
+#[derive(Debug)]
+pub struct Shared {
+    /// `spec.cluster`.
+    pub config: ClusterConfig,
+    /// The raw topics, by stream index.
+    pub topics: Vec<String>,
+    fold: Mutex<FoldState>,
+    applied: Condvar,
+    members: Mutex<Members>,
+    /// Every partition of the raw topics, as the broker's metadata last said.
+    raw: Mutex<Vec<Source>>,
+    /// The raw partitions this member's reader owns.
+    mine: Mutex<BTreeSet<Source>>,
+    /// `spec.decode.max_line_bytes`, part of how this member counts.
+    max_line_bytes: usize,
+    /// Counters.
+    pub stats: Arc<ClusterStats>,
+}
+
+fn guard<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl Shared {
+    /// Empty state for `config`, reading `topics` with lines capped at `max_line_bytes`,
+    /// resuming the log at `next` with `positions`.
+    pub fn new(
+        config: ClusterConfig,
+        topics: Vec<String>,
+        max_line_bytes: usize,
+        positions: Positions,
+        next: u64,
+    ) -> Self {
+        Self {
+            config,
+            topics,
+            max_line_bytes,
+            fold: Mutex::new(FoldState {
+                positions,
+                next,
+                ..FoldState::default()
+            }),
+            applied: Condvar::new(),
+            members: Mutex::default(),
+            raw: Mutex::default(),
+            mine: Mutex::default(),
+            stats: Arc::default(),
+        }
+    }
+
+    /// The hash members compare to know they count alike: every SLO's fingerprint and the
+    /// line length cap.
+    pub fn config_hash(&self, fingerprints: &Fingerprints) -> u64 {
+        let mut h = xxhash_rust::xxh3::Xxh3::new();
+        h.update(&fingerprints.whole().to_le_bytes());
+        h.update(&(self.max_line_bytes as u64).to_le_bytes());
+        h.digest()
+    }
+
+    /// The partition id of raw partition `source`, if its topic is one this member reads.
+    pub fn partition_id(&self, source: &Source) -> Option<PartitionId> {
+        let stream = self.topics.iter().position(|t| *t == source.topic)?;
+        Some(PartitionId::new(stream as u32, source.partition))
+    }
+
+    /// The raw partition of `id`.
+    pub fn source(&self, id: PartitionId) -> Source {
+        Source {
+            topic: self
+                .topics
+                .get(id.stream as usize)
+                .cloned()
+                .unwrap_or_default(),
+            partition: id.partition,
+        }
+    }
+
+    /// The fold's state, locked.
+    pub fn fold(&self) -> MutexGuard<'_, FoldState> {
+        guard(&self.fold)
+    }
+
+    /// The current position of `source`.
+    pub fn position(&self, source: &Source) -> Option<SourcePosition> {
+        let id = self.partition_id(source)?;
+        self.fold().positions.get(id).cloned()
+    }
+
+    /// Applies the log record at `offset` to the fold and, through `target`, the counts.
+    pub fn apply(&self, offset: u64, bytes: &[u8], target: &dyn FoldTarget) {
+        let mut fold = self.fold();
+        if offset < fold.next {
+            // Already applied (a fetch that started earlier than asked).
+            return;
+        }
+        count(&self.stats.records, 1);
+        match Record::decode(bytes) {
+            Ok(Record::Fence(f)) => self.fence(&mut fold, &f, target),
+            Ok(Record::Delta(d)) => self.delta(&mut fold, &d, target),
+            Ok(Record::Heartbeat(h)) => guard(&self.members).heard(h),
+            Err(e) => {
+                count(&self.stats.undecodable, 1);
+                tracing::warn!(offset, error = %e, "skipping a cluster log record");
+            }
+        }
+        fold.next = offset + 1;
+        fold.end = fold.end.max(fold.next);
+        drop(fold);
+        self.applied.notify_all();
+    }
+
+    fn fence(&self, fold: &mut FoldState, f: &Fence, target: &dyn FoldTarget) {
+        let Some(id) = self.partition_id(&f.source) else {
+            return;
+        };
+        if fold.positions.fence(id, &f.epoch, f.start) != Verdict::Fenced {
+            return;
+        }
+        count(&self.stats.fences, 1);
+        let next = fold.positions.get(id).map_or(f.start, |p| p.next);
+        target.with_store(&mut |store, _| {
+            let shard = store.shard(id, &f.source.to_string());
+            let mut shard = lock(&shard);
+            shard.next_offset = next;
+            shard.activity = Activity {
+                assigned: true,
+                at_end: false,
+                last_delivery_us: Some(f.sent_us),
+            };
+        });
+    }
+
+    fn delta(&self, fold: &mut FoldState, d: &Delta, target: &dyn FoldTarget) {
+        let Some(id) = self.partition_id(&d.source) else {
+            count(&self.stats.deltas_invalid, 1);
+            return;
+        };
+        match fold.positions.delta(id, &d.epoch, d.from, d.to) {
+            Verdict::Apply => {}
+            Verdict::Stale => return count(&self.stats.deltas_fenced, 1),
+            Verdict::NotNext { .. } => return count(&self.stats.deltas_not_next, 1),
+            _ => return count(&self.stats.deltas_invalid, 1),
+        }
+        count(&self.stats.deltas_applied, 1);
+        target.with_store(&mut |store, fingerprints| {
+            let plan = store.plan();
+            let shard = store.shard(id, &d.source.to_string());
+            let mut shard = lock(&shard);
+            let foreign = {
+                let mut counters = store.counters();
+                delta::add_to(&mut counters, plan, fingerprints, d)
+            };
+            count(
+                &self.stats.foreign_sections,
+                foreign.slos + foreign.services,
+            );
+            shard.absorb(d.newest_us, &d.stats, &d.ids, d.to, plan);
+            shard.activity.assigned = true;
+            shard.activity.at_end = d.at_end;
+            if d.stats.lines > 0 {
+                shard.activity.last_delivery_us = Some(d.sent_us);
+            }
+            drop(shard);
+            if let Some(t) = d.newest_us {
+                store.observe_newest(t);
+            }
+        });
+    }
+
+    /// Notes that the fold reached the log's end `end` at `now_us`.
+    pub fn at_end(&self, end: u64, now_us: i64) {
+        let mut fold = self.fold();
+        fold.end = fold.end.max(end);
+        if fold.next >= fold.end {
+            fold.at_end_us = Some(now_us);
+        }
+    }
+
+    /// Waits until the fold has applied the record at `offset`; false after `timeout`.
+    pub fn wait_applied(&self, offset: u64, timeout: Duration) -> bool {
+        let fold = self.fold();
+        let (fold, _) = self
+            .applied
+            .wait_timeout_while(fold, timeout, |f| f.next <= offset)
+            .unwrap_or_else(|e| e.into_inner());
+        fold.next > offset
+    }
+
+    /// True when the fold is within `spec.cluster.max_apply_lag` of the log's end at `now_us`.
+    pub fn caught_up(&self, now_us: i64) -> bool {
+        let fold = self.fold();
+        fold.next >= fold.end
+            || fold
+                .at_end_us
+                .is_some_and(|t| now_us.saturating_sub(t) <= self.config.max_apply_lag_us)
+    }
+
+    /// Sets the raw partitions that exist.
+    pub fn set_raw_partitions(&self, all: Vec<Source>) {
+        *guard(&self.raw) = all;
+    }
+
+    /// Records that this member's reader now owns (or no longer owns) `source`.
+    pub fn set_mine(&self, source: &Source, owned: bool) {
+        let mut mine = guard(&self.mine);
+        if owned {
+            mine.insert(source.clone());
+        } else {
+            mine.remove(source);
+        }
+    }
+
+    /// True once the raw topics' partitions are known.
+    pub fn knows_partitions(&self) -> bool {
+        !guard(&self.raw).is_empty()
+    }
+
+    /// The raw partitions this member's reader owns.
+    pub fn mine(&self) -> Vec<Source> {
+        guard(&self.mine).iter().cloned().collect()
+    }
+
+    /// The members' heartbeats.
+    pub fn members(&self) -> MutexGuard<'_, Members> {
+        guard(&self.members)
+    }
+
+    /// True when this member pushes alerts at `now_us`.
+    pub fn is_pusher(&self, now_us: i64) -> bool {
+        let me = &self.config.member_id;
+        self.members()
+            .pusher(me, now_us, self.config.member_timeout_us)
+            == me
+    }
+
+    /// The heartbeat this member sends at `now_us`.
+    pub fn heartbeat(
+        &self,
+        now_us: i64,
+        fingerprints: &Fingerprints,
+        lag: Vec<(Source, i64)>,
+    ) -> Heartbeat {
+        Heartbeat {
+            member: self.config.member_id.clone(),
+            url: self.config.advertise_url.clone(),
+            sent_us: now_us,
+            partitions: self.mine(),
+            applied: self.fold().next,
+            lag,
+            config: self.config_hash(fingerprints),
+            slos: fingerprints.slos.clone(),
+        }
+    }
+
+    /// What this member knows of the cluster at `now_us`; `slo_ids` names the SLOs of
+    /// `fingerprints`, and `store` holds the partitions' watermarks.
+    pub fn status(
+        &self,
+        now_us: i64,
+        fingerprints: &Fingerprints,
+        slo_ids: &[String],
+        store: &Store,
+    ) -> ClusterStatus {
+        let me = &self.config.member_id;
+        let timeout = self.config.member_timeout_us;
+        let config = self.config_hash(fingerprints);
+        let members = self.members().clone();
+        let mine = guard(&self.mine).clone();
+        let live = |id: &str| id == me.as_str() || members.is_live(id, now_us, timeout);
+        let (fold_next, fold_end, at_end_us, positions) = {
+            let f = self.fold();
+            (f.next, f.end, f.at_end_us, f.positions.clone())
+        };
+        let mut partitions = Vec::new();
+        let mut missing_partitions = Vec::new();
+        let mut missing_members = BTreeSet::new();
+        for source in guard(&self.raw).iter() {
+            let id = self.partition_id(source);
+            let position = id.and_then(|id| positions.get(id).cloned());
+            let owner = position.as_ref().map(|p| p.epoch.member.clone());
+            let owned = match &owner {
+                Some(o) if o == me => mine.contains(source),
+                Some(o) => live(o),
+                None => false,
+            };
+            if !owned {
+                missing_partitions.push(source.to_string());
+                if let Some(o) = &owner {
+                    missing_members.insert(o.clone());
+                }
+            }
+            let newest = id
+                .and_then(|id| store.get(id))
+                .and_then(|s| lock(&s).newest_us())
+                .map(format_rfc3339);
+            partitions.push(PartitionStatus {
+                partition: source.to_string(),
+                owner,
+                epoch: position.as_ref().map(|p| p.epoch.number),
+                next_offset: position.as_ref().map(|p| p.next),
+                newest_event: newest,
+                owned,
+            });
+        }
+        let (mismatch, slos) = members.mismatched(me, config, &fingerprints.slos, now_us, timeout);
+        let missing_slos: Vec<String> = slos
+            .iter()
+            .filter_map(|f| fingerprints.slo(*f))
+            .filter_map(|i| slo_ids.get(i).cloned())
+            .collect();
+        let log_behind = !self.caught_up(now_us);
+        let missing = Missing {
+            partitions: missing_partitions,
+            members: missing_members.into_iter().collect(),
+            slos: missing_slos,
+            log: log_behind,
+        };
+        let partial = missing.log
+            || !mismatch.is_empty()
+            || !missing.partitions.is_empty()
+            || !missing.slos.is_empty()
+            || guard(&self.raw).is_empty();
+        let member_status = members
+            .all()
+            .map(|h| MemberStatus {
+                id: h.member.clone(),
+                url: h.url.clone(),
+                live: live(&h.member),
+                last_heartbeat: format_rfc3339(h.sent_us),
+                heartbeat_age_seconds: now_us.saturating_sub(h.sent_us) as f64 / 1e6,
+                partitions: h.partitions.iter().map(Source::to_string).collect(),
+                applied: h.applied,
+                behind: fold_end.saturating_sub(h.applied),
+                lag: h.lag.iter().map(|(s, l)| (s.to_string(), *l)).collect(),
+                config_matches: h.config == config,
+            })
+            .collect();
+        ClusterStatus {
+            name: self.config.name.clone(),
+            member: me.clone(),
+            pusher: members.pusher(me, now_us, timeout).to_string(),
+            partial,
+            missing,
+            config_mismatch: mismatch,
+            log: LogStatus {
+                applied: fold_next,
+                end: fold_end,
+                at_end: at_end_us.map(format_rfc3339),
+            },
+            members: member_status,
+            partitions,
+        }
+    }
+}
+
+/// What an answer lacks while this member does not have the whole picture.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Missing {
+    /// Raw partitions without a live owner.
+    pub partitions: Vec<String>,
+    /// Members that own a partition but stopped sending heartbeats.
+    pub members: Vec<String>,
+    /// SLOs that a live member counts with another definition.
+    pub slos: Vec<String>,
+    /// The log is not applied up to its end (restoring, or behind).
+    pub log: bool,
+}
+
+/// `GET /v1/cluster`.
+#[derive(Debug, Clone, Serialize)]
+pub struct ClusterStatus {
+    /// `spec.cluster.name`.
+    pub name: String,
+    /// This member's id.
+    pub member: String,
+    /// The member that pushes alerts.
+    pub pusher: String,
+    /// True while this member does not have the whole picture.
+    pub partial: bool,
+    /// What it lacks.
+    pub missing: Missing,
+    /// Live members that count some SLO with another definition.
+    pub config_mismatch: Vec<String>,
+    /// How far this member applied the log.
+    pub log: LogStatus,
+    /// Every member heard of.
+    pub members: Vec<MemberStatus>,
+    /// Every raw partition.
+    pub partitions: Vec<PartitionStatus>,
+}
+
+/// How far the log is applied.
+#[derive(Debug, Clone, Serialize)]
+pub struct LogStatus {
+    /// Next log offset to apply.
+    pub applied: u64,
+    /// The log's end offset as last seen.
+    pub end: u64,
+    /// When the fold was last at the end.
+    pub at_end: Option<String>,
+}
+
+/// One member, from its newest heartbeat.
+#[derive(Debug, Clone, Serialize)]
+pub struct MemberStatus {
+    /// Member id.
+    pub id: String,
+    /// Advertised URL.
+    pub url: String,
+    /// Heartbeat within `member_timeout`.
+    pub live: bool,
+    /// When it sent its newest heartbeat.
+    pub last_heartbeat: String,
+    /// How old that heartbeat is.
+    pub heartbeat_age_seconds: f64,
+    /// Raw partitions it owns.
+    pub partitions: Vec<String>,
+    /// Log offset it has applied up to.
+    pub applied: u64,
+    /// Log records it is behind the end this member saw: its state age in records.
+    pub behind: u64,
+    /// Its consumer lag per raw partition, messages.
+    pub lag: BTreeMap<String, i64>,
+    /// It counts every SLO the way this member does.
+    pub config_matches: bool,
+}
+
+/// One raw partition, as this member's fold sees it.
+#[derive(Debug, Clone, Serialize)]
+pub struct PartitionStatus {
+    /// `topic/partition`.
+    pub partition: String,
+    /// The member whose claim counts.
+    pub owner: Option<String>,
+    /// Its claim's epoch number.
+    pub epoch: Option<u64>,
+    /// The first offset not yet counted.
+    pub next_offset: Option<u64>,
+    /// Newest event time counted.
+    pub newest_event: Option<String>,
+    /// It has a live owner.
+    pub owned: bool,
+}
