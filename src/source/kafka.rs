@@ -320,8 +320,12 @@ impl Consuming<'_> {
         for change in changes {
             match change {
                 Change::Assigned(list) => {
-                    // The sink first (a cluster member claims each partition there), then
-                    // the positions it says.
+                    // A sink that decides positions is told first (a cluster member claims
+                    // each partition there), then asked; any other is asked what state it
+                    // restored before it creates state for a new partition.
+                    if !self.sink_decides {
+                        self.resume_from_own_positions(&list, sink);
+                    }
                     for (topic, partition) in &list {
                         let Some(pid) = self.pid(topic, *partition) else {
                             continue;
@@ -332,7 +336,9 @@ impl Consuming<'_> {
                         self.names.insert(pid, name);
                         self.assigned = true;
                     }
-                    self.resume_from_own_positions(&list, sink);
+                    if self.sink_decides {
+                        self.resume_from_own_positions(&list, sink);
+                    }
                 }
                 Change::Revoked(list) => {
                     for (topic, partition) in list {
