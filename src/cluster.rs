@@ -4,6 +4,7 @@
 //! order, into one copy of the counts: [`fold`] decides which fences and deltas count, as a
 //! pure function of the log, and [`fingerprint`] which SLOs two configurations count alike.
 
+pub mod assign;
 pub mod delta;
 pub mod fingerprint;
 pub mod fold;

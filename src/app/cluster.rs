@@ -1,17 +1,25 @@
 //! A cluster member's reader: the [`Sink`] of its Kafka source in cluster mode.
 //!
-//! It claims every raw partition the group assigns it (README, "Epochs and fences"): it
-//! catches up with the log, writes a fence with the next epoch, waits until its own fold has
-//! applied it and, if its epoch is still the current one, resumes where the fold says the
-//! accepted data ends, with the fold's copy of the partition's own state (newest event,
-//! de-duplication ids). Lines then go through the same ingest path and [`Shard::apply`] as
-//! a single instance, into a [`DeltaBuilder`]; a delta is written at most every
-//! `spec.cluster.flush_interval`, or after [`FLUSH_EVENTS`] events, or when the partition
-//! reaches its end. Counts reach the store only through the log, as every member's do.
+//! Members split the raw partitions among themselves, without a consumer group: every
+//! member computes the same assignment from the live members (heartbeats on the log) and
+//! the raw partitions ([`assign`]), and its source reads exactly the partitions this sink
+//! owns ([`Sink::assignment`]). A member releases a partition the assignment gives to
+//! another (it stops reading it and says so in its next heartbeat, sent at once), and
+//! claims one the assignment gives to it once its previous owner released it or stopped
+//! sending heartbeats.
 //!
-//! A claim lost to a newer claimant, a delta that could not be written and a partition a
-//! newer fence took over (this member was paused as a zombie) all stop the partition: it is
-//! paused, or claimed again and read from where the fold says.
+//! A claim follows the README ("Epochs and fences"): catch up with the log, write a fence
+//! with the next epoch, wait until this member's own fold has applied it and, if that epoch
+//! is still the current one, resume where the fold says the accepted data ends, with the
+//! fold's copy of the partition's own state (newest event, de-duplication ids). Lines then
+//! go through the same ingest path and [`Shard::apply`] as a single instance, into a
+//! [`DeltaBuilder`]; a delta is written at most every `spec.cluster.flush_interval`, after
+//! [`FLUSH_EVENTS`] events, or when the partition reaches its end. Counts reach the store
+//! only through the log, as every member's do.
+//!
+//! A claim lost to a newer claimant (this member was paused as a zombie) releases the
+//! partition; a delta that could not be written makes the member claim the partition again
+//! and read it from where the fold says.
 //!
 //! [`Shard::apply`]: crate::window::Shard::apply
 
@@ -20,10 +28,11 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use tracing::{info, warn};
+use tracing::{debug, info, warn};
 
 use super::rejections::{BatchOrigin, BatchRejections, WarningLimiter};
 use super::{BatchLines, Generation, Pipeline};
+use crate::cluster::assign::assign;
 use crate::cluster::delta::DeltaBuilder;
 use crate::cluster::fingerprint::Fingerprints;
 use crate::cluster::fold::Epoch;
@@ -130,6 +139,8 @@ pub const FLUSH_EVENTS: u64 = 4096;
 const CLAIM_WAIT: Duration = Duration::from_secs(30);
 /// How often a failed claim is tried again.
 const RETRY_INTERVAL: Duration = Duration::from_secs(1);
+/// How often ownership is checked and the assignment followed.
+const BALANCE_INTERVAL: Duration = Duration::from_millis(100);
 
 fn bump(counter: &AtomicU64) {
     counter.fetch_add(1, Ordering::Relaxed);
@@ -176,10 +187,12 @@ pub struct ClusterSink {
     scratch: String,
     warnings: WarningLimiter,
     owned: HashMap<PartitionId, Owned>,
-    /// Assigned partitions whose claim could not be made yet.
-    unclaimed: BTreeSet<PartitionId>,
-    last_retry: Instant,
-    seeks: Vec<(PartitionId, Option<u64>)>,
+    /// When a claim of a partition last failed: retried after [`RETRY_INTERVAL`].
+    failed_claims: HashMap<PartitionId, Instant>,
+    /// The partitions owned (or their positions) changed since the source last asked.
+    changed: bool,
+    /// When ownership was last checked and the assignment followed.
+    last_balance: Instant,
 }
 
 impl ClusterSink {
@@ -202,9 +215,9 @@ impl ClusterSink {
             scratch: String::new(),
             warnings: WarningLimiter::default(),
             owned: HashMap::new(),
-            unclaimed: BTreeSet::new(),
-            last_retry: Instant::now(),
-            seeks: Vec::new(),
+            failed_claims: HashMap::new(),
+            changed: false,
+            last_balance: Instant::now() - BALANCE_INTERVAL,
         }
     }
 
@@ -265,21 +278,21 @@ impl ClusterSink {
         }))
     }
 
-    /// Claims `pid` and records the outcome; the position to read it from, if owned.
-    fn take(&mut self, pid: PartitionId) -> Option<u64> {
-        self.unclaimed.remove(&pid);
+    /// Claims `pid` and records the outcome.
+    fn take(&mut self, pid: PartitionId) {
         match self.claim(pid) {
             Ok(Some(owned)) => {
-                let from = owned.from;
                 self.shared.set_mine(&owned.source, true);
                 self.owned.insert(pid, owned);
-                Some(from)
+                self.failed_claims.remove(&pid);
+                self.changed = true;
             }
-            Ok(None) => None,
+            Ok(None) => {
+                self.failed_claims.insert(pid, Instant::now());
+            }
             Err(e) => {
                 warn!(partition = %pid, error = %e, "cannot claim the partition; will retry");
-                self.unclaimed.insert(pid);
-                None
+                self.failed_claims.insert(pid, Instant::now());
             }
         }
     }
@@ -288,6 +301,76 @@ impl ClusterSink {
     fn release(&mut self, pid: PartitionId) {
         if let Some(o) = self.owned.remove(&pid) {
             self.shared.set_mine(&o.source, false);
+            self.changed = true;
+        }
+    }
+
+    /// Sends this member's heartbeat now (after a release, so that the next owner need not
+    /// wait for the periodic one).
+    fn heartbeat(&self) {
+        let beat = self.shared.heartbeat(
+            self.pipeline.clock.now_us(),
+            &self.generation.fingerprints,
+            FoldTarget::lag(&*self.pipeline),
+        );
+        self.writer.heartbeat(&Record::Heartbeat(beat));
+    }
+
+    /// Follows the assignment: releases what it gives to others, claims what it gives to
+    /// this member once the previous owner released it or is gone. Only with the log
+    /// applied to its end, so that owners and heartbeats are current.
+    fn balance(&mut self) {
+        let now = self.pipeline.clock.now_us();
+        if !self.shared.caught_up(now) || !self.shared.knows_partitions() {
+            return;
+        }
+        let me = self.shared.config.member_id.clone();
+        let timeout = self.shared.config.member_timeout_us;
+        let members = self.shared.members().clone();
+        let plan = assign(
+            &self.shared.raw_partitions(),
+            &members.live(&me, now, timeout),
+        );
+        let mine: BTreeSet<PartitionId> = plan
+            .iter()
+            .filter(|(_, m)| **m == me)
+            .filter_map(|(s, _)| self.shared.partition_id(s))
+            .collect();
+        let release: Vec<PartitionId> = self
+            .owned
+            .keys()
+            .filter(|p| !mine.contains(p))
+            .copied()
+            .collect();
+        for pid in &release {
+            info!(partition = %pid, "the assignment moved the partition; releasing it");
+            self.flush(*pid);
+            self.release(*pid);
+        }
+        if !release.is_empty() {
+            self.heartbeat();
+        }
+        for pid in mine {
+            if self.owned.contains_key(&pid)
+                || self
+                    .failed_claims
+                    .get(&pid)
+                    .is_some_and(|t| t.elapsed() < RETRY_INTERVAL)
+            {
+                continue;
+            }
+            let source = self.shared.source(pid);
+            let free = match self.shared.position(&source) {
+                None => true,
+                Some(p) if p.epoch.member == me => true,
+                Some(p) => {
+                    !members.is_live(&p.epoch.member, now, timeout)
+                        || !members.reads(&p.epoch.member, &source)
+                }
+            };
+            if free {
+                self.take(pid);
+            }
         }
     }
 
@@ -366,10 +449,9 @@ impl ClusterSink {
             }
         }
         for pid in lost {
-            warn!(partition = %pid, "a newer claim took the partition over; pausing it");
+            warn!(partition = %pid, "a newer claim took the partition over; releasing it");
             bump(&self.shared.stats.claims_lost);
             self.release(pid);
-            self.seeks.push((pid, None));
         }
         for source in failed {
             bump(&self.shared.stats.write_failures);
@@ -377,8 +459,7 @@ impl ClusterSink {
                 && self.owned.contains_key(&pid)
             {
                 self.release(pid);
-                let position = self.take(pid);
-                self.seeks.push((pid, position));
+                self.take(pid);
             }
         }
     }
@@ -386,10 +467,8 @@ impl ClusterSink {
 
 impl Sink for ClusterSink {
     fn assign(&mut self, partition: PartitionId, name: &str) {
-        info!(partition = name, "partition assigned; claiming it");
-        self.follow();
-        self.release(partition);
-        self.take(partition);
+        // Not called: this sink assigns partitions itself.
+        debug!(partition = name, %partition, "assignment callback ignored");
     }
 
     fn apply(&mut self, partition: PartitionId, batch: &LineBatch) {
@@ -438,13 +517,11 @@ impl Sink for ClusterSink {
     }
 
     fn revoke(&mut self, partition: PartitionId) {
-        info!(%partition, "partition revoked");
         self.follow();
         if self.owned.contains_key(&partition) {
             self.flush(partition);
         }
         self.release(partition);
-        self.unclaimed.remove(&partition);
     }
 
     fn end_of_partition(&mut self, partition: PartitionId) {
@@ -468,28 +545,25 @@ impl Sink for ClusterSink {
         self.owned.get(&partition).map(|o| o.from)
     }
 
-    fn owns_positions(&self) -> bool {
+    fn assigns_partitions(&self) -> bool {
         true
+    }
+
+    fn assignment(&mut self) -> Option<Vec<(PartitionId, u64)>> {
+        if !std::mem::take(&mut self.changed) {
+            return None;
+        }
+        Some(self.owned.iter().map(|(p, o)| (*p, o.to)).collect())
     }
 
     fn tick(&mut self) {
         self.follow();
-        self.check_ownership();
-        self.flush_due(false);
-        if !self.unclaimed.is_empty() && self.last_retry.elapsed() >= RETRY_INTERVAL {
-            self.last_retry = Instant::now();
-            let retry: Vec<PartitionId> = self.unclaimed.iter().copied().collect();
-            for pid in retry {
-                let position = self.take(pid);
-                if position.is_some() {
-                    self.seeks.push((pid, position));
-                }
-            }
+        if self.last_balance.elapsed() >= BALANCE_INTERVAL {
+            self.last_balance = Instant::now();
+            self.check_ownership();
+            self.balance();
         }
-    }
-
-    fn take_seeks(&mut self) -> Vec<(PartitionId, Option<u64>)> {
-        std::mem::take(&mut self.seeks)
+        self.flush_due(false);
     }
 }
 

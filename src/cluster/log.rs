@@ -45,7 +45,13 @@ fn client_config(spec: &KafkaSpec) -> ClientConfig {
     for (k, v) in &spec.options {
         if !matches!(
             k.as_str(),
-            "group.instance.id" | "session.timeout.ms" | "heartbeat.interval.ms"
+            "group.instance.id"
+                | "session.timeout.ms"
+                | "heartbeat.interval.ms"
+                | "max.poll.interval.ms"
+                | "partition.assignment.strategy"
+                | "group.protocol"
+                | "group.remote.assignor"
         ) {
             c.set(k, v);
         }

@@ -30,6 +30,26 @@ impl Members {
             .is_some_and(|h| now_us.saturating_sub(h.sent_us) < timeout_us)
     }
 
+    /// The ids of the live members, `me` included (always live to itself), sorted.
+    pub fn live(&self, me: &str, now_us: i64, timeout_us: i64) -> Vec<String> {
+        let mut ids: Vec<String> = self
+            .by_id
+            .keys()
+            .filter(|id| *id != me && self.is_live(id, now_us, timeout_us))
+            .cloned()
+            .collect();
+        ids.push(me.to_string());
+        ids.sort();
+        ids
+    }
+
+    /// True when `member` says in its newest heartbeat that it reads `source`.
+    pub fn reads(&self, member: &str, source: &Source) -> bool {
+        self.by_id
+            .get(member)
+            .is_some_and(|h| h.partitions.contains(source))
+    }
+
     /// Every member's newest heartbeat, by id.
     pub fn all(&self) -> impl Iterator<Item = &Heartbeat> {
         self.by_id.values()

@@ -44,7 +44,8 @@ pub struct FoldState {
     pub next: u64,
     /// The log's end offset, as last seen.
     pub end: u64,
-    /// Wall-clock time the fold last reached the log's end, µs.
+    /// Wall-clock time the fold last reached the log's end, µs; `None` until the end was
+    /// seen once (the fold knows nothing of the cluster before).
     pub at_end_us: Option<i64>,
 }
 
@@ -273,13 +274,13 @@ impl Shared {
         fold.next > offset
     }
 
-    /// True when the fold is within `spec.cluster.max_apply_lag` of the log's end at `now_us`.
+    /// True when the fold has reached the log's end once and is within
+    /// `spec.cluster.max_apply_lag` of it at `now_us`.
     pub fn caught_up(&self, now_us: i64) -> bool {
         let fold = self.fold();
-        fold.next >= fold.end
-            || fold
-                .at_end_us
-                .is_some_and(|t| now_us.saturating_sub(t) <= self.config.max_apply_lag_us)
+        fold.at_end_us.is_some_and(|t| {
+            fold.next >= fold.end || now_us.saturating_sub(t) <= self.config.max_apply_lag_us
+        })
     }
 
     /// Sets the raw partitions that exist.
@@ -295,6 +296,11 @@ impl Shared {
         } else {
             mine.remove(source);
         }
+    }
+
+    /// Every partition of the raw topics, as last read.
+    pub fn raw_partitions(&self) -> Vec<Source> {
+        guard(&self.raw).clone()
     }
 
     /// True once the raw topics' partitions are known.
@@ -365,9 +371,11 @@ impl Shared {
             let id = self.partition_id(source);
             let position = id.and_then(|id| positions.get(id).cloned());
             let owner = position.as_ref().map(|p| p.epoch.member.clone());
+            // Owned: by this member's reader, or by a live member that says it reads it
+            // (a restarted member with the same id does not inherit its old claims).
             let owned = match &owner {
                 Some(o) if o == me => mine.contains(source),
-                Some(o) => live(o),
+                Some(o) => live(o) && members.reads(o, source),
                 None => false,
             };
             if !owned {

@@ -245,12 +245,9 @@ struct Consuming<'a> {
     committed: HashMap<(String, i32), u64>,
     /// Partitions assigned at least once in this process.
     seen: std::collections::HashSet<PartitionId>,
-    /// Moves the sink asked for that did not succeed yet.
-    moving: HashMap<PartitionId, Option<u64>>,
-    /// Partitions paused at the sink's request.
-    paused: std::collections::HashSet<PartitionId>,
-    /// The sink decides every position ([`Sink::owns_positions`]).
-    sink_decides: bool,
+    /// Partitions the sink assigned (when it [assigns partitions](Sink::assigns_partitions)),
+    /// and the offset each was last assigned from.
+    manual: Option<HashMap<PartitionId, u64>>,
 }
 
 impl Consuming<'_> {
@@ -320,14 +317,9 @@ impl Consuming<'_> {
         for change in changes {
             match change {
                 Change::Assigned(list) => {
-                    // A sink that decides positions is told first (a cluster member claims
-                    // each partition there), then asked; any other is asked what state it
-                    // restored before it creates state for a new partition.
-                    if !self.sink_decides {
-                        self.resume_from_own_positions(&list, sink);
-                    }
-                    for (topic, partition) in &list {
-                        let Some(pid) = self.pid(topic, *partition) else {
+                    self.resume_from_own_positions(&list, sink);
+                    for (topic, partition) in list {
+                        let Some(pid) = self.pid(&topic, partition) else {
                             continue;
                         };
                         let name = format!("{topic}/{partition}");
@@ -335,9 +327,6 @@ impl Consuming<'_> {
                         sink.assign(pid, &name);
                         self.names.insert(pid, name);
                         self.assigned = true;
-                    }
-                    if self.sink_decides {
-                        self.resume_from_own_positions(&list, sink);
                     }
                 }
                 Change::Revoked(list) => {
@@ -356,8 +345,6 @@ impl Consuming<'_> {
                         lock(&self.consumer.context().telemetry.lag)
                             .remove(&self.names.remove(&pid).unwrap_or_default());
                         self.committed.remove(&(topic, partition));
-                        self.moving.remove(&pid);
-                        self.paused.remove(&pid);
                         sink.revoke(pid);
                     }
                     self.assigned = false;
@@ -375,34 +362,17 @@ impl Consuming<'_> {
     fn resume_from_own_positions(&mut self, list: &[(String, i32)], sink: &dyn Sink) {
         let mut resumed = 0;
         let mut assignment = TopicPartitionList::new();
-        let mut paused = TopicPartitionList::new();
-        let sink_decides = self.sink_decides;
         {
             let applied = lock(&self.consumer.context().applied);
             for key @ (topic, partition) in list {
                 let pid = self.pid(topic, *partition);
                 let first_time = pid.is_some_and(|p| self.seen.insert(p));
-                let own = if sink_decides {
-                    let position = pid.and_then(|p| sink.position(p));
-                    match (position, pid) {
-                        (None, Some(p)) => {
-                            let _ = paused.add_partition(topic, *partition);
-                            self.paused.insert(p);
-                        }
-                        (Some(_), Some(p)) => {
-                            self.paused.remove(&p);
-                        }
-                        _ => {}
-                    }
-                    Some(position.map_or(0, |o| o as i64))
-                } else {
-                    applied.get(key).copied().or_else(|| {
-                        first_time
-                            .then(|| pid.and_then(|p| sink.position(p)))
-                            .flatten()
-                            .map(|o| o as i64)
-                    })
-                };
+                let own = applied.get(key).copied().or_else(|| {
+                    first_time
+                        .then(|| pid.and_then(|p| sink.position(p)))
+                        .flatten()
+                        .map(|o| o as i64)
+                });
                 let offset = own.map_or(Offset::Stored, Offset::Offset);
                 debug!(topic, partition, ?offset, first_time, "assignment position");
                 resumed += usize::from(own.is_some());
@@ -420,63 +390,50 @@ impl Consuming<'_> {
                 "resumed partitions where this instance's state ends"
             );
         }
-        if paused.count() > 0
-            && let Err(e) = self.consumer.pause(&paused)
-        {
-            warn!(error = %e, "cannot pause partitions this instance does not own");
-        }
     }
 
-    /// Moves or pauses the partitions the sink asks to. A move that fails is tried again on
-    /// the next call; until it succeeds, nothing of that partition is delivered.
-    fn seek(&mut self, sink: &mut dyn Sink) {
-        self.moving.extend(sink.take_seeks());
-        let moving: Vec<_> = self.moving.iter().map(|(p, o)| (*p, *o)).collect();
-        for (pid, position) in moving {
-            let Some(topic) = self.topics.get(pid.stream as usize).cloned() else {
-                self.moving.remove(&pid);
+    /// Reads exactly what the sink assigns (a sink that assigns partitions), when it changed:
+    /// fetched lines not yet delivered are dropped, and every partition is fetched again
+    /// from the offset the sink gives.
+    fn follow_sink(&mut self, sink: &mut dyn Sink) {
+        let Some(assignment) = sink.assignment() else {
+            return;
+        };
+        self.pending.clear();
+        let mut list = TopicPartitionList::new();
+        let mut names = HashMap::new();
+        let mut manual = HashMap::new();
+        for (pid, offset) in assignment {
+            let Some(topic) = self.topics.get(pid.stream as usize) else {
                 continue;
             };
-            self.pending.remove(&pid);
-            let mut list = TopicPartitionList::new();
-            let _ = list.add_partition(&topic, pid.partition);
-            let done = match position {
-                None => self.consumer.pause(&list),
-                Some(offset) => self.consumer.resume(&list).and_then(|()| {
-                    self.consumer.seek(
-                        &topic,
-                        pid.partition,
-                        Offset::Offset(offset as i64),
-                        Duration::from_secs(5),
-                    )
-                }),
-            };
-            match done {
-                Ok(()) => {
-                    info!(partition = %pid, ?position, "partition moved");
-                    self.moving.remove(&pid);
-                    if position.is_none() {
-                        self.paused.insert(pid);
-                    } else {
-                        self.paused.remove(&pid);
-                    }
+            let _ = list.add_partition_offset(topic, pid.partition, Offset::Offset(offset as i64));
+            names.insert(pid, format!("{topic}/{}", pid.partition));
+            manual.insert(pid, offset);
+        }
+        match self.consumer.assign(&list) {
+            Ok(()) => {
+                info!(
+                    partitions = list.count(),
+                    "reading the partitions this member owns"
+                );
+                let mut lag = lock(&self.consumer.context().telemetry.lag);
+                for gone in self.names.keys().filter(|p| !names.contains_key(p)) {
+                    lag.remove(&self.names[gone]);
                 }
-                Err(e) => {
-                    warn!(partition = %pid, error = %e, "cannot move the partition; will retry")
-                }
+                drop(lag);
+                self.names = names;
+                self.assigned = !manual.is_empty();
+                self.manual = Some(manual);
             }
+            Err(e) => warn!(error = %e, "cannot assign the partitions this member owns"),
         }
     }
 
-    /// True when a message of `pid` at `offset` must not be delivered: the partition is
-    /// paused or being moved, or the sink's state already covers the offset.
-    fn skip(&self, pid: PartitionId, offset: i64, sink: &dyn Sink) -> bool {
-        self.moving.contains_key(&pid)
-            || self.paused.contains(&pid)
-            || (self.sink_decides
-                && sink
-                    .position(pid)
-                    .is_none_or(|p| (offset.max(0) as u64) < p))
+    /// True when a message of `pid` at `offset` is not to be delivered: with partitions the
+    /// sink assigns, one it does not assign (a fetch from before the last assignment).
+    fn unwanted(&self, pid: PartitionId) -> bool {
+        self.manual.as_ref().is_some_and(|m| !m.contains_key(&pid))
     }
 
     /// librdkafka names only the partition number of an end of partition: with several
@@ -519,9 +476,12 @@ impl Source for KafkaSource {
             .create_with_context(context)
             .map_err(|e| SourceError::Kafka(format!("cannot create the consumer: {e}")))?;
         let topics: Vec<&str> = self.spec.topics.iter().map(String::as_str).collect();
-        consumer
-            .subscribe(&topics)
-            .map_err(|e| SourceError::Kafka(format!("cannot subscribe to {topics:?}: {e}")))?;
+        let sink_assigns = sink.assigns_partitions();
+        if !sink_assigns {
+            consumer
+                .subscribe(&topics)
+                .map_err(|e| SourceError::Kafka(format!("cannot subscribe to {topics:?}: {e}")))?;
+        }
         info!(brokers = %self.spec.brokers.join(","), topics = ?topics, group = %self.spec.group_id, "kafka consumer started");
         let mut c = Consuming {
             topics: &self.spec.topics,
@@ -534,9 +494,7 @@ impl Source for KafkaSource {
             ready: false,
             seen: Default::default(),
             committed: HashMap::new(),
-            moving: HashMap::new(),
-            paused: Default::default(),
-            sink_decides: sink.owns_positions(),
+            manual: None,
         };
         let mut waiting_since = Instant::now();
         let mut warned_waiting = false;
@@ -546,7 +504,7 @@ impl Source for KafkaSource {
                 None => c.flush_all(sink),
                 Some(Ok(message)) => {
                     if let Some(pid) = c.pid(message.topic(), message.partition())
-                        && !c.skip(pid, message.offset(), sink)
+                        && !c.unwanted(pid)
                     {
                         let batch = c.pending.entry(pid).or_default();
                         batch.push(message.payload().unwrap_or_default());
@@ -566,7 +524,9 @@ impl Source for KafkaSource {
             }
             c.handle_changes(sink);
             sink.tick();
-            c.seek(sink);
+            if sink_assigns {
+                c.follow_sink(sink);
+            }
             let down = c.consumer.context().brokers_down.load(Ordering::SeqCst);
             if down && !reported_down {
                 c.ready = false;

@@ -131,20 +131,20 @@ pub trait Sink: Send {
     fn committable(&self, _partition: PartitionId) -> Option<u64> {
         None
     }
-    /// True when the sink alone decides where every assigned partition is read from (a
-    /// cluster member resumes where the cluster's state ends, never from group offsets):
-    /// the source then starts each assignment at [`Sink::position`], and pauses a partition
-    /// without one.
-    fn owns_positions(&self) -> bool {
+    /// True when the sink decides which partitions its source reads (a cluster member
+    /// splits the topic with its peers itself): a Kafka source then joins no consumer group
+    /// and reads exactly what [`Sink::assignment`] says.
+    fn assigns_partitions(&self) -> bool {
         false
+    }
+    /// For a sink that [assigns partitions](Sink::assigns_partitions): every partition to
+    /// read and the offset to read it from, when that changed since the last call. Lines
+    /// fetched but not yet delivered are dropped; the offsets say where to fetch them again.
+    fn assignment(&mut self) -> Option<Vec<(PartitionId, u64)>> {
+        None
     }
     /// Called by the source between batches, at least every 100 ms: time-driven work.
     fn tick(&mut self) {}
-    /// Partitions the sink wants read from another position (`Some(offset)`) or paused
-    /// (`None`) since the last call; lines of them fetched but not yet delivered are dropped.
-    fn take_seeks(&mut self) -> Vec<(PartitionId, Option<u64>)> {
-        Vec::new()
-    }
 }
 
 /// What a source reports about itself beyond the lines it delivers, for `/metrics`.

@@ -20,13 +20,9 @@ const PARTITIONS: i32 = 12;
 
 /// One member's configuration file: the exact-windows SLOs read from `topic` by the group
 /// `group`, in the cluster `cluster` as member `member`, answering on `port`. A short
-/// session timeout lets a killed member's partitions move within seconds.
+/// member timeout lets a killed member's partitions move within seconds.
 fn member_config(dir: &Path, broker: &Broker, cluster: &str, member: &str, port: u16) -> PathBuf {
     let yaml = kafka_yaml(CONFIG, &broker.brokers(), "logs", &format!("{cluster}-group"))
-        .replace(
-            "start_from: earliest}",
-            "start_from: earliest, options: {session.timeout.ms: \"6000\", heartbeat.interval.ms: \"500\"}}",
-        )
         .replace(
             "window: {max_future: 5m}",
             &format!(
@@ -116,4 +112,102 @@ fn three_members_answer_the_whole_topic_exactly_and_split_the_reading() {
         .map(|m| m.metric_sum("slipstream_cluster_pusher ").unwrap())
         .collect();
     assert_eq!(pushers, [1, 0, 0], "the smallest member id pushes alerts");
+}
+
+/// Waits up to `secs` for `done`; on timeout prints what every member says of the
+/// cluster, then fails.
+fn wait_or_dump(members: &[&Instance], secs: u64, what: &str, mut done: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(secs);
+    while !done() {
+        if std::time::Instant::now() > deadline {
+            for m in members {
+                eprintln!("port {}: lines {:?}", m.port, m.lines());
+                if let Some(c) = json(m, "/v1/cluster") {
+                    eprintln!("{}", serde_json::to_string_pretty(&c).unwrap());
+                }
+            }
+            panic!("timed out after {secs} s waiting for {what}");
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+fn signal(instance: &Instance, sig: &str) {
+    let status = std::process::Command::new("kill")
+        .args([sig, &instance.child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success(), "kill {sig}");
+}
+
+/// Waits until every member holds `n` lines and answers with the whole picture, then
+/// checks every member's windows against the truth.
+fn assert_exact(members: &[&Instance], input: &crate::exact_windows::Input, top: i64) {
+    let n = input.lines.len() as u64;
+    let whole = |m: &Instance| {
+        m.lines() == Some(n)
+            && json(m, "/v1/cluster").is_some_and(|c| c["partial"] == Value::Bool(false))
+    };
+    wait_or_dump(members, 240, "every member to hold every line once", || {
+        members.iter().all(|m| whole(m))
+    });
+    // A late double count would show up here.
+    std::thread::sleep(Duration::from_secs(2));
+    for m in members {
+        assert_eq!(m.lines(), Some(n), "nothing counted twice");
+        let report = json(m, "/v1/slos").expect("/v1/slos");
+        check_report(&report, input, top);
+    }
+}
+
+#[test]
+fn members_killed_paused_as_zombies_or_added_lose_and_double_nothing() {
+    let broker = Broker::start(false);
+    broker.create_topic("logs", PARTITIONS);
+    let dir = tempfile::tempdir().unwrap();
+    let top = top();
+    let input = traffic(top, 24_000, 9);
+    let chunks: Vec<&[String]> = input.lines.chunks(input.lines.len() / 6 + 1).collect();
+    let start = |name: &str| {
+        let port = free_port();
+        Instance::start(&member_config(dir.path(), &broker, "c4", name, port), port)
+    };
+    let mut m1 = start("m1");
+    let mut m2 = start("m2");
+    let m3 = start("m3");
+    broker.produce("logs", PARTITIONS, chunks[0]);
+    std::thread::sleep(Duration::from_secs(3));
+    // SIGKILL mid-stream, restarted at once with nothing but the cluster's topics.
+    broker.produce("logs", PARTITIONS, chunks[1]);
+    m2.kill();
+    m2 = start("m2");
+    std::thread::sleep(Duration::from_secs(3));
+    // Paused past the member timeout: its partitions move; resumed, it is a zombie whose
+    // writes must count for nothing.
+    signal(&m3, "-STOP");
+    broker.produce("logs", PARTITIONS, chunks[2]);
+    wait_or_dump(&[&m1, &m2], 90, "m3's partitions to move", || {
+        json(&m1, "/v1/cluster").is_some_and(|c| {
+            c["partitions"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|p| p["owner"] != "m3")
+        })
+    });
+    signal(&m3, "-CONT");
+    broker.produce("logs", PARTITIONS, chunks[3]);
+    std::thread::sleep(Duration::from_secs(3));
+    // Scale 3 → 2 → 4.
+    m1.kill();
+    broker.produce("logs", PARTITIONS, chunks[4]);
+    std::thread::sleep(Duration::from_secs(3));
+    m1 = start("m1");
+    let m4 = start("m4");
+    broker.produce("logs", PARTITIONS, chunks[5]);
+    assert_exact(&[&m1, &m2, &m3, &m4], &input, top);
+    let fenced: u64 = m4
+        .metric_sum("slipstream_cluster_deltas_total{verdict=\"fenced\"}")
+        .unwrap();
+    eprintln!("deltas fenced: {fenced}");
 }

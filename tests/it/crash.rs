@@ -63,8 +63,17 @@ impl Instance {
             .arg(config)
             .args(["--listen", &format!("127.0.0.1:{port}")])
             .stdout(Stdio::null())
-            // TEST_LOG=1 shows the instances' logs (quiet otherwise).
-            .stderr(if std::env::var_os("TEST_LOG").is_some() {
+            // TEST_LOG=1 shows the instances' logs, TEST_LOG_DIR=d writes them to
+            // d/<port>.log (quiet otherwise).
+            .stderr(if let Some(d) = std::env::var_os("TEST_LOG_DIR") {
+                let path = std::path::Path::new(&d).join(format!("{port}.log"));
+                let file = std::fs::OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(path)
+                    .unwrap();
+                Stdio::from(file)
+            } else if std::env::var_os("TEST_LOG").is_some() {
                 Stdio::inherit()
             } else {
                 Stdio::null()
