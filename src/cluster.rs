@@ -13,3 +13,4 @@ pub mod log;
 pub mod members;
 pub mod record;
 pub mod shared;
+pub mod snapshot;

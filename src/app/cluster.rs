@@ -32,15 +32,18 @@ use tracing::{debug, info, warn};
 
 use super::rejections::{BatchOrigin, BatchRejections, WarningLimiter};
 use super::{BatchLines, Generation, Pipeline};
+use crate::checkpoint::Checkpoint;
 use crate::cluster::assign::assign;
 use crate::cluster::delta::DeltaBuilder;
 use crate::cluster::fingerprint::Fingerprints;
 use crate::cluster::fold::Epoch;
+use crate::cluster::fold::Positions;
 use crate::cluster::follow;
 use crate::cluster::log::{LogWriter, ensure_topics, follower, log_topic};
 use crate::cluster::record::{Delta, Fence, Record, Source};
 use crate::cluster::shared::FoldTarget;
 use crate::cluster::shared::Shared;
+use crate::cluster::snapshot::{self, Names};
 use crate::decode::ingest::Ingest;
 use crate::source::StopSignal;
 use crate::source::kafka::KafkaSpec;
@@ -72,11 +75,20 @@ pub async fn start(
         .await
         .map_err(anyhow::Error::msg)?;
     let writer = Arc::new(LogWriter::new(spec, &shared.config).map_err(anyhow::Error::msg)?);
+    restore(pipeline, &shared, spec)?;
     let consumer =
         follower(spec, &shared.config, shared.fold().next).map_err(anyhow::Error::msg)?;
     let target: Arc<dyn FoldTarget> = pipeline.clone();
-    follow::spawn(shared, target, consumer, writer.clone(), stop)
-        .context("cannot start the cluster follower thread")?;
+    follow::spawn(
+        shared.clone(),
+        target.clone(),
+        consumer,
+        writer.clone(),
+        stop.clone(),
+    )
+    .context("cannot start the cluster follower thread")?;
+    snapshot::spawn(shared, target, writer.clone(), stop)
+        .context("cannot start the cluster snapshot thread")?;
     Ok(Member {
         writer,
         start_from: spec.start_from,
@@ -131,6 +143,65 @@ impl FoldTarget for Pipeline {
     fn now_us(&self) -> i64 {
         self.clock.now_us()
     }
+
+    fn cut(&self, now_us: i64) -> (Checkpoint, Names) {
+        let g = self.read_generation();
+        let state = Checkpoint::of(&g.store, &g.slo_ids, &g.services, now_us);
+        (state, names_of(&g))
+    }
+}
+
+/// The names and fingerprints of `g`'s SLOs and services.
+fn names_of(g: &Generation) -> Names {
+    Names {
+        slos: g
+            .slo_ids
+            .iter()
+            .cloned()
+            .zip(g.fingerprints.slos.iter().copied())
+            .collect(),
+        services: g
+            .services
+            .iter()
+            .cloned()
+            .zip(g.fingerprints.services.iter().copied())
+            .collect(),
+    }
+}
+
+/// Restores the newest whole snapshot into `pipeline`'s store and fold, if there is one.
+fn restore(pipeline: &Pipeline, shared: &Shared, spec: &KafkaSpec) -> anyhow::Result<()> {
+    let Some(mut restored) = snapshot::latest(spec, &shared.config).map_err(anyhow::Error::msg)?
+    else {
+        info!("no cluster snapshot yet; applying the log from its start");
+        return Ok(());
+    };
+    let g = pipeline.generation();
+    let dropped = restored.keep_matching(&names_of(&g));
+    if dropped > 0 {
+        warn!(
+            slos = dropped,
+            "the snapshot counts some SLOs with another definition; they start empty"
+        );
+    }
+    restored
+        .state
+        .restore_into(&g.store, &g.slo_ids, &g.services);
+    let covers = restored.commit.covers;
+    {
+        let mut fold = shared.fold();
+        fold.positions =
+            Positions::from_all(snapshot::positions_of(&restored.commit, &shared.topics));
+        fold.next = covers;
+    }
+    shared.stats.restored_from.store(covers, Ordering::Relaxed);
+    info!(
+        covers,
+        bytes = restored.bytes,
+        partitions = restored.state.partitions.len(),
+        "restored the cluster snapshot; applying the log after it"
+    );
+    Ok(())
 }
 
 /// A delta is written once it holds this many events, whatever the flush interval.

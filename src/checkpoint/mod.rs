@@ -19,7 +19,8 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::window::{CountersState, HostAssignment, ShardState};
+use crate::source::PartitionId;
+use crate::window::{CountersState, HostAssignment, Shard, ShardState, Store, lock};
 
 pub mod v4;
 mod writer;
@@ -48,6 +49,75 @@ pub struct Checkpoint {
     /// Per service split by host: its host → sub-service assignment, taken after the
     /// partitions (it only grows, so it names every host they hold).
     pub splits: Vec<HostAssignment>,
+}
+
+impl Checkpoint {
+    /// A consistent cut of `store` (whose SLOs and services are `slo_ids` and `services` by
+    /// index) at wall-clock `now_us`: every shard locked in partition order, then the
+    /// counters, so no batch is half in it.
+    pub fn of(store: &Store, slo_ids: &[String], services: &[String], now_us: i64) -> Self {
+        let shards = store.shards();
+        let locked: Vec<_> = shards.iter().map(|(pid, s)| (*pid, lock(s))).collect();
+        let counters = store
+            .counters()
+            .export(slo_ids, services, &store.plan().splits);
+        let partitions = locked
+            .iter()
+            .map(|(pid, shard)| PartitionCheckpoint {
+                stream: pid.stream,
+                partition: pid.partition,
+                shard: shard.export(),
+            })
+            .collect();
+        drop(locked);
+        Self {
+            created_us: now_us,
+            partitions,
+            counters,
+            splits: store
+                .plan()
+                .splits
+                .iter()
+                .map(|s| s.table.export())
+                .collect(),
+        }
+    }
+
+    /// Adds this state to `store` (empty, shaped for SLOs `slo_ids` and services `services`
+    /// by index): host assignments first, so that sub-services find their hosts' slots by
+    /// name, then the counts and every partition's shard.
+    pub fn restore_into(&self, store: &Store, slo_ids: &[String], services: &[String]) {
+        for saved in &self.splits {
+            let plan = store.plan();
+            let Some(split) = plan
+                .splits
+                .iter()
+                .find(|s| s.table.service() == saved.service)
+            else {
+                continue;
+            };
+            let skipped = split.table.import(&saved.hosts);
+            if skipped > 0 {
+                tracing::warn!(
+                    service = saved.service,
+                    max_hosts = split.table.max_hosts(),
+                    dropped = skipped,
+                    "saved state holds more hosts than max_hosts; dropping the state of the last assigned"
+                );
+            }
+        }
+        store
+            .counters()
+            .import(&self.counters, store.plan(), slo_ids, services);
+        for p in &self.partitions {
+            let pid = PartitionId::new(p.stream, p.partition);
+            store.insert(pid, Shard::restore(&p.shard));
+            tracing::debug!(partition = %pid, next_offset = p.shard.next_offset, lines = p.shard.stats.lines, "restored partition");
+            if let Some(t) = p.shard.newest_us {
+                store.observe_newest(t);
+            }
+        }
+    }
 }
 
 /// One partition's section.

@@ -12,11 +12,11 @@ use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use tracing::{debug, info, warn};
+use tracing::{info, warn};
 
-use super::{Checkpoint, CheckpointDir, CheckpointError, PartitionCheckpoint};
+use super::{Checkpoint, CheckpointDir, CheckpointError};
 use crate::source::PartitionId;
-use crate::window::{Shard, Store, lock};
+use crate::window::Store;
 
 /// Counters and gauges of checkpointing, for `/metrics`.
 #[derive(Debug, Default)]
@@ -82,38 +82,10 @@ impl Checkpointer {
             }
             return Ok(());
         };
-        // The assignment first, so that shards find their hosts' slots by name.
-        for saved in &checkpoint.splits {
-            let plan = store.plan();
-            let Some(split) = plan
-                .splits
-                .iter()
-                .find(|s| s.table.service() == saved.service)
-            else {
-                continue;
-            };
-            let skipped = split.table.import(&saved.hosts);
-            if skipped > 0 {
-                warn!(
-                    service = saved.service,
-                    max_hosts = split.table.max_hosts(),
-                    dropped = skipped,
-                    "checkpoint holds more hosts than max_hosts; dropping the state of the last assigned"
-                );
-            }
-        }
-        store
-            .counters()
-            .import(&checkpoint.counters, store.plan(), slo_ids, services);
+        checkpoint.restore_into(store, slo_ids, services);
         let mut durable = lock_map(&self.durable);
         for p in &checkpoint.partitions {
-            let pid = PartitionId::new(p.stream, p.partition);
-            store.insert(pid, Shard::restore(&p.shard));
-            durable.insert(pid, p.shard.next_offset);
-            debug!(partition = %pid, next_offset = p.shard.next_offset, lines = p.shard.stats.lines, "restored partition");
-            if let Some(t) = p.shard.newest_us {
-                store.observe_newest(t);
-            }
+            durable.insert(PartitionId::new(p.stream, p.partition), p.shard.next_offset);
         }
         self.stats
             .restored_partitions
@@ -132,36 +104,13 @@ impl Checkpointer {
         now_us: i64,
     ) -> Result<(), CheckpointError> {
         let started = Instant::now();
-        let mut offsets = HashMap::new();
-        let shards = store.shards();
-        // Every shard, in partition order, then the counters: no batch is in progress.
-        let locked: Vec<_> = shards.iter().map(|(pid, s)| (*pid, lock(s))).collect();
-        let counters = store
-            .counters()
-            .export(slo_ids, services, &store.plan().splits);
-        let partitions = locked
+        let checkpoint = Checkpoint::of(store, slo_ids, services, now_us);
+        let offsets: HashMap<PartitionId, u64> = checkpoint
+            .partitions
             .iter()
-            .map(|(pid, shard)| {
-                offsets.insert(*pid, shard.next_offset);
-                PartitionCheckpoint {
-                    stream: pid.stream,
-                    partition: pid.partition,
-                    shard: shard.export(),
-                }
-            })
+            .map(|p| (PartitionId::new(p.stream, p.partition), p.shard.next_offset))
             .collect();
-        drop(locked);
-        let result = self.dir.write(&Checkpoint {
-            created_us: now_us,
-            partitions,
-            counters,
-            splits: store
-                .plan()
-                .splits
-                .iter()
-                .map(|s| s.table.export())
-                .collect(),
-        });
+        let result = self.dir.write(&checkpoint);
         match result {
             Ok(written) => {
                 *lock_map(&self.durable) = offsets;

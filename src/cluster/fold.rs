@@ -114,6 +114,18 @@ impl Positions {
         self.sources.get(&source)
     }
 
+    /// Every source's position, by partition.
+    pub fn all(&self) -> impl Iterator<Item = (PartitionId, &SourcePosition)> {
+        self.sources.iter().map(|(p, s)| (*p, s))
+    }
+
+    /// Positions as [`Positions::all`] listed them (a snapshot's).
+    pub fn from_all(all: impl IntoIterator<Item = (PartitionId, SourcePosition)>) -> Self {
+        Self {
+            sources: all.into_iter().collect(),
+        }
+    }
+
     /// The epoch a new claimant of `source` takes: one more than the current number.
     pub fn next_epoch(&self, source: PartitionId, member: &str) -> Epoch {
         Epoch {

@@ -39,7 +39,7 @@ pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The client settings shared with the source: brokers and the user's options (security),
 /// without the group membership ones.
-fn client_config(spec: &KafkaSpec) -> ClientConfig {
+pub(super) fn client_config(spec: &KafkaSpec) -> ClientConfig {
     let mut c = ClientConfig::new();
     c.set("bootstrap.servers", spec.brokers.join(","));
     for (k, v) in &spec.options {
@@ -153,6 +153,7 @@ impl LogWriter {
             .set("max.in.flight.requests.per.connection", "1")
             .set("linger.ms", "0")
             .set("message.timeout.ms", "30000")
+            .set("message.max.bytes", "2000000")
             .create_with_context(Deliveries {
                 failed: Arc::clone(&failed),
             })
@@ -165,10 +166,13 @@ impl LogWriter {
     }
 
     fn send(&self, record: &Record, what: Delivery) -> Result<(), String> {
-        let bytes = record.encode();
-        let r = BaseRecord::with_opaque_to(&self.topic, Box::new(what))
+        self.send_bytes(&self.topic, &record.encode(), what)
+    }
+
+    fn send_bytes(&self, topic: &str, bytes: &[u8], what: Delivery) -> Result<(), String> {
+        let r = BaseRecord::with_opaque_to(topic, Box::new(what))
             .partition(0)
-            .payload(&bytes)
+            .payload(bytes)
             .key(&[]);
         self.producer.send(r).map_err(|(e, r)| {
             // The opaque comes back with the record; a fence's claimant hears of it here.
@@ -181,10 +185,15 @@ impl LogWriter {
 
     /// Writes a fence and waits for its offset in the log.
     pub fn fence(&self, record: &Record, timeout: Duration) -> Result<u64, String> {
+        self.write_sync(&self.topic, &record.encode(), timeout)
+    }
+
+    /// Writes `bytes` to partition 0 of `topic` and waits for its offset.
+    pub fn write_sync(&self, topic: &str, bytes: &[u8], timeout: Duration) -> Result<u64, String> {
         let (tx, rx) = sync_channel(1);
-        let _ = self.send(record, Delivery::Fence(tx));
+        let _ = self.send_bytes(topic, bytes, Delivery::Fence(tx));
         rx.recv_timeout(timeout)
-            .map_err(|_| "the fence was not acknowledged in time".to_string())?
+            .map_err(|_| format!("a record to {topic} was not acknowledged in time"))?
     }
 
     /// Writes a delta of `source` (its failure is reported by [`LogWriter::failed`]).

@@ -33,6 +33,9 @@ pub trait FoldTarget: Send + Sync {
     fn lag(&self) -> Vec<(Source, i64)>;
     /// Wall clock, µs.
     fn now_us(&self) -> i64;
+    /// A consistent cut of the current store (a snapshot's state) at `now_us`, and the
+    /// names and fingerprints of its SLOs and services.
+    fn cut(&self, now_us: i64) -> (crate::checkpoint::Checkpoint, super::snapshot::Names);
 }
 
 /// The fold's progress through the log.
@@ -79,6 +82,14 @@ pub struct ClusterStats {
     pub claims: AtomicU64,
     /// Claims this member lost to a newer claimant.
     pub claims_lost: AtomicU64,
+    /// Snapshots this member wrote.
+    pub snapshots: AtomicU64,
+    /// Snapshots this member could not write.
+    pub snapshot_failures: AtomicU64,
+    /// Size of the last snapshot written, bytes.
+    pub snapshot_bytes: AtomicU64,
+    /// The log offset the snapshot this member started from covers (0: none).
+    pub restored_from: AtomicU64,
 }
 
 fn count(c: &AtomicU64, n: u64) {

@@ -22,11 +22,23 @@ const PARTITIONS: i32 = 12;
 /// `group`, in the cluster `cluster` as member `member`, answering on `port`. A short
 /// member timeout lets a killed member's partitions move within seconds.
 fn member_config(dir: &Path, broker: &Broker, cluster: &str, member: &str, port: u16) -> PathBuf {
+    member_config_with(dir, broker, cluster, member, port, "")
+}
+
+/// [`member_config`] with `extra` added to the `cluster` block (`, key: value`).
+fn member_config_with(
+    dir: &Path,
+    broker: &Broker,
+    cluster: &str,
+    member: &str,
+    port: u16,
+    extra: &str,
+) -> PathBuf {
     let yaml = kafka_yaml(CONFIG, &broker.brokers(), "logs", &format!("{cluster}-group"))
         .replace(
             "window: {max_future: 5m}",
             &format!(
-                "window: {{max_future: 5m}}\n  cluster: {{name: {cluster}, member_id: {member}, advertise_url: \"http://127.0.0.1:{port}\", member_timeout: 5s}}"
+                "window: {{max_future: 5m}}\n  cluster: {{name: {cluster}, member_id: {member}, advertise_url: \"http://127.0.0.1:{port}\", member_timeout: 5s{extra}}}"
             ),
         );
     let path = dir.join(format!("{member}.yaml"));
@@ -210,4 +222,67 @@ fn members_killed_paused_as_zombies_or_added_lose_and_double_nothing() {
         .metric_sum("slipstream_cluster_deltas_total{verdict=\"fenced\"}")
         .unwrap();
     eprintln!("deltas fenced: {fenced}");
+}
+
+#[test]
+fn a_member_starts_from_the_newest_snapshot_and_applies_only_the_log_after_it() {
+    let broker = Broker::start(false);
+    broker.create_topic("logs", PARTITIONS);
+    let dir = tempfile::tempdir().unwrap();
+    let top = top();
+    let input = traffic(top, 12_000, 17);
+    let half = input.lines.len() / 2;
+    let start = |name: &str| {
+        let port = free_port();
+        let config = member_config_with(
+            dir.path(),
+            &broker,
+            "c6",
+            name,
+            port,
+            ", snapshot_interval: 1s",
+        );
+        Instance::start(&config, port)
+    };
+    let m1 = start("m1");
+    let m2 = start("m2");
+    broker.produce("logs", PARTITIONS, &input.lines[..half]);
+    wait_or_dump(
+        &[&m1, &m2],
+        120,
+        "the first half and a snapshot of it",
+        || {
+            m1.lines() == Some(half as u64)
+                && m1
+                    .metric_sum("slipstream_cluster_snapshots_total{result=\"ok\"}")
+                    .is_some_and(|n| n >= 2)
+        },
+    );
+    broker.produce("logs", PARTITIONS, &input.lines[half..]);
+    let m3 = start("m3");
+    assert_exact(&[&m1, &m2, &m3], &input, top);
+    let restored = m3
+        .metric_sum("slipstream_cluster_restored_from_offset ")
+        .unwrap();
+    let applied = m3
+        .metric_sum("slipstream_cluster_log_records_total ")
+        .unwrap();
+    let end = json(&m3, "/v1/cluster").unwrap()["log"]["end"]
+        .as_u64()
+        .unwrap();
+    eprintln!("restored from offset {restored}, applied {applied} of {end} records");
+    assert!(restored > 0, "m3 started from a snapshot");
+    assert!(
+        applied < end,
+        "m3 applied only the log after the snapshot: {applied} of {end}"
+    );
+    assert!(
+        m1.metric_sum("slipstream_cluster_snapshot_bytes ").unwrap() > 0,
+        "the pusher wrote snapshots"
+    );
+    assert_eq!(
+        m2.metric_sum("slipstream_cluster_snapshots_total{result=\"ok\"}"),
+        Some(0),
+        "only the pushing member writes snapshots"
+    );
 }

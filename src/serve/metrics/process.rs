@@ -440,6 +440,12 @@ pub(super) fn cluster_telemetry(
         );
     }
     x.counter(
+        "slipstream_cluster_log_records_total",
+        "Cluster log records this member applied (every kind).",
+        &[],
+        load(&c.records),
+    );
+    x.counter(
         "slipstream_cluster_fences_total",
         "Fences that made a new claim current.",
         &[],
@@ -474,6 +480,29 @@ pub(super) fn cluster_telemetry(
         "Deltas this member could not write (the partition was claimed again).",
         &[],
         load(&c.write_failures),
+    );
+    x.counter(
+        "slipstream_cluster_snapshots_total",
+        "Snapshots this member wrote, by result.",
+        &[("result", "ok")],
+        load(&c.snapshots),
+    );
+    x.sample(
+        "slipstream_cluster_snapshots_total",
+        &[("result", "failed")],
+        load(&c.snapshot_failures),
+    );
+    x.gauge(
+        "slipstream_cluster_snapshot_bytes",
+        "Size of the last snapshot this member wrote.",
+        &[],
+        load(&c.snapshot_bytes),
+    );
+    x.gauge(
+        "slipstream_cluster_restored_from_offset",
+        "The log offset the snapshot this member started from covers (0: none).",
+        &[],
+        load(&c.restored_from),
     );
     x.counter(
         "slipstream_cluster_claims_total",

@@ -1,0 +1,346 @@
+//! Snapshots: the fold's value at one log offset, on `<name>.snapshots`, so that a member
+//! starts from the newest one and applies only the log after it. Restore time is bounded by
+//! the snapshot's size plus one interval of log, not by history (tansu never compacts).
+//!
+//! A snapshot is the state as a checkpoint file holds it ([`Checkpoint`], with its version
+//! and checksum), cut into chunks of at most [`CHUNK_BYTES`], then a commit record naming
+//! the chunks' offsets, the log offset covered and every raw partition's epoch and position.
+//! A snapshot is a function of the log offset it covers, so whoever writes it (even a
+//! zombie) writes a correct one; a reader takes the commit covering the highest offset whose
+//! chunks are all there, found by reading the topic backwards in growing steps. Chunks
+//! without a commit (a writer that died midway) are never used.
+
+use std::time::Duration;
+
+use rdkafka::Message;
+use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::error::KafkaError;
+use rdkafka::topic_partition_list::{Offset, TopicPartitionList};
+use serde::{Deserialize, Serialize};
+
+use super::fold::{Epoch, SourcePosition};
+use super::log::{Follower, LogWriter, REQUEST_TIMEOUT, client_config, snapshot_topic};
+use super::record::Source;
+use crate::checkpoint::{self, Checkpoint};
+use crate::config::ClusterConfig;
+use crate::source::kafka::KafkaSpec;
+
+/// Largest chunk of a snapshot, bytes.
+pub const CHUNK_BYTES: usize = 512 * 1024;
+/// The version of snapshot records written.
+const VERSION: u8 = 1;
+
+/// One record of the snapshot topic.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+enum SnapshotRecord {
+    /// Part of a snapshot's bytes.
+    Chunk {
+        /// The snapshot: the log offset it covers.
+        covers: u64,
+        /// Its place among the snapshot's chunks.
+        index: u32,
+        /// The bytes.
+        data: Vec<u8>,
+    },
+    /// A whole snapshot.
+    Commit(Commit),
+}
+
+/// What a snapshot covers and where its chunks are.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Commit {
+    /// The log offset the snapshot covers: every record before it is applied.
+    pub covers: u64,
+    /// Every raw partition's epoch and position at that offset.
+    pub positions: Vec<(Source, Epoch, u64)>,
+    /// The chunks' offsets in the snapshot topic, in order.
+    pub chunks: Vec<u64>,
+    /// The fingerprint of every SLO and service in the state, by name: a member restores
+    /// only those it counts the same way.
+    pub slos: Vec<(String, u64)>,
+    /// The same for services.
+    pub services: Vec<(String, u64)>,
+    /// Wall-clock time it was taken, µs.
+    pub created_us: i64,
+}
+
+fn encode(r: &SnapshotRecord) -> Vec<u8> {
+    let mut out = vec![VERSION];
+    out.extend(postcard::to_stdvec(r).unwrap_or_default());
+    out
+}
+
+fn decode(bytes: &[u8]) -> Option<SnapshotRecord> {
+    let (&version, body) = bytes.split_first()?;
+    (version == VERSION)
+        .then(|| postcard::from_bytes(body).ok())
+        .flatten()
+}
+
+/// Writes `state` (the fold's value at log offset `covers`, with `positions`) as a
+/// snapshot; returns its size in bytes.
+pub fn write(
+    writer: &LogWriter,
+    cluster: &ClusterConfig,
+    covers: u64,
+    positions: Vec<(Source, Epoch, u64)>,
+    names: Names,
+    state: &Checkpoint,
+) -> Result<usize, String> {
+    let topic = snapshot_topic(cluster);
+    let bytes = checkpoint::encode(state);
+    let timeout = Duration::from_secs(30);
+    let mut chunks = Vec::new();
+    for (index, data) in bytes.chunks(CHUNK_BYTES).enumerate() {
+        let record = SnapshotRecord::Chunk {
+            covers,
+            index: index as u32,
+            data: data.to_vec(),
+        };
+        chunks.push(writer.write_sync(&topic, &encode(&record), timeout)?);
+    }
+    let commit = SnapshotRecord::Commit(Commit {
+        covers,
+        positions,
+        chunks,
+        slos: names.slos,
+        services: names.services,
+        created_us: state.created_us,
+    });
+    writer.write_sync(&topic, &encode(&commit), timeout)?;
+    Ok(bytes.len())
+}
+
+/// A consumer of the snapshot topic reading `[from, to)`, each record once.
+fn read_range(
+    consumer: &BaseConsumer<Follower>,
+    topic: &str,
+    from: u64,
+    to: u64,
+    mut each: impl FnMut(u64, &[u8]),
+) -> Result<(), String> {
+    let mut list = TopicPartitionList::new();
+    list.add_partition_offset(topic, 0, Offset::Offset(from as i64))
+        .map_err(|e| e.to_string())?;
+    consumer.assign(&list).map_err(|e| e.to_string())?;
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    let mut next = from;
+    while next < to {
+        if std::time::Instant::now() > deadline {
+            return Err(format!(
+                "reading {topic} [{from}, {to}) timed out at {next}"
+            ));
+        }
+        match consumer.poll(Duration::from_millis(200)) {
+            Some(Ok(m)) => {
+                let offset = m.offset() as u64;
+                if offset >= next && offset < to {
+                    each(offset, m.payload().unwrap_or_default());
+                }
+                next = next.max(offset + 1);
+            }
+            Some(Err(KafkaError::PartitionEOF(_))) => break,
+            Some(Err(e)) => return Err(format!("reading {topic}: {e}")),
+            None => {}
+        }
+    }
+    Ok(())
+}
+
+/// A restored snapshot.
+#[derive(Debug)]
+pub struct Restored {
+    /// What it covers.
+    pub commit: Commit,
+    /// The state.
+    pub state: Checkpoint,
+    /// Its size, bytes.
+    pub bytes: usize,
+}
+
+/// Reads the snapshot that covers the highest log offset and is whole; `None` when there
+/// is none.
+pub fn latest(spec: &KafkaSpec, cluster: &ClusterConfig) -> Result<Option<Restored>, String> {
+    let topic = snapshot_topic(cluster);
+    let consumer: BaseConsumer<Follower> = client_config(spec)
+        .set("group.id", format!("{}.restore", cluster.name))
+        .set("enable.auto.commit", "false")
+        .set("enable.partition.eof", "true")
+        .set("fetch.wait.max.ms", "50")
+        .create_with_context(Follower)
+        .map_err(|e| format!("cannot create the snapshot reader: {e}"))?;
+    let (low, high) = consumer
+        .fetch_watermarks(&topic, 0, REQUEST_TIMEOUT)
+        .map_err(|e| format!("cannot read the offsets of {topic}: {e}"))?;
+    let (low, high) = (low.max(0) as u64, high.max(0) as u64);
+    let mut step = 64u64;
+    let mut tried = high;
+    while tried > low {
+        let from = high.saturating_sub(step).max(low);
+        let mut commits = Vec::new();
+        read_range(&consumer, &topic, from, tried, |_, bytes| {
+            if let Some(SnapshotRecord::Commit(c)) = decode(bytes) {
+                commits.push(c);
+            }
+        })?;
+        commits.sort_by_key(|c| std::cmp::Reverse(c.covers));
+        for commit in commits {
+            match assemble(&consumer, &topic, &commit) {
+                Ok((state, bytes)) => {
+                    return Ok(Some(Restored {
+                        commit,
+                        state,
+                        bytes,
+                    }));
+                }
+                Err(e) => {
+                    tracing::warn!(covers = commit.covers, error = %e, "skipping an unusable snapshot")
+                }
+            }
+        }
+        tried = from;
+        step = step.saturating_mul(4);
+    }
+    Ok(None)
+}
+
+/// The state of `commit`, from its chunks.
+fn assemble(
+    consumer: &BaseConsumer<Follower>,
+    topic: &str,
+    commit: &Commit,
+) -> Result<(Checkpoint, usize), String> {
+    let (Some(&first), Some(&last)) = (commit.chunks.iter().min(), commit.chunks.iter().max())
+    else {
+        return Err("a snapshot without chunks".into());
+    };
+    let mut parts: Vec<Option<Vec<u8>>> = vec![None; commit.chunks.len()];
+    read_range(consumer, topic, first, last + 1, |offset, bytes| {
+        if let Some(i) = commit.chunks.iter().position(|&o| o == offset)
+            && let Some(SnapshotRecord::Chunk {
+                covers,
+                index,
+                data,
+            }) = decode(bytes)
+            && covers == commit.covers
+            && index as usize == i
+        {
+            parts[i] = Some(data);
+        }
+    })?;
+    let mut bytes = Vec::new();
+    for (i, part) in parts.into_iter().enumerate() {
+        bytes.extend(part.ok_or_else(|| format!("chunk {i} is missing"))?);
+    }
+    let state = checkpoint::decode(&bytes)?;
+    Ok((state, bytes.len()))
+}
+
+/// The SLOs and services of a state with their fingerprints.
+#[derive(Debug, Clone, Default)]
+pub struct Names {
+    /// `(id, fingerprint)` per SLO.
+    pub slos: Vec<(String, u64)>,
+    /// `(name, fingerprint)` per service.
+    pub services: Vec<(String, u64)>,
+}
+
+impl Restored {
+    /// Drops from the state the SLOs and services that `local` (ids and services with the
+    /// local fingerprints) counts differently: they start empty rather than mixed. Returns
+    /// how many SLOs were dropped.
+    pub fn keep_matching(&mut self, local: &Names) -> usize {
+        let same = |theirs: &[(String, u64)], mine: &[(String, u64)], name: &str| {
+            let f = theirs.iter().find(|(n, _)| n == name).map(|(_, f)| *f);
+            f.is_some() && f == mine.iter().find(|(n, _)| n == name).map(|(_, f)| *f)
+        };
+        let c = &mut self.state.counters;
+        let before = c.slos.len();
+        c.slos
+            .retain(|s| same(&self.commit.slos, &local.slos, &s.id));
+        let dropped = before - c.slos.len();
+        c.latency
+            .retain(|(name, _)| same(&self.commit.services, &local.services, name));
+        c.split
+            .retain(|s| same(&self.commit.services, &local.services, &s.service));
+        for split in &mut c.split {
+            for sub in &mut split.subs {
+                sub.slos
+                    .retain(|s| same(&self.commit.slos, &local.slos, &s.id));
+            }
+        }
+        let services = &self.commit.services;
+        self.state
+            .splits
+            .retain(|a| same(services, &local.services, &a.service));
+        dropped
+    }
+}
+
+/// A commit's positions as the fold holds them, for the partitions of `topics`.
+pub fn positions_of(
+    commit: &Commit,
+    topics: &[String],
+) -> Vec<(crate::source::PartitionId, SourcePosition)> {
+    commit
+        .positions
+        .iter()
+        .filter_map(|(source, epoch, next)| {
+            let stream = topics.iter().position(|t| *t == source.topic)?;
+            Some((
+                crate::source::PartitionId::new(stream as u32, source.partition),
+                SourcePosition {
+                    epoch: epoch.clone(),
+                    next: *next,
+                },
+            ))
+        })
+        .collect()
+}
+
+/// Starts the thread that writes a snapshot every `spec.cluster.snapshot_interval` while
+/// this member is the one that pushes alerts and its fold is caught up.
+pub fn spawn(
+    shared: std::sync::Arc<super::shared::Shared>,
+    target: std::sync::Arc<dyn super::shared::FoldTarget>,
+    writer: std::sync::Arc<LogWriter>,
+    stop: crate::source::StopSignal,
+) -> std::io::Result<std::thread::JoinHandle<()>> {
+    use std::sync::atomic::Ordering::Relaxed;
+    let interval = Duration::from_micros(shared.config.snapshot_interval_us as u64);
+    std::thread::Builder::new()
+        .name("cluster-snapshot".into())
+        .spawn(move || {
+            let mut last = std::time::Instant::now();
+            while !stop.is_stopped() {
+                std::thread::sleep(Duration::from_millis(200));
+                let now = target.now_us();
+                if last.elapsed() < interval || !shared.is_pusher(now) || !shared.caught_up(now) {
+                    continue;
+                }
+                last = std::time::Instant::now();
+                // The fold stays still while the state is cut: the cut is its value at
+                // exactly `covers`.
+                let (covers, positions, (state, names)) = {
+                    let fold = shared.fold();
+                    let positions = fold
+                        .positions
+                        .all()
+                        .map(|(id, p)| (shared.source(id), p.epoch.clone(), p.next))
+                        .collect();
+                    (fold.next, positions, target.cut(now))
+                };
+                match write(&writer, &shared.config, covers, positions, names, &state) {
+                    Ok(bytes) => {
+                        shared.stats.snapshots.fetch_add(1, Relaxed);
+                        shared.stats.snapshot_bytes.store(bytes as u64, Relaxed);
+                        tracing::info!(covers, bytes, "snapshot written");
+                    }
+                    Err(e) => {
+                        shared.stats.snapshot_failures.fetch_add(1, Relaxed);
+                        tracing::warn!(error = %e, "snapshot not written; will retry");
+                    }
+                }
+            }
+        })
+}
