@@ -389,7 +389,9 @@ impl ClusterSink {
 
     /// Follows the assignment: releases what it gives to others, claims what it gives to
     /// this member once the previous owner released it or is gone. Only with the log
-    /// applied to its end, so that owners and heartbeats are current.
+    /// applied to a recent end and this member's own heartbeat heard back within the member
+    /// timeout: a member that cannot write or read the log (a broker outage) cannot tell a
+    /// dead peer from a silent log, so it changes nothing.
     fn balance(&mut self) {
         let now = self.pipeline.clock.now_us();
         if !self.shared.caught_up(now) || !self.shared.knows_partitions() {
@@ -398,6 +400,9 @@ impl ClusterSink {
         let me = self.shared.config.member_id.clone();
         let timeout = self.shared.config.member_timeout_us;
         let members = self.shared.members().clone();
+        if !members.is_live(&me, now, timeout) {
+            return;
+        }
         let plan = assign(
             &self.shared.raw_partitions(),
             &members.live(&me, now, timeout),

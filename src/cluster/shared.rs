@@ -285,13 +285,13 @@ impl Shared {
         fold.next > offset
     }
 
-    /// True when the fold has reached the log's end once and is within
-    /// `spec.cluster.max_apply_lag` of it at `now_us`.
+    /// True when the fold was at the log's end within `spec.cluster.max_apply_lag` of
+    /// `now_us`: it has applied everything up to a recent end. An idle fold sees the end at
+    /// least every second; a broker it cannot reach makes this false after the lag.
     pub fn caught_up(&self, now_us: i64) -> bool {
-        let fold = self.fold();
-        fold.at_end_us.is_some_and(|t| {
-            fold.next >= fold.end || now_us.saturating_sub(t) <= self.config.max_apply_lag_us
-        })
+        self.fold()
+            .at_end_us
+            .is_some_and(|t| now_us.saturating_sub(t) <= self.config.max_apply_lag_us)
     }
 
     /// Sets the raw partitions that exist.

@@ -21,12 +21,18 @@ const PARTITIONS: i32 = 12;
 /// One member's configuration file: the exact-windows SLOs read from `topic` by the group
 /// `group`, in the cluster `cluster` as member `member`, answering on `port`. A short
 /// member timeout lets a killed member's partitions move within seconds.
-fn member_config(dir: &Path, broker: &Broker, cluster: &str, member: &str, port: u16) -> PathBuf {
+pub(crate) fn member_config(
+    dir: &Path,
+    broker: &Broker,
+    cluster: &str,
+    member: &str,
+    port: u16,
+) -> PathBuf {
     member_config_with(dir, broker, cluster, member, port, "")
 }
 
 /// [`member_config`] with `extra` added to the `cluster` block (`, key: value`).
-fn member_config_with(
+pub(crate) fn member_config_with(
     dir: &Path,
     broker: &Broker,
     cluster: &str,
@@ -46,13 +52,13 @@ fn member_config_with(
     path
 }
 
-fn json(instance: &Instance, path: &str) -> Option<Value> {
+pub(crate) fn json(instance: &Instance, path: &str) -> Option<Value> {
     let (status, body) = http_get(instance.port, path)?;
     (status == 200).then(|| serde_json::from_str(&body).ok())?
 }
 
 /// Wall-clock seconds now, minus a minute: the newest event time of the traffic.
-fn top() -> i64 {
+pub(crate) fn top() -> i64 {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
@@ -128,7 +134,12 @@ fn three_members_answer_the_whole_topic_exactly_and_split_the_reading() {
 
 /// Waits up to `secs` for `done`; on timeout prints what every member says of the
 /// cluster, then fails.
-fn wait_or_dump(members: &[&Instance], secs: u64, what: &str, mut done: impl FnMut() -> bool) {
+pub(crate) fn wait_or_dump(
+    members: &[&Instance],
+    secs: u64,
+    what: &str,
+    mut done: impl FnMut() -> bool,
+) {
     let deadline = std::time::Instant::now() + Duration::from_secs(secs);
     while !done() {
         if std::time::Instant::now() > deadline {
@@ -144,7 +155,7 @@ fn wait_or_dump(members: &[&Instance], secs: u64, what: &str, mut done: impl FnM
     }
 }
 
-fn signal(instance: &Instance, sig: &str) {
+pub(crate) fn signal(instance: &Instance, sig: &str) {
     let status = std::process::Command::new("kill")
         .args([sig, &instance.child.id().to_string()])
         .status()
@@ -154,7 +165,7 @@ fn signal(instance: &Instance, sig: &str) {
 
 /// Waits until every member holds `n` lines and answers with the whole picture, then
 /// checks every member's windows against the truth.
-fn assert_exact(members: &[&Instance], input: &crate::exact_windows::Input, top: i64) {
+pub(crate) fn assert_exact(members: &[&Instance], input: &crate::exact_windows::Input, top: i64) {
     let n = input.lines.len() as u64;
     let whole = |m: &Instance| {
         m.lines() == Some(n)

@@ -107,6 +107,16 @@ impl Broker {
         }
     }
 
+    /// Sends `sig` (`-STOP`, `-CONT`) to the broker process.
+    pub(crate) fn signal(&self, sig: &str) {
+        let pid = self.child.as_ref().expect("broker running").id();
+        let status = Command::new("kill")
+            .args([sig, &pid.to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success(), "kill {sig} {pid}");
+    }
+
     pub(crate) fn brokers(&self) -> String {
         format!("127.0.0.1:{}", self.port)
     }

@@ -5,6 +5,7 @@ mod alerts;
 mod auth;
 mod calendar;
 mod cardinality;
+mod chaos;
 mod checkpoint;
 mod cli;
 mod cluster;
