@@ -377,12 +377,13 @@ impl ClusterSink {
     }
 
     /// Sends this member's heartbeat now (after a release, so that the next owner need not
-    /// wait for the periodic one).
-    fn heartbeat(&self) {
+    /// wait for the periodic one); `leaving` when the member stops.
+    fn heartbeat(&self, leaving: bool) {
         let beat = self.shared.heartbeat(
             self.pipeline.clock.now_us(),
             &self.generation.fingerprints,
             FoldTarget::lag(&*self.pipeline),
+            leaving,
         );
         self.writer.heartbeat(&Record::Heartbeat(beat));
     }
@@ -424,7 +425,7 @@ impl ClusterSink {
             self.release(*pid);
         }
         if !release.is_empty() {
-            self.heartbeat();
+            self.heartbeat(false);
         }
         for pid in mine {
             if self.owned.contains_key(&pid)
@@ -648,6 +649,12 @@ impl Drop for ClusterSink {
     /// after it instead of reading it again.
     fn drop(&mut self) {
         self.flush_due(true);
+        let owned: Vec<PartitionId> = self.owned.keys().copied().collect();
+        for pid in owned {
+            self.release(pid);
+        }
+        // Peers take this member's partitions over now, not after the member timeout.
+        self.heartbeat(true);
         self.writer.flush(Duration::from_secs(5));
     }
 }

@@ -50,10 +50,15 @@ impl ReadSide for Pipeline {
                 Ok(())
             } else {
                 let f = c.fold();
-                Err(format!(
-                    "applying the cluster log: {} of {} records",
-                    f.next, f.end
-                ))
+                Err(if c.knows_partitions() {
+                    format!(
+                        "the cluster log is not applied up to a recent end (applied {} of {} \
+                         records; the end must be seen within spec.cluster.max_apply_lag)",
+                        f.next, f.end
+                    )
+                } else {
+                    "the raw topics' partitions are not known yet".to_string()
+                })
             }
         } else if self.ready.load(Ordering::SeqCst) {
             Ok(())

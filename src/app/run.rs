@@ -136,6 +136,9 @@ impl SourceThread {
                         let _ = failed_tx.send(e.to_string());
                     }
                 }
+                // Before saying it is done: a cluster member's sink writes what it read and
+                // says it leaves when dropped.
+                drop(sink);
                 let _ = done_tx.send(());
             })
             .context("cannot start the source thread")?;
@@ -178,6 +181,10 @@ fn start_notifier(pipeline: &Arc<Pipeline>, am: &AlertmanagerConfig, config: &Co
         notifier.over_https()
     } else {
         notifier
+    };
+    let notifier = match &config.start.cluster {
+        Some(c) => notifier.generator_url(&c.advertise_url),
+        None => notifier,
     };
     tokio::spawn(notifier.run());
 }

@@ -52,7 +52,8 @@ fn follow(
     while !stop.is_stopped() {
         if last_beat.elapsed() >= HEARTBEAT_INTERVAL {
             last_beat = Instant::now();
-            let beat = shared.heartbeat(target.now_us(), &target.fingerprints(), target.lag());
+            let beat =
+                shared.heartbeat(target.now_us(), &target.fingerprints(), target.lag(), false);
             writer.heartbeat(&Record::Heartbeat(beat));
             if let Ok((_, high)) = consumer.fetch_watermarks(&topic, 0, REQUEST_TIMEOUT) {
                 shared.at_end(high.max(0) as u64, target.now_us());

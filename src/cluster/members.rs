@@ -23,11 +23,12 @@ impl Members {
         }
     }
 
-    /// True if `member` sent a heartbeat within `timeout_us` of `now_us`.
+    /// True if `member` sent a heartbeat within `timeout_us` of `now_us` and did not say
+    /// it is leaving.
     pub fn is_live(&self, member: &str, now_us: i64, timeout_us: i64) -> bool {
         self.by_id
             .get(member)
-            .is_some_and(|h| now_us.saturating_sub(h.sent_us) < timeout_us)
+            .is_some_and(|h| !h.leaving && now_us.saturating_sub(h.sent_us) < timeout_us)
     }
 
     /// The ids of the live members, `me` included (always live to itself), sorted.
@@ -119,6 +120,7 @@ mod tests {
             lag: Vec::new(),
             config,
             slos: slos.to_vec(),
+            leaving: false,
         }
     }
 
@@ -132,6 +134,11 @@ mod tests {
         m.heard(beat("b", 90, 9, &[]));
         assert!(m.is_live("b", 105, 10));
         assert!(!m.is_live("a", 105, 10));
+        assert!(!m.is_live("z", 105, 10));
+        // A member saying it leaves is gone at once.
+        let mut leaving = beat("z", 104, 1, &[]);
+        leaving.leaving = true;
+        m.heard(leaving);
         assert!(!m.is_live("z", 105, 10));
         // `a` is gone: the smallest live id pushes; a member is always live to itself.
         assert_eq!(m.pusher("c", 105, 10), "b");

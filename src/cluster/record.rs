@@ -135,6 +135,8 @@ pub struct Heartbeat {
     pub config: u64,
     /// Every SLO fingerprint it counts with.
     pub slos: Vec<u64>,
+    /// The member is stopping: peers treat it as gone at once.
+    pub leaving: bool,
 }
 
 /// Why a record could not be read.
@@ -212,6 +214,7 @@ mod tests {
                 lag: vec![(source, 0)],
                 config: 5,
                 slos: vec![1, 2],
+                leaving: false,
             }),
         ];
         for r in records {

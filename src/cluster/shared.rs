@@ -337,12 +337,13 @@ impl Shared {
             == me
     }
 
-    /// The heartbeat this member sends at `now_us`.
+    /// The heartbeat this member sends at `now_us`; `leaving` when it stops.
     pub fn heartbeat(
         &self,
         now_us: i64,
         fingerprints: &Fingerprints,
         lag: Vec<(Source, i64)>,
+        leaving: bool,
     ) -> Heartbeat {
         Heartbeat {
             member: self.config.member_id.clone(),
@@ -353,6 +354,7 @@ impl Shared {
             lag,
             config: self.config_hash(fingerprints),
             slos: fingerprints.slos.clone(),
+            leaving,
         }
     }
 

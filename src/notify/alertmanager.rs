@@ -120,6 +120,13 @@ impl Notifier {
         }
     }
 
+    /// The same with `generatorURL`s under `url` (a cluster member's advertised URL, which
+    /// peers and people can reach, rather than its listen address).
+    pub fn generator_url(mut self, url: &str) -> Self {
+        self.self_url = url.trim_end_matches('/').to_string();
+        self
+    }
+
     /// The same, for a server that speaks HTTPS (`spec.http.tls`): `generatorURL`s start
     /// with `https://`.
     pub fn over_https(mut self) -> Self {

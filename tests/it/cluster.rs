@@ -297,3 +297,86 @@ fn a_member_starts_from_the_newest_snapshot_and_applies_only_the_log_after_it() 
         "only the pushing member writes snapshots"
     );
 }
+
+#[test]
+fn a_member_that_counts_an_slo_otherwise_makes_answers_partial_and_one_that_stops_leaves_at_once() {
+    let broker = Broker::start(false);
+    broker.create_topic("logs", PARTITIONS);
+    let dir = tempfile::tempdir().unwrap();
+    let top = top();
+    let input = traffic(top, 6_000, 29);
+    broker.produce("logs", PARTITIONS, &input.lines);
+    let port = free_port();
+    let m1 = Instance::start(&member_config(dir.path(), &broker, "c7", "m1", port), port);
+    // m2 holds checkout's latency SLO to another threshold: another rule, another count.
+    let port2 = free_port();
+    let other = member_config(dir.path(), &broker, "c7", "m2", port2);
+    let yaml = std::fs::read_to_string(&other)
+        .unwrap()
+        .replace("threshold: \"300ms\"", "threshold: \"250ms\"");
+    assert!(yaml.contains("250ms"));
+    std::fs::write(&other, yaml).unwrap();
+    let m2 = Instance::start(&other, port2);
+    wait_or_dump(&[&m1, &m2], 60, "both to see the mismatch", || {
+        [&m1, &m2].iter().all(|m| {
+            json(m, "/v1/slos").is_some_and(|r| {
+                r["partial"] == Value::Bool(true)
+                    && r["missing"]["slos"] == serde_json::json!(["checkout/latency_p99"])
+                    && r["missing"]["partitions"] == serde_json::json!([])
+                    && r["missing"]["log"] == Value::Bool(false)
+            })
+        })
+    });
+    let (status, body) = http_get(m1.port, "/readyz").unwrap();
+    let ready: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        status, 200,
+        "a mismatch does not take a member out: {ready}"
+    );
+    assert_eq!(
+        ready["config_mismatch"],
+        serde_json::json!(["m2"]),
+        "{ready}"
+    );
+    assert!(
+        m1.metric_sum("slipstream_cluster_foreign_sections_total ")
+            .is_some_and(|n| n > 0),
+        "m2's counts of the changed SLO are not added on m1"
+    );
+    // m2 stops gracefully: m1 sees it gone before its last heartbeat is a member timeout old.
+    let status = {
+        let _ = std::process::Command::new("kill")
+            .args(["-TERM", &m2.child.id().to_string()])
+            .status();
+        let mut m2 = m2;
+        m2.child.wait().unwrap()
+    };
+    assert!(status.success(), "{status:?}");
+    let mut age_when_whole = None;
+    wait_or_dump(&[&m1], 30, "m1 to hold the whole picture alone", || {
+        json(&m1, "/v1/cluster").is_some_and(|c| {
+            let whole = c["partial"] == Value::Bool(false);
+            if whole {
+                age_when_whole = c["members"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .find(|m| m["id"] == "m2")
+                    .and_then(|m| m["heartbeat_age_seconds"].as_f64());
+            }
+            whole
+        })
+    });
+    // m1 took m2's partitions over while m2's last heartbeat was younger than the member
+    // timeout (5 s): only a heartbeat that says "leaving" allows that.
+    let age = age_when_whole.expect("m2 is listed");
+    assert!(age < 5.0, "m2 left {age} s after its last heartbeat");
+    // Every SLO but the one m2 counted otherwise is exact; that one lacks what m2 read.
+    wait_for(60, "every line", || {
+        m1.lines() == Some(input.lines.len() as u64)
+    });
+    let mut report = json(&m1, "/v1/slos").unwrap();
+    let slos = report["slos"].as_array_mut().unwrap();
+    slos.retain(|s| !(s["service"] == "checkout" && s["slo"] == "latency_p99"));
+    check_report(&report, &input, top);
+}
