@@ -221,21 +221,30 @@ fn workload_probes_resources_and_security() {
     assert_eq!(drop, ["ALL"]);
     assert!(pod["terminationGracePeriodSeconds"].as_u64().unwrap_or(30) >= 30);
 
-    // The checkpoint directory is a volume: per pod for a StatefulSet.
+    // A single instance's checkpoint directory is a volume, per pod for a StatefulSet. In
+    // cluster mode the state lives in Kafka: no volume to claim.
+    let config = config::parse(&configmap_config(), "configmap.yaml").unwrap();
     let mounts = c["volumeMounts"].as_sequence().expect("volumeMounts");
-    let state = mounts
-        .iter()
-        .find(|m| s(&m["mountPath"]) == "/var/lib/slipstream")
-        .expect("a volume at /var/lib/slipstream");
-    if s(&w["kind"]) == "StatefulSet" {
-        let claims = w["spec"]["volumeClaimTemplates"]
-            .as_sequence()
-            .expect("volumeClaimTemplates");
-        assert!(
-            claims
+    let claims = w["spec"]["volumeClaimTemplates"].as_sequence();
+    match &config.start.checkpoint {
+        Some(checkpoint) => {
+            let state = mounts
                 .iter()
-                .any(|t| s(&t["metadata"]["name"]) == s(&state["name"]))
-        );
+                .find(|m| Path::new(s(&m["mountPath"])) == checkpoint.dir)
+                .expect("a volume at the checkpoint directory");
+            if s(&w["kind"]) == "StatefulSet" {
+                let claims = claims.expect("volumeClaimTemplates");
+                let name = |t: &Yaml| s(&t["metadata"]["name"]).to_string();
+                assert!(claims.iter().any(|t| name(t) == s(&state["name"])));
+            }
+        }
+        None => {
+            assert!(
+                config.start.cluster.is_some(),
+                "no checkpoint and no cluster"
+            );
+            assert!(claims.is_none(), "cluster mode keeps no state on a volume");
+        }
     }
 
     // Prometheus annotations point at the served port and path.
@@ -375,26 +384,72 @@ fn configmap_configuration_validates() {
     let text = configmap_config();
     let config = config::parse(&text, "configmap.yaml").unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(config.start.listen.to_string(), "0.0.0.0:9977");
-    assert_eq!(
-        config.start.checkpoint.as_ref().map(|c| c.dir.clone()),
-        Some(PathBuf::from("/var/lib/slipstream"))
-    );
     let SourceConfig::Kafka(kafka) = &config.start.source else {
         panic!("the ConfigMap reads Kafka");
     };
-    assert_eq!(kafka.options["group.instance.id"], "slipstream-0");
+    // Cluster mode: the pods split the partitions themselves, so no group membership
+    // option, and no local checkpoint (slipstream refuses it with spec.cluster).
+    assert!(!kafka.options.contains_key("group.instance.id"));
+    assert!(config.start.checkpoint.is_none());
+    let cluster = config.start.cluster.as_ref().expect("spec.cluster");
+    // Each pod is a member under its own name, reachable at its headless DNS name.
+    let w = workload();
+    assert_eq!(s(&w["kind"]), "StatefulSet");
+    assert_eq!(w["spec"]["replicas"].as_u64(), Some(3));
+    assert_eq!(cluster.member_id, "slipstream-0");
+    assert_eq!(
+        cluster.advertise_url,
+        format!("http://slipstream-0.{}:9977", s(&w["spec"]["serviceName"]))
+    );
     assert!(!config.reload.objectives.is_empty());
 }
 
-/// Every metric family `/metrics` serves for the ConfigMap's configuration once it has read,
-/// checkpointed and measured consumer lag.
+/// The ConfigMap's configuration as a single instance would run it: its `spec.cluster`
+/// block replaced by a checkpoint in `dir` (the alert rules and the dashboard serve both).
+fn single_instance(text: &str, dir: &Path) -> String {
+    let mut out = String::new();
+    let mut in_cluster = false;
+    for line in text.lines() {
+        if line == "  cluster:" {
+            in_cluster = true;
+            out.push_str(&format!(
+                "  checkpoint: {{dir: {}, interval: 10s}}\n",
+                dir.display()
+            ));
+            continue;
+        }
+        if in_cluster && line.starts_with("    ") {
+            continue;
+        }
+        in_cluster = false;
+        out.push_str(line);
+        out.push('\n');
+    }
+    assert!(
+        out.contains("  checkpoint: "),
+        "no spec.cluster block to replace"
+    );
+    out
+}
+
+/// Every metric family `/metrics` serves once it has read, checkpointed and measured
+/// consumer lag: for the ConfigMap's configuration (cluster mode) and for the same one run
+/// as a single instance with a checkpoint (systemd, Docker).
 async fn served_metric_names() -> BTreeSet<String> {
     let state = tempfile::tempdir().unwrap();
-    let text = configmap_config().replace(
-        "dir: /var/lib/slipstream",
-        &format!("dir: {}", state.path().display()),
-    );
-    let config = config::parse(&text, "configmap.yaml").unwrap_or_else(|e| panic!("{e}"));
+    let cluster = configmap_config();
+    let single = single_instance(&cluster, state.path());
+    let mut names = BTreeSet::new();
+    for text in [cluster, single] {
+        names.extend(metric_names_of(&text).await);
+    }
+    names
+}
+
+/// Every metric family `/metrics` serves for the configuration `text` once it has read,
+/// checkpointed (when it checkpoints) and measured consumer lag.
+async fn metric_names_of(text: &str) -> BTreeSet<String> {
+    let config = config::parse(text, "configmap.yaml").unwrap_or_else(|e| panic!("{e}"));
     let p = Pipeline::open(&config, Arc::new(ManualClock::new(NOON))).unwrap();
     let hosts = [
         "checkout.example.com",
@@ -588,6 +643,7 @@ async fn queries_use_only_metrics_slipstream_serves() {
     for must in [
         "slipstream_kafka_consumer_lag",
         "slipstream_checkpoint_age_seconds",
+        "slipstream_cluster_partial",
         "slo:period_error_budget_remaining:ratio",
         "slipstream_slo_alert_firing",
     ] {
