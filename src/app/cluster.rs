@@ -96,7 +96,7 @@ pub async fn start(
 }
 
 impl Member {
-    /// The reader that claims and reads what the group assigns to `pipeline`.
+    /// The reader that claims and reads `pipeline`'s share of the raw partitions.
     pub fn sink(&self, pipeline: &Arc<Pipeline>) -> Option<ClusterSink> {
         let shared = pipeline.cluster.clone()?;
         Some(ClusterSink::new(
@@ -321,7 +321,6 @@ impl ClusterSink {
             sent_us: self.pipeline.clock.now_us(),
         });
         let offset = self.writer.fence(&fence, CLAIM_WAIT)?;
-        bump(&self.shared.stats.claims);
         if !self.shared.wait_applied(offset, CLAIM_WAIT) {
             return Err("the fence was written but not applied in time".into());
         }
@@ -330,6 +329,7 @@ impl ClusterSink {
             info!(partition = %source, "a newer claim won the partition");
             return Ok(None);
         };
+        bump(&self.shared.stats.claims);
         let g = self.pipeline.generation();
         let state = lock(&g.store.shard(pid, &source.to_string())).export();
         let shard = Shard::restore(&state);
@@ -527,7 +527,7 @@ impl ClusterSink {
         }
         for pid in lost {
             warn!(partition = %pid, "a newer claim took the partition over; releasing it");
-            bump(&self.shared.stats.claims_lost);
+            bump(&self.shared.stats.taken_over);
             self.release(pid);
         }
         for source in failed {

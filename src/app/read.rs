@@ -87,7 +87,11 @@ impl ReadSide for Pipeline {
         });
         Telemetry {
             now_us: self.clock.now_us(),
-            ready: self.ready.load(Ordering::SeqCst),
+            // A cluster member is ready by its fold, not by its source (see `readiness`).
+            ready: match &self.cluster {
+                Some(_) => self.readiness().ready.is_ok(),
+                None => self.ready.load(Ordering::SeqCst),
+            },
             source: self.source_telemetry.clone(),
             checkpoint: self.checkpoint_stats.clone(),
             reload: ReloadCounts {
@@ -113,8 +117,11 @@ impl ReadSide for Pipeline {
     }
 
     fn may_notify(&self) -> bool {
+        // A member pushes only with the whole log applied: one that is starting or was
+        // paused would push a stale view, or push beside the real pusher it has not heard.
+        let now = self.clock.now_us();
         self.cluster
             .as_ref()
-            .is_none_or(|c| c.is_pusher(self.clock.now_us()))
+            .is_none_or(|c| c.caught_up(now) && c.is_pusher(now))
     }
 }

@@ -3,8 +3,9 @@
 //!
 //! Rendezvous hashing with bounded load: partitions in order each go to the member that
 //! ranks highest for them (a hash of member and partition) among those that hold fewer than
-//! `⌈partitions / members⌉`. Every member gets at most one more partition than any other,
-//! and a member joining or leaving moves few partitions besides its own share.
+//! `⌈partitions / members⌉`. No member gets more than that (so the load is even when the
+//! partitions outnumber the members well), and a member joining or leaving moves few
+//! partitions besides its own share.
 
 use std::collections::BTreeMap;
 

@@ -43,6 +43,7 @@ fn follow(
 ) {
     let topic = log_topic(&shared.config);
     let mut last_beat = Instant::now() - HEARTBEAT_INTERVAL;
+    let mut last_end = Instant::now() - HEARTBEAT_INTERVAL;
     let mut last_metadata = Instant::now() - METADATA_INTERVAL;
     info!(
         topic,
@@ -50,11 +51,16 @@ fn follow(
         "following the cluster log"
     );
     while !stop.is_stopped() {
-        if last_beat.elapsed() >= HEARTBEAT_INTERVAL {
+        // Heartbeats only once the fold has reached the log's end: peers give a member its
+        // share as soon as they hear it, so it must be ready to claim it.
+        if last_beat.elapsed() >= HEARTBEAT_INTERVAL && shared.fold().at_end_us.is_some() {
             last_beat = Instant::now();
             let beat =
                 shared.heartbeat(target.now_us(), &target.fingerprints(), target.lag(), false);
             writer.heartbeat(&Record::Heartbeat(beat));
+        }
+        if last_end.elapsed() >= HEARTBEAT_INTERVAL {
+            last_end = Instant::now();
             if let Ok((_, high)) = consumer.fetch_watermarks(&topic, 0, REQUEST_TIMEOUT) {
                 shared.at_end(high.max(0) as u64, target.now_us());
             }

@@ -42,6 +42,10 @@ pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 pub(super) fn client_config(spec: &KafkaSpec) -> ClientConfig {
     let mut c = ClientConfig::new();
     c.set("bootstrap.servers", spec.brokers.join(","));
+    // A request a paused broker never answers is given up after 10 s, not librdkafka's
+    // default 60 s: the cluster's state flows again that much sooner (the user's options
+    // below may set it otherwise).
+    c.set("socket.timeout.ms", "10000");
     for (k, v) in &spec.options {
         if !matches!(
             k.as_str(),

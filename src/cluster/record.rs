@@ -2,9 +2,9 @@
 //! order that every instance applies.
 //!
 //! Each record is one byte of format version, then the record in postcard. A reader skips
-//! (and counts) a record of a version it does not know; a newer version reads every older
-//! one. Times are whole seconds where a second is the finest bucket (counts), microseconds
-//! elsewhere.
+//! (and counts) a record of a version it does not know. There is one version so far; a
+//! build that writes a new one must go on reading this one. Times are whole seconds where a
+//! second is the finest bucket (counts), microseconds elsewhere.
 
 use serde::{Deserialize, Serialize};
 

@@ -78,10 +78,12 @@ pub struct ClusterStats {
     pub deltas_written: AtomicU64,
     /// Records this member could not write (the partition is claimed again).
     pub write_failures: AtomicU64,
-    /// Claims this member made.
+    /// Claims this member made that its fold confirmed.
     pub claims: AtomicU64,
-    /// Claims this member lost to a newer claimant.
+    /// Claims this member wrote that a newer claimant's fence had already beaten.
     pub claims_lost: AtomicU64,
+    /// Partitions a newer claim took from this member afterwards (it was paused).
+    pub taken_over: AtomicU64,
     /// Snapshots this member wrote.
     pub snapshots: AtomicU64,
     /// Snapshots this member could not write.

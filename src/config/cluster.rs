@@ -134,7 +134,7 @@ pub(super) fn validate(
     {
         problems.error(
             &at.field("flush_interval"),
-            "must be shorter than member_timeout (an idle owner flushes to stay visible)",
+            "must be shorter than member_timeout (a delta waits at most this long)",
         );
     }
     if problems.count() != before {

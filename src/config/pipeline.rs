@@ -53,8 +53,8 @@ pub(super) fn validate(d: Document<PipelineSpec>, at: &At, problems: &mut Proble
     if cluster.is_some() && checkpoint.is_some() {
         problems.error(
             &at.field("checkpoint"),
-            "is not used with spec.cluster yet: a member restores from the cluster's topics; \
-             remove it",
+            "is not used with spec.cluster: a member restores from the cluster's snapshot \
+             topic, never from a local file that may be older than the cluster; remove it",
         );
     }
     let alertmanager = p

@@ -508,11 +508,17 @@ pub(super) fn cluster_telemetry(
         "slipstream_cluster_claims_total",
         "Claims of raw partitions this member made, by result.",
         &[("result", "won")],
-        load(&c.claims).saturating_sub(load(&c.claims_lost)),
+        load(&c.claims),
     );
     x.sample(
         "slipstream_cluster_claims_total",
         &[("result", "lost")],
         load(&c.claims_lost),
+    );
+    x.counter(
+        "slipstream_cluster_taken_over_total",
+        "Partitions a newer claim took from this member while it owned them.",
+        &[],
+        load(&c.taken_over),
     );
 }
