@@ -427,6 +427,7 @@ impl ClusterSink {
         if !release.is_empty() {
             self.heartbeat(false);
         }
+        let mut claimed = false;
         for pid in mine {
             if self.owned.contains_key(&pid)
                 || self
@@ -437,17 +438,23 @@ impl ClusterSink {
                 continue;
             }
             let source = self.shared.source(pid);
+            let claimed_us = self.shared.fold().fenced_us.get(&pid).copied();
             let free = match self.shared.position(&source) {
                 None => true,
                 Some(p) if p.epoch.member == me => true,
                 Some(p) => {
                     !members.is_live(&p.epoch.member, now, timeout)
-                        || !members.reads(&p.epoch.member, &source)
+                        || members.released(&p.epoch.member, &source, claimed_us.unwrap_or(0))
                 }
             };
             if free {
                 self.take(pid);
+                claimed |= self.owned.contains_key(&pid);
             }
+        }
+        if claimed {
+            // Peers see the new owner at once, not at its next periodic heartbeat.
+            self.heartbeat(false);
         }
     }
 

@@ -51,6 +51,14 @@ impl Members {
             .is_some_and(|h| h.partitions.contains(source))
     }
 
+    /// True when `member`'s newest heartbeat, sent after `claimed_us` (when it claimed
+    /// `source`), does not list `source`: it released it.
+    pub fn released(&self, member: &str, source: &Source, claimed_us: i64) -> bool {
+        self.by_id
+            .get(member)
+            .is_some_and(|h| h.sent_us > claimed_us && !h.partitions.contains(source))
+    }
+
     /// Every member's newest heartbeat, by id.
     pub fn all(&self) -> impl Iterator<Item = &Heartbeat> {
         self.by_id.values()

@@ -50,6 +50,9 @@ pub struct FoldState {
     /// Wall-clock time the fold last reached the log's end, µs; `None` until the end was
     /// seen once (the fold knows nothing of the cluster before).
     pub at_end_us: Option<i64>,
+    /// When the claim that is current for each raw partition was written (its writer's
+    /// clock), µs: a heartbeat older than that cannot say the claimant released it.
+    pub fenced_us: std::collections::HashMap<PartitionId, i64>,
 }
 
 /// Counters of what the fold did and what this member wrote, for `/metrics`.
@@ -217,6 +220,7 @@ impl Shared {
         if fold.positions.fence(id, &f.epoch, f.start) != Verdict::Fenced {
             return;
         }
+        fold.fenced_us.insert(id, f.sent_us);
         count(&self.stats.fences, 1);
         let next = fold.positions.get(id).map_or(f.start, |p| p.next);
         target.with_store(&mut |store, _| {

@@ -130,6 +130,22 @@ fn three_members_answer_the_whole_topic_exactly_and_split_the_reading() {
         .map(|m| m.metric_sum("slipstream_cluster_pusher ").unwrap())
         .collect();
     assert_eq!(pushers, [1, 0, 0], "the smallest member id pushes alerts");
+    // The page lists the members (checked in headless Chromium when it is installed).
+    if let Some(dom) = page(&members[1]) {
+        assert_eq!(
+            dom.matches("data-testid=\"cluster-member\"").count(),
+            3,
+            "{dom}"
+        );
+        assert!(!dom.contains("data-testid=\"partial\""), "{dom}");
+    }
+}
+
+/// The DOM of `instance`'s page as headless Chromium renders it; `None` without Chromium.
+fn page(instance: &Instance) -> Option<String> {
+    let exe = crate::web::on_path("chromium")?;
+    let url = format!("http://127.0.0.1:{}/", instance.port);
+    Some(crate::web::chromium(&exe, &url, &["--dump-dom"]))
 }
 
 /// Waits up to `secs` for `done`; on timeout prints what every member says of the
@@ -327,6 +343,10 @@ fn a_member_that_counts_an_slo_otherwise_makes_answers_partial_and_one_that_stop
             })
         })
     });
+    if let Some(dom) = page(&m1) {
+        assert!(dom.contains("data-testid=\"partial\""), "{dom}");
+        assert!(dom.contains("checkout/latency_p99"), "{dom}");
+    }
     let (status, body) = http_get(m1.port, "/readyz").unwrap();
     let ready: Value = serde_json::from_str(&body).unwrap();
     assert_eq!(

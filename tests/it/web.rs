@@ -20,7 +20,7 @@ impl Drop for Killed {
     }
 }
 
-fn on_path(name: &str) -> Option<PathBuf> {
+pub(crate) fn on_path(name: &str) -> Option<PathBuf> {
     std::env::var_os("PATH").and_then(|paths| {
         std::env::split_paths(&paths)
             .map(|dir| dir.join(name))
@@ -29,7 +29,7 @@ fn on_path(name: &str) -> Option<PathBuf> {
 }
 
 /// Runs headless Chromium on `url` with `extra` arguments and returns its stdout.
-fn chromium(exe: &Path, url: &str, extra: &[&str]) -> String {
+pub(crate) fn chromium(exe: &Path, url: &str, extra: &[&str]) -> String {
     let profile = tempfile::tempdir().unwrap();
     let mut child = Command::new(exe)
         .args([

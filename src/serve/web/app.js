@@ -328,7 +328,48 @@ function sliChart(el, series, slo) {
 
 // ---------- list page ----------
 
-function renderList(report) {
+// ---------- cluster ----------
+
+// A banner when a cluster member's answer lacks part of the whole (`partial`), naming what
+// is missing; nothing for a single instance (no `partial` field).
+function partialBanner(report) {
+  if (report.partial !== true) return '';
+  const m = report.missing || {};
+  const parts = [];
+  if (m.log) parts.push('this member has not applied the cluster log up to its end');
+  if ((m.partitions || []).length) parts.push('partitions without a live owner: ' + m.partitions.map(esc).join(', '));
+  if ((m.members || []).length) parts.push('members gone: ' + m.members.map(esc).join(', '));
+  if ((m.slos || []).length) parts.push('SLOs a member counts with another definition: ' + m.slos.map(esc).join(', '));
+  return `<p class="banner banner-warn" role="alert" data-testid="partial">Partial answer: the counts below are not the whole topic's. ${parts.join('; ')}.</p>`;
+}
+
+// The members of the cluster, their partitions, lag and state age (`GET /v1/cluster`).
+function clusterCard(c) {
+  if (!c) return '';
+  const rows = c.members.map((m) => {
+    const lag = Object.values(m.lag || {}).reduce((a, b) => a + b, 0);
+    return `<tr data-testid="cluster-member">
+      <th scope="row"><a href="${esc(m.url)}">${esc(m.id)}</a>${m.id === c.member ? ' <span class="kind">this member</span>' : ''}${m.id === c.pusher ? ' <span class="kind">pushes alerts</span>' : ''}</th>
+      <td>${m.live ? 'live' : '<span class="warn">gone</span>'}</td>
+      <td>${m.partitions.length ? m.partitions.map(esc).join(', ') : '<span class="muted">none</span>'}</td>
+      <td class="num">${count(lag)}</td>
+      <td class="num">${count(m.behind)} records</td>
+      <td class="num">${seconds(m.heartbeat_age_seconds)}</td>
+      <td>${m.config_matches ? 'same' : '<span class="warn">differs</span>'}</td>
+    </tr>`;
+  }).join('');
+  return `<section class="card table-card cluster" aria-labelledby="cluster-h">
+    <h2 id="cluster-h">Cluster ${esc(c.name)}</h2>
+    <table>
+      <caption class="sr-only">Members of the cluster as this member's log shows them</caption>
+      <thead><tr><th scope="col">Member</th><th scope="col">State</th><th scope="col">Partitions</th>
+        <th scope="col" class="num">Consumer lag</th><th scope="col" class="num">State age</th>
+        <th scope="col" class="num">Last heartbeat</th><th scope="col">Configuration</th></tr></thead>
+      <tbody>${rows}</tbody>
+    </table></section>`;
+}
+
+function renderList(report, cluster) {
   document.title = 'SLOs · slipstream';
   document.getElementById('crumbs').innerHTML = '';
   const slos = report.slos;
@@ -354,6 +395,7 @@ function renderList(report) {
   }).join('');
   const main = document.getElementById('main');
   main.innerHTML = `
+    ${partialBanner(report)}
     <div class="page-head">
       <h1>Service level objectives</h1>
       <ul class="summary">
@@ -372,7 +414,8 @@ function renderList(report) {
         <th scope="col">Error budget left</th><th scope="col">Policy</th><th scope="col">Firing alerts</th>
       </tr></thead>
       <tbody>${rows}</tbody>
-    </table></div>`}`;
+    </table></div>`}
+    ${clusterCard(cluster)}`;
 }
 
 // ---------- SLO page ----------
@@ -420,7 +463,7 @@ function renderDetail(slo, budgetSeries, rangeSeries) {
     `<a href="/">SLOs</a> <span aria-hidden="true">›</span> <span aria-current="page">${esc(slo.service)} / ${esc(sloName(slo))}</span>`;
   const b = slo.budget;
   const digits = sliDigits(slo.objective);
-  document.getElementById('slo-head').innerHTML = `
+  document.getElementById('slo-head').innerHTML = `${partialBanner(slo)}
     <h1>${esc(slo.service)} <span class="slash">/</span> ${esc(sloName(slo))} ${tierBadge(slo.policy.tier)}</h1>
     <p class="sub">${esc(slo.kind)} · objective ${slo.objective == null ? '—' : target(slo.objective)}
       · period ${esc(slo.period)}${b && b.calendar ? ' (' + esc(b.calendar) + ')' : ''}${b ? ' · budgeting by ' + esc(b.method.replace('_', ' ')) : ''}
@@ -514,7 +557,9 @@ async function refresh() {
     const r = state.route;
     if (!r) {
       const report = await getJson('/v1/slos');
-      renderList(report);
+      // Only a cluster member's answers carry `partial`; its page lists the members too.
+      const cluster = report.partial === undefined ? null : await getJson('/v1/cluster').catch(() => null);
+      renderList(report, cluster);
       setStatus(report);
     } else {
       const base = '/v1/slos/' + encodeURIComponent(r.service) + '/' + encodeURIComponent(r.slo);
