@@ -50,7 +50,13 @@ impl ReadSide for Pipeline {
                 Ok(())
             } else {
                 let f = c.fold();
-                Err(if c.knows_partitions() {
+                Err(if f.reset {
+                    format!(
+                        "the cluster log ends before offset {} this member applied: it was \
+                         deleted or recreated; restart every member",
+                        f.next
+                    )
+                } else if c.knows_partitions() {
                     format!(
                         "the cluster log is not applied up to a recent end (applied {} of {} \
                          records; the end must be seen within spec.cluster.max_apply_lag)",

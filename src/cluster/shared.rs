@@ -47,6 +47,9 @@ pub struct FoldState {
     pub next: u64,
     /// The log's end offset, as last seen.
     pub end: u64,
+    /// The log ended before the offset this member applied: it was deleted or recreated.
+    /// Nothing is applied from it any more; the member reports it until it restarts.
+    pub reset: bool,
     /// Wall-clock time the fold last reached the log's end, µs; `None` until the end was
     /// seen once (the fold knows nothing of the cluster before).
     pub at_end_us: Option<i64>,
@@ -272,9 +275,20 @@ impl Shared {
         });
     }
 
-    /// Notes that the fold reached the log's end `end` at `now_us`.
+    /// Notes that the log's end is `end` at `now_us`; an end before what the fold applied
+    /// means the log was deleted or recreated (see [`FoldState::reset`]).
     pub fn at_end(&self, end: u64, now_us: i64) {
         let mut fold = self.fold();
+        if end < fold.next && !fold.reset {
+            fold.reset = true;
+            tracing::error!(
+                end,
+                applied = fold.next,
+                "the cluster log ends before what this member applied: it was deleted or \
+                 recreated; this member keeps its counts but applies nothing more: restart \
+                 every member (README, Cluster mode, Failures)"
+            );
+        }
         fold.end = fold.end.max(end);
         if fold.next >= fold.end {
             fold.at_end_us = Some(now_us);
@@ -295,9 +309,11 @@ impl Shared {
     /// `now_us`: it has applied everything up to a recent end. An idle fold sees the end at
     /// least every second; a broker it cannot reach makes this false after the lag.
     pub fn caught_up(&self, now_us: i64) -> bool {
-        self.fold()
-            .at_end_us
-            .is_some_and(|t| now_us.saturating_sub(t) <= self.config.max_apply_lag_us)
+        let fold = self.fold();
+        !fold.reset
+            && fold
+                .at_end_us
+                .is_some_and(|t| now_us.saturating_sub(t) <= self.config.max_apply_lag_us)
     }
 
     /// Sets the raw partitions that exist.
@@ -379,9 +395,9 @@ impl Shared {
         let members = self.members().clone();
         let mine = guard(&self.mine).clone();
         let live = |id: &str| id == me.as_str() || members.is_live(id, now_us, timeout);
-        let (fold_next, fold_end, at_end_us, positions) = {
+        let (fold_next, fold_end, at_end_us, reset, positions) = {
             let f = self.fold();
-            (f.next, f.end, f.at_end_us, f.positions.clone())
+            (f.next, f.end, f.at_end_us, f.reset, f.positions.clone())
         };
         let mut partitions = Vec::new();
         let mut missing_partitions = Vec::new();
@@ -460,6 +476,7 @@ impl Shared {
                 applied: fold_next,
                 end: fold_end,
                 at_end: at_end_us.map(format_rfc3339),
+                reset,
             },
             members: member_status,
             partitions,
@@ -512,6 +529,8 @@ pub struct LogStatus {
     pub end: u64,
     /// When the fold was last at the end.
     pub at_end: Option<String>,
+    /// The log ended before what this member applied: deleted or recreated.
+    pub reset: bool,
 }
 
 /// One member, from its newest heartbeat.

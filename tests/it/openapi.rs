@@ -448,6 +448,23 @@ async fn cluster_answers_match_the_document() {
             assert_eq!(body["slos"][0]["windows"][0]["total"], json!(5), "{body}");
         }
     }
+    // The log now ends before what the fold applied: deleted or recreated. Reported, and
+    // the member is not ready.
+    shared.at_end(2, now);
+    let (status, body) = get(&router, "/v1/cluster").await;
+    check_response(&document, "/v1/cluster", &status.to_string(), &body);
+    assert_eq!(body["log"]["reset"], json!(true), "{body}");
+    assert_eq!(body["missing"]["log"], json!(true), "{body}");
+    let (status, body) = get(&router, "/readyz").await;
+    assert_eq!(status, 503, "{body}");
+    assert!(
+        body["reason"]
+            .as_str()
+            .unwrap()
+            .contains("deleted or recreated"),
+        "{body}"
+    );
+    check_response(&document, "/readyz", "503", &body);
     let single = slipstream::config::parse(
         &CLUSTER_CONFIG.replace(
             "  cluster: {name: c, member_id: m1, advertise_url: \"http://m1:9977\"}\n",

@@ -413,6 +413,12 @@ pub(super) fn cluster_telemetry(
             u8::from(s.pusher == s.member),
         );
         x.gauge(
+            "slipstream_cluster_log_reset",
+            "1 when the cluster log ends before what this member applied (deleted or recreated).",
+            &[],
+            u8::from(s.log.reset),
+        );
+        x.gauge(
             "slipstream_cluster_log_records_behind",
             "Cluster log records not applied yet, up to the end last seen.",
             &[],
