@@ -15,7 +15,7 @@ cd "$(dirname "$0")/.."
 scripts/tansu.sh install
 export CHAOS_SECS="${CHAOS_SECS:-600}"
 if command -v cargo-nextest >/dev/null; then
-  cargo nextest run --locked --test it chaos::chaos_long --run-ignored all --no-capture
+  cargo nextest run --locked --release --test it chaos::chaos_long --run-ignored all --no-capture
 else
-  cargo test --locked --test it chaos::chaos_long -- --ignored --nocapture
+  cargo test --locked --release --test it chaos::chaos_long -- --ignored --nocapture
 fi

@@ -25,6 +25,13 @@ PART is one or more of (default: all of them, in this order):
           broker); then freshness: loadgen produces live at 100,000 events/s while the API is
           polled, freshness = `data_lag_seconds` (poll time minus the event time the API covers).
 
+  cluster Cluster mode with 1, 2 and 3 members on one tansu broker, a 12-partition topic:
+          the members start on the empty topic and settle (every partition owned, answers
+          whole), then loadgen fills it with N lines (default 1,000,000 here) while they
+          consume; events/s = N / (time from the fill's start until every member holds every
+          line). Also the fill's own time, the members' and broker's CPU, the deltas written
+          and their bytes per event, and the log records per second.
+
   soak    (not part of the default run) `loadgen --rate` piped into `slipstream run` with 1,000
           SLOs for --minutes (default 60) at --rate lines/s (default 20,000): RSS, CPU, lines
           and data lag every minute.
@@ -456,6 +463,91 @@ def part_kafka(args):
         tansu("stop", kport)
 
 
+def cluster_config(kport, listen, topic, cluster, member):
+    text = kafka_config(kport, listen, topic, f"g-{cluster}").read_text()
+    text = text.replace("\nspec:\n", "\nspec:\n  cluster: {name: %s, member_id: %s, "
+                        "advertise_url: \"http://%s\", member_timeout: 5s}\n"
+                        % (cluster, member, listen), 1)
+    path = WORK / f"cluster-{cluster}-{member}.yaml"
+    path.write_text(text)
+    return path
+
+
+def part_cluster(args):
+    WORK.mkdir(parents=True, exist_ok=True)
+    kport = free_port()
+    tansu("start", kport)
+    count = min(args.lines, 1_000_000)
+    try:
+        for k in [int(k) for k in os.environ.get("CLUSTER_MEMBERS", "1,2,3").split(",")]:
+            rates, fills, cpus, bcpus, per_event, records = [], [], [], [], [], []
+            for run in range(args.runs):
+                stamp = f"{k}m{run}r{int(time.time())}"
+                topic, cluster = f"cl-{stamp}", f"c{stamp}"
+                tansu("topic", topic, 12, kport)
+                members = []
+                for i in range(k):
+                    port = free_port()
+                    config = cluster_config(kport, f"127.0.0.1:{port}", topic, cluster, f"m{i}")
+                    with open(WORK / f"cluster-{cluster}-m{i}.log", "w") as err:
+                        proc = subprocess.Popen([BIN, "run", "-c", config], stderr=err)
+                    members.append((port, proc))
+                try:
+                    deadline = time.time() + 120
+                    for port, proc in members:
+                        wait_http(f"http://127.0.0.1:{port}/healthz", proc)
+                    while True:
+                        views = [json.loads(get(f"http://127.0.0.1:{port}/v1/cluster"))
+                                 for port, _ in members]
+                        if all(not v["partial"] and sum(m["live"] for m in v["members"]) == k
+                               for v in views):
+                            break
+                        if time.time() > deadline:
+                            sys.exit(f"{k} members did not settle in 120 s")
+                        time.sleep(0.1)
+                    broker_cpu0 = cpu_seconds(tansu_pid(kport))
+                    cpu0 = sum(cpu_seconds(p.pid) for _, p in members)
+                    t0 = time.time()
+                    subprocess.run([BIN, "loadgen", "--rate", "0", "--count", str(count),
+                                    "--no-incidents", "--brokers", f"127.0.0.1:{kport}",
+                                    "--topic", topic], check=True, stderr=subprocess.DEVNULL)
+                    fill = time.time() - t0
+                    while True:
+                        held = [metric_sum(get(f"http://127.0.0.1:{port}/metrics").decode(),
+                                           "slipstream_lines_total") for port, _ in members]
+                        if min(held) >= count:
+                            break
+                        if time.time() - t0 > 600:
+                            sys.exit(f"members hold {held} of {count:,} lines after 600 s")
+                        time.sleep(0.05)
+                    wall = time.time() - t0
+                    cpu = sum(cpu_seconds(p.pid) for _, p in members) - cpu0
+                    texts = [get(f"http://127.0.0.1:{port}/metrics").decode() for port, _ in members]
+                    delta_bytes = sum(metric_sum(t, "slipstream_cluster_delta_bytes_total") for t in texts)
+                    gaps = sum(metric_sum(t, "slipstream_cluster_log_gaps_total") for t in texts)
+                    end = json.loads(get(f"http://127.0.0.1:{members[0][0]}/v1/cluster"))["log"]["end"]
+                finally:
+                    for _, proc in members:
+                        proc.send_signal(signal.SIGTERM)
+                    for _, proc in members:
+                        proc.wait()
+                bcpu = cpu_seconds(tansu_pid(kport)) - broker_cpu0
+                rates.append(count / wall)
+                fills.append(fill)
+                cpus.append(cpu)
+                bcpus.append(bcpu)
+                per_event.append(delta_bytes / count)
+                records.append(end / wall)
+                log(f"   {k} member(s), run {run + 1}: {count:,} events in {wall:.2f} s "
+                    f"(fill alone {fill:.2f} s), members CPU {cpu:.2f} s, broker CPU {bcpu:.2f} s, "
+                    f"{delta_bytes / count:.2f} delta bytes/event, {end} log records, {gaps:.0f} log gaps refetched")
+            log(f"== cluster, {k} member(s): events/s {spread(rates)}; fill s {spread(fills, '{:.2f}')}; "
+                f"members CPU s {spread(cpus, '{:.2f}')}; broker CPU s {spread(bcpus, '{:.2f}')}; "
+                f"delta bytes/event {spread(per_event, '{:.2f}')}; log records/s {spread(records, '{:.0f}')}")
+    finally:
+        tansu("stop", kport)
+
+
 def freshness(kport, args, rate=100_000, seconds=20):
     p50s, p99s, maxes = [], [], []
     for run in range(args.runs):
@@ -540,7 +632,7 @@ def part_soak(args):
 
 
 PARTS = {"replay": part_replay, "mtail": part_mtail, "memory": part_memory,
-         "query": part_query, "kafka": part_kafka}
+         "query": part_query, "kafka": part_kafka, "cluster": part_cluster}
 EXTRA = {"soak": part_soak}
 
 

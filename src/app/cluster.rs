@@ -478,8 +478,12 @@ impl ClusterSink {
             ..Delta::default()
         };
         o.builder.take(&mut delta, &g.fingerprints, g.store.plan());
-        self.writer.delta(&o.source, &Record::Delta(delta));
+        let bytes = self.writer.delta(&o.source, &Record::Delta(delta));
         bump(&self.shared.stats.deltas_written);
+        self.shared
+            .stats
+            .delta_bytes
+            .fetch_add(bytes as u64, Ordering::Relaxed);
         o.from = o.to;
         o.before = o.shard.stats;
         o.mark = o.shard.dedup_mark();

@@ -21,6 +21,40 @@ pub const HEARTBEAT_INTERVAL: Duration = Duration::from_secs(1);
 /// How often the raw topics' partitions are read again.
 const METADATA_INTERVAL: Duration = Duration::from_secs(10);
 
+/// Fetching again past a gap in the log: up to [`GAP_RETRIES`] times for the same offset,
+/// then the gap is taken as real (records the broker no longer holds) and logged.
+#[derive(Debug, Default)]
+struct Skipped {
+    offset: u64,
+    tries: u32,
+}
+
+/// How many times the log is fetched again from an offset the broker skipped.
+const GAP_RETRIES: u32 = 50;
+
+impl Skipped {
+    /// True when the record at `next` should be fetched again.
+    fn note(&mut self, next: u64) -> bool {
+        if self.offset != next {
+            *self = Skipped {
+                offset: next,
+                tries: 0,
+            };
+        }
+        self.tries += 1;
+        if self.tries > GAP_RETRIES {
+            if self.tries == GAP_RETRIES + 1 {
+                tracing::error!(
+                    next,
+                    "the cluster log has no record at this offset after {GAP_RETRIES} fetches; going on past it"
+                );
+            }
+            return false;
+        }
+        true
+    }
+}
+
 /// Starts the follower thread on `consumer` (assigned to the log where the fold resumes).
 pub fn spawn(
     shared: Arc<Shared>,
@@ -45,6 +79,7 @@ fn follow(
     let mut last_beat = Instant::now() - HEARTBEAT_INTERVAL;
     let mut last_end = Instant::now() - HEARTBEAT_INTERVAL;
     let mut last_metadata = Instant::now() - METADATA_INTERVAL;
+    let mut skipped = Skipped::default();
     info!(
         topic,
         from = shared.fold().next,
@@ -76,12 +111,47 @@ fn follow(
         }
         match consumer.poll(Duration::from_millis(100)) {
             None => {}
-            Some(Ok(m)) => shared.apply(m.offset() as u64, m.payload().unwrap_or_default(), target),
+            Some(Ok(m)) => {
+                let offset = m.offset() as u64;
+                let next = shared.fold().next;
+                if offset > next && skipped.note(next) {
+                    // Every offset of the log holds a record (one per batch, never
+                    // compacted), so a record past the next one means the broker skipped
+                    // some: fetch again from the next one rather than miss it.
+                    shared
+                        .stats
+                        .gaps
+                        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let to = rdkafka::topic_partition_list::Offset::Offset(next as i64);
+                    if let Err(e) = consumer.seek(&topic, 0, to, Duration::from_secs(1)) {
+                        warn!(error = %e, next, "cannot fetch the cluster log again");
+                    }
+                    continue;
+                }
+                shared.apply(offset, m.payload().unwrap_or_default(), target);
+            }
             Some(Err(KafkaError::PartitionEOF(_))) => {
                 let next = shared.fold().next;
                 shared.at_end(next, target.now_us());
             }
             Some(Err(e)) => warn!(error = %e, "cluster log consume error"),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_gap_is_fetched_again_a_bounded_number_of_times_then_passed() {
+        let mut s = Skipped::default();
+        for _ in 0..GAP_RETRIES {
+            assert!(s.note(7));
+        }
+        assert!(!s.note(7), "a gap that stays is taken as real");
+        assert!(!s.note(7));
+        // Another offset starts afresh.
+        assert!(s.note(8));
     }
 }

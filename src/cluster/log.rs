@@ -200,14 +200,20 @@ impl LogWriter {
             .map_err(|_| format!("a record to {topic} was not acknowledged in time"))?
     }
 
-    /// Writes a delta of `source` (its failure is reported by [`LogWriter::failed`]).
-    pub fn delta(&self, source: &Source, record: &Record) {
-        if self.send(record, Delivery::Delta(source.clone())).is_err() {
+    /// Writes a delta of `source` (its failure is reported by [`LogWriter::failed`]);
+    /// returns the record's size in bytes.
+    pub fn delta(&self, source: &Source, record: &Record) -> usize {
+        let bytes = record.encode();
+        if self
+            .send_bytes(&self.topic, &bytes, Delivery::Delta(source.clone()))
+            .is_err()
+        {
             self.failed
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
                 .push(source.clone());
         }
+        bytes.len()
     }
 
     /// Writes a heartbeat.

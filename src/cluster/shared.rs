@@ -50,6 +50,8 @@ pub struct FoldState {
     /// The log ended before the offset this member applied: it was deleted or recreated.
     /// Nothing is applied from it any more; the member reports it until it restarts.
     pub reset: bool,
+    /// Since when (µs) and at which applied offset the log's end was seen before it.
+    pub behind_end_since: Option<(i64, u64)>,
     /// Wall-clock time the fold last reached the log's end, µs; `None` until the end was
     /// seen once (the fold knows nothing of the cluster before).
     pub at_end_us: Option<i64>,
@@ -57,6 +59,10 @@ pub struct FoldState {
     /// clock), µs: a heartbeat older than that cannot say the claimant released it.
     pub fenced_us: std::collections::HashMap<PartitionId, i64>,
 }
+
+/// How long the log's end must stay before what the fold applied, with nothing applied
+/// meanwhile, before the log counts as deleted or recreated.
+pub const RESET_AFTER_US: i64 = 5 * crate::time::SECOND;
 
 /// Counters of what the fold did and what this member wrote, for `/metrics`.
 #[derive(Debug, Default)]
@@ -75,6 +81,9 @@ pub struct ClusterStats {
     pub foreign_sections: AtomicU64,
     /// Records this build could not read.
     pub undecodable: AtomicU64,
+    /// Times the log consumer was handed a record past the next one (a broker skipping
+    /// records) and was sent back to the next one.
+    pub gaps: AtomicU64,
     /// Fences that took effect.
     pub fences: AtomicU64,
     /// Raw lines this member's reader read (summed over members: the topic, plus what
@@ -82,6 +91,8 @@ pub struct ClusterStats {
     pub lines_read: AtomicU64,
     /// Deltas this member wrote.
     pub deltas_written: AtomicU64,
+    /// Bytes of the deltas this member wrote.
+    pub delta_bytes: AtomicU64,
     /// Records this member could not write (the partition is claimed again).
     pub write_failures: AtomicU64,
     /// Claims this member made that its fold confirmed.
@@ -196,8 +207,9 @@ impl Shared {
     /// Applies the log record at `offset` to the fold and, through `target`, the counts.
     pub fn apply(&self, offset: u64, bytes: &[u8], target: &dyn FoldTarget) {
         let mut fold = self.fold();
-        if offset < fold.next {
-            // Already applied (a fetch that started earlier than asked).
+        if offset < fold.next || fold.reset {
+            // Already applied (a fetch that started earlier than asked), or a log that is
+            // not the one this member applied.
             return;
         }
         count(&self.stats.records, 1);
@@ -275,19 +287,29 @@ impl Shared {
         });
     }
 
-    /// Notes that the log's end is `end` at `now_us`; an end before what the fold applied
-    /// means the log was deleted or recreated (see [`FoldState::reset`]).
+    /// Notes that the log's end is `end` at `now_us`. An end before what the fold applied,
+    /// still so [`RESET_AFTER_US`] later with nothing applied meanwhile, means the log was
+    /// deleted or recreated (see [`FoldState::reset`]); a broker may answer an end a few
+    /// records stale, which the next look corrects.
     pub fn at_end(&self, end: u64, now_us: i64) {
         let mut fold = self.fold();
-        if end < fold.next && !fold.reset {
-            fold.reset = true;
-            tracing::error!(
-                end,
-                applied = fold.next,
-                "the cluster log ends before what this member applied: it was deleted or \
+        if end >= fold.next {
+            fold.behind_end_since = None;
+        } else if !fold.reset {
+            let next = fold.next;
+            let since = *fold.behind_end_since.get_or_insert((now_us, next));
+            if since.1 != next {
+                fold.behind_end_since = Some((now_us, next));
+            } else if now_us.saturating_sub(since.0) >= RESET_AFTER_US {
+                fold.reset = true;
+                tracing::error!(
+                    end,
+                    applied = fold.next,
+                    "the cluster log ends before what this member applied: it was deleted or \
                  recreated; this member keeps its counts but applies nothing more: restart \
                  every member (README, Cluster mode, Failures)"
-            );
+                );
+            }
         }
         fold.end = fold.end.max(end);
         if fold.next >= fold.end {

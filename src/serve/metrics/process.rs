@@ -464,6 +464,13 @@ pub(super) fn cluster_telemetry(
         load(&c.foreign_sections),
     );
     x.counter(
+        "slipstream_cluster_log_gaps_total",
+        "Times the broker handed this member's log consumer a record past the next one; it \
+         fetched again from the next one.",
+        &[],
+        load(&c.gaps),
+    );
+    x.counter(
         "slipstream_cluster_undecodable_records_total",
         "Cluster log records this build could not read, skipped.",
         &[],
@@ -480,6 +487,12 @@ pub(super) fn cluster_telemetry(
         "Deltas this member wrote.",
         &[],
         load(&c.deltas_written),
+    );
+    x.counter(
+        "slipstream_cluster_delta_bytes_total",
+        "Bytes of the deltas this member wrote.",
+        &[],
+        load(&c.delta_bytes),
     );
     x.counter(
         "slipstream_cluster_write_failures_total",
