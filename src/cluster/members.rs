@@ -129,6 +129,7 @@ mod tests {
             config,
             slos: slos.to_vec(),
             leaving: false,
+            digest: None,
         }
     }
 

@@ -137,6 +137,10 @@ pub struct Heartbeat {
     pub slos: Vec<u64>,
     /// The member is stopping: peers treat it as gone at once.
     pub leaving: bool,
+    /// A digest of its fold's positions at a log offset (the newest multiple of
+    /// [`DIGEST_EVERY`](super::shared::DIGEST_EVERY) it applied): peers whose digest at that
+    /// offset differs have folds that came apart.
+    pub digest: Option<(u64, u64)>,
 }
 
 /// Why a record could not be read.
@@ -215,6 +219,7 @@ mod tests {
                 config: 5,
                 slos: vec![1, 2],
                 leaving: false,
+                digest: Some((256, 7)),
             }),
         ];
         for r in records {

@@ -52,12 +52,37 @@ pub struct FoldState {
     pub reset: bool,
     /// Since when (µs) and at which applied offset the log's end was seen before it.
     pub behind_end_since: Option<(i64, u64)>,
+    /// Digests of the positions at the last log offsets that are multiples of
+    /// [`DIGEST_EVERY`], oldest first.
+    pub digests: std::collections::VecDeque<(u64, u64)>,
+    /// Members whose digest at an offset differed from this member's: their folds and
+    /// this one's came apart (one of them applied the log differently).
+    pub diverged: std::collections::BTreeSet<String>,
     /// Wall-clock time the fold last reached the log's end, µs; `None` until the end was
     /// seen once (the fold knows nothing of the cluster before).
     pub at_end_us: Option<i64>,
     /// When the claim that is current for each raw partition was written (its writer's
     /// clock), µs: a heartbeat older than that cannot say the claimant released it.
     pub fenced_us: std::collections::HashMap<PartitionId, i64>,
+}
+
+/// The fold keeps a digest of its positions at every log offset that is a multiple of
+/// this, and heartbeats carry the newest, so that members compare their folds.
+pub const DIGEST_EVERY: u64 = 256;
+/// How many digests the fold keeps.
+const DIGESTS_KEPT: usize = 64;
+
+/// A digest of every raw partition's epoch and position.
+fn digest_of(positions: &Positions) -> u64 {
+    let mut h = xxhash_rust::xxh3::Xxh3::new();
+    for (id, p) in positions.all() {
+        h.update(&id.stream.to_le_bytes());
+        h.update(&id.partition.to_le_bytes());
+        h.update(&p.epoch.number.to_le_bytes());
+        h.update(p.epoch.member.as_bytes());
+        h.update(&p.next.to_le_bytes());
+    }
+    h.digest()
 }
 
 /// How long the log's end must stay before what the fold applied, with nothing applied
@@ -216,16 +241,51 @@ impl Shared {
         match Record::decode(bytes) {
             Ok(Record::Fence(f)) => self.fence(&mut fold, &f, target),
             Ok(Record::Delta(d)) => self.delta(&mut fold, &d, target),
-            Ok(Record::Heartbeat(h)) => guard(&self.members).heard(h),
+            Ok(Record::Heartbeat(h)) => {
+                self.compare_digest(&mut fold, &h);
+                guard(&self.members).heard(h);
+            }
             Err(e) => {
                 count(&self.stats.undecodable, 1);
                 tracing::warn!(offset, error = %e, "skipping a cluster log record");
             }
         }
         fold.next = offset + 1;
+        if fold.next.is_multiple_of(DIGEST_EVERY) {
+            let digest = (fold.next, digest_of(&fold.positions));
+            if fold.digests.len() >= DIGESTS_KEPT {
+                fold.digests.pop_front();
+            }
+            fold.digests.push_back(digest);
+        }
         fold.end = fold.end.max(fold.next);
         drop(fold);
         self.applied.notify_all();
+    }
+
+    /// Compares a peer's digest with this fold's at the same offset; a difference is
+    /// reported once per peer (logged, `/v1/cluster`, `slipstream_cluster_diverged_members`).
+    fn compare_digest(&self, fold: &mut FoldState, h: &Heartbeat) {
+        let Some((offset, theirs)) = h.digest else {
+            return;
+        };
+        if h.member == self.config.member_id {
+            return;
+        }
+        let mine = fold
+            .digests
+            .iter()
+            .find(|(o, _)| *o == offset)
+            .map(|(_, d)| *d);
+        if mine.is_some_and(|d| d != theirs) && fold.diverged.insert(h.member.clone()) {
+            tracing::error!(
+                peer = h.member,
+                offset,
+                "this member's cluster state and a peer's came apart at the same log offset: \
+                 one of them applied the log differently; restart the odd one (README, Cluster \
+                 mode, Known gaps)"
+            );
+        }
     }
 
     fn fence(&self, fold: &mut FoldState, f: &Fence, target: &dyn FoldTarget) {
@@ -389,16 +449,23 @@ impl Shared {
         lag: Vec<(Source, i64)>,
         leaving: bool,
     ) -> Heartbeat {
+        // One look at the fold: a second lock in the same expression would wait for the
+        // first, whose guard lives to the end of the statement.
+        let (applied, digest) = {
+            let fold = self.fold();
+            (fold.next, fold.digests.back().copied())
+        };
         Heartbeat {
             member: self.config.member_id.clone(),
             url: self.config.advertise_url.clone(),
             sent_us: now_us,
             partitions: self.mine(),
-            applied: self.fold().next,
+            applied,
             lag,
             config: self.config_hash(fingerprints),
             slos: fingerprints.slos.clone(),
             leaving,
+            digest,
         }
     }
 
@@ -417,9 +484,17 @@ impl Shared {
         let members = self.members().clone();
         let mine = guard(&self.mine).clone();
         let live = |id: &str| id == me.as_str() || members.is_live(id, now_us, timeout);
-        let (fold_next, fold_end, at_end_us, reset, positions) = {
+        let (fold_next, fold_end, at_end_us, reset, diverged, positions) = {
             let f = self.fold();
-            (f.next, f.end, f.at_end_us, f.reset, f.positions.clone())
+            let diverged: Vec<String> = f.diverged.iter().cloned().collect();
+            (
+                f.next,
+                f.end,
+                f.at_end_us,
+                f.reset,
+                diverged,
+                f.positions.clone(),
+            )
         };
         let mut partitions = Vec::new();
         let mut missing_partitions = Vec::new();
@@ -468,6 +543,7 @@ impl Shared {
             log: log_behind,
         };
         let partial = missing.log
+            || !diverged.is_empty()
             || !mismatch.is_empty()
             || !missing.partitions.is_empty()
             || !missing.slos.is_empty()
@@ -499,6 +575,7 @@ impl Shared {
                 end: fold_end,
                 at_end: at_end_us.map(format_rfc3339),
                 reset,
+                diverged,
             },
             members: member_status,
             partitions,
@@ -553,6 +630,8 @@ pub struct LogStatus {
     pub at_end: Option<String>,
     /// The log ended before what this member applied: deleted or recreated.
     pub reset: bool,
+    /// Members whose state came apart from this one's at the same log offset.
+    pub diverged: Vec<String>,
 }
 
 /// One member, from its newest heartbeat.

@@ -382,6 +382,7 @@ async fn cluster_answers_match_the_document() {
         config: 42,
         slos: vec![1, 2],
         leaving: false,
+        digest: None,
     };
     let records = [
         Record::Fence(Fence {
@@ -448,6 +449,28 @@ async fn cluster_answers_match_the_document() {
             assert_eq!(body["slos"][0]["windows"][0]["total"], json!(5), "{body}");
         }
     }
+    // Folds compare digests at every 256th offset: a peer whose digest differs is reported,
+    // one whose digest matches is not.
+    for offset in records.len() as u64..256 {
+        let filler = Record::Heartbeat(beat("m9", now - SECOND, vec![]));
+        shared.apply(offset, &filler.encode(), target);
+    }
+    let mine = shared
+        .heartbeat(now, &fingerprints, vec![], false)
+        .digest
+        .expect("a digest at offset 256");
+    assert_eq!(mine.0, 256);
+    let mut same = beat("m2", now, vec![src(0)]);
+    same.digest = Some(mine);
+    shared.apply(256, &Record::Heartbeat(same).encode(), target);
+    let mut other = beat("m3", now - 60 * SECOND, vec![src(1)]);
+    other.digest = Some((256, mine.1 ^ 1));
+    shared.apply(257, &Record::Heartbeat(other).encode(), target);
+    shared.at_end(258, now);
+    let (status, body) = get(&router, "/v1/cluster").await;
+    check_response(&document, "/v1/cluster", &status.to_string(), &body);
+    assert_eq!(body["log"]["diverged"], json!(["m3"]), "{body}");
+    assert_eq!(body["partial"], json!(true));
     // The log now ends before what the fold applied. One look may be a stale answer; still
     // so 5 s later with nothing applied, it was deleted or recreated: reported, and the
     // member is not ready.

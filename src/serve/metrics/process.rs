@@ -419,6 +419,12 @@ pub(super) fn cluster_telemetry(
             u8::from(s.log.reset),
         );
         x.gauge(
+            "slipstream_cluster_diverged_members",
+            "Members whose cluster state came apart from this member's at the same log offset.",
+            &[],
+            s.log.diverged.len(),
+        );
+        x.gauge(
             "slipstream_cluster_log_records_behind",
             "Cluster log records not applied yet, up to the end last seen.",
             &[],
