@@ -190,8 +190,9 @@ fn restore(pipeline: &Pipeline, shared: &Shared, spec: &KafkaSpec) -> anyhow::Re
     let covers = restored.commit.covers;
     {
         let mut fold = shared.fold();
-        fold.positions =
-            Positions::from_all(snapshot::positions_of(&restored.commit, &shared.topics));
+        fold.positions = Positions::from_all(snapshot::positions_of(&restored.commit, |s| {
+            shared.partition_id(s)
+        }));
         fold.next = covers;
     }
     shared.stats.restored_from.store(covers, Ordering::Relaxed);

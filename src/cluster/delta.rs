@@ -42,8 +42,8 @@ struct HostSums {
 pub struct DeltaBuilder {
     slos: Seconds,
     latency: Latencies,
-    /// `(split, host key)` → index in `hosts`, which keeps the order of first arrival.
-    host_index: HashMap<(usize, Vec<u8>), usize>,
+    /// Per split: host key → index in `hosts`, which keeps the order of first arrival.
+    host_index: HashMap<usize, HashMap<Box<[u8]>, usize>>,
     hosts: Vec<(usize, Vec<u8>, HostSums)>,
     events: u64,
     /// Rounds a latency to the lowest value of its histogram bucket.
@@ -87,12 +87,13 @@ impl Tally for DeltaBuilder {
             && let Some(k) = plan.split_of(service)
         {
             host_key(event.host, &mut self.key);
-            let i = match self.host_index.get(&(k, self.key.clone())) {
+            let index = self.host_index.entry(k).or_default();
+            let i = match index.get(self.key.as_slice()) {
                 Some(&i) => i,
                 None => {
+                    // Allocates once per host and delta, not per event.
                     self.hosts.push((k, self.key.clone(), HostSums::default()));
-                    self.host_index
-                        .insert((k, self.key.clone()), self.hosts.len() - 1);
+                    index.insert(self.key.as_slice().into(), self.hosts.len() - 1);
                     self.hosts.len() - 1
                 }
             };

@@ -92,8 +92,8 @@ pub async fn ensure_topics(spec: &KafkaSpec, cluster: &ClusterConfig) -> Result<
 /// What to do when a record is delivered or fails.
 #[derive(Debug)]
 enum Delivery {
-    /// A fence: its offset goes back to the claimant.
-    Fence(SyncSender<Result<u64, String>>),
+    /// A record whose writer waits for its offset (a fence, a snapshot chunk or commit).
+    Acked(SyncSender<Result<u64, String>>),
     /// A delta of a raw partition: a failure makes the owner claim it again.
     Delta(Source),
     /// A heartbeat: a failure is retried by the next one.
@@ -112,10 +112,10 @@ impl ProducerContext for Deliveries {
 
     fn delivery(&self, result: &DeliveryResult<'_>, what: Box<Delivery>) {
         match (*what, result) {
-            (Delivery::Fence(tx), Ok(m)) => {
+            (Delivery::Acked(tx), Ok(m)) => {
                 let _ = tx.send(Ok(m.offset() as u64));
             }
-            (Delivery::Fence(tx), Err((e, _))) => {
+            (Delivery::Acked(tx), Err((e, _))) => {
                 let _ = tx.send(Err(e.to_string()));
             }
             (Delivery::Delta(source), Err((e, _))) => {
@@ -179,8 +179,8 @@ impl LogWriter {
             .payload(bytes)
             .key(&[]);
         self.producer.send(r).map_err(|(e, r)| {
-            // The opaque comes back with the record; a fence's claimant hears of it here.
-            if let Delivery::Fence(tx) = *r.delivery_opaque {
+            // The opaque comes back with the record; a waiting writer hears of it here.
+            if let Delivery::Acked(tx) = *r.delivery_opaque {
                 let _ = tx.send(Err(e.to_string()));
             }
             e.to_string()
@@ -195,7 +195,7 @@ impl LogWriter {
     /// Writes `bytes` to partition 0 of `topic` and waits for its offset.
     pub fn write_sync(&self, topic: &str, bytes: &[u8], timeout: Duration) -> Result<u64, String> {
         let (tx, rx) = sync_channel(1);
-        let _ = self.send_bytes(topic, bytes, Delivery::Fence(tx));
+        let _ = self.send_bytes(topic, bytes, Delivery::Acked(tx));
         rx.recv_timeout(timeout)
             .map_err(|_| format!("a record to {topic} was not acknowledged in time"))?
     }

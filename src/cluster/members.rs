@@ -101,14 +101,6 @@ impl Members {
         slos.dedup();
         (members, slos)
     }
-
-    /// The members that own `source` by their own heartbeat.
-    pub fn owners_of<'a>(&'a self, source: &'a Source) -> impl Iterator<Item = &'a str> + 'a {
-        self.by_id
-            .values()
-            .filter(move |h| h.partitions.contains(source))
-            .map(|h| h.member.as_str())
-    }
 }
 
 #[cfg(test)]
@@ -163,6 +155,6 @@ mod tests {
             topic: "logs".into(),
             partition: 1,
         };
-        assert_eq!(m.owners_of(&source).collect::<Vec<_>>(), ["b", "c"]);
+        assert!(m.reads("b", &source) && m.reads("c", &source) && !m.reads("a", &source));
     }
 }

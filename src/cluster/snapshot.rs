@@ -277,18 +277,18 @@ impl Restored {
     }
 }
 
-/// A commit's positions as the fold holds them, for the partitions of `topics`.
+/// A commit's positions as the fold holds them, for the raw partitions `id_of` names
+/// ([`Shared::partition_id`](super::shared::Shared::partition_id)).
 pub fn positions_of(
     commit: &Commit,
-    topics: &[String],
+    id_of: impl Fn(&Source) -> Option<crate::source::PartitionId>,
 ) -> Vec<(crate::source::PartitionId, SourcePosition)> {
     commit
         .positions
         .iter()
         .filter_map(|(source, epoch, next)| {
-            let stream = topics.iter().position(|t| *t == source.topic)?;
             Some((
-                crate::source::PartitionId::new(stream as u32, source.partition),
+                id_of(source)?,
                 SourcePosition {
                     epoch: epoch.clone(),
                     next: *next,
