@@ -75,6 +75,7 @@ pub async fn start(
         .await
         .map_err(anyhow::Error::msg)?;
     let writer = Arc::new(LogWriter::new(spec, &shared.config).map_err(anyhow::Error::msg)?);
+    shared.set_writer(writer.clone());
     restore(pipeline, &shared, spec)?;
     let consumer =
         follower(spec, &shared.config, shared.fold().next).map_err(anyhow::Error::msg)?;
@@ -194,6 +195,7 @@ fn restore(pipeline: &Pipeline, shared: &Shared, spec: &KafkaSpec) -> anyhow::Re
             shared.partition_id(s)
         }));
         fold.next = covers;
+        fold.alerts = restored.commit.alerts.iter().cloned().collect();
     }
     shared.stats.restored_from.store(covers, Ordering::Relaxed);
     info!(

@@ -8,6 +8,7 @@
 use std::sync::atomic::Ordering;
 
 use super::Pipeline;
+use crate::cluster::record::AlertLabels;
 use crate::cluster::shared::ClusterStatus;
 use crate::evaluate::Evaluation;
 use crate::serve::read::{
@@ -129,5 +130,15 @@ impl ReadSide for Pipeline {
         self.cluster
             .as_ref()
             .is_none_or(|c| c.caught_up(now) && c.is_pusher(now))
+    }
+
+    fn alerts_since(&self) -> Option<std::collections::BTreeMap<AlertLabels, i64>> {
+        self.cluster.as_ref().map(|c| c.alerts())
+    }
+
+    fn publish_alerts(&self, active: &std::collections::BTreeMap<AlertLabels, i64>) {
+        if let Some(c) = &self.cluster {
+            c.publish_alerts(active, self.clock.now_us());
+        }
     }
 }

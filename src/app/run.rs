@@ -73,6 +73,9 @@ pub async fn run(
         .transpose()?;
     if let Some(am) = &config.start.alertmanager {
         start_notifier(&pipeline, am, &config, tls.is_some());
+    } else if config.start.cluster.is_some() {
+        // Nothing to push to, but the cluster's alert state is still decided once.
+        tokio::spawn(crate::notify::decide::run(pipeline.clone()));
     }
     let router = crate::serve::router_with_auth(pipeline.clone(), token);
     let source_failed = source.failed;

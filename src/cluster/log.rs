@@ -98,6 +98,8 @@ enum Delivery {
     Delta(Source),
     /// A heartbeat: a failure is retried by the next one.
     Heartbeat,
+    /// A record whose failure is only logged (its writer writes it again while needed).
+    Logged,
 }
 
 /// The producer's callbacks.
@@ -127,6 +129,9 @@ impl ProducerContext for Deliveries {
             }
             (Delivery::Heartbeat, Err((e, _))) => {
                 tracing::debug!(error = %e, "a heartbeat was not written");
+            }
+            (Delivery::Logged, Err((e, _))) => {
+                tracing::warn!(error = %e, "a cluster log record was not written");
             }
             (_, Ok(_)) => {}
         }
@@ -219,6 +224,13 @@ impl LogWriter {
     /// Writes a heartbeat.
     pub fn heartbeat(&self, record: &Record) {
         let _ = self.send(record, Delivery::Heartbeat);
+    }
+
+    /// Writes a record nobody waits for (the alert state): a failure is logged.
+    pub fn record(&self, record: &Record) {
+        if let Err(e) = self.send(record, Delivery::Logged) {
+            tracing::warn!(error = %e, "a cluster log record was not written");
+        }
     }
 
     /// The raw partitions whose deltas failed since the last call.

@@ -1,10 +1,12 @@
-//! The records of a cluster's log (`<name>.log`): fences, deltas and heartbeats, in one
-//! order that every instance applies.
+//! The records of a cluster's log (`<name>.log`): fences, deltas, heartbeats and the alert
+//! state, in one order that every instance applies.
 //!
 //! Each record is one byte of format version, then the record in postcard. A reader skips
-//! (and counts) a record of a version it does not know. There is one version so far; a
-//! build that writes a new one must go on reading this one. Times are whole seconds where a
-//! second is the finest bucket (counts), microseconds elsewhere.
+//! (and counts) a record of a version it does not know, or of a kind added after it was
+//! built (kinds are only ever appended, so a build reads every kind written before it).
+//! There is one version so far; a build that writes a new one must go on reading this one.
+//! Times are whole seconds where a second is the finest bucket (counts), microseconds
+//! elsewhere.
 
 use serde::{Deserialize, Serialize};
 
@@ -38,6 +40,23 @@ pub enum Record {
     Delta(Delta),
     /// A member saying it is alive, what it reads and how it counts.
     Heartbeat(Heartbeat),
+    /// The alerts firing and since when, as the member that pushes them decided.
+    Alerts(AlertState),
+}
+
+/// Alert labels (`alertname`, `service`, `slo`, …), ordered so a set is one key.
+pub type AlertLabels = std::collections::BTreeMap<String, String>;
+
+/// The firing alerts, by their labels, with the evaluation time each was first seen firing
+/// (µs): the `startsAt` every member reports and the next pusher keeps.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct AlertState {
+    /// The member that wrote it (the pusher).
+    pub member: String,
+    /// Its wall clock when it wrote the record, µs.
+    pub sent_us: i64,
+    /// Every firing alert and since when, by labels.
+    pub active: Vec<(AlertLabels, i64)>,
 }
 
 /// A claim: from here on, only deltas of `epoch` count for `source`.
@@ -220,6 +239,14 @@ mod tests {
                 slos: vec![1, 2],
                 leaving: false,
                 digest: Some((256, 7)),
+            }),
+            Record::Alerts(AlertState {
+                member: "a".into(),
+                sent_us: 8,
+                active: vec![(
+                    [("alertname".to_string(), "page_1h_5m".to_string())].into(),
+                    9,
+                )],
             }),
         ];
         for r in records {

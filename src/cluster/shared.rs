@@ -15,8 +15,9 @@ use serde::Serialize;
 use super::delta;
 use super::fingerprint::Fingerprints;
 use super::fold::{Positions, SourcePosition, Verdict};
+use super::log::LogWriter;
 use super::members::Members;
-use super::record::{Delta, Fence, Heartbeat, Record, Source};
+use super::record::{AlertLabels, AlertState, Delta, Fence, Heartbeat, Record, Source};
 use crate::config::ClusterConfig;
 use crate::source::PartitionId;
 use crate::time::format_rfc3339;
@@ -64,6 +65,9 @@ pub struct FoldState {
     /// When the claim that is current for each raw partition was written (its writer's
     /// clock), µs: a heartbeat older than that cannot say the claimant released it.
     pub fenced_us: std::collections::HashMap<PartitionId, i64>,
+    /// The firing alerts and since when (evaluation time, µs), as the last alert-state
+    /// record decided: what every member reports as `activeAt`/`startsAt`.
+    pub alerts: BTreeMap<AlertLabels, i64>,
 }
 
 /// The fold keeps a digest of its positions at every log offset that is a multiple of
@@ -156,6 +160,8 @@ pub struct Shared {
     mine: Mutex<BTreeSet<Source>>,
     /// `spec.decode.max_line_bytes`, part of how this member counts.
     max_line_bytes: usize,
+    /// This member's writer of log records, once its cluster side started.
+    writer: std::sync::OnceLock<Arc<LogWriter>>,
     /// Counters.
     pub stats: Arc<ClusterStats>,
 }
@@ -187,8 +193,34 @@ impl Shared {
             members: Mutex::default(),
             raw: Mutex::default(),
             mine: Mutex::default(),
+            writer: std::sync::OnceLock::new(),
             stats: Arc::default(),
         }
+    }
+
+    /// Gives the shared state this member's log writer, for [`Shared::publish_alerts`].
+    pub fn set_writer(&self, writer: Arc<LogWriter>) {
+        let _ = self.writer.set(writer);
+    }
+
+    /// The firing alerts and since when, as the cluster decided them.
+    pub fn alerts(&self) -> BTreeMap<AlertLabels, i64> {
+        self.fold().alerts.clone()
+    }
+
+    /// Writes the firing alerts and since when to the log (the pusher does, when they
+    /// change); every member applies it. A write that fails is logged: the pusher writes
+    /// again at its next evaluation, as the fold still differs.
+    pub fn publish_alerts(&self, active: &BTreeMap<AlertLabels, i64>, now_us: i64) {
+        let Some(writer) = self.writer.get() else {
+            return;
+        };
+        let record = Record::Alerts(AlertState {
+            member: self.config.member_id.clone(),
+            sent_us: now_us,
+            active: active.iter().map(|(l, t)| (l.clone(), *t)).collect(),
+        });
+        writer.record(&record);
     }
 
     /// The hash members compare to know they count alike: every SLO's fingerprint and the
@@ -245,6 +277,7 @@ impl Shared {
                 self.compare_digest(&mut fold, &h);
                 guard(&self.members).heard(h);
             }
+            Ok(Record::Alerts(a)) => fold.alerts = a.active.into_iter().collect(),
             Err(e) => {
                 count(&self.stats.undecodable, 1);
                 tracing::warn!(offset, error = %e, "skipping a cluster log record");

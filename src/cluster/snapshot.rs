@@ -9,6 +9,9 @@
 //! zombie) writes a correct one; a reader takes the commit covering the highest offset whose
 //! chunks are all there, found by reading the topic backwards in growing steps. Chunks
 //! without a commit (a writer that died midway) are never used.
+//!
+//! Records are one byte of version, then postcard. Version 2 added the alert state to the
+//! commit; version 1 records (written before) still read, with no alert state.
 
 use std::time::Duration;
 
@@ -20,7 +23,7 @@ use serde::{Deserialize, Serialize};
 
 use super::fold::{Epoch, SourcePosition};
 use super::log::{Follower, LogWriter, REQUEST_TIMEOUT, client_config, snapshot_topic};
-use super::record::Source;
+use super::record::{AlertLabels, Source};
 use crate::checkpoint::{self, Checkpoint};
 use crate::config::ClusterConfig;
 use crate::source::kafka::KafkaSpec;
@@ -28,7 +31,7 @@ use crate::source::kafka::KafkaSpec;
 /// Largest chunk of a snapshot, bytes.
 pub const CHUNK_BYTES: usize = 512 * 1024;
 /// The version of snapshot records written.
-const VERSION: u8 = 1;
+const VERSION: u8 = 2;
 
 /// One record of the snapshot topic.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -62,6 +65,63 @@ pub struct Commit {
     pub services: Vec<(String, u64)>,
     /// Wall-clock time it was taken, µs.
     pub created_us: i64,
+    /// The firing alerts and since when at that offset (version 2 on; empty in a version 1
+    /// commit).
+    pub alerts: Vec<(AlertLabels, i64)>,
+}
+
+/// Version 1 of the snapshot records, read so that an upgraded member restores from the
+/// snapshots its predecessors wrote.
+mod v1 {
+    use serde::{Deserialize, Serialize};
+
+    use super::super::fold::Epoch;
+    use super::super::record::Source;
+
+    #[derive(Debug, Serialize, Deserialize)]
+    pub(super) enum SnapshotRecord {
+        Chunk {
+            covers: u64,
+            index: u32,
+            data: Vec<u8>,
+        },
+        Commit(Commit),
+    }
+
+    #[derive(Debug, Serialize, Deserialize)]
+    pub(super) struct Commit {
+        pub(super) covers: u64,
+        pub(super) positions: Vec<(Source, Epoch, u64)>,
+        pub(super) chunks: Vec<u64>,
+        pub(super) slos: Vec<(String, u64)>,
+        pub(super) services: Vec<(String, u64)>,
+        pub(super) created_us: i64,
+    }
+
+    impl From<SnapshotRecord> for super::SnapshotRecord {
+        fn from(r: SnapshotRecord) -> Self {
+            match r {
+                SnapshotRecord::Chunk {
+                    covers,
+                    index,
+                    data,
+                } => Self::Chunk {
+                    covers,
+                    index,
+                    data,
+                },
+                SnapshotRecord::Commit(c) => Self::Commit(super::Commit {
+                    covers: c.covers,
+                    positions: c.positions,
+                    chunks: c.chunks,
+                    slos: c.slos,
+                    services: c.services,
+                    created_us: c.created_us,
+                    alerts: Vec::new(),
+                }),
+            }
+        }
+    }
 }
 
 fn encode(r: &SnapshotRecord) -> Vec<u8> {
@@ -72,21 +132,39 @@ fn encode(r: &SnapshotRecord) -> Vec<u8> {
 
 fn decode(bytes: &[u8]) -> Option<SnapshotRecord> {
     let (&version, body) = bytes.split_first()?;
-    (version == VERSION)
-        .then(|| postcard::from_bytes(body).ok())
-        .flatten()
+    match version {
+        1 => postcard::from_bytes::<v1::SnapshotRecord>(body)
+            .ok()
+            .map(Into::into),
+        VERSION => postcard::from_bytes(body).ok(),
+        _ => None,
+    }
 }
 
-/// Writes `state` (the fold's value at log offset `covers`, with `positions`) as a
-/// snapshot; returns its size in bytes.
+/// The fold's value at one log offset, as a snapshot holds it besides the counts.
+#[derive(Debug, Clone, Default)]
+pub struct Cut {
+    /// The log offset: every record before it is applied.
+    pub covers: u64,
+    /// Every raw partition's epoch and position.
+    pub positions: Vec<(Source, Epoch, u64)>,
+    /// The firing alerts and since when.
+    pub alerts: Vec<(AlertLabels, i64)>,
+}
+
+/// Writes `state` (the fold's value at `cut`) as a snapshot; returns its size in bytes.
 pub fn write(
     writer: &LogWriter,
     cluster: &ClusterConfig,
-    covers: u64,
-    positions: Vec<(Source, Epoch, u64)>,
+    cut: Cut,
     names: Names,
     state: &Checkpoint,
 ) -> Result<usize, String> {
+    let Cut {
+        covers,
+        positions,
+        alerts,
+    } = cut;
     let topic = snapshot_topic(cluster);
     let bytes = checkpoint::encode(state);
     let timeout = Duration::from_secs(30);
@@ -106,6 +184,7 @@ pub fn write(
         slos: names.slos,
         services: names.services,
         created_us: state.created_us,
+        alerts,
     });
     writer.write_sync(&topic, &encode(&commit), timeout)?;
     Ok(bytes.len())
@@ -321,16 +400,21 @@ pub fn spawn(
                 last = std::time::Instant::now();
                 // The fold stays still while the state is cut: the cut is its value at
                 // exactly `covers`.
-                let (covers, positions, (state, names)) = {
+                let (cut, (state, names)) = {
                     let fold = shared.fold();
-                    let positions = fold
-                        .positions
-                        .all()
-                        .map(|(id, p)| (shared.source(id), p.epoch.clone(), p.next))
-                        .collect();
-                    (fold.next, positions, target.cut(now))
+                    let cut = Cut {
+                        covers: fold.next,
+                        positions: fold
+                            .positions
+                            .all()
+                            .map(|(id, p)| (shared.source(id), p.epoch.clone(), p.next))
+                            .collect(),
+                        alerts: fold.alerts.iter().map(|(l, t)| (l.clone(), *t)).collect(),
+                    };
+                    (cut, target.cut(now))
                 };
-                match write(&writer, &shared.config, covers, positions, names, &state) {
+                let covers = cut.covers;
+                match write(&writer, &shared.config, cut, names, &state) {
                     Ok(bytes) => {
                         shared.stats.snapshots.fetch_add(1, Relaxed);
                         shared.stats.snapshot_bytes.store(bytes as u64, Relaxed);
@@ -343,4 +427,97 @@ pub fn spawn(
                 }
             }
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn commit_v1() -> v1::Commit {
+        v1::Commit {
+            covers: 40,
+            positions: vec![(
+                Source {
+                    topic: "logs".into(),
+                    partition: 2,
+                },
+                Epoch {
+                    number: 3,
+                    member: "m1".into(),
+                },
+                17,
+            )],
+            chunks: vec![5, 6],
+            slos: vec![("checkout/availability".into(), 9)],
+            services: vec![("checkout".into(), 8)],
+            created_us: 11,
+        }
+    }
+
+    #[test]
+    fn records_of_this_version_read_back() {
+        let commit = Commit {
+            alerts: vec![([("alertname".to_string(), "page".to_string())].into(), 12)],
+            ..match SnapshotRecord::from(v1::SnapshotRecord::Commit(commit_v1())) {
+                SnapshotRecord::Commit(c) => c,
+                SnapshotRecord::Chunk { .. } => unreachable!(),
+            }
+        };
+        for r in [
+            SnapshotRecord::Commit(commit),
+            SnapshotRecord::Chunk {
+                covers: 40,
+                index: 1,
+                data: vec![1, 2, 3],
+            },
+        ] {
+            assert_eq!(decode(&encode(&r)), Some(r));
+        }
+        assert_eq!(decode(&[9, 0]), None, "a newer version is not guessed at");
+        assert_eq!(decode(&[]), None);
+    }
+
+    #[test]
+    fn version_1_commits_and_chunks_still_read_without_alert_state() {
+        let mut bytes = vec![1];
+        bytes.extend(postcard::to_stdvec(&v1::SnapshotRecord::Commit(commit_v1())).unwrap());
+        let Some(SnapshotRecord::Commit(c)) = decode(&bytes) else {
+            panic!("a version 1 commit did not read");
+        };
+        let old = commit_v1();
+        assert_eq!(
+            (
+                c.covers,
+                c.positions,
+                c.chunks,
+                c.slos,
+                c.services,
+                c.created_us
+            ),
+            (
+                old.covers,
+                old.positions,
+                old.chunks,
+                old.slos,
+                old.services,
+                old.created_us
+            )
+        );
+        assert!(c.alerts.is_empty());
+        let mut bytes = vec![1];
+        let chunk = v1::SnapshotRecord::Chunk {
+            covers: 40,
+            index: 0,
+            data: vec![7; 10],
+        };
+        bytes.extend(postcard::to_stdvec(&chunk).unwrap());
+        assert_eq!(
+            decode(&bytes),
+            Some(SnapshotRecord::Chunk {
+                covers: 40,
+                index: 0,
+                data: vec![7; 10]
+            })
+        );
+    }
 }

@@ -3,7 +3,8 @@
 //! annotations).
 //!
 //! A newly firing alert is sent at once and then again every `resend` while it fires, with
-//! `startsAt` = the evaluation time it was first seen firing and `endsAt` = now + `resend` +
+//! `startsAt` = the evaluation time it was first seen firing (in a cluster, as the pusher
+//! decided it: [`super::decide`]) and `endsAt` = now + `resend` +
 //! 3 × `interval`, so Alertmanager keeps it active between sends and resolves it by itself
 //! if slipstream goes away. When an alert stops firing it is sent once more with `endsAt` =
 //! now (resolved); a failed send is retried at the next interval. `generatorURL` points at
@@ -26,8 +27,9 @@ use hyper_util::rt::TokioExecutor;
 use serde_json::{Value, json};
 use tracing::{debug, warn};
 
+use super::decide::Decider;
 use crate::config::AlertmanagerConfig;
-use crate::serve::alerts_api::{ActiveSince, Labels};
+use crate::serve::alerts_api::Labels;
 use crate::serve::read::ReadSide;
 use crate::time::format_rfc3339;
 
@@ -82,7 +84,8 @@ pub struct Notifier {
     /// `http://listen` of slipstream itself, for `generatorURL`.
     self_url: String,
     client: Client<HttpConnector, Full<Bytes>>,
-    since: ActiveSince,
+    /// Since when each alert fires; in a cluster, the pusher's decision for everyone.
+    decider: Decider,
     sent: HashMap<Labels, Sent>,
     /// Resolved alerts not yet delivered.
     resolving: HashMap<Labels, Sent>,
@@ -114,7 +117,7 @@ impl Notifier {
             config,
             self_url: format!("http://{listen}"),
             client: Client::builder(TokioExecutor::new()).build_http(),
-            since: ActiveSince::default(),
+            decider: Decider::default(),
             sent: HashMap::new(),
             resolving: HashMap::new(),
         }
@@ -157,9 +160,13 @@ impl Notifier {
             .await
             .map_err(|e| NotifyError::Evaluation(e.to_string()))?;
         let now = self.read.now_us();
-        let active = self
-            .since
-            .observe(&evaluation.report, evaluation.evaluated_at_us);
+        let active = self.decider.observe(
+            &*self.read,
+            &evaluation.report,
+            evaluation.evaluated_at_us,
+            now,
+            self.config.resend_us,
+        );
         if !self.read.may_notify() {
             // Another cluster member pushes. Should this one take over, it sends every
             // active alert afresh (Alertmanager deduplicates); resolves are left to endsAt.

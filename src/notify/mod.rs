@@ -6,6 +6,8 @@
 //! what `/api/v1/alerts` shows. It counts its own requests by result; `app` hands those
 //! counters to `/metrics`. A failed send is retried later and never stops the pipeline.
 //!
-//! Today there is one target: [`alertmanager`] (`spec.alertmanager`).
+//! Today there is one target: [`alertmanager`] (`spec.alertmanager`). [`decide`] keeps since
+//! when each alert fires, decided once for a cluster.
 
 pub mod alertmanager;
+pub mod decide;

@@ -12,7 +12,9 @@
 //! updated at each evaluation of this endpoint: the evaluation time (event time T) of the first
 //! evaluation that saw the alert firing, forgotten as soon as an evaluation sees it not firing.
 //! It therefore starts at the first poll after the condition began (and again after a
-//! restart), never earlier.
+//! restart), never earlier. In a cluster, the time the member that pushes alerts decided
+//! (and wrote to the cluster's log) wins over this member's own, so every member reports
+//! the same `activeAt` and a restarted member keeps it.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
@@ -29,7 +31,7 @@ use crate::evaluate::{AlertReport, Report, SloReport};
 use crate::time::format_rfc3339;
 
 /// Alert labels, ordered so a set of labels is one key.
-pub type Labels = BTreeMap<String, String>;
+pub type Labels = crate::cluster::record::AlertLabels;
 
 /// One firing alert as Prometheus and Alertmanager describe it.
 #[derive(Debug, Clone, PartialEq)]
@@ -50,15 +52,25 @@ pub struct ActiveSince(Mutex<HashMap<Labels, i64>>);
 
 impl ActiveSince {
     /// The firing alerts of `report` (evaluated at `at_us`), remembering new ones and
-    /// forgetting those no longer firing.
-    pub fn observe(&self, report: &Report, at_us: i64) -> Vec<ActiveAlert> {
+    /// forgetting those no longer firing. A time in `decided` (the cluster's, see the
+    /// module docs) replaces this map's for its alert.
+    pub fn observe(
+        &self,
+        report: &Report,
+        at_us: i64,
+        decided: Option<&BTreeMap<Labels, i64>>,
+    ) -> Vec<ActiveAlert> {
         let firing = firing(report);
         let mut since = self.0.lock().unwrap_or_else(|e| e.into_inner());
         since.retain(|labels, _| firing.iter().any(|(l, ..)| l == labels));
         firing
             .into_iter()
             .map(|(labels, annotations, value)| {
-                let active_at_us = *since.entry(labels.clone()).or_insert(at_us);
+                let entry = since.entry(labels.clone()).or_insert(at_us);
+                if let Some(&t) = decided.and_then(|d| d.get(&labels)) {
+                    *entry = t;
+                }
+                let active_at_us = *entry;
                 ActiveAlert {
                     labels,
                     annotations,
@@ -187,10 +199,11 @@ pub(crate) async fn alerts(
     Extension(since): Extension<Arc<ActiveSince>>,
 ) -> Result<Response, ApiError> {
     let shared = e.full().await?;
+    let decided = e.read().alerts_since();
     blocking(move || {
         let e = &shared.evaluated.evaluation;
         let alerts = since
-            .observe(&e.report, e.evaluated_at_us)
+            .observe(&e.report, e.evaluated_at_us, decided.as_ref())
             .into_iter()
             .map(|a| PromAlert {
                 labels: a.labels,

@@ -9,9 +9,11 @@
 //! [`evaluate_one`](ReadSide::evaluate_one) cost CPU (milliseconds for thousands of SLOs), so
 //! callers on an async runtime run them on a blocking thread.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use crate::checkpoint::CheckpointStats;
+use crate::cluster::record::AlertLabels as Labels;
 use crate::cluster::shared::{ClusterStats, ClusterStatus};
 use crate::evaluate::{Evaluation, SloObjective};
 use crate::source::SourceTelemetry;
@@ -39,6 +41,17 @@ pub trait ReadSide: Send + Sync + 'static {
     /// Whether this instance pushes alerts now: in a cluster, only one member does.
     fn may_notify(&self) -> bool {
         true
+    }
+    /// In a cluster, the firing alerts and since when (evaluation time, µs) as the member
+    /// that pushes them decided, so every member reports the same `activeAt` and the next
+    /// pusher keeps the `startsAt`; `None` for a single instance.
+    fn alerts_since(&self) -> Option<BTreeMap<Labels, i64>> {
+        None
+    }
+    /// In a cluster, makes `active` (the pusher's firing alerts and since when) the
+    /// cluster's; nothing for a single instance.
+    fn publish_alerts(&self, active: &BTreeMap<Labels, i64>) {
+        let _ = active;
     }
 }
 

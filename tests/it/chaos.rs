@@ -1,21 +1,23 @@
 //! Chaos against a cluster under load: while a producer writes traffic steadily, members are
 //! SIGKILLed and restarted every 20–40 s, one is paused with SIGSTOP past the member timeout
 //! and resumed as a zombie, the cluster scales 3 → 2 → 4, and the broker is paused with
-//! SIGSTOP for 30 s. At the end every member's windows equal the truth: nothing lost,
-//! nothing doubled. The time from each fault to whole answers again is recorded.
+//! SIGSTOP for 30 s. Before the first fault, after each one and at the end, the producer
+//! holds still while every member's windows are checked against the truth of what was
+//! produced so far: nothing lost, nothing doubled. The time from each fault to whole
+//! answers again is recorded.
 //!
 //! `chaos_short` runs in `scripts/test.sh`; `scripts/chaos.sh` runs `chaos_long` for
 //! `CHAOS_SECS` (default 600).
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
 use crate::cli::free_port;
-use crate::cluster::{assert_exact, json, member_config, signal, top};
+use crate::cluster::{assert_exact, assert_exact_prefix, json, member_config, signal, top};
 use crate::crash::{Instance, traffic};
+use crate::exact_windows::Input;
 use crate::helpers::Rng;
 use crate::kafka::Broker;
 
@@ -27,6 +29,23 @@ struct Cluster<'a> {
     members: Vec<(String, Instance)>,
     /// Seconds from each fault to every running member answering whole again.
     recoveries: Vec<(String, f64)>,
+    /// The producer's progress and its hold.
+    producer: &'a Producer,
+    /// Exactness checks passed.
+    checks: usize,
+}
+
+/// A producer that writes traffic steadily and can be held still.
+#[derive(Default)]
+struct Producer {
+    /// Lines produced so far.
+    done: AtomicUsize,
+    /// Set by the test: stop between two chunks.
+    hold: AtomicBool,
+    /// Set by the producer while it holds still.
+    held: AtomicBool,
+    /// Set by the producer when every line is produced.
+    finished: AtomicBool,
 }
 
 impl Cluster<'_> {
@@ -105,6 +124,22 @@ impl Cluster<'_> {
         self.recoveries.push((fault.to_string(), secs));
     }
 
+    /// Holds the producer still, checks that every member's windows equal the truth of
+    /// what was produced so far, and lets the producer go on.
+    fn check_exact(&mut self, input: &Input, after: &str) {
+        let p = self.producer;
+        p.hold.store(true, Ordering::SeqCst);
+        while !(p.held.load(Ordering::SeqCst) || p.finished.load(Ordering::SeqCst)) {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let produced = p.done.load(Ordering::SeqCst);
+        let members: Vec<&Instance> = self.members.iter().map(|(_, m)| m).collect();
+        assert_exact_prefix(&members, input, produced);
+        eprintln!("chaos: exact after {after}: {produced} lines");
+        self.checks += 1;
+        p.hold.store(false, Ordering::SeqCst);
+    }
+
     fn kill_and_restart(&mut self, i: usize) {
         let name = self.members[i].0.clone();
         let claims = self.claims_of(&name);
@@ -117,19 +152,31 @@ impl Cluster<'_> {
     }
 }
 
-/// Produces `lines` over `secs` seconds in small chunks, then returns.
-fn steady(broker: &Broker, lines: &[String], secs: u64, done: &AtomicUsize) {
+/// Produces `lines` over `secs` seconds (plus the time it is held) in small chunks, then
+/// returns.
+fn steady(broker: &Broker, lines: &[String], secs: u64, p: &Producer) {
     let chunks = (secs * 4).max(1) as usize;
     let size = lines.len().div_ceil(chunks);
     let started = Instant::now();
+    let mut held = Duration::ZERO;
     for (i, chunk) in lines.chunks(size).enumerate() {
+        if p.hold.load(Ordering::SeqCst) {
+            let since = Instant::now();
+            p.held.store(true, Ordering::SeqCst);
+            while p.hold.load(Ordering::SeqCst) {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            p.held.store(false, Ordering::SeqCst);
+            held += since.elapsed();
+        }
         broker.produce("logs", PARTITIONS, chunk);
-        done.fetch_add(chunk.len(), Ordering::SeqCst);
-        let due = Duration::from_millis(250 * (i as u64 + 1));
+        p.done.fetch_add(chunk.len(), Ordering::SeqCst);
+        let due = Duration::from_millis(250 * (i as u64 + 1)) + held;
         if let Some(wait) = due.checked_sub(started.elapsed()) {
             std::thread::sleep(wait);
         }
     }
+    p.finished.store(true, Ordering::SeqCst);
 }
 
 /// Runs `secs` seconds of traffic at `lines_per_second` with a fault every `gap_secs.0` to
@@ -141,27 +188,32 @@ fn chaos(secs: u64, lines_per_second: usize, gap_secs: (u64, u64)) {
     let dir = tempfile::tempdir().unwrap();
     let top = top();
     let input = traffic(top, lines_per_second * secs as usize, 23);
+    let producer = Producer::default();
     let mut c = Cluster {
         broker: &broker,
         dir: dir.path(),
         members: Vec::new(),
         recoveries: Vec::new(),
+        producer: &producer,
+        checks: 0,
     };
     for name in ["m1", "m2", "m3"] {
         let m = c.start(name);
         c.members.push((name.to_string(), m));
     }
-    let produced = Arc::new(AtomicUsize::new(0));
     let run = Instant::now();
-    std::thread::scope(|s| {
-        let (lines, p) = (&input.lines, produced.clone());
+    let faults = std::thread::scope(|s| {
+        let (lines, p) = (&input.lines, &producer);
         let broker = &broker;
-        s.spawn(move || steady(broker, lines, secs, &p));
+        s.spawn(move || steady(broker, lines, secs, p));
         let mut rng = Rng(7);
         let (least, spread) = gap_secs;
         let mut n = 0;
         while run.elapsed() + Duration::from_secs(least) < Duration::from_secs(secs) {
             std::thread::sleep(Duration::from_secs(least + rng.below(spread + 1)));
+            if n == 0 {
+                c.check_exact(&input, "no fault yet");
+            }
             n += 1;
             match n {
                 2 => {
@@ -200,9 +252,12 @@ fn chaos(secs: u64, lines_per_second: usize, gap_secs: (u64, u64)) {
                     c.kill_and_restart(i);
                 }
             }
+            let fault = c.recoveries.last().map(|r| r.0.clone()).unwrap_or_default();
+            c.check_exact(&input, &fault);
         }
+        n
     });
-    assert_eq!(produced.load(Ordering::SeqCst), input.lines.len());
+    assert_eq!(producer.done.load(Ordering::SeqCst), input.lines.len());
     let members: Vec<&Instance> = c.members.iter().map(|(_, m)| m).collect();
     assert_exact(&members, &input, top);
     let read: u64 = members
@@ -227,16 +282,23 @@ fn chaos(secs: u64, lines_per_second: usize, gap_secs: (u64, u64)) {
         .cloned()
         .unwrap_or_default();
     eprintln!(
-        "chaos: {} s, {} lines, {} faults; worst recovery {:.1} s ({}); fenced deltas seen {}; \
-         lines read by the members now running: {read} (the rest were read by members since killed)",
+        "chaos: {} s, {} lines, {} faults, {} exactness checks; worst recovery {:.1} s ({}); \
+         fenced deltas seen {}; lines read by the members now running: {read} (the rest were \
+         read by members since killed)",
         run.elapsed().as_secs(),
         input.lines.len(),
         c.recoveries.len(),
+        c.checks,
         worst.1,
         worst.0,
         fenced,
     );
     assert!(c.recoveries.len() >= 4, "{:?}", c.recoveries);
+    assert_eq!(
+        c.checks,
+        faults + 1,
+        "one check before the faults, one after each"
+    );
 }
 
 #[test]

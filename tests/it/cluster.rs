@@ -182,20 +182,44 @@ pub(crate) fn signal(instance: &Instance, sig: &str) {
 /// Waits until every member holds `n` lines and answers with the whole picture, then
 /// checks every member's windows against the truth.
 pub(crate) fn assert_exact(members: &[&Instance], input: &crate::exact_windows::Input, top: i64) {
-    let n = input.lines.len() as u64;
+    assert_exact_prefix(members, input, input.lines.len());
+    let newest = input.truth.iter().map(|(_, t)| t.t_us).max();
+    assert_eq!(newest, Some(top), "the traffic ends at its top");
+}
+
+/// Waits until every member holds exactly the first `produced` lines of `input` (which has
+/// one truth per line, as [`traffic`] makes) with whole answers, and checks every member's
+/// windows against the counts computed from those lines, at T = their newest event.
+pub(crate) fn assert_exact_prefix(
+    members: &[&Instance],
+    input: &crate::exact_windows::Input,
+    produced: usize,
+) {
+    assert_eq!(input.lines.len(), input.truth.len(), "one truth per line");
+    let n = produced as u64;
     let whole = |m: &Instance| {
         m.lines() == Some(n)
             && json(m, "/v1/cluster").is_some_and(|c| c["partial"] == Value::Bool(false))
     };
-    wait_or_dump(members, 240, "every member to hold every line once", || {
-        members.iter().all(|m| whole(m))
-    });
+    wait_or_dump(
+        members,
+        240,
+        &format!("every member to hold each of the first {n} lines once"),
+        || members.iter().all(|m| whole(m)),
+    );
     // A late double count would show up here.
     std::thread::sleep(Duration::from_secs(2));
+    let prefix = crate::exact_windows::Input {
+        lines: Vec::new(),
+        truth: input.truth[..produced].to_vec(),
+        malformed: 0,
+        too_future: 0,
+    };
+    let now = prefix.truth.iter().map(|(_, t)| t.t_us).max().unwrap_or(0);
     for m in members {
         assert_eq!(m.lines(), Some(n), "nothing counted twice");
         let report = json(m, "/v1/slos").expect("/v1/slos");
-        check_report(&report, input, top);
+        check_report(&report, &prefix, now);
     }
 }
 
@@ -211,16 +235,17 @@ fn members_killed_paused_as_zombies_or_added_lose_and_double_nothing() {
         let port = free_port();
         Instance::start(&member_config(dir.path(), &broker, "c4", name, port), port)
     };
+    let upto = |k: usize| chunks[..k].iter().map(|c| c.len()).sum::<usize>();
     let mut m1 = start("m1");
     let mut m2 = start("m2");
     let m3 = start("m3");
     broker.produce("logs", PARTITIONS, chunks[0]);
-    std::thread::sleep(Duration::from_secs(3));
+    assert_exact_prefix(&[&m1, &m2, &m3], &input, upto(1));
     // SIGKILL mid-stream, restarted at once with nothing but the cluster's topics.
     broker.produce("logs", PARTITIONS, chunks[1]);
     m2.kill();
     m2 = start("m2");
-    std::thread::sleep(Duration::from_secs(3));
+    assert_exact_prefix(&[&m1, &m2, &m3], &input, upto(2));
     // Paused past the member timeout: its partitions move; resumed, it is a zombie whose
     // writes must count for nothing.
     signal(&m3, "-STOP");
@@ -236,11 +261,11 @@ fn members_killed_paused_as_zombies_or_added_lose_and_double_nothing() {
     });
     signal(&m3, "-CONT");
     broker.produce("logs", PARTITIONS, chunks[3]);
-    std::thread::sleep(Duration::from_secs(3));
+    assert_exact_prefix(&[&m1, &m2, &m3], &input, upto(4));
     // Scale 3 → 2 → 4.
     m1.kill();
     broker.produce("logs", PARTITIONS, chunks[4]);
-    std::thread::sleep(Duration::from_secs(3));
+    assert_exact_prefix(&[&m2, &m3], &input, upto(5));
     m1 = start("m1");
     let m4 = start("m4");
     broker.produce("logs", PARTITIONS, chunks[5]);

@@ -9,6 +9,7 @@ mod chaos;
 mod checkpoint;
 mod cli;
 mod cluster;
+mod cluster_alerts;
 mod crash;
 mod dead_letter;
 mod deploy;

@@ -1,0 +1,160 @@
+//! Alert state moves with the rest in a cluster: the member that pushes alerts decides since
+//! when each one fires and writes it to the cluster's log, so a member that starts later
+//! (from a snapshot) reports the same `activeAt`, and when it becomes the pusher it sends the
+//! same `startsAt` the first pusher sent.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpListener;
+use std::sync::{Arc, Mutex};
+
+use serde_json::Value;
+
+use crate::cli::free_port;
+use crate::cluster::{json, member_config_with, top, wait_or_dump};
+use crate::crash::{Instance, traffic};
+use crate::kafka::Broker;
+
+use crate::helpers::parse_time;
+use slipstream::time::MINUTE;
+
+/// Records the body of every `POST /api/v2/alerts` and answers 200: an Alertmanager
+/// stand-in that keeps what each push said, as Alertmanager's own API merges `startsAt`.
+fn receiver() -> (u16, Arc<Mutex<Vec<Value>>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let bodies = Arc::new(Mutex::new(Vec::new()));
+    let kept = bodies.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let mut reader = BufReader::new(stream);
+            let mut length = 0;
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                    break;
+                }
+                if let Some((k, v)) = line.split_once(':')
+                    && k.eq_ignore_ascii_case("content-length")
+                {
+                    length = v.trim().parse().unwrap_or(0);
+                }
+            }
+            let mut body = vec![0; length];
+            if reader.read_exact(&mut body).is_ok()
+                && let Ok(v) = serde_json::from_slice(&body)
+            {
+                kept.lock().unwrap().push(v);
+            }
+            let _ = reader
+                .get_mut()
+                .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
+        }
+    });
+    (port, bodies)
+}
+
+/// The page alert of checkout's availability in a push or in `/api/v1/alerts`'s list.
+fn page(alerts: &Value) -> Option<&Value> {
+    alerts
+        .as_array()?
+        .iter()
+        .find(|a| a["labels"]["alertname"] == "page_1h_5m" && a["labels"]["slo"] == "availability")
+}
+
+fn active_at(m: &Instance) -> Option<String> {
+    let body = json(m, "/api/v1/alerts")?;
+    Some(
+        page(&body["data"]["alerts"])?["activeAt"]
+            .as_str()?
+            .to_string(),
+    )
+}
+
+/// The `startsAt` of the page in the newest push whose `generatorURL` names `port`.
+fn pushed_by(bodies: &Mutex<Vec<Value>>, port: u16) -> Option<String> {
+    let url = format!("http://127.0.0.1:{port}/");
+    bodies.lock().unwrap().iter().rev().find_map(|b| {
+        let p = page(b)?;
+        p["generatorURL"]
+            .as_str()?
+            .starts_with(&url)
+            .then(|| p["startsAt"].as_str().map(str::to_string))?
+    })
+}
+
+#[test]
+fn a_later_member_and_the_next_pusher_keep_the_time_an_alert_began() {
+    let broker = Broker::start(false);
+    broker.create_topic("logs", 12);
+    let dir = tempfile::tempdir().unwrap();
+    let (am, bodies) = receiver();
+    let start = |name: &str| {
+        let port = free_port();
+        let config = member_config_with(
+            dir.path(),
+            &broker,
+            "ca",
+            name,
+            port,
+            ", snapshot_interval: 1s",
+        );
+        let yaml = std::fs::read_to_string(&config).unwrap().replace(
+            "\n  cluster:",
+            &format!(
+                "\n  alertmanager: {{url: \"http://127.0.0.1:{am}\", interval: 1s, resend: 2s}}\n  cluster:"
+            ),
+        );
+        std::fs::write(&config, yaml).unwrap();
+        Instance::start(&config, port)
+    };
+    // Two hours of traffic ending 30 minutes ago, 2.5 % of it 502s: checkout's 99.9 %
+    // availability burns 25× too fast, so its page fires at T1, the newest event.
+    let (t2, t1) = (top(), top() - 30 * MINUTE);
+    let first = traffic(t1, 6_000, 31);
+    let m1 = start("m1");
+    let m2 = start("m2");
+    broker.produce("logs", 12, &first.lines);
+    wait_or_dump(
+        &[&m1, &m2],
+        120,
+        "the page pushed by m1, as m2 reports it",
+        || pushed_by(&bodies, m1.port).is_some_and(|a| active_at(&m2) == Some(a)),
+    );
+    let began = pushed_by(&bodies, m1.port).unwrap();
+    assert!(parse_time(&began) <= t1, "{began} is at most T1");
+    let snapshots = |m: &Instance| {
+        m.metric_sum("slipstream_cluster_snapshots_total{result=\"ok\"}")
+            .unwrap_or(0)
+    };
+    let taken = snapshots(&m1);
+    // The alert goes on firing while event time moves on 30 minutes; the decision is in
+    // the snapshots m1 writes from now on.
+    let second = traffic(t2, 6_000, 32);
+    broker.produce("logs", 12, &second.lines);
+    let all = (first.lines.len() + second.lines.len()) as u64;
+    wait_or_dump(
+        &[&m1, &m2],
+        120,
+        "the second part and two more snapshots",
+        || m1.lines() == Some(all) && snapshots(&m1) >= taken + 2,
+    );
+    // A member that starts now sees the page firing at T2 first, yet reports T1.
+    let m3 = start("m3");
+    wait_or_dump(&[&m1, &m2, &m3], 120, "m3 caught up", || {
+        m3.lines() == Some(all)
+    });
+    assert!(
+        m3.metric_sum("slipstream_cluster_restored_from_offset ")
+            .unwrap()
+            > 0,
+        "m3 started from a snapshot"
+    );
+    assert_eq!(active_at(&m3).as_deref(), Some(began.as_str()));
+    // The first pusher and its successor die; m3 pushes, with the same startsAt.
+    m1.kill();
+    m2.kill();
+    wait_or_dump(&[&m3], 120, "m3 pushing the page", || {
+        pushed_by(&bodies, m3.port).is_some()
+    });
+    assert_eq!(pushed_by(&bodies, m3.port), Some(began));
+}
