@@ -378,7 +378,8 @@ pub fn positions_of(
 }
 
 /// Starts the thread that writes a snapshot every `spec.cluster.snapshot_interval` while
-/// this member is the one that pushes alerts and its fold is caught up.
+/// this member is the one that pushes alerts, its fold is caught up, and no peer's fold
+/// came apart from it.
 pub fn spawn(
     shared: std::sync::Arc<super::shared::Shared>,
     target: std::sync::Arc<dyn super::shared::FoldTarget>,
@@ -395,6 +396,11 @@ pub fn spawn(
                 std::thread::sleep(Duration::from_millis(200));
                 let now = target.now_us();
                 if last.elapsed() < interval || !shared.is_pusher(now) || !shared.caught_up(now) {
+                    continue;
+                }
+                // A fold that came apart from a peer's may be the wrong one: it writes no
+                // snapshot that members would start from.
+                if !shared.fold().diverged.is_empty() {
                     continue;
                 }
                 last = std::time::Instant::now();

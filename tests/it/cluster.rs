@@ -346,7 +346,8 @@ fn a_member_that_counts_an_slo_otherwise_makes_answers_partial_and_one_that_stop
     let dir = tempfile::tempdir().unwrap();
     let top = top();
     let input = traffic(top, 6_000, 29);
-    broker.produce("logs", PARTITIONS, &input.lines);
+    let (first, second) = input.lines.split_at(input.lines.len() / 2);
+    broker.produce("logs", PARTITIONS, first);
     let port = free_port();
     let m1 = Instance::start(&member_config(dir.path(), &broker, "c7", "m1", port), port);
     // m2 holds checkout's latency SLO to another threshold: another rule, another count.
@@ -383,7 +384,19 @@ fn a_member_that_counts_an_slo_otherwise_makes_answers_partial_and_one_that_stop
         serde_json::json!(["m2"]),
         "{ready}"
     );
-    // The mismatch shows in heartbeats before m2 has read anything: wait for its deltas.
+    // The mismatch shows in heartbeats before m2 has read anything, and m1 may have read
+    // the first half before m2 took its share: the second half goes out once m2 owns
+    // partitions, so m2 counts some of it.
+    wait_or_dump(&[&m1, &m2], 60, "m2 to own partitions", || {
+        json(&m1, "/v1/cluster").is_some_and(|c| {
+            c["partitions"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|p| p["owner"] == "m2")
+        })
+    });
+    broker.produce("logs", PARTITIONS, second);
     wait_or_dump(
         &[&m1],
         60,
