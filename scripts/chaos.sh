@@ -3,8 +3,9 @@
 # 12-partition topic on a real tansu broker, under steady load, for CHAOS_SECS seconds
 # (default 600): a member SIGKILLed and restarted every 20-40 s, one paused with SIGSTOP past
 # the member timeout and resumed as a zombie, the cluster scaled 3 -> 2 -> 4, the broker
-# paused with SIGSTOP for 30 s. It fails unless every member's windows equal the truth at
-# the end; it prints the time from each fault to whole answers again. `scripts/test.sh` runs
+# paused with SIGSTOP for 30 s. Before the first fault, after each fault and at the end, the
+# producer holds still and every member's windows must equal the truth of what was produced
+# so far; it prints the time from each fault to whole answers again. `scripts/test.sh` runs
 # the short form (`chaos_short`, about two minutes).
 #
 #   scripts/chaos.sh              # 10 minutes

@@ -215,6 +215,8 @@ const CLAIM_WAIT: Duration = Duration::from_secs(30);
 const RETRY_INTERVAL: Duration = Duration::from_secs(1);
 /// How often ownership is checked and the assignment followed.
 const BALANCE_INTERVAL: Duration = Duration::from_millis(100);
+/// The least time between two ticks that do their work (deltas due, ownership, balance).
+const TICK_INTERVAL: Duration = Duration::from_millis(10);
 
 fn bump(counter: &AtomicU64) {
     counter.fetch_add(1, Ordering::Relaxed);
@@ -267,6 +269,7 @@ pub struct ClusterSink {
     changed: bool,
     /// When ownership was last checked and the assignment followed.
     last_balance: Instant,
+    last_tick: Instant,
 }
 
 impl ClusterSink {
@@ -292,25 +295,85 @@ impl ClusterSink {
             failed_claims: HashMap::new(),
             changed: false,
             last_balance: Instant::now() - BALANCE_INTERVAL,
+            last_tick: Instant::now() - TICK_INTERVAL,
         }
     }
 
-    /// Claims `pid`: the owned partition, or why not (`Ok(None)`: a newer claimant won).
-    fn claim(&mut self, pid: PartitionId) -> Result<Option<Owned>, String> {
-        let source = self.shared.source(pid);
+    /// Claims every partition of `pids`: for each, the owned partition, or why not
+    /// (`Ok(None)`: a newer claimant won). Every fence is written before any is waited for,
+    /// so claiming several partitions costs about one round trip through the log.
+    fn claim_all(
+        &mut self,
+        pids: &[PartitionId],
+    ) -> Vec<(PartitionId, Result<Option<Owned>, String>)> {
+        if pids.is_empty() {
+            return Vec::new();
+        }
         let log = Source {
             topic: log_topic(&self.shared.config),
             partition: 0,
         };
-        // Know every fence written so far, so that this epoch is above them all.
-        let (_, end) = self.writer.watermarks(&log)?;
-        if end > 0 && !self.shared.wait_applied(end - 1, CLAIM_WAIT) {
-            return Err("the cluster log is not applied up to its end yet".into());
+        // Know every fence written so far, so that each epoch is above them all.
+        let caught_up = self.writer.watermarks(&log).and_then(|(_, end)| {
+            if end > 0 && !self.shared.wait_applied(end - 1, CLAIM_WAIT) {
+                return Err("the cluster log is not applied up to its end yet".to_string());
+            }
+            Ok(())
+        });
+        if let Err(e) = caught_up {
+            return pids.iter().map(|p| (*p, Err(e.clone()))).collect();
         }
-        let (low, high) = self.writer.watermarks(&source)?;
-        let start = match self.start_from {
-            StartFrom::Earliest => low,
-            StartFrom::Latest => high,
+        let mut written = Vec::new();
+        let mut outcomes = Vec::new();
+        for &pid in pids {
+            let source = self.shared.source(pid);
+            match self.write_fence(&source, pid) {
+                Ok((epoch, ack)) => written.push((pid, source, epoch, ack)),
+                Err(e) => outcomes.push((pid, Err(e))),
+            }
+        }
+        let mut last = None;
+        let mut fenced = Vec::new();
+        for (pid, source, epoch, ack) in written {
+            match ack.recv_timeout(CLAIM_WAIT) {
+                Ok(Ok(offset)) => {
+                    last = last.max(Some(offset));
+                    fenced.push((pid, source, epoch));
+                }
+                Ok(Err(e)) => outcomes.push((pid, Err(e))),
+                Err(_) => {
+                    outcomes.push((pid, Err("the fence was not acknowledged in time".into())))
+                }
+            }
+        }
+        if let Some(offset) = last
+            && !self.shared.wait_applied(offset, CLAIM_WAIT)
+        {
+            let e = "the fence was written but not applied in time";
+            outcomes.extend(fenced.iter().map(|(pid, ..)| (*pid, Err(e.to_string()))));
+            return outcomes;
+        }
+        for (pid, source, epoch) in fenced {
+            outcomes.push((pid, Ok(self.owned_from_fold(pid, source, epoch))));
+        }
+        outcomes
+    }
+
+    /// Writes a fence on `source` with the next epoch; its offset arrives on the receiver.
+    fn write_fence(
+        &self,
+        source: &Source,
+        pid: PartitionId,
+    ) -> Result<(Epoch, std::sync::mpsc::Receiver<Result<u64, String>>), String> {
+        // Where a partition never claimed starts; a claimed one's position is the fold's.
+        let start = if self.shared.position(source).is_some() {
+            0
+        } else {
+            let (low, high) = self.writer.watermarks(source)?;
+            match self.start_from {
+                StartFrom::Earliest => low,
+                StartFrom::Latest => high,
+            }
         };
         let epoch = self
             .shared
@@ -323,21 +386,23 @@ impl ClusterSink {
             start,
             sent_us: self.pipeline.clock.now_us(),
         });
-        let offset = self.writer.fence(&fence, CLAIM_WAIT)?;
-        if !self.shared.wait_applied(offset, CLAIM_WAIT) {
-            return Err("the fence was written but not applied in time".into());
-        }
+        Ok((epoch, self.writer.fence_later(&fence)))
+    }
+
+    /// After this member's fence of `epoch` was applied: the partition as the fold left it,
+    /// or `None` when a newer claimant won.
+    fn owned_from_fold(&self, pid: PartitionId, source: Source, epoch: Epoch) -> Option<Owned> {
         let Some(position) = self.shared.position(&source).filter(|p| p.epoch == epoch) else {
             bump(&self.shared.stats.claims_lost);
             info!(partition = %source, "a newer claim won the partition");
-            return Ok(None);
+            return None;
         };
         bump(&self.shared.stats.claims);
         let g = self.pipeline.generation();
         let state = lock(&g.store.shard(pid, &source.to_string())).export();
         let shard = Shard::restore(&state);
         info!(partition = %source, epoch = epoch.number, from = position.next, "claimed");
-        Ok(Some(Owned {
+        Some(Owned {
             before: shard.stats,
             mark: shard.dedup_mark(),
             shard,
@@ -349,24 +414,26 @@ impl ClusterSink {
             written: Instant::now(),
             at_end: false,
             told_end: false,
-        }))
+        })
     }
 
-    /// Claims `pid` and records the outcome.
-    fn take(&mut self, pid: PartitionId) {
-        match self.claim(pid) {
-            Ok(Some(owned)) => {
-                self.shared.set_mine(&owned.source, true);
-                self.owned.insert(pid, owned);
-                self.failed_claims.remove(&pid);
-                self.changed = true;
-            }
-            Ok(None) => {
-                self.failed_claims.insert(pid, Instant::now());
-            }
-            Err(e) => {
-                warn!(partition = %pid, error = %e, "cannot claim the partition; will retry");
-                self.failed_claims.insert(pid, Instant::now());
+    /// Claims `pids` and records the outcomes.
+    fn take(&mut self, pids: &[PartitionId]) {
+        for (pid, outcome) in self.claim_all(pids) {
+            match outcome {
+                Ok(Some(owned)) => {
+                    self.shared.set_mine(&owned.source, true);
+                    self.owned.insert(pid, owned);
+                    self.failed_claims.remove(&pid);
+                    self.changed = true;
+                }
+                Ok(None) => {
+                    self.failed_claims.insert(pid, Instant::now());
+                }
+                Err(e) => {
+                    warn!(partition = %pid, error = %e, "cannot claim the partition; will retry");
+                    self.failed_claims.insert(pid, Instant::now());
+                }
             }
         }
     }
@@ -430,7 +497,7 @@ impl ClusterSink {
         if !release.is_empty() {
             self.heartbeat(false);
         }
-        let mut claimed = false;
+        let mut free_now = Vec::new();
         for pid in mine {
             if self.owned.contains_key(&pid)
                 || self
@@ -451,11 +518,11 @@ impl ClusterSink {
                 }
             };
             if free {
-                self.take(pid);
-                claimed |= self.owned.contains_key(&pid);
+                free_now.push(pid);
             }
         }
-        if claimed {
+        self.take(&free_now);
+        if free_now.iter().any(|p| self.owned.contains_key(p)) {
             // Peers see the new owner at once, not at its next periodic heartbeat.
             self.heartbeat(false);
         }
@@ -550,7 +617,7 @@ impl ClusterSink {
                 && self.owned.contains_key(&pid)
             {
                 self.release(pid);
-                self.take(pid);
+                self.take(&[pid]);
             }
         }
     }
@@ -616,8 +683,14 @@ impl Sink for ClusterSink {
     }
 
     fn end_of_partition(&mut self, partition: PartitionId) {
-        if let Some(o) = self.owned.get_mut(&partition) {
-            o.at_end = true;
+        let Some(o) = self.owned.get_mut(&partition) else {
+            return;
+        };
+        o.at_end = true;
+        // Peers learn at once that the partition has nothing more to deliver, so evaluation
+        // time moves on without waiting for a tick.
+        if o.dirty() {
+            self.flush(partition);
         }
     }
 
@@ -648,6 +721,13 @@ impl Sink for ClusterSink {
     }
 
     fn tick(&mut self) {
+        // Called after every message the source polls: the work is done at most every
+        // TICK_INTERVAL (a clock read otherwise).
+        let now = Instant::now();
+        if now.duration_since(self.last_tick) < TICK_INTERVAL {
+            return;
+        }
+        self.last_tick = now;
         self.follow();
         if self.last_balance.elapsed() >= BALANCE_INTERVAL {
             self.last_balance = Instant::now();

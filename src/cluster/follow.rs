@@ -80,11 +80,10 @@ fn follow(
     let mut last_end = Instant::now() - HEARTBEAT_INTERVAL;
     let mut last_metadata = Instant::now() - METADATA_INTERVAL;
     let mut skipped = Skipped::default();
-    info!(
-        topic,
-        from = shared.fold().next,
-        "following the cluster log"
-    );
+    let from = shared.fold().next;
+    info!(topic, from, "following the cluster log");
+    let started = Instant::now();
+    let mut reached_end = false;
     while !stop.is_stopped() {
         // Heartbeats only once the fold has reached the log's end: peers give a member its
         // share as soon as they hear it, so it must be ready to claim it.
@@ -108,6 +107,15 @@ fn follow(
                 }
                 Err(e) => warn!(error = %e, "cannot list the raw partitions; will retry"),
             }
+        }
+        if !reached_end && shared.fold().at_end_us.is_some() {
+            reached_end = true;
+            let next = shared.fold().next;
+            info!(
+                records = next.saturating_sub(from),
+                secs = started.elapsed().as_secs_f64(),
+                "the fold reached the cluster log's end"
+            );
         }
         match consumer.poll(Duration::from_millis(100)) {
             None => {}

@@ -6,7 +6,7 @@
 //! the log is resumed at arbitrary offsets; one request in flight keeps one writer's deltas
 //! in order through retries.
 
-use std::sync::mpsc::{SyncSender, sync_channel};
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -192,9 +192,12 @@ impl LogWriter {
         })
     }
 
-    /// Writes a fence and waits for its offset in the log.
-    pub fn fence(&self, record: &Record, timeout: Duration) -> Result<u64, String> {
-        self.write_sync(&self.topic, &record.encode(), timeout)
+    /// Writes a fence; its offset in the log (or why it was not written) arrives on the
+    /// receiver.
+    pub fn fence_later(&self, record: &Record) -> Receiver<Result<u64, String>> {
+        let (tx, rx) = sync_channel(1);
+        let _ = self.send_bytes(&self.topic, &record.encode(), Delivery::Acked(tx));
+        rx
     }
 
     /// Writes `bytes` to partition 0 of `topic` and waits for its offset.

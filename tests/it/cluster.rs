@@ -435,8 +435,13 @@ fn a_member_that_counts_an_slo_otherwise_makes_answers_partial_and_one_that_stop
     let age = age_when_whole.expect("m2 is listed");
     assert!(age < 5.0, "m2 left {age} s after its last heartbeat");
     // Every SLO but the one m2 counted otherwise is exact; that one lacks what m2 read.
-    wait_for(60, "every line", || {
+    // Every line, and evaluation time at the newest event (the partitions m1 took over
+    // reached their ends).
+    let end = slipstream::time::format_rfc3339(top);
+    wait_for(60, "every line at T", || {
         m1.lines() == Some(input.lines.len() as u64)
+            && json(&m1, "/v1/slos")
+                .is_some_and(|r| r["slos"][0]["windows"][0]["end"] == end.as_str())
     });
     let mut report = json(&m1, "/v1/slos").unwrap();
     let slos = report["slos"].as_array_mut().unwrap();
