@@ -351,7 +351,22 @@ impl Shared {
         match fold.positions.delta(id, &d.epoch, d.from, d.to) {
             Verdict::Apply => {}
             Verdict::Stale => return count(&self.stats.deltas_fenced, 1),
-            Verdict::NotNext { .. } => return count(&self.stats.deltas_not_next, 1),
+            Verdict::NotNext { expected } => {
+                if d.epoch.member == self.config.member_id {
+                    // This member wrote it from where its own fold said the data ended: after
+                    // a failed write that is expected; otherwise the fold missed a record.
+                    tracing::warn!(
+                        partition = %d.source,
+                        epoch = d.epoch.number,
+                        from = d.from,
+                        to = d.to,
+                        expected,
+                        log_offset = fold.next,
+                        "this member's own delta does not start where the accepted data ends"
+                    );
+                }
+                return count(&self.stats.deltas_not_next, 1);
+            }
             _ => return count(&self.stats.deltas_invalid, 1),
         }
         count(&self.stats.deltas_applied, 1);

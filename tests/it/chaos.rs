@@ -99,24 +99,39 @@ impl Cluster<'_> {
     /// claim of `claims` (a killed member's) taken over by a newer one.
     fn recover_claims(&mut self, fault: &str, since: Instant, claims: &[(String, u64)]) {
         let deadline = since + Duration::from_secs(120);
+        let mut told = false;
         while !(self.taken_over(claims) && self.whole()) {
             assert!(
                 Instant::now() < deadline,
                 "{claims:?} not taken over 120 s after {fault}"
             );
+            if !told && since.elapsed() > Duration::from_secs(10) {
+                told = true;
+                eprintln!(
+                    "chaos: {claims:?} taken over 10 s after {fault}: {}",
+                    self.taken_over(claims)
+                );
+                self.tell_missing(fault);
+            }
             std::thread::sleep(Duration::from_millis(100));
         }
         self.recover(fault, since);
     }
 
-    /// Waits (up to 120 s) for whole answers after `fault`, timed from `since`.
+    /// Waits (up to 120 s) for whole answers after `fault`, timed from `since`; after 10 s,
+    /// says once what each member still misses.
     fn recover(&mut self, fault: &str, since: Instant) {
         let deadline = since + Duration::from_secs(120);
+        let mut told = false;
         while !self.whole() {
             assert!(
                 Instant::now() < deadline,
                 "no whole answers 120 s after {fault}"
             );
+            if !told && since.elapsed() > Duration::from_secs(10) {
+                told = true;
+                self.tell_missing(fault);
+            }
             std::thread::sleep(Duration::from_millis(100));
         }
         let secs = since.elapsed().as_secs_f64();
@@ -138,6 +153,20 @@ impl Cluster<'_> {
         eprintln!("chaos: exact after {after}: {produced} lines");
         self.checks += 1;
         p.hold.store(false, Ordering::SeqCst);
+    }
+
+    /// Prints what each member's `/v1/cluster` says it misses.
+    fn tell_missing(&self, fault: &str) {
+        for (name, m) in &self.members {
+            let view = json(m, "/v1/cluster");
+            let said = view.as_ref().map_or("no answer".to_string(), |c| {
+                format!(
+                    "partial {}, missing {}, log {}",
+                    c["partial"], c["missing"], c["log"]
+                )
+            });
+            eprintln!("chaos: still partial 10 s after {fault}: {name}: {said}");
+        }
     }
 
     fn kill_and_restart(&mut self, i: usize) {
