@@ -199,8 +199,10 @@ pub(crate) async fn alerts(
     Extension(since): Extension<Arc<ActiveSince>>,
 ) -> Result<Response, ApiError> {
     let shared = e.full().await?;
-    let decided = e.read().alerts_since();
+    let read = e.read().clone();
     blocking(move || {
+        // The cluster's alert state is behind the fold's lock: read off the runtime.
+        let decided = read.alerts_since();
         let e = &shared.evaluated.evaluation;
         let alerts = since
             .observe(&e.report, e.evaluated_at_us, decided.as_ref())

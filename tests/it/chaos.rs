@@ -19,7 +19,7 @@ use crate::cluster::{assert_exact, assert_exact_prefix, json, member_config, sig
 use crate::crash::{Instance, traffic};
 use crate::exact_windows::Input;
 use crate::helpers::Rng;
-use crate::kafka::Broker;
+use crate::kafka::{Broker, produce_with};
 
 const PARTITIONS: i32 = 12;
 
@@ -184,6 +184,8 @@ impl Cluster<'_> {
 /// Produces `lines` over `secs` seconds (plus the time it is held) in small chunks, then
 /// returns.
 fn steady(broker: &Broker, lines: &[String], secs: u64, p: &Producer) {
+    // One client for the whole run, as a real producer is, rather than one per chunk.
+    let client = broker.producer();
     let chunks = (secs * 4).max(1) as usize;
     let size = lines.len().div_ceil(chunks);
     let started = Instant::now();
@@ -198,7 +200,7 @@ fn steady(broker: &Broker, lines: &[String], secs: u64, p: &Producer) {
             p.held.store(false, Ordering::SeqCst);
             held += since.elapsed();
         }
-        broker.produce("logs", PARTITIONS, chunk);
+        produce_with(&client, "logs", PARTITIONS, chunk);
         p.done.fetch_add(chunk.len(), Ordering::SeqCst);
         let due = Duration::from_millis(250 * (i as u64 + 1)) + held;
         if let Some(wait) = due.checked_sub(started.elapsed()) {

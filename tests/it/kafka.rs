@@ -144,7 +144,13 @@ impl Broker {
     /// Produces `lines` round-robin over `partitions`, re-sending any message whose delivery
     /// failed (tansu under load may refuse a request), so the topic ends up holding every line.
     pub(crate) fn produce(&self, topic: &str, partitions: i32, lines: &[String]) {
-        let producer: BaseProducer<Deliveries> = ClientConfig::new()
+        produce_with(&self.producer(), topic, partitions, lines);
+    }
+
+    /// A producer to this broker for [`produce_with`], to keep across many small writes
+    /// (one client rather than one per write).
+    pub(crate) fn producer(&self) -> BaseProducer<Deliveries> {
+        ClientConfig::new()
             .set("bootstrap.servers", self.brokers())
             .set("linger.ms", "5")
             // One record per batch: tansu 0.6 answers a fetch that starts inside a record
@@ -155,37 +161,47 @@ impl Broker {
             .set("batch.num.messages", "1")
             .set("message.max.bytes", "2000000")
             .create_with_context(Deliveries::default())
-            .unwrap();
-        let mut pending: Vec<usize> = (0..lines.len()).collect();
-        for attempt in 0..10 {
-            for &i in &pending {
-                loop {
-                    let record = BaseRecord::with_opaque_to(topic, Box::new(i))
-                        .partition(i as i32 % partitions)
-                        .payload(lines[i].as_str());
-                    match producer.send::<(), str>(record) {
-                        Ok(()) => break,
-                        Err((e, _)) => {
-                            assert!(format!("{e}").contains("Queue full"), "produce: {e}");
-                            producer.poll(Duration::from_millis(10));
-                        }
+            .unwrap()
+    }
+}
+
+/// Writes `lines` to `topic` through `producer`, line `i` to partition `i % partitions`,
+/// and waits until every one is delivered (re-sending failed ones).
+pub(crate) fn produce_with(
+    producer: &BaseProducer<Deliveries>,
+    topic: &str,
+    partitions: i32,
+    lines: &[String],
+) {
+    let mut pending: Vec<usize> = (0..lines.len()).collect();
+    for attempt in 0..10 {
+        for &i in &pending {
+            loop {
+                let record = BaseRecord::with_opaque_to(topic, Box::new(i))
+                    .partition(i as i32 % partitions)
+                    .payload(lines[i].as_str());
+                match producer.send::<(), str>(record) {
+                    Ok(()) => break,
+                    Err((e, _)) => {
+                        assert!(format!("{e}").contains("Queue full"), "produce: {e}");
+                        producer.poll(Duration::from_millis(10));
                     }
                 }
             }
-            producer.flush(Duration::from_secs(60)).expect("flush");
-            let failed = std::mem::take(&mut *producer.context().failed.lock().unwrap());
-            if failed.is_empty() {
-                return;
-            }
-            eprintln!(
-                "produce attempt {attempt}: {} deliveries failed ({}); re-sending",
-                failed.len(),
-                producer.context().last_error.lock().unwrap()
-            );
-            pending = failed;
         }
-        panic!("{} messages could not be delivered", pending.len());
+        producer.flush(Duration::from_secs(60)).expect("flush");
+        let failed = std::mem::take(&mut *producer.context().failed.lock().unwrap());
+        if failed.is_empty() {
+            return;
+        }
+        eprintln!(
+            "produce attempt {attempt}: {} deliveries failed ({}); re-sending",
+            failed.len(),
+            producer.context().last_error.lock().unwrap()
+        );
+        pending = failed;
     }
+    panic!("{} messages could not be delivered", pending.len());
 }
 
 /// Collects the messages whose delivery failed.
