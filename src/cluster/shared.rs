@@ -209,8 +209,8 @@ impl Shared {
     }
 
     /// Writes the firing alerts and since when to the log (the pusher does, when they
-    /// change); every member applies it. A write that fails is logged: the pusher writes
-    /// again at its next evaluation, as the fold still differs.
+    /// change); every member applies it. A write that fails is logged; the pusher writes
+    /// again a `resend` later while the fold still differs ([`crate::notify::decide`]).
     pub fn publish_alerts(&self, active: &BTreeMap<AlertLabels, i64>, now_us: i64) {
         let Some(writer) = self.writer.get() else {
             return;
