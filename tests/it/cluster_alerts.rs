@@ -167,3 +167,60 @@ fn a_later_member_and_the_next_pusher_keep_the_time_an_alert_began() {
     });
     assert_eq!(pushed_by(&bodies, m3.port), Some(began));
 }
+
+/// Without `spec.alertmanager` the member that would push still decides, from an evaluation
+/// every 10 s (`DECIDE_INTERVAL`): a member started after event time moved on reports when
+/// the alert began.
+#[test]
+fn without_alertmanager_the_cluster_still_decides_when_an_alert_began() {
+    let broker = Broker::start(false);
+    broker.create_topic("logs", 12);
+    let dir = tempfile::tempdir().unwrap();
+    let start = |name: &str| {
+        let port = free_port();
+        let config = member_config_with(
+            dir.path(),
+            &broker,
+            "cd",
+            name,
+            port,
+            ", snapshot_interval: 1s",
+        );
+        assert!(
+            !std::fs::read_to_string(&config)
+                .unwrap()
+                .contains("alertmanager")
+        );
+        Instance::start(&config, port)
+    };
+    let (t2, t1) = (top(), top() - 30 * MINUTE);
+    let first = traffic(t1, 6_000, 31);
+    let m1 = start("m1");
+    let m2 = start("m2");
+    broker.produce("logs", 12, &first.lines);
+    let n = first.lines.len() as u64;
+    wait_or_dump(&[&m1, &m2], 120, "the page at T1 on both", || {
+        [&m1, &m2].iter().all(|m| m.lines() == Some(n))
+            && active_at(&m1).is_some()
+            && active_at(&m1) == active_at(&m2)
+    });
+    let began = active_at(&m1).unwrap();
+    // m1 decides at its next evaluations, at most 10 s apart; leave it two.
+    std::thread::sleep(std::time::Duration::from_secs(21));
+    let second = traffic(t2, 6_000, 32);
+    broker.produce("logs", 12, &second.lines);
+    let all = n + second.lines.len() as u64;
+    let m3 = start("m3");
+    wait_or_dump(
+        &[&m1, &m2, &m3],
+        120,
+        "m3 whole and the page firing there",
+        || {
+            m3.lines() == Some(all)
+                && json(&m3, "/v1/cluster").is_some_and(|c| c["partial"] == false)
+                && active_at(&m3).is_some()
+        },
+    );
+    assert!(parse_time(&began) <= t1, "{began} is at most T1");
+    assert_eq!(active_at(&m3), Some(began));
+}
