@@ -195,7 +195,7 @@ fn restore(pipeline: &Pipeline, shared: &Shared, spec: &KafkaSpec) -> anyhow::Re
             shared.partition_id(s)
         }));
         fold.next = covers;
-        fold.alerts = restored.commit.alerts.iter().cloned().collect();
+        fold.alerts = restored.commit.alerts.clone();
     }
     shared.stats.restored_from.store(covers, Ordering::Relaxed);
     info!(
@@ -302,10 +302,7 @@ impl ClusterSink {
     /// Claims every partition of `pids`: for each, the owned partition, or why not
     /// (`Ok(None)`: a newer claimant won). Every fence is written before any is waited for,
     /// so claiming several partitions costs about one round trip through the log.
-    fn claim_all(
-        &mut self,
-        pids: &[PartitionId],
-    ) -> Vec<(PartitionId, Result<Option<Owned>, String>)> {
+    fn claim_all(&self, pids: &[PartitionId]) -> Vec<(PartitionId, Result<Option<Owned>, String>)> {
         if pids.is_empty() {
             return Vec::new();
         }

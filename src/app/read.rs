@@ -8,7 +8,7 @@
 use std::sync::atomic::Ordering;
 
 use super::Pipeline;
-use crate::cluster::record::AlertLabels;
+use crate::cluster::record::AlertTimes;
 use crate::cluster::shared::ClusterStatus;
 use crate::evaluate::Evaluation;
 use crate::serve::read::{
@@ -132,11 +132,11 @@ impl ReadSide for Pipeline {
             .is_none_or(|c| c.caught_up(now) && c.is_pusher(now))
     }
 
-    fn alerts_since(&self) -> Option<std::collections::BTreeMap<AlertLabels, i64>> {
+    fn alerts_since(&self) -> Option<AlertTimes> {
         self.cluster.as_ref().map(|c| c.alerts())
     }
 
-    fn publish_alerts(&self, active: &std::collections::BTreeMap<AlertLabels, i64>) {
+    fn publish_alerts(&self, active: &AlertTimes) {
         if let Some(c) = &self.cluster {
             c.publish_alerts(active, self.clock.now_us());
         }

@@ -108,9 +108,13 @@ fn follow(
                 Err(e) => warn!(error = %e, "cannot list the raw partitions; will retry"),
             }
         }
-        if !reached_end && shared.fold().at_end_us.is_some() {
+        if !reached_end
+            && let Some(next) = {
+                let fold = shared.fold();
+                fold.at_end_us.map(|_| fold.next)
+            }
+        {
             reached_end = true;
-            let next = shared.fold().next;
             info!(
                 records = next.saturating_sub(from),
                 secs = started.elapsed().as_secs_f64(),

@@ -192,19 +192,24 @@ impl LogWriter {
         })
     }
 
+    /// Writes `bytes` to partition 0 of `topic`; its offset (or why it was not written)
+    /// arrives on the receiver.
+    fn send_acked(&self, topic: &str, bytes: &[u8]) -> Receiver<Result<u64, String>> {
+        let (tx, rx) = sync_channel(1);
+        let _ = self.send_bytes(topic, bytes, Delivery::Acked(tx));
+        rx
+    }
+
     /// Writes a fence; its offset in the log (or why it was not written) arrives on the
     /// receiver.
     pub fn fence_later(&self, record: &Record) -> Receiver<Result<u64, String>> {
-        let (tx, rx) = sync_channel(1);
-        let _ = self.send_bytes(&self.topic, &record.encode(), Delivery::Acked(tx));
-        rx
+        self.send_acked(&self.topic, &record.encode())
     }
 
     /// Writes `bytes` to partition 0 of `topic` and waits for its offset.
     pub fn write_sync(&self, topic: &str, bytes: &[u8], timeout: Duration) -> Result<u64, String> {
-        let (tx, rx) = sync_channel(1);
-        let _ = self.send_bytes(topic, bytes, Delivery::Acked(tx));
-        rx.recv_timeout(timeout)
+        self.send_acked(topic, bytes)
+            .recv_timeout(timeout)
             .map_err(|_| format!("a record to {topic} was not acknowledged in time"))?
     }
 

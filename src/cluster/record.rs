@@ -47,6 +47,9 @@ pub enum Record {
 /// Alert labels (`alertname`, `service`, `slo`, …), ordered so a set is one key.
 pub type AlertLabels = std::collections::BTreeMap<String, String>;
 
+/// Since when (evaluation time, µs) each firing alert fires, by its labels.
+pub type AlertTimes = std::collections::BTreeMap<AlertLabels, i64>;
+
 /// The firing alerts, by their labels, with the evaluation time each was first seen firing
 /// (µs): the `startsAt` every member reports and the next pusher keeps.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -55,8 +58,8 @@ pub struct AlertState {
     pub member: String,
     /// Its wall clock when it wrote the record, µs.
     pub sent_us: i64,
-    /// Every firing alert and since when, by labels.
-    pub active: Vec<(AlertLabels, i64)>,
+    /// Every firing alert and since when.
+    pub active: AlertTimes,
 }
 
 /// A claim: from here on, only deltas of `epoch` count for `source`.
@@ -243,10 +246,11 @@ mod tests {
             Record::Alerts(AlertState {
                 member: "a".into(),
                 sent_us: 8,
-                active: vec![(
+                active: [(
                     [("alertname".to_string(), "page_1h_5m".to_string())].into(),
                     9,
-                )],
+                )]
+                .into(),
             }),
         ];
         for r in records {

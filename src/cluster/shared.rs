@@ -17,7 +17,7 @@ use super::fingerprint::Fingerprints;
 use super::fold::{Positions, SourcePosition, Verdict};
 use super::log::LogWriter;
 use super::members::Members;
-use super::record::{AlertLabels, AlertState, Delta, Fence, Heartbeat, Record, Source};
+use super::record::{AlertState, AlertTimes, Delta, Fence, Heartbeat, Record, Source};
 use crate::config::ClusterConfig;
 use crate::source::PartitionId;
 use crate::time::format_rfc3339;
@@ -67,7 +67,7 @@ pub struct FoldState {
     pub fenced_us: std::collections::HashMap<PartitionId, i64>,
     /// The firing alerts and since when (evaluation time, µs), as the last alert-state
     /// record decided: what every member reports as `activeAt`/`startsAt`.
-    pub alerts: BTreeMap<AlertLabels, i64>,
+    pub alerts: AlertTimes,
 }
 
 /// The fold keeps a digest of its positions at every log offset that is a multiple of
@@ -204,21 +204,21 @@ impl Shared {
     }
 
     /// The firing alerts and since when, as the cluster decided them.
-    pub fn alerts(&self) -> BTreeMap<AlertLabels, i64> {
+    pub fn alerts(&self) -> AlertTimes {
         self.fold().alerts.clone()
     }
 
     /// Writes the firing alerts and since when to the log (the pusher does, when they
     /// change); every member applies it. A write that fails is logged; the pusher writes
     /// again a `resend` later while the fold still differs ([`crate::notify::decide`]).
-    pub fn publish_alerts(&self, active: &BTreeMap<AlertLabels, i64>, now_us: i64) {
+    pub fn publish_alerts(&self, active: &AlertTimes, now_us: i64) {
         let Some(writer) = self.writer.get() else {
             return;
         };
         let record = Record::Alerts(AlertState {
             member: self.config.member_id.clone(),
             sent_us: now_us,
-            active: active.iter().map(|(l, t)| (l.clone(), *t)).collect(),
+            active: active.clone(),
         });
         writer.record(&record);
     }
@@ -277,7 +277,7 @@ impl Shared {
                 self.compare_digest(&mut fold, &h);
                 guard(&self.members).heard(h);
             }
-            Ok(Record::Alerts(a)) => fold.alerts = a.active.into_iter().collect(),
+            Ok(Record::Alerts(a)) => fold.alerts = a.active,
             Err(e) => {
                 count(&self.stats.undecodable, 1);
                 tracing::warn!(offset, error = %e, "skipping a cluster log record");

@@ -23,7 +23,7 @@ use serde::{Deserialize, Serialize};
 
 use super::fold::{Epoch, SourcePosition};
 use super::log::{Follower, LogWriter, REQUEST_TIMEOUT, client_config, snapshot_topic};
-use super::record::{AlertLabels, Source};
+use super::record::{AlertTimes, Source};
 use crate::checkpoint::{self, Checkpoint};
 use crate::config::ClusterConfig;
 use crate::source::kafka::KafkaSpec;
@@ -67,7 +67,7 @@ pub struct Commit {
     pub created_us: i64,
     /// The firing alerts and since when at that offset (version 2 on; empty in a version 1
     /// commit).
-    pub alerts: Vec<(AlertLabels, i64)>,
+    pub alerts: AlertTimes,
 }
 
 /// Version 1 of the snapshot records, read so that an upgraded member restores from the
@@ -117,7 +117,7 @@ mod v1 {
                     slos: c.slos,
                     services: c.services,
                     created_us: c.created_us,
-                    alerts: Vec::new(),
+                    alerts: super::AlertTimes::new(),
                 }),
             }
         }
@@ -149,7 +149,7 @@ pub struct Cut {
     /// Every raw partition's epoch and position.
     pub positions: Vec<(Source, Epoch, u64)>,
     /// The firing alerts and since when.
-    pub alerts: Vec<(AlertLabels, i64)>,
+    pub alerts: AlertTimes,
 }
 
 /// Writes `state` (the fold's value at `cut`) as a snapshot; returns its size in bytes.
@@ -415,7 +415,7 @@ pub fn spawn(
                             .all()
                             .map(|(id, p)| (shared.source(id), p.epoch.clone(), p.next))
                             .collect(),
-                        alerts: fold.alerts.iter().map(|(l, t)| (l.clone(), *t)).collect(),
+                        alerts: fold.alerts.clone(),
                     };
                     (cut, target.cut(now))
                 };
@@ -463,7 +463,7 @@ mod tests {
     #[test]
     fn records_of_this_version_read_back() {
         let commit = Commit {
-            alerts: vec![([("alertname".to_string(), "page".to_string())].into(), 12)],
+            alerts: [([("alertname".to_string(), "page".to_string())].into(), 12)].into(),
             ..match SnapshotRecord::from(v1::SnapshotRecord::Commit(commit_v1())) {
                 SnapshotRecord::Commit(c) => c,
                 SnapshotRecord::Chunk { .. } => unreachable!(),

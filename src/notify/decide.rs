@@ -12,21 +12,18 @@
 //! of its ticks; without it, a cluster member runs [`run`] so that the decision is made all
 //! the same.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
 use tracing::warn;
 
+use crate::cluster::record::AlertTimes;
 use crate::evaluate::Report;
-use crate::serve::alerts_api::{ActiveAlert, ActiveSince, Labels};
+use crate::serve::alerts_api::{ActiveAlert, ActiveSince};
 use crate::serve::read::ReadSide;
 
 /// Without `spec.alertmanager`, how often a cluster member evaluates to decide.
 pub const DECIDE_INTERVAL: Duration = Duration::from_secs(10);
-
-/// Since when each firing alert fires, µs, by labels.
-pub type AlertTimes = BTreeMap<Labels, i64>;
 
 /// What a pusher last wrote for the cluster: a write the log has not shown yet is repeated
 /// only when either state changes or `rewrite_us` later.

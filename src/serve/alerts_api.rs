@@ -16,7 +16,7 @@
 //! (and wrote to the cluster's log) wins over this member's own, so every member reports
 //! the same `activeAt` and a restarted member keeps it.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use axum::Json;
@@ -58,7 +58,7 @@ impl ActiveSince {
         &self,
         report: &Report,
         at_us: i64,
-        decided: Option<&BTreeMap<Labels, i64>>,
+        decided: Option<&crate::cluster::record::AlertTimes>,
     ) -> Vec<ActiveAlert> {
         let firing = firing(report);
         let mut since = self.0.lock().unwrap_or_else(|e| e.into_inner());

@@ -9,11 +9,10 @@
 //! [`evaluate_one`](ReadSide::evaluate_one) cost CPU (milliseconds for thousands of SLOs), so
 //! callers on an async runtime run them on a blocking thread.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use crate::checkpoint::CheckpointStats;
-use crate::cluster::record::AlertLabels as Labels;
+use crate::cluster::record::AlertTimes;
 use crate::cluster::shared::{ClusterStats, ClusterStatus};
 use crate::evaluate::{Evaluation, SloObjective};
 use crate::source::SourceTelemetry;
@@ -45,12 +44,12 @@ pub trait ReadSide: Send + Sync + 'static {
     /// In a cluster, the firing alerts and since when (evaluation time, µs) as the member
     /// that pushes them decided, so every member reports the same `activeAt` and the next
     /// pusher keeps the `startsAt`; `None` for a single instance.
-    fn alerts_since(&self) -> Option<BTreeMap<Labels, i64>> {
+    fn alerts_since(&self) -> Option<AlertTimes> {
         None
     }
     /// In a cluster, makes `active` (the pusher's firing alerts and since when) the
     /// cluster's; nothing for a single instance.
-    fn publish_alerts(&self, active: &BTreeMap<Labels, i64>) {
+    fn publish_alerts(&self, active: &AlertTimes) {
         let _ = active;
     }
 }

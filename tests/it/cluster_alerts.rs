@@ -5,6 +5,7 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
+use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use serde_json::Value;
@@ -83,31 +84,42 @@ fn pushed_by(bodies: &Mutex<Vec<Value>>, port: u16) -> Option<String> {
     })
 }
 
+/// Starts member `name` of cluster `cluster` (snapshots every second), pushing to the
+/// Alertmanager on port `alertmanager` if given.
+fn start_member(
+    dir: &Path,
+    broker: &Broker,
+    cluster: &str,
+    name: &str,
+    alertmanager: Option<u16>,
+) -> Instance {
+    let port = free_port();
+    let config = member_config_with(dir, broker, cluster, name, port, ", snapshot_interval: 1s");
+    let yaml = std::fs::read_to_string(&config).unwrap();
+    assert!(!yaml.contains("alertmanager"));
+    if let Some(am) = alertmanager {
+        let with = format!(
+            "\n  alertmanager: {{url: \"http://127.0.0.1:{am}\", interval: 1s, resend: 2s}}\n  cluster:"
+        );
+        std::fs::write(&config, yaml.replace("\n  cluster:", &with)).unwrap();
+    }
+    Instance::start(&config, port)
+}
+
+/// True when `m` holds `lines` lines, answers whole, and shows the page firing.
+fn whole_with_page(m: &Instance, lines: u64) -> bool {
+    m.lines() == Some(lines)
+        && json(m, "/v1/cluster").is_some_and(|c| c["partial"] == false)
+        && active_at(m).is_some()
+}
+
 #[test]
 fn a_later_member_and_the_next_pusher_keep_the_time_an_alert_began() {
     let broker = Broker::start(false);
     broker.create_topic("logs", 12);
     let dir = tempfile::tempdir().unwrap();
     let (am, bodies) = receiver();
-    let start = |name: &str| {
-        let port = free_port();
-        let config = member_config_with(
-            dir.path(),
-            &broker,
-            "ca",
-            name,
-            port,
-            ", snapshot_interval: 1s",
-        );
-        let yaml = std::fs::read_to_string(&config).unwrap().replace(
-            "\n  cluster:",
-            &format!(
-                "\n  alertmanager: {{url: \"http://127.0.0.1:{am}\", interval: 1s, resend: 2s}}\n  cluster:"
-            ),
-        );
-        std::fs::write(&config, yaml).unwrap();
-        Instance::start(&config, port)
-    };
+    let start = |name: &str| start_member(dir.path(), &broker, "ca", name, Some(am));
     // Two hours of traffic ending 30 minutes before the newest, 2.5 % of it 502s: checkout's
     // 99.9 % availability burns 25× too fast, so its slow page fires at T1 (the evaluation
     // time once m1 has it).
@@ -146,11 +158,7 @@ fn a_later_member_and_the_next_pusher_keep_the_time_an_alert_began() {
         &[&m1, &m2, &m3],
         120,
         "m3 whole and the page firing there",
-        || {
-            m3.lines() == Some(all)
-                && json(&m3, "/v1/cluster").is_some_and(|c| c["partial"] == false)
-                && active_at(&m3).is_some()
-        },
+        || whole_with_page(&m3, all),
     );
     assert!(
         m3.metric_sum("slipstream_cluster_restored_from_offset ")
@@ -176,23 +184,7 @@ fn without_alertmanager_the_cluster_still_decides_when_an_alert_began() {
     let broker = Broker::start(false);
     broker.create_topic("logs", 12);
     let dir = tempfile::tempdir().unwrap();
-    let start = |name: &str| {
-        let port = free_port();
-        let config = member_config_with(
-            dir.path(),
-            &broker,
-            "cd",
-            name,
-            port,
-            ", snapshot_interval: 1s",
-        );
-        assert!(
-            !std::fs::read_to_string(&config)
-                .unwrap()
-                .contains("alertmanager")
-        );
-        Instance::start(&config, port)
-    };
+    let start = |name: &str| start_member(dir.path(), &broker, "cd", name, None);
     let (t2, t1) = (top(), top() - 30 * MINUTE);
     let first = traffic(t1, 6_000, 31);
     let m1 = start("m1");
@@ -215,11 +207,7 @@ fn without_alertmanager_the_cluster_still_decides_when_an_alert_began() {
         &[&m1, &m2, &m3],
         120,
         "m3 whole and the page firing there",
-        || {
-            m3.lines() == Some(all)
-                && json(&m3, "/v1/cluster").is_some_and(|c| c["partial"] == false)
-                && active_at(&m3).is_some()
-        },
+        || whole_with_page(&m3, all),
     );
     assert!(parse_time(&began) <= t1, "{began} is at most T1");
     assert_eq!(active_at(&m3), Some(began));
