@@ -42,7 +42,7 @@ use crate::cluster::follow;
 use crate::cluster::log::{LogWriter, ensure_topics, follower, log_topic};
 use crate::cluster::record::{Delta, Fence, Record, Source};
 use crate::cluster::shared::FoldTarget;
-use crate::cluster::shared::Shared;
+use crate::cluster::shared::{STOP_POLL, Shared};
 use crate::cluster::snapshot::{self, Names};
 use crate::decode::ingest::Ingest;
 use crate::source::StopSignal;
@@ -58,6 +58,7 @@ use anyhow::Context;
 pub struct Member {
     writer: Arc<LogWriter>,
     start_from: StartFrom,
+    stop: StopSignal,
 }
 
 /// Starts `pipeline`'s cluster side against the brokers of `spec`: creates the cluster's
@@ -88,11 +89,12 @@ pub async fn start(
         stop.clone(),
     )
     .context("cannot start the cluster follower thread")?;
-    snapshot::spawn(shared, target, writer.clone(), stop)
+    snapshot::spawn(shared, target, writer.clone(), stop.clone())
         .context("cannot start the cluster snapshot thread")?;
     Ok(Member {
         writer,
         start_from: spec.start_from,
+        stop,
     })
 }
 
@@ -105,6 +107,7 @@ impl Member {
             shared,
             self.writer.clone(),
             self.start_from,
+            self.stop.clone(),
         ))
     }
 }
@@ -211,6 +214,26 @@ fn restore(pipeline: &Pipeline, shared: &Shared, spec: &KafkaSpec) -> anyhow::Re
 pub const FLUSH_EVENTS: u64 = 4096;
 /// How long a claim waits for the fold to reach the log's end and its own fence.
 const CLAIM_WAIT: Duration = Duration::from_secs(30);
+/// The value `rx` receives within `timeout`; an error once the timeout passes, the sender is
+/// gone, or `stop` is raised (seen within [`STOP_POLL`]).
+fn recv_unless_stopped<T>(
+    rx: &std::sync::mpsc::Receiver<T>,
+    timeout: Duration,
+    stop: &StopSignal,
+) -> Result<T, std::sync::mpsc::RecvTimeoutError> {
+    let deadline = Instant::now() + timeout;
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if stop.is_stopped() {
+            return Err(std::sync::mpsc::RecvTimeoutError::Timeout);
+        }
+        match rx.recv_timeout(left.min(STOP_POLL)) {
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) if left > STOP_POLL => {}
+            other => return other,
+        }
+    }
+}
+
 /// How often a failed claim is tried again.
 const RETRY_INTERVAL: Duration = Duration::from_secs(1);
 /// How often ownership is checked and the assignment followed.
@@ -270,19 +293,24 @@ pub struct ClusterSink {
     /// When ownership was last checked and the assignment followed.
     last_balance: Instant,
     last_tick: Instant,
+    /// The process's stop signal: waits inside a claim end when it is raised.
+    stop: StopSignal,
 }
 
 impl ClusterSink {
     /// A reader for `pipeline` in the cluster `shared`, writing through `writer`; a
-    /// partition no one has claimed before starts at `start_from`.
+    /// partition no one has claimed before starts at `start_from`; `stop` ends a claim's
+    /// waits.
     pub fn new(
         pipeline: Arc<Pipeline>,
         shared: Arc<Shared>,
         writer: Arc<LogWriter>,
         start_from: StartFrom,
+        stop: StopSignal,
     ) -> Self {
         let generation = pipeline.generation();
         Self {
+            stop,
             ingest: generation.ingest(pipeline.start.max_line_bytes),
             generation,
             pipeline,
@@ -312,7 +340,7 @@ impl ClusterSink {
         };
         // Know every fence written so far, so that each epoch is above them all.
         let caught_up = self.writer.watermarks(&log).and_then(|(_, end)| {
-            if end > 0 && !self.shared.wait_applied(end - 1, CLAIM_WAIT) {
+            if end > 0 && !self.shared.wait_applied(end - 1, CLAIM_WAIT, &self.stop) {
                 return Err("the cluster log is not applied up to its end yet".to_string());
             }
             Ok(())
@@ -332,7 +360,7 @@ impl ClusterSink {
         let mut last = None;
         let mut fenced = Vec::new();
         for (pid, source, epoch, ack) in written {
-            match ack.recv_timeout(CLAIM_WAIT) {
+            match recv_unless_stopped(&ack, CLAIM_WAIT, &self.stop) {
                 Ok(Ok(offset)) => {
                     last = last.max(Some(offset));
                     fenced.push((pid, source, epoch));
@@ -344,7 +372,7 @@ impl ClusterSink {
             }
         }
         if let Some(offset) = last
-            && !self.shared.wait_applied(offset, CLAIM_WAIT)
+            && !self.shared.wait_applied(offset, CLAIM_WAIT, &self.stop)
         {
             let e = "the fence was written but not applied in time";
             outcomes.extend(fenced.iter().map(|(pid, ..)| (*pid, Err(e.to_string()))));
@@ -747,5 +775,60 @@ impl Drop for ClusterSink {
         // Peers take this member's partitions over now, not after the member timeout.
         self.heartbeat(true);
         self.writer.flush(Duration::from_secs(5));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::mpsc::{RecvTimeoutError, channel};
+
+    use super::*;
+
+    #[test]
+    fn a_wait_for_an_acknowledgement_ends_with_it_at_its_timeout_or_at_stop() {
+        let stop = StopSignal::new();
+        let (tx, rx) = channel();
+        tx.send(7).unwrap();
+        assert_eq!(
+            recv_unless_stopped(&rx, Duration::from_secs(3600), &stop),
+            Ok(7)
+        );
+        let waited = Duration::from_millis(250);
+        let start = Instant::now();
+        assert_eq!(
+            recv_unless_stopped(&rx, waited, &stop),
+            Err(RecvTimeoutError::Timeout)
+        );
+        assert!(start.elapsed() >= waited, "the whole timeout, across polls");
+
+        let sender = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(150));
+            tx.send(8).unwrap();
+            tx
+        });
+        assert_eq!(
+            recv_unless_stopped(&rx, Duration::from_secs(3600), &stop),
+            Ok(8)
+        );
+        let tx = sender.join().unwrap();
+
+        // Stopped: no waiting out the hour for an acknowledgement that may never come.
+        let stopper = {
+            let stop = stop.clone();
+            std::thread::spawn(move || {
+                std::thread::sleep(Duration::from_millis(50));
+                stop.stop();
+            })
+        };
+        assert_eq!(
+            recv_unless_stopped(&rx, Duration::from_secs(3600), &stop),
+            Err(RecvTimeoutError::Timeout)
+        );
+        stopper.join().unwrap();
+        drop(tx);
+        assert_eq!(
+            recv_unless_stopped(&rx, Duration::from_secs(3600), &StopSignal::new()),
+            Err(RecvTimeoutError::Disconnected)
+        );
     }
 }

@@ -8,7 +8,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
@@ -19,9 +19,12 @@ use super::log::LogWriter;
 use super::members::Members;
 use super::record::{AlertState, AlertTimes, Delta, Fence, Heartbeat, Record, Source};
 use crate::config::ClusterConfig;
-use crate::source::PartitionId;
+use crate::source::{PartitionId, StopSignal};
 use crate::time::format_rfc3339;
 use crate::window::{Activity, Store, lock};
+
+/// How often a wait for the fold looks at the stop signal.
+pub const STOP_POLL: Duration = Duration::from_millis(100);
 
 /// Where the fold applies counts: the current configuration's store and fingerprints.
 pub trait FoldTarget: Send + Sync {
@@ -425,14 +428,25 @@ impl Shared {
         }
     }
 
-    /// Waits until the fold has applied the record at `offset`; false after `timeout`.
-    pub fn wait_applied(&self, offset: u64, timeout: Duration) -> bool {
-        let fold = self.fold();
-        let (fold, _) = self
-            .applied
-            .wait_timeout_while(fold, timeout, |f| f.next <= offset)
-            .unwrap_or_else(|e| e.into_inner());
-        fold.next > offset
+    /// Waits until the fold has applied the record at `offset`; false after `timeout`, or
+    /// within [`STOP_POLL`] of `stop` being raised (the follower stops applying then, and a
+    /// member shutting down does not wait out a claim).
+    pub fn wait_applied(&self, offset: u64, timeout: Duration, stop: &StopSignal) -> bool {
+        let deadline = Instant::now() + timeout;
+        let mut fold = self.fold();
+        loop {
+            if fold.next > offset {
+                return true;
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() || stop.is_stopped() {
+                return false;
+            }
+            fold = match self.applied.wait_timeout(fold, left.min(STOP_POLL)) {
+                Ok((fold, _)) => fold,
+                Err(e) => e.into_inner().0,
+            };
+        }
     }
 
     /// True when the fold was at the log's end within `spec.cluster.max_apply_lag` of
@@ -722,4 +736,61 @@ pub struct PartitionStatus {
     pub newest_event: Option<String>,
     /// It has a live owner.
     pub owned: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shared() -> Arc<Shared> {
+        let config = ClusterConfig {
+            name: "edge".into(),
+            advertise_url: "http://pod-0:9977".into(),
+            member_id: "pod-0".into(),
+            flush_interval_us: 200_000,
+            snapshot_interval_us: 60_000_000,
+            member_timeout_us: 10_000_000,
+            max_apply_lag_us: 5_000_000,
+        };
+        Arc::new(Shared::new(
+            config,
+            vec!["logs".into()],
+            65_536,
+            Positions::default(),
+            0,
+        ))
+    }
+
+    /// Waits `shared.wait_applied(offset, an hour, stop)` on another thread.
+    fn waiting(
+        shared: &Arc<Shared>,
+        offset: u64,
+        stop: &StopSignal,
+    ) -> std::thread::JoinHandle<bool> {
+        let (shared, stop) = (shared.clone(), stop.clone());
+        std::thread::spawn(move || shared.wait_applied(offset, Duration::from_secs(3600), &stop))
+    }
+
+    #[test]
+    fn a_wait_for_the_fold_ends_when_the_record_is_applied_or_the_member_stops() {
+        let shared = shared();
+        let stop = StopSignal::new();
+        assert!(!shared.wait_applied(0, Duration::from_millis(10), &stop));
+
+        // The follower applies the record: the waiter wakes with true.
+        let waiter = waiting(&shared, 5, &stop);
+        std::thread::sleep(Duration::from_millis(50));
+        shared.fold().next = 6;
+        shared.applied.notify_all();
+        assert!(waiter.join().unwrap());
+
+        // Nothing applied, and the member stops: the wait ends with false, not after the
+        // hour (the follower no longer applies anything).
+        let waiter = waiting(&shared, 9, &stop);
+        std::thread::sleep(Duration::from_millis(50));
+        stop.stop();
+        assert!(!waiter.join().unwrap());
+        // What is applied still counts once stopped.
+        assert!(shared.wait_applied(5, Duration::from_secs(3600), &stop));
+    }
 }

@@ -79,15 +79,46 @@ impl WindowText {
     }
 }
 
+/// The percentiles of a service's recent latencies (`latency`), which every SLO of the
+/// service reports: computed once per service, not once per SLO.
+pub fn latency_report(latency: &Histogram<u64>) -> LatencyReport {
+    if latency.is_empty() {
+        return LatencyReport::without_data();
+    }
+    let quantile = |q: f64| Some(latency.value_at_quantile(q) as f64 / 1_000.0);
+    LatencyReport {
+        count: latency.len(),
+        p50: quantile(0.5),
+        p90: quantile(0.9),
+        p99: quantile(0.99),
+        p999: quantile(0.999),
+        ..LatencyReport::without_data()
+    }
+}
+
+impl LatencyReport {
+    /// What a service without a recent latency reports: no count, no percentiles.
+    pub fn without_data() -> Self {
+        Self {
+            window: Arc::from(format_duration(LATENCY_WINDOW_US)),
+            count: 0,
+            p50: None,
+            p90: None,
+            p99: None,
+            p999: None,
+        }
+    }
+}
+
 /// The report of one SLO whose windows (in [`SloObjective::windows`] order) hold `counts`,
-/// all ending at `text`'s end, and whose budget interval holds `period`; `latency` holds the
-/// service's recent latencies.
+/// all ending at `text`'s end, and whose budget interval holds `period`; `latency` is its
+/// service's [`latency_report`].
 pub fn assess(
     o: &SloObjective,
     counts: &[Counts],
     period: &PeriodCounts,
     text: &WindowText,
-    latency: &Histogram<u64>,
+    latency: &LatencyReport,
 ) -> SloReport {
     let end_us = text.end_us;
     debug_assert_eq!(
@@ -129,8 +160,6 @@ pub fn assess(
             assess_throughput(o, milli_per_second, period, end_us)
         }
     };
-    let quantile =
-        |q: f64| (!latency.is_empty()).then(|| latency.value_at_quantile(q) as f64 / 1_000.0);
     SloReport {
         service: o.service.clone(),
         slo: o.slo.clone(),
@@ -148,14 +177,7 @@ pub fn assess(
         budget: judged.budget,
         alerts: judged.alerts,
         policy: PolicyReport { tier: judged.tier },
-        latency_ms: LatencyReport {
-            window: format_duration(LATENCY_WINDOW_US),
-            count: latency.len(),
-            p50: quantile(0.5),
-            p90: quantile(0.9),
-            p99: quantile(0.99),
-            p999: quantile(0.999),
-        },
+        latency_ms: latency.clone(),
         throughput: judged.throughput,
     }
 }
@@ -361,7 +383,32 @@ mod tests {
             slices: Vec::new(),
         };
         let text = WindowText::new(END_US, o.windows.iter().copied());
-        assess(o, &counts, &period, &text, &empty_histogram())
+        assess(o, &counts, &period, &text, &LatencyReport::without_data())
+    }
+
+    #[test]
+    fn latency_percentiles_are_the_histograms_and_none_without_data() {
+        assert_eq!(
+            latency_report(&empty_histogram()),
+            LatencyReport::without_data()
+        );
+        let mut h = empty_histogram();
+        for ms in 1..=1_000 {
+            h.record(ms * 1_000).unwrap();
+        }
+        let r = latency_report(&h);
+        assert_eq!(r.count, 1_000);
+        assert_eq!(&*r.window, "1h");
+        for (got, q) in [(r.p50, 0.5), (r.p90, 0.9), (r.p99, 0.99), (r.p999, 0.999)] {
+            let want = h.value_at_quantile(q) as f64 / 1_000.0;
+            assert_eq!(got, Some(want));
+            // HDR with 2 significant digits: within 1 % of the exact quantile.
+            let exact = (q * 1_000.0_f64).ceil();
+            assert!(
+                (want - exact).abs() <= exact / 100.0,
+                "{q}: {want} vs {exact}"
+            );
+        }
     }
 
     #[test]

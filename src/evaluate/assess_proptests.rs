@@ -5,8 +5,8 @@
 use proptest::prelude::*;
 
 use super::assess::WindowText;
+use super::report::LatencyReport;
 use super::*;
-use crate::window::latency::empty_histogram;
 
 const END_US: i64 = 1_795_255_200 * crate::time::SECOND;
 
@@ -40,7 +40,7 @@ proptest! {
         events in counts(),
         slices in prop::collection::vec(counts(), 0..50),
     ) {
-        let latency = empty_histogram();
+        let latency = LatencyReport::without_data();
         for o in objectives() {
             let (start_us, end_us) = o.budget_interval(END_US);
             let period = PeriodCounts { start_us, end_us, events, slices: slices.clone() };

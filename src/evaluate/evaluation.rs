@@ -3,19 +3,21 @@
 //!
 //! [`evaluate_where`] runs in three steps. [`entries`] lists the report entries asked for
 //! (a configured SLO, or one sub-service's copy of it). A [`Tally`] reads each partition's
-//! state, then adds the counters and latencies of exactly those entries; the counters' lock
-//! is held for that adding only. [`Tally::finish`] assesses each entry and builds the report outside every lock.
+//! state, then adds the counters of exactly those entries and reads the latency percentiles
+//! of their services (once per service, from the ring's running sum where it can, so no
+//! histogram is copied); the counters' lock is held for that only. [`Tally::finish`]
+//! assesses each entry and builds the report outside every lock.
 
 use std::sync::Arc;
 
 use hdrhistogram::Histogram;
 
 use super::LATENCY_WINDOW_US;
-use super::assess::{WindowText, assess, counts_of};
-use super::report::Report;
+use super::assess::{WindowText, assess, counts_of, latency_report};
+use super::report::{LatencyReport, Report};
 use super::{PeriodCounts, SloCounts, SloObjective};
 use crate::time::{SECOND, floor_to, format_rfc3339};
-use crate::window::latency::{LATENCY_BUCKET_US, empty_histogram};
+use crate::window::latency::{LATENCY_BUCKET_US, LatencyRing};
 use crate::window::split::{OVERFLOW_HOST, sub_service_name};
 use crate::window::{Counters, CountersOf, Counts, Plan, ShardStats, Store, lock};
 
@@ -175,13 +177,14 @@ struct Tally {
     /// From when latencies are merged, µs.
     latency_from: i64,
     counts: Vec<SloCounts>,
-    /// Per service: its latencies, for the services reported (an empty histogram is 25 KB
-    /// to zero, so none is made for the others).
-    latency: Vec<Option<Histogram<u64>>>,
-    /// Per split, per slot: the sub-service's latencies, once it has some.
-    sub_latency: Vec<Vec<Option<Histogram<u64>>>>,
-    /// Per split, per slot: whether that sub-service is reported.
-    needed_slots: Vec<Vec<bool>>,
+    /// Per service: whether it is reported, then its latency percentiles.
+    latency: Vec<Latency>,
+    /// Per split, per slot: the same for each sub-service.
+    sub_latency: Vec<Vec<Latency>>,
+    /// Where a service's latencies are summed when its ring cannot give its sum directly:
+    /// one histogram for all of them (25 KB each would be 62 MB for 2,500 services, zeroed
+    /// and read from memory at every evaluation), made when first needed.
+    scratch: Option<Histogram<u64>>,
     overflow_seen: Vec<bool>,
     overflow_events: Vec<u64>,
     partitions: Vec<PartitionState>,
@@ -204,18 +207,16 @@ impl Tally {
                 }
             })
             .collect();
-        let mut latency: Vec<Option<Histogram<u64>>> = vec![None; plan.services];
-        let sub_latency: Vec<Vec<Option<Histogram<u64>>>> = plan
+        let mut latency = vec![Latency::Unused; plan.services];
+        let mut sub_latency: Vec<Vec<Latency>> = plan
             .splits
             .iter()
-            .map(|s| vec![None; s.table.max_hosts() + 1])
+            .map(|s| vec![Latency::Unused; s.table.max_hosts() + 1])
             .collect();
-        let mut needed_slots: Vec<Vec<bool>> =
-            sub_latency.iter().map(|s| vec![false; s.len()]).collect();
         for (entry, o) in entries.iter().zip(expanded) {
             match entry.sub {
-                None => latency[o.service_index] = Some(empty_histogram()),
-                Some((k, _, slot)) => needed_slots[k][slot] = true,
+                None => latency[o.service_index] = Latency::Wanted,
+                Some((k, _, slot)) => sub_latency[k][slot] = Latency::Wanted,
             }
         }
         Self {
@@ -224,7 +225,7 @@ impl Tally {
             counts,
             latency,
             sub_latency,
-            needed_slots,
+            scratch: None,
             overflow_seen: vec![false; plan.splits.len()],
             overflow_events: vec![0; plan.splits.len()],
             partitions: Vec::new(),
@@ -259,25 +260,18 @@ impl Tally {
             c.lifetime[0] += g;
             c.lifetime[1] += b;
         }
-        for (s, hist) in self.latency.iter_mut().enumerate() {
-            if let Some(hist) = hist {
-                all.latency(s).merge_into(self.latency_from, end, hist);
-            }
+        let from = self.latency_from;
+        let scratch = &mut self.scratch;
+        for (s, latency) in self.latency.iter_mut().enumerate() {
+            latency.read(all.latency(s), from, end, scratch);
         }
         for (k, slots) in self.sub_latency.iter_mut().enumerate() {
             let split = all.split(k);
             self.overflow_events[k] += split.overflow_events;
             self.overflow_seen[k] |= split.slot(slots.len() - 1).is_some();
-            for (slot, hist) in slots.iter_mut().enumerate() {
-                if !self.needed_slots[k][slot] {
-                    continue;
-                }
+            for (slot, latency) in slots.iter_mut().enumerate() {
                 if let Some(sub) = split.slot(slot) {
-                    sub.latency().merge_into(
-                        self.latency_from,
-                        end,
-                        hist.get_or_insert_with(empty_histogram),
-                    );
+                    latency.read(sub.latency(), from, end, scratch);
                 }
             }
         }
@@ -302,7 +296,7 @@ impl Tally {
             Some((k, _, slot)) => slot < plan.splits[k].table.max_hosts() || self.overflow_seen[k],
             None => true,
         };
-        let empty = empty_histogram();
+        let empty = LatencyReport::without_data();
         let text = WindowText::new(end, expanded.iter().flat_map(|o| o.windows.iter().copied()));
         let mut slos = Vec::with_capacity(entries.len());
         let mut kept_objectives = Vec::with_capacity(entries.len());
@@ -312,11 +306,15 @@ impl Tally {
             if !listed(entry) {
                 continue;
             }
-            let hist = match entry.sub {
-                None => self.latency[o.service_index].as_ref().unwrap_or(&empty),
-                Some((k, _, slot)) => self.sub_latency[k][slot].as_ref().unwrap_or(&empty),
+            let latency = match entry.sub {
+                None => &self.latency[o.service_index],
+                Some((k, _, slot)) => &self.sub_latency[k][slot],
             };
-            slos.push(assess(&o, &c.windows, &c.period, &text, hist));
+            let latency = match latency {
+                Latency::Read(report) => report,
+                Latency::Unused | Latency::Wanted => &empty,
+            };
+            slos.push(assess(&o, &c.windows, &c.period, &text, latency));
             kept_objectives.push(o);
             kept_counts.push(c);
             configured.push(entry.objective);
@@ -346,6 +344,32 @@ impl Tally {
             objectives: kept_objectives,
             configured,
             splits,
+        }
+    }
+}
+
+/// The latency percentiles of one (sub-)service in a [`Tally`].
+#[derive(Debug, Clone)]
+enum Latency {
+    /// No reported entry measures it.
+    Unused,
+    /// Reported; not read yet (a sub-service without a slot stays so, and has no data).
+    Wanted,
+    /// Read from its ring.
+    Read(LatencyReport),
+}
+
+impl Latency {
+    /// Reads `ring`'s percentiles over `[from_us, to_us)` if they are wanted.
+    fn read(
+        &mut self,
+        ring: &LatencyRing,
+        from_us: i64,
+        to_us: i64,
+        scratch: &mut Option<Histogram<u64>>,
+    ) {
+        if matches!(self, Self::Wanted) {
+            *self = Self::Read(ring.with_merged(from_us, to_us, scratch, latency_report));
         }
     }
 }

@@ -164,7 +164,7 @@ pub struct PolicyReport {
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct LatencyReport {
     /// Window the percentiles cover.
-    pub window: String,
+    pub window: Arc<str>,
     /// Requests counted.
     pub count: u64,
     /// Median, ms; `null` without data.

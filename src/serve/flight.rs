@@ -43,7 +43,7 @@ impl std::fmt::Debug for Evaluator {
 pub(crate) struct Shared {
     /// The evaluation.
     pub(crate) evaluated: Evaluated,
-    metrics: OnceLock<Bytes>,
+    metrics: OnceLock<Vec<Bytes>>,
     slos_json: OnceLock<Result<Bytes, String>>,
 }
 
@@ -56,10 +56,13 @@ impl Shared {
         }
     }
 
-    /// The `/metrics` text, with the process telemetry of `read` at the first call. Blocks.
-    pub(crate) fn metrics(&self, read: &dyn ReadSide) -> Bytes {
+    /// The `/metrics` text in chunks, with the process telemetry of `read` at the first
+    /// call. Blocks.
+    pub(crate) fn metrics(&self, read: &dyn ReadSide) -> Vec<Bytes> {
         self.metrics
-            .get_or_init(|| super::metrics::render(&self.evaluated, &read.telemetry()).into())
+            .get_or_init(|| {
+                super::metrics::render(&self.evaluated, &read.telemetry()).into_chunks()
+            })
             .clone()
     }
 

@@ -13,21 +13,24 @@
 //! `slipstream_split_hosts{service}` and `slipstream_split_overflow_events_total{service}`.
 //!
 //! [`render`] is CPU work proportional to the number of SLOs (milliseconds for thousands):
-//! the server runs it on the blocking pool. The process's own series are in `process`.
+//! the server runs it on the blocking pool. It writes into a chunked [`Text`], which the
+//! response sends as it is. The process's own series are in `process`.
 
 mod process;
+pub mod text;
 
 use std::fmt::{Display, Write};
 use std::sync::Arc;
 
+pub use self::text::Text;
 use super::read::{Evaluated, ReadSide, Telemetry};
-use crate::evaluate::{Evaluation, Ppb, SloObjective, SloReport, Target};
+use crate::evaluate::{Ppb, SloCounts, SloObjective, SloReport, Target};
 use crate::time::{DAY, MINUTE, format_duration};
 
 /// Appends samples, writing each family's `# HELP` / `# TYPE` once.
 #[derive(Debug, Default)]
 struct Exposition {
-    out: String,
+    out: Text,
     family: String,
 }
 
@@ -55,11 +58,11 @@ impl Exposition {
 
     /// Appends `families` in order, each with its header; one without samples is left out
     /// unless it is `always` written.
-    fn families(&mut self, families: Vec<Family>) {
+    fn families(&mut self, families: impl IntoIterator<Item = Family>) {
         for f in families {
             if f.always || !f.body.is_empty() {
                 self.family(&f.name, f.kind, &f.help);
-                self.out.push_str(&f.body);
+                self.out.append(f.body);
             }
         }
     }
@@ -68,7 +71,7 @@ impl Exposition {
 /// One sample line: `name{<prefix>,<labels>} value`, where `prefix` is labels already
 /// written by [`write_labels`] (or empty).
 fn write_sample(
-    out: &mut String,
+    out: &mut Text,
     name: &str,
     prefix: &str,
     labels: &[(&str, &str)],
@@ -88,32 +91,36 @@ fn write_sample(
 }
 
 /// `k="v",…` with each value escaped as the text format asks (`\\`, `\"`, `\n`).
-fn write_labels(out: &mut String, labels: &[(&str, &str)]) {
+fn write_labels(out: &mut impl Write, labels: &[(&str, &str)]) {
+    // Both writers (`String`, `Text`) cannot fail.
+    let mut put = |s: &str| {
+        let _ = out.write_str(s);
+    };
     for (i, (k, v)) in labels.iter().enumerate() {
         if i > 0 {
-            out.push(',');
+            put(",");
         }
-        out.push_str(k);
-        out.push_str("=\"");
+        put(k);
+        put("=\"");
         if !v.bytes().any(|b| matches!(b, b'\\' | b'"' | b'\n')) {
-            out.push_str(v);
+            put(v);
         } else {
             for c in v.chars() {
                 match c {
-                    '\\' => out.push_str("\\\\"),
-                    '"' => out.push_str("\\\""),
-                    '\n' => out.push_str("\\n"),
-                    c => out.push(c),
+                    '\\' => put("\\\\"),
+                    '"' => put("\\\""),
+                    '\n' => put("\\n"),
+                    c => put(c.encode_utf8(&mut [0; 4])),
                 }
             }
         }
-        out.push('"');
+        put("\"");
     }
 }
 
 /// A family whose samples are gathered SLO by SLO: one pass over the SLOs fills every
 /// family's body, so each SLO's report is read while it is in cache (a pass per family
-/// re-read 10,000 reports from memory each time), and the bodies are joined in order.
+/// re-read 10,000 reports from memory each time), and the bodies are appended in order.
 #[derive(Debug)]
 struct Family {
     name: String,
@@ -121,7 +128,7 @@ struct Family {
     help: String,
     /// Written even without samples.
     always: bool,
-    body: String,
+    body: Text,
 }
 
 impl Family {
@@ -131,17 +138,8 @@ impl Family {
             kind,
             help: help.into(),
             always: false,
-            body: String::new(),
+            body: Text::default(),
         }
-    }
-
-    /// Room for `samples` samples whose labels take about `label_bytes`: a body grown by
-    /// doubling copied each byte about once more (megabytes for thousands of SLOs).
-    fn reserve(mut self, samples: usize, label_bytes: usize) -> Self {
-        // Name, braces, a value of up to 24 characters, the newline.
-        self.body
-            .reserve(samples * (self.name.len() + label_bytes + 28));
-        self
     }
 
     fn always(self) -> Self {
@@ -157,23 +155,28 @@ impl Family {
 }
 
 /// Renders every metric for `evaluated`, with the process's own counters from `telemetry`.
-pub fn render(evaluated: &Evaluated, telemetry: &Telemetry) -> String {
+pub fn render(evaluated: &Evaluated, telemetry: &Telemetry) -> Text {
     let evaluation = &evaluated.evaluation;
     let objectives = &evaluation.objectives;
-    let families = [
-        sloth(evaluation, objectives),
-        native(evaluation, objectives),
-    ];
-    let mut x = Exposition::default();
-    // Everything at once, so that a scrape of 10,000 SLOs (tens of MB) is not copied by a
-    // growing buffer: the families, their headers, and room for the process's own series.
-    let family_bytes = |f: &Family| f.body.len() + 2 * f.name.len() + f.help.len() + 40;
-    let slo_bytes: usize = families.iter().flatten().map(family_bytes).sum();
-    let partitions = evaluation.partitions.len() + evaluation.splits.len();
-    x.out.reserve(slo_bytes + 64 * 1024 + 4 * 1024 * partitions);
-    for f in families {
-        x.families(f);
+    let slos = || {
+        objectives
+            .iter()
+            .zip(&evaluation.counts)
+            .zip(&evaluation.report.slos)
+    };
+    // A pass for each group of families: writing all of them at once, SLO by SLO, measured
+    // slower (more buffers written at a time) than reading the reports twice.
+    let mut sloth = Sloth::new(objectives);
+    for ((o, _), r) in slos() {
+        sloth.add(o, r);
     }
+    let mut native = Native::new();
+    for ((o, c), r) in slos() {
+        native.add(o, c, r);
+    }
+    let mut x = Exposition::default();
+    x.families(sloth.families);
+    x.families(native.families);
     process::split_telemetry(&mut x, evaluation);
     process::telemetry(&mut x, evaluation, evaluated.format);
     process::source_telemetry(&mut x, &telemetry.source, telemetry.ready);
@@ -189,9 +192,9 @@ pub fn render(evaluated: &Evaluated, telemetry: &Telemetry) -> String {
     x.out
 }
 
-/// Evaluates `read` now and renders every metric (what one scrape answers).
+/// Evaluates `read` now and renders every metric (what one scrape answers), in one string.
 pub fn render_now(read: &dyn ReadSide) -> String {
-    render(&read.evaluate_all(), &read.telemetry())
+    render(&read.evaluate_all(), &read.telemetry()).into()
 }
 
 /// A Sloth gauge: name, help, and its value for one ratio SLO (none: no sample).
@@ -254,27 +257,26 @@ fn period_burn_rate(o: &SloObjective, r: &SloReport, p: Ppb) -> Option<f64> {
 
 /// The Sloth families: one per window length then [`SLOTH_GAUGES`] then `sloth_slo_info`, for
 /// the ratio SLOs; a family without samples is left out, as is a window without traffic.
-fn sloth(e: &Evaluation, objectives: &[Arc<SloObjective>]) -> Vec<Family> {
-    let ratio_slos = || {
-        objectives
+struct Sloth {
+    /// Every ratio SLO's window lengths, sorted, once each; with their labels.
+    windows: Vec<i64>,
+    labels: Vec<String>,
+    /// One family per window, then the gauges, then the info.
+    families: Vec<Family>,
+    ids: String,
+}
+
+impl Sloth {
+    fn new(objectives: &[Arc<SloObjective>]) -> Self {
+        let mut windows: Vec<i64> = objectives
             .iter()
-            .zip(&e.report.slos)
-            .filter_map(|(o, r)| match o.target {
-                Target::Ratio(p) => Some((o, r, p)),
-                Target::MinRate { .. } => None,
-            })
-    };
-    let mut windows: Vec<i64> = ratio_slos()
-        .flat_map(|(o, ..)| o.windows.iter().copied())
-        .collect();
-    let slos = ratio_slos().count();
-    // Per sample: the three sloth labels, and up to three more.
-    let label_bytes = label_bytes(ratio_slos().map(|(o, ..)| o.as_ref()), 2, 48) + 96;
-    windows.sort_unstable();
-    windows.dedup();
-    let labels: Vec<String> = windows.iter().map(|&w| format_duration(w)).collect();
-    let mut families: Vec<Family> =
-        labels
+            .filter(|o| matches!(o.target, Target::Ratio(_)))
+            .flat_map(|o| o.windows.iter().copied())
+            .collect();
+        windows.sort_unstable();
+        windows.dedup();
+        let labels: Vec<String> = windows.iter().map(|&w| format_duration(w)).collect();
+        let families = labels
             .iter()
             .map(|label| {
                 Family::new(
@@ -282,24 +284,38 @@ fn sloth(e: &Evaluation, objectives: &[Arc<SloObjective>]) -> Vec<Family> {
                     "gauge",
                     format!("Error ratio over the last {label}."),
                 )
-                .reserve(slos, label_bytes)
             })
-            .chain(SLOTH_GAUGES.iter().map(|&(name, help, _)| {
-                Family::new(name, "gauge", help).reserve(slos, label_bytes)
-            }))
-            .chain([
-                Family::new("sloth_slo_info", "gauge", "SLO metadata, Sloth-compatible.")
-                    .reserve(slos, label_bytes),
-            ])
+            .chain(
+                SLOTH_GAUGES
+                    .iter()
+                    .map(|&(name, help, _)| Family::new(name, "gauge", help)),
+            )
+            .chain([Family::new(
+                "sloth_slo_info",
+                "gauge",
+                "SLO metadata, Sloth-compatible.",
+            )])
             .collect();
-    let (by_window, rest) = families.split_at_mut(windows.len());
-    let (gauges, info) = rest.split_at_mut(SLOTH_GAUGES.len());
-    let mut ids = String::new();
-    for (o, r, p) in ratio_slos() {
+        Self {
+            windows,
+            labels,
+            families,
+            ids: String::new(),
+        }
+    }
+
+    /// The samples of one SLO (none unless it is a ratio SLO).
+    fn add(&mut self, o: &SloObjective, r: &SloReport) {
+        let Target::Ratio(p) = o.target else {
+            return;
+        };
+        let (by_window, rest) = self.families.split_at_mut(self.windows.len());
+        let (gauges, info) = rest.split_at_mut(SLOTH_GAUGES.len());
+        let ids = &mut self.ids;
         ids.clear();
         let id = format!("{}-{}", o.service, o.slo);
         write_labels(
-            &mut ids,
+            ids,
             &[
                 ("sloth_id", &id),
                 ("sloth_service", &o.service),
@@ -308,20 +324,20 @@ fn sloth(e: &Evaluation, objectives: &[Arc<SloObjective>]) -> Vec<Family> {
         );
         for (&w, c) in o.windows.iter().zip(&r.windows) {
             if c.total > 0
-                && let Ok(k) = windows.binary_search(&w)
+                && let Ok(k) = self.windows.binary_search(&w)
             {
                 let ratio = (c.total - c.good) as f64 / c.total as f64;
-                by_window[k].sample(&ids, &[("sloth_window", &labels[k])], ratio);
+                by_window[k].sample(ids, &[("sloth_window", &self.labels[k])], ratio);
             }
         }
         for (family, (_, _, value)) in gauges.iter_mut().zip(SLOTH_GAUGES) {
             if let Some(v) = value(o, r, p) {
-                family.sample(&ids, &[], v);
+                family.sample(ids, &[], v);
             }
         }
         let objective = format!("{}", p.as_f64() * 100.0);
         info[0].sample(
-            &ids,
+            ids,
             &[
                 ("sloth_objective", &objective),
                 ("sloth_mode", "slipstream"),
@@ -330,87 +346,75 @@ fn sloth(e: &Evaluation, objectives: &[Arc<SloObjective>]) -> Vec<Family> {
             1,
         );
     }
-    families
 }
 
 /// The native per-SLO families, every one written: lifetime and window counts, which alerts
 /// fire, the policy tier, and whether the period has no data.
-fn native(e: &Evaluation, objectives: &[Arc<SloObjective>]) -> Vec<Family> {
-    let n = objectives.len();
-    // Per sample: service and slo, and up to two more labels.
-    let label_bytes = label_bytes(objectives.iter().map(AsRef::as_ref), 1, 16) + 64;
-    let windows = e.report.slos.iter().map(|r| r.windows.len()).sum::<usize>();
-    let alerts = e.report.slos.iter().map(|r| r.alerts.len()).sum::<usize>();
-    let mut events = Family::new(
-        "slipstream_slo_events_total",
-        "counter",
-        "Events classified per SLO since start.",
-    )
-    .reserve(2 * n, label_bytes);
-    let mut window_events = Family::new(
-        "slipstream_slo_window_events",
-        "gauge",
-        "Exact events per window [start, end) as reported by the API.",
-    )
-    .reserve(2 * windows, label_bytes);
-    let mut firing = Family::new(
-        "slipstream_slo_alert_firing",
-        "gauge",
-        "1 when the alert condition holds.",
-    )
-    .reserve(alerts, label_bytes + 32);
-    let mut tiers = Family::new(
-        "slipstream_slo_policy_tier",
-        "gauge",
-        "1 for the current error-budget policy tier.",
-    )
-    .reserve(n, label_bytes);
-    let mut no_data = Family::new(
-        "slipstream_slo_no_data",
-        "gauge",
-        "1 when the SLO period holds no event.",
-    )
-    .reserve(n, label_bytes);
-    let mut ids = String::new();
-    for ((o, c), r) in objectives.iter().zip(&e.counts).zip(&e.report.slos) {
+struct Native {
+    /// Events, window events, firing, tiers, no data.
+    families: [Family; 5],
+    ids: String,
+}
+
+impl Native {
+    fn new() -> Self {
+        let families = [
+            (
+                "slipstream_slo_events_total",
+                "counter",
+                "Events classified per SLO since start.",
+            ),
+            (
+                "slipstream_slo_window_events",
+                "gauge",
+                "Exact events per window [start, end) as reported by the API.",
+            ),
+            (
+                "slipstream_slo_alert_firing",
+                "gauge",
+                "1 when the alert condition holds.",
+            ),
+            (
+                "slipstream_slo_policy_tier",
+                "gauge",
+                "1 for the current error-budget policy tier.",
+            ),
+            (
+                "slipstream_slo_no_data",
+                "gauge",
+                "1 when the SLO period holds no event.",
+            ),
+        ]
+        .map(|(name, kind, help)| Family::new(name, kind, help).always());
+        Self {
+            families,
+            ids: String::new(),
+        }
+    }
+
+    /// The samples of one SLO.
+    fn add(&mut self, o: &SloObjective, c: &SloCounts, r: &SloReport) {
+        let [events, window_events, firing, tiers, no_data] = &mut self.families;
+        let ids = &mut self.ids;
         ids.clear();
-        write_labels(&mut ids, &[("service", &o.service), ("slo", &o.slo)]);
-        events.sample(&ids, &[("result", "good")], c.lifetime[0]);
-        events.sample(&ids, &[("result", "bad")], c.lifetime[1]);
+        write_labels(ids, &[("service", &o.service), ("slo", &o.slo)]);
+        events.sample(ids, &[("result", "good")], c.lifetime[0]);
+        events.sample(ids, &[("result", "bad")], c.lifetime[1]);
         for w in &r.windows {
             let window = ("window", &*w.window);
-            window_events.sample(&ids, &[window, ("result", "good")], w.good);
-            window_events.sample(&ids, &[window, ("result", "total")], w.total);
+            window_events.sample(ids, &[window, ("result", "good")], w.good);
+            window_events.sample(ids, &[window, ("result", "total")], w.total);
         }
         for a in &r.alerts {
             let labels = [
                 ("alert", a.name.as_str()),
                 ("severity", a.severity.as_str()),
             ];
-            firing.sample(&ids, &labels, u8::from(a.firing));
+            firing.sample(ids, &labels, u8::from(a.firing));
         }
         if let Some(tier) = r.policy.tier {
-            tiers.sample(&ids, &[("tier", tier.as_str())], 1);
+            tiers.sample(ids, &[("tier", tier.as_str())], 1);
         }
-        no_data.sample(&ids, &[], u8::from(r.no_data));
+        no_data.sample(ids, &[], u8::from(r.no_data));
     }
-    [events, window_events, firing, tiers, no_data]
-        .into_iter()
-        .map(Family::always)
-        .collect()
-}
-
-/// The mean bytes of an SLO's identifying labels: its service and SLO names `times` times
-/// each, plus `fixed` for the label names and quotes.
-fn label_bytes<'a>(
-    slos: impl Iterator<Item = &'a SloObjective>,
-    times: usize,
-    fixed: usize,
-) -> usize {
-    let (mut n, mut bytes) = (0, 0);
-    for o in slos {
-        n += 1;
-        bytes += times * (o.service.len() + o.slo.len());
-    }
-    bytes / n.max(1) + fixed
 }

@@ -191,13 +191,13 @@ async fn alerts(State(e): Api) -> Result<Response, ApiError> {
 async fn metrics_text(State(e): Api) -> Result<Response, ApiError> {
     let shared = e.full().await?;
     let read = e.read().clone();
-    let body = blocking(move || shared.metrics(&*read)).await?;
+    let chunks = blocking(move || shared.metrics(&*read)).await?;
     Ok((
         [(
             header::CONTENT_TYPE,
             "text/plain; version=0.0.4; charset=utf-8",
         )],
-        body,
+        axum::body::Body::new(metrics::text::Body::new(chunks)),
     )
         .into_response())
 }

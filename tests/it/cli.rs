@@ -158,6 +158,11 @@ pub(crate) fn free_port() -> u16 {
 }
 
 pub(crate) fn http_get(port: u16, path: &str) -> Option<(u16, String)> {
+    http_response(port, path).map(|(status, _, body)| (status, body))
+}
+
+/// [`http_get`] with the response's header lines (names lowercased).
+pub(crate) fn http_response(port: u16, path: &str) -> Option<(u16, Vec<String>, String)> {
     use std::io::Read;
     let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
     s.set_read_timeout(Some(Duration::from_secs(10))).ok()?;
@@ -170,8 +175,9 @@ pub(crate) fn http_get(port: u16, path: &str) -> Option<(u16, String)> {
     let mut buf = String::new();
     s.read_to_string(&mut buf).ok()?;
     let status = buf.split_whitespace().nth(1)?.parse().ok()?;
-    let body = buf.split_once("\r\n\r\n").map(|(_, b)| b.to_string())?;
-    Some((status, body))
+    let (head, body) = buf.split_once("\r\n\r\n")?;
+    let headers = head.lines().skip(1).map(str::to_ascii_lowercase).collect();
+    Some((status, headers, body.to_string()))
 }
 
 #[test]
@@ -214,9 +220,12 @@ fn the_demo_serves_live_numbers() {
     for slo in v["slos"].as_array().unwrap() {
         assert_eq!(slo["no_data"], false, "{} has no data", slo["slo"]);
     }
-    let (status, metrics) = http_get(served.port, "/metrics").unwrap();
+    let (status, headers, metrics) = http_response(served.port, "/metrics").unwrap();
     assert_eq!(status, 200);
     assert!(metrics.contains("slo:sli_error:ratio_rate5m{sloth_id=\"checkout-availability\""));
+    // Sent in chunks, with the length of them all.
+    let length = format!("content-length: {}", metrics.len());
+    assert!(headers.contains(&length), "{length} not in {headers:?}");
 }
 
 fn now_us() -> i64 {
