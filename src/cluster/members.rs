@@ -13,14 +13,29 @@ pub struct Members {
 }
 
 impl Members {
-    /// Takes in a heartbeat (an older one than held is ignored).
-    pub fn heard(&mut self, h: Heartbeat) {
-        match self.by_id.get(&h.member) {
+    /// Takes in a heartbeat (an older one than held is ignored). One without its SLO
+    /// fingerprints keeps those of the held one when both have the same configuration.
+    pub fn heard(&mut self, mut h: Heartbeat) {
+        match self.by_id.get_mut(&h.member) {
             Some(held) if held.sent_us > h.sent_us => {}
-            _ => {
+            Some(held) => {
+                if h.slos.is_empty() && h.config == held.config {
+                    h.slos = std::mem::take(&mut held.slos);
+                }
+                *held = h;
+            }
+            None => {
                 self.by_id.insert(h.member.clone(), h);
             }
         }
+    }
+
+    /// True when a live member other than `me` counts with another configuration than
+    /// `config`: then heartbeats carry their SLO fingerprints.
+    pub fn disagree(&self, me: &str, config: u64, now_us: i64, timeout_us: i64) -> bool {
+        self.by_id.values().any(|h| {
+            h.member != me && h.config != config && self.is_live(&h.member, now_us, timeout_us)
+        })
     }
 
     /// True if `member` sent a heartbeat within `timeout_us` of `now_us` and did not say
@@ -77,7 +92,8 @@ impl Members {
     }
 
     /// Live members other than `me` whose configuration (hash of SLO fingerprints) is not
-    /// `config`, and the SLO fingerprints of `mine` that one of them lacks.
+    /// `config`, and the SLO fingerprints of `mine` that one of them lacks (as far as known:
+    /// a member whose fingerprints have not arrived yet adds none).
     pub fn mismatched(
         &self,
         me: &str,
@@ -94,6 +110,9 @@ impl Members {
                 continue;
             }
             members.push(h.member.clone());
+            if h.slos.is_empty() {
+                continue;
+            }
             let theirs: std::collections::HashSet<u64> = h.slos.iter().copied().collect();
             slos.extend(mine.iter().filter(|f| !theirs.contains(f)));
         }
@@ -156,5 +175,38 @@ mod tests {
             partition: 1,
         };
         assert!(m.reads("b", &source) && m.reads("c", &source) && !m.reads("a", &source));
+    }
+
+    #[test]
+    fn fingerprints_are_kept_while_the_configuration_stays_and_unknown_ones_add_nothing() {
+        let mut m = Members::default();
+        // `b` alone: nobody disagrees with it.
+        m.heard(beat("b", 100, 1, &[]));
+        assert!(!m.disagree("b", 1, 105, 10));
+        // `c` counts otherwise and has not sent its fingerprints yet: a mismatch, with no
+        // SLO named (not every one of `b`'s).
+        m.heard(beat("c", 101, 2, &[]));
+        assert!(m.disagree("b", 1, 105, 10) && m.disagree("c", 2, 105, 10));
+        assert!(!m.disagree("b", 2, 105, 10), "c agrees with 2; b is `me`");
+        assert_eq!(
+            m.mismatched("b", 1, &[1, 2], 105, 10),
+            (vec!["c".to_string()], vec![])
+        );
+        // Its fingerprints arrive, then heartbeats without them keep them.
+        m.heard(beat("c", 102, 2, &[1, 3]));
+        m.heard(beat("c", 103, 2, &[]));
+        assert_eq!(
+            m.mismatched("b", 1, &[1, 2], 105, 10),
+            (vec!["c".to_string()], vec![2])
+        );
+        // A new configuration drops the old list until the new one arrives.
+        m.heard(beat("c", 104, 3, &[]));
+        assert_eq!(
+            m.mismatched("b", 1, &[1, 2], 105, 10),
+            (vec!["c".to_string()], vec![])
+        );
+        m.heard(beat("c", 106, 1, &[]));
+        assert!(!m.disagree("b", 1, 107, 10));
+        assert_eq!(m.mismatched("b", 1, &[1, 2], 107, 10), (vec![], vec![]));
     }
 }

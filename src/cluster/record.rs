@@ -153,9 +153,12 @@ pub struct Heartbeat {
     pub applied: u64,
     /// Its messages per raw partition behind the partition's end, as its consumer reports.
     pub lag: Vec<(Source, i64)>,
-    /// The hash of every SLO fingerprint it counts with.
+    /// The hash of every SLO fingerprint it counts with (and its line length cap).
     pub config: u64,
-    /// Every SLO fingerprint it counts with.
+    /// Every SLO fingerprint it counts with, sent only while a live peer's `config` differs
+    /// (so that each can tell which SLOs the other lacks); empty otherwise, which keeps a
+    /// heartbeat small however many SLOs there are. Peers keep the list they last had for
+    /// the same `config` ([`Members::heard`](super::members::Members::heard)).
     pub slos: Vec<u64>,
     /// The member is stopping: peers treat it as gone at once.
     pub leaving: bool,

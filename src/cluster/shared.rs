@@ -517,15 +517,23 @@ impl Shared {
             let fold = self.fold();
             (fold.next, fold.digests.back().copied())
         };
+        let config = self.config_hash(fingerprints);
+        let me = &self.config.member_id;
+        let disagree =
+            guard(&self.members).disagree(me, config, now_us, self.config.member_timeout_us);
         Heartbeat {
-            member: self.config.member_id.clone(),
+            member: me.clone(),
             url: self.config.advertise_url.clone(),
             sent_us: now_us,
             partitions: self.mine(),
             applied,
             lag,
-            config: self.config_hash(fingerprints),
-            slos: fingerprints.slos.clone(),
+            config,
+            slos: if disagree {
+                fingerprints.slos.clone()
+            } else {
+                Vec::new()
+            },
             leaving,
             digest,
         }
@@ -759,6 +767,70 @@ mod tests {
             Positions::default(),
             0,
         ))
+    }
+
+    /// The fingerprints of `services` services with 4 SLOs each, the second one counting
+    /// requests slower than `slow` as bad.
+    fn fingerprints(services: usize, slow: &str) -> Fingerprints {
+        let mut yaml = String::from(
+            "apiVersion: slipstream/v1\nkind: Pipeline\nmetadata: {name: t}\nspec:\n  \
+             source: {stdin: {}}\n  decode: {format: alb}\n  services:\n",
+        );
+        for i in 0..services {
+            yaml += &format!("    - {{name: s{i}, match: {{host: s{i}.example.com}}}}\n");
+        }
+        for i in 0..services {
+            yaml += &format!(
+                "---\napiVersion: reliability/v1\nkind: ServiceLevelObjective\n\
+                 metadata: {{name: s{i}}}\nspec:\n  service: s{i}\n  indicators:\n    \
+                 - {{name: availability, threshold: 99.9, window: 30d}}\n    \
+                 - {{name: latency_p99, threshold: {slow}, window: 30d}}\n    \
+                 - {{name: error_rate, threshold: 0.5, window: 7d}}\n    \
+                 - {{name: latency_p50, threshold: 50ms, window: 1d}}\n"
+            );
+        }
+        let config = crate::config::parse(&yaml, "t.yaml").expect("config");
+        Fingerprints::of(&config.reload)
+    }
+
+    #[test]
+    fn heartbeats_carry_slo_fingerprints_only_while_a_peer_counts_otherwise() {
+        let shared = shared();
+        let mine = fingerprints(250, "300ms");
+        assert_eq!(mine.slos.len(), 1_000);
+        let now = 1_000_000_000;
+        // Alone, or with peers that count the same: a small heartbeat whatever the SLOs.
+        let alone = shared.heartbeat(now, &mine, Vec::new(), false);
+        assert!(alone.slos.is_empty());
+        let same = Heartbeat {
+            member: "pod-1".into(),
+            sent_us: now,
+            ..alone.clone()
+        };
+        shared.members().heard(same.clone());
+        let beat = shared.heartbeat(now, &mine, Vec::new(), false);
+        assert!(beat.slos.is_empty());
+        let small = Record::Heartbeat(beat).encode().len();
+        assert!(small < 200, "{small} bytes");
+        // A live peer counts otherwise: both need each other's SLO fingerprints.
+        let theirs = fingerprints(250, "250ms");
+        let other = Heartbeat {
+            config: shared.config_hash(&theirs),
+            ..same
+        };
+        shared.members().heard(other);
+        let beat = shared.heartbeat(now, &mine, Vec::new(), false);
+        assert_eq!(beat.slos, mine.slos);
+        let full = Record::Heartbeat(beat).encode().len();
+        assert!(full > 8 * 1_000, "{full} bytes");
+        // Once the peer is gone, they are left out again.
+        let later = now + shared.config.member_timeout_us;
+        assert!(
+            shared
+                .heartbeat(later, &mine, Vec::new(), false)
+                .slos
+                .is_empty()
+        );
     }
 
     /// Waits `shared.wait_applied(offset, an hour, stop)` on another thread.
