@@ -46,6 +46,20 @@ struct Producer {
     held: AtomicBool,
     /// Set by the producer when every line is produced.
     finished: AtomicBool,
+    /// Set when the test fails: the producer stops at once, so that the failure ends the
+    /// test (and its broker and members) instead of waiting for the producer.
+    abort: AtomicBool,
+}
+
+/// Raises [`Producer::abort`] when dropped during a panic.
+struct AbortOnPanic<'a>(&'a Producer);
+
+impl Drop for AbortOnPanic<'_> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            self.0.abort.store(true, Ordering::SeqCst);
+        }
+    }
 }
 
 impl Cluster<'_> {
@@ -190,21 +204,27 @@ fn steady(broker: &Broker, lines: &[String], secs: u64, p: &Producer) {
     let size = lines.len().div_ceil(chunks);
     let started = Instant::now();
     let mut held = Duration::ZERO;
+    let abort = || p.abort.load(Ordering::SeqCst);
     for (i, chunk) in lines.chunks(size).enumerate() {
         if p.hold.load(Ordering::SeqCst) {
             let since = Instant::now();
             p.held.store(true, Ordering::SeqCst);
-            while p.hold.load(Ordering::SeqCst) {
+            while p.hold.load(Ordering::SeqCst) && !abort() {
                 std::thread::sleep(Duration::from_millis(20));
             }
             p.held.store(false, Ordering::SeqCst);
             held += since.elapsed();
         }
+        if abort() {
+            return;
+        }
         produce_with(&client, "logs", PARTITIONS, chunk);
         p.done.fetch_add(chunk.len(), Ordering::SeqCst);
         let due = Duration::from_millis(250 * (i as u64 + 1)) + held;
-        if let Some(wait) = due.checked_sub(started.elapsed()) {
-            std::thread::sleep(wait);
+        while let Some(wait) = due.checked_sub(started.elapsed())
+            && !abort()
+        {
+            std::thread::sleep(wait.min(Duration::from_millis(100)));
         }
     }
     p.finished.store(true, Ordering::SeqCst);
@@ -237,6 +257,8 @@ fn chaos(secs: u64, lines_per_second: usize, gap_secs: (u64, u64)) {
         let (lines, p) = (&input.lines, &producer);
         let broker = &broker;
         s.spawn(move || steady(broker, lines, secs, p));
+        // A failure below stops the producer, so the scope (which waits for it) ends.
+        let _abort = AbortOnPanic(p);
         let mut rng = Rng(7);
         let (least, spread) = gap_secs;
         let mut n = 0;
