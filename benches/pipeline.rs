@@ -21,7 +21,7 @@ use slipstream::decode::Event;
 use slipstream::decode::envelope::Envelope;
 use slipstream::serve::metrics;
 use slipstream::serve::read::{Evaluated, ReadSide};
-use slipstream::source::demo::{Generator, LineFormat, services};
+use slipstream::source::demo::{Generator, LineFormat, services, slo_config};
 use slipstream::source::{LineBatch, PartitionId, Sink};
 use slipstream::time::{SECOND, format_rfc3339};
 
@@ -175,24 +175,7 @@ fn thousand_slos() -> Arc<Pipeline> {
 /// `lines_per_partition` lines on each of 4 partitions (evenly spaced in event time).
 fn slos(service_count: usize, lines_per_partition: i64) -> Arc<Pipeline> {
     let demo = services(service_count);
-    let mut yaml = String::from(
-        "apiVersion: slipstream/v1\nkind: Pipeline\nmetadata: {name: bench}\nspec:\n  \
-         source: {stdin: {}}\n  decode: {format: alb}\n  services:\n",
-    );
-    for s in &demo {
-        yaml += &format!("    - {{name: {}, match: {{host: {}}}}}\n", s.name, s.host);
-    }
-    for s in &demo {
-        yaml += &format!(
-            "---\napiVersion: reliability/v1\nkind: ServiceLevelObjective\nmetadata: {{name: {0}}}\n\
-             spec:\n  service: {0}\n  indicators:\n    \
-             - {{name: availability, threshold: 99.9, window: 30d}}\n    \
-             - {{name: latency_p99, threshold: 300ms, window: 30d}}\n    \
-             - {{name: error_rate, threshold: 0.5, window: 7d}}\n    \
-             - {{name: latency_p50, threshold: 50ms, window: 1d}}\n",
-            s.name
-        );
-    }
+    let yaml = slo_config(&demo, "300ms");
     let config = config::parse(&yaml, "bench.yaml").expect("bench config");
     assert_eq!(config.reload.objectives.len(), 4 * service_count);
     let pipeline = Pipeline::new(&config, Arc::new(ManualClock::new(NOW)));

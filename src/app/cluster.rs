@@ -26,6 +26,7 @@
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::RecvTimeoutError;
 use std::time::{Duration, Instant};
 
 use tracing::{debug, info, warn};
@@ -42,7 +43,7 @@ use crate::cluster::follow;
 use crate::cluster::log::{LogWriter, ensure_topics, follower, log_topic};
 use crate::cluster::record::{Delta, Fence, Record, Source};
 use crate::cluster::shared::FoldTarget;
-use crate::cluster::shared::{STOP_POLL, Shared};
+use crate::cluster::shared::Shared;
 use crate::cluster::snapshot::{self, Names};
 use crate::decode::ingest::Ingest;
 use crate::source::StopSignal;
@@ -214,32 +215,26 @@ fn restore(pipeline: &Pipeline, shared: &Shared, spec: &KafkaSpec) -> anyhow::Re
 pub const FLUSH_EVENTS: u64 = 4096;
 /// How long a claim waits for the fold to reach the log's end and its own fence.
 const CLAIM_WAIT: Duration = Duration::from_secs(30);
-/// The value `rx` receives within `timeout`; an error once the timeout passes, the sender is
-/// gone, or `stop` is raised (seen within [`STOP_POLL`]).
-fn recv_unless_stopped<T>(
-    rx: &std::sync::mpsc::Receiver<T>,
-    timeout: Duration,
-    stop: &StopSignal,
-) -> Result<T, std::sync::mpsc::RecvTimeoutError> {
-    let deadline = Instant::now() + timeout;
-    loop {
-        let left = deadline.saturating_duration_since(Instant::now());
-        if stop.is_stopped() {
-            return Err(std::sync::mpsc::RecvTimeoutError::Timeout);
-        }
-        match rx.recv_timeout(left.min(STOP_POLL)) {
-            Err(std::sync::mpsc::RecvTimeoutError::Timeout) if left > STOP_POLL => {}
-            other => return other,
-        }
-    }
-}
-
 /// How often a failed claim is tried again.
 const RETRY_INTERVAL: Duration = Duration::from_secs(1);
 /// How often ownership is checked and the assignment followed.
 const BALANCE_INTERVAL: Duration = Duration::from_millis(100);
 /// The least time between two ticks that do their work (deltas due, ownership, balance).
 const TICK_INTERVAL: Duration = Duration::from_millis(10);
+
+/// The value `rx` receives within `timeout`; an error once the timeout passes, the sender is
+/// gone, or `stop` is raised.
+fn recv_unless_stopped<T>(
+    rx: &std::sync::mpsc::Receiver<T>,
+    timeout: Duration,
+    stop: &StopSignal,
+) -> Result<T, RecvTimeoutError> {
+    stop.wait_for(timeout, |step| match rx.recv_timeout(step) {
+        Err(RecvTimeoutError::Timeout) => None,
+        other => Some(other),
+    })
+    .unwrap_or(Err(RecvTimeoutError::Timeout))
+}
 
 fn bump(counter: &AtomicU64) {
     counter.fetch_add(1, Ordering::Relaxed);
@@ -292,6 +287,7 @@ pub struct ClusterSink {
     changed: bool,
     /// When ownership was last checked and the assignment followed.
     last_balance: Instant,
+    /// When a tick last did its work (at most every [`TICK_INTERVAL`]).
     last_tick: Instant,
     /// The process's stop signal: waits inside a claim end when it is raised.
     stop: StopSignal,
@@ -780,7 +776,7 @@ impl Drop for ClusterSink {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::mpsc::{RecvTimeoutError, channel};
+    use std::sync::mpsc::channel;
 
     use super::*;
 

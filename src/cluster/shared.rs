@@ -8,7 +8,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde::Serialize;
 
@@ -22,9 +22,6 @@ use crate::config::ClusterConfig;
 use crate::source::{PartitionId, StopSignal};
 use crate::time::format_rfc3339;
 use crate::window::{Activity, Store, lock};
-
-/// How often a wait for the fold looks at the stop signal.
-pub const STOP_POLL: Duration = Duration::from_millis(100);
 
 /// Where the fold applies counts: the current configuration's store and fingerprints.
 pub trait FoldTarget: Send + Sync {
@@ -429,24 +426,22 @@ impl Shared {
     }
 
     /// Waits until the fold has applied the record at `offset`; false after `timeout`, or
-    /// within [`STOP_POLL`] of `stop` being raised (the follower stops applying then, and a
-    /// member shutting down does not wait out a claim).
+    /// soon after `stop` is raised (the follower stops applying then, and a member shutting
+    /// down does not wait out a claim).
     pub fn wait_applied(&self, offset: u64, timeout: Duration, stop: &StopSignal) -> bool {
-        let deadline = Instant::now() + timeout;
-        let mut fold = self.fold();
-        loop {
-            if fold.next > offset {
-                return true;
+        let applied = |fold: &FoldState| fold.next > offset;
+        stop.wait_for(timeout, |step| {
+            let fold = self.fold();
+            if applied(&fold) || step.is_zero() {
+                return applied(&fold).then_some(());
             }
-            let left = deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() || stop.is_stopped() {
-                return false;
-            }
-            fold = match self.applied.wait_timeout(fold, left.min(STOP_POLL)) {
-                Ok((fold, _)) => fold,
-                Err(e) => e.into_inner().0,
-            };
-        }
+            let (fold, _) = self
+                .applied
+                .wait_timeout(fold, step)
+                .unwrap_or_else(|e| e.into_inner());
+            applied(&fold).then_some(())
+        })
+        .is_some()
     }
 
     /// True when the fold was at the log's end within `spec.cluster.max_apply_lag` of
@@ -769,26 +764,11 @@ mod tests {
         ))
     }
 
-    /// The fingerprints of `services` services with 4 SLOs each, the second one counting
-    /// requests slower than `slow` as bad.
+    /// The fingerprints of `services` demo services with 4 SLOs each, the second one
+    /// counting requests slower than `slow` as bad.
     fn fingerprints(services: usize, slow: &str) -> Fingerprints {
-        let mut yaml = String::from(
-            "apiVersion: slipstream/v1\nkind: Pipeline\nmetadata: {name: t}\nspec:\n  \
-             source: {stdin: {}}\n  decode: {format: alb}\n  services:\n",
-        );
-        for i in 0..services {
-            yaml += &format!("    - {{name: s{i}, match: {{host: s{i}.example.com}}}}\n");
-        }
-        for i in 0..services {
-            yaml += &format!(
-                "---\napiVersion: reliability/v1\nkind: ServiceLevelObjective\n\
-                 metadata: {{name: s{i}}}\nspec:\n  service: s{i}\n  indicators:\n    \
-                 - {{name: availability, threshold: 99.9, window: 30d}}\n    \
-                 - {{name: latency_p99, threshold: {slow}, window: 30d}}\n    \
-                 - {{name: error_rate, threshold: 0.5, window: 7d}}\n    \
-                 - {{name: latency_p50, threshold: 50ms, window: 1d}}\n"
-            );
-        }
+        use crate::source::demo;
+        let yaml = demo::slo_config(&demo::services(services), slow);
         let config = crate::config::parse(&yaml, "t.yaml").expect("config");
         Fingerprints::of(&config.reload)
     }

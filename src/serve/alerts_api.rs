@@ -26,6 +26,7 @@ use serde::Serialize;
 
 use super::ApiError;
 use super::flight::{Evaluator, blocking};
+use crate::cluster::record::AlertTimes;
 use crate::evaluate::AlertKind;
 use crate::evaluate::{AlertReport, Report, SloReport};
 use crate::time::format_rfc3339;
@@ -58,7 +59,7 @@ impl ActiveSince {
         &self,
         report: &Report,
         at_us: i64,
-        decided: Option<&crate::cluster::record::AlertTimes>,
+        decided: Option<&AlertTimes>,
     ) -> Vec<ActiveAlert> {
         let firing = firing(report);
         let mut since = self.0.lock().unwrap_or_else(|e| e.into_inner());

@@ -24,7 +24,7 @@ use std::sync::Arc;
 
 pub use self::text::Text;
 use super::read::{Evaluated, ReadSide, Telemetry};
-use crate::evaluate::{Ppb, SloCounts, SloObjective, SloReport, Target};
+use crate::evaluate::{Evaluation, Ppb, SloObjective, SloReport, Target};
 use crate::time::{DAY, MINUTE, format_duration};
 
 /// Appends samples, writing each family's `# HELP` / `# TYPE` once.
@@ -58,7 +58,7 @@ impl Exposition {
 
     /// Appends `families` in order, each with its header; one without samples is left out
     /// unless it is `always` written.
-    fn families(&mut self, families: impl IntoIterator<Item = Family>) {
+    fn families(&mut self, families: Vec<Family>) {
         for f in families {
             if f.always || !f.body.is_empty() {
                 self.family(&f.name, f.kind, &f.help);
@@ -158,25 +158,14 @@ impl Family {
 pub fn render(evaluated: &Evaluated, telemetry: &Telemetry) -> Text {
     let evaluation = &evaluated.evaluation;
     let objectives = &evaluation.objectives;
-    let slos = || {
-        objectives
-            .iter()
-            .zip(&evaluation.counts)
-            .zip(&evaluation.report.slos)
-    };
-    // A pass for each group of families: writing all of them at once, SLO by SLO, measured
-    // slower (more buffers written at a time) than reading the reports twice.
-    let mut sloth = Sloth::new(objectives);
-    for ((o, _), r) in slos() {
-        sloth.add(o, r);
-    }
-    let mut native = Native::new();
-    for ((o, c), r) in slos() {
-        native.add(o, c, r);
-    }
+    let families = [
+        sloth(evaluation, objectives),
+        native(evaluation, objectives),
+    ];
     let mut x = Exposition::default();
-    x.families(sloth.families);
-    x.families(native.families);
+    for f in families {
+        x.families(f);
+    }
     process::split_telemetry(&mut x, evaluation);
     process::telemetry(&mut x, evaluation, evaluated.format);
     process::source_telemetry(&mut x, &telemetry.source, telemetry.ready);
@@ -257,65 +246,50 @@ fn period_burn_rate(o: &SloObjective, r: &SloReport, p: Ppb) -> Option<f64> {
 
 /// The Sloth families: one per window length then [`SLOTH_GAUGES`] then `sloth_slo_info`, for
 /// the ratio SLOs; a family without samples is left out, as is a window without traffic.
-struct Sloth {
-    /// Every ratio SLO's window lengths, sorted, once each; with their labels.
-    windows: Vec<i64>,
-    labels: Vec<String>,
-    /// One family per window, then the gauges, then the info.
-    families: Vec<Family>,
-    ids: String,
-}
-
-impl Sloth {
-    fn new(objectives: &[Arc<SloObjective>]) -> Self {
-        let mut windows: Vec<i64> = objectives
+fn sloth(e: &Evaluation, objectives: &[Arc<SloObjective>]) -> Vec<Family> {
+    let ratio_slos = || {
+        objectives
             .iter()
-            .filter(|o| matches!(o.target, Target::Ratio(_)))
-            .flat_map(|o| o.windows.iter().copied())
-            .collect();
-        windows.sort_unstable();
-        windows.dedup();
-        let labels: Vec<String> = windows.iter().map(|&w| format_duration(w)).collect();
-        let families = labels
-            .iter()
-            .map(|label| {
-                Family::new(
-                    format!("slo:sli_error:ratio_rate{label}"),
-                    "gauge",
-                    format!("Error ratio over the last {label}."),
-                )
+            .zip(&e.report.slos)
+            .filter_map(|(o, r)| match o.target {
+                Target::Ratio(p) => Some((o, r, p)),
+                Target::MinRate { .. } => None,
             })
-            .chain(
-                SLOTH_GAUGES
-                    .iter()
-                    .map(|&(name, help, _)| Family::new(name, "gauge", help)),
-            )
-            .chain([Family::new(
-                "sloth_slo_info",
+    };
+    let mut windows: Vec<i64> = ratio_slos()
+        .flat_map(|(o, ..)| o.windows.iter().copied())
+        .collect();
+    windows.sort_unstable();
+    windows.dedup();
+    let labels: Vec<String> = windows.iter().map(|&w| format_duration(w)).collect();
+    let mut families: Vec<Family> = labels
+        .iter()
+        .map(|label| {
+            Family::new(
+                format!("slo:sli_error:ratio_rate{label}"),
                 "gauge",
-                "SLO metadata, Sloth-compatible.",
-            )])
-            .collect();
-        Self {
-            windows,
-            labels,
-            families,
-            ids: String::new(),
-        }
-    }
-
-    /// The samples of one SLO (none unless it is a ratio SLO).
-    fn add(&mut self, o: &SloObjective, r: &SloReport) {
-        let Target::Ratio(p) = o.target else {
-            return;
-        };
-        let (by_window, rest) = self.families.split_at_mut(self.windows.len());
-        let (gauges, info) = rest.split_at_mut(SLOTH_GAUGES.len());
-        let ids = &mut self.ids;
+                format!("Error ratio over the last {label}."),
+            )
+        })
+        .chain(
+            SLOTH_GAUGES
+                .iter()
+                .map(|&(name, help, _)| Family::new(name, "gauge", help)),
+        )
+        .chain([Family::new(
+            "sloth_slo_info",
+            "gauge",
+            "SLO metadata, Sloth-compatible.",
+        )])
+        .collect();
+    let (by_window, rest) = families.split_at_mut(windows.len());
+    let (gauges, info) = rest.split_at_mut(SLOTH_GAUGES.len());
+    let mut ids = String::new();
+    for (o, r, p) in ratio_slos() {
         ids.clear();
         let id = format!("{}-{}", o.service, o.slo);
         write_labels(
-            ids,
+            &mut ids,
             &[
                 ("sloth_id", &id),
                 ("sloth_service", &o.service),
@@ -324,20 +298,20 @@ impl Sloth {
         );
         for (&w, c) in o.windows.iter().zip(&r.windows) {
             if c.total > 0
-                && let Ok(k) = self.windows.binary_search(&w)
+                && let Ok(k) = windows.binary_search(&w)
             {
                 let ratio = (c.total - c.good) as f64 / c.total as f64;
-                by_window[k].sample(ids, &[("sloth_window", &self.labels[k])], ratio);
+                by_window[k].sample(&ids, &[("sloth_window", &labels[k])], ratio);
             }
         }
         for (family, (_, _, value)) in gauges.iter_mut().zip(SLOTH_GAUGES) {
             if let Some(v) = value(o, r, p) {
-                family.sample(ids, &[], v);
+                family.sample(&ids, &[], v);
             }
         }
         let objective = format!("{}", p.as_f64() * 100.0);
         info[0].sample(
-            ids,
+            &ids,
             &[
                 ("sloth_objective", &objective),
                 ("sloth_mode", "slipstream"),
@@ -346,75 +320,62 @@ impl Sloth {
             1,
         );
     }
+    families
 }
 
 /// The native per-SLO families, every one written: lifetime and window counts, which alerts
 /// fire, the policy tier, and whether the period has no data.
-struct Native {
-    /// Events, window events, firing, tiers, no data.
-    families: [Family; 5],
-    ids: String,
-}
-
-impl Native {
-    fn new() -> Self {
-        let families = [
-            (
-                "slipstream_slo_events_total",
-                "counter",
-                "Events classified per SLO since start.",
-            ),
-            (
-                "slipstream_slo_window_events",
-                "gauge",
-                "Exact events per window [start, end) as reported by the API.",
-            ),
-            (
-                "slipstream_slo_alert_firing",
-                "gauge",
-                "1 when the alert condition holds.",
-            ),
-            (
-                "slipstream_slo_policy_tier",
-                "gauge",
-                "1 for the current error-budget policy tier.",
-            ),
-            (
-                "slipstream_slo_no_data",
-                "gauge",
-                "1 when the SLO period holds no event.",
-            ),
-        ]
-        .map(|(name, kind, help)| Family::new(name, kind, help).always());
-        Self {
-            families,
-            ids: String::new(),
-        }
-    }
-
-    /// The samples of one SLO.
-    fn add(&mut self, o: &SloObjective, c: &SloCounts, r: &SloReport) {
-        let [events, window_events, firing, tiers, no_data] = &mut self.families;
-        let ids = &mut self.ids;
+fn native(e: &Evaluation, objectives: &[Arc<SloObjective>]) -> Vec<Family> {
+    let mut events = Family::new(
+        "slipstream_slo_events_total",
+        "counter",
+        "Events classified per SLO since start.",
+    );
+    let mut window_events = Family::new(
+        "slipstream_slo_window_events",
+        "gauge",
+        "Exact events per window [start, end) as reported by the API.",
+    );
+    let mut firing = Family::new(
+        "slipstream_slo_alert_firing",
+        "gauge",
+        "1 when the alert condition holds.",
+    );
+    let mut tiers = Family::new(
+        "slipstream_slo_policy_tier",
+        "gauge",
+        "1 for the current error-budget policy tier.",
+    );
+    let mut no_data = Family::new(
+        "slipstream_slo_no_data",
+        "gauge",
+        "1 when the SLO period holds no event.",
+    );
+    let mut ids = String::new();
+    for ((o, c), r) in objectives.iter().zip(&e.counts).zip(&e.report.slos) {
         ids.clear();
-        write_labels(ids, &[("service", &o.service), ("slo", &o.slo)]);
-        events.sample(ids, &[("result", "good")], c.lifetime[0]);
-        events.sample(ids, &[("result", "bad")], c.lifetime[1]);
+        write_labels(&mut ids, &[("service", &o.service), ("slo", &o.slo)]);
+        events.sample(&ids, &[("result", "good")], c.lifetime[0]);
+        events.sample(&ids, &[("result", "bad")], c.lifetime[1]);
         for w in &r.windows {
             let window = ("window", &*w.window);
-            window_events.sample(ids, &[window, ("result", "good")], w.good);
-            window_events.sample(ids, &[window, ("result", "total")], w.total);
+            window_events.sample(&ids, &[window, ("result", "good")], w.good);
+            window_events.sample(&ids, &[window, ("result", "total")], w.total);
         }
         for a in &r.alerts {
             let labels = [
                 ("alert", a.name.as_str()),
                 ("severity", a.severity.as_str()),
             ];
-            firing.sample(ids, &labels, u8::from(a.firing));
+            firing.sample(&ids, &labels, u8::from(a.firing));
         }
         if let Some(tier) = r.policy.tier {
-            tiers.sample(ids, &[("tier", tier.as_str())], 1);
+            tiers.sample(&ids, &[("tier", tier.as_str())], 1);
         }
-        no_data.sample(ids, &[], u8::from(r.no_data));
+        no_data.sample(&ids, &[], u8::from(r.no_data));
     }
+    [events, window_events, firing, tiers, no_data]
+        .into_iter()
+        .map(Family::always)
+        .collect()
 }

@@ -98,6 +98,32 @@ pub fn services(n: usize) -> Vec<DemoService> {
     all
 }
 
+/// A configuration (YAML) reading ALB lines from stdin with `services`, each with four SLOs:
+/// 30-day availability (99.9 %) and latency (requests within `latency`, e.g. `300ms`), 7-day
+/// error rate (0.5 %) and 1-day latency within 50 ms. What the benches and tests of many
+/// SLOs count with.
+pub fn slo_config(services: &[DemoService], latency: &str) -> String {
+    let mut yaml = String::from(
+        "apiVersion: slipstream/v1\nkind: Pipeline\nmetadata: {name: bench}\nspec:\n  \
+         source: {stdin: {}}\n  decode: {format: alb}\n  services:\n",
+    );
+    for s in services {
+        yaml += &format!("    - {{name: {}, match: {{host: {}}}}}\n", s.name, s.host);
+    }
+    for s in services {
+        yaml += &format!(
+            "---\napiVersion: reliability/v1\nkind: ServiceLevelObjective\nmetadata: {{name: {0}}}\n\
+             spec:\n  service: {0}\n  indicators:\n    \
+             - {{name: availability, threshold: 99.9, window: 30d}}\n    \
+             - {{name: latency_p99, threshold: {latency}, window: 30d}}\n    \
+             - {{name: error_rate, threshold: 0.5, window: 7d}}\n    \
+             - {{name: latency_p50, threshold: 50ms, window: 1d}}\n",
+            s.name
+        );
+    }
+    yaml
+}
+
 /// What goes wrong during an incident.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum IncidentKind {

@@ -20,6 +20,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 /// Lines per batch handed to the sink: large enough to amortize the shard lock, small enough
 /// that a query waiting for the lock waits for at most a few hundred lines (the sink holds it
@@ -190,7 +191,36 @@ impl StopSignal {
     pub fn is_stopped(&self) -> bool {
         self.0.load(Ordering::SeqCst)
     }
+
+    /// Waits up to `timeout` for `attempt` to give a value, looking at the flag at least
+    /// every [`STOP_POLL`]: `attempt(d)` waits at most `d` for its value (`d` is zero for a
+    /// last look once the time is up or the flag is raised). `None` if no attempt gave one.
+    pub fn wait_for<T>(
+        &self,
+        timeout: Duration,
+        mut attempt: impl FnMut(Duration) -> Option<T>,
+    ) -> Option<T> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let over = left.is_zero() || self.is_stopped();
+            let step = if over {
+                Duration::ZERO
+            } else {
+                left.min(STOP_POLL)
+            };
+            if let Some(value) = attempt(step) {
+                return Some(value);
+            }
+            if over {
+                return None;
+            }
+        }
+    }
 }
+
+/// How often [`StopSignal::wait_for`] looks at the flag.
+pub const STOP_POLL: Duration = Duration::from_millis(100);
 
 /// Why a source could not go on.
 #[derive(Debug, thiserror::Error)]

@@ -109,41 +109,32 @@ impl Cluster<'_> {
         })
     }
 
-    /// Waits (up to 120 s) for whole answers after `fault`, timed from `since`, with every
-    /// claim of `claims` (a killed member's) taken over by a newer one.
-    fn recover_claims(&mut self, fault: &str, since: Instant, claims: &[(String, u64)]) {
-        let deadline = since + Duration::from_secs(120);
-        let mut told = false;
-        while !(self.taken_over(claims) && self.whole()) {
-            assert!(
-                Instant::now() < deadline,
-                "{claims:?} not taken over 120 s after {fault}"
-            );
-            if !told && since.elapsed() > Duration::from_secs(10) {
-                told = true;
-                eprintln!(
-                    "chaos: {claims:?} taken over 10 s after {fault}: {}",
-                    self.taken_over(claims)
-                );
-                self.tell_missing(fault);
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        self.recover(fault, since);
+    /// Waits (up to 120 s) for whole answers after `fault`, timed from `since`.
+    fn recover(&mut self, fault: &str, since: Instant) {
+        self.recover_claims(fault, since, &[]);
     }
 
-    /// Waits (up to 120 s) for whole answers after `fault`, timed from `since`; after 10 s,
-    /// says once what each member still misses.
-    fn recover(&mut self, fault: &str, since: Instant) {
+    /// Waits (up to 120 s) for whole answers after `fault`, timed from `since`, with every
+    /// claim of `claims` (a killed member's) taken over by a newer one; after 10 s, says once
+    /// what each member still misses.
+    fn recover_claims(&mut self, fault: &str, since: Instant, claims: &[(String, u64)]) {
         let deadline = since + Duration::from_secs(120);
+        let what = if claims.is_empty() {
+            "no whole answers".to_string()
+        } else {
+            format!("{claims:?} not taken over")
+        };
         let mut told = false;
-        while !self.whole() {
-            assert!(
-                Instant::now() < deadline,
-                "no whole answers 120 s after {fault}"
-            );
+        while !((claims.is_empty() || self.taken_over(claims)) && self.whole()) {
+            assert!(Instant::now() < deadline, "{what} 120 s after {fault}");
             if !told && since.elapsed() > Duration::from_secs(10) {
                 told = true;
+                if !claims.is_empty() {
+                    eprintln!(
+                        "chaos: {claims:?} taken over 10 s after {fault}: {}",
+                        self.taken_over(claims)
+                    );
+                }
                 self.tell_missing(fault);
             }
             std::thread::sleep(Duration::from_millis(100));

@@ -215,6 +215,33 @@ mod tests {
         assert_eq!(String::from_utf8(joined).unwrap(), want);
     }
 
+    #[test]
+    fn chunks_of_a_dropped_text_are_written_again() {
+        // nextest runs each test in its own process, so nothing else takes or gives chunks.
+        let spare = || SPARE.lock().unwrap().len();
+        let mut text = Text::default();
+        let line = "x".repeat(1_000);
+        while text.len() < 3 * CHUNK {
+            text.push_str(&line);
+        }
+        let chunks = text.into_chunks();
+        assert_eq!(chunks.len(), 4);
+        let before = spare();
+        let kept = chunks[0].clone();
+        drop(chunks);
+        // The chunk still referenced stays out; the other three are kept.
+        assert_eq!(spare(), before + 3);
+        drop(kept);
+        assert_eq!(spare(), before + 4);
+        let mut next = Text::default();
+        next.push_str("a");
+        assert_eq!(spare(), before + 3, "a new text takes a kept chunk");
+        // One bigger than a chunk is its own size and not kept.
+        next.push_str(&"y".repeat(2 * CHUNK));
+        drop(next.into_chunks());
+        assert_eq!(spare(), before + 4);
+    }
+
     #[tokio::test]
     async fn the_body_sends_every_chunk_with_its_exact_length() {
         let chunks = vec![Bytes::from("abc"), Bytes::from("de"), Bytes::from("f\n")];
