@@ -1,6 +1,10 @@
 //! The follower: one thread per member that applies the log, in its one order, to the fold
-//! and the counts; writes this member's heartbeat every second; and reads which raw
-//! partitions exist, so that an answer can tell which ones nobody owns.
+//! and the counts, and writes this member's heartbeat every second; and beside it a watcher
+//! thread that asks the broker for the log's end every second (so that the fold knows how
+//! current it is) and which raw partitions exist (so that an answer can tell which ones
+//! nobody owns). The watcher's questions wait on the broker, up to
+//! [`super::log::REQUEST_TIMEOUT`] each; on their own thread a slow broker delays the
+//! answers, never the applying.
 
 use std::sync::Arc;
 use std::thread::JoinHandle;
@@ -11,7 +15,7 @@ use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::error::KafkaError;
 use tracing::{info, warn};
 
-use super::log::{Follower, LogWriter, REQUEST_TIMEOUT, log_topic};
+use super::log::{Follower, LogWriter, log_topic};
 use super::record::Record;
 use super::shared::{FoldTarget, Shared};
 use crate::source::StopSignal;
@@ -55,17 +59,53 @@ impl Skipped {
     }
 }
 
-/// Starts the follower thread on `consumer` (assigned to the log where the fold resumes).
+/// Starts the follower thread on `consumer` (assigned to the log where the fold resumes)
+/// and the watcher thread.
 pub fn spawn(
     shared: Arc<Shared>,
     target: Arc<dyn FoldTarget>,
     consumer: BaseConsumer<Follower>,
     writer: Arc<LogWriter>,
     stop: StopSignal,
-) -> std::io::Result<JoinHandle<()>> {
-    std::thread::Builder::new()
+) -> std::io::Result<[JoinHandle<()>; 2]> {
+    let watcher = {
+        let (shared, target, writer, stop) =
+            (shared.clone(), target.clone(), writer.clone(), stop.clone());
+        std::thread::Builder::new()
+            .name("cluster-watch".into())
+            .spawn(move || watch(&shared, &*target, &writer, &stop))?
+    };
+    let follower = std::thread::Builder::new()
         .name("cluster-follow".into())
-        .spawn(move || follow(&shared, &*target, &consumer, &writer, &stop))
+        .spawn(move || follow(&shared, &*target, &consumer, &writer, &stop))?;
+    Ok([follower, watcher])
+}
+
+/// Asks for the log's end every [`HEARTBEAT_INTERVAL`] and for the raw partitions every
+/// [`METADATA_INTERVAL`], until `stop`.
+fn watch(shared: &Shared, target: &dyn FoldTarget, writer: &LogWriter, stop: &StopSignal) {
+    let mut last_metadata: Option<Instant> = None;
+    while !stop.is_stopped() {
+        let asked = Instant::now();
+        // What the fold had applied, and the time, before asking: the answer is the end
+        // at some moment after both.
+        let applied = shared.fold().next;
+        let seen_us = target.now_us();
+        match writer.log_end() {
+            Ok(end) => shared.end_seen(end, applied, seen_us),
+            Err(e) => tracing::debug!(error = %e, "no answer for the cluster log's end"),
+        }
+        if last_metadata.is_none_or(|t| t.elapsed() >= METADATA_INTERVAL) {
+            match writer.partitions(&shared.topics) {
+                Ok(all) => {
+                    shared.set_raw_partitions(all);
+                    last_metadata = Some(Instant::now());
+                }
+                Err(e) => warn!(error = %e, "cannot list the raw partitions; will retry"),
+            }
+        }
+        stop.sleep(HEARTBEAT_INTERVAL.saturating_sub(asked.elapsed()));
+    }
 }
 
 fn follow(
@@ -77,8 +117,6 @@ fn follow(
 ) {
     let topic = log_topic(&shared.config);
     let mut last_beat = Instant::now() - HEARTBEAT_INTERVAL;
-    let mut last_end = Instant::now() - HEARTBEAT_INTERVAL;
-    let mut last_metadata = Instant::now() - METADATA_INTERVAL;
     let mut skipped = Skipped::default();
     let from = shared.fold().next;
     info!(topic, from, "following the cluster log");
@@ -92,21 +130,6 @@ fn follow(
             let beat =
                 shared.heartbeat(target.now_us(), &target.fingerprints(), target.lag(), false);
             writer.heartbeat(&Record::Heartbeat(beat));
-        }
-        if last_end.elapsed() >= HEARTBEAT_INTERVAL {
-            last_end = Instant::now();
-            if let Ok((_, high)) = consumer.fetch_watermarks(&topic, 0, REQUEST_TIMEOUT) {
-                shared.at_end(high.max(0) as u64, target.now_us());
-            }
-        }
-        if last_metadata.elapsed() >= METADATA_INTERVAL {
-            match writer.partitions(&shared.topics) {
-                Ok(all) => {
-                    shared.set_raw_partitions(all);
-                    last_metadata = Instant::now();
-                }
-                Err(e) => warn!(error = %e, "cannot list the raw partitions; will retry"),
-            }
         }
         if !reached_end
             && let Some(next) = {

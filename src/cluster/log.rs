@@ -63,15 +63,54 @@ pub(super) fn client_config(spec: &KafkaSpec) -> ClientConfig {
     c
 }
 
-/// Creates the cluster's topics (one partition each) when missing.
+/// Replicas of the cluster's topics when `spec.cluster.replication_factor` is not set: as
+/// many as the Kafka cluster has brokers, up to this (what Kafka gives its own internal
+/// topics).
+pub const DEFAULT_REPLICAS: i32 = 3;
+
+/// The replicas to create the cluster's topics with: `configured`, else one per broker of
+/// the `brokers`, up to [`DEFAULT_REPLICAS`].
+pub fn replicas(configured: Option<i32>, brokers: usize) -> i32 {
+    configured.unwrap_or_else(|| {
+        i32::try_from(brokers)
+            .unwrap_or(i32::MAX)
+            .clamp(1, DEFAULT_REPLICAS)
+    })
+}
+
+/// How many brokers the Kafka cluster of `spec` has.
+async fn broker_count(spec: &KafkaSpec) -> Result<usize, String> {
+    let config = client_config(spec);
+    tokio::task::spawn_blocking(move || {
+        let client: rdkafka::producer::BaseProducer = config
+            .create()
+            .map_err(|e| format!("cannot create a Kafka client: {e}"))?;
+        client
+            .client()
+            .fetch_metadata(None, REQUEST_TIMEOUT)
+            .map(|m| m.brokers().len())
+            .map_err(|e| format!("cannot read the Kafka cluster's brokers: {e}"))
+    })
+    .await
+    .map_err(|e| format!("cannot read the Kafka cluster's brokers: {e}"))?
+}
+
+/// Creates the cluster's topics (one partition each) when missing, with
+/// `spec.cluster.replication_factor` replicas (see [`replicas`]); existing topics stay as
+/// they are.
 pub async fn ensure_topics(spec: &KafkaSpec, cluster: &ClusterConfig) -> Result<(), String> {
     let admin: AdminClient<DefaultClientContext> = client_config(spec)
         .create()
         .map_err(|e| format!("cannot create a Kafka admin client: {e}"))?;
+    let brokers = match cluster.replication_factor {
+        Some(_) => 0,
+        None => broker_count(spec).await?,
+    };
+    let replication = replicas(cluster.replication_factor, brokers);
     let names = [log_topic(cluster), snapshot_topic(cluster)];
     let topics: Vec<NewTopic<'_>> = names
         .iter()
-        .map(|n| NewTopic::new(n, 1, TopicReplication::Fixed(1)))
+        .map(|n| NewTopic::new(n, 1, TopicReplication::Fixed(replication)))
         .collect();
     let results = admin
         .create_topics(
@@ -82,8 +121,13 @@ pub async fn ensure_topics(spec: &KafkaSpec, cluster: &ClusterConfig) -> Result<
         .map_err(|e| format!("cannot create the cluster topics: {e}"))?;
     for r in results {
         match r {
-            Ok(_) | Err((_, RDKafkaErrorCode::TopicAlreadyExists)) => {}
-            Err((topic, e)) => return Err(format!("cannot create topic {topic}: {e}")),
+            Ok(topic) => tracing::info!(topic, replication, "created a cluster topic"),
+            Err((_, RDKafkaErrorCode::TopicAlreadyExists)) => {}
+            Err((topic, e)) => {
+                return Err(format!(
+                    "cannot create topic {topic} with {replication} replicas: {e}"
+                ));
+            }
         }
     }
     Ok(())
@@ -255,6 +299,15 @@ impl LogWriter {
             .map_err(|e| format!("cannot read the offsets of {source}: {e}"))
     }
 
+    /// The log's end offset, as the broker answers it now.
+    pub fn log_end(&self) -> Result<u64, String> {
+        self.producer
+            .client()
+            .fetch_watermarks(&self.topic, 0, REQUEST_TIMEOUT)
+            .map(|(_, high)| high.max(0) as u64)
+            .map_err(|e| format!("cannot read the end of the cluster log: {e}"))
+    }
+
     /// Every partition of `topics`.
     pub fn partitions(&self, topics: &[String]) -> Result<Vec<Source>, String> {
         let mut all = Vec::new();
@@ -317,4 +370,28 @@ pub fn follower(
         .assign(&list)
         .map_err(|e| format!("cannot follow the cluster log: {e}"))?;
     Ok(consumer)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn topics_get_the_configured_replicas_else_one_per_broker_up_to_three() {
+        assert_eq!(replicas(Some(2), 5), 2);
+        assert_eq!(
+            replicas(Some(5), 1),
+            5,
+            "the broker refuses what it cannot place"
+        );
+        assert_eq!(replicas(None, 1), 1);
+        assert_eq!(replicas(None, 2), 2);
+        assert_eq!(replicas(None, 3), 3);
+        assert_eq!(replicas(None, 12), 3);
+        assert_eq!(
+            replicas(None, 0),
+            1,
+            "metadata without brokers still asks for one"
+        );
+    }
 }

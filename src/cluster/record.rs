@@ -42,6 +42,10 @@ pub enum Record {
     Heartbeat(Heartbeat),
     /// The alerts firing and since when, as the member that pushes them decided.
     Alerts(AlertState),
+    /// A part of a change to the alert state, for a firing set too large for one
+    /// [`Record::Alerts`] ([`alert_records`]). Appended after the first release: a build
+    /// before it skips these and reports its own first sightings.
+    AlertChange(AlertChange),
 }
 
 /// Alert labels (`alertname`, `service`, `slo`, …), ordered so a set is one key.
@@ -60,6 +64,88 @@ pub struct AlertState {
     pub sent_us: i64,
     /// Every firing alert and since when.
     pub active: AlertTimes,
+}
+
+/// Part of what the member that pushes alerts decided, as a change to the state before it:
+/// each part applies on its own, so a large change is cut into records of bounded size.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct AlertChange {
+    /// The member that wrote it (the pusher).
+    pub member: String,
+    /// Its wall clock when it wrote the record, µs.
+    pub sent_us: i64,
+    /// Alerts that fire, with since when: new ones, or ones whose time changed.
+    pub set: Vec<(AlertLabels, i64)>,
+    /// Alerts that no longer fire.
+    pub cleared: Vec<AlertLabels>,
+}
+
+impl AlertChange {
+    /// Applies the change to `state`.
+    pub fn apply_to(self, state: &mut AlertTimes) {
+        state.extend(self.set);
+        for labels in &self.cleared {
+            state.remove(labels);
+        }
+    }
+}
+
+/// Largest alert record [`alert_records`] writes, bytes (a log record may be 2 MB; a
+/// whole firing set past this goes as changes).
+pub const ALERT_RECORD_BYTES: usize = 256 * 1024;
+
+/// The records that take the cluster's alert state from `decided` to `mine`, written by
+/// `member` at `sent_us`: the whole state in one [`Record::Alerts`] while it encodes in
+/// [`ALERT_RECORD_BYTES`] (what every build reads), else the difference as
+/// [`Record::AlertChange`]s of at most that size each (an alert whose labels alone exceed it
+/// goes alone). Nothing when the two agree.
+pub fn alert_records(
+    member: &str,
+    sent_us: i64,
+    mine: &AlertTimes,
+    decided: &AlertTimes,
+) -> Vec<Record> {
+    if mine == decided {
+        return Vec::new();
+    }
+    let whole = Record::Alerts(AlertState {
+        member: member.to_string(),
+        sent_us,
+        active: mine.clone(),
+    });
+    if whole.encode().len() <= ALERT_RECORD_BYTES {
+        return vec![whole];
+    }
+    // Room for the record's own fields and the two lists' lengths.
+    let budget = ALERT_RECORD_BYTES - 64 - member.len();
+    let empty = || AlertChange {
+        member: member.to_string(),
+        sent_us,
+        ..AlertChange::default()
+    };
+    let size = |labels: &AlertLabels| postcard::to_stdvec(labels).map_or(0, |b| b.len()) + 10;
+    let (mut out, mut part, mut used) = (Vec::new(), empty(), 0);
+    let mut add = |part: &mut AlertChange, used: &mut usize, bytes: usize| {
+        if *used > 0 && *used + bytes > budget {
+            out.push(Record::AlertChange(std::mem::replace(part, empty())));
+            *used = 0;
+        }
+        *used += bytes;
+    };
+    for (labels, &since) in mine {
+        if decided.get(labels) != Some(&since) {
+            add(&mut part, &mut used, size(labels));
+            part.set.push((labels.clone(), since));
+        }
+    }
+    for labels in decided.keys().filter(|l| !mine.contains_key(*l)) {
+        add(&mut part, &mut used, size(labels));
+        part.cleared.push(labels.clone());
+    }
+    if used > 0 {
+        out.push(Record::AlertChange(part));
+    }
+    out
 }
 
 /// A claim: from here on, only deltas of `epoch` count for `source`.
@@ -255,6 +341,12 @@ mod tests {
                 )]
                 .into(),
             }),
+            Record::AlertChange(AlertChange {
+                member: "a".into(),
+                sent_us: 10,
+                set: vec![([("alertname".to_string(), "x".to_string())].into(), 11)],
+                cleared: vec![[("alertname".to_string(), "y".to_string())].into()],
+            }),
         ];
         for r in records {
             assert_eq!(Record::decode(&r.encode()), Ok(r));
@@ -265,5 +357,71 @@ mod tests {
             Record::decode(&[VERSION, 200]),
             Err(RecordError::Corrupt(_))
         ));
+    }
+
+    /// Firing alerts of services `services` (with long names), since `since + i`.
+    fn firing(services: std::ops::Range<usize>, since: i64) -> AlertTimes {
+        services
+            .map(|i| {
+                let labels: AlertLabels = [
+                    ("alertname", "SLOErrorBudgetBurn".to_string()),
+                    ("service", format!("checkout-frontend-eu-west-1-{i}")),
+                    ("slo", "availability".to_string()),
+                    ("severity", "page".to_string()),
+                    ("window", "1h".to_string()),
+                ]
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v))
+                .collect();
+                (labels, since + i as i64)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_small_alert_state_is_one_whole_record_and_a_large_one_bounded_changes() {
+        let none = AlertTimes::new();
+        assert!(alert_records("p", 1, &none, &none).is_empty());
+        let few = firing(0..10, 100);
+        assert_eq!(
+            alert_records("p", 1, &few, &none),
+            [Record::Alerts(AlertState {
+                member: "p".into(),
+                sent_us: 1,
+                active: few.clone(),
+            })]
+        );
+
+        // 20,000 firing alerts (past the 2 MB a log record may be): changes of bounded size that,
+        // applied in order to what was decided, give exactly the new state.
+        let many = firing(0..20_000, 100);
+        let whole = Record::Alerts(AlertState {
+            member: "p".into(),
+            sent_us: 1,
+            active: many.clone(),
+        });
+        assert!(whole.encode().len() > 2_000_000);
+        let mut decided = firing(0..15_000, 100);
+        // Some alerts with another time, and some that no longer fire.
+        for (_, since) in decided.iter_mut().take(500) {
+            *since -= 1;
+        }
+        decided.extend(firing(20_000..23_000, 7));
+        let records = alert_records("p", 1, &many, &decided);
+        assert!(records.len() > 1, "{} records", records.len());
+        let mut state = decided.clone();
+        let (mut set, mut cleared) = (0, 0);
+        for r in records {
+            let bytes = r.encode();
+            assert!(bytes.len() <= ALERT_RECORD_BYTES, "{} bytes", bytes.len());
+            let Ok(Record::AlertChange(c)) = Record::decode(&bytes) else {
+                panic!("a change record");
+            };
+            set += c.set.len();
+            cleared += c.cleared.len();
+            c.apply_to(&mut state);
+        }
+        assert_eq!(state, many);
+        assert_eq!((set, cleared), (500 + 5_000, 3_000));
     }
 }

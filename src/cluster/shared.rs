@@ -17,7 +17,7 @@ use super::fingerprint::Fingerprints;
 use super::fold::{Positions, SourcePosition, Verdict};
 use super::log::LogWriter;
 use super::members::Members;
-use super::record::{AlertState, AlertTimes, Delta, Fence, Heartbeat, Record, Source};
+use super::record::{AlertTimes, Delta, Fence, Heartbeat, Record, Source, alert_records};
 use crate::config::ClusterConfig;
 use crate::source::{PartitionId, StopSignal};
 use crate::time::format_rfc3339;
@@ -62,6 +62,10 @@ pub struct FoldState {
     /// Wall-clock time the fold last reached the log's end, µs; `None` until the end was
     /// seen once (the fold knows nothing of the cluster before).
     pub at_end_us: Option<i64>,
+    /// Ends of the log seen when the fold had not applied up to them yet, with when each
+    /// was seen (µs), both increasing: applying up to one means the fold was at the log's
+    /// end as of that time.
+    pub ends_ahead: std::collections::VecDeque<(u64, i64)>,
     /// When the claim that is current for each raw partition was written (its writer's
     /// clock), µs: a heartbeat older than that cannot say the claimant released it.
     pub fenced_us: std::collections::HashMap<PartitionId, i64>,
@@ -75,6 +79,8 @@ pub struct FoldState {
 pub const DIGEST_EVERY: u64 = 256;
 /// How many digests the fold keeps.
 const DIGESTS_KEPT: usize = 64;
+/// How many ends seen ahead of the fold it keeps (one is seen a second).
+const ENDS_AHEAD_KEPT: usize = 64;
 
 /// A digest of every raw partition's epoch and position.
 fn digest_of(positions: &Positions) -> u64 {
@@ -209,18 +215,17 @@ impl Shared {
     }
 
     /// Writes the firing alerts and since when to the log (the pusher does, when they
-    /// change); every member applies it. A write that fails is logged; the pusher writes
-    /// again a `resend` later while the fold still differs ([`crate::notify::decide`]).
+    /// change), whole or as changes to what the fold holds ([`alert_records`]); every
+    /// member applies them. A write that fails is logged; the pusher writes again a
+    /// `resend` later while the fold still differs ([`crate::notify::decide`]).
     pub fn publish_alerts(&self, active: &AlertTimes, now_us: i64) {
         let Some(writer) = self.writer.get() else {
             return;
         };
-        let record = Record::Alerts(AlertState {
-            member: self.config.member_id.clone(),
-            sent_us: now_us,
-            active: active.clone(),
-        });
-        writer.record(&record);
+        let decided = self.alerts();
+        for record in alert_records(&self.config.member_id, now_us, active, &decided) {
+            writer.record(&record);
+        }
     }
 
     /// The hash members compare to know they count alike: every SLO's fingerprint and the
@@ -278,6 +283,7 @@ impl Shared {
                 guard(&self.members).heard(h);
             }
             Ok(Record::Alerts(a)) => fold.alerts = a.active,
+            Ok(Record::AlertChange(c)) => c.apply_to(&mut fold.alerts),
             Err(e) => {
                 count(&self.stats.undecodable, 1);
                 tracing::warn!(offset, error = %e, "skipping a cluster log record");
@@ -292,6 +298,12 @@ impl Shared {
             fold.digests.push_back(digest);
         }
         fold.end = fold.end.max(fold.next);
+        while let Some(&(end, seen_us)) = fold.ends_ahead.front()
+            && fold.next >= end
+        {
+            fold.at_end_us = fold.at_end_us.max(Some(seen_us));
+            fold.ends_ahead.pop_front();
+        }
         drop(fold);
         self.applied.notify_all();
     }
@@ -395,20 +407,48 @@ impl Shared {
         });
     }
 
-    /// Notes that the log's end is `end` at `now_us`. An end before what the fold applied,
-    /// still so [`RESET_AFTER_US`] later with nothing applied meanwhile, means the log was
-    /// deleted or recreated (see [`FoldState::reset`]); a broker may answer an end a few
-    /// records stale, which the next look corrects.
+    /// Notes that the log's end is `end` at `now_us`, with the fold where it is now (the
+    /// follower at a partition end; see [`Shared::end_seen`]).
     pub fn at_end(&self, end: u64, now_us: i64) {
+        let applied = self.fold().next;
+        self.end_seen(end, applied, now_us);
+    }
+
+    /// Notes that the log's end was `end` (or past it) at `seen_us`, when the fold had
+    /// applied up to `applied_then`. The fold is at the log's end as of `seen_us` once it
+    /// applies up to `end`, now or later: an answer that took long, or that arrived while
+    /// the fold went on applying, still says how current the fold is. An end before
+    /// `applied_then`, still so [`RESET_AFTER_US`] later with nothing applied meanwhile,
+    /// means the log was deleted or recreated (see [`FoldState::reset`]); a broker may
+    /// answer an end a few records stale, which the next look corrects.
+    pub fn end_seen(&self, end: u64, applied_then: u64, seen_us: i64) {
         let mut fold = self.fold();
-        if end >= fold.next {
+        fold.end = fold.end.max(end);
+        if end >= applied_then {
             fold.behind_end_since = None;
+            // The log only grows, so it ended at `end` or before at `seen_us`: applying up
+            // to `end` is being at the end as of then.
+            if fold.next >= end {
+                fold.at_end_us = fold.at_end_us.max(Some(seen_us));
+            } else {
+                // An end seen later and no larger says more, so the ends kept grow in both
+                // end and time.
+                while fold.ends_ahead.back().is_some_and(|&(e, _)| e >= end) {
+                    fold.ends_ahead.pop_back();
+                }
+                if fold.ends_ahead.len() >= ENDS_AHEAD_KEPT {
+                    fold.ends_ahead.pop_front();
+                }
+                fold.ends_ahead.push_back((end, seen_us));
+            }
         } else if !fold.reset {
+            // Fewer records than the fold had applied before asking: a stale answer, which
+            // says nothing of how current the fold is, or a log deleted or recreated.
             let next = fold.next;
-            let since = *fold.behind_end_since.get_or_insert((now_us, next));
+            let since = *fold.behind_end_since.get_or_insert((seen_us, next));
             if since.1 != next {
-                fold.behind_end_since = Some((now_us, next));
-            } else if now_us.saturating_sub(since.0) >= RESET_AFTER_US {
+                fold.behind_end_since = Some((seen_us, next));
+            } else if seen_us.saturating_sub(since.0) >= RESET_AFTER_US {
                 fold.reset = true;
                 tracing::error!(
                     end,
@@ -418,10 +458,6 @@ impl Shared {
                  every member (README, Cluster mode, Failures)"
                 );
             }
-        }
-        fold.end = fold.end.max(end);
-        if fold.next >= fold.end {
-            fold.at_end_us = Some(now_us);
         }
     }
 
@@ -754,6 +790,7 @@ mod tests {
             snapshot_interval_us: 60_000_000,
             member_timeout_us: 10_000_000,
             max_apply_lag_us: 5_000_000,
+            replication_factor: None,
         };
         Arc::new(Shared::new(
             config,
@@ -811,6 +848,116 @@ mod tests {
                 .slos
                 .is_empty()
         );
+    }
+
+    /// A fold target for records that touch no counts (heartbeats).
+    struct NoCounts;
+
+    impl FoldTarget for NoCounts {
+        fn with_store(&self, _: &mut dyn FnMut(&Store, &Fingerprints)) {
+            unreachable!("a heartbeat touches no counts")
+        }
+        fn fingerprints(&self) -> Arc<Fingerprints> {
+            unreachable!("a heartbeat touches no counts")
+        }
+        fn lag(&self) -> Vec<(Source, i64)> {
+            Vec::new()
+        }
+        fn now_us(&self) -> i64 {
+            0
+        }
+        fn cut(&self, _: i64) -> (crate::checkpoint::Checkpoint, super::super::snapshot::Names) {
+            unreachable!("a heartbeat touches no counts")
+        }
+    }
+
+    #[test]
+    fn the_fold_is_at_the_end_as_of_when_an_end_was_seen_once_it_applies_up_to_it() {
+        let shared = shared();
+        let beat = Record::Heartbeat(shared.heartbeat(0, &fingerprints(1, "300ms"), vec![], false))
+            .encode();
+        let apply = |offsets: std::ops::Range<u64>| {
+            for offset in offsets {
+                shared.apply(offset, &beat, &NoCounts);
+            }
+        };
+        let at_end = || shared.fold().at_end_us;
+        // Ends seen ahead of the fold (an answer while it catches up): it is at the end as
+        // of each one's time once it has applied up to it, not before.
+        shared.end_seen(3, 0, 100);
+        shared.end_seen(5, 1, 200);
+        assert_eq!(at_end(), None);
+        apply(0..2);
+        assert_eq!(at_end(), None);
+        apply(2..3);
+        assert_eq!(at_end(), Some(100));
+        apply(3..5);
+        assert_eq!(at_end(), Some(200));
+        assert!(shared.fold().ends_ahead.is_empty());
+
+        // A slow answer: asked when the fold had applied 5, answered 6 once it had applied
+        // 8. The log did not shrink (it was 6 or more when asked): at the end as of then.
+        apply(5..8);
+        shared.end_seen(6, 5, 300);
+        assert_eq!(at_end(), Some(300));
+        assert_eq!(shared.fold().behind_end_since, None);
+
+        // An answer below what was applied when asking is stale (or the log was
+        // recreated): it says nothing of how current the fold is, and is a reset only if
+        // it stays so with nothing applied.
+        shared.end_seen(4, 8, 400);
+        assert_eq!(at_end(), Some(300));
+        assert_eq!(shared.fold().behind_end_since, Some((400, 8)));
+        assert!(!shared.fold().reset);
+        shared.end_seen(8, 8, 500);
+        assert_eq!(at_end(), Some(500));
+        assert_eq!(shared.fold().behind_end_since, None);
+
+        // A later answer no larger than an earlier one says more: reaching it is being at
+        // the end as of the later time.
+        shared.end_seen(12, 8, 600);
+        shared.end_seen(10, 8, 700);
+        assert_eq!(shared.fold().ends_ahead, [(10, 700)]);
+        apply(8..10);
+        assert_eq!(at_end(), Some(700));
+        assert_eq!(shared.fold().end, 12);
+    }
+
+    #[test]
+    fn the_fold_takes_the_alert_state_whole_or_change_by_change() {
+        let shared = shared();
+        let alerts = |n: usize, service: &str| -> AlertTimes {
+            (0..n)
+                .map(|i| {
+                    let labels = [
+                        (
+                            "alertname".to_string(),
+                            format!("burn-{i:05}-{}", "x".repeat(60)),
+                        ),
+                        ("service".to_string(), service.to_string()),
+                    ];
+                    (labels.into(), i as i64)
+                })
+                .collect()
+        };
+        let mut offset = 0;
+        let mut publish = |mine: &AlertTimes| {
+            let decided = shared.alerts();
+            let records = alert_records("pod-0", 1, mine, &decided);
+            for r in &records {
+                shared.apply(offset, &r.encode(), &NoCounts);
+                offset += 1;
+            }
+            assert_eq!(&shared.alerts(), mine);
+            records.len()
+        };
+        assert_eq!(publish(&alerts(3, "checkout")), 1);
+        // Past one record's size: changes, each applied as it comes.
+        let many = alerts(12_000, "checkout");
+        assert!(publish(&many) > 1);
+        // Fewer again: one whole record replaces everything.
+        assert_eq!(publish(&alerts(2, "search")), 1);
+        assert_eq!(publish(&AlertTimes::new()), 1);
     }
 
     /// Waits `shared.wait_applied(offset, an hour, stop)` on another thread.

@@ -10,8 +10,11 @@
 //! chunks are all there, found by reading the topic backwards in growing steps. Chunks
 //! without a commit (a writer that died midway) are never used.
 //!
-//! Records are one byte of version, then postcard. Version 2 added the alert state to the
-//! commit; version 1 records (written before) still read, with no alert state.
+//! Records are one byte of version, then postcard. Version 3 moved the SLO and service
+//! names and the alert state out of the commit record into the chunks, ahead of the state,
+//! so that a commit stays small whatever the number of SLOs and firing alerts; version 2
+//! added the alert state to the commit. Records of versions 1 and 2 (written before) still
+//! read: a version 1 commit has no alert state.
 
 use std::time::Duration;
 
@@ -19,7 +22,7 @@ use rdkafka::Message;
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::error::KafkaError;
 use rdkafka::topic_partition_list::{Offset, TopicPartitionList};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use super::fold::{Epoch, SourcePosition};
 use super::log::{Follower, LogWriter, REQUEST_TIMEOUT, client_config, snapshot_topic};
@@ -31,10 +34,10 @@ use crate::source::kafka::KafkaSpec;
 /// Largest chunk of a snapshot, bytes.
 pub const CHUNK_BYTES: usize = 512 * 1024;
 /// The version of snapshot records written.
-const VERSION: u8 = 2;
+const VERSION: u8 = 3;
 
-/// One record of the snapshot topic.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// One record of the snapshot topic, of any version, as read.
+#[derive(Debug, Clone, PartialEq, Eq)]
 enum SnapshotRecord {
     /// Part of a snapshot's bytes.
     Chunk {
@@ -50,7 +53,7 @@ enum SnapshotRecord {
 }
 
 /// What a snapshot covers and where its chunks are.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Commit {
     /// The log offset the snapshot covers: every record before it is applied.
     pub covers: u64,
@@ -65,13 +68,130 @@ pub struct Commit {
     pub services: Vec<(String, u64)>,
     /// Wall-clock time it was taken, µs.
     pub created_us: i64,
-    /// The firing alerts and since when at that offset (version 2 on; empty in a version 1
-    /// commit).
+    /// The firing alerts and since when at that offset (empty in a version 1 commit).
     pub alerts: AlertTimes,
+    /// The names and the alert state are in the chunks, ahead of the state (version 3 on),
+    /// and read with them; before, they were in the commit record.
+    pub in_chunks: bool,
 }
 
-/// Version 1 of the snapshot records, read so that an upgraded member restores from the
-/// snapshots its predecessors wrote.
+/// Version 3, the records written.
+mod v3 {
+    use serde::{Deserialize, Serialize};
+
+    use super::super::fold::Epoch;
+    use super::super::record::{AlertTimes, Source};
+
+    #[derive(Debug, Serialize, Deserialize)]
+    pub(super) enum SnapshotRecord {
+        Chunk {
+            covers: u64,
+            index: u32,
+            data: Vec<u8>,
+        },
+        Commit(Commit),
+    }
+
+    #[derive(Debug, Serialize, Deserialize)]
+    pub(super) struct Commit {
+        pub(super) covers: u64,
+        pub(super) positions: Vec<(Source, Epoch, u64)>,
+        pub(super) chunks: Vec<u64>,
+        pub(super) created_us: i64,
+    }
+
+    /// What the chunks hold ahead of the state (the checkpoint's bytes follow it).
+    #[derive(Debug, Default, Serialize, Deserialize)]
+    pub(super) struct Head {
+        pub(super) slos: Vec<(String, u64)>,
+        pub(super) services: Vec<(String, u64)>,
+        pub(super) alerts: AlertTimes,
+    }
+
+    impl From<SnapshotRecord> for super::SnapshotRecord {
+        fn from(r: SnapshotRecord) -> Self {
+            match r {
+                SnapshotRecord::Chunk {
+                    covers,
+                    index,
+                    data,
+                } => Self::Chunk {
+                    covers,
+                    index,
+                    data,
+                },
+                SnapshotRecord::Commit(c) => Self::Commit(super::Commit {
+                    covers: c.covers,
+                    positions: c.positions,
+                    chunks: c.chunks,
+                    slos: Vec::new(),
+                    services: Vec::new(),
+                    created_us: c.created_us,
+                    alerts: AlertTimes::new(),
+                    in_chunks: true,
+                }),
+            }
+        }
+    }
+}
+
+/// Version 2 of the snapshot records (the alert state in the commit), read so that an
+/// upgraded member restores from the snapshots its predecessors wrote.
+mod v2 {
+    use serde::{Deserialize, Serialize};
+
+    use super::super::fold::Epoch;
+    use super::super::record::{AlertTimes, Source};
+
+    #[derive(Debug, Serialize, Deserialize)]
+    pub(super) enum SnapshotRecord {
+        Chunk {
+            covers: u64,
+            index: u32,
+            data: Vec<u8>,
+        },
+        Commit(Commit),
+    }
+
+    #[derive(Debug, Serialize, Deserialize)]
+    pub(super) struct Commit {
+        pub(super) covers: u64,
+        pub(super) positions: Vec<(Source, Epoch, u64)>,
+        pub(super) chunks: Vec<u64>,
+        pub(super) slos: Vec<(String, u64)>,
+        pub(super) services: Vec<(String, u64)>,
+        pub(super) created_us: i64,
+        pub(super) alerts: AlertTimes,
+    }
+
+    impl From<SnapshotRecord> for super::SnapshotRecord {
+        fn from(r: SnapshotRecord) -> Self {
+            match r {
+                SnapshotRecord::Chunk {
+                    covers,
+                    index,
+                    data,
+                } => Self::Chunk {
+                    covers,
+                    index,
+                    data,
+                },
+                SnapshotRecord::Commit(c) => Self::Commit(super::Commit {
+                    covers: c.covers,
+                    positions: c.positions,
+                    chunks: c.chunks,
+                    slos: c.slos,
+                    services: c.services,
+                    created_us: c.created_us,
+                    alerts: c.alerts,
+                    in_chunks: false,
+                }),
+            }
+        }
+    }
+}
+
+/// Version 1 of the snapshot records (no alert state).
 mod v1 {
     use serde::{Deserialize, Serialize};
 
@@ -118,16 +238,23 @@ mod v1 {
                     services: c.services,
                     created_us: c.created_us,
                     alerts: super::AlertTimes::new(),
+                    in_chunks: false,
                 }),
             }
         }
     }
 }
 
-fn encode(r: &SnapshotRecord) -> Vec<u8> {
-    let mut out = vec![VERSION];
+/// The bytes of a record of `version`.
+fn encode_as(version: u8, r: &impl Serialize) -> Vec<u8> {
+    let mut out = vec![version];
+    // Writing to a Vec cannot fail.
     out.extend(postcard::to_stdvec(r).unwrap_or_default());
     out
+}
+
+fn encode(r: &v3::SnapshotRecord) -> Vec<u8> {
+    encode_as(VERSION, r)
 }
 
 fn decode(bytes: &[u8]) -> Option<SnapshotRecord> {
@@ -136,7 +263,12 @@ fn decode(bytes: &[u8]) -> Option<SnapshotRecord> {
         1 => postcard::from_bytes::<v1::SnapshotRecord>(body)
             .ok()
             .map(Into::into),
-        VERSION => postcard::from_bytes(body).ok(),
+        2 => postcard::from_bytes::<v2::SnapshotRecord>(body)
+            .ok()
+            .map(Into::into),
+        VERSION => postcard::from_bytes::<v3::SnapshotRecord>(body)
+            .ok()
+            .map(Into::into),
         _ => None,
     }
 }
@@ -160,34 +292,43 @@ pub fn write(
     names: Names,
     state: &Checkpoint,
 ) -> Result<usize, String> {
+    let created_us = state.created_us;
     let Cut {
         covers,
         positions,
         alerts,
     } = cut;
     let topic = snapshot_topic(cluster);
-    let bytes = checkpoint::encode(state);
+    let head = postcard::to_stdvec(&v3::Head {
+        slos: names.slos,
+        services: names.services,
+        alerts,
+    })
+    .map_err(|e| format!("cannot encode the snapshot's names and alerts: {e}"))?;
+    let state = checkpoint::encode(state);
     let timeout = Duration::from_secs(30);
     let mut chunks = Vec::new();
-    for (index, data) in bytes.chunks(CHUNK_BYTES).enumerate() {
-        let record = SnapshotRecord::Chunk {
+    // The head, then the state, each cut into chunks (the state is not copied).
+    for (index, data) in head
+        .chunks(CHUNK_BYTES)
+        .chain(state.chunks(CHUNK_BYTES))
+        .enumerate()
+    {
+        let record = v3::SnapshotRecord::Chunk {
             covers,
             index: index as u32,
             data: data.to_vec(),
         };
         chunks.push(writer.write_sync(&topic, &encode(&record), timeout)?);
     }
-    let commit = SnapshotRecord::Commit(Commit {
+    let commit = v3::SnapshotRecord::Commit(v3::Commit {
         covers,
         positions,
         chunks,
-        slos: names.slos,
-        services: names.services,
-        created_us: state.created_us,
-        alerts,
+        created_us,
     });
     writer.write_sync(&topic, &encode(&commit), timeout)?;
-    Ok(bytes.len())
+    Ok(head.len() + state.len())
 }
 
 /// A consumer of the snapshot topic reading `[from, to)`, each record once.
@@ -263,8 +404,8 @@ pub fn latest(spec: &KafkaSpec, cluster: &ClusterConfig) -> Result<Option<Restor
             }
         })?;
         commits.sort_by_key(|c| std::cmp::Reverse(c.covers));
-        for commit in commits {
-            match assemble(&consumer, &topic, &commit) {
+        for mut commit in commits {
+            match assemble(&consumer, &topic, &mut commit) {
                 Ok((state, bytes)) => {
                     return Ok(Some(Restored {
                         commit,
@@ -283,11 +424,12 @@ pub fn latest(spec: &KafkaSpec, cluster: &ClusterConfig) -> Result<Option<Restor
     Ok(None)
 }
 
-/// The state of `commit`, from its chunks.
+/// The state of `commit`, from its chunks (and, from version 3 on, its names and alert
+/// state, into `commit`).
 fn assemble(
     consumer: &BaseConsumer<Follower>,
     topic: &str,
-    commit: &Commit,
+    commit: &mut Commit,
 ) -> Result<(Checkpoint, usize), String> {
     let (Some(&first), Some(&last)) = (commit.chunks.iter().min(), commit.chunks.iter().max())
     else {
@@ -311,8 +453,23 @@ fn assemble(
     for (i, part) in parts.into_iter().enumerate() {
         bytes.extend(part.ok_or_else(|| format!("chunk {i} is missing"))?);
     }
-    let state = checkpoint::decode(&bytes)?;
-    Ok((state, bytes.len()))
+    open(commit, &bytes)
+}
+
+/// The state in a snapshot's `bytes` (its chunks, in order), and its size; from version 3
+/// on, the names and alert state ahead of it go into `commit`.
+fn open(commit: &mut Commit, bytes: &[u8]) -> Result<(Checkpoint, usize), String> {
+    let state = if commit.in_chunks {
+        let (head, state) = postcard::take_from_bytes::<v3::Head>(bytes)
+            .map_err(|e| format!("the snapshot's names and alerts do not read: {e}"))?;
+        commit.slos = head.slos;
+        commit.services = head.services;
+        commit.alerts = head.alerts;
+        state
+    } else {
+        bytes
+    };
+    Ok((checkpoint::decode(state)?, bytes.len()))
 }
 
 /// The SLOs and services of a state with their fingerprints.
@@ -439,20 +596,28 @@ pub fn spawn(
 mod tests {
     use super::*;
 
+    fn source() -> Source {
+        Source {
+            topic: "logs".into(),
+            partition: 2,
+        }
+    }
+
+    fn epoch() -> Epoch {
+        Epoch {
+            number: 3,
+            member: "m1".into(),
+        }
+    }
+
+    fn alerts() -> AlertTimes {
+        [([("alertname".to_string(), "page".to_string())].into(), 12)].into()
+    }
+
     fn commit_v1() -> v1::Commit {
         v1::Commit {
             covers: 40,
-            positions: vec![(
-                Source {
-                    topic: "logs".into(),
-                    partition: 2,
-                },
-                Epoch {
-                    number: 3,
-                    member: "m1".into(),
-                },
-                17,
-            )],
+            positions: vec![(source(), epoch(), 17)],
             chunks: vec![5, 6],
             slos: vec![("checkout/availability".into(), 9)],
             services: vec![("checkout".into(), 8)],
@@ -460,65 +625,146 @@ mod tests {
         }
     }
 
+    /// What every version's commit of [`commit_v1`] reads as, before its chunks.
+    fn read_commit(alerts: AlertTimes, in_chunks: bool) -> Commit {
+        let old = commit_v1();
+        let (slos, services) = if in_chunks {
+            (Vec::new(), Vec::new())
+        } else {
+            (old.slos, old.services)
+        };
+        Commit {
+            covers: old.covers,
+            positions: old.positions,
+            chunks: old.chunks,
+            slos,
+            services,
+            created_us: old.created_us,
+            alerts,
+            in_chunks,
+        }
+    }
+
+    fn checkpoint() -> Checkpoint {
+        Checkpoint {
+            created_us: 11,
+            partitions: Vec::new(),
+            counters: Default::default(),
+            splits: Vec::new(),
+        }
+    }
+
     #[test]
     fn records_of_this_version_read_back() {
-        let commit = Commit {
-            alerts: [([("alertname".to_string(), "page".to_string())].into(), 12)].into(),
-            ..match SnapshotRecord::from(v1::SnapshotRecord::Commit(commit_v1())) {
-                SnapshotRecord::Commit(c) => c,
-                SnapshotRecord::Chunk { .. } => unreachable!(),
-            }
+        let commit = v3::SnapshotRecord::Commit(v3::Commit {
+            covers: 40,
+            positions: vec![(source(), epoch(), 17)],
+            chunks: vec![5, 6],
+            created_us: 11,
+        });
+        assert_eq!(
+            decode(&encode(&commit)),
+            Some(SnapshotRecord::Commit(read_commit(AlertTimes::new(), true)))
+        );
+        let chunk = v3::SnapshotRecord::Chunk {
+            covers: 40,
+            index: 1,
+            data: vec![1, 2, 3],
         };
-        for r in [
-            SnapshotRecord::Commit(commit),
-            SnapshotRecord::Chunk {
+        assert_eq!(
+            decode(&encode(&chunk)),
+            Some(SnapshotRecord::Chunk {
                 covers: 40,
                 index: 1,
-                data: vec![1, 2, 3],
-            },
-        ] {
-            assert_eq!(decode(&encode(&r)), Some(r));
-        }
+                data: vec![1, 2, 3]
+            })
+        );
         assert_eq!(decode(&[9, 0]), None, "a newer version is not guessed at");
         assert_eq!(decode(&[]), None);
     }
 
     #[test]
-    fn version_1_commits_and_chunks_still_read_without_alert_state() {
-        let mut bytes = vec![1];
-        bytes.extend(postcard::to_stdvec(&v1::SnapshotRecord::Commit(commit_v1())).unwrap());
-        let Some(SnapshotRecord::Commit(c)) = decode(&bytes) else {
-            panic!("a version 1 commit did not read");
-        };
+    fn a_snapshot_opens_with_its_names_and_alerts_from_the_chunks_or_the_commit() {
+        let state = checkpoint();
+        // Version 3: the head, then the state, cut anywhere into chunks.
+        let head = postcard::to_stdvec(&v3::Head {
+            slos: commit_v1().slos,
+            services: commit_v1().services,
+            alerts: alerts(),
+        })
+        .unwrap();
+        let bytes = [head, checkpoint::encode(&state)].concat();
+        let mut commit = read_commit(AlertTimes::new(), true);
+        let (opened, size) = open(&mut commit, &bytes).expect("opens");
+        assert_eq!((opened, size), (state.clone(), bytes.len()));
+        assert_eq!(commit, read_commit(alerts(), false).in_chunks_again());
+        // Versions 1 and 2: the chunks are the state alone.
+        let bytes = checkpoint::encode(&state);
+        let mut commit = read_commit(alerts(), false);
+        assert_eq!(open(&mut commit, &bytes), Ok((state, bytes.len())));
+        assert_eq!(commit, read_commit(alerts(), false));
+        // A head that does not read is an unusable snapshot, not a guess.
+        let mut commit = read_commit(AlertTimes::new(), true);
+        assert!(open(&mut commit, &[0xff; 3]).is_err());
+    }
+
+    impl Commit {
+        fn in_chunks_again(self) -> Self {
+            Self {
+                in_chunks: true,
+                ..self
+            }
+        }
+    }
+
+    #[test]
+    fn version_2_commits_still_read_with_their_alert_state() {
         let old = commit_v1();
+        let v2 = v2::SnapshotRecord::Commit(v2::Commit {
+            covers: old.covers,
+            positions: old.positions,
+            chunks: old.chunks,
+            slos: old.slos,
+            services: old.services,
+            created_us: old.created_us,
+            alerts: alerts(),
+        });
         assert_eq!(
-            (
-                c.covers,
-                c.positions,
-                c.chunks,
-                c.slos,
-                c.services,
-                c.created_us
-            ),
-            (
-                old.covers,
-                old.positions,
-                old.chunks,
-                old.slos,
-                old.services,
-                old.created_us
-            )
+            decode(&encode_as(2, &v2)),
+            Some(SnapshotRecord::Commit(read_commit(alerts(), false)))
         );
-        assert!(c.alerts.is_empty());
-        let mut bytes = vec![1];
+        let chunk = v2::SnapshotRecord::Chunk {
+            covers: 40,
+            index: 0,
+            data: vec![7; 10],
+        };
+        assert_eq!(
+            decode(&encode_as(2, &chunk)),
+            Some(SnapshotRecord::Chunk {
+                covers: 40,
+                index: 0,
+                data: vec![7; 10]
+            })
+        );
+    }
+
+    #[test]
+    fn version_1_commits_and_chunks_still_read_without_alert_state() {
+        let commit = v1::SnapshotRecord::Commit(commit_v1());
+        assert_eq!(
+            decode(&encode_as(1, &commit)),
+            Some(SnapshotRecord::Commit(read_commit(
+                AlertTimes::new(),
+                false
+            )))
+        );
         let chunk = v1::SnapshotRecord::Chunk {
             covers: 40,
             index: 0,
             data: vec![7; 10],
         };
-        bytes.extend(postcard::to_stdvec(&chunk).unwrap());
         assert_eq!(
-            decode(&bytes),
+            decode(&encode_as(1, &chunk)),
             Some(SnapshotRecord::Chunk {
                 covers: 40,
                 index: 0,

@@ -16,6 +16,9 @@ const DEFAULT_MEMBER_TIMEOUT_US: i64 = 10 * SECOND;
 /// Ready while the log applied is at most this far behind, when not set.
 const DEFAULT_MAX_APPLY_LAG_US: i64 = 5 * SECOND;
 
+/// Most replicas a topic may ask for (more than any Kafka cluster's brokers in practice).
+const MAX_REPLICAS: i64 = 32;
+
 /// The host name, for a member id nobody set.
 fn host_name() -> Option<String> {
     std::env::var("HOSTNAME")
@@ -137,6 +140,17 @@ pub(super) fn validate(
             "must be shorter than member_timeout (a delta waits at most this long)",
         );
     }
+    let replication_factor = match c.replication_factor {
+        None => None,
+        Some(n @ 1..=MAX_REPLICAS) => Some(n as i32),
+        Some(_) => {
+            problems.error(
+                &at.field("replication_factor"),
+                format!("must be 1 to {MAX_REPLICAS}"),
+            );
+            None
+        }
+    };
     if problems.count() != before {
         return None;
     }
@@ -148,5 +162,6 @@ pub(super) fn validate(
         snapshot_interval_us: snapshot_us?,
         member_timeout_us: timeout_us?,
         max_apply_lag_us: lag_us?,
+        replication_factor,
     })
 }

@@ -191,6 +191,9 @@ pub struct ClusterConfig {
     pub member_timeout_us: i64,
     /// Ready while the log applied is at most this far behind its end, µs.
     pub max_apply_lag_us: i64,
+    /// Replicas of the cluster's topics when slipstream creates them; `None`: as many
+    /// brokers as the Kafka cluster has, at most [`crate::cluster::log::DEFAULT_REPLICAS`].
+    pub replication_factor: Option<i32>,
 }
 
 /// Where the HTTP bearer token is read from at start (`spec.http.auth`).

@@ -140,6 +140,9 @@ pub(crate) struct ClusterSpec {
     pub(crate) member_timeout: Option<String>,
     /// Ready while the log applied is at most this far behind its end (default `5s`).
     pub(crate) max_apply_lag: Option<String>,
+    /// Replicas of the cluster's topics when slipstream creates them (default: as many
+    /// brokers as the cluster has, at most 3).
+    pub(crate) replication_factor: Option<i64>,
 }
 
 /// `spec.checkpoint`.

@@ -555,12 +555,13 @@ fn a_cluster_block_reads_with_its_defaults_and_is_restart_only() {
             snapshot_interval_us: 60 * SECOND,
             member_timeout_us: 10 * SECOND,
             max_apply_lag_us: 5 * SECOND,
+            replication_factor: None,
         }
     );
     let other = parse(
         &text.replace(
             "name: edge,",
-            "name: edge, member_id: \"${HOME}\", flush_interval: 1s,",
+            "name: edge, member_id: \"${HOME}\", flush_interval: 1s, replication_factor: 3,",
         ),
         "c.yaml",
     )
@@ -568,6 +569,7 @@ fn a_cluster_block_reads_with_its_defaults_and_is_restart_only() {
     let o = other.start.cluster.clone().unwrap();
     assert_eq!(o.member_id, std::env::var("HOME").unwrap());
     assert_eq!(o.flush_interval_us, SECOND);
+    assert_eq!(o.replication_factor, Some(3));
     assert_eq!(c.start.changed_fields(&other.start), ["spec.cluster"]);
 }
 
@@ -575,7 +577,7 @@ fn a_cluster_block_reads_with_its_defaults_and_is_restart_only() {
 fn cluster_errors_are_reported_together_with_their_paths() {
     let got = problems(&cluster_pipeline(
         "{stdin: {}}",
-        "{name: \"edge/x\", advertise_url: \"pod-0:9977\", member_id: \"${SLIPSTREAM_SURELY_UNSET_VARIABLE}\", flush_interval: 20s, member_timeout: 10s, max_apply_lag: 0s, snapshot_interval: soon}",
+        "{name: \"edge/x\", advertise_url: \"pod-0:9977\", member_id: \"${SLIPSTREAM_SURELY_UNSET_VARIABLE}\", flush_interval: 20s, member_timeout: 10s, max_apply_lag: 0s, snapshot_interval: soon, replication_factor: 0}",
     ));
     let want = [
         "spec.cluster.name: must be 1 to 200 of",
@@ -585,6 +587,7 @@ fn cluster_errors_are_reported_together_with_their_paths() {
         "spec.cluster.flush_interval: must be shorter than member_timeout",
         "spec.cluster.max_apply_lag: invalid duration \"0s\"",
         "spec.cluster.snapshot_interval:",
+        "spec.cluster.replication_factor: must be 1 to 32",
     ];
     assert_found(&got, &want, |g, w| g.contains(w));
 }

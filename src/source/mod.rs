@@ -192,6 +192,14 @@ impl StopSignal {
         self.0.load(Ordering::SeqCst)
     }
 
+    /// Sleeps for `duration`, or until soon after the flag is raised.
+    pub fn sleep(&self, duration: Duration) {
+        let _ = self.wait_for(duration, |step| {
+            std::thread::sleep(step);
+            None::<()>
+        });
+    }
+
     /// Waits up to `timeout` for `attempt` to give a value, looking at the flag at least
     /// every [`STOP_POLL`]: `attempt(d)` waits at most `d` for its value (`d` is zero for a
     /// last look once the time is up or the flag is raised). `None` if no attempt gave one.
