@@ -1,7 +1,8 @@
 //! Alert state moves with the rest in a cluster: the member that pushes alerts decides since
 //! when each one fires and writes it to the cluster's log, so a member that starts later
 //! (from a snapshot) reports the same `activeAt`, and when it becomes the pusher it sends the
-//! same `startsAt` the first pusher sent.
+//! same `startsAt` the first pusher sent. Thousands of firing alerts, too many for one
+//! record, get there too.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
@@ -211,4 +212,115 @@ fn without_alertmanager_the_cluster_still_decides_when_an_alert_began() {
     );
     assert!(parse_time(&began) <= t1, "{began} is at most T1");
     assert_eq!(active_at(&m3), Some(began));
+}
+
+/// One service split by host, 99.9 % available over 30 days: every host that fails fires
+/// its own burn-rate alerts.
+const FLEET: &str = r#"
+apiVersion: slipstream/v1
+kind: Pipeline
+metadata: {name: fleet}
+spec:
+  source: {stdin: {}}
+  decode: {format: alb}
+  window: {max_future: 5m}
+  services:
+    - {name: fleet, match: {host: "*.fleet.example.com"}, split_by: host, max_hosts: 1000}
+---
+apiVersion: reliability/v1
+kind: ServiceLevelObjective
+metadata: {name: fleet}
+spec:
+  service: fleet
+  indicators:
+    - {name: availability, threshold: 99.9, window: 30d}
+"#;
+
+/// Every host of the fleet failing over the 20 minutes before `top`.
+fn failing_fleet(hosts: usize, top: i64) -> Vec<String> {
+    (0..hosts)
+        .flat_map(|h| {
+            (0..3).map(move |k| {
+                let host = format!("h{h}.fleet.example.com");
+                crate::helpers::alb_line(top - k * 10 * MINUTE, &host, "/", 502, Some((1, 5, 1)))
+            })
+        })
+        .collect()
+}
+
+/// The firing alerts of `/api/v1/alerts` by their labels, with their `activeAt` (µs).
+fn firing(m: &Instance) -> Option<slipstream::cluster::record::AlertTimes> {
+    let body = json(m, "/api/v1/alerts")?;
+    body["data"]["alerts"]
+        .as_array()?
+        .iter()
+        .map(|a| {
+            let labels = serde_json::from_value(a["labels"].clone()).ok()?;
+            Some((labels, parse_time(a["activeAt"].as_str()?)))
+        })
+        .collect()
+}
+
+/// Thousands of firing alerts are too many for one alert-state record: the pusher writes
+/// the change in bounded records that each apply on their own, and a member that starts
+/// later, with no snapshot to start from, applies them from the log and reports when each
+/// alert began, not when it first saw it.
+#[test]
+fn thousands_of_firing_alerts_reach_a_later_member_through_the_log() {
+    let broker = Broker::start(false);
+    broker.create_topic("logs", 4);
+    let dir = tempfile::tempdir().unwrap();
+    let start = |name: &str| {
+        let port = free_port();
+        let yaml = crate::kafka::kafka_yaml(FLEET, &broker.brokers(), "logs", "cf-group")
+            .replace(
+                "window: {max_future: 5m}",
+                &format!(
+                    "window: {{max_future: 5m}}\n  cluster: {{name: cf, member_id: {name}, advertise_url: \"http://127.0.0.1:{port}\", member_timeout: 5s, snapshot_interval: 1h}}"
+                ),
+            );
+        let path = dir.path().join(format!("{name}.yaml"));
+        std::fs::write(&path, yaml).unwrap();
+        Instance::start(&path, port)
+    };
+    const HOSTS: usize = 800;
+    let (t2, t1) = (top(), top() - 30 * MINUTE);
+    let first = failing_fleet(HOSTS, t1);
+    let m1 = start("m1");
+    broker.produce("logs", 4, &first);
+    let n = first.len() as u64;
+    wait_or_dump(&[&m1], 120, "every host's alerts firing on m1", || {
+        m1.lines() == Some(n) && firing(&m1).is_some_and(|f| f.len() >= 2 * HOSTS)
+    });
+    let decided = firing(&m1).unwrap();
+    let records =
+        slipstream::cluster::record::alert_records("m1", 0, &decided, &Default::default());
+    assert!(
+        records.len() > 1,
+        "{} alerts fit one alert-state record: the test needs more",
+        decided.len()
+    );
+    // m1 decides at its next evaluations, at most 10 s apart; leave it two.
+    std::thread::sleep(std::time::Duration::from_secs(21));
+    // Event time moves on 30 minutes, every host still failing.
+    let second = failing_fleet(HOSTS, t2);
+    broker.produce("logs", 4, &second);
+    let all = n + second.len() as u64;
+    let m2 = start("m2");
+    wait_or_dump(&[&m1, &m2], 180, "m2 whole with every alert", || {
+        m2.lines() == Some(all)
+            && json(&m2, "/v1/cluster").is_some_and(|c| c["partial"] == false)
+            && firing(&m2).is_some_and(|f| decided.keys().all(|k| f.contains_key(k)))
+    });
+    assert_eq!(
+        m2.metric_sum("slipstream_cluster_restored_from_offset ")
+            .unwrap_or(0),
+        0,
+        "no snapshot: m2 applied the whole log"
+    );
+    let reported = firing(&m2).unwrap();
+    for (labels, since) in &decided {
+        assert_eq!(reported.get(labels), Some(since), "{labels:?}");
+        assert!(*since <= t1, "{labels:?} began by T1");
+    }
 }
