@@ -11,6 +11,8 @@
 #   scripts/chaos.sh              # 10 minutes
 #   CHAOS_SECS=1800 scripts/chaos.sh
 #   TEST_LOG_DIR=/tmp/chaos scripts/chaos.sh   # each member's log in /tmp/chaos/<port>.log
+#   CHAOS_STORAGE=memory scripts/chaos.sh      # tansu's memory storage instead of sqlite: its
+#                                              # fetches slow down as the partitions grow
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/tansu.sh install
