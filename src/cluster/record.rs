@@ -117,7 +117,7 @@ pub fn alert_records(
         return vec![whole];
     }
     // Room for the record's own fields and the two lists' lengths.
-    let budget = ALERT_RECORD_BYTES - 64 - member.len();
+    let budget = ALERT_RECORD_BYTES.saturating_sub(64 + member.len());
     let empty = || AlertChange {
         member: member.to_string(),
         sent_us,

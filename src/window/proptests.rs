@@ -145,3 +145,40 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    /// Counters restored from a checkpoint (taken with the same layout or a shorter one,
+    /// whose tiers reached back less far) and fed more events: summing all windows at once
+    /// still gives each window's own sum.
+    #[test]
+    fn add_sums_equals_each_sum_after_a_restore(
+        events in events(),
+        cut in 0usize..400,
+        end_offset in -DAY..6 * DAY,
+        picks in prop::collection::vec(0..WINDOWS.len(), 1..10),
+        short_before in any::<bool>(),
+    ) {
+        let before = if short_before {
+            Layout::new(&WINDOWS[..3], MINUTE)
+        } else {
+            Layout::new(&WINDOWS, HOUR)
+        };
+        let cut = cut.min(events.len());
+        let mut old = SloCounters::new(&before);
+        for &(t, good) in &events[..cut] {
+            old.add(t, good);
+        }
+        let mut c = SloCounters::new(&Layout::new(&WINDOWS, HOUR));
+        c.import(&old.export());
+        for &(t, good) in &events[cut..] {
+            c.add(t, good);
+        }
+        let end = floor_to(BASE + end_offset, SECOND);
+        let windows: Vec<i64> = picks.iter().map(|&i| WINDOWS[i]).collect();
+        let mut all = vec![Counts::default(); windows.len()];
+        c.add_sums(&windows, end, &mut all);
+        for (w, got) in windows.iter().zip(all) {
+            prop_assert_eq!(got, c.sum(*w, end), "window {}", w);
+        }
+    }
+}

@@ -7,6 +7,13 @@
 //! `[start, floor(end))`, and each finer tier fills the rest up to `end`. So every window
 //! reports an exact `[start, end)`, and all windows of an evaluation share the same end.
 //!
+//! Every tier holds the same events wherever two tiers both retain a range, so when all
+//! windows are summed at once ([`SloCounters::add_sums`], what an evaluation does) the
+//! middle of a window is read from the next coarser tier when it holds that range, and only
+//! the ends from the window's own tier: the same `[start, end)` and the same counts from a
+//! sixth to a tenth of the buckets. After a restore the tiers agree only on what came after
+//! it ([`Ring`]'s `agrees_from`).
+//!
 //! A slot remembers the bucket index it holds, so a slot reused for a newer bucket can never
 //! be mistaken for an older one; a bucket is readable while it is among the last `n` of its
 //! tier, and [`Layout`] sizes `n` so that every window the SLO reports stays retained.
@@ -174,6 +181,12 @@ struct Ring {
     /// The bucket the last event went to and its slot: events mostly arrive in time order,
     /// so most adds land in the same bucket as the one before and skip the two divisions.
     hot: Hot,
+    /// From this µs on, the ring holds every event given to its SLO's counters whose bucket
+    /// it retains, as every other tier of them does: `i64::MIN` for counters that counted
+    /// from their creation; for restored ones, the end of the newest bucket restored (a
+    /// checkpoint does not say how far back each tier reached, so tiers are known to agree
+    /// only after it). Where two tiers both hold a range and agree, either can be read.
+    agrees_from: i64,
 }
 
 /// A remembered `(bucket, slot)` pair; `start` is the bucket's first µs.
@@ -200,7 +213,18 @@ impl Ring {
             newest: i64::MIN,
             live: Counts::default(),
             hot: COLD,
+            agrees_from: i64::MIN,
         }
+    }
+
+    /// True when the ring holds, and agrees with the other tiers on, every event from `from`
+    /// (a multiple of the width) on: its bucket is live (an event too old for a tier is
+    /// left out of it only, and a bucket live now was live when its events came), or the
+    /// ring never had an event (nor did the other tiers, but after a restore), and `from`
+    /// is past [`Ring::agrees_from`].
+    fn holds_from(&self, from: i64) -> bool {
+        from >= self.agrees_from
+            && (self.newest == i64::MIN || from.div_euclid(self.width) >= self.oldest_live())
     }
 
     fn slot_of(&self, bucket: i64) -> usize {
@@ -416,15 +440,43 @@ impl SloCounters {
             let (mut from, mut acc) = (to, below[tier]);
             while let Some(&(t, start, i)) = order.get(at).filter(|o| o.0 == tier) {
                 debug_assert_eq!(t, tier);
+                at += 1;
+                if let Some(c) = self.sum_one_tier_up(tier, start, end_us, &below) {
+                    out[i] += c;
+                    continue;
+                }
                 let start = start.min(to);
                 if start < from {
                     acc += ring.sum(start, from);
                     from = start;
                 }
                 out[i] += acc;
-                at += 1;
             }
         }
+    }
+
+    /// The counts of `[start, end_us)` for a window measured with `tier`, read with the next
+    /// coarser tier's buckets for its middle and `tier`'s only for the part before the first
+    /// coarse boundary (`below[tier + 1]` is the part after the last): the same events in a
+    /// tenth to a sixth of the buckets. `None` where that tier does not hold the middle or
+    /// does not agree with `tier` there, or the window spans no whole coarse bucket; the
+    /// caller then reads `tier` alone.
+    fn sum_one_tier_up(
+        &self,
+        tier: usize,
+        start: i64,
+        end_us: i64,
+        below: &[Counts; TIER_WIDTHS.len()],
+    ) -> Option<Counts> {
+        let (fine, coarse) = (&self.tiers[tier], self.tiers.get(tier + 1)?);
+        let (mid_from, mid_to) = (ceil_to(start, coarse.width), floor_to(end_us, coarse.width));
+        if mid_from >= mid_to || !fine.holds_from(mid_from) || !coarse.holds_from(mid_from) {
+            return None;
+        }
+        let mut c = below[tier + 1];
+        c += coarse.sum(mid_from, mid_to);
+        c += fine.sum(start, mid_from);
+        Some(c)
     }
 
     /// Exact counts over `[from, end)`, read from the tier of width `width_us` (which must
@@ -493,6 +545,21 @@ impl SloCounters {
     /// different layout restores whatever tiers both share; a bucket the ring no longer
     /// retains is skipped like a too-old event.
     pub fn import(&mut self, tiers: &[TierState]) {
+        // What was counted before the checkpoint is here only as far back as each tier of
+        // the counters it came from reached: the tiers agree only after the newest bucket
+        // restored.
+        let restored_to = tiers
+            .iter()
+            .filter_map(|s| {
+                let newest = s.buckets.iter().map(|&(b, ..)| b).max()?;
+                Some(newest.saturating_add(1).saturating_mul(s.width_us))
+            })
+            .max();
+        if let Some(to) = restored_to {
+            for ring in &mut self.tiers {
+                ring.agrees_from = ring.agrees_from.max(to);
+            }
+        }
         for state in tiers {
             let Some(ring) = self.tiers.iter_mut().find(|r| r.width == state.width_us) else {
                 continue;
