@@ -78,21 +78,19 @@ pub fn replicas(configured: Option<i32>, brokers: usize) -> i32 {
     })
 }
 
-/// How many brokers the Kafka cluster of `spec` has.
-async fn broker_count(spec: &KafkaSpec) -> Result<usize, String> {
-    let config = client_config(spec);
-    tokio::task::spawn_blocking(move || {
-        let client: rdkafka::producer::BaseProducer = config
-            .create()
-            .map_err(|e| format!("cannot create a Kafka client: {e}"))?;
-        client
-            .client()
-            .fetch_metadata(None, REQUEST_TIMEOUT)
-            .map(|m| m.brokers().len())
-            .map_err(|e| format!("cannot read the Kafka cluster's brokers: {e}"))
+/// How many brokers `admin`'s Kafka cluster has (a metadata request, off the runtime);
+/// hands `admin` back.
+async fn broker_count(
+    admin: AdminClient<DefaultClientContext>,
+) -> Result<(AdminClient<DefaultClientContext>, usize), String> {
+    let (admin, brokers) = tokio::task::spawn_blocking(move || {
+        let brokers = admin.inner().fetch_metadata(None, REQUEST_TIMEOUT);
+        (admin, brokers.map(|m| m.brokers().len()))
     })
     .await
-    .map_err(|e| format!("cannot read the Kafka cluster's brokers: {e}"))?
+    .map_err(|e| format!("cannot read the Kafka cluster's brokers: {e}"))?;
+    let brokers = brokers.map_err(|e| format!("cannot read the Kafka cluster's brokers: {e}"))?;
+    Ok((admin, brokers))
 }
 
 /// Creates the cluster's topics (one partition each) when missing, with
@@ -102,9 +100,9 @@ pub async fn ensure_topics(spec: &KafkaSpec, cluster: &ClusterConfig) -> Result<
     let admin: AdminClient<DefaultClientContext> = client_config(spec)
         .create()
         .map_err(|e| format!("cannot create a Kafka admin client: {e}"))?;
-    let brokers = match cluster.replication_factor {
-        Some(_) => 0,
-        None => broker_count(spec).await?,
+    let (admin, brokers) = match cluster.replication_factor {
+        Some(_) => (admin, 0),
+        None => broker_count(admin).await?,
     };
     let replication = replicas(cluster.replication_factor, brokers);
     let names = [log_topic(cluster), snapshot_topic(cluster)];

@@ -123,24 +123,28 @@ pub fn alert_records(
         sent_us,
         ..AlertChange::default()
     };
-    let size = |labels: &AlertLabels| postcard::to_stdvec(labels).map_or(0, |b| b.len()) + 10;
+    // Alerts set (with since when) or cleared (`None`).
+    let set = mine
+        .iter()
+        .filter(|&(labels, since)| decided.get(labels) != Some(since))
+        .map(|(labels, &since)| (labels, Some(since)));
+    let cleared = decided
+        .keys()
+        .filter(|l| !mine.contains_key(*l))
+        .map(|labels| (labels, None));
     let (mut out, mut part, mut used) = (Vec::new(), empty(), 0);
-    let mut add = |part: &mut AlertChange, used: &mut usize, bytes: usize| {
-        if *used > 0 && *used + bytes > budget {
-            out.push(Record::AlertChange(std::mem::replace(part, empty())));
-            *used = 0;
+    for (labels, since) in set.chain(cleared) {
+        // The labels, and at most 10 bytes for the time.
+        let bytes = postcard::to_stdvec(labels).map_or(0, |b| b.len()) + 10;
+        if used > 0 && used + bytes > budget {
+            out.push(Record::AlertChange(std::mem::replace(&mut part, empty())));
+            used = 0;
         }
-        *used += bytes;
-    };
-    for (labels, &since) in mine {
-        if decided.get(labels) != Some(&since) {
-            add(&mut part, &mut used, size(labels));
-            part.set.push((labels.clone(), since));
+        used += bytes;
+        match since {
+            Some(since) => part.set.push((labels.clone(), since)),
+            None => part.cleared.push(labels.clone()),
         }
-    }
-    for labels in decided.keys().filter(|l| !mine.contains_key(*l)) {
-        add(&mut part, &mut used, size(labels));
-        part.cleared.push(labels.clone());
     }
     if used > 0 {
         out.push(Record::AlertChange(part));

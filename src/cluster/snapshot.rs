@@ -22,7 +22,7 @@ use rdkafka::Message;
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::error::KafkaError;
 use rdkafka::topic_partition_list::{Offset, TopicPartitionList};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::fold::{Epoch, SourcePosition};
 use super::log::{Follower, LogWriter, REQUEST_TIMEOUT, client_config, snapshot_topic};
@@ -75,22 +75,41 @@ pub struct Commit {
     pub in_chunks: bool,
 }
 
-/// Version 3, the records written.
+/// A record of the snapshot topic as written by the version whose commit is `C`: the
+/// chunks are the same in every version, the commit is not.
+#[derive(Debug, Serialize, Deserialize)]
+enum Wire<C> {
+    Chunk {
+        covers: u64,
+        index: u32,
+        data: Vec<u8>,
+    },
+    Commit(C),
+}
+
+impl<C: Into<Commit>> From<Wire<C>> for SnapshotRecord {
+    fn from(r: Wire<C>) -> Self {
+        match r {
+            Wire::Chunk {
+                covers,
+                index,
+                data,
+            } => Self::Chunk {
+                covers,
+                index,
+                data,
+            },
+            Wire::Commit(c) => Self::Commit(c.into()),
+        }
+    }
+}
+
+/// Version 3, the commit written: the names and the alert state are in the chunks.
 mod v3 {
     use serde::{Deserialize, Serialize};
 
     use super::super::fold::Epoch;
     use super::super::record::{AlertTimes, Source};
-
-    #[derive(Debug, Serialize, Deserialize)]
-    pub(super) enum SnapshotRecord {
-        Chunk {
-            covers: u64,
-            index: u32,
-            data: Vec<u8>,
-        },
-        Commit(Commit),
-    }
 
     #[derive(Debug, Serialize, Deserialize)]
     pub(super) struct Commit {
@@ -108,50 +127,29 @@ mod v3 {
         pub(super) alerts: AlertTimes,
     }
 
-    impl From<SnapshotRecord> for super::SnapshotRecord {
-        fn from(r: SnapshotRecord) -> Self {
-            match r {
-                SnapshotRecord::Chunk {
-                    covers,
-                    index,
-                    data,
-                } => Self::Chunk {
-                    covers,
-                    index,
-                    data,
-                },
-                SnapshotRecord::Commit(c) => Self::Commit(super::Commit {
-                    covers: c.covers,
-                    positions: c.positions,
-                    chunks: c.chunks,
-                    slos: Vec::new(),
-                    services: Vec::new(),
-                    created_us: c.created_us,
-                    alerts: AlertTimes::new(),
-                    in_chunks: true,
-                }),
+    impl From<Commit> for super::Commit {
+        fn from(c: Commit) -> Self {
+            Self {
+                covers: c.covers,
+                positions: c.positions,
+                chunks: c.chunks,
+                slos: Vec::new(),
+                services: Vec::new(),
+                created_us: c.created_us,
+                alerts: AlertTimes::new(),
+                in_chunks: true,
             }
         }
     }
 }
 
-/// Version 2 of the snapshot records (the alert state in the commit), read so that an
-/// upgraded member restores from the snapshots its predecessors wrote.
+/// Version 2's commit (names and alert state in it), read so that an upgraded member
+/// restores from the snapshots its predecessors wrote.
 mod v2 {
     use serde::{Deserialize, Serialize};
 
     use super::super::fold::Epoch;
     use super::super::record::{AlertTimes, Source};
-
-    #[derive(Debug, Serialize, Deserialize)]
-    pub(super) enum SnapshotRecord {
-        Chunk {
-            covers: u64,
-            index: u32,
-            data: Vec<u8>,
-        },
-        Commit(Commit),
-    }
 
     #[derive(Debug, Serialize, Deserialize)]
     pub(super) struct Commit {
@@ -164,49 +162,28 @@ mod v2 {
         pub(super) alerts: AlertTimes,
     }
 
-    impl From<SnapshotRecord> for super::SnapshotRecord {
-        fn from(r: SnapshotRecord) -> Self {
-            match r {
-                SnapshotRecord::Chunk {
-                    covers,
-                    index,
-                    data,
-                } => Self::Chunk {
-                    covers,
-                    index,
-                    data,
-                },
-                SnapshotRecord::Commit(c) => Self::Commit(super::Commit {
-                    covers: c.covers,
-                    positions: c.positions,
-                    chunks: c.chunks,
-                    slos: c.slos,
-                    services: c.services,
-                    created_us: c.created_us,
-                    alerts: c.alerts,
-                    in_chunks: false,
-                }),
+    impl From<Commit> for super::Commit {
+        fn from(c: Commit) -> Self {
+            Self {
+                covers: c.covers,
+                positions: c.positions,
+                chunks: c.chunks,
+                slos: c.slos,
+                services: c.services,
+                created_us: c.created_us,
+                alerts: c.alerts,
+                in_chunks: false,
             }
         }
     }
 }
 
-/// Version 1 of the snapshot records (no alert state).
+/// Version 1's commit (no alert state).
 mod v1 {
     use serde::{Deserialize, Serialize};
 
     use super::super::fold::Epoch;
     use super::super::record::Source;
-
-    #[derive(Debug, Serialize, Deserialize)]
-    pub(super) enum SnapshotRecord {
-        Chunk {
-            covers: u64,
-            index: u32,
-            data: Vec<u8>,
-        },
-        Commit(Commit),
-    }
 
     #[derive(Debug, Serialize, Deserialize)]
     pub(super) struct Commit {
@@ -218,29 +195,18 @@ mod v1 {
         pub(super) created_us: i64,
     }
 
-    impl From<SnapshotRecord> for super::SnapshotRecord {
-        fn from(r: SnapshotRecord) -> Self {
-            match r {
-                SnapshotRecord::Chunk {
-                    covers,
-                    index,
-                    data,
-                } => Self::Chunk {
-                    covers,
-                    index,
-                    data,
-                },
-                SnapshotRecord::Commit(c) => Self::Commit(super::Commit {
-                    covers: c.covers,
-                    positions: c.positions,
-                    chunks: c.chunks,
-                    slos: c.slos,
-                    services: c.services,
-                    created_us: c.created_us,
-                    alerts: super::AlertTimes::new(),
-                    in_chunks: false,
-                }),
+    impl From<Commit> for super::Commit {
+        fn from(c: Commit) -> Self {
+            super::v2::Commit {
+                covers: c.covers,
+                positions: c.positions,
+                chunks: c.chunks,
+                slos: c.slos,
+                services: c.services,
+                created_us: c.created_us,
+                alerts: super::AlertTimes::new(),
             }
+            .into()
         }
     }
 }
@@ -253,22 +219,19 @@ fn encode_as(version: u8, r: &impl Serialize) -> Vec<u8> {
     out
 }
 
-fn encode(r: &v3::SnapshotRecord) -> Vec<u8> {
+fn encode(r: &Wire<v3::Commit>) -> Vec<u8> {
     encode_as(VERSION, r)
 }
 
 fn decode(bytes: &[u8]) -> Option<SnapshotRecord> {
+    fn read<C: Into<Commit> + serde::de::DeserializeOwned>(body: &[u8]) -> Option<SnapshotRecord> {
+        postcard::from_bytes::<Wire<C>>(body).ok().map(Into::into)
+    }
     let (&version, body) = bytes.split_first()?;
     match version {
-        1 => postcard::from_bytes::<v1::SnapshotRecord>(body)
-            .ok()
-            .map(Into::into),
-        2 => postcard::from_bytes::<v2::SnapshotRecord>(body)
-            .ok()
-            .map(Into::into),
-        VERSION => postcard::from_bytes::<v3::SnapshotRecord>(body)
-            .ok()
-            .map(Into::into),
+        1 => read::<v1::Commit>(body),
+        2 => read::<v2::Commit>(body),
+        VERSION => read::<v3::Commit>(body),
         _ => None,
     }
 }
@@ -314,14 +277,14 @@ pub fn write(
         .chain(state.chunks(CHUNK_BYTES))
         .enumerate()
     {
-        let record = v3::SnapshotRecord::Chunk {
+        let record = Wire::Chunk {
             covers,
             index: index as u32,
             data: data.to_vec(),
         };
         chunks.push(writer.write_sync(&topic, &encode(&record), timeout)?);
     }
-    let commit = v3::SnapshotRecord::Commit(v3::Commit {
+    let commit = Wire::Commit(v3::Commit {
         covers,
         positions,
         chunks,
@@ -656,7 +619,7 @@ mod tests {
 
     #[test]
     fn records_of_this_version_read_back() {
-        let commit = v3::SnapshotRecord::Commit(v3::Commit {
+        let commit = Wire::Commit(v3::Commit {
             covers: 40,
             positions: vec![(source(), epoch(), 17)],
             chunks: vec![5, 6],
@@ -666,7 +629,7 @@ mod tests {
             decode(&encode(&commit)),
             Some(SnapshotRecord::Commit(read_commit(AlertTimes::new(), true)))
         );
-        let chunk = v3::SnapshotRecord::Chunk {
+        let chunk = Wire::Chunk {
             covers: 40,
             index: 1,
             data: vec![1, 2, 3],
@@ -718,9 +681,24 @@ mod tests {
     }
 
     #[test]
+    fn chunks_of_every_version_read_from_their_bytes() {
+        // Version byte, then postcard: variant 0, covers 40, index 1, two bytes of data.
+        for version in [1, 2, VERSION] {
+            assert_eq!(
+                decode(&[version, 0, 40, 1, 2, 7, 7]),
+                Some(SnapshotRecord::Chunk {
+                    covers: 40,
+                    index: 1,
+                    data: vec![7, 7]
+                })
+            );
+        }
+    }
+
+    #[test]
     fn version_2_commits_still_read_with_their_alert_state() {
         let old = commit_v1();
-        let v2 = v2::SnapshotRecord::Commit(v2::Commit {
+        let v2 = Wire::Commit(v2::Commit {
             covers: old.covers,
             positions: old.positions,
             chunks: old.chunks,
@@ -733,7 +711,7 @@ mod tests {
             decode(&encode_as(2, &v2)),
             Some(SnapshotRecord::Commit(read_commit(alerts(), false)))
         );
-        let chunk = v2::SnapshotRecord::Chunk {
+        let chunk = Wire::<v2::Commit>::Chunk {
             covers: 40,
             index: 0,
             data: vec![7; 10],
@@ -750,7 +728,7 @@ mod tests {
 
     #[test]
     fn version_1_commits_and_chunks_still_read_without_alert_state() {
-        let commit = v1::SnapshotRecord::Commit(commit_v1());
+        let commit = Wire::Commit(commit_v1());
         assert_eq!(
             decode(&encode_as(1, &commit)),
             Some(SnapshotRecord::Commit(read_commit(
@@ -758,7 +736,7 @@ mod tests {
                 false
             )))
         );
-        let chunk = v1::SnapshotRecord::Chunk {
+        let chunk = Wire::<v1::Commit>::Chunk {
             covers: 40,
             index: 0,
             data: vec![7; 10],

@@ -49,6 +49,19 @@ proptest! {
     }
 }
 
+/// [`SloCounters::add_sums`] of the windows `picks` (indexes into [`WINDOWS`]) ending at
+/// `end` (rounded down to a second) equals each window's [`SloCounters::sum`].
+fn add_sums_equal_sums(c: &SloCounters, end: i64, picks: &[usize]) -> Result<(), TestCaseError> {
+    let end = floor_to(end, SECOND);
+    let windows: Vec<i64> = picks.iter().map(|&i| WINDOWS[i]).collect();
+    let mut all = vec![Counts::default(); windows.len()];
+    c.add_sums(&windows, end, &mut all);
+    for (w, got) in windows.iter().zip(all) {
+        prop_assert_eq!(got, c.sum(*w, end), "window {}", w);
+    }
+    Ok(())
+}
+
 proptest! {
     /// Summing all windows at once gives each window's own sum, for any end and any subset
     /// and order of windows (duplicates included), with tiers missing from the layout too.
@@ -68,13 +81,7 @@ proptest! {
         for &(t, good) in &events {
             c.add(t, good);
         }
-        let end = floor_to(BASE + end_offset, SECOND);
-        let windows: Vec<i64> = picks.iter().map(|&i| WINDOWS[i]).collect();
-        let mut all = vec![Counts::default(); windows.len()];
-        c.add_sums(&windows, end, &mut all);
-        for (w, got) in windows.iter().zip(all) {
-            prop_assert_eq!(got, c.sum(*w, end), "window {}", w);
-        }
+        add_sums_equal_sums(&c, BASE + end_offset, &picks)?;
     }
 }
 
@@ -173,12 +180,6 @@ proptest! {
         for &(t, good) in &events[cut..] {
             c.add(t, good);
         }
-        let end = floor_to(BASE + end_offset, SECOND);
-        let windows: Vec<i64> = picks.iter().map(|&i| WINDOWS[i]).collect();
-        let mut all = vec![Counts::default(); windows.len()];
-        c.add_sums(&windows, end, &mut all);
-        for (w, got) in windows.iter().zip(all) {
-            prop_assert_eq!(got, c.sum(*w, end), "window {}", w);
-        }
+        add_sums_equal_sums(&c, BASE + end_offset, &picks)?;
     }
 }

@@ -12,7 +12,7 @@
 //! middle of a window is read from the next coarser tier when it holds that range, and only
 //! the ends from the window's own tier: the same `[start, end)` and the same counts from a
 //! sixth to a tenth of the buckets. After a restore the tiers agree only on what came after
-//! it ([`Ring`]'s `agrees_from`).
+//! it ([`SloCounters`]'s `agrees_from`).
 //!
 //! A slot remembers the bucket index it holds, so a slot reused for a newer bucket can never
 //! be mistaken for an older one; a bucket is readable while it is among the last `n` of its
@@ -181,12 +181,6 @@ struct Ring {
     /// The bucket the last event went to and its slot: events mostly arrive in time order,
     /// so most adds land in the same bucket as the one before and skip the two divisions.
     hot: Hot,
-    /// From this µs on, the ring holds every event given to its SLO's counters whose bucket
-    /// it retains, as every other tier of them does: `i64::MIN` for counters that counted
-    /// from their creation; for restored ones, the end of the newest bucket restored (a
-    /// checkpoint does not say how far back each tier reached, so tiers are known to agree
-    /// only after it). Where two tiers both hold a range and agree, either can be read.
-    agrees_from: i64,
 }
 
 /// A remembered `(bucket, slot)` pair; `start` is the bucket's first µs.
@@ -213,18 +207,16 @@ impl Ring {
             newest: i64::MIN,
             live: Counts::default(),
             hot: COLD,
-            agrees_from: i64::MIN,
         }
     }
 
-    /// True when the ring holds, and agrees with the other tiers on, every event from `from`
-    /// (a multiple of the width) on: its bucket is live (an event too old for a tier is
-    /// left out of it only, and a bucket live now was live when its events came), or the
-    /// ring never had an event (nor did the other tiers, but after a restore), and `from`
-    /// is past [`Ring::agrees_from`].
+    /// True when the ring holds every event from `from` (a multiple of the width) on that
+    /// its counters were given: its bucket is live (an event too old for a tier is left
+    /// out of it only, and a bucket live now was live when its events came), or the ring
+    /// never had an event (nor did the other tiers, but after a restore: see
+    /// [`SloCounters::agrees_from`]).
     fn holds_from(&self, from: i64) -> bool {
-        from >= self.agrees_from
-            && (self.newest == i64::MIN || from.div_euclid(self.width) >= self.oldest_live())
+        self.newest == i64::MIN || from.div_euclid(self.width) >= self.oldest_live()
     }
 
     fn slot_of(&self, bucket: i64) -> usize {
@@ -363,6 +355,12 @@ fn add_run(c: &mut Counts, run: &[Slot], first: i64) {
 #[derive(Debug, Clone)]
 pub struct SloCounters {
     tiers: Vec<Ring>,
+    /// From this µs on, every tier holds every event given to the counters whose bucket
+    /// it retains: `i64::MIN` for counters that counted from their creation; for restored
+    /// ones, the end of the newest bucket restored (a checkpoint does not say how far back
+    /// each tier reached, so the tiers are known to agree only after it). Where two tiers
+    /// both hold a range past this, either can be read.
+    agrees_from: i64,
 }
 
 impl SloCounters {
@@ -375,6 +373,7 @@ impl SloCounters {
                 .enumerate()
                 .map(|(tier, &n)| Ring::new(TIER_WIDTHS[tier], n))
                 .collect(),
+            agrees_from: i64::MIN,
         }
     }
 
@@ -470,7 +469,11 @@ impl SloCounters {
     ) -> Option<Counts> {
         let (fine, coarse) = (&self.tiers[tier], self.tiers.get(tier + 1)?);
         let (mid_from, mid_to) = (ceil_to(start, coarse.width), floor_to(end_us, coarse.width));
-        if mid_from >= mid_to || !fine.holds_from(mid_from) || !coarse.holds_from(mid_from) {
+        if mid_from >= mid_to
+            || mid_from < self.agrees_from
+            || !fine.holds_from(mid_from)
+            || !coarse.holds_from(mid_from)
+        {
             return None;
         }
         let mut c = below[tier + 1];
@@ -555,11 +558,7 @@ impl SloCounters {
                 Some(newest.saturating_add(1).saturating_mul(s.width_us))
             })
             .max();
-        if let Some(to) = restored_to {
-            for ring in &mut self.tiers {
-                ring.agrees_from = ring.agrees_from.max(to);
-            }
-        }
+        self.agrees_from = self.agrees_from.max(restored_to.unwrap_or(i64::MIN));
         for state in tiers {
             let Some(ring) = self.tiers.iter_mut().find(|r| r.width == state.width_us) else {
                 continue;

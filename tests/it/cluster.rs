@@ -40,7 +40,21 @@ pub(crate) fn member_config_with(
     port: u16,
     extra: &str,
 ) -> PathBuf {
-    let yaml = kafka_yaml(CONFIG, &broker.brokers(), "logs", &format!("{cluster}-group"))
+    member_config_from(CONFIG, dir, broker, cluster, member, port, extra)
+}
+
+/// [`member_config_with`] for the pipeline `base` (a stdin source and `window: {max_future:
+/// 5m}`, which the Kafka source and the cluster block replace and follow).
+pub(crate) fn member_config_from(
+    base: &str,
+    dir: &Path,
+    broker: &Broker,
+    cluster: &str,
+    member: &str,
+    port: u16,
+    extra: &str,
+) -> PathBuf {
+    let yaml = kafka_yaml(base, &broker.brokers(), "logs", &format!("{cluster}-group"))
         .replace(
             "window: {max_future: 5m}",
             &format!(

@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex};
 use serde_json::Value;
 
 use crate::cli::free_port;
-use crate::cluster::{json, member_config_with, top, wait_or_dump};
+use crate::cluster::{json, member_config_from, member_config_with, top, wait_or_dump};
 use crate::crash::{Instance, traffic};
 use crate::kafka::Broker;
 
@@ -272,16 +272,9 @@ fn thousands_of_firing_alerts_reach_a_later_member_through_the_log() {
     let dir = tempfile::tempdir().unwrap();
     let start = |name: &str| {
         let port = free_port();
-        let yaml = crate::kafka::kafka_yaml(FLEET, &broker.brokers(), "logs", "cf-group")
-            .replace(
-                "window: {max_future: 5m}",
-                &format!(
-                    "window: {{max_future: 5m}}\n  cluster: {{name: cf, member_id: {name}, advertise_url: \"http://127.0.0.1:{port}\", member_timeout: 5s, snapshot_interval: 1h}}"
-                ),
-            );
-        let path = dir.path().join(format!("{name}.yaml"));
-        std::fs::write(&path, yaml).unwrap();
-        Instance::start(&path, port)
+        let extra = ", snapshot_interval: 1h";
+        let config = member_config_from(FLEET, dir.path(), &broker, "cf", name, port, extra);
+        Instance::start(&config, port)
     };
     const HOSTS: usize = 800;
     let (t2, t1) = (top(), top() - 30 * MINUTE);
