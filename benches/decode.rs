@@ -3,6 +3,9 @@
 //! without the timing suffix and a TLS-garbage 400; Envoy with status 0 and unset values;
 //! HAProxy with and without syslog prefix and capture blocks; Envoy JSON with string and typed
 //! values; Cloud Logging entries; a nested generic JSON mapping). Throughput is per line.
+//! Compiled nginx `log_format` presets run on the same nginx lines (those with timings as
+//! `combined_timed`, and as `main` with a proxied `"$http_x_forwarded_for"` instead), beside
+//! the fixed decoder, and on ingress-nginx lines.
 
 use std::hint::black_box;
 
@@ -10,7 +13,7 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use slipstream::decode::json::{JsonDecoder, JsonMapping, JsonPath, TimeFormat};
 use slipstream::decode::{
     Decoder, Unit, alb::AlbDecoder, envoy::EnvoyDecoder, envoy_json::EnvoyJsonDecoder,
-    gcp::GcpDecoder, haproxy::HaproxyDecoder, nginx::NginxDecoder,
+    gcp::GcpDecoder, haproxy::HaproxyDecoder, nginx::NginxDecoder, nginx_format::LogFormat,
 };
 
 const ALB: [&str; 8] = [
@@ -110,9 +113,55 @@ fn bench_format(c: &mut Criterion, name: &str, decoder: &dyn Decoder, lines: &[&
     group.finish();
 }
 
+const INGRESS: [&str; 3] = [
+    r#"192.168.49.1 - - [21/Nov/2026:10:00:02 +0000] "GET /api/v1/users/7 HTTP/2.0" 200 312 "-" "Go-http-client/2.0" 462 0.050 [default-users-8080] [] 10.244.0.12:8080 312 0.049 200 9f1c2b7e4d6a8f3b5c7d9e1f2a3b4c5d"#,
+    r#"192.168.49.1 - alice [21/Nov/2026:10:00:03 +0100] "GET /api/v1/search?q=x HTTP/1.1" 200 1024 "-" "k6/0.47.0 (https://k6.io/)" 520 1.204 [default-search-80] [default-search-canary-80] 10.244.0.13:80, 10.244.0.14:80 : 10.244.1.2:80 0, 0 : 1024 0.600, 0.500 : 0.100 502, 502 : 200 0a1b2c3d4e5f60718293a4b5c6d7e8f9"#,
+    r#"203.0.113.99 - - [21/Nov/2026:10:00:04 +0000] "POST /api/v1/orders HTTP/1.1" 201 48 "https://shop.example.com/cart" "Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 Safari/604.1" 1210 0.057 [default-orders-8080] [] 10.244.2.7:8080 48 0.055 201 5f1c2b8e0d9a4c559d551f0e2c3b4a59"#,
+];
+
+/// The nginx lines that carry the timings, and the same lines as `main` writes them (a
+/// proxied `"$http_x_forwarded_for"` in place of the timings).
+fn nginx_variants() -> (Vec<&'static str>, Vec<String>) {
+    let timed: Vec<&str> = NGINX
+        .iter()
+        .copied()
+        .filter(|l| !l.ends_with('"'))
+        .collect();
+    let main = timed
+        .iter()
+        .map(|l| {
+            let end = l.rfind('"').expect("a quoted field") + 1;
+            format!(r#"{} "203.0.113.195, 70.41.3.18""#, &l[..end])
+        })
+        .collect();
+    (timed, main)
+}
+
+fn preset(name: &str) -> LogFormat {
+    LogFormat::preset(name, None)
+        .expect("a preset")
+        .expect("compiles")
+}
+
 fn decode(c: &mut Criterion) {
     bench_format(c, "decode_alb", &AlbDecoder, &ALB);
     bench_format(c, "decode_nginx", &NginxDecoder, &NGINX);
+    let (timed, main) = nginx_variants();
+    let main: Vec<&str> = main.iter().map(String::as_str).collect();
+    bench_format(c, "decode_nginx_timed_fixed", &NginxDecoder, &timed);
+    bench_format(
+        c,
+        "decode_nginx_timed_compiled",
+        &preset("combined_timed"),
+        &timed,
+    );
+    bench_format(c, "decode_nginx_main_compiled", &preset("main"), &main);
+    bench_format(
+        c,
+        "decode_nginx_ingress",
+        &preset("ingress_nginx"),
+        &INGRESS,
+    );
     bench_format(c, "decode_envoy", &EnvoyDecoder, &ENVOY);
     bench_format(c, "decode_haproxy", &HaproxyDecoder, &HAPROXY);
     bench_format(c, "decode_envoy_json", &EnvoyJsonDecoder, &ENVOY_JSON);

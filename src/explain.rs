@@ -54,6 +54,8 @@ pub struct Explanation {
     pub format: &'static str,
     /// The input as given (invalid UTF-8 replaced).
     pub input: String,
+    /// A compiled format's fields in order (nginx `log_format`); empty for fixed formats.
+    pub format_fields: Vec<FormatField>,
     /// True when the line decoded into an event.
     pub decoded: bool,
     /// Why it did not decode; `null` when it did.
@@ -69,6 +71,17 @@ pub struct Explanation {
     pub services: Vec<ServiceCheck>,
     /// Every SLO of the matched service with its verdict.
     pub slos: Vec<SloVerdict>,
+}
+
+/// One variable of a compiled format.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FormatField {
+    /// The variable as the format writes it (`$request_time`).
+    pub variable: String,
+    /// Its shape in the line (`a quoted string`, `seconds with three decimals`, …).
+    pub shape: &'static str,
+    /// What the event takes from it (`time`, `latency`, …); empty when it is skipped.
+    pub gives: &'static str,
 }
 
 /// Why a line did not decode.
@@ -173,7 +186,7 @@ impl Explainer {
             format: c.format,
             ingest: Ingest::new(
                 c.envelope,
-                c.format.decoder(c.json.as_ref()),
+                c.format.decoder(&c.options),
                 start.max_line_bytes,
             ),
             classifier: Classifier::new(c.services.clone(), c.rules.clone()),
@@ -190,6 +203,16 @@ impl Explainer {
             envelope: self.ingest.envelope().name(),
             format: self.format.name(),
             input: text(payload),
+            format_fields: self
+                .ingest
+                .layout()
+                .into_iter()
+                .map(|(variable, shape, gives)| FormatField {
+                    variable,
+                    shape,
+                    gives,
+                })
+                .collect(),
             decoded: false,
             error: None,
             event: None,
@@ -203,7 +226,11 @@ impl Explainer {
         let (line, event) = match self.ingest.decode(payload, &mut scratch) {
             Ok(d) => (d.line, d.event),
             Err(r) => {
-                x.error = Some(self.failure(r));
+                let mut failure = self.failure(r);
+                if let (Rejection::Format(_), Some(why)) = (r, self.ingest.why(payload)) {
+                    failure.message = why;
+                }
+                x.error = Some(failure);
                 return x;
             }
         };
@@ -256,6 +283,9 @@ impl Explainer {
         out: &mut dyn Write,
     ) -> io::Result<bool> {
         let x = self.explain(1, trim_newline(line), now_us);
+        if !json {
+            out.write_all(x.format_block().as_bytes())?;
+        }
         write(&x, json, out)?;
         Ok(x.decoded)
     }
@@ -281,11 +311,13 @@ impl Explainer {
             if line.is_empty() {
                 continue;
             }
-            if !json && !first {
+            let x = self.explain(number, line, now_us);
+            if !json && first {
+                out.write_all(x.format_block().as_bytes())?;
+            } else if !json {
                 writeln!(out)?;
             }
             first = false;
-            let x = self.explain(number, line, now_us);
             failed += usize::from(!x.decoded);
             write(&x, json, out)?;
             out.flush()?;
@@ -407,7 +439,9 @@ fn unknown_latency_reason(format: Format) -> &'static str {
             "a processing time is -1: no target answered (the request was not dispatched, \
              or the connection closed before a response)"
         }
-        "nginx" => "$request_time is `-` or absent (plain combined format)",
+        "nginx" => {
+            "the line has no timing: $request_time is `-` or absent (plain combined, main), or an upstream time is `-`"
+        }
         _ => "the line marks its latency as unknown",
     }
 }

@@ -4,7 +4,8 @@
 //! (`tests/fuzz_regressions/<target>/`) through the same functions, without cargo-fuzz.
 
 use slipstream::decode::json::{JsonMapping, JsonPath, TimeFormat};
-use slipstream::decode::{Decoder, Event, Format, Unit, envelope::Envelope};
+use slipstream::decode::nginx_format::{LogFormat, PRESETS};
+use slipstream::decode::{Decoder, Event, Format, FormatOptions, Unit, envelope::Envelope};
 use slipstream::time::{DAY, HOUR, MINUTE, SECOND};
 use slipstream::window::{Layout, SloCounters};
 
@@ -60,20 +61,38 @@ pub fn json_mapping(selector: u8) -> JsonMapping {
     }
 }
 
-/// `decode`: the first byte picks the format (and for `json` the second byte picks the time
-/// format and unit); the rest is the line.
+/// `decode`: the first byte picks the format: below 128 one of [`Format::ALL`] (for `json` the
+/// second byte picks the time format and unit), from 128 on an nginx `log_format` preset
+/// compiled ([`PRESETS`]); the rest is the line. A compiled format also explains the line,
+/// and does so exactly when the line does not decode.
 pub fn decode(data: &[u8]) {
     let Some((&first, rest)) = data.split_first() else {
         return;
     };
+    if first >= 128 {
+        let (name, _) = PRESETS[usize::from(first - 128) % PRESETS.len()];
+        let format = LogFormat::preset(name, None)
+            .expect("a preset")
+            .expect("presets compile");
+        let decoded = format.read(rest);
+        assert_eq!(decoded.is_err(), format.why(rest).is_some());
+        if let Ok(event) = decoded {
+            check_event(&event, rest);
+        }
+        return;
+    }
     let format = Format::ALL[usize::from(first) % Format::ALL.len()];
     let (decoder, line): (Box<dyn Decoder>, &[u8]) = if format == Format::Json {
         let Some((&selector, line)) = rest.split_first() else {
             return;
         };
-        (format.decoder(Some(&json_mapping(selector))), line)
+        let options = FormatOptions {
+            json: Some(json_mapping(selector)),
+            ..FormatOptions::default()
+        };
+        (format.decoder(&options), line)
     } else {
-        (format.decoder(None), rest)
+        (format.decoder(&FormatOptions::default()), rest)
     };
     if let Ok(event) = decoder.decode(line) {
         check_event(&event, line);
@@ -97,7 +116,7 @@ pub fn envelope(data: &[u8]) {
         assert_eq!(owned, payload);
     }
     for format in [Format::Nginx, Format::Alb] {
-        if let Ok(event) = format.decoder(None).decode(&owned) {
+        if let Ok(event) = format.decoder(&FormatOptions::default()).decode(&owned) {
             check_event(&event, &owned);
         }
     }
@@ -114,7 +133,7 @@ pub fn config(data: &[u8]) {
             let _ = config
                 .reload
                 .format
-                .decoder(config.reload.json.as_ref())
+                .decoder(&config.reload.options)
                 .decode(b"");
             let _ = format!("{:?}", config.reload.objectives.len());
         }

@@ -20,9 +20,9 @@ use crate::classify::{Classifier, Matcher};
 use crate::cluster::fingerprint::Fingerprints;
 use crate::config::ReloadConfig;
 use crate::decode::Format;
+use crate::decode::FormatOptions;
 use crate::decode::envelope::Envelope;
 use crate::decode::ingest::Ingest;
-use crate::decode::json::JsonMapping;
 use crate::evaluate::SloObjective;
 use crate::time::{SECOND, ceil_to};
 use crate::window::{Counters, HostTable, Plan, SplitPlan, Store};
@@ -36,8 +36,8 @@ pub struct Generation {
     pub format: Format,
     /// Shipper envelope around each line.
     pub envelope: Envelope,
-    /// Key mapping of the generic `json` format.
-    pub json: Option<JsonMapping>,
+    /// The format's settings (the `json` mapping, nginx's `log_format`).
+    pub options: FormatOptions,
     /// Services and SLO rules.
     pub classifier: Arc<Classifier>,
     /// SLO objectives, by SLO index.
@@ -80,7 +80,7 @@ impl Generation {
             number,
             format: config.format,
             envelope: config.envelope,
-            json: config.json.clone(),
+            options: config.options.clone(),
             classifier: Arc::new(Classifier::new(
                 config.services.clone(),
                 config.rules.clone(),
@@ -99,7 +99,7 @@ impl Generation {
     pub fn ingest(&self, max_line_bytes: usize) -> Ingest {
         Ingest::new(
             self.envelope,
-            self.format.decoder(self.json.as_ref()),
+            self.format.decoder(&self.options),
             max_line_bytes,
         )
     }
@@ -130,7 +130,7 @@ impl Generation {
     fn services_unchanged(&self, config: &ReloadConfig) -> Vec<bool> {
         let decoding_same = self.format == config.format
             && self.envelope == config.envelope
-            && self.json == config.json
+            && self.options == config.options
             && self.store.plan().window.dedup == config.window.dedup;
         let old_matchers: Vec<&Matcher> = self
             .classifier

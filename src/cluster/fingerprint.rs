@@ -44,7 +44,7 @@ impl Fingerprints {
         let decoding = hash_of(&[
             &config.format,
             &config.envelope,
-            &config.json,
+            &config.options,
             &config.window.dedup,
         ])
         .digest();

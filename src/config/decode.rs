@@ -6,10 +6,12 @@ use std::path::PathBuf;
 use super::DeadLetterConfig;
 use super::path::At;
 use super::problems::Problems;
-use super::raw::{DecodeSpec, JsonSpec};
+use super::raw::{DecodeSpec, JsonSpec, NginxSpec};
+use crate::classify::{Matcher, Sli, SloRule};
 use crate::decode::envelope::Envelope;
 use crate::decode::json::{JsonMapping, JsonPath, TimeFormat};
-use crate::decode::{Format, Unit};
+use crate::decode::nginx_format::{LatencyFrom, LogFormat, PRESETS};
+use crate::decode::{Carries, Format, FormatOptions, Unit};
 
 /// `spec.decode.max_line_bytes` when not set.
 pub(crate) const DEFAULT_MAX_LINE_BYTES: usize = 64 * 1024;
@@ -23,8 +25,9 @@ const DEFAULT_DEAD_LETTER_BYTES: u64 = 100 << 20;
 pub(super) struct Decode {
     pub(super) format: Option<Format>,
     pub(super) envelope: Option<Envelope>,
-    /// `Some` exactly when the format is `json` and its mapping is valid.
-    pub(super) json: Option<JsonMapping>,
+    /// The format's settings; `json` is `Some` exactly when the format is `json` and its
+    /// mapping is valid.
+    pub(super) options: FormatOptions,
     pub(super) max_line_bytes: Option<usize>,
     /// `None` when not set or invalid.
     pub(super) dead_letter: Option<DeadLetterConfig>,
@@ -82,13 +85,54 @@ pub(super) fn validate(d: &DecodeSpec, at: &At, problems: &mut Problems) -> Deco
         }
         (_, None) | (None, Some(_)) => None,
     };
+    let nginx = match (&d.nginx, format) {
+        (Some(n), Some(Format::Nginx)) => nginx_format(n, &at.field("nginx"), problems),
+        (Some(_), Some(f)) => {
+            problems.error(
+                &at.field("nginx"),
+                format!("applies only to format nginx, not {}", f.name()),
+            );
+            None
+        }
+        (None, _) | (Some(_), None) => None,
+    };
     Decode {
         format,
         envelope,
-        json,
+        options: FormatOptions { json, nginx },
         max_line_bytes,
         dead_letter,
     }
+}
+
+/// The compiled `spec.decode.nginx` (at `at`).
+fn nginx_format(n: &NginxSpec, at: &At, problems: &mut Problems) -> Option<LogFormat> {
+    let latency = n.latency.as_deref().and_then(|name| {
+        let found = LatencyFrom::ALL.into_iter().find(|l| l.name() == name);
+        if found.is_none() {
+            let names = LatencyFrom::ALL.iter().map(|l| l.name());
+            problems.error(&at.field("latency"), unknown("latency", name, names));
+        }
+        found
+    });
+    let (field, compiled) = match (&n.preset, &n.log_format) {
+        (Some(name), None) => {
+            let Some(compiled) = LogFormat::preset(name, latency) else {
+                let names = PRESETS.iter().map(|(n, _)| *n);
+                problems.error(&at.field("preset"), unknown("preset", name, names));
+                return None;
+            };
+            ("preset", compiled)
+        }
+        (None, Some(text)) => ("log_format", LogFormat::compile(text, latency)),
+        (Some(_), Some(_)) | (None, None) => {
+            problems.error(at, "set exactly one of preset, log_format");
+            return None;
+        }
+    };
+    compiled
+        .map_err(|e| problems.error(&at.field(field), e.to_string()))
+        .ok()
 }
 
 fn format(name: &str, at: &At, problems: &mut Problems) -> Option<Format> {
@@ -185,5 +229,47 @@ fn latency_unit(j: &JsonSpec, at: &At, problems: &mut Problems) -> Option<Unit> 
             None
         }
         (None, None) => None,
+    }
+}
+
+/// Reports each selector of `m` (at `at`) that reads a field events of `c` never carry: it
+/// would match no event.
+pub(super) fn check_matcher(c: &Carries, m: &Matcher, at: &At, problems: &mut Problems) {
+    for (field, set, carried) in [
+        ("host", m.host.is_some(), c.host),
+        ("method", m.method.is_some(), c.method),
+        ("path_prefix", m.path_prefix.is_some(), c.path),
+        ("backend", m.backend.is_some(), c.backend),
+    ] {
+        if set && !carried {
+            problems.error_or_warning(
+                c.strict,
+                &at.field(field),
+                format!(
+                    "selects by {}, which {} does not carry: it matches no event",
+                    field.trim_end_matches("_prefix"),
+                    c.source
+                ),
+            );
+        }
+    }
+}
+
+/// Reports what SLO rule `rule` (of the document at `at`) needs and events of `c` never
+/// carry: a latency, or a field its selector reads.
+pub(super) fn check_rule(c: &Carries, rule: &SloRule, at: &At, problems: &mut Problems) {
+    if matches!(rule.sli, Sli::Latency { .. }) && !c.latency {
+        problems.error_or_warning(
+            c.strict,
+            at,
+            format!(
+                "a latency SLO needs a latency, which {} does not carry: events without one \
+                 stay out of it",
+                c.source
+            ),
+        );
+    }
+    if let Some(selector) = &rule.selector {
+        check_matcher(c, selector, at, problems);
     }
 }

@@ -39,6 +39,8 @@ mod validate;
 mod window;
 
 #[cfg(test)]
+mod nginx_tests;
+#[cfg(test)]
 mod openslo_tests;
 #[cfg(test)]
 mod tests;
@@ -51,8 +53,8 @@ use self::problems::Problems;
 pub use self::source::SourceConfig;
 use crate::classify::{Service, SloRule};
 use crate::decode::Format;
+use crate::decode::FormatOptions;
 use crate::decode::envelope::Envelope;
-use crate::decode::json::JsonMapping;
 use crate::evaluate::SloObjective;
 pub use crate::tls::TlsConfig;
 use crate::window::WindowConfig;
@@ -156,8 +158,9 @@ pub struct ReloadConfig {
     pub format: Format,
     /// Shipper envelope around each line (`spec.decode.envelope`).
     pub envelope: Envelope,
-    /// Key mapping of the generic `json` format (`Some` exactly when `format` is `json`).
-    pub json: Option<JsonMapping>,
+    /// The format's settings: the key mapping of `json` (`Some` exactly when `format` is
+    /// `json`), nginx's compiled `log_format`.
+    pub options: FormatOptions,
     /// Event-time tolerances and de-duplication (`spec.window`).
     pub window: WindowConfig,
     /// Whether OpenSLO documents were read in lenient mode (`spec.openslo.lenient`): a

@@ -9,6 +9,7 @@ use super::path::At;
 use super::policy::Policies;
 use super::problems::Problems;
 use crate::classify::SloRule;
+use crate::decode::Carries;
 use crate::evaluate::{
     BudgetAlert, Budgeting, BurnAlert, Calendar, SloKind, SloObjective, Target,
     default_burn_alerts, windows_for,
@@ -45,14 +46,18 @@ pub(super) struct Slo {
 #[derive(Debug)]
 pub(super) struct Objectives<'a> {
     policies: &'a Policies,
+    /// What the configured format's events carry, when it is checked.
+    carries: Option<Carries>,
     ids: HashSet<(usize, String)>,
     built: Vec<(SloRule, SloObjective)>,
 }
 
 impl<'a> Objectives<'a> {
-    pub(super) fn new(policies: &'a Policies) -> Self {
+    /// SLOs under `policies`, each checked against what the format `carries`.
+    pub(super) fn new(policies: &'a Policies, carries: Option<Carries>) -> Self {
         Self {
             policies,
+            carries,
             ids: HashSet::new(),
             built: Vec::new(),
         }
@@ -60,6 +65,9 @@ impl<'a> Objectives<'a> {
 
     /// Adds `slo`, unless its id is taken (reported at `at`).
     pub(super) fn add(&mut self, slo: Slo, at: &At, problems: &mut Problems) {
+        if let Some(c) = &self.carries {
+            super::decode::check_rule(c, &slo.rule, at, problems);
+        }
         let svc = slo.rule.service;
         if !self.ids.insert((svc, slo.name.clone())) {
             problems.error(at, format!("duplicate SLO {}/{}", slo.service, slo.name));

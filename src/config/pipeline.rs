@@ -63,6 +63,18 @@ pub(super) fn validate(d: Document<PipelineSpec>, at: &At, problems: &mut Proble
         .and_then(|a| super::alertmanager::validate(a, &at.field("alertmanager"), problems));
     let (http_auth, http_tls) = super::http::validate(p.http.as_ref(), &at.field("http"), problems);
     if let (Some(SourceConfig::Demo(d)), Some(f)) = (&mut source, decode.format) {
+        if decode
+            .options
+            .nginx
+            .as_ref()
+            .is_some_and(|n| !n.is_combined_timed())
+        {
+            problems.error(
+                &at.field("decode.nginx"),
+                "the demo source writes nginx lines as preset combined_timed: use that preset, \
+                 or no spec.decode.nginx, with the demo",
+            );
+        }
         match demo_format(f) {
             Some(format) => d.format = format,
             None => problems.error(
@@ -76,6 +88,23 @@ pub(super) fn validate(d: Document<PipelineSpec>, at: &At, problems: &mut Proble
         }
     }
     let services = super::service::validate(&p.services, &at.field("services"), problems);
+    if let Some(c) = decode.format.and_then(|f| f.carries(&decode.options)) {
+        let at = at.field("services");
+        for (i, (s, split)) in services.services.iter().zip(&services.splits).enumerate() {
+            let here = at.index(i);
+            super::decode::check_matcher(&c, &s.matcher, &here.field("match"), problems);
+            if split.is_some() && !c.host {
+                problems.error_or_warning(
+                    c.strict,
+                    &here.field("split_by"),
+                    format!(
+                        "splits by host, which {} does not carry: every event is one sub-service",
+                        c.source
+                    ),
+                );
+            }
+        }
+    }
     Pipeline {
         name: d.metadata.name,
         listen,

@@ -25,14 +25,28 @@ impl Problems {
         });
     }
 
+    /// Records a warning at `at`.
+    pub(crate) fn warning(&mut self, at: &At, message: impl Into<String>) {
+        self.warnings.push(Problem {
+            location: at.to_string(),
+            message: message.into(),
+        });
+    }
+
+    /// An error when `strict`, else a warning.
+    pub(crate) fn error_or_warning(&mut self, strict: bool, at: &At, message: impl Into<String>) {
+        if strict {
+            self.error(at, message);
+        } else {
+            self.warning(at, message);
+        }
+    }
+
     /// A known deviation: a warning when lenient, else an error that says how to accept it.
     pub(crate) fn deviation(&mut self, at: &At, message: impl Into<String>) {
         let message = message.into();
         if self.lenient {
-            self.warnings.push(Problem {
-                location: at.to_string(),
-                message,
-            });
+            self.warning(at, message);
         } else {
             self.error(
                 at,

@@ -165,6 +165,8 @@ pub(crate) struct DecodeSpec {
     pub(crate) format: String,
     /// Key mapping of `format: json` (required with it, rejected with any other format).
     pub(crate) json: Option<JsonSpec>,
+    /// The `log_format` of `format: nginx` (rejected with any other format).
+    pub(crate) nginx: Option<NginxSpec>,
     /// Longest accepted line or message, bytes (default 65536); longer ones are rejected.
     pub(crate) max_line_bytes: Option<u64>,
     /// Append undecodable lines to a file.
@@ -179,6 +181,18 @@ pub(crate) struct DeadLetterSpec {
     pub(crate) path: String,
     /// Stop writing when the file would grow past this many bytes (default 100 MiB).
     pub(crate) max_bytes: Option<u64>,
+}
+
+/// `spec.decode.nginx`: the `log_format` nginx writes. Exactly one of `preset`, `log_format`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct NginxSpec {
+    /// A named format: `combined`, `combined_timed`, `main` or `ingress_nginx`.
+    pub(crate) preset: Option<String>,
+    /// The format string, or the whole pasted `log_format` directive.
+    pub(crate) log_format: Option<String>,
+    /// `request_time` or `upstream_response_time` (default: the first the format has).
+    pub(crate) latency: Option<String>,
 }
 
 /// `spec.decode.json`: which keys of a JSON line hold what. Every `*_field` is a key, or a

@@ -297,7 +297,7 @@ fn every_format_and_envelope_is_accepted_by_name() {
             );
             let c = parse(&text, "t.yaml").unwrap_or_else(|e| panic!("{e}"));
             assert_eq!(
-                (c.reload.format, c.reload.envelope, c.reload.json),
+                (c.reload.format, c.reload.envelope, c.reload.options.json),
                 (f, e, None)
             );
         }
@@ -323,7 +323,7 @@ fn the_json_format_reads_its_mapping() {
         "{stdin: {}}",
     );
     let c = parse(&text, "t.yaml").unwrap_or_else(|e| panic!("{e}"));
-    let m = c.reload.json.expect("mapping");
+    let m = c.reload.options.json.expect("mapping");
     let path = |t: &str| JsonPath::parse(t).unwrap();
     assert_eq!(m.time, path("ts"));
     assert_eq!(m.time_format, TimeFormat::Epoch(Unit::Millis));
@@ -338,7 +338,12 @@ fn the_json_format_reads_its_mapping() {
         "{format: json, json: {time_field: t, status_field: s}}",
         "{stdin: {}}",
     );
-    let m = parse(&minimal, "t.yaml").unwrap().reload.json.unwrap();
+    let m = parse(&minimal, "t.yaml")
+        .unwrap()
+        .reload
+        .options
+        .json
+        .unwrap();
     assert_eq!((m.time_format, m.latency), (TimeFormat::Rfc3339, None));
 }
 
@@ -436,13 +441,25 @@ fn the_format_examples_load() {
         ("haproxy-example.yaml", Format::Haproxy),
         ("gcp-example.yaml", Format::Gcp),
         ("json-example.yaml", Format::Json),
+        ("nginx-example.yaml", Format::Nginx),
+        ("ingress-nginx-example.yaml", Format::Nginx),
     ] {
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("config")
             .join(file);
         let c = load_file(&path).unwrap_or_else(|e| panic!("{file}: {e}"));
         assert_eq!(c.reload.format, format, "{file}");
-        assert_eq!(c.reload.json.is_some(), format == Format::Json, "{file}");
+        assert_eq!(
+            c.reload.options.json.is_some(),
+            format == Format::Json,
+            "{file}"
+        );
+        assert_eq!(
+            c.reload.options.nginx.is_some(),
+            format == Format::Nginx,
+            "{file}"
+        );
+        assert!(c.warnings.is_empty(), "{file}: {:?}", c.warnings);
     }
 }
 

@@ -32,7 +32,10 @@ pub(super) fn validate(docs: Documents, origin: &str, problems: &mut Problems) -
     problems.set_lenient(pipeline.as_ref().is_some_and(|p| p.lenient));
     let services = pipeline.as_ref().map(|p| &p.services);
     let policies = super::policy::validate(&policies, services, problems);
-    let mut objectives = Objectives::new(&policies);
+    let carries = pipeline
+        .as_ref()
+        .and_then(|p| p.decode.format?.carries(&p.decode.options));
+    let mut objectives = Objectives::new(&policies, carries);
     super::reliability::validate(&slos, services, &mut objectives, problems);
     super::openslo::resolve::resolve(&openslo, services, &mut objectives, problems);
     let (rules, objectives) = objectives.finish();
@@ -54,7 +57,7 @@ pub(super) fn validate(docs: Documents, origin: &str, problems: &mut Problems) -
         reload: ReloadConfig {
             format: p.decode.format?,
             envelope: p.decode.envelope?,
-            json: p.decode.json,
+            options: p.decode.options,
             window: p.window?,
             openslo_lenient: p.lenient,
             services: p.services.services,

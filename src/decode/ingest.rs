@@ -95,6 +95,23 @@ impl Ingest {
         self.envelope
     }
 
+    /// A compiled format's fields, for `explain` (see [`Decoder::layout`]).
+    pub fn layout(&self) -> Vec<(String, &'static str, &'static str)> {
+        self.decoder.layout()
+    }
+
+    /// Why the line in `payload` does not decode, naming the field, when the format can
+    /// say (see [`Decoder::why`]); `None` for a payload that is too long or not in its
+    /// envelope.
+    pub fn why(&self, payload: &[u8]) -> Option<String> {
+        if payload.len() > self.max_line_bytes {
+            return None;
+        }
+        let mut scratch = String::new();
+        let line = self.envelope.open(payload, &mut scratch).ok()?;
+        self.decoder.why(line)
+    }
+
     /// Runs `payload` (one line or message, without its newline) through the length cap,
     /// the envelope and the decoder; `scratch` holds the line when it had to be unescaped
     /// out of its envelope (its allocation is reused).
@@ -123,7 +140,7 @@ mod tests {
     const NGINX: &[u8] = br#"10.0.0.1 - - [21/Nov/2026:10:00:00 +0000] "GET /a HTTP/1.1" 200 12 "-" "curl" 0.005 0.004"#;
 
     fn ingest(envelope: Envelope, max: usize) -> Ingest {
-        Ingest::new(envelope, Format::Nginx.decoder(None), max)
+        Ingest::new(envelope, Format::Nginx.decoder(&Default::default()), max)
     }
 
     #[test]

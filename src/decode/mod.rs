@@ -25,6 +25,7 @@ pub mod ingest;
 pub mod json;
 mod jsonscan;
 pub mod nginx;
+pub mod nginx_format;
 #[cfg(test)]
 mod testing;
 mod timestamp;
@@ -123,6 +124,63 @@ impl std::error::Error for DecodeError {}
 pub trait Decoder: Send + Sync + fmt::Debug {
     /// Decodes one line (without its trailing newline).
     fn decode<'a>(&self, line: &'a [u8]) -> Result<Event<'a>, DecodeError>;
+
+    /// A compiled format's fields, for `explain`: each variable as written, its shape in the
+    /// line, and what the event takes from it (empty: skipped). Empty for fixed formats.
+    fn layout(&self) -> Vec<(String, &'static str, &'static str)> {
+        Vec::new()
+    }
+
+    /// Why `line` does not decode, naming the field, for formats that can say more than
+    /// [`DecodeError::reason`]; `None` otherwise (and for a line that decodes).
+    fn why(&self, _line: &[u8]) -> Option<String> {
+        None
+    }
+}
+
+impl Decoder for nginx_format::LogFormat {
+    fn decode<'a>(&self, line: &'a [u8]) -> Result<Event<'a>, DecodeError> {
+        self.read(line)
+    }
+
+    fn layout(&self) -> Vec<(String, &'static str, &'static str)> {
+        self.fields()
+    }
+
+    fn why(&self, line: &[u8]) -> Option<String> {
+        nginx_format::LogFormat::why(self, line)
+    }
+}
+
+/// The settings of the formats that have some (`spec.decode.<format>`), compiled.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FormatOptions {
+    /// The key mapping of [`Format::Json`]; required by it.
+    pub json: Option<json::JsonMapping>,
+    /// A compiled `log_format` for [`Format::Nginx`]; without it, [`nginx::NginxDecoder`].
+    pub nginx: Option<nginx_format::LogFormat>,
+}
+
+/// What the events of a format carry, to check a configuration against: a service or SLO
+/// that selects by a field its format never fills, or a latency SLO over a format without a
+/// timing, could never count what it means to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Carries {
+    /// The format, as a configuration error names it.
+    pub source: &'static str,
+    /// Whether a configuration needing more is an error (a compiled format, whose fields
+    /// are known) or a warning (a fixed format, which keeps its behaviour).
+    pub strict: bool,
+    /// A latency.
+    pub latency: bool,
+    /// A host.
+    pub host: bool,
+    /// A method.
+    pub method: bool,
+    /// A path.
+    pub path: bool,
+    /// A backend.
+    pub backend: bool,
 }
 
 /// The access-log formats slipstream reads.
@@ -174,18 +232,48 @@ impl Format {
         Format::ALL.into_iter().find(|f| f.name() == name)
     }
 
-    /// The decoder for this format. `json` is the key mapping of the generic [`Format::Json`]
-    /// (configuration validation requires one); the other formats ignore it. Without a mapping,
-    /// the `json` decoder rejects every line as [`DecodeError::MissingFields`].
-    pub fn decoder(self, json: Option<&json::JsonMapping>) -> Box<dyn Decoder> {
+    /// What this format's events carry with `options`, where that is checked: `nginx`
+    /// (compiled, or `combined` without one); `None` for the other formats.
+    pub fn carries(self, options: &FormatOptions) -> Option<Carries> {
+        match (self, &options.nginx) {
+            (Format::Nginx, Some(f)) => Some(Carries {
+                source: "the nginx log_format",
+                strict: true,
+                latency: f.has_latency(),
+                host: f.has_host(),
+                method: f.has_method(),
+                path: f.has_path(),
+                backend: f.has_backend(),
+            }),
+            (Format::Nginx, None) => Some(Carries {
+                source: "format nginx without spec.decode.nginx (combined, and $request_time \
+                         only where a line carries it)",
+                strict: false,
+                latency: false,
+                host: false,
+                method: true,
+                path: true,
+                backend: false,
+            }),
+            _ => None,
+        }
+    }
+
+    /// The decoder for this format with its `options` (the other formats' are ignored).
+    /// Without a mapping, the `json` decoder rejects every line as
+    /// [`DecodeError::MissingFields`] (configuration validation requires one).
+    pub fn decoder(self, options: &FormatOptions) -> Box<dyn Decoder> {
         match self {
             Format::Alb => Box::new(alb::AlbDecoder),
-            Format::Nginx => Box::new(nginx::NginxDecoder),
+            Format::Nginx => match &options.nginx {
+                Some(format) => Box::new(format.clone()),
+                None => Box::new(nginx::NginxDecoder),
+            },
             Format::Envoy => Box::new(envoy::EnvoyDecoder),
             Format::EnvoyJson => Box::new(envoy_json::EnvoyJsonDecoder),
             Format::Haproxy => Box::new(haproxy::HaproxyDecoder),
             Format::Gcp => Box::new(gcp::GcpDecoder),
-            Format::Json => match json {
+            Format::Json => match &options.json {
                 Some(mapping) => Box::new(json::JsonDecoder::new(mapping.clone())),
                 None => Box::new(Unmapped),
             },
@@ -211,11 +299,13 @@ mod tests {
     fn every_format_has_a_name_and_a_decoder() {
         for f in Format::ALL {
             assert_eq!(Format::from_name(f.name()), Some(f));
-            let _ = f.decoder(None).decode(b"x");
+            let _ = f.decoder(&FormatOptions::default()).decode(b"x");
         }
         assert_eq!(Format::from_name("apache"), None);
         assert_eq!(
-            Format::Json.decoder(None).decode(b"{}"),
+            Format::Json
+                .decoder(&FormatOptions::default())
+                .decode(b"{}"),
             Err(DecodeError::MissingFields)
         );
         for (i, e) in DecodeError::ALL.into_iter().enumerate() {

@@ -1,21 +1,25 @@
-//! nginx `combined` access logs, optionally followed by request timings:
+//! nginx `combined` access logs, optionally followed by request timings, when no
+//! `log_format` is configured (a configured one is compiled by [`super::nginx_format`]):
 //! `$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent
 //! "$http_referer" "$http_user_agent"[ $request_time $upstream_response_time]`.
 //!
 //! The event time is `$time_local` (`10/Oct/2000:13:55:36 -0700`, second precision, any
 //! `±hhmm` offset, converted to UTC); the first `[` after the address opens it, so a remote
 //! user containing spaces is fine. The status is `$status`. The latency is `$request_time`
-//! (seconds, ms precision) in exact µs: `None` when it is `-` or absent (plain `combined`).
-//! `$upstream_response_time` (`-`, or a list like `0.010, 0.020 : 0.005`) and anything after
-//! it are not examined, nor are the address, user, byte count, referer and user agent (which
-//! must be present). Method and path (without query string) come from `$request`; a request
+//! in exact µs, which must be written as nginx writes it (seconds with three decimals) or `-`
+//! (unknown); `$upstream_response_time`, when present, must be `-` or a list of such
+//! timings (`0.010, 0.020 : 0.005`), and anything after it is not examined. A quoted field
+//! after the user agent is not a timing: it is `main`'s `"$http_x_forwarded_for"` (or
+//! another quoted extension), and the latency is unknown. Plain `combined` has no timing
+//! either. So a line of another layout with a number in that place (ingress-nginx's
+//! `$request_length`) is a `bad_latency` error, never a latency. The address, user, byte
+//! count, referer and user agent are not examined (but must be present). Method and path (without query string) come from `$request`; a request
 //! that is not `METHOD target[ PROTOCOL]` with an upper-case method — `"-"`, or the escaped
 //! TLS bytes nginx logs with status 400 — gives an empty method and path, not an error.
 //! `combined` carries neither host nor backend, so both are empty; no line is long-lived.
 
 use super::fields::{self, Fields};
-use super::{DecodeError, Decoder, Event, timestamp};
-use crate::time;
+use super::{DecodeError, Decoder, Event, nginx_format, timestamp};
 
 /// Decoder for nginx `combined` access-log lines, with or without the
 /// `$request_time $upstream_response_time` suffix (see the module docs).
@@ -33,7 +37,22 @@ impl Decoder for NginxDecoder {
         let request = f.required()?;
         let status = f.required()?;
         let _bytes_referer_agent = [f.required()?, f.required()?, f.required()?];
-        let request_time = f.next().transpose()?;
+        // A quoted field here is `main`'s `"$http_x_forwarded_for"`, not a timing.
+        let quoted_next = f.rest().trim_ascii_start().starts_with(b"\"");
+        let request_time = if quoted_next {
+            None
+        } else {
+            f.next().transpose()?
+        };
+        if request_time.is_some() {
+            let upstream = f.rest().trim_ascii_start();
+            if !upstream.is_empty() {
+                let len = nginx_format::list_len(upstream, true, None).map_err(|(e, _)| e)?;
+                if !matches!(upstream.get(len), None | Some(b' ')) {
+                    return Err(DecodeError::BadLatency);
+                }
+            }
+        }
 
         // `$time_local` always carries its offset: a date without one is not nginx's.
         let time_us = time
@@ -44,10 +63,12 @@ impl Decoder for NginxDecoder {
         let status = fields::parse_status(status)?;
         let latency_us = match request_time {
             None | Some(b"-") => None,
-            Some(t) => Some(time::parse_seconds_us(t).ok_or(DecodeError::BadLatency)?),
+            Some(t) => Some(nginx_format::millis_us(t).ok_or(DecodeError::BadLatency)?),
         };
         let (method, path) = match fields::split_request(request) {
-            Some(r) if is_method(r.method) => (r.method, fields::split_target(r.target).1),
+            Some(r) if nginx_format::is_method(r.method) => {
+                (r.method, fields::split_target(r.target).1)
+            }
             _ => (&[][..], &[][..]),
         };
         Ok(Event {
@@ -64,17 +85,10 @@ impl Decoder for NginxDecoder {
     }
 }
 
-/// An upper-case method token such as `GET` or `VERSION-CONTROL`.
-fn is_method(method: &[u8]) -> bool {
-    matches!(method.first(), Some(b'A'..=b'Z'))
-        && method
-            .iter()
-            .all(|&b| b.is_ascii_uppercase() || b == b'_' || b == b'-')
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::time;
     use proptest::prelude::*;
 
     const COMBINED: &str = r#"127.0.0.1 - frank [10/Oct/2000:13:55:36 -0700] "GET /apache_pb.gif HTTP/1.0" 200 2326 "http://www.example.com/start.html" "Mozilla/4.08 [en] (Win98; I ;Nav)""#;
@@ -130,6 +144,45 @@ mod tests {
         let extra = format!(r#"{TIMED} "10.1.2.3, 10.0.0.1" trailing junk"#);
         assert_eq!(decode(&extra), decode(TIMED));
         assert_eq!(decode(&format!("{TIMED}\r")), decode(TIMED));
+    }
+
+    #[test]
+    fn main_and_other_quoted_extensions_carry_no_timing() {
+        // nginx.org's and the Docker image's `main`: proxied or not, the same event.
+        for xff in [
+            "-",
+            "203.0.113.195",
+            "203.0.113.195, 70.41.3.18, 150.172.238.178",
+        ] {
+            let line = format!(r#"{COMBINED} "{xff}""#);
+            let e = decode(&line).unwrap();
+            assert_eq!(e, decode(COMBINED).unwrap(), "{xff}");
+        }
+        // A quoted `$gzip_ratio` is not 2,750 ms.
+        let gzip = format!(r#"{COMBINED} "2.75""#);
+        assert_eq!(decode(&gzip).unwrap().latency_us, None);
+    }
+
+    #[test]
+    fn timings_must_be_written_as_nginx_writes_them() {
+        // ingress-nginx's `$request_length $request_time …`: 462 is not 462 s.
+        let ingress = COMBINED.to_string()
+            + " 462 0.050 [default-api-80] [] 10.0.0.7:8080 120 0.049 200 5b9e3f1d";
+        assert_eq!(decode(&ingress), Err(DecodeError::BadLatency));
+        for request_time in ["1", "0.05", "0.0500", "1e3"] {
+            let line = TIMED.replace(" 0.012 ", &format!(" {request_time} "));
+            assert_eq!(
+                decode(&line),
+                Err(DecodeError::BadLatency),
+                "{request_time}"
+            );
+        }
+        for upstream in ["abc", "0.01", "0.010,0.020", "0.010, x"] {
+            let line = TIMED.replace(" 0.010", &format!(" {upstream}"));
+            assert_eq!(decode(&line), Err(DecodeError::BadLatency), "{upstream}");
+        }
+        let several = TIMED.replace(" 0.010", " 0.004, - : 0.002 extra");
+        assert_eq!(decode(&several).unwrap().latency_us, Some(12_000));
     }
 
     #[test]

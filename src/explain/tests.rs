@@ -318,3 +318,48 @@ fn milliseconds_and_spans_read_well() {
     assert_eq!(span(2 * HOUR), "2h");
     assert_eq!(span(3 * DAY + 4 * HOUR + 5 * MINUTE), "3d 4h");
 }
+
+#[test]
+fn a_compiled_format_is_shown_and_a_line_that_does_not_fit_says_where() {
+    let config = r#"
+apiVersion: slipstream/v1
+kind: Pipeline
+metadata: {name: ingress}
+spec:
+  source: {stdin: {}}
+  decode: {format: nginx, nginx: {preset: ingress_nginx}}
+  services:
+    - {name: users, match: {backend: default-users-8080}}
+"#;
+    let x = Explainer::new(&config::parse(config, "test.yaml").unwrap());
+    let good = r#"192.168.49.1 - - [21/Nov/2026:10:00:02 +0000] "GET /api/v1/users/7 HTTP/2.0" 200 312 "-" "Go-http-client/2.0" 462 0.050 [default-users-8080] [] 10.244.0.12:8080 312 0.049 200 9f1c2b7e"#;
+    let bad = good.replace(" 0.050 ", " 0.05 ");
+    let input = format!("{good}\n{bad}\n");
+    let mut out = Vec::new();
+    let failed = x
+        .explain_all(input.as_bytes(), false, NOON, &mut out)
+        .unwrap();
+    assert_eq!(failed, 1);
+    let out = String::from_utf8(out).unwrap();
+    assert_eq!(out.matches("format nginx, compiled:").count(), 1, "{out}");
+    for want in [
+        "  $request_time                      seconds with three decimals    gives latency\n",
+        "  $proxy_upstream_name               a token without spaces         gives backend\n",
+        "  $request_length                    a token without spaces         skipped\n",
+        "  latency     50 ms\n",
+        "  reason      bad_latency: at $request_time (seconds with three decimals), byte",
+    ] {
+        assert!(out.contains(want), "missing {want:?} in\n{out}");
+    }
+    let x = x.explain(2, bad.as_bytes(), NOON);
+    let error = x.error.unwrap();
+    assert_eq!((error.stage, error.reason), ("format", "bad_latency"));
+    assert!(
+        error.message.ends_with("not seconds with three decimals"),
+        "{}",
+        error.message
+    );
+    assert_eq!(x.format_fields.len(), 17);
+    assert_eq!(x.format_fields[2].variable, "$time_local");
+    assert_eq!(x.format_fields[2].gives, "time");
+}

@@ -61,6 +61,26 @@ impl fmt::Display for Explanation {
 }
 
 impl Explanation {
+    /// A compiled format's fields, as text (nothing for a fixed format).
+    pub(super) fn format_block(&self) -> String {
+        use std::fmt::Write;
+        let mut f = String::new();
+        if self.format_fields.is_empty() {
+            return f;
+        }
+        let _ = writeln!(f, "format {}, compiled:", self.format);
+        for field in &self.format_fields {
+            let gives = if field.gives.is_empty() {
+                "skipped".to_string()
+            } else {
+                format!("gives {}", field.gives)
+            };
+            let _ = writeln!(f, "  {:<34} {:<30} {gives}", field.variable, field.shape);
+        }
+        f.push('\n');
+        f
+    }
+
     fn write_time_check(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if let Some(t) = &self.time_check {
             let when = if t.ahead_us > 0 {

@@ -1,0 +1,164 @@
+//! `spec.decode.nginx` and the checks of a configuration against what its format carries.
+
+use super::parse;
+use crate::decode::Format;
+use crate::decode::nginx_format::LatencyFrom;
+
+fn config(decode: &str, services: &str, slo_indicators: &str) -> String {
+    format!(
+        "apiVersion: slipstream/v1\nkind: Pipeline\nmetadata: {{name: p}}\nspec:\n  source: {{stdin: {{}}}}\n  decode: {decode}\n  services: {services}\n---\napiVersion: reliability/v1\nkind: ServiceLevelObjective\nmetadata: {{name: s}}\nspec:\n  service: a\n  indicators: {slo_indicators}\n"
+    )
+}
+
+const AVAILABILITY: &str = "[{name: availability, threshold: 99.9, window: 28d}]";
+const LATENCY: &str = "[{name: latency_p99, threshold: \"300ms\", window: 28d}]";
+
+/// `(errors, warnings)`, each as `location: message`.
+fn outcome(text: &str) -> (Vec<String>, Vec<String>) {
+    let show = |p: &super::Problem| format!("{}: {}", p.location, p.message);
+    match parse(text, "t.yaml") {
+        Ok(c) => (Vec::new(), c.warnings.iter().map(show).collect()),
+        Err(e) => (e.problems.iter().map(show).collect(), Vec::new()),
+    }
+}
+
+#[test]
+fn presets_and_pasted_formats_compile_into_the_reload_config() {
+    let text = config(
+        "{format: nginx, nginx: {preset: ingress_nginx}}",
+        "[{name: a, match: {backend: default-api-80}}]",
+        LATENCY,
+    );
+    let c = parse(&text, "t.yaml").unwrap();
+    assert_eq!(c.reload.format, Format::Nginx);
+    let f = c.reload.options.nginx.as_ref().unwrap();
+    assert_eq!(f.latency(), Some(LatencyFrom::RequestTime));
+    assert!(c.warnings.is_empty(), "{:?}", c.warnings);
+
+    let pasted = r#"{format: nginx, nginx: {latency: upstream_response_time, log_format: "log_format up '[$time_local] $host $status' ' $upstream_response_time';"}}"#;
+    let c = parse(
+        &config(
+            pasted,
+            "[{name: a, match: {host: api.example.com}}]",
+            LATENCY,
+        ),
+        "t.yaml",
+    )
+    .unwrap();
+    let f = c.reload.options.nginx.unwrap();
+    assert_eq!(
+        f.text(),
+        "[$time_local] $host $status $upstream_response_time"
+    );
+    assert_eq!(f.latency(), Some(LatencyFrom::UpstreamResponseTime));
+}
+
+#[test]
+fn nginx_block_errors_are_reported_with_their_paths() {
+    let at = "t.yaml: document 1 (Pipeline p): spec.decode.nginx";
+    let cases = [
+        (
+            "{format: nginx, nginx: {}}",
+            format!("{at}: set exactly one of preset, log_format"),
+        ),
+        (
+            "{format: nginx, nginx: {preset: main, log_format: '$status'}}",
+            format!("{at}: set exactly one of preset, log_format"),
+        ),
+        (
+            "{format: nginx, nginx: {preset: apache}}",
+            format!(
+                "{at}.preset: unknown preset \"apache\": expected one of combined, combined_timed, main, ingress_nginx"
+            ),
+        ),
+        (
+            "{format: nginx, nginx: {log_format: '$status $request'}}",
+            format!(
+                "{at}.log_format: the format has no $time_local, $time_iso8601 or $msec: every line needs its time"
+            ),
+        ),
+        (
+            "{format: nginx, nginx: {preset: main, latency: request_time}}",
+            format!(
+                "{at}.preset: latency request_time is chosen but the format has no $request_time"
+            ),
+        ),
+        (
+            "{format: nginx, nginx: {preset: main, latency: total}}",
+            format!(
+                "{at}.latency: unknown latency \"total\": expected one of request_time, upstream_response_time"
+            ),
+        ),
+        (
+            "{format: alb, nginx: {preset: main}}",
+            format!("{at}: applies only to format nginx, not alb"),
+        ),
+    ];
+    for (decode, want) in cases {
+        let (errors, _) = outcome(&config(decode, "[{name: a}]", AVAILABILITY));
+        assert_eq!(errors, [want], "{decode}");
+    }
+}
+
+#[test]
+fn a_compiled_format_without_what_an_slo_needs_is_an_error() {
+    let decode = "{format: nginx, nginx: {preset: main}}";
+    let services = "[{name: a, match: {host: api.example.com, backend: x}, split_by: host}]";
+    let (errors, _) = outcome(&config(decode, services, LATENCY));
+    let pipeline = "t.yaml: document 1 (Pipeline p): spec.services[0]";
+    assert_eq!(
+        errors,
+        [
+            format!("{pipeline}.match.host: selects by host, which the nginx log_format does not carry: it matches no event"),
+            format!("{pipeline}.match.backend: selects by backend, which the nginx log_format does not carry: it matches no event"),
+            format!("{pipeline}.split_by: splits by host, which the nginx log_format does not carry: every event is one sub-service"),
+            "t.yaml: document 2 (ServiceLevelObjective s): spec.indicators[0].name: a latency SLO needs a latency, which the nginx log_format does not carry: events without one stay out of it".to_string(),
+        ]
+    );
+    // The same SLOs over a format that has them.
+    let decode = "{format: nginx, nginx: {log_format: '$host [$time_local] $status $request_time $upstream_addr'}}";
+    assert_eq!(
+        outcome(&config(decode, services, LATENCY)),
+        (vec![], vec![])
+    );
+}
+
+#[test]
+fn plain_nginx_keeps_working_with_warnings() {
+    let (errors, warnings) = outcome(&config(
+        "{format: nginx}",
+        "[{name: a, match: {path_prefix: /api/}}]",
+        LATENCY,
+    ));
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(
+        warnings[0].contains("spec.indicators[0].name: a latency SLO needs a latency, which format nginx without spec.decode.nginx"),
+        "{warnings:?}"
+    );
+    assert_eq!(
+        outcome(&config("{format: nginx}", "[{name: a}]", AVAILABILITY)),
+        (vec![], vec![])
+    );
+}
+
+#[test]
+fn the_demo_writes_only_combined_timed() {
+    let demo = |decode: &str| {
+        format!(
+            "apiVersion: slipstream/v1\nkind: Pipeline\nmetadata: {{name: p}}\nspec:\n  source: {{demo: {{}}}}\n  decode: {decode}\n  services: [{{name: a}}]\n"
+        )
+    };
+    assert!(
+        parse(
+            &demo("{format: nginx, nginx: {preset: combined_timed}}"),
+            "t.yaml"
+        )
+        .is_ok()
+    );
+    let (errors, _) = outcome(&demo("{format: nginx, nginx: {preset: main}}"));
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(errors[0].contains(
+        "spec.decode.nginx: the demo source writes nginx lines as preset combined_timed"
+    ));
+}
