@@ -5,15 +5,17 @@
 //! values; Cloud Logging entries; a nested generic JSON mapping). Throughput is per line.
 //! Compiled nginx `log_format` presets run on the same nginx lines (those with timings as
 //! `combined_timed`, and as `main` with a proxied `"$http_x_forwarded_for"` instead), beside
-//! the fixed decoder, and on ingress-nginx lines.
+//! the fixed decoder, and on ingress-nginx lines; compiled Envoy presets likewise on the Envoy
+//! lines (`envoy`) and on Istio lines (`istio`).
 
 use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use slipstream::decode::json::{JsonDecoder, JsonMapping, JsonPath, TimeFormat};
 use slipstream::decode::{
-    Decoder, Unit, alb::AlbDecoder, envoy::EnvoyDecoder, envoy_json::EnvoyJsonDecoder,
-    gcp::GcpDecoder, haproxy::HaproxyDecoder, nginx::NginxDecoder, nginx_format::LogFormat,
+    Decoder, Unit, alb::AlbDecoder, compiled::envoy::AccessLogFormat, compiled::nginx::LogFormat,
+    envoy::EnvoyDecoder, envoy_json::EnvoyJsonDecoder, gcp::GcpDecoder, haproxy::HaproxyDecoder,
+    nginx::NginxDecoder,
 };
 
 const ALB: [&str; 8] = [
@@ -119,6 +121,13 @@ const INGRESS: [&str; 3] = [
     r#"203.0.113.99 - - [21/Nov/2026:10:00:04 +0000] "POST /api/v1/orders HTTP/1.1" 201 48 "https://shop.example.com/cart" "Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 Safari/604.1" 1210 0.057 [default-orders-8080] [] 10.244.2.7:8080 48 0.055 201 5f1c2b8e0d9a4c559d551f0e2c3b4a59"#,
 ];
 
+const ISTIO: [&str; 4] = [
+    r#"[2026-11-21T10:00:00.123Z] "GET /api/v1/cart?session=8f3a HTTP/1.1" 200 - via_upstream - "-" 0 5120 43 42 "203.0.113.17" "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_1) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.1 Safari/605.1.15" "5f1c2b8e-0d9a-4c55-9d55-1f0e2c3b4a59" "cart.shop:8080" "10.244.1.9:8080" outbound|8080||cart.shop.svc.cluster.local 10.244.0.5:48812 10.244.1.9:8080 10.244.0.5:40002 - default"#,
+    r#"[2026-11-21T10:00:00.250Z] "POST /api/v1/orders?id=7 HTTP/1.1" 503 UH no_healthy_upstream - "-" 0 19 0 - "-" "okhttp/4.12.0" "0b6f0a55-8d1c-4a7e-a1f4-0f2b7c9d3e11" "orders.shop:8080" "-" outbound|8080||orders.shop.svc.cluster.local - 10.96.12.7:8080 10.244.0.5:40000 - default"#,
+    r#"[2026-11-21T10:00:01.000Z] "GET /api/v1/cart HTTP/2" 503 UF upstream_reset_before_response_started{connection_failure} - "delayed connect error: 111" 0 91 11 - "203.0.113.7, 10.244.0.1" "Mozilla/5.0 (X11; Linux x86_64)" "5f1c2b8e-0d9a-4c55-9d55-1f0e2c3b4a60" "cart.shop:8080" "10.244.1.9:8080" outbound|8080||cart.shop.svc.cluster.local - 10.96.3.4:8080 10.244.0.5:40002 - default"#,
+    r#"[2026-11-21T10:00:02.500Z] "GET /v2/search?q=red+shoes&page=2 HTTP/2" 200 - via_upstream - "-" 0 48211 188 187 "198.51.100.4, 10.0.0.1" "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/119.0.0.0 Mobile Safari/537.36" "c0ffee00-1234-4abc-9def-001122334455" "search.shop" "10.244.2.31:8080" outbound|8080||search.shop.svc.cluster.local 10.244.0.5:48813 10.244.2.31:8080 10.244.0.5:40003 - default"#,
+];
+
 /// The nginx lines that carry the timings, and the same lines as `main` writes them (a
 /// proxied `"$http_x_forwarded_for"` in place of the timings).
 fn nginx_variants() -> (Vec<&'static str>, Vec<String>) {
@@ -163,6 +172,13 @@ fn decode(c: &mut Criterion) {
         &INGRESS,
     );
     bench_format(c, "decode_envoy", &EnvoyDecoder, &ENVOY);
+    let envoy = |name: &str| {
+        AccessLogFormat::preset(name)
+            .expect("a preset")
+            .expect("compiles")
+    };
+    bench_format(c, "decode_envoy_compiled", &envoy("envoy"), &ENVOY);
+    bench_format(c, "decode_envoy_istio", &envoy("istio"), &ISTIO);
     bench_format(c, "decode_haproxy", &HaproxyDecoder, &HAPROXY);
     bench_format(c, "decode_envoy_json", &EnvoyJsonDecoder, &ENVOY_JSON);
     bench_format(c, "decode_gcp", &GcpDecoder, &GCP);

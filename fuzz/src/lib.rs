@@ -3,8 +3,9 @@
 //! `tests/it/fuzz_regressions.rs` includes this file and runs the committed corpus
 //! (`tests/fuzz_regressions/<target>/`) through the same functions, without cargo-fuzz.
 
+use slipstream::decode::compiled::envoy::{AccessLogFormat, PRESETS as ENVOY_PRESETS};
+use slipstream::decode::compiled::nginx::{LogFormat, PRESETS};
 use slipstream::decode::json::{JsonMapping, JsonPath, TimeFormat};
-use slipstream::decode::nginx_format::{LogFormat, PRESETS};
 use slipstream::decode::{Decoder, Event, Format, FormatOptions, Unit, envelope::Envelope};
 use slipstream::time::{DAY, HOUR, MINUTE, SECOND};
 use slipstream::window::{Layout, SloCounters};
@@ -62,19 +63,31 @@ pub fn json_mapping(selector: u8) -> JsonMapping {
 }
 
 /// `decode`: the first byte picks the format: below 128 one of [`Format::ALL`] (for `json` the
-/// second byte picks the time format and unit), from 128 on an nginx `log_format` preset
-/// compiled ([`PRESETS`]); the rest is the line. A compiled format also explains the line,
-/// and does so exactly when the line does not decode.
+/// second byte picks the time format and unit), from 128 an nginx `log_format` preset
+/// compiled ([`PRESETS`]), from 192 an Envoy preset compiled; the rest is the line. A
+/// compiled format also explains the line, and does so exactly when the line does not
+/// decode.
 pub fn decode(data: &[u8]) {
     let Some((&first, rest)) = data.split_first() else {
         return;
     };
     if first >= 128 {
-        let (name, _) = PRESETS[usize::from(first - 128) % PRESETS.len()];
-        let format = LogFormat::preset(name, None)
-            .expect("a preset")
-            .expect("presets compile");
-        let decoded = format.read(rest);
+        let format: Box<dyn Decoder> = if first >= 192 {
+            let (name, _) = ENVOY_PRESETS[usize::from(first - 192) % ENVOY_PRESETS.len()];
+            Box::new(
+                AccessLogFormat::preset(name)
+                    .expect("a preset")
+                    .expect("compiles"),
+            )
+        } else {
+            let (name, _) = PRESETS[usize::from(first - 128) % PRESETS.len()];
+            Box::new(
+                LogFormat::preset(name, None)
+                    .expect("a preset")
+                    .expect("compiles"),
+            )
+        };
+        let decoded = format.decode(rest);
         assert_eq!(decoded.is_err(), format.why(rest).is_some());
         if let Ok(event) = decoded {
             check_event(&event, rest);

@@ -6,11 +6,12 @@ use std::path::PathBuf;
 use super::DeadLetterConfig;
 use super::path::At;
 use super::problems::Problems;
-use super::raw::{DecodeSpec, JsonSpec, NginxSpec};
+use super::raw::{DecodeSpec, EnvoySpec, JsonSpec, NginxSpec};
 use crate::classify::{Matcher, Sli, SloRule};
+use crate::decode::compiled::envoy::{AccessLogFormat, PRESETS as ENVOY_PRESETS};
+use crate::decode::compiled::nginx::{LatencyFrom, LogFormat, PRESETS};
 use crate::decode::envelope::Envelope;
 use crate::decode::json::{JsonMapping, JsonPath, TimeFormat};
-use crate::decode::nginx_format::{LatencyFrom, LogFormat, PRESETS};
 use crate::decode::{Carries, Format, FormatOptions, Unit};
 
 /// `spec.decode.max_line_bytes` when not set.
@@ -96,10 +97,21 @@ pub(super) fn validate(d: &DecodeSpec, at: &At, problems: &mut Problems) -> Deco
         }
         (None, _) | (Some(_), None) => None,
     };
+    let envoy = match (&d.envoy, format) {
+        (Some(e), Some(Format::Envoy)) => envoy_format(e, &at.field("envoy"), problems),
+        (Some(_), Some(f)) => {
+            problems.error(
+                &at.field("envoy"),
+                format!("applies only to format envoy, not {}", f.name()),
+            );
+            None
+        }
+        (None, _) | (Some(_), None) => None,
+    };
     Decode {
         format,
         envelope,
-        options: FormatOptions { json, nginx },
+        options: FormatOptions { json, nginx, envoy },
         max_line_bytes,
         dead_letter,
     }
@@ -127,6 +139,28 @@ fn nginx_format(n: &NginxSpec, at: &At, problems: &mut Problems) -> Option<LogFo
         (None, Some(text)) => ("log_format", LogFormat::compile(text, latency)),
         (Some(_), Some(_)) | (None, None) => {
             problems.error(at, "set exactly one of preset, log_format");
+            return None;
+        }
+    };
+    compiled
+        .map_err(|e| problems.error(&at.field(field), e.to_string()))
+        .ok()
+}
+
+/// The compiled `spec.decode.envoy` (at `at`).
+fn envoy_format(e: &EnvoySpec, at: &At, problems: &mut Problems) -> Option<AccessLogFormat> {
+    let (field, compiled) = match (&e.preset, &e.format) {
+        (Some(name), None) => {
+            let Some(compiled) = AccessLogFormat::preset(name) else {
+                let names = ENVOY_PRESETS.iter().map(|(n, _)| *n);
+                problems.error(&at.field("preset"), unknown("preset", name, names));
+                return None;
+            };
+            ("preset", compiled)
+        }
+        (None, Some(text)) => ("format", AccessLogFormat::compile(text)),
+        (Some(_), Some(_)) | (None, None) => {
+            problems.error(at, "set exactly one of preset, format");
             return None;
         }
     };

@@ -39,7 +39,7 @@ mod validate;
 mod window;
 
 #[cfg(test)]
-mod nginx_tests;
+mod format_tests;
 #[cfg(test)]
 mod openslo_tests;
 #[cfg(test)]

@@ -167,6 +167,8 @@ pub(crate) struct DecodeSpec {
     pub(crate) json: Option<JsonSpec>,
     /// The `log_format` of `format: nginx` (rejected with any other format).
     pub(crate) nginx: Option<NginxSpec>,
+    /// The format string of `format: envoy` (rejected with any other format).
+    pub(crate) envoy: Option<EnvoySpec>,
     /// Longest accepted line or message, bytes (default 65536); longer ones are rejected.
     pub(crate) max_line_bytes: Option<u64>,
     /// Append undecodable lines to a file.
@@ -193,6 +195,16 @@ pub(crate) struct NginxSpec {
     pub(crate) log_format: Option<String>,
     /// `request_time` or `upstream_response_time` (default: the first the format has).
     pub(crate) latency: Option<String>,
+}
+
+/// `spec.decode.envoy`: the access-log format Envoy writes. Exactly one of `preset`, `format`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct EnvoySpec {
+    /// A named format: `envoy` (Envoy's default) or `istio` (Istio's default).
+    pub(crate) preset: Option<String>,
+    /// The format string, with its command operators.
+    pub(crate) format: Option<String>,
 }
 
 /// `spec.decode.json`: which keys of a JSON line hold what. Every `*_field` is a key, or a

@@ -443,6 +443,7 @@ fn the_format_examples_load() {
         ("json-example.yaml", Format::Json),
         ("nginx-example.yaml", Format::Nginx),
         ("ingress-nginx-example.yaml", Format::Nginx),
+        ("istio-example.yaml", Format::Envoy),
     ] {
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("config")
@@ -457,6 +458,11 @@ fn the_format_examples_load() {
         assert_eq!(
             c.reload.options.nginx.is_some(),
             format == Format::Nginx,
+            "{file}"
+        );
+        assert_eq!(
+            c.reload.options.envoy.is_some(),
+            file == "istio-example.yaml",
             "{file}"
         );
         assert!(c.warnings.is_empty(), "{file}: {:?}", c.warnings);

@@ -18,9 +18,11 @@
 //! (`10.0.0.7:8080`; the default format has no cluster name), the request id is `x-request-id`;
 //! each is empty for `-`. These last three are read from the end of the line, so a user agent
 //! with quotes in it (Envoy does not escape them) cannot shift them; unquoted fields appended
-//! after `UPSTREAM_HOST` are ignored. Response flags, byte counts, the upstream service time,
-//! the forwarded-for list and the user agent are read past but not checked. No line is
-//! long-lived.
+//! after `UPSTREAM_HOST` are ignored. The byte counts and the upstream service time must be
+//! numbers or `-`, so a line of another layout (Istio's default, with more fields after the
+//! response flags) is `missing_fields`, never a misread: configure `spec.decode.envoy` for
+//! it. Response flags, the forwarded-for list and the user agent are read past but not
+//! checked. No line is long-lived.
 
 use super::fields::{self, Fields};
 use super::{DecodeError, Decoder, Event, timestamp};
@@ -39,9 +41,19 @@ impl Decoder for EnvoyDecoder {
         let mut f = Fields::new(rest);
         let request = f.required()?;
         let code = f.required()?;
-        let _flags_received_sent = [f.required()?, f.required()?, f.required()?];
+        let _flags = f.required()?;
+        // The byte counts and the service time are numbers (or `-`): a line with other
+        // fields in their place (Istio's, whose response code details follow the flags) is
+        // not this format, and its DURATION would be another column.
+        let [received, sent] = [f.required()?, f.required()?];
         let duration = f.required()?;
-        let _service_time = f.required()?;
+        let service_time = f.required()?;
+        if ![received, sent, service_time]
+            .iter()
+            .all(|v| is_number_or_dash(v))
+        {
+            return Err(DecodeError::MissingFields);
+        }
         // Read the last three quoted fields from the end, so that a user agent with quotes in
         // it (Envoy does not escape them) cannot shift them.
         let tail = f.rest();
@@ -94,6 +106,11 @@ impl Decoder for EnvoyDecoder {
             request_id,
         })
     }
+}
+
+/// Digits, or Envoy's `-` (not set).
+fn is_number_or_dash(value: &[u8]) -> bool {
+    value == b"-" || (!value.is_empty() && value.iter().all(u8::is_ascii_digit))
 }
 
 /// Splits `text`, which ends with a quoted field holding no quote, into the text before that

@@ -4,6 +4,9 @@
 //! file and is selected by [`Format`]: `alb`, `nginx`, `envoy` (default text), `envoy_json`,
 //! `haproxy` (`option httplog`), `gcp` (Cloud Logging JSON) and `json` (keys named in the
 //! configuration); adding a format means one new file plus one arm in [`Format::decoder`].
+//! Format strings that users paste (nginx `log_format`, Envoy's command operators) are
+//! compiled at config load by [`compiled`] into decoders of their exact layout, carried in
+//! [`FormatOptions`].
 //! A line that does not decode yields a [`DecodeError`] whose [`reason`](DecodeError::reason)
 //! is a short, bounded label used in metrics — never fatal.
 //!
@@ -15,6 +18,7 @@
 //! specially.
 
 pub mod alb;
+pub mod compiled;
 pub mod envelope;
 pub mod envoy;
 pub mod envoy_json;
@@ -25,7 +29,6 @@ pub mod ingest;
 pub mod json;
 mod jsonscan;
 pub mod nginx;
-pub mod nginx_format;
 #[cfg(test)]
 mod testing;
 mod timestamp;
@@ -138,7 +141,7 @@ pub trait Decoder: Send + Sync + fmt::Debug {
     }
 }
 
-impl Decoder for nginx_format::LogFormat {
+impl Decoder for compiled::envoy::AccessLogFormat {
     fn decode<'a>(&self, line: &'a [u8]) -> Result<Event<'a>, DecodeError> {
         self.read(line)
     }
@@ -148,7 +151,21 @@ impl Decoder for nginx_format::LogFormat {
     }
 
     fn why(&self, line: &[u8]) -> Option<String> {
-        nginx_format::LogFormat::why(self, line)
+        compiled::envoy::AccessLogFormat::why(self, line)
+    }
+}
+
+impl Decoder for compiled::nginx::LogFormat {
+    fn decode<'a>(&self, line: &'a [u8]) -> Result<Event<'a>, DecodeError> {
+        self.read(line)
+    }
+
+    fn layout(&self) -> Vec<(String, &'static str, &'static str)> {
+        self.fields()
+    }
+
+    fn why(&self, line: &[u8]) -> Option<String> {
+        compiled::nginx::LogFormat::why(self, line)
     }
 }
 
@@ -158,7 +175,9 @@ pub struct FormatOptions {
     /// The key mapping of [`Format::Json`]; required by it.
     pub json: Option<json::JsonMapping>,
     /// A compiled `log_format` for [`Format::Nginx`]; without it, [`nginx::NginxDecoder`].
-    pub nginx: Option<nginx_format::LogFormat>,
+    pub nginx: Option<compiled::nginx::LogFormat>,
+    /// A compiled format string for [`Format::Envoy`]; without it, [`envoy::EnvoyDecoder`].
+    pub envoy: Option<compiled::envoy::AccessLogFormat>,
 }
 
 /// What the events of a format carry, to check a configuration against: a service or SLO
@@ -233,18 +252,11 @@ impl Format {
     }
 
     /// What this format's events carry with `options`, where that is checked: `nginx`
-    /// (compiled, or `combined` without one); `None` for the other formats.
+    /// (compiled, or `combined` without one) and a compiled `envoy`; `None` otherwise.
     pub fn carries(self, options: &FormatOptions) -> Option<Carries> {
         match (self, &options.nginx) {
-            (Format::Nginx, Some(f)) => Some(Carries {
-                source: "the nginx log_format",
-                strict: true,
-                latency: f.has_latency(),
-                host: f.has_host(),
-                method: f.has_method(),
-                path: f.has_path(),
-                backend: f.has_backend(),
-            }),
+            (Format::Nginx, Some(f)) => Some(f.carries()),
+            (Format::Envoy, _) => options.envoy.as_ref().map(|f| f.carries()),
             (Format::Nginx, None) => Some(Carries {
                 source: "format nginx without spec.decode.nginx (combined, and $request_time \
                          only where a line carries it)",
@@ -269,7 +281,10 @@ impl Format {
                 Some(format) => Box::new(format.clone()),
                 None => Box::new(nginx::NginxDecoder),
             },
-            Format::Envoy => Box::new(envoy::EnvoyDecoder),
+            Format::Envoy => match &options.envoy {
+                Some(format) => Box::new(format.clone()),
+                None => Box::new(envoy::EnvoyDecoder),
+            },
             Format::EnvoyJson => Box::new(envoy_json::EnvoyJsonDecoder),
             Format::Haproxy => Box::new(haproxy::HaproxyDecoder),
             Format::Gcp => Box::new(gcp::GcpDecoder),

@@ -1,5 +1,5 @@
 //! nginx `combined` access logs, optionally followed by request timings, when no
-//! `log_format` is configured (a configured one is compiled by [`super::nginx_format`]):
+//! `log_format` is configured (a configured one is compiled by [`super::compiled::nginx`]):
 //! `$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent
 //! "$http_referer" "$http_user_agent"[ $request_time $upstream_response_time]`.
 //!
@@ -19,7 +19,7 @@
 //! `combined` carries neither host nor backend, so both are empty; no line is long-lived.
 
 use super::fields::{self, Fields};
-use super::{DecodeError, Decoder, Event, nginx_format, timestamp};
+use super::{DecodeError, Decoder, Event, compiled, timestamp};
 
 /// Decoder for nginx `combined` access-log lines, with or without the
 /// `$request_time $upstream_response_time` suffix (see the module docs).
@@ -47,7 +47,7 @@ impl Decoder for NginxDecoder {
         if request_time.is_some() {
             let upstream = f.rest().trim_ascii_start();
             if !upstream.is_empty() {
-                let len = nginx_format::list_len(upstream, true, None).map_err(|(e, _)| e)?;
+                let len = compiled::list_len(upstream, true, b' ').map_err(|(e, _)| e)?;
                 if !matches!(upstream.get(len), None | Some(b' ')) {
                     return Err(DecodeError::BadLatency);
                 }
@@ -63,10 +63,10 @@ impl Decoder for NginxDecoder {
         let status = fields::parse_status(status)?;
         let latency_us = match request_time {
             None | Some(b"-") => None,
-            Some(t) => Some(nginx_format::millis_us(t).ok_or(DecodeError::BadLatency)?),
+            Some(t) => Some(compiled::millis_us(t).ok_or(DecodeError::BadLatency)?),
         };
         let (method, path) = match fields::split_request(request) {
-            Some(r) if nginx_format::is_method(r.method) => {
+            Some(r) if compiled::nginx::is_method(r.method) => {
                 (r.method, fields::split_target(r.target).1)
             }
             _ => (&[][..], &[][..]),

@@ -1,8 +1,8 @@
 //! Compiled log formats through the whole binary: `replay` of ingress-nginx lines under the
-//! `ingress_nginx` preset counts exactly what the lines say, computed here independently,
-//! and lines of another layout are decode errors, not events.
+//! `ingress_nginx` preset and of Istio lines under the `istio` preset counts exactly what
+//! the lines say, computed here independently, and lines of another layout are decode
+//! errors, not events.
 
-use std::io::Write;
 use std::process::Command;
 
 use slipstream::time::SECOND;
@@ -24,13 +24,129 @@ fn time_local(t_us: i64) -> String {
     )
 }
 
+/// `replay` of `lines` under `config`: the report.
+fn replay(config: &str, lines: &str) -> serde_json::Value {
+    let dir = tempfile::tempdir().unwrap();
+    let (path, log) = (dir.path().join("c.yaml"), dir.path().join("access.log"));
+    std::fs::write(&path, config).unwrap();
+    std::fs::write(&log, lines).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_slipstream"))
+        .args(["replay", "--config"])
+        .arg(&path)
+        .arg(&log)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// The budget `(total, bad)` of SLO `name` in a report.
+fn budget(report: &serde_json::Value, name: &str) -> (i64, i64) {
+    let slo = report["slos"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["slo"] == name)
+        .unwrap_or_else(|| panic!("no {name} in {report}"));
+    let b = &slo["budget"];
+    (b["total"].as_i64().unwrap(), b["bad"].as_i64().unwrap())
+}
+
+#[test]
+fn replay_counts_istio_lines_exactly() {
+    let config = r#"apiVersion: slipstream/v1
+kind: Pipeline
+metadata: {name: mesh}
+spec:
+  source: {stdin: {}}
+  decode: {format: envoy, envoy: {preset: istio}}
+  services:
+    - {name: orders, match: {backend: "outbound|8080||orders.shop.svc.cluster.local"}}
+---
+apiVersion: reliability/v1
+kind: ServiceLevelObjective
+metadata: {name: orders-slo}
+spec:
+  service: orders
+  indicators:
+    - {name: availability, threshold: 99.9, window: 28d}
+    - {name: latency_p99, threshold: "100ms", window: 28d}
+"#;
+    let start_s = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+        - 3600;
+    let (mut lines, mut total, mut bad, mut latency_total, mut latency_bad) =
+        (String::new(), 0, 0, 0, 0);
+    let n = 300i64;
+    for i in 0..n {
+        // Start times 300 ms into each second, durations up to 600 ms: the event time is
+        // start + duration, so some events land in the next second.
+        let duration_ms = (i * 53) % 600;
+        let start_ms = (start_s + i) * 1000 + 300;
+        let (code, flags, details) = match i % 10 {
+            0 => (503, "UH", "no_healthy_upstream"),
+            1 => (
+                503,
+                "UF",
+                "upstream_reset_before_response_started{connection_failure}",
+            ),
+            2 => (0, "DC", "downstream_remote_disconnect"),
+            _ => (200, "-", "via_upstream"),
+        };
+        let time = slipstream::time::format_rfc3339(start_ms * 1000);
+        let time = format!("{}Z", &time[..23]);
+        // User agents with quotes: Envoy escapes nothing.
+        let agent = if i % 7 == 0 {
+            r#"Mozilla/5.0 "quoted" " ""#
+        } else {
+            "curl/8.5.0"
+        };
+        lines.push_str(&format!(
+            r#"[{time}] "GET /api/v1/orders/{i}?x=1 HTTP/1.1" {code} {flags} {details} - "-" 0 120 {duration_ms} - "203.0.113.7" "{agent}" "id-{i}" "orders.shop:8080" "10.244.1.9:8080" outbound|8080||orders.shop.svc.cluster.local 10.244.0.5:48812 10.244.1.9:8080 10.244.0.5:40002 - default"#
+        ));
+        lines.push('\n');
+        if i % 40 == 0 {
+            // Envoy's default layout is not Istio's: a decode error, not an event.
+            lines.push_str(&format!(
+                r#"[{time}] "GET / HTTP/1.1" 500 - 0 0 1 - "-" "-" "-" "orders.shop" "-""#
+            ));
+            lines.push('\n');
+        }
+    }
+    // The newest event ends the evaluation: events from its second on are not in it.
+    let end_ms = (0..n)
+        .map(|i| (start_s + i) * 1000 + 300 + (i * 53) % 600)
+        .max()
+        .unwrap();
+    let end_ms = end_ms - end_ms % 1000;
+    for i in 0..n {
+        let (duration_ms, code) = ((i * 53) % 600, [503, 503, 0, 200][(i % 10).min(3) as usize]);
+        if (start_s + i) * 1000 + 300 + duration_ms >= end_ms {
+            continue;
+        }
+        total += 1;
+        bad += i64::from(code >= 500);
+        // Status 0 has no latency and a good status: out of the latency SLI.
+        if code != 0 {
+            latency_total += 1;
+            latency_bad += i64::from(code >= 500 || duration_ms > 100);
+        }
+    }
+    let report = replay(config, &lines);
+    assert_eq!(budget(&report, "availability"), (total, bad));
+    assert_eq!(budget(&report, "latency_p99"), (latency_total, latency_bad));
+}
+
 #[test]
 fn replay_counts_ingress_nginx_lines_exactly() {
-    let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("ingress.yaml");
-    std::fs::write(
-        &config,
-        r#"apiVersion: slipstream/v1
+    let config = r#"apiVersion: slipstream/v1
 kind: Pipeline
 metadata: {name: ingress}
 spec:
@@ -47,17 +163,14 @@ spec:
   indicators:
     - {name: availability, threshold: 99.9, window: 28d}
     - {name: latency_p99, threshold: "100ms", window: 28d}
-"#,
-    )
-    .unwrap();
+"#;
     let start = (std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_secs() as i64
         - 3600)
         * SECOND;
-    let log = dir.path().join("access.log");
-    let mut f = std::fs::File::create(&log).unwrap();
+    let mut lines = String::new();
     let (mut total, mut bad, mut latency_total, mut latency_bad) = (0, 0, 0, 0);
     let n = 400;
     for i in 0..n {
@@ -65,27 +178,21 @@ spec:
         let status = [200, 200, 201, 404, 502, 504, 200, 499][i as usize % 8];
         // Request times of 1 to 180 ms; every ninth request tried two upstreams.
         let request_ms = 1 + (i * 37) % 180;
+        let seconds = |ms: i64| format!("{}.{:03}", ms / 1000, ms % 1000);
         let (addrs, times, statuses) = if i % 9 == 0 {
             (
                 "10.244.0.12:8080, 10.244.0.13:8080",
-                format!("0.001, {}.{:03}", request_ms / 1000, request_ms % 1000),
+                format!("0.001, {}", seconds(request_ms)),
                 format!("502, {status}"),
             )
         } else {
-            (
-                "10.244.0.12:8080",
-                format!("{}.{:03}", request_ms / 1000, request_ms % 1000),
-                status.to_string(),
-            )
+            ("10.244.0.12:8080", seconds(request_ms), status.to_string())
         };
-        writeln!(
-            f,
-            r#"192.168.49.1 - - [{}] "GET /api/v1/users/{i}?full=1 HTTP/2.0" {status} 312 "-" "Go-http-client/2.0" 462 {}.{:03} [default-users-8080] [] {addrs} 312 {times} {statuses} {i:032x}"#,
+        lines.push_str(&format!(
+            "192.168.49.1 - - [{}] \"GET /api/v1/users/{i}?full=1 HTTP/2.0\" {status} 312 \"-\" \"Go-http-client/2.0\" 462 {} [default-users-8080] [] {addrs} 312 {times} {statuses} {i:032x}\n",
             time_local(t),
-            request_ms / 1000,
-            request_ms % 1000
-        )
-        .unwrap();
+            seconds(request_ms),
+        ));
         // The newest second is not complete yet: the evaluation ends at it.
         if i < n - 1 {
             let is_bad = status >= 500;
@@ -97,48 +204,13 @@ spec:
         }
         // Lines of other layouts are decode errors, not events.
         if i % 50 == 0 {
-            writeln!(
-                f,
-                r#"192.168.49.1 - - [{}] "GET / HTTP/1.1" 500 1 "-" "-" "203.0.113.9""#,
+            lines.push_str(&format!(
+                "192.168.49.1 - - [{}] \"GET / HTTP/1.1\" 500 1 \"-\" \"-\" \"203.0.113.9\"\n",
                 time_local(t)
-            )
-            .unwrap();
+            ));
         }
     }
-    drop(f);
-    let out = Command::new(env!("CARGO_BIN_EXE_slipstream"))
-        .args(["replay", "--config"])
-        .arg(&config)
-        .arg(&log)
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let slo = |name: &str| {
-        v["slos"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|s| s["slo"] == name)
-            .unwrap_or_else(|| panic!("no {name} in {v}"))
-            .clone()
-    };
-    let availability = slo("availability");
-    assert_eq!(
-        (
-            &availability["budget"]["total"],
-            &availability["budget"]["bad"]
-        ),
-        (&total.into(), &bad.into())
-    );
-    let latency = slo("latency_p99");
-    assert_eq!(
-        (&latency["budget"]["total"], &latency["budget"]["bad"]),
-        (&latency_total.into(), &latency_bad.into())
-    );
+    let report = replay(config, &lines);
+    assert_eq!(budget(&report, "availability"), (total, bad));
+    assert_eq!(budget(&report, "latency_p99"), (latency_total, latency_bad));
 }

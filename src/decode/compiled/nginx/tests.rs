@@ -1,4 +1,5 @@
 use super::*;
+use crate::decode::compiled::Item;
 use crate::time;
 use proptest::prelude::*;
 
@@ -220,6 +221,25 @@ fn pasted_directives_and_custom_formats() {
 }
 
 #[test]
+fn with_escape_none_the_fields_around_a_quoted_header_pin_it() {
+    let f = LogFormat::compile(
+        r#"log_format x escape=none '[$time_local] "$http_user_agent" $status "$http_host"';"#,
+        None,
+    )
+    .unwrap();
+    let line = r#"[21/Nov/2026:10:00:00 +0000] "x" 200 "y" 404 "api.example.com""#;
+    let e = f.read(line.as_bytes()).unwrap();
+    assert_eq!((e.status, e.host), (404, &b"api.example.com"[..]));
+    // With escapes, the first quote closes the value: this line is not the format's.
+    let escaped = LogFormat::compile(&f.text().replace("x escape=none", ""), None).unwrap();
+    assert!(escaped.read(line.as_bytes()).is_err());
+    let why = f
+        .why(br#"[21/Nov/2026:10:00:00 +0000] "x" 200 "y" 404"#)
+        .unwrap();
+    assert!(why.contains("the line ends before this text"), "{why}");
+}
+
+#[test]
 fn formats_that_cannot_work_do_not_compile() {
     let err = |text: &str, latency| LogFormat::compile(text, latency).unwrap_err();
     assert_eq!(err("  ", None), CompileError::Empty);
@@ -230,7 +250,7 @@ fn formats_that_cannot_work_do_not_compile() {
             "[$time_local] $status$body_bytes_sent $remote_addr$remote_user",
             None
         ),
-        CompileError::Adjacent("remote_addr".into(), "remote_user".into())
+        CompileError::Adjacent("$remote_addr".into(), "$remote_user".into())
     );
     assert_eq!(
         err("[$time_local] $status", Some(LatencyFrom::RequestTime)),
@@ -315,9 +335,10 @@ fn fields_show_what_each_variable_gives() {
     );
     assert_eq!(find("$http_user_agent").1, "a quoted string");
     assert_eq!(find("$req_id").2, "request id");
-    let f = preset("combined");
-    assert!(!f.has_latency() && !f.has_host() && !f.has_backend() && !f.has_request_id());
-    assert!(f.has_method() && f.has_path());
+    let c = preset("combined").carries();
+    assert!(!c.latency && !c.host && !c.backend && c.strict);
+    assert!(c.method && c.path);
+    assert!(!preset("combined").has(&[Var::RequestId]));
 }
 
 /// Values to build a line of a format from, and what the event must then hold.
@@ -435,10 +456,10 @@ fn value(s: &Sample, name: &str) -> String {
 
 fn render(f: &LogFormat, s: &Sample) -> String {
     let mut line = String::new();
-    for item in &f.items {
+    for item in f.layout.items() {
         match item {
             Item::Text(t) => line.push_str(std::str::from_utf8(t).unwrap()),
-            Item::Var { name, .. } => line.push_str(&value(s, name)),
+            Item::Field { name, .. } => line.push_str(&value(s, &name[1..])),
         }
     }
     line
@@ -484,16 +505,16 @@ proptest! {
         prop_assert_eq!(e.time_us, s.time_us, "{}", line);
         prop_assert_eq!(e.status, s.status);
         prop_assert_eq!(e.latency_us, latency(&f, &s));
-        if f.has_path() {
+        if f.carries().path {
             prop_assert_eq!(e.path, s.path.as_bytes());
         }
-        if f.has_method() {
+        if f.carries().method {
             prop_assert_eq!(e.method, s.method.as_bytes());
         }
         if f.has(&[Var::Host]) {
             prop_assert_eq!(e.host, s.host.as_bytes());
         }
-        if f.has_request_id() {
+        if f.has(&[Var::RequestId]) {
             prop_assert_eq!(e.request_id, s.id.as_bytes());
         }
         prop_assert_eq!(f.why(line.as_bytes()), None);

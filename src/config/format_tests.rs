@@ -1,8 +1,9 @@
-//! `spec.decode.nginx` and the checks of a configuration against what its format carries.
+//! `spec.decode.nginx`, `spec.decode.envoy`, and the checks of a configuration against what
+//! its format carries.
 
 use super::parse;
 use crate::decode::Format;
-use crate::decode::nginx_format::LatencyFrom;
+use crate::decode::compiled::nginx::LatencyFrom;
 
 fn config(decode: &str, services: &str, slo_indicators: &str) -> String {
     format!(
@@ -161,4 +162,50 @@ fn the_demo_writes_only_combined_timed() {
     assert!(errors[0].contains(
         "spec.decode.nginx: the demo source writes nginx lines as preset combined_timed"
     ));
+}
+
+#[test]
+fn envoy_presets_and_formats_compile_and_are_checked() {
+    let services =
+        "[{name: a, match: {backend: \"outbound|8080||orders.shop.svc.cluster.local\"}}]";
+    let c = parse(
+        &config("{format: envoy, envoy: {preset: istio}}", services, LATENCY),
+        "t.yaml",
+    )
+    .unwrap();
+    assert!(c.reload.options.envoy.is_some());
+    assert!(c.warnings.is_empty(), "{:?}", c.warnings);
+    let at = "t.yaml: document 1 (Pipeline p): spec.decode.envoy";
+    let cases = [
+        (
+            "{format: envoy, envoy: {}}",
+            format!("{at}: set exactly one of preset, format"),
+        ),
+        (
+            "{format: envoy, envoy: {preset: contour}}",
+            format!("{at}.preset: unknown preset \"contour\": expected one of envoy, istio"),
+        ),
+        (
+            "{format: envoy, envoy: {format: '%RESPONSE_CODE%'}}",
+            format!("{at}.format: the format has no %START_TIME%: every line needs its time"),
+        ),
+        (
+            "{format: nginx, envoy: {preset: istio}}",
+            format!("{at}: applies only to format envoy, not nginx"),
+        ),
+    ];
+    for (decode, want) in cases {
+        let (errors, _) = outcome(&config(decode, "[{name: a}]", AVAILABILITY));
+        assert_eq!(errors, [want], "{decode}");
+    }
+    // A format without a duration cannot serve a latency SLO.
+    let (errors, _) = outcome(&config(
+        "{format: envoy, envoy: {format: '[%START_TIME%] %RESPONSE_CODE% %UPSTREAM_CLUSTER%'}}",
+        services,
+        LATENCY,
+    ));
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(
+        errors[0].contains("a latency SLO needs a latency, which the envoy format does not carry")
+    );
 }

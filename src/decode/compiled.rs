@@ -1,0 +1,534 @@
+//! Compiled log formats: a format string (nginx `log_format`, Envoy's command operators)
+//! turned once, at config load, into a [`Layout`] of text and fields, each field with the
+//! [`Shape`] its value has in the line.
+//!
+//! A dialect ([`nginx`], [`envoy`]) parses its own syntax into [`Part`]s: literal text, and
+//! fields with a [`Kind`] (what a value looks like) and a meaning of the dialect's own type
+//! `F`. [`Layout::new`] gives each field its shape from its kind and the text around it: a
+//! text or token field between double quotes is a quoted string; a token ends at a space or
+//! at the first byte of the text after it; a field that runs to the next text needs a text
+//! after it, so two such fields with nothing between them are refused. Reading a line
+//! ([`Layout::scan`]) walks the layout once, hands each field's value to the dialect's
+//! [`Sink`], and succeeds only when the line follows the format from its first byte to its
+//! last, every value in its shape. Otherwise the [`Miss`] says at which item, at which
+//! byte and why; [`Layout::explain`] turns it into a sentence for `explain`.
+//!
+//! Quoted values end at their first quote where the producer escapes quotes inside values
+//! ([`Escape::Backslash`]: nginx's `\x22`, JSON's `\"`). Where it does not (Envoy), a value
+//! may hold quotes: each quote that the format's next text follows is a candidate end, and
+//! the first candidate after which the rest of the line reads to its end wins, so the
+//! unambiguous fields around such a value pin it, however many quotes it holds (a header
+//! value holding the very text between two fields, quote, space, quote, can still mislead it
+//! when another free-text field follows).
+
+use memchr::memmem;
+
+use super::DecodeError;
+
+pub mod envoy;
+pub mod nginx;
+mod shapes;
+
+pub(crate) use shapes::{dash_empty, list_items, list_len, millis_us};
+use shapes::{millis_len, starts_with, token_len};
+
+/// A value that is not in its field's shape: the decode error and a phrase for `explain`.
+pub(crate) type Bad = (DecodeError, &'static str);
+
+/// What a field's value looks like, as the dialect knows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum Kind {
+    /// Exactly this many bytes.
+    Fixed(usize),
+    /// Digits, a point and exactly three digits.
+    Millis,
+    /// Digits, or `-` when `dash`.
+    Number { dash: bool },
+    /// Three digits.
+    Status,
+    /// Items separated by `, ` or ` : `; `times`: each item is `-` or [`Kind::Millis`].
+    List { times: bool },
+    /// Free text, up to the format's next text (or quoted, between quotes).
+    Text,
+    /// No spaces (or quoted, between quotes).
+    Token,
+}
+
+/// A part of a format as a dialect parsed it.
+#[derive(Debug, Clone)]
+pub(crate) enum Part<F> {
+    /// Text written as it is.
+    Text(Vec<u8>),
+    /// A field: its meaning, its name as the format writes it, what its value looks like,
+    /// whether the value starts with `/` (a path: a token before it may end there), whether
+    /// it may hold quotes where the producer does not escape them (a header such as the user
+    /// agent; never a host or an id), and whether the event reads it (else it is only
+    /// checked to have its shape).
+    Field {
+        field: F,
+        name: String,
+        kind: Kind,
+        slash: bool,
+        quotes: bool,
+        read: bool,
+    },
+}
+
+/// How a field's value is delimited in the line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum Shape {
+    /// Exactly this many bytes.
+    Fixed(usize),
+    /// Digits, a point and exactly three digits.
+    Millis,
+    /// Digits (up to 19), or `-` when `dash`.
+    Number { dash: bool },
+    /// Three digits.
+    Status,
+    /// Items separated by `, ` or ` : `, each ending at a space, a comma or `stop` (the next
+    /// text's first byte); `times`: each item is `-` or [`Shape::Millis`].
+    List { times: bool, stop: u8 },
+    /// Between double quotes: up to the closing quote, which the next text follows; `free`:
+    /// the value may hold unescaped quotes (see the module docs).
+    Quoted { free: bool },
+    /// Up to the format's next text.
+    Text,
+    /// Up to a space, `stop` (the next text's first byte) or `path` (`/` before a path).
+    Token { stop: u8, path: u8 },
+}
+
+impl Shape {
+    /// The shape in words.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Shape::Fixed(_) => "a date",
+            Shape::Millis => "seconds with three decimals",
+            Shape::Number { .. } => "a number",
+            Shape::Status => "a three-digit status",
+            Shape::List { times: true, .. } => "a list of timings",
+            Shape::List { times: false, .. } => "a list",
+            Shape::Quoted { .. } => "a quoted string",
+            Shape::Text => "text",
+            Shape::Token { .. } => "a token without spaces",
+        }
+    }
+}
+
+/// One item of a layout as the format reads, for tests that build lines from it.
+#[cfg(test)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Item<'l, F> {
+    /// Text written as it is.
+    Text(&'l [u8]),
+    /// A field and its name as the format writes it.
+    Field { field: F, name: &'l str },
+}
+
+/// Whether the producer escapes quotes inside quoted values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum Escape {
+    /// A backslash escapes the byte after it (nginx `\x22`, JSON `\"`): a quote inside a
+    /// value is always escaped.
+    Backslash,
+    /// Values are written as they are and may hold quotes (Envoy).
+    None,
+}
+
+/// Two fields with nothing between them that tells where the first ends.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Adjacent(pub(crate) String, pub(crate) String);
+
+/// A field of a compiled layout with the text that follows it: reading a line is one step
+/// per field. Kept small (what explaining needs is beside it in [`Layout`]), as a line
+/// walks every step.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct Step<F> {
+    field: F,
+    shape: Shape,
+    /// Whether the sink takes the value (a field nothing reads is only checked).
+    read: bool,
+    /// The text after the field, up to the next field (empty when another field or the end
+    /// follows).
+    then: Box<[u8]>,
+}
+
+/// A format compiled: the text before its first field, then one step per field.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) struct Layout<F> {
+    head: Box<[u8]>,
+    steps: Vec<Step<F>>,
+    /// Per step: the field as the format writes it.
+    names: Vec<Box<str>>,
+    /// Per step: a searcher for its text, for a value that runs up to it ([`Shape::Text`]).
+    finders: Vec<Option<Finder>>,
+    escape: Escape,
+}
+
+/// A substring searcher that compares by its needle (for `PartialEq`, `Hash`).
+#[derive(Debug, Clone)]
+struct Finder(memmem::Finder<'static>);
+
+impl PartialEq for Finder {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.needle() == other.0.needle()
+    }
+}
+
+impl Eq for Finder {}
+
+impl std::hash::Hash for Finder {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.0.needle().hash(state);
+    }
+}
+
+/// Where the dialect puts the values read.
+pub(crate) trait Sink<'a, F> {
+    /// Takes the value of `field`; a value not in the shape the field needs is [`Bad`].
+    fn set(&mut self, field: F, value: &'a [u8]) -> Result<(), Bad>;
+}
+
+/// Where in a layout a line stopped fitting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Place {
+    /// The text before the first field.
+    Head,
+    /// The value of the step's field.
+    Field(usize),
+    /// The text after the step's field.
+    After(usize),
+    /// Past the format's end.
+    End,
+}
+
+/// Where and why a line stopped fitting its layout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Miss {
+    /// Where in the layout.
+    pub(crate) place: Place,
+    /// Byte offset in the line.
+    pub(crate) at: usize,
+    /// The counted reason.
+    pub(crate) error: DecodeError,
+    /// What did not fit, in words.
+    pub(crate) what: &'static str,
+}
+
+const TEXT_DIFFERS: Bad = (DecodeError::MissingFields, "the line has other text here");
+const TEXT_CUT: Bad = (DecodeError::MissingFields, "the line ends before this text");
+const GOES_ON: Bad = (
+    DecodeError::MissingFields,
+    "the line goes on after the format's end",
+);
+
+impl<F: Copy> Layout<F> {
+    /// The layout of `parts`, with quoted values escaped as `escape` says.
+    pub(crate) fn new(parts: Vec<Part<F>>, escape: Escape) -> Result<Self, Adjacent> {
+        let mut head = Vec::new();
+        let mut steps: Vec<Step<F>> = Vec::with_capacity(parts.len());
+        let (mut names, mut finders) = (Vec::new(), Vec::new());
+        for (i, part) in parts.iter().enumerate() {
+            let (field, name, kind, quotes, read) = match part {
+                Part::Text(t) => {
+                    match steps.last_mut() {
+                        Some(step) => step.then = t.clone().into_boxed_slice(),
+                        None => head = t.clone(),
+                    }
+                    continue;
+                }
+                Part::Field {
+                    field,
+                    name,
+                    kind,
+                    quotes,
+                    read,
+                    ..
+                } => (*field, name, *kind, *quotes, *read),
+            };
+            let before = i.checked_sub(1).and_then(|j| match &parts[j] {
+                Part::Text(t) => t.last().copied(),
+                Part::Field { .. } => None,
+            });
+            let (next_text, next_field) = match parts.get(i + 1) {
+                Some(Part::Text(t)) => (t.first().copied(), None),
+                Some(Part::Field { name, slash, .. }) => (None, Some((name, *slash))),
+                None => (None, None),
+            };
+            let quoted = before == Some(b'"') && next_text == Some(b'"');
+            let stop = next_text.unwrap_or(b' ');
+            let shape = match kind {
+                Kind::Fixed(n) => Shape::Fixed(n),
+                Kind::Millis => Shape::Millis,
+                Kind::Number { dash } => Shape::Number { dash },
+                Kind::Status => Shape::Status,
+                Kind::List { times } => Shape::List { times, stop },
+                Kind::Text | Kind::Token if quoted => Shape::Quoted {
+                    free: quotes && escape == Escape::None,
+                },
+                Kind::Text => Shape::Text,
+                Kind::Token => Shape::Token {
+                    stop,
+                    path: if next_field.is_some_and(|(_, slash)| slash) {
+                        b'/'
+                    } else {
+                        b' '
+                    },
+                },
+            };
+            let self_delimited = matches!(
+                shape,
+                Shape::Fixed(_) | Shape::Millis | Shape::Number { .. } | Shape::Status
+            ) || matches!(shape, Shape::Token { path: b'/', .. });
+            if let (Some((next, _)), false) = (next_field, self_delimited) {
+                return Err(Adjacent(name.clone(), next.clone()));
+            }
+            finders.push(match (shape, parts.get(i + 1)) {
+                (Shape::Text, Some(Part::Text(t))) => {
+                    Some(Finder(memmem::Finder::new(t).into_owned()))
+                }
+                _ => None,
+            });
+            names.push(name.as_str().into());
+            steps.push(Step {
+                field,
+                shape,
+                read,
+                then: Box::default(),
+            });
+        }
+        Ok(Self {
+            head: head.into_boxed_slice(),
+            steps,
+            names,
+            finders,
+            escape,
+        })
+    }
+
+    /// Every field in order: its meaning, its name and its shape.
+    pub(crate) fn fields(&self) -> impl Iterator<Item = (F, &str, Shape)> {
+        self.steps
+            .iter()
+            .zip(&self.names)
+            .map(|(s, name)| (s.field, &**name, s.shape))
+    }
+
+    /// Whether any field means something `wanted` accepts.
+    pub(crate) fn has(&self, wanted: impl Fn(F) -> bool) -> bool {
+        self.fields().any(|(f, ..)| wanted(f))
+    }
+
+    /// The texts and fields in order.
+    #[cfg(test)]
+    pub(crate) fn items(&self) -> Vec<Item<'_, F>> {
+        let mut items = vec![Item::Text(&self.head[..])];
+        for (s, name) in self.steps.iter().zip(&self.names) {
+            items.push(Item::Field {
+                field: s.field,
+                name,
+            });
+            items.push(Item::Text(&s.then[..]));
+        }
+        items
+    }
+
+    /// Reads `line` (trimmed of whitespace) into `sink`.
+    pub(crate) fn scan<'a, S: Sink<'a, F>>(
+        &self,
+        line: &'a [u8],
+        sink: &mut S,
+    ) -> Result<(), Miss> {
+        if !starts_with(line, &self.head) {
+            let bad = if line.len() < self.head.len() && self.head.starts_with(line) {
+                TEXT_CUT
+            } else {
+                TEXT_DIFFERS
+            };
+            return Err(miss(Place::Head, 0, bad));
+        }
+        self.scan_from(line, 0, self.head.len(), sink)
+    }
+
+    /// Why `line` stops fitting at `miss`, naming the field and the byte: `at $status (a
+    /// three-digit status), byte 57: not a status from 100 to 599`.
+    pub(crate) fn explain(&self, miss: Miss) -> String {
+        let text = |t: &[u8]| String::from_utf8_lossy(t).into_owned();
+        let step = miss
+            .place_step()
+            .and_then(|i| Some((self.steps.get(i)?, self.names.get(i)?)));
+        let at = match (miss.place, step) {
+            (Place::Head, _) => format!("at the text {:?} of the format", text(&self.head)),
+            (Place::Field(_), Some((s, name))) => format!("at {name} ({})", s.shape.name()),
+            (Place::After(_), Some((s, name))) => {
+                format!("at the text {:?} after {name}", text(&s.then))
+            }
+            (Place::End | Place::Field(_) | Place::After(_), _) => {
+                "after the format's last field".to_string()
+            }
+        };
+        format!("{at}, byte {}: {}", miss.at + 1, miss.what)
+    }
+
+    /// Reads steps `from..` of `line` starting at byte `pos`.
+    fn scan_from<'a, S: Sink<'a, F>>(
+        &self,
+        line: &'a [u8],
+        from: usize,
+        mut pos: usize,
+        sink: &mut S,
+    ) -> Result<(), Miss> {
+        let mut i = from;
+        while let Some(step) = self.steps.get(i) {
+            let rest = &line[pos..];
+            if let Shape::Quoted { free: true } = step.shape {
+                return self.scan_unescaped(line, i, pos, sink);
+            }
+            let len = self
+                .extent(i, step, rest)
+                .map_err(|bad| miss(Place::Field(i), pos, bad))?;
+            if step.read {
+                sink.set(step.field, &rest[..len])
+                    .map_err(|bad| miss(Place::Field(i), pos, bad))?;
+            }
+            pos += len;
+            let after = &line[pos..];
+            if !starts_with(after, &step.then) {
+                let bad = if after.len() < step.then.len() && step.then.starts_with(after) {
+                    TEXT_CUT
+                } else {
+                    TEXT_DIFFERS
+                };
+                return Err(miss(Place::After(i), pos, bad));
+            }
+            pos += step.then.len();
+            i += 1;
+        }
+        if pos != line.len() {
+            return Err(miss(Place::End, pos, GOES_ON));
+        }
+        Ok(())
+    }
+
+    /// Reads the quoted value of step `i` (which may hold quotes) and the rest of the line:
+    /// its end is the first quote, followed by the step's text, after which the rest of the
+    /// line reads.
+    fn scan_unescaped<'a, S: Sink<'a, F>>(
+        &self,
+        line: &'a [u8],
+        i: usize,
+        pos: usize,
+        sink: &mut S,
+    ) -> Result<(), Miss> {
+        let step = &self.steps[i];
+        let rest = &line[pos..];
+        let mut deepest: Option<Miss> = None;
+        for q in memchr::memchr_iter(b'"', rest) {
+            if !starts_with(&rest[q..], &step.then) {
+                continue;
+            }
+            let tried = if step.read {
+                sink.set(step.field, &rest[..q])
+                    .map_err(|bad| miss(Place::Field(i), pos, bad))
+            } else {
+                Ok(())
+            }
+            .and_then(|()| self.scan_from(line, i + 1, pos + q + step.then.len(), sink));
+            match tried {
+                Ok(()) => return Ok(()),
+                Err(m) if deepest.is_none_or(|d| m.at > d.at) => deepest = Some(m),
+                Err(_) => {}
+            }
+        }
+        Err(deepest.unwrap_or_else(|| miss(Place::Field(i), pos, UNTERMINATED)))
+    }
+
+    /// The length of the value of step `i` at the start of `rest`.
+    fn extent(&self, i: usize, step: &Step<F>, rest: &[u8]) -> Result<usize, Bad> {
+        const ENDED: Bad = (DecodeError::MissingFields, "the line ends here");
+        let last = i + 1 == self.steps.len();
+        match step.shape {
+            Shape::Fixed(n) => (rest.len() >= n).then_some(n).ok_or(ENDED),
+            Shape::Millis => {
+                millis_len(rest).ok_or((DecodeError::BadLatency, "not seconds with three decimals"))
+            }
+            Shape::Number { dash } => {
+                match rest.iter().take_while(|b| b.is_ascii_digit()).count() {
+                    0 if dash && rest.first() == Some(&b'-') => Ok(1),
+                    n @ 1..=19 => Ok(n),
+                    _ => Err((DecodeError::MissingFields, "not a number")),
+                }
+            }
+            Shape::Status => Ok(3.min(rest.len())),
+            Shape::List { times, stop } => list_len(rest, times, stop),
+            Shape::Token { stop, path } => Ok(token_len(rest, stop, path)),
+            Shape::Text => match (self.finders.get(i).and_then(Option::as_ref), last) {
+                (None, _) => Ok(rest.len()),
+                (Some(_), true) => rest
+                    .ends_with(&step.then)
+                    .then(|| rest.len() - step.then.len())
+                    .ok_or((
+                        DecodeError::MissingFields,
+                        "the line does not end as the format does",
+                    )),
+                (Some(f), false) => f.0.find(rest).ok_or((
+                    DecodeError::MissingFields,
+                    "the text after this value is not in the line",
+                )),
+            },
+            Shape::Quoted { .. } => self.quoted_len(step, last, rest),
+        }
+    }
+
+    /// The length of a quoted value that holds no quote but an escaped one: up to its first
+    /// quote (outside an escape, where backslashes escape), which the step's text must
+    /// follow (and end the line, for the last step).
+    fn quoted_len(&self, step: &Step<F>, last: bool, rest: &[u8]) -> Result<usize, Bad> {
+        let t = &step.then;
+        let mut at = 0;
+        while let Some(found) = memchr::memchr2(b'"', b'\\', rest.get(at..).unwrap_or_default()) {
+            let q = at + found;
+            if rest[q] == b'\\' {
+                at = q + if self.escape == Escape::Backslash {
+                    2
+                } else {
+                    1
+                };
+                continue;
+            }
+            let after = &rest[q..];
+            return match (starts_with(after, t), !last || after.len() == t.len()) {
+                (true, true) => Ok(q),
+                (true, false) => Err(GOES_ON),
+                (false, _) => Err((
+                    DecodeError::MissingFields,
+                    "the text after the closing quote is not the format's",
+                )),
+            };
+        }
+        Err(UNTERMINATED)
+    }
+}
+
+impl Miss {
+    /// The step the place names.
+    fn place_step(&self) -> Option<usize> {
+        match self.place {
+            Place::Field(i) | Place::After(i) => Some(i),
+            Place::Head | Place::End => None,
+        }
+    }
+}
+
+const UNTERMINATED: Bad = (
+    DecodeError::UnterminatedQuote,
+    "no closing quote followed by the format's next text",
+);
+
+fn miss(place: Place, at: usize, (error, what): Bad) -> Miss {
+    Miss {
+        place,
+        at,
+        error,
+        what,
+    }
+}
