@@ -6,7 +6,7 @@
 //! Compiled nginx `log_format` presets run on the same nginx lines (those with timings as
 //! `combined_timed`, and as `main` with a proxied `"$http_x_forwarded_for"` instead), beside
 //! the fixed decoder, and on ingress-nginx lines; compiled Envoy presets likewise on the Envoy
-//! lines (`envoy`) and on Istio lines (`istio`).
+//! lines (`envoy`) and on Istio lines (`istio`); Traefik's common format and JSON.
 
 use std::hint::black_box;
 
@@ -15,7 +15,7 @@ use slipstream::decode::json::{JsonDecoder, JsonMapping, JsonPath, TimeFormat};
 use slipstream::decode::{
     Decoder, Unit, alb::AlbDecoder, compiled::envoy::AccessLogFormat, compiled::nginx::LogFormat,
     envoy::EnvoyDecoder, envoy_json::EnvoyJsonDecoder, gcp::GcpDecoder, haproxy::HaproxyDecoder,
-    nginx::NginxDecoder,
+    nginx::NginxDecoder, traefik::TraefikDecoder,
 };
 
 const ALB: [&str; 8] = [
@@ -115,6 +115,12 @@ fn bench_format(c: &mut Criterion, name: &str, decoder: &dyn Decoder, lines: &[&
     group.finish();
 }
 
+const TRAEFIK: [&str; 3] = [
+    r#"192.168.2.1 - - [21/Nov/2026:11:00:00 +0100] "GET /api/v1/cart?session=8f3a HTTP/2.0" 200 2326 "https://shop.example.com/" "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_1) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.1 Safari/605.1.15" 42 "websecure-cart@docker" "http://172.18.0.3:80" 37ms"#,
+    r#"10.0.0.7 - alice [21/Nov/2026:10:00:01 +0000] "POST /api/v1/orders HTTP/1.1" 502 11 "-" "okhttp/4.12.0" 43 "websecure-orders@kubernetescrd" "http://10.244.1.9:8080" 1503ms"#,
+    r#"{"ClientHost":"192.168.1.5","DownstreamContentSize":19,"DownstreamStatus":200,"Duration":1514532,"OriginStatus":200,"RequestCount":12,"RequestHost":"whoami.example.com","RequestMethod":"GET","RequestPath":"/api?x=1","RequestProtocol":"HTTP/2.0","RouterName":"websecure-whoami@docker","ServiceName":"whoami@docker","ServiceURL":"http://172.18.0.3:80","StartUTC":"2026-11-21T10:00:00.123456789Z","entryPointName":"websecure","level":"info","msg":"","time":"2026-11-21T10:00:00Z"}"#,
+];
+
 const INGRESS: [&str; 3] = [
     r#"192.168.49.1 - - [21/Nov/2026:10:00:02 +0000] "GET /api/v1/users/7 HTTP/2.0" 200 312 "-" "Go-http-client/2.0" 462 0.050 [default-users-8080] [] 10.244.0.12:8080 312 0.049 200 9f1c2b7e4d6a8f3b5c7d9e1f2a3b4c5d"#,
     r#"192.168.49.1 - alice [21/Nov/2026:10:00:03 +0100] "GET /api/v1/search?q=x HTTP/1.1" 200 1024 "-" "k6/0.47.0 (https://k6.io/)" 520 1.204 [default-search-80] [default-search-canary-80] 10.244.0.13:80, 10.244.0.14:80 : 10.244.1.2:80 0, 0 : 1024 0.600, 0.500 : 0.100 502, 502 : 200 0a1b2c3d4e5f60718293a4b5c6d7e8f9"#,
@@ -183,6 +189,7 @@ fn decode(c: &mut Criterion) {
     bench_format(c, "decode_envoy_json", &EnvoyJsonDecoder, &ENVOY_JSON);
     bench_format(c, "decode_gcp", &GcpDecoder, &GCP);
     bench_format(c, "decode_json", &json_decoder(), &JSON);
+    bench_format(c, "decode_traefik", &TraefikDecoder::new(), &TRAEFIK);
 }
 
 criterion_group!(benches, decode);

@@ -631,9 +631,13 @@ impl Shared {
             });
         }
         let (mismatch, slos) = members.mismatched(me, config, &fingerprints.slos, now_us, timeout);
-        let missing_slos: Vec<String> = slos
-            .iter()
-            .filter_map(|f| fingerprints.slo(*f))
+        // In configuration order, not in the order of their fingerprints' hashes.
+        let mut missing_slos: Vec<usize> =
+            slos.iter().filter_map(|f| fingerprints.slo(*f)).collect();
+        missing_slos.sort_unstable();
+        missing_slos.dedup();
+        let missing_slos: Vec<String> = missing_slos
+            .into_iter()
             .filter_map(|i| slo_ids.get(i).cloned())
             .collect();
         let log_behind = !self.caught_up(now_us);

@@ -161,7 +161,7 @@ pub(crate) struct CheckpointSpec {
 pub(crate) struct DecodeSpec {
     /// `none` (default), `json`, `vector`, `filebeat` or `fluentbit`.
     pub(crate) envelope: Option<String>,
-    /// `alb`, `nginx`, `envoy`, `envoy_json`, `haproxy`, `gcp` or `json`.
+    /// A format's name, one of `crate::decode::Format::ALL` (README "Formats").
     pub(crate) format: String,
     /// Key mapping of `format: json` (required with it, rejected with any other format).
     pub(crate) json: Option<JsonSpec>,

@@ -99,7 +99,7 @@ impl Decoder for EnvoyDecoder {
             status,
             latency_us: if status == 0 { None } else { duration_us },
             method,
-            host: host_of(authority),
+            host: fields::host_of(authority),
             path,
             backend: upstream,
             long_lived: false,
@@ -144,17 +144,6 @@ pub(crate) fn parse_code(code: &[u8]) -> Result<u16, DecodeError> {
 /// Empty for Envoy's `-` (not set).
 pub(crate) fn dash_empty(field: &[u8]) -> &[u8] {
     if field == b"-" { &[] } else { field }
-}
-
-/// The host of an `:authority` (`host`, `host:port`, `[v6]:port`), without the port.
-pub(crate) fn host_of(authority: &[u8]) -> &[u8] {
-    match authority {
-        [b'[', ..] => match fields::split_once(authority, b']') {
-            Some((inside, _)) => authority.get(..=inside.len()).unwrap_or(authority),
-            None => authority,
-        },
-        _ => fields::split_once(authority, b':').map_or(authority, |(host, _)| host),
-    }
 }
 
 #[cfg(test)]
@@ -253,8 +242,8 @@ mod tests {
             format!("{DOC} outbound|80||locations.default.svc.cluster.local 10.0.0.5:4312");
         assert_eq!(decode(&longer), decode(DOC));
         assert_eq!(decode(&format!("{DOC}\r\n")), decode(DOC));
-        assert_eq!(host_of(b"a.example.com"), b"a.example.com");
-        assert_eq!(host_of(b"[::1"), b"[::1");
+        assert_eq!(fields::host_of(b"a.example.com"), b"a.example.com");
+        assert_eq!(fields::host_of(b"[::1"), b"[::1");
     }
 
     #[test]

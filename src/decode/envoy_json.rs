@@ -21,7 +21,7 @@
 //! line as described in the JSON reader (escapes kept as written). No line is long-lived.
 
 use super::jsonscan::{self, Value};
-use super::{DecodeError, Decoder, Event, Unit, envoy, fields, timestamp};
+use super::{DecodeError, Decoder, Event, Unit, fields, timestamp};
 
 /// Decoder for Envoy JSON access-log lines (see the module docs).
 #[derive(Debug, Clone, Copy, Default)]
@@ -76,7 +76,7 @@ impl Decoder for EnvoyJsonDecoder {
             status,
             latency_us: if status == 0 { None } else { duration_us },
             method: jsonscan::text(method),
-            host: envoy::host_of(jsonscan::text(authority)),
+            host: fields::host_of(jsonscan::text(authority)),
             path: fields::split_target(jsonscan::text(path)).1,
             backend,
             long_lived: false,

@@ -166,6 +166,27 @@ pub(crate) fn split_target(target: &[u8]) -> (&[u8], &[u8]) {
     (host, path)
 }
 
+/// The host of an `:authority` (`host`, `host:port`, `[v6]:port`), without the port.
+pub(crate) fn host_of(authority: &[u8]) -> &[u8] {
+    match authority {
+        [b'[', ..] => match split_once(authority, b']') {
+            Some((inside, _)) => authority.get(..=inside.len()).unwrap_or(authority),
+            None => authority,
+        },
+        _ => split_once(authority, b':').map_or(authority, |(host, _)| host),
+    }
+}
+
+/// The host and path of the target of a request with `method`: an authority-form `CONNECT`
+/// target (`host:port`) gives its host and no path; any other, [`split_target`].
+pub(crate) fn request_target<'a>(method: &[u8], target: &'a [u8]) -> (&'a [u8], &'a [u8]) {
+    if method == b"CONNECT" && strip_scheme(target).is_none() && !target.starts_with(b"/") {
+        (host_of(target), &[])
+    } else {
+        split_target(target)
+    }
+}
+
 /// The part of `target` after `scheme://`, if it starts with a scheme (letters, digits, `+`,
 /// `-`, `.`, beginning with a letter).
 fn strip_scheme(target: &[u8]) -> Option<&[u8]> {

@@ -19,7 +19,8 @@
 //! client aborted) becomes status 0 with an unknown latency — not a server error, so counted
 //! good in availability and left out of latency SLIs, like Envoy's `0`. The backend is `%b`
 //! (before the `/` of `%b/%s`). Method and path (query string dropped) come from the quoted
-//! request, which may carry a host when it is in absolute form (HTTP/2: `GET https://host/p`);
+//! request, which may carry a host when it is in absolute form (HTTP/2: `GET https://host/p`)
+//! or be a `CONNECT host:port` in authority form (its host without the port, no path);
 //! `<BADREQ>` or an empty request gives empty ones, and a request line that HAProxy cut at
 //! its log-length limit (no closing quote) is read as far as it goes. 0, 1 or 2 capture
 //! blocks (`{…}`, which may contain spaces) before the request are skipped. httplog carries
@@ -58,7 +59,7 @@ impl Decoder for HaproxyDecoder {
         let backend = fields::split_once(backend_server, b'/').map_or(backend_server, |(b, _)| b);
         let (method, host, path) = match fields::split_request(request) {
             Some(r) if !r.method.is_empty() => {
-                let (host, path) = fields::split_target(r.target);
+                let (host, path) = fields::request_target(r.method, r.target);
                 (r.method, host, path)
             }
             _ => (&[][..], &[][..], &[][..]),

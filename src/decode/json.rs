@@ -22,7 +22,7 @@
 use std::fmt;
 
 use super::jsonscan::{self, Value};
-use super::{DecodeError, Decoder, Event, Unit, envoy, fields, timestamp};
+use super::{DecodeError, Decoder, Event, Unit, fields, timestamp};
 
 /// A key path inside a JSON object: `status`, or `httpRequest.status` for a nested key.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -174,7 +174,7 @@ impl Decoder for JsonDecoder {
         };
         let (url_host, url_path) = fields::split_target(jsonscan::text(url));
         let host = match m.host {
-            Some(_) => envoy::host_of(jsonscan::text(host)),
+            Some(_) => fields::host_of(jsonscan::text(host)),
             None => url_host,
         };
         let path = match m.path {

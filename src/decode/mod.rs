@@ -2,8 +2,9 @@
 //!
 //! A [`Decoder`] borrows every text field from the input line. Each format lives in its own
 //! file and is selected by [`Format`]: `alb`, `nginx`, `envoy` (default text), `envoy_json`,
-//! `haproxy` (`option httplog`), `gcp` (Cloud Logging JSON) and `json` (keys named in the
-//! configuration); adding a format means one new file plus one arm in [`Format::decoder`].
+//! `haproxy` (`option httplog`), `gcp` (Cloud Logging JSON), `json` (keys named in the
+//! configuration) and `traefik` (its common format, or its JSON); adding a format means one
+//! new file plus one arm in [`Format::decoder`].
 //! Format strings that users paste (nginx `log_format`, Envoy's command operators) are
 //! compiled at config load by [`compiled`] into decoders of their exact layout, carried in
 //! [`FormatOptions`].
@@ -32,6 +33,7 @@ pub mod nginx;
 #[cfg(test)]
 mod testing;
 mod timestamp;
+pub mod traefik;
 
 pub use timestamp::Unit;
 
@@ -219,11 +221,13 @@ pub enum Format {
     Gcp,
     /// JSON lines whose keys the configuration names ([`json::JsonMapping`]).
     Json,
+    /// Traefik access logs, common format or JSON.
+    Traefik,
 }
 
 impl Format {
     /// Every format, in documentation order.
-    pub const ALL: [Format; 7] = [
+    pub const ALL: [Format; 8] = [
         Format::Alb,
         Format::Nginx,
         Format::Envoy,
@@ -231,6 +235,7 @@ impl Format {
         Format::Haproxy,
         Format::Gcp,
         Format::Json,
+        Format::Traefik,
     ];
 
     /// The config name of the format.
@@ -243,6 +248,7 @@ impl Format {
             Format::Haproxy => "haproxy",
             Format::Gcp => "gcp",
             Format::Json => "json",
+            Format::Traefik => "traefik",
         }
     }
 
@@ -292,6 +298,7 @@ impl Format {
                 Some(mapping) => Box::new(json::JsonDecoder::new(mapping.clone())),
                 None => Box::new(Unmapped),
             },
+            Format::Traefik => Box::new(traefik::TraefikDecoder::new()),
         }
     }
 }

@@ -67,7 +67,7 @@ impl Decoder for NginxDecoder {
         };
         let (method, path) = match fields::split_request(request) {
             Some(r) if compiled::nginx::is_method(r.method) => {
-                (r.method, fields::split_target(r.target).1)
+                (r.method, fields::request_target(r.method, r.target).1)
             }
             _ => (&[][..], &[][..]),
         };
@@ -202,6 +202,16 @@ mod tests {
         let proxy = TIMED.replace(" /api/", " http://backend:8080/api/");
         let e = decode(&proxy).unwrap();
         assert_eq!((e.host, e.path), (&b""[..], &b"/api/v1/orders"[..]));
+    }
+
+    #[test]
+    fn connect_has_no_path() {
+        let tunnel = TIMED.replace("POST /api/v1/orders?id=7", "CONNECT api.example.com:443");
+        let e = decode(&tunnel).unwrap();
+        assert_eq!(
+            (e.method, e.host, e.path),
+            (&b"CONNECT"[..], &b""[..], &b""[..])
+        );
     }
 
     #[test]

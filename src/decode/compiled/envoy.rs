@@ -333,7 +333,7 @@ impl<'a> Values<'a> {
                 self.duration_us
             },
             method: self.method,
-            host: crate::decode::envoy::host_of(self.authority),
+            host: fields::host_of(self.authority),
             path: self.path,
             backend,
             long_lived: false,

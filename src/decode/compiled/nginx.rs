@@ -404,13 +404,15 @@ impl<'a> Values<'a> {
         };
         let path = match (self.request_uri, request, self.uri) {
             (Some(target), ..) => fields::split_target(dash_empty(target)).1,
-            (None, Some(r), _) if is_method(r.method) => fields::split_target(r.target).1,
+            (None, Some(r), _) if is_method(r.method) => {
+                fields::request_target(r.method, r.target).1
+            }
             (None, _, Some(uri)) => dash_empty(uri),
             _ => &[],
         };
         let host = match (self.host, self.http_host, self.server_name) {
             (Some(h), ..) => dash_empty(h),
-            (None, Some(h), _) => crate::decode::envoy::host_of(dash_empty(h)),
+            (None, Some(h), _) => fields::host_of(dash_empty(h)),
             (None, None, Some(h)) => dash_empty(h),
             (None, None, None) => &[],
         };

@@ -124,6 +124,24 @@ fn absolute_requests_captures_and_ipv6() {
 }
 
 #[test]
+fn connect_in_authority_form_gives_a_host_and_no_path() {
+    let tunnel = BARE_H2.replace(
+        "POST https://api.example.com/v1/orders?id=7 HTTP/2.0",
+        "CONNECT api.example.com:443 HTTP/1.1",
+    );
+    let e = decode(&tunnel).unwrap();
+    assert_eq!(
+        (e.method, e.host, e.path),
+        (&b"CONNECT"[..], &b"api.example.com"[..], &b""[..])
+    );
+    let v6 = tunnel.replace("api.example.com:443", "[2001:db8::1]:443");
+    assert_eq!(decode(&v6).unwrap().host, b"[2001:db8::1]");
+    // Other methods keep their origin-form paths, even one that looks like an authority.
+    let odd = tunnel.replace("CONNECT", "GET");
+    assert_eq!(decode(&odd).unwrap().path, b"api.example.com:443");
+}
+
+#[test]
 fn truncated_request_zones_and_old_timers() {
     let cut = &DOC[..DOC.len() - " HTTP/1.1\"".len()];
     let e = decode(cut).unwrap();
