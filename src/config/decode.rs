@@ -73,7 +73,7 @@ pub(super) fn validate(d: &DecodeSpec, at: &At, problems: &mut Problems) -> Deco
         (None, Some(Format::Json)) => {
             problems.error(
                 &json_at,
-                "format json needs a json mapping (at least time_field and status_field)",
+                "format json needs a json mapping (at least time_field and status_field, or a preset)",
             );
             None
         }
@@ -186,9 +186,71 @@ fn unknown<'a>(what: &str, name: &str, names: impl Iterator<Item = &'a str>) -> 
     )
 }
 
+/// The names of the presets of `spec.decode.json`.
+const JSON_PRESETS: [&str; 1] = ["caddy"];
+
+/// The keys of preset `name`, as `spec.decode.json` would set them.
+fn json_preset(name: &str) -> Option<JsonSpec> {
+    let key = |k: &str| Some(k.to_string());
+    match name {
+        // Caddy's access log (`log` in a site block, JSON encoder): `ts` is when the entry
+        // was written (the response done), in epoch seconds; `duration` in seconds.
+        "caddy" => Some(JsonSpec {
+            time_field: key("ts"),
+            time_format: key("epoch_s"),
+            status_field: key("status"),
+            latency_field: key("duration"),
+            latency_unit: key("s"),
+            method_field: key("request.method"),
+            host_field: key("request.host"),
+            url_field: key("request.uri"),
+            ..JsonSpec::default()
+        }),
+        _ => None,
+    }
+}
+
+/// `j` with its preset's keys where it sets none (at `at.preset`: an unknown preset).
+fn with_preset(j: &JsonSpec, at: &At, problems: &mut Problems) -> JsonSpec {
+    let own = |v: &Option<String>| v.clone();
+    let preset = match j.preset.as_deref() {
+        None => JsonSpec::default(),
+        Some(name) => json_preset(name).unwrap_or_else(|| {
+            problems.error(
+                &at.field("preset"),
+                unknown("preset", name, JSON_PRESETS.into_iter()),
+            );
+            JsonSpec::default()
+        }),
+    };
+    // A path set here replaces the preset's URL, and the other way round.
+    let (path_field, url_field) = match (&j.path_field, &j.url_field) {
+        (None, None) => (preset.path_field, preset.url_field),
+        (path, url) => (own(path), own(url)),
+    };
+    JsonSpec {
+        preset: None,
+        time_field: own(&j.time_field).or(preset.time_field),
+        time_format: own(&j.time_format).or(preset.time_format),
+        status_field: own(&j.status_field).or(preset.status_field),
+        latency_unit: match &j.latency_field {
+            Some(_) => own(&j.latency_unit),
+            None => own(&j.latency_unit).or(preset.latency_unit),
+        },
+        latency_field: own(&j.latency_field).or(preset.latency_field),
+        method_field: own(&j.method_field).or(preset.method_field),
+        host_field: own(&j.host_field).or(preset.host_field),
+        path_field,
+        url_field,
+        backend_field: own(&j.backend_field).or(preset.backend_field),
+        request_id_field: own(&j.request_id_field).or(preset.request_id_field),
+    }
+}
+
 /// The typed mapping of `spec.decode.json`; every problem is reported at `at.<field>`.
 fn json_mapping(j: &JsonSpec, at: &At, problems: &mut Problems) -> Option<JsonMapping> {
     let before = problems.count();
+    let j = &with_preset(j, at, problems);
     let key = |field: &str, text: &str, problems: &mut Problems| {
         let path = JsonPath::parse(text);
         if path.is_none() {
@@ -202,8 +264,15 @@ fn json_mapping(j: &JsonSpec, at: &At, problems: &mut Problems) -> Option<JsonMa
     let optional = |field: &str, text: &Option<String>, problems: &mut Problems| {
         text.as_deref().and_then(|t| key(field, t, problems))
     };
-    let time = key("time_field", &j.time_field, problems);
-    let status = key("status_field", &j.status_field, problems);
+    let required = |field: &str, text: &Option<String>, problems: &mut Problems| match text {
+        Some(t) => key(field, t, problems),
+        None => {
+            problems.error(&at.field(field), "required (or a preset that sets it)");
+            None
+        }
+    };
+    let time = required("time_field", &j.time_field, problems);
+    let status = required("status_field", &j.status_field, problems);
     let latency = optional("latency_field", &j.latency_field, problems);
     let method = optional("method_field", &j.method_field, problems);
     let host = optional("host_field", &j.host_field, problems);

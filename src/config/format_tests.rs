@@ -209,3 +209,51 @@ fn envoy_presets_and_formats_compile_and_are_checked() {
         errors[0].contains("a latency SLO needs a latency, which the envoy format does not carry")
     );
 }
+
+#[test]
+fn the_caddy_preset_maps_caddys_json_access_log() {
+    let text = config(
+        "{format: json, json: {preset: caddy, request_id_field: request.headers.X-Request-Id}}",
+        "[{name: a, match: {host: shop.example.com}}]",
+        LATENCY,
+    );
+    let c = parse(&text, "t.yaml").unwrap();
+    let decoder = c.reload.format.decoder(&c.reload.options);
+    // A line written from Caddy's documentation of its access log.
+    let line = br#"{"level":"info","ts":1763719200.5221336,"logger":"http.log.access.log0","msg":"handled request","request":{"remote_ip":"203.0.113.7","remote_port":"51234","client_ip":"203.0.113.7","proto":"HTTP/2.0","method":"POST","host":"shop.example.com:443","uri":"/api/cart?id=7","headers":{"User-Agent":["curl/8.5.0"]},"tls":{"resumed":false,"version":772}},"bytes_read":48,"user_id":"","duration":0.004128,"size":19,"status":201,"resp_headers":{"Server":["Caddy"]}}"#;
+    let e = decoder.decode(line).unwrap();
+    assert_eq!(
+        (e.time_us, e.status, e.latency_us, e.method, e.host, e.path),
+        (
+            1_763_719_200_522_133,
+            201,
+            Some(4_128),
+            &b"POST"[..],
+            &b"shop.example.com"[..],
+            &b"/api/cart"[..]
+        )
+    );
+    // A key set beside the preset wins over it.
+    let text = config(
+        "{format: json, json: {preset: caddy, path_field: path}}",
+        "[{name: a}]",
+        AVAILABILITY,
+    );
+    let c = parse(&text, "t.yaml").unwrap();
+    let m = c.reload.options.json.unwrap();
+    assert!(m.url.is_none() && m.path.is_some());
+    let at = "t.yaml: document 1 (Pipeline p): spec.decode.json";
+    let (errors, _) = outcome(&config(
+        "{format: json, json: {preset: apache}}",
+        "[{name: a}]",
+        AVAILABILITY,
+    ));
+    assert_eq!(
+        errors,
+        [
+            format!("{at}.preset: unknown preset \"apache\": expected one of caddy"),
+            format!("{at}.time_field: required (or a preset that sets it)"),
+            format!("{at}.status_field: required (or a preset that sets it)"),
+        ]
+    );
+}

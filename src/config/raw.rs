@@ -209,15 +209,17 @@ pub(crate) struct EnvoySpec {
 
 /// `spec.decode.json`: which keys of a JSON line hold what. Every `*_field` is a key, or a
 /// dotted path (`http.response.status_code`) into nested objects.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct JsonSpec {
-    /// Key of the event time (required).
-    pub(crate) time_field: String,
+    /// A named mapping (`caddy`) whose keys apply where this block sets none.
+    pub(crate) preset: Option<String>,
+    /// Key of the event time (required without a preset).
+    pub(crate) time_field: Option<String>,
     /// `rfc3339` (default), `epoch_s`, `epoch_ms` or `epoch_us`.
     pub(crate) time_format: Option<String>,
-    /// Key of the HTTP status (required).
-    pub(crate) status_field: String,
+    /// Key of the HTTP status (required without a preset).
+    pub(crate) status_field: Option<String>,
     /// Key of the latency; without it every latency is unknown.
     pub(crate) latency_field: Option<String>,
     /// Unit of the latency: `s`, `ms` or `us` (required with `latency_field`).

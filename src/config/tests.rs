@@ -354,7 +354,7 @@ fn json_mapping_errors_are_reported_with_their_paths() {
     assert_eq!(
         got,
         [format!(
-            "{at}.json: format json needs a json mapping (at least time_field and status_field)"
+            "{at}.json: format json needs a json mapping (at least time_field and status_field, or a preset)"
         )]
     );
     let got = problems(&pipeline_with(

@@ -72,8 +72,9 @@ impl Decoder for AlbDecoder {
     }
 }
 
-/// Exact sum of the three processing times in µs; `None` if any is `-1`.
-fn latency(timings: [&[u8]; 3]) -> Result<Option<i64>, DecodeError> {
+/// Exact sum of the three processing times in µs; `None` if any is `-1` (Classic ELB's
+/// are the same).
+pub(crate) fn latency(timings: [&[u8]; 3]) -> Result<Option<i64>, DecodeError> {
     let mut total: i64 = 0;
     let mut unknown = false;
     for timing in timings {

@@ -3,8 +3,8 @@
 //! A [`Decoder`] borrows every text field from the input line. Each format lives in its own
 //! file and is selected by [`Format`]: `alb`, `nginx`, `envoy` (default text), `envoy_json`,
 //! `haproxy` (`option httplog`), `gcp` (Cloud Logging JSON), `json` (keys named in the
-//! configuration) and `traefik` (its common format, or its JSON); adding a format means one
-//! new file plus one arm in [`Format::decoder`].
+//! configuration), `traefik` (its common format, or its JSON) and `classic_elb` (AWS Classic
+//! Load Balancer); adding a format means one new file plus one arm in [`Format::decoder`].
 //! Format strings that users paste (nginx `log_format`, Envoy's command operators) are
 //! compiled at config load by [`compiled`] into decoders of their exact layout, carried in
 //! [`FormatOptions`].
@@ -19,6 +19,7 @@
 //! specially.
 
 pub mod alb;
+pub mod classic_elb;
 pub mod compiled;
 pub mod envelope;
 pub mod envoy;
@@ -223,11 +224,13 @@ pub enum Format {
     Json,
     /// Traefik access logs, common format or JSON.
     Traefik,
+    /// AWS Classic Load Balancer (ELB) access logs.
+    ClassicElb,
 }
 
 impl Format {
     /// Every format, in documentation order.
-    pub const ALL: [Format; 8] = [
+    pub const ALL: [Format; 9] = [
         Format::Alb,
         Format::Nginx,
         Format::Envoy,
@@ -236,6 +239,7 @@ impl Format {
         Format::Gcp,
         Format::Json,
         Format::Traefik,
+        Format::ClassicElb,
     ];
 
     /// The config name of the format.
@@ -249,6 +253,7 @@ impl Format {
             Format::Gcp => "gcp",
             Format::Json => "json",
             Format::Traefik => "traefik",
+            Format::ClassicElb => "classic_elb",
         }
     }
 
@@ -299,6 +304,7 @@ impl Format {
                 None => Box::new(Unmapped),
             },
             Format::Traefik => Box::new(traefik::TraefikDecoder::new()),
+            Format::ClassicElb => Box::new(classic_elb::ClassicElbDecoder),
         }
     }
 }
