@@ -6,16 +6,18 @@
 //! Compiled nginx `log_format` presets run on the same nginx lines (those with timings as
 //! `combined_timed`, and as `main` with a proxied `"$http_x_forwarded_for"` instead), beside
 //! the fixed decoder, and on ingress-nginx lines; compiled Envoy presets likewise on the Envoy
-//! lines (`envoy`) and on Istio lines (`istio`); Traefik's common format and JSON.
+//! lines (`envoy`) and on Istio lines (`istio`), HAProxy's `httplog` on the HAProxy lines;
+//! Traefik's common format and JSON.
 
 use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use slipstream::decode::json::{JsonDecoder, JsonMapping, JsonPath, TimeFormat};
 use slipstream::decode::{
-    Decoder, Unit, alb::AlbDecoder, compiled::envoy::AccessLogFormat, compiled::nginx::LogFormat,
-    envoy::EnvoyDecoder, envoy_json::EnvoyJsonDecoder, gcp::GcpDecoder, haproxy::HaproxyDecoder,
-    nginx::NginxDecoder, traefik::TraefikDecoder,
+    Decoder, Unit, alb::AlbDecoder, compiled::envoy::AccessLogFormat,
+    compiled::haproxy::LogFormat as HaproxyFormat, compiled::nginx::LogFormat, envoy::EnvoyDecoder,
+    envoy_json::EnvoyJsonDecoder, gcp::GcpDecoder, haproxy::HaproxyDecoder, nginx::NginxDecoder,
+    traefik::TraefikDecoder,
 };
 
 const ALB: [&str; 8] = [
@@ -186,6 +188,10 @@ fn decode(c: &mut Criterion) {
     bench_format(c, "decode_envoy_compiled", &envoy("envoy"), &ENVOY);
     bench_format(c, "decode_envoy_istio", &envoy("istio"), &ISTIO);
     bench_format(c, "decode_haproxy", &HaproxyDecoder, &HAPROXY);
+    let httplog = HaproxyFormat::preset("httplog")
+        .expect("a preset")
+        .expect("compiles");
+    bench_format(c, "decode_haproxy_compiled", &httplog, &HAPROXY);
     bench_format(c, "decode_envoy_json", &EnvoyJsonDecoder, &ENVOY_JSON);
     bench_format(c, "decode_gcp", &GcpDecoder, &GCP);
     bench_format(c, "decode_json", &json_decoder(), &JSON);

@@ -4,6 +4,9 @@
 //! (`tests/fuzz_regressions/<target>/`) through the same functions, without cargo-fuzz.
 
 use slipstream::decode::compiled::envoy::{AccessLogFormat, PRESETS as ENVOY_PRESETS};
+use slipstream::decode::compiled::haproxy::{
+    LogFormat as HaproxyFormat, PRESETS as HAPROXY_PRESETS,
+};
 use slipstream::decode::compiled::nginx::{LogFormat, PRESETS};
 use slipstream::decode::json::{JsonMapping, JsonPath, TimeFormat};
 use slipstream::decode::{Decoder, Event, Format, FormatOptions, Unit, envelope::Envelope};
@@ -64,7 +67,8 @@ pub fn json_mapping(selector: u8) -> JsonMapping {
 
 /// `decode`: the first byte picks the format: below 128 one of [`Format::ALL`] (for `json` the
 /// second byte picks the time format and unit), from 128 an nginx `log_format` preset
-/// compiled ([`PRESETS`]), from 192 an Envoy preset compiled; the rest is the line. A
+/// compiled ([`PRESETS`]), from 160 an HAProxy preset, from 192 an Envoy preset; the rest
+/// is the line. A
 /// compiled format also explains the line, and does so exactly when the line does not
 /// decode.
 pub fn decode(data: &[u8]) {
@@ -76,6 +80,13 @@ pub fn decode(data: &[u8]) {
             let (name, _) = ENVOY_PRESETS[usize::from(first - 192) % ENVOY_PRESETS.len()];
             Box::new(
                 AccessLogFormat::preset(name)
+                    .expect("a preset")
+                    .expect("compiles"),
+            )
+        } else if first >= 160 {
+            let (name, _) = HAPROXY_PRESETS[usize::from(first - 160) % HAPROXY_PRESETS.len()];
+            Box::new(
+                HaproxyFormat::preset(name)
                     .expect("a preset")
                     .expect("compiles"),
             )

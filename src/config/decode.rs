@@ -6,9 +6,10 @@ use std::path::PathBuf;
 use super::DeadLetterConfig;
 use super::path::At;
 use super::problems::Problems;
-use super::raw::{DecodeSpec, EnvoySpec, JsonSpec, NginxSpec};
+use super::raw::{DecodeSpec, EnvoySpec, HaproxySpec, JsonSpec, NginxSpec};
 use crate::classify::{Matcher, Sli, SloRule};
 use crate::decode::compiled::envoy::{AccessLogFormat, PRESETS as ENVOY_PRESETS};
+use crate::decode::compiled::haproxy::{LogFormat as HaproxyFormat, PRESETS as HAPROXY_PRESETS};
 use crate::decode::compiled::nginx::{LatencyFrom, LogFormat, PRESETS};
 use crate::decode::envelope::Envelope;
 use crate::decode::json::{JsonMapping, JsonPath, TimeFormat};
@@ -108,10 +109,26 @@ pub(super) fn validate(d: &DecodeSpec, at: &At, problems: &mut Problems) -> Deco
         }
         (None, _) | (Some(_), None) => None,
     };
+    let haproxy = match (&d.haproxy, format) {
+        (Some(h), Some(Format::Haproxy)) => haproxy_format(h, &at.field("haproxy"), problems),
+        (Some(_), Some(f)) => {
+            problems.error(
+                &at.field("haproxy"),
+                format!("applies only to format haproxy, not {}", f.name()),
+            );
+            None
+        }
+        (None, _) | (Some(_), None) => None,
+    };
     Decode {
         format,
         envelope,
-        options: FormatOptions { json, nginx, envoy },
+        options: FormatOptions {
+            json,
+            nginx,
+            envoy,
+            haproxy,
+        },
         max_line_bytes,
         dead_letter,
     }
@@ -161,6 +178,28 @@ fn envoy_format(e: &EnvoySpec, at: &At, problems: &mut Problems) -> Option<Acces
         (None, Some(text)) => ("format", AccessLogFormat::compile(text)),
         (Some(_), Some(_)) | (None, None) => {
             problems.error(at, "set exactly one of preset, format");
+            return None;
+        }
+    };
+    compiled
+        .map_err(|e| problems.error(&at.field(field), e.to_string()))
+        .ok()
+}
+
+/// The compiled `spec.decode.haproxy` (at `at`).
+fn haproxy_format(h: &HaproxySpec, at: &At, problems: &mut Problems) -> Option<HaproxyFormat> {
+    let (field, compiled) = match (&h.preset, &h.log_format) {
+        (Some(name), None) => {
+            let Some(compiled) = HaproxyFormat::preset(name) else {
+                let names = HAPROXY_PRESETS.iter().map(|(n, _)| *n);
+                problems.error(&at.field("preset"), unknown("preset", name, names));
+                return None;
+            };
+            ("preset", compiled)
+        }
+        (None, Some(text)) => ("log_format", HaproxyFormat::compile(text)),
+        (Some(_), Some(_)) | (None, None) => {
+            problems.error(at, "set exactly one of preset, log_format");
             return None;
         }
     };

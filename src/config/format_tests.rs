@@ -257,3 +257,54 @@ fn the_caddy_preset_maps_caddys_json_access_log() {
         ]
     );
 }
+
+#[test]
+fn haproxy_presets_and_log_formats_compile_and_are_checked() {
+    let c = parse(
+        &config(
+            "{format: haproxy, haproxy: {preset: httpslog}}",
+            "[{name: a, match: {backend: be_shop}}]",
+            LATENCY,
+        ),
+        "t.yaml",
+    )
+    .unwrap();
+    assert!(c.reload.options.haproxy.is_some());
+    assert!(c.warnings.is_empty(), "{:?}", c.warnings);
+    let at = "t.yaml: document 1 (Pipeline p): spec.decode.haproxy";
+    let cases = [
+        (
+            "{format: haproxy, haproxy: {}}",
+            format!("{at}: set exactly one of preset, log_format"),
+        ),
+        (
+            "{format: haproxy, haproxy: {preset: tcplog}}",
+            format!(
+                "{at}.preset: unknown preset \"tcplog\": expected one of httplog, httplog_legacy, httpslog"
+            ),
+        ),
+        (
+            "{format: haproxy, haproxy: {log_format: '%ci %ST'}}",
+            format!(
+                "{at}.log_format: the format has no %tr, %trg, %trl, %t or %Ts: every line needs its time"
+            ),
+        ),
+        (
+            "{format: envoy, haproxy: {preset: httplog}}",
+            format!("{at}: applies only to format haproxy, not envoy"),
+        ),
+    ];
+    for (decode, want) in cases {
+        let (errors, _) = outcome(&config(decode, "[{name: a}]", AVAILABILITY));
+        assert_eq!(errors, [want], "{decode}");
+    }
+    // No timer: no latency SLO; no host variable: no host selector.
+    let (errors, _) = outcome(&config(
+        "{format: haproxy, haproxy: {log_format: '[%tr] %ST %b'}}",
+        "[{name: a, match: {host: shop.example.com}}]",
+        LATENCY,
+    ));
+    assert_eq!(errors.len(), 2, "{errors:?}");
+    assert!(errors[0].contains("selects by host, which the haproxy log-format does not carry"));
+    assert!(errors[1].contains("a latency SLO needs a latency, which the haproxy log-format"));
+}

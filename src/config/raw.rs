@@ -169,6 +169,8 @@ pub(crate) struct DecodeSpec {
     pub(crate) nginx: Option<NginxSpec>,
     /// The format string of `format: envoy` (rejected with any other format).
     pub(crate) envoy: Option<EnvoySpec>,
+    /// The `log-format` of `format: haproxy` (rejected with any other format).
+    pub(crate) haproxy: Option<HaproxySpec>,
     /// Longest accepted line or message, bytes (default 65536); longer ones are rejected.
     pub(crate) max_line_bytes: Option<u64>,
     /// Append undecodable lines to a file.
@@ -205,6 +207,17 @@ pub(crate) struct EnvoySpec {
     pub(crate) preset: Option<String>,
     /// The format string, with its command operators.
     pub(crate) format: Option<String>,
+}
+
+/// `spec.decode.haproxy`: the `log-format` HAProxy writes. Exactly one of `preset`,
+/// `log_format`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct HaproxySpec {
+    /// A named format: `httplog`, `httplog_legacy` or `httpslog`.
+    pub(crate) preset: Option<String>,
+    /// The `log-format` string.
+    pub(crate) log_format: Option<String>,
 }
 
 /// `spec.decode.json`: which keys of a JSON line hold what. Every `*_field` is a key, or a

@@ -2,7 +2,7 @@
 //! turned once, at config load, into a [`Layout`] of text and fields, each field with the
 //! [`Shape`] its value has in the line.
 //!
-//! A dialect ([`nginx`], [`envoy`]) parses its own syntax into [`Part`]s: literal text, and
+//! A dialect ([`nginx`], [`envoy`], [`haproxy`]) parses its own syntax into [`Part`]s: literal text, and
 //! fields with a [`Kind`] (what a value looks like) and a meaning of the dialect's own type
 //! `F`. [`Layout::new`] gives each field its shape from its kind and the text around it: a
 //! text or token field between double quotes is a quoted string; a token ends at a space or
@@ -26,6 +26,7 @@ use memchr::memmem;
 use super::DecodeError;
 
 pub mod envoy;
+pub mod haproxy;
 pub mod nginx;
 mod shapes;
 
@@ -46,6 +47,11 @@ pub(crate) enum Kind {
     Number { dash: bool },
     /// Three digits.
     Status,
+    /// Digits with an optional `+` or `-` (HAProxy's timers and counts: `-1`, `+30`).
+    Signed,
+    /// A capture block `{…}`, or nothing: an absent block is written without the space
+    /// after it (HAProxy's `%hr`, `%hs`).
+    Capture,
     /// Items separated by `, ` or ` : `; `times`: each item is `-` or [`Kind::Millis`].
     List { times: bool },
     /// Free text, up to the format's next text (or quoted, between quotes).
@@ -85,6 +91,10 @@ pub(crate) enum Shape {
     Number { dash: bool },
     /// Three digits.
     Status,
+    /// Digits (up to 19) with an optional `+` or `-`.
+    Signed,
+    /// `{…}`, or nothing (then the space after it in the format is not in the line).
+    Capture,
     /// Items separated by `, ` or ` : `, each ending at a space, a comma or `stop` (the next
     /// text's first byte); `times`: each item is `-` or [`Shape::Millis`].
     List { times: bool, stop: u8 },
@@ -105,6 +115,8 @@ impl Shape {
             Shape::Millis => "seconds with three decimals",
             Shape::Number { .. } => "a number",
             Shape::Status => "a three-digit status",
+            Shape::Signed => "a number with an optional sign",
+            Shape::Capture => "a capture block {…}, or nothing",
             Shape::List { times: true, .. } => "a list of timings",
             Shape::List { times: false, .. } => "a list",
             Shape::Quoted { .. } => "a quoted string",
@@ -261,6 +273,8 @@ impl<F: Copy> Layout<F> {
                 Kind::Millis => Shape::Millis,
                 Kind::Number { dash } => Shape::Number { dash },
                 Kind::Status => Shape::Status,
+                Kind::Signed => Shape::Signed,
+                Kind::Capture => Shape::Capture,
                 Kind::List { times } => Shape::List { times, stop },
                 Kind::Text | Kind::Token if quoted => Shape::Quoted {
                     free: quotes && escape == Escape::None,
@@ -277,7 +291,12 @@ impl<F: Copy> Layout<F> {
             };
             let self_delimited = matches!(
                 shape,
-                Shape::Fixed(_) | Shape::Millis | Shape::Number { .. } | Shape::Status
+                Shape::Fixed(_)
+                    | Shape::Millis
+                    | Shape::Number { .. }
+                    | Shape::Status
+                    | Shape::Signed
+                    | Shape::Capture
             ) || matches!(shape, Shape::Token { path: b'/', .. });
             if let (Some((next, _)), false) = (next_field, self_delimited) {
                 return Err(Adjacent(name.clone(), next.clone()));
@@ -392,15 +411,20 @@ impl<F: Copy> Layout<F> {
             }
             pos += len;
             let after = &line[pos..];
-            if !starts_with(after, &step.then) {
-                let bad = if after.len() < step.then.len() && step.then.starts_with(after) {
+            // An absent capture block is written without the space after it.
+            let then = match (step.shape, len, &step.then[..]) {
+                (Shape::Capture, 0, [b' ', then @ ..]) => then,
+                (_, _, then) => then,
+            };
+            if !starts_with(after, then) {
+                let bad = if after.len() < then.len() && then.starts_with(after) {
                     TEXT_CUT
                 } else {
                     TEXT_DIFFERS
                 };
                 return Err(miss(Place::After(i), pos, bad));
             }
-            pos += step.then.len();
+            pos += then.len();
             i += 1;
         }
         if pos != line.len() {
@@ -459,6 +483,24 @@ impl<F: Copy> Layout<F> {
                 }
             }
             Shape::Status => Ok(3.min(rest.len())),
+            Shape::Signed => {
+                let sign = usize::from(matches!(rest.first(), Some(b'+' | b'-')));
+                match rest[sign..]
+                    .iter()
+                    .take_while(|b| b.is_ascii_digit())
+                    .count()
+                {
+                    n @ 1..=19 => Ok(sign + n),
+                    _ => Err((DecodeError::MissingFields, "not a number")),
+                }
+            }
+            Shape::Capture => match rest.first() {
+                Some(b'{') => memchr::memchr(b'}', rest).map(|end| end + 1).ok_or((
+                    DecodeError::MissingFields,
+                    "a capture block is not closed with }",
+                )),
+                _ => Ok(0),
+            },
             Shape::List { times, stop } => list_len(rest, times, stop),
             Shape::Token { stop, path } => Ok(token_len(rest, stop, path)),
             Shape::Text => match (self.finders.get(i).and_then(Option::as_ref), last) {

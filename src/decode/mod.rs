@@ -5,7 +5,8 @@
 //! `haproxy` (`option httplog`), `gcp` (Cloud Logging JSON), `json` (keys named in the
 //! configuration), `traefik` (its common format, or its JSON) and `classic_elb` (AWS Classic
 //! Load Balancer); adding a format means one new file plus one arm in [`Format::decoder`].
-//! Format strings that users paste (nginx `log_format`, Envoy's command operators) are
+//! Format strings that users paste (nginx `log_format`, Envoy's command operators, HAProxy's
+//! `log-format`) are
 //! compiled at config load by [`compiled`] into decoders of their exact layout, carried in
 //! [`FormatOptions`].
 //! A line that does not decode yields a [`DecodeError`] whose [`reason`](DecodeError::reason)
@@ -158,6 +159,20 @@ impl Decoder for compiled::envoy::AccessLogFormat {
     }
 }
 
+impl Decoder for compiled::haproxy::LogFormat {
+    fn decode<'a>(&self, line: &'a [u8]) -> Result<Event<'a>, DecodeError> {
+        self.read(line)
+    }
+
+    fn layout(&self) -> Vec<(String, &'static str, &'static str)> {
+        self.fields()
+    }
+
+    fn why(&self, line: &[u8]) -> Option<String> {
+        compiled::haproxy::LogFormat::why(self, line)
+    }
+}
+
 impl Decoder for compiled::nginx::LogFormat {
     fn decode<'a>(&self, line: &'a [u8]) -> Result<Event<'a>, DecodeError> {
         self.read(line)
@@ -181,6 +196,9 @@ pub struct FormatOptions {
     pub nginx: Option<compiled::nginx::LogFormat>,
     /// A compiled format string for [`Format::Envoy`]; without it, [`envoy::EnvoyDecoder`].
     pub envoy: Option<compiled::envoy::AccessLogFormat>,
+    /// A compiled `log-format` for [`Format::Haproxy`]; without it,
+    /// [`haproxy::HaproxyDecoder`].
+    pub haproxy: Option<compiled::haproxy::LogFormat>,
 }
 
 /// What the events of a format carry, to check a configuration against: a service or SLO
@@ -263,11 +281,13 @@ impl Format {
     }
 
     /// What this format's events carry with `options`, where that is checked: `nginx`
-    /// (compiled, or `combined` without one) and a compiled `envoy`; `None` otherwise.
+    /// (compiled, or `combined` without one) and a compiled `envoy` or `haproxy`; `None`
+    /// otherwise.
     pub fn carries(self, options: &FormatOptions) -> Option<Carries> {
         match (self, &options.nginx) {
             (Format::Nginx, Some(f)) => Some(f.carries()),
             (Format::Envoy, _) => options.envoy.as_ref().map(|f| f.carries()),
+            (Format::Haproxy, _) => options.haproxy.as_ref().map(|f| f.carries()),
             (Format::Nginx, None) => Some(Carries {
                 source: "format nginx without spec.decode.nginx (combined, and $request_time \
                          only where a line carries it)",
@@ -297,7 +317,10 @@ impl Format {
                 None => Box::new(envoy::EnvoyDecoder),
             },
             Format::EnvoyJson => Box::new(envoy_json::EnvoyJsonDecoder),
-            Format::Haproxy => Box::new(haproxy::HaproxyDecoder),
+            Format::Haproxy => match &options.haproxy {
+                Some(format) => Box::new(format.clone()),
+                None => Box::new(haproxy::HaproxyDecoder),
+            },
             Format::Gcp => Box::new(gcp::GcpDecoder),
             Format::Json => match &options.json {
                 Some(mapping) => Box::new(json::JsonDecoder::new(mapping.clone())),
