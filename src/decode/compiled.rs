@@ -176,9 +176,18 @@ pub(crate) struct Layout<F> {
     escape: Escape,
 }
 
-/// A substring searcher that compares by its needle (for `PartialEq`, `Hash`).
-#[derive(Debug, Clone)]
+/// A substring searcher that compares, hashes and prints as its needle (`PartialEq`, `Hash`,
+/// and `Debug`, which cluster fingerprints hash: never the searcher's internals).
+#[derive(Clone)]
 struct Finder(memmem::Finder<'static>);
+
+impl std::fmt::Debug for Finder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("Finder")
+            .field(&String::from_utf8_lossy(self.0.needle()))
+            .finish()
+    }
+}
 
 impl PartialEq for Finder {
     fn eq(&self, other: &Self) -> bool {

@@ -198,8 +198,8 @@ impl LogFormat {
             source: "the haproxy log-format",
             strict: true,
             latency: self.total.is_some(),
-            // Only absolute-form requests carry a host: not a field to select by.
-            host: false,
+            // Absolute-form requests (HTTP/2) and CONNECT carry a host in `%r`.
+            host: has(&[Var::Request]),
             method: has(&[Var::Request, Var::Method]),
             path: has(&[Var::Request, Var::Path]),
             backend: has(&[Var::Backend]),

@@ -137,7 +137,7 @@ fn custom_formats_zones_ids_and_errors() {
         "{why}"
     );
     let c = preset("httplog").carries();
-    assert!(c.latency && c.method && c.path && c.backend && !c.host && c.strict);
+    assert!(c.latency && c.method && c.path && c.backend && c.host && c.strict);
 }
 
 proptest! {

@@ -543,3 +543,13 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn debug_forms_name_only_the_format_for_fingerprints() {
+    // Cluster fingerprints hash the decoding's debug form: it must not show a searcher's
+    // internals (which a memchr release, or the CPU it picks a searcher for, may change).
+    let shown = format!("{:?}", preset("main"));
+    assert_eq!(shown, format!("{:?}", preset("main")));
+    assert!(!shown.contains("earcher"), "{shown}");
+    assert!(shown.contains(r#"Finder(" [")"#), "{shown}");
+}
