@@ -201,3 +201,12 @@ proptest! {
         prop_assert_eq!(f.read(&line).is_err(), f.why(&line).is_some());
     }
 }
+
+proptest! {
+    #[test]
+    fn any_format_text_compiles_or_says_why(text in r"(\PC|%|\{|\}|\[|\]|\+Q){0,60}") {
+        if let Ok(f) = LogFormat::compile(&text) {
+            prop_assert_eq!(f.read(text.as_bytes()).is_err(), f.why(text.as_bytes()).is_some());
+        }
+    }
+}

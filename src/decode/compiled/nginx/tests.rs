@@ -553,3 +553,12 @@ fn debug_forms_name_only_the_format_for_fingerprints() {
     assert!(!shown.contains("earcher"), "{shown}");
     assert!(shown.contains(r#"Finder(" [")"#), "{shown}");
 }
+
+proptest! {
+    #[test]
+    fn any_unicode_format_text_compiles_or_says_why(text in r"(\PC|\$|\{|\}|'){0,60}") {
+        if let Ok(f) = LogFormat::compile(&text, None) {
+            prop_assert_eq!(f.read(text.as_bytes()).is_err(), f.why(text.as_bytes()).is_some());
+        }
+    }
+}
