@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use super::DeadLetterConfig;
 use super::path::At;
 use super::problems::Problems;
-use super::raw::{DecodeSpec, EnvoySpec, HaproxySpec, JsonSpec, NginxSpec};
+use super::raw::{DecodeSpec, JsonSpec, NginxSpec};
 use crate::classify::{Matcher, Sli, SloRule};
 use crate::decode::compiled::envoy::{AccessLogFormat, PRESETS as ENVOY_PRESETS};
 use crate::decode::compiled::haproxy::{LogFormat as HaproxyFormat, PRESETS as HAPROXY_PRESETS};
@@ -68,58 +68,45 @@ pub(super) fn validate(d: &DecodeSpec, at: &At, problems: &mut Problems) -> Deco
             max_bytes: d.max_bytes.unwrap_or(DEFAULT_DEAD_LETTER_BYTES),
         })
     });
-    let json_at = at.field("json");
-    let json = match (&d.json, format) {
-        (Some(j), Some(Format::Json)) => json_mapping(j, &json_at, problems),
-        (None, Some(Format::Json)) => {
-            problems.error(
-                &json_at,
-                "format json needs a json mapping (at least time_field and status_field, or a preset)",
-            );
-            None
-        }
-        (Some(_), Some(f)) => {
-            problems.error(
-                &json_at,
-                format!("applies only to format json, not {}", f.name()),
-            );
-            None
-        }
-        (_, None) | (None, Some(_)) => None,
-    };
-    let nginx = match (&d.nginx, format) {
-        (Some(n), Some(Format::Nginx)) => nginx_format(n, &at.field("nginx"), problems),
-        (Some(_), Some(f)) => {
-            problems.error(
-                &at.field("nginx"),
-                format!("applies only to format nginx, not {}", f.name()),
-            );
-            None
-        }
-        (None, _) | (Some(_), None) => None,
-    };
-    let envoy = match (&d.envoy, format) {
-        (Some(e), Some(Format::Envoy)) => envoy_format(e, &at.field("envoy"), problems),
-        (Some(_), Some(f)) => {
-            problems.error(
-                &at.field("envoy"),
-                format!("applies only to format envoy, not {}", f.name()),
-            );
-            None
-        }
-        (None, _) | (Some(_), None) => None,
-    };
-    let haproxy = match (&d.haproxy, format) {
-        (Some(h), Some(Format::Haproxy)) => haproxy_format(h, &at.field("haproxy"), problems),
-        (Some(_), Some(f)) => {
-            problems.error(
-                &at.field("haproxy"),
-                format!("applies only to format haproxy, not {}", f.name()),
-            );
-            None
-        }
-        (None, _) | (Some(_), None) => None,
-    };
+    if d.json.is_none() && format == Some(Format::Json) {
+        problems.error(
+            &at.field("json"),
+            "format json needs a json mapping (at least time_field and status_field, or a preset)",
+        );
+    }
+    let json = for_format(&d.json, format, Format::Json, at, problems, json_mapping);
+    let nginx = for_format(&d.nginx, format, Format::Nginx, at, problems, nginx_format);
+    let envoy = for_format(&d.envoy, format, Format::Envoy, at, problems, |e, at, p| {
+        preset_or_text(
+            e.preset.as_deref(),
+            e.format.as_deref(),
+            "format",
+            &ENVOY_PRESETS,
+            AccessLogFormat::preset,
+            AccessLogFormat::compile,
+            at,
+            p,
+        )
+    });
+    let haproxy = for_format(
+        &d.haproxy,
+        format,
+        Format::Haproxy,
+        at,
+        problems,
+        |h, at, p| {
+            preset_or_text(
+                h.preset.as_deref(),
+                h.log_format.as_deref(),
+                "log_format",
+                &HAPROXY_PRESETS,
+                HaproxyFormat::preset,
+                HaproxyFormat::compile,
+                at,
+                p,
+            )
+        },
+    );
     Decode {
         format,
         envelope,
@@ -134,6 +121,63 @@ pub(super) fn validate(d: &DecodeSpec, at: &At, problems: &mut Problems) -> Deco
     }
 }
 
+/// `block`, the settings of format `wanted` (`spec.decode.<its name>`, under `at`), built
+/// with `build` when the format is `wanted`; set for another format, it is an error.
+fn for_format<S, T>(
+    block: &Option<S>,
+    format: Option<Format>,
+    wanted: Format,
+    at: &At,
+    problems: &mut Problems,
+    build: impl FnOnce(&S, &At, &mut Problems) -> Option<T>,
+) -> Option<T> {
+    let at = &at.field(wanted.name());
+    match (block, format) {
+        (Some(b), Some(f)) if f == wanted => build(b, at, problems),
+        (Some(_), Some(f)) => {
+            problems.error(
+                at,
+                format!("applies only to format {}, not {}", wanted.name(), f.name()),
+            );
+            None
+        }
+        (None, _) | (Some(_), None) => None,
+    }
+}
+
+/// A compiled format string from exactly one of `preset` (one of `presets`, compiled by
+/// `by_name`) and `text` (at `at.<text_field>`, compiled by `compile`).
+#[allow(clippy::too_many_arguments)]
+fn preset_or_text<T, E: std::fmt::Display>(
+    preset: Option<&str>,
+    text: Option<&str>,
+    text_field: &str,
+    presets: &[(&str, &str)],
+    by_name: impl FnOnce(&str) -> Option<Result<T, E>>,
+    compile: impl FnOnce(&str) -> Result<T, E>,
+    at: &At,
+    problems: &mut Problems,
+) -> Option<T> {
+    let (field, compiled) = match (preset, text) {
+        (Some(name), None) => {
+            let Some(compiled) = by_name(name) else {
+                let names = presets.iter().map(|(n, _)| *n);
+                problems.error(&at.field("preset"), unknown("preset", name, names));
+                return None;
+            };
+            ("preset", compiled)
+        }
+        (None, Some(text)) => (text_field, compile(text)),
+        (Some(_), Some(_)) | (None, None) => {
+            problems.error(at, format!("set exactly one of preset, {text_field}"));
+            return None;
+        }
+    };
+    compiled
+        .map_err(|e| problems.error(&at.field(field), e.to_string()))
+        .ok()
+}
+
 /// The compiled `spec.decode.nginx` (at `at`).
 fn nginx_format(n: &NginxSpec, at: &At, problems: &mut Problems) -> Option<LogFormat> {
     let latency = n.latency.as_deref().and_then(|name| {
@@ -144,68 +188,16 @@ fn nginx_format(n: &NginxSpec, at: &At, problems: &mut Problems) -> Option<LogFo
         }
         found
     });
-    let (field, compiled) = match (&n.preset, &n.log_format) {
-        (Some(name), None) => {
-            let Some(compiled) = LogFormat::preset(name, latency) else {
-                let names = PRESETS.iter().map(|(n, _)| *n);
-                problems.error(&at.field("preset"), unknown("preset", name, names));
-                return None;
-            };
-            ("preset", compiled)
-        }
-        (None, Some(text)) => ("log_format", LogFormat::compile(text, latency)),
-        (Some(_), Some(_)) | (None, None) => {
-            problems.error(at, "set exactly one of preset, log_format");
-            return None;
-        }
-    };
-    compiled
-        .map_err(|e| problems.error(&at.field(field), e.to_string()))
-        .ok()
-}
-
-/// The compiled `spec.decode.envoy` (at `at`).
-fn envoy_format(e: &EnvoySpec, at: &At, problems: &mut Problems) -> Option<AccessLogFormat> {
-    let (field, compiled) = match (&e.preset, &e.format) {
-        (Some(name), None) => {
-            let Some(compiled) = AccessLogFormat::preset(name) else {
-                let names = ENVOY_PRESETS.iter().map(|(n, _)| *n);
-                problems.error(&at.field("preset"), unknown("preset", name, names));
-                return None;
-            };
-            ("preset", compiled)
-        }
-        (None, Some(text)) => ("format", AccessLogFormat::compile(text)),
-        (Some(_), Some(_)) | (None, None) => {
-            problems.error(at, "set exactly one of preset, format");
-            return None;
-        }
-    };
-    compiled
-        .map_err(|e| problems.error(&at.field(field), e.to_string()))
-        .ok()
-}
-
-/// The compiled `spec.decode.haproxy` (at `at`).
-fn haproxy_format(h: &HaproxySpec, at: &At, problems: &mut Problems) -> Option<HaproxyFormat> {
-    let (field, compiled) = match (&h.preset, &h.log_format) {
-        (Some(name), None) => {
-            let Some(compiled) = HaproxyFormat::preset(name) else {
-                let names = HAPROXY_PRESETS.iter().map(|(n, _)| *n);
-                problems.error(&at.field("preset"), unknown("preset", name, names));
-                return None;
-            };
-            ("preset", compiled)
-        }
-        (None, Some(text)) => ("log_format", HaproxyFormat::compile(text)),
-        (Some(_), Some(_)) | (None, None) => {
-            problems.error(at, "set exactly one of preset, log_format");
-            return None;
-        }
-    };
-    compiled
-        .map_err(|e| problems.error(&at.field(field), e.to_string()))
-        .ok()
+    preset_or_text(
+        n.preset.as_deref(),
+        n.log_format.as_deref(),
+        "log_format",
+        &PRESETS,
+        |name| LogFormat::preset(name, latency),
+        |text| LogFormat::compile(text, latency),
+        at,
+        problems,
+    )
 }
 
 fn format(name: &str, at: &At, problems: &mut Problems) -> Option<Format> {

@@ -23,15 +23,15 @@
 
 use memchr::memmem;
 
-use super::DecodeError;
+use super::{DecodeError, fields};
 
 pub mod envoy;
 pub mod haproxy;
 pub mod nginx;
 mod shapes;
 
-pub(crate) use shapes::{dash_empty, list_items, list_len, millis_us};
-use shapes::{millis_len, starts_with, token_len};
+use shapes::{address_len, millis_len, starts_with, syslog_body, token_len};
+pub(crate) use shapes::{dash_empty, list_items, list_len, millis_us, percent_text};
 
 /// A value that is not in its field's shape: the decode error and a phrase for `explain`.
 pub(crate) type Bad = (DecodeError, &'static str);
@@ -80,6 +80,50 @@ pub(crate) enum Part<F> {
     },
 }
 
+/// The parts of a format as a dialect's parser meets them; text next to text is one part.
+#[derive(Debug, Clone)]
+pub(crate) struct Parts<F>(Vec<Part<F>>);
+
+impl<F: Copy> Parts<F> {
+    /// No parts yet.
+    pub(crate) fn new() -> Self {
+        Self(Vec::new())
+    }
+
+    /// Appends text (to the text before it, if any).
+    pub(crate) fn text(&mut self, text: &[u8]) {
+        match self.0.last_mut() {
+            Some(Part::Text(t)) => t.extend_from_slice(text),
+            _ => self.0.push(Part::Text(text.to_vec())),
+        }
+    }
+
+    /// Appends a part.
+    pub(crate) fn push(&mut self, part: Part<F>) {
+        match part {
+            Part::Text(t) => self.text(&t),
+            field => self.0.push(field),
+        }
+    }
+
+    /// Whether a field means something `want` accepts.
+    pub(crate) fn has(&self, want: impl Fn(F) -> bool) -> bool {
+        self.0
+            .iter()
+            .any(|p| matches!(p, Part::Field { field, .. } if want(*field)))
+    }
+}
+
+impl<F: Copy> From<Vec<Part<F>>> for Parts<F> {
+    fn from(parts: Vec<Part<F>>) -> Self {
+        let mut out = Self::new();
+        for part in parts {
+            out.push(part);
+        }
+        out
+    }
+}
+
 /// How a field's value is delimited in the line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) enum Shape {
@@ -93,8 +137,12 @@ pub(crate) enum Shape {
     Status,
     /// Digits (up to 19) with an optional `+` or `-`.
     Signed,
-    /// `{…}`, or nothing (then the space after it in the format is not in the line).
-    Capture,
+    /// `{…}`, or nothing; `space`: the format has a space after it, which the line has only
+    /// after a block, so a block's value takes it (and the step's text does not start with it).
+    Capture { space: bool },
+    /// Up to the last `:` before a space (an address before `:port`, IPv6 ones holding
+    /// colons).
+    Address,
     /// Items separated by `, ` or ` : `, each ending at a space, a comma or `stop` (the next
     /// text's first byte); `times`: each item is `-` or [`Shape::Millis`].
     List { times: bool, stop: u8 },
@@ -116,7 +164,8 @@ impl Shape {
             Shape::Number { .. } => "a number",
             Shape::Status => "a three-digit status",
             Shape::Signed => "a number with an optional sign",
-            Shape::Capture => "a capture block {…}, or nothing",
+            Shape::Capture { .. } => "a capture block {…}, or nothing",
+            Shape::Address => "an address",
             Shape::List { times: true, .. } => "a list of timings",
             Shape::List { times: false, .. } => "a list",
             Shape::Quoted { .. } => "a quoted string",
@@ -174,6 +223,17 @@ pub(crate) struct Layout<F> {
     /// Per step: a searcher for its text, for a value that runs up to it ([`Shape::Text`]).
     finders: Vec<Option<Finder>>,
     escape: Escape,
+    /// What comes before the format's first byte in a line.
+    preamble: Preamble,
+}
+
+/// What a line may carry before its format's first byte.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Preamble {
+    /// Nothing: the line is the format.
+    None,
+    /// A syslog header, when there is one (see [`shapes::syslog_body`]).
+    Syslog,
 }
 
 /// A substring searcher that compares, hashes and prints as its needle (`PartialEq`, `Hash`,
@@ -244,7 +304,8 @@ const GOES_ON: Bad = (
 
 impl<F: Copy> Layout<F> {
     /// The layout of `parts`, with quoted values escaped as `escape` says.
-    pub(crate) fn new(parts: Vec<Part<F>>, escape: Escape) -> Result<Self, Adjacent> {
+    pub(crate) fn new(parts: Parts<F>, escape: Escape) -> Result<Self, Adjacent> {
+        let parts = parts.0;
         let mut head = Vec::new();
         let mut steps: Vec<Step<F>> = Vec::with_capacity(parts.len());
         let (mut names, mut finders) = (Vec::new(), Vec::new());
@@ -252,7 +313,16 @@ impl<F: Copy> Layout<F> {
             let (field, name, kind, quotes, read) = match part {
                 Part::Text(t) => {
                     match steps.last_mut() {
-                        Some(step) => step.then = t.clone().into_boxed_slice(),
+                        Some(step) => {
+                            let mut t = &t[..];
+                            if let (Shape::Capture { space }, [b' ', rest @ ..]) =
+                                (&mut step.shape, t)
+                            {
+                                *space = true;
+                                t = rest;
+                            }
+                            step.then = t.into();
+                        }
                         None => head = t.clone(),
                     }
                     continue;
@@ -283,12 +353,13 @@ impl<F: Copy> Layout<F> {
                 Kind::Number { dash } => Shape::Number { dash },
                 Kind::Status => Shape::Status,
                 Kind::Signed => Shape::Signed,
-                Kind::Capture => Shape::Capture,
+                Kind::Capture => Shape::Capture { space: false },
                 Kind::List { times } => Shape::List { times, stop },
                 Kind::Text | Kind::Token if quoted => Shape::Quoted {
                     free: quotes && escape == Escape::None,
                 },
                 Kind::Text => Shape::Text,
+                Kind::Token if stop == b':' => Shape::Address,
                 Kind::Token => Shape::Token {
                     stop,
                     path: if next_field.is_some_and(|(_, slash)| slash) {
@@ -305,7 +376,7 @@ impl<F: Copy> Layout<F> {
                     | Shape::Number { .. }
                     | Shape::Status
                     | Shape::Signed
-                    | Shape::Capture
+                    | Shape::Capture { .. }
             ) || matches!(shape, Shape::Token { path: b'/', .. });
             if let (Some((next, _)), false) = (next_field, self_delimited) {
                 return Err(Adjacent(name.clone(), next.clone()));
@@ -330,6 +401,7 @@ impl<F: Copy> Layout<F> {
             names,
             finders,
             escape,
+            preamble: Preamble::None,
         })
     }
 
@@ -355,17 +427,55 @@ impl<F: Copy> Layout<F> {
                 field: s.field,
                 name,
             });
+            // The space a capture block's value takes is text of the format.
+            if s.shape == (Shape::Capture { space: true }) {
+                items.push(Item::Text(b" "));
+            }
             items.push(Item::Text(&s.then[..]));
         }
         items
     }
 
-    /// Reads `line` (trimmed of whitespace) into `sink`.
-    pub(crate) fn scan<'a, S: Sink<'a, F>>(
+    /// This layout for lines that may start with a syslog header (`name[pid]: `, or RFC
+    /// 5424's), which is skipped.
+    pub(crate) fn after_syslog(mut self) -> Self {
+        self.preamble = Preamble::Syslog;
+        self
+    }
+
+    /// Reads `line` into the values `S` holds: the whitespace around it and its preamble
+    /// dropped, then every field in its shape, or the error of the first that is not.
+    pub(crate) fn read<'a, S: Sink<'a, F> + Default>(
         &self,
         line: &'a [u8],
-        sink: &mut S,
-    ) -> Result<(), Miss> {
+    ) -> Result<S, DecodeError> {
+        let mut values = S::default();
+        self.scan(self.body(fields::trim_line(line)?), &mut values)
+            .map_err(|m| m.error)?;
+        Ok(values)
+    }
+
+    /// Why `line` does not fit, naming the field and the byte (`at $status (a three-digit
+    /// status), byte 57: not a status from 100 to 599`), read as [`Layout::read`] reads it;
+    /// `None` when it fits.
+    pub(crate) fn why<'a, S: Sink<'a, F> + Default>(&self, line: &'a [u8]) -> Option<String> {
+        let Ok(line) = fields::trim_line(line) else {
+            return Some("the line is blank".to_string());
+        };
+        let miss = self.scan(self.body(line), &mut S::default()).err()?;
+        Some(self.explain(miss))
+    }
+
+    /// `line` without its preamble.
+    fn body<'l>(&self, line: &'l [u8]) -> &'l [u8] {
+        match self.preamble {
+            Preamble::None => line,
+            Preamble::Syslog => syslog_body(line),
+        }
+    }
+
+    /// Reads `line` (trimmed of whitespace) into `sink`.
+    fn scan<'a, S: Sink<'a, F>>(&self, line: &'a [u8], sink: &mut S) -> Result<(), Miss> {
         if !starts_with(line, &self.head) {
             let bad = if line.len() < self.head.len() && self.head.starts_with(line) {
                 TEXT_CUT
@@ -379,7 +489,7 @@ impl<F: Copy> Layout<F> {
 
     /// Why `line` stops fitting at `miss`, naming the field and the byte: `at $status (a
     /// three-digit status), byte 57: not a status from 100 to 599`.
-    pub(crate) fn explain(&self, miss: Miss) -> String {
+    fn explain(&self, miss: Miss) -> String {
         let text = |t: &[u8]| String::from_utf8_lossy(t).into_owned();
         let step = miss
             .place_step()
@@ -420,11 +530,7 @@ impl<F: Copy> Layout<F> {
             }
             pos += len;
             let after = &line[pos..];
-            // An absent capture block is written without the space after it.
-            let then = match (step.shape, len, &step.then[..]) {
-                (Shape::Capture, 0, [b' ', then @ ..]) => then,
-                (_, _, then) => then,
-            };
+            let then = &step.then[..];
             if !starts_with(after, then) {
                 let bad = if after.len() < then.len() && then.starts_with(after) {
                     TEXT_CUT
@@ -503,13 +609,24 @@ impl<F: Copy> Layout<F> {
                     _ => Err((DecodeError::MissingFields, "not a number")),
                 }
             }
-            Shape::Capture => match rest.first() {
-                Some(b'{') => memchr::memchr(b'}', rest).map(|end| end + 1).ok_or((
-                    DecodeError::MissingFields,
-                    "a capture block is not closed with }",
-                )),
+            Shape::Capture { space } => match rest.first() {
+                Some(b'{') => {
+                    let end = memchr::memchr(b'}', rest).map(|end| end + 1).ok_or((
+                        DecodeError::MissingFields,
+                        "a capture block is not closed with }",
+                    ))?;
+                    match (space, rest.get(end)) {
+                        (false, _) => Ok(end),
+                        (true, Some(b' ')) => Ok(end + 1),
+                        (true, _) => Err((
+                            DecodeError::MissingFields,
+                            "a capture block is not followed by a space",
+                        )),
+                    }
+                }
                 _ => Ok(0),
             },
+            Shape::Address => Ok(address_len(rest)),
             Shape::List { times, stop } => list_len(rest, times, stop),
             Shape::Token { stop, path } => Ok(token_len(rest, stop, path)),
             Shape::Text => match (self.finders.get(i).and_then(Option::as_ref), last) {

@@ -94,15 +94,14 @@ impl TraefikDecoder {
             ),
             text("ms"),
         ];
-        let common = Layout::new(parts, Escape::Backslash)
+        let common = Layout::new(parts.into(), Escape::Backslash)
             .unwrap_or_else(|a| unreachable!("the common format has text between {a:?}"));
         Self { common }
     }
 
     /// A common-format line.
     fn common<'a>(&self, line: &'a [u8]) -> Result<Event<'a>, DecodeError> {
-        let mut v = Common::default();
-        self.common.scan(line, &mut v).map_err(|m| m.error)?;
+        let v: Common<'_> = self.common.read(line)?;
         let duration_us = v.duration_ms * 1000;
         Ok(Event {
             time_us: v
@@ -219,8 +218,7 @@ impl Decoder for TraefikDecoder {
         if line.first() == Some(&b'{') {
             return None;
         }
-        let miss = self.common.scan(line, &mut Common::default()).err()?;
-        Some(self.common.explain(miss))
+        self.common.why::<Common>(line)
     }
 }
 

@@ -4,7 +4,7 @@ use std::io::Write;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::helpers::{alb_line, parse_time};
+use crate::helpers::{alb_line, parse_time, replay};
 use slipstream::time::{MINUTE, SECOND};
 
 fn bin() -> Command {
@@ -96,18 +96,7 @@ fn replay_prints_the_report_for_the_files() {
     writeln!(f, "not a log line").unwrap();
     drop(f);
     let config = concat!(env!("CARGO_MANIFEST_DIR"), "/config/alb-example.yaml");
-    let out = bin()
-        .args(["replay", "--config", config])
-        .arg(&log)
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = replay(config.as_ref(), &log);
     // T is the newest event time (the 300th line), so every window ends one second later.
     assert_eq!(
         parse_time(v["evaluated_at"].as_str().unwrap()),

@@ -3,8 +3,6 @@
 //! the lines say, computed here independently, and lines of another layout are decode
 //! errors, not events.
 
-use std::process::Command;
-
 use slipstream::time::SECOND;
 
 /// `[dd/Mon/yyyy:hh:mm:ss +0000]` of `t_us`.
@@ -30,19 +28,7 @@ fn replay(config: &str, lines: &str) -> serde_json::Value {
     let (path, log) = (dir.path().join("c.yaml"), dir.path().join("access.log"));
     std::fs::write(&path, config).unwrap();
     std::fs::write(&log, lines).unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_slipstream"))
-        .args(["replay", "--config"])
-        .arg(&path)
-        .arg(&log)
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
+    crate::helpers::replay(&path, &log)
 }
 
 /// The budget `(total, bad)` of SLO `name` in a report.

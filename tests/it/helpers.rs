@@ -171,3 +171,21 @@ impl Truth {
         self.status >= 500
     }
 }
+
+/// What `slipstream replay --config <config> <log>` prints: the report, as JSON (the run
+/// must exit 0).
+pub(crate) fn replay(config: &std::path::Path, log: &std::path::Path) -> serde_json::Value {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_slipstream"))
+        .args(["replay", "--config"])
+        .arg(config)
+        .arg(log)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}

@@ -23,7 +23,7 @@
 //! that reads `:PATH` (query dropped); host `%REQ(:AUTHORITY)%` (or `HOST`) without its port;
 //! backend `%UPSTREAM_CLUSTER%`, else `%UPSTREAM_HOST%`; request id `%REQ(X-REQUEST-ID)%`.
 
-use super::{Bad, Escape, Kind, Layout, Part, Sink, dash_empty};
+use super::{Bad, Escape, Kind, Layout, Part, Parts, Sink, dash_empty, percent_text};
 use crate::decode::{Carries, DecodeError, Event, fields, timestamp};
 
 #[cfg(test)]
@@ -150,7 +150,6 @@ impl Op {
 /// A compiled Envoy access-log format.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct AccessLogFormat {
-    text: String,
     layout: Layout<Op>,
 }
 
@@ -188,11 +187,7 @@ impl AccessLogFormat {
             return Err(CompileError::Empty);
         }
         let parts = parse(text)?;
-        let has = |want: fn(Op) -> bool| {
-            parts
-                .iter()
-                .any(|p| matches!(p, Part::Field { field, .. } if want(*field)))
-        };
+        let has = |want: fn(Op) -> bool| parts.has(want);
         if !has(|op| matches!(op, Op::StartTime(_))) {
             return Err(CompileError::NoTime);
         }
@@ -201,21 +196,13 @@ impl AccessLogFormat {
         }
         let layout =
             Layout::new(parts, Escape::None).map_err(|a| CompileError::Adjacent(a.0, a.1))?;
-        Ok(Self {
-            text: text.to_string(),
-            layout,
-        })
+        Ok(Self { layout })
     }
 
     /// The preset named `name`, compiled.
     pub fn preset(name: &str) -> Option<Result<Self, CompileError>> {
         let (_, text) = PRESETS.iter().find(|(n, _)| *n == name)?;
         Some(Self::compile(text))
-    }
-
-    /// The format text compiled.
-    pub fn text(&self) -> &str {
-        &self.text
     }
 
     fn has(&self, want: impl Fn(Op) -> bool) -> bool {
@@ -245,19 +232,12 @@ impl AccessLogFormat {
 
     /// Decodes one line: the event, or why the line does not follow the format.
     pub fn read<'a>(&self, line: &'a [u8]) -> Result<Event<'a>, DecodeError> {
-        let line = fields::trim_line(line)?;
-        let mut v = Values::default();
-        self.layout.scan(line, &mut v).map_err(|m| m.error)?;
-        v.event()
+        self.layout.read::<Values>(line)?.event()
     }
 
     /// Why `line` does not decode, naming the operator and the byte; `None` when it decodes.
     pub fn why(&self, line: &[u8]) -> Option<String> {
-        let Ok(line) = fields::trim_line(line) else {
-            return Some("the line is blank".to_string());
-        };
-        let miss = self.layout.scan(line, &mut Values::default()).err()?;
-        Some(self.layout.explain(miss))
+        self.layout.why::<Values>(line)
     }
 }
 
@@ -343,26 +323,17 @@ impl<'a> Values<'a> {
 }
 
 /// The text and command operators of a format (`%%` is a literal `%`).
-fn parse(text: &str) -> Result<Vec<Part<Op>>, CompileError> {
+fn parse(text: &str) -> Result<Parts<Op>, CompileError> {
     let bytes = text.as_bytes();
-    let mut parts = Vec::new();
-    let mut literal = Vec::new();
+    let mut parts = Parts::new();
     let mut i = 0;
     while i < bytes.len() {
-        if bytes[i] != b'%' {
-            literal.push(bytes[i]);
-            i += 1;
-            continue;
-        }
-        if bytes.get(i + 1) == Some(&b'%') {
-            literal.push(b'%');
-            i += 2;
+        if let Some((byte, len)) = percent_text(&bytes[i..]) {
+            parts.text(&[byte]);
+            i += len;
             continue;
         }
         let ((name, arg), len) = operator(&text[i..]).ok_or(CompileError::Operator(i + 1))?;
-        if !literal.is_empty() {
-            parts.push(Part::Text(std::mem::take(&mut literal)));
-        }
         let op = Op::of(name, arg)?;
         parts.push(Part::Field {
             field: op,
@@ -373,9 +344,6 @@ fn parse(text: &str) -> Result<Vec<Part<Op>>, CompileError> {
             read: !matches!(op, Op::Number | Op::Header { .. } | Op::Other),
         });
         i += len;
-    }
-    if !literal.is_empty() {
-        parts.push(Part::Text(literal));
     }
     Ok(parts)
 }

@@ -19,7 +19,7 @@
 //! host and path from `%r` (absolute-form targets carry a host; `CONNECT host:port` a host
 //! and no path), else `%HM` and `%HP` (or `%HU`); backend `%b`; request id `%ID`.
 
-use super::{Bad, Escape, Kind, Layout, Part, Sink, dash_empty};
+use super::{Bad, Escape, Kind, Layout, Part, Parts, Sink, dash_empty, percent_text};
 use crate::decode::{Carries, DecodeError, Event, fields, timestamp};
 use crate::time::SECOND;
 
@@ -43,8 +43,10 @@ const HTTPSLOG: &str = "%ci:%cp [%tr] %ft %b/%s %TR/%Tw/%Tc/%Tr/%Ta %ST %B %CC %
 /// What the variables mean to the decoder.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) enum Var {
-    /// `%t`, `%tr`: a date without a zone; `%trg`, `%trl`: with one.
-    Date,
+    /// `%t`, `%tr`: a date without a zone (`zoned: false`); `%trg`, `%trl`: with one.
+    Date {
+        zoned: bool,
+    },
     /// `%Ts`: epoch seconds.
     EpochSeconds,
     /// `%Ta`: the request's total active time.
@@ -70,7 +72,8 @@ pub(crate) enum Var {
 impl Var {
     fn of(name: &str) -> Var {
         match name {
-            "t" | "tr" | "trg" | "trl" => Var::Date,
+            "t" | "tr" => Var::Date { zoned: false },
+            "trg" | "trl" => Var::Date { zoned: true },
             "Ts" => Var::EpochSeconds,
             "Ta" => Var::ActiveTime,
             "Tt" => Var::TotalTime,
@@ -88,10 +91,10 @@ impl Var {
         }
     }
 
-    fn kind(self, name: &str) -> Kind {
+    fn kind(self) -> Kind {
         match self {
-            Var::Date if name.len() == 3 => Kind::Fixed(26),
-            Var::Date => Kind::Fixed(24),
+            Var::Date { zoned: true } => Kind::Fixed(26),
+            Var::Date { zoned: false } => Kind::Fixed(24),
             Var::EpochSeconds => Kind::Number { dash: false },
             Var::ActiveTime | Var::TotalTime | Var::Status | Var::Signed => Kind::Signed,
             Var::Capture => Kind::Capture,
@@ -102,7 +105,7 @@ impl Var {
 
     fn reads(self) -> &'static str {
         match self {
-            Var::Date | Var::EpochSeconds => "time (start)",
+            Var::Date { .. } | Var::EpochSeconds => "time (start)",
             Var::ActiveTime | Var::TotalTime => "latency, time (+ total)",
             Var::Status => "status",
             Var::Request => "method, host, path",
@@ -118,7 +121,6 @@ impl Var {
 /// A compiled HAProxy `log-format`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct LogFormat {
-    text: String,
     layout: Layout<Var>,
     /// The timer that is the latency: `%Ta`, else `%Tt`.
     total: Option<Var>,
@@ -157,12 +159,8 @@ impl LogFormat {
             return Err(CompileError::Empty);
         }
         let parts = parse(text)?;
-        let has = |v: Var| {
-            parts
-                .iter()
-                .any(|p| matches!(p, Part::Field { field, .. } if *field == v))
-        };
-        if !has(Var::Date) && !has(Var::EpochSeconds) {
+        let has = |v: Var| parts.has(|f| f == v);
+        if !parts.has(|v| matches!(v, Var::Date { .. } | Var::EpochSeconds)) {
             return Err(CompileError::NoTime);
         }
         if !has(Var::Status) {
@@ -171,24 +169,16 @@ impl LogFormat {
         let total = [Var::ActiveTime, Var::TotalTime]
             .into_iter()
             .find(|v| has(*v));
-        let layout =
-            Layout::new(parts, Escape::Backslash).map_err(|a| CompileError::Adjacent(a.0, a.1))?;
-        Ok(Self {
-            text: text.to_string(),
-            layout,
-            total,
-        })
+        let layout = Layout::new(parts, Escape::Backslash)
+            .map_err(|a| CompileError::Adjacent(a.0, a.1))?
+            .after_syslog();
+        Ok(Self { layout, total })
     }
 
     /// The preset named `name`, compiled.
     pub fn preset(name: &str) -> Option<Result<Self, CompileError>> {
         let (_, text) = PRESETS.iter().find(|(n, _)| *n == name)?;
         Some(Self::compile(text))
-    }
-
-    /// The format text compiled.
-    pub fn text(&self) -> &str {
-        &self.text
     }
 
     /// What the events carry, to check a configuration against.
@@ -222,58 +212,14 @@ impl LogFormat {
 
     /// Decodes one line, after its syslog header: the event, or why it does not fit.
     pub fn read<'a>(&self, line: &'a [u8]) -> Result<Event<'a>, DecodeError> {
-        let line = syslog_body(fields::trim_line(line)?);
-        let mut v = Values::default();
-        self.layout.scan(line, &mut v).map_err(|m| m.error)?;
-        v.event(self.total)
+        self.layout.read::<Values>(line)?.event(self.total)
     }
 
     /// Why `line` does not decode, naming the variable and the byte (after the syslog
     /// header); `None` when it decodes.
     pub fn why(&self, line: &[u8]) -> Option<String> {
-        let Ok(line) = fields::trim_line(line) else {
-            return Some("the line is blank".to_string());
-        };
-        let miss = self
-            .layout
-            .scan(syslog_body(line), &mut Values::default())
-            .err()?;
-        Some(self.layout.explain(miss))
+        self.layout.why::<Values>(line)
     }
-}
-
-/// The longest syslog header looked for (RFC 3164 timestamp, a host name, `haproxy[pid]: `).
-const SYSLOG_HEADER_MAX: usize = 160;
-
-/// The message of a syslog line: after `name[pid]: ` (RFC 3164, as HAProxy writes to
-/// syslog) or after RFC 5424's header (`<PRI>1 TIME HOST APP PID MSGID -`); the line itself
-/// when it has neither.
-fn syslog_body(line: &[u8]) -> &[u8] {
-    // A syslog header is short: look for its end near the start only.
-    let head = &line[..line.len().min(SYSLOG_HEADER_MAX)];
-    if let Some(at) = memchr::memchr_iter(b']', head).find(|&i| head[i..].starts_with(b"]: "))
-        && line[..at]
-            .rsplit(|&b| b == b'[')
-            .next()
-            .is_some_and(|pid| !pid.is_empty() && pid.iter().all(u8::is_ascii_digit))
-    {
-        return &line[at + 3..];
-    }
-    if let [b'<', rest @ ..] = line
-        && let Some(close) = memchr::memchr(b'>', rest)
-        && rest.get(close + 1..close + 3) == Some(b"1 ")
-    {
-        // VERSION TIMESTAMP HOSTNAME APP-NAME PROCID MSGID STRUCTURED-DATA (as `-`).
-        let mut body = &rest[close + 1..];
-        for _ in 0..7 {
-            let Some(space) = memchr::memchr(b' ', body) else {
-                return line;
-            };
-            body = &body[space + 1..];
-        }
-        return body;
-    }
-    line
 }
 
 /// The values read, by what they give the event.
@@ -308,7 +254,7 @@ impl<'a> Sink<'a, Var> for Values<'a> {
     fn set(&mut self, var: Var, value: &'a [u8]) -> Result<(), Bad> {
         const BAD_TIME: Bad = (DecodeError::BadTime, "not a date as HAProxy writes it");
         match var {
-            Var::Date => {
+            Var::Date { .. } => {
                 // A later date never replaces an earlier one: `%tr` before `%t` wins.
                 let t = timestamp::clf_date(value).ok_or(BAD_TIME)?;
                 self.start_us.get_or_insert(t);
@@ -373,20 +319,14 @@ impl<'a> Values<'a> {
 
 /// The text and variables of a format: `%name`, `%{flags}name` (`+Q` quotes the value),
 /// `%[sample expression]`; `%%` is a literal `%`.
-fn parse(text: &str) -> Result<Vec<Part<Var>>, CompileError> {
+fn parse(text: &str) -> Result<Parts<Var>, CompileError> {
     let bytes = text.as_bytes();
-    let mut parts = Vec::new();
-    let mut literal = Vec::new();
+    let mut parts = Parts::new();
     let mut i = 0;
     while i < bytes.len() {
-        if bytes[i] != b'%' {
-            literal.push(bytes[i]);
-            i += 1;
-            continue;
-        }
-        if bytes.get(i + 1) == Some(&b'%') {
-            literal.push(b'%');
-            i += 2;
+        if let Some((byte, len)) = percent_text(&bytes[i..]) {
+            parts.text(&[byte]);
+            i += len;
             continue;
         }
         let start = i;
@@ -423,30 +363,22 @@ fn parse(text: &str) -> Result<Vec<Part<Var>>, CompileError> {
             (var, at + n - start)
         };
         let name = &text[start..start + len];
-        let bare = name.trim_start_matches('%');
-        let bare = bare.rsplit('}').next().unwrap_or(bare);
         // `+Q` wraps the value in quotes: they are text of the line around it.
         if quoted {
-            literal.push(b'"');
-        }
-        if !literal.is_empty() {
-            parts.push(Part::Text(std::mem::take(&mut literal)));
+            parts.text(b"\"");
         }
         parts.push(Part::Field {
             field: var,
             name: name.to_string(),
-            kind: var.kind(bare),
+            kind: var.kind(),
             slash: false,
             quotes: false,
             read: var.reads() != "",
         });
         if quoted {
-            literal.push(b'"');
+            parts.text(b"\"");
         }
         i = start + len;
-    }
-    if !literal.is_empty() {
-        parts.push(Part::Text(literal));
     }
     Ok(parts)
 }

@@ -30,7 +30,7 @@
 //! the last `$upstream_addr`; request id `$request_id` (ingress-nginx: `$req_id`). `-` is
 //! empty everywhere.
 
-use super::{Bad, Kind, Layout, Part, Sink, dash_empty, list_items, millis_us};
+use super::{Bad, Kind, Layout, Sink, dash_empty, list_items, millis_us};
 use crate::decode::{DecodeError, Event, fields, timestamp};
 
 mod syntax;
@@ -218,11 +218,7 @@ impl LogFormat {
             return Err(CompileError::Empty);
         }
         let parts = parse(text)?;
-        let has = |v: Var| {
-            parts
-                .iter()
-                .any(|p| matches!(p, Part::Field { field, .. } if *field == v))
-        };
+        let has = |v: Var| parts.has(|f| f == v);
         if ![Var::TimeLocal, Var::TimeIso8601, Var::Msec]
             .into_iter()
             .any(has)
@@ -304,20 +300,12 @@ impl LogFormat {
 
     /// Decodes one line: the event, or why the line does not follow the format.
     pub fn read<'a>(&self, line: &'a [u8]) -> Result<Event<'a>, DecodeError> {
-        let line = fields::trim_line(line)?;
-        let mut v = Values::default();
-        self.layout.scan(line, &mut v).map_err(|m| m.error)?;
-        v.event(self.latency)
+        self.layout.read::<Values>(line)?.event(self.latency)
     }
 
-    /// Why `line` does not decode, naming the field and the byte (`at $status (a
-    /// three-digit status), byte 57: not a status from 100 to 599`); `None` when it decodes.
+    /// Why `line` does not decode, naming the field and the byte; `None` when it decodes.
     pub fn why(&self, line: &[u8]) -> Option<String> {
-        let Ok(line) = fields::trim_line(line) else {
-            return Some("the line is blank".to_string());
-        };
-        let miss = self.layout.scan(line, &mut Values::default()).err()?;
-        Some(self.layout.explain(miss))
+        self.layout.why::<Values>(line)
     }
 }
 

@@ -5,23 +5,33 @@
 use super::Bad;
 use crate::decode::DecodeError;
 
-/// The length of the token at the start of `rest`: up to a space, `stop` or `path` (when
-/// `stop` is `:`, up to the last `:` before a space); a
+/// The length of the token at the start of `rest`: up to a space, `stop` or `path` (a
 /// vectorized search: a plain loop, or the portable search without runtime dispatch, were
 /// slower on Istio's long tokens and no faster on nginx's short ones, measured).
 pub(super) fn token_len(rest: &[u8], stop: u8, path: u8) -> usize {
-    if stop == b':' {
-        // `address:port`: an IPv6 address holds colons, so the token ends at the last `:`
-        // before the next space.
-        let end = memchr::memchr(b' ', rest).unwrap_or(rest.len());
-        return memchr::memrchr(b':', &rest[..end]).unwrap_or(end);
-    }
     match (stop, path) {
         (b' ', b' ') => memchr::memchr(b' ', rest),
         (_, b' ') => memchr::memchr2(b' ', stop, rest),
         _ => memchr::memchr3(b' ', stop, path, rest),
     }
     .unwrap_or(rest.len())
+}
+
+/// At byte `rest[0]` of a format whose variables start with `%` (Envoy, HAProxy): the text
+/// byte there and how many format bytes it takes (`%%` is one `%`); `None` at a variable.
+pub(crate) fn percent_text(rest: &[u8]) -> Option<(u8, usize)> {
+    match rest {
+        [b'%', b'%', ..] => Some((b'%', 2)),
+        [b'%', ..] | [] => None,
+        [b, ..] => Some((*b, 1)),
+    }
+}
+
+/// The length of the address at the start of `rest`, before its `:port`: up to the last `:`
+/// before a space (an IPv6 address holds colons), or to the space when there is no `:`.
+pub(super) fn address_len(rest: &[u8]) -> usize {
+    let end = memchr::memchr(b' ', rest).unwrap_or(rest.len());
+    memchr::memrchr(b':', &rest[..end]).unwrap_or(end)
 }
 
 /// Whether `s` starts with `text`: the format's texts are a few bytes, shorter than what a
@@ -112,4 +122,38 @@ pub(crate) fn list_items(list: &[u8]) -> impl Iterator<Item = (bool, &[u8])> {
 /// Empty for `-` (not set).
 pub(crate) fn dash_empty(value: &[u8]) -> &[u8] {
     if value == b"-" { &[] } else { value }
+}
+
+/// The longest syslog header looked for (RFC 3164 timestamp, a host name, `haproxy[pid]: `).
+const SYSLOG_HEADER_MAX: usize = 160;
+
+/// The message of a syslog line: after `name[pid]: ` (RFC 3164, as HAProxy writes to
+/// syslog) or after RFC 5424's header (`<PRI>1 TIME HOST APP PID MSGID -`); the line itself
+/// when it has neither.
+pub(super) fn syslog_body(line: &[u8]) -> &[u8] {
+    // A syslog header is short: look for its end near the start only.
+    let head = &line[..line.len().min(SYSLOG_HEADER_MAX)];
+    if let Some(at) = memchr::memchr_iter(b']', head).find(|&i| head[i..].starts_with(b"]: "))
+        && line[..at]
+            .rsplit(|&b| b == b'[')
+            .next()
+            .is_some_and(|pid| !pid.is_empty() && pid.iter().all(u8::is_ascii_digit))
+    {
+        return &line[at + 3..];
+    }
+    if let [b'<', rest @ ..] = line
+        && let Some(close) = memchr::memchr(b'>', rest)
+        && rest.get(close + 1..close + 3) == Some(b"1 ")
+    {
+        // VERSION TIMESTAMP HOSTNAME APP-NAME PROCID MSGID STRUCTURED-DATA (as `-`).
+        let mut body = &rest[close + 1..];
+        for _ in 0..7 {
+            let Some(space) = memchr::memchr(b' ', body) else {
+                return line;
+            };
+            body = &body[space + 1..];
+        }
+        return body;
+    }
+    line
 }

@@ -163,7 +163,7 @@ proptest! {
             match item {
                 Item::Text(t) => line.push_str(std::str::from_utf8(t).unwrap()),
                 Item::Field { field, name } => line.push_str(&match (field, name) {
-                    (Var::Date, _) => date.clone(),
+                    (Var::Date { .. }, _) => date.clone(),
                     (Var::ActiveTime | Var::TotalTime, _) => ta.to_string(),
                     (Var::Status, _) => status.to_string(),
                     (Var::Request, _) => format!("GET {path} HTTP/1.1"),

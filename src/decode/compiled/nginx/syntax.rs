@@ -3,7 +3,7 @@
 //! `$variables`.
 
 use super::{CompileError, Var};
-use crate::decode::compiled::{Escape, Part};
+use crate::decode::compiled::{Escape, Part, Parts};
 
 /// Takes a pasted directive apart: `log_format name [escape=…]` and the quoted pieces with
 /// a final `;` are optional. Returns the escaping and the format text.
@@ -83,10 +83,9 @@ fn pieces(text: &str) -> Result<Option<String>, CompileError> {
 }
 
 /// The text and variables of a format.
-pub(super) fn parse(text: &str) -> Result<Vec<Part<Var>>, CompileError> {
+pub(super) fn parse(text: &str) -> Result<Parts<Var>, CompileError> {
     let bytes = text.as_bytes();
-    let mut parts = Vec::new();
-    let mut literal = Vec::new();
+    let mut parts = Parts::new();
     let mut i = 0;
     while i < bytes.len() {
         let name = match (bytes[i], bytes.get(i + 1)) {
@@ -108,14 +107,11 @@ pub(super) fn parse(text: &str) -> Result<Vec<Part<Var>>, CompileError> {
                 name
             }
             (b, _) => {
-                literal.push(b);
+                parts.text(&[b]);
                 i += 1;
                 continue;
             }
         };
-        if !literal.is_empty() {
-            parts.push(Part::Text(std::mem::take(&mut literal)));
-        }
         let var = Var::of(name);
         parts.push(Part::Field {
             field: var,
@@ -125,9 +121,6 @@ pub(super) fn parse(text: &str) -> Result<Vec<Part<Var>>, CompileError> {
             quotes: matches!(var, Var::Request | Var::RemoteUser | Var::Other),
             read: !matches!(var, Var::UpstreamOther | Var::RemoteUser | Var::Other),
         });
-    }
-    if !literal.is_empty() {
-        parts.push(Part::Text(literal));
     }
     Ok(parts)
 }
