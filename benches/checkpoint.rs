@@ -57,6 +57,8 @@ fn position(name: &str) -> ShardState {
         newest_us: Some(NOW),
         stats: ShardStats::default(),
         dedup: Vec::new(),
+        directive: None,
+        directives: 0,
     }
 }
 

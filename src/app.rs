@@ -31,7 +31,7 @@ use crate::checkpoint::{CheckpointDir, CheckpointStats, Checkpointer};
 use crate::classify::Classifier;
 use crate::clock::Clock;
 use crate::config::{Config, SourceConfig, StartConfig};
-use crate::decode::ingest::Ingest;
+use crate::decode::ingest::{Ingest, Item};
 use crate::evaluate::{Evaluation, evaluate_where};
 use crate::source::demo::DemoSource;
 use crate::source::file::{FileSource, FileSpec};
@@ -226,18 +226,22 @@ impl<'b> BatchLines<'b, '_> {
         tally: &mut T,
         rejected: &mut BatchRejections<'b>,
     ) {
+        // Out of the shard while its lines are read, so events can be applied to it.
+        let mut state = std::mem::take(&mut shard.format_state);
         for (index, payload) in self.batch.lines().enumerate() {
-            match ingest.decode(payload, scratch) {
-                Ok(d) => shard.apply(
+            ingest.read(payload, scratch, &mut state, |item| match item {
+                Item::Event(d) => shard.apply(
                     tally,
                     &d.event,
                     self.classifier,
                     self.latest_allowed_us,
                     self.plan,
                 ),
-                Err(r) => rejected.record(index, r, payload),
-            }
+                Item::Rejected(r) => rejected.record(index, r, payload),
+                Item::Directive(_) => shard.directives += 1,
+            });
         }
+        shard.format_state = state;
         rejected.count_into(&mut shard.stats);
         shard.stats.lines += self.batch.len() as u64;
         shard.stats.bytes += self.batch.bytes() as u64;

@@ -1,7 +1,7 @@
 //! Explain: what slipstream makes of one access-log line, and why.
 //!
 //! [`Explainer`] runs a line through exactly the stages a running pipeline uses — the
-//! pipeline's own [`Ingest::decode`] (length cap, envelope, format decoder) and the
+//! pipeline's own [`Ingest::read`] (length cap, envelope, format decoder) and the
 //! [`Classifier`] built from the same [`Config`] — and records every decision as an
 //! [`Explanation`]: the decoded fields (or the stage and [`Rejection`] that rejected the
 //! line), whether the event time is beyond `max_future` of the wall clock (so the window
@@ -21,8 +21,8 @@ use serde::Serialize;
 
 use crate::classify::{Classifier, Reason, Sli};
 use crate::config::Config;
-use crate::decode::ingest::{Ingest, Rejection};
-use crate::decode::{DecodeError, Event, Format};
+use crate::decode::ingest::{Ingest, Item, Rejection};
+use crate::decode::{DecodeError, Event, Format, LineState};
 use crate::evaluate::SloKind;
 use crate::time;
 
@@ -58,6 +58,9 @@ pub struct Explanation {
     pub format_fields: Vec<FormatField>,
     /// True when the line decoded into an event.
     pub decoded: bool,
+    /// What a directive line (a W3C `#Fields:` header) is; `null` for any other line. A
+    /// directive is neither an event nor a decode error: it sets how the next lines read.
+    pub directive: Option<String>,
     /// Why it did not decode; `null` when it did.
     pub error: Option<Failure>,
     /// The decoded fields; `null` when the line did not decode.
@@ -71,6 +74,13 @@ pub struct Explanation {
     pub services: Vec<ServiceCheck>,
     /// Every SLO of the matched service with its verdict.
     pub slos: Vec<SloVerdict>,
+}
+
+impl Explanation {
+    /// True when the line decoded, or was a directive: not a decode error.
+    pub fn read(&self) -> bool {
+        self.decoded || self.directive.is_some()
+    }
 }
 
 /// One variable of a compiled format.
@@ -196,9 +206,56 @@ impl Explainer {
     }
 
     /// Explains `payload` (one message as the source delivers it, without its newline),
-    /// the `line_number`th of the input, with the wall clock at `now_us`.
+    /// the `line_number`th of the input and the only one, with the wall clock at `now_us`.
     pub fn explain(&self, line_number: usize, payload: &[u8], now_us: i64) -> Explanation {
-        let mut x = Explanation {
+        let mut state = LineState::default();
+        let mut all = self.explain_in(line_number, payload, now_us, &mut state);
+        all.truncate(1);
+        all.pop()
+            .unwrap_or_else(|| self.blank(line_number, payload))
+    }
+
+    /// Explains `payload` after the input's earlier lines left the format `state` (a W3C
+    /// `#Fields:` directive), updating it as the pipeline does: one explanation per line
+    /// the payload holds.
+    pub fn explain_in(
+        &self,
+        line_number: usize,
+        payload: &[u8],
+        now_us: i64,
+        state: &mut LineState,
+    ) -> Vec<Explanation> {
+        let mut scratch = String::new();
+        let mut all = Vec::new();
+        // The pipeline's own call (`PipelineSink::apply`), so the verdicts cannot differ.
+        self.ingest.read(payload, &mut scratch, state, |item| {
+            let mut x = self.blank(line_number, payload);
+            match item {
+                Item::Event(d) => self.decided(&mut x, d.line, &d.event, now_us),
+                Item::Rejected(r) => x.error = Some(self.failure(r)),
+                Item::Directive(line) => {
+                    x.directive = Some(format!(
+                        "a directive, not a request: {}",
+                        text(line).trim_end()
+                    ));
+                }
+            }
+            all.push(x);
+        });
+        for x in &mut all {
+            if let Some(failure) = &mut x.error
+                && failure.stage == "format"
+                && let Some(why) = self.ingest.why(payload, state)
+            {
+                failure.message = why;
+            }
+        }
+        all
+    }
+
+    /// The explanation of `payload` before anything is decided.
+    fn blank(&self, line_number: usize, payload: &[u8]) -> Explanation {
+        Explanation {
             line_number,
             envelope: self.ingest.envelope().name(),
             format: self.format.name(),
@@ -214,28 +271,20 @@ impl Explainer {
                 })
                 .collect(),
             decoded: false,
+            directive: None,
             error: None,
             event: None,
             time_check: None,
             service: None,
             services: Vec::new(),
             slos: Vec::new(),
-        };
-        let mut scratch = String::new();
-        // The pipeline's own call (`PipelineSink::apply`), so the verdicts cannot differ.
-        let (line, event) = match self.ingest.decode(payload, &mut scratch) {
-            Ok(d) => (d.line, d.event),
-            Err(r) => {
-                let mut failure = self.failure(r);
-                if let (Rejection::Format(_), Some(why)) = (r, self.ingest.why(payload)) {
-                    failure.message = why;
-                }
-                x.error = Some(failure);
-                return x;
-            }
-        };
+        }
+    }
+
+    /// What the window store and the classifier decide about `event`, decoded from `line`.
+    fn decided(&self, x: &mut Explanation, line: &[u8], event: &Event<'_>, now_us: i64) {
         x.decoded = true;
-        x.event = Some(self.fields(line, &event));
+        x.event = Some(self.fields(line, event));
         let ahead_us = event.time_us.saturating_sub(now_us);
         x.time_check = Some(TimeCheck {
             now: time::format_rfc3339(now_us),
@@ -244,10 +293,10 @@ impl Explainer {
             // The same comparison as the window store's.
             too_future: event.time_us > now_us.saturating_add(self.max_future_us),
         });
-        x.services = self.service_checks(&event);
+        x.services = self.service_checks(event);
         // The hot path's own choice, so the explanation cannot disagree with it.
-        let Some(service) = self.classifier.service_of(&event) else {
-            return x;
+        let Some(service) = self.classifier.service_of(event) else {
+            return;
         };
         x.service = Some(self.classifier.services()[service].name.clone());
         x.slos = self
@@ -256,7 +305,7 @@ impl Explainer {
             .iter()
             .map(|&i| {
                 let rule = &self.classifier.rules()[i];
-                let why = rule.explain(&event);
+                let why = rule.explain(event);
                 let (slo, kind) = match self.slos.get(i) {
                     Some((slo, kind)) => (slo.clone(), kind.as_str()),
                     None => (format!("{}/#{i}", x.service.as_deref().unwrap_or("?")), "?"),
@@ -266,15 +315,15 @@ impl Explainer {
                     kind,
                     outcome: why.outcome().label(),
                     reason: why.label(),
-                    message: verdict_sentence(why, rule.sli, &event),
+                    message: verdict_sentence(why, rule.sli, event),
                 }
             })
             .collect();
-        x
     }
 
     /// Explains `line` as the input's only line and writes it to `out` (text, or one JSON
-    /// object with `json`); returns whether it decoded.
+    /// object per line it holds with `json`); returns whether it decoded (a directive
+    /// counts as read).
     pub fn explain_one(
         &self,
         line: &[u8],
@@ -282,15 +331,19 @@ impl Explainer {
         now_us: i64,
         out: &mut dyn Write,
     ) -> io::Result<bool> {
-        let x = self.explain(1, trim_newline(line), now_us);
-        if !json {
+        let mut state = LineState::default();
+        let all = self.explain_in(1, trim_newline(line), now_us, &mut state);
+        if let (false, Some(x)) = (json, all.first()) {
             out.write_all(x.format_block().as_bytes())?;
         }
-        write(&x, json, out)?;
-        Ok(x.decoded)
+        for x in &all {
+            write(x, json, out)?;
+        }
+        Ok(all.iter().all(Explanation::read))
     }
 
-    /// Explains every line of `input` (blank lines are skipped but numbered) and writes each
+    /// Explains every line of `input` (blank lines are skipped but numbered), with the
+    /// format state the earlier lines leave (a W3C `#Fields:` directive), and writes each
     /// explanation to `out` as it goes: text separated by blank lines, or JSON Lines with
     /// `json`. Returns how many lines did not decode.
     pub fn explain_all(
@@ -301,6 +354,7 @@ impl Explainer {
         out: &mut dyn Write,
     ) -> io::Result<usize> {
         let (mut buf, mut number, mut failed, mut first) = (Vec::new(), 0, 0, true);
+        let mut state = LineState::default();
         loop {
             buf.clear();
             if input.read_until(b'\n', &mut buf)? == 0 {
@@ -311,15 +365,16 @@ impl Explainer {
             if line.is_empty() {
                 continue;
             }
-            let x = self.explain(number, line, now_us);
-            if !json && first {
-                out.write_all(x.format_block().as_bytes())?;
-            } else if !json {
-                writeln!(out)?;
+            for x in self.explain_in(number, line, now_us, &mut state) {
+                if !json && first {
+                    out.write_all(x.format_block().as_bytes())?;
+                } else if !json {
+                    writeln!(out)?;
+                }
+                first = false;
+                failed += usize::from(!x.read());
+                write(&x, json, out)?;
             }
-            first = false;
-            failed += usize::from(!x.decoded);
-            write(&x, json, out)?;
             out.flush()?;
         }
     }

@@ -9,7 +9,10 @@ use slipstream::decode::compiled::haproxy::{
 };
 use slipstream::decode::compiled::nginx::{LogFormat, PRESETS};
 use slipstream::decode::json::{JsonMapping, JsonPath, TimeFormat};
-use slipstream::decode::{Decoder, Event, Format, FormatOptions, Unit, envelope::Envelope};
+use slipstream::decode::w3c::Preset as W3cPreset;
+use slipstream::decode::{
+    Decoder, Event, Format, FormatOptions, LineState, Unit, envelope::Envelope,
+};
 use slipstream::time::{DAY, HOUR, MINUTE, SECOND};
 use slipstream::window::{Layout, SloCounters};
 
@@ -66,7 +69,7 @@ pub fn json_mapping(selector: u8) -> JsonMapping {
 }
 
 /// `decode`: the first byte picks the format: below 128 one of [`Format::ALL`] (for `json` the
-/// second byte picks the time format and unit), from 128 an nginx `log_format` preset
+/// second byte picks the time format and unit; `w3c` reads the rest as lines, see [`w3c`]), from 128 an nginx `log_format` preset
 /// compiled ([`PRESETS`]), from 160 an HAProxy preset, from 192 an Envoy preset; the rest
 /// is the line. A
 /// compiled format also explains the line, and does so exactly when the line does not
@@ -99,13 +102,19 @@ pub fn decode(data: &[u8]) {
             )
         };
         let decoded = format.decode(rest);
-        assert_eq!(decoded.is_err(), format.why(rest).is_some());
+        assert_eq!(
+            decoded.is_err(),
+            format.why(rest, &LineState::default()).is_some()
+        );
         if let Ok(event) = decoded {
             check_event(&event, rest);
         }
         return;
     }
     let format = Format::ALL[usize::from(first) % Format::ALL.len()];
+    if format == Format::W3c {
+        return w3c(first, rest);
+    }
     let (decoder, line): (Box<dyn Decoder>, &[u8]) = if format == Format::Json {
         let Some((&selector, line)) = rest.split_first() else {
             return;
@@ -120,6 +129,29 @@ pub fn decode(data: &[u8]) {
     };
     if let Ok(event) = decoder.decode(line) {
         check_event(&event, line);
+    }
+}
+
+/// The W3C format (its preset picked by `selector`): the lines of `text`, read in order
+/// with one state as a partition reads them (a `#Fields:` line among them sets the columns
+/// of the next); a line explains itself exactly when it does not decode.
+fn w3c(selector: u8, text: &[u8]) {
+    let options = FormatOptions {
+        w3c: Some(W3cPreset::ALL[usize::from(selector / 16) % W3cPreset::ALL.len()]),
+        ..FormatOptions::default()
+    };
+    let decoder = Format::W3c.decoder(&options);
+    let mut state = LineState::default();
+    for line in text.split(|&b| b == b'\n') {
+        let decoded = decoder.decode_in(line, &mut state);
+        let directive = matches!(decoded, Ok(None));
+        assert_eq!(
+            decoded.is_err(),
+            !directive && decoder.why(line, &state).is_some()
+        );
+        if let Ok(Some(event)) = decoded {
+            check_event(&event, line);
+        }
     }
 }
 

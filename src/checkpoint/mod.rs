@@ -4,8 +4,9 @@
 //! the payload's CRC-32 (u32 LE) and the payload: a [`Checkpoint`] in postcard encoding: the
 //! counts (one copy for all partitions) and a section per partition
 //! ([`PartitionCheckpoint`]: position, newest event time, statistics, de-duplication ids).
-//! The previous format version is read too ([`v4`]): its per-partition copies of the counts
-//! are added into one, so an upgrade keeps history.
+//! The previous format versions are read too, so an upgrade keeps history: [`v5`] (no
+//! format directive per partition) and [`v4`] (whose per-partition copies of the counts are
+//! added into one).
 //!
 //! [`CheckpointDir::write`] is atomic: write a temporary file, fsync it, rename it to
 //! `checkpoint-<sequence>.bin`, fsync the directory; then only the newest two are kept.
@@ -23,6 +24,7 @@ use crate::source::PartitionId;
 use crate::window::{CountersState, HostAssignment, Shard, ShardState, Store, lock};
 
 pub mod v4;
+pub mod v5;
 mod writer;
 pub use writer::{CheckpointStats, Checkpointer};
 
@@ -31,8 +33,9 @@ pub const MAGIC: &[u8; 8] = b"SLIPCKPT";
 /// Format version written and accepted. 2: shards carry de-duplication ids and a
 /// duplicate counter. 3: shard stats count lines too long. 4: services split by host carry
 /// their host assignment and per-shard sub-services. 5: one copy of the counts for all
-/// partitions (version 4 is read and merged).
-pub const VERSION: u32 = 5;
+/// partitions (version 4 is read and merged). 6: each partition keeps its format's directive
+/// in force (a W3C `#Fields:` line) and its count of directive lines.
+pub const VERSION: u32 = 6;
 const HEADER: usize = 8 + 4 + 8 + 4;
 /// How many checkpoint files are kept.
 pub const KEEP: usize = 2;
@@ -187,10 +190,11 @@ pub fn decode(bytes: &[u8]) -> Result<Checkpoint, String> {
     let u32_at =
         |i: usize| u32::from_le_bytes([bytes[i], bytes[i + 1], bytes[i + 2], bytes[i + 3]]);
     let version = u32_at(8);
-    if version != VERSION && version != v4::VERSION {
+    if ![v4::VERSION, v5::VERSION, VERSION].contains(&version) {
         return Err(format!(
-            "format version {version}, this build reads versions {} and {VERSION}",
-            v4::VERSION
+            "format version {version}, this build reads versions {}, {} and {VERSION}",
+            v4::VERSION,
+            v5::VERSION
         ));
     }
     let mut len = [0u8; 8];
@@ -209,6 +213,10 @@ pub fn decode(bytes: &[u8]) -> Result<Checkpoint, String> {
     let undecodable = |e: postcard::Error| format!("undecodable payload: {e}");
     if version == v4::VERSION {
         let old: v4::Checkpoint = postcard::from_bytes(payload).map_err(undecodable)?;
+        return Ok(old.upgrade());
+    }
+    if version == v5::VERSION {
+        let old: v5::Checkpoint = postcard::from_bytes(payload).map_err(undecodable)?;
         return Ok(old.upgrade());
     }
     postcard::from_bytes(payload).map_err(undecodable)

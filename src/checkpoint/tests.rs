@@ -19,6 +19,8 @@ fn sample(n: u64) -> Checkpoint {
                         ..ShardStats::default()
                     },
                     dedup: vec![(1_700_000_000_000_000, 0xfeed_beef)],
+                    directive: (p == 1).then(|| b"#Fields: date time sc-status".to_vec()),
+                    directives: 2 * p as u64,
                 },
             })
             .collect(),
@@ -109,6 +111,50 @@ fn a_version_4_checkpoint_is_read_and_its_copies_merge_into_one() {
     assert_eq!((sum.good, sum.total), (14, 20));
 }
 
+/// `checkpoint` as a file of format `version`.
+fn file_of<T: serde::Serialize>(version: u32, checkpoint: &T) -> Vec<u8> {
+    let payload = postcard::to_stdvec(checkpoint).unwrap();
+    let mut out = MAGIC.to_vec();
+    out.extend_from_slice(&version.to_le_bytes());
+    out.extend_from_slice(&(payload.len() as u64).to_le_bytes());
+    out.extend_from_slice(&crc32fast::hash(&payload).to_le_bytes());
+    out.extend_from_slice(&payload);
+    out
+}
+
+#[test]
+fn a_version_5_checkpoint_is_read_with_no_directive_in_force() {
+    let now = sample(4);
+    let old = v5::Checkpoint {
+        created_us: now.created_us,
+        partitions: now
+            .partitions
+            .iter()
+            .map(|p| v5::PartitionCheckpoint {
+                stream: p.stream,
+                partition: p.partition,
+                shard: v5::Shard {
+                    name: p.shard.name.clone(),
+                    next_offset: p.shard.next_offset,
+                    newest_us: p.shard.newest_us,
+                    stats: p.shard.stats,
+                    dedup: p.shard.dedup.clone(),
+                },
+            })
+            .collect(),
+        counters: now.counters.clone(),
+        splits: now.splits.clone(),
+    };
+    let read = decode(&file_of(v5::VERSION, &old)).unwrap();
+    let mut want = now;
+    for p in &mut want.partitions {
+        (p.shard.directive, p.shard.directives) = (None, 0);
+    }
+    assert_eq!(read, want);
+    // The current version is not read as the previous one, nor the other way round.
+    assert!(decode(&file_of(VERSION, &old)).is_err());
+}
+
 #[test]
 fn round_trip() {
     let c = sample(1);
@@ -188,7 +234,7 @@ fn a_wrong_version_falls_back() {
     // Version 3, the last before split services, is refused the same way.
     falls_back(
         |b| b[8] = 3,
-        "format version 3, this build reads versions 4 and 5",
+        "format version 3, this build reads versions 4, 5 and 6",
     );
     falls_back(|b| b[0] = b'X', "bad magic");
 }

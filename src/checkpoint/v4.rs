@@ -1,13 +1,13 @@
 //! Checkpoint format version 4, read so that an upgrade keeps history: every partition had
 //! its own copy of every SLO's counters and every service's latency histograms.
 //! [`Checkpoint::upgrade`] keeps each partition's position, statistics and de-duplication ids
-//! and lists all the copies of the counts one after the other; restoring adds them, so they
-//! merge into the one copy of version 5.
+//! and lists all the copies of the counts one after the other (as version 5, then upgraded
+//! on); restoring adds them, so they merge into the one copy of the counts.
 
 use serde::{Deserialize, Serialize};
 
 use crate::window::split::SplitShardState;
-use crate::window::{CountersState, HostAssignment, ShardState, ShardStats, SloState};
+use crate::window::{CountersState, HostAssignment, ShardStats, SloState};
 
 /// The version number of this format.
 pub const VERSION: u32 = 4;
@@ -58,6 +58,10 @@ pub struct Shard {
 impl Checkpoint {
     /// The same state in the current format.
     pub fn upgrade(self) -> super::Checkpoint {
+        self.into_v5().upgrade()
+    }
+
+    fn into_v5(self) -> super::v5::Checkpoint {
         let mut counters = CountersState::default();
         let partitions = self
             .partitions
@@ -67,10 +71,10 @@ impl Checkpoint {
                 counters.slos.extend(s.slos);
                 counters.latency.extend(s.latency);
                 counters.split.extend(s.split);
-                super::PartitionCheckpoint {
+                super::v5::PartitionCheckpoint {
                     stream: p.stream,
                     partition: p.partition,
-                    shard: ShardState {
+                    shard: super::v5::Shard {
                         name: s.name,
                         next_offset: s.next_offset,
                         newest_us: s.newest_us,
@@ -80,7 +84,7 @@ impl Checkpoint {
                 }
             })
             .collect();
-        super::Checkpoint {
+        super::v5::Checkpoint {
             created_us: self.created_us,
             partitions,
             counters,

@@ -6,13 +6,14 @@ use std::path::PathBuf;
 use super::DeadLetterConfig;
 use super::path::At;
 use super::problems::Problems;
-use super::raw::{DecodeSpec, JsonSpec, NginxSpec};
+use super::raw::{DecodeSpec, JsonSpec, NginxSpec, W3cSpec};
 use crate::classify::{Matcher, Sli, SloRule};
 use crate::decode::compiled::envoy::{AccessLogFormat, PRESETS as ENVOY_PRESETS};
 use crate::decode::compiled::haproxy::{LogFormat as HaproxyFormat, PRESETS as HAPROXY_PRESETS};
 use crate::decode::compiled::nginx::{LatencyFrom, LogFormat, PRESETS};
 use crate::decode::envelope::Envelope;
 use crate::decode::json::{JsonMapping, JsonPath, TimeFormat};
+use crate::decode::w3c::Preset as W3cPreset;
 use crate::decode::{Carries, Format, FormatOptions, Unit};
 
 /// `spec.decode.max_line_bytes` when not set.
@@ -74,7 +75,18 @@ pub(super) fn validate(d: &DecodeSpec, at: &At, problems: &mut Problems) -> Deco
             "format json needs a json mapping (at least time_field and status_field, or a preset)",
         );
     }
+    if d.w3c.is_none() && format == Some(Format::W3c) {
+        let names: Vec<_> = W3cPreset::ALL.iter().map(|p| p.name()).collect();
+        problems.error(
+            &at.field("w3c"),
+            format!(
+                "format w3c needs its producer: preset {} (how values are separated and time-taken is written)",
+                names.join(" or ")
+            ),
+        );
+    }
     let json = for_format(&d.json, format, Format::Json, at, problems, json_mapping);
+    let w3c = for_format(&d.w3c, format, Format::W3c, at, problems, w3c_preset);
     let nginx = for_format(&d.nginx, format, Format::Nginx, at, problems, nginx_format);
     let envoy = for_format(&d.envoy, format, Format::Envoy, at, problems, |e, at, p| {
         preset_or_text(
@@ -115,6 +127,7 @@ pub(super) fn validate(d: &DecodeSpec, at: &At, problems: &mut Problems) -> Deco
             nginx,
             envoy,
             haproxy,
+            w3c,
         },
         max_line_bytes,
         dead_letter,
@@ -176,6 +189,16 @@ fn preset_or_text<T, E: std::fmt::Display>(
     compiled
         .map_err(|e| problems.error(&at.field(field), e.to_string()))
         .ok()
+}
+
+/// The preset of `spec.decode.w3c` (at `at`).
+fn w3c_preset(w: &W3cSpec, at: &At, problems: &mut Problems) -> Option<W3cPreset> {
+    let found = W3cPreset::from_name(&w.preset);
+    if found.is_none() {
+        let names = W3cPreset::ALL.iter().map(|p| p.name());
+        problems.error(&at.field("preset"), unknown("preset", &w.preset, names));
+    }
+    found
 }
 
 /// The compiled `spec.decode.nginx` (at `at`).

@@ -308,3 +308,48 @@ fn haproxy_presets_and_log_formats_compile_and_are_checked() {
     assert!(errors[0].contains("selects by host, which the haproxy log-format does not carry"));
     assert!(errors[1].contains("a latency SLO needs a latency, which the haproxy log-format"));
 }
+
+#[test]
+fn w3c_needs_its_producer_and_reads_the_preset() {
+    let services = "[{name: a, match: {host: www.example.com}}]";
+    let c = parse(
+        &config("{format: w3c, w3c: {preset: iis}}", services, LATENCY),
+        "t.yaml",
+    )
+    .unwrap();
+    assert_eq!(c.reload.format, Format::W3c);
+    assert_eq!(c.reload.options.w3c, Some(crate::decode::w3c::Preset::Iis));
+    let at = "t.yaml: document 1 (Pipeline p): spec.decode";
+    let cases = [
+        (
+            "{format: w3c}",
+            format!("{at}.w3c: format w3c needs its producer: preset cloudfront or iis"),
+        ),
+        (
+            "{format: w3c, w3c: {preset: akamai}}",
+            format!("{at}.w3c.preset: unknown preset \"akamai\""),
+        ),
+        (
+            "{format: alb, w3c: {preset: iis}}",
+            format!("{at}.w3c: applies only to format w3c, not alb"),
+        ),
+    ];
+    for (decode, want) in cases {
+        let (errors, _) = outcome(&config(decode, services, AVAILABILITY));
+        assert!(
+            errors.iter().any(|e| e.starts_with(&want)),
+            "{decode}: {errors:?}"
+        );
+    }
+}
+
+#[test]
+fn w3c_is_refused_in_cluster_mode() {
+    let text = "apiVersion: slipstream/v1\nkind: Pipeline\nmetadata: {name: c}\nspec:\n  source: {kafka: {brokers: [\"127.0.0.1:9092\"], topics: [logs], group_id: g, options: {group.instance.id: pod-0}}}\n  decode: {format: w3c, w3c: {preset: cloudfront}}\n  services: [{name: a}]\n  cluster: {name: edge, advertise_url: \"http://pod-0:9977\"}\n";
+    let (errors, _) = outcome(text);
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(
+        errors[0].contains("spec.decode.format: w3c is not read in cluster mode"),
+        "{errors:?}"
+    );
+}

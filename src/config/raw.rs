@@ -171,6 +171,8 @@ pub(crate) struct DecodeSpec {
     pub(crate) envoy: Option<EnvoySpec>,
     /// The `log-format` of `format: haproxy` (rejected with any other format).
     pub(crate) haproxy: Option<HaproxySpec>,
+    /// The producer of `format: w3c` logs (required with it, rejected with any other).
+    pub(crate) w3c: Option<W3cSpec>,
     /// Longest accepted line or message, bytes (default 65536); longer ones are rejected.
     pub(crate) max_line_bytes: Option<u64>,
     /// Append undecodable lines to a file.
@@ -197,6 +199,14 @@ pub(crate) struct NginxSpec {
     pub(crate) log_format: Option<String>,
     /// `request_time` or `upstream_response_time` (default: the first the format has).
     pub(crate) latency: Option<String>,
+}
+
+/// `spec.decode.w3c`: who writes the W3C extended log.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct W3cSpec {
+    /// `cloudfront` (tabs, `time-taken` in seconds) or `iis` (spaces, milliseconds).
+    pub(crate) preset: String,
 }
 
 /// `spec.decode.envoy`: the access-log format Envoy writes. Exactly one of `preset`, `format`.

@@ -3,8 +3,10 @@
 //! A [`Decoder`] borrows every text field from the input line. Each format lives in its own
 //! file and is selected by [`Format`]: `alb`, `nginx`, `envoy` (default text), `envoy_json`,
 //! `haproxy` (`option httplog`), `gcp` (Cloud Logging JSON), `json` (keys named in the
-//! configuration), `traefik` (its common format, or its JSON) and `classic_elb` (AWS Classic
-//! Load Balancer); adding a format means one new file plus one arm in [`Format::decoder`].
+//! configuration), `traefik` (its common format, or its JSON), `classic_elb` (AWS Classic
+//! Load Balancer) and `w3c` (CloudFront, IIS: columns declared by a `#Fields:` directive, kept
+//! per partition in a [`LineState`]); adding a format means one new file plus one arm in
+//! [`Format::decoder`].
 //! Format strings that users paste (nginx `log_format`, Envoy's command operators, HAProxy's
 //! `log-format`) are
 //! compiled at config load by [`compiled`] into decoders of their exact layout, carried in
@@ -36,10 +38,12 @@ pub mod nginx;
 mod testing;
 mod timestamp;
 pub mod traefik;
+pub mod w3c;
 
 pub use timestamp::Unit;
 
 use std::fmt;
+use std::sync::Arc;
 
 /// One decoded request, borrowing from the line it came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -138,10 +142,44 @@ pub trait Decoder: Send + Sync + fmt::Debug {
         Vec::new()
     }
 
-    /// Why `line` does not decode, naming the field, for formats that can say more than
-    /// [`DecodeError::reason`]; `None` otherwise (and for a line that decodes).
-    fn why(&self, _line: &[u8]) -> Option<String> {
+    /// Decodes one line of a partition whose earlier lines left `state`: a format with
+    /// directives (W3C's `#Fields:`) reads them into `state` and yields `Ok(None)` for
+    /// them; the others decode the line on its own.
+    fn decode_in<'a>(
+        &self,
+        line: &'a [u8],
+        _state: &mut LineState,
+    ) -> Result<Option<Event<'a>>, DecodeError> {
+        self.decode(line).map(Some)
+    }
+
+    /// Why `line` (read after `state`) does not decode, naming the field, for formats that
+    /// can say more than [`DecodeError::reason`]; `None` otherwise (and for a line that
+    /// decodes).
+    fn why(&self, _line: &[u8], _state: &LineState) -> Option<String> {
         None
+    }
+}
+
+/// What the earlier lines of one partition (or file) told its format: the W3C `#Fields:`
+/// directive in force. Kept beside the partition's position and checkpointed with it, so a
+/// resumed reader reads the lines after a header as the header says.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LineState {
+    w3c: Option<Arc<w3c::Columns>>,
+}
+
+impl LineState {
+    /// What a checkpoint keeps: the directive line in force, if any.
+    pub fn saved(&self) -> Option<&[u8]> {
+        self.w3c.as_deref().map(w3c::Columns::directive)
+    }
+
+    /// The state that `saved` (from [`LineState::saved`]) restores.
+    pub fn restore(saved: Option<&[u8]>) -> LineState {
+        LineState {
+            w3c: saved.and_then(w3c::Columns::parse).map(Arc::new),
+        }
     }
 }
 
@@ -154,7 +192,7 @@ impl Decoder for compiled::envoy::AccessLogFormat {
         self.fields()
     }
 
-    fn why(&self, line: &[u8]) -> Option<String> {
+    fn why(&self, line: &[u8], _state: &LineState) -> Option<String> {
         compiled::envoy::AccessLogFormat::why(self, line)
     }
 }
@@ -168,7 +206,7 @@ impl Decoder for compiled::haproxy::LogFormat {
         self.fields()
     }
 
-    fn why(&self, line: &[u8]) -> Option<String> {
+    fn why(&self, line: &[u8], _state: &LineState) -> Option<String> {
         compiled::haproxy::LogFormat::why(self, line)
     }
 }
@@ -182,7 +220,7 @@ impl Decoder for compiled::nginx::LogFormat {
         self.fields()
     }
 
-    fn why(&self, line: &[u8]) -> Option<String> {
+    fn why(&self, line: &[u8], _state: &LineState) -> Option<String> {
         compiled::nginx::LogFormat::why(self, line)
     }
 }
@@ -199,6 +237,8 @@ pub struct FormatOptions {
     /// A compiled `log-format` for [`Format::Haproxy`]; without it,
     /// [`haproxy::HaproxyDecoder`].
     pub haproxy: Option<compiled::haproxy::LogFormat>,
+    /// The producer of [`Format::W3c`] logs; required by it.
+    pub w3c: Option<w3c::Preset>,
 }
 
 /// What the events of a format carry, to check a configuration against: a service or SLO
@@ -244,11 +284,13 @@ pub enum Format {
     Traefik,
     /// AWS Classic Load Balancer (ELB) access logs.
     ClassicElb,
+    /// W3C extended logs with a `#Fields:` header: AWS CloudFront, IIS.
+    W3c,
 }
 
 impl Format {
     /// Every format, in documentation order.
-    pub const ALL: [Format; 9] = [
+    pub const ALL: [Format; 10] = [
         Format::Alb,
         Format::Nginx,
         Format::Envoy,
@@ -258,6 +300,7 @@ impl Format {
         Format::Json,
         Format::Traefik,
         Format::ClassicElb,
+        Format::W3c,
     ];
 
     /// The config name of the format.
@@ -272,6 +315,7 @@ impl Format {
             Format::Json => "json",
             Format::Traefik => "traefik",
             Format::ClassicElb => "classic_elb",
+            Format::W3c => "w3c",
         }
     }
 
@@ -304,7 +348,8 @@ impl Format {
 
     /// The decoder for this format with its `options` (the other formats' are ignored).
     /// Without a mapping, the `json` decoder rejects every line as
-    /// [`DecodeError::MissingFields`] (configuration validation requires one).
+    /// [`DecodeError::MissingFields`]; without a preset, `w3c` reads CloudFront's form
+    /// (configuration validation requires both).
     pub fn decoder(self, options: &FormatOptions) -> Box<dyn Decoder> {
         match self {
             Format::Alb => Box::new(alb::AlbDecoder),
@@ -328,6 +373,9 @@ impl Format {
             },
             Format::Traefik => Box::new(traefik::TraefikDecoder::new()),
             Format::ClassicElb => Box::new(classic_elb::ClassicElbDecoder),
+            Format::W3c => Box::new(w3c::W3cDecoder::new(
+                options.w3c.unwrap_or(w3c::Preset::CloudFront),
+            )),
         }
     }
 }

@@ -213,7 +213,7 @@ impl Decoder for TraefikDecoder {
         }
     }
 
-    fn why(&self, line: &[u8]) -> Option<String> {
+    fn why(&self, line: &[u8], _state: &super::LineState) -> Option<String> {
         let line = fields::trim_line(line).ok()?;
         if line.first() == Some(&b'{') {
             return None;

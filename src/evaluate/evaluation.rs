@@ -73,6 +73,8 @@ pub struct PartitionState {
     pub active: bool,
     /// Request ids remembered for de-duplication.
     pub dedup_ids: usize,
+    /// Directive lines read (W3C `#Fields:`, …): neither events nor decode errors.
+    pub directives: u64,
 }
 
 /// One report entry: configured objective `objective`, or its copy for one sub-service
@@ -114,6 +116,7 @@ pub fn evaluate_where(
             stats: shard.stats,
             active: shard.activity.is_active(now_us, idle_timeout_us),
             dedup_ids: shard.dedup_ids(),
+            directives: shard.directives,
         });
     }
     // After the shards, never while holding one: a batch locks its shard, then these.

@@ -17,6 +17,12 @@ fn shown(value: &str) -> String {
 impl fmt::Display for Explanation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let tried = format!("envelope {}, format {}", self.envelope, self.format);
+        if let Some(directive) = &self.directive {
+            writeln!(f, "line {}: directive ({tried})", self.line_number)?;
+            writeln!(f, "  input       {}", self.input)?;
+            writeln!(f, "  {directive}; it sets how the next lines are read")?;
+            return Ok(());
+        }
         let Some(e) = &self.event else {
             writeln!(f, "line {}: NOT DECODED ({tried})", self.line_number)?;
             writeln!(f, "  input       {}", self.input)?;

@@ -8,7 +8,7 @@
 //! (behind this partition's newest event), are counted and dropped.
 
 use crate::classify::Classifier;
-use crate::decode::{DecodeError, Event};
+use crate::decode::{DecodeError, Event, LineState};
 
 use super::Plan;
 use super::counters::Tally;
@@ -27,6 +27,10 @@ pub struct ShardState {
     pub stats: ShardStats,
     /// Request ids remembered for de-duplication: `(event time, hash)`, oldest first.
     pub dedup: Vec<(i64, u64)>,
+    /// The format's directive in force ([`LineState::saved`]: a W3C `#Fields:` line).
+    pub directive: Option<Vec<u8>>,
+    /// Directive lines read (W3C `#Version:`, `#Fields:`, …): lines that are not requests.
+    pub directives: u64,
 }
 
 /// What happened to the lines a shard was given; all counters only grow.
@@ -157,6 +161,10 @@ pub struct Shard {
     pub next_offset: u64,
     /// Whether the partition is being read (not checkpointed).
     pub activity: Activity,
+    /// What the partition's earlier lines told its format (a W3C `#Fields:` directive).
+    pub format_state: LineState,
+    /// Directive lines read: lines that set [`Shard::format_state`], not requests.
+    pub directives: u64,
 }
 
 impl Shard {
@@ -169,6 +177,8 @@ impl Shard {
             stats: ShardStats::default(),
             next_offset: 0,
             activity: Activity::default(),
+            format_state: LineState::default(),
+            directives: 0,
         }
     }
 
@@ -268,6 +278,8 @@ impl Shard {
             newest_us: self.newest_us,
             stats: self.stats,
             dedup: self.dedup.export(),
+            directive: self.format_state.saved().map(<[u8]>::to_vec),
+            directives: self.directives,
         }
     }
 
@@ -278,6 +290,8 @@ impl Shard {
         shard.newest_us = state.newest_us;
         shard.stats = state.stats;
         shard.dedup = Dedup::import(&state.dedup);
+        shard.format_state = LineState::restore(state.directive.as_deref());
+        shard.directives = state.directives;
         shard
     }
 }

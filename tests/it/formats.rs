@@ -200,3 +200,150 @@ spec:
     assert_eq!(budget(&report, "availability"), (total, bad));
     assert_eq!(budget(&report, "latency_p99"), (latency_total, latency_bad));
 }
+
+/// A CloudFront standard log line (33 tab-separated fields, as its `#Fields:` header below
+/// declares) at `t_us` for `host`, with `status` and `time-taken` in ms.
+fn cloudfront_line(t_us: i64, host: &str, status: u16, taken_ms: i64) -> String {
+    let stamp = slipstream::time::format_rfc3339(t_us);
+    let taken = format!("{}.{:03}", taken_ms / 1000, taken_ms % 1000);
+    let status = format!("{status:03}");
+    [
+        &stamp[..10],
+        &stamp[11..19],
+        "FRA56-P1",
+        "1045",
+        "198.51.100.24",
+        "GET",
+        "d111111abcdef8.cloudfront.net",
+        "/products/42",
+        &status,
+        "-",
+        "Mozilla/5.0%20(X11;%20Linux%20x86_64)",
+        "-",
+        "-",
+        "Miss",
+        "cQnm7Vd8u2h3I9RkGQ4WJX8sZ0hR1dF0Q2vB_yoMR3o2bKQ7s9xLg==",
+        host,
+        "https",
+        "157",
+        &taken,
+        "-",
+        "TLSv1.3",
+        "TLS_AES_128_GCM_SHA256",
+        "Miss",
+        "HTTP/2.0",
+        "-",
+        "-",
+        "51832",
+        &taken,
+        "Miss",
+        "application/json",
+        "812",
+        "-",
+        "-",
+    ]
+    .join("\t")
+}
+
+const CLOUDFRONT_HEADER: &str = "#Version: 1.0\n#Fields: date time x-edge-location sc-bytes c-ip cs-method cs(Host) cs-uri-stem sc-status cs(Referer) cs(User-Agent) cs-uri-query cs(Cookie) x-edge-result-type x-edge-request-id x-host-header cs-protocol cs-bytes time-taken x-forwarded-for ssl-protocol ssl-cipher x-edge-response-result-type cs-protocol-version fle-status fle-encrypted-fields c-port time-to-first-byte x-edge-detailed-result-type sc-content-type sc-content-len sc-range-start sc-range-end\n";
+
+/// The header of a followed CloudFront log is state of its file: checkpointed with the
+/// position, so after a SIGKILL the restarted binary reads the lines appended after it by
+/// the header it saw before the kill (exact counts, no decode errors).
+#[test]
+fn a_followed_cloudfront_log_keeps_its_header_across_a_kill() {
+    use crate::cli::{free_port, http_get};
+    use crate::crash::Instance;
+    use std::io::Write;
+
+    let dir = tempfile::tempdir().unwrap();
+    let (log, config) = (dir.path().join("cf.log"), dir.path().join("c.yaml"));
+    std::fs::write(
+        &config,
+        format!(
+            r#"apiVersion: slipstream/v1
+kind: Pipeline
+metadata: {{name: cdn}}
+spec:
+  source: {{file: {{paths: ["{}"], follow: true}}}}
+  decode: {{format: w3c, w3c: {{preset: cloudfront}}}}
+  checkpoint: {{dir: "{}", interval: 200ms}}
+  services: [{{name: shop, match: {{host: shop.example.com}}}}]
+---
+apiVersion: reliability/v1
+kind: ServiceLevelObjective
+metadata: {{name: shop-slo}}
+spec:
+  service: shop
+  indicators:
+    - {{name: availability, threshold: 99.9, window: 1h}}
+    - {{name: latency_p99, threshold: "250ms", window: 1h}}
+"#,
+            log.display(),
+            dir.path().join("state").display()
+        ),
+    )
+    .unwrap();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let start = (now - 600) * SECOND;
+    // (second, status, time-taken ms): before the kill, then appended after it; the last
+    // line's second is the evaluation's end, so it is not counted yet.
+    let before = [
+        (0, 200, 12),
+        (1, 503, 40),
+        (2, 200, 300),
+        (3, 000, 1),
+        (4, 200, 80),
+    ];
+    let after = [(5, 200, 251), (6, 502, 9), (7, 200, 20), (8, 200, 5)];
+    let text = |lines: &[(i64, u16, i64)]| -> String {
+        lines
+            .iter()
+            .map(|&(s, status, ms)| {
+                cloudfront_line(start + s * SECOND, "shop.example.com", status, ms) + "\n"
+            })
+            .collect()
+    };
+    std::fs::write(&log, format!("{CLOUDFRONT_HEADER}{}", text(&before))).unwrap();
+    let metric = |i: &Instance, name: &str| i.metric_sum(name).unwrap_or(0);
+    let port = free_port();
+    let first = Instance::start(&config, port);
+    crate::kafka::wait_for(60, "the first lines and a checkpoint after them", || {
+        metric(&first, "slipstream_lines_total{") == 7
+            && metric(&first, "slipstream_format_directives_total{") == 2
+            && metric(&first, "slipstream_checkpoints_total{result=\"ok\"}") >= 2
+    });
+    first.kill();
+
+    std::fs::OpenOptions::new()
+        .append(true)
+        .open(&log)
+        .unwrap()
+        .write_all(text(&after).as_bytes())
+        .unwrap();
+    let port = free_port();
+    let second = Instance::start(&config, port);
+    crate::kafka::wait_for(60, "the appended lines", || {
+        metric(&second, "slipstream_lines_total{") == 11
+    });
+    assert_eq!(metric(&second, "slipstream_decode_errors_total{"), 0);
+    assert_eq!(metric(&second, "slipstream_format_directives_total{"), 2);
+    let (status, body) = http_get(port, "/v1/slos").unwrap();
+    assert_eq!(status, 200, "{body}");
+    let report: serde_json::Value = serde_json::from_str(&body).unwrap();
+    // Counted: every line but the last. Status 000 (the viewer left) is no server error and
+    // has no latency.
+    let counted = before.iter().chain(&after[..3]);
+    let total = counted.clone().count() as i64;
+    let bad = counted.clone().filter(|l| l.1 >= 500).count() as i64;
+    let latency: Vec<_> = counted.filter(|l| l.1 != 0).collect();
+    let latency_bad = latency.iter().filter(|l| l.1 >= 500 || l.2 > 250).count() as i64;
+    assert_eq!(budget(&report, "availability"), (total, bad));
+    assert_eq!(
+        budget(&report, "latency_p99"),
+        (latency.len() as i64, latency_bad)
+    );
+}

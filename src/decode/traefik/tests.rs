@@ -92,10 +92,10 @@ fn lines_that_do_not_fit_say_where() {
     ];
     for (line, error, at) in cases {
         assert_eq!(d.decode(line.as_bytes()), Err(error), "{line}");
-        let why = d.why(line.as_bytes()).unwrap();
+        let why = d.why(line.as_bytes(), &Default::default()).unwrap();
         assert!(why.contains(at), "{why}");
     }
-    assert_eq!(d.why(COMMON.as_bytes()), None);
+    assert_eq!(d.why(COMMON.as_bytes(), &Default::default()), None);
 }
 
 proptest! {
@@ -134,7 +134,7 @@ proptest! {
         let d = TraefikDecoder::new();
         let decoded = d.decode(&bytes);
         if bytes.trim_ascii().first() != Some(&b'{') && !bytes.trim_ascii().is_empty() {
-            prop_assert_eq!(decoded.is_err(), d.why(&bytes).is_some());
+            prop_assert_eq!(decoded.is_err(), d.why(&bytes, &Default::default()).is_some());
         }
     }
 

@@ -120,6 +120,16 @@ fn partition_telemetry(x: &mut Exposition, e: &Evaluation) {
         x,
         e,
         (
+            "slipstream_format_directives_total",
+            "counter",
+            "Directive lines read (W3C #Fields:, #Version:, ...), per partition: lines that set how the next lines read, neither events nor decode errors.",
+        ),
+        |p| Some(p.directives),
+    );
+    per_partition(
+        x,
+        e,
+        (
             "slipstream_bytes_total",
             "counter",
             "Bytes read (without line endings), per partition.",
