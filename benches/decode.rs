@@ -7,7 +7,9 @@
 //! `combined_timed`, and as `main` with a proxied `"$http_x_forwarded_for"` instead), beside
 //! the fixed decoder, and on ingress-nginx lines; compiled Envoy presets likewise on the Envoy
 //! lines (`envoy`) and on Istio lines (`istio`), HAProxy's `httplog` on the HAProxy lines;
-//! Traefik's common format and JSON.
+//! Traefik's common format and JSON; CloudFront lines under their `#Fields:` header; and
+//! OpenTelemetry Collector batches (`otlp_proto`, `otlp_json`) of 512 nginx records through
+//! the whole ingest path, per record.
 
 use std::hint::black_box;
 
@@ -18,6 +20,12 @@ use slipstream::decode::{
     compiled::haproxy::LogFormat as HaproxyFormat, compiled::nginx::LogFormat, envoy::EnvoyDecoder,
     envoy_json::EnvoyJsonDecoder, gcp::GcpDecoder, haproxy::HaproxyDecoder, nginx::NginxDecoder,
     traefik::TraefikDecoder,
+};
+use slipstream::decode::{
+    Format, FormatOptions, LineState,
+    envelope::Envelope,
+    ingest::{Ingest, Item, Limits},
+    w3c::{Preset, W3cDecoder},
 };
 
 const ALB: [&str; 8] = [
@@ -198,5 +206,122 @@ fn decode(c: &mut Criterion) {
     bench_format(c, "decode_traefik", &TraefikDecoder::new(), &TRAEFIK);
 }
 
-criterion_group!(benches, decode);
+const CLOUDFRONT_HEADER: &str = "#Fields: date time x-edge-location sc-bytes c-ip cs-method cs(Host) cs-uri-stem sc-status cs(Referer) cs(User-Agent) cs-uri-query cs(Cookie) x-edge-result-type x-edge-request-id x-host-header cs-protocol cs-bytes time-taken x-forwarded-for ssl-protocol ssl-cipher x-edge-response-result-type cs-protocol-version fle-status fle-encrypted-fields c-port time-to-first-byte x-edge-detailed-result-type sc-content-type sc-content-len sc-range-start sc-range-end";
+
+const CLOUDFRONT: [&str; 2] = [
+    "2026-11-21\t10:00:01\tLAX1-C3\t392\t192.0.2.100\tGET\td111111abcdef8.cloudfront.net\t/index.html\t200\t-\tMozilla/5.0%20(Windows%20NT%2010.0;%20Win64;%20x64)%20AppleWebKit/537.36\t-\t-\tHit\tSOX4xwn4XV6Q4rgb7XiVGOHms_BGlTAC4KyHmureZmBNrjGdRLiNIQ==\twww.example.com\thttps\t23\t0.082\t-\tTLSv1.3\tTLS_AES_128_GCM_SHA256\tHit\tHTTP/2.0\t-\t-\t11040\t0.081\tHit\ttext/html\t78\t-\t-",
+    "2026-11-21\t10:00:02\tFRA56-P1\t1045\t198.51.100.24\tPOST\td111111abcdef8.cloudfront.net\t/api/v1/orders\t502\thttps://shop.example.com/cart\tokhttp/4.12.0\tid=7\t-\tError\tcQnm7Vd8u2h3I9RkGQ4WJX8sZ0hR1dF0Q2vB_yoMR3o2bKQ7s9xLg==\tshop.example.com\thttps\t157\t1.204\t-\tTLSv1.3\tTLS_AES_128_GCM_SHA256\tError\tHTTP/1.1\t-\t-\t51832\t1.203\tOriginError\tapplication/json\t812\t-\t-",
+];
+
+/// CloudFront lines read under their header, as a partition reads them.
+fn w3c(c: &mut Criterion) {
+    let decoder = W3cDecoder::new(Preset::CloudFront);
+    let mut state = LineState::default();
+    assert_eq!(
+        decoder.decode_in(CLOUDFRONT_HEADER.as_bytes(), &mut state),
+        Ok(None)
+    );
+    let mut group = c.benchmark_group("decode_w3c_cloudfront");
+    group.throughput(Throughput::Elements(CLOUDFRONT.len() as u64));
+    group.bench_function("mixed_batch", |b| {
+        b.iter(|| {
+            for line in CLOUDFRONT {
+                let _ = black_box(decoder.decode_in(black_box(line.as_bytes()), &mut state));
+            }
+        })
+    });
+    group.finish();
+}
+
+/// 512 nginx lines (the timed ones, repeated) as one Collector batch in `encoding`.
+fn otlp_batch(envelope: Envelope) -> Vec<u8> {
+    use opentelemetry_proto::tonic::common::v1::{AnyValue, any_value::Value};
+    use opentelemetry_proto::tonic::logs::v1::{LogRecord, LogsData, ResourceLogs, ScopeLogs};
+    use prost::Message;
+    let (timed, _) = nginx_variants();
+    let bodies: Vec<&str> = timed.iter().copied().cycle().take(512).collect();
+    match envelope {
+        Envelope::OtlpProto => LogsData {
+            resource_logs: vec![ResourceLogs {
+                scope_logs: vec![ScopeLogs {
+                    log_records: bodies
+                        .iter()
+                        .map(|b| LogRecord {
+                            time_unix_nano: 1_795_255_200_000_000_000,
+                            observed_time_unix_nano: 1_795_255_200_100_000_000,
+                            body: Some(AnyValue {
+                                value: Some(Value::StringValue(b.to_string())),
+                            }),
+                            ..LogRecord::default()
+                        })
+                        .collect(),
+                    ..ScopeLogs::default()
+                }],
+                ..ResourceLogs::default()
+            }],
+        }
+        .encode_to_vec(),
+        _ => {
+            let records: Vec<_> = bodies
+                .iter()
+                .map(|b| {
+                    serde_json::json!({
+                        "timeUnixNano": "1795255200000000000",
+                        "observedTimeUnixNano": "1795255200100000000",
+                        "body": {"stringValue": b},
+                        "attributes": [{"key": "log.file.name", "value": {"stringValue": "access.log"}}],
+                    })
+                })
+                .collect();
+            serde_json::to_vec(&serde_json::json!({"resourceLogs": [{
+                "resource": {"attributes": [{"key": "service.name", "value": {"stringValue": "nginx"}}]},
+                "scopeLogs": [{"scope": {}, "logRecords": records}],
+            }]}))
+            .expect("json")
+        }
+    }
+}
+
+/// A Collector batch through the ingest path (open, then decode each record), per record;
+/// beside it, the same lines through the line path one by one.
+fn otlp(c: &mut Criterion) {
+    let mut group = c.benchmark_group("ingest_otlp_nginx");
+    group.throughput(Throughput::Elements(512));
+    let decoder = || Format::Nginx.decoder(&FormatOptions::default());
+    for envelope in [Envelope::OtlpProto, Envelope::OtlpJson] {
+        let payload = otlp_batch(envelope);
+        let ingest = Ingest::new(envelope, decoder(), Limits::lines(1 << 16));
+        group.bench_function(envelope.name(), |b| {
+            let (mut scratch, mut state) = (String::new(), LineState::default());
+            b.iter(|| {
+                let mut events = 0;
+                ingest.read(black_box(&payload), &mut scratch, &mut state, |item| {
+                    events += usize::from(matches!(item, Item::Event(_)));
+                });
+                assert_eq!(events, 512);
+            })
+        });
+    }
+    let (timed, _) = nginx_variants();
+    let lines: Vec<&str> = timed.iter().copied().cycle().take(512).collect();
+    let ingest = Ingest::new(Envelope::None, decoder(), Limits::lines(1 << 16));
+    group.bench_function("lines", |b| {
+        let (mut scratch, mut state) = (String::new(), LineState::default());
+        b.iter(|| {
+            for line in &lines {
+                ingest.read(
+                    black_box(line.as_bytes()),
+                    &mut scratch,
+                    &mut state,
+                    |item| {
+                        black_box(item);
+                    },
+                );
+            }
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, decode, w3c, otlp);
 criterion_main!(benches);

@@ -168,7 +168,7 @@ impl Pipeline {
         PipelineSink {
             pipeline: self.clone(),
             generation: g.number,
-            ingest: g.ingest(self.start.max_line_bytes),
+            ingest: g.ingest(self.start.limits()),
             scratch: String::new(),
             shards: HashMap::new(),
             warnings: WarningLimiter::default(),
@@ -228,22 +228,29 @@ impl<'b> BatchLines<'b, '_> {
     ) {
         // Out of the shard while its lines are read, so events can be applied to it.
         let mut state = std::mem::take(&mut shard.format_state);
+        // Lines read: one per payload, or one per log record of an OTLP batch.
+        let mut lines = 0;
         for (index, payload) in self.batch.lines().enumerate() {
-            ingest.read(payload, scratch, &mut state, |item| match item {
-                Item::Event(d) => shard.apply(
-                    tally,
-                    &d.event,
-                    self.classifier,
-                    self.latest_allowed_us,
-                    self.plan,
-                ),
-                Item::Rejected(r) => rejected.record(index, r, payload),
-                Item::Directive(_) => shard.directives += 1,
+            ingest.read(payload, scratch, &mut state, |item| {
+                lines += 1;
+                match item {
+                    Item::Event(d) => shard.apply(
+                        tally,
+                        &d.event,
+                        self.classifier,
+                        self.latest_allowed_us,
+                        self.plan,
+                    ),
+                    Item::Rejected { rejection, record } => {
+                        rejected.record(index, rejection, payload, record)
+                    }
+                    Item::Directive(_) => shard.directives += 1,
+                }
             });
         }
         shard.format_state = state;
         rejected.count_into(&mut shard.stats);
-        shard.stats.lines += self.batch.len() as u64;
+        shard.stats.lines += lines;
         shard.stats.bytes += self.batch.bytes() as u64;
     }
 }
@@ -268,7 +275,7 @@ impl PipelineSink {
         if g.number == self.generation {
             return;
         }
-        self.ingest = g.ingest(self.pipeline.start.max_line_bytes);
+        self.ingest = g.ingest(self.pipeline.start.limits());
         for (partition, shard) in &mut self.shards {
             let name = lock(shard).name().to_string();
             *shard = g.store.shard(*partition, &name);
@@ -417,9 +424,11 @@ pub fn build_source(config: &StartConfig, pipeline: &Pipeline) -> Box<dyn Source
             pipeline.source_telemetry.clone(),
         )),
         SourceConfig::File(spec) => {
-            Box::new(FileSource::new(spec.clone()).with_max_line_bytes(config.max_line_bytes))
+            Box::new(FileSource::new(spec.clone()).with_max_line_bytes(config.max_payload_bytes()))
         }
-        SourceConfig::Stdin => Box::new(StdinSource::with_max_line_bytes(config.max_line_bytes)),
+        SourceConfig::Stdin => {
+            Box::new(StdinSource::with_max_line_bytes(config.max_payload_bytes()))
+        }
         SourceConfig::Demo(spec) => Box::new(DemoSource::new(spec.clone(), clock)),
     }
 }
@@ -454,9 +463,10 @@ pub fn replay(
         .map(|m| m.len())
         .sum();
     let mut sink = progress::ProgressSink::new(pipeline.sink(), total_bytes);
-    let result = Box::new(FileSource::new(spec).with_max_line_bytes(config.start.max_line_bytes))
-        .run(&mut sink, &StopSignal::new())
-        .context("reading log files");
+    let result =
+        Box::new(FileSource::new(spec).with_max_line_bytes(config.start.max_payload_bytes()))
+            .run(&mut sink, &StopSignal::new())
+            .context("reading log files");
     sink.finish();
     result?;
     Ok(pipeline.evaluate())

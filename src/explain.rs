@@ -58,6 +58,9 @@ pub struct Explanation {
     pub format_fields: Vec<FormatField>,
     /// True when the line decoded into an event.
     pub decoded: bool,
+    /// With an OTLP envelope, which log record of the message this is (from 0), and
+    /// `input` is its line; `null` otherwise.
+    pub record: Option<usize>,
     /// What a directive line (a W3C `#Fields:` header) is; `null` for any other line. A
     /// directive is neither an event nor a decode error: it sets how the next lines read.
     pub directive: Option<String>,
@@ -194,11 +197,7 @@ impl Explainer {
         let (start, c) = (&config.start, &config.reload);
         Self {
             format: c.format,
-            ingest: Ingest::new(
-                c.envelope,
-                c.format.decoder(&c.options),
-                start.max_line_bytes,
-            ),
+            ingest: Ingest::new(c.envelope, c.format.decoder(&c.options), start.limits()),
             classifier: Classifier::new(c.services.clone(), c.rules.clone()),
             slos: c.objectives.iter().map(|o| (o.id(), o.kind)).collect(),
             max_future_us: c.window.max_future_us,
@@ -226,31 +225,54 @@ impl Explainer {
         state: &mut LineState,
     ) -> Vec<Explanation> {
         let mut scratch = String::new();
-        let mut all = Vec::new();
+        let batch = self.ingest.envelope().batch().is_some();
+        // Each explanation, with the record's line when it is a record of a batch.
+        let mut all: Vec<(Explanation, Option<Vec<u8>>)> = Vec::new();
         // The pipeline's own call (`PipelineSink::apply`), so the verdicts cannot differ.
         self.ingest.read(payload, &mut scratch, state, |item| {
             let mut x = self.blank(line_number, payload);
-            match item {
-                Item::Event(d) => self.decided(&mut x, d.line, &d.event, now_us),
-                Item::Rejected(r) => x.error = Some(self.failure(r)),
-                Item::Directive(line) => {
-                    x.directive = Some(format!(
-                        "a directive, not a request: {}",
-                        text(line).trim_end()
-                    ));
+            let record = match item {
+                Item::Event(d) => {
+                    self.decided(&mut x, d.line, &d.event, now_us);
+                    batch.then(|| d.line.to_vec())
                 }
+                Item::Rejected { rejection, record } => {
+                    x.error = Some(self.failure(rejection));
+                    record.map(<[u8]>::to_vec)
+                }
+                Item::Directive(line) => {
+                    x.directive = Some(
+                        "a directive, not a request: neither an event nor a decode error \
+                         (a #Fields: line sets how the lines after it are read)"
+                            .to_string(),
+                    );
+                    batch.then(|| line.to_vec())
+                }
+            };
+            if batch {
+                x.record = Some(all.len());
             }
-            all.push(x);
+            all.push((x, record));
         });
-        for x in &mut all {
-            if let Some(failure) = &mut x.error
-                && failure.stage == "format"
-                && let Some(why) = self.ingest.why(payload, state)
-            {
-                failure.message = why;
-            }
-        }
-        all
+        all.into_iter()
+            .map(|(mut x, record)| {
+                if let Some(line) = &record {
+                    x.input = text(line);
+                }
+                if let Some(failure) = &mut x.error
+                    && failure.stage == "format"
+                {
+                    let why = match &record {
+                        Some(line) => self.ingest.why_line(line, state),
+                        None => self.ingest.why(payload, state),
+                    };
+                    if let Some(why) = why {
+                        failure.message = why;
+                    }
+                }
+                x
+            })
+            .collect()
     }
 
     /// The explanation of `payload` before anything is decided.
@@ -271,6 +293,7 @@ impl Explainer {
                 })
                 .collect(),
             decoded: false,
+            record: None,
             directive: None,
             error: None,
             event: None,
@@ -381,10 +404,23 @@ impl Explainer {
 
     fn failure(&self, r: Rejection) -> Failure {
         let message = match r {
+            Rejection::TooLong if self.ingest.envelope().batch().is_some() => format!(
+                "the message is longer than spec.decode.otlp.max_batch_bytes ({} bytes), or \
+                 this log record longer than spec.decode.max_line_bytes ({} bytes): the \
+                 pipeline counts it as too_long and skips it undecoded",
+                self.ingest.limits().batch.max_bytes,
+                self.ingest.max_line_bytes()
+            ),
             Rejection::TooLong => format!(
                 "the line is longer than spec.decode.max_line_bytes ({} bytes): the pipeline \
                  counts it as too_long and skips it undecoded",
                 self.ingest.max_line_bytes()
+            ),
+            Rejection::Envelope(_) if self.ingest.envelope().batch().is_some() => format!(
+                "the message is not an OpenTelemetry logs batch (envelope {}) of at most {} \
+                 log records, or this log record's body is not a string",
+                self.ingest.envelope().name(),
+                self.ingest.limits().batch.max_records
             ),
             Rejection::Envelope(_) => format!(
                 "the message is not a JSON object with the line as a string under `message` \

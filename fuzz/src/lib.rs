@@ -8,6 +8,7 @@ use slipstream::decode::compiled::haproxy::{
     LogFormat as HaproxyFormat, PRESETS as HAPROXY_PRESETS,
 };
 use slipstream::decode::compiled::nginx::{LogFormat, PRESETS};
+use slipstream::decode::ingest::{BatchLimits, Ingest, Item, Limits};
 use slipstream::decode::json::{JsonMapping, JsonPath, TimeFormat};
 use slipstream::decode::w3c::Preset as W3cPreset;
 use slipstream::decode::{
@@ -26,10 +27,7 @@ fn within(part: &[u8], whole: &[u8]) -> bool {
 /// The invariants of any decoded event: a three-digit status, a non-negative known latency,
 /// and every text field borrowed from the line.
 pub fn check_event(event: &Event<'_>, line: &[u8]) {
-    assert!(event.status <= 999, "status {} out of range", event.status);
-    if let Some(l) = event.latency_us {
-        assert!(l >= 0, "negative latency {l}");
-    }
+    check_values(event);
     for (name, field) in [
         ("method", event.method),
         ("host", event.host),
@@ -65,6 +63,15 @@ pub fn json_mapping(selector: u8) -> JsonMapping {
         url: Some(path("http.url")),
         backend: Some(path("backend")),
         request_id: Some(path("id")),
+    }
+}
+
+/// The invariants of an event's values: a three-digit status and a non-negative known
+/// latency.
+pub fn check_values(event: &Event<'_>) {
+    assert!(event.status <= 999, "status {} out of range", event.status);
+    if let Some(l) = event.latency_us {
+        assert!(l >= 0, "negative latency {l}");
     }
 }
 
@@ -155,13 +162,45 @@ fn w3c(selector: u8, text: &[u8]) {
     }
 }
 
-/// `envelope`: the first byte picks the envelope; the line opened from the rest must be a
-/// sub-slice of the payload (or the unescaped copy) and decodes as nginx without panicking.
+/// An OTLP batch: `selector` picks the encoding (`otlp_proto`, `otlp_json`) and the format
+/// (`nginx` bodies, or `otel_http` attributes); every record yields one item, each event
+/// with a valid status and latency.
+fn otlp(selector: u8, payload: &[u8]) {
+    let envelope = [Envelope::OtlpProto, Envelope::OtlpJson][usize::from(selector % 2)];
+    let format = [Format::Nginx, Format::OtelHttp][usize::from(selector / 2 % 2)];
+    let limits = Limits {
+        max_line_bytes: 1 << 10,
+        batch: BatchLimits {
+            max_bytes: 1 << 20,
+            max_records: 1 << 12,
+        },
+    };
+    let ingest = Ingest::new(envelope, format.decoder(&FormatOptions::default()), limits);
+    let (mut scratch, mut state, mut items) = (String::new(), LineState::default(), 0);
+    ingest.read(payload, &mut scratch, &mut state, |item| {
+        items += 1;
+        match item {
+            // Its text fields come from the record's attributes, not from a line.
+            Item::Event(d) if format == Format::OtelHttp => check_values(&d.event),
+            Item::Event(d) => check_event(&d.event, d.line),
+            _ => {}
+        }
+    });
+    assert!(items <= limits.batch.max_records.max(1));
+}
+
+/// `envelope`: the first byte picks the envelope (from 128 an OTLP batch, see [`otlp`]); the
+/// line opened from the rest must be a sub-slice of the payload (or the unescaped copy) and
+/// decodes as nginx without panicking.
 pub fn envelope(data: &[u8]) {
     let Some((&first, payload)) = data.split_first() else {
         return;
     };
-    let envelope = Envelope::ALL[usize::from(first) % Envelope::ALL.len()];
+    if first >= 128 {
+        return otlp(first - 128, payload);
+    }
+    // The envelopes of one line (the OTLP ones, last in the list, are picked above).
+    let envelope = Envelope::ALL[usize::from(first) % 5];
     let mut scratch = String::new();
     let Ok(line) = envelope.open(payload, &mut scratch) else {
         return;

@@ -307,7 +307,7 @@ impl ClusterSink {
         let generation = pipeline.generation();
         Self {
             stop,
-            ingest: generation.ingest(pipeline.start.max_line_bytes),
+            ingest: generation.ingest(pipeline.start.limits()),
             generation,
             pipeline,
             shared,
@@ -610,7 +610,7 @@ impl ClusterSink {
             return;
         }
         self.flush_due(true);
-        self.ingest = g.ingest(self.pipeline.start.max_line_bytes);
+        self.ingest = g.ingest(self.pipeline.start.limits());
         self.generation = g;
     }
 

@@ -27,8 +27,8 @@ pub(crate) struct Rejected<'a> {
     pub(crate) index: usize,
     /// `slipstream_decode_errors_total` reason.
     pub(crate) reason: &'static str,
-    /// The raw line.
-    pub(crate) line: &'a [u8],
+    /// The raw line (an OTLP batch's record: a copy of its line).
+    pub(crate) line: std::borrow::Cow<'a, [u8]>,
 }
 
 #[derive(Serialize)]
@@ -93,7 +93,7 @@ impl DeadLetter {
         let mut text = Vec::new();
         for r in lines {
             text.clear();
-            let line = String::from_utf8_lossy(r.line);
+            let line = String::from_utf8_lossy(&r.line);
             let record = Record {
                 partition,
                 batch_end_offset,

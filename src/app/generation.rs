@@ -22,7 +22,7 @@ use crate::config::ReloadConfig;
 use crate::decode::Format;
 use crate::decode::FormatOptions;
 use crate::decode::envelope::Envelope;
-use crate::decode::ingest::Ingest;
+use crate::decode::ingest::{Ingest, Limits};
 use crate::evaluate::SloObjective;
 use crate::time::{SECOND, ceil_to};
 use crate::window::{Counters, HostTable, Plan, SplitPlan, Store};
@@ -95,13 +95,9 @@ impl Generation {
     }
 
     /// The ingest path of this generation (its envelope and format's decoder) with the
-    /// length cap `max_line_bytes`.
-    pub fn ingest(&self, max_line_bytes: usize) -> Ingest {
-        Ingest::new(
-            self.envelope,
-            self.format.decoder(&self.options),
-            max_line_bytes,
-        )
+    /// size `limits`.
+    pub fn ingest(&self, limits: Limits) -> Ingest {
+        Ingest::new(self.envelope, self.format.decoder(&self.options), limits)
     }
 
     /// The next generation for `config`, with this one's window state moved over: SLOs whose

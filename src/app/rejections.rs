@@ -8,6 +8,8 @@
 //! partition sink every [`WARNING_INTERVAL_US`], with the number of rejections not logged
 //! since.
 
+use std::borrow::Cow;
+
 use tracing::warn;
 
 use super::dead_letter::{DeadLetter, Rejected};
@@ -26,7 +28,7 @@ pub(super) struct BatchRejections<'a> {
     too_long: u64,
     decode_errors: [u64; DecodeError::ALL.len()],
     /// The first rejection and its payload, for the log.
-    first: Option<(Rejection, &'a [u8])>,
+    first: Option<(Rejection, Cow<'a, [u8]>)>,
     /// Rejected payloads for the dead-letter file; kept only when there is one.
     dead: Option<Vec<Rejected<'a>>>,
     max_line_bytes: usize,
@@ -45,24 +47,35 @@ impl<'a> BatchRejections<'a> {
         }
     }
 
-    /// Records that the `index`th payload of the batch was rejected.
-    pub(super) fn record(&mut self, index: usize, rejection: Rejection, payload: &'a [u8]) {
+    /// Records that the `index`th payload of the batch was rejected: the whole payload, or
+    /// one log `record` of it (an OTLP batch), whose line is copied when it is kept.
+    pub(super) fn record(
+        &mut self,
+        index: usize,
+        rejection: Rejection,
+        payload: &'a [u8],
+        record: Option<&[u8]>,
+    ) {
         match rejection.decode_error() {
             Some(e) => self.decode_errors[e.index()] += 1,
             None => self.too_long += 1,
         }
+        let max = self.max_line_bytes;
+        let line = |cut: bool| -> Cow<'a, [u8]> {
+            let cut = |l: &[u8]| l.len().min(if cut { max } else { usize::MAX });
+            match record {
+                Some(r) => Cow::Owned(r[..cut(r)].to_vec()),
+                None => Cow::Borrowed(&payload[..cut(payload)]),
+            }
+        };
         if self.first.is_none() {
-            self.first = Some((rejection, payload));
+            self.first = Some((rejection, line(false)));
         }
         if let Some(dead) = &mut self.dead {
-            let line = match rejection {
-                Rejection::TooLong => &payload[..payload.len().min(self.max_line_bytes)],
-                _ => payload,
-            };
             dead.push(Rejected {
                 index,
                 reason: rejection.reason(),
-                line,
+                line: line(rejection == Rejection::TooLong),
             });
         }
     }
@@ -92,7 +105,7 @@ impl<'a> BatchRejections<'a> {
             file.write_batch(at.partition_name, at.next_offset, dead);
         }
         let rejected = self.len();
-        let Some((reason, payload)) = self.first else {
+        let Some((reason, payload)) = &self.first else {
             return;
         };
         if limiter.allow(at.now_us) {
@@ -156,10 +169,10 @@ mod tests {
     #[test]
     fn counts_add_to_the_shard_statistics_by_reason() {
         let mut batch = BatchRejections::new(false, 4);
-        batch.record(0, Rejection::TooLong, b"0123456789");
-        batch.record(1, Rejection::Format(DecodeError::BadTime), b"x");
-        batch.record(2, Rejection::Format(DecodeError::BadTime), b"y");
-        batch.record(3, Rejection::Envelope(DecodeError::BadEnvelope), b"z");
+        batch.record(0, Rejection::TooLong, b"0123456789", None);
+        batch.record(1, Rejection::Format(DecodeError::BadTime), b"x", None);
+        batch.record(2, Rejection::Format(DecodeError::BadTime), b"y", None);
+        batch.record(3, Rejection::Envelope(DecodeError::BadEnvelope), b"z", None);
         assert_eq!(batch.len(), 4);
         let mut stats = ShardStats {
             too_long: 1,
@@ -179,18 +192,41 @@ mod tests {
     #[test]
     fn dead_letters_keep_index_reason_and_a_cut_too_long_payload() {
         let mut batch = BatchRejections::new(true, 4);
-        batch.record(3, Rejection::TooLong, b"0123456789");
-        batch.record(5, Rejection::Format(DecodeError::BadStatus), b"abc");
+        batch.record(3, Rejection::TooLong, b"0123456789", None);
+        batch.record(5, Rejection::Format(DecodeError::BadStatus), b"abc", None);
+        // One log record of a batch: its own line is kept (a copy), cut when too long.
+        let record = b"record line".to_vec();
+        batch.record(6, Rejection::TooLong, b"{batch}", Some(&record));
+        batch.record(
+            6,
+            Rejection::Format(DecodeError::BadTime),
+            b"{batch}",
+            Some(b"r2"),
+        );
+        drop(record);
         let dead = batch.dead.as_ref().unwrap();
+        let got: Vec<_> = dead
+            .iter()
+            .map(|d| (d.index, d.reason, &d.line[..]))
+            .collect();
         assert_eq!(
-            (dead[0].index, dead[0].reason, dead[0].line),
-            (3, "too_long", &b"0123"[..])
+            got,
+            [
+                (3, "too_long", &b"0123"[..]),
+                (5, "bad_status", b"abc"),
+                (6, "too_long", b"reco"),
+                (6, "bad_time", b"r2"),
+            ]
         );
+        let (first, line) = batch.first.as_ref().unwrap();
         assert_eq!(
-            (dead[1].index, dead[1].reason, dead[1].line),
-            (5, "bad_status", &b"abc"[..])
+            (*first, &line[..]),
+            (Rejection::TooLong, &b"0123456789"[..])
         );
-        assert_eq!(batch.first, Some((Rejection::TooLong, &b"0123456789"[..])));
+        assert!(
+            matches!(line, Cow::Borrowed(_)),
+            "a whole payload is not copied"
+        );
     }
 
     #[test]

@@ -6,13 +6,15 @@ use std::path::PathBuf;
 use super::DeadLetterConfig;
 use super::path::At;
 use super::problems::Problems;
-use super::raw::{DecodeSpec, JsonSpec, NginxSpec, W3cSpec};
+use super::raw::{DecodeSpec, JsonSpec, NginxSpec, OtelHttpSpec, OtlpSpec, W3cSpec};
 use crate::classify::{Matcher, Sli, SloRule};
 use crate::decode::compiled::envoy::{AccessLogFormat, PRESETS as ENVOY_PRESETS};
 use crate::decode::compiled::haproxy::{LogFormat as HaproxyFormat, PRESETS as HAPROXY_PRESETS};
 use crate::decode::compiled::nginx::{LatencyFrom, LogFormat, PRESETS};
 use crate::decode::envelope::Envelope;
+use crate::decode::ingest::BatchLimits;
 use crate::decode::json::{JsonMapping, JsonPath, TimeFormat};
+use crate::decode::otlp::{DurationUnit, OtelHttp};
 use crate::decode::w3c::Preset as W3cPreset;
 use crate::decode::{Carries, Format, FormatOptions, Unit};
 
@@ -32,6 +34,9 @@ pub(super) struct Decode {
     /// mapping is valid.
     pub(super) options: FormatOptions,
     pub(super) max_line_bytes: Option<usize>,
+    /// The bounds of an OTLP batch: `Some` exactly when the envelope is `otlp_proto` or
+    /// `otlp_json` (and `spec.decode.otlp` is valid).
+    pub(super) batch: Option<BatchLimits>,
     /// `None` when not set or invalid.
     pub(super) dead_letter: Option<DeadLetterConfig>,
 }
@@ -87,6 +92,15 @@ pub(super) fn validate(d: &DecodeSpec, at: &At, problems: &mut Problems) -> Deco
     }
     let json = for_format(&d.json, format, Format::Json, at, problems, json_mapping);
     let w3c = for_format(&d.w3c, format, Format::W3c, at, problems, w3c_preset);
+    let otel_http = for_format(
+        &d.otel_http,
+        format,
+        Format::OtelHttp,
+        at,
+        problems,
+        otel_http,
+    );
+    let batch = batch_limits(d.otlp.as_ref(), envelope, format, at, problems);
     let nginx = for_format(&d.nginx, format, Format::Nginx, at, problems, nginx_format);
     let envoy = for_format(&d.envoy, format, Format::Envoy, at, problems, |e, at, p| {
         preset_or_text(
@@ -128,8 +142,10 @@ pub(super) fn validate(d: &DecodeSpec, at: &At, problems: &mut Problems) -> Deco
             envoy,
             haproxy,
             w3c,
+            otel_http,
         },
         max_line_bytes,
+        batch,
         dead_letter,
     }
 }
@@ -189,6 +205,95 @@ fn preset_or_text<T, E: std::fmt::Display>(
     compiled
         .map_err(|e| problems.error(&at.field(field), e.to_string()))
         .ok()
+}
+
+/// The bounds of an OTLP batch (`spec.decode.otlp`, under `at`) when `envelope` is an OTLP
+/// one; the block with another envelope, or format `otel_http` without one, is an error.
+fn batch_limits(
+    spec: Option<&OtlpSpec>,
+    envelope: Option<Envelope>,
+    format: Option<Format>,
+    at: &At,
+    problems: &mut Problems,
+) -> Option<BatchLimits> {
+    let envelope = envelope?;
+    if envelope.batch().is_none() {
+        if spec.is_some() {
+            problems.error(
+                &at.field("otlp"),
+                format!(
+                    "applies only to envelopes otlp_proto and otlp_json, not {}",
+                    envelope.name()
+                ),
+            );
+        }
+        if format == Some(Format::OtelHttp) {
+            problems.error(
+                &at.field("envelope"),
+                format!(
+                    "format otel_http reads OpenTelemetry log records: use envelope otlp_proto \
+                     or otlp_json, not {}",
+                    envelope.name()
+                ),
+            );
+        }
+        return None;
+    }
+    let default = BatchLimits::default();
+    let at = at.field("otlp");
+    let bound =
+        |value: Option<u64>, field: &str, default: usize, max: u64, p: &mut Problems| match value {
+            None => Some(default),
+            Some(n @ 1..) if n <= max => usize::try_from(n).ok(),
+            Some(_) => {
+                p.error(&at.field(field), format!("must be between 1 and {max}"));
+                None
+            }
+        };
+    let spec = spec.map_or((None, None), |s| (s.max_batch_bytes, s.max_batch_records));
+    // Both checked, so both errors are reported.
+    let max_bytes = bound(
+        spec.0,
+        "max_batch_bytes",
+        default.max_bytes,
+        MAX_MAX_LINE_BYTES,
+        problems,
+    );
+    let max_records = bound(
+        spec.1,
+        "max_batch_records",
+        default.max_records,
+        1 << 24,
+        problems,
+    );
+    Some(BatchLimits {
+        max_bytes: max_bytes?,
+        max_records: max_records?,
+    })
+}
+
+/// The duration attribute of `spec.decode.otel_http` (at `at`).
+fn otel_http(o: &OtelHttpSpec, at: &At, problems: &mut Problems) -> Option<OtelHttp> {
+    let mut read = OtelHttp::default();
+    if let Some(attribute) = &o.duration_attribute {
+        if attribute.is_empty() {
+            problems.error(&at.field("duration_attribute"), "must not be empty");
+            return None;
+        }
+        read.duration_attribute = attribute.clone();
+    }
+    if let Some(name) = &o.duration_unit {
+        let Some(unit) = DurationUnit::from_name(name) else {
+            let names = DurationUnit::ALL.iter().map(|u| u.name());
+            problems.error(
+                &at.field("duration_unit"),
+                unknown("duration_unit", name, names),
+            );
+            return None;
+        };
+        read.duration_unit = unit;
+    }
+    Some(read)
 }
 
 /// The preset of `spec.decode.w3c` (at `at`).

@@ -353,3 +353,88 @@ fn w3c_is_refused_in_cluster_mode() {
         "{errors:?}"
     );
 }
+
+#[test]
+fn otlp_envelopes_bound_their_batches_and_otel_http_needs_one() {
+    use crate::decode::envelope::Envelope;
+    use crate::decode::ingest::BatchLimits;
+    use crate::decode::otlp::DurationUnit;
+    let services = "[{name: a, match: {host: www.example.com}}]";
+    let c = parse(
+        &config(
+            "{envelope: otlp_json, format: nginx, otlp: {max_batch_records: 100}}",
+            services,
+            AVAILABILITY,
+        ),
+        "t.yaml",
+    )
+    .unwrap();
+    assert_eq!(c.reload.envelope, Envelope::OtlpJson);
+    let batch = c.start.batch.unwrap();
+    assert_eq!(
+        batch,
+        BatchLimits {
+            max_records: 100,
+            ..BatchLimits::default()
+        }
+    );
+    assert_eq!(c.start.max_payload_bytes(), batch.max_bytes);
+    // Without an OTLP envelope there is no batch, and sources keep lines of max_line_bytes.
+    let plain = parse(&config("{format: nginx}", services, AVAILABILITY), "t.yaml").unwrap();
+    assert_eq!(plain.start.batch, None);
+    assert_eq!(plain.start.max_payload_bytes(), plain.start.max_line_bytes);
+    // To or from an OTLP envelope is a restart: the sources' cut on a payload changes.
+    assert_eq!(plain.start.changed_fields(&c.start), ["spec.decode.otlp"]);
+
+    let c = parse(
+        &config(
+            "{envelope: otlp_proto, format: otel_http, otel_http: {duration_attribute: duration_ms, duration_unit: ms}}",
+            services,
+            LATENCY,
+        ),
+        "t.yaml",
+    )
+    .unwrap();
+    let o = c.reload.options.otel_http.unwrap();
+    assert_eq!(
+        (o.duration_attribute.as_str(), o.duration_unit),
+        ("duration_ms", DurationUnit::Milliseconds)
+    );
+
+    let at = "t.yaml: document 1 (Pipeline p): spec.decode";
+    let cases = [
+        (
+            "{format: otel_http}",
+            format!(
+                "{at}.envelope: format otel_http reads OpenTelemetry log records: use envelope otlp_proto or otlp_json, not none"
+            ),
+        ),
+        (
+            "{format: nginx, otlp: {max_batch_records: 10}}",
+            format!("{at}.otlp: applies only to envelopes otlp_proto and otlp_json, not none"),
+        ),
+        (
+            "{envelope: otlp_json, format: nginx, otlp: {max_batch_bytes: 0}}",
+            format!("{at}.otlp.max_batch_bytes: must be between 1 and"),
+        ),
+        (
+            "{envelope: otlp_json, format: nginx, otlp: {max_batch_bytes: 0, max_batch_records: 0}}",
+            format!("{at}.otlp.max_batch_records: must be between 1 and 16777216"),
+        ),
+        (
+            "{envelope: otlp_json, format: otel_http, otel_http: {duration_unit: minutes}}",
+            format!("{at}.otel_http.duration_unit: unknown duration_unit \"minutes\""),
+        ),
+        (
+            "{envelope: otlp_json, format: nginx, otel_http: {}}",
+            format!("{at}.otel_http: applies only to format otel_http, not nginx"),
+        ),
+    ];
+    for (decode, want) in cases {
+        let (errors, _) = outcome(&config(decode, services, AVAILABILITY));
+        assert!(
+            errors.iter().any(|e| e.starts_with(&want)),
+            "{decode}: {errors:?}"
+        );
+    }
+}

@@ -55,6 +55,7 @@ use crate::classify::{Service, SloRule};
 use crate::decode::Format;
 use crate::decode::FormatOptions;
 use crate::decode::envelope::Envelope;
+use crate::decode::ingest::{BatchLimits, Limits};
 use crate::evaluate::SloObjective;
 pub use crate::tls::TlsConfig;
 use crate::window::WindowConfig;
@@ -86,8 +87,13 @@ pub struct StartConfig {
     pub listen: SocketAddr,
     /// Where lines come from (`spec.source`).
     pub source: SourceConfig,
-    /// Longest accepted line or message, bytes (`spec.decode.max_line_bytes`).
+    /// Longest accepted line or message, bytes (`spec.decode.max_line_bytes`); with an OTLP
+    /// envelope, the longest log record.
     pub max_line_bytes: usize,
+    /// The bounds of an OTLP batch (`spec.decode.otlp`): `Some` exactly when the envelope
+    /// is `otlp_proto` or `otlp_json`, so a reload to or from one needs a restart (the
+    /// sources' cut on a payload depends on it).
+    pub batch: Option<BatchLimits>,
     /// Where undecodable lines are written (`spec.decode.dead_letter`); `None`: nowhere.
     pub dead_letter: Option<DeadLetterConfig>,
     /// Where and how often state is checkpointed (`spec.checkpoint`); `None` keeps state in
@@ -104,6 +110,22 @@ pub struct StartConfig {
 }
 
 impl StartConfig {
+    /// The size limits of the ingest path.
+    pub fn limits(&self) -> Limits {
+        Limits {
+            max_line_bytes: self.max_line_bytes,
+            batch: self.batch.unwrap_or_default(),
+        }
+    }
+
+    /// The longest payload a source must keep whole: a line, or with an OTLP envelope a
+    /// batch message (a longer one is rejected as too long either way).
+    pub fn max_payload_bytes(&self) -> usize {
+        self.batch.map_or(self.max_line_bytes, |b| {
+            b.max_bytes.max(self.max_line_bytes)
+        })
+    }
+
     /// The config paths of the fields that differ between `self` and `other`, in document
     /// order (empty exactly when they are equal).
     pub fn changed_fields(&self, other: &StartConfig) -> Vec<&'static str> {
@@ -113,6 +135,7 @@ impl StartConfig {
             listen,
             source,
             max_line_bytes,
+            batch,
             dead_letter,
             checkpoint,
             cluster,
@@ -133,6 +156,7 @@ impl StartConfig {
             *max_line_bytes == other.max_line_bytes,
             "spec.decode.max_line_bytes",
         );
+        check(*batch == other.batch, "spec.decode.otlp");
         check(*dead_letter == other.dead_letter, "spec.decode.dead_letter");
         match (checkpoint, &other.checkpoint) {
             (Some(a), Some(b)) => {

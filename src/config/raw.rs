@@ -173,6 +173,10 @@ pub(crate) struct DecodeSpec {
     pub(crate) haproxy: Option<HaproxySpec>,
     /// The producer of `format: w3c` logs (required with it, rejected with any other).
     pub(crate) w3c: Option<W3cSpec>,
+    /// The duration attribute of `format: otel_http` (rejected with any other format).
+    pub(crate) otel_http: Option<OtelHttpSpec>,
+    /// The bounds of an OTLP batch (only with an `otlp_proto` or `otlp_json` envelope).
+    pub(crate) otlp: Option<OtlpSpec>,
     /// Longest accepted line or message, bytes (default 65536); longer ones are rejected.
     pub(crate) max_line_bytes: Option<u64>,
     /// Append undecodable lines to a file.
@@ -199,6 +203,26 @@ pub(crate) struct NginxSpec {
     pub(crate) log_format: Option<String>,
     /// `request_time` or `upstream_response_time` (default: the first the format has).
     pub(crate) latency: Option<String>,
+}
+
+/// `spec.decode.otel_http`: which attribute holds a record's duration, in which unit.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct OtelHttpSpec {
+    /// The attribute (default `http.server.request.duration`).
+    pub(crate) duration_attribute: Option<String>,
+    /// `ns`, `us`, `ms` or `s` (default `s`).
+    pub(crate) duration_unit: Option<String>,
+}
+
+/// `spec.decode.otlp`: the bounds of one OTLP batch message.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct OtlpSpec {
+    /// The largest message, bytes (default 16 MiB).
+    pub(crate) max_batch_bytes: Option<u64>,
+    /// The most log records in one message (default 65536).
+    pub(crate) max_batch_records: Option<u64>,
 }
 
 /// `spec.decode.w3c`: who writes the W3C extended log.

@@ -294,7 +294,11 @@ fn every_format_and_envelope_is_accepted_by_name() {
         .into_iter()
         .filter(|f| ![Format::Json, Format::W3c].contains(f))
     {
-        for e in Envelope::ALL {
+        // otel_http reads log records: only the OTLP envelopes hold them.
+        for e in Envelope::ALL
+            .into_iter()
+            .filter(|e| f != Format::OtelHttp || e.batch().is_some())
+        {
             let text = pipeline_with(
                 &format!("{{format: {}, envelope: {}}}", f.name(), e.name()),
                 "{stdin: {}}",
@@ -313,7 +317,7 @@ fn every_format_and_envelope_is_accepted_by_name() {
     assert_eq!(
         got,
         [
-            "t.yaml: document 1 (Pipeline p): spec.decode.envelope: unknown envelope \"logstash\": expected one of none, json, vector, filebeat, fluentbit"
+            "t.yaml: document 1 (Pipeline p): spec.decode.envelope: unknown envelope \"logstash\": expected one of none, json, vector, filebeat, fluentbit, otlp_proto, otlp_json"
         ]
     );
 }
@@ -449,6 +453,7 @@ fn the_format_examples_load() {
         ("ingress-nginx-example.yaml", Format::Nginx),
         ("istio-example.yaml", Format::Envoy),
         ("cloudfront-example.yaml", Format::W3c),
+        ("otel-collector-example.yaml", Format::Nginx),
     ] {
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("config")
@@ -471,6 +476,11 @@ fn the_format_examples_load() {
             "{file}"
         );
         assert!(c.warnings.is_empty(), "{file}: {:?}", c.warnings);
+        assert_eq!(
+            c.start.batch.is_some(),
+            file == "otel-collector-example.yaml",
+            "{file}"
+        );
     }
 }
 

@@ -47,6 +47,7 @@ pub(super) fn validate(docs: Documents, origin: &str, problems: &mut Problems) -
             listen: p.listen?,
             source: p.source?,
             max_line_bytes: p.decode.max_line_bytes?,
+            batch: p.decode.batch,
             dead_letter: p.decode.dead_letter,
             checkpoint: p.checkpoint,
             cluster: p.cluster,

@@ -9,6 +9,11 @@
 //!   the other keys are ignored).
 //! - `json`: any of these: the line under `message`, or else under `log` (whichever holds a
 //!   string, so Filebeat's `log` object is passed over).
+//! - `otlp_proto`, `otlp_json`: an OpenTelemetry Collector batch of many log records (see
+//!   [`super::otlp`]); each record's string body is a line. [`Ingest::read`] opens these,
+//!   since one payload holds many lines; [`Envelope::open`] is for the one-line envelopes.
+//!
+//! [`Ingest::read`]: super::ingest::Ingest::read
 //!
 //! The event time always comes from the line itself, never from a shipper's ingest
 //! timestamp. A payload that is not a JSON object holding the line as a string under the
@@ -18,6 +23,7 @@
 
 use super::DecodeError;
 use super::jsonscan::{self, Value};
+use super::otlp::Encoding;
 
 /// How lines are wrapped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -32,6 +38,10 @@ pub enum Envelope {
     Filebeat,
     /// Fluent Bit: the line under `log`.
     Fluentbit,
+    /// An OpenTelemetry Collector batch, protobuf: a line per log record.
+    OtlpProto,
+    /// An OpenTelemetry Collector batch, OTLP/JSON: a line per log record.
+    OtlpJson,
 }
 
 const MESSAGE: &[&[u8]] = &[b"message"];
@@ -39,12 +49,14 @@ const LOG: &[&[u8]] = &[b"log"];
 
 impl Envelope {
     /// Every envelope, in documentation order.
-    pub const ALL: [Envelope; 5] = [
+    pub const ALL: [Envelope; 7] = [
         Envelope::None,
         Envelope::Json,
         Envelope::Vector,
         Envelope::Filebeat,
         Envelope::Fluentbit,
+        Envelope::OtlpProto,
+        Envelope::OtlpJson,
     ];
 
     /// The config name.
@@ -55,6 +67,18 @@ impl Envelope {
             Envelope::Vector => "vector",
             Envelope::Filebeat => "filebeat",
             Envelope::Fluentbit => "fluentbit",
+            Envelope::OtlpProto => "otlp_proto",
+            Envelope::OtlpJson => "otlp_json",
+        }
+    }
+
+    /// The batch encoding of an OTLP envelope, whose payloads hold many lines; `None` for
+    /// the envelopes of one line.
+    pub fn batch(self) -> Option<Encoding> {
+        match self {
+            Envelope::OtlpProto => Some(Encoding::Proto),
+            Envelope::OtlpJson => Some(Encoding::Json),
+            _ => None,
         }
     }
 
@@ -64,6 +88,7 @@ impl Envelope {
     }
 
     /// The access-log line inside `payload`; `scratch` holds it when it had to be unescaped.
+    /// An OTLP envelope holds many lines, not one: [`DecodeError::BadEnvelope`] here.
     pub fn open<'a>(
         self,
         payload: &'a [u8],
@@ -74,6 +99,7 @@ impl Envelope {
             Envelope::Json => &[MESSAGE, LOG],
             Envelope::Vector | Envelope::Filebeat => &[MESSAGE],
             Envelope::Fluentbit => &[LOG],
+            Envelope::OtlpProto | Envelope::OtlpJson => return Err(DecodeError::BadEnvelope),
         };
         let mut found = [None, None];
         jsonscan::lookup(payload, paths, &mut found).map_err(|_| DecodeError::BadEnvelope)?;

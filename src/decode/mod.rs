@@ -4,8 +4,9 @@
 //! file and is selected by [`Format`]: `alb`, `nginx`, `envoy` (default text), `envoy_json`,
 //! `haproxy` (`option httplog`), `gcp` (Cloud Logging JSON), `json` (keys named in the
 //! configuration), `traefik` (its common format, or its JSON), `classic_elb` (AWS Classic
-//! Load Balancer) and `w3c` (CloudFront, IIS: columns declared by a `#Fields:` directive, kept
-//! per partition in a [`LineState`]); adding a format means one new file plus one arm in
+//! Load Balancer), `w3c` (CloudFront, IIS: columns declared by a `#Fields:` directive, kept
+//! per partition in a [`LineState`]) and `otel_http` (OpenTelemetry log records that carry
+//! HTTP attributes instead of a line, [`otlp::OtelHttp`]); adding a format means one new file plus one arm in
 //! [`Format::decoder`].
 //! Format strings that users paste (nginx `log_format`, Envoy's command operators, HAProxy's
 //! `log-format`) are
@@ -34,6 +35,7 @@ pub mod ingest;
 pub mod json;
 mod jsonscan;
 pub mod nginx;
+pub mod otlp;
 #[cfg(test)]
 mod testing;
 mod timestamp;
@@ -153,6 +155,13 @@ pub trait Decoder: Send + Sync + fmt::Debug {
         self.decode(line).map(Some)
     }
 
+    /// The event of an OpenTelemetry log record read from its attributes, for a format of
+    /// records rather than lines (`otel_http`); `None` for the line formats, which read the
+    /// record's string body as a line.
+    fn record<'a>(&self, _record: &otlp::Record<'a>) -> Option<Result<Event<'a>, DecodeError>> {
+        None
+    }
+
     /// Why `line` (read after `state`) does not decode, naming the field, for formats that
     /// can say more than [`DecodeError::reason`]; `None` otherwise (and for a line that
     /// decodes).
@@ -239,6 +248,8 @@ pub struct FormatOptions {
     pub haproxy: Option<compiled::haproxy::LogFormat>,
     /// The producer of [`Format::W3c`] logs; required by it.
     pub w3c: Option<w3c::Preset>,
+    /// The duration attribute of [`Format::OtelHttp`] records; its default without.
+    pub otel_http: Option<otlp::OtelHttp>,
 }
 
 /// What the events of a format carry, to check a configuration against: a service or SLO
@@ -286,11 +297,14 @@ pub enum Format {
     ClassicElb,
     /// W3C extended logs with a `#Fields:` header: AWS CloudFront, IIS.
     W3c,
+    /// OpenTelemetry log records with HTTP semantic-convention attributes (in an OTLP
+    /// envelope).
+    OtelHttp,
 }
 
 impl Format {
     /// Every format, in documentation order.
-    pub const ALL: [Format; 10] = [
+    pub const ALL: [Format; 11] = [
         Format::Alb,
         Format::Nginx,
         Format::Envoy,
@@ -301,6 +315,7 @@ impl Format {
         Format::Traefik,
         Format::ClassicElb,
         Format::W3c,
+        Format::OtelHttp,
     ];
 
     /// The config name of the format.
@@ -316,6 +331,7 @@ impl Format {
             Format::Traefik => "traefik",
             Format::ClassicElb => "classic_elb",
             Format::W3c => "w3c",
+            Format::OtelHttp => "otel_http",
         }
     }
 
@@ -376,7 +392,19 @@ impl Format {
             Format::W3c => Box::new(w3c::W3cDecoder::new(
                 options.w3c.unwrap_or(w3c::Preset::CloudFront),
             )),
+            Format::OtelHttp => Box::new(options.otel_http.clone().unwrap_or_default()),
         }
+    }
+}
+
+/// Records, not lines: a text line has no attributes to read.
+impl Decoder for otlp::OtelHttp {
+    fn decode<'a>(&self, _line: &'a [u8]) -> Result<Event<'a>, DecodeError> {
+        Err(DecodeError::MissingFields)
+    }
+
+    fn record<'a>(&self, record: &otlp::Record<'a>) -> Option<Result<Event<'a>, DecodeError>> {
+        Some(self.event(record))
     }
 }
 

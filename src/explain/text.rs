@@ -17,14 +17,18 @@ fn shown(value: &str) -> String {
 impl fmt::Display for Explanation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let tried = format!("envelope {}, format {}", self.envelope, self.format);
+        let at = match self.record {
+            Some(r) => format!("line {}, log record {r}", self.line_number),
+            None => format!("line {}", self.line_number),
+        };
         if let Some(directive) = &self.directive {
-            writeln!(f, "line {}: directive ({tried})", self.line_number)?;
+            writeln!(f, "{at}: directive ({tried})")?;
             writeln!(f, "  input       {}", self.input)?;
-            writeln!(f, "  {directive}; it sets how the next lines are read")?;
+            writeln!(f, "  {directive}")?;
             return Ok(());
         }
         let Some(e) = &self.event else {
-            writeln!(f, "line {}: NOT DECODED ({tried})", self.line_number)?;
+            writeln!(f, "{at}: NOT DECODED ({tried})")?;
             writeln!(f, "  input       {}", self.input)?;
             if let Some(err) = &self.error {
                 writeln!(f, "  stage       {}", err.stage)?;
@@ -36,7 +40,7 @@ impl fmt::Display for Explanation {
             )?;
             return Ok(());
         };
-        writeln!(f, "line {}: decoded ({tried})", self.line_number)?;
+        writeln!(f, "{at}: decoded ({tried})")?;
         if self.envelope != "none" {
             writeln!(f, "  line        {}", e.line)?;
         }

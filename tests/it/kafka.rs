@@ -143,7 +143,7 @@ impl Broker {
 
     /// Produces `lines` round-robin over `partitions`, re-sending any message whose delivery
     /// failed (tansu under load may refuse a request), so the topic ends up holding every line.
-    pub(crate) fn produce(&self, topic: &str, partitions: i32, lines: &[String]) {
+    pub(crate) fn produce(&self, topic: &str, partitions: i32, lines: &[impl AsRef<[u8]>]) {
         produce_with(&self.producer(), topic, partitions, lines);
     }
 
@@ -171,7 +171,7 @@ pub(crate) fn produce_with(
     producer: &BaseProducer<Deliveries>,
     topic: &str,
     partitions: i32,
-    lines: &[String],
+    lines: &[impl AsRef<[u8]>],
 ) {
     let mut pending: Vec<usize> = (0..lines.len()).collect();
     for attempt in 0..10 {
@@ -179,8 +179,8 @@ pub(crate) fn produce_with(
             loop {
                 let record = BaseRecord::with_opaque_to(topic, Box::new(i))
                     .partition(i as i32 % partitions)
-                    .payload(lines[i].as_str());
-                match producer.send::<(), str>(record) {
+                    .payload(lines[i].as_ref());
+                match producer.send::<(), [u8]>(record) {
                     Ok(()) => break,
                     Err((e, _)) => {
                         assert!(format!("{e}").contains("Queue full"), "produce: {e}");
