@@ -252,9 +252,11 @@ struct Owned {
     /// The partition's own state, continued from the fold's.
     shard: Shard,
     builder: DeltaBuilder,
-    /// The shard's statistics and de-duplication mark when the pending delta started.
+    /// The shard's statistics, de-duplication mark and directive count when the pending
+    /// delta started.
     before: ShardStats,
     mark: u64,
+    directives: u64,
     /// When the last delta was written.
     written: Instant,
     /// The partition reached its end; `told_end`: a delta said so.
@@ -426,6 +428,7 @@ impl ClusterSink {
         Some(Owned {
             before: shard.stats,
             mark: shard.dedup_mark(),
+            directives: shard.directives,
             shard,
             source,
             epoch,
@@ -566,6 +569,8 @@ impl ClusterSink {
             newest_us: o.shard.newest_us(),
             stats: o.shard.stats.since(&o.before),
             ids: o.shard.dedup_since(o.mark),
+            directive: o.shard.format_state.saved().map(<[u8]>::to_vec),
+            directives: o.shard.directives - o.directives,
             ..Delta::default()
         };
         o.builder.take(&mut delta, &g.fingerprints, g.store.plan());
@@ -578,6 +583,7 @@ impl ClusterSink {
         o.from = o.to;
         o.before = o.shard.stats;
         o.mark = o.shard.dedup_mark();
+        o.directives = o.shard.directives;
         o.written = Instant::now();
         o.told_end = o.at_end;
     }

@@ -5,6 +5,9 @@
 //! (and counts) a record of a version it does not know, or of a kind added after it was
 //! built (kinds are only ever appended, so a build reads every kind written before it).
 //! There is one version so far; a build that writes a new one must go on reading this one.
+//! Fields may also be appended to the last struct of a record (postcard reads a record and
+//! ignores bytes after it, so an older build reads such a record without them); a newer
+//! build reads the shorter form too ([`Delta`]'s directive).
 //! Times are whole seconds where a second is the finest bucket (counts), microseconds
 //! elsewhere.
 
@@ -15,6 +18,9 @@ use crate::window::ShardStats;
 
 /// The version written.
 pub const VERSION: u8 = 1;
+
+/// The postcard variant index of [`Record::Delta`].
+const DELTA_VARIANT: u8 = 1;
 
 /// A raw partition: a topic of the source and its partition number.
 #[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -192,6 +198,51 @@ pub struct Delta {
     pub latency: Vec<LatencyCounts>,
     /// Counts and latencies per host of services split by host, in order of first arrival.
     pub hosts: Vec<HostCounts>,
+    /// The format's directive in force after the range (a W3C `#Fields:` line), so the
+    /// member that takes the partition over reads on by it. Appended after the first
+    /// release, last in the record: a build before it reads the delta without it.
+    pub directive: Option<Vec<u8>>,
+    /// Directive lines in the range (appended with `directive`).
+    pub directives: u64,
+}
+
+/// A delta as the first release wrote it, before [`Delta::directive`]: read so that the
+/// log's older deltas still apply.
+#[derive(Debug, Deserialize)]
+struct DeltaBeforeDirectives {
+    source: Source,
+    epoch: Epoch,
+    from: u64,
+    to: u64,
+    sent_us: i64,
+    at_end: bool,
+    newest_us: Option<i64>,
+    stats: ShardStats,
+    ids: Vec<(i64, u64)>,
+    slos: Vec<SloCounts>,
+    latency: Vec<LatencyCounts>,
+    hosts: Vec<HostCounts>,
+}
+
+impl From<DeltaBeforeDirectives> for Delta {
+    fn from(d: DeltaBeforeDirectives) -> Self {
+        Delta {
+            source: d.source,
+            epoch: d.epoch,
+            from: d.from,
+            to: d.to,
+            sent_us: d.sent_us,
+            at_end: d.at_end,
+            newest_us: d.newest_us,
+            stats: d.stats,
+            ids: d.ids,
+            slos: d.slos,
+            latency: d.latency,
+            hosts: d.hosts,
+            directive: None,
+            directives: 0,
+        }
+    }
 }
 
 /// One SLO's counts per second.
@@ -287,7 +338,18 @@ impl Record {
         if version != VERSION {
             return Err(RecordError::Version(version));
         }
-        postcard::from_bytes(body).map_err(|e| RecordError::Corrupt(e.to_string()))
+        postcard::from_bytes(body).or_else(|e| {
+            // A delta of the first release ends before the fields appended since (the
+            // variant index, 1, is its first byte).
+            match body.split_first() {
+                Some((&DELTA_VARIANT, delta)) => {
+                    postcard::from_bytes::<DeltaBeforeDirectives>(delta)
+                        .map(|d| Record::Delta(d.into()))
+                        .map_err(|_| RecordError::Corrupt(e.to_string()))
+                }
+                _ => Err(RecordError::Corrupt(e.to_string())),
+            }
+        })
     }
 }
 
@@ -359,6 +421,48 @@ mod tests {
         assert_eq!(Record::decode(&[9, 0]), Err(RecordError::Version(9)));
         assert!(matches!(
             Record::decode(&[VERSION, 200]),
+            Err(RecordError::Corrupt(_))
+        ));
+    }
+
+    #[test]
+    fn deltas_with_a_directive_and_of_the_first_release_read_both_ways() {
+        let delta = Delta {
+            source: Source {
+                topic: "cdn".into(),
+                partition: 0,
+            },
+            from: 3,
+            to: 9,
+            ids: vec![(5, 6)],
+            directive: Some(b"#Fields: date time sc-status".to_vec()),
+            directives: 2,
+            ..Delta::default()
+        };
+        let new = Record::Delta(delta.clone()).encode();
+        assert_eq!(Record::decode(&new), Ok(Record::Delta(delta.clone())));
+        // A build of the first release reads the same bytes as its delta, without the
+        // appended fields (postcard ignores what follows a record).
+        let old: DeltaBeforeDirectives = postcard::from_bytes(&new[2..]).unwrap();
+        let read = Delta::from(old);
+        assert_eq!(
+            (read.from, read.to, &read.ids, read.directive),
+            (3, 9, &delta.ids, None)
+        );
+        // A delta of the first release (the appended fields absent: no directive and no
+        // directive lines encode as one zero byte each, so it is this record without its
+        // last two bytes) reads with none.
+        let plain = Delta {
+            directive: None,
+            directives: 0,
+            ..delta
+        };
+        let bytes = Record::Delta(plain.clone()).encode();
+        let first_release = &bytes[..bytes.len() - 2];
+        assert_eq!(Record::decode(first_release), Ok(Record::Delta(plain)));
+        // A cut delta is still corrupt.
+        assert!(matches!(
+            Record::decode(&first_release[..first_release.len() - 3]),
             Err(RecordError::Corrupt(_))
         ));
     }

@@ -19,6 +19,7 @@ use super::log::LogWriter;
 use super::members::Members;
 use super::record::{AlertTimes, Delta, Fence, Heartbeat, Record, Source, alert_records};
 use crate::config::ClusterConfig;
+use crate::decode::LineState;
 use crate::source::{PartitionId, StopSignal};
 use crate::time::format_rfc3339;
 use crate::window::{Activity, Store, lock};
@@ -395,6 +396,8 @@ impl Shared {
                 foreign.slos + foreign.services,
             );
             shard.absorb(d.newest_us, &d.stats, &d.ids, d.to, plan);
+            shard.format_state = LineState::restore(d.directive.as_deref());
+            shard.directives += d.directives;
             shard.activity.assigned = true;
             shard.activity.at_end = d.at_end;
             if d.stats.lines > 0 {

@@ -344,14 +344,11 @@ fn w3c_needs_its_producer_and_reads_the_preset() {
 }
 
 #[test]
-fn w3c_is_refused_in_cluster_mode() {
+fn w3c_reads_in_cluster_mode() {
     let text = "apiVersion: slipstream/v1\nkind: Pipeline\nmetadata: {name: c}\nspec:\n  source: {kafka: {brokers: [\"127.0.0.1:9092\"], topics: [logs], group_id: g, options: {group.instance.id: pod-0}}}\n  decode: {format: w3c, w3c: {preset: cloudfront}}\n  services: [{name: a}]\n  cluster: {name: edge, advertise_url: \"http://pod-0:9977\"}\n";
-    let (errors, _) = outcome(text);
-    assert_eq!(errors.len(), 1, "{errors:?}");
-    assert!(
-        errors[0].contains("spec.decode.format: w3c is not read in cluster mode"),
-        "{errors:?}"
-    );
+    let c = parse(text, "t.yaml").unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(c.reload.format, Format::W3c);
+    assert!(c.start.cluster.is_some());
 }
 
 #[test]

@@ -57,14 +57,6 @@ pub(super) fn validate(d: Document<PipelineSpec>, at: &At, problems: &mut Proble
              topic, never from a local file that may be older than the cluster; remove it",
         );
     }
-    if cluster.is_some() && decode.format == Some(Format::W3c) {
-        problems.error(
-            &at.field("decode.format"),
-            "w3c is not read in cluster mode: its #Fields: header is state of a partition that \
-             a member taking the partition over does not receive yet; run one instance with \
-             spec.checkpoint, which keeps the header with the position",
-        );
-    }
     let alertmanager = p
         .alertmanager
         .as_ref()

@@ -462,3 +462,92 @@ fn a_member_that_counts_an_slo_otherwise_makes_answers_partial_and_one_that_stop
     slos.retain(|s| !(s["service"] == "checkout" && s["slo"] == "latency_p99"));
     check_report(&report, &input, top);
 }
+
+/// A W3C log's `#Fields:` header is state of its partition: the member that takes a
+/// partition over from a killed one reads the lines after the header by it, because the
+/// deltas carry it (exact counts, no decode errors).
+#[test]
+fn a_member_taking_over_a_w3c_partition_reads_on_by_its_header() {
+    const BASE: &str = r#"apiVersion: slipstream/v1
+kind: Pipeline
+metadata: {name: iis}
+spec:
+  source: {stdin: {}}
+  decode: {format: w3c, w3c: {preset: iis}}
+  window: {max_future: 5m}
+  services: [{name: shop, match: {path_prefix: /shop/}}]
+---
+apiVersion: reliability/v1
+kind: ServiceLevelObjective
+metadata: {name: shop-slo}
+spec:
+  service: shop
+  indicators: [{name: availability, threshold: 99.9, window: 1h}]
+"#;
+    let broker = Broker::start(false);
+    broker.create_topic("logs", 1);
+    let dir = tempfile::tempdir().unwrap();
+    let top = top();
+    let header = [
+        "#Software: Microsoft Internet Information Services 10.0".to_string(),
+        "#Fields: date time s-ip cs-method cs-uri-stem sc-status time-taken".to_string(),
+    ];
+    // 40 requests a second apart ending at `top`, every seventh a 503; the last one's
+    // second is the evaluation's end, so it is not counted yet.
+    let lines: Vec<String> = (0..40)
+        .map(|i| {
+            let stamp = slipstream::time::format_rfc3339(top - (39 - i) * SECOND);
+            let status = if i % 7 == 3 { 503 } else { 200 };
+            format!(
+                "{} {} 10.0.0.4 GET /shop/item/{i} {status} {}",
+                &stamp[..10],
+                &stamp[11..19],
+                10 + i
+            )
+        })
+        .collect();
+    let bad = (0..39).filter(|i| i % 7 == 3).count() as i64;
+    let start = |name: &str| {
+        let port = free_port();
+        let config = member_config_from(BASE, dir.path(), &broker, "cw", name, port, "");
+        Instance::start(&config, port)
+    };
+    let m1 = start("m1");
+    let first: Vec<String> = header.iter().chain(&lines[..20]).cloned().collect();
+    broker.produce("logs", 1, &first);
+    wait_or_dump(&[&m1], 60, "m1 to read the header and 20 lines", || {
+        m1.lines() == Some(22)
+    });
+    assert_eq!(
+        m1.metric_sum("slipstream_format_directives_total{"),
+        Some(2)
+    );
+    m1.kill();
+    broker.produce("logs", 1, &lines[20..]);
+    let m2 = start("m2");
+    wait_or_dump(
+        &[&m2],
+        90,
+        "m2 to take the partition over and read on",
+        || m2.lines() == Some(42),
+    );
+    assert_eq!(
+        m2.metric_sum("slipstream_decode_errors_total{"),
+        Some(0),
+        "the lines after the takeover read by the header m1 saw"
+    );
+    assert_eq!(
+        m2.metric_sum("slipstream_format_directives_total{"),
+        Some(2)
+    );
+    let report = json(&m2, "/v1/slos").unwrap();
+    let slo = &report["slos"][0];
+    assert_eq!(
+        (
+            slo["budget"]["total"].as_i64(),
+            slo["budget"]["bad"].as_i64()
+        ),
+        (Some(39), Some(bad)),
+        "{slo}"
+    );
+}
