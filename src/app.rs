@@ -109,7 +109,7 @@ impl Pipeline {
                 Arc::new(crate::cluster::shared::Shared::new(
                     c.clone(),
                     topics,
-                    config.start.max_line_bytes,
+                    config.start.limits(),
                     crate::cluster::fold::Positions::default(),
                     0,
                 ))

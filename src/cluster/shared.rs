@@ -20,6 +20,7 @@ use super::members::Members;
 use super::record::{AlertTimes, Delta, Fence, Heartbeat, Record, Source, alert_records};
 use crate::config::ClusterConfig;
 use crate::decode::LineState;
+use crate::decode::ingest::Limits;
 use crate::source::{PartitionId, StopSignal};
 use crate::time::format_rfc3339;
 use crate::window::{Activity, Store, lock};
@@ -165,8 +166,9 @@ pub struct Shared {
     raw: Mutex<Vec<Source>>,
     /// The raw partitions this member's reader owns.
     mine: Mutex<BTreeSet<Source>>,
-    /// `spec.decode.max_line_bytes`, part of how this member counts.
-    max_line_bytes: usize,
+    /// `spec.decode.max_line_bytes` and the OTLP batch bounds, part of how this member
+    /// counts.
+    limits: Limits,
     /// This member's writer of log records, once its cluster side started.
     writer: std::sync::OnceLock<Arc<LogWriter>>,
     /// Counters.
@@ -178,19 +180,19 @@ fn guard<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl Shared {
-    /// Empty state for `config`, reading `topics` with lines capped at `max_line_bytes`,
+    /// Empty state for `config`, reading `topics` with lines and batches capped at `limits`,
     /// resuming the log at `next` with `positions`.
     pub fn new(
         config: ClusterConfig,
         topics: Vec<String>,
-        max_line_bytes: usize,
+        limits: Limits,
         positions: Positions,
         next: u64,
     ) -> Self {
         Self {
             config,
             topics,
-            max_line_bytes,
+            limits,
             fold: Mutex::new(FoldState {
                 positions,
                 next,
@@ -229,12 +231,18 @@ impl Shared {
         }
     }
 
-    /// The hash members compare to know they count alike: every SLO's fingerprint and the
-    /// line length cap.
+    /// The hash members compare to know they count alike: every SLO's fingerprint, the
+    /// line length cap and the OTLP batch bounds.
     pub fn config_hash(&self, fingerprints: &Fingerprints) -> u64 {
         let mut h = xxhash_rust::xxh3::Xxh3::new();
         h.update(&fingerprints.whole().to_le_bytes());
-        h.update(&(self.max_line_bytes as u64).to_le_bytes());
+        let Limits {
+            max_line_bytes,
+            batch,
+        } = self.limits;
+        for n in [max_line_bytes, batch.max_bytes, batch.max_records] {
+            h.update(&(n as u64).to_le_bytes());
+        }
         h.digest()
     }
 
@@ -802,7 +810,7 @@ mod tests {
         Arc::new(Shared::new(
             config,
             vec!["logs".into()],
-            65_536,
+            Limits::lines(65_536),
             Positions::default(),
             0,
         ))
