@@ -211,6 +211,32 @@ struct Step<F> {
     /// The text after the field, up to the next field (empty when another field or the end
     /// follows).
     then: Box<[u8]>,
+    /// `then` of 1 to 8 bytes as a little-endian word, and the mask of its bytes (0 for
+    /// another length): compared with a line's next 8 bytes in one go.
+    word: u64,
+    mask: u64,
+}
+
+impl<F> Step<F> {
+    /// Whether `s` starts with the step's text.
+    fn then_at(&self, s: &[u8]) -> bool {
+        match s.first_chunk::<8>() {
+            Some(chunk) if self.mask != 0 => u64::from_le_bytes(*chunk) & self.mask == self.word,
+            _ => starts_with(s, &self.then),
+        }
+    }
+}
+
+/// `text` of 1 to 8 bytes as a little-endian word and the mask of its bytes; `(0, 0)` for
+/// another length.
+fn text_word(text: &[u8]) -> (u64, u64) {
+    if text.is_empty() || text.len() > 8 {
+        return (0, 0);
+    }
+    let mut bytes = [0u8; 8];
+    bytes[..text.len()].copy_from_slice(text);
+    let mask = u64::MAX >> (8 * (8 - text.len()));
+    (u64::from_le_bytes(bytes), mask)
 }
 
 /// A format compiled: the text before its first field, then one step per field.
@@ -393,7 +419,12 @@ impl<F: Copy> Layout<F> {
                 shape,
                 read,
                 then: Box::default(),
+                word: 0,
+                mask: 0,
             });
+        }
+        for step in &mut steps {
+            (step.word, step.mask) = text_word(&step.then);
         }
         Ok(Self {
             head: head.into_boxed_slice(),
@@ -531,7 +562,7 @@ impl<F: Copy> Layout<F> {
             pos += len;
             let after = &line[pos..];
             let then = &step.then[..];
-            if !starts_with(after, then) {
+            if !step.then_at(after) {
                 let bad = if after.len() < then.len() && then.starts_with(after) {
                     TEXT_CUT
                 } else {
@@ -562,7 +593,7 @@ impl<F: Copy> Layout<F> {
         let rest = &line[pos..];
         let mut deepest: Option<Miss> = None;
         for q in memchr::memchr_iter(b'"', rest) {
-            if !starts_with(&rest[q..], &step.then) {
+            if !step.then_at(&rest[q..]) {
                 continue;
             }
             let tried = if step.read {
@@ -664,7 +695,7 @@ impl<F: Copy> Layout<F> {
                 continue;
             }
             let after = &rest[q..];
-            return match (starts_with(after, t), !last || after.len() == t.len()) {
+            return match (step.then_at(after), !last || after.len() == t.len()) {
                 (true, true) => Ok(q),
                 (true, false) => Err(GOES_ON),
                 (false, _) => Err((
@@ -698,5 +729,28 @@ fn miss(place: Place, at: usize, (error, what): Bad) -> Miss {
         at,
         error,
         what,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// A step's text compared a word at a time answers as the byte comparison does, for
+        /// texts of every length (words only up to 8 bytes) and lines shorter or longer.
+        #[test]
+        fn then_at_is_starts_with(
+            then in proptest::collection::vec(prop_oneof![Just(b' '), Just(b'"'), any::<u8>()], 0..12),
+            line in proptest::collection::vec(prop_oneof![Just(b' '), Just(b'"'), any::<u8>()], 0..16),
+            prefix in any::<bool>(),
+        ) {
+            // Half the lines start with the text, so both answers are exercised.
+            let line = if prefix { [&then[..], &line[..]].concat() } else { line };
+            let (word, mask) = text_word(&then);
+            let step = Step { field: (), shape: Shape::Text, read: false, then: then.clone().into(), word, mask };
+            prop_assert_eq!(step.then_at(&line), starts_with(&line, &then));
+        }
     }
 }

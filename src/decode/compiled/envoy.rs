@@ -259,6 +259,7 @@ struct Values<'a> {
 const BAD_TIME: Bad = (DecodeError::BadTime, "not a time as Envoy writes it");
 
 impl<'a> Sink<'a, Op> for Values<'a> {
+    #[inline]
     fn set(&mut self, op: Op, value: &'a [u8]) -> Result<(), Bad> {
         match op {
             Op::StartTime(TimeForm::Rfc3339) => {

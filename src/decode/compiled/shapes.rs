@@ -10,14 +10,8 @@ use crate::decode::DecodeError;
 /// branch-free); a longer token is searched with `memchr` (vectorized; a plain loop, or the
 /// portable search without runtime dispatch, were slower on Istio's long tokens, measured).
 pub(super) fn token_len(rest: &[u8], stop: u8, path: u8) -> usize {
-    if let Some(word) = rest.first_chunk::<8>() {
-        let word = u64::from_le_bytes(*word);
-        let found = zero_bytes(word ^ splat(b' '))
-            | zero_bytes(word ^ splat(stop))
-            | zero_bytes(word ^ splat(path));
-        if found != 0 {
-            return (found.trailing_zeros() / 8) as usize;
-        }
+    if let Some(at) = in_first_word(rest, [b' ', stop, path]) {
+        return at;
     }
     match (stop, path) {
         (b' ', b' ') => memchr::memchr(b' ', rest),
@@ -25,6 +19,16 @@ pub(super) fn token_len(rest: &[u8], stop: u8, path: u8) -> usize {
         _ => memchr::memchr3(b' ', stop, path, rest),
     }
     .unwrap_or(rest.len())
+}
+
+/// The first of `rest`'s first 8 bytes that is one of `bytes`, found in one word; `None`
+/// when none is (or `rest` is shorter: the caller searches on).
+fn in_first_word(rest: &[u8], bytes: [u8; 3]) -> Option<usize> {
+    let word = u64::from_le_bytes(*rest.first_chunk::<8>()?);
+    let found = bytes
+        .iter()
+        .fold(0, |found, &b| found | zero_bytes(word ^ splat(b)));
+    (found != 0).then(|| (found.trailing_zeros() / 8) as usize)
 }
 
 /// `byte` in each of a word's 8 bytes.
@@ -201,6 +205,10 @@ mod tests {
                 .position(|&b| b == b' ' || b == stop || b == path)
                 .unwrap_or(rest.len());
             prop_assert_eq!(token_len(&rest, stop, path), plain);
+            let in_word = (rest.len() >= 8)
+                .then(|| rest[..8].iter().position(|&b| [b'"', b'\\', stop].contains(&b)))
+                .flatten();
+            prop_assert_eq!(in_first_word(&rest, [b'"', b'\\', stop]), in_word);
         }
     }
 }
