@@ -82,13 +82,7 @@ fn version_4_file() -> Vec<u8> {
             .collect(),
         splits: Vec::new(),
     };
-    let payload = postcard::to_stdvec(&old).unwrap();
-    let mut out = MAGIC.to_vec();
-    out.extend_from_slice(&v4::VERSION.to_le_bytes());
-    out.extend_from_slice(&(payload.len() as u64).to_le_bytes());
-    out.extend_from_slice(&crc32fast::hash(&payload).to_le_bytes());
-    out.extend_from_slice(&payload);
-    out
+    file_of(v4::VERSION, &old)
 }
 
 #[test]

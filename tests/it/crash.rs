@@ -150,6 +150,29 @@ fn final_report(instance: &Instance) -> Value {
     serde_json::from_str(&body).unwrap()
 }
 
+/// Starts the binary, then for each chunk: produces it, lets the instance consume (and
+/// checkpoint) for a random while once it is ready, and kills it without warning before
+/// starting it again. Returns the running instance and the number of kills.
+fn produce_killing(
+    broker: &Broker,
+    config: &std::path::Path,
+    port: u16,
+    chunks: &[&[impl AsRef<[u8]>]],
+    rng: &mut Rng,
+) -> (Instance, usize) {
+    let mut instance = Instance::start(config, port);
+    for chunk in chunks {
+        broker.produce("crash", 4, chunk);
+        wait_for(60, "the restarted instance to consume", || {
+            instance.metric_sum("slipstream_ready ").unwrap_or(0) == 1
+        });
+        std::thread::sleep(Duration::from_millis(50 + rng.below(600)));
+        instance.kill();
+        instance = Instance::start(config, port);
+    }
+    (instance, chunks.len())
+}
+
 #[test]
 fn sigkill_at_random_moments_loses_and_doubles_nothing() {
     let (broker, _dir, config, top) = setup("crash-kill");
@@ -157,20 +180,7 @@ fn sigkill_at_random_moments_loses_and_doubles_nothing() {
     let port = free_port();
     let mut rng = Rng(77);
     let chunks: Vec<&[String]> = input.lines.chunks(input.lines.len() / 12 + 1).collect();
-    let mut instance = Instance::start(&config, port);
-    let mut kills = 0;
-    for chunk in &chunks {
-        broker.produce("crash", 4, chunk);
-        // Once it consumes again, let it run (and checkpoint) for a random while, then kill
-        // it without warning.
-        wait_for(60, "the restarted instance to consume", || {
-            instance.metric_sum("slipstream_ready ").unwrap_or(0) == 1
-        });
-        std::thread::sleep(Duration::from_millis(50 + rng.below(600)));
-        instance.kill();
-        kills += 1;
-        instance = Instance::start(&config, port);
-    }
+    let (instance, kills) = produce_killing(&broker, &config, port, &chunks, &mut rng);
     assert!(kills >= 10, "{kills} kills");
     let n = input.lines.len() as u64;
     let mut seen = None;
@@ -287,17 +297,8 @@ fn otlp_batches_through_sigkills_count_every_record_once() {
     let messages = otlp_messages(&input.lines, 40);
     let port = free_port();
     let mut rng = Rng(5);
-    let mut instance = Instance::start(&config, port);
     let chunks: Vec<&[Vec<u8>]> = messages.chunks(messages.len() / 5 + 1).collect();
-    for chunk in &chunks {
-        broker.produce("crash", 4, chunk);
-        wait_for(60, "the restarted instance to consume", || {
-            instance.metric_sum("slipstream_ready ").unwrap_or(0) == 1
-        });
-        std::thread::sleep(Duration::from_millis(50 + rng.below(600)));
-        instance.kill();
-        instance = Instance::start(&config, port);
-    }
+    let (instance, _) = produce_killing(&broker, &config, port, &chunks, &mut rng);
     let n = input.lines.len() as u64;
     wait_for(180, "every record", || instance.lines() == Some(n));
     std::thread::sleep(Duration::from_secs(1));
