@@ -249,7 +249,8 @@ impl Explainer {
                     batch.then(|| line.to_vec())
                 }
             };
-            if batch {
+            // Records are numbered; a message rejected whole is not one.
+            if record.is_some() {
                 x.record = Some(all.len());
             }
             all.push((x, record));

@@ -363,3 +363,104 @@ spec:
     assert_eq!(x.format_fields[2].variable, "$time_local");
     assert_eq!(x.format_fields[2].gives, "time");
 }
+
+/// An explainer of `decode` (a `spec.decode` block) for the checkout service by host.
+fn explainer_of(decode: &str) -> Explainer {
+    let text = CONFIG.replace(
+        "decode: {envelope: json, format: alb}",
+        &format!("decode: {decode}"),
+    );
+    Explainer::new(&config::parse(&text, "test.yaml").unwrap_or_else(|e| panic!("{e}")))
+}
+
+#[test]
+fn a_w3c_file_is_explained_under_its_header() {
+    let x = explainer_of("{format: w3c, w3c: {preset: iis}}");
+    let input = "#Software: Microsoft Internet Information Services 10.0\n\
+        2026-11-20 12:00:00 GET /api/cart 200 12\n\
+        #Fields: date time cs-method cs-uri-stem sc-status time-taken cs-host\n\
+        2026-11-20 12:00:00 GET /api/cart 200 12 checkout.example.com\n";
+    let mut out = Vec::new();
+    let failed = x
+        .explain_all(input.as_bytes(), true, NOON, &mut out)
+        .unwrap();
+    let lines: Vec<serde_json::Value> = String::from_utf8(out)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    // The line before the header is the only failure; the directives are not failures.
+    assert_eq!(failed, 1);
+    let kinds: Vec<_> = lines
+        .iter()
+        .map(|l| (l["directive"].is_string(), l["decoded"].as_bool().unwrap()))
+        .collect();
+    assert_eq!(
+        kinds,
+        [(true, false), (false, false), (true, false), (false, true)]
+    );
+    assert!(
+        lines[1]["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("no #Fields: directive"),
+        "{}",
+        lines[1]
+    );
+    assert_eq!(lines[3]["service"], "checkout");
+    assert_eq!(lines[3]["event"]["latency_us"], 12_000);
+}
+
+#[test]
+fn an_otlp_batch_is_explained_record_by_record() {
+    let x = explainer_of("{envelope: otlp_json, format: alb}");
+    let line =
+        serde_json::from_str::<serde_json::Value>(&checkout(200, "0 0 0")).unwrap()["message"]
+            .as_str()
+            .unwrap()
+            .to_string();
+    let batch = serde_json::json!({"resourceLogs": [{"scopeLogs": [{"logRecords": [
+        {"body": {"stringValue": line}},
+        {"body": {"stringValue": "not an ALB line"}},
+        {"body": {"kvlistValue": {"values": []}}},
+    ]}]}]})
+    .to_string();
+    let mut state = LineState::default();
+    let all = x.explain_in(7, batch.as_bytes(), NOON, &mut state);
+    let got: Vec<_> = all
+        .iter()
+        .map(|e| {
+            (
+                e.line_number,
+                e.record,
+                e.decoded,
+                e.error.as_ref().map(|f| (f.stage, f.reason)),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (7, Some(0), true, None),
+            (7, Some(1), false, Some(("format", "missing_fields"))),
+            (7, Some(2), false, Some(("envelope", "bad_envelope"))),
+        ]
+    );
+    assert_eq!(all[0].input, line, "a record's input is its line");
+    assert_eq!(all[0].service.as_deref(), Some("checkout"));
+    // A message that is no batch is one explanation, of no record.
+    let whole = x.explain_in(8, b"{\"message\": \"x\"}", NOON, &mut state);
+    assert_eq!(whole.len(), 1);
+    assert_eq!(whole[0].record, None);
+    assert_eq!(whole[0].error.as_ref().unwrap().reason, "bad_envelope");
+    assert!(
+        whole[0]
+            .error
+            .as_ref()
+            .unwrap()
+            .message
+            .contains("OpenTelemetry"),
+        "{:?}",
+        whole[0].error
+    );
+}
