@@ -12,7 +12,10 @@ use std::str::FromStr;
 use opentelemetry_proto::tonic::common::v1::{AnyValue, ArrayValue, KeyValue, any_value};
 use opentelemetry_proto::tonic::logs::v1::{LogRecord, LogsData, ResourceLogs, ScopeLogs};
 use opentelemetry_proto::tonic::resource::v1::Resource;
-use serde::{Deserialize, Deserializer, de::Error as _};
+use std::marker::PhantomData;
+
+use serde::de::{self, Visitor};
+use serde::{Deserialize, Deserializer};
 
 /// The logs in `payload`; `None` if it is not an OTLP/JSON logs object.
 pub(super) fn parse(payload: &[u8]) -> Option<LogsData> {
@@ -91,28 +94,94 @@ struct JsonArray {
     values: Vec<JsonAnyValue>,
 }
 
-/// A number as OTLP/JSON may write it.
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum Number<T> {
-    Plain(T),
-    Text(String),
-    Null,
-}
-
-/// A JSON number, a string holding one, or `null` (unset).
+/// A JSON number, a string holding one, or `null` (unset), read straight from the token
+/// (an untagged enum would buffer every value first).
 fn number<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
 where
     D: Deserializer<'de>,
-    T: Deserialize<'de> + FromStr,
+    T: JsonNumber,
 {
-    match Number::deserialize(deserializer)? {
-        Number::Plain(n) => Ok(Some(n)),
-        Number::Text(text) => text
-            .parse()
+    deserializer.deserialize_any(NumberVisitor(PhantomData))
+}
+
+/// The numbers OTLP/JSON writes: what each accepts of a JSON number.
+trait JsonNumber: FromStr {
+    fn from_u64(n: u64) -> Option<Self>;
+    fn from_i64(n: i64) -> Option<Self>;
+    fn from_f64(x: f64) -> Option<Self>;
+}
+
+impl JsonNumber for u64 {
+    fn from_u64(n: u64) -> Option<Self> {
+        Some(n)
+    }
+    fn from_i64(n: i64) -> Option<Self> {
+        u64::try_from(n).ok()
+    }
+    fn from_f64(_: f64) -> Option<Self> {
+        None
+    }
+}
+
+impl JsonNumber for i64 {
+    fn from_u64(n: u64) -> Option<Self> {
+        i64::try_from(n).ok()
+    }
+    fn from_i64(n: i64) -> Option<Self> {
+        Some(n)
+    }
+    fn from_f64(_: f64) -> Option<Self> {
+        None
+    }
+}
+
+impl JsonNumber for f64 {
+    fn from_u64(n: u64) -> Option<Self> {
+        Some(n as f64)
+    }
+    fn from_i64(n: i64) -> Option<Self> {
+        Some(n as f64)
+    }
+    fn from_f64(x: f64) -> Option<Self> {
+        Some(x)
+    }
+}
+
+struct NumberVisitor<T>(PhantomData<T>);
+
+impl<'de, T: JsonNumber> Visitor<'de> for NumberVisitor<T> {
+    type Value = Option<T>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a number, a string holding one, or null")
+    }
+
+    fn visit_u64<E: de::Error>(self, n: u64) -> Result<Self::Value, E> {
+        T::from_u64(n)
             .map(Some)
-            .map_err(|_| D::Error::custom("not a number")),
-        Number::Null => Ok(None),
+            .ok_or_else(|| E::custom("number out of range"))
+    }
+
+    fn visit_i64<E: de::Error>(self, n: i64) -> Result<Self::Value, E> {
+        T::from_i64(n)
+            .map(Some)
+            .ok_or_else(|| E::custom("number out of range"))
+    }
+
+    fn visit_f64<E: de::Error>(self, x: f64) -> Result<Self::Value, E> {
+        T::from_f64(x)
+            .map(Some)
+            .ok_or_else(|| E::custom("not an integer"))
+    }
+
+    fn visit_str<E: de::Error>(self, text: &str) -> Result<Self::Value, E> {
+        text.parse()
+            .map(Some)
+            .map_err(|_| E::custom("not a number"))
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
     }
 }
 
