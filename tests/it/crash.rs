@@ -309,3 +309,56 @@ fn otlp_batches_through_sigkills_count_every_record_once() {
     );
     check_report(&final_report(&instance), &input, top);
 }
+
+/// Records that carry the request as HTTP semantic-convention attributes (`otel_http`), in
+/// `otlp_json` batches of 50 through a real broker: every window equals the truth the
+/// records were written from.
+#[test]
+fn otel_http_records_count_exactly() {
+    let (broker, _dir, config, top) = setup("otel-http");
+    let yaml = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(
+        &config,
+        yaml.replace(
+            "decode: {format: alb}",
+            "decode: {format: otel_http, envelope: otlp_json, otel_http: {duration_attribute: duration_ms, duration_unit: ms}}",
+        ),
+    )
+    .unwrap();
+    let input = traffic(top, 6_000, 91);
+    let record = |(service, t): &(&str, Truth)| {
+        serde_json::json!({
+            "timeUnixNano": (t.t_us * 1_000).to_string(),
+            "observedTimeUnixNano": ((t.t_us + 5_000_000) * 1_000).to_string(),
+            "attributes": [
+                {"key": "http.request.method", "value": {"stringValue": "GET"}},
+                {"key": "url.path", "value": {"stringValue": "/api"}},
+                {"key": "server.address", "value": {"stringValue": format!("{service}.example.com")}},
+                {"key": "http.response.status_code", "value": {"intValue": t.status.to_string()}},
+                {"key": "duration_ms", "value": {"intValue": t.latency_us.unwrap() / 1_000}},
+            ],
+        })
+    };
+    let messages: Vec<String> = input
+        .truth
+        .chunks(50)
+        .map(|chunk| {
+            let records: Vec<_> = chunk.iter().map(record).collect();
+            serde_json::json!({"resourceLogs": [{
+                "resource": {"attributes": [{"key": "service.name", "value": {"stringValue": "edge"}}]},
+                "scopeLogs": [{"scope": {}, "logRecords": records}],
+            }]})
+            .to_string()
+        })
+        .collect();
+    broker.produce("crash", 4, &messages);
+    let port = free_port();
+    let instance = Instance::start(&config, port);
+    let n = input.truth.len() as u64;
+    wait_for(120, "every record", || instance.lines() == Some(n));
+    assert_eq!(
+        instance.metric_sum("slipstream_decode_errors_total{"),
+        Some(0)
+    );
+    check_report(&final_report(&instance), &input, top);
+}
