@@ -61,21 +61,25 @@ impl<'a> BatchRejections<'a> {
             None => self.too_long += 1,
         }
         let max = self.max_line_bytes;
-        let line = |cut: bool| -> Cow<'a, [u8]> {
-            let cut = |l: &[u8]| l.len().min(if cut { max } else { usize::MAX });
+        // The line, at most `keep` bytes of it; a record's line is copied.
+        let line = |keep: usize| -> Cow<'a, [u8]> {
             match record {
-                Some(r) => Cow::Owned(r[..cut(r)].to_vec()),
-                None => Cow::Borrowed(&payload[..cut(payload)]),
+                Some(r) => Cow::Owned(r[..r.len().min(keep)].to_vec()),
+                None => Cow::Borrowed(&payload[..payload.len().min(keep)]),
             }
         };
         if self.first.is_none() {
-            self.first = Some((rejection, line(false)));
+            self.first = Some((rejection, line(usize::MAX)));
         }
         if let Some(dead) = &mut self.dead {
             dead.push(Rejected {
                 index,
                 reason: rejection.reason(),
-                line: line(rejection == Rejection::TooLong),
+                line: line(if rejection == Rejection::TooLong {
+                    max
+                } else {
+                    usize::MAX
+                }),
             });
         }
     }

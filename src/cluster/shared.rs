@@ -404,7 +404,10 @@ impl Shared {
                 foreign.slos + foreign.services,
             );
             shard.absorb(d.newest_us, &d.stats, &d.ids, d.to, plan);
-            shard.format_state = LineState::restore(d.directive.as_deref());
+            // Parsed again only when it changed (every delta carries it).
+            if shard.format_state.saved() != d.directive.as_deref() {
+                shard.format_state = LineState::restore(d.directive.as_deref());
+            }
             shard.directives += d.directives;
             shard.activity.assigned = true;
             shard.activity.at_end = d.at_end;

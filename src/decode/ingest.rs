@@ -130,6 +130,16 @@ pub enum Item<'a> {
     Directive(&'a [u8]),
 }
 
+impl Item<'_> {
+    /// The whole payload rejected.
+    fn whole(rejection: Rejection) -> Self {
+        Item::Rejected {
+            rejection,
+            record: None,
+        }
+    }
+}
+
 /// The length cap, envelope and decoder of one configuration.
 #[derive(Debug)]
 pub struct Ingest {
@@ -198,19 +208,15 @@ impl Ingest {
         state: &mut LineState,
         mut each: impl FnMut(Item<'_>),
     ) {
-        let whole = |rejection| Item::Rejected {
-            rejection,
-            record: None,
-        };
         if let Some(encoding) = self.envelope.batch() {
             return self.read_batch(encoding, payload, state, each);
         }
         if payload.len() > self.limits.max_line_bytes {
-            return each(whole(Rejection::TooLong));
+            return each(Item::whole(Rejection::TooLong));
         }
         let line = match self.envelope.open(payload, scratch) {
             Ok(line) => line,
-            Err(e) => return each(whole(Rejection::Envelope(e))),
+            Err(e) => return each(Item::whole(Rejection::Envelope(e))),
         };
         each(self.line(line, state, None))
     }
@@ -241,16 +247,12 @@ impl Ingest {
         state: &mut LineState,
         mut each: impl FnMut(Item<'_>),
     ) {
-        let whole = |rejection| Item::Rejected {
-            rejection,
-            record: None,
-        };
         if payload.len() > self.limits.batch.max_bytes {
-            return each(whole(Rejection::TooLong));
+            return each(Item::whole(Rejection::TooLong));
         }
         let batch = match otlp::parse(encoding, payload, self.limits.batch.max_records) {
             Ok(batch) => batch,
-            Err(_) => return each(whole(Rejection::Envelope(DecodeError::BadEnvelope))),
+            Err(_) => return each(Item::whole(Rejection::Envelope(DecodeError::BadEnvelope))),
         };
         for record in batch.records() {
             each(self.record(&record, state));

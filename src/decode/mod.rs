@@ -192,47 +192,31 @@ impl LineState {
     }
 }
 
-impl Decoder for compiled::envoy::AccessLogFormat {
-    fn decode<'a>(&self, line: &'a [u8]) -> Result<Event<'a>, DecodeError> {
-        self.read(line)
-    }
+/// A compiled format string is a decoder: its layout reads the line, lists its fields and
+/// says why a line does not fit.
+macro_rules! compiled_decoder {
+    ($($format:ty),*) => {$(
+        impl Decoder for $format {
+            fn decode<'a>(&self, line: &'a [u8]) -> Result<Event<'a>, DecodeError> {
+                self.read(line)
+            }
 
-    fn layout(&self) -> Vec<(String, &'static str, &'static str)> {
-        self.fields()
-    }
+            fn layout(&self) -> Vec<(String, &'static str, &'static str)> {
+                self.fields()
+            }
 
-    fn why(&self, line: &[u8], _state: &LineState) -> Option<String> {
-        compiled::envoy::AccessLogFormat::why(self, line)
-    }
+            fn why(&self, line: &[u8], _state: &LineState) -> Option<String> {
+                <$format>::why(self, line)
+            }
+        }
+    )*};
 }
 
-impl Decoder for compiled::haproxy::LogFormat {
-    fn decode<'a>(&self, line: &'a [u8]) -> Result<Event<'a>, DecodeError> {
-        self.read(line)
-    }
-
-    fn layout(&self) -> Vec<(String, &'static str, &'static str)> {
-        self.fields()
-    }
-
-    fn why(&self, line: &[u8], _state: &LineState) -> Option<String> {
-        compiled::haproxy::LogFormat::why(self, line)
-    }
-}
-
-impl Decoder for compiled::nginx::LogFormat {
-    fn decode<'a>(&self, line: &'a [u8]) -> Result<Event<'a>, DecodeError> {
-        self.read(line)
-    }
-
-    fn layout(&self) -> Vec<(String, &'static str, &'static str)> {
-        self.fields()
-    }
-
-    fn why(&self, line: &[u8], _state: &LineState) -> Option<String> {
-        compiled::nginx::LogFormat::why(self, line)
-    }
-}
+compiled_decoder!(
+    compiled::envoy::AccessLogFormat,
+    compiled::haproxy::LogFormat,
+    compiled::nginx::LogFormat
+);
 
 /// The settings of the formats that have some (`spec.decode.<format>`), compiled.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
