@@ -14,7 +14,9 @@ use slipstream::evaluate::evaluate;
 use slipstream::evaluate::{default_burn_alerts, windows_for};
 use slipstream::source::PartitionId;
 use slipstream::time::{DAY, HOUR, MINUTE, SECOND};
-use slipstream::window::{Counters, Layout, Plan, Shard, SloCounters, Store, WindowConfig, lock};
+use slipstream::window::{
+    Counters, Decisions, Layout, Plan, Shard, SloCounters, Store, WindowConfig, lock,
+};
 
 const NOW: i64 = 1_795_176_000 * SECOND;
 
@@ -52,6 +54,7 @@ fn shard_apply(c: &mut Criterion) {
     let mut g = c.benchmark_group("window");
     g.throughput(Throughput::Elements(1));
     let mut i: i64 = 0;
+    let mut decisions = Decisions::new();
     g.bench_function("shard_apply_10_services_2_slos_each", |b| {
         b.iter(|| {
             // Cycle through the last hour so no event is ever too far in the future.
@@ -68,7 +71,12 @@ fn shard_apply(c: &mut Criterion) {
                 long_lived: false,
                 request_id: b"",
             };
-            shard.apply(&mut counters, black_box(&e), &classifier, NOW + HOUR, &plan);
+            // Decided and applied as the pipeline does, with a reused buffer.
+            decisions.clear();
+            decisions.push(black_box(&e), &classifier, &plan);
+            for d in decisions.iter() {
+                shard.apply(&mut counters, &d, &classifier, NOW + HOUR, &plan);
+            }
         })
     });
     g.finish();
@@ -112,7 +120,7 @@ fn evaluate_demo(c: &mut Criterion) {
                 long_lived: false,
                 request_id: b"",
             };
-            shard.apply(&mut *counters, &e, &classifier, NOW + HOUR, &plan);
+            shard.apply_event(&mut *counters, &e, &classifier, NOW + HOUR, &plan);
         }
         store.observe_newest(NOW);
     }

@@ -11,6 +11,7 @@
 //! and dead-lettered once per batch (`rejections`). [`run`] adds the HTTP server, configuration reload and graceful
 //! shutdown; [`replay`] reads files to the end and returns the report.
 
+mod batch;
 pub mod cluster;
 mod dead_letter;
 mod generation;
@@ -18,6 +19,7 @@ mod progress;
 mod read;
 mod rejections;
 mod reload;
+mod replay;
 mod run;
 
 use std::collections::HashMap;
@@ -28,23 +30,24 @@ use anyhow::Context;
 use tracing::{info, warn};
 
 use crate::checkpoint::{CheckpointDir, CheckpointStats, Checkpointer};
-use crate::classify::Classifier;
 use crate::clock::Clock;
 use crate::config::{Config, SourceConfig, StartConfig};
-use crate::decode::ingest::{Ingest, Item};
+use crate::decode::ingest::Ingest;
 use crate::evaluate::{Evaluation, evaluate_where};
 use crate::source::demo::DemoSource;
-use crate::source::file::{FileSource, FileSpec};
+use crate::source::file::FileSource;
 use crate::source::kafka::KafkaSource;
 use crate::source::stdin::StdinSource;
-use crate::source::{LineBatch, PartitionId, Sink, Source, SourceTelemetry, StopSignal};
+use crate::source::{LineBatch, PartitionId, Sink, Source, SourceTelemetry};
 use crate::time::format_rfc3339;
-use crate::window::{Activity, Plan, Shard, Tally, lock};
+use crate::window::{Activity, Decisions, Shard, lock};
 
+use batch::DecidedBatch;
 pub use dead_letter::DeadLetter;
 pub use generation::{Changes, Generation};
 use rejections::{BatchOrigin, BatchRejections, WarningLimiter};
 pub use reload::{ReloadError, ReloadSource, ReloadStats, ReloadSummary};
+pub use replay::{PIECE_BYTES, ReplayOptions, read_files, replay};
 pub use run::run;
 
 /// Everything the stages share.
@@ -170,6 +173,7 @@ impl Pipeline {
             generation: g.number,
             ingest: g.ingest(self.start.limits()),
             scratch: String::new(),
+            decisions: Decisions::new(),
             shards: HashMap::new(),
             warnings: WarningLimiter::default(),
         }
@@ -205,56 +209,6 @@ impl Pipeline {
     }
 }
 
-/// One batch's lines and what deciding their events needs.
-#[derive(Debug, Clone, Copy)]
-struct BatchLines<'b, 'g> {
-    batch: &'b LineBatch,
-    classifier: &'g Classifier,
-    plan: &'g Plan,
-    /// Newest event time accepted (wall clock plus the future bound).
-    latest_allowed_us: i64,
-}
-
-impl<'b> BatchLines<'b, '_> {
-    /// Runs every line through `ingest` (the one ingest path) and applies the events to
-    /// `shard`, adding them to `tally`; rejections go to `rejected`; counts lines and bytes.
-    fn apply<T: Tally>(
-        self,
-        ingest: &mut Ingest,
-        scratch: &mut String,
-        shard: &mut Shard,
-        tally: &mut T,
-        rejected: &mut BatchRejections<'b>,
-    ) {
-        // Out of the shard while its lines are read, so events can be applied to it.
-        let mut state = std::mem::take(&mut shard.format_state);
-        // Lines read: one per payload, or one per log record of an OTLP batch.
-        let mut lines = 0;
-        for (index, payload) in self.batch.lines().enumerate() {
-            ingest.read(payload, scratch, &mut state, |item| {
-                lines += 1;
-                match item {
-                    Item::Event(d) => shard.apply(
-                        tally,
-                        &d.event,
-                        self.classifier,
-                        self.latest_allowed_us,
-                        self.plan,
-                    ),
-                    Item::Rejected { rejection, record } => {
-                        rejected.record(index, rejection, payload, record)
-                    }
-                    Item::Directive(_) => shard.directives += 1,
-                }
-            });
-        }
-        shard.format_state = state;
-        rejected.count_into(&mut shard.stats);
-        shard.stats.lines += lines;
-        shard.stats.bytes += self.batch.bytes() as u64;
-    }
-}
-
 /// Applies batches from one source thread; one per source.
 #[derive(Debug)]
 pub struct PipelineSink {
@@ -265,6 +219,8 @@ pub struct PipelineSink {
     ingest: Ingest,
     /// Reused buffer for lines unescaped out of an envelope.
     scratch: String,
+    /// Reused buffer for a batch's decisions.
+    decisions: Decisions,
     shards: HashMap<PartitionId, Arc<Mutex<Shard>>>,
     warnings: WarningLimiter,
 }
@@ -281,6 +237,76 @@ impl PipelineSink {
             *shard = g.store.shard(*partition, &name);
         }
         self.generation = g.number;
+    }
+}
+
+impl PipelineSink {
+    /// The shard of `partition` in generation `g` (this sink's, or a new one).
+    fn shard_of(&mut self, g: &Generation, partition: PartitionId) -> Arc<Mutex<Shard>> {
+        self.shards
+            .entry(partition)
+            .or_insert_with(|| g.store.shard(partition, &partition.to_string()))
+            .clone()
+    }
+
+    /// Applies a batch decided elsewhere (a parallel replay's worker) with the current
+    /// generation, which must be the one it was decided with: nothing reloads a replay.
+    fn apply_decided(&mut self, partition: PartitionId, decided: DecidedBatch<'_>) {
+        let pipeline = self.pipeline.clone();
+        let g = pipeline.read_generation();
+        self.follow(&g);
+        let shard = self.shard_of(&g, partition);
+        self.apply_decided_in(&g, partition, &shard, decided);
+    }
+
+    /// Applies `decided` (decided with generation `g`) to `shard`, the shard of
+    /// `partition`, and the counters, then emits its rejections.
+    fn apply_decided_in(
+        &mut self,
+        g: &Generation,
+        partition: PartitionId,
+        shard: &Mutex<Shard>,
+        decided: DecidedBatch<'_>,
+    ) {
+        let p = &*self.pipeline;
+        let now = p.clock.now_us();
+        let plan = g.store.plan();
+        let (newest, name) = {
+            let mut shard = lock(shard);
+            shard.activity = Activity {
+                assigned: true,
+                at_end: false,
+                last_delivery_us: Some(now),
+            };
+            // After the shard: a checkpoint that holds every shard sees whole batches only.
+            let mut counters = g.store.counters();
+            decided.apply(
+                &mut shard,
+                &mut *counters,
+                &g.classifier,
+                plan,
+                now.saturating_add(plan.window.max_future_us),
+            );
+            // The name is needed (and copied) only for a batch that rejected something.
+            let name = (decided.rejected.len() > 0).then(|| shard.name().to_string());
+            (shard.newest_us(), name)
+        };
+        if let Some(t) = newest {
+            g.store.observe_newest(t);
+        }
+        if let Some(name) = name {
+            let origin = BatchOrigin {
+                partition,
+                partition_name: &name,
+                next_offset: decided.next_offset,
+                format: g.format.name(),
+                now_us: now,
+            };
+            decided
+                .rejected
+                .emit(origin, p.dead_letter.as_ref(), &mut self.warnings);
+        }
+        self.decisions = decided.decisions;
     }
 }
 
@@ -302,63 +328,25 @@ impl Sink for PipelineSink {
     fn apply(&mut self, partition: PartitionId, batch: &LineBatch) {
         let pipeline = self.pipeline.clone();
         let p = &*pipeline;
-        // Held for the whole batch: a reload waits for it, so no batch is half-applied.
+        // Held for the whole batch: a reload waits for it, so no batch is half-applied and
+        // its decisions are applied with the configuration they were decided with.
         let g = p.read_generation();
         self.follow(&g);
-        let shard = match self.shards.get(&partition) {
-            Some(s) => s.clone(),
-            None => {
-                let s = g.store.shard(partition, &partition.to_string());
-                self.shards.insert(partition, s.clone());
-                s
-            }
-        };
-        let now = p.clock.now_us();
-        let plan = g.store.plan();
-        let latest_allowed = now.saturating_add(plan.window.max_future_us);
-        let mut rejected = BatchRejections::new(p.dead_letter.is_some(), p.start.max_line_bytes);
-        let (newest, name) = {
-            let mut shard = lock(&shard);
-            shard.activity = Activity {
-                assigned: true,
-                at_end: false,
-                last_delivery_us: Some(now),
-            };
-            // After the shard: a checkpoint that holds every shard sees whole batches only.
-            let mut counters = g.store.counters();
-            let lines = BatchLines {
-                batch,
-                classifier: &g.classifier,
-                plan,
-                latest_allowed_us: latest_allowed,
-            };
-            lines.apply(
-                &mut self.ingest,
-                &mut self.scratch,
-                &mut shard,
-                &mut *counters,
-                &mut rejected,
-            );
-            shard.next_offset = batch.next_offset;
-            // The name is needed (and copied) only for a batch that rejected something.
-            let name = (rejected.len() > 0).then(|| shard.name().to_string());
-            (shard.newest_us(), name)
-        };
-        if let Some(t) = newest {
-            g.store.observe_newest(t);
-        }
-        let format = g.format.name();
-        drop(g);
-        if let Some(name) = name {
-            let origin = BatchOrigin {
-                partition,
-                partition_name: &name,
-                next_offset: batch.next_offset,
-                format,
-                now_us: now,
-            };
-            rejected.emit(origin, p.dead_letter.as_ref(), &mut self.warnings);
-        }
+        let shard = self.shard_of(&g, partition);
+        // Decided off the locks (this thread alone reads the partition, so the format state
+        // it starts from is the shard's; a checkpoint meanwhile still sees the shard whole).
+        let mut state = lock(&shard).format_state.clone();
+        let decided = DecidedBatch::decide(
+            batch,
+            &self.ingest,
+            &mut self.scratch,
+            &mut state,
+            &g.classifier,
+            g.store.plan(),
+            std::mem::take(&mut self.decisions),
+            BatchRejections::new(p.dead_letter.is_some(), p.start.max_line_bytes),
+        );
+        self.apply_decided_in(&g, partition, &shard, decided);
     }
 
     fn revoke(&mut self, partition: PartitionId) {
@@ -431,43 +419,4 @@ pub fn build_source(config: &StartConfig, pipeline: &Pipeline) -> Box<dyn Source
         }
         SourceConfig::Demo(spec) => Box::new(DemoSource::new(spec.clone(), clock)),
     }
-}
-
-/// Reads `paths` (or, if empty, the configured file source) to the end and evaluates.
-pub fn replay(
-    config: &Config,
-    paths: &[std::path::PathBuf],
-    clock: Arc<dyn Clock>,
-) -> anyhow::Result<Evaluation> {
-    let spec = if paths.is_empty() {
-        match &config.start.source {
-            SourceConfig::File(f) => FileSpec {
-                paths: f.paths.clone(),
-                follow: false,
-            },
-            _ => anyhow::bail!(
-                "replay needs log files: name them on the command line or configure a file source"
-            ),
-        }
-    } else {
-        FileSpec {
-            paths: paths.to_vec(),
-            follow: false,
-        }
-    };
-    let pipeline = Pipeline::new(config, clock);
-    let total_bytes = spec
-        .paths
-        .iter()
-        .filter_map(|p| std::fs::metadata(p).ok())
-        .map(|m| m.len())
-        .sum();
-    let mut sink = progress::ProgressSink::new(pipeline.sink(), total_bytes);
-    let result =
-        Box::new(FileSource::new(spec).with_max_line_bytes(config.start.max_payload_bytes()))
-            .run(&mut sink, &StopSignal::new())
-            .context("reading log files");
-    sink.finish();
-    result?;
-    Ok(pipeline.evaluate())
 }

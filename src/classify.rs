@@ -249,6 +249,17 @@ pub enum Outcome {
     Excluded,
 }
 
+impl Outcome {
+    /// Whether the event is good for the SLI; `None` when it is not part of it.
+    pub fn good(self) -> Option<bool> {
+        match self {
+            Outcome::Good => Some(true),
+            Outcome::Bad => Some(false),
+            Outcome::Excluded => None,
+        }
+    }
+}
+
 /// Why an SLO rule gave its verdict (see [`SloRule::explain`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Reason {
@@ -480,6 +491,16 @@ impl Classifier {
     /// Indexes of the SLOs of service `service`.
     pub fn slos_of(&self, service: usize) -> &[usize] {
         &self.by_service[service]
+    }
+
+    /// Appends to `out` the verdict of each SLO of service `service` on `event`, in
+    /// [`Classifier::slos_of`] order.
+    pub fn verdicts(&self, service: usize, event: &Event<'_>, out: &mut Vec<Outcome>) {
+        out.extend(
+            self.by_service[service]
+                .iter()
+                .map(|&slo| self.rules[slo].outcome(event)),
+        );
     }
 
     /// For each SLO of `slos` that counts `event`: its position in `slos`, its index, and

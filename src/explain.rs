@@ -323,11 +323,15 @@ impl Explainer {
             return;
         };
         x.service = Some(self.classifier.services()[service].name.clone());
+        // The verdicts the pipeline decides with; the rules' explanations say why.
+        let mut verdicts = Vec::new();
+        self.classifier.verdicts(service, event, &mut verdicts);
         x.slos = self
             .classifier
             .slos_of(service)
             .iter()
-            .map(|&i| {
+            .zip(verdicts)
+            .map(|(&i, outcome)| {
                 let rule = &self.classifier.rules()[i];
                 let why = rule.explain(event);
                 let (slo, kind) = match self.slos.get(i) {
@@ -337,7 +341,7 @@ impl Explainer {
                 SloVerdict {
                     slo,
                     kind,
-                    outcome: why.outcome().label(),
+                    outcome: outcome.label(),
                     reason: why.label(),
                     message: verdict_sentence(why, rule.sli, event),
                 }

@@ -88,6 +88,10 @@ enum Command {
         config: PathBuf,
         /// Log files (plain or gzip); default: the configured file source's paths.
         files: Vec<PathBuf>,
+        /// Threads that read and decode at once (the report is the same for any number);
+        /// default: the number of cores.
+        #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
+        threads: Option<u16>,
     },
     /// Show how lines decode and classify: fields, service, and each SLO's verdict with why.
     ///
@@ -207,12 +211,20 @@ fn execute(command: Command) -> anyhow::Result<ExitCode> {
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     match command {
         Command::Validate { files } => Ok(validate(&files)),
-        Command::Replay { config, files } => {
+        Command::Replay {
+            config,
+            files,
+            threads,
+        } => {
             let config = match config::load_file(&config) {
                 Ok(c) => c,
                 Err(e) => return Ok(config_failure(&e)),
             };
-            let evaluation = slipstream::app::replay(&config, &files, clock)?;
+            let threads = threads.map_or_else(
+                || std::thread::available_parallelism().map_or(1, usize::from),
+                usize::from,
+            );
+            let evaluation = slipstream::app::replay(&config, &files, clock, threads)?;
             println!("{}", serde_json::to_string_pretty(&evaluation.report)?);
             Ok(ExitCode::SUCCESS)
         }

@@ -7,11 +7,12 @@ PART is one or more of (default: all of them, in this order):
   replay  `slipstream replay` of a generated ALB file (N lines, default 5,000,000): lines/s,
           bytes/s, CPU seconds and peak RSS per run; the report's totals are checked against
           the number of lines.
-  mtail   Google's mtail (Debian package `mtail`) in one-shot mode with an equivalent program
-          (benches/e2e/alb.mtail: per-service status-class counters and a latency histogram)
-          and `slipstream replay`, both over one file of --mtail-lines lines (default
-          2,000,000: mtail stopped early on the 5 M-line file); mtail's request count is
-          checked against the file, and the ratio of throughputs is printed.
+  mtail   Side by side over one file of --mtail-lines lines (default 1,000,000), in each
+          run: `wc -l`, `slipstream replay` (every core), `replay --threads 1`, and Google's
+          mtail (Debian package `mtail`) in one-shot mode with an equivalent program
+          (benches/e2e/alb.mtail: per-service status-class counters and a latency
+          histogram); counts are checked against the file, and each ratio is taken within
+          one run.
   memory  Peak RSS of a replay with 1,000 and with 10,000 SLOs (4 per service: 31-day
           availability and latency, 7-day error rate, 1-day latency; every service has latency
           histograms), and the memory per SLO: the RSS slope between the two.
@@ -20,8 +21,10 @@ PART is one or more of (default: all of them, in this order):
           (a file of 250 services' lines, repeated, through pv's rate limit), beside the idle
           p50 of `GET /v1/slos` (the same lines read from a file, then no ingest); then
           `/healthz` latency while 4 clients scrape `/metrics` of 10,000 SLOs in a loop.
-  kafka   A tansu broker on loopback: loadgen fills a 4-partition topic, then slipstream
-          consumes it from a fresh group (sustained events/s, CPU of slipstream and of the
+  kafka   A tansu broker on loopback: loadgen fills a 4-partition topic, then a bare
+          librdkafka consumer (benches/kafka_count.rs: slipstream's client settings, counting
+          messages only) and slipstream each consume it from a fresh group (events/s, and
+          slipstream's rate over the bare one's in the same run; CPU of slipstream and of the
           broker); then freshness: loadgen produces live at 100,000 events/s while the API is
           polled, freshness = `data_lag_seconds` (poll time minus the event time the API covers).
 
@@ -86,16 +89,19 @@ def cpu_seconds(pid):
 
 
 def timed(cmd, **kwargs):
-    """Runs `cmd` under /usr/bin/time; returns (wall s, cpu s, peak RSS KiB, stdout)."""
+    """Runs `cmd` under /usr/bin/time; returns (wall s, cpu s, peak RSS KiB, stdout). Wall
+    time is taken here, to the microsecond (time(1) rounds it to 10 ms)."""
     with tempfile.NamedTemporaryFile("r") as t:
+        started = time.perf_counter()
         p = subprocess.run(
             ["/usr/bin/time", "-o", t.name, "-f", "%e %U %S %M", *cmd],
             stdout=subprocess.PIPE,
             check=True,
             **kwargs,
         )
-        wall, user, sys_, rss = t.read().split()[-4:]
-    return float(wall), float(user) + float(sys_), int(rss), p.stdout
+        wall = time.perf_counter() - started
+        _, user, sys_, rss = t.read().split()[-4:]
+    return wall, float(user) + float(sys_), int(rss), p.stdout
 
 
 def get(url, timeout=5):
@@ -234,17 +240,36 @@ MTAIL_LINE = re.compile(r'^alb_requests_total\{.*\} (\d+)$')
 
 
 def part_mtail(args):
-    """mtail and slipstream over the same file of --mtail-lines lines. (mtail 3.0.0~rc50 in
-    one-shot mode stopped after 1,012,148 of the 5,000,000-line file's lines, exiting 0;
-    over 2,000,000 lines it reads them all, which this part checks.)"""
+    """Side by side over one file of --mtail-lines lines, in every run: `wc -l`, `slipstream
+    replay` on every core, `slipstream replay --threads 1` and mtail. Each ratio is taken
+    within one run (these machines' speed drifts between runs), then reported as min / median
+    / max over the runs. (mtail 3.0.0~rc50 in one-shot mode stopped after 1,012,148 of the
+    5,000,000-line file's lines, exiting 0; over 2,000,000 lines it reads them all, which
+    this part checks.)"""
     if not shutil.which("mtail"):
         sys.exit("mtail is not installed (apt-get install mtail)")
     lines = args.mtail_lines
     path = loadgen_file("alb", lines)
-    log(f"== mtail --one_shot over {lines:,} lines (benches/e2e/alb.mtail)")
-    rates = []
+    log(f"== side by side over {lines:,} lines ({path.stat().st_size / 1e6:,.0f} MB): wc -l, "
+        f"replay (every core), replay --threads 1, mtail --one_shot (benches/e2e/alb.mtail)")
+    expected = None
+    walls = {"wc": [], "replay": [], "replay1": [], "mtail": []}
     for run in range(args.runs):
-        wall, cpu, rss, out = timed(
+        wall, _, _, out = timed(["wc", "-l", path])
+        if int(out.split()[0]) != lines:
+            sys.exit(f"wc counted {out!r}, the file has {lines} lines")
+        walls["wc"].append(wall)
+        for key, threads in (("replay", []), ("replay1", ["--threads", "1"])):
+            wall, cpu, _, out = timed([BIN, "replay", *threads, "-c", HERE / "replay.yaml", path],
+                                      stderr=subprocess.DEVNULL)
+            total, end = report_total(out)
+            if expected is None:
+                expected = expected_total(path, end)
+            if total != expected:
+                sys.exit(f"replay counted {total} events before {end}, the file has {expected}")
+            walls[key].append(wall)
+            log(f"   run {run + 1}: {key} {wall:.3f} s wall, {cpu:.2f} s CPU")
+        wall, cpu, _, out = timed(
             ["mtail", "--one_shot", "--one_shot_format=prometheus", "--progs",
              HERE / "alb.mtail", "--logs", path],
             stderr=subprocess.DEVNULL,
@@ -252,13 +277,14 @@ def part_mtail(args):
         counted = sum(int(m.group(1)) for m in map(MTAIL_LINE.match, out.decode().splitlines()) if m)
         if counted != lines:
             sys.exit(f"mtail counted {counted} requests, the file has {lines} lines")
-        rates.append(lines / wall)
-        log(f"   run {run + 1}: {wall:.2f} s wall, {cpu:.2f} s CPU, {rss / 1024:.0f} MiB peak RSS")
-    log(f"   mtail lines/s {spread(rates)}")
-    log(f"== slipstream replay over the same {lines:,} lines")
-    ours = replay_runs(path, lines, args.runs)
-    log(f"   slipstream / mtail (medians): "
-        f"{statistics.median(ours) / statistics.median(rates):.1f}×")
+        walls["mtail"].append(wall)
+        log(f"   run {run + 1}: wc {walls['wc'][-1]:.3f} s, mtail {wall:.2f} s wall, {cpu:.2f} s CPU")
+    for key, w in walls.items():
+        log(f"   {key:8} seconds {spread(w, '{:.3f}')}  lines/s {spread([lines / x for x in w])}")
+    runs = range(args.runs)
+    log(f"   replay vs mtail (same run, ×)      {spread([walls['mtail'][r] / walls['replay'][r] for r in runs], '{:.1f}')}")
+    log(f"   replay over wc -l (same run, ×)    {spread([walls['replay'][r] / walls['wc'][r] for r in runs], '{:.2f}')}")
+    log(f"   one thread over every core (×)     {spread([walls['replay1'][r] / walls['replay'][r] for r in runs], '{:.2f}')}")
 
 
 def part_memory(args):
@@ -405,6 +431,18 @@ def tansu_pid(port):
     return int(Path(tempfile.gettempdir(), "slipstream-tansu", f"{port}.pid").read_text())
 
 
+def bench_binary(name):
+    """Builds the bench target `name` (release) and returns its executable."""
+    out = subprocess.run(["cargo", "bench", "--bench", name, "--no-run", "--message-format=json"],
+                         cwd=ROOT, check=True, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    for line in out.stdout.decode().splitlines():
+        msg = json.loads(line)
+        if msg.get("reason") == "compiler-artifact" and msg.get("target", {}).get("name") == name \
+                and msg.get("executable"):
+            return msg["executable"]
+    sys.exit(f"no executable for bench {name}")
+
+
 def kafka_config(port, listen, topic, group):
     text = (ROOT / "config" / "kafka-example.yaml").read_text()
     text = text.replace("127.0.0.1:9092", f"127.0.0.1:{port}")
@@ -423,13 +461,21 @@ def part_kafka(args):
     tansu("start", kport)
     try:
         count = min(args.lines, 3_000_000)
-        rates, cpus, bcpus = [], [], []
+        bare_bin = bench_binary("kafka_count")
+        rates, cpus, bcpus, bares, ratios = [], [], [], [], []
         for run in range(args.runs):
             topic = f"bench-{run}-{int(time.time())}"
             tansu("topic", topic, 4, kport)
             subprocess.run([BIN, "loadgen", "--rate", "0", "--count", str(count), "--no-incidents",
                             "--brokers", f"127.0.0.1:{kport}", "--topic", topic],
                            check=True, stderr=subprocess.DEVNULL)
+            # The bare consumer first: same topic, same client settings, counting only.
+            out = subprocess.run([bare_bin, f"127.0.0.1:{kport}", topic, str(count)],
+                                 check=True, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+            bare = json.loads(out.stdout)
+            bares.append(count / bare["seconds"])
+            log(f"   run {run + 1}: bare librdkafka consumer {count:,} messages in "
+                f"{bare['seconds']:.2f} s")
             port = free_port()
             config = kafka_config(kport, f"127.0.0.1:{port}", topic, f"g-{topic}")
             broker_cpu0 = cpu_seconds(tansu_pid(kport))
@@ -454,10 +500,14 @@ def part_kafka(args):
             rates.append(count / wall)
             cpus.append(cpu)
             bcpus.append(bcpu)
+            ratios.append(rates[-1] / bares[-1])
             log(f"   run {run + 1}: {count:,} events in {wall:.2f} s (process start to last "
-                f"applied), slipstream CPU {cpu:.2f} s, broker CPU {bcpu:.2f} s")
+                f"applied), slipstream CPU {cpu:.2f} s, broker CPU {bcpu:.2f} s; "
+                f"{ratios[-1]:.2f}× the bare consumer")
         log(f"== kafka consume: events/s {spread(rates)}; slipstream CPU s {spread(cpus, '{:.2f}')}; "
             f"broker CPU s {spread(bcpus, '{:.2f}')}")
+        log(f"   bare consumer messages/s {spread(bares)}; slipstream over bare (same run) "
+            f"{spread(ratios, '{:.2f}')}×")
         freshness(kport, args)
     finally:
         tansu("stop", kport)
@@ -641,7 +691,7 @@ def main():
     ap.add_argument("parts", nargs="*", metavar="PART", help=", ".join([*PARTS, *EXTRA]))
     ap.add_argument("--lines", type=int, default=5_000_000)
     ap.add_argument("--runs", type=int, default=3)
-    ap.add_argument("--mtail-lines", type=int, default=2_000_000,
+    ap.add_argument("--mtail-lines", type=int, default=1_000_000,
                     help="lines of the mtail side-by-side file")
     ap.add_argument("--minutes", type=int, default=60, help="soak length")
     ap.add_argument("--rate", type=int, default=20_000, help="soak lines/s")

@@ -31,8 +31,9 @@ use std::time::{Duration, Instant};
 
 use tracing::{debug, info, warn};
 
+use super::batch::DecidedBatch;
 use super::rejections::{BatchOrigin, BatchRejections, WarningLimiter};
-use super::{BatchLines, Generation, Pipeline};
+use super::{Generation, Pipeline};
 use crate::checkpoint::Checkpoint;
 use crate::cluster::assign::assign;
 use crate::cluster::delta::DeltaBuilder;
@@ -281,6 +282,8 @@ pub struct ClusterSink {
     generation: Arc<Generation>,
     ingest: Ingest,
     scratch: String,
+    /// Reused buffer for a batch's decisions.
+    decisions: crate::window::Decisions,
     warnings: WarningLimiter,
     owned: HashMap<PartitionId, Owned>,
     /// When a claim of a partition last failed: retried after [`RETRY_INTERVAL`].
@@ -316,6 +319,7 @@ impl ClusterSink {
             writer,
             start_from,
             scratch: String::new(),
+            decisions: crate::window::Decisions::new(),
             warnings: WarningLimiter::default(),
             owned: HashMap::new(),
             failed_claims: HashMap::new(),
@@ -665,19 +669,23 @@ impl Sink for ClusterSink {
         };
         let now = p.clock.now_us();
         let plan = g.store.plan();
-        let mut rejected = BatchRejections::new(p.dead_letter.is_some(), p.start.max_line_bytes);
-        BatchLines {
+        let mut state = o.shard.format_state.clone();
+        let decided = DecidedBatch::decide(
             batch,
-            classifier: &g.classifier,
-            plan,
-            latest_allowed_us: now.saturating_add(plan.window.max_future_us),
-        }
-        .apply(
-            &mut self.ingest,
+            &self.ingest,
             &mut self.scratch,
+            &mut state,
+            &g.classifier,
+            plan,
+            std::mem::take(&mut self.decisions),
+            BatchRejections::new(p.dead_letter.is_some(), p.start.max_line_bytes),
+        );
+        decided.apply(
             &mut o.shard,
             &mut o.builder,
-            &mut rejected,
+            &g.classifier,
+            plan,
+            now.saturating_add(plan.window.max_future_us),
         );
         o.to = batch.next_offset;
         o.at_end = false;
@@ -689,7 +697,7 @@ impl Sink for ClusterSink {
         if o.builder.events() >= FLUSH_EVENTS {
             self.flush(partition);
         }
-        if rejected.len() > 0 {
+        if decided.rejected.len() > 0 {
             let origin = BatchOrigin {
                 partition,
                 partition_name: &name,
@@ -697,8 +705,11 @@ impl Sink for ClusterSink {
                 format: g.format.name(),
                 now_us: now,
             };
-            rejected.emit(origin, p.dead_letter.as_ref(), &mut self.warnings);
+            decided
+                .rejected
+                .emit(origin, p.dead_letter.as_ref(), &mut self.warnings);
         }
+        self.decisions = decided.decisions;
     }
 
     fn revoke(&mut self, partition: PartitionId) {

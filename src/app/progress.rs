@@ -42,6 +42,24 @@ impl<S: Sink> ProgressSink<S> {
         }
     }
 
+    /// The sink the bar wraps.
+    pub(super) fn inner_mut(&mut self) -> &mut S {
+        &mut self.inner
+    }
+
+    /// Advances the bar by `lines` lines of `bytes` payload bytes.
+    pub(super) fn advance(&mut self, lines: u64, bytes: u64) {
+        self.lines += lines;
+        // Line endings are not in the payload: add one byte per line.
+        self.bar.inc(bytes + lines);
+        let seconds = self.started.elapsed().as_secs_f64().max(1e-3);
+        self.bar.set_message(format!(
+            "{} lines, {:.0} lines/s",
+            self.lines,
+            self.lines as f64 / seconds
+        ));
+    }
+
     /// Removes the bar from the terminal.
     pub(super) fn finish(&self) {
         self.bar.finish_and_clear();
@@ -55,15 +73,7 @@ impl<S: Sink> Sink for ProgressSink<S> {
 
     fn apply(&mut self, partition: PartitionId, batch: &LineBatch) {
         self.inner.apply(partition, batch);
-        self.lines += batch.len() as u64;
-        // Line endings are not in the batch: add one byte per line.
-        self.bar.inc((batch.bytes() + batch.len()) as u64);
-        let seconds = self.started.elapsed().as_secs_f64().max(1e-3);
-        self.bar.set_message(format!(
-            "{} lines, {:.0} lines/s",
-            self.lines,
-            self.lines as f64 / seconds
-        ));
+        self.advance(batch.len() as u64, batch.bytes() as u64);
     }
 
     fn revoke(&mut self, partition: PartitionId) {

@@ -84,6 +84,26 @@ impl<'a> BatchRejections<'a> {
         }
     }
 
+    /// The same record, owning the payloads it keeps (copied when borrowed).
+    pub(super) fn into_owned(self) -> BatchRejections<'static> {
+        let own = |line: Cow<'a, [u8]>| Cow::Owned(line.into_owned());
+        BatchRejections {
+            too_long: self.too_long,
+            decode_errors: self.decode_errors,
+            first: self.first.map(|(r, line)| (r, own(line))),
+            dead: self.dead.map(|dead| {
+                dead.into_iter()
+                    .map(|r| Rejected {
+                        index: r.index,
+                        reason: r.reason,
+                        line: own(r.line),
+                    })
+                    .collect()
+            }),
+            max_line_bytes: self.max_line_bytes,
+        }
+    }
+
     /// How many payloads were rejected.
     pub(super) fn len(&self) -> u64 {
         self.too_long + self.decode_errors.iter().sum::<u64>()

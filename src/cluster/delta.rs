@@ -17,10 +17,9 @@ use hdrhistogram::Histogram;
 use super::fingerprint::Fingerprints;
 use super::record::{Delta, HostCounts, LatencyCounts, SloCounts};
 use crate::classify::Classifier;
-use crate::decode::Event;
 use crate::time::SECOND;
 use crate::window::latency::{MAX_LATENCY_US, empty_histogram};
-use crate::window::{Counters, Plan, Tally, host_key};
+use crate::window::{Counters, Decided, Plan, Tally, host_key};
 
 /// Counts per `(slo or position, second)`: `[good, total]`.
 type Seconds = HashMap<(usize, i64), [u64; 2]>;
@@ -65,8 +64,8 @@ impl Default for DeltaBuilder {
     }
 }
 
-fn add_latency(map: &mut Latencies, buckets: &Histogram<u64>, service: usize, event: &Event<'_>) {
-    if let (Some(l), false) = (event.latency_us, event.long_lived) {
+fn add_latency(map: &mut Latencies, buckets: &Histogram<u64>, service: usize, event: &Decided<'_>) {
+    if let Some(l) = event.latency_us {
         let value = buckets.lowest_equivalent(l.clamp(1, MAX_LATENCY_US as i64) as u64);
         let second = event.time_us.div_euclid(SECOND);
         *map.entry((service, second, value as i64)).or_default() += 1;
@@ -80,7 +79,7 @@ fn add_outcome(map: &mut Seconds, key: usize, second: i64, good: bool) {
 }
 
 impl Tally for DeltaBuilder {
-    fn add(&mut self, service: usize, event: &Event<'_>, classifier: &Classifier, plan: &Plan) {
+    fn add(&mut self, service: usize, event: &Decided<'_>, classifier: &Classifier, plan: &Plan) {
         self.events += 1;
         let second = event.time_us.div_euclid(SECOND);
         if !plan.splits.is_empty()
@@ -99,14 +98,18 @@ impl Tally for DeltaBuilder {
             };
             let sums = &mut self.hosts[i].2;
             sums.events += 1;
-            for (pos, _, good) in classifier.outcomes(&plan.splits[k].slos, event) {
-                add_outcome(&mut sums.slos, pos, second, good);
+            for (pos, outcome) in event.outcomes.iter().enumerate() {
+                if let Some(good) = outcome.good() {
+                    add_outcome(&mut sums.slos, pos, second, good);
+                }
             }
             add_latency(&mut sums.latency, &self.buckets, 0, event);
             return;
         }
-        for (_, slo, good) in classifier.outcomes(classifier.slos_of(service), event) {
-            add_outcome(&mut self.slos, slo, second, good);
+        for (&slo, outcome) in classifier.slos_of(service).iter().zip(event.outcomes) {
+            if let Some(good) = outcome.good() {
+                add_outcome(&mut self.slos, slo, second, good);
+            }
         }
         add_latency(&mut self.latency, &self.buckets, service, event);
     }

@@ -319,6 +319,12 @@ impl Format {
         }
     }
 
+    /// True when a line can change how the lines after it decode ([`LineState`]: a W3C
+    /// `#Fields:` directive), so one partition's lines must be decoded in order.
+    pub fn has_line_state(self) -> bool {
+        matches!(self, Format::W3c)
+    }
+
     /// Looks a format up by its config name.
     pub fn from_name(name: &str) -> Option<Format> {
         Format::ALL.into_iter().find(|f| f.name() == name)

@@ -18,6 +18,7 @@
 //! when [`StopSignal`] is raised, or when every file was gzip and has been read. Lines read so
 //! far are always delivered before the reader waits for more input.
 
+pub mod pieces;
 #[cfg(test)]
 pub(crate) mod tests;
 

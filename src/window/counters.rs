@@ -9,9 +9,9 @@
 //! and positions of one moment.
 
 use crate::classify::Classifier;
-use crate::decode::Event;
 
 use super::Plan;
+use super::decided::Decided;
 use super::latency::{LatencyBucketState, LatencyRing};
 use super::ring::{SloCounters, TierState};
 use super::shard::CountersOf;
@@ -20,12 +20,12 @@ use super::split::{SplitPlan, SplitShard, SplitShardState};
 /// Where a [`Shard`](super::Shard) adds the events it accepts: the [`Counters`] themselves,
 /// or a cluster reader's delta (counts summed per second, applied to the counters later).
 pub trait Tally {
-    /// Adds `event`, which belongs to service `service`.
-    fn add(&mut self, service: usize, event: &Event<'_>, classifier: &Classifier, plan: &Plan);
+    /// Adds `event`, which belongs to service `service` (whose SLOs `classifier` names).
+    fn add(&mut self, service: usize, event: &Decided<'_>, classifier: &Classifier, plan: &Plan);
 }
 
 impl Tally for Counters {
-    fn add(&mut self, service: usize, event: &Event<'_>, classifier: &Classifier, plan: &Plan) {
+    fn add(&mut self, service: usize, event: &Decided<'_>, classifier: &Classifier, plan: &Plan) {
         Counters::add(self, service, event, classifier, plan);
     }
 }
@@ -129,22 +129,25 @@ impl Counters {
     pub(super) fn add(
         &mut self,
         service: usize,
-        event: &Event<'_>,
+        event: &Decided<'_>,
         classifier: &Classifier,
         plan: &Plan,
     ) {
         if !plan.splits.is_empty()
             && let Some(k) = plan.split_of(service)
         {
-            self.split[k].apply(&plan.splits[k], &plan.layouts, event, classifier);
+            self.split[k].apply(&plan.splits[k], &plan.layouts, event);
             return;
         }
         let t = event.time_us;
-        for (_, slo, good) in classifier.outcomes(classifier.slos_of(service), event) {
+        for (&slo, &outcome) in classifier.slos_of(service).iter().zip(event.outcomes) {
+            let Some(good) = outcome.good() else {
+                continue;
+            };
             self.slos[slo].add(t, good);
             self.lifetime[slo][usize::from(!good)] += 1;
         }
-        if let (Some(l), false) = (event.latency_us, event.long_lived) {
+        if let Some(l) = event.latency_us {
             self.latency[service].record(t, l);
         }
     }

@@ -15,6 +15,7 @@
 //! backlog does not leave a hole at the end of every window (see [`Store::watermark`]).
 
 pub mod counters;
+pub mod decided;
 pub mod dedup;
 pub mod latency;
 pub mod ring;
@@ -32,6 +33,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use dashmap::DashMap;
 
 pub use counters::{Counters, CountersState, SloState, Tally};
+pub use decided::{Decided, Decisions};
 pub use dedup::DedupConfig;
 pub use ring::{Counts, Layout, Retention, SloCounters, window_start};
 pub use shard::{Activity, CountersOf, Shard, ShardState, ShardStats};

@@ -12,6 +12,7 @@ use crate::decode::{DecodeError, Event, LineState};
 
 use super::Plan;
 use super::counters::Tally;
+use super::decided::{Decided, Decisions};
 use super::dedup::Dedup;
 
 /// What one shard (one partition) keeps of its own, in a checkpoint.
@@ -197,14 +198,15 @@ impl Shard {
         self.newest_us
     }
 
-    /// Applies one decoded event to `counters` (the counts, or a cluster reader's delta).
+    /// Applies one decided event to `counters` (the counts, or a cluster reader's delta).
     /// `latest_allowed_us` is the newest event time accepted (wall clock plus the future
     /// bound); `plan` says how far behind this shard's newest event an event may be and
-    /// still land in some window, and whether to de-duplicate.
+    /// still land in some window, and whether to de-duplicate; `classifier` names the
+    /// service's SLOs (the ones `event` was decided with).
     pub fn apply<T: Tally>(
         &mut self,
         counters: &mut T,
-        event: &Event<'_>,
+        event: &Decided<'_>,
         classifier: &Classifier,
         latest_allowed_us: i64,
         plan: &Plan,
@@ -222,19 +224,35 @@ impl Shard {
         }
         let newest = self.newest_us.map_or(t, |n| n.max(t));
         if let Some(d) = &plan.window.dedup
-            && !event.request_id.is_empty()
-            && !self.dedup.first_sighting(event.request_id, t, newest, d)
+            && let Some(id) = event.id
+            && !self.dedup.first_sighting_hash(id, t, newest, d)
         {
             self.stats.duplicates += 1;
             return;
         }
         self.newest_us = Some(newest);
-        let Some(service) = classifier.service_of(event) else {
+        let Some(service) = event.service else {
             self.stats.unmatched += 1;
             return;
         };
         self.stats.applied += 1;
         counters.add(service, event, classifier, plan);
+    }
+
+    /// Decides `event` and applies it ([`Shard::apply`]): one event at a time, for tests and
+    /// benches (the pipeline decides whole batches first).
+    pub fn apply_event<T: Tally>(
+        &mut self,
+        counters: &mut T,
+        event: &Event<'_>,
+        classifier: &Classifier,
+        latest_allowed_us: i64,
+        plan: &Plan,
+    ) {
+        let decisions = Decisions::one(event, classifier, plan);
+        for d in decisions.iter() {
+            self.apply(counters, &d, classifier, latest_allowed_us, plan);
+        }
     }
 
     /// Takes in what a cluster reader's delta says this partition's reader did: its newest

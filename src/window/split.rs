@@ -24,10 +24,8 @@ use std::sync::{Arc, Mutex};
 
 use tracing::warn;
 
-use crate::classify::Classifier;
-use crate::decode::Event;
-
 use super::counters::SloState;
+use super::decided::Decided;
 use super::latency::{LatencyBucketState, LatencyRing};
 use super::ring::{Layout, SloCounters};
 
@@ -334,20 +332,17 @@ impl SplitShard {
     }
 
     /// Applies `event`, which belongs to the split service, to its host's sub-service.
-    pub fn apply(
-        &mut self,
-        split: &SplitPlan,
-        layouts: &[Layout],
-        event: &Event<'_>,
-        classifier: &Classifier,
-    ) {
+    pub fn apply(&mut self, split: &SplitPlan, layouts: &[Layout], event: &Decided<'_>) {
         let sub = self.sub_of(split, layouts, event.host, 1);
         let t = event.time_us;
-        for (pos, _, good) in classifier.outcomes(&split.slos, event) {
+        for (pos, &outcome) in event.outcomes.iter().enumerate() {
+            let Some(good) = outcome.good() else {
+                continue;
+            };
             sub.slos[pos].add(t, good);
             sub.lifetime[pos][usize::from(!good)] += 1;
         }
-        if let (Some(l), false) = (event.latency_us, event.long_lived) {
+        if let Some(l) = event.latency_us {
             sub.latency.record(t, l);
         }
     }

@@ -157,7 +157,7 @@ fn shards_drop_redelivered_request_ids_when_configured() {
             (T0 + 2 * SECOND, b""),
             (T0 + SECOND, b"b"),
         ] {
-            shard.apply(&mut counters, &event(t, id), &classifier, T0 + HOUR, &plan);
+            shard.apply_event(&mut counters, &event(t, id), &classifier, T0 + HOUR, &plan);
         }
         let c = counters.slo(0).sum(HOUR, T0 + MINUTE);
         assert_eq!(c.total, expected_total, "{window:?}");

@@ -101,7 +101,7 @@ proptest! {
         {
             let mut counters = direct.store.counters();
             for s in &specs {
-                shard.apply(&mut *counters, &event(s), &direct.classifier, latest, &plan);
+                shard.apply_event(&mut *counters, &event(s), &direct.classifier, latest, &plan);
             }
         }
         // Through deltas cut at `cuts`, written and read back.
@@ -120,7 +120,7 @@ proptest! {
             let mark = reader.dedup_mark();
             let before = reader.stats;
             for s in chunk {
-                reader.apply(&mut builder, &event(s), &folded.classifier, latest, &fold_plan);
+                reader.apply_event(&mut builder, &event(s), &folded.classifier, latest, &fold_plan);
             }
             let mut delta = Delta {
                 from: offset,

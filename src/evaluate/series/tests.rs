@@ -81,7 +81,7 @@ fn feed(p: &Pipeline, evs: &[(i64, bool)]) {
             long_lived: false,
             request_id: b"",
         };
-        lock(&shard).apply(
+        lock(&shard).apply_event(
             &mut *g.store.counters(),
             &event,
             &g.classifier,

@@ -4,7 +4,8 @@
 use std::sync::Arc;
 
 use super::*;
-use crate::classify::{Matcher, Service, Sli, SloRule};
+use crate::classify::{Classifier, Matcher, Service, Sli, SloRule};
+use crate::decode::Event;
 use crate::time::{HOUR, MINUTE, SECOND};
 use crate::window::{Counters, Plan, Shard, WindowConfig};
 
@@ -75,7 +76,7 @@ fn hosts_get_slots_first_come_first_served_across_partitions() {
     let mut counters = Counters::new(&plan);
     let (mut p0, mut p1) = (Shard::new("p0"), Shard::new("p1"));
     let mut apply = |shard: &mut Shard, host: &'static [u8], status| {
-        shard.apply(&mut counters, &event(T0, host, status), &c, i64::MAX, &plan);
+        shard.apply_event(&mut counters, &event(T0, host, status), &c, i64::MAX, &plan);
     };
     apply(&mut p0, b"B.example.com", 200);
     apply(&mut p1, b"a.example.com", 503);
@@ -111,7 +112,7 @@ fn state_stays_bounded_however_many_hosts_arrive() {
         .map(|i| &*Box::leak(format!("h{i}.example.com").into_bytes().into_boxed_slice()))
         .collect();
     for (i, h) in hosts.iter().enumerate() {
-        shard.apply(
+        shard.apply_event(
             &mut counters,
             &event(T0 + i as i64, h, 200),
             &c,
@@ -138,9 +139,9 @@ fn restore_maps_sub_services_by_host_name() {
         b"z.example.com",
         b"w.example.com",
     ] {
-        shard.apply(&mut counters, &event(T0, h, 200), &c, i64::MAX, &plan);
+        shard.apply_event(&mut counters, &event(T0, h, 200), &c, i64::MAX, &plan);
     }
-    shard.apply(
+    shard.apply_event(
         &mut counters,
         &event(T0, b"y.example.com", 503),
         &c,
@@ -207,8 +208,8 @@ fn hosts_without_a_name_share_one_sub_service() {
     }]);
     let mut shard = Shard::new("p");
     let mut counters = Counters::new(&plan);
-    shard.apply(&mut counters, &event(T0, b"", 200), &c, i64::MAX, &plan);
-    shard.apply(&mut counters, &event(T0, b"", 200), &c, i64::MAX, &plan);
+    shard.apply_event(&mut counters, &event(T0, b"", 200), &c, i64::MAX, &plan);
+    shard.apply_event(&mut counters, &event(T0, b"", 200), &c, i64::MAX, &plan);
     assert_eq!(plan.splits[0].table.hosts(), [EMPTY_HOST]);
     assert_eq!(counters.split(0).slot(0).unwrap().lifetime(0), [2, 0]);
     assert_eq!(sub_service_name("any", "-"), "any:-");

@@ -1,0 +1,306 @@
+//! `replay`: reads log files to their end and reports, on as many threads as asked.
+//!
+//! With one thread the files go through the file source and the pipeline's sink, exactly as
+//! `run` reads a file source. With more, [`pieces::cut`] cuts the files into pieces of whole
+//! lines (decompressing gzip on its own thread, ahead of the others), `threads` workers
+//! decide the pieces at once (read, decode, classify: [`DecidedBatch::decide`], the costly
+//! part), and the calling thread applies the decided batches in file order, through the same
+//! sink.
+//!
+//! Applying in order is what keeps the report the same, bit for bit, whatever the number of
+//! threads: every decision that depends on what came before is taken in the order one
+//! thread takes it, namely the retention bound (`too_old`, against the newest event of the
+//! file so far), de-duplication (the first copy of a request id counts) and a split
+//! service's host slots (first come, first served). Deciding depends on no earlier line,
+//! except in a format with line state (W3C: the `#Fields:` directive in force), whose files
+//! are each read by one worker from start to end.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::mpsc::{self, Receiver, Sender, SyncSender};
+use std::sync::{Arc, Mutex};
+
+use anyhow::Context;
+
+use super::batch::DecidedBatch;
+use super::progress::ProgressSink;
+use super::rejections::BatchRejections;
+use super::{Generation, Pipeline, PipelineSink};
+use crate::clock::Clock;
+use crate::config::{Config, SourceConfig};
+use crate::decode::LineState;
+use crate::evaluate::Evaluation;
+use crate::source::file::pieces::{self, Cut, Work};
+use crate::source::file::{FileSource, FileSpec};
+use crate::source::{LineBatch, PartitionId, Sink, Source, StopSignal};
+use crate::window::{Decisions, lock};
+
+/// About this many bytes of lines per piece: large enough that handing pieces out costs
+/// nothing, small enough that the last pieces keep every thread busy.
+pub const PIECE_BYTES: u64 = 4 << 20;
+
+/// Pieces handed out but not yet applied, per worker: bounds memory when one piece is slow.
+const IN_FLIGHT_PER_WORKER: usize = 4;
+
+/// How a replay reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReplayOptions {
+    /// Threads that read and decide at once; one reads through the file source.
+    pub threads: usize,
+    /// About this many bytes of lines per piece ([`PIECE_BYTES`]).
+    pub piece_bytes: u64,
+}
+
+impl ReplayOptions {
+    /// `threads` threads (at least one), pieces of [`PIECE_BYTES`].
+    pub fn threads(threads: usize) -> Self {
+        Self {
+            threads: threads.max(1),
+            piece_bytes: PIECE_BYTES,
+        }
+    }
+}
+
+/// Reads `paths` (or, if empty, the configured file source's) to their end on `threads`
+/// threads (at least one) and evaluates.
+pub fn replay(
+    config: &Config,
+    paths: &[PathBuf],
+    clock: Arc<dyn Clock>,
+    threads: usize,
+) -> anyhow::Result<Evaluation> {
+    let pipeline = read_files(config, paths, clock, ReplayOptions::threads(threads))?;
+    Ok(pipeline.evaluate())
+}
+
+/// Reads `paths` (or, if empty, the configured file source's) to their end as `options`
+/// say, into a new pipeline.
+pub fn read_files(
+    config: &Config,
+    paths: &[PathBuf],
+    clock: Arc<dyn Clock>,
+    options: ReplayOptions,
+) -> anyhow::Result<Arc<Pipeline>> {
+    let paths = if paths.is_empty() {
+        match &config.start.source {
+            SourceConfig::File(f) => f.paths.clone(),
+            _ => anyhow::bail!(
+                "replay needs log files: name them on the command line or configure a file source"
+            ),
+        }
+    } else {
+        paths.to_vec()
+    };
+    let pipeline = Pipeline::new(config, clock);
+    let total_bytes = paths
+        .iter()
+        .filter_map(|p| std::fs::metadata(p).ok())
+        .map(|m| m.len())
+        .sum();
+    let mut sink = ProgressSink::new(pipeline.sink(), total_bytes);
+    let result = if options.threads <= 1 {
+        let spec = FileSpec {
+            paths,
+            follow: false,
+        };
+        Box::new(FileSource::new(spec).with_max_line_bytes(config.start.max_payload_bytes()))
+            .run(&mut sink, &StopSignal::new())
+            .map_err(anyhow::Error::from)
+    } else {
+        in_parallel(&pipeline, &paths, options, &mut sink)
+    };
+    sink.finish();
+    result.context("reading log files")?;
+    Ok(pipeline)
+}
+
+/// A piece, decided: what the applying thread does with it, in order.
+enum Decided {
+    Start(PartitionId, String),
+    Batches(PartitionId, Vec<DecidedBatch<'static>>),
+    End(PartitionId),
+}
+
+/// Cuts, decides on `threads` workers and applies in order through `sink`.
+fn in_parallel(
+    pipeline: &Arc<Pipeline>,
+    paths: &[PathBuf],
+    options: ReplayOptions,
+    sink: &mut ProgressSink<PipelineSink>,
+) -> anyhow::Result<()> {
+    let (threads, piece_bytes) = (options.threads, options.piece_bytes);
+    let g = pipeline.generation();
+    let max_line_bytes = pipeline.start.max_payload_bytes();
+    let whole = g.format.has_line_state();
+    let (work_tx, work_rx) = mpsc::sync_channel::<(u64, Work)>(threads);
+    let work_rx = Mutex::new(work_rx);
+    let (done_tx, done_rx) = mpsc::channel::<(u64, anyhow::Result<Decided>)>();
+    let (token_tx, token_rx) = mpsc::sync_channel::<()>(threads * IN_FLIGHT_PER_WORKER);
+    std::thread::scope(|s| {
+        let failed = done_tx.clone();
+        s.spawn(move || {
+            let cut = Cut {
+                piece_bytes,
+                max_line_bytes,
+                whole,
+            };
+            feed(paths, cut, work_tx, token_tx, failed)
+        });
+        for _ in 0..threads {
+            let done = done_tx.clone();
+            let (g, work_rx) = (&g, &work_rx);
+            let worker = Worker::new(pipeline, g);
+            s.spawn(move || worker.run(work_rx, done));
+        }
+        drop(done_tx);
+        apply_in_order(done_rx, token_rx, sink)
+    })
+}
+
+/// The cutting thread: hands out the pieces in order, each once a token says there is room
+/// for it; a file that cannot be read ends the work with its error in its place.
+fn feed(
+    paths: &[PathBuf],
+    cut: Cut,
+    work: SyncSender<(u64, Work)>,
+    tokens: SyncSender<()>,
+    failed: Sender<(u64, anyhow::Result<Decided>)>,
+) {
+    let mut seq = 0;
+    let cut = pieces::cut(paths, cut, |w| {
+        if tokens.send(()).is_err() || work.send((seq, w)).is_err() {
+            return false;
+        }
+        seq += 1;
+        true
+    });
+    if let Err(e) = cut {
+        let _ = failed.send((seq, Err(e.into())));
+    }
+}
+
+/// Applies decided pieces in order as they arrive, returning a token for each.
+fn apply_in_order(
+    done: Receiver<(u64, anyhow::Result<Decided>)>,
+    tokens: Receiver<()>,
+    sink: &mut ProgressSink<PipelineSink>,
+) -> anyhow::Result<()> {
+    let mut waiting = BTreeMap::new();
+    let mut next = 0u64;
+    for (seq, piece) in done.iter() {
+        waiting.insert(seq, piece);
+        while let Some(piece) = waiting.remove(&next) {
+            next += 1;
+            match piece? {
+                Decided::Start(partition, name) => sink.assign(partition, &name),
+                Decided::Batches(partition, batches) => {
+                    for b in batches {
+                        let (lines, bytes) = (b.lines, b.bytes);
+                        sink.inner_mut().apply_decided(partition, b);
+                        sink.advance(lines, bytes);
+                    }
+                }
+                Decided::End(partition) => sink.end_of_partition(partition),
+            }
+            // Never blocks: the piece took its token before it was handed out.
+            let _ = tokens.recv();
+        }
+    }
+    anyhow::ensure!(
+        waiting.is_empty(),
+        "a worker stopped before deciding every piece"
+    );
+    sink.caught_up();
+    Ok(())
+}
+
+/// One deciding thread: the generation's ingest path, decision buffers and limits.
+struct Worker<'g> {
+    g: &'g Generation,
+    ingest: crate::decode::ingest::Ingest,
+    max_line_bytes: usize,
+    dead_letter: bool,
+    max_dead_line_bytes: usize,
+}
+
+impl<'g> Worker<'g> {
+    fn new(pipeline: &Pipeline, g: &'g Generation) -> Self {
+        Self {
+            g,
+            ingest: g.ingest(pipeline.start.limits()),
+            max_line_bytes: pipeline.start.max_payload_bytes(),
+            dead_letter: pipeline.dead_letter.is_some(),
+            max_dead_line_bytes: pipeline.start.max_line_bytes,
+        }
+    }
+
+    /// Decides pieces until the work or the applying thread ends.
+    fn run(
+        self,
+        work: &Mutex<Receiver<(u64, Work)>>,
+        done: Sender<(u64, anyhow::Result<Decided>)>,
+    ) {
+        let mut scratch = String::new();
+        loop {
+            let next = lock(work).recv();
+            let Ok((seq, w)) = next else {
+                return;
+            };
+            let decided = self.decide(w, &mut scratch);
+            if done.send((seq, decided)).is_err() {
+                return;
+            }
+        }
+    }
+
+    fn decide(&self, work: Work, scratch: &mut String) -> anyhow::Result<Decided> {
+        let mut out = Vec::new();
+        // Pieces of a format without line state start from the empty state; a whole file
+        // carries its state from line to line.
+        let mut state = LineState::default();
+        let mut each = |batch: &LineBatch| out.push(self.decide_batch(batch, scratch, &mut state));
+        Ok(match work {
+            Work::Start { partition, name } => Decided::Start(partition, name),
+            Work::End { partition } => Decided::End(partition),
+            Work::Range {
+                partition,
+                path,
+                start,
+                end,
+            } => {
+                pieces::read_range(partition, &path, start, end, self.max_line_bytes, &mut each)?;
+                Decided::Batches(partition, out)
+            }
+            Work::Whole { partition, path } => {
+                pieces::read_whole(partition, &path, self.max_line_bytes, &mut each)?;
+                Decided::Batches(partition, out)
+            }
+            Work::Lines { partition, batches } => {
+                batches.iter().for_each(&mut each);
+                Decided::Batches(partition, out)
+            }
+        })
+    }
+
+    fn decide_batch(
+        &self,
+        batch: &LineBatch,
+        scratch: &mut String,
+        state: &mut LineState,
+    ) -> DecidedBatch<'static> {
+        DecidedBatch::decide(
+            batch,
+            &self.ingest,
+            scratch,
+            state,
+            &self.g.classifier,
+            self.g.store.plan(),
+            Decisions::new(),
+            BatchRejections::new(self.dead_letter, self.max_dead_line_bytes),
+        )
+        .into_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests;

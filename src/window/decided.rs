@@ -1,0 +1,126 @@
+//! Decided events: what decoding and classifying a batch's lines decided about each event,
+//! kept apart from the lines, so that deciding (the costly part: decode, service match, SLO
+//! verdicts, request-id hash) can run on any thread, and applying (which depends on order:
+//! the future and retention bounds, de-duplication, a split service's host slots) runs in
+//! order on the partition's [`Shard`](super::Shard).
+//!
+//! Every ingest path decides a batch into [`Decisions`] and then applies them: the pipeline's
+//! sink, a cluster owner, a parallel replay's workers and `explain`, so the verdicts cannot
+//! differ between them. Deciding is a pure function of the event and the configuration; a
+//! decision is applied only with the configuration it was decided with.
+
+use crate::classify::{Classifier, Outcome};
+use crate::decode::Event;
+
+use super::Plan;
+use super::dedup::Dedup;
+
+/// One decided event, borrowed from its [`Decisions`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Decided<'a> {
+    /// Event time, µs since the Unix epoch.
+    pub time_us: i64,
+    /// The request id's [`Dedup::hash`]: only when de-duplication is configured and the
+    /// event has an id.
+    pub id: Option<u64>,
+    /// The service it belongs to; `None` when it matched none.
+    pub service: Option<usize>,
+    /// Each SLO's verdict, in [`Classifier::slos_of`] order of the service (empty without
+    /// a service).
+    pub outcomes: &'a [Outcome],
+    /// The latency to record: `None` when the log does not know it or the connection is
+    /// long-lived (its duration is not a latency).
+    pub latency_us: Option<i64>,
+    /// The host, as the line gave it: only for a service split by host (empty otherwise).
+    pub host: &'a [u8],
+}
+
+/// One decided event, its slices as ranges of its [`Decisions`]' buffers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Row {
+    time_us: i64,
+    id: Option<u64>,
+    service: Option<usize>,
+    latency_us: Option<i64>,
+    outcomes: std::ops::Range<usize>,
+    host: std::ops::Range<usize>,
+}
+
+/// The decided events of one batch, in line order; buffers are kept by
+/// [`clear`](Decisions::clear), so deciding allocates only when a batch outgrows every
+/// earlier one.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Decisions {
+    rows: Vec<Row>,
+    outcomes: Vec<Outcome>,
+    hosts: Vec<u8>,
+}
+
+impl Decisions {
+    /// No decisions.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Decides `event` with `classifier` under `plan` and appends the decision.
+    pub fn push(&mut self, event: &Event<'_>, classifier: &Classifier, plan: &Plan) {
+        let service = classifier.service_of(event);
+        let start = self.outcomes.len();
+        if let Some(s) = service {
+            classifier.verdicts(s, event, &mut self.outcomes);
+        }
+        let host_start = self.hosts.len();
+        if let Some(s) = service
+            && !plan.splits.is_empty()
+            && plan.split_of(s).is_some()
+        {
+            self.hosts.extend_from_slice(event.host);
+        }
+        let id = (plan.window.dedup.is_some() && !event.request_id.is_empty())
+            .then(|| Dedup::hash(event.request_id));
+        self.rows.push(Row {
+            time_us: event.time_us,
+            id,
+            service,
+            latency_us: event.latency_us.filter(|_| !event.long_lived),
+            outcomes: start..self.outcomes.len(),
+            host: host_start..self.hosts.len(),
+        });
+    }
+
+    /// Number of decided events.
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    /// True when no event was decided.
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    /// Forgets every decision, keeping the buffers.
+    pub fn clear(&mut self) {
+        self.rows.clear();
+        self.outcomes.clear();
+        self.hosts.clear();
+    }
+
+    /// The decided events, in order.
+    pub fn iter(&self) -> impl Iterator<Item = Decided<'_>> + '_ {
+        self.rows.iter().map(|r| Decided {
+            time_us: r.time_us,
+            id: r.id,
+            service: r.service,
+            outcomes: &self.outcomes[r.outcomes.clone()],
+            latency_us: r.latency_us,
+            host: &self.hosts[r.host.clone()],
+        })
+    }
+
+    /// The one decision `event` gets (tests, benches and `explain` decide single events).
+    pub fn one(event: &Event<'_>, classifier: &Classifier, plan: &Plan) -> Self {
+        let mut d = Self::new();
+        d.push(event, classifier, plan);
+        d
+    }
+}
