@@ -143,12 +143,9 @@ pub(crate) fn split_target(target: &[u8]) -> (&[u8], &[u8]) {
     let Some(after_scheme) = strip_scheme(target) else {
         return (&[], until_query(target));
     };
-    let end = after_scheme
-        .iter()
-        .position(|&b| matches!(b, b'/' | b'?' | b'#'))
-        .unwrap_or(after_scheme.len());
+    let end = memchr::memchr3(b'/', b'?', b'#', after_scheme).unwrap_or(after_scheme.len());
     let (authority, path_and_query) = after_scheme.split_at_checked(end).unwrap_or_default();
-    let host_port = match authority.iter().rposition(|&b| b == b'@') {
+    let host_port = match memchr::memrchr(b'@', authority) {
         Some(at) => authority.get(at + 1..).unwrap_or_default(),
         None => authority,
     };
@@ -205,10 +202,7 @@ fn is_scheme_byte(b: u8) -> bool {
 
 /// `s` up to its first `?` or `#`.
 fn until_query(s: &[u8]) -> &[u8] {
-    let end = s
-        .iter()
-        .position(|&b| matches!(b, b'?' | b'#'))
-        .unwrap_or(s.len());
+    let end = memchr::memchr2(b'?', b'#', s).unwrap_or(s.len());
     s.get(..end).unwrap_or(s)
 }
 
@@ -311,6 +305,56 @@ mod tests {
         ];
         for (target, host, path) in cases {
             assert_eq!(split_target(target), (host, path), "{target:?}");
+        }
+    }
+
+    /// [`split_target`] as it was written before its searches used `memchr`: byte loops.
+    fn split_target_by_loops(target: &[u8]) -> (&[u8], &[u8]) {
+        if target == b"-" {
+            return (&[], &[]);
+        }
+        let query = |s: &[u8]| {
+            s.iter()
+                .position(|&b| matches!(b, b'?' | b'#'))
+                .unwrap_or(s.len())
+        };
+        let Some(after) = strip_scheme(target) else {
+            return (&[], &target[..query(target)]);
+        };
+        let end = after
+            .iter()
+            .position(|&b| matches!(b, b'/' | b'?' | b'#'))
+            .unwrap_or(after.len());
+        let (authority, rest) = after.split_at(end);
+        let host_port = match authority.iter().rposition(|&b| b == b'@') {
+            Some(at) => &authority[at + 1..],
+            None => authority,
+        };
+        let host = match host_port {
+            [b'[', ..] => match host_port.iter().position(|&b| b == b']') {
+                Some(i) => &host_port[..=i],
+                None => host_port,
+            },
+            _ => match host_port.iter().position(|&b| b == b':') {
+                Some(i) => &host_port[..i],
+                None => host_port,
+            },
+        };
+        let path = match &rest[..query(rest)] {
+            [] => b"/",
+            path => path,
+        };
+        (host, path)
+    }
+
+    proptest::proptest! {
+        /// The `memchr` searches split every target as the byte loops did.
+        #[test]
+        fn split_target_is_the_byte_loop_split(
+            target in "(https?://)?([a-z@:\\[\\]]{0,12})([/?#a-z:]{0,16})",
+        ) {
+            let t = target.as_bytes();
+            proptest::prop_assert_eq!(split_target(t), split_target_by_loops(t));
         }
     }
 

@@ -174,6 +174,13 @@ impl LineReader {
             if !self.batch.is_empty() && drained(input) {
                 self.flush(sink);
             }
+            if self.take_buffered_lines(input)? {
+                if self.batch.len() >= BATCH_LINES {
+                    self.flush(sink);
+                    return Ok(Progress::Batch);
+                }
+                continue;
+            }
             if !self.read_line(input)? {
                 if !self.hold_partial && !self.line.is_empty() {
                     self.take_line();
@@ -187,6 +194,38 @@ impl LineReader {
                 return Ok(Progress::Batch);
             }
         }
+    }
+
+    /// Moves the whole lines at the start of `input`'s buffer straight into the batch, up to
+    /// a full batch, without copying them through `line`: the common case, where a line
+    /// neither spans two reads nor is cut. False when it moved none (a line is pending, the
+    /// buffer holds no whole line, or its first line is too long: [`LineReader::read_line`]
+    /// takes those).
+    fn take_buffered_lines<R: BufRead>(&mut self, input: &mut R) -> io::Result<bool> {
+        if !self.line.is_empty() {
+            return Ok(false);
+        }
+        let keep = self.max_line_bytes.saturating_add(1);
+        let used = {
+            let buf = input.fill_buf()?;
+            let mut used = 0;
+            while self.batch.len() < BATCH_LINES {
+                let rest = buf.get(used..).unwrap_or_default();
+                let Some(newline) = memchr::memchr(b'\n', rest) else {
+                    break;
+                };
+                let take = newline + 1;
+                if take > keep {
+                    break;
+                }
+                self.batch.push(rest.get(..take).unwrap_or_default());
+                used += take;
+            }
+            used
+        };
+        input.consume(used);
+        self.offset += used as u64;
+        Ok(used > 0)
     }
 
     /// Appends input up to and including the next newline to the line, keeping at most

@@ -462,3 +462,56 @@ fn an_overlong_line_is_cut_and_skipped_to_its_newline_without_growing_the_buffer
     lines.read(&mut reader, |_| false, &mut sink).unwrap();
     assert_eq!(sink.get().text(pid), ["y".repeat(100), "z".repeat(100)]);
 }
+
+/// What the reader must deliver for `input`: every line (a last one without newline too),
+/// cut to `max + 1` bytes with its newline, then without its `\n` and a `\r` before it.
+fn reference_lines(input: &[u8], max: usize) -> Vec<Vec<u8>> {
+    let mut out = Vec::new();
+    let mut rest = input;
+    while !rest.is_empty() {
+        let take = memchr::memchr(b'\n', rest).map_or(rest.len(), |i| i + 1);
+        let kept = &rest[..take.min(max.saturating_add(1))];
+        let kept = kept.strip_suffix(b"\n").unwrap_or(kept);
+        let kept = kept.strip_suffix(b"\r").unwrap_or(kept);
+        out.push(kept.to_vec());
+        rest = &rest[take..];
+    }
+    out
+}
+
+proptest::proptest! {
+    /// Lines taken straight from the read buffer and lines assembled across reads or cut are
+    /// the same lines, at the same offsets, whatever the buffer size and line lengths.
+    #[test]
+    fn lines_and_offsets_match_a_plain_split_whatever_the_buffer(
+        lines in proptest::collection::vec(("[a-c\r]{0,40}", proptest::bool::ANY), 0..700),
+        last_open in proptest::bool::ANY,
+        capacity in 1usize..300,
+        max in 1usize..60,
+    ) {
+        let mut input = Vec::new();
+        for (text, crlf) in &lines {
+            input.extend_from_slice(text.as_bytes());
+            input.extend_from_slice(if *crlf { b"\r\n" } else { b"\n" });
+        }
+        if last_open {
+            input.extend_from_slice(b"tail");
+        }
+        let mut reader = std::io::BufReader::with_capacity(capacity, input.as_slice());
+        let pid = PartitionId::new(0, 0);
+        let mut reader_lines = LineReader::new(pid, false).with_max_line_bytes(max);
+        let mut sink = Recorder::default();
+        while reader_lines.read(&mut reader, |_| false, &mut sink).unwrap() == Progress::Batch {}
+        let got = sink.get();
+        let want = reference_lines(&input, max);
+        proptest::prop_assert_eq!(got.lines.get(&pid).cloned().unwrap_or_default(), want);
+        proptest::prop_assert_eq!(reader_lines.offset(), input.len() as u64);
+        let sizes = got.batch_sizes.get(&pid).cloned().unwrap_or_default();
+        proptest::prop_assert!(sizes.iter().all(|&n| (1..=BATCH_LINES).contains(&n)), "{:?}", sizes);
+        // Every batch's offset is just past a newline (or the end).
+        for &offset in got.offsets.get(&pid).into_iter().flatten() {
+            let o = offset as usize;
+            proptest::prop_assert!(o == input.len() || input[o - 1] == b'\n', "offset {}", o);
+        }
+    }
+}
