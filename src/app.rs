@@ -15,6 +15,7 @@ mod batch;
 pub mod cluster;
 mod dead_letter;
 mod generation;
+mod parallel;
 mod progress;
 mod read;
 mod rejections;
@@ -45,6 +46,8 @@ use crate::window::{Activity, Decisions, Shard, lock};
 use batch::DecidedBatch;
 pub use dead_letter::DeadLetter;
 pub use generation::{Changes, Generation};
+use parallel::Decider;
+use parallel::ParallelSink;
 use rejections::{BatchOrigin, BatchRejections, WarningLimiter};
 pub use reload::{ReloadError, ReloadSource, ReloadStats, ReloadSummary};
 pub use replay::{PIECE_BYTES, ReplayOptions, read_files, replay};
@@ -174,6 +177,7 @@ impl Pipeline {
             ingest: g.ingest(self.start.limits()),
             scratch: String::new(),
             decisions: Decisions::new(),
+            decider: None,
             shards: HashMap::new(),
             warnings: WarningLimiter::default(),
         }
@@ -221,6 +225,8 @@ pub struct PipelineSink {
     scratch: String,
     /// Reused buffer for a batch's decisions.
     decisions: Decisions,
+    /// What deciding batches elsewhere needs, for `generation` (built when first asked).
+    decider: Option<Arc<Decider>>,
     shards: HashMap<PartitionId, Arc<Mutex<Shard>>>,
     warnings: WarningLimiter,
 }
@@ -251,7 +257,7 @@ impl PipelineSink {
 
     /// Applies a batch decided elsewhere (a parallel replay's worker) with the current
     /// generation, which must be the one it was decided with: nothing reloads a replay.
-    fn apply_decided(&mut self, partition: PartitionId, decided: DecidedBatch<'_>) {
+    fn apply_replayed(&mut self, partition: PartitionId, decided: DecidedBatch<'_>) {
         let pipeline = self.pipeline.clone();
         let g = pipeline.read_generation();
         self.follow(&g);
@@ -307,6 +313,45 @@ impl PipelineSink {
                 .emit(origin, p.dead_letter.as_ref(), &mut self.warnings);
         }
         self.decisions = decided.decisions;
+    }
+}
+
+impl parallel::Decides for PipelineSink {
+    fn decider(&mut self) -> Arc<Decider> {
+        let pipeline = self.pipeline.clone();
+        let g = pipeline.read_generation();
+        self.follow(&g);
+        match &self.decider {
+            Some(d) if d.generation.number == g.number => d.clone(),
+            _ => {
+                let d = Arc::new(Decider {
+                    generation: g.clone(),
+                    ingest: g.ingest(pipeline.start.limits()),
+                    dead_letter: pipeline.dead_letter.is_some(),
+                    max_line_bytes: pipeline.start.max_line_bytes,
+                });
+                self.decider = Some(d.clone());
+                d
+            }
+        }
+    }
+
+    fn apply_decided(
+        &mut self,
+        partition: PartitionId,
+        batch: &LineBatch,
+        decided: DecidedBatch<'static>,
+        generation: u64,
+    ) {
+        let pipeline = self.pipeline.clone();
+        let g = pipeline.read_generation();
+        if g.number != generation {
+            drop(g);
+            return Sink::apply(self, partition, batch);
+        }
+        self.follow(&g);
+        let shard = self.shard_of(&g, partition);
+        self.apply_decided_in(&g, partition, &shard, decided);
     }
 }
 

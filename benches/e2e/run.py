@@ -469,15 +469,16 @@ def part_kafka(args):
             subprocess.run([BIN, "loadgen", "--rate", "0", "--count", str(count), "--no-incidents",
                             "--brokers", f"127.0.0.1:{kport}", "--topic", topic],
                            check=True, stderr=subprocess.DEVNULL)
-            # The bare consumer first: same topic, same client settings, counting only.
-            out = subprocess.run([bare_bin, f"127.0.0.1:{kport}", topic, str(count)],
+            port = free_port()
+            config = kafka_config(kport, f"127.0.0.1:{port}", topic, f"g-{topic}")
+            # The bare consumer first: the same configuration's client settings, its own
+            # fresh group, counting only.
+            out = subprocess.run([bare_bin, config, str(count)],
                                  check=True, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
             bare = json.loads(out.stdout)
             bares.append(count / bare["seconds"])
             log(f"   run {run + 1}: bare librdkafka consumer {count:,} messages in "
                 f"{bare['seconds']:.2f} s")
-            port = free_port()
-            config = kafka_config(kport, f"127.0.0.1:{port}", topic, f"g-{topic}")
             broker_cpu0 = cpu_seconds(tansu_pid(kport))
             t0 = time.time()
             proc = subprocess.Popen([BIN, "run", "-c", config], stderr=subprocess.DEVNULL)

@@ -284,6 +284,8 @@ pub struct ClusterSink {
     scratch: String,
     /// Reused buffer for a batch's decisions.
     decisions: crate::window::Decisions,
+    /// What deciding batches elsewhere needs, for `generation` (built when first asked).
+    decider: Option<Arc<super::Decider>>,
     warnings: WarningLimiter,
     owned: HashMap<PartitionId, Owned>,
     /// When a claim of a partition last failed: retried after [`RETRY_INTERVAL`].
@@ -320,6 +322,7 @@ impl ClusterSink {
             start_from,
             scratch: String::new(),
             decisions: crate::window::Decisions::new(),
+            decider: None,
             warnings: WarningLimiter::default(),
             owned: HashMap::new(),
             failed_claims: HashMap::new(),
@@ -654,6 +657,90 @@ impl ClusterSink {
     }
 }
 
+impl ClusterSink {
+    /// Applies `decided` (decided with this sink's generation from a batch of `payloads`
+    /// payloads) to the owned `partition`'s shard and delta.
+    fn apply_decided_in(
+        &mut self,
+        partition: PartitionId,
+        payloads: usize,
+        decided: DecidedBatch<'_>,
+    ) {
+        let p = self.pipeline.clone();
+        let g = self.generation.clone();
+        let Some(o) = self.owned.get_mut(&partition) else {
+            return;
+        };
+        let now = p.clock.now_us();
+        let plan = g.store.plan();
+        decided.apply(
+            &mut o.shard,
+            &mut o.builder,
+            &g.classifier,
+            plan,
+            now.saturating_add(plan.window.max_future_us),
+        );
+        o.to = decided.next_offset;
+        o.at_end = false;
+        self.shared
+            .stats
+            .lines_read
+            .fetch_add(payloads as u64, Ordering::Relaxed);
+        let name = o.source.to_string();
+        if o.builder.events() >= FLUSH_EVENTS {
+            self.flush(partition);
+        }
+        if decided.rejected.len() > 0 {
+            let origin = BatchOrigin {
+                partition,
+                partition_name: &name,
+                next_offset: decided.next_offset,
+                format: g.format.name(),
+                now_us: now,
+            };
+            decided
+                .rejected
+                .emit(origin, p.dead_letter.as_ref(), &mut self.warnings);
+        }
+        self.decisions = decided.decisions;
+    }
+}
+
+impl super::parallel::Decides for ClusterSink {
+    fn decider(&mut self) -> Arc<super::Decider> {
+        self.follow();
+        let g = &self.generation;
+        match &self.decider {
+            Some(d) if d.generation.number == g.number => d.clone(),
+            _ => {
+                let p = &self.pipeline;
+                let d = Arc::new(super::Decider {
+                    generation: g.clone(),
+                    ingest: g.ingest(p.start.limits()),
+                    dead_letter: p.dead_letter.is_some(),
+                    max_line_bytes: p.start.max_line_bytes,
+                });
+                self.decider = Some(d.clone());
+                d
+            }
+        }
+    }
+
+    fn apply_decided(
+        &mut self,
+        partition: PartitionId,
+        batch: &LineBatch,
+        decided: DecidedBatch<'static>,
+        generation: u64,
+    ) {
+        self.follow();
+        if self.generation.number != generation {
+            return Sink::apply(self, partition, batch);
+        }
+        self.apply_decided_in(partition, batch.len(), decided);
+    }
+}
+
 impl Sink for ClusterSink {
     fn assign(&mut self, partition: PartitionId, name: &str) {
         // Not called: this sink assigns partitions itself.
@@ -664,11 +751,9 @@ impl Sink for ClusterSink {
         self.follow();
         let p = self.pipeline.clone();
         let g = self.generation.clone();
-        let Some(o) = self.owned.get_mut(&partition) else {
+        let Some(o) = self.owned.get(&partition) else {
             return;
         };
-        let now = p.clock.now_us();
-        let plan = g.store.plan();
         let mut state = o.shard.format_state.clone();
         let decided = DecidedBatch::decide(
             batch,
@@ -676,40 +761,11 @@ impl Sink for ClusterSink {
             &mut self.scratch,
             &mut state,
             &g.classifier,
-            plan,
+            g.store.plan(),
             std::mem::take(&mut self.decisions),
             BatchRejections::new(p.dead_letter.is_some(), p.start.max_line_bytes),
         );
-        decided.apply(
-            &mut o.shard,
-            &mut o.builder,
-            &g.classifier,
-            plan,
-            now.saturating_add(plan.window.max_future_us),
-        );
-        o.to = batch.next_offset;
-        o.at_end = false;
-        self.shared
-            .stats
-            .lines_read
-            .fetch_add(batch.len() as u64, Ordering::Relaxed);
-        let name = o.source.to_string();
-        if o.builder.events() >= FLUSH_EVENTS {
-            self.flush(partition);
-        }
-        if decided.rejected.len() > 0 {
-            let origin = BatchOrigin {
-                partition,
-                partition_name: &name,
-                next_offset: batch.next_offset,
-                format: g.format.name(),
-                now_us: now,
-            };
-            decided
-                .rejected
-                .emit(origin, p.dead_letter.as_ref(), &mut self.warnings);
-        }
-        self.decisions = decided.decisions;
+        self.apply_decided_in(partition, batch.len(), decided);
     }
 
     fn revoke(&mut self, partition: PartitionId) {

@@ -196,7 +196,7 @@ fn apply_in_order(
                 Decided::Batches(partition, batches) => {
                     for b in batches {
                         let (lines, bytes) = (b.lines, b.bytes);
-                        sink.inner_mut().apply_decided(partition, b);
+                        sink.inner_mut().apply_replayed(partition, b);
                         sink.advance(lines, bytes);
                     }
                 }
@@ -303,4 +303,4 @@ impl<'g> Worker<'g> {
 }
 
 #[cfg(test)]
-mod tests;
+pub(super) mod tests;

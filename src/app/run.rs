@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use tracing::{info, warn};
 
-use super::{Pipeline, ReloadSource, build_source, reload};
+use super::{ParallelSink, Pipeline, ReloadSource, build_source, reload};
 use crate::clock::Clock;
 use crate::config::{AlertmanagerConfig, Config, SourceConfig};
 use crate::source::{Sink, StopSignal};
@@ -60,9 +60,14 @@ pub async fn run(
         }
         _ => None,
     };
-    let sink: Box<dyn Sink> = match member.as_ref().and_then(|m| m.sink(&pipeline)) {
-        Some(s) => Box::new(s),
-        None => Box::new(pipeline.sink()),
+    // Kafka is read on one thread: a pool sized to the cores decides what it reads.
+    let kafka = matches!(config.start.source, SourceConfig::Kafka(_));
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    let sink: Box<dyn Sink> = match (member.as_ref().and_then(|m| m.sink(&pipeline)), kafka) {
+        (Some(s), true) => Box::new(ParallelSink::new(s, cores)),
+        (Some(s), false) => Box::new(s),
+        (None, true) => Box::new(ParallelSink::new(pipeline.sink(), cores)),
+        (None, false) => Box::new(pipeline.sink()),
     };
     let source = SourceThread::start(&config, &pipeline, sink, stop.clone())?;
     let checkpoints = config

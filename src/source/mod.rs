@@ -72,6 +72,15 @@ impl LineBatch {
         self.ends.clear();
     }
 
+    /// Makes this batch a copy of `other`, reusing its buffers.
+    pub fn copy_from(&mut self, other: &LineBatch) {
+        self.data.clear();
+        self.data.extend_from_slice(&other.data);
+        self.ends.clear();
+        self.ends.extend_from_slice(&other.ends);
+        self.next_offset = other.next_offset;
+    }
+
     /// Appends one line; a trailing `\n` or `\r\n` is stripped.
     pub fn push(&mut self, line: &[u8]) {
         let line = line.strip_suffix(b"\n").unwrap_or(line);

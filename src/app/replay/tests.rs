@@ -19,12 +19,17 @@ use crate::time::{DAY, HOUR, MINUTE, SECOND, format_rfc3339};
 use crate::window::{CountersState, ShardState, lock};
 
 /// 2026-11-20T12:00:00Z.
-const T0: i64 = 1_795_176_000 * SECOND;
+pub(crate) const T0: i64 = 1_795_176_000 * SECOND;
 /// The replays' wall clock: after every event, so none is too far in the future.
-const NOW: i64 = T0 + 30 * DAY;
+pub(crate) const NOW: i64 = T0 + 30 * DAY;
 
-fn config(max_hosts: usize, dedup_ids: usize) -> Config {
-    let yaml = format!(
+pub(crate) fn config(max_hosts: usize, dedup_ids: usize) -> Config {
+    config::parse(&config_yaml(max_hosts, dedup_ids), "parallel").expect("test config")
+}
+
+/// The configuration [`config`] parses.
+pub(crate) fn config_yaml(max_hosts: usize, dedup_ids: usize) -> String {
+    format!(
         r#"
 apiVersion: slipstream/v1
 kind: Pipeline
@@ -55,8 +60,7 @@ spec:
     - {{name: availability, threshold: 99, window: 7d}}
     - {{name: latency_p99, threshold: "200ms", window: 1h}}
 "#
-    );
-    config::parse(&yaml, "parallel").expect("test config")
+    )
 }
 
 /// One ALB line (the documented field order) at `t_us` for `host`, with trace id `id`.
@@ -93,7 +97,7 @@ impl Rng {
 /// `n` lines of every kind, in a realistic disorder: mostly in time order with jitter, some
 /// hours late, some older than every window, duplicate ids, hosts of a split service past its
 /// cap, hosts of no service, garbage, blank and over-long lines, CRLF endings.
-fn mixed_lines(seed: u64, n: usize) -> Vec<String> {
+pub(crate) fn mixed_lines(seed: u64, n: usize) -> Vec<String> {
     let mut rng = Rng(seed | 1);
     let mut lines = Vec::with_capacity(n);
     for i in 0..n {
@@ -141,13 +145,13 @@ fn write(path: &Path, lines: &[String], open_end: bool, gzip: bool) {
 
 /// Everything a replay leaves: the report, every count, every shard's own state.
 #[derive(Debug, PartialEq)]
-struct Outcome {
-    report: serde_json::Value,
-    counters: CountersState,
-    shards: Vec<ShardState>,
+pub(crate) struct Outcome {
+    pub(crate) report: serde_json::Value,
+    pub(crate) counters: CountersState,
+    pub(crate) shards: Vec<ShardState>,
 }
 
-fn outcome(pipeline: &Pipeline) -> Outcome {
+pub(crate) fn outcome(pipeline: &Pipeline) -> Outcome {
     let g = pipeline.generation();
     let counters = g
         .store
@@ -176,7 +180,7 @@ fn run(config: &Config, paths: &[PathBuf], threads: usize, piece_bytes: u64) -> 
     outcome(&read_files(config, paths, clock, options).expect("replay"))
 }
 
-fn totals(o: &Outcome) -> crate::window::ShardStats {
+pub(crate) fn totals(o: &Outcome) -> crate::window::ShardStats {
     let mut total = crate::window::ShardStats::default();
     for s in &o.shards {
         total.add(&s.stats);
