@@ -292,7 +292,7 @@ fn otlp(c: &mut Criterion) {
         let payload = otlp_batch(envelope);
         let ingest = Ingest::new(envelope, decoder(), Limits::lines(1 << 16));
         group.bench_function(envelope.name(), |b| {
-            let (mut scratch, mut state) = (String::new(), LineState::default());
+            let (mut scratch, mut state) = (Vec::new(), LineState::default());
             b.iter(|| {
                 let mut events = 0;
                 ingest.read(black_box(&payload), &mut scratch, &mut state, |item| {
@@ -306,7 +306,7 @@ fn otlp(c: &mut Criterion) {
     let lines: Vec<&str> = timed.iter().copied().cycle().take(512).collect();
     let ingest = Ingest::new(Envelope::None, decoder(), Limits::lines(1 << 16));
     group.bench_function("lines", |b| {
-        let (mut scratch, mut state) = (String::new(), LineState::default());
+        let (mut scratch, mut state) = (Vec::new(), LineState::default());
         b.iter(|| {
             for line in &lines {
                 ingest.read(

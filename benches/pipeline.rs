@@ -105,7 +105,7 @@ fn per_line(c: &mut Criterion) {
 /// The envelope alone: the ALB line out of a Vector JSON record (the JSON string unescaped).
 fn envelope(c: &mut Criterion) {
     let lines = alb_lines(BATCH, true);
-    let mut scratch = String::new();
+    let mut scratch = Vec::new();
     let mut g = c.benchmark_group("envelope");
     g.throughput(Throughput::Elements(lines.len() as u64));
     g.bench_function("vector", |b| {

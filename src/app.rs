@@ -175,7 +175,7 @@ impl Pipeline {
             pipeline: self.clone(),
             generation: g.number,
             ingest: g.ingest(self.start.limits()),
-            scratch: String::new(),
+            scratch: Vec::new(),
             decisions: Decisions::new(),
             decider: None,
             shards: HashMap::new(),
@@ -222,7 +222,7 @@ pub struct PipelineSink {
     /// Length cap, envelope and decoder of that generation.
     ingest: Ingest,
     /// Reused buffer for lines unescaped out of an envelope.
-    scratch: String,
+    scratch: Vec<u8>,
     /// Reused buffer for a batch's decisions.
     decisions: Decisions,
     /// What deciding batches elsewhere needs, for `generation` (built when first asked).

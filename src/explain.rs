@@ -224,7 +224,7 @@ impl Explainer {
         now_us: i64,
         state: &mut LineState,
     ) -> Vec<Explanation> {
-        let mut scratch = String::new();
+        let mut scratch = Vec::new();
         let batch = self.ingest.envelope().batch().is_some();
         // Each explanation, with the record's line when it is a record of a batch.
         let mut all: Vec<(Explanation, Option<Vec<u8>>)> = Vec::new();

@@ -41,7 +41,7 @@ impl<'b> DecidedBatch<'b> {
     pub(super) fn decide(
         batch: &'b LineBatch,
         ingest: &Ingest,
-        scratch: &mut String,
+        scratch: &mut Vec<u8>,
         state: &mut LineState,
         classifier: &Classifier,
         plan: &Plan,

@@ -281,7 +281,7 @@ pub struct ClusterSink {
     /// The generation the ingest path and the pending deltas belong to.
     generation: Arc<Generation>,
     ingest: Ingest,
-    scratch: String,
+    scratch: Vec<u8>,
     /// Reused buffer for a batch's decisions.
     decisions: crate::window::Decisions,
     /// What deciding batches elsewhere needs, for `generation` (built when first asked).
@@ -320,7 +320,7 @@ impl ClusterSink {
             shared,
             writer,
             start_from,
-            scratch: String::new(),
+            scratch: Vec::new(),
             decisions: crate::window::Decisions::new(),
             decider: None,
             warnings: WarningLimiter::default(),

@@ -55,7 +55,7 @@ impl Decider {
     }
 
     /// Decides `batch`.
-    fn decide(&self, batch: &LineBatch, scratch: &mut String) -> DecidedBatch<'static> {
+    fn decide(&self, batch: &LineBatch, scratch: &mut Vec<u8>) -> DecidedBatch<'static> {
         let g = &self.generation;
         DecidedBatch::decide(
             batch,
@@ -106,10 +106,10 @@ struct InFlight {
 pub(super) struct ParallelSink<S: Decides> {
     inner: S,
     jobs: Option<SyncSender<Job>>,
-    done: Receiver<(u64, DecidedBatch<'static>)>,
+    done: Receiver<Done>,
     workers: Vec<JoinHandle<()>>,
     in_flight: VecDeque<InFlight>,
-    ready: BTreeMap<u64, DecidedBatch<'static>>,
+    ready: BTreeMap<u64, Option<DecidedBatch<'static>>>,
     next_seq: u64,
     max_in_flight: usize,
     last_tick: Instant,
@@ -173,8 +173,12 @@ impl<S: Decides> ParallelSink<S> {
             };
             if let Some(decided) = self.ready.remove(&front.seq) {
                 if let Some(f) = self.in_flight.pop_front() {
-                    self.inner
-                        .apply_decided(f.partition, &f.batch, decided, f.generation);
+                    match decided {
+                        Some(d) => self
+                            .inner
+                            .apply_decided(f.partition, &f.batch, d, f.generation),
+                        None => self.inner.apply(f.partition, &f.batch),
+                    }
                     if let Ok(mut batch) = Arc::try_unwrap(f.batch) {
                         batch.clear();
                         self.spare.push(batch);
@@ -193,7 +197,7 @@ impl<S: Decides> ParallelSink<S> {
                 Err(_) => {
                     if let Some(f) = self.in_flight.pop_front() {
                         let decider = self.inner.decider();
-                        let decided = decider.decide(&f.batch, &mut String::new());
+                        let decided = decider.decide(&f.batch, &mut Vec::new());
                         let generation = decider.generation.number;
                         self.inner
                             .apply_decided(f.partition, &f.batch, decided, generation);
@@ -211,20 +215,41 @@ impl<S: Decides> ParallelSink<S> {
     }
 }
 
-/// A worker: decides jobs until the sink is dropped.
-fn work(jobs: &Mutex<Receiver<Job>>, done: &Sender<(u64, DecidedBatch<'static>)>) {
-    let mut scratch = String::new();
+/// A worker: decides jobs until the sink is dropped. A job whose deciding panicked comes
+/// back as `None`, for the source thread to decide in line (as it would without workers),
+/// so no batch is ever waited for in vain.
+fn work(jobs: &Mutex<Receiver<Job>>, done: &Sender<Done>) {
+    work_with(jobs, done, |job, scratch| {
+        job.decider.decide(&job.batch, scratch)
+    });
+}
+
+/// [`work`], deciding with `decide`.
+fn work_with(
+    jobs: &Mutex<Receiver<Job>>,
+    done: &Sender<Done>,
+    decide: impl Fn(&Job, &mut Vec<u8>) -> DecidedBatch<'static>,
+) {
+    let mut scratch = Vec::new();
     loop {
         let next = lock(jobs).recv();
         let Ok(job) = next else {
             return;
         };
-        let decided = job.decider.decide(&job.batch, &mut scratch);
+        let decided =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| decide(&job, &mut scratch)))
+                .ok();
+        if decided.is_none() {
+            scratch = Vec::new();
+        }
         if done.send((job.seq, decided)).is_err() {
             return;
         }
     }
 }
+
+/// A decided job: its sequence number and the batch, `None` when deciding panicked.
+type Done = (u64, Option<DecidedBatch<'static>>);
 
 impl<S: Decides> Sink for ParallelSink<S> {
     fn assign(&mut self, partition: PartitionId, name: &str) {

@@ -240,7 +240,7 @@ impl<'g> Worker<'g> {
         work: &Mutex<Receiver<(u64, Work)>>,
         done: Sender<(u64, anyhow::Result<Decided>)>,
     ) {
-        let mut scratch = String::new();
+        let mut scratch = Vec::new();
         loop {
             let next = lock(work).recv();
             let Ok((seq, w)) = next else {
@@ -253,7 +253,7 @@ impl<'g> Worker<'g> {
         }
     }
 
-    fn decide(&self, work: Work, scratch: &mut String) -> anyhow::Result<Decided> {
+    fn decide(&self, work: Work, scratch: &mut Vec<u8>) -> anyhow::Result<Decided> {
         let mut out = Vec::new();
         // Pieces of a format without line state start from the empty state; a whole file
         // carries its state from line to line.
@@ -285,7 +285,7 @@ impl<'g> Worker<'g> {
     fn decide_batch(
         &self,
         batch: &LineBatch,
-        scratch: &mut String,
+        scratch: &mut Vec<u8>,
         state: &mut LineState,
     ) -> DecidedBatch<'static> {
         DecidedBatch::decide(

@@ -17,12 +17,13 @@
 //!
 //! The event time always comes from the line itself, never from a shipper's ingest
 //! timestamp. A payload that is not a JSON object holding the line as a string under the
-//! envelope's key is [`DecodeError::BadEnvelope`]. The payload is read once with the
-//! allocation-free [`jsonscan`] reader; a line without escapes is borrowed from it, one with
-//! escapes (ALB's quotes come as `\"`) is unescaped into a buffer the caller reuses.
+//! envelope's key is [`DecodeError::BadEnvelope`]. The payload is read once, in one pass, with
+//! the allocation-free [`jsonscan`] reader ([`jsonscan::string_member`]): the line is
+//! unescaped while it is scanned, borrowed when it holds no escape, else written into a
+//! buffer the caller reuses (ALB's quotes come as `\"`).
 
 use super::DecodeError;
-use super::jsonscan::{self, Value};
+use super::jsonscan;
 use super::otlp::Encoding;
 
 /// How lines are wrapped.
@@ -44,8 +45,8 @@ pub enum Envelope {
     OtlpJson,
 }
 
-const MESSAGE: &[&[u8]] = &[b"message"];
-const LOG: &[&[u8]] = &[b"log"];
+const MESSAGE: &[u8] = b"message";
+const LOG: &[u8] = b"log";
 
 impl Envelope {
     /// Every envelope, in documentation order.
@@ -92,92 +93,19 @@ impl Envelope {
     pub fn open<'a>(
         self,
         payload: &'a [u8],
-        scratch: &'a mut String,
+        scratch: &'a mut Vec<u8>,
     ) -> Result<&'a [u8], DecodeError> {
-        let paths: &[&[&[u8]]] = match self {
+        let keys: &[&[u8]] = match self {
             Envelope::None => return Ok(payload),
             Envelope::Json => &[MESSAGE, LOG],
             Envelope::Vector | Envelope::Filebeat => &[MESSAGE],
             Envelope::Fluentbit => &[LOG],
             Envelope::OtlpProto | Envelope::OtlpJson => return Err(DecodeError::BadEnvelope),
         };
-        let mut found = [None, None];
-        jsonscan::lookup(payload, paths, &mut found).map_err(|_| DecodeError::BadEnvelope)?;
         // The first of the keys that holds a string (`json` passes over Filebeat's `log`
-        // object and over a `message` of any other type).
-        let raw = found
-            .into_iter()
-            .find_map(|v| match v {
-                Some(Value::Str(raw)) => Some(raw),
-                _ => None,
-            })
-            .ok_or(DecodeError::BadEnvelope)?;
-        unescape(raw, scratch).ok_or(DecodeError::BadEnvelope)
+        // object and over a `message` of any other type), unescaped as it is read.
+        jsonscan::string_member(payload, keys, scratch).map_err(|_| DecodeError::BadEnvelope)
     }
-}
-
-/// The text of a JSON string from its raw bytes between the quotes: borrowed when it has no
-/// escapes, else unescaped into `scratch` (its allocation is reused). `None` for what JSON
-/// does not allow: invalid UTF-8, a control character, an unknown escape, or a `\u` escape
-/// that is not a character (a lone surrogate).
-fn unescape<'a>(raw: &'a [u8], scratch: &'a mut String) -> Option<&'a [u8]> {
-    let text = std::str::from_utf8(raw).ok()?;
-    // A fold, not `any`: without the early exit it compiles to a vectorized scan.
-    if text.bytes().fold(false, |control, b| control | (b < 0x20)) {
-        return None;
-    }
-    let Some(first) = memchr::memchr(b'\\', raw) else {
-        return Some(raw);
-    };
-    scratch.clear();
-    scratch.push_str(text.get(..first)?);
-    let mut rest = text.get(first..)?;
-    while let Some(escaped) = rest.strip_prefix('\\') {
-        let mut chars = escaped.chars();
-        let c = match chars.next()? {
-            '"' => '"',
-            '\\' => '\\',
-            '/' => '/',
-            'b' => '\u{8}',
-            'f' => '\u{c}',
-            'n' => '\n',
-            'r' => '\r',
-            't' => '\t',
-            'u' => {
-                let unit = hex4(chars.as_str())?;
-                chars = chars.as_str().get(4..)?.chars();
-                let code = if (0xD800..0xDC00).contains(&unit) {
-                    // A high surrogate must be followed by an escaped low one.
-                    let tail = chars.as_str().strip_prefix("\\u")?;
-                    let low = hex4(tail)?;
-                    if !(0xDC00..0xE000).contains(&low) {
-                        return None;
-                    }
-                    chars = tail.get(4..)?.chars();
-                    0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00)
-                } else {
-                    unit
-                };
-                char::from_u32(code)?
-            }
-            _ => return None,
-        };
-        scratch.push(c);
-        let after = chars.as_str();
-        let next = memchr::memchr(b'\\', after.as_bytes()).unwrap_or(after.len());
-        scratch.push_str(after.get(..next)?);
-        rest = after.get(next..)?;
-    }
-    Some(scratch.as_bytes())
-}
-
-/// The value of four hex digits at the start of `s`.
-fn hex4(s: &str) -> Option<u32> {
-    let digits = s.get(..4)?;
-    if !digits.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return None;
-    }
-    u32::from_str_radix(digits, 16).ok()
 }
 
 #[cfg(test)]
@@ -189,8 +117,98 @@ mod tests {
     const FILEBEAT: &[u8] = br#"{"@timestamp":"2026-11-21T10:00:01.000Z","@metadata":{"beat":"filebeat"},"log":{"offset":42,"file":{"path":"/var/log/nginx/access.log"}},"message":"plain line","host":{"name":"web-1"},"agent":{"type":"filebeat"}}"#;
     const FLUENTBIT: &[u8] = br#"{"@timestamp":1795255201.5,"log":"plain line","stream":"stdout"}"#;
 
-    fn open(e: Envelope, payload: &[u8]) -> Result<Vec<u8>, DecodeError> {
+    /// (The reference.) The text of a JSON string from its raw bytes between the quotes: borrowed when it has no
+    /// escapes, else unescaped into `scratch` (its allocation is reused). `None` for what JSON
+    /// does not allow: invalid UTF-8, a control character, an unknown escape, or a `\u` escape
+    /// that is not a character (a lone surrogate).
+    fn unescape<'a>(raw: &'a [u8], scratch: &'a mut String) -> Option<&'a [u8]> {
+        let text = std::str::from_utf8(raw).ok()?;
+        // A fold, not `any`: without the early exit it compiles to a vectorized scan.
+        if text.bytes().fold(false, |control, b| control | (b < 0x20)) {
+            return None;
+        }
+        let Some(first) = memchr::memchr(b'\\', raw) else {
+            return Some(raw);
+        };
+        scratch.clear();
+        scratch.push_str(text.get(..first)?);
+        let mut rest = text.get(first..)?;
+        while let Some(escaped) = rest.strip_prefix('\\') {
+            let mut chars = escaped.chars();
+            let c = match chars.next()? {
+                '"' => '"',
+                '\\' => '\\',
+                '/' => '/',
+                'b' => '\u{8}',
+                'f' => '\u{c}',
+                'n' => '\n',
+                'r' => '\r',
+                't' => '\t',
+                'u' => {
+                    let unit = hex4(chars.as_str())?;
+                    chars = chars.as_str().get(4..)?.chars();
+                    let code = if (0xD800..0xDC00).contains(&unit) {
+                        // A high surrogate must be followed by an escaped low one.
+                        let tail = chars.as_str().strip_prefix("\\u")?;
+                        let low = hex4(tail)?;
+                        if !(0xDC00..0xE000).contains(&low) {
+                            return None;
+                        }
+                        chars = tail.get(4..)?.chars();
+                        0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00)
+                    } else {
+                        unit
+                    };
+                    char::from_u32(code)?
+                }
+                _ => return None,
+            };
+            scratch.push(c);
+            let after = chars.as_str();
+            let next = memchr::memchr(b'\\', after.as_bytes()).unwrap_or(after.len());
+            scratch.push_str(after.get(..next)?);
+            rest = after.get(next..)?;
+        }
+        Some(scratch.as_bytes())
+    }
+
+    /// The value of four hex digits at the start of `s`.
+    fn hex4(s: &str) -> Option<u32> {
+        let digits = s.get(..4)?;
+        if !digits.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return None;
+        }
+        u32::from_str_radix(digits, 16).ok()
+    }
+
+    /// How a payload was opened before the one-pass reader: every value located first
+    /// ([`jsonscan::lookup`]), then the chosen string validated and unescaped.
+    fn open_by_two_passes(e: Envelope, payload: &[u8]) -> Result<Vec<u8>, DecodeError> {
+        use crate::decode::jsonscan::Value;
+        let paths: &[&[&[u8]]] = match e {
+            Envelope::None => return Ok(payload.to_vec()),
+            Envelope::Json => &[&[MESSAGE], &[LOG]],
+            Envelope::Vector | Envelope::Filebeat => &[&[MESSAGE]],
+            Envelope::Fluentbit => &[&[LOG]],
+            Envelope::OtlpProto | Envelope::OtlpJson => return Err(DecodeError::BadEnvelope),
+        };
+        let mut found = [None, None];
+        jsonscan::lookup(payload, paths, &mut found).map_err(|_| DecodeError::BadEnvelope)?;
+        let raw = found
+            .into_iter()
+            .find_map(|v| match v {
+                Some(Value::Str(raw)) => Some(raw),
+                _ => None,
+            })
+            .ok_or(DecodeError::BadEnvelope)?;
         let mut scratch = String::new();
+        unescape(raw, &mut scratch)
+            .map(<[u8]>::to_vec)
+            .ok_or(DecodeError::BadEnvelope)
+    }
+
+    fn open(e: Envelope, payload: &[u8]) -> Result<Vec<u8>, DecodeError> {
+        let mut scratch = Vec::new();
         e.open(payload, &mut scratch).map(<[u8]>::to_vec)
     }
 
@@ -210,7 +228,7 @@ mod tests {
             Ok(b"plain line".to_vec())
         );
         assert_eq!(open(Envelope::Json, FLUENTBIT), Ok(b"plain line".to_vec()));
-        let mut scratch = String::new();
+        let mut scratch = Vec::new();
         let borrowed = Envelope::Fluentbit.open(FLUENTBIT, &mut scratch).unwrap();
         assert!(FLUENTBIT.as_ptr_range().contains(&borrowed.as_ptr()));
     }
@@ -290,9 +308,50 @@ mod tests {
             prop_assert_eq!(open(Envelope::Vector, payload.as_bytes()), expected);
         }
 
+        /// The one-pass reader opens every payload as locating, then unescaping, did: objects
+        /// with the keys in any order, of any type, strings with escapes, control characters
+        /// and invalid UTF-8, and broken JSON.
+        #[test]
+        fn one_pass_is_the_two_pass_reading(
+            members in proptest::collection::vec(
+                (
+                    prop_oneof![Just("message"), Just("log"), Just("host"), Just("me\\u0073sage")],
+                    prop_oneof![
+                        proptest::collection::vec(prop_oneof![
+                            Just(b'a'), Just(b' '), Just(b'"'), Just(b'\\'), Just(b'n'), Just(b'u'),
+                            Just(b'0'), Just(b'd'), Just(b'8'), Just(b'\t'), Just(0xc3u8), Just(0xa9u8),
+                            Just(0xffu8)
+                        ], 0..24).prop_map(|b| { let mut v = vec![b'"']; v.extend(b); v.push(b'"'); v }),
+                        Just(b"42".to_vec()),
+                        Just(b"{\"message\":\"x\"}".to_vec()),
+                        Just(b"[\"a\", null]".to_vec()),
+                        Just(b"\"plain text\"".to_vec()),
+                    ],
+                ),
+                0..4,
+            ),
+            which in 0..4usize,
+            cut in proptest::option::of(0usize..80),
+        ) {
+            let mut payload = b"{".to_vec();
+            for (i, (key, value)) in members.iter().enumerate() {
+                if i > 0 {
+                    payload.push(b',');
+                }
+                payload.extend_from_slice(format!("\"{key}\": ").as_bytes());
+                payload.extend_from_slice(value);
+            }
+            payload.push(b'}');
+            if let Some(cut) = cut {
+                payload.truncate(cut);
+            }
+            let e = [Envelope::Vector, Envelope::Filebeat, Envelope::Fluentbit, Envelope::Json][which];
+            prop_assert_eq!(open(e, &payload), open_by_two_passes(e, &payload));
+        }
+
         #[test]
         fn never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..200), which in 0..5usize) {
-            let mut scratch = String::new();
+            let mut scratch = Vec::new();
             let _ = Envelope::ALL[which].open(&bytes, &mut scratch);
         }
     }

@@ -186,7 +186,7 @@ impl Ingest {
         if payload.len() > self.limits.max_line_bytes {
             return None;
         }
-        let mut scratch = String::new();
+        let mut scratch = Vec::new();
         let line = self.envelope.open(payload, &mut scratch).ok()?;
         self.decoder.why(line, state)
     }
@@ -204,7 +204,7 @@ impl Ingest {
     pub fn read(
         &self,
         payload: &[u8],
-        scratch: &mut String,
+        scratch: &mut Vec<u8>,
         state: &mut LineState,
         mut each: impl FnMut(Item<'_>),
     ) {
@@ -305,7 +305,7 @@ mod tests {
     }
 
     fn read(i: &Ingest, payload: &[u8], state: &mut LineState) -> Vec<Got> {
-        let (mut got, mut scratch) = (Vec::new(), String::new());
+        let (mut got, mut scratch) = (Vec::new(), Vec::new());
         i.read(payload, &mut scratch, state, |item| {
             got.push(match item {
                 Item::Event(d) => Got::Event(d.line.to_vec(), d.event.status),
@@ -453,7 +453,7 @@ mod tests {
             ]
         );
         // A rejected record carries its own line, for the dead-letter file.
-        let (mut lines, mut scratch) = (Vec::new(), String::new());
+        let (mut lines, mut scratch) = (Vec::new(), Vec::new());
         i.read(&payload, &mut scratch, &mut LineState::default(), |item| {
             if let Item::Rejected { record, .. } = item {
                 lines.push(record.map(<[u8]>::to_vec));

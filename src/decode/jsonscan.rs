@@ -11,6 +11,7 @@
 //! is [`DecodeError::UnterminatedQuote`]. Nothing here panics, whatever the bytes.
 
 use super::DecodeError;
+use super::swar::{HIGH, below, splat, zero_bytes};
 use super::timestamp::{self, Unit};
 
 /// Deepest nesting of objects and arrays read before a line is rejected.
@@ -65,6 +66,112 @@ pub(crate) fn lookup<'a, S: AsRef<[u8]>>(
         return Err(DecodeError::MissingFields);
     }
     Ok(())
+}
+
+/// The text of the string under the first of `keys` (top-level keys, in order of
+/// preference; of duplicate keys the first counts) whose value is a string in the object
+/// `line`, unescaped as JSON says while it
+/// is read, in one pass: borrowed from `line` when it holds no escape, else written to
+/// `scratch` (its allocation reused). The whole line must be one well-formed object, as for
+/// [`lookup`]; the chosen string must be valid JSON text (UTF-8, no control character, known
+/// escapes, `\u` escapes that are characters); its absence or any of these is an error.
+pub(crate) fn string_member<'a>(
+    line: &'a [u8],
+    keys: &[&[u8]],
+    scratch: &'a mut Vec<u8>,
+) -> Result<&'a [u8], DecodeError> {
+    let mut c = Cursor { s: line, i: 0 };
+    c.skip_ws();
+    if !c.eat(b'{') {
+        return Err(DecodeError::MissingFields);
+    }
+    // The preference of the string chosen so far, and where its text is.
+    let mut best: Option<(usize, Text)> = None;
+    // The keys met so far, by preference.
+    let mut seen = 0u32;
+    c.skip_ws();
+    if !c.eat(b'}') {
+        loop {
+            c.skip_ws();
+            if !c.eat(b'"') {
+                return Err(DecodeError::MissingFields);
+            }
+            let key = c.string()?;
+            c.skip_ws();
+            if !c.eat(b':') {
+                return Err(DecodeError::MissingFields);
+            }
+            c.skip_ws();
+            // Only a key's first occurrence counts, whatever its value (as in `lookup`).
+            let rank = keys
+                .iter()
+                .position(|k| *k == key)
+                .filter(|&r| r < 32 && seen & (1 << r) == 0);
+            if let Some(r) = rank {
+                seen |= 1 << r;
+            }
+            match rank {
+                Some(r) if c.peek() == Some(b'"') && best.is_none_or(|(b, _)| r < b) => {
+                    c.i += 1;
+                    best = Some((r, c.unescaped(scratch)?));
+                }
+                _ => {
+                    c.value(1)?;
+                }
+            }
+            c.skip_ws();
+            if c.eat(b'}') {
+                break;
+            }
+            if !c.eat(b',') {
+                return Err(DecodeError::MissingFields);
+            }
+        }
+    }
+    c.skip_ws();
+    if c.i != line.len() {
+        return Err(DecodeError::MissingFields);
+    }
+    match best {
+        Some((_, Text::Borrowed(from, to))) => line.get(from..to).ok_or(DecodeError::MissingFields),
+        Some((_, Text::Written)) => Ok(scratch.as_slice()),
+        Some((_, Text::Invalid)) | None => Err(DecodeError::MissingFields),
+    }
+}
+
+/// Where [`Cursor::unescaped`] left a string's text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Text {
+    /// In the input, bytes `from..to`: it held no escape.
+    Borrowed(usize, usize),
+    /// Written to the output buffer.
+    Written,
+    /// Not valid JSON text (the string was read past all the same).
+    Invalid,
+}
+
+/// The first byte of `s` that ends a run of plain string text: `"`, `\\` or a control
+/// character (below 0x20), searched 8 bytes at a time. Every byte it looked at (those before
+/// the stop, and some after it) is or-ed into `seen`, whose [`HIGH`] bits then tell whether
+/// any was not ASCII.
+fn string_stop(s: &[u8], seen: &mut u64) -> Option<usize> {
+    let mut at = 0;
+    while let Some(word) = s.get(at..).and_then(<[u8]>::first_chunk::<8>) {
+        let w = u64::from_le_bytes(*word);
+        *seen |= w;
+        let stops = zero_bytes(w ^ splat(b'"')) | zero_bytes(w ^ splat(b'\\')) | below(w, 0x20);
+        if stops != 0 {
+            return Some(at + (stops.trailing_zeros() / 8) as usize);
+        }
+        at += 8;
+    }
+    let tail = s.get(at..)?;
+    tail.iter()
+        .position(|&b| {
+            *seen |= u64::from(b);
+            b == b'"' || b == b'\\' || b < 0x20
+        })
+        .map(|i| at + i)
 }
 
 /// A position in a JSON text.
@@ -185,6 +292,111 @@ impl<'a> Cursor<'a> {
             }
             self.i += 2;
         }
+    }
+
+    /// Reads a string whose opening quote was just read, through its closing quote,
+    /// unescaping it as it goes, in one pass: borrowed when it holds no escape (nothing is
+    /// copied), else written to `out`; [`Text::Invalid`] for what JSON text does not allow
+    /// (see [`string_member`]). UTF-8 is checked once, at the end, and only when a byte was
+    /// not ASCII (an escape writes whole characters, so the text is valid exactly when its
+    /// unescaped runs are). An unterminated string is an error.
+    fn unescaped(&mut self, out: &mut Vec<u8>) -> Result<Text, DecodeError> {
+        let start = self.i;
+        let mut copied = false;
+        let mut run = start;
+        let mut seen = 0u64;
+        loop {
+            let rest = self.s.get(self.i..).unwrap_or_default();
+            let Some(at) = string_stop(rest, &mut seen) else {
+                self.i = self.s.len();
+                return Err(DecodeError::UnterminatedQuote);
+            };
+            self.i += at;
+            let text = self.from(run);
+            match self.peek() {
+                Some(b'"') => {
+                    self.i += 1;
+                    let ascii = seen & HIGH == 0;
+                    if !copied {
+                        let valid = ascii || std::str::from_utf8(text).is_ok();
+                        return Ok(if valid {
+                            Text::Borrowed(start, self.i - 1)
+                        } else {
+                            Text::Invalid
+                        });
+                    }
+                    out.extend_from_slice(text);
+                    let valid = ascii || std::str::from_utf8(out).is_ok();
+                    return Ok(if valid { Text::Written } else { Text::Invalid });
+                }
+                Some(b'\\') => {
+                    if !copied {
+                        out.clear();
+                        copied = true;
+                    }
+                    out.extend_from_slice(text);
+                    self.i += 1;
+                    match self.escape() {
+                        Some(c) => out.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes()),
+                        None => return self.rest_of_invalid(start),
+                    }
+                    run = self.i;
+                }
+                _ => return self.rest_of_invalid(start),
+            }
+        }
+    }
+
+    /// Reads the rest of a string found invalid, from its start, as a raw string.
+    fn rest_of_invalid(&mut self, start: usize) -> Result<Text, DecodeError> {
+        self.i = start;
+        self.string().map(|_| Text::Invalid)
+    }
+
+    /// The character of the escape after a backslash that was just read; `None` for an
+    /// unknown escape or a `\\u` escape that is not a character (a lone surrogate).
+    fn escape(&mut self) -> Option<char> {
+        let b = self.peek()?;
+        self.i += 1;
+        Some(match b {
+            b'"' => '"',
+            b'\\' => '\\',
+            b'/' => '/',
+            b'b' => '\u{8}',
+            b'f' => '\u{c}',
+            b'n' => '\n',
+            b'r' => '\r',
+            b't' => '\t',
+            b'u' => {
+                let unit = self.hex4()?;
+                let code = if (0xD800..0xDC00).contains(&unit) {
+                    // A high surrogate must be followed by an escaped low one.
+                    if !(self.eat(b'\\') && self.eat(b'u')) {
+                        return None;
+                    }
+                    let low = self.hex4()?;
+                    if !(0xDC00..0xE000).contains(&low) {
+                        return None;
+                    }
+                    0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00)
+                } else {
+                    unit
+                };
+                char::from_u32(code)?
+            }
+            _ => return None,
+        })
+    }
+
+    /// The value of the four hex digits at the cursor, which moves past them.
+    fn hex4(&mut self) -> Option<u32> {
+        let digits = self.s.get(self.i..self.i + 4)?;
+        let mut v = 0;
+        for &d in digits {
+            v = v * 16 + char::from(d).to_digit(16)?;
+        }
+        self.i += 4;
+        Some(v)
     }
 
     /// One value starting at the cursor (whitespace already skipped).

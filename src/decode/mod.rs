@@ -36,6 +36,7 @@ pub mod json;
 mod jsonscan;
 pub mod nginx;
 pub mod otlp;
+mod swar;
 #[cfg(test)]
 mod testing;
 mod timestamp;

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use proptest::prelude::*;
 
-use super::{Decides, ParallelSink};
+use super::{Decides, Job, ParallelSink, work_with};
 use crate::app::Pipeline;
 use crate::app::replay::tests::{NOW, Outcome, config, mixed_lines, outcome, totals};
 use crate::clock::ManualClock;
@@ -147,7 +147,7 @@ fn a_batch_decided_before_a_reload_is_decided_again_with_the_new_configuration()
         batch.push(line.as_bytes());
     }
     batch.next_offset = 200;
-    let decided = old.decide(&batch, &mut String::new());
+    let decided = old.decide(&batch, &mut Vec::new());
     // The reload drops the api service's latency SLO: the old decisions name SLO indexes
     // of the old configuration.
     let yaml = crate::app::replay::tests::config_yaml(4, 32).replace(
@@ -169,4 +169,32 @@ fn a_batch_decided_before_a_reload_is_decided_again_with_the_new_configuration()
     assert_eq!(a.counters, b.counters);
     assert_eq!(totals(&a), totals(&b));
     assert!(totals(&a).applied > 0);
+}
+
+#[test]
+fn a_batch_whose_deciding_panics_comes_back_to_be_decided_in_line() {
+    let p = pipeline();
+    let decider = p.sink().decider();
+    let (jobs_tx, jobs_rx) = std::sync::mpsc::sync_channel(8);
+    let (done_tx, done_rx) = std::sync::mpsc::channel();
+    let mut batch = LineBatch::new();
+    batch.push(mixed_lines(3, 1)[0].as_bytes());
+    let batch = Arc::new(batch);
+    for seq in 0..3 {
+        let job = Job {
+            seq,
+            batch: batch.clone(),
+            decider: decider.clone(),
+        };
+        jobs_tx.send(job).unwrap();
+    }
+    drop(jobs_tx);
+    // Deciding panics for the second job only; the worker goes on with the third.
+    work_with(&std::sync::Mutex::new(jobs_rx), &done_tx, |job, scratch| {
+        assert!(job.seq != 1, "a decoder bug");
+        job.decider.decide(&job.batch, scratch)
+    });
+    drop(done_tx);
+    let done: Vec<(u64, bool)> = done_rx.iter().map(|(seq, d)| (seq, d.is_some())).collect();
+    assert_eq!(done, [(0, true), (1, false), (2, true)]);
 }

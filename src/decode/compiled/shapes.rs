@@ -4,6 +4,7 @@
 
 use super::Bad;
 use crate::decode::DecodeError;
+use crate::decode::swar::{splat, zero_bytes};
 
 /// The length of the token at the start of `rest`: up to a space, `stop` or `path`. Most
 /// tokens end within 8 bytes (`-`, a status, a byte count), found in one 8-byte word (SWAR,
@@ -29,17 +30,6 @@ fn in_first_word(rest: &[u8], bytes: [u8; 3]) -> Option<usize> {
         .iter()
         .fold(0, |found, &b| found | zero_bytes(word ^ splat(b)));
     (found != 0).then(|| (found.trailing_zeros() / 8) as usize)
-}
-
-/// `byte` in each of a word's 8 bytes.
-fn splat(byte: u8) -> u64 {
-    u64::from(byte) * 0x0101_0101_0101_0101
-}
-
-/// The high bit of each byte of `x` that is zero, exact up to the first zero byte (a borrow
-/// may mark bytes after it): its lowest set bit marks the first zero byte.
-fn zero_bytes(x: u64) -> u64 {
-    x.wrapping_sub(0x0101_0101_0101_0101) & !x & 0x8080_8080_8080_8080
 }
 
 /// At byte `rest[0]` of a format whose variables start with `%` (Envoy, HAProxy): the text
