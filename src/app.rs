@@ -33,7 +33,6 @@ use tracing::{info, warn};
 use crate::checkpoint::{CheckpointDir, CheckpointStats, Checkpointer};
 use crate::clock::Clock;
 use crate::config::{Config, SourceConfig, StartConfig};
-use crate::decode::ingest::Ingest;
 use crate::evaluate::{Evaluation, evaluate_where};
 use crate::source::demo::DemoSource;
 use crate::source::file::FileSource;
@@ -44,11 +43,11 @@ use crate::time::format_rfc3339;
 use crate::window::{Activity, Decisions, Shard, lock};
 
 use batch::DecidedBatch;
+use batch::Decider;
 pub use dead_letter::DeadLetter;
 pub use generation::{Changes, Generation};
-use parallel::Decider;
 use parallel::ParallelSink;
-use rejections::{BatchOrigin, BatchRejections, WarningLimiter};
+use rejections::{BatchOrigin, WarningLimiter};
 pub use reload::{ReloadError, ReloadSource, ReloadStats, ReloadSummary};
 pub use replay::{PIECE_BYTES, ReplayOptions, read_files, replay};
 pub use run::run;
@@ -174,7 +173,6 @@ impl Pipeline {
         PipelineSink {
             pipeline: self.clone(),
             generation: g.number,
-            ingest: g.ingest(self.start.limits()),
             scratch: Vec::new(),
             decisions: Decisions::new(),
             decider: None,
@@ -219,13 +217,12 @@ pub struct PipelineSink {
     pipeline: Arc<Pipeline>,
     /// The generation `ingest` and `shards` belong to.
     generation: u64,
-    /// Length cap, envelope and decoder of that generation.
-    ingest: Ingest,
     /// Reused buffer for lines unescaped out of an envelope.
     scratch: Vec<u8>,
     /// Reused buffer for a batch's decisions.
     decisions: Decisions,
-    /// What deciding batches elsewhere needs, for `generation` (built when first asked).
+    /// Length cap, envelope, decoder and classifier of `generation` (built when first
+    /// needed).
     decider: Option<Arc<Decider>>,
     shards: HashMap<PartitionId, Arc<Mutex<Shard>>>,
     warnings: WarningLimiter,
@@ -237,7 +234,6 @@ impl PipelineSink {
         if g.number == self.generation {
             return;
         }
-        self.ingest = g.ingest(self.pipeline.start.limits());
         for (partition, shard) in &mut self.shards {
             let name = lock(shard).name().to_string();
             *shard = g.store.shard(*partition, &name);
@@ -321,19 +317,7 @@ impl parallel::Decides for PipelineSink {
         let pipeline = self.pipeline.clone();
         let g = pipeline.read_generation();
         self.follow(&g);
-        match &self.decider {
-            Some(d) if d.generation.number == g.number => d.clone(),
-            _ => {
-                let d = Arc::new(Decider {
-                    generation: g.clone(),
-                    ingest: g.ingest(pipeline.start.limits()),
-                    dead_letter: pipeline.dead_letter.is_some(),
-                    max_line_bytes: pipeline.start.max_line_bytes,
-                });
-                self.decider = Some(d.clone());
-                d
-            }
-        }
+        Decider::of(&mut self.decider, &g, &pipeline)
     }
 
     fn apply_decided(
@@ -381,16 +365,9 @@ impl Sink for PipelineSink {
         // Decided off the locks (this thread alone reads the partition, so the format state
         // it starts from is the shard's; a checkpoint meanwhile still sees the shard whole).
         let mut state = lock(&shard).format_state.clone();
-        let decided = DecidedBatch::decide(
-            batch,
-            &self.ingest,
-            &mut self.scratch,
-            &mut state,
-            &g.classifier,
-            g.store.plan(),
-            std::mem::take(&mut self.decisions),
-            BatchRejections::new(p.dead_letter.is_some(), p.start.max_line_bytes),
-        );
+        let decider = Decider::of(&mut self.decider, &g, p);
+        let decisions = std::mem::take(&mut self.decisions);
+        let decided = decider.decide(batch, &mut self.scratch, &mut state, decisions);
         self.apply_decided_in(&g, partition, &shard, decided);
     }
 

@@ -4,15 +4,96 @@
 //! it runs off every lock and on any thread; [`DecidedBatch::apply`] then applies the
 //! decisions in line order to the partition's [`Shard`] and a [`Tally`], under the locks.
 //!
-//! The single-instance sink, a cluster owner and a parallel replay all take these two steps;
-//! `explain` takes the first, so no path can decide a line differently.
+//! A [`Decider`] holds what deciding needs (one generation's configuration and ingest path)
+//! and can be shared by threads. The single-instance sink, a cluster owner, a Kafka source's
+//! deciding threads and a parallel replay's all decide with one and apply the same way; and
+//! `explain` runs the same ingest call, so no path can decide a line differently.
+
+use std::sync::Arc;
 
 use super::rejections::BatchRejections;
+use super::{Generation, Pipeline};
 use crate::classify::Classifier;
 use crate::decode::LineState;
 use crate::decode::ingest::{Ingest, Item};
 use crate::source::LineBatch;
 use crate::window::{Decisions, Plan, Shard, Tally};
+
+/// What deciding batches needs: one generation's configuration and its ingest path.
+#[derive(Debug)]
+pub(super) struct Decider {
+    /// The generation the batches are decided with.
+    pub(super) generation: Arc<Generation>,
+    /// Its ingest path.
+    ingest: Ingest,
+    /// Whether rejected payloads are kept (there is a dead-letter file).
+    dead_letter: bool,
+    /// `spec.decode.max_line_bytes`, the cut of a too-long payload kept for it.
+    max_line_bytes: usize,
+}
+
+impl Decider {
+    /// The decider of generation `g` of `pipeline`: the one `kept` holds when it is that
+    /// generation's, else a new one, which `kept` then holds.
+    pub(super) fn of(
+        kept: &mut Option<Arc<Decider>>,
+        g: &Arc<Generation>,
+        pipeline: &Pipeline,
+    ) -> Arc<Decider> {
+        if let Some(d) = kept
+            && d.generation.number == g.number
+        {
+            return d.clone();
+        }
+        let d = Arc::new(Decider {
+            generation: g.clone(),
+            ingest: g.ingest(pipeline.start.limits()),
+            dead_letter: pipeline.dead_letter.is_some(),
+            max_line_bytes: pipeline.start.max_line_bytes,
+        });
+        *kept = Some(d.clone());
+        d
+    }
+
+    /// True when the format's lines must be decided in order, each partition's by one
+    /// thread (W3C: a `#Fields:` directive governs the lines after it).
+    pub(super) fn in_line(&self) -> bool {
+        self.generation.format.has_line_state()
+    }
+
+    /// Decides `batch` from the partition's format `state` (updated), into `decisions` (a
+    /// buffer to reuse).
+    pub(super) fn decide<'b>(
+        &self,
+        batch: &'b LineBatch,
+        scratch: &mut Vec<u8>,
+        state: &mut LineState,
+        decisions: Decisions,
+    ) -> DecidedBatch<'b> {
+        let g = &self.generation;
+        DecidedBatch::decide(
+            batch,
+            &self.ingest,
+            scratch,
+            state,
+            &g.classifier,
+            g.store.plan(),
+            decisions,
+            BatchRejections::new(self.dead_letter, self.max_line_bytes),
+        )
+    }
+
+    /// Decides `batch` of a format without line state, owning what it keeps of the lines.
+    pub(super) fn decide_owned(
+        &self,
+        batch: &LineBatch,
+        scratch: &mut Vec<u8>,
+        state: &mut LineState,
+    ) -> DecidedBatch<'static> {
+        self.decide(batch, scratch, state, Decisions::new())
+            .into_owned()
+    }
+}
 
 /// What deciding one batch gave: its events' decisions and everything else it counts.
 #[derive(Debug)]
@@ -38,7 +119,7 @@ impl<'b> DecidedBatch<'b> {
     /// and updating the partition's format `state`; `decisions` is a buffer to reuse
     /// (cleared here), `rejected` an empty record.
     #[allow(clippy::too_many_arguments)]
-    pub(super) fn decide(
+    fn decide(
         batch: &'b LineBatch,
         ingest: &Ingest,
         scratch: &mut Vec<u8>,

@@ -31,8 +31,8 @@ use std::time::{Duration, Instant};
 
 use tracing::{debug, info, warn};
 
-use super::batch::DecidedBatch;
-use super::rejections::{BatchOrigin, BatchRejections, WarningLimiter};
+use super::batch::{DecidedBatch, Decider};
+use super::rejections::{BatchOrigin, WarningLimiter};
 use super::{Generation, Pipeline};
 use crate::checkpoint::Checkpoint;
 use crate::cluster::assign::assign;
@@ -46,7 +46,6 @@ use crate::cluster::record::{Delta, Fence, Record, Source};
 use crate::cluster::shared::FoldTarget;
 use crate::cluster::shared::Shared;
 use crate::cluster::snapshot::{self, Names};
-use crate::decode::ingest::Ingest;
 use crate::source::StopSignal;
 use crate::source::kafka::KafkaSpec;
 use crate::source::kafka::StartFrom;
@@ -280,12 +279,11 @@ pub struct ClusterSink {
     start_from: StartFrom,
     /// The generation the ingest path and the pending deltas belong to.
     generation: Arc<Generation>,
-    ingest: Ingest,
     scratch: Vec<u8>,
     /// Reused buffer for a batch's decisions.
     decisions: crate::window::Decisions,
     /// What deciding batches elsewhere needs, for `generation` (built when first asked).
-    decider: Option<Arc<super::Decider>>,
+    decider: Option<Arc<Decider>>,
     warnings: WarningLimiter,
     owned: HashMap<PartitionId, Owned>,
     /// When a claim of a partition last failed: retried after [`RETRY_INTERVAL`].
@@ -314,7 +312,6 @@ impl ClusterSink {
         let generation = pipeline.generation();
         Self {
             stop,
-            ingest: generation.ingest(pipeline.start.limits()),
             generation,
             pipeline,
             shared,
@@ -623,7 +620,6 @@ impl ClusterSink {
             return;
         }
         self.flush_due(true);
-        self.ingest = g.ingest(self.pipeline.start.limits());
         self.generation = g;
     }
 
@@ -707,23 +703,9 @@ impl ClusterSink {
 }
 
 impl super::parallel::Decides for ClusterSink {
-    fn decider(&mut self) -> Arc<super::Decider> {
+    fn decider(&mut self) -> Arc<Decider> {
         self.follow();
-        let g = &self.generation;
-        match &self.decider {
-            Some(d) if d.generation.number == g.number => d.clone(),
-            _ => {
-                let p = &self.pipeline;
-                let d = Arc::new(super::Decider {
-                    generation: g.clone(),
-                    ingest: g.ingest(p.start.limits()),
-                    dead_letter: p.dead_letter.is_some(),
-                    max_line_bytes: p.start.max_line_bytes,
-                });
-                self.decider = Some(d.clone());
-                d
-            }
-        }
+        Decider::of(&mut self.decider, &self.generation, &self.pipeline)
     }
 
     fn apply_decided(
@@ -755,16 +737,9 @@ impl Sink for ClusterSink {
             return;
         };
         let mut state = o.shard.format_state.clone();
-        let decided = DecidedBatch::decide(
-            batch,
-            &self.ingest,
-            &mut self.scratch,
-            &mut state,
-            &g.classifier,
-            g.store.plan(),
-            std::mem::take(&mut self.decisions),
-            BatchRejections::new(p.dead_letter.is_some(), p.start.max_line_bytes),
-        );
+        let decider = Decider::of(&mut self.decider, &g, &p);
+        let decisions = std::mem::take(&mut self.decisions);
+        let decided = decider.decide(batch, &mut self.scratch, &mut state, decisions);
         self.apply_decided_in(partition, batch.len(), decided);
     }
 

@@ -20,13 +20,10 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use super::Generation;
-use super::batch::DecidedBatch;
-use super::rejections::BatchRejections;
+use super::batch::{DecidedBatch, Decider};
 use crate::decode::LineState;
-use crate::decode::ingest::Ingest;
 use crate::source::{LineBatch, PartitionId, Sink};
-use crate::window::{Decisions, lock};
+use crate::window::lock;
 
 /// How often the wrapped sink's time-driven work runs (after the batches in flight are
 /// applied): well under the source's 100 ms bound.
@@ -34,42 +31,6 @@ pub(super) const TICK: Duration = Duration::from_millis(10);
 
 /// Batches in flight per worker before the source thread waits for the oldest.
 const IN_FLIGHT_PER_WORKER: usize = 4;
-
-/// What a worker needs to decide a sink's batches: one generation's configuration.
-#[derive(Debug)]
-pub(super) struct Decider {
-    /// The generation the batches are decided with.
-    pub(super) generation: Arc<Generation>,
-    /// Its ingest path.
-    pub(super) ingest: Ingest,
-    /// Whether rejected payloads are kept (there is a dead-letter file).
-    pub(super) dead_letter: bool,
-    /// `spec.decode.max_line_bytes`, the cut of a too-long payload kept for it.
-    pub(super) max_line_bytes: usize,
-}
-
-impl Decider {
-    /// True when the format must be decided in line order (W3C).
-    fn in_line(&self) -> bool {
-        self.generation.format.has_line_state()
-    }
-
-    /// Decides `batch`.
-    fn decide(&self, batch: &LineBatch, scratch: &mut Vec<u8>) -> DecidedBatch<'static> {
-        let g = &self.generation;
-        DecidedBatch::decide(
-            batch,
-            &self.ingest,
-            scratch,
-            &mut LineState::default(),
-            &g.classifier,
-            g.store.plan(),
-            Decisions::new(),
-            BatchRejections::new(self.dead_letter, self.max_line_bytes),
-        )
-        .into_owned()
-    }
-}
 
 /// A sink whose batches a [`ParallelSink`] can decide elsewhere.
 pub(super) trait Decides: Sink {
@@ -197,7 +158,11 @@ impl<S: Decides> ParallelSink<S> {
                 Err(_) => {
                     if let Some(f) = self.in_flight.pop_front() {
                         let decider = self.inner.decider();
-                        let decided = decider.decide(&f.batch, &mut Vec::new());
+                        let decided = decider.decide_owned(
+                            &f.batch,
+                            &mut Vec::new(),
+                            &mut LineState::default(),
+                        );
                         let generation = decider.generation.number;
                         self.inner
                             .apply_decided(f.partition, &f.batch, decided, generation);
@@ -220,7 +185,8 @@ impl<S: Decides> ParallelSink<S> {
 /// so no batch is ever waited for in vain.
 fn work(jobs: &Mutex<Receiver<Job>>, done: &Sender<Done>) {
     work_with(jobs, done, |job, scratch| {
-        job.decider.decide(&job.batch, scratch)
+        job.decider
+            .decide_owned(&job.batch, scratch, &mut LineState::default())
     });
 }
 

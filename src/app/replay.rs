@@ -22,10 +22,9 @@ use std::sync::{Arc, Mutex};
 
 use anyhow::Context;
 
-use super::batch::DecidedBatch;
+use super::batch::{DecidedBatch, Decider};
 use super::progress::ProgressSink;
-use super::rejections::BatchRejections;
-use super::{Generation, Pipeline, PipelineSink};
+use super::{Pipeline, PipelineSink};
 use crate::clock::Clock;
 use crate::config::{Config, SourceConfig};
 use crate::decode::LineState;
@@ -33,7 +32,7 @@ use crate::evaluate::Evaluation;
 use crate::source::file::pieces::{self, Cut, Work};
 use crate::source::file::{FileSource, FileSpec};
 use crate::source::{LineBatch, PartitionId, Sink, Source, StopSignal};
-use crate::window::{Decisions, lock};
+use crate::window::lock;
 
 /// About this many bytes of lines per piece: large enough that handing pieces out costs
 /// nothing, small enough that the last pieces keep every thread busy.
@@ -146,10 +145,14 @@ fn in_parallel(
             };
             feed(paths, cut, work_tx, token_tx, failed)
         });
+        // One decider for every worker: deciding reads it only.
+        let decider = Decider::of(&mut None, &g, pipeline);
         for _ in 0..threads {
-            let done = done_tx.clone();
-            let (g, work_rx) = (&g, &work_rx);
-            let worker = Worker::new(pipeline, g);
+            let worker = Worker {
+                decider: decider.clone(),
+                max_payload_bytes: max_line_bytes,
+            };
+            let (done, work_rx) = (done_tx.clone(), &work_rx);
             s.spawn(move || worker.run(work_rx, done));
         }
         drop(done_tx);
@@ -214,26 +217,13 @@ fn apply_in_order(
     Ok(())
 }
 
-/// One deciding thread: the generation's ingest path, decision buffers and limits.
-struct Worker<'g> {
-    g: &'g Generation,
-    ingest: crate::decode::ingest::Ingest,
-    max_line_bytes: usize,
-    dead_letter: bool,
-    max_dead_line_bytes: usize,
+/// One deciding thread: the generation's decider and the length cap pieces are read with.
+struct Worker {
+    decider: Arc<Decider>,
+    max_payload_bytes: usize,
 }
 
-impl<'g> Worker<'g> {
-    fn new(pipeline: &Pipeline, g: &'g Generation) -> Self {
-        Self {
-            g,
-            ingest: g.ingest(pipeline.start.limits()),
-            max_line_bytes: pipeline.start.max_payload_bytes(),
-            dead_letter: pipeline.dead_letter.is_some(),
-            max_dead_line_bytes: pipeline.start.max_line_bytes,
-        }
-    }
-
+impl Worker {
     /// Decides pieces until the work or the applying thread ends.
     fn run(
         self,
@@ -258,7 +248,9 @@ impl<'g> Worker<'g> {
         // Pieces of a format without line state start from the empty state; a whole file
         // carries its state from line to line.
         let mut state = LineState::default();
-        let mut each = |batch: &LineBatch| out.push(self.decide_batch(batch, scratch, &mut state));
+        let mut each = |batch: &LineBatch| {
+            out.push(self.decider.decide_owned(batch, scratch, &mut state));
+        };
         Ok(match work {
             Work::Start { partition, name } => Decided::Start(partition, name),
             Work::End { partition } => Decided::End(partition),
@@ -268,11 +260,12 @@ impl<'g> Worker<'g> {
                 start,
                 end,
             } => {
-                pieces::read_range(partition, &path, start, end, self.max_line_bytes, &mut each)?;
+                let cap = self.max_payload_bytes;
+                pieces::read_range(partition, &path, start, end, cap, &mut each)?;
                 Decided::Batches(partition, out)
             }
             Work::Whole { partition, path } => {
-                pieces::read_whole(partition, &path, self.max_line_bytes, &mut each)?;
+                pieces::read_whole(partition, &path, self.max_payload_bytes, &mut each)?;
                 Decided::Batches(partition, out)
             }
             Work::Lines { partition, batches } => {
@@ -280,25 +273,6 @@ impl<'g> Worker<'g> {
                 Decided::Batches(partition, out)
             }
         })
-    }
-
-    fn decide_batch(
-        &self,
-        batch: &LineBatch,
-        scratch: &mut Vec<u8>,
-        state: &mut LineState,
-    ) -> DecidedBatch<'static> {
-        DecidedBatch::decide(
-            batch,
-            &self.ingest,
-            scratch,
-            state,
-            &self.g.classifier,
-            self.g.store.plan(),
-            Decisions::new(),
-            BatchRejections::new(self.dead_letter, self.max_dead_line_bytes),
-        )
-        .into_owned()
     }
 }
 
