@@ -2,7 +2,8 @@
 //!
 //! With one thread the files go through the file source and the pipeline's sink, exactly as
 //! `run` reads a file source. With more, [`pieces::cut`] cuts the files into pieces of whole
-//! lines (decompressing gzip on its own thread, ahead of the others), `threads` workers
+//! lines (decompressing a large gzip file on its own thread, ahead of the others; among
+//! several files, a smaller gzip file is one piece, decompressed by its worker), `threads` workers
 //! decide the pieces at once (read, decode, classify: [`DecidedBatch::decide`], the costly
 //! part), and the calling thread applies the decided batches in file order, through the same
 //! sink.
@@ -37,6 +38,12 @@ use crate::window::lock;
 /// About this many bytes of lines per piece: large enough that handing pieces out costs
 /// nothing, small enough that the last pieces keep every thread busy.
 pub const PIECE_BYTES: u64 = 4 << 20;
+
+/// Among several files, a gzip file smaller than this (compressed; ≈ 250 MiB of lines) is
+/// read whole by one worker, decompression included, so that several are decompressed at
+/// once. The decisions of a whole file are held until it is applied (≈ 75 bytes a line), so
+/// larger ones are cut into pieces.
+const WHOLE_GZIP_BELOW: u64 = 32 << 20;
 
 /// Pieces handed out but not yet applied, per worker: bounds memory when one piece is slow.
 const IN_FLIGHT_PER_WORKER: usize = 4;
@@ -142,6 +149,9 @@ fn in_parallel(
                 piece_bytes,
                 max_line_bytes,
                 whole,
+                // Several gzip files are decompressed at once, each by its reader; one
+                // large file (or a lone one) is decompressed ahead of the readers instead.
+                whole_gzip_below: if paths.len() > 1 { WHOLE_GZIP_BELOW } else { 0 },
             };
             feed(paths, cut, work_tx, token_tx, failed)
         });

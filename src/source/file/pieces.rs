@@ -5,9 +5,11 @@
 //! just past a newline (or at the file's end), so each holds whole lines and any thread can
 //! read it with [`read_range`]. A gzip file cannot be entered in the middle: [`cut`]
 //! decompresses it on the calling thread, ahead of the readers, into [`Work::Lines`] of
-//! about `piece_bytes`. A file whose lines must be read in order by one reader (a format
-//! with line state: a W3C `#Fields:` directive governs the lines after it) is one
-//! [`Work::Whole`], read with [`read_whole`].
+//! about `piece_bytes`; or, when it is small enough ([`Cut::whole_gzip_below`]), it is one
+//! [`Work::Whole`], so that several gzip files are decompressed at once, each by the reader
+//! that reads it. A file whose lines must be read in order by one reader (a format with line
+//! state: a W3C `#Fields:` directive governs the lines after it) is one [`Work::Whole`],
+//! read with [`read_whole`].
 //!
 //! Every piece is split into lines by the file source's own [`LineReader`], so the lines,
 //! their cut at `max_line_bytes`, their bytes and their positions are the ones a
@@ -73,6 +75,9 @@ pub struct Cut {
     pub max_line_bytes: usize,
     /// Every file is one [`Work::Whole`] piece.
     pub whole: bool,
+    /// A gzip file smaller than this (compressed) is one [`Work::Whole`] piece; a larger
+    /// one is decompressed by [`cut`]. 0: every gzip file is.
+    pub whole_gzip_below: u64,
 }
 
 /// Hands a [`LineReader`]'s batches to a closure: the only sink a piece's reader needs.
@@ -143,10 +148,16 @@ fn cut_file(
     let mut file = File::open(path)?;
     let mut magic = [0u8; 2];
     let n = read_up_to(&mut file, &mut magic)?;
+    let len = file.metadata()?.len();
     if magic[..n] == GZIP_MAGIC {
+        if len < how.whole_gzip_below {
+            return Ok(send(Work::Whole {
+                partition,
+                path: shared,
+            }));
+        }
         return cut_gzip(path, partition, how, send);
     }
-    let len = file.metadata()?.len();
     let mut start = 0;
     while start < len {
         let end = line_end_after(&mut file, start.saturating_add(how.piece_bytes.max(1)), len)?;
