@@ -115,6 +115,65 @@ fn replay_prints_the_report_for_the_files() {
 }
 
 #[test]
+fn replay_on_any_number_of_threads_prints_the_same_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("alb.log");
+    let now = (std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+        - 3600)
+        * SECOND;
+    let mut f = std::fs::File::create(&log).unwrap();
+    // Out of order, some late by an hour, a few 5xx: 20,000 lines, about 10 MB.
+    for i in 0..20_000i64 {
+        let t =
+            now - 30 * MINUTE + (i * 7_919 % 20_000) * 50_000 - (i % 97 == 0) as i64 * 60 * MINUTE;
+        let status = if i % 89 == 0 { 503 } else { 200 };
+        writeln!(
+            f,
+            "{}",
+            alb_line(t, "checkout.example.com", "/api", status, Some((1, 20, 1)))
+        )
+        .unwrap();
+    }
+    drop(f);
+    let config = concat!(env!("CARGO_MANIFEST_DIR"), "/config/alb-example.yaml");
+    let report = |threads: &str| {
+        let out = bin()
+            .args(["replay", "--threads", threads, "--config", config])
+            .arg(&log)
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let mut v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        // The only wall-clock figure in the report.
+        v.as_object_mut().unwrap().remove("data_lag_seconds");
+        v
+    };
+    let one = report("1");
+    assert_eq!(
+        one["slos"][0]["budget"]["total"]
+            .as_u64()
+            .map(|n| n > 15_000),
+        Some(true)
+    );
+    assert_eq!(report("3"), one);
+    // Zero threads is a usage error.
+    let out = bin()
+        .args(["replay", "--threads", "0", "--config", config])
+        .arg(&log)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
 fn replay_of_a_missing_file_fails_cleanly() {
     let config = concat!(env!("CARGO_MANIFEST_DIR"), "/config/alb-example.yaml");
     let out = bin()
