@@ -121,7 +121,7 @@ pub fn read_files(
 }
 
 /// A piece, decided: what the applying thread does with it, in order.
-enum Decided {
+enum DecidedPiece {
     Start(PartitionId, String),
     Batches(PartitionId, Vec<DecidedBatch<'static>>),
     End(PartitionId),
@@ -140,7 +140,7 @@ fn in_parallel(
     let whole = g.format.has_line_state();
     let (work_tx, work_rx) = mpsc::sync_channel::<(u64, Work)>(threads);
     let work_rx = Mutex::new(work_rx);
-    let (done_tx, done_rx) = mpsc::channel::<(u64, anyhow::Result<Decided>)>();
+    let (done_tx, done_rx) = mpsc::channel::<(u64, anyhow::Result<DecidedPiece>)>();
     let (token_tx, token_rx) = mpsc::sync_channel::<()>(threads * IN_FLIGHT_PER_WORKER);
     std::thread::scope(|s| {
         let failed = done_tx.clone();
@@ -177,7 +177,7 @@ fn feed(
     cut: Cut,
     work: SyncSender<(u64, Work)>,
     tokens: SyncSender<()>,
-    failed: Sender<(u64, anyhow::Result<Decided>)>,
+    failed: Sender<(u64, anyhow::Result<DecidedPiece>)>,
 ) {
     let mut seq = 0;
     let cut = pieces::cut(paths, cut, |w| {
@@ -194,7 +194,7 @@ fn feed(
 
 /// Applies decided pieces in order as they arrive, returning a token for each.
 fn apply_in_order(
-    done: Receiver<(u64, anyhow::Result<Decided>)>,
+    done: Receiver<(u64, anyhow::Result<DecidedPiece>)>,
     tokens: Receiver<()>,
     sink: &mut ProgressSink<PipelineSink>,
 ) -> anyhow::Result<()> {
@@ -205,15 +205,15 @@ fn apply_in_order(
         while let Some(piece) = waiting.remove(&next) {
             next += 1;
             match piece? {
-                Decided::Start(partition, name) => sink.assign(partition, &name),
-                Decided::Batches(partition, batches) => {
+                DecidedPiece::Start(partition, name) => sink.assign(partition, &name),
+                DecidedPiece::Batches(partition, batches) => {
                     for b in batches {
                         let (lines, bytes) = (b.lines, b.bytes);
                         sink.inner_mut().apply_replayed(partition, b);
                         sink.advance(lines, bytes);
                     }
                 }
-                Decided::End(partition) => sink.end_of_partition(partition),
+                DecidedPiece::End(partition) => sink.end_of_partition(partition),
             }
             // Never blocks: the piece took its token before it was handed out.
             let _ = tokens.recv();
@@ -238,7 +238,7 @@ impl Worker {
     fn run(
         self,
         work: &Mutex<Receiver<(u64, Work)>>,
-        done: Sender<(u64, anyhow::Result<Decided>)>,
+        done: Sender<(u64, anyhow::Result<DecidedPiece>)>,
     ) {
         let mut scratch = Vec::new();
         loop {
@@ -253,7 +253,7 @@ impl Worker {
         }
     }
 
-    fn decide(&self, work: Work, scratch: &mut Vec<u8>) -> anyhow::Result<Decided> {
+    fn decide(&self, work: Work, scratch: &mut Vec<u8>) -> anyhow::Result<DecidedPiece> {
         let mut out = Vec::new();
         // Pieces of a format without line state start from the empty state; a whole file
         // carries its state from line to line.
@@ -262,8 +262,8 @@ impl Worker {
             out.push(self.decider.decide_owned(batch, scratch, &mut state));
         };
         Ok(match work {
-            Work::Start { partition, name } => Decided::Start(partition, name),
-            Work::End { partition } => Decided::End(partition),
+            Work::Start { partition, name } => DecidedPiece::Start(partition, name),
+            Work::End { partition } => DecidedPiece::End(partition),
             Work::Range {
                 partition,
                 path,
@@ -272,15 +272,15 @@ impl Worker {
             } => {
                 let cap = self.max_payload_bytes;
                 pieces::read_range(partition, &path, start, end, cap, &mut each)?;
-                Decided::Batches(partition, out)
+                DecidedPiece::Batches(partition, out)
             }
             Work::Whole { partition, path } => {
                 pieces::read_whole(partition, &path, self.max_payload_bytes, &mut each)?;
-                Decided::Batches(partition, out)
+                DecidedPiece::Batches(partition, out)
             }
             Work::Lines { partition, batches } => {
                 batches.iter().for_each(&mut each);
-                Decided::Batches(partition, out)
+                DecidedPiece::Batches(partition, out)
             }
         })
     }
