@@ -4,12 +4,15 @@
 //! [`ReloadConfig`](crate::config::ReloadConfig): decoder settings, classifier, objectives,
 //! store, what a [reload](Pipeline::reload) can change), the
 //! [`StartConfig`] it started with, and the clock. A source thread
-//! pushes batches into a [`PipelineSink`], which runs each line through the one ingest call
-//! ([`Ingest::decode`]), classifies and applies it under the partition's shard lock and the
-//! counters' lock (one copy for all partitions), both taken once per batch, and one read of
-//! the generation per batch; what a batch rejected is counted, logged
-//! and dead-lettered once per batch (`rejections`). [`run`] adds the HTTP server, configuration reload and graceful
-//! shutdown; [`replay`] reads files to the end and returns the report.
+//! pushes batches into a [`PipelineSink`], which decides each batch off the locks (every
+//! line through the one ingest call, [`Ingest::read`](crate::decode::ingest::Ingest::read),
+//! then its service and SLO verdicts: `batch`) and applies the decisions in order under the
+//! partition's shard lock and the counters' lock (one copy for all partitions), both taken
+//! once per batch, with one read of the generation per batch; what a batch rejected is
+//! counted, logged and dead-lettered once per batch (`rejections`). A Kafka source's batches
+//! are decided on a pool of threads (`parallel`). [`run`] adds the HTTP server,
+//! configuration reload and graceful shutdown; [`replay`] reads files to the end, on every
+//! core, and returns the report.
 
 mod batch;
 pub mod cluster;
@@ -215,7 +218,7 @@ impl Pipeline {
 #[derive(Debug)]
 pub struct PipelineSink {
     pipeline: Arc<Pipeline>,
-    /// The generation `ingest` and `shards` belong to.
+    /// The generation `shards` belong to.
     generation: u64,
     /// Reused buffer for lines unescaped out of an envelope.
     scratch: Vec<u8>,

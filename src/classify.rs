@@ -502,22 +502,6 @@ impl Classifier {
                 .map(|&slo| self.rules[slo].outcome(event)),
         );
     }
-
-    /// For each SLO of `slos` that counts `event`: its position in `slos`, its index, and
-    /// whether the event is good. SLOs that exclude the event are left out.
-    pub fn outcomes<'a>(
-        &'a self,
-        slos: &'a [usize],
-        event: &'a Event<'_>,
-    ) -> impl Iterator<Item = (usize, usize, bool)> + 'a {
-        slos.iter().enumerate().filter_map(move |(pos, &slo)| {
-            match self.rules[slo].outcome(event) {
-                Outcome::Good => Some((pos, slo, true)),
-                Outcome::Bad => Some((pos, slo, false)),
-                Outcome::Excluded => None,
-            }
-        })
-    }
 }
 
 #[cfg(test)]

@@ -1,4 +1,4 @@
-//! One batch through the one ingest path, in two steps: [`DecidedBatch::decide`] runs every
+//! One batch through the one ingest path, in two steps: [`Decider::decide`] runs every
 //! line through [`Ingest::read`] (length cap, envelope, format) and decides each event
 //! ([`Decisions`]: service, SLO verdicts, request-id hash) without touching shared state, so
 //! it runs off every lock and on any thread; [`DecidedBatch::apply`] then applies the
@@ -61,26 +61,42 @@ impl Decider {
         self.generation.format.has_line_state()
     }
 
-    /// Decides `batch` from the partition's format `state` (updated), into `decisions` (a
-    /// buffer to reuse).
+    /// Decides every line of `batch` (through [`Ingest::read`], then each event with the
+    /// generation's classifier and plan) from the partition's format `state` (updated),
+    /// into `decisions` (a buffer to reuse).
     pub(super) fn decide<'b>(
         &self,
         batch: &'b LineBatch,
         scratch: &mut Vec<u8>,
         state: &mut LineState,
-        decisions: Decisions,
+        mut decisions: Decisions,
     ) -> DecidedBatch<'b> {
-        let g = &self.generation;
-        DecidedBatch::decide(
-            batch,
-            &self.ingest,
-            scratch,
-            state,
-            &g.classifier,
-            g.store.plan(),
+        let (classifier, plan) = (&self.generation.classifier, self.generation.store.plan());
+        let mut rejected = BatchRejections::new(self.dead_letter, self.max_line_bytes);
+        decisions.clear();
+        let mut lines = 0;
+        let mut directives = 0;
+        for (index, payload) in batch.lines().enumerate() {
+            self.ingest.read(payload, scratch, state, |item| {
+                lines += 1;
+                match item {
+                    Item::Event(d) => decisions.push(&d.event, classifier, plan),
+                    Item::Rejected { rejection, record } => {
+                        rejected.record(index, rejection, payload, record)
+                    }
+                    Item::Directive(_) => directives += 1,
+                }
+            });
+        }
+        DecidedBatch {
             decisions,
-            BatchRejections::new(self.dead_letter, self.max_line_bytes),
-        )
+            rejected,
+            lines,
+            directives,
+            bytes: batch.bytes() as u64,
+            next_offset: batch.next_offset,
+            state: state.clone(),
+        }
     }
 
     /// Decides `batch` of a format without line state, owning what it keeps of the lines.
@@ -115,46 +131,6 @@ pub(super) struct DecidedBatch<'b> {
 }
 
 impl<'b> DecidedBatch<'b> {
-    /// Decides every line of `batch` with `ingest` and `classifier` under `plan`, reading
-    /// and updating the partition's format `state`; `decisions` is a buffer to reuse
-    /// (cleared here), `rejected` an empty record.
-    #[allow(clippy::too_many_arguments)]
-    fn decide(
-        batch: &'b LineBatch,
-        ingest: &Ingest,
-        scratch: &mut Vec<u8>,
-        state: &mut LineState,
-        classifier: &Classifier,
-        plan: &Plan,
-        mut decisions: Decisions,
-        mut rejected: BatchRejections<'b>,
-    ) -> Self {
-        decisions.clear();
-        let mut lines = 0;
-        let mut directives = 0;
-        for (index, payload) in batch.lines().enumerate() {
-            ingest.read(payload, scratch, state, |item| {
-                lines += 1;
-                match item {
-                    Item::Event(d) => decisions.push(&d.event, classifier, plan),
-                    Item::Rejected { rejection, record } => {
-                        rejected.record(index, rejection, payload, record)
-                    }
-                    Item::Directive(_) => directives += 1,
-                }
-            });
-        }
-        Self {
-            decisions,
-            rejected,
-            lines,
-            directives,
-            bytes: batch.bytes() as u64,
-            next_offset: batch.next_offset,
-            state: state.clone(),
-        }
-    }
-
     /// Applies the decisions, in order, to `shard` and `tally` (with the `classifier` and
     /// `plan` they were decided with), counts the batch's lines, bytes, directives and
     /// rejections into the shard, and leaves the shard at the batch's end (position and

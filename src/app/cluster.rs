@@ -277,12 +277,13 @@ pub struct ClusterSink {
     shared: Arc<Shared>,
     writer: Arc<LogWriter>,
     start_from: StartFrom,
-    /// The generation the ingest path and the pending deltas belong to.
+    /// The generation the decider and the pending deltas belong to.
     generation: Arc<Generation>,
     scratch: Vec<u8>,
     /// Reused buffer for a batch's decisions.
     decisions: crate::window::Decisions,
-    /// What deciding batches elsewhere needs, for `generation` (built when first asked).
+    /// Length cap, envelope, decoder and classifier of `generation` (built when first
+    /// needed).
     decider: Option<Arc<Decider>>,
     warnings: WarningLimiter,
     owned: HashMap<PartitionId, Owned>,

@@ -1,6 +1,6 @@
 //! Deciding on every core for a source that reads on one thread (Kafka): [`ParallelSink`]
 //! wraps the pipeline's sink, or a cluster member's, and hands each batch to a pool of
-//! workers that decide it (decode, classify: [`DecidedBatch::decide`], the costly part),
+//! workers that decide it (decode, classify: [`Decider::decide`], the costly part),
 //! while the source thread goes on reading; it applies the decided batches itself, in the
 //! order they were read, so every partition's batches are applied in offset order and every
 //! order-dependent decision is the one a single thread takes.
@@ -154,18 +154,10 @@ impl<S: Decides> ParallelSink<S> {
                 Ok((seq, decided)) => {
                     self.ready.insert(seq, decided);
                 }
-                // Every worker is gone (none could start, or one panicked): decide here.
+                // Every worker is gone (none could start): decide in line.
                 Err(_) => {
                     if let Some(f) = self.in_flight.pop_front() {
-                        let decider = self.inner.decider();
-                        let decided = decider.decide_owned(
-                            &f.batch,
-                            &mut Vec::new(),
-                            &mut LineState::default(),
-                        );
-                        let generation = decider.generation.number;
-                        self.inner
-                            .apply_decided(f.partition, &f.batch, decided, generation);
+                        self.inner.apply(f.partition, &f.batch);
                     }
                 }
             }

@@ -79,12 +79,10 @@ fn add_outcome(map: &mut Seconds, key: usize, second: i64, good: bool) {
 }
 
 impl Tally for DeltaBuilder {
-    fn add(&mut self, service: usize, event: &Decided<'_>, classifier: &Classifier, plan: &Plan) {
+    fn add(&mut self, service: usize, event: &Decided<'_>, classifier: &Classifier, _plan: &Plan) {
         self.events += 1;
         let second = event.time_us.div_euclid(SECOND);
-        if !plan.splits.is_empty()
-            && let Some(k) = plan.split_of(service)
-        {
+        if let Some(k) = event.split {
             host_key(event.host, &mut self.key);
             let index = self.host_index.entry(k).or_default();
             let i = match index.get(self.key.as_slice()) {

@@ -133,9 +133,7 @@ impl Counters {
         classifier: &Classifier,
         plan: &Plan,
     ) {
-        if !plan.splits.is_empty()
-            && let Some(k) = plan.split_of(service)
-        {
+        if let Some(k) = event.split {
             self.split[k].apply(&plan.splits[k], &plan.layouts, event);
             return;
         }

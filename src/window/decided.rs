@@ -5,8 +5,8 @@
 //! order on the partition's [`Shard`](super::Shard).
 //!
 //! Every ingest path decides a batch into [`Decisions`] and then applies them: the pipeline's
-//! sink, a cluster owner, a parallel replay's workers and `explain`, so the verdicts cannot
-//! differ between them. Deciding is a pure function of the event and the configuration; a
+//! sink, a cluster owner, a Kafka source's and a parallel replay's deciding threads, so the
+//! verdicts cannot differ between them. Deciding is a pure function of the event and the configuration; a
 //! decision is applied only with the configuration it was decided with.
 
 use crate::classify::{Classifier, Outcome};
@@ -31,6 +31,8 @@ pub struct Decided<'a> {
     /// The latency to record: `None` when the log does not know it or the connection is
     /// long-lived (its duration is not a latency).
     pub latency_us: Option<i64>,
+    /// The [`Plan::splits`] index of the service, when it is split by host.
+    pub split: Option<usize>,
     /// The host, as the line gave it: only for a service split by host (empty otherwise).
     pub host: &'a [u8],
 }
@@ -42,6 +44,7 @@ struct Row {
     id: Option<u64>,
     service: Option<usize>,
     latency_us: Option<i64>,
+    split: Option<usize>,
     outcomes: std::ops::Range<usize>,
     host: std::ops::Range<usize>,
 }
@@ -69,11 +72,11 @@ impl Decisions {
         if let Some(s) = service {
             classifier.verdicts(s, event, &mut self.outcomes);
         }
+        let split = service
+            .filter(|_| !plan.splits.is_empty())
+            .and_then(|s| plan.split_of(s));
         let host_start = self.hosts.len();
-        if let Some(s) = service
-            && !plan.splits.is_empty()
-            && plan.split_of(s).is_some()
-        {
+        if split.is_some() {
             self.hosts.extend_from_slice(event.host);
         }
         let id = (plan.window.dedup.is_some() && !event.request_id.is_empty())
@@ -83,19 +86,10 @@ impl Decisions {
             id,
             service,
             latency_us: event.latency_us.filter(|_| !event.long_lived),
+            split,
             outcomes: start..self.outcomes.len(),
             host: host_start..self.hosts.len(),
         });
-    }
-
-    /// Number of decided events.
-    pub fn len(&self) -> usize {
-        self.rows.len()
-    }
-
-    /// True when no event was decided.
-    pub fn is_empty(&self) -> bool {
-        self.rows.is_empty()
     }
 
     /// Forgets every decision, keeping the buffers.
@@ -113,11 +107,13 @@ impl Decisions {
             service: r.service,
             outcomes: &self.outcomes[r.outcomes.clone()],
             latency_us: r.latency_us,
+            split: r.split,
             host: &self.hosts[r.host.clone()],
         })
     }
 
-    /// The one decision `event` gets (tests, benches and `explain` decide single events).
+    /// The one decision `event` gets ([`Shard::apply_event`](super::Shard::apply_event), for
+    /// tests and benches that apply single events).
     pub fn one(event: &Event<'_>, classifier: &Classifier, plan: &Plan) -> Self {
         let mut d = Self::new();
         d.push(event, classifier, plan);

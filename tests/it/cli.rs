@@ -4,7 +4,7 @@ use std::io::Write;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::helpers::{alb_line, parse_time, replay};
+use crate::helpers::{alb_line, parse_time, replay, replay_with};
 use slipstream::time::{MINUTE, SECOND};
 
 fn bin() -> Command {
@@ -118,12 +118,7 @@ fn replay_prints_the_report_for_the_files() {
 fn replay_on_any_number_of_threads_prints_the_same_report() {
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("alb.log");
-    let now = (std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64
-        - 3600)
-        * SECOND;
+    let now = now_us() - 60 * MINUTE;
     let mut f = std::fs::File::create(&log).unwrap();
     // Out of order, some late by an hour, a few 5xx: 20,000 lines, about 10 MB.
     for i in 0..20_000i64 {
@@ -138,20 +133,9 @@ fn replay_on_any_number_of_threads_prints_the_same_report() {
         .unwrap();
     }
     drop(f);
-    let config = concat!(env!("CARGO_MANIFEST_DIR"), "/config/alb-example.yaml");
+    let config = std::path::Path::new(ALB_EXAMPLE);
     let report = |threads: &str| {
-        let out = bin()
-            .args(["replay", "--threads", threads, "--config", config])
-            .arg(&log)
-            .output()
-            .unwrap();
-        assert_eq!(
-            out.status.code(),
-            Some(0),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let mut v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let mut v = replay_with(&["--threads", threads], config, &log);
         // The only wall-clock figure in the report.
         v.as_object_mut().unwrap().remove("data_lag_seconds");
         v
@@ -166,7 +150,7 @@ fn replay_on_any_number_of_threads_prints_the_same_report() {
     assert_eq!(report("3"), one);
     // Zero threads is a usage error.
     let out = bin()
-        .args(["replay", "--threads", "0", "--config", config])
+        .args(["replay", "--threads", "0", "--config", ALB_EXAMPLE])
         .arg(&log)
         .output()
         .unwrap();

@@ -175,8 +175,19 @@ impl Truth {
 /// What `slipstream replay --config <config> <log>` prints: the report, as JSON (the run
 /// must exit 0).
 pub(crate) fn replay(config: &std::path::Path, log: &std::path::Path) -> serde_json::Value {
+    replay_with(&[], config, log)
+}
+
+/// [`replay`] with more options (`--threads N`) before the configuration.
+pub(crate) fn replay_with(
+    options: &[&str],
+    config: &std::path::Path,
+    log: &std::path::Path,
+) -> serde_json::Value {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_slipstream"))
-        .args(["replay", "--config"])
+        .arg("replay")
+        .args(options)
+        .arg("--config")
         .arg(config)
         .arg(log)
         .output()

@@ -197,7 +197,6 @@ fn a_parallel_replay_leaves_the_single_threaded_state_bit_for_bit() {
     let second = dir.path().join("d.log");
     write(&plain, &mixed_lines(7, 3_000), true, false);
     write(&gz, &mixed_lines(11, 2_000), false, true);
-    write(&empty, &[], false, false);
     std::fs::write(&empty, b"").unwrap();
     write(&second, &mixed_lines(13, 1_500), false, false);
     let paths = vec![plain, gz, empty, second];
