@@ -43,6 +43,10 @@ fn full_counters(layout: &Layout, ids: &[String]) -> CountersState {
                 id: id.clone(),
                 tiers: tiers.clone(),
                 lifetime: [1, 2],
+                // The default 400 days of history, every day with events.
+                history: (0..400)
+                    .map(|i| (NOW / DAY - i, 86_000_000, 86_400_000))
+                    .collect(),
             })
             .collect(),
         latency: Vec::new(),

@@ -23,6 +23,7 @@ pub mod evaluate;
 pub mod explain;
 pub mod loadgen;
 pub mod notify;
+pub mod remote;
 pub mod serve;
 pub mod source;
 pub mod time;

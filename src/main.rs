@@ -12,6 +12,8 @@ use clap::{Parser, Subcommand};
 use slipstream::app::ReloadSource;
 use slipstream::clock::{Clock, SystemClock};
 use slipstream::config::{self, Config, ConfigError};
+use slipstream::evaluate::reports::text::{TextFormat, render};
+use slipstream::evaluate::reports::{self, ReportPeriod};
 use slipstream::explain::Explainer;
 use slipstream::loadgen::{self, LoadSpec};
 use slipstream::source::demo::LineFormat;
@@ -93,6 +95,9 @@ enum Command {
         #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
         threads: Option<u16>,
     },
+    /// Print each SLO's calendar periods (day, ISO week, month, quarter in its time zone)
+    /// from a running instance (`--url`) or, offline, from log files read like `replay`.
+    Report(ReportArgs),
     /// Show how lines decode and classify: fields, service, and each SLO's verdict with why.
     ///
     /// Exit 0 when every line decoded, 65 when some did not, 64 for a bad configuration.
@@ -114,6 +119,39 @@ enum Command {
         #[arg(long)]
         listen: Option<std::net::SocketAddr>,
     },
+}
+
+/// `slipstream report`'s options.
+#[derive(Debug, clap::Args)]
+#[command(group(clap::ArgGroup::new("from").required(true).args(["url", "config"])))]
+struct ReportArgs {
+    /// A running slipstream's base URL (`http://host:9977`): its `GET /v1/reports`.
+    #[arg(long)]
+    url: Option<String>,
+    /// Bearer token for `--url` (default: the SLIPSTREAM_TOKEN environment variable).
+    #[arg(long, requires = "url")]
+    token: Option<String>,
+    /// Offline: configuration file whose SLOs are reported over the log files.
+    #[arg(long, short)]
+    config: Option<PathBuf>,
+    /// Offline: log files (plain or gzip); default: the configured file source's paths.
+    #[arg(requires = "config")]
+    files: Vec<PathBuf>,
+    /// Period length.
+    #[arg(long, default_value = "month", value_parser = ["day", "week", "month", "quarter"])]
+    period: String,
+    /// Periods per SLO, the newest last.
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u16).range(1..=400))]
+    count: u16,
+    /// Only this service (or sub-service).
+    #[arg(long)]
+    service: Option<String>,
+    /// Only SLOs of this name.
+    #[arg(long)]
+    slo: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = TextFormat::Table)]
+    format: TextFormat,
 }
 
 /// `slipstream loadgen`'s options.
@@ -228,6 +266,7 @@ fn execute(command: Command) -> anyhow::Result<ExitCode> {
             println!("{}", serde_json::to_string_pretty(&evaluation.report)?);
             Ok(ExitCode::SUCCESS)
         }
+        Command::Report(args) => report(args, clock),
         Command::Explain { config, line, json } => match config::load_file(&config) {
             Ok(config) => explain(&config, line.as_deref(), json, clock.now_us()),
             Err(e) => Ok(config_failure(&e)),
@@ -281,6 +320,54 @@ fn validate(files: &[PathBuf]) -> ExitCode {
     } else {
         ExitCode::SUCCESS
     }
+}
+
+/// `slipstream report`: the periods report of a running instance or of log files, printed.
+fn report(args: ReportArgs, clock: Arc<dyn Clock>) -> anyhow::Result<ExitCode> {
+    let period = ReportPeriod::from_name(&args.period)
+        .ok_or_else(|| anyhow::anyhow!("unknown period {}", args.period))?;
+    let count = usize::from(args.count);
+    let json = if let Some(url) = &args.url {
+        let mut query = format!("/v1/reports?period={}&count={count}", period.name());
+        for (name, value) in [("service", &args.service), ("slo", &args.slo)] {
+            if let Some(v) = value {
+                query += &format!("&{name}={}", slipstream::remote::encode(v));
+            }
+        }
+        let token = args
+            .token
+            .or_else(|| std::env::var("SLIPSTREAM_TOKEN").ok());
+        let (status, body) = slipstream::remote::get_json(url, &query, token.as_deref())?;
+        if status != 200 {
+            anyhow::bail!("GET {url}{query}: status {status}: {}", body["error"]);
+        }
+        body
+    } else {
+        let path = args.config.as_deref().unwrap_or(std::path::Path::new(""));
+        let config = match config::load_file(path) {
+            Ok(c) => c,
+            Err(e) => return Ok(config_failure(&e)),
+        };
+        let threads = std::thread::available_parallelism().map_or(1, usize::from);
+        let options = slipstream::app::ReplayOptions::threads(threads);
+        let pipeline = slipstream::app::read_files(&config, &args.files, clock.clone(), options)?;
+        let view = slipstream::serve::read::ReadSide::view(&*pipeline);
+        let keep = |service: &str, slo: &str| {
+            args.service.as_deref().is_none_or(|s| s == service)
+                && args.slo.as_deref().is_none_or(|s| s == slo)
+        };
+        let r = reports::reports(
+            &view.objectives,
+            &view.store,
+            clock.now_us(),
+            period,
+            count,
+            keep,
+        );
+        serde_json::to_value(r)?
+    };
+    print!("{}", render(&json, args.format));
+    Ok(ExitCode::SUCCESS)
 }
 
 /// `slipstream explain`: `line`, or stdin's lines (`None` or `-`); 65 when one does not

@@ -246,7 +246,11 @@ impl Generation {
 /// The plan for `config`; `reuse(service, max_hosts)` may give a split service the host
 /// table it had before, else it gets an empty one.
 fn plan_of(config: &ReloadConfig, reuse: impl Fn(&str, usize) -> Option<Arc<HostTable>>) -> Plan {
-    let windows: Vec<_> = config.objectives.iter().map(|o| o.retention()).collect();
+    let windows: Vec<_> = config
+        .objectives
+        .iter()
+        .map(|o| o.retention(config.window.history_days))
+        .collect();
     let splits = config
         .splits
         .iter()

@@ -4,9 +4,9 @@
 //! the payload's CRC-32 (u32 LE) and the payload: a [`Checkpoint`] in postcard encoding: the
 //! counts (one copy for all partitions) and a section per partition
 //! ([`PartitionCheckpoint`]: position, newest event time, statistics, de-duplication ids).
-//! The previous format versions are read too, so an upgrade keeps history: [`v5`] (no
-//! format directive per partition) and [`v4`] (whose per-partition copies of the counts are
-//! added into one).
+//! The previous format versions are read too, so an upgrade keeps history: [`v6`] (no
+//! daily history per SLO), [`v5`] (no format directive per partition) and [`v4`] (whose
+//! per-partition copies of the counts are added into one).
 //!
 //! [`CheckpointDir::write`] is atomic: write a temporary file, fsync it, rename it to
 //! `checkpoint-<sequence>.bin`, fsync the directory; then only the newest two are kept.
@@ -25,6 +25,7 @@ use crate::window::{CountersState, HostAssignment, Shard, ShardState, Store, loc
 
 pub mod v4;
 pub mod v5;
+pub mod v6;
 mod writer;
 pub use writer::{CheckpointStats, Checkpointer};
 
@@ -34,8 +35,9 @@ pub const MAGIC: &[u8; 8] = b"SLIPCKPT";
 /// duplicate counter. 3: shard stats count lines too long. 4: services split by host carry
 /// their host assignment and per-shard sub-services. 5: one copy of the counts for all
 /// partitions (version 4 is read and merged). 6: each partition keeps its format's directive
-/// in force (a W3C `#Fields:` line) and its count of directive lines.
-pub const VERSION: u32 = 6;
+/// in force (a W3C `#Fields:` line) and its count of directive lines. 7: every SLO (and
+/// sub-service SLO) carries its daily history.
+pub const VERSION: u32 = 7;
 const HEADER: usize = 8 + 4 + 8 + 4;
 /// How many checkpoint files are kept.
 pub const KEEP: usize = 2;
@@ -190,11 +192,10 @@ pub fn decode(bytes: &[u8]) -> Result<Checkpoint, String> {
     let u32_at =
         |i: usize| u32::from_le_bytes([bytes[i], bytes[i + 1], bytes[i + 2], bytes[i + 3]]);
     let version = u32_at(8);
-    if ![v4::VERSION, v5::VERSION, VERSION].contains(&version) {
+    if ![v4::VERSION, v5::VERSION, v6::VERSION, VERSION].contains(&version) {
         return Err(format!(
-            "format version {version}, this build reads versions {}, {} and {VERSION}",
+            "format version {version}, this build reads versions {} to {VERSION}",
             v4::VERSION,
-            v5::VERSION
         ));
     }
     let mut len = [0u8; 8];
@@ -217,6 +218,10 @@ pub fn decode(bytes: &[u8]) -> Result<Checkpoint, String> {
     }
     if version == v5::VERSION {
         let old: v5::Checkpoint = postcard::from_bytes(payload).map_err(undecodable)?;
+        return Ok(old.upgrade());
+    }
+    if version == v6::VERSION {
+        let old: v6::Checkpoint = postcard::from_bytes(payload).map_err(undecodable)?;
         return Ok(old.upgrade());
     }
     postcard::from_bytes(payload).map_err(undecodable)

@@ -1,7 +1,6 @@
 use super::*;
 use crate::window::ring::TierState;
-use crate::window::split::{SplitShardState, SubState};
-use crate::window::{CountersState, HostAssignment, ShardStats, SloState};
+use crate::window::{CountersState, HostAssignment, ShardStats};
 
 fn sample(n: u64) -> Checkpoint {
     Checkpoint {
@@ -32,10 +31,18 @@ fn sample(n: u64) -> Checkpoint {
     }
 }
 
-/// Counts of `checkout/availability` in one bucket, its latencies, and one edge host.
+/// Counts of `checkout/availability` in one bucket, with the day in its history, its
+/// latencies, and one edge host.
 fn counters(good: u64, bad: u64) -> CountersState {
-    CountersState {
-        slos: vec![SloState {
+    let mut c = counters_v6(good, bad).upgrade();
+    c.slos[0].history = vec![(19_675, good, good + bad)];
+    c
+}
+
+/// The same counts in version 6's shape, without history.
+fn counters_v6(good: u64, bad: u64) -> v6::CountersState {
+    v6::CountersState {
+        slos: vec![v6::SloCounts {
             id: "checkout/availability".into(),
             tiers: vec![TierState {
                 width_us: 1_000_000,
@@ -44,10 +51,10 @@ fn counters(good: u64, bad: u64) -> CountersState {
             lifetime: [good, bad],
         }],
         latency: vec![("checkout".into(), vec![(5_666_666, vec![(1000, 3)])])],
-        split: vec![SplitShardState {
+        split: vec![v6::SplitState {
             service: "edge".into(),
             overflow_events: 7,
-            subs: vec![SubState {
+            subs: vec![v6::Sub {
                 host: Some("a.example.com".into()),
                 slos: Vec::new(),
                 latency: Vec::new(),
@@ -63,7 +70,7 @@ fn version_4_file() -> Vec<u8> {
         partitions: [(0, 9, 1), (1, 5, 5)]
             .into_iter()
             .map(|(p, good, bad)| {
-                let c = counters(good, bad);
+                let c = counters_v6(good, bad);
                 v4::PartitionCheckpoint {
                     stream: 0,
                     partition: p,
@@ -136,7 +143,7 @@ fn a_version_5_checkpoint_is_read_with_no_directive_in_force() {
                 },
             })
             .collect(),
-        counters: now.counters.clone(),
+        counters: counters_v6(9, 1),
         splits: now.splits.clone(),
     };
     let read = decode(&file_of(v5::VERSION, &old)).unwrap();
@@ -144,6 +151,7 @@ fn a_version_5_checkpoint_is_read_with_no_directive_in_force() {
     for p in &mut want.partitions {
         (p.shard.directive, p.shard.directives) = (None, 0);
     }
+    want.counters.slos[0].history.clear();
     assert_eq!(read, want);
     // The current version is not read as the previous one, nor the other way round.
     assert!(decode(&file_of(VERSION, &old)).is_err());
@@ -228,7 +236,7 @@ fn a_wrong_version_falls_back() {
     // Version 3, the last before split services, is refused the same way.
     falls_back(
         |b| b[8] = 3,
-        "format version 3, this build reads versions 4, 5 and 6",
+        "format version 3, this build reads versions 4 to 7",
     );
     falls_back(|b| b[0] = b'X', "bad magic");
 }
@@ -247,4 +255,74 @@ fn nothing_valid_means_no_checkpoint_not_an_error() {
     } = CheckpointDir::open(dir.path()).unwrap().load().unwrap();
     assert!(loaded.is_none());
     assert_eq!(rejected.len(), 1);
+}
+
+#[test]
+fn a_version_6_checkpoint_is_read_with_every_history_empty() {
+    let now = sample(4);
+    let old = v6::Checkpoint {
+        created_us: now.created_us,
+        partitions: now.partitions.clone(),
+        counters: counters_v6(9, 1),
+        splits: now.splits.clone(),
+    };
+    let read = decode(&file_of(v6::VERSION, &old)).unwrap();
+    let mut want = now;
+    want.counters.slos[0].history.clear();
+    assert_eq!(read, want);
+    assert!(decode(&file_of(VERSION, &old)).is_err());
+}
+
+/// A file written by the release build before daily history (`c664dae`): `run` over 3,000
+/// ALB lines spread over three days, with a checkout SLO and a service split by host
+/// (`max_hosts: 2`): lifetime good/bad 730/0 for checkout, 753/0, 1039/1 and 477/0 for the
+/// two hosts and the overflow.
+#[test]
+fn a_checkpoint_written_by_the_previous_release_keeps_every_count() {
+    let c = decode(include_bytes!("../../tests/fixtures/checkpoint-v6.bin")).unwrap();
+    let slo = |id: &str| c.counters.slos.iter().find(|s| s.id == id).unwrap();
+    assert_eq!(slo("checkout/availability").lifetime, [730, 0]);
+    assert_eq!(
+        c.splits[0].hosts,
+        ["catalog.example.com", "search.example.com"]
+    );
+    let subs: Vec<_> = c.counters.split[0]
+        .subs
+        .iter()
+        .map(|s| (s.host.as_deref(), s.slos[0].lifetime))
+        .collect();
+    assert_eq!(
+        subs,
+        [
+            (Some("catalog.example.com"), [753, 0]),
+            (Some("search.example.com"), [1039, 1]),
+            (None, [477, 0]),
+        ]
+    );
+    let histories = c.counters.slos.iter().map(|s| &s.history);
+    let sub_histories = c.counters.split[0].subs.iter().flat_map(|s| &s.slos);
+    assert!(
+        histories
+            .chain(sub_histories.map(|s| &s.history))
+            .all(Vec::is_empty)
+    );
+    assert_eq!(c.partitions[0].shard.stats.lines, 3_000);
+    // Written again, it is a current file holding the same state.
+    assert_eq!(decode(&encode(&c)).unwrap(), c);
+}
+
+/// What the README says a day of history costs on disk: a day number, good and total as
+/// variable-length integers, 9 bytes for a day of a million requests, 11 for a hundred
+/// million.
+#[test]
+fn a_day_of_history_costs_9_to_11_bytes_in_a_checkpoint() {
+    let per_day = |good: u64, total: u64| {
+        let mut c = sample(1);
+        c.counters.slos[0].history.clear();
+        let without = encode(&c).len();
+        c.counters.slos[0].history = (0..400).map(|i| (20_400 + i, good, total)).collect();
+        (encode(&c).len() - without) as f64 / 400.0
+    };
+    assert!((9.0..9.1).contains(&per_day(999_000, 1_000_000)));
+    assert!((11.0..11.1).contains(&per_day(99_900_000, 100_000_000)));
 }

@@ -6,8 +6,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::window::split::SplitShardState;
-use crate::window::{CountersState, HostAssignment, ShardStats, SloState};
+use super::v6::{CountersState, SloCounts, SplitState};
+use crate::window::{HostAssignment, ShardStats};
 
 /// The version number of this format.
 pub const VERSION: u32 = 4;
@@ -46,13 +46,13 @@ pub struct Shard {
     /// Counters.
     pub stats: ShardStats,
     /// Per SLO.
-    pub slos: Vec<SloState>,
+    pub slos: Vec<SloCounts>,
     /// Per service: its latency histograms.
     pub latency: Vec<(String, Vec<crate::window::latency::LatencyBucketState>)>,
     /// Request ids remembered for de-duplication.
     pub dedup: Vec<(i64, u64)>,
     /// Per service split by host: its sub-services.
-    pub split: Vec<SplitShardState>,
+    pub split: Vec<SplitState>,
 }
 
 impl Checkpoint {

@@ -1,11 +1,13 @@
 //! Checkpoint format version 5, read so that an upgrade keeps history: one copy of the
 //! counts for all partitions, and per partition its position, statistics and
 //! de-duplication ids. Version 6 adds the format's directive in force per partition (a W3C
-//! `#Fields:` line) and the count of directive lines; a version 5 partition had none.
+//! `#Fields:` line) and the count of directive lines; a version 5 partition had none. Its
+//! counts are version 6's ([`super::v6::CountersState`]).
 
 use serde::{Deserialize, Serialize};
 
-use crate::window::{CountersState, HostAssignment, ShardState, ShardStats};
+use super::v6::CountersState;
+use crate::window::{HostAssignment, ShardState, ShardStats};
 
 /// The version number of this format.
 pub const VERSION: u32 = 5;
@@ -52,6 +54,10 @@ pub struct Shard {
 impl Checkpoint {
     /// The same state in the current format: no partition had a directive in force.
     pub fn upgrade(self) -> super::Checkpoint {
+        self.into_v6().upgrade()
+    }
+
+    fn into_v6(self) -> super::v6::Checkpoint {
         let partitions = self
             .partitions
             .into_iter()
@@ -69,7 +75,7 @@ impl Checkpoint {
                 },
             })
             .collect();
-        super::Checkpoint {
+        super::v6::Checkpoint {
             created_us: self.created_us,
             partitions,
             counters: self.counters,

@@ -330,6 +330,8 @@ pub(crate) struct WindowSpec {
     pub(crate) max_partition_lag: Option<String>,
     /// De-duplication by request id; off when absent.
     pub(crate) dedup: Option<DedupSpec>,
+    /// Daily history kept per SLO for period reports, whole days (default `400d`; `0d`: none).
+    pub(crate) history: Option<String>,
 }
 
 /// `spec.window.dedup`.

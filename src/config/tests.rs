@@ -629,3 +629,40 @@ fn cluster_errors_are_reported_together_with_their_paths() {
     ];
     assert_found(&got, &want, |g, w| g.contains(w));
 }
+
+#[test]
+fn history_is_whole_days_and_400_by_default() {
+    let with = |window: &str| {
+        format!(
+            "apiVersion: slipstream/v1\nkind: Pipeline\nmetadata: {{name: p}}\nspec:\n  source: {{stdin: {{}}}}\n  decode: {{format: alb}}\n  window: {window}\n  services: [{{name: a}}]\n"
+        )
+    };
+    let days = |window: &str| {
+        parse(&with(window), "t.yaml")
+            .unwrap()
+            .reload
+            .window
+            .history_days
+    };
+    assert_eq!(days("{}"), 400);
+    assert_eq!(days("{history: 30d}"), 30);
+    assert_eq!(days("{history: 2w}"), 14);
+    assert_eq!(days("{history: 0d}"), 0);
+    assert_found(
+        &problems(&with("{history: 36h}")),
+        &[
+            "t.yaml: document 1 (Pipeline p): spec.window.history: must be whole days from 1d to 3660d (or 0d for none), got 36h",
+        ],
+        |g, w| g == w,
+    );
+    assert_found(
+        &problems(&with("{history: 20000d}")),
+        &["spec.window.history: must be whole days"],
+        |g, w| g.contains(w),
+    );
+    assert_found(
+        &problems(&with("{history: soon}")),
+        &["spec.window.history: invalid duration"],
+        |g, w| g.contains(w),
+    );
+}

@@ -11,11 +11,18 @@ use crate::window::{DedupConfig, WindowConfig};
 const DEFAULT_DEDUP_WINDOW_US: i64 = 15 * crate::time::MINUTE;
 const DEFAULT_DEDUP_IDS: u64 = 200_000;
 const MAX_DEDUP_IDS: u64 = 50_000_000;
+/// Daily history per SLO: 400 days (13 months and a few weeks) costs ≈ 9.4 KiB per SLO.
+pub(crate) const DEFAULT_HISTORY_DAYS: usize = 400;
+/// Ten years of days.
+const MAX_HISTORY_DAYS: usize = 3_660;
 
 /// Validates `spec.window` (at `at`); `None` when any part is invalid.
 pub(super) fn validate(w: &WindowSpec, at: &At, problems: &mut Problems) -> Option<WindowConfig> {
     let before = problems.count();
-    let mut c = WindowConfig::default();
+    let mut c = WindowConfig {
+        history_days: DEFAULT_HISTORY_DAYS,
+        ..WindowConfig::default()
+    };
     // `0s` may be written for the two settings that may be zero.
     let mut read =
         |text: &Option<String>, field: &str, zero_ok: bool, out: &mut i64| match text.as_deref() {
@@ -49,7 +56,29 @@ pub(super) fn validate(w: &WindowSpec, at: &At, problems: &mut Problems) -> Opti
     if let Some(d) = &w.dedup {
         c.dedup = dedup(d, &at.field("dedup"), problems);
     }
+    if let Some(h) = &w.history {
+        c.history_days = history(h, &at.field("history"), problems).unwrap_or(0);
+    }
     (problems.count() == before).then_some(c)
+}
+
+/// `spec.window.history`: whole days, `0d` (or `0`) for none.
+fn history(text: &str, at: &At, problems: &mut Problems) -> Option<usize> {
+    if matches!(text, "0" | "0d" | "0s") {
+        return Some(0);
+    }
+    let us = problems.duration(text, at)?;
+    let days = us / crate::time::DAY;
+    if us % crate::time::DAY != 0 || !(1..=MAX_HISTORY_DAYS as i64).contains(&days) {
+        problems.error(
+            at,
+            format!(
+                "must be whole days from 1d to {MAX_HISTORY_DAYS}d (or 0d for none), got {text}"
+            ),
+        );
+        return None;
+    }
+    Some(days as usize)
 }
 
 fn dedup(d: &DedupSpec, at: &At, problems: &mut Problems) -> Option<DedupConfig> {

@@ -130,6 +130,33 @@ pub fn evaluate_where(
 
 /// The report entries `keep` asks for, each with the objective it measures (a sub-service's
 /// copy names the sub-service).
+/// The report entries `(service, slo)` for which `keep` is true, in `/v1/slos` order: each
+/// configured SLO, or each sub-service's copy of it, with the counters it reads.
+pub fn report_entries(
+    objectives: &[Arc<SloObjective>],
+    plan: &Plan,
+    keep: impl Fn(&str, &str) -> bool,
+) -> Vec<(Arc<SloObjective>, CountersOf)> {
+    let hosts: Vec<Vec<String>> = plan.splits.iter().map(|s| s.table.hosts()).collect();
+    let (entries, expanded) = entries(objectives, plan, &hosts, keep);
+    entries
+        .into_iter()
+        .zip(expanded)
+        .map(|(e, o)| {
+            let of = match e.sub {
+                None => CountersOf::Slo(e.objective),
+                Some((split, pos, slot)) => CountersOf::Sub {
+                    slo: e.objective,
+                    split,
+                    pos,
+                    slot,
+                },
+            };
+            (o, of)
+        })
+        .collect()
+}
+
 fn entries(
     objectives: &[Arc<SloObjective>],
     plan: &Plan,

@@ -18,6 +18,7 @@ pub mod exact;
 pub mod kinds;
 pub mod period;
 pub mod report;
+pub mod reports;
 pub mod series;
 
 pub use alerts::{BudgetAlert, BurnAlert, PolicyTiers, default_burn_alerts};
@@ -32,7 +33,7 @@ pub use report::{AlertReport, AlertsReport, Report, SloReport, WindowReport};
 
 use crate::time::{DAY, HOUR, MINUTE, ceil_to};
 use crate::window::ring::TIER_WIDTHS;
-use crate::window::{Counts, Retention, window_start};
+use crate::window::{Counts, DayZone, HistorySpec, Retention, window_start};
 
 /// The windows every SLO reports, when they fit in its period.
 pub const STANDARD_WINDOWS: [i64; 7] = [
@@ -110,8 +111,17 @@ impl SloObjective {
         TIER_WIDTHS.iter().rev().copied().find(|&w| divides(w))
     }
 
-    /// What the window store must keep for this SLO.
-    pub fn retention(&self) -> Retention {
+    /// The zone whose local days the SLO's history and period reports count: its calendar's,
+    /// else UTC.
+    pub fn report_zone(&self) -> DayZone {
+        self.calendar
+            .as_ref()
+            .map_or_else(DayZone::utc, |c| DayZone::new(&c.zone_name, c.zone.clone()))
+    }
+
+    /// What the window store must keep for this SLO, with `history_days` of daily history
+    /// (none when 0).
+    pub fn retention(&self, history_days: usize) -> Retention {
         let span = self
             .calendar
             .as_ref()
@@ -124,6 +134,10 @@ impl SloObjective {
                 .map(|w| (w, span))
                 .into_iter()
                 .collect(),
+            history: (history_days > 0).then(|| HistorySpec {
+                days: history_days,
+                zone: self.report_zone(),
+            }),
         }
     }
 

@@ -235,7 +235,12 @@ impl Notifier {
     }
 
     fn alert(&self, labels: &Labels, annotations: &Labels, starts_us: i64, ends_us: i64) -> Value {
-        let path = |k: &str| labels.get(k).map(|v| encode(v)).unwrap_or_default();
+        let path = |k: &str| {
+            labels
+                .get(k)
+                .map(|v| crate::remote::encode(v))
+                .unwrap_or_default()
+        };
         json!({
             "labels": labels,
             "annotations": annotations,
@@ -275,17 +280,4 @@ impl Notifier {
             .await
             .map_err(|_| NotifyError::Timeout(timeout))?
     }
-}
-
-/// Percent-encodes a URL path segment.
-fn encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
 }

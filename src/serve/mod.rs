@@ -2,6 +2,7 @@
 //!
 //! `GET /v1/slos` (every SLO), `GET /v1/slos/{service}/{slo}` (one SLO, 404 when unknown),
 //! `GET /v1/slos/{service}/{slo}/series` (exact counts step by step),
+//! `GET /v1/reports` (each SLO's calendar periods, [`reports`]),
 //! `GET /v1/alerts` (firing alerts, for pollers), `GET /api/v1/alerts` (the same in
 //! Prometheus's shape, see [`alerts_api`]), `GET /openapi.json` ([`openapi`]),
 //! `GET /` and `GET /slo/{service}/{slo}` (the
@@ -32,6 +33,7 @@ pub mod limits;
 pub mod metrics;
 pub mod openapi;
 pub mod read;
+mod reports;
 pub mod server;
 mod web;
 
@@ -118,6 +120,7 @@ pub fn router_with_auth(read: Arc<dyn ReadSide>, token: Option<auth::Token>) -> 
         .route("/v1/slos", get(slos))
         .route("/v1/slos/{service}/{slo}", get(slo))
         .route("/v1/slos/{service}/{slo}/series", get(web::series))
+        .route("/v1/reports", get(reports::reports))
         .route("/v1/alerts", get(alerts))
         .route("/v1/cluster", get(cluster::cluster))
         .route("/api/v1/alerts", get(alerts_api::alerts))

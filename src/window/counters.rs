@@ -39,6 +39,9 @@ pub struct SloState {
     pub tiers: Vec<TierState>,
     /// Lifetime `[good, bad]`.
     pub lifetime: [u64; 2],
+    /// Daily history: `(local day, good, total)` for each kept day with events, oldest
+    /// first (see [`super::history`]); empty when none is kept.
+    pub history: Vec<(i64, u64, u64)>,
 }
 
 /// Every count, in a checkpoint. Restoring adds, so sections that name the same SLO (the
@@ -167,6 +170,7 @@ impl Counters {
                     id: id.clone(),
                     tiers: c.export(),
                     lifetime: *lifetime,
+                    history: c.export_history(),
                 })
                 .collect(),
             latency: services
@@ -196,6 +200,7 @@ impl Counters {
         for saved in &state.slos {
             if let Some(i) = slo_ids.iter().position(|id| *id == saved.id) {
                 self.slos[i].import(&saved.tiers);
+                self.slos[i].import_history(&saved.history);
                 for (total, add) in self.lifetime[i].iter_mut().zip(saved.lifetime) {
                     *total += add;
                 }

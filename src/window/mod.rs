@@ -17,6 +17,7 @@
 pub mod counters;
 pub mod decided;
 pub mod dedup;
+pub mod history;
 pub mod latency;
 pub mod ring;
 pub mod shard;
@@ -35,6 +36,7 @@ use dashmap::DashMap;
 pub use counters::{Counters, CountersState, SloState, Tally};
 pub use decided::{Decided, Decisions};
 pub use dedup::DedupConfig;
+pub use history::{DayZone, History, HistorySpec};
 pub use ring::{Counts, Layout, Retention, SloCounters, window_start};
 pub use shard::{Activity, CountersOf, Shard, ShardState, ShardStats};
 pub use split::{HostAssignment, HostTable, SplitPlan, host_key};
@@ -57,6 +59,8 @@ pub struct WindowConfig {
     pub max_partition_lag_us: i64,
     /// De-duplication by request id, when configured.
     pub dedup: Option<DedupConfig>,
+    /// Local days of daily history kept per SLO for period reports; 0 keeps none.
+    pub history_days: usize,
 }
 
 impl Default for WindowConfig {
@@ -67,6 +71,7 @@ impl Default for WindowConfig {
             idle_timeout_us: crate::time::MINUTE,
             max_partition_lag_us: 5 * crate::time::MINUTE,
             dedup: None,
+            history_days: 0,
         }
     }
 }

@@ -18,6 +18,7 @@
 //! be mistaken for an older one; a bucket is readable while it is among the last `n` of its
 //! tier, and [`Layout`] sizes `n` so that every window the SLO reports stays retained.
 
+use super::history::{History, HistorySpec};
 use crate::time::{HOUR, MINUTE, SECOND, ceil_to, floor_to};
 
 /// Bucket widths of the tiers, finest first. Each divides the next.
@@ -60,6 +61,8 @@ impl std::ops::AddAssign for Counts {
 pub struct Layout {
     /// Slots per tier, finest first; the vector stops at the coarsest tier in use.
     pub slots: Vec<usize>,
+    /// The daily history kept, if any (see [`super::history`]).
+    pub history: Option<HistorySpec>,
 }
 
 impl Layout {
@@ -87,12 +90,16 @@ impl Layout {
                 usize::try_from(ceil_to(span, width) / width).unwrap_or(usize::MAX) + 2
             })
             .collect();
-        Self { slots }
+        Self {
+            slots,
+            history: None,
+        }
     }
 
-    /// Bytes of counters this layout costs per SLO and shard.
+    /// Bytes of counters this layout costs per SLO, its daily history included.
     pub fn bytes(&self) -> usize {
         self.slots.iter().sum::<usize>() * std::mem::size_of::<Slot>()
+            + self.history.as_ref().map_or(0, HistorySpec::bytes)
     }
 }
 
@@ -104,6 +111,8 @@ pub struct Retention {
     pub windows_us: Vec<i64>,
     /// `(tier width, span)`: the tier of that width keeps buckets covering `span` µs.
     pub spans: Vec<(i64, i64)>,
+    /// Daily counts kept for period reports, if any.
+    pub history: Option<HistorySpec>,
 }
 
 impl From<Vec<i64>> for Retention {
@@ -111,18 +120,21 @@ impl From<Vec<i64>> for Retention {
         Self {
             windows_us,
             spans: Vec::new(),
+            history: None,
         }
     }
 }
 
 impl Retention {
-    /// The longest span any tier must cover.
+    /// The longest span behind the newest event that any tier or the history must count.
     pub fn longest_us(&self) -> i64 {
         let spans = self.spans.iter().map(|&(_, s)| s);
+        let history = self.history.as_ref().map(HistorySpec::span_us);
         self.windows_us
             .iter()
             .copied()
             .chain(spans)
+            .chain(history)
             .max()
             .unwrap_or(0)
     }
@@ -150,6 +162,7 @@ impl Layout {
                 layout.slots[t] = layout.slots[t].max(need);
             }
         }
+        layout.history = r.history.clone();
         layout
     }
 }
@@ -361,6 +374,8 @@ pub struct SloCounters {
     /// each tier reached, so the tiers are known to agree only after it). Where two tiers
     /// both hold a range past this, either can be read.
     agrees_from: i64,
+    /// Counts per local day, when the layout keeps a history.
+    history: Option<History>,
 }
 
 impl SloCounters {
@@ -374,7 +389,13 @@ impl SloCounters {
                 .map(|(tier, &n)| Ring::new(TIER_WIDTHS[tier], n))
                 .collect(),
             agrees_from: i64::MIN,
+            history: layout.history.as_ref().map(History::new),
         }
+    }
+
+    /// The daily history, when the layout keeps one.
+    pub fn history(&self) -> Option<&History> {
+        self.history.as_ref()
     }
 
     /// Adds one event at `time_us` to every tier that still retains its bucket.
@@ -383,12 +404,15 @@ impl SloCounters {
     }
 
     /// Adds `total` events at `time_us`, `good` of them good (at most `total`), to every tier
-    /// that still retains its bucket: what `total` calls of [`SloCounters::add`] do, for
-    /// counts that arrive already summed (a cluster's deltas).
+    /// that still retains its bucket and to the history: what `total` calls of
+    /// [`SloCounters::add`] do, for counts that arrive already summed (a cluster's deltas).
     pub fn add_counts(&mut self, time_us: i64, good: u64, total: u64) {
         let good = good.min(total);
         for ring in &mut self.tiers {
             ring.add(time_us, good, total);
+        }
+        if let Some(h) = &mut self.history {
+            h.add(time_us, good, total);
         }
     }
 
@@ -542,6 +566,18 @@ impl SloCounters {
                     .collect(),
             })
             .collect()
+    }
+
+    /// The daily history's kept days with events, `(day, good, total)`, for a checkpoint.
+    pub fn export_history(&self) -> Vec<(i64, u64, u64)> {
+        self.history.as_ref().map_or_else(Vec::new, History::export)
+    }
+
+    /// Adds exported history days back (nothing when this layout keeps no history).
+    pub fn import_history(&mut self, days: &[(i64, u64, u64)]) {
+        if let Some(h) = &mut self.history {
+            h.import(days);
+        }
     }
 
     /// Adds exported buckets back. Tiers are matched by width, so a checkpoint taken with a

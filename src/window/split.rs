@@ -398,6 +398,7 @@ impl SplitShard {
                                 id: slo_ids.get(slo)?.clone(),
                                 tiers: sub.slos[pos].export(),
                                 lifetime: sub.lifetime[pos],
+                                history: sub.slos[pos].export_history(),
                             })
                         })
                         .collect(),
@@ -439,6 +440,7 @@ impl SplitShard {
                     .position(|&slo| slo_ids.get(slo) == Some(&s.id))
                 {
                     sub.slos[pos].import(&s.tiers);
+                    sub.slos[pos].import_history(&s.history);
                     for (total, add) in sub.lifetime[pos].iter_mut().zip(s.lifetime) {
                         *total += add;
                     }

@@ -4,8 +4,8 @@ use std::io::Write;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::helpers::{alb_line, parse_time, replay, replay_with};
-use slipstream::time::{MINUTE, SECOND};
+use crate::helpers::{Rng, alb_line, parse_time, replay, replay_with};
+use slipstream::time::{DAY, MINUTE, SECOND};
 
 fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_slipstream"))
@@ -424,4 +424,131 @@ fn explain_json_is_one_object_per_line() {
         .unwrap();
     assert_eq!(out.status.code(), Some(64));
     assert!(String::from_utf8_lossy(&out.stderr).contains("configuration error"));
+}
+
+#[test]
+fn report_prints_exact_days_offline_and_from_a_running_instance_alike() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("alb.log");
+    // Six whole UTC days before today, ending yesterday, a 503 in about every 20.
+    let today = now_us() / DAY * DAY;
+    let mut rng = Rng(21);
+    let events: Vec<(i64, bool)> = (0..3_000)
+        .map(|_| {
+            (
+                today - 6 * DAY + rng.below(6 * DAY as u64) as i64,
+                rng.below(20) == 0,
+            )
+        })
+        .collect();
+    let lines: Vec<String> = events
+        .iter()
+        .map(|&(t, bad)| alb_line(t, "api.example.com", "/", if bad { 503 } else { 200 }, None))
+        .collect();
+    std::fs::write(&log, lines.join("\n") + "\n").unwrap();
+    let config = dir.path().join("c.yaml");
+    let yaml =
+        crate::helpers::api_slo_config("{name: availability, threshold: 95, window: 7d}", "")
+            .replace(
+                "source: {stdin: {}}",
+                &format!(
+                    "source: {{file: {{paths: [{}], follow: false}}}}",
+                    log.display()
+                ),
+            );
+    std::fs::write(&config, yaml).unwrap();
+    let report = |args: &[&str]| {
+        let out = bin().arg("report").args(args).output().unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let config_arg = config.to_str().unwrap();
+    // The newest event is yesterday's, so the days reported end the day before.
+    let csv = report(&[
+        "--config", config_arg, "--period", "day", "--count", "3", "--format", "csv",
+    ]);
+    let rows: Vec<&str> = csv.lines().skip(1).collect();
+    assert_eq!(rows.len(), 3, "{csv}");
+    for (row, k) in rows.iter().zip([4, 3, 2]) {
+        let start = today - k * DAY;
+        let inside = events
+            .iter()
+            .filter(|(t, _)| (start..start + DAY).contains(t));
+        let (bad, total) = inside.fold((0, 0), |(b, n), &(_, is_bad)| {
+            (b + u64::from(is_bad), n + 1)
+        });
+        let date = slipstream::evaluate::reports::format_day(start / DAY);
+        let cells: Vec<&str> = row.split(',').collect();
+        assert_eq!(
+            &cells[..8],
+            [
+                "api",
+                "availability",
+                &date,
+                &date,
+                "true",
+                &(total - bad).to_string(),
+                &bad.to_string(),
+                &total.to_string()
+            ],
+            "{row}"
+        );
+        assert_eq!(cells[10], (bad * 100 <= 5 * total).to_string());
+    }
+    let offline = report(&[
+        "--config", config_arg, "--period", "week", "--format", "json",
+    ]);
+    // The same file served by `run`: `--url` prints the same report.
+    let port = free_port();
+    let child = bin()
+        .args([
+            "run",
+            "--config",
+            config_arg,
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let served = Served { child, port };
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !matches!(http_get(served.port, "/readyz"), Some((200, _))) {
+        assert!(Instant::now() < deadline, "run never became ready");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let url = format!("http://127.0.0.1:{port}");
+    let online = report(&["--url", &url, "--period", "week", "--format", "json"]);
+    let (a, b): (serde_json::Value, serde_json::Value) = (
+        serde_json::from_str(&offline).unwrap(),
+        serde_json::from_str(&online).unwrap(),
+    );
+    assert_eq!(a, b);
+    assert!(
+        !a["slos"][0]["periods"].as_array().unwrap().is_empty(),
+        "{a}"
+    );
+    // Errors: an unknown SLO is the server's 404, a wrong URL a clean failure, and no
+    // source at all is a usage error.
+    let out = bin()
+        .args(["report", "--url", &url, "--service", "api", "--slo", "nope"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("404"));
+    let out = bin()
+        .args(["report", "--url", "https://127.0.0.1:1"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        bin().args(["report"]).output().unwrap().status.code(),
+        Some(2)
+    );
 }

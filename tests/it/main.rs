@@ -27,6 +27,7 @@ mod openapi;
 mod overlong;
 mod prometheus;
 mod reload;
+mod reports;
 mod schemathesis;
 mod single_flight;
 mod split_hosts;

@@ -13,7 +13,7 @@ use tower::ServiceExt;
 
 use crate::helpers::{NOON, alb_line, feed, pipeline};
 use slipstream::serve::ApiError;
-use slipstream::time::SECOND;
+use slipstream::time::{DAY, SECOND};
 
 const CONFIG: &str = r#"
 apiVersion: slipstream/v1
@@ -106,6 +106,21 @@ async fn responses_match_the_openapi_document() {
             None,
         )))
         .collect();
+    // The day before, in both services: complete days for the period reports.
+    let yesterday: Vec<String> = (0..200)
+        .map(|i| {
+            let host = ["checkout.example.com", "billing.example.com"][i % 2];
+            let status = if i % 10 == 0 { 503 } else { 200 };
+            alb_line(
+                NOON - DAY + i as i64 * SECOND,
+                host,
+                "/",
+                status,
+                Some((0, 20, 0)),
+            )
+        })
+        .collect();
+    feed(&p, 1, &yesterday, 200);
     feed(&p, 0, &lines, 200);
     let router = slipstream::serve::router(p.clone());
     let (status, document) = get(&router, "/openapi.json").await;
@@ -128,6 +143,24 @@ async fn responses_match_the_openapi_document() {
     let (status, series) = get(&router, "/v1/slos/checkout/availability/series").await;
     assert_eq!(status, 200);
     check(&document, "Series", &series, "series");
+    for uri in ["/v1/reports?period=day&count=2", "/v1/reports?period=month"] {
+        let (status, periods) = get(&router, uri).await;
+        assert_eq!(status, 200, "{periods}");
+        check(&document, "PeriodsReport", &periods, uri);
+        // A day with traffic ended before NOON: rows, worst days and throughput are there.
+        let rows: Vec<&Value> = periods["slos"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|s| s["periods"].as_array().unwrap())
+            .collect();
+        assert!(rows.iter().any(|r| r["worst_day"].is_object()), "{periods}");
+        assert!(rows.iter().any(|r| r["observed_per_second"].is_number()));
+        assert!(
+            rows.iter()
+                .any(|r| r["downtime_equivalent_minutes"].is_number())
+        );
+    }
 
     let (status, alerts) = get(&router, "/v1/alerts").await;
     assert_eq!(status, 200);
@@ -168,6 +201,10 @@ async fn responses_match_the_openapi_document() {
     for (uri, expected) in [
         ("/v1/slos/checkout/nope", 404),
         ("/v1/slos/checkout/availability/series?window=banana", 400),
+        ("/v1/reports", 400),
+        ("/v1/reports?period=year", 400),
+        ("/v1/reports?period=day&count=0", 400),
+        ("/v1/reports?period=day&service=checkout&slo=nope", 404),
         ("/nope", 404),
     ] {
         let (status, error) = get(&router, uri).await;
@@ -190,6 +227,7 @@ fn every_route_is_documented() {
         "/v1/slos",
         "/v1/slos/{service}/{slo}",
         "/v1/slos/{service}/{slo}/series",
+        "/v1/reports",
         "/v1/alerts",
         "/api/v1/alerts",
         "/metrics",

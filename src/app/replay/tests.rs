@@ -95,7 +95,8 @@ impl Rng {
 }
 
 /// `n` lines of every kind, in a realistic disorder: mostly in time order with jitter, some
-/// hours late, some older than every window, duplicate ids, hosts of a split service past its
+/// hours late, some older than every window (kept in the daily history only), some older
+/// than the history too, duplicate ids, hosts of a split service past its
 /// cap, hosts of no service, garbage, blank and over-long lines, CRLF endings.
 pub(crate) fn mixed_lines(seed: u64, n: usize) -> Vec<String> {
     let mut rng = Rng(seed | 1);
@@ -104,7 +105,8 @@ pub(crate) fn mixed_lines(seed: u64, n: usize) -> Vec<String> {
         let base = T0 + i as i64 * SECOND;
         let t = match rng.below(40) {
             0 => base - 2 * HOUR,
-            1 => base - 45 * DAY,
+            1 => base - 450 * DAY,
+            2 => base - 45 * DAY,
             _ => base + rng.below(120) as i64 * SECOND - MINUTE + rng.below(1_000_000) as i64,
         };
         let host = match rng.below(10) {
@@ -246,8 +248,8 @@ fn both(config: &Config, lines: &[String]) -> (Outcome, Outcome) {
 #[test]
 fn too_old_is_judged_against_the_newest_event_before_it_in_the_file() {
     let config = config(5, 64);
-    let old = T0 - 45 * DAY;
-    // Older than every window once T0 was seen; applied while nothing newer was.
+    let old = T0 - 450 * DAY;
+    // Older than every window and the 400 days of history once T0 was seen; applied while nothing newer was.
     let lines = vec![
         alb(old, "api.other.io", 200, 10, 1),
         alb(T0, "api.other.io", 200, 10, 2),

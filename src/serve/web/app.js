@@ -443,7 +443,11 @@ function detailSkeleton(service, slo) {
     <div class="two">
       <section class="card" aria-labelledby="h-windows"><h2 id="h-windows">Windows</h2><div id="windows"></div></section>
       <section class="card" aria-labelledby="h-alerts"><h2 id="h-alerts">Alerts</h2><div id="alerts"></div></section>
-    </div>`;
+    </div>
+    <section class="card" aria-labelledby="h-periods">
+      <div class="card-head"><h2 id="h-periods">Monthly report</h2><p class="hint" id="periods-hint"></p></div>
+      <div id="periods"></div>
+    </section>`;
   main.querySelector('.range').addEventListener('click', (e) => {
     const b = e.target.closest('button[data-range]');
     if (!b) return;
@@ -457,7 +461,32 @@ function stat(label, value, extra) {
   return `<div class="stat"><div class="stat-label">${label}</div><div class="stat-value">${value}</div>${extra ? `<div class="stat-extra">${extra}</div>` : ''}</div>`;
 }
 
-function renderDetail(slo, budgetSeries, rangeSeries) {
+// The last months from the daily history (GET /v1/reports), whole days only.
+function renderPeriods(report, digits) {
+  const el = document.getElementById('periods');
+  const hint = document.getElementById('periods-hint');
+  const entry = report && report.slos[0];
+  if (!entry || entry.periods.length === 0) {
+    hint.textContent = '';
+    el.innerHTML = `<p class="empty">${report && report.history_days === 0 ? 'No history kept (spec.window.history: 0d).' : 'No whole period in the history yet.'}</p>`;
+    return;
+  }
+  hint.textContent = `months in ${entry.time_zone}, whole days through the last one ended`;
+  el.innerHTML = `<table class="data">
+    <caption class="sr-only">Good and bad events per calendar month, exact from the daily history</caption>
+    <thead><tr><th scope="col">Month</th><th scope="col" class="num">Good</th><th scope="col" class="num">Bad</th>
+      <th scope="col" class="num">SLI</th><th scope="col">Met</th><th scope="col" class="num">Budget used</th><th scope="col">Worst day</th></tr></thead>
+    <tbody>${entry.periods.map((p) => `<tr data-testid="period-row">
+      <th scope="row" title="${esc(p.start)} – ${esc(p.end)}">${esc(p.first_day.slice(0, 7))}${p.complete ? '' : ' <span class="muted">(to ' + esc(p.last_day.slice(5)) + ')</span>'}</th>
+      <td class="num">${count(p.good)}</td><td class="num">${count(p.bad)}</td>
+      <td class="num">${p.total ? pct(p.sli, digits) : '<span class="muted">no data</span>'}</td>
+      <td>${p.met == null ? '<span class="muted">—</span>' : p.met ? '<span class="badge state-ok">met</span>' : '<span class="badge state-firing">missed</span>'}</td>
+      <td class="num ${num(p.budget_consumed_ratio) && p.budget_consumed_ratio > 1 ? 'warn' : ''}">${num(p.budget_consumed_ratio) ? pct(p.budget_consumed_ratio, 1) : '—'}</td>
+      <td>${p.worst_day ? esc(p.worst_day.date) + ' · ' + (p.worst_day.sli == null ? '—' : pct(p.worst_day.sli, digits)) : '—'}</td></tr>`).join('')}</tbody>
+  </table>`;
+}
+
+function renderDetail(slo, budgetSeries, rangeSeries, periods) {
   document.title = `${slo.service}/${slo.slo} · slipstream`;
   document.getElementById('crumbs').innerHTML =
     `<a href="/">SLOs</a> <span aria-hidden="true">›</span> <span aria-current="page">${esc(slo.service)} / ${esc(sloName(slo))}</span>`;
@@ -518,6 +547,7 @@ function renderDetail(slo, budgetSeries, rangeSeries) {
       <td>${condition(a)}</td>
       <td>${a.firing ? '<span class="badge state-firing">firing</span>' : '<span class="badge state-ok">ok</span>'}</td></tr>`).join('')}</tbody>
   </table>`;
+  renderPeriods(periods, digits);
 }
 
 function condition(a) {
@@ -564,11 +594,13 @@ async function refresh() {
     } else {
       const base = '/v1/slos/' + encodeURIComponent(r.service) + '/' + encodeURIComponent(r.slo);
       const slo = await getJson(base);
-      const [budget, range] = await Promise.all([
+      const reportUrl = '/v1/reports?period=month&count=3&service=' + encodeURIComponent(r.service) + '&slo=' + encodeURIComponent(r.slo);
+      const [budget, range, periods] = await Promise.all([
         slo.budget ? getJson(base + '/series?window=' + periodWindow(slo)).catch(() => null) : null,
         getJson(base + '/series?window=' + rangeFor(slo)).catch((e) => ({ error: e.message })),
+        getJson(reportUrl).catch(() => null),
       ]);
-      renderDetail(slo, budget, range);
+      renderDetail(slo, budget, range, periods);
       setStatus(range.error ? { evaluated_at: new Date().toISOString(), data_lag_seconds: NaN } : range);
     }
   } catch (e) {

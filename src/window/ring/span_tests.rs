@@ -35,6 +35,7 @@ fn sums_from_an_offset_start_match_a_direct_count() {
     let r = Retention {
         windows_us: vec![5 * MINUTE, HOUR, DAY],
         spans: vec![(MINUTE, 40 * DAY)],
+        history: None,
     };
     let layout = Layout::for_retention(&r, 5 * MINUTE);
     let mut c = SloCounters::new(&layout);
@@ -67,6 +68,7 @@ fn calendar_and_slice_layouts_cost_what_the_readme_says() {
         let r = Retention {
             windows_us: Vec::new(),
             spans: vec![(width, span)],
+            history: None,
         };
         let l = Layout::for_retention(&r, 5 * MINUTE);
         let idx = TIER_WIDTHS.iter().position(|&w| w == width).unwrap();
