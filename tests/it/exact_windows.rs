@@ -320,16 +320,23 @@ fn events_on_window_edges_fall_on_the_right_side() {
 }
 
 #[test]
-fn events_older_than_every_window_are_counted_and_dropped() {
+fn events_older_than_every_window_and_the_history_are_counted_and_dropped() {
     let (p, _) = pipeline(CONFIG, NOON);
     let line = |t| alb_line(t, "checkout.example.com", "/", 200, Some((0, 1, 0)));
     feed(
         &p,
         0,
-        &[line(NOON), line(NOON - 40 * DAY), line(NOON - 29 * DAY)],
+        &[
+            line(NOON),
+            line(NOON - 420 * DAY),
+            line(NOON - 40 * DAY),
+            line(NOON - 29 * DAY),
+        ],
         10,
     );
     let e = p.evaluate();
+    // 420 days is past the 400 days of history; 40 days is past every window but kept in
+    // its day of the history (see `reports`), so it is not dropped.
     assert_eq!(e.partitions[0].stats.too_old, 1);
     let r = serde_json::to_value(e.report).unwrap();
     // The event at noon is T itself, outside [start, T); the 29-day-old one is inside.
