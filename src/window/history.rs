@@ -130,18 +130,20 @@ const EMPTY: Slot = Slot {
     total: 0,
 };
 
-/// The day the last event went to: `[start, end)` in µs.
+/// The day the last event went to: `[start, end)` in µs, and its slot.
 #[derive(Debug, Clone, Copy)]
 struct HotDay {
     start: i64,
     end: i64,
     day: i64,
+    slot: usize,
 }
 
 const COLD: HotDay = HotDay {
     start: 0,
     end: 0,
     day: i64::MIN,
+    slot: 0,
 };
 
 /// One SLO's counts per local day.
@@ -193,27 +195,30 @@ impl History {
     /// Adds `total` events at `time_us`, `good` of them good; false when their day is older
     /// than the history keeps.
     pub fn add(&mut self, time_us: i64, good: u64, total: u64) -> bool {
-        let day = if (self.hot.start..self.hot.end).contains(&time_us) {
-            self.hot.day
-        } else {
+        if !(self.hot.start..self.hot.end).contains(&time_us) {
             let day = self.zone.day_of(time_us);
             self.hot = HotDay {
                 start: self.zone.start_of_day(day),
                 end: self.zone.start_of_day(day + 1),
                 day,
+                slot: self.slot_of(day),
             };
-            day
-        };
-        self.add_day(day, good, total)
+        }
+        let HotDay { day, slot, .. } = self.hot;
+        self.add_at(day, slot, good, total)
     }
 
     fn add_day(&mut self, day: i64, good: u64, total: u64) -> bool {
+        self.add_at(day, self.slot_of(day), good, total)
+    }
+
+    /// Adds to day `day`, whose slot is `i`.
+    fn add_at(&mut self, day: i64, i: usize, good: u64, total: u64) -> bool {
         if day > self.newest {
             self.newest = day;
         } else if day < self.oldest_day().unwrap_or(i64::MIN) {
             return false;
         }
-        let i = self.slot_of(day);
         let slot = &mut self.slots[i];
         if slot.day != day {
             *slot = Slot {
