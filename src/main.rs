@@ -1,8 +1,8 @@
 //! The `slipstream` command line: parses arguments and hands over to [`slipstream::app`].
 //!
 //! Exit codes: 0 success, 64 invalid configuration (every error is printed with its file,
-//! document and field path), 65 `explain` given a line that does not decode, 1 any other
-//! failure.
+//! document and field path), 65 `explain` given a line that does not decode, 10 and 11 the
+//! deploy gate's "blocked" and "needs approval", 2 usage (clap), 1 any other failure.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -98,6 +98,9 @@ enum Command {
     /// Print each SLO's calendar periods (day, ISO week, month, quarter in its time zone)
     /// from a running instance (`--url`) or, offline, from log files read like `replay`.
     Report(ReportArgs),
+    /// Ask a running instance whether a service may deploy now: exit 0 (ship), 10 (blocked)
+    /// or 11 (needs approval); 1 for any error.
+    Gate(GateArgs),
     /// Show how lines decode and classify: fields, service, and each SLO's verdict with why.
     ///
     /// Exit 0 when every line decoded, 65 when some did not, 64 for a bad configuration.
@@ -152,6 +155,29 @@ struct ReportArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = TextFormat::Table)]
     format: TextFormat,
+}
+
+/// `slipstream gate`'s options.
+#[derive(Debug, clap::Args)]
+struct GateArgs {
+    /// A running slipstream's base URL (`http://host:9977`).
+    #[arg(long)]
+    url: String,
+    /// Bearer token (default: the SLIPSTREAM_TOKEN environment variable).
+    #[arg(long)]
+    token: Option<String>,
+    /// The service (or sub-service) about to deploy.
+    #[arg(long)]
+    service: String,
+    /// Only this SLO of the service decides.
+    #[arg(long)]
+    slo: Option<String>,
+    /// Ship whatever the rules say, for this reason (logged by the server and reported).
+    #[arg(long = "override", value_name = "REASON")]
+    override_reason: Option<String>,
+    /// Print the JSON of `GET /v1/gate` instead of text.
+    #[arg(long)]
+    json: bool,
 }
 
 /// `slipstream loadgen`'s options.
@@ -267,6 +293,7 @@ fn execute(command: Command) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Report(args) => report(args, clock),
+        Command::Gate(args) => gate(args),
         Command::Explain { config, line, json } => match config::load_file(&config) {
             Ok(config) => explain(&config, line.as_deref(), json, clock.now_us()),
             Err(e) => Ok(config_failure(&e)),
@@ -368,6 +395,54 @@ fn report(args: ReportArgs, clock: Arc<dyn Clock>) -> anyhow::Result<ExitCode> {
     };
     print!("{}", render(&json, args.format));
     Ok(ExitCode::SUCCESS)
+}
+
+/// `slipstream gate`: the decision as text (or JSON) and as the exit code.
+fn gate(args: GateArgs) -> anyhow::Result<ExitCode> {
+    use slipstream::remote::encode;
+    let mut query = format!("/v1/gate?service={}", encode(&args.service));
+    if let Some(slo) = &args.slo {
+        query += &format!("&slo={}", encode(slo));
+    }
+    if let Some(reason) = &args.override_reason {
+        query += &format!("&override={}", encode(reason));
+    }
+    let token = args
+        .token
+        .or_else(|| std::env::var("SLIPSTREAM_TOKEN").ok());
+    let (status, body) = slipstream::remote::get_json(&args.url, &query, token.as_deref())?;
+    if status != 200 {
+        anyhow::bail!(
+            "GET {}{query}: status {status}: {}",
+            args.url,
+            body["error"]
+        );
+    }
+    let code = body["exit_code"]
+        .as_u64()
+        .and_then(|c| u8::try_from(c).ok())
+        .filter(|c| [0, 10, 11].contains(c))
+        .ok_or_else(|| anyhow::anyhow!("GET {}{query}: no exit_code in {body}", args.url))?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&body)?);
+    } else {
+        let text = |k: &str| body[k].as_str().unwrap_or("-").to_string();
+        println!(
+            "{}: {}",
+            text("decision").to_uppercase().replace('_', " "),
+            text("reason")
+        );
+        println!(
+            "service {} · tier {} · budget left {} · decided by {}",
+            text("service"),
+            text("tier"),
+            body["budget_remaining_ratio"]
+                .as_f64()
+                .map_or_else(|| "-".into(), |r| format!("{:.1} %", r * 100.0)),
+            text("slo"),
+        );
+    }
+    Ok(ExitCode::from(code))
 }
 
 /// `slipstream explain`: `line`, or stdin's lines (`None` or `-`); 65 when one does not

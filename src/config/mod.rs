@@ -21,6 +21,7 @@ mod alertmanager;
 mod checkpoint;
 mod cluster;
 mod decode;
+mod gate;
 mod http;
 mod load;
 mod objective;

@@ -109,6 +109,7 @@ impl<'a> Objectives<'a> {
             burn_alerts,
             budget_alerts: if ratio { slo.budget_alerts } else { Vec::new() },
             tiers: policy.tiers,
+            gate: policy.gate,
         };
         self.built.push((slo.rule, objective));
     }

@@ -1,12 +1,14 @@
-//! `reliability/v1 ErrorBudgetPolicy`: extra burn-rate alerts and policy tiers for every SLO
-//! of one service.
+//! `reliability/v1 ErrorBudgetPolicy`: extra burn-rate alerts, policy tiers and deploy gate
+//! rules for every SLO of one service.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use super::path::At;
 use super::problems::Problems;
 use super::raw::{BurnThresholdSpec, Document, PolicySpec, TiersSpec};
 use super::service::{Services, lookup};
+use crate::evaluate::gate::GateRules;
 use crate::evaluate::{BurnAlert, Factor, PolicyTiers, Ppb, Severity};
 use crate::time::{SECOND, format_duration};
 
@@ -17,6 +19,8 @@ pub(super) struct Policy {
     pub(super) alerts: Vec<BurnAlert>,
     /// Remaining-budget tiers.
     pub(super) tiers: PolicyTiers,
+    /// Deploy gate rules, shared by the service's SLOs.
+    pub(super) gate: Arc<GateRules>,
 }
 
 /// Policies by service index.
@@ -62,8 +66,21 @@ pub(super) fn validate(
             .as_ref()
             .and_then(|t| tiers(t, &at.field("tiers"), problems))
             .unwrap_or_default();
+        let gate = d
+            .spec
+            .gate
+            .as_ref()
+            .and_then(|g| super::gate::validate(g, &at.field("gate"), problems))
+            .unwrap_or_default();
         if let Some(svc) = svc {
-            policies.insert(svc, Policy { alerts, tiers });
+            policies.insert(
+                svc,
+                Policy {
+                    alerts,
+                    tiers,
+                    gate: Arc::new(gate),
+                },
+            );
         }
     }
     policies

@@ -426,6 +426,68 @@ pub(crate) struct PolicySpec {
     pub(crate) burn_rate_thresholds: Vec<BurnThresholdSpec>,
     /// Policy tier bounds.
     pub(crate) tiers: Option<TiersSpec>,
+    /// Deploy gate rules (default: the usual error-budget policy).
+    pub(crate) gate: Option<GateSpec>,
+}
+
+/// `spec.gate` of an ErrorBudgetPolicy.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct GateSpec {
+    /// The action per tier.
+    pub(crate) actions: Option<GateActionsSpec>,
+    /// Days without deploys while the budget is low; `null` or `{days: []}` for none.
+    #[serde(default, deserialize_with = "some_or_null")]
+    pub(crate) quiet_days: Option<Option<QuietDaysSpec>>,
+    /// Ranges without deploys.
+    #[serde(default)]
+    pub(crate) freezes: Vec<FreezeSpec>,
+}
+
+/// Deserializes a present field as `Some` (its value may be `null`).
+fn some_or_null<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(d).map(Some)
+}
+
+/// `spec.gate.actions`: `allow`, `require_approval` or `deny` per tier.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct GateActionsSpec {
+    pub(crate) normal: Option<String>,
+    pub(crate) caution: Option<String>,
+    pub(crate) slow_down: Option<String>,
+    pub(crate) freeze: Option<String>,
+    pub(crate) exhausted: Option<String>,
+}
+
+/// `spec.gate.quiet_days`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct QuietDaysSpec {
+    /// Lowercase weekday names.
+    pub(crate) days: Vec<String>,
+    /// From this tier on (default `caution`).
+    pub(crate) from_tier: Option<String>,
+    /// IANA zone of the weekdays (default `UTC`).
+    pub(crate) time_zone: Option<String>,
+}
+
+/// `spec.gate.freezes[]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct FreezeSpec {
+    /// Local date or date-time the freeze starts (`2026-12-21`, `2026-12-21T18:00`).
+    pub(crate) start: String,
+    /// Local date or date-time it ends (excluded).
+    pub(crate) end: String,
+    /// IANA zone of both (default `UTC`).
+    pub(crate) time_zone: Option<String>,
+    /// Why.
+    pub(crate) reason: String,
 }
 
 /// `burn_rate_thresholds[]`.

@@ -359,6 +359,7 @@ mod tests {
             burn_alerts: Vec::new(),
             budget_alerts: Vec::new(),
             tiers: PolicyTiers::default(),
+            gate: Default::default(),
         }
     }
 

@@ -15,6 +15,7 @@ pub mod alerts;
 pub mod assess;
 pub mod evaluation;
 pub mod exact;
+pub mod gate;
 pub mod kinds;
 pub mod period;
 pub mod report;
@@ -90,6 +91,8 @@ pub struct SloObjective {
     pub budget_alerts: Vec<BudgetAlert>,
     /// Policy tiers.
     pub tiers: PolicyTiers,
+    /// The service's deploy gate rules.
+    pub gate: std::sync::Arc<gate::GateRules>,
 }
 
 impl SloObjective {

@@ -2,7 +2,8 @@
 //!
 //! `GET /v1/slos` (every SLO), `GET /v1/slos/{service}/{slo}` (one SLO, 404 when unknown),
 //! `GET /v1/slos/{service}/{slo}/series` (exact counts step by step),
-//! `GET /v1/reports` (each SLO's calendar periods, [`reports`]),
+//! `GET /v1/reports` (each SLO's calendar periods, [`reports`]), `GET /v1/gate` (the deploy
+//! gate, [`gate`]),
 //! `GET /v1/alerts` (firing alerts, for pollers), `GET /api/v1/alerts` (the same in
 //! Prometheus's shape, see [`alerts_api`]), `GET /openapi.json` ([`openapi`]),
 //! `GET /` and `GET /slo/{service}/{slo}` (the
@@ -29,6 +30,7 @@ pub mod alerts_api;
 pub mod auth;
 mod cluster;
 mod flight;
+mod gate;
 pub mod limits;
 pub mod metrics;
 pub mod openapi;
@@ -121,6 +123,7 @@ pub fn router_with_auth(read: Arc<dyn ReadSide>, token: Option<auth::Token>) -> 
         .route("/v1/slos/{service}/{slo}", get(slo))
         .route("/v1/slos/{service}/{slo}/series", get(web::series))
         .route("/v1/reports", get(reports::reports))
+        .route("/v1/gate", get(gate::gate))
         .route("/v1/alerts", get(alerts))
         .route("/v1/cluster", get(cluster::cluster))
         .route("/api/v1/alerts", get(alerts_api::alerts))

@@ -70,6 +70,11 @@ impl DayZone {
         &self.name
     }
 
+    /// The zone itself.
+    pub fn tz(&self) -> &TimeZone {
+        &self.zone
+    }
+
     /// The day (days since 1970-01-01 of the local date) that `t_us` falls in.
     pub fn day_of(&self, t_us: i64) -> i64 {
         let Ok(ts) = Timestamp::from_microsecond(t_us) else {

@@ -16,6 +16,7 @@ mod deploy;
 mod exact_windows;
 mod formats;
 mod fuzz_regressions;
+mod gate;
 mod helpers;
 mod http;
 mod kafka;

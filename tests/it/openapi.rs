@@ -162,6 +162,15 @@ async fn responses_match_the_openapi_document() {
         );
     }
 
+    for uri in [
+        "/v1/gate?service=checkout",
+        "/v1/gate?service=billing&override=hotfix",
+    ] {
+        let (status, gate) = get(&router, uri).await;
+        assert_eq!(status, 200, "{gate}");
+        check(&document, "GateReport", &gate, uri);
+    }
+
     let (status, alerts) = get(&router, "/v1/alerts").await;
     assert_eq!(status, 200);
     let kinds: Vec<&str> = alerts["alerts"]
@@ -202,6 +211,8 @@ async fn responses_match_the_openapi_document() {
         ("/v1/slos/checkout/nope", 404),
         ("/v1/slos/checkout/availability/series?window=banana", 400),
         ("/v1/reports", 400),
+        ("/v1/gate", 400),
+        ("/v1/gate?service=nobody", 404),
         ("/v1/reports?period=year", 400),
         ("/v1/reports?period=day&count=0", 400),
         ("/v1/reports?period=day&service=checkout&slo=nope", 404),
@@ -228,6 +239,7 @@ fn every_route_is_documented() {
         "/v1/slos/{service}/{slo}",
         "/v1/slos/{service}/{slo}/series",
         "/v1/reports",
+        "/v1/gate",
         "/v1/alerts",
         "/api/v1/alerts",
         "/metrics",

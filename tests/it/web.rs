@@ -263,6 +263,15 @@ fn the_page_shows_the_monthly_report_in_chromium() {
         );
     }
     assert!(page.contains("badge state-"), "met or missed shown: {page}");
+    // The deploy gate of the service, as `GET /v1/gate` decides it now.
+    let (_, body) = http_get(port, "/v1/gate?service=api").unwrap();
+    let gate: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let label = gate["decision"].as_str().unwrap().replace('_', " ");
+    assert!(page.contains("data-testid=\"gate\""), "{page}");
+    assert!(
+        page.contains(&format!(">{label}</span>")),
+        "{label} in {page}"
+    );
     assert!(
         !page.contains("NaN") && !page.contains("undefined"),
         "{page}"

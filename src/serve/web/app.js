@@ -486,7 +486,17 @@ function renderPeriods(report, digits) {
   </table>`;
 }
 
-function renderDetail(slo, budgetSeries, rangeSeries, periods) {
+// The deploy gate's answer for the SLO's service (GET /v1/gate).
+function gateStat(gate) {
+  if (!gate) return '';
+  const cls = { ship: 'state-ok', needs_approval: 'sev-ticket', blocked: 'state-firing' }[gate.decision] || '';
+  const label = gate.decision.replace('_', ' ');
+  return `<div class="stat" data-testid="gate"><div class="stat-label">Deploy gate</div>
+    <div class="stat-value"><span class="badge ${cls}">${esc(label)}</span></div>
+    <div class="stat-extra">${esc(gate.reason)}</div></div>`;
+}
+
+function renderDetail(slo, budgetSeries, rangeSeries, periods, gate) {
   document.title = `${slo.service}/${slo.slo} · slipstream`;
   document.getElementById('crumbs').innerHTML =
     `<a href="/">SLOs</a> <span aria-hidden="true">›</span> <span aria-current="page">${esc(slo.service)} / ${esc(sloName(slo))}</span>`;
@@ -508,6 +518,7 @@ function renderDetail(slo, budgetSeries, rangeSeries, periods) {
     stat('Alerts firing', firing.length ? `<span class="warn">${firing.length}</span>` : '0',
       firing.map((a) => esc(a.name)).join(', ') || 'all quiet'),
     stat('Latency p99', ms(slo.latency_ms.p99), 'p50 ' + ms(slo.latency_ms.p50) + ' · over ' + esc(slo.latency_ms.window)),
+    gateStat(gate),
   ].join('');
 
   const hint = document.getElementById('budget-hint');
@@ -595,12 +606,14 @@ async function refresh() {
       const base = '/v1/slos/' + encodeURIComponent(r.service) + '/' + encodeURIComponent(r.slo);
       const slo = await getJson(base);
       const reportUrl = '/v1/reports?period=month&count=3&service=' + encodeURIComponent(r.service) + '&slo=' + encodeURIComponent(r.slo);
-      const [budget, range, periods] = await Promise.all([
+      const gateUrl = '/v1/gate?service=' + encodeURIComponent(r.service);
+      const [budget, range, periods, gate] = await Promise.all([
         slo.budget ? getJson(base + '/series?window=' + periodWindow(slo)).catch(() => null) : null,
         getJson(base + '/series?window=' + rangeFor(slo)).catch((e) => ({ error: e.message })),
         getJson(reportUrl).catch(() => null),
+        getJson(gateUrl).catch(() => null),
       ]);
-      renderDetail(slo, budget, range, periods);
+      renderDetail(slo, budget, range, periods, gate);
       setStatus(range.error ? { evaluated_at: new Date().toISOString(), data_lag_seconds: NaN } : range);
     }
   } catch (e) {
