@@ -78,10 +78,17 @@ impl<'a> Objectives<'a> {
         // one window is the period.
         let ratio = matches!(slo.target, Target::Ratio(_));
         let burn_alerts: Vec<BurnAlert> = if ratio {
+            // The policy's low-traffic guard covers the defaults and the SLO's own alerts;
+            // its thresholds carry their own.
+            let guarded = |mut a: BurnAlert| {
+                a.min_events = policy.min_events;
+                a
+            };
             default_burn_alerts(slo.period_us)
                 .into_iter()
+                .map(guarded)
                 .chain(policy.alerts)
-                .chain(slo.burn_alerts)
+                .chain(slo.burn_alerts.into_iter().map(guarded))
                 .collect()
         } else {
             Vec::new()

@@ -21,6 +21,8 @@ pub(super) struct Policy {
     pub(super) tiers: PolicyTiers,
     /// Deploy gate rules, shared by the service's SLOs.
     pub(super) gate: Arc<GateRules>,
+    /// The low-traffic guard of every burn-rate alert that does not set its own.
+    pub(super) min_events: u64,
 }
 
 /// Policies by service index.
@@ -58,7 +60,10 @@ pub(super) fn validate(
             .burn_rate_thresholds
             .iter()
             .enumerate()
-            .filter_map(|(i, b)| burn_threshold(b, &threshold_at.index(i), problems))
+            .filter_map(|(i, b)| {
+                let guard = b.min_events.or(d.spec.min_events).unwrap_or(0);
+                burn_threshold(b, guard, &threshold_at.index(i), problems)
+            })
             .collect();
         let tiers = d
             .spec
@@ -79,6 +84,7 @@ pub(super) fn validate(
                     alerts,
                     tiers,
                     gate: Arc::new(gate),
+                    min_events: d.spec.min_events.unwrap_or(0),
                 },
             );
         }
@@ -86,7 +92,13 @@ pub(super) fn validate(
     policies
 }
 
-fn burn_threshold(b: &BurnThresholdSpec, at: &At, problems: &mut Problems) -> Option<BurnAlert> {
+/// A policy's burn-rate alert, with `min_events` as its low-traffic guard.
+fn burn_threshold(
+    b: &BurnThresholdSpec,
+    min_events: u64,
+    at: &At,
+    problems: &mut Problems,
+) -> Option<BurnAlert> {
     let factor = Factor::from_decimal(b.threshold).filter(|_| b.threshold > 0.0);
     if factor.is_none() {
         problems.error(
@@ -126,6 +138,7 @@ fn burn_threshold(b: &BurnThresholdSpec, at: &At, problems: &mut Problems) -> Op
         short_us: short_us?,
         factor: factor?,
         inclusive: false,
+        min_events,
     })
 }
 

@@ -428,6 +428,9 @@ pub(crate) struct PolicySpec {
     pub(crate) tiers: Option<TiersSpec>,
     /// Deploy gate rules (default: the usual error-budget policy).
     pub(crate) gate: Option<GateSpec>,
+    /// Events a burn-rate alert's short window must hold to fire, for every burn-rate alert
+    /// of the service's SLOs (default 0: any).
+    pub(crate) min_events: Option<u64>,
 }
 
 /// `spec.gate` of an ErrorBudgetPolicy.
@@ -506,6 +509,8 @@ pub(crate) struct BurnThresholdSpec {
     pub(crate) action: Option<String>,
     /// Severity (default `page` when the action mentions paging, else `ticket`).
     pub(crate) severity: Option<String>,
+    /// Events the short window must hold to fire (default: the policy's `min_events`).
+    pub(crate) min_events: Option<u64>,
 }
 
 /// `tiers`: remaining-budget bounds as fractions.

@@ -732,3 +732,55 @@ fn gate_rules_read_with_their_defaults_and_every_error_has_its_path() {
         |g, w| g.contains(w),
     );
 }
+
+#[test]
+fn a_policy_min_events_guards_every_burn_rate_alert_but_those_with_their_own() {
+    let text = r#"
+apiVersion: slipstream/v1
+kind: Pipeline
+metadata: {name: p}
+spec:
+  source: {stdin: {}}
+  decode: {format: alb}
+  services: [{name: a}, {name: b}]
+---
+apiVersion: reliability/v1
+kind: ServiceLevelObjective
+metadata: {name: s}
+spec: {service: a, indicators: [{name: availability, threshold: 99, window: 30d}]}
+---
+apiVersion: reliability/v1
+kind: ServiceLevelObjective
+metadata: {name: t}
+spec: {service: b, indicators: [{name: availability, threshold: 99, window: 30d}]}
+---
+apiVersion: reliability/v1
+kind: ErrorBudgetPolicy
+metadata: {name: pol}
+spec:
+  service: a
+  min_events: 20
+  burn_rate_thresholds:
+    - {name: own, threshold: 2, duration: 1h, min_events: 5}
+    - {name: inherits, threshold: 3, duration: 2h}
+"#;
+    let c = parse(text, "t.yaml").unwrap_or_else(|e| panic!("{e}"));
+    let guards = |i: usize| -> Vec<(String, u64)> {
+        c.reload.objectives[i]
+            .burn_alerts
+            .iter()
+            .map(|a| (a.name.clone(), a.min_events))
+            .collect()
+    };
+    let a = guards(0);
+    assert!(
+        a.iter().any(|(n, m)| n == "page_1h_5m" && *m == 20),
+        "{a:?}"
+    );
+    assert!(
+        a.contains(&("own".into(), 5)) && a.contains(&("inherits".into(), 20)),
+        "{a:?}"
+    );
+    // A service without a policy keeps today's behaviour: no guard.
+    assert!(guards(1).iter().all(|(_, m)| *m == 0));
+}

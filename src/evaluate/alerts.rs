@@ -28,6 +28,9 @@ pub struct BurnAlert {
     pub factor: Factor,
     /// Fire when both windows burn at least (not strictly above) the factor.
     pub inclusive: bool,
+    /// Fire only when the short window holds at least this many events (0: any number), so
+    /// that 1 error in 3 requests at night does not page.
+    pub min_events: u64,
 }
 
 /// Fires when the remaining error budget is strictly below `below`.
@@ -112,6 +115,7 @@ pub fn default_burn_alerts(period_us: i64) -> Vec<BurnAlert> {
                 short_us: short,
                 factor,
                 inclusive: false,
+                min_events: 0,
             })
         })
         .collect()

@@ -283,7 +283,7 @@ fn assess_throughput(
 }
 
 /// [`AlertKind::BurnRate`]: fires when both windows burn faster than the factor (or at least
-/// as fast, for an inclusive alert).
+/// as fast, for an inclusive alert) and the short window holds at least `min_events` events.
 fn burn_rate_alert(a: &BurnAlert, o: &SloObjective, counts: &[Counts], p: Ppb) -> AlertReport {
     let burns = |w| {
         let c = counts_of(o, counts, w);
@@ -301,7 +301,10 @@ fn burn_rate_alert(a: &BurnAlert, o: &SloObjective, counts: &[Counts], p: Ppb) -
         long_window: Some(format_duration(a.long_us)),
         short_window: Some(format_duration(a.short_us)),
         factor: Some(a.factor.as_f64()),
-        firing: burns(a.long_us) && burns(a.short_us),
+        min_events: (a.min_events > 0).then_some(a.min_events),
+        firing: burns(a.long_us)
+            && burns(a.short_us)
+            && counts_of(o, counts, a.short_us).total >= a.min_events,
     }
 }
 
@@ -316,6 +319,7 @@ fn budget_alert(a: &BudgetAlert, period_us: i64, unit: Counts, p: Ppb) -> AlertR
         long_window: Some(format_duration(period_us)),
         short_window: None,
         factor: Some(a.below.as_f64()),
+        min_events: None,
         firing: exact::remaining_below(unit, p, a.below),
     }
 }
@@ -330,6 +334,7 @@ fn throughput_alert(period_us: i64, met: bool) -> AlertReport {
         long_window: Some(format_duration(period_us)),
         short_window: None,
         factor: None,
+        min_events: None,
         firing: !met,
     }
 }
@@ -372,6 +377,7 @@ mod tests {
             short_us: 5 * MINUTE,
             factor: Factor::new(2, 1).unwrap(),
             inclusive,
+            min_events: 0,
         }
     }
 
@@ -461,6 +467,38 @@ mod tests {
             );
             assert_eq!(quiet.policy.tier, Some(PolicyTier::Normal));
             assert!(quiet.alerts.iter().all(|a| !a.firing));
+        }
+    }
+
+    #[test]
+    fn a_low_traffic_guard_holds_a_burn_rate_alert_below_min_events() {
+        let mut o = objective(
+            SloKind::Availability,
+            Target::Ratio(Ppb::from_percent(99.0).unwrap()),
+            30 * DAY,
+        );
+        // 1 error in 3 requests: a burn of 33, far above the factor of 2.
+        let night = Counts { good: 2, total: 3 };
+        let firing = |o: &SloObjective, c: Counts| {
+            let r = run(o, c);
+            (r.alerts[0].firing, r.alerts[0].min_events)
+        };
+        for (min_events, counts, want) in [
+            (0, night, (true, None)),
+            (4, night, (false, Some(4))),
+            (3, night, (true, Some(3))),
+            (4, Counts { good: 2, total: 4 }, (true, Some(4))),
+        ] {
+            o.burn_alerts = vec![BurnAlert {
+                min_events,
+                ..burn("guarded", false)
+            }];
+            o.windows = windows_for(o.period_us, &o.burn_alerts);
+            assert_eq!(
+                firing(&o, counts),
+                want,
+                "min_events {min_events}, {counts:?}"
+            );
         }
     }
 

@@ -149,6 +149,9 @@ pub struct AlertReport {
     pub short_window: Option<String>,
     /// Burn-rate factor; for budget alerts the remaining-ratio threshold.
     pub factor: Option<f64>,
+    /// Events the short window must hold for a burn-rate alert to fire (absent: any).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min_events: Option<u64>,
     /// True when the condition holds now.
     pub firing: bool,
 }

@@ -46,6 +46,11 @@ spec:
   compliance: calendar
   calendar: {unit: month, time_zone: Europe/Berlin}
   budgeting: {method: timeslices, slice: 1m, slice_target: 0.95}
+---
+apiVersion: reliability/v1
+kind: ErrorBudgetPolicy
+metadata: {name: checkout}
+spec: {service: checkout, min_events: 2}
 "#;
 
 async fn get(router: &axum::Router, uri: &str) -> (u16, Value) {
@@ -136,6 +141,11 @@ async fn responses_match_the_openapi_document() {
     assert!(slos.iter().any(|s| s["budget"]["calendar"].is_string()));
     assert!(slos.iter().any(|s| s["throughput"].is_object()));
     assert!(slos.iter().any(|s| s["budget"].is_null()));
+    assert!(
+        slos.iter()
+            .flat_map(|s| s["alerts"].as_array().unwrap())
+            .any(|a| a["min_events"] == 2)
+    );
 
     let (status, one) = get(&router, "/v1/slos/checkout/availability").await;
     assert_eq!(status, 200);

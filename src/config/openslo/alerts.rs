@@ -192,5 +192,6 @@ pub(super) fn condition(
         short_us: short_us?,
         factor: factor?,
         inclusive,
+        min_events: 0,
     })
 }
