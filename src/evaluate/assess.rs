@@ -248,6 +248,7 @@ fn assess_ratio(
             good: matches!(o.budgeting, Budgeting::Timeslices { .. }).then_some(s.good),
             bad: unit.bad() as f64 / scale,
         }),
+        exhaustion: None,
     };
     Judged {
         budget: Some(budget),

@@ -15,6 +15,7 @@ pub mod alerts;
 pub mod assess;
 pub mod evaluation;
 pub mod exact;
+pub mod forecast;
 pub mod gate;
 pub mod kinds;
 pub mod period;

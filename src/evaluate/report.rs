@@ -113,6 +113,10 @@ pub struct BudgetReport {
     /// The judged slices, for the timeslice methods.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub slices: Option<SliceReport>,
+    /// When the budget runs out at the last 1 h, 6 h and 1 d's rates (occurrence budgets, in
+    /// the one-SLO answer only; see [`super::forecast`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exhaustion: Option<Vec<super::forecast::Exhaustion>>,
 }
 
 /// The slices of a timeslice budget.

@@ -169,16 +169,43 @@ async fn slo(
     let read = e.read().clone();
     blocking(move || {
         let status = read.cluster();
-        let mut report = read.evaluate_one(&service, &slo).report;
+        let evaluation = read.evaluate_one(&service, &slo);
+        let end_us = evaluation.end_us;
+        let mut report = evaluation.report;
         let index = report
             .slos
             .iter()
             .position(|r| r.service == service && r.slo == slo)
-            .ok_or(ApiError::UnknownSlo { service, slo })?;
-        let one = report.slos.swap_remove(index);
+            .ok_or_else(|| ApiError::UnknownSlo {
+                service: service.clone(),
+                slo: slo.clone(),
+            })?;
+        let mut one = report.slos.swap_remove(index);
+        forecast_into(&*read, &mut one, end_us);
         Ok(Json(cluster::Whole::new(&one, status.as_ref())).into_response())
     })
     .await?
+}
+
+/// Adds the budget's exhaustion forecasts to `one` (evaluated with window end `end_us`),
+/// reading its oldest buckets from the counters (see [`crate::evaluate::forecast`]).
+fn forecast_into(read: &dyn ReadSide, one: &mut crate::evaluate::SloReport, end_us: i64) {
+    let view = read.view();
+    let plan = view.store.plan();
+    let Some((o, of)) = crate::evaluate::find_entry(&view.objectives, plan, &one.service, &one.slo)
+    else {
+        return;
+    };
+    let forecast = {
+        let counters = view.store.counters();
+        let Some(c) = counters.counters(of) else {
+            return;
+        };
+        crate::evaluate::forecast::exhaustion(&o, one, c, end_us)
+    };
+    if let Some(b) = &mut one.budget {
+        b.exhaustion = forecast;
+    }
 }
 
 async fn alerts(State(e): Api) -> Result<Response, ApiError> {

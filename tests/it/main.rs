@@ -14,6 +14,7 @@ mod crash;
 mod dead_letter;
 mod deploy;
 mod exact_windows;
+mod forecast;
 mod formats;
 mod fuzz_regressions;
 mod gate;

@@ -150,6 +150,11 @@ async fn responses_match_the_openapi_document() {
     let (status, one) = get(&router, "/v1/slos/checkout/availability").await;
     assert_eq!(status, 200);
     check(&document, "SloReport", &one, "one SLO");
+    assert_eq!(
+        one["budget"]["exhaustion"].as_array().map(Vec::len),
+        Some(3),
+        "{one}"
+    );
     let (status, series) = get(&router, "/v1/slos/checkout/availability/series").await;
     assert_eq!(status, 200);
     check(&document, "Series", &series, "series");

@@ -272,6 +272,9 @@ fn the_page_shows_the_monthly_report_in_chromium() {
         page.contains(&format!(">{label}</span>")),
         "{label} in {page}"
     );
+    // The budget's exhaustion forecast, from the one-SLO answer.
+    assert!(page.contains("data-testid=\"exhaustion\""), "{page}");
+    assert!(page.contains("Budget runs out at 1h rate"), "{page}");
     assert!(
         !page.contains("NaN") && !page.contains("undefined"),
         "{page}"

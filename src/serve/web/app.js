@@ -496,6 +496,17 @@ function gateStat(gate) {
     <div class="stat-extra">${esc(gate.reason)}</div></div>`;
 }
 
+// When the budget runs out at the last hour's, 6 hours' and day's rates.
+function exhaustionStat(b) {
+  if (!b || !b.exhaustion || b.exhaustion.length === 0) return '';
+  const when = (f) => f.hours_left == null ? 'not this period'
+    : f.hours_left === 0 ? 'spent' : f.hours_left < 48 ? f.hours_left.toFixed(1) + ' h' : (f.hours_left / 24).toFixed(1) + ' d';
+  const first = b.exhaustion[0];
+  return `<div class="stat" data-testid="exhaustion"><div class="stat-label">Budget runs out at ${esc(first.window)} rate</div>
+    <div class="stat-value">${esc(when(first))}</div>
+    <div class="stat-extra">${b.exhaustion.slice(1).map((f) => esc(f.window) + ' rate: ' + esc(when(f))).join(' · ')}</div></div>`;
+}
+
 function renderDetail(slo, budgetSeries, rangeSeries, periods, gate) {
   document.title = `${slo.service}/${slo.slo} · slipstream`;
   document.getElementById('crumbs').innerHTML =
@@ -519,6 +530,7 @@ function renderDetail(slo, budgetSeries, rangeSeries, periods, gate) {
       firing.map((a) => esc(a.name)).join(', ') || 'all quiet'),
     stat('Latency p99', ms(slo.latency_ms.p99), 'p50 ' + ms(slo.latency_ms.p50) + ' · over ' + esc(slo.latency_ms.window)),
     gateStat(gate),
+    exhaustionStat(b),
   ].join('');
 
   const hint = document.getElementById('budget-hint');
