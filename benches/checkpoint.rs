@@ -84,6 +84,7 @@ fn checkpoint(c: &mut Criterion) {
             .collect(),
         counters: full_counters(&plan.layouts[0], &ids),
         splits: Vec::new(),
+        annotations: Default::default(),
     };
     let dir = tempfile::tempdir().expect("temp dir");
     let mut cdir = CheckpointDir::open(dir.path()).expect("open");

@@ -82,7 +82,14 @@ pub async fn run(
         // Nothing to push to, but the cluster's alert state is still decided once.
         tokio::spawn(crate::notify::decide::run(pipeline.clone()));
     }
-    let router = crate::serve::router_with_auth(pipeline.clone(), token);
+    let writes = token.is_some() || config.start.http_open_writes;
+    if config.start.http_open_writes && token.is_none() {
+        tracing::warn!(
+            "spec.http.allow_unauthenticated_writes: anyone who can reach {} can add and delete annotations; keep it on a trusted network",
+            config.start.listen
+        );
+    }
+    let router = crate::serve::router_with(pipeline.clone(), token, writes);
     let source_failed = source.failed;
     let (source_error_tx, source_error_rx) = tokio::sync::oneshot::channel::<String>();
     let stopped_by_source = async move {

@@ -4,8 +4,8 @@
 //! the payload's CRC-32 (u32 LE) and the payload: a [`Checkpoint`] in postcard encoding: the
 //! counts (one copy for all partitions) and a section per partition
 //! ([`PartitionCheckpoint`]: position, newest event time, statistics, de-duplication ids).
-//! The previous format versions are read too, so an upgrade keeps history: [`v6`] (no
-//! daily history per SLO), [`v5`] (no format directive per partition) and [`v4`] (whose
+//! The previous format versions are read too, so an upgrade keeps history: [`v7`] (no
+//! annotations), [`v6`] (no daily history per SLO), [`v5`] (no format directive per partition) and [`v4`] (whose
 //! per-partition copies of the counts are added into one).
 //!
 //! [`CheckpointDir::write`] is atomic: write a temporary file, fsync it, rename it to
@@ -20,12 +20,14 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::annotations::AnnotationsState;
 use crate::source::PartitionId;
 use crate::window::{CountersState, HostAssignment, Shard, ShardState, Store, lock};
 
 pub mod v4;
 pub mod v5;
 pub mod v6;
+pub mod v7;
 mod writer;
 pub use writer::{CheckpointStats, Checkpointer};
 
@@ -36,8 +38,8 @@ pub const MAGIC: &[u8; 8] = b"SLIPCKPT";
 /// their host assignment and per-shard sub-services. 5: one copy of the counts for all
 /// partitions (version 4 is read and merged). 6: each partition keeps its format's directive
 /// in force (a W3C `#Fields:` line) and its count of directive lines. 7: every SLO (and
-/// sub-service SLO) carries its daily history.
-pub const VERSION: u32 = 7;
+/// sub-service SLO) carries its daily history. 8: the annotations.
+pub const VERSION: u32 = 8;
 const HEADER: usize = 8 + 4 + 8 + 4;
 /// How many checkpoint files are kept.
 pub const KEEP: usize = 2;
@@ -54,6 +56,8 @@ pub struct Checkpoint {
     /// Per service split by host: its host → sub-service assignment, taken after the
     /// partitions (it only grows, so it names every host they hold).
     pub splits: Vec<HostAssignment>,
+    /// The annotations (see [`crate::annotations`]).
+    pub annotations: AnnotationsState,
 }
 
 impl Checkpoint {
@@ -85,6 +89,7 @@ impl Checkpoint {
                 .iter()
                 .map(|s| s.table.export())
                 .collect(),
+            annotations: store.annotations().export(),
         }
     }
 
@@ -114,6 +119,7 @@ impl Checkpoint {
         store
             .counters()
             .import(&self.counters, store.plan(), slo_ids, services);
+        store.annotations().import(&self.annotations);
         for p in &self.partitions {
             let pid = PartitionId::new(p.stream, p.partition);
             store.insert(pid, Shard::restore(&p.shard));
@@ -192,7 +198,7 @@ pub fn decode(bytes: &[u8]) -> Result<Checkpoint, String> {
     let u32_at =
         |i: usize| u32::from_le_bytes([bytes[i], bytes[i + 1], bytes[i + 2], bytes[i + 3]]);
     let version = u32_at(8);
-    if ![v4::VERSION, v5::VERSION, v6::VERSION, VERSION].contains(&version) {
+    if ![v4::VERSION, v5::VERSION, v6::VERSION, v7::VERSION, VERSION].contains(&version) {
         return Err(format!(
             "format version {version}, this build reads versions {} to {VERSION}",
             v4::VERSION,
@@ -222,6 +228,10 @@ pub fn decode(bytes: &[u8]) -> Result<Checkpoint, String> {
     }
     if version == v6::VERSION {
         let old: v6::Checkpoint = postcard::from_bytes(payload).map_err(undecodable)?;
+        return Ok(old.upgrade());
+    }
+    if version == v7::VERSION {
+        let old: v7::Checkpoint = postcard::from_bytes(payload).map_err(undecodable)?;
         return Ok(old.upgrade());
     }
     postcard::from_bytes(payload).map_err(undecodable)

@@ -28,6 +28,19 @@ fn sample(n: u64) -> Checkpoint {
             service: "edge".into(),
             hosts: vec!["a.example.com".into()],
         }],
+        annotations: crate::annotations::AnnotationsState {
+            next_id: 8,
+            items: vec![crate::annotations::Annotation {
+                id: 7,
+                time_us: 1_700_000_000_000_000,
+                end_us: Some(1_700_000_060_000_000),
+                kind: crate::annotations::AnnotationKind::Incident,
+                service: Some("checkout".into()),
+                text: "INC-7".into(),
+                labels: [("team".to_string(), "pay".to_string())].into(),
+                created_us: 1_700_000_100_000_000,
+            }],
+        },
     }
 }
 
@@ -152,6 +165,7 @@ fn a_version_5_checkpoint_is_read_with_no_directive_in_force() {
         (p.shard.directive, p.shard.directives) = (None, 0);
     }
     want.counters.slos[0].history.clear();
+    want.annotations = Default::default();
     assert_eq!(read, want);
     // The current version is not read as the previous one, nor the other way round.
     assert!(decode(&file_of(VERSION, &old)).is_err());
@@ -236,7 +250,7 @@ fn a_wrong_version_falls_back() {
     // Version 3, the last before split services, is refused the same way.
     falls_back(
         |b| b[8] = 3,
-        "format version 3, this build reads versions 4 to 7",
+        "format version 3, this build reads versions 4 to 8",
     );
     falls_back(|b| b[0] = b'X', "bad magic");
 }
@@ -269,6 +283,7 @@ fn a_version_6_checkpoint_is_read_with_every_history_empty() {
     let read = decode(&file_of(v6::VERSION, &old)).unwrap();
     let mut want = now;
     want.counters.slos[0].history.clear();
+    want.annotations = Default::default();
     assert_eq!(read, want);
     assert!(decode(&file_of(VERSION, &old)).is_err());
 }
@@ -325,4 +340,20 @@ fn a_day_of_history_costs_9_to_11_bytes_in_a_checkpoint() {
     };
     assert!((9.0..9.1).contains(&per_day(999_000, 1_000_000)));
     assert!((11.0..11.1).contains(&per_day(99_900_000, 100_000_000)));
+}
+
+#[test]
+fn a_version_7_checkpoint_is_read_without_annotations() {
+    let now = sample(4);
+    let old = v7::Checkpoint {
+        created_us: now.created_us,
+        partitions: now.partitions.clone(),
+        counters: now.counters.clone(),
+        splits: now.splits.clone(),
+    };
+    let read = decode(&file_of(v7::VERSION, &old)).unwrap();
+    let mut want = now;
+    want.annotations = Default::default();
+    assert_eq!(read, want);
+    assert!(decode(&file_of(VERSION, &old)).is_err());
 }

@@ -111,11 +111,12 @@ impl CountersState {
 impl Checkpoint {
     /// The same state in the current format: no SLO has history yet.
     pub fn upgrade(self) -> super::Checkpoint {
-        super::Checkpoint {
+        super::v7::Checkpoint {
             created_us: self.created_us,
             partitions: self.partitions,
             counters: self.counters.upgrade(),
             splits: self.splits,
         }
+        .upgrade()
     }
 }

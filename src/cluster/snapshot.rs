@@ -614,6 +614,7 @@ mod tests {
             partitions: Vec::new(),
             counters: Default::default(),
             splits: Vec::new(),
+            annotations: Default::default(),
         }
     }
 

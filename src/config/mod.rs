@@ -108,6 +108,9 @@ pub struct StartConfig {
     pub http_auth: Option<TokenSource>,
     /// The HTTPS certificate and key (`spec.http.tls`); `None`: plain HTTP.
     pub http_tls: Option<TlsConfig>,
+    /// Writes (annotations) accepted without a bearer token
+    /// (`spec.http.allow_unauthenticated_writes`).
+    pub http_open_writes: bool,
 }
 
 impl StartConfig {
@@ -143,6 +146,7 @@ impl StartConfig {
             alertmanager,
             http_auth,
             http_tls,
+            http_open_writes,
         } = self;
         let mut changed = Vec::new();
         let mut check = |same: bool, path: &'static str| {
@@ -170,6 +174,10 @@ impl StartConfig {
         check(*alertmanager == other.alertmanager, "spec.alertmanager");
         check(*http_auth == other.http_auth, "spec.http.auth");
         check(*http_tls == other.http_tls, "spec.http.tls");
+        check(
+            *http_open_writes == other.http_open_writes,
+            "spec.http.allow_unauthenticated_writes",
+        );
         changed
     }
 }

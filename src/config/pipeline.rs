@@ -29,6 +29,7 @@ pub(super) struct Pipeline {
     pub(super) alertmanager: Option<AlertmanagerConfig>,
     pub(super) http_auth: Option<TokenSource>,
     pub(super) http_tls: Option<TlsConfig>,
+    pub(super) http_open_writes: bool,
     pub(super) services: Services,
     /// `spec.openslo.lenient`.
     pub(super) lenient: bool,
@@ -116,6 +117,10 @@ pub(super) fn validate(d: Document<PipelineSpec>, at: &At, problems: &mut Proble
         alertmanager,
         http_auth,
         http_tls,
+        http_open_writes: p
+            .http
+            .as_ref()
+            .is_some_and(|h| h.allow_unauthenticated_writes),
         services,
         lenient: p.openslo.as_ref().is_some_and(|o| o.lenient),
     }

@@ -77,6 +77,9 @@ pub(crate) struct HttpSpec {
     pub(crate) auth: Option<AuthSpec>,
     /// Serve HTTPS only, with this certificate and key.
     pub(crate) tls: Option<TlsSpec>,
+    /// Accept writes (annotations) without `auth`: only on a trusted network.
+    #[serde(default)]
+    pub(crate) allow_unauthenticated_writes: bool,
 }
 
 /// `spec.http.tls`: PEM files, both required, read at start.

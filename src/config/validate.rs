@@ -54,6 +54,7 @@ pub(super) fn validate(docs: Documents, origin: &str, problems: &mut Problems) -
             alertmanager: p.alertmanager,
             http_auth: p.http_auth,
             http_tls: p.http_tls,
+            http_open_writes: p.http_open_writes,
         },
         reload: ReloadConfig {
             format: p.decode.format?,

@@ -1,5 +1,5 @@
 //! Limits every request passes before it reaches a handler: a body of at most
-//! [`MAX_BODY_BYTES`] (every endpoint is `GET`; larger bodies get 413), an answer within
+//! [`MAX_BODY_BYTES`] (the one body read is an annotation's; larger bodies get 413), an answer within
 //! [`REQUEST_TIMEOUT`] (else 503), and at most [`MAX_IN_FLIGHT`] requests at once (more are
 //! shed at once with 503, not queued). Each refusal is JSON through [`ApiError`].
 //!

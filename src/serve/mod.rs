@@ -4,6 +4,7 @@
 //! `GET /v1/slos/{service}/{slo}/series` (exact counts step by step),
 //! `GET /v1/reports` (each SLO's calendar periods, [`reports`]), `GET /v1/gate` (the deploy
 //! gate, [`gate`]),
+//! `POST`/`GET /v1/annotations`, `DELETE /v1/annotations/{id}` ([`annotations`]),
 //! `GET /v1/alerts` (firing alerts, for pollers), `GET /api/v1/alerts` (the same in
 //! Prometheus's shape, see [`alerts_api`]), `GET /openapi.json` ([`openapi`]),
 //! `GET /` and `GET /slo/{service}/{slo}` (the
@@ -27,6 +28,7 @@
 //! `spec.http.tls`, HTTPS only (certificates are loaded by [`crate::tls`]).
 
 pub mod alerts_api;
+pub mod annotations;
 pub mod auth;
 mod cluster;
 mod flight;
@@ -85,6 +87,12 @@ pub enum ApiError {
     /// The answer took longer than [`limits::REQUEST_TIMEOUT`].
     #[error("request timed out")]
     TimedOut,
+    /// A write the server does not accept (writes off, or not in this mode).
+    #[error("{0}")]
+    Forbidden(String),
+    /// A write past a limit of the store.
+    #[error("{0}")]
+    LimitReached(String),
     /// A handler panicked.
     #[error("internal error")]
     Internal,
@@ -100,6 +108,8 @@ impl ApiError {
             ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Overloaded | ApiError::TimedOut => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::LimitReached(_) => StatusCode::CONFLICT,
         }
     }
 }
@@ -115,8 +125,16 @@ pub fn router(read: Arc<dyn ReadSide>) -> Router {
     router_with_auth(read, None)
 }
 
-/// The API router; with a `token`, everything but the probes requires it ([`auth`]).
+/// The API router; with a `token`, everything but the probes requires it ([`auth`]), and
+/// the write endpoints are open (see [`annotations`]).
 pub fn router_with_auth(read: Arc<dyn ReadSide>, token: Option<auth::Token>) -> Router {
+    let writes = token.is_some();
+    router_with(read, token, writes)
+}
+
+/// The API router with a `token` (as [`router_with_auth`]) and the write endpoints open when
+/// `writes` is true.
+pub fn router_with(read: Arc<dyn ReadSide>, token: Option<auth::Token>, writes: bool) -> Router {
     let auth = token.is_some();
     let mut protected = Router::new()
         .route("/v1/slos", get(slos))
@@ -124,6 +142,14 @@ pub fn router_with_auth(read: Arc<dyn ReadSide>, token: Option<auth::Token>) -> 
         .route("/v1/slos/{service}/{slo}/series", get(web::series))
         .route("/v1/reports", get(reports::reports))
         .route("/v1/gate", get(gate::gate))
+        .route(
+            "/v1/annotations",
+            get(annotations::list).post(annotations::create),
+        )
+        .route(
+            "/v1/annotations/{id}",
+            axum::routing::delete(annotations::delete),
+        )
         .route("/v1/alerts", get(alerts))
         .route("/v1/cluster", get(cluster::cluster))
         .route("/api/v1/alerts", get(alerts_api::alerts))
@@ -137,7 +163,8 @@ pub fn router_with_auth(read: Arc<dyn ReadSide>, token: Option<auth::Token>) -> 
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .layer(axum::Extension(
             Arc::new(alerts_api::ActiveSince::default()),
-        ));
+        ))
+        .layer(axum::Extension(annotations::Writes(writes)));
     if let Some(token) = token {
         protected = protected.layer(axum::middleware::from_fn_with_state(token, auth::require));
     }

@@ -41,6 +41,7 @@ pub use ring::{Counts, Layout, Retention, SloCounters, window_start};
 pub use shard::{Activity, CountersOf, Shard, ShardState, ShardStats};
 pub use split::{HostAssignment, HostTable, SplitPlan, host_key};
 
+use crate::annotations::Annotations;
 use crate::source::PartitionId;
 use crate::time::HOUR;
 
@@ -145,6 +146,8 @@ pub struct Store {
     shards: DashMap<PartitionId, Arc<Mutex<Shard>>>,
     newest_us: AtomicI64,
     watermark_us: AtomicI64,
+    /// The annotations, shared by the stores of every generation (a reload keeps them).
+    annotations: Arc<Mutex<Annotations>>,
 }
 
 /// Locks a shard, recovering the data if a previous holder panicked: counts are updated
@@ -162,7 +165,13 @@ impl Store {
             shards: DashMap::new(),
             newest_us: AtomicI64::new(i64::MIN),
             watermark_us: AtomicI64::new(i64::MIN),
+            annotations: Arc::default(),
         }
+    }
+
+    /// The annotations (see [`crate::annotations`]); never locked with a shard or the counters.
+    pub fn annotations(&self) -> MutexGuard<'_, Annotations> {
+        lock(&self.annotations)
     }
 
     /// The plan every shard follows.
@@ -189,14 +198,15 @@ impl Store {
     }
 
     /// A store shaped by `plan` holding `rebuild(counters, plan)`, every shard of this one,
-    /// and this store's newest event time and watermark (which never moves back): how a
+    /// this store's annotations, and its newest event time and watermark (which never moves back): how a
     /// configuration reload carries state over. The caller keeps writers out while it runs.
     pub fn reshaped(
         &self,
         plan: Arc<Plan>,
         rebuild: impl FnOnce(&Counters, &Plan) -> Counters,
     ) -> Self {
-        let store = Store::new(plan);
+        let mut store = Store::new(plan);
+        store.annotations = Arc::clone(&self.annotations);
         *store.counters() = rebuild(&self.counters(), &store.plan);
         for (partition, shard) in self.shards() {
             let shard = lock(&shard);

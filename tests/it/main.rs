@@ -2,6 +2,7 @@
 
 mod alertmanager;
 mod alerts;
+mod annotations;
 mod auth;
 mod calendar;
 mod cardinality;

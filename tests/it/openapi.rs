@@ -267,9 +267,10 @@ fn every_route_is_documented() {
     }
 }
 
-/// The schema documented for `status` of `GET path` (a `$ref` to a shared response followed).
-fn response_schema(document: &Value, path: &str, status: &str) -> Value {
-    let mut response = &document["paths"][path]["get"]["responses"][status];
+/// The schema documented for `status` of `method path` (a `$ref` to a shared response
+/// followed).
+fn response_schema(document: &Value, path: &str, method: &str, status: &str) -> Value {
+    let mut response = &document["paths"][path][method]["responses"][status];
     if let Some(r) = response["$ref"].as_str() {
         let name = r.strip_prefix("#/components/responses/").unwrap();
         response = &document["components"]["responses"][name];
@@ -279,11 +280,14 @@ fn response_schema(document: &Value, path: &str, status: &str) -> Value {
     schema
 }
 
-/// Validates `instance` against the schema documented for `status` of `GET path`.
-fn check_response(document: &Value, path: &str, status: &str, instance: &Value) {
+/// Validates `instance` against the schema documented for `status` of `method path`.
+fn check_response(document: &Value, path: &str, method: &str, status: &str, instance: &Value) {
     let mut root = document.clone();
     root["$schema"] = json!("https://json-schema.org/draft/2020-12/schema");
-    for (k, v) in response_schema(document, path, status).as_object().unwrap() {
+    for (k, v) in response_schema(document, path, method, status)
+        .as_object()
+        .unwrap()
+    {
         root[k] = v.clone();
     }
     let validator = jsonschema::draft202012::new(&root).unwrap();
@@ -301,6 +305,22 @@ fn check_response(document: &Value, path: &str, status: &str, instance: &Value) 
 fn concrete(path: &str) -> String {
     path.replace("{service}", "checkout")
         .replace("{slo}", "availability")
+        .replace("{id}", "0")
+}
+
+/// Every `(path, method)` of the document.
+fn operations(document: &Value) -> Vec<(String, String)> {
+    document["paths"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .flat_map(|(path, item)| {
+            item.as_object()
+                .unwrap()
+                .keys()
+                .map(move |m| (path.clone(), m.clone()))
+        })
+        .collect()
 }
 
 const PROBES: [&str; 2] = ["/healthz", "/readyz"];
@@ -311,10 +331,12 @@ async fn refusals_match_their_documented_responses() {
     let token = slipstream::serve::auth::Token::new("t0ken").unwrap();
     let router = slipstream::serve::router_with_auth(p, Some(token));
     let document: Value = serde_json::from_str(slipstream::serve::openapi::DOCUMENT).unwrap();
-    let send = |uri: String, token: bool, body_bytes: usize| {
+    let send = |method: String, uri: String, token: bool, body_bytes: usize| {
         let router = router.clone();
         async move {
-            let mut request = Request::get(&uri);
+            let mut request = Request::builder()
+                .method(method.to_uppercase().as_str())
+                .uri(&uri);
             if token {
                 request = request.header("authorization", "Bearer t0ken");
             }
@@ -334,17 +356,18 @@ async fn refusals_match_their_documented_responses() {
         }
     };
     let too_large = slipstream::serve::limits::MAX_BODY_BYTES + 1;
-    for path in document["paths"].as_object().unwrap().keys() {
+    for (path, method) in operations(&document) {
+        let (path, method) = (path.as_str(), method.as_str());
         let uri = concrete(path);
-        if !PROBES.contains(&path.as_str()) {
-            let (status, challenge, body) = send(uri.clone(), false, 0).await;
-            assert_eq!(status, 401, "{uri}");
+        if !PROBES.contains(&path) {
+            let (status, challenge, body) = send(method.into(), uri.clone(), false, 0).await;
+            assert_eq!(status, 401, "{method} {uri}");
             assert_eq!(challenge.unwrap(), "Bearer");
-            check_response(&document, path, "401", &body);
+            check_response(&document, path, method, "401", &body);
         }
-        let (status, _, body) = send(uri.clone(), true, too_large).await;
-        assert_eq!(status, 413, "{uri}");
-        check_response(&document, path, "413", &body);
+        let (status, _, body) = send(method.into(), uri.clone(), true, too_large).await;
+        assert_eq!(status, 413, "{method} {uri}");
+        check_response(&document, path, method, "413", &body);
         // Overload and timeout need 256 requests in flight or 10 s; their bodies come from
         // the same `ApiError` as the layers answer with.
         for error in [ApiError::Overloaded, ApiError::TimedOut] {
@@ -354,6 +377,7 @@ async fn refusals_match_their_documented_responses() {
             check_response(
                 &document,
                 path,
+                method,
                 "503",
                 &serde_json::from_slice(&body).unwrap(),
             );
@@ -372,11 +396,14 @@ fn every_operation_documents_auth_and_the_limits() {
         document["components"]["securitySchemes"]["bearerAuth"]["scheme"],
         "bearer"
     );
-    for (path, item) in document["paths"].as_object().unwrap() {
-        let op = &item["get"];
+    for (path, method) in operations(&document) {
+        let op = &document["paths"][&path][&method];
         let responses = op["responses"].as_object().unwrap();
         for status in ["413", "503"] {
-            assert!(responses.contains_key(status), "{path}: no {status}");
+            assert!(
+                responses.contains_key(status),
+                "{method} {path}: no {status}"
+            );
         }
         if PROBES.contains(&path.as_str()) {
             assert_eq!(op["security"], json!([]), "{path}");
@@ -495,7 +522,7 @@ async fn cluster_answers_match_the_document() {
         ("/readyz", "/readyz"),
     ] {
         let (status, body) = get(&router, uri).await;
-        check_response(&document, path, &status.to_string(), &body);
+        check_response(&document, path, "get", &status.to_string(), &body);
         if uri == "/v1/cluster" {
             assert_eq!(body["partial"], json!(true), "{body}");
             assert_eq!(
@@ -533,7 +560,7 @@ async fn cluster_answers_match_the_document() {
     shared.apply(257, &Record::Heartbeat(other).encode(), target);
     shared.at_end(258, now);
     let (status, body) = get(&router, "/v1/cluster").await;
-    check_response(&document, "/v1/cluster", &status.to_string(), &body);
+    check_response(&document, "/v1/cluster", "get", &status.to_string(), &body);
     assert_eq!(body["log"]["diverged"], json!(["m3"]), "{body}");
     assert_eq!(body["partial"], json!(true));
     // The log now ends before what the fold applied. One look may be a stale answer; still
@@ -544,7 +571,7 @@ async fn cluster_answers_match_the_document() {
     assert_eq!(body["log"]["reset"], json!(false), "{body}");
     shared.at_end(2, now + slipstream::cluster::shared::RESET_AFTER_US);
     let (status, body) = get(&router, "/v1/cluster").await;
-    check_response(&document, "/v1/cluster", &status.to_string(), &body);
+    check_response(&document, "/v1/cluster", "get", &status.to_string(), &body);
     assert_eq!(body["log"]["reset"], json!(true), "{body}");
     assert_eq!(body["missing"]["log"], json!(true), "{body}");
     let (status, body) = get(&router, "/readyz").await;
@@ -556,7 +583,7 @@ async fn cluster_answers_match_the_document() {
             .contains("deleted or recreated"),
         "{body}"
     );
-    check_response(&document, "/readyz", "503", &body);
+    check_response(&document, "/readyz", "get", "503", &body);
     let single = slipstream::config::parse(
         &CLUSTER_CONFIG.replace(
             "  cluster: {name: c, member_id: m1, advertise_url: \"http://m1:9977\"}\n",
@@ -571,5 +598,5 @@ async fn cluster_answers_match_the_document() {
     ));
     let (status, body) = get(&router, "/v1/cluster").await;
     assert_eq!(status, 404);
-    check_response(&document, "/v1/cluster", "404", &body);
+    check_response(&document, "/v1/cluster", "get", "404", &body);
 }

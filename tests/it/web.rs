@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use crate::cli::{free_port, http_get};
 use crate::helpers::{alb_line, api_slo_config};
-use slipstream::time::DAY;
+use slipstream::time::{DAY, HOUR};
 
 /// Kills the child on drop, so a failing assertion leaves no server behind.
 struct Killed(Child);
@@ -211,7 +211,7 @@ fn the_page_shows_the_monthly_report_in_chromium() {
     let yaml = api_slo_config("{name: availability, threshold: 99, window: 30d}", "").replace(
         "source: {stdin: {}}",
         &format!(
-            "source: {{file: {{paths: [{}], follow: false}}}}",
+            "source: {{file: {{paths: [{}], follow: false}}}}\n  http: {{allow_unauthenticated_writes: true}}",
             log.display()
         ),
     );
@@ -231,6 +231,16 @@ fn the_page_shows_the_monthly_report_in_chromium() {
         assert!(Instant::now() < deadline, "run never became ready");
         std::thread::sleep(Duration::from_millis(100));
     }
+    // An incident two to three hours before the last event: on the charts.
+    let incident = format!(
+        r#"{{"time": "{}", "end": "{}", "kind": "incident", "text": "INC-9 payments"}}"#,
+        slipstream::time::format_rfc3339(today - 3 * HOUR),
+        slipstream::time::format_rfc3339(today - 2 * HOUR)
+    );
+    assert_eq!(
+        crate::annotations::post(port, "/v1/annotations", &incident).0,
+        201
+    );
     let (_, body) = http_get(port, "/v1/reports?period=month&count=3").unwrap();
     let report: serde_json::Value = serde_json::from_str(&body).unwrap();
     let periods = report["slos"][0]["periods"].as_array().unwrap().clone();
@@ -272,6 +282,13 @@ fn the_page_shows_the_monthly_report_in_chromium() {
         page.contains(&format!(">{label}</span>")),
         "{label} in {page}"
     );
+    // The annotation on the burn-down, burn-rate and SLI charts, with its text.
+    assert_eq!(
+        page.matches("data-testid=\"annotation-mark\"").count(),
+        3,
+        "{page}"
+    );
+    assert!(page.contains("incident: INC-9 payments"), "{page}");
     // The budget's exhaustion forecast, from the one-SLO answer.
     assert!(page.contains("data-testid=\"exhaustion\""), "{page}");
     assert!(page.contains("Budget runs out at 1h rate"), "{page}");

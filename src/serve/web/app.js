@@ -12,7 +12,7 @@ const TIERS = {
   exhausted: 'Exhausted',
 };
 
-const state = { range: '6h', timer: null, lastOk: null, route: null };
+const state = { range: '6h', timer: null, lastOk: null, route: null, marks: [] };
 
 // ---------- formatting ----------
 
@@ -176,6 +176,16 @@ function lineChart(id, o) {
     if (labelled.some((l) => Math.abs(l - yy) < 13)) continue;
     labelled.push(yy);
     parts.push(`<text class="ref-label ${line.cls || ''}" x="${W - m.r - 4}" y="${(yy - 5).toFixed(1)}" text-anchor="end">${esc(line.label)}</text>`);
+  }
+  // Annotations (deploys, incidents, …) in the chart's range: a line, or a band for a range.
+  for (const a of state.marks || []) {
+    const from = Date.parse(a.time), to = a.end ? Date.parse(a.end) : from;
+    if (to < t0 || from > t1) continue;
+    const x0 = x(Math.max(from, t0)), x1 = x(Math.min(to, t1));
+    const label = `${a.kind}${a.service ? ' · ' + a.service : ''}: ${a.text}`;
+    parts.push(`<g class="mark mark-${esc(a.kind)}" data-testid="annotation-mark"><title>${esc(label)}</title>` +
+      (x1 - x0 >= 2 ? `<rect x="${x0.toFixed(1)}" y="${m.t}" width="${(x1 - x0).toFixed(1)}" height="${H - m.t - m.b}"/>` : '') +
+      `<line x1="${x0.toFixed(1)}" x2="${x0.toFixed(1)}" y1="${m.t}" y2="${H - m.b}"/></g>`);
   }
   if (o.area && first) {
     const base = y(Math.max(o.yMin, 0)).toFixed(1);
@@ -619,6 +629,8 @@ async function refresh() {
       const slo = await getJson(base);
       const reportUrl = '/v1/reports?period=month&count=3&service=' + encodeURIComponent(r.service) + '&slo=' + encodeURIComponent(r.slo);
       const gateUrl = '/v1/gate?service=' + encodeURIComponent(r.service);
+      const marks = await getJson('/v1/annotations?service=' + encodeURIComponent(r.service)).catch(() => null);
+      state.marks = marks ? marks.annotations : [];
       const [budget, range, periods, gate] = await Promise.all([
         slo.budget ? getJson(base + '/series?window=' + periodWindow(slo)).catch(() => null) : null,
         getJson(base + '/series?window=' + rangeFor(slo)).catch((e) => ({ error: e.message })),
