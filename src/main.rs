@@ -101,6 +101,9 @@ enum Command {
     /// Ask a running instance whether a service may deploy now: exit 0 (ship), 10 (blocked)
     /// or 11 (needs approval); 1 for any error.
     Gate(GateArgs),
+    /// What a time range (an incident) cost one SLO, as the Markdown of a postmortem's
+    /// "Impact" section or as JSON, from a running instance.
+    Impact(ImpactArgs),
     /// Show how lines decode and classify: fields, service, and each SLO's verdict with why.
     ///
     /// Exit 0 when every line decoded, 65 when some did not, 64 for a bad configuration.
@@ -176,6 +179,32 @@ struct GateArgs {
     #[arg(long = "override", value_name = "REASON")]
     override_reason: Option<String>,
     /// Print the JSON of `GET /v1/gate` instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+/// `slipstream impact`'s options.
+#[derive(Debug, clap::Args)]
+struct ImpactArgs {
+    /// A running slipstream's base URL (`http://host:9977`).
+    #[arg(long)]
+    url: String,
+    /// Bearer token (default: the SLIPSTREAM_TOKEN environment variable).
+    #[arg(long)]
+    token: Option<String>,
+    /// The service (or sub-service).
+    #[arg(long)]
+    service: String,
+    /// The SLO.
+    #[arg(long)]
+    slo: String,
+    /// Start of the range, RFC 3339 (`2026-12-01T10:00:00Z`).
+    #[arg(long)]
+    start: String,
+    /// End of the range, RFC 3339.
+    #[arg(long)]
+    end: String,
+    /// Print the JSON of the API instead of Markdown.
     #[arg(long)]
     json: bool,
 }
@@ -294,6 +323,7 @@ fn execute(command: Command) -> anyhow::Result<ExitCode> {
         }
         Command::Report(args) => report(args, clock),
         Command::Gate(args) => gate(args),
+        Command::Impact(args) => impact(args),
         Command::Explain { config, line, json } => match config::load_file(&config) {
             Ok(config) => explain(&config, line.as_deref(), json, clock.now_us()),
             Err(e) => Ok(config_failure(&e)),
@@ -443,6 +473,36 @@ fn gate(args: GateArgs) -> anyhow::Result<ExitCode> {
         );
     }
     Ok(ExitCode::from(code))
+}
+
+/// `slipstream impact`: the JSON of the API, or its Markdown rendered here.
+fn impact(args: ImpactArgs) -> anyhow::Result<ExitCode> {
+    use slipstream::remote::encode;
+    let query = format!(
+        "/v1/slos/{}/{}/impact?start={}&end={}",
+        encode(&args.service),
+        encode(&args.slo),
+        encode(&args.start),
+        encode(&args.end)
+    );
+    let query = if args.json {
+        query
+    } else {
+        query + "&format=markdown"
+    };
+    let token = args
+        .token
+        .or_else(|| std::env::var("SLIPSTREAM_TOKEN").ok());
+    let (status, body) = slipstream::remote::get(&args.url, &query, token.as_deref())?;
+    let text = String::from_utf8_lossy(&body);
+    if status != 200 {
+        anyhow::bail!("GET {}{query}: status {status}: {text}", args.url);
+    }
+    print!("{text}");
+    if args.json {
+        println!();
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// `slipstream explain`: `line`, or stdin's lines (`None` or `-`); 65 when one does not

@@ -18,6 +18,18 @@ pub fn get_json(
     path_and_query: &str,
     token: Option<&str>,
 ) -> anyhow::Result<(u16, Value)> {
+    let (status, body) = get(base, path_and_query, token)?;
+    let json = serde_json::from_slice(&body).map_err(|e| {
+        anyhow::anyhow!(
+            "GET {base}{path_and_query}: status {status}, not JSON ({e}): {}",
+            String::from_utf8_lossy(&body[..body.len().min(200)])
+        )
+    })?;
+    Ok((status, json))
+}
+
+/// `GET base + path_and_query` with `token` as a bearer token, its status and body.
+pub fn get(base: &str, path_and_query: &str, token: Option<&str>) -> anyhow::Result<(u16, Bytes)> {
     let base = base.trim_end_matches('/');
     if !base.starts_with("http://") {
         anyhow::bail!(
@@ -41,17 +53,10 @@ pub fn get_json(
             let body = response.into_body().collect().await?.to_bytes();
             anyhow::Ok((status, body))
         };
-        let (status, body) = tokio::time::timeout(TIMEOUT, exchange)
+        tokio::time::timeout(TIMEOUT, exchange)
             .await
             .map_err(|_| anyhow::anyhow!("GET {url}: no answer within {TIMEOUT:?}"))?
-            .map_err(|e| anyhow::anyhow!("GET {url}: {e}"))?;
-        let json = serde_json::from_slice(&body).map_err(|e| {
-            anyhow::anyhow!(
-                "GET {url}: status {status}, not JSON ({e}): {}",
-                String::from_utf8_lossy(&body[..body.len().min(200)])
-            )
-        })?;
-        Ok((status, json))
+            .map_err(|e| anyhow::anyhow!("GET {url}: {e}"))
     })
 }
 

@@ -17,6 +17,7 @@ pub mod evaluation;
 pub mod exact;
 pub mod forecast;
 pub mod gate;
+pub mod impact;
 pub mod kinds;
 pub mod period;
 pub mod report;

@@ -2,6 +2,7 @@
 //!
 //! `GET /v1/slos` (every SLO), `GET /v1/slos/{service}/{slo}` (one SLO, 404 when unknown),
 //! `GET /v1/slos/{service}/{slo}/series` (exact counts step by step),
+//! `GET /v1/slos/{service}/{slo}/impact` (what a range cost, [`impact`]),
 //! `GET /v1/reports` (each SLO's calendar periods, [`reports`]), `GET /v1/gate` (the deploy
 //! gate, [`gate`]),
 //! `POST`/`GET /v1/annotations`, `DELETE /v1/annotations/{id}` ([`annotations`]),
@@ -33,6 +34,7 @@ pub mod auth;
 mod cluster;
 mod flight;
 mod gate;
+mod impact;
 pub mod limits;
 pub mod metrics;
 pub mod openapi;
@@ -140,6 +142,7 @@ pub fn router_with(read: Arc<dyn ReadSide>, token: Option<auth::Token>, writes: 
         .route("/v1/slos", get(slos))
         .route("/v1/slos/{service}/{slo}", get(slo))
         .route("/v1/slos/{service}/{slo}/series", get(web::series))
+        .route("/v1/slos/{service}/{slo}/impact", get(impact::impact))
         .route("/v1/reports", get(reports::reports))
         .route("/v1/gate", get(gate::gate))
         .route(

@@ -525,6 +525,19 @@ impl SloCounters {
         c
     }
 
+    /// The finest bucket width whose tier still holds the bucket of `from_us` (and so every
+    /// later one): a range from there on can be summed from that tier. The coarsest width
+    /// when no tier has had an event; `None` when every tier has moved past `from_us`.
+    pub fn finest_width_holding(&self, from_us: i64) -> Option<i64> {
+        if self.tiers.iter().all(|r| r.newest == i64::MIN) {
+            return self.tiers.last().map(|r| r.width);
+        }
+        self.tiers
+            .iter()
+            .find(|r| r.newest != i64::MIN && from_us.div_euclid(r.width) >= r.oldest_live())
+            .map(|r| r.width)
+    }
+
     /// Counts of each slice `[from + k·slice, from + (k+1)·slice)` ending by `to`, read from
     /// the tier of width `width_us`, which divides `from` and `slice_us`.
     pub fn slices(&self, from: i64, to: i64, slice_us: i64, width_us: i64) -> Vec<Counts> {

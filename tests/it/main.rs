@@ -21,6 +21,7 @@ mod fuzz_regressions;
 mod gate;
 mod helpers;
 mod http;
+mod impact;
 mod kafka;
 mod late_data;
 mod layering;

@@ -177,6 +177,16 @@ async fn responses_match_the_openapi_document() {
         );
     }
 
+    let impact = format!(
+        "/v1/slos/checkout/availability/impact?start={}&end={}",
+        crate::helpers::iso(NOON - 1200 * SECOND),
+        crate::helpers::iso(NOON - 600 * SECOND)
+    );
+    let (status, r) = get(&router, &impact).await;
+    assert_eq!(status, 200, "{r}");
+    check(&document, "ImpactReport", &r, "impact");
+    assert!(r["events"].as_u64().unwrap() > 0, "{r}");
+
     for uri in [
         "/v1/gate?service=checkout",
         "/v1/gate?service=billing&override=hotfix",
@@ -227,6 +237,7 @@ async fn responses_match_the_openapi_document() {
         ("/v1/slos/checkout/availability/series?window=banana", 400),
         ("/v1/reports", 400),
         ("/v1/gate", 400),
+        ("/v1/slos/checkout/availability/impact", 400),
         ("/v1/gate?service=nobody", 404),
         ("/v1/reports?period=year", 400),
         ("/v1/reports?period=day&count=0", 400),
@@ -255,6 +266,7 @@ fn every_route_is_documented() {
         "/v1/slos/{service}/{slo}/series",
         "/v1/reports",
         "/v1/gate",
+        "/v1/slos/{service}/{slo}/impact",
         "/v1/alerts",
         "/api/v1/alerts",
         "/metrics",

@@ -22,11 +22,16 @@ const SEED: &str = "42";
 /// period, step a multiple of a bucket width kept for the whole window, at most 2000 points)
 /// is not something a schema says: a schema-valid value may get 400.
 ///
-/// Likewise an annotation's `end` must not be before its `time`, and a time the schema calls
-/// `date-time` may still be one the server does not read (a leap second): 400.
+/// Likewise an annotation's `end` must not be before its `time`, an impact's range must be
+/// one the SLO still counts, and a time the schema calls `date-time` may still be one the
+/// server does not read (a leap second): 400.
 const CONFIG: &str = r#"
 [[operations]]
 include-path = "/v1/slos/{service}/{slo}/series"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "401", "404"]
+
+[[operations]]
+include-path = "/v1/slos/{service}/{slo}/impact"
 checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "401", "404"]
 
 [[operations]]
