@@ -11,7 +11,7 @@ use super::problems::Problems;
 use crate::classify::SloRule;
 use crate::decode::Carries;
 use crate::evaluate::{
-    BudgetAlert, Budgeting, BurnAlert, Calendar, SloKind, SloObjective, Target,
+    BudgetAlert, Budgeting, BurnAlert, Calendar, ExhaustionAlert, SloKind, SloObjective, Target,
     default_burn_alerts, windows_for,
 };
 
@@ -40,6 +40,8 @@ pub(super) struct Slo {
     pub(super) burn_alerts: Vec<BurnAlert>,
     /// Remaining-budget alerts.
     pub(super) budget_alerts: Vec<BudgetAlert>,
+    /// The exhaustion forecast alert.
+    pub(super) exhaustion_alert: Option<ExhaustionAlert>,
 }
 
 /// The SLOs built so far, in document order, with their ids.
@@ -115,6 +117,7 @@ impl<'a> Objectives<'a> {
             windows,
             burn_alerts,
             budget_alerts: if ratio { slo.budget_alerts } else { Vec::new() },
+            exhaustion_alert: if ratio { slo.exhaustion_alert } else { None },
             tiers: policy.tiers,
             gate: policy.gate,
         };

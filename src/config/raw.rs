@@ -367,6 +367,22 @@ pub(crate) struct SloSpec {
     /// Remaining-budget alerts.
     #[serde(default)]
     pub(crate) alert_budgets: Vec<BudgetAlertSpec>,
+    /// Alert when the budget runs out within a horizon at a recent window's rates.
+    pub(crate) exhaustion_alert: Option<ExhaustionAlertSpec>,
+}
+
+/// `exhaustion_alert`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ExhaustionAlertSpec {
+    /// Fires when the budget runs out within this (`24h`).
+    pub(crate) within: String,
+    /// Whose rates are projected: `1h`, `6h` (default) or `1d`.
+    pub(crate) rate_window: Option<String>,
+    /// Severity label (default `ticket`).
+    pub(crate) severity: Option<String>,
+    /// Alert name (default `budget_exhausted_within_<within>`).
+    pub(crate) name: Option<String>,
 }
 
 /// `indicators[]`.

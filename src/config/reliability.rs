@@ -12,11 +12,13 @@ use std::collections::HashSet;
 use super::objective::{Objectives, Slo};
 use super::path::At;
 use super::problems::Problems;
-use super::raw::{BudgetAlertSpec, Document, IndicatorSpec, SloSpec};
+use super::raw::{BudgetAlertSpec, Document, ExhaustionAlertSpec, IndicatorSpec, SloSpec};
 use super::service::{Services, lookup};
 use crate::classify::{Sli, SloRule};
-use crate::evaluate::{BudgetAlert, Budgeting, Ppb, Severity, SloKind, Target};
-use crate::time::parse_duration;
+use crate::evaluate::{
+    BudgetAlert, Budgeting, Calendar, ExhaustionAlert, Ppb, Severity, SloKind, Target,
+};
+use crate::time::{HOUR, format_duration, parse_duration};
 
 /// Validates every document, and adds the SLOs of those whose service is known.
 pub(super) fn validate(
@@ -47,6 +49,9 @@ fn document(
     );
     let period = super::periods::document(s, at, problems);
     let budget_alerts = budget_alerts(&s.alert_budgets, &at.field("alert_budgets"), problems);
+    let exhaustion = s.exhaustion_alert.as_ref().and_then(|e| {
+        exhaustion_alert(e, period.as_ref(), &at.field("exhaustion_alert"), problems)
+    });
     if s.indicators.is_empty() {
         problems.error(
             &at.field("indicators"),
@@ -92,6 +97,7 @@ fn document(
             display_name: None,
             burn_alerts: Vec::new(),
             budget_alerts: budget_alerts.clone(),
+            exhaustion_alert: exhaustion.clone(),
         };
         objectives.add(slo, &here.field("name"), problems);
     }
@@ -212,6 +218,49 @@ pub(super) fn percentile(digits: &str) -> Option<Ppb> {
     (p > 0.0 && p < 100.0)
         .then(|| Ppb::from_percent(p))
         .flatten()
+}
+
+/// `exhaustion_alert` (at `at`), for a document whose periods are `period` (its calendar
+/// and budgeting method, when valid).
+fn exhaustion_alert(
+    e: &ExhaustionAlertSpec,
+    period: Option<&(Option<Calendar>, Budgeting)>,
+    at: &At,
+    problems: &mut Problems,
+) -> Option<ExhaustionAlert> {
+    if let Some((_, budgeting)) = period
+        && *budgeting != Budgeting::Occurrences
+    {
+        problems.error(at, "applies to occurrence budgets only: a timeslice budget counts slices, which a rate of events does not forecast");
+        return None;
+    }
+    let within_us = problems
+        .duration(&e.within, &at.field("within"))
+        .filter(|&w| w > 0);
+    let rate_window_us = match e.rate_window.as_deref() {
+        None => Some(6 * HOUR),
+        Some(w) => {
+            let us = problems.duration(w, &at.field("rate_window"));
+            if us.is_some_and(|us| !crate::evaluate::forecast::RATE_WINDOWS.contains(&us)) {
+                problems.error(
+                    &at.field("rate_window"),
+                    format!("{w} is not one of 1h, 6h, 1d"),
+                );
+                return None;
+            }
+            us
+        }
+    };
+    let (within_us, rate_window_us) = (within_us?, rate_window_us?);
+    Some(ExhaustionAlert {
+        name: e
+            .name
+            .clone()
+            .unwrap_or_else(|| format!("budget_exhausted_within_{}", format_duration(within_us))),
+        severity: Severity::from(e.severity.as_deref().unwrap_or("ticket")),
+        within_us,
+        rate_window_us,
+    })
 }
 
 /// `alert_budgets` (at `at`).

@@ -784,3 +784,46 @@ spec:
     // A service without a policy keeps today's behaviour: no guard.
     assert!(guards(1).iter().all(|(_, m)| *m == 0));
 }
+
+#[test]
+fn an_exhaustion_alert_reads_with_its_defaults_and_refuses_what_it_cannot_forecast() {
+    let with = |extra: &str| {
+        format!(
+            "apiVersion: slipstream/v1\nkind: Pipeline\nmetadata: {{name: p}}\nspec:\n  source: {{stdin: {{}}}}\n  decode: {{format: alb}}\n  services: [{{name: a}}]\n---\napiVersion: reliability/v1\nkind: ServiceLevelObjective\nmetadata: {{name: s}}\nspec:\n  service: a\n  indicators: [{{name: availability, threshold: 99, window: 30d}}, {{name: throughput, threshold: 1, window: 5m, type: minimum}}]\n{extra}\n"
+        )
+    };
+    let c = parse(&with("  exhaustion_alert: {within: 3d}"), "t.yaml")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let a = c.reload.objectives[0].exhaustion_alert.as_ref().unwrap();
+    assert_eq!(
+        (
+            a.name.as_str(),
+            a.severity.as_str(),
+            a.within_us,
+            a.rate_window_us
+        ),
+        (
+            "budget_exhausted_within_3d",
+            "ticket",
+            3 * crate::time::DAY,
+            6 * crate::time::HOUR
+        )
+    );
+    // A throughput minimum has no budget to forecast.
+    assert_eq!(c.reload.objectives[1].exhaustion_alert, None);
+    assert_found(
+        &problems(&with("  exhaustion_alert: {within: soon, rate_window: 2h}")),
+        &[
+            "spec.exhaustion_alert.within: invalid duration \"soon\"",
+            "spec.exhaustion_alert.rate_window: 2h is not one of 1h, 6h, 1d",
+        ],
+        |g, w| g.contains(w),
+    );
+    let slices = with("  exhaustion_alert: {within: 1d}\n  budgeting: {method: timeslices, slice: 1m, slice_target: 0.9}")
+        .replace(", {name: throughput, threshold: 1, window: 5m, type: minimum}", "");
+    assert_found(
+        &problems(&slices),
+        &["spec.exhaustion_alert: applies to occurrence budgets only"],
+        |g, w| g.contains(w),
+    );
+}

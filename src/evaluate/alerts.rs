@@ -33,6 +33,20 @@ pub struct BurnAlert {
     pub min_events: u64,
 }
 
+/// Fires when the budget runs out within `within_us` if the last `rate_window_us` goes on
+/// (see [`super::forecast`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExhaustionAlert {
+    /// Alert name.
+    pub name: String,
+    /// Severity.
+    pub severity: Severity,
+    /// The horizon, µs.
+    pub within_us: i64,
+    /// The window whose rates are projected: 1 h, 6 h or 1 d.
+    pub rate_window_us: i64,
+}
+
 /// Fires when the remaining error budget is strictly below `below`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BudgetAlert {

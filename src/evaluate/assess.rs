@@ -11,6 +11,7 @@ use std::sync::Arc;
 
 use hdrhistogram::Histogram;
 
+use super::alerts::ExhaustionAlert;
 use super::kinds::{AlertKind, PolicyTier, Severity, SloKind};
 use super::report::{
     AlertReport, BudgetReport, LatencyReport, PolicyReport, SliceReport, SloReport,
@@ -210,6 +211,11 @@ fn assess_ratio(
                 .iter()
                 .map(|a| budget_alert(a, o.period_us, unit, p)),
         )
+        .chain(
+            o.exhaustion_alert
+                .iter()
+                .map(|a| exhaustion_alert(a, o, counts, period)),
+        )
         .collect();
     let events = period.events;
     // RatioTimeslices count in parts per billion of a slice.
@@ -303,6 +309,8 @@ fn burn_rate_alert(a: &BurnAlert, o: &SloObjective, counts: &[Counts], p: Ppb) -
         short_window: Some(format_duration(a.short_us)),
         factor: Some(a.factor.as_f64()),
         min_events: (a.min_events > 0).then_some(a.min_events),
+        within: None,
+        runs_out_in_hours: None,
         firing: burns(a.long_us)
             && burns(a.short_us)
             && counts_of(o, counts, a.short_us).total >= a.min_events,
@@ -321,7 +329,37 @@ fn budget_alert(a: &BudgetAlert, period_us: i64, unit: Counts, p: Ppb) -> AlertR
         short_window: None,
         factor: Some(a.below.as_f64()),
         min_events: None,
+        within: None,
+        runs_out_in_hours: None,
         firing: exact::remaining_below(unit, p, a.below),
+    }
+}
+
+/// [`AlertKind::Exhaustion`]: fires when the budget runs out within the alert's horizon if
+/// its window's rates go on ([`super::forecast`]; the period's `leave` says how old events
+/// leave a rolling budget).
+fn exhaustion_alert(
+    a: &ExhaustionAlert,
+    o: &SloObjective,
+    counts: &[Counts],
+    period: &PeriodCounts,
+) -> AlertReport {
+    let rate = counts_of(o, counts, a.rate_window_us);
+    let t = period.leave.as_ref().and_then(|leave| {
+        super::forecast::runs_out_in(o, period.events, rate, a.rate_window_us, leave)
+    });
+    AlertReport {
+        name: a.name.clone(),
+        kind: AlertKind::Exhaustion,
+        severity: a.severity.clone(),
+        action: None,
+        long_window: Some(format_duration(a.rate_window_us)),
+        short_window: None,
+        factor: None,
+        min_events: None,
+        within: Some(format_duration(a.within_us)),
+        runs_out_in_hours: t.map(|t| t / crate::time::HOUR as f64),
+        firing: t.is_some_and(|t| t <= a.within_us as f64),
     }
 }
 
@@ -336,6 +374,8 @@ fn throughput_alert(period_us: i64, met: bool) -> AlertReport {
         short_window: None,
         factor: None,
         min_events: None,
+        within: None,
+        runs_out_in_hours: None,
         firing: !met,
     }
 }
@@ -364,6 +404,7 @@ mod tests {
             windows: windows_for(period_us, &[]),
             burn_alerts: Vec::new(),
             budget_alerts: Vec::new(),
+            exhaustion_alert: None,
             tiers: PolicyTiers::default(),
             gate: Default::default(),
         }
@@ -389,6 +430,7 @@ mod tests {
             end_us: END_US,
             events: c,
             slices: Vec::new(),
+            leave: None,
         };
         let text = WindowText::new(END_US, o.windows.iter().copied());
         assess(o, &counts, &period, &text, &LatencyReport::without_data())

@@ -287,6 +287,13 @@ impl Tally {
                     }
                 }
             }
+            if o.exhaustion_alert.is_some() {
+                let budget = match o.budget_width_us() {
+                    Some(_) => c.period.events,
+                    None => super::assess::counts_of(o, &c.windows, o.period_us),
+                };
+                c.period.leave = super::forecast::leave_for(o, end, counters, budget);
+            }
             c.lifetime[0] += g;
             c.lifetime[1] += b;
         }

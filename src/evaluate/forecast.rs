@@ -78,6 +78,84 @@ pub fn first_crossing(
     None
 }
 
+/// How a budget's `D = bad − ε × total` changes as time passes, besides new events: the
+/// steps at which old events leave it (a rolling period) and how far ahead to look.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Leave {
+    /// What the buckets gone by each step take off `D`, cumulative, from 0.
+    pub steps: Vec<f64>,
+    /// When the first step comes, µs from now.
+    pub first_step: f64,
+    /// Between steps, µs.
+    pub step: f64,
+    /// How far ahead, µs: to a calendar period's end, or one rolling period.
+    pub horizon: f64,
+}
+
+impl Leave {
+    /// The first `t ≥ 0` (µs from now) at which `D`, now `d0` and growing by `slope` per
+    /// µs, reaches 0; `None` within the horizon.
+    pub fn crossing(&self, d0: f64, slope: f64) -> Option<f64> {
+        first_crossing(
+            d0,
+            slope,
+            &self.steps,
+            self.first_step,
+            self.step,
+            self.horizon,
+        )
+    }
+}
+
+/// The [`Leave`] of `o`'s occurrence budget at window end `end_us`, whose interval holds
+/// `budget` (read from `counters` for a rolling period); `None` for SLOs without an
+/// occurrence budget.
+pub fn leave_for(
+    o: &SloObjective,
+    end_us: i64,
+    counters: &SloCounters,
+    budget: Counts,
+) -> Option<Leave> {
+    let Target::Ratio(objective) = o.target else {
+        return None;
+    };
+    if o.budgeting != Budgeting::Occurrences {
+        return None;
+    }
+    let eps = objective.complement().as_f64();
+    Some(match &o.calendar {
+        Some(c) => Leave {
+            steps: vec![0.0],
+            first_step: 0.0,
+            step: 1.0,
+            horizon: (c.next_start(end_us) - end_us) as f64,
+        },
+        None => rolling_leave(o.period_us, end_us, counters, budget, eps),
+    })
+}
+
+/// When the budget of `o`, whose interval holds `budget`, runs out if `rate` (the events of
+/// the last `rate_window_us`) goes on, µs from now; `None` within the horizon of `leave`, or
+/// without any traffic.
+pub fn runs_out_in(
+    o: &SloObjective,
+    budget: Counts,
+    rate: Counts,
+    rate_window_us: i64,
+    leave: &Leave,
+) -> Option<f64> {
+    let Target::Ratio(objective) = o.target else {
+        return None;
+    };
+    if budget.total == 0 && rate.total == 0 {
+        return None;
+    }
+    let eps = objective.complement().as_f64();
+    let d0 = budget.bad() as f64 - eps * budget.total as f64;
+    let slope = (rate.bad() as f64 - eps * rate.total as f64) / rate_window_us as f64;
+    leave.crossing(d0, slope)
+}
+
 /// The forecasts of `report` (one SLO's, evaluated at window end `end_us` from `counters`);
 /// `None` for SLOs without an occurrence budget.
 pub fn exhaustion(
@@ -86,27 +164,14 @@ pub fn exhaustion(
     counters: &SloCounters,
     end_us: i64,
 ) -> Option<Vec<Exhaustion>> {
+    let b = report.budget.as_ref()?;
+    let budget = Counts {
+        good: b.good,
+        total: b.total,
+    };
+    let leave = leave_for(o, end_us, counters, budget)?;
     let Target::Ratio(objective) = o.target else {
         return None;
-    };
-    if o.budgeting != Budgeting::Occurrences {
-        return None;
-    }
-    let b = report.budget.as_ref()?;
-    let eps = objective.complement().as_f64();
-    let d0 = b.bad as f64 - eps * b.total as f64;
-    let (leave, first_step, step, horizon) = match &o.calendar {
-        Some(c) => (vec![0.0], 0.0, 1.0, (c.next_start(end_us) - end_us) as f64),
-        None => rolling_leave(
-            o.period_us,
-            end_us,
-            counters,
-            Counts {
-                good: b.good,
-                total: b.total,
-            },
-            eps,
-        ),
     };
     let name = |w: i64| format_duration(w);
     Some(
@@ -114,13 +179,11 @@ pub fn exhaustion(
             .iter()
             .filter_map(|&w| {
                 let wr = report.windows.iter().find(|x| *x.window == *name(w))?;
-                let (total, bad) = (wr.total as f64, (wr.total - wr.good) as f64);
-                let slope = (bad - eps * total) / w as f64;
-                let t = if b.total == 0 && wr.total == 0 {
-                    None
-                } else {
-                    first_crossing(d0, slope, &leave, first_step, step, horizon)
+                let rate = Counts {
+                    good: wr.good,
+                    total: wr.total,
                 };
+                let t = runs_out_in(o, budget, rate, w, &leave);
                 Some(Exhaustion {
                     window: name(w),
                     burn_rate: super::exact::burn_rate(
@@ -138,16 +201,15 @@ pub fn exhaustion(
     )
 }
 
-/// For a rolling period of `period_us` ending at `end_us` whose window holds `window`: what
-/// each step of its start takes off `D` (cumulative, from 0), when the first step comes, the
-/// step, and the horizon (one period).
+/// The [`Leave`] of a rolling period of `period_us` ending at `end_us` whose window holds
+/// `window`: the start's steps, each taking the oldest bucket's events off, up to one period.
 fn rolling_leave(
     period_us: i64,
     end_us: i64,
     counters: &SloCounters,
     window: Counts,
     eps: f64,
-) -> (Vec<f64>, f64, f64, f64) {
+) -> Leave {
     let width = TIER_WIDTHS[tier_for(period_us)];
     let start = window_start(period_us, end_us);
     // The start moves to the next bucket once end + t − period passes it.
@@ -168,7 +230,12 @@ fn rolling_leave(
         total: window.total.saturating_sub(sum.total),
     };
     leave.push(gone + eps * rest.total as f64 - rest.bad() as f64);
-    (leave, first_step, width as f64, period_us as f64)
+    Leave {
+        steps: leave,
+        first_step,
+        step: width as f64,
+        horizon: period_us as f64,
+    }
 }
 
 #[cfg(test)]

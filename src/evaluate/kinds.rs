@@ -81,6 +81,8 @@ named_enum! {
         Budget => "budget",
         /// A throughput SLO is below its minimum rate.
         Throughput => "throughput",
+        /// The budget runs out within a horizon at a recent window's rates.
+        Exhaustion => "exhaustion",
     }
 }
 
@@ -190,7 +192,7 @@ mod tests {
     fn alert_kinds_round_trip() {
         round_trips(AlertKind::ALL);
         let names: Vec<_> = AlertKind::ALL.iter().map(|k| k.as_str()).collect();
-        assert_eq!(names, ["burn_rate", "budget", "throughput"]);
+        assert_eq!(names, ["burn_rate", "budget", "throughput", "exhaustion"]);
     }
 
     #[test]

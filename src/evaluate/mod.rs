@@ -24,7 +24,7 @@ pub mod report;
 pub mod reports;
 pub mod series;
 
-pub use alerts::{BudgetAlert, BurnAlert, PolicyTiers, default_burn_alerts};
+pub use alerts::{BudgetAlert, BurnAlert, ExhaustionAlert, PolicyTiers, default_burn_alerts};
 pub use assess::assess;
 pub use evaluation::{
     Evaluation, PartitionState, SplitSummary, evaluate, evaluate_where, find_entry,
@@ -91,6 +91,8 @@ pub struct SloObjective {
     pub burn_alerts: Vec<BurnAlert>,
     /// Remaining-budget alerts.
     pub budget_alerts: Vec<BudgetAlert>,
+    /// The budget-exhaustion forecast alert, if configured (occurrence budgets only).
+    pub exhaustion_alert: Option<ExhaustionAlert>,
     /// Policy tiers.
     pub tiers: PolicyTiers,
     /// The service's deploy gate rules.
@@ -173,6 +175,8 @@ pub struct PeriodCounts {
     pub events: Counts,
     /// Per slice counts (timeslice budgets only), in time order.
     pub slices: Vec<Counts>,
+    /// How old events leave the budget as time passes, for an exhaustion alert.
+    pub leave: Option<forecast::Leave>,
 }
 
 /// The windows an SLO reports: the standard ones that fit in the period, every alert

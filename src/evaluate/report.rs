@@ -156,6 +156,13 @@ pub struct AlertReport {
     /// Events the short window must hold for a burn-rate alert to fire (absent: any).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub min_events: Option<u64>,
+    /// An exhaustion alert's horizon (`24h`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub within: Option<String>,
+    /// An exhaustion alert's forecast: hours until the budget runs out at its window's rates
+    /// (absent: not within the period's horizon).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub runs_out_in_hours: Option<f64>,
     /// True when the condition holds now.
     pub firing: bool,
 }

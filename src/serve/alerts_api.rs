@@ -149,6 +149,21 @@ fn describe(s: &SloReport, a: &AlertReport) -> (Labels, Labels, f64) {
                 ),
             )
         }
+        AlertKind::Exhaustion => {
+            let hours = a.runs_out_in_hours.unwrap_or(f64::INFINITY);
+            let window = a.long_window.as_deref().unwrap_or("?");
+            (
+                hours,
+                format!(
+                    "{id}'s error budget runs out in {hours:.1} h at the last {window}'s rates"
+                ),
+                format!(
+                    "at the rates of the last {window}, the {} budget is spent in {hours:.2} hours, within {}",
+                    s.period,
+                    a.within.as_deref().unwrap_or("?")
+                ),
+            )
+        }
         AlertKind::Throughput => {
             let (observed, minimum) = s.throughput.as_ref().map_or((0.0, 0.0), |t| {
                 (t.observed_per_second, t.minimum_per_second)

@@ -51,7 +51,10 @@ fn simulate(events: &[(i64, bool)], end: i64, rate_total: f64, rate_bad: f64) ->
 
 #[tokio::test]
 async fn exhaustion_follows_the_rates_and_the_old_events_leaving_the_window() {
-    let yaml = api_slo_config("{name: availability, threshold: 99, window: 1d}", "");
+    let yaml = api_slo_config(
+        "{name: availability, threshold: 99, window: 1d}",
+        "  exhaustion_alert: {within: 12h, rate_window: 1h, severity: ticket}",
+    );
     let (p, _clock) = pipeline(&yaml, NOON);
     // A good request every 21 s over the day; 30 bad in a burst 5 minutes into the window,
     // in its first 10-minute bucket (they leave as soon as it slides); 10 bad spread over the
@@ -124,16 +127,50 @@ async fn exhaustion_follows_the_rates_and_the_old_events_leaving_the_window() {
     // once holds it up for hours.
     let h1 = &forecasts[0];
     assert!(h1["hours_left"].as_f64().unwrap() > 2.0, "{h1}");
-    // The list leaves the forecast out (cheap scrapes of many SLOs).
+    // The list leaves the forecast out (cheap scrapes of many SLOs), but the exhaustion alert
+    // there forecasts the same: it fires, the 1-hour rates spending the budget within 12 h.
     let all = get(&router, "/v1/slos").await;
     assert!(all["slos"][0]["budget"].get("exhaustion").is_none());
+    let alert = all["slos"][0]["alerts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["kind"] == "exhaustion")
+        .unwrap()
+        .clone();
+    assert_eq!(alert["name"], "budget_exhausted_within_12h");
+    assert_eq!(
+        (&alert["within"], &alert["long_window"]),
+        (&Value::from("12h"), &Value::from("1h"))
+    );
+    let hours = h1["hours_left"].as_f64().unwrap();
+    assert!(
+        (alert["runs_out_in_hours"].as_f64().unwrap() - hours).abs() < 1e-9,
+        "{alert}"
+    );
+    assert_eq!(alert["firing"], hours <= 12.0, "{alert}");
+    assert!(hours <= 12.0);
+    let firing = get(&router, "/api/v1/alerts").await;
+    let summary = firing["data"]["alerts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["labels"]["alertname"] == "budget_exhausted_within_12h")
+        .unwrap()["annotations"]["summary"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        summary.starts_with("api/availability's error budget runs out in"),
+        "{summary}"
+    );
 }
 
 #[tokio::test]
 async fn a_calendar_budget_runs_out_on_a_straight_line_before_the_period_ends_or_never() {
     let yaml = api_slo_config(
         "{name: availability, threshold: 99}",
-        "  compliance: calendar\n  calendar: {unit: month}",
+        "  compliance: calendar\n  calendar: {unit: month}\n  exhaustion_alert: {within: 1h, rate_window: 1h}",
     );
     // 2026-11-30 20:00 UTC, 4 hours before December: November has 2,000 good requests over
     // its first 10 days, and the last hour 90 good and 10 bad.
@@ -175,6 +212,15 @@ async fn a_calendar_budget_runs_out_on_a_straight_line_before_the_period_ends_or
         at,
         now + (11.0 / 9.0 * HOUR as f64) as i64 / SECOND * SECOND
     );
+    // 1.22 hours is not within the alert's hour.
+    let alert = slo["alerts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["kind"] == "exhaustion")
+        .unwrap();
+    assert_eq!(alert["firing"], false, "{alert}");
+    assert!((alert["runs_out_in_hours"].as_f64().unwrap() - 11.0 / 9.0).abs() < 1e-9);
     // The same 100 requests spread over 6 hours (9 every 6 hours: 7.3 hours) or a day (29.3
     // hours) would spend it after November ends, when the budget starts again: never.
     for w in [&f[1], &f[2]] {

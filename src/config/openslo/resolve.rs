@@ -219,6 +219,7 @@ fn slo(
                 .or_else(|| d.metadata.display_name.clone()),
             burn_alerts: alerts,
             budget_alerts: Vec::new(),
+            exhaustion_alert: None,
         };
         objectives.add(slo, &at.field("metadata.name"), problems);
     }
