@@ -10,6 +10,7 @@ use super::policy::Policies;
 use super::problems::Problems;
 use crate::classify::SloRule;
 use crate::decode::Carries;
+use crate::evaluate::sla::{Sla, SlaPeriod};
 use crate::evaluate::{
     BudgetAlert, Budgeting, BurnAlert, Calendar, ExhaustionAlert, SloKind, SloObjective, Target,
     default_burn_alerts, windows_for,
@@ -42,6 +43,8 @@ pub(super) struct Slo {
     pub(super) budget_alerts: Vec<BudgetAlert>,
     /// The exhaustion forecast alert.
     pub(super) exhaustion_alert: Option<ExhaustionAlert>,
+    /// The SLA beside it.
+    pub(super) sla: Option<Sla>,
 }
 
 /// The SLOs built so far, in document order, with their ids.
@@ -100,6 +103,17 @@ impl<'a> Objectives<'a> {
         } else {
             vec![slo.period_us]
         };
+        // A rolling SLA period is one more window.
+        if let Some(Sla {
+            period: SlaPeriod::Rolling(p),
+            ..
+        }) = &slo.sla
+            && ratio
+            && !windows.contains(p)
+        {
+            windows.push(*p);
+            windows.sort_unstable();
+        }
         // A calendar period is not a rolling window.
         if slo.calendar.is_some() {
             windows.retain(|&w| w != slo.period_us);
@@ -118,6 +132,7 @@ impl<'a> Objectives<'a> {
             burn_alerts,
             budget_alerts: if ratio { slo.budget_alerts } else { Vec::new() },
             exhaustion_alert: if ratio { slo.exhaustion_alert } else { None },
+            sla: if ratio { slo.sla.clone() } else { None },
             tiers: policy.tiers,
             gate: policy.gate,
         };

@@ -398,6 +398,20 @@ pub(crate) struct IndicatorSpec {
     /// `minimum` for throughput.
     #[serde(rename = "type")]
     pub(crate) kind: Option<String>,
+    /// A contractual objective beside the SLO.
+    pub(crate) sla: Option<SlaSpec>,
+}
+
+/// `indicators[].sla`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SlaSpec {
+    /// Percent, at most the SLO's.
+    pub(crate) objective: f64,
+    /// A rolling duration (`30d`) or `week`, `month`, `quarter`.
+    pub(crate) period: String,
+    /// IANA zone of a calendar period (default: the SLO's calendar zone, else `UTC`).
+    pub(crate) time_zone: Option<String>,
 }
 
 /// `calendar`: a calendar-aligned period.

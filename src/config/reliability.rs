@@ -12,11 +12,12 @@ use std::collections::HashSet;
 use super::objective::{Objectives, Slo};
 use super::path::At;
 use super::problems::Problems;
-use super::raw::{BudgetAlertSpec, Document, ExhaustionAlertSpec, IndicatorSpec, SloSpec};
+use super::raw::{BudgetAlertSpec, Document, ExhaustionAlertSpec, IndicatorSpec, SlaSpec, SloSpec};
 use super::service::{Services, lookup};
 use crate::classify::{Sli, SloRule};
+use crate::evaluate::sla::{Sla, SlaPeriod};
 use crate::evaluate::{
-    BudgetAlert, Budgeting, Calendar, ExhaustionAlert, Ppb, Severity, SloKind, Target,
+    BudgetAlert, Budgeting, Calendar, CalendarUnit, ExhaustionAlert, Ppb, Severity, SloKind, Target,
 };
 use crate::time::{HOUR, format_duration, parse_duration};
 
@@ -82,6 +83,10 @@ fn document(
             );
             continue;
         }
+        let sla = ind
+            .sla
+            .as_ref()
+            .and_then(|s| sla(s, target, calendar.as_ref(), &here.field("sla"), problems));
         let Some(svc) = svc else {
             continue;
         };
@@ -98,6 +103,7 @@ fn document(
             burn_alerts: Vec::new(),
             budget_alerts: budget_alerts.clone(),
             exhaustion_alert: exhaustion.clone(),
+            sla,
         };
         objectives.add(slo, &here.field("name"), problems);
     }
@@ -260,6 +266,74 @@ fn exhaustion_alert(
         severity: Severity::from(e.severity.as_deref().unwrap_or("ticket")),
         within_us,
         rate_window_us,
+    })
+}
+
+/// An indicator's `sla` (at `at`) beside an SLO held to `target`, in the zone of `calendar`
+/// when it has one.
+fn sla(
+    s: &SlaSpec,
+    target: Target,
+    calendar: Option<&Calendar>,
+    at: &At,
+    problems: &mut Problems,
+) -> Option<Sla> {
+    let Target::Ratio(slo) = target else {
+        problems.error(
+            at,
+            "an SLA applies to ratio SLOs, not to a throughput minimum",
+        );
+        return None;
+    };
+    let objective =
+        Ppb::from_percent(s.objective).filter(|p| p.0 > 0 && *p < Ppb(crate::evaluate::exact::ONE));
+    match objective {
+        None => problems.error(
+            &at.field("objective"),
+            "must be a percent between 0 and 100",
+        ),
+        Some(p) if p > slo => problems.error(
+            &at.field("objective"),
+            format!(
+                "{} % is stricter than the SLO's {} %: an SLA is the looser, contractual objective",
+                s.objective,
+                slo.as_f64() * 100.0
+            ),
+        ),
+        Some(_) => {}
+    }
+    let period = match CalendarUnit::from_name(&s.period) {
+        Some(unit) => {
+            let zone = s
+                .time_zone
+                .as_deref()
+                .or(calendar.map(|c| c.zone_name.as_str()))
+                .unwrap_or("UTC");
+            let c = Calendar::new(unit, zone);
+            if c.is_none() {
+                problems.error(
+                    &at.field("time_zone"),
+                    format!("unknown time zone {zone:?}"),
+                );
+            }
+            c.map(SlaPeriod::Calendar)
+        }
+        None => {
+            if s.time_zone.is_some() {
+                problems.error(
+                    &at.field("time_zone"),
+                    "only a calendar period (week, month, quarter) has a time zone",
+                );
+            }
+            problems
+                .duration(&s.period, &at.field("period"))
+                .map(SlaPeriod::Rolling)
+        }
+    };
+    let objective = objective.filter(|p| *p <= slo)?;
+    Some(Sla {
+        objective,
+        period: period?,
     })
 }
 

@@ -827,3 +827,53 @@ fn an_exhaustion_alert_reads_with_its_defaults_and_refuses_what_it_cannot_foreca
         |g, w| g.contains(w),
     );
 }
+
+#[test]
+fn an_sla_reads_beside_its_slo_and_must_be_the_looser_objective() {
+    use crate::evaluate::sla::SlaPeriod;
+    let with = |sla: &str, extra: &str| {
+        format!(
+            "apiVersion: slipstream/v1\nkind: Pipeline\nmetadata: {{name: p}}\nspec:\n  source: {{stdin: {{}}}}\n  decode: {{format: alb}}\n  services: [{{name: a}}]\n---\napiVersion: reliability/v1\nkind: ServiceLevelObjective\nmetadata: {{name: s}}\nspec:\n  service: a\n  indicators: [{{name: availability, threshold: 99.9, window: 30d, sla: {sla}}}]\n{extra}\n"
+        )
+    };
+    let c = parse(&with("{objective: 99.5, period: 90d}", ""), "t.yaml")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let o = &c.reload.objectives[0];
+    let sla = o.sla.as_ref().unwrap();
+    assert_eq!(sla.objective, Ppb::from_percent(99.5).unwrap());
+    assert_eq!(sla.period, SlaPeriod::Rolling(90 * crate::time::DAY));
+    // The rolling SLA period is one more window.
+    assert!(o.windows.contains(&(90 * crate::time::DAY)));
+    let c = parse(
+        &with(
+            "{objective: 99, period: month}",
+            "  compliance: calendar\n  calendar: {unit: quarter, time_zone: Europe/Berlin}",
+        )
+        .replace(", window: 30d", ""),
+        "t.yaml",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    match &c.reload.objectives[0].sla.as_ref().unwrap().period {
+        SlaPeriod::Calendar(cal) => assert_eq!(
+            (cal.unit.name(), cal.zone_name.as_str()),
+            ("month", "Europe/Berlin")
+        ),
+        other => panic!("{other:?}"),
+    }
+    assert_found(
+        &problems(&with("{objective: 99.95, period: fortnight}", "")),
+        &[
+            "spec.indicators[0].sla.objective: 99.95 % is stricter than the SLO's 99.9 %",
+            "spec.indicators[0].sla.period: invalid duration \"fortnight\"",
+        ],
+        |g, w| g.contains(w),
+    );
+    assert_found(
+        &problems(&with(
+            "{objective: 99, period: 30d, time_zone: Europe/Berlin}",
+            "",
+        )),
+        &["spec.indicators[0].sla.time_zone: only a calendar period"],
+        |g, w| g.contains(w),
+    );
+}

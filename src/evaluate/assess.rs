@@ -179,6 +179,11 @@ pub fn assess(
         alerts: judged.alerts,
         policy: PolicyReport { tier: judged.tier },
         latency_ms: latency.clone(),
+        sla: o
+            .sla
+            .as_ref()
+            .zip(objective)
+            .map(|(s, p)| super::sla::report(s, period.sla, end_us, p)),
         throughput: judged.throughput,
     }
 }
@@ -215,6 +220,11 @@ fn assess_ratio(
             o.exhaustion_alert
                 .iter()
                 .map(|a| exhaustion_alert(a, o, counts, period)),
+        )
+        .chain(
+            o.sla
+                .iter()
+                .map(|s| super::sla::buffer_alert(s, period.sla, unit, p)),
         )
         .collect();
     let events = period.events;
@@ -405,6 +415,7 @@ mod tests {
             burn_alerts: Vec::new(),
             budget_alerts: Vec::new(),
             exhaustion_alert: None,
+            sla: None,
             tiers: PolicyTiers::default(),
             gate: Default::default(),
         }
@@ -431,6 +442,7 @@ mod tests {
             events: c,
             slices: Vec::new(),
             leave: None,
+            sla: Counts::default(),
         };
         let text = WindowText::new(END_US, o.windows.iter().copied());
         assess(o, &counts, &period, &text, &LatencyReport::without_data())

@@ -43,7 +43,7 @@ proptest! {
         let latency = LatencyReport::without_data();
         for o in objectives() {
             let (start_us, end_us) = o.budget_interval(END_US);
-            let period = PeriodCounts { start_us, end_us, events, slices: slices.clone(), leave: None };
+            let period = PeriodCounts { start_us, end_us, events, slices: slices.clone(), leave: None, sla: Counts::default() };
             let text = WindowText::new(END_US, o.windows.iter().copied());
             let report = assess(&o, &windows[..o.windows.len().min(16)], &period, &text, &latency);
             let text = format!("{report:?}");

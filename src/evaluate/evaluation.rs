@@ -287,6 +287,14 @@ impl Tally {
                     }
                 }
             }
+            if let Some(crate::evaluate::sla::Sla {
+                period: crate::evaluate::sla::SlaPeriod::Calendar(cal),
+                ..
+            }) = &o.sla
+            {
+                let start = cal.start_of(end).min(end);
+                c.period.sla += counters.sum_from(start, end, cal.align_us);
+            }
             if o.exhaustion_alert.is_some() {
                 let budget = match o.budget_width_us() {
                     Some(_) => c.period.events,
@@ -327,6 +335,13 @@ impl Tally {
         for (o, c) in expanded.iter().zip(&mut self.counts) {
             if o.budget_width_us().is_none() {
                 c.period.events = counts_of(o, &c.windows, o.period_us);
+            }
+            if let Some(crate::evaluate::sla::Sla {
+                period: crate::evaluate::sla::SlaPeriod::Rolling(p),
+                ..
+            }) = &o.sla
+            {
+                c.period.sla = counts_of(o, &c.windows, *p);
             }
         }
         let listed = |entry: &Entry| match entry.sub {

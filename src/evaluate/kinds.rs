@@ -83,6 +83,8 @@ named_enum! {
         Throughput => "throughput",
         /// The budget runs out within a horizon at a recent window's rates.
         Exhaustion => "exhaustion",
+        /// The SLO's budget is spent while its SLA still holds.
+        SlaBuffer => "sla_buffer",
     }
 }
 
@@ -192,7 +194,16 @@ mod tests {
     fn alert_kinds_round_trip() {
         round_trips(AlertKind::ALL);
         let names: Vec<_> = AlertKind::ALL.iter().map(|k| k.as_str()).collect();
-        assert_eq!(names, ["burn_rate", "budget", "throughput", "exhaustion"]);
+        assert_eq!(
+            names,
+            [
+                "burn_rate",
+                "budget",
+                "throughput",
+                "exhaustion",
+                "sla_buffer"
+            ]
+        );
     }
 
     #[test]

@@ -23,6 +23,7 @@ pub mod period;
 pub mod report;
 pub mod reports;
 pub mod series;
+pub mod sla;
 
 pub use alerts::{BudgetAlert, BurnAlert, ExhaustionAlert, PolicyTiers, default_burn_alerts};
 pub use assess::assess;
@@ -93,6 +94,8 @@ pub struct SloObjective {
     pub budget_alerts: Vec<BudgetAlert>,
     /// The budget-exhaustion forecast alert, if configured (occurrence budgets only).
     pub exhaustion_alert: Option<ExhaustionAlert>,
+    /// The SLA beside the SLO, if any (ratio SLOs only).
+    pub sla: Option<sla::Sla>,
     /// Policy tiers.
     pub tiers: PolicyTiers,
     /// The service's deploy gate rules.
@@ -134,12 +137,18 @@ impl SloObjective {
             .as_ref()
             .map_or(self.period_us, |c| c.unit.max_us())
             + self.budgeting.slice_us().unwrap_or(0);
+        // A calendar SLA is counted from its start, like a calendar budget.
+        let sla = self.sla.as_ref().and_then(|s| match &s.period {
+            sla::SlaPeriod::Calendar(c) => Some((c.align_us, c.unit.max_us())),
+            sla::SlaPeriod::Rolling(_) => None,
+        });
         Retention {
             windows_us: self.windows.clone(),
             spans: self
                 .budget_width_us()
                 .map(|w| (w, span))
                 .into_iter()
+                .chain(sla)
                 .collect(),
             history: (history_days > 0).then(|| HistorySpec {
                 days: history_days,
@@ -177,6 +186,8 @@ pub struct PeriodCounts {
     pub slices: Vec<Counts>,
     /// How old events leave the budget as time passes, for an exhaustion alert.
     pub leave: Option<forecast::Leave>,
+    /// The SLA period's counts, when the SLO has an SLA.
+    pub sla: Counts,
 }
 
 /// The windows an SLO reports: the standard ones that fit in the period, every alert

@@ -59,6 +59,9 @@ pub struct SloReport {
     pub policy: PolicyReport,
     /// Latency percentiles of the service.
     pub latency_ms: LatencyReport,
+    /// The SLA beside the SLO, when it has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sla: Option<super::sla::SlaReport>,
     /// Throughput against its minimum, for throughput SLOs.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub throughput: Option<ThroughputReport>,

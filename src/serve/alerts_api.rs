@@ -164,6 +164,22 @@ fn describe(s: &SloReport, a: &AlertReport) -> (Labels, Labels, f64) {
                 ),
             )
         }
+        AlertKind::SlaBuffer => {
+            let remaining = s.budget.as_ref().map_or(0.0, |b| b.remaining_ratio);
+            let sla = s.sla.as_ref();
+            (
+                remaining,
+                format!("{id} has spent its error budget; its SLA still holds"),
+                format!(
+                    "the {} SLO budget is spent (remaining {remaining:.4}) while the SLA of {} over {} holds (SLI {}): the buffer between them is being used",
+                    s.period,
+                    sla.map_or(0.0, |x| x.objective),
+                    sla.map_or("?", |x| x.period.as_str()),
+                    sla.and_then(|x| x.sli)
+                        .map_or("-".into(), |v| format!("{v:.5}"))
+                ),
+            )
+        }
         AlertKind::Throughput => {
             let (observed, minimum) = s.throughput.as_ref().map_or((0.0, 0.0), |t| {
                 (t.observed_per_second, t.minimum_per_second)

@@ -34,6 +34,7 @@ mod reload;
 mod reports;
 mod schemathesis;
 mod single_flight;
+mod sla;
 mod split_hosts;
 mod tls;
 mod web;

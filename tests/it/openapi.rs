@@ -32,7 +32,7 @@ metadata: {name: checkout}
 spec:
   service: checkout
   indicators:
-    - {name: availability, threshold: 99.9, window: 30d}
+    - {name: availability, threshold: 99.9, window: 30d, sla: {objective: 99.5, period: month}}
     - {name: latency_p99, threshold: "300ms", window: 7d}
     - {name: throughput, threshold: 20, window: 5m, type: minimum}
   alert_budgets: [{threshold: 0.5, severity: warning}]
@@ -140,6 +140,7 @@ async fn responses_match_the_openapi_document() {
     assert!(slos.iter().any(|s| s["budget"]["slices"].is_object()));
     assert!(slos.iter().any(|s| s["budget"]["calendar"].is_string()));
     assert!(slos.iter().any(|s| s["throughput"].is_object()));
+    assert!(slos.iter().any(|s| s["sla"].is_object()));
     assert!(slos.iter().any(|s| s["budget"].is_null()));
     assert!(
         slos.iter()

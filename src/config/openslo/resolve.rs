@@ -220,6 +220,7 @@ fn slo(
             burn_alerts: alerts,
             budget_alerts: Vec::new(),
             exhaustion_alert: None,
+            sla: None,
         };
         objectives.add(slo, &at.field("metadata.name"), problems);
     }

@@ -587,6 +587,9 @@ function condition(a) {
   if (a.kind === 'burn_rate') return `burn &gt; ${factor(a.factor)} over ${esc(a.long_window)} and ${esc(a.short_window)}`;
   if (a.kind === 'budget') return `budget left &lt; ${pct(a.factor, 0)}`;
   if (a.kind === 'throughput') return `good rate below minimum over ${esc(a.long_window)}`;
+  if (a.kind === 'exhaustion') return `budget runs out within ${esc(a.within)} at the last ${esc(a.long_window)}'s rates` +
+    (a.runs_out_in_hours == null ? '' : ` (in ${a.runs_out_in_hours.toFixed(1)} h)`);
+  if (a.kind === 'sla_buffer') return `SLO budget spent while the ${esc(a.long_window)} SLA of ${pct(a.factor, 2)} holds`;
   return esc(a.kind);
 }
 
