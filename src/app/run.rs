@@ -38,6 +38,15 @@ pub async fn run(
         .transpose()
         .map_err(|e| anyhow::anyhow!("spec.http.tls.{}: {e}", e.field()))?;
     let pipeline = Pipeline::open(&config, clock.clone())?;
+    if let SourceConfig::Demo(demo) = &config.start.source {
+        // The backfill's deploys and incidents, on the charts and in the annotations.
+        let now = clock.now_us();
+        let store = crate::serve::read::ReadSide::view(&*pipeline).store;
+        let mut annotations = store.annotations();
+        for a in crate::source::demo::annotations(demo, now) {
+            let _ = annotations.add(a, now);
+        }
+    }
     #[cfg(unix)]
     match reload {
         Some(source) => {

@@ -74,6 +74,10 @@ pub(crate) struct RawDemo {
     pub(crate) history: Option<String>,
     /// Random seed (default 42).
     pub(crate) seed: Option<u64>,
+    /// Event time generated before `history` at a low rate (default `0s`: none).
+    pub(crate) backfill: Option<String>,
+    /// Requests per second of the backfill (default 1).
+    pub(crate) backfill_rate_per_second: Option<u32>,
 }
 
 /// The source of `spec.source` (`value` as written), reported at `at`.
@@ -147,6 +151,25 @@ fn demo(d: &RawDemo, at: &At, problems: &mut Problems) -> Option<DemoSpec> {
     }
     if let Some(seed) = d.seed {
         spec.seed = seed;
+    }
+    if let Some(b) = &d.backfill {
+        spec.backfill_us = if b == "0s" || b == "0" {
+            0
+        } else {
+            problems.duration(b, &at.field("backfill"))?
+        };
+        if spec.backfill_us > 400 * crate::time::DAY {
+            problems.error(&at.field("backfill"), "at most 400d");
+        }
+    }
+    if let Some(rate) = d.backfill_rate_per_second {
+        if rate == 0 || rate > 10_000 {
+            problems.error(
+                &at.field("backfill_rate_per_second"),
+                "must be between 1 and 10000",
+            );
+        }
+        spec.backfill_rate_per_second = rate;
     }
     Some(spec)
 }

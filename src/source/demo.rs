@@ -8,6 +8,11 @@
 //! [`INCIDENT_LENGTH`], alternately an error spike and a latency degradation;
 //! [`Generator::incident_at`] says when and where, as a pure function of time and seed.
 //!
+//! With a backfill, the `backfill` before the history is generated first at a low rate with
+//! only the [`script`]'s deploys and incidents (each deploy and incident is also an
+//! annotation, see [`annotations`]), so the daily history, reports and budgets have weeks
+//! of realistic numbers; the periodic incidents begin with the history.
+//!
 //! [`DemoSource`] is one partition, `PartitionId::new(0, 0)`, named `demo`. Event `k` is
 //! scheduled at a jittered time inside the `k`-th slot of width `1 s / rate` counted from
 //! `now − history`, so any interval holds `rate × length` events give or take one and the
@@ -29,7 +34,7 @@ use tracing::info;
 
 use super::{BATCH_LINES, LineBatch, PartitionId, Sink, Source, SourceError, StopSignal};
 use crate::clock::Clock;
-use crate::time::{HOUR, MINUTE, SECOND};
+use crate::time::{DAY, HOUR, MINUTE, SECOND};
 use generate::{Rng, mix};
 
 /// Event time between the starts of consecutive incident slots.
@@ -147,6 +152,123 @@ pub struct Incident {
     pub end_us: i64,
 }
 
+/// One event of the backfill's script: a deploy of `service` at `deploy_us`, and, when
+/// `incident` is set, an incident of that service starting 10 minutes later.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Scripted {
+    /// The service deployed.
+    pub service: &'static str,
+    /// When, µs.
+    pub deploy_us: i64,
+    /// The version deployed.
+    pub version: &'static str,
+    /// The incident that followed: its kind, length and description.
+    pub incident: Option<(IncidentKind, i64, &'static str)>,
+}
+
+impl Scripted {
+    /// The incident, with the service's index among `services`.
+    pub fn incident(&self, services: &[DemoService]) -> Option<Incident> {
+        let (kind, length, _) = self.incident?;
+        let service = services.iter().position(|s| s.name == self.service)?;
+        let start_us = self.deploy_us + 10 * MINUTE;
+        Some(Incident {
+            service,
+            kind,
+            start_us,
+            end_us: start_us + length,
+        })
+    }
+}
+
+/// The deploys and incidents of the backfill before `live_from_us`: days before its UTC day,
+/// the same every run, so the demo's history has a few annotated deploys and incidents, one
+/// of which (checkout, 12 days back) spends a real share of a 30-day budget.
+pub fn script(live_from_us: i64) -> Vec<Scripted> {
+    let day = live_from_us.div_euclid(DAY) * DAY;
+    let at = |days: i64, hour: i64, minute: i64| day - days * DAY + hour * HOUR + minute * MINUTE;
+    vec![
+        Scripted {
+            service: "auth",
+            deploy_us: at(26, 14, 0),
+            version: "v3.2.0",
+            incident: Some((
+                IncidentKind::Errors,
+                40 * MINUTE,
+                "login 5xx after v3.2.0, rolled back",
+            )),
+        },
+        Scripted {
+            service: "catalog",
+            deploy_us: at(19, 11, 0),
+            version: "v1.30.0",
+            incident: None,
+        },
+        Scripted {
+            service: "checkout",
+            deploy_us: at(12, 9, 20),
+            version: "v5.14.0",
+            incident: Some((
+                IncidentKind::Errors,
+                90 * MINUTE,
+                "payment provider timeouts (INC-2041)",
+            )),
+        },
+        Scripted {
+            service: "checkout",
+            deploy_us: at(7, 16, 30),
+            version: "v5.15.2",
+            incident: None,
+        },
+        Scripted {
+            service: "search",
+            deploy_us: at(3, 19, 45),
+            version: "v2.8.1",
+            incident: Some((
+                IncidentKind::Latency,
+                HOUR,
+                "slow queries after the index rebuild",
+            )),
+        },
+    ]
+}
+
+/// The annotations of the backfill's [`script`] that `spec` generates at wall-clock
+/// `now_us`: each deploy, and each incident with its end.
+pub fn annotations(spec: &DemoSpec, now_us: i64) -> Vec<crate::annotations::NewAnnotation> {
+    let origin = now_us - spec.history_us.max(0);
+    let from = origin - spec.backfill_us.max(0);
+    if spec.backfill_us <= 0 {
+        return Vec::new();
+    }
+    let services = default_services();
+    let time = crate::time::format_rfc3339;
+    let mut out = Vec::new();
+    for s in script(origin).into_iter().filter(|s| s.deploy_us >= from) {
+        let labels =
+            std::collections::BTreeMap::from([("version".to_string(), s.version.to_string())]);
+        out.push(crate::annotations::NewAnnotation {
+            time: time(s.deploy_us),
+            end: None,
+            kind: crate::annotations::AnnotationKind::Deploy,
+            service: Some(s.service.to_string()),
+            text: format!("deploy {} {}", s.service, s.version),
+            labels: labels.clone(),
+        });
+        if let (Some(i), Some((_, _, what))) = (s.incident(&services), s.incident) {
+            out.push(crate::annotations::NewAnnotation {
+                time: time(i.start_us),
+                end: Some(time(i.end_us)),
+                kind: crate::annotations::AnnotationKind::Incident,
+                service: Some(s.service.to_string()),
+                text: format!("{}: {what}", s.service),
+                labels,
+            });
+        }
+    }
+    out
+}
+
 /// One generated request, before rendering.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Request {
@@ -200,6 +322,9 @@ pub struct Generator {
     cumulative: Vec<u64>,
     /// False to generate steady traffic without incidents.
     incidents: bool,
+    /// Before this µs only the [`script`] incidents happen (the low-rate backfill);
+    /// `i64::MIN`: the periodic ones throughout.
+    scripted_before: i64,
 }
 
 impl Generator {
@@ -224,7 +349,15 @@ impl Generator {
             services,
             cumulative,
             incidents: true,
+            scripted_before: i64::MIN,
         }
+    }
+
+    /// The same generator with only the [`script`]'s incidents before `live_from_us` (the
+    /// backfill), the periodic ones from then on.
+    pub fn scripted_before(mut self, live_from_us: i64) -> Self {
+        self.scripted_before = live_from_us;
+        self
     }
 
     /// The same generator without incidents: steady traffic at the baseline error rates.
@@ -244,6 +377,12 @@ impl Generator {
     pub fn incident_at(&self, t_us: i64) -> Option<Incident> {
         if !self.incidents {
             return None;
+        }
+        if t_us < self.scripted_before {
+            return script(self.scripted_before)
+                .into_iter()
+                .filter_map(|s| s.incident(&self.services))
+                .find(|i| (i.start_us..i.end_us).contains(&t_us));
         }
         let slot = t_us.div_euclid(INCIDENT_EVERY);
         let start_us =
@@ -285,6 +424,11 @@ pub struct DemoSpec {
     pub rate_per_second: u32,
     /// Event time generated at start, before the clock's `now` (µs, ≥ 0).
     pub history_us: i64,
+    /// Event time generated before `history`, at [`DemoSpec::backfill_rate_per_second`], with
+    /// only the [`script`]'s incidents (µs, ≥ 0).
+    pub backfill_us: i64,
+    /// Requests per second of the backfill (> 0).
+    pub backfill_rate_per_second: u32,
     /// Random seed: same seed, same traffic.
     pub seed: u64,
     /// Line format.
@@ -297,6 +441,8 @@ impl Default for DemoSpec {
         Self {
             rate_per_second: 200,
             history_us: HOUR,
+            backfill_us: 0,
+            backfill_rate_per_second: 1,
             seed: 42,
             format: LineFormat::Alb,
         }
@@ -358,6 +504,8 @@ impl DemoSource {
 struct Emitter<'a> {
     generator: Generator,
     schedule: Schedule,
+    /// Lines generated by the schedules before this one.
+    emitted_before: u64,
     format: LineFormat,
     batch: LineBatch,
     line: Vec<u8>,
@@ -389,7 +537,7 @@ impl Emitter<'_> {
 
     fn flush(&mut self) {
         if !self.batch.is_empty() {
-            self.batch.next_offset = self.schedule.next;
+            self.batch.next_offset = self.emitted_before + self.schedule.next;
             self.sink.apply(Self::PARTITION, &self.batch);
             self.batch.clear();
         }
@@ -402,9 +550,16 @@ impl Source for DemoSource {
         sink.assign(Emitter::PARTITION, "demo");
         let now = clock.now_us();
         let origin = now - spec.history_us.max(0);
+        let backfill = spec.backfill_us.max(0);
+        let mut generator = Generator::new(spec.seed, default_services());
+        if backfill > 0 {
+            generator = generator.scripted_before(origin);
+        }
         let mut e = Emitter {
-            generator: Generator::new(spec.seed, default_services()),
-            schedule: Schedule::new(origin, spec.rate_per_second, spec.seed),
+            generator,
+            // The backfill's low rate first (an empty schedule without one), then the rate.
+            schedule: Schedule::new(origin - backfill, spec.backfill_rate_per_second, spec.seed),
+            emitted_before: 0,
             format: spec.format,
             batch: LineBatch::new(),
             line: Vec::new(),
@@ -418,10 +573,18 @@ impl Source for DemoSource {
             }
             return Ok(());
         }
+        if backfill > 0 && !e.emit_until(origin) {
+            return Ok(());
+        }
+        e.emitted_before = if backfill > 0 { e.schedule.next } else { 0 };
+        e.schedule = Schedule::new(origin, spec.rate_per_second, spec.seed);
         if !e.emit_until(now) {
             return Ok(());
         }
-        info!(lines = e.schedule.next, "demo backfill generated");
+        info!(
+            lines = e.emitted_before + e.schedule.next,
+            "demo backfill generated"
+        );
         e.sink.caught_up();
         loop {
             std::thread::sleep(TICK);

@@ -219,7 +219,12 @@ fn the_demo_serves_live_numbers() {
     // The embedded demo, with less history so a debug build starts fast.
     let text =
         std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/config/demo.yaml")).unwrap();
-    std::fs::write(&config, text.replace("history: 3h", "history: 10m")).unwrap();
+    std::fs::write(
+        &config,
+        text.replace("history: 3h", "history: 10m")
+            .replace("backfill: 35d", "backfill: 0s"),
+    )
+    .unwrap();
     let port = free_port();
     let child = bin()
         .args(["run", "--config"])

@@ -50,7 +50,9 @@ pub(crate) fn start_demo(dir: &std::path::Path, extra: &str, procs: &mut Process
     let config = dir.join("demo.yaml");
     let text =
         std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/config/demo.yaml")).unwrap();
-    let text = text.replace("history: 3h", "history: 10m");
+    let text = text
+        .replace("history: 3h", "history: 10m")
+        .replace("backfill: 35d", "backfill: 0s");
     let text = text.replacen(
         "  decode: {envelope: none, format: alb}\n",
         &format!("  decode: {{envelope: none, format: alb}}\n{extra}"),

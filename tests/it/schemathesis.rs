@@ -67,7 +67,9 @@ fn schemathesis_installed() -> bool {
 fn start_demo(dir: &Path, token: Option<&str>) -> (Killed, u16) {
     let text =
         std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/config/demo.yaml")).unwrap();
-    let mut text = text.replace("history: 3h", "history: 10m");
+    let mut text = text
+        .replace("history: 3h", "history: 10m")
+        .replace("backfill: 35d", "backfill: 0s");
     if token.is_some() {
         text = text.replacen(
             "\n  source:",

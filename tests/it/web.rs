@@ -93,20 +93,31 @@ fn the_page_renders_slos_and_charts_in_chromium() {
         return;
     };
     let port = free_port();
+    // The embedded demo's configuration, with 4 days of backfill instead of 35 (a debug
+    // build generates it in seconds; the search incident 3 days back is in it).
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("demo.yaml");
+    let text =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/config/demo.yaml")).unwrap();
+    assert!(text.contains("backfill: 35d"));
+    std::fs::write(&config, text.replace("backfill: 35d", "backfill: 4d")).unwrap();
     let demo = Command::new(env!("CARGO_BIN_EXE_slipstream"))
-        .args(["demo", "--listen", &format!("127.0.0.1:{port}")])
+        .args(["run", "--config"])
+        .arg(&config)
+        .args(["--listen", &format!("127.0.0.1:{port}")])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
     let _demo = Killed(demo);
-    // Wait until every SLO has data.
+    // Wait until every SLO has data and the backfill is generated (the data is recent).
     let deadline = Instant::now() + Duration::from_secs(180);
     let slos = loop {
         if let Some((200, body)) = http_get(port, "/v1/slos") {
             let v: serde_json::Value = serde_json::from_str(&body).unwrap();
             let slos = v["slos"].as_array().cloned().unwrap_or_default();
-            if !slos.is_empty() && slos.iter().all(|s| s["no_data"] == false) {
+            let recent = v["data_lag_seconds"].as_f64().is_some_and(|lag| lag < 60.0);
+            if recent && !slos.is_empty() && slos.iter().all(|s| s["no_data"] == false) {
                 break slos;
             }
         }
@@ -144,9 +155,18 @@ fn the_page_renders_slos_and_charts_in_chromium() {
     assert!(page.contains("<svg"), "{page}");
     assert!(page.contains("data-testid=\"window-row\""), "{page}");
     assert!(page.contains("data-testid=\"alert-row\""), "{page}");
-    // The monthly report is there: this month through yesterday (no data in the demo's few
-    // hours of history unless they reach back over midnight).
+    // The monthly report is there, from the backfill's days.
     assert!(page.contains("data-testid=\"period-row\""), "{page}");
+    // The backfill's annotated search incident, 3 days back, is on search's burn-down.
+    let search = chromium(
+        &exe,
+        &format!("{base}/slo/search/availability"),
+        &["--dump-dom"],
+    );
+    assert!(
+        search.contains("search: slow queries after the index rebuild"),
+        "the search incident on the burn-down: {search}"
+    );
     assert!(
         !page.contains("NaN") && !page.contains("undefined"),
         "{page}"

@@ -138,6 +138,7 @@ fn backfill_then_live_in_simulated_time() {
         history_us: 10 * MINUTE,
         seed: 9,
         format: LineFormat::Alb,
+        ..DemoSpec::default()
     };
     let rec = Recorder::default();
     let running = Running::spawn(
@@ -195,6 +196,7 @@ fn demo_source_is_deterministic() {
             history_us: MINUTE,
             seed: 5,
             format: LineFormat::Nginx,
+            ..DemoSpec::default()
         };
         let rec = Recorder::default();
         let running = Running::spawn(
@@ -425,4 +427,83 @@ fn nginx_lines_are_combined_plus_timings() {
             assert_eq!(parse_seconds_us(f[11].as_bytes()), req.target_processing_us);
         }
     }
+}
+
+#[test]
+fn a_backfill_comes_first_at_its_own_rate_with_only_the_scripted_incidents() {
+    let clock = ManualClock::new(NOON);
+    let spec = DemoSpec {
+        rate_per_second: 100,
+        history_us: 10 * MINUTE,
+        backfill_us: 4 * crate::time::DAY,
+        backfill_rate_per_second: 2,
+        seed: 9,
+        format: LineFormat::Alb,
+    };
+    let rec = Recorder::default();
+    let running = Running::spawn(
+        Box::new(DemoSource::new(spec.clone(), Arc::new(clock.clone()))),
+        &rec,
+    );
+    rec.wait_for("backfill", |r| r.caught_up == 1);
+    running.stop().unwrap();
+    let r = rec.get();
+    let live_from = NOON - 10 * MINUTE;
+    let from = live_from - 4 * crate::time::DAY;
+    let (mut backfill, mut live, mut last) = (0u64, 0u64, i64::MIN);
+    for l in &r.lines[&P0] {
+        let t = alb_time(l);
+        assert!((from..NOON).contains(&t), "{}", format_rfc3339(t));
+        assert!(t >= last);
+        last = t;
+        if t < live_from {
+            backfill += 1
+        } else {
+            live += 1
+        }
+    }
+    // Two a second for four days, then 100 a second for ten minutes; offsets run on.
+    assert_eq!((backfill, live), (2 * 4 * 86_400, 60_000));
+    assert_eq!(*r.offsets[&P0].last().unwrap(), backfill + live);
+    // Before the live part only the script's incidents happen: search's, 3 days back.
+    let g = Generator::new(9, default_services()).scripted_before(live_from);
+    let seen = incidents(&g, from, live_from);
+    let search = g
+        .services()
+        .iter()
+        .position(|s| s.name == "search")
+        .unwrap();
+    assert_eq!(seen.len(), 1, "{seen:?}");
+    assert_eq!(
+        (seen[0].service, seen[0].kind),
+        (search, IncidentKind::Latency)
+    );
+    assert_eq!(seen[0].end_us - seen[0].start_us, HOUR);
+    // The live part has the periodic ones.
+    assert!(!incidents(&g, live_from, live_from + 2 * HOUR).is_empty());
+    // Its annotations: the deploys and the incident within the four days, nothing older.
+    let notes = annotations(&spec, NOON);
+    let texts: Vec<&str> = notes.iter().map(|a| a.text.as_str()).collect();
+    assert_eq!(
+        texts,
+        [
+            "deploy search v2.8.1",
+            "search: slow queries after the index rebuild"
+        ]
+    );
+    assert_eq!(notes[1].time, format_rfc3339(seen[0].start_us));
+    assert_eq!(
+        notes[1].end.as_deref(),
+        Some(format_rfc3339(seen[0].end_us).as_str())
+    );
+    assert!(
+        annotations(
+            &DemoSpec {
+                backfill_us: 0,
+                ..spec
+            },
+            NOON
+        )
+        .is_empty()
+    );
 }
