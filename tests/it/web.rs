@@ -155,6 +155,9 @@ fn the_page_renders_slos_and_charts_in_chromium() {
     assert!(page.contains("<svg"), "{page}");
     assert!(page.contains("data-testid=\"window-row\""), "{page}");
     assert!(page.contains("data-testid=\"alert-row\""), "{page}");
+    // The SLA beside checkout's availability SLO.
+    assert!(page.contains("data-testid=\"sla\""), "{page}");
+    assert!(page.contains("SLA 99.5\u{202f}% over the month"), "{page}");
     // The monthly report is there, from the backfill's days.
     assert!(page.contains("data-testid=\"period-row\""), "{page}");
     // The backfill's annotated search incident, 3 days back, is on search's burn-down.

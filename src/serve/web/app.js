@@ -541,6 +541,9 @@ function renderDetail(slo, budgetSeries, rangeSeries, periods, gate) {
     stat('Latency p99', ms(slo.latency_ms.p99), 'p50 ' + ms(slo.latency_ms.p50) + ' · over ' + esc(slo.latency_ms.window)),
     gateStat(gate),
     exhaustionStat(b),
+    slo.sla ? `<div class="stat" data-testid="sla"><div class="stat-label">SLA ${target(slo.sla.objective)} over the ${esc(slo.sla.period)}</div>
+      <div class="stat-value">${slo.sla.met ? '<span class="badge state-ok">holds</span>' : '<span class="badge state-firing">breached</span>'}</div>
+      <div class="stat-extra">SLI ${slo.sla.total ? pct(slo.sla.sli, digits) : '—'} · ${pct(slo.sla.remaining_ratio, 1)} of its budget left · margin ${pct(slo.sla.margin, 2)}</div></div>` : '',
   ].join('');
 
   const hint = document.getElementById('budget-hint');
