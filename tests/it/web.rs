@@ -305,6 +305,22 @@ fn the_page_shows_the_monthly_report_in_chromium() {
         page.contains(&format!(">{label}</span>")),
         "{label} in {page}"
     );
+    // What the incident cost, in the incidents table, as `…/impact` says.
+    let impact = format!(
+        "/v1/slos/api/availability/impact?start={}&end={}",
+        slipstream::time::format_rfc3339(today - 3 * HOUR),
+        slipstream::time::format_rfc3339(today - 2 * HOUR)
+    );
+    let (status, body) = http_get(port, &impact).unwrap();
+    assert_eq!(status, 200, "{body}");
+    let r: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert!(page.contains("data-testid=\"incident-row\""), "{page}");
+    assert!(page.contains("<th scope=\"row\">INC-9 payments</th>"), "{page}");
+    assert!(
+        page.contains(&format!("<td class=\"num\">{}</td>", r["events"])),
+        "{} events in {page}",
+        r["events"]
+    );
     // The annotation on the burn-down, burn-rate and SLI charts, with its text.
     assert_eq!(
         page.matches("data-testid=\"annotation-mark\"").count(),

@@ -454,6 +454,10 @@ function detailSkeleton(service, slo) {
       <section class="card" aria-labelledby="h-windows"><h2 id="h-windows">Windows</h2><div id="windows"></div></section>
       <section class="card" aria-labelledby="h-alerts"><h2 id="h-alerts">Alerts</h2><div id="alerts"></div></section>
     </div>
+    <section class="card" aria-labelledby="h-incidents">
+      <div class="card-head"><h2 id="h-incidents">Incidents</h2><p class="hint">annotated incidents and what they cost this SLO</p></div>
+      <div id="incidents"></div>
+    </section>
     <section class="card" aria-labelledby="h-periods">
       <div class="card-head"><h2 id="h-periods">Monthly report</h2><p class="hint" id="periods-hint"></p></div>
       <div id="periods"></div>
@@ -515,6 +519,28 @@ function exhaustionStat(b) {
   return `<div class="stat" data-testid="exhaustion"><div class="stat-label">Budget runs out at ${esc(first.window)} rate</div>
     <div class="stat-value">${esc(when(first))}</div>
     <div class="stat-extra">${b.exhaustion.slice(1).map((f) => esc(f.window) + ' rate: ' + esc(when(f))).join(' · ')}</div></div>`;
+}
+
+// The impact of each annotated incident (GET …/impact), newest first.
+function renderIncidents(impacts, digits) {
+  const el = document.getElementById('incidents');
+  if (!impacts.length) {
+    el.innerHTML = '<p class="empty">No annotated incident with an end in the range this SLO still counts.</p>';
+    return;
+  }
+  el.innerHTML = `<table class="data">
+    <caption class="sr-only">Each annotated incident: its events, bad events, error ratio, budget consumed and equivalent downtime</caption>
+    <thead><tr><th scope="col">Incident</th><th scope="col">Range</th><th scope="col" class="num">Events</th><th scope="col" class="num">Bad</th>
+      <th scope="col" class="num">Error ratio</th><th scope="col" class="num">Budget used</th><th scope="col" class="num">Downtime</th><th scope="col" class="num">Peak burn</th></tr></thead>
+    <tbody>${impacts.map(({ a, r }) => `<tr data-testid="incident-row">
+      <th scope="row">${esc(a.text)}</th>
+      <td title="${esc(r.start)} – ${esc(r.end)} (${esc(r.bucket)} buckets)">${esc(clock(r.start))} – ${esc(clock(r.end))}</td>
+      <td class="num">${count(r.events)}</td><td class="num">${count(r.bad)}</td>
+      <td class="num">${num(r.error_ratio) ? pct(r.error_ratio, 2) : '—'}</td>
+      <td class="num">${num(r.budget_consumed_ratio) ? pct(r.budget_consumed_ratio, 1) : '—'}</td>
+      <td class="num">${num(r.downtime_equivalent_minutes) ? r.downtime_equivalent_minutes.toFixed(1) + ' min' : '—'}</td>
+      <td class="num">${burn(r.peak_burn_rate)}</td></tr>`).join('')}</tbody>
+  </table>`;
 }
 
 function renderDetail(slo, budgetSeries, rangeSeries, periods, gate) {
@@ -644,6 +670,12 @@ async function refresh() {
         getJson(gateUrl).catch(() => null),
       ]);
       renderDetail(slo, budget, range, periods, gate);
+      // What the last five annotated incidents cost this SLO (those it still counts).
+      const incidents = state.marks.filter((a) => a.kind === 'incident' && a.end).slice(-5).reverse();
+      const impacts = (await Promise.all(incidents.map((a) =>
+        getJson(base + '/impact?start=' + encodeURIComponent(a.time) + '&end=' + encodeURIComponent(a.end))
+          .then((r) => ({ a, r })).catch(() => null)))).filter((x) => x);
+      renderIncidents(impacts, sliDigits(slo.objective));
       setStatus(range.error ? { evaluated_at: new Date().toISOString(), data_lag_seconds: NaN } : range);
     }
   } catch (e) {
