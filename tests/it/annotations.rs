@@ -4,8 +4,8 @@
 //! restart through the checkpoint.
 
 use std::io::{Read, Write};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+
+use std::time::Duration;
 
 use axum::body::Body;
 use axum::http::Request;
@@ -13,8 +13,8 @@ use http_body_util::BodyExt;
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
-use crate::cli::{free_port, http_get};
-use crate::helpers::{NOON, alb_line, api_slo_config, pipeline};
+use crate::cli::http_get;
+use crate::helpers::{NOON, Running, alb_line, api_slo_config, file_config, pipeline};
 
 async fn send(
     router: &axum::Router,
@@ -204,46 +204,23 @@ fn annotations_survive_a_restart_through_the_checkpoint() {
         alb_line(NOON, "api.example.com", "/", 200, None) + "\n",
     )
     .unwrap();
-    let config = dir.path().join("c.yaml");
-    let yaml = api_slo_config("{name: availability, threshold: 99, window: 30d}", "").replace(
-        "  source: {stdin: {}}",
+    let state = dir.path().join("state");
+    let config = file_config(
+        dir.path(),
+        &log,
+        "{name: availability, threshold: 99, window: 30d}",
         &format!(
-            "  source: {{file: {{paths: [{}], follow: false}}}}\n  checkpoint: {{dir: {}, interval: 1h}}\n  http: {{allow_unauthenticated_writes: true}}",
-            log.display(),
-            dir.path().join("state").display()
+            "checkpoint: {{dir: {}, interval: 1h}}\n  http: {{allow_unauthenticated_writes: true}}",
+            state.display()
         ),
     );
-    std::fs::write(&config, yaml).unwrap();
-    let start = |port: u16| {
-        let child = Command::new(env!("CARGO_BIN_EXE_slipstream"))
-            .args(["run", "--config"])
-            .arg(&config)
-            .args(["--listen", &format!("127.0.0.1:{port}")])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let deadline = Instant::now() + Duration::from_secs(60);
-        while !matches!(http_get(port, "/readyz"), Some((200, _))) {
-            assert!(Instant::now() < deadline, "run never became ready");
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        child
-    };
-    let port = free_port();
-    let mut first = start(port);
-    assert_eq!(post(port, "/v1/annotations", INCIDENT).0, 201);
+    let first = Running::start(&config);
+    assert_eq!(post(first.port, "/v1/annotations", INCIDENT).0, 201);
     // SIGTERM: the final checkpoint holds the annotation.
-    Command::new("kill")
-        .args(["-TERM", &first.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(first.wait().unwrap().success());
-    let port = free_port();
-    let mut second = start(port);
-    let (status, body) = http_get(port, "/v1/annotations").unwrap();
-    let _ = second.kill();
-    let _ = second.wait();
+    assert!(first.terminate());
+    let second = Running::start(&config);
+    let (status, body) = http_get(second.port, "/v1/annotations").unwrap();
+    drop(second);
     assert_eq!(status, 200);
     let v: Value = serde_json::from_str(&body).unwrap();
     assert_eq!(

@@ -451,17 +451,12 @@ fn report_prints_exact_days_offline_and_from_a_running_instance_alike() {
         .map(|&(t, bad)| alb_line(t, "api.example.com", "/", if bad { 503 } else { 200 }, None))
         .collect();
     std::fs::write(&log, lines.join("\n") + "\n").unwrap();
-    let config = dir.path().join("c.yaml");
-    let yaml =
-        crate::helpers::api_slo_config("{name: availability, threshold: 95, window: 7d}", "")
-            .replace(
-                "source: {stdin: {}}",
-                &format!(
-                    "source: {{file: {{paths: [{}], follow: false}}}}",
-                    log.display()
-                ),
-            );
-    std::fs::write(&config, yaml).unwrap();
+    let config = crate::helpers::file_config(
+        dir.path(),
+        &log,
+        "{name: availability, threshold: 95, window: 7d}",
+        "",
+    );
     let report = |args: &[&str]| {
         let out = bin().arg("report").args(args).output().unwrap();
         assert_eq!(
@@ -509,26 +504,8 @@ fn report_prints_exact_days_offline_and_from_a_running_instance_alike() {
         "--config", config_arg, "--period", "week", "--format", "json",
     ]);
     // The same file served by `run`: `--url` prints the same report.
-    let port = free_port();
-    let child = bin()
-        .args([
-            "run",
-            "--config",
-            config_arg,
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-        ])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let served = Served { child, port };
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while !matches!(http_get(served.port, "/readyz"), Some((200, _))) {
-        assert!(Instant::now() < deadline, "run never became ready");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    let url = format!("http://127.0.0.1:{port}");
+    let served = crate::helpers::Running::start(&config);
+    let url = served.url();
     let online = report(&["--url", &url, "--period", "week", "--format", "json"]);
     let (a, b): (serde_json::Value, serde_json::Value) = (
         serde_json::from_str(&offline).unwrap(),

@@ -2,24 +2,13 @@
 //! running instance, its exit code (0 ship, 10 blocked, 11 needs approval, 1 error, 2 usage)
 //! and its text and JSON, for budgets set by the events written here.
 
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
 
-use crate::cli::{free_port, http_get};
-use crate::helpers::alb_line;
+use crate::helpers::{Running, alb_line};
 use slipstream::time::{DAY, HOUR, SECOND};
 
 fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_slipstream"))
-}
-
-struct Killed(std::process::Child);
-
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
 }
 
 fn now_us() -> i64 {
@@ -115,22 +104,8 @@ fn the_gate_exits_0_10_or_11_as_a_ci_step_reads_it() {
     std::fs::write(&log, lines.join("\n") + "\n").unwrap();
     let config_path = dir.path().join("c.yaml");
     std::fs::write(&config_path, config(&log)).unwrap();
-    let port = free_port();
-    let run = bin()
-        .args(["run", "--config"])
-        .arg(&config_path)
-        .args(["--listen", &format!("127.0.0.1:{port}")])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let _run = Killed(run);
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while !matches!(http_get(port, "/readyz"), Some((200, _))) {
-        assert!(Instant::now() < deadline, "run never became ready");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    let url = format!("http://127.0.0.1:{port}");
+    let run = Running::start(&config_path);
+    let url = run.url();
     let gate = |args: &[&str]| {
         let out = bin()
             .args(["gate", "--url", &url])

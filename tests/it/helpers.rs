@@ -200,3 +200,78 @@ pub(crate) fn replay_with(
     );
     serde_json::from_slice(&out.stdout).unwrap()
 }
+
+/// `slipstream run --config <config>` on a free port, ready (`/readyz` answers 200 within
+/// a minute), killed when dropped so a failing assertion leaves no server behind.
+pub(crate) struct Running {
+    child: std::process::Child,
+    /// The port it serves on.
+    pub(crate) port: u16,
+}
+
+impl Running {
+    pub(crate) fn start(config: &std::path::Path) -> Self {
+        let port = crate::cli::free_port();
+        let child = std::process::Command::new(env!("CARGO_BIN_EXE_slipstream"))
+            .args(["run", "--config"])
+            .arg(config)
+            .args(["--listen", &format!("127.0.0.1:{port}")])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let running = Self { child, port };
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        while !matches!(crate::cli::http_get(port, "/readyz"), Some((200, _))) {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "run never became ready"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        running
+    }
+
+    /// Its base URL.
+    pub(crate) fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// Stops it with SIGTERM (a final checkpoint) and waits; true when it exited 0.
+    pub(crate) fn terminate(mut self) -> bool {
+        let pid = self.child.id().to_string();
+        std::process::Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap();
+        self.child.wait().unwrap().success()
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// [`api_slo_config`] reading `log` once (a file source) with `pipeline_extra` lines added
+/// to the Pipeline's spec, written to `dir/c.yaml`.
+pub(crate) fn file_config(
+    dir: &std::path::Path,
+    log: &std::path::Path,
+    indicator: &str,
+    pipeline_extra: &str,
+) -> std::path::PathBuf {
+    let config = dir.join("c.yaml");
+    let mut source = format!(
+        "source: {{file: {{paths: [{}], follow: false}}}}",
+        log.display()
+    );
+    if !pipeline_extra.is_empty() {
+        source += &format!("\n  {pipeline_extra}");
+    }
+    let yaml = api_slo_config(indicator, "").replace("source: {stdin: {}}", &source);
+    std::fs::write(&config, yaml).unwrap();
+    config
+}

@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::cli::{free_port, http_get};
-use crate::helpers::{alb_line, api_slo_config};
+use crate::cli::http_get;
+use crate::helpers::{Running, alb_line, file_config};
 use slipstream::time::{DAY, HOUR};
 
 /// Kills the child on drop, so a failing assertion leaves no server behind.
@@ -92,7 +92,6 @@ fn the_page_renders_slos_and_charts_in_chromium() {
         );
         return;
     };
-    let port = free_port();
     // The embedded demo's configuration, with 4 days of backfill instead of 35 (a debug
     // build generates it in seconds; the search incident 3 days back is in it).
     let dir = tempfile::tempdir().unwrap();
@@ -101,15 +100,8 @@ fn the_page_renders_slos_and_charts_in_chromium() {
         std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/config/demo.yaml")).unwrap();
     assert!(text.contains("backfill: 35d"));
     std::fs::write(&config, text.replace("backfill: 35d", "backfill: 4d")).unwrap();
-    let demo = Command::new(env!("CARGO_BIN_EXE_slipstream"))
-        .args(["run", "--config"])
-        .arg(&config)
-        .args(["--listen", &format!("127.0.0.1:{port}")])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let _demo = Killed(demo);
+    let demo = Running::start(&config);
+    let port = demo.port;
     // Wait until every SLO has data and the backfill is generated (the data is recent).
     let deadline = Instant::now() + Duration::from_secs(180);
     let slos = loop {
@@ -230,30 +222,14 @@ fn the_page_shows_the_monthly_report_in_chromium() {
         })
         .collect();
     std::fs::write(&log, lines.join("\n") + "\n").unwrap();
-    let config = dir.path().join("c.yaml");
-    let yaml = api_slo_config("{name: availability, threshold: 99, window: 30d}", "").replace(
-        "source: {stdin: {}}",
-        &format!(
-            "source: {{file: {{paths: [{}], follow: false}}}}\n  http: {{allow_unauthenticated_writes: true}}",
-            log.display()
-        ),
+    let config = file_config(
+        dir.path(),
+        &log,
+        "{name: availability, threshold: 99, window: 30d}",
+        "http: {allow_unauthenticated_writes: true}",
     );
-    std::fs::write(&config, yaml).unwrap();
-    let port = free_port();
-    let run = Command::new(env!("CARGO_BIN_EXE_slipstream"))
-        .args(["run", "--config"])
-        .arg(&config)
-        .args(["--listen", &format!("127.0.0.1:{port}")])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let _run = Killed(run);
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while !matches!(http_get(port, "/readyz"), Some((200, _))) {
-        assert!(Instant::now() < deadline, "run never became ready");
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    let run = Running::start(&config);
+    let port = run.port;
     // An incident two to three hours before the last event: on the charts.
     let incident = format!(
         r#"{{"time": "{}", "end": "{}", "kind": "incident", "text": "INC-9 payments"}}"#,
@@ -315,7 +291,10 @@ fn the_page_shows_the_monthly_report_in_chromium() {
     assert_eq!(status, 200, "{body}");
     let r: serde_json::Value = serde_json::from_str(&body).unwrap();
     assert!(page.contains("data-testid=\"incident-row\""), "{page}");
-    assert!(page.contains("<th scope=\"row\">INC-9 payments</th>"), "{page}");
+    assert!(
+        page.contains("<th scope=\"row\">INC-9 payments</th>"),
+        "{page}"
+    );
     assert!(
         page.contains(&format!("<td class=\"num\">{}</td>", r["events"])),
         "{} events in {page}",
