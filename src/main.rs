@@ -160,15 +160,36 @@ struct ReportArgs {
     format: TextFormat,
 }
 
-/// `slipstream gate`'s options.
+/// Where a running instance answers, for the commands that ask one.
 #[derive(Debug, clap::Args)]
-struct GateArgs {
+struct Remote {
     /// A running slipstream's base URL (`http://host:9977`).
     #[arg(long)]
     url: String,
     /// Bearer token (default: the SLIPSTREAM_TOKEN environment variable).
     #[arg(long)]
     token: Option<String>,
+}
+
+impl Remote {
+    /// `GET path_and_query` of the instance: status and body.
+    fn get(&self, path_and_query: &str) -> anyhow::Result<(u16, bytes::Bytes)> {
+        slipstream::remote::get(&self.url, path_and_query, token(&self.token).as_deref())
+    }
+}
+
+/// The bearer token given, else the SLIPSTREAM_TOKEN environment variable.
+fn token(given: &Option<String>) -> Option<String> {
+    given
+        .clone()
+        .or_else(|| std::env::var("SLIPSTREAM_TOKEN").ok())
+}
+
+/// `slipstream gate`'s options.
+#[derive(Debug, clap::Args)]
+struct GateArgs {
+    #[command(flatten)]
+    remote: Remote,
     /// The service (or sub-service) about to deploy.
     #[arg(long)]
     service: String,
@@ -186,12 +207,8 @@ struct GateArgs {
 /// `slipstream impact`'s options.
 #[derive(Debug, clap::Args)]
 struct ImpactArgs {
-    /// A running slipstream's base URL (`http://host:9977`).
-    #[arg(long)]
-    url: String,
-    /// Bearer token (default: the SLIPSTREAM_TOKEN environment variable).
-    #[arg(long)]
-    token: Option<String>,
+    #[command(flatten)]
+    remote: Remote,
     /// The service (or sub-service).
     #[arg(long)]
     service: String,
@@ -391,10 +408,8 @@ fn report(args: ReportArgs, clock: Arc<dyn Clock>) -> anyhow::Result<ExitCode> {
                 query += &format!("&{name}={}", slipstream::remote::encode(v));
             }
         }
-        let token = args
-            .token
-            .or_else(|| std::env::var("SLIPSTREAM_TOKEN").ok());
-        let (status, body) = slipstream::remote::get_json(url, &query, token.as_deref())?;
+        let (status, body) =
+            slipstream::remote::get_json(url, &query, token(&args.token).as_deref())?;
         if status != 200 {
             anyhow::bail!("GET {url}{query}: status {status}: {}", body["error"]);
         }
@@ -437,14 +452,15 @@ fn gate(args: GateArgs) -> anyhow::Result<ExitCode> {
     if let Some(reason) = &args.override_reason {
         query += &format!("&override={}", encode(reason));
     }
-    let token = args
-        .token
-        .or_else(|| std::env::var("SLIPSTREAM_TOKEN").ok());
-    let (status, body) = slipstream::remote::get_json(&args.url, &query, token.as_deref())?;
+    let (status, body) = slipstream::remote::get_json(
+        &args.remote.url,
+        &query,
+        token(&args.remote.token).as_deref(),
+    )?;
     if status != 200 {
         anyhow::bail!(
             "GET {}{query}: status {status}: {}",
-            args.url,
+            args.remote.url,
             body["error"]
         );
     }
@@ -452,7 +468,7 @@ fn gate(args: GateArgs) -> anyhow::Result<ExitCode> {
         .as_u64()
         .and_then(|c| u8::try_from(c).ok())
         .filter(|c| [0, 10, 11].contains(c))
-        .ok_or_else(|| anyhow::anyhow!("GET {}{query}: no exit_code in {body}", args.url))?;
+        .ok_or_else(|| anyhow::anyhow!("GET {}{query}: no exit_code in {body}", args.remote.url))?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&body)?);
     } else {
@@ -490,13 +506,10 @@ fn impact(args: ImpactArgs) -> anyhow::Result<ExitCode> {
     } else {
         query + "&format=markdown"
     };
-    let token = args
-        .token
-        .or_else(|| std::env::var("SLIPSTREAM_TOKEN").ok());
-    let (status, body) = slipstream::remote::get(&args.url, &query, token.as_deref())?;
+    let (status, body) = args.remote.get(&query)?;
     let text = String::from_utf8_lossy(&body);
     if status != 200 {
-        anyhow::bail!("GET {}{query}: status {status}: {text}", args.url);
+        anyhow::bail!("GET {}{query}: status {status}: {text}", args.remote.url);
     }
     print!("{text}");
     if args.json {
