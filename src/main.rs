@@ -435,7 +435,7 @@ fn report(args: ReportArgs, clock: Arc<dyn Clock>) -> anyhow::Result<ExitCode> {
             period,
             count,
             keep,
-        );
+        )?;
         serde_json::to_value(r)?
     };
     print!("{}", render(&json, args.format));

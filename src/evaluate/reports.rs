@@ -27,6 +27,22 @@ pub const MAX_COUNT: usize = 400;
 /// Periods listed when no count is given.
 pub const DEFAULT_COUNT: usize = 3;
 
+/// Most rows (SLOs × periods) one report may hold: about 40 MB of JSON. More is refused,
+/// asking to narrow it by service or SLO, so one request cannot build gigabytes.
+pub const MAX_ROWS: usize = 100_000;
+
+/// Why a report is not built.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "{slos} SLOs × {count} periods is more than {MAX_ROWS} rows: ask for fewer periods, or one service or SLO"
+)]
+pub struct TooLarge {
+    /// SLOs asked for.
+    pub slos: usize,
+    /// Periods asked for.
+    pub count: usize,
+}
+
 /// The length of a report period, in the SLO's time zone.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -201,10 +217,16 @@ pub fn reports(
     period: ReportPeriod,
     count: usize,
     keep: impl Fn(&str, &str) -> bool,
-) -> PeriodsReport {
+) -> Result<PeriodsReport, TooLarge> {
     let t = store.evaluation_time(now_us);
     let plan = store.plan();
     let entries = super::evaluation::report_entries(objectives, plan, keep);
+    if entries.len().saturating_mul(count) > MAX_ROWS {
+        return Err(TooLarge {
+            slos: entries.len(),
+            count,
+        });
+    }
     let counters = store.counters();
     let slos = entries
         .iter()
@@ -213,13 +235,13 @@ pub fn reports(
             Some(periods_of(o, c.history(), period, count, t))
         })
         .collect();
-    PeriodsReport {
+    Ok(PeriodsReport {
         period,
         count,
         evaluated_at: format_rfc3339(t),
         history_days: plan.window.history_days,
         slos,
-    }
+    })
 }
 
 /// `o`'s last `count` periods from `history` (its daily counts, or `None` when no history

@@ -69,7 +69,8 @@ pub(super) async fn reports(
             period,
             count,
             keep,
-        );
+        )
+        .map_err(|e| ApiError::BadRequest(e.to_string()))?;
         if report.slos.is_empty()
             && let (Some(service), Some(slo)) = (q.service, q.slo)
         {

@@ -73,7 +73,8 @@ fn report(
     let view = p.view();
     let r = reports(&view.objectives, &view.store, now, period, count, |_, _| {
         true
-    });
+    })
+    .unwrap();
     serde_json::to_value(r).unwrap()
 }
 
@@ -252,8 +253,61 @@ fn history_keeps_old_days_past_the_windows_and_lists_only_whole_periods_it_holds
         ReportPeriod::Day,
         3,
         |_, _| true,
-    );
+    )
+    .unwrap();
     assert_eq!(r.history_days, 0);
     assert!(r.slos[0].periods.is_empty() && r.slos[0].history_from.is_none());
     assert_eq!(p.evaluate().partitions[0].stats.too_old, 1);
+}
+
+#[test]
+fn a_report_of_more_than_100_000_rows_is_refused_with_how_to_narrow_it() {
+    let mut yaml = String::from(
+        "apiVersion: slipstream/v1\nkind: Pipeline\nmetadata: {name: many}\nspec:\n  source: {stdin: {}}\n  decode: {format: alb}\n  window: {history: 2d}\n  services:\n",
+    );
+    for i in 0..251 {
+        yaml += &format!("    - {{name: s{i}, match: {{host: s{i}.example.com}}}}\n");
+    }
+    for i in 0..251 {
+        yaml += &format!(
+            "---\napiVersion: reliability/v1\nkind: ServiceLevelObjective\nmetadata: {{name: s{i}}}\nspec: {{service: s{i}, indicators: [{{name: availability, threshold: 99, window: 1d}}]}}\n"
+        );
+    }
+    let now = utc(2026, 11, 25, 8, 0);
+    let (p, _clock) = pipeline(&yaml, now);
+    let view = p.view();
+    let e = reports(
+        &view.objectives,
+        &view.store,
+        now,
+        ReportPeriod::Day,
+        400,
+        |_, _| true,
+    )
+    .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "251 SLOs × 400 periods is more than 100000 rows: ask for fewer periods, or one service or SLO"
+    );
+    // One service's report is fine.
+    let one = reports(
+        &view.objectives,
+        &view.store,
+        now,
+        ReportPeriod::Day,
+        400,
+        |s, _| s == "s7",
+    );
+    assert_eq!(one.unwrap().slos.len(), 1);
+    assert!(
+        reports(
+            &view.objectives,
+            &view.store,
+            now,
+            ReportPeriod::Day,
+            398,
+            |_, _| true
+        )
+        .is_ok()
+    );
 }
