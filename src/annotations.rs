@@ -192,11 +192,7 @@ pub struct Annotations {
 }
 
 fn parse_time(field: &str, text: &str) -> Result<i64, AnnotationError> {
-    text.parse::<jiff::Timestamp>()
-        .map(|t| t.as_microsecond())
-        .map_err(|e| {
-            AnnotationError::Invalid(format!("{field}: {text:?} is not an RFC 3339 time ({e})"))
-        })
+    crate::time::parse_rfc3339(text).map_err(|e| AnnotationError::Invalid(format!("{field}: {e}")))
 }
 
 impl Annotations {

@@ -39,6 +39,19 @@ pub fn civil_from_days(z: i64) -> (i64, u32, u32) {
     (if m <= 2 { y + 1 } else { y }, m, d)
 }
 
+/// The weekday of day `day` (days since 1970-01-01, a Thursday), Monday = 0 … Sunday = 6.
+pub fn weekday(day: i64) -> i64 {
+    (day + 3).rem_euclid(7)
+}
+
+/// Epoch µs of an RFC 3339 time with any offset (`2026-12-01T10:00:00Z`,
+/// `2026-12-01T11:00:00+01:00`); the error says what was wrong with `text`.
+pub fn parse_rfc3339(text: &str) -> Result<i64, String> {
+    text.parse::<jiff::Timestamp>()
+        .map(|t| t.as_microsecond())
+        .map_err(|e| format!("{text:?} is not an RFC 3339 time ({e})"))
+}
+
 /// Days in month `m` of year `y`.
 pub fn days_in_month(y: i64, m: u32) -> u32 {
     match m {

@@ -310,39 +310,32 @@ pub fn decide(
     }
 }
 
+/// Weekday names, Monday first.
+const WEEKDAYS: [&str; 7] = [
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+    "Sunday",
+];
+
 /// The weekday (Monday = 0) of `t_us` in `zone`.
 fn weekday(t_us: i64, zone: &DayZone) -> i8 {
-    let day = zone.day_of(t_us);
-    // 1970-01-01 was a Thursday (3).
-    ((day + 3).rem_euclid(7)) as i8
+    crate::time::weekday(zone.day_of(t_us)) as i8
 }
 
 fn weekday_name(d: i8) -> &'static str {
-    [
-        "Monday",
-        "Tuesday",
-        "Wednesday",
-        "Thursday",
-        "Friday",
-        "Saturday",
-        "Sunday",
-    ][d.clamp(0, 6) as usize]
+    WEEKDAYS[d.clamp(0, 6) as usize]
 }
 
-/// Monday = 0 … Sunday = 6 for a day named `monday` … `sunday`.
+/// Monday = 0 … Sunday = 6 for a day named `monday` … `sunday` (lowercase).
 pub fn weekday_of_name(name: &str) -> Option<i8> {
-    [
-        "monday",
-        "tuesday",
-        "wednesday",
-        "thursday",
-        "friday",
-        "saturday",
-        "sunday",
-    ]
-    .iter()
-    .position(|&d| d == name)
-    .map(|i| i as i8)
+    WEEKDAYS
+        .iter()
+        .position(|d| d.to_lowercase() == name)
+        .map(|i| i as i8)
 }
 
 /// A shared default, for objectives without a policy.

@@ -95,8 +95,7 @@ impl ReportPeriod {
         match self {
             ReportPeriod::Day => (day, day + 1),
             ReportPeriod::Week => {
-                // 1970-01-01 was a Thursday: Monday is 3 days before.
-                let monday = day - (day + 3).rem_euclid(7);
+                let monday = day - crate::time::weekday(day);
                 (monday, monday + 7)
             }
             ReportPeriod::Month => months(m, 1),

@@ -22,6 +22,7 @@ use super::flight::Evaluator;
 use crate::annotations::{
     AnnotationError, AnnotationKind, AnnotationView, GrafanaAnnotation, NewAnnotation,
 };
+use crate::time::parse_rfc3339;
 
 /// Whether this server accepts writes.
 #[derive(Debug, Clone, Copy)]
@@ -105,14 +106,8 @@ pub(super) struct ListQuery {
 }
 
 fn time(name: &str, text: Option<&str>) -> Result<Option<i64>, ApiError> {
-    text.map(|t| {
-        t.parse::<jiff::Timestamp>()
-            .map(|t| t.as_microsecond())
-            .map_err(|e| {
-                ApiError::BadRequest(format!("{name}: {t:?} is not an RFC 3339 time ({e})"))
-            })
-    })
-    .transpose()
+    text.map(|t| parse_rfc3339(t).map_err(|e| ApiError::BadRequest(format!("{name}: {e}"))))
+        .transpose()
 }
 
 /// `GET /v1/annotations`: `{"annotations": [...]}`, or with `format=grafana` an array in the

@@ -26,11 +26,7 @@ pub(super) struct ImpactQuery {
 fn time(name: &str, text: Option<&str>) -> Result<i64, ApiError> {
     let text =
         text.ok_or_else(|| ApiError::BadRequest(format!("{name} is required (RFC 3339)")))?;
-    text.parse::<jiff::Timestamp>()
-        .map(|t| t.as_microsecond())
-        .map_err(|e| {
-            ApiError::BadRequest(format!("{name}: {text:?} is not an RFC 3339 time ({e})"))
-        })
+    crate::time::parse_rfc3339(text).map_err(|e| ApiError::BadRequest(format!("{name}: {e}")))
 }
 
 /// `GET /v1/slos/{service}/{slo}/impact`.
