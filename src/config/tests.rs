@@ -632,11 +632,7 @@ fn cluster_errors_are_reported_together_with_their_paths() {
 
 #[test]
 fn history_is_whole_days_and_400_by_default() {
-    let with = |window: &str| {
-        format!(
-            "apiVersion: slipstream/v1\nkind: Pipeline\nmetadata: {{name: p}}\nspec:\n  source: {{stdin: {{}}}}\n  decode: {{format: alb}}\n  window: {window}\n  services: [{{name: a}}]\n"
-        )
-    };
+    let with = |window: &str| service_a(&format!("  window: {window}\n"), "");
     let days = |window: &str| {
         parse(&with(window), "t.yaml")
             .unwrap()
@@ -672,8 +668,11 @@ fn gate_rules_read_with_their_defaults_and_every_error_has_its_path() {
     use crate::evaluate::PolicyTier;
     use crate::evaluate::gate::GateAction;
     let with = |gate: &str| {
-        format!(
-            "apiVersion: slipstream/v1\nkind: Pipeline\nmetadata: {{name: p}}\nspec:\n  source: {{stdin: {{}}}}\n  decode: {{format: alb}}\n  services: [{{name: a}}]\n---\napiVersion: reliability/v1\nkind: ServiceLevelObjective\nmetadata: {{name: s}}\nspec: {{service: a, indicators: [{{name: availability, threshold: 99, window: 30d}}]}}\n---\napiVersion: reliability/v1\nkind: ErrorBudgetPolicy\nmetadata: {{name: pol}}\nspec:\n  service: a\n  gate: {gate}\n"
+        service_a(
+            "",
+            &format!(
+                "---\napiVersion: reliability/v1\nkind: ServiceLevelObjective\nmetadata: {{name: s}}\nspec: {{service: a, indicators: [{{name: availability, threshold: 99, window: 30d}}]}}\n---\napiVersion: reliability/v1\nkind: ErrorBudgetPolicy\nmetadata: {{name: pol}}\nspec:\n  service: a\n  gate: {gate}\n"
+            ),
         )
     };
     let rules = |gate: &str| {
@@ -788,8 +787,11 @@ spec:
 #[test]
 fn an_exhaustion_alert_reads_with_its_defaults_and_refuses_what_it_cannot_forecast() {
     let with = |extra: &str| {
-        format!(
-            "apiVersion: slipstream/v1\nkind: Pipeline\nmetadata: {{name: p}}\nspec:\n  source: {{stdin: {{}}}}\n  decode: {{format: alb}}\n  services: [{{name: a}}]\n---\napiVersion: reliability/v1\nkind: ServiceLevelObjective\nmetadata: {{name: s}}\nspec:\n  service: a\n  indicators: [{{name: availability, threshold: 99, window: 30d}}, {{name: throughput, threshold: 1, window: 5m, type: minimum}}]\n{extra}\n"
+        service_a(
+            "",
+            &format!(
+                "---\napiVersion: reliability/v1\nkind: ServiceLevelObjective\nmetadata: {{name: s}}\nspec:\n  service: a\n  indicators: [{{name: availability, threshold: 99, window: 30d}}, {{name: throughput, threshold: 1, window: 5m, type: minimum}}]\n{extra}\n"
+            ),
         )
     };
     let c = parse(&with("  exhaustion_alert: {within: 3d}"), "t.yaml")
@@ -832,8 +834,11 @@ fn an_exhaustion_alert_reads_with_its_defaults_and_refuses_what_it_cannot_foreca
 fn an_sla_reads_beside_its_slo_and_must_be_the_looser_objective() {
     use crate::evaluate::sla::SlaPeriod;
     let with = |sla: &str, extra: &str| {
-        format!(
-            "apiVersion: slipstream/v1\nkind: Pipeline\nmetadata: {{name: p}}\nspec:\n  source: {{stdin: {{}}}}\n  decode: {{format: alb}}\n  services: [{{name: a}}]\n---\napiVersion: reliability/v1\nkind: ServiceLevelObjective\nmetadata: {{name: s}}\nspec:\n  service: a\n  indicators: [{{name: availability, threshold: 99.9, window: 30d, sla: {sla}}}]\n{extra}\n"
+        service_a(
+            "",
+            &format!(
+                "---\napiVersion: reliability/v1\nkind: ServiceLevelObjective\nmetadata: {{name: s}}\nspec:\n  service: a\n  indicators: [{{name: availability, threshold: 99.9, window: 30d, sla: {sla}}}]\n{extra}\n"
+            ),
         )
     };
     let c = parse(&with("{objective: 99.5, period: 90d}", ""), "t.yaml")
@@ -876,4 +881,12 @@ fn an_sla_reads_beside_its_slo_and_must_be_the_looser_objective() {
         &["spec.indicators[0].sla.time_zone: only a calendar period"],
         |g, w| g.contains(w),
     );
+}
+
+/// A Pipeline reading ALB lines from stdin with one service, `a`, the spec lines
+/// `pipeline_extra` (each ending with a newline), then the documents `docs`.
+fn service_a(pipeline_extra: &str, docs: &str) -> String {
+    format!(
+        "apiVersion: slipstream/v1\nkind: Pipeline\nmetadata: {{name: p}}\nspec:\n  source: {{stdin: {{}}}}\n  decode: {{format: alb}}\n{pipeline_extra}  services: [{{name: a}}]\n{docs}"
+    )
 }

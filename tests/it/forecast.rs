@@ -9,7 +9,7 @@ use http_body_util::BodyExt;
 use serde_json::Value;
 use tower::ServiceExt;
 
-use crate::helpers::{NOON, alb_line, api_slo_config, feed, parse_time, pipeline};
+use crate::helpers::{NOON, alb_line, api_lines, api_slo_config, feed, parse_time, pipeline};
 use slipstream::time::{DAY, HOUR, MINUTE, SECOND};
 
 async fn get(router: &axum::Router, uri: &str) -> Value {
@@ -65,11 +65,7 @@ async fn exhaustion_follows_the_rates_and_the_old_events_leaving_the_window() {
     events.extend((0..30).map(|i| (NOON - DAY + 5 * MINUTE + i * SECOND, true)));
     events.extend((0..10).map(|i| (NOON - HOUR + i * 6 * MINUTE + 3 * SECOND, true)));
     events.sort_unstable();
-    let mut lines: Vec<String> = events
-        .iter()
-        .map(|&(t, bad)| alb_line(t, "api.example.com", "/", if bad { 503 } else { 200 }, None))
-        .collect();
-    lines.push(alb_line(NOON, "api.example.com", "/", 200, None));
+    let lines = api_lines(&events, NOON);
     feed(&p, 0, &lines, 500);
     let router = slipstream::serve::router(p.clone());
     let slo = get(&router, "/v1/slos/api/availability").await;

@@ -166,55 +166,32 @@ fn the_gate_exits_0_10_or_11_as_a_ci_step_reads_it() {
         "--end",
         &slipstream::time::format_rfc3339(now - HOUR),
     ];
-    let out = bin()
-        .args([
-            "impact",
-            "--url",
-            &url,
-            "--service",
-            "pay",
-            "--slo",
-            "availability",
-        ])
-        .args(range)
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let md = String::from_utf8(out.stdout).unwrap();
+    let impact = |slo: &str, extra: &[&str]| {
+        let out = bin()
+            .args(["impact", "--url", &url, "--service", "pay", "--slo", slo])
+            .args(range)
+            .args(extra)
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8(out.stdout).unwrap(),
+            String::from_utf8(out.stderr).unwrap(),
+        )
+    };
+    let (code, md, err) = impact("availability", &[]);
+    assert_eq!(code, Some(0), "{err}");
     assert!(md.starts_with("### Impact"), "{md}");
     assert!(md.contains("| Requests | 1,000 (8 failed) |"), "{md}");
     assert!(md.contains("| Error ratio | 0.80 % |"), "{md}");
-    let out = bin()
-        .args([
-            "impact",
-            "--url",
-            &url,
-            "--service",
-            "pay",
-            "--slo",
-            "availability",
-            "--json",
-        ])
-        .args(range)
-        .output()
-        .unwrap();
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let (_, json, _) = impact("availability", &["--json"]);
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
     assert_eq!(
         (v["events"].as_u64(), v["bad"].as_u64()),
         (Some(1000), Some(8)),
         "{v}"
     );
-    let out = bin()
-        .args(["impact", "--url", &url, "--service", "pay", "--slo", "nope"])
-        .args(range)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(impact("nope", &[]).0, Some(1));
 
     // Errors are 1, usage is 2: a CI step tells "no" from "broken".
     let (code, _, err) = gate(&["--service", "nobody"]);

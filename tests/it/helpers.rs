@@ -275,3 +275,19 @@ pub(crate) fn file_config(
     std::fs::write(&config, yaml).unwrap();
     config
 }
+
+/// ALB lines of `api.example.com` for `events` `(time, bad)` (503 when bad, else 200), and
+/// a good one at `now`, the newest, which sets the evaluation time there.
+pub(crate) fn api_lines(events: &[(i64, bool)], now: i64) -> Vec<String> {
+    events
+        .iter()
+        .map(|&(t, bad)| alb_line(t, "api.example.com", "/", if bad { 503 } else { 200 }, None))
+        .chain(std::iter::once(alb_line(
+            now,
+            "api.example.com",
+            "/",
+            200,
+            None,
+        )))
+        .collect()
+}

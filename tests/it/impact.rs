@@ -8,7 +8,7 @@ use http_body_util::BodyExt;
 use serde_json::Value;
 use tower::ServiceExt;
 
-use crate::helpers::{NOON, alb_line, feed, iso, parse_time, pipeline};
+use crate::helpers::{NOON, api_lines, feed, iso, parse_time, pipeline};
 use slipstream::time::{DAY, HOUR, MINUTE, SECOND, parse_duration};
 
 const CONFIG: &str = r#"
@@ -70,11 +70,7 @@ fn count(events: &[(i64, bool)], from: i64, to: i64) -> (u64, u64) {
 async fn an_incident_costs_what_its_events_say() {
     let (p, _clock) = pipeline(CONFIG, NOON);
     let evs = events();
-    let mut lines: Vec<String> = evs
-        .iter()
-        .map(|&(t, bad)| alb_line(t, "api.example.com", "/", if bad { 503 } else { 200 }, None))
-        .collect();
-    lines.push(alb_line(NOON, "api.example.com", "/", 200, None));
+    let lines = api_lines(&evs, NOON);
     feed(&p, 0, &lines, 1000);
     let router = slipstream::serve::router(p.clone());
     // Asked off the bucket edges: 10:00:20 to 10:17:40.

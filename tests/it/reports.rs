@@ -5,7 +5,7 @@
 
 use serde_json::Value;
 
-use crate::helpers::{Rng, alb_line, api_slo_config, feed, parse_time, pipeline};
+use crate::helpers::{Rng, alb_line, api_lines, api_slo_config, feed, parse_time, pipeline};
 use slipstream::evaluate::reports::{ReportPeriod, reports};
 use slipstream::serve::read::ReadSide;
 use slipstream::time::{DAY, HOUR, MINUTE, epoch_us};
@@ -52,19 +52,7 @@ fn report(
     count: usize,
 ) -> Value {
     let (p, _clock) = pipeline(yaml, now);
-    let mut lines: Vec<String> = events
-        .iter()
-        .map(|&(t, bad)| {
-            alb_line(
-                t,
-                "api.example.com",
-                "/",
-                if bad { 503 } else { 200 },
-                Some((0, 5, 0)),
-            )
-        })
-        .collect();
-    lines.push(alb_line(now, "api.example.com", "/", 200, Some((0, 5, 0))));
+    let mut lines = api_lines(events, now);
     let mut rng = Rng(11);
     for i in (1..lines.len()).rev() {
         lines.swap(i, rng.below(i as u64 + 1) as usize);

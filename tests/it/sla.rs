@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use crate::helpers::{NOON, alb_line, api_slo_config, feed, parse_time, pipeline};
+use crate::helpers::{NOON, api_lines, api_slo_config, feed, parse_time, pipeline};
 use slipstream::time::{DAY, MINUTE, epoch_us};
 
 /// A request a minute for 30 days, and 60 bad ones spread over the last 7 days.
@@ -23,11 +23,7 @@ fn slo_report(sla: &str) -> (Value, Vec<(i64, bool)>) {
     );
     let (p, _clock) = pipeline(&yaml, NOON);
     let evs = events();
-    let mut lines: Vec<String> = evs
-        .iter()
-        .map(|&(t, bad)| alb_line(t, "api.example.com", "/", if bad { 503 } else { 200 }, None))
-        .collect();
-    lines.push(alb_line(NOON, "api.example.com", "/", 200, None));
+    let lines = api_lines(&evs, NOON);
     feed(&p, 0, &lines, 1000);
     let r = serde_json::to_value(p.evaluate().report).unwrap();
     (r["slos"][0].clone(), evs)
