@@ -9,12 +9,10 @@ use std::time::Duration;
 
 use axum::body::Body;
 use axum::http::Request;
-use http_body_util::BodyExt;
 use serde_json::{Value, json};
-use tower::ServiceExt;
 
 use crate::cli::http_get;
-use crate::helpers::{NOON, Running, alb_line, api_slo_config, file_config, pipeline};
+use crate::helpers::{NOON, Running, alb_line, api_slo_config, call, file_config, pipeline};
 
 async fn send(
     router: &axum::Router,
@@ -30,16 +28,10 @@ async fn send(
     if !body.is_empty() {
         request = request.header("content-type", "application/json");
     }
-    let response = router
-        .clone()
-        .oneshot(request.body(Body::from(body.to_string())).unwrap())
-        .await
-        .unwrap();
-    let status = response.status().as_u16();
-    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    let (status, text) = call(router, request.body(Body::from(body.to_string())).unwrap()).await;
     (
         status,
-        serde_json::from_slice(&bytes).unwrap_or_else(|e| panic!("{uri}: {e}: {bytes:?}")),
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{uri}: {e}: {text}")),
     )
 }
 

@@ -3,24 +3,18 @@
 //! bucket boundaries, as the README says), the rate window's events added at their rate,
 //! until bad events reach 1 % of all.
 
-use axum::body::Body;
-use axum::http::Request;
-use http_body_util::BodyExt;
 use serde_json::Value;
-use tower::ServiceExt;
 
-use crate::helpers::{NOON, alb_line, api_lines, api_slo_config, feed, parse_time, pipeline};
+use crate::helpers::{
+    NOON, alb_line, api_lines, api_slo_config, feed, get_json, parse_time, pipeline,
+};
 use slipstream::time::{DAY, HOUR, MINUTE, SECOND};
 
+/// `GET uri`, which must answer 200: its JSON.
 async fn get(router: &axum::Router, uri: &str) -> Value {
-    let response = router
-        .clone()
-        .oneshot(Request::get(uri).body(Body::empty()).unwrap())
-        .await
-        .unwrap();
-    assert_eq!(response.status().as_u16(), 200);
-    let body = response.into_body().collect().await.unwrap().to_bytes();
-    serde_json::from_slice(&body).unwrap()
+    let (status, body) = get_json(router, uri).await;
+    assert_eq!(status, 200, "{body}");
+    body
 }
 
 /// The first whole second (from 0) at which the 1-day window of `events` (sorted `(time,

@@ -291,3 +291,26 @@ pub(crate) fn api_lines(events: &[(i64, bool)], now: i64) -> Vec<String> {
         )))
         .collect()
 }
+
+/// `request` served by `router` in process: the status and the body as text.
+pub(crate) async fn call(
+    router: &axum::Router,
+    request: axum::http::Request<axum::body::Body>,
+) -> (u16, String) {
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+    let response = router.clone().oneshot(request).await.unwrap();
+    let status = response.status().as_u16();
+    let body = response.into_body().collect().await.unwrap().to_bytes();
+    (status, String::from_utf8(body.to_vec()).unwrap())
+}
+
+/// `GET uri` of `router` in process: the status and the JSON body.
+pub(crate) async fn get_json(router: &axum::Router, uri: &str) -> (u16, serde_json::Value) {
+    let request = axum::http::Request::get(uri)
+        .body(axum::body::Body::empty())
+        .unwrap();
+    let (status, body) = call(router, request).await;
+    let json = serde_json::from_str(&body).unwrap_or_else(|e| panic!("{uri}: {e}: {body}"));
+    (status, json)
+}

@@ -4,11 +4,9 @@
 
 use axum::body::Body;
 use axum::http::Request;
-use http_body_util::BodyExt;
 use serde_json::Value;
-use tower::ServiceExt;
 
-use crate::helpers::{NOON, api_lines, feed, iso, parse_time, pipeline};
+use crate::helpers::{NOON, api_lines, call, feed, iso, parse_time, pipeline};
 use slipstream::time::{DAY, HOUR, MINUTE, SECOND, parse_duration};
 
 const CONFIG: &str = r#"
@@ -31,14 +29,7 @@ spec:
 "#;
 
 async fn get(router: &axum::Router, uri: &str) -> (u16, String) {
-    let response = router
-        .clone()
-        .oneshot(Request::get(uri).body(Body::empty()).unwrap())
-        .await
-        .unwrap();
-    let status = response.status().as_u16();
-    let body = response.into_body().collect().await.unwrap().to_bytes();
-    (status, String::from_utf8(body.to_vec()).unwrap())
+    call(router, Request::get(uri).body(Body::empty()).unwrap()).await
 }
 
 /// Two requests a second for the last 4 hours; from 2 hours to 1 h 42 min ago (18 minutes)

@@ -11,7 +11,7 @@ use http_body_util::BodyExt;
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
-use crate::helpers::{NOON, alb_line, feed, pipeline};
+use crate::helpers::{NOON, alb_line, feed, get_json as get, pipeline};
 use slipstream::serve::ApiError;
 use slipstream::time::{DAY, SECOND};
 
@@ -52,21 +52,6 @@ kind: ErrorBudgetPolicy
 metadata: {name: checkout}
 spec: {service: checkout, min_events: 2}
 "#;
-
-async fn get(router: &axum::Router, uri: &str) -> (u16, Value) {
-    let response = router
-        .clone()
-        .oneshot(Request::get(uri).body(Body::empty()).unwrap())
-        .await
-        .unwrap();
-    let status = response.status().as_u16();
-    let body = response.into_body().collect().await.unwrap().to_bytes();
-    (
-        status,
-        serde_json::from_slice(&body)
-            .unwrap_or_else(|e| panic!("{uri}: {e}: {}", String::from_utf8_lossy(&body))),
-    )
-}
 
 /// Validates `instance` against component schema `name` of `document`.
 fn check(document: &Value, name: &str, instance: &Value, what: &str) {
