@@ -24,26 +24,43 @@ use crate::annotations::{
 };
 use crate::time::parse_rfc3339;
 
-/// Whether this server accepts writes.
-#[derive(Debug, Clone, Copy)]
-pub struct Writes(pub bool);
+/// Whether this server accepts writes, decided once when the router is built.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Writes {
+    /// Accepted.
+    Open,
+    /// Refused (403) for this reason.
+    Off(&'static str),
+}
 
-fn check_writes(e: &Evaluator, writes: Writes) -> Result<(), ApiError> {
-    if !writes.0 {
-        return Err(ApiError::Forbidden(
-            "write endpoints are off: configure spec.http.auth, or set \
-             spec.http.allow_unauthenticated_writes on a trusted network"
-                .into(),
-        ));
+impl Writes {
+    /// Writes off because neither authentication nor the trusted-network opening is on.
+    pub const UNAUTHENTICATED: Writes = Writes::Off(
+        "write endpoints are off: configure spec.http.auth, or set \
+         spec.http.allow_unauthenticated_writes on a trusted network",
+    );
+    /// Writes off on a cluster member.
+    pub const CLUSTER: Writes = Writes::Off(
+        "annotations are not shared between cluster members yet: write them to a single \
+         instance",
+    );
+
+    /// For a server with authentication on or not (`authenticated`), writes opened for a
+    /// trusted network or not (`opened`), in a cluster or not (`cluster`).
+    pub fn of(authenticated: bool, opened: bool, cluster: bool) -> Writes {
+        match (authenticated || opened, cluster) {
+            (_, true) => Writes::CLUSTER,
+            (true, false) => Writes::Open,
+            (false, false) => Writes::UNAUTHENTICATED,
+        }
     }
-    if e.read().cluster().is_some() {
-        return Err(ApiError::Forbidden(
-            "annotations are not shared between cluster members yet: write them to a single \
-             instance"
-                .into(),
-        ));
+}
+
+fn check_writes(writes: Writes) -> Result<(), ApiError> {
+    match writes {
+        Writes::Open => Ok(()),
+        Writes::Off(why) => Err(ApiError::Forbidden(why.into())),
     }
-    Ok(())
 }
 
 /// `POST /v1/annotations`: 201 with the annotation as kept.
@@ -52,7 +69,7 @@ pub(super) async fn create(
     axum::Extension(writes): axum::Extension<Writes>,
     body: Result<Json<NewAnnotation>, JsonRejection>,
 ) -> Result<Response, ApiError> {
-    check_writes(&e, writes)?;
+    check_writes(writes)?;
     let Json(new) = body.map_err(|r| {
         if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
             ApiError::PayloadTooLarge
@@ -86,7 +103,7 @@ pub(super) async fn delete(
     axum::Extension(writes): axum::Extension<Writes>,
     path: Result<Path<u64>, PathRejection>,
 ) -> Result<Response, ApiError> {
-    check_writes(&e, writes)?;
+    check_writes(writes)?;
     let Path(id) = path.map_err(|r| ApiError::BadRequest(r.body_text()))?;
     if !e.read().view().store.annotations().delete(id) {
         return Err(ApiError::NotFound(format!("/v1/annotations/{id}")));
@@ -148,4 +165,24 @@ pub(super) async fn list(
         let out: Vec<AnnotationView> = found.into_iter().map(AnnotationView::from).collect();
         Json(json!({ "annotations": out })).into_response()
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn writes_need_auth_or_the_opening_and_never_in_a_cluster() {
+        assert_eq!(Writes::of(false, false, false), Writes::UNAUTHENTICATED);
+        assert_eq!(Writes::of(true, false, false), Writes::Open);
+        assert_eq!(Writes::of(false, true, false), Writes::Open);
+        for (auth, opened) in [(false, false), (true, false), (false, true), (true, true)] {
+            assert_eq!(Writes::of(auth, opened, true), Writes::CLUSTER);
+        }
+        let Err(ApiError::Forbidden(why)) = check_writes(Writes::CLUSTER) else {
+            panic!("a cluster member writes");
+        };
+        assert!(why.starts_with("annotations are not shared between cluster members"));
+        assert!(check_writes(Writes::Open).is_ok());
+    }
 }

@@ -130,13 +130,17 @@ pub fn router(read: Arc<dyn ReadSide>) -> Router {
 /// The API router; with a `token`, everything but the probes requires it ([`auth`]), and
 /// the write endpoints are open (see [`annotations`]).
 pub fn router_with_auth(read: Arc<dyn ReadSide>, token: Option<auth::Token>) -> Router {
-    let writes = token.is_some();
+    let writes = annotations::Writes::of(token.is_some(), false, false);
     router_with(read, token, writes)
 }
 
-/// The API router with a `token` (as [`router_with_auth`]) and the write endpoints open when
-/// `writes` is true.
-pub fn router_with(read: Arc<dyn ReadSide>, token: Option<auth::Token>, writes: bool) -> Router {
+/// The API router with a `token` (as [`router_with_auth`]) and the write endpoints as
+/// `writes` says.
+pub fn router_with(
+    read: Arc<dyn ReadSide>,
+    token: Option<auth::Token>,
+    writes: annotations::Writes,
+) -> Router {
     let auth = token.is_some();
     let mut protected = Router::new()
         .route("/v1/slos", get(slos))
@@ -167,7 +171,7 @@ pub fn router_with(read: Arc<dyn ReadSide>, token: Option<auth::Token>, writes: 
         .layer(axum::Extension(
             Arc::new(alerts_api::ActiveSince::default()),
         ))
-        .layer(axum::Extension(annotations::Writes(writes)));
+        .layer(axum::Extension(writes));
     if let Some(token) = token {
         protected = protected.layer(axum::middleware::from_fn_with_state(token, auth::require));
     }

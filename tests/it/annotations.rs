@@ -156,7 +156,11 @@ async fn writes_need_auth_or_an_explicit_opening_and_stay_bounded() {
         "10000 annotations are kept at most: delete old ones first"
     );
     // Opened for a trusted network without a token.
-    let trusted = slipstream::serve::router_with(p.clone(), None, true);
+    let trusted = slipstream::serve::router_with(
+        p.clone(),
+        None,
+        slipstream::serve::annotations::Writes::Open,
+    );
     assert_eq!(
         send(&trusted, "DELETE", "/v1/annotations/1", false, "")
             .await
