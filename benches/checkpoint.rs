@@ -85,6 +85,7 @@ fn checkpoint(c: &mut Criterion) {
         counters: full_counters(&plan.layouts[0], &ids),
         splits: Vec::new(),
         annotations: Default::default(),
+        adjustments: Vec::new(),
     };
     let dir = tempfile::tempdir().expect("temp dir");
     let mut cdir = CheckpointDir::open(dir.path()).expect("open");

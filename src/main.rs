@@ -104,6 +104,9 @@ enum Command {
     /// What a time range (an incident) cost one SLO, as the Markdown of a postmortem's
     /// "Impact" section or as JSON, from a running instance.
     Impact(ImpactArgs),
+    /// List the budget adjustments (maintenance windows) of a running instance: schedule,
+    /// whether in force, and per SLO the events counted apart and the ranges adjusted.
+    Adjustments(AdjustmentsArgs),
     /// Show how lines decode and classify: fields, service, and each SLO's verdict with why.
     ///
     /// Exit 0 when every line decoded, 65 when some did not, 64 for a bad configuration.
@@ -226,6 +229,22 @@ struct ImpactArgs {
     json: bool,
 }
 
+/// `slipstream adjustments`' options.
+#[derive(Debug, clap::Args)]
+struct AdjustmentsArgs {
+    #[command(flatten)]
+    remote: Remote,
+    /// Only SLOs of this service.
+    #[arg(long)]
+    service: Option<String>,
+    /// Only SLOs of this name.
+    #[arg(long)]
+    slo: Option<String>,
+    /// Print the JSON of `GET /v1/adjustments` instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
 /// `slipstream loadgen`'s options.
 #[derive(Debug, clap::Args)]
 struct LoadgenArgs {
@@ -341,6 +360,7 @@ fn execute(command: Command) -> anyhow::Result<ExitCode> {
         Command::Report(args) => report(args, clock),
         Command::Gate(args) => gate(args),
         Command::Impact(args) => impact(args),
+        Command::Adjustments(args) => adjustments(args),
         Command::Explain { config, line, json } => match config::load_file(&config) {
             Ok(config) => explain(&config, line.as_deref(), json, clock.now_us()),
             Err(e) => Ok(config_failure(&e)),
@@ -515,6 +535,37 @@ fn impact(args: ImpactArgs) -> anyhow::Result<ExitCode> {
     if args.json {
         println!();
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `slipstream adjustments`: every adjustment as text (or JSON).
+fn adjustments(args: AdjustmentsArgs) -> anyhow::Result<ExitCode> {
+    use slipstream::remote::encode;
+    let mut query = "/v1/adjustments".to_string();
+    let params: Vec<String> = [("service", &args.service), ("slo", &args.slo)]
+        .into_iter()
+        .filter_map(|(k, v)| Some(format!("{k}={}", encode(v.as_ref()?))))
+        .collect();
+    if !params.is_empty() {
+        query += &format!("?{}", params.join("&"));
+    }
+    let (status, body) = slipstream::remote::get_json(
+        &args.remote.url,
+        &query,
+        token(&args.remote.token).as_deref(),
+    )?;
+    if status != 200 {
+        anyhow::bail!(
+            "GET {}{query}: status {status}: {}",
+            args.remote.url,
+            body["error"]
+        );
+    }
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&body)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    print!("{}", slipstream::evaluate::adjustments::text(&body));
     Ok(ExitCode::SUCCESS)
 }
 

@@ -76,6 +76,8 @@ impl Generation {
     }
 
     fn build(config: &ReloadConfig, number: u64, store: Arc<Store>) -> Self {
+        // Adjustments new to these counters reach the events counted before them.
+        store.counters().adjust_counted(store.plan());
         Self {
             number,
             format: config.format,
@@ -218,8 +220,10 @@ impl Generation {
                 .find(|s| service_same[j] && s.service == j && s.table.max_hosts() == max_hosts)
                 .map(|s| s.table.clone())
         });
+        let old_plan = Arc::clone(self.store.plan());
         self.store.reshaped(Arc::new(plan), |counters, plan| {
             let mut state = counters.export(&self.slo_ids, &self.services, old_splits);
+            let adjusted = counters.export_adjusted(&old_plan, &self.slo_ids);
             // Sub-services follow their table: dropped with it, or kept by host name.
             state.split.retain(|s| {
                 plan.splits.iter().any(|n| {
@@ -238,6 +242,7 @@ impl Generation {
                 .retain(|(name, _)| kept_services.contains(&name));
             let mut rebuilt = Counters::new(plan);
             rebuilt.import(&state, plan, &new_ids, &new_services);
+            rebuilt.import_adjusted(&adjusted, &new_ids);
             rebuilt
         })
     }

@@ -4,8 +4,8 @@
 //! the payload's CRC-32 (u32 LE) and the payload: a [`Checkpoint`] in postcard encoding: the
 //! counts (one copy for all partitions) and a section per partition
 //! ([`PartitionCheckpoint`]: position, newest event time, statistics, de-duplication ids).
-//! The previous format versions are read too, so an upgrade keeps history: [`v7`] (no
-//! annotations), [`v6`] (no daily history per SLO), [`v5`] (no format directive per partition) and [`v4`] (whose
+//! The previous format versions are read too, so an upgrade keeps history: [`v8`] (no
+//! budget adjustments), [`v7`] (no annotations), [`v6`] (no daily history per SLO), [`v5`] (no format directive per partition) and [`v4`] (whose
 //! per-partition copies of the counts are added into one).
 //!
 //! [`CheckpointDir::write`] is atomic: write a temporary file, fsync it, rename it to
@@ -22,12 +22,13 @@ use serde::{Deserialize, Serialize};
 
 use crate::annotations::AnnotationsState;
 use crate::source::PartitionId;
-use crate::window::{CountersState, HostAssignment, Shard, ShardState, Store, lock};
+use crate::window::{AdjustedState, CountersState, HostAssignment, Shard, ShardState, Store, lock};
 
 pub mod v4;
 pub mod v5;
 pub mod v6;
 pub mod v7;
+pub mod v8;
 mod writer;
 pub use writer::{CheckpointStats, Checkpointer};
 
@@ -38,8 +39,9 @@ pub const MAGIC: &[u8; 8] = b"SLIPCKPT";
 /// their host assignment and per-shard sub-services. 5: one copy of the counts for all
 /// partitions (version 4 is read and merged). 6: each partition keeps its format's directive
 /// in force (a W3C `#Fields:` line) and its count of directive lines. 7: every SLO (and
-/// sub-service SLO) carries its daily history. 8: the annotations.
-pub const VERSION: u32 = 8;
+/// sub-service SLO) carries its daily history. 8: the annotations. 9: how each SLO stands with
+/// its budget adjustments.
+pub const VERSION: u32 = 9;
 const HEADER: usize = 8 + 4 + 8 + 4;
 /// How many checkpoint files are kept.
 pub const KEEP: usize = 2;
@@ -58,6 +60,8 @@ pub struct Checkpoint {
     pub splits: Vec<HostAssignment>,
     /// The annotations (see [`crate::annotations`]).
     pub annotations: AnnotationsState,
+    /// How each SLO stands with its budget adjustments (see [`crate::window::adjust`]).
+    pub adjustments: Vec<AdjustedState>,
 }
 
 impl Checkpoint {
@@ -67,9 +71,14 @@ impl Checkpoint {
     pub fn of(store: &Store, slo_ids: &[String], services: &[String], now_us: i64) -> Self {
         let shards = store.shards();
         let locked: Vec<_> = shards.iter().map(|(pid, s)| (*pid, lock(s))).collect();
-        let counters = store
-            .counters()
-            .export(slo_ids, services, &store.plan().splits);
+        let (counters, adjustments) = {
+            let counters = store.counters();
+            let plan = store.plan();
+            (
+                counters.export(slo_ids, services, &plan.splits),
+                counters.export_adjusted(plan, slo_ids),
+            )
+        };
         let partitions = locked
             .iter()
             .map(|(pid, shard)| PartitionCheckpoint {
@@ -90,6 +99,7 @@ impl Checkpoint {
                 .map(|s| s.table.export())
                 .collect(),
             annotations: store.annotations().export(),
+            adjustments,
         }
     }
 
@@ -116,9 +126,13 @@ impl Checkpoint {
                 );
             }
         }
-        store
-            .counters()
-            .import(&self.counters, store.plan(), slo_ids, services);
+        {
+            let mut counters = store.counters();
+            counters.import(&self.counters, store.plan(), slo_ids, services);
+            // Adjustments saved as applied stay so; any other is applied now.
+            counters.import_adjusted(&self.adjustments, slo_ids);
+            counters.adjust_counted(store.plan());
+        }
         store.annotations().import(&self.annotations);
         for p in &self.partitions {
             let pid = PartitionId::new(p.stream, p.partition);
@@ -198,7 +212,14 @@ pub fn decode(bytes: &[u8]) -> Result<Checkpoint, String> {
     let u32_at =
         |i: usize| u32::from_le_bytes([bytes[i], bytes[i + 1], bytes[i + 2], bytes[i + 3]]);
     let version = u32_at(8);
-    if ![v4::VERSION, v5::VERSION, v6::VERSION, v7::VERSION, VERSION].contains(&version) {
+    let known = [
+        v4::VERSION,
+        v5::VERSION,
+        v6::VERSION,
+        v7::VERSION,
+        v8::VERSION,
+    ];
+    if !known.contains(&version) && version != VERSION {
         return Err(format!(
             "format version {version}, this build reads versions {} to {VERSION}",
             v4::VERSION,
@@ -232,6 +253,10 @@ pub fn decode(bytes: &[u8]) -> Result<Checkpoint, String> {
     }
     if version == v7::VERSION {
         let old: v7::Checkpoint = postcard::from_bytes(payload).map_err(undecodable)?;
+        return Ok(old.upgrade());
+    }
+    if version == v8::VERSION {
+        let old: v8::Checkpoint = postcard::from_bytes(payload).map_err(undecodable)?;
         return Ok(old.upgrade());
     }
     postcard::from_bytes(payload).map_err(undecodable)

@@ -41,6 +41,14 @@ fn sample(n: u64) -> Checkpoint {
                 created_us: 1_700_000_100_000_000,
             }],
         },
+        adjustments: vec![crate::window::AdjustedState {
+            slo: "checkout/availability".into(),
+            name: "db-maintenance".into(),
+            definition: "exclude 2023-11-14T22:13:20Z +2h".into(),
+            declared_at_us: Some(1_700_000_030_000_000),
+            ranges: vec![(1_700_000_000_000_000, 1_700_000_030_000_000)],
+            events: (n, 2 * n),
+        }],
     }
 }
 
@@ -166,6 +174,7 @@ fn a_version_5_checkpoint_is_read_with_no_directive_in_force() {
     }
     want.counters.slos[0].history.clear();
     want.annotations = Default::default();
+    want.adjustments = Vec::new();
     assert_eq!(read, want);
     // The current version is not read as the previous one, nor the other way round.
     assert!(decode(&file_of(VERSION, &old)).is_err());
@@ -250,7 +259,7 @@ fn a_wrong_version_falls_back() {
     // Version 3, the last before split services, is refused the same way.
     falls_back(
         |b| b[8] = 3,
-        "format version 3, this build reads versions 4 to 8",
+        "format version 3, this build reads versions 4 to 9",
     );
     falls_back(|b| b[0] = b'X', "bad magic");
 }
@@ -284,6 +293,7 @@ fn a_version_6_checkpoint_is_read_with_every_history_empty() {
     let mut want = now;
     want.counters.slos[0].history.clear();
     want.annotations = Default::default();
+    want.adjustments = Vec::new();
     assert_eq!(read, want);
     assert!(decode(&file_of(VERSION, &old)).is_err());
 }
@@ -354,6 +364,110 @@ fn a_version_7_checkpoint_is_read_without_annotations() {
     let read = decode(&file_of(v7::VERSION, &old)).unwrap();
     let mut want = now;
     want.annotations = Default::default();
+    want.adjustments = Vec::new();
     assert_eq!(read, want);
     assert!(decode(&file_of(VERSION, &old)).is_err());
+}
+
+#[test]
+fn a_version_8_checkpoint_is_read_without_adjustments() {
+    let now = sample(5);
+    let old = v8::Checkpoint {
+        created_us: now.created_us,
+        partitions: now.partitions.clone(),
+        counters: now.counters.clone(),
+        splits: now.splits.clone(),
+        annotations: now.annotations.clone(),
+    };
+    let read = decode(&file_of(v8::VERSION, &old)).unwrap();
+    let mut want = now;
+    want.adjustments = Vec::new();
+    assert_eq!(read, want);
+    assert!(decode(&file_of(VERSION, &old)).is_err());
+}
+
+/// A file written by the release build before budget adjustments (`bc3749e`): `run` over
+/// 3,000 ALB lines of `checkout.example.com`, line `i` at 2026-12-01T00:00:00Z + 86 s × i,
+/// a 503 when `i % 7 == 0`, with one annotation added over the API. Restored under a
+/// configuration that adds a maintenance window, everything is kept and the window is
+/// applied to the restored counts once.
+#[test]
+fn a_checkpoint_written_before_budget_adjustments_keeps_everything() {
+    use crate::time::{HOUR, SECOND, epoch_us};
+    let c = decode(include_bytes!("../../tests/fixtures/checkpoint-v8.bin")).unwrap();
+    let t0 = epoch_us(2026, 12, 1, 0, 0, 0, 0).unwrap();
+    let events: Vec<(i64, bool)> = (0..3000)
+        .map(|i| (t0 + i * 86 * SECOND, i % 7 != 0))
+        .collect();
+    let slo = &c.counters.slos[0];
+    assert_eq!(slo.id, "checkout/availability");
+    assert_eq!(slo.lifetime, [2571, 429]);
+    assert_eq!(c.annotations.items.len(), 1);
+    assert_eq!(c.annotations.items[0].text, "db upgrade");
+    assert!(c.adjustments.is_empty());
+    assert_eq!(c.partitions[0].shard.stats.lines, 3_000);
+
+    let yaml = r#"
+apiVersion: slipstream/v1
+kind: Pipeline
+metadata: {name: fixture}
+spec:
+  source: {stdin: {}}
+  decode: {format: alb}
+  services: [{name: checkout, match: {host: checkout.example.com}}]
+---
+apiVersion: reliability/v1
+kind: ServiceLevelObjective
+metadata: {name: checkout}
+spec:
+  service: checkout
+  indicators: [{name: availability, threshold: 99.9, window: 30d}]
+---
+apiVersion: reliability/v1
+kind: BudgetAdjustment
+metadata: {name: db-upgrade}
+spec:
+  first_event_start: "2026-12-02T10:00:00Z"
+  duration: 3h
+  slos: [checkout]
+"#;
+    let config = crate::config::parse(yaml, "fixture.yaml").unwrap();
+    let r = &config.reload;
+    let retention: Vec<_> = r
+        .objectives
+        .iter()
+        .map(|o| o.retention(r.window.history_days))
+        .collect();
+    let plan = crate::window::Plan::new(&retention, 1, r.window);
+    let store = Store::new(std::sync::Arc::new(plan));
+    let ids = vec!["checkout/availability".to_string()];
+    c.restore_into(&store, &ids, &["checkout".to_string()]);
+    let counters = store.counters();
+    let applied = &counters.adjusted(store.plan(), 0)[0];
+    // 37 hours before the newest event only the hourly buckets are kept: the three hours
+    // are whole ones.
+    let (start, end) = (t0 + 34 * HOUR, t0 + 37 * HOUR);
+    assert_eq!(applied.ranges, vec![(start, end)]);
+    let inside = events.iter().filter(|e| (start..end).contains(&e.0));
+    let apart = inside.clone().count() as u64;
+    assert_eq!(applied.events.total, apart);
+    assert_eq!(applied.events.good, inside.filter(|e| e.1).count() as u64);
+    // The 30-day window and the day lose exactly those events.
+    let newest = t0 + 2999 * 86 * SECOND;
+    let to = newest / SECOND * SECOND + SECOND;
+    let all = counters.slo(0).sum(30 * crate::time::DAY, to);
+    assert_eq!(all.total, 3000 - apart);
+    let dec2 = crate::time::days_from_civil(2026, 12, 2);
+    let day = counters.slo(0).history().unwrap().day(dec2);
+    let on_dec2 = |e: &&(i64, bool)| (t0 + 24 * HOUR..t0 + 48 * HOUR).contains(&e.0);
+    assert_eq!(
+        day.total,
+        events.iter().filter(on_dec2).count() as u64 - apart
+    );
+    // Saved again, it is applied and is not applied twice.
+    drop(counters);
+    let again = Checkpoint::of(&store, &ids, &["checkout".to_string()], 1);
+    assert_eq!(again.adjustments.len(), 1);
+    assert_eq!(again.adjustments[0].ranges, vec![(start, end)]);
+    assert_eq!(again.adjustments[0].events.1, apart);
 }

@@ -24,12 +24,13 @@ pub struct Checkpoint {
 impl Checkpoint {
     /// The same state in the current format, without annotations.
     pub fn upgrade(self) -> super::Checkpoint {
-        super::Checkpoint {
+        super::v8::Checkpoint {
             created_us: self.created_us,
             partitions: self.partitions,
             counters: self.counters,
             splits: self.splits,
             annotations: Default::default(),
         }
+        .upgrade()
     }
 }

@@ -615,6 +615,7 @@ mod tests {
             counters: Default::default(),
             splits: Vec::new(),
             annotations: Default::default(),
+            adjustments: Vec::new(),
         }
     }
 

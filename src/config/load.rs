@@ -23,6 +23,8 @@ pub(super) struct Documents {
     pub(super) slos: Vec<(At, raw::Document<raw::SloSpec>)>,
     /// `reliability/v1 ErrorBudgetPolicy`.
     pub(super) policies: Vec<(At, raw::Document<raw::PolicySpec>)>,
+    /// `reliability/v1 BudgetAdjustment`.
+    pub(super) adjustments: Vec<(At, raw::Document<raw::AdjustmentSpec>)>,
     /// The OpenSLO v1 kinds.
     pub(super) openslo: Vec<(At, openslo::Parsed)>,
 }
@@ -84,6 +86,11 @@ impl Documents {
                     self.policies.push((at, d));
                 }
             }
+            ("reliability/v1", "BudgetAdjustment") => {
+                if let Some(d) = de(value, &at, problems) {
+                    self.adjustments.push((at, d));
+                }
+            }
             ("openslo/v1", kind) => {
                 if let Some(d) = openslo_document(kind, value, &at, problems) {
                     self.openslo.push((at, d));
@@ -93,8 +100,8 @@ impl Documents {
                 &at,
                 format!(
                     "unknown document {api}/{kind}: expected slipstream/v1 Pipeline, \
-                     reliability/v1 ServiceLevelObjective, reliability/v1 ErrorBudgetPolicy \
-                     or openslo/v1 Service, SLI, SLO, AlertPolicy, AlertCondition"
+                     reliability/v1 ServiceLevelObjective, reliability/v1 ErrorBudgetPolicy, \
+                     reliability/v1 BudgetAdjustment or openslo/v1 Service, SLI, SLO, AlertPolicy, AlertCondition"
                 ),
             ),
         }

@@ -17,6 +17,7 @@
 //! and `reliability/v1 ErrorBudgetPolicy`, and the OpenSLO v1 kinds of [`openslo`] (any
 //! number). A YAML document may also be a list of such objects.
 
+mod adjustment;
 mod alertmanager;
 mod checkpoint;
 mod cluster;

@@ -135,6 +135,7 @@ impl<'a> Objectives<'a> {
             sla: if ratio { slo.sla.clone() } else { None },
             tiers: policy.tiers,
             gate: policy.gate,
+            adjustments: Vec::new(),
         };
         self.built.push((slo.rule, objective));
     }

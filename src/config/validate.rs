@@ -17,6 +17,7 @@ pub(super) fn validate(docs: Documents, origin: &str, problems: &mut Problems) -
         pipelines,
         slos,
         policies,
+        adjustments,
         openslo,
     } = docs;
     if pipelines_seen != 1 {
@@ -38,7 +39,19 @@ pub(super) fn validate(docs: Documents, origin: &str, problems: &mut Problems) -
     let mut objectives = Objectives::new(&policies, carries);
     super::reliability::validate(&slos, services, &mut objectives, problems);
     super::openslo::resolve::resolve(&openslo, services, &mut objectives, problems);
-    let (rules, objectives) = objectives.finish();
+    let (rules, mut objectives) = objectives.finish();
+    let adjustments = super::adjustment::validate(&adjustments, problems);
+    super::adjustment::attach(&adjustments, &mut objectives, problems);
+    if let Some(first) = adjustments.first()
+        && pipeline.as_ref().is_some_and(|p| p.cluster.is_some())
+    {
+        problems.error(
+            first.at(),
+            "budget adjustments are not supported in cluster mode yet: members apply the \
+             shared log at different times, so an adjustment applied to counted events \
+             would not adjust the same events on every member",
+        );
+    }
 
     let p = pipeline?;
     Some(Config {

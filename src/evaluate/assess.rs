@@ -418,6 +418,7 @@ mod tests {
             sla: None,
             tiers: PolicyTiers::default(),
             gate: Default::default(),
+            adjustments: Vec::new(),
         }
     }
 

@@ -11,6 +11,7 @@
 //! sub-service, `<service>:<host>`, hosts in assignment order, then `<service>:_overflow` once
 //! it has had an event; [`Evaluation::objectives`] lists what each report entry measures.
 
+pub mod adjustments;
 pub mod alerts;
 pub mod assess;
 pub mod evaluation;
@@ -100,6 +101,8 @@ pub struct SloObjective {
     pub tiers: PolicyTiers,
     /// The service's deploy gate rules.
     pub gate: std::sync::Arc<gate::GateRules>,
+    /// The budget adjustments (maintenance windows) that name this SLO.
+    pub adjustments: Vec<std::sync::Arc<crate::window::Adjustment>>,
 }
 
 impl SloObjective {
@@ -154,6 +157,7 @@ impl SloObjective {
                 days: history_days,
                 zone: self.report_zone(),
             }),
+            adjustments: self.adjustments.iter().cloned().collect(),
         }
     }
 

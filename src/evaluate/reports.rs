@@ -16,10 +16,11 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
+use super::adjustments::{AdjustedIn, adjusted_in};
 use super::exact::{ONE, Ppb};
 use super::{SloKind, SloObjective, Target};
 use crate::time::{MINUTE, SECOND, civil_from_days, days_from_civil, format_rfc3339};
-use crate::window::{Counts, History, Store};
+use crate::window::{Applied, Counts, History, Store};
 
 /// Most periods one report may ask for.
 pub const MAX_COUNT: usize = 400;
@@ -178,6 +179,10 @@ pub struct PeriodRow {
     pub observed_per_second: Option<f64>,
     /// The day with the lowest SLI (throughput: the lowest good rate); earliest on a tie.
     pub worst_day: Option<DayRow>,
+    /// The budget adjustments (maintenance windows) inside the period, with the ranges
+    /// actually adjusted; left out when none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub adjustments: Vec<AdjustedIn>,
 }
 
 /// One local day.
@@ -231,7 +236,8 @@ pub fn reports(
         .iter()
         .filter_map(|(o, of)| {
             let c = counters.counters(*of)?;
-            Some(periods_of(o, c.history(), period, count, t))
+            let applied = counters.adjusted(plan, of.slo());
+            Some(periods_of(o, c.history(), &applied, period, count, t))
         })
         .collect();
     Ok(PeriodsReport {
@@ -244,10 +250,11 @@ pub fn reports(
 }
 
 /// `o`'s last `count` periods from `history` (its daily counts, or `None` when no history
-/// is kept), at evaluation time `t_us`.
+/// is kept), at evaluation time `t_us`; `applied` is how it stands with its adjustments.
 pub fn periods_of(
     o: &SloObjective,
     history: Option<&History>,
+    applied: &[Applied],
     period: ReportPeriod,
     count: usize,
     t_us: i64,
@@ -286,7 +293,15 @@ pub fn periods_of(
     out.periods = starts
         .into_iter()
         .rev()
-        .map(|(first, end)| row(o, h, first, end.min(last + 1), end <= last + 1))
+        .map(|(first, end)| {
+            let mut r = row(o, h, first, end.min(last + 1), end <= last + 1);
+            let (from, to) = (
+                zone.start_of_day(first),
+                zone.start_of_day(end.min(last + 1)),
+            );
+            r.adjustments = adjusted_in(o, applied, from, to);
+            r
+        })
         .collect();
     out
 }
@@ -324,6 +339,7 @@ fn row(o: &SloObjective, h: &History, first: i64, end: i64, complete: bool) -> P
         downtime_equivalent_minutes: None,
         observed_per_second: None,
         worst_day: None,
+        adjustments: Vec::new(),
     };
     match o.target {
         Target::Ratio(objective) => {

@@ -4,7 +4,7 @@
 //! `GET /v1/slos/{service}/{slo}/series` (exact counts step by step),
 //! `GET /v1/slos/{service}/{slo}/impact` (what a range cost, [`impact`]),
 //! `GET /v1/reports` (each SLO's calendar periods, [`reports`]), `GET /v1/gate` (the deploy
-//! gate, [`gate`]),
+//! gate, [`gate`]), `GET /v1/adjustments` (budget adjustments, [`adjustments`]),
 //! `POST`/`GET /v1/annotations`, `DELETE /v1/annotations/{id}` ([`annotations`]),
 //! `GET /v1/alerts` (firing alerts, for pollers), `GET /api/v1/alerts` (the same in
 //! Prometheus's shape, see [`alerts_api`]), `GET /openapi.json` ([`openapi`]),
@@ -28,6 +28,7 @@
 //! flight are bounded ([`limits`]). [`server`] serves the router over plain HTTP or, with
 //! `spec.http.tls`, HTTPS only (certificates are loaded by [`crate::tls`]).
 
+mod adjustments;
 pub mod alerts_api;
 pub mod annotations;
 pub mod auth;
@@ -149,6 +150,7 @@ pub fn router_with(
         .route("/v1/slos/{service}/{slo}/impact", get(impact::impact))
         .route("/v1/reports", get(reports::reports))
         .route("/v1/gate", get(gate::gate))
+        .route("/v1/adjustments", get(adjustments::adjustments))
         .route(
             "/v1/annotations",
             get(annotations::list).post(annotations::create),

@@ -10,6 +10,9 @@
 
 use crate::classify::Classifier;
 
+mod adjusted;
+pub use adjusted::AdjustedState;
+
 use super::Plan;
 use super::decided::Decided;
 use super::latency::{LatencyBucketState, LatencyRing};
@@ -111,10 +114,9 @@ impl Counters {
     /// Adds `good` of `total` events at `time_us` to SLO `slo` (summed counts, a cluster's
     /// deltas): what `total` single events do.
     pub fn add_counts(&mut self, slo: usize, time_us: i64, good: u64, total: u64) {
-        let good = good.min(total);
-        self.slos[slo].add_counts(time_us, good, total);
-        self.lifetime[slo][0] += good;
-        self.lifetime[slo][1] += total - good;
+        let c = self.slos[slo].add_counts(time_us, good, total);
+        self.lifetime[slo][0] += c.good;
+        self.lifetime[slo][1] += c.bad();
     }
 
     /// Records `count` latencies of `latency_us` at `time_us` for service `service`.
@@ -145,8 +147,9 @@ impl Counters {
             let Some(good) = outcome.good() else {
                 continue;
             };
-            self.slos[slo].add(t, good);
-            self.lifetime[slo][usize::from(!good)] += 1;
+            let c = self.slos[slo].add(t, good);
+            self.lifetime[slo][0] += c.good;
+            self.lifetime[slo][1] += c.bad();
         }
         if let Some(l) = event.latency_us {
             self.latency[service].record(t, l);

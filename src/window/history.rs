@@ -251,6 +251,18 @@ impl History {
         }
     }
 
+    /// Replaces `from` (which it holds) by `to` in kept day `day`; nothing for a day not
+    /// kept or without events.
+    pub fn shift(&mut self, day: i64, from: Counts, to: Counts) {
+        if self.day(day).total == 0 {
+            return;
+        }
+        let i = self.slot_of(day);
+        let slot = &mut self.slots[i];
+        slot.total = (slot.total - from.total.min(slot.total)) + to.total;
+        slot.good = ((slot.good - from.good.min(slot.good)) + to.good).min(slot.total);
+    }
+
     /// Every kept day with events, `(day, good, total)` oldest first, for a checkpoint.
     pub fn export(&self) -> Vec<(i64, u64, u64)> {
         let Some(oldest) = self.oldest_day() else {

@@ -14,6 +14,7 @@
 //! trails the slowest partition that is still delivering, so a partition catching up on a
 //! backlog does not leave a hole at the end of every window (see [`Store::watermark`]).
 
+pub mod adjust;
 pub mod counters;
 pub mod decided;
 pub mod dedup;
@@ -33,7 +34,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use dashmap::DashMap;
 
-pub use counters::{Counters, CountersState, SloState, Tally};
+pub use adjust::{Adjustment, Applied, Mode as AdjustMode, Schedule};
+pub use counters::{AdjustedState, Counters, CountersState, SloState, Tally};
 pub use decided::{Decided, Decisions};
 pub use dedup::DedupConfig;
 pub use history::{DayZone, History, HistorySpec};

@@ -18,6 +18,9 @@
 //! be mistaken for an older one; a bucket is readable while it is among the last `n` of its
 //! tier, and [`Layout`] sizes `n` so that every window the SLO reports stays retained.
 
+use std::sync::Arc;
+
+use super::adjust::{Adjusting, Adjustment};
 use super::history::{History, HistorySpec};
 use crate::time::{HOUR, MINUTE, SECOND, ceil_to, floor_to};
 
@@ -63,6 +66,8 @@ pub struct Layout {
     pub slots: Vec<usize>,
     /// The daily history kept, if any (see [`super::history`]).
     pub history: Option<HistorySpec>,
+    /// The budget adjustments that name this SLO (see [`super::adjust`]).
+    pub adjustments: Arc<[Arc<Adjustment>]>,
 }
 
 impl Layout {
@@ -93,6 +98,7 @@ impl Layout {
         Self {
             slots,
             history: None,
+            adjustments: Arc::new([]),
         }
     }
 
@@ -113,6 +119,8 @@ pub struct Retention {
     pub spans: Vec<(i64, i64)>,
     /// Daily counts kept for period reports, if any.
     pub history: Option<HistorySpec>,
+    /// The budget adjustments that name the SLO.
+    pub adjustments: Arc<[Arc<Adjustment>]>,
 }
 
 impl From<Vec<i64>> for Retention {
@@ -121,6 +129,7 @@ impl From<Vec<i64>> for Retention {
             windows_us,
             spans: Vec::new(),
             history: None,
+            adjustments: Arc::new([]),
         }
     }
 }
@@ -163,6 +172,7 @@ impl Layout {
             }
         }
         layout.history = r.history.clone();
+        layout.adjustments = Arc::clone(&r.adjustments);
         layout
     }
 }
@@ -311,6 +321,33 @@ impl Ring {
         true
     }
 
+    /// The counts of `bucket`: zero unless it is live and held.
+    fn bucket(&self, bucket: i64) -> Counts {
+        let slot = self.slots[self.slot_of(bucket)];
+        if self.newest == i64::MIN || bucket < self.oldest_live() || slot.bucket != bucket {
+            return Counts::default();
+        }
+        Counts {
+            good: slot.good,
+            total: slot.total,
+        }
+    }
+
+    /// Replaces `from` (which it holds) by `to` in live bucket `bucket`; nothing when the
+    /// bucket is not live or holds nothing.
+    fn shift(&mut self, bucket: i64, from: Counts, to: Counts) {
+        if self.bucket(bucket).total == 0 {
+            return;
+        }
+        let i = self.slot_of(bucket);
+        let slot = &mut self.slots[i];
+        slot.good = (slot.good - from.good.min(slot.good)) + to.good;
+        slot.total = (slot.total - from.total.min(slot.total)) + to.total;
+        slot.good = slot.good.min(slot.total);
+        self.live.good = (self.live.good - from.good.min(self.live.good)) + to.good;
+        self.live.total = (self.live.total - from.total.min(self.live.total)) + to.total;
+    }
+
     /// Sum of the live buckets covering `[from, to)`; both are multiples of the width. Reads
     /// the buckets inside the range or the live ones outside it, whichever are fewer.
     fn sum(&self, from: i64, to: i64) -> Counts {
@@ -376,6 +413,8 @@ pub struct SloCounters {
     agrees_from: i64,
     /// Counts per local day, when the layout keeps a history.
     history: Option<History>,
+    /// The budget adjustments in force, when any names this SLO.
+    adjusting: Option<Box<Adjusting>>,
 }
 
 impl SloCounters {
@@ -390,6 +429,7 @@ impl SloCounters {
                 .collect(),
             agrees_from: i64::MIN,
             history: layout.history.as_ref().map(History::new),
+            adjusting: Adjusting::new(&layout.adjustments),
         }
     }
 
@@ -398,22 +438,66 @@ impl SloCounters {
         self.history.as_ref()
     }
 
-    /// Adds one event at `time_us` to every tier that still retains its bucket.
-    pub fn add(&mut self, time_us: i64, good: bool) {
-        self.add_counts(time_us, u64::from(good), 1);
+    /// Adds one event at `time_us` to every tier that still retains its bucket; what was
+    /// counted (see [`SloCounters::add_counts`]).
+    pub fn add(&mut self, time_us: i64, good: bool) -> Counts {
+        self.add_counts(time_us, u64::from(good), 1)
     }
 
     /// Adds `total` events at `time_us`, `good` of them good (at most `total`), to every tier
     /// that still retains its bucket and to the history: what `total` calls of
     /// [`SloCounters::add`] do, for counts that arrive already summed (a cluster's deltas).
-    pub fn add_counts(&mut self, time_us: i64, good: u64, total: u64) {
-        let good = good.min(total);
+    /// Inside a budget adjustment they are counted as it says (none at all, or all good);
+    /// returns what was counted.
+    pub fn add_counts(&mut self, time_us: i64, good: u64, total: u64) -> Counts {
+        let mut c = Counts {
+            good: good.min(total),
+            total,
+        };
+        if let Some(a) = &mut self.adjusting {
+            c = a.admit(time_us, c);
+            if c.total == 0 {
+                return c;
+            }
+        }
         for ring in &mut self.tiers {
-            ring.add(time_us, good, total);
+            ring.add(time_us, c.good, c.total);
         }
         if let Some(h) = &mut self.history {
-            h.add(time_us, good, total);
+            h.add(time_us, c.good, c.total);
         }
+        c
+    }
+
+    /// The budget adjustments in force and how each stands, when any names this SLO.
+    pub fn adjusting(&self) -> Option<&Adjusting> {
+        self.adjusting.as_deref()
+    }
+
+    /// The budget adjustments in force, to record how they stand.
+    pub fn adjusting_mut(&mut self) -> Option<&mut Adjusting> {
+        self.adjusting.as_deref_mut()
+    }
+
+    /// The oldest instant any tier or the history still holds, `None` before the first
+    /// event.
+    pub fn held_from(&self) -> Option<i64> {
+        let tiers = self
+            .tiers
+            .iter()
+            .filter(|r| r.newest != i64::MIN)
+            .map(|r| r.oldest_live().saturating_mul(r.width));
+        let days = self
+            .history
+            .as_ref()
+            .and_then(|h| Some(h.zone().start_of_day(h.oldest_day()?)));
+        tiers.chain(days).min()
+    }
+
+    /// The end of the newest second counted, `None` before the first event.
+    pub fn counted_to(&self) -> Option<i64> {
+        let finest = self.tiers.first()?;
+        (finest.newest != i64::MIN).then(|| (finest.newest + 1) * finest.width)
     }
 
     /// Exact counts of the window of length `window_us` ending at `end_us` (a whole second),
@@ -630,6 +714,8 @@ impl SloCounters {
 pub fn window_start(window_us: i64, end_us: i64) -> i64 {
     ceil_to(end_us - window_us, TIER_WIDTHS[tier_for(window_us)])
 }
+
+mod past;
 
 #[cfg(test)]
 mod span_tests;

@@ -218,6 +218,11 @@ impl SubCounters {
         &self.slos[pos]
     }
 
+    /// The counters of the service's `pos`-th SLO, to adjust.
+    pub fn slo_mut(&mut self, pos: usize) -> &mut SloCounters {
+        &mut self.slos[pos]
+    }
+
     /// Lifetime `[good, bad]` of the service's `pos`-th SLO.
     pub fn lifetime(&self, pos: usize) -> [u64; 2] {
         self.lifetime[pos]
@@ -283,6 +288,16 @@ impl SplitShard {
         self.slots.get(slot).and_then(|s| s.as_deref())
     }
 
+    /// The counters of every slot that has them.
+    pub fn subs(&self) -> impl Iterator<Item = &SubCounters> {
+        self.slots.iter().filter_map(|s| s.as_deref())
+    }
+
+    /// The counters of every slot that has them, to adjust.
+    pub fn subs_mut(&mut self) -> impl Iterator<Item = &mut SubCounters> {
+        self.slots.iter_mut().filter_map(|s| s.as_deref_mut())
+    }
+
     /// Number of slots with counters.
     pub fn allocated(&self) -> usize {
         self.slots.iter().filter(|s| s.is_some()).count()
@@ -339,8 +354,9 @@ impl SplitShard {
             let Some(good) = outcome.good() else {
                 continue;
             };
-            sub.slos[pos].add(t, good);
-            sub.lifetime[pos][usize::from(!good)] += 1;
+            let c = sub.slos[pos].add(t, good);
+            sub.lifetime[pos][0] += c.good;
+            sub.lifetime[pos][1] += c.bad();
         }
         if let Some(l) = event.latency_us {
             sub.latency.record(t, l);
@@ -363,9 +379,9 @@ impl SplitShard {
         for (pos, t, good, total) in slos {
             let good = good.min(total);
             if let Some(c) = sub.slos.get_mut(pos) {
-                c.add_counts(t, good, total);
-                sub.lifetime[pos][0] += good;
-                sub.lifetime[pos][1] += total - good;
+                let c = c.add_counts(t, good, total);
+                sub.lifetime[pos][0] += c.good;
+                sub.lifetime[pos][1] += c.bad();
             }
         }
         for (t, l, count) in latencies {

@@ -1,5 +1,6 @@
 //! Integration tests: one binary, modules by capability, shared helpers.
 
+mod adjustments;
 mod alertmanager;
 mod alerts;
 mod annotations;

@@ -162,6 +162,20 @@ fn the_page_renders_slos_and_charts_in_chromium() {
         search.contains("search: slow queries after the index rebuild"),
         "the search incident on the burn-down: {search}"
     );
+    // Catalog's weekly maintenance window, declared with the configuration: exact.
+    let catalog = chromium(
+        &exe,
+        &format!("{base}/slo/catalog/availability"),
+        &["--dump-dom"],
+    );
+    let row = catalog
+        .split("data-testid=\"adjustment-row\"")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no maintenance window row: {catalog}"));
+    let row = &row[..row.find("</tr>").unwrap()];
+    assert!(row.contains("catalog-db-maintenance"), "{row}");
+    assert!(row.contains("every 7 d (UTC)"), "{row}");
+    assert!(row.contains("exact (declared ahead)"), "{row}");
     assert!(
         !page.contains("NaN") && !page.contains("undefined"),
         "{page}"

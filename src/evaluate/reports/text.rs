@@ -16,7 +16,7 @@ pub enum TextFormat {
     Markdown,
 }
 
-const HEADER: [&str; 13] = [
+const HEADER: [&str; 14] = [
     "service",
     "slo",
     "first_day",
@@ -30,6 +30,7 @@ const HEADER: [&str; 13] = [
     "met",
     "budget_consumed_pct",
     "worst_day",
+    "adjusted",
 ];
 
 fn pct(v: &Value, digits: usize) -> String {
@@ -38,7 +39,7 @@ fn pct(v: &Value, digits: usize) -> String {
 }
 
 /// The cells of every row of `report`.
-fn rows(report: &Value) -> Vec<[String; 13]> {
+fn rows(report: &Value) -> Vec<[String; 14]> {
     let mut out = Vec::new();
     let empty = Vec::new();
     for slo in report["slos"].as_array().unwrap_or(&empty) {
@@ -68,10 +69,39 @@ fn rows(report: &Value) -> Vec<[String; 13]> {
                 text(&p["met"]),
                 pct(&p["budget_consumed_ratio"], 1),
                 worst,
+                adjusted(&p["adjustments"]),
             ]);
         }
     }
     out
+}
+
+/// The adjustments inside a period, as `name 120m` each (the minutes actually adjusted);
+/// `-` for none.
+fn adjusted(v: &Value) -> String {
+    let Some(list) = v.as_array().filter(|l| !l.is_empty()) else {
+        return "-".into();
+    };
+    let minutes = |ranges: &Value| {
+        let empty = Vec::new();
+        let us: i64 = ranges
+            .as_array()
+            .unwrap_or(&empty)
+            .iter()
+            .filter_map(|r| {
+                let t = |k: &str| crate::time::parse_rfc3339(r[k].as_str()?).ok();
+                Some(t("end")? - t("start")?)
+            })
+            .sum();
+        us as f64 / crate::time::MINUTE as f64
+    };
+    list.iter()
+        .map(|a| {
+            let name = a["name"].as_str().unwrap_or("?");
+            format!("{name} {}m", minutes(&a["ranges"]))
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 fn csv_cell(s: &str) -> String {
@@ -93,7 +123,7 @@ pub fn render(report: &Value, format: TextFormat) -> String {
             .map(|r| r.iter().map(|c| csv_cell(c)).collect::<Vec<_>>().join(",") + "\n")
             .collect(),
         TextFormat::Markdown => {
-            let line = |r: &[String; 13]| {
+            let line = |r: &[String; 14]| {
                 let cells: Vec<String> = r.iter().map(|c| c.replace('|', "\\|")).collect();
                 format!("| {} |\n", cells.join(" | "))
             };
@@ -137,7 +167,10 @@ mod tests {
             {"first_day": "2026-10-01", "last_day": "2026-10-31", "complete": true,
              "good": 9990, "bad": 10, "total": 10000, "sli": 0.999, "met": true,
              "budget_consumed_ratio": 1.0,
-             "worst_day": {"date": "2026-10-07", "sli": 0.99}},
+             "worst_day": {"date": "2026-10-07", "sli": 0.99},
+             "adjustments": [{"name": "db", "mode": "exclude", "ranges": [
+                {"start": "2026-10-04T02:00:00Z", "end": "2026-10-04T04:00:00Z"},
+                {"start": "2026-10-11T02:00:00Z", "end": "2026-10-11T02:30:00Z"}]}]},
             {"first_day": "2026-11-01", "last_day": "2026-11-04", "complete": false,
              "good": 0, "bad": 0, "total": 0, "sli": null, "met": null,
              "budget_consumed_ratio": null, "worst_day": null}
@@ -150,16 +183,16 @@ mod tests {
         assert_eq!(
             csv.lines().nth(1),
             Some(
-                "checkout,availability,2026-10-01,2026-10-31,true,9990,10,10000,99.9000,99.9000,true,100.0,2026-10-07 (99.000%)"
+                "checkout,availability,2026-10-01,2026-10-31,true,9990,10,10000,99.9000,99.9000,true,100.0,2026-10-07 (99.000%),db 150m"
             )
         );
         assert_eq!(
             csv.lines().nth(2),
-            Some("checkout,availability,2026-11-01,2026-11-04,false,0,0,0,-,99.9000,-,-,-")
+            Some("checkout,availability,2026-11-01,2026-11-04,false,0,0,0,-,99.9000,-,-,-,-")
         );
         let md = render(&report(), TextFormat::Markdown);
         assert!(md.starts_with("| service | slo | first_day |"), "{md}");
-        assert_eq!(md.lines().nth(1).unwrap().matches("---|").count(), 13);
+        assert_eq!(md.lines().nth(1).unwrap().matches("---|").count(), 14);
         assert!(md.contains("| 2026-10-07 (99.000%) |"), "{md}");
         let table = render(&report(), TextFormat::Table);
         let lines: Vec<&str> = table.lines().collect();

@@ -461,6 +461,10 @@ function detailSkeleton(service, slo) {
     <section class="card" aria-labelledby="h-periods">
       <div class="card-head"><h2 id="h-periods">Monthly report</h2><p class="hint" id="periods-hint"></p></div>
       <div id="periods"></div>
+    </section>
+    <section class="card" aria-labelledby="h-adjustments">
+      <div class="card-head"><h2 id="h-adjustments">Maintenance windows</h2><p class="hint">events inside are counted apart, not in the SLI or the budget</p></div>
+      <div id="adjustments"></div>
     </section>`;
   main.querySelector('.range').addEventListener('click', (e) => {
     const b = e.target.closest('button[data-range]');
@@ -473,6 +477,15 @@ function detailSkeleton(service, slo) {
 
 function stat(label, value, extra) {
   return `<div class="stat"><div class="stat-label">${label}</div><div class="stat-value">${value}</div>${extra ? `<div class="stat-extra">${extra}</div>` : ''}</div>`;
+}
+
+// The minutes a period's maintenance windows left out, per window.
+function adjustedMinutes(list) {
+  if (!list || !list.length) return '<span class="muted">—</span>';
+  return list.map((a) => {
+    const ms = a.ranges.reduce((t, r) => t + (Date.parse(r.end) - Date.parse(r.start)), 0);
+    return esc(a.name) + ' · ' + Math.round(ms / 60000) + ' min';
+  }).join(', ');
 }
 
 // The last months from the daily history (GET /v1/reports), whole days only.
@@ -489,14 +502,44 @@ function renderPeriods(report, digits) {
   el.innerHTML = `<table class="data">
     <caption class="sr-only">Good and bad events per calendar month, exact from the daily history</caption>
     <thead><tr><th scope="col">Month</th><th scope="col" class="num">Good</th><th scope="col" class="num">Bad</th>
-      <th scope="col" class="num">SLI</th><th scope="col">Met</th><th scope="col" class="num">Budget used</th><th scope="col">Worst day</th></tr></thead>
+      <th scope="col" class="num">SLI</th><th scope="col">Met</th><th scope="col" class="num">Budget used</th><th scope="col">Worst day</th><th scope="col">Maintenance</th></tr></thead>
     <tbody>${entry.periods.map((p) => `<tr data-testid="period-row">
       <th scope="row" title="${esc(p.start)} – ${esc(p.end)}">${esc(p.first_day.slice(0, 7))}${p.complete ? '' : ' <span class="muted">(to ' + esc(p.last_day.slice(5)) + ')</span>'}</th>
       <td class="num">${count(p.good)}</td><td class="num">${count(p.bad)}</td>
       <td class="num">${p.total ? pct(p.sli, digits) : '<span class="muted">no data</span>'}</td>
       <td>${p.met == null ? '<span class="muted">—</span>' : p.met ? '<span class="badge state-ok">met</span>' : '<span class="badge state-firing">missed</span>'}</td>
       <td class="num ${num(p.budget_consumed_ratio) && p.budget_consumed_ratio > 1 ? 'warn' : ''}">${num(p.budget_consumed_ratio) ? pct(p.budget_consumed_ratio, 1) : '—'}</td>
-      <td>${p.worst_day ? esc(p.worst_day.date) + ' · ' + (p.worst_day.sli == null ? '—' : pct(p.worst_day.sli, digits)) : '—'}</td></tr>`).join('')}</tbody>
+      <td>${p.worst_day ? esc(p.worst_day.date) + ' · ' + (p.worst_day.sli == null ? '—' : pct(p.worst_day.sli, digits)) : '—'}</td>
+      <td data-testid="period-adjusted">${adjustedMinutes(p.adjustments)}</td></tr>`).join('')}</tbody>
+  </table>`;
+}
+
+// The budget adjustments of this SLO (GET /v1/adjustments).
+function renderAdjustments(answer) {
+  const el = document.getElementById('adjustments');
+  const list = answer ? answer.adjustments : [];
+  if (!list.length) {
+    el.innerHTML = '<p class="empty">No maintenance window (BudgetAdjustment) names this SLO.</p>';
+    return;
+  }
+  const when = (a) => a.current_or_next == null ? '<span class="muted">none left</span>'
+    : (a.in_force ? '<span class="badge sev-ticket">in force</span> until ' + esc(clock(a.current_or_next.end))
+      : 'next ' + esc(clock(a.current_or_next.start)));
+  el.innerHTML = `<table class="data">
+    <caption class="sr-only">Each maintenance window: its schedule, when it is next in force, and the events it counted apart</caption>
+    <thead><tr><th scope="col">Window</th><th scope="col">Mode</th><th scope="col">Schedule</th><th scope="col">When</th>
+      <th scope="col" class="num">Counted apart</th><th scope="col" class="num">Bad among them</th><th scope="col">Applied to counted events</th></tr></thead>
+    <tbody>${list.map((a) => {
+      const s = a.slos[0] || { total: 0, bad: 0, applied_to_counted: [] };
+      const applied = s.applied_to_counted.map((r) => esc(clock(r.start)) + ' – ' + esc(clock(r.end))).join(', ');
+      return `<tr data-testid="adjustment-row">
+      <th scope="row" title="${esc(a.description)}">${esc(a.name)}</th>
+      <td>${esc(a.mode.replace(/_/g, ' '))}</td>
+      <td>${esc(a.duration)} from ${esc(clock(a.first_event_start))}${a.every_days ? ', every ' + a.every_days + ' d (' + esc(a.time_zone) + ')' : ''}</td>
+      <td>${when(a)}</td>
+      <td class="num">${count(s.total)}</td><td class="num">${count(s.bad)}</td>
+      <td>${applied || '<span class="muted">exact (declared ahead)</span>'}</td></tr>`;
+    }).join('')}</tbody>
   </table>`;
 }
 
@@ -663,13 +706,16 @@ async function refresh() {
       const gateUrl = '/v1/gate?service=' + encodeURIComponent(r.service);
       const marks = await getJson('/v1/annotations?service=' + encodeURIComponent(r.service)).catch(() => null);
       state.marks = marks ? marks.annotations : [];
-      const [budget, range, periods, gate] = await Promise.all([
+      const adjustmentsUrl = '/v1/adjustments?service=' + encodeURIComponent(r.service) + '&slo=' + encodeURIComponent(r.slo);
+      const [budget, range, periods, gate, adjustments] = await Promise.all([
         slo.budget ? getJson(base + '/series?window=' + periodWindow(slo)).catch(() => null) : null,
         getJson(base + '/series?window=' + rangeFor(slo)).catch((e) => ({ error: e.message })),
         getJson(reportUrl).catch(() => null),
         getJson(gateUrl).catch(() => null),
+        getJson(adjustmentsUrl).catch(() => null),
       ]);
       renderDetail(slo, budget, range, periods, gate);
+      renderAdjustments(adjustments);
       // What the last five annotated incidents cost this SLO (those it still counts).
       const incidents = state.marks.filter((a) => a.kind === 'incident' && a.end).slice(-5).reverse();
       const impacts = (await Promise.all(incidents.map((a) =>

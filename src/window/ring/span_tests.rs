@@ -36,6 +36,7 @@ fn sums_from_an_offset_start_match_a_direct_count() {
         windows_us: vec![5 * MINUTE, HOUR, DAY],
         spans: vec![(MINUTE, 40 * DAY)],
         history: None,
+        ..Default::default()
     };
     let layout = Layout::for_retention(&r, 5 * MINUTE);
     let mut c = SloCounters::new(&layout);
@@ -69,6 +70,7 @@ fn calendar_and_slice_layouts_cost_what_the_readme_says() {
             windows_us: Vec::new(),
             spans: vec![(width, span)],
             history: None,
+            ..Default::default()
         };
         let l = Layout::for_retention(&r, 5 * MINUTE);
         let idx = TIER_WIDTHS.iter().position(|&w| w == width).unwrap();
