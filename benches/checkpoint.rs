@@ -86,6 +86,7 @@ fn checkpoint(c: &mut Criterion) {
         splits: Vec::new(),
         annotations: Default::default(),
         adjustments: Vec::new(),
+        alert_history: Default::default(),
     };
     let dir = tempfile::tempdir().expect("temp dir");
     let mut cdir = CheckpointDir::open(dir.path()).expect("open");

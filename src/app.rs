@@ -14,6 +14,7 @@
 //! configuration reload and graceful shutdown; [`replay`] reads files to the end, on every
 //! core, and returns the report.
 
+mod alert_minutes;
 mod batch;
 pub mod cluster;
 mod dead_letter;
@@ -299,6 +300,7 @@ impl PipelineSink {
         if let Some(t) = newest {
             g.store.observe_newest(t);
         }
+        alert_minutes::advance(&g.objectives, &g.store, now);
         if let Some(name) = name {
             let origin = BatchOrigin {
                 partition,

@@ -12,6 +12,7 @@
 //! A stage depends only on the stages to its left (and on `config`, `time`, `clock`; [`tls`]
 //! loads the server's certificate for both `config` and `app`).
 
+pub mod alert_history;
 pub mod annotations;
 pub mod app;
 pub mod checkpoint;

@@ -4,8 +4,8 @@
 //! the payload's CRC-32 (u32 LE) and the payload: a [`Checkpoint`] in postcard encoding: the
 //! counts (one copy for all partitions) and a section per partition
 //! ([`PartitionCheckpoint`]: position, newest event time, statistics, de-duplication ids).
-//! The previous format versions are read too, so an upgrade keeps history: [`v8`] (no
-//! budget adjustments), [`v7`] (no annotations), [`v6`] (no daily history per SLO), [`v5`] (no format directive per partition) and [`v4`] (whose
+//! The previous format versions are read too, so an upgrade keeps history: [`v9`] (no alert
+//! history), [`v8`] (no budget adjustments), [`v7`] (no annotations), [`v6`] (no daily history per SLO), [`v5`] (no format directive per partition) and [`v4`] (whose
 //! per-partition copies of the counts are added into one).
 //!
 //! [`CheckpointDir::write`] is atomic: write a temporary file, fsync it, rename it to
@@ -20,6 +20,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::alert_history::AlertHistoryState;
 use crate::annotations::AnnotationsState;
 use crate::source::PartitionId;
 use crate::window::{AdjustedState, CountersState, HostAssignment, Shard, ShardState, Store, lock};
@@ -29,6 +30,7 @@ pub mod v5;
 pub mod v6;
 pub mod v7;
 pub mod v8;
+pub mod v9;
 mod writer;
 pub use writer::{CheckpointStats, Checkpointer};
 
@@ -40,8 +42,8 @@ pub const MAGIC: &[u8; 8] = b"SLIPCKPT";
 /// partitions (version 4 is read and merged). 6: each partition keeps its format's directive
 /// in force (a W3C `#Fields:` line) and its count of directive lines. 7: every SLO (and
 /// sub-service SLO) carries its daily history. 8: the annotations. 9: how each SLO stands with
-/// its budget adjustments.
-pub const VERSION: u32 = 9;
+/// its budget adjustments. 10: the alert history.
+pub const VERSION: u32 = 10;
 const HEADER: usize = 8 + 4 + 8 + 4;
 /// How many checkpoint files are kept.
 pub const KEEP: usize = 2;
@@ -62,6 +64,8 @@ pub struct Checkpoint {
     pub annotations: AnnotationsState,
     /// How each SLO stands with its budget adjustments (see [`crate::window::adjust`]).
     pub adjustments: Vec<AdjustedState>,
+    /// When each alert fired (see [`crate::alert_history`]).
+    pub alert_history: AlertHistoryState,
 }
 
 impl Checkpoint {
@@ -100,6 +104,7 @@ impl Checkpoint {
                 .collect(),
             annotations: store.annotations().export(),
             adjustments,
+            alert_history: store.alert_history().export(),
         }
     }
 
@@ -134,6 +139,7 @@ impl Checkpoint {
             counters.adjust_counted(store.plan());
         }
         store.annotations().import(&self.annotations);
+        store.alert_history().import(&self.alert_history);
         for p in &self.partitions {
             let pid = PartitionId::new(p.stream, p.partition);
             store.insert(pid, Shard::restore(&p.shard));
@@ -218,6 +224,7 @@ pub fn decode(bytes: &[u8]) -> Result<Checkpoint, String> {
         v6::VERSION,
         v7::VERSION,
         v8::VERSION,
+        v9::VERSION,
     ];
     if !known.contains(&version) && version != VERSION {
         return Err(format!(
@@ -257,6 +264,10 @@ pub fn decode(bytes: &[u8]) -> Result<Checkpoint, String> {
     }
     if version == v8::VERSION {
         let old: v8::Checkpoint = postcard::from_bytes(payload).map_err(undecodable)?;
+        return Ok(old.upgrade());
+    }
+    if version == v9::VERSION {
+        let old: v9::Checkpoint = postcard::from_bytes(payload).map_err(undecodable)?;
         return Ok(old.upgrade());
     }
     postcard::from_bytes(payload).map_err(undecodable)

@@ -49,6 +49,14 @@ fn sample(n: u64) -> Checkpoint {
             ranges: vec![(1_700_000_000_000_000, 1_700_000_030_000_000)],
             events: (n, 2 * n),
         }],
+        alert_history: crate::alert_history::AlertHistoryState {
+            recorded_from_us: Some(1_700_000_000_000_000),
+            evaluated_to_us: Some(1_700_000_060_000_000),
+            alerts: vec![(
+                "checkout/availability/page_1h_5m".into(),
+                vec![(1_700_000_000_000_000, i64::MAX)],
+            )],
+        },
     }
 }
 
@@ -175,6 +183,7 @@ fn a_version_5_checkpoint_is_read_with_no_directive_in_force() {
     want.counters.slos[0].history.clear();
     want.annotations = Default::default();
     want.adjustments = Vec::new();
+    want.alert_history = Default::default();
     assert_eq!(read, want);
     // The current version is not read as the previous one, nor the other way round.
     assert!(decode(&file_of(VERSION, &old)).is_err());
@@ -259,7 +268,7 @@ fn a_wrong_version_falls_back() {
     // Version 3, the last before split services, is refused the same way.
     falls_back(
         |b| b[8] = 3,
-        "format version 3, this build reads versions 4 to 9",
+        "format version 3, this build reads versions 4 to 10",
     );
     falls_back(|b| b[0] = b'X', "bad magic");
 }
@@ -294,6 +303,7 @@ fn a_version_6_checkpoint_is_read_with_every_history_empty() {
     want.counters.slos[0].history.clear();
     want.annotations = Default::default();
     want.adjustments = Vec::new();
+    want.alert_history = Default::default();
     assert_eq!(read, want);
     assert!(decode(&file_of(VERSION, &old)).is_err());
 }
@@ -365,6 +375,7 @@ fn a_version_7_checkpoint_is_read_without_annotations() {
     let mut want = now;
     want.annotations = Default::default();
     want.adjustments = Vec::new();
+    want.alert_history = Default::default();
     assert_eq!(read, want);
     assert!(decode(&file_of(VERSION, &old)).is_err());
 }
@@ -382,6 +393,7 @@ fn a_version_8_checkpoint_is_read_without_adjustments() {
     let read = decode(&file_of(v8::VERSION, &old)).unwrap();
     let mut want = now;
     want.adjustments = Vec::new();
+    want.alert_history = Default::default();
     assert_eq!(read, want);
     assert!(decode(&file_of(VERSION, &old)).is_err());
 }
@@ -470,4 +482,22 @@ spec:
     assert_eq!(again.adjustments.len(), 1);
     assert_eq!(again.adjustments[0].ranges, vec![(start, end)]);
     assert_eq!(again.adjustments[0].events.1, apart);
+}
+
+#[test]
+fn a_version_9_checkpoint_is_read_without_alert_history() {
+    let now = sample(6);
+    let old = v9::Checkpoint {
+        created_us: now.created_us,
+        partitions: now.partitions.clone(),
+        counters: now.counters.clone(),
+        splits: now.splits.clone(),
+        annotations: now.annotations.clone(),
+        adjustments: now.adjustments.clone(),
+    };
+    let read = decode(&file_of(v9::VERSION, &old)).unwrap();
+    let mut want = now;
+    want.alert_history = Default::default();
+    assert_eq!(read, want);
+    assert!(decode(&file_of(VERSION, &old)).is_err());
 }

@@ -29,7 +29,7 @@ impl Checkpoint {
     /// The same state in the current format. Adjustments loaded now are applied to its
     /// counts as to any counted before they were declared.
     pub fn upgrade(self) -> super::Checkpoint {
-        super::Checkpoint {
+        super::v9::Checkpoint {
             created_us: self.created_us,
             partitions: self.partitions,
             counters: self.counters,
@@ -37,5 +37,6 @@ impl Checkpoint {
             annotations: self.annotations,
             adjustments: Vec::new(),
         }
+        .upgrade()
     }
 }

@@ -616,6 +616,7 @@ mod tests {
             splits: Vec::new(),
             annotations: Default::default(),
             adjustments: Vec::new(),
+            alert_history: Default::default(),
         }
     }
 

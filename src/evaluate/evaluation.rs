@@ -128,6 +128,31 @@ pub fn evaluate_where(
     e
 }
 
+/// Evaluates every SLO with window end `end_us` (a whole second) for its alerts: what
+/// [`evaluate`] reports at that evaluation time, without latency percentiles or partitions
+/// (what the [alert history](crate::alert_history) records at each minute).
+pub fn evaluate_alerts_at(
+    objectives: &[Arc<SloObjective>],
+    store: &Store,
+    end_us: i64,
+) -> Evaluation {
+    let plan = store.plan();
+    let hosts: Vec<Vec<String>> = plan.splits.iter().map(|s| s.table.hosts()).collect();
+    let (entries, expanded) = entries(objectives, plan, &hosts, |_, _| true);
+    let mut tally = Tally::new(plan, &entries, &expanded, end_us);
+    for l in tally
+        .latency
+        .iter_mut()
+        .chain(tally.sub_latency.iter_mut().flatten())
+    {
+        *l = Latency::Unused;
+    }
+    tally.add(&store.counters(), &entries, &expanded);
+    let mut e = tally.finish(plan, &hosts, entries, expanded);
+    e.report.evaluated_at = format_rfc3339(end_us);
+    e
+}
+
 /// The report entries `keep` asks for, each with the objective it measures (a sub-service's
 /// copy names the sub-service).
 /// The report entries `(service, slo)` for which `keep` is true, in `/v1/slos` order: each

@@ -83,6 +83,60 @@ pub struct ImpactReport {
     pub peak_at: Option<String>,
     /// The evaluation time, RFC 3339.
     pub evaluated_at: String,
+    /// Each alert of the SLO that fired in the range (see [`crate::alert_history`]), first
+    /// to fire first.
+    pub alerts: Vec<AlertInRange>,
+    /// The first minute the alert history holds; an alert can only be listed from then.
+    pub alerts_recorded_from: Option<String>,
+}
+
+/// How one alert fired in the range.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AlertInRange {
+    /// The alert's name.
+    pub name: String,
+    /// When it first fired (the start of the first firing that overlaps the range, which
+    /// may be before it).
+    pub first_firing: String,
+    /// From the range's `start` to `first_firing`, seconds: negative when it was firing
+    /// before the range began.
+    pub detection_delay_seconds: f64,
+    /// Minutes of the range it fired.
+    pub firing_minutes: f64,
+}
+
+/// The alerts of `service/slo` that fired in `report`'s range, from `fired`, into it.
+pub fn add_alerts(report: &mut ImpactReport, fired: &crate::alert_history::AlertHistory) {
+    let (Ok(from), Ok(to)) = (
+        crate::time::parse_rfc3339(&report.start),
+        crate::time::parse_rfc3339(&report.end),
+    ) else {
+        return;
+    };
+    report.alerts_recorded_from = fired.recorded_from().map(format_rfc3339);
+    let mut alerts: Vec<(i64, AlertInRange)> = fired
+        .alerts_of(&report.service, &report.slo)
+        .into_iter()
+        .filter_map(|name| {
+            let f = fired.firing(
+                &format!("{}/{}/{name}", report.service, report.slo),
+                from,
+                to,
+            );
+            let first = f.first_us?;
+            Some((
+                first,
+                AlertInRange {
+                    name: name.to_string(),
+                    first_firing: format_rfc3339(first),
+                    detection_delay_seconds: (first - from) as f64 / SECOND as f64,
+                    firing_minutes: f.us as f64 / MINUTE as f64,
+                },
+            ))
+        })
+        .collect();
+    alerts.sort_by(|a, b| (a.0, &a.1.name).cmp(&(b.0, &b.1.name)));
+    report.alerts = alerts.into_iter().map(|(_, a)| a).collect();
 }
 
 /// The budget a range's bad events are a share of.
@@ -183,6 +237,8 @@ pub fn impact(
         peak_burn_rate: peak.map(|(b, _)| b),
         peak_at: peak.map(|(_, t)| format_rfc3339(t)),
         evaluated_at: evaluated_at.to_string(),
+        alerts: Vec::new(),
+        alerts_recorded_from: None,
     })
 }
 
@@ -232,6 +288,27 @@ pub fn markdown(r: &ImpactReport) -> String {
         r.step,
         r.peak_at.as_deref().unwrap_or("—"),
     );
+    for a in &r.alerts {
+        let delay = a.detection_delay_seconds / 60.0;
+        let when = if delay >= 0.0 {
+            format!("{delay:.1} min after the start")
+        } else {
+            format!("{:.1} min before the start", -delay)
+        };
+        out += &format!(
+            "| Alert {} | first fired {} ({when}); fired {:.0} min of the window |\n",
+            a.name, a.first_firing, a.firing_minutes
+        );
+    }
+    if r.alerts.is_empty() {
+        out += &format!(
+            "| Alerts | none fired{} |\n",
+            r.alerts_recorded_from.as_deref().map_or_else(
+                || " (no alert history yet)".into(),
+                |f| format!(" (history from {f})")
+            )
+        );
+    }
     out
 }
 
@@ -267,6 +344,13 @@ mod tests {
             peak_burn_rate: Some(310.0),
             peak_at: Some("2026-12-01T10:05:00Z".into()),
             evaluated_at: "2026-12-01T12:00:00Z".into(),
+            alerts: vec![AlertInRange {
+                name: "page_1h_5m".into(),
+                first_firing: "2026-12-01T10:04:00Z".into(),
+                detection_delay_seconds: 240.0,
+                firing_minutes: 14.0,
+            }],
+            alerts_recorded_from: Some("2026-11-01T00:00:00Z".into()),
         };
         let md = markdown(&r);
         for row in [
@@ -276,6 +360,7 @@ mod tests {
             "| Error budget consumed | 23.4 % of the budget of 2026-11-01T10:18:00Z – 2026-12-01T10:18:00Z (6153 bad events allowed) |",
             "| Equivalent full downtime | 2.2 min |",
             "| Burn rate | 120.0× over the window; peak 310.0× in the 1m from 2026-12-01T10:05:00Z |",
+            "| Alert page_1h_5m | first fired 2026-12-01T10:04:00Z (4.0 min after the start); fired 14 min of the window |",
         ] {
             assert!(md.contains(row), "{row} not in\n{md}");
         }

@@ -19,6 +19,7 @@ use serde::Serialize;
 use super::adjustments::{AdjustedIn, adjusted_in};
 use super::exact::{ONE, Ppb};
 use super::{SloKind, SloObjective, Target};
+use crate::alert_history::AlertHistory;
 use crate::time::{MINUTE, SECOND, civil_from_days, days_from_civil, format_rfc3339};
 use crate::window::{Applied, Counts, History, Store};
 
@@ -140,6 +141,8 @@ pub struct SloPeriods {
     pub budgeting: &'static str,
     /// The oldest local day the history still keeps (`YYYY-MM-DD`); `null` without history.
     pub history_from: Option<String>,
+    /// The first minute the alert history holds (`alerts` of a period count from then).
+    pub alerts_recorded_from: Option<String>,
     /// The periods, oldest first.
     pub periods: Vec<PeriodRow>,
 }
@@ -183,6 +186,21 @@ pub struct PeriodRow {
     /// actually adjusted; left out when none.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub adjustments: Vec<AdjustedIn>,
+    /// Each alert of the SLO that fired in the recorded history: how often and how long it
+    /// fired in the period (see [`crate::alert_history`]); left out when none did.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub alerts: Vec<AlertInPeriod>,
+}
+
+/// How one alert fired in a period.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AlertInPeriod {
+    /// The alert's name.
+    pub name: String,
+    /// Firing intervals that overlap the period.
+    pub firing_count: u32,
+    /// Minutes of the period it fired.
+    pub firing_minutes: f64,
 }
 
 /// One local day.
@@ -231,13 +249,17 @@ pub fn reports(
             count,
         });
     }
+    // The alert history before the counters, as its writer takes them.
+    let fired = store.alert_history();
     let counters = store.counters();
     let slos = entries
         .iter()
         .filter_map(|(o, of)| {
             let c = counters.counters(*of)?;
             let applied = counters.adjusted(plan, of.slo());
-            Some(periods_of(o, c.history(), &applied, period, count, t))
+            let mut p = periods_of(o, c.history(), &applied, period, count, t);
+            fired_in(&mut p, &fired, o.report_zone());
+            Some(p)
         })
         .collect();
     Ok(PeriodsReport {
@@ -272,6 +294,7 @@ pub fn periods_of(
         time_zone: zone.name().to_string(),
         budgeting: "occurrences",
         history_from: None,
+        alerts_recorded_from: None,
         periods: Vec::new(),
     };
     let Some(h) = history else {
@@ -304,6 +327,44 @@ pub fn periods_of(
         })
         .collect();
     out
+}
+
+/// Adds to each period of `p` how the SLO's alerts fired in it, from `fired`.
+fn fired_in(p: &mut SloPeriods, fired: &AlertHistory, zone: crate::window::DayZone) {
+    p.alerts_recorded_from = fired.recorded_from().map(format_rfc3339);
+    let names = fired.alerts_of(&p.service, &p.slo);
+    if names.is_empty() {
+        return;
+    }
+    for row in &mut p.periods {
+        let (Some(first), Some(last)) = (parse_day(&row.first_day), parse_day(&row.last_day))
+        else {
+            continue;
+        };
+        let (from, to) = (zone.start_of_day(first), zone.start_of_day(last + 1));
+        row.alerts = names
+            .iter()
+            .map(|name| {
+                let f = fired.firing(&format!("{}/{}/{name}", p.service, p.slo), from, to);
+                AlertInPeriod {
+                    name: name.to_string(),
+                    firing_count: f.count,
+                    firing_minutes: f.us as f64 / MINUTE as f64,
+                }
+            })
+            .collect();
+    }
+}
+
+/// The day number of `2026-12-06`.
+fn parse_day(text: &str) -> Option<i64> {
+    let mut parts = text.splitn(3, '-').map(|p| p.parse::<i64>().ok());
+    let (y, m, d) = (parts.next()??, parts.next()??, parts.next()??);
+    Some(days_from_civil(
+        y,
+        u32::try_from(m).ok()?,
+        u32::try_from(d).ok()?,
+    ))
 }
 
 /// The row of days `[first, end)`.
@@ -340,6 +401,7 @@ fn row(o: &SloObjective, h: &History, first: i64, end: i64, complete: bool) -> P
         observed_per_second: None,
         worst_day: None,
         adjustments: Vec::new(),
+        alerts: Vec::new(),
     };
     match o.target {
         Target::Ratio(objective) => {

@@ -71,7 +71,8 @@ pub(super) async fn impact(
             let when = (evaluation.end_us, evaluation.report.evaluated_at.as_str());
             impact::impact(&o, one, c, when, start, end)
         };
-        let report = result.map_err(|e: ImpactError| ApiError::BadRequest(e.to_string()))?;
+        let mut report = result.map_err(|e: ImpactError| ApiError::BadRequest(e.to_string()))?;
+        impact::add_alerts(&mut report, &view.store.alert_history());
         Ok(if markdown {
             (
                 [(header::CONTENT_TYPE, "text/markdown; charset=utf-8")],

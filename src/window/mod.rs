@@ -43,6 +43,7 @@ pub use ring::{Counts, Layout, Retention, SloCounters, window_start};
 pub use shard::{Activity, CountersOf, Shard, ShardState, ShardStats};
 pub use split::{HostAssignment, HostTable, SplitPlan, host_key};
 
+use crate::alert_history::AlertHistory;
 use crate::annotations::Annotations;
 use crate::source::PartitionId;
 use crate::time::HOUR;
@@ -150,6 +151,8 @@ pub struct Store {
     watermark_us: AtomicI64,
     /// The annotations, shared by the stores of every generation (a reload keeps them).
     annotations: Arc<Mutex<Annotations>>,
+    /// When each alert fired, shared like the annotations.
+    alert_history: Arc<Mutex<AlertHistory>>,
 }
 
 /// Locks a shard, recovering the data if a previous holder panicked: counts are updated
@@ -168,12 +171,23 @@ impl Store {
             newest_us: AtomicI64::new(i64::MIN),
             watermark_us: AtomicI64::new(i64::MIN),
             annotations: Arc::default(),
+            alert_history: Arc::default(),
         }
     }
 
     /// The annotations (see [`crate::annotations`]); never locked with a shard or the counters.
     pub fn annotations(&self) -> MutexGuard<'_, Annotations> {
         lock(&self.annotations)
+    }
+
+    /// When each alert fired (see [`crate::alert_history`]); never locked with a shard.
+    pub fn alert_history(&self) -> MutexGuard<'_, AlertHistory> {
+        lock(&self.alert_history)
+    }
+
+    /// The alert history itself, for a writer that must not wait for it.
+    pub fn alert_history_handle(&self) -> Arc<Mutex<AlertHistory>> {
+        Arc::clone(&self.alert_history)
     }
 
     /// The plan every shard follows.
@@ -200,7 +214,7 @@ impl Store {
     }
 
     /// A store shaped by `plan` holding `rebuild(counters, plan)`, every shard of this one,
-    /// this store's annotations, and its newest event time and watermark (which never moves back): how a
+    /// this store's annotations and alert history, and its newest event time and watermark (which never moves back): how a
     /// configuration reload carries state over. The caller keeps writers out while it runs.
     pub fn reshaped(
         &self,
@@ -209,6 +223,7 @@ impl Store {
     ) -> Self {
         let mut store = Store::new(plan);
         store.annotations = Arc::clone(&self.annotations);
+        store.alert_history = Arc::clone(&self.alert_history);
         *store.counters() = rebuild(&self.counters(), &store.plan);
         for (partition, shard) in self.shards() {
             let shard = lock(&shard);
@@ -260,6 +275,23 @@ impl Store {
     /// partition that becomes active again behind it delivers late events, which still land
     /// in their buckets. `None` before any event.
     pub fn watermark(&self, now_us: i64) -> Option<i64> {
+        let candidate = self.watermark_candidate(now_us)?;
+        let previous = self.watermark_us.fetch_max(candidate, Ordering::AcqRel);
+        Some(previous.max(candidate))
+    }
+
+    /// The [evaluation time](Store::evaluation_time) an evaluation at `now_us` would use,
+    /// without moving the watermark: what the alert history follows after each batch, so
+    /// that applying a batch never holds the evaluation time where it is (a partition
+    /// assigned later still holds it back).
+    pub fn peek_evaluation_time(&self, now_us: i64) -> i64 {
+        let stored = self.watermark_us.load(Ordering::Acquire);
+        self.watermark_candidate(now_us)
+            .map_or(now_us, |c| c.max(stored).min(now_us))
+    }
+
+    /// The watermark as the shards stand now, before the never-back rule.
+    fn watermark_candidate(&self, now_us: i64) -> Option<i64> {
         let w = &self.plan.window;
         let oldest_active = self
             .shards()
@@ -276,9 +308,7 @@ impl Store {
         let base = oldest_active.map_or(newest, |t| {
             t.max(newest.saturating_sub(w.max_partition_lag_us))
         });
-        let candidate = base.saturating_sub(w.allowed_lateness_us);
-        let previous = self.watermark_us.fetch_max(candidate, Ordering::AcqRel);
-        Some(previous.max(candidate))
+        Some(base.saturating_sub(w.allowed_lateness_us))
     }
 
     /// The evaluation time: the [watermark](Store::watermark), never later than the wall

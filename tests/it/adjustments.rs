@@ -464,7 +464,9 @@ spec:
     };
     let first = format_rfc3339(window.0);
     assert!(
-        text.starts_with(&format!("db (exclude, 2m from {first}, once): no occurrence left\n")),
+        text.starts_with(&format!(
+            "db (exclude, 2m from {first}, once): no occurrence left\n"
+        )),
         "{text}"
     );
     assert!(
@@ -479,6 +481,9 @@ spec:
     assert_eq!(named(&json, "db")["slos"][0]["total"], 120);
     let (code, _, err) = cli(&["--service", "api", "--slo", "latency"]);
     assert_eq!(code, Some(1));
-    assert!(err.contains("status 404") && err.contains("no SLO api/latency"), "{err}");
+    assert!(
+        err.contains("status 404") && err.contains("no SLO api/latency"),
+        "{err}"
+    );
     assert!(run.terminate());
 }

@@ -1,6 +1,7 @@
 //! Integration tests: one binary, modules by capability, shared helpers.
 
 mod adjustments;
+mod alert_history;
 mod alertmanager;
 mod alerts;
 mod annotations;

@@ -322,6 +322,15 @@ fn the_page_shows_the_monthly_report_in_chromium() {
         "{} events in {row}",
         r["events"]
     );
+    // Which alert detected it, as the impact's alert history says.
+    let detected = match r["alerts"].as_array().and_then(|a| a.first()) {
+        Some(a) => a["name"].as_str().unwrap().to_string(),
+        None => "no alert".to_string(),
+    };
+    assert!(
+        row.contains("data-testid=\"incident-detected\"") && row.contains(&detected),
+        "{detected} in {row}"
+    );
     // The annotation on the burn-down, burn-rate and SLI charts, with its text.
     assert_eq!(
         page.matches("data-testid=\"annotation-mark\"").count(),

@@ -488,6 +488,13 @@ function adjustedMinutes(list) {
   }).join(', ');
 }
 
+// How often and how long the SLO's alerts fired in a period.
+function firedSummary(list) {
+  const fired = (list || []).filter((a) => a.firing_count > 0);
+  if (!fired.length) return '<span class="muted">none</span>';
+  return fired.map((a) => esc(a.name) + ' ×' + a.firing_count + ' · ' + Math.round(a.firing_minutes) + ' min').join(', ');
+}
+
 // The last months from the daily history (GET /v1/reports), whole days only.
 function renderPeriods(report, digits) {
   const el = document.getElementById('periods');
@@ -502,7 +509,7 @@ function renderPeriods(report, digits) {
   el.innerHTML = `<table class="data">
     <caption class="sr-only">Good and bad events per calendar month, exact from the daily history</caption>
     <thead><tr><th scope="col">Month</th><th scope="col" class="num">Good</th><th scope="col" class="num">Bad</th>
-      <th scope="col" class="num">SLI</th><th scope="col">Met</th><th scope="col" class="num">Budget used</th><th scope="col">Worst day</th><th scope="col">Maintenance</th></tr></thead>
+      <th scope="col" class="num">SLI</th><th scope="col">Met</th><th scope="col" class="num">Budget used</th><th scope="col">Worst day</th><th scope="col">Maintenance</th><th scope="col">Alerts fired</th></tr></thead>
     <tbody>${entry.periods.map((p) => `<tr data-testid="period-row">
       <th scope="row" title="${esc(p.start)} – ${esc(p.end)}">${esc(p.first_day.slice(0, 7))}${p.complete ? '' : ' <span class="muted">(to ' + esc(p.last_day.slice(5)) + ')</span>'}</th>
       <td class="num">${count(p.good)}</td><td class="num">${count(p.bad)}</td>
@@ -510,7 +517,8 @@ function renderPeriods(report, digits) {
       <td>${p.met == null ? '<span class="muted">—</span>' : p.met ? '<span class="badge state-ok">met</span>' : '<span class="badge state-firing">missed</span>'}</td>
       <td class="num ${num(p.budget_consumed_ratio) && p.budget_consumed_ratio > 1 ? 'warn' : ''}">${num(p.budget_consumed_ratio) ? pct(p.budget_consumed_ratio, 1) : '—'}</td>
       <td>${p.worst_day ? esc(p.worst_day.date) + ' · ' + (p.worst_day.sli == null ? '—' : pct(p.worst_day.sli, digits)) : '—'}</td>
-      <td data-testid="period-adjusted">${adjustedMinutes(p.adjustments)}</td></tr>`).join('')}</tbody>
+      <td data-testid="period-adjusted">${adjustedMinutes(p.adjustments)}</td>
+      <td data-testid="period-alerts">${firedSummary(p.alerts)}</td></tr>`).join('')}</tbody>
   </table>`;
 }
 
@@ -564,6 +572,14 @@ function exhaustionStat(b) {
     <div class="stat-extra">${b.exhaustion.slice(1).map((f) => esc(f.window) + ' rate: ' + esc(when(f))).join(' · ')}</div></div>`;
 }
 
+// The first alert that fired in an incident and how long after its start.
+function detected(alerts) {
+  if (!alerts || !alerts.length) return '<span class="muted">no alert</span>';
+  const a = alerts[0];
+  const min = a.detection_delay_seconds / 60;
+  return esc(a.name) + ' · ' + (min >= 0 ? '+' + min.toFixed(0) + ' min' : 'already firing');
+}
+
 // The impact of each annotated incident (GET …/impact), newest first.
 function renderIncidents(impacts, digits) {
   const el = document.getElementById('incidents');
@@ -574,7 +590,7 @@ function renderIncidents(impacts, digits) {
   el.innerHTML = `<table class="data">
     <caption class="sr-only">Each annotated incident: its events, bad events, error ratio, budget consumed and equivalent downtime</caption>
     <thead><tr><th scope="col">Incident</th><th scope="col">Range</th><th scope="col" class="num">Events</th><th scope="col" class="num">Bad</th>
-      <th scope="col" class="num">Error ratio</th><th scope="col" class="num">Budget used</th><th scope="col" class="num">Downtime</th><th scope="col" class="num">Peak burn</th></tr></thead>
+      <th scope="col" class="num">Error ratio</th><th scope="col" class="num">Budget used</th><th scope="col" class="num">Downtime</th><th scope="col" class="num">Peak burn</th><th scope="col">Detected</th></tr></thead>
     <tbody>${impacts.map(({ a, r }) => `<tr data-testid="incident-row">
       <th scope="row">${esc(a.text)}</th>
       <td title="${esc(r.start)} – ${esc(r.end)} (${esc(r.bucket)} buckets)">${esc(clock(r.start))} – ${esc(clock(r.end))}</td>
@@ -582,7 +598,8 @@ function renderIncidents(impacts, digits) {
       <td class="num">${num(r.error_ratio) ? pct(r.error_ratio, 2) : '—'}</td>
       <td class="num">${num(r.budget_consumed_ratio) ? pct(r.budget_consumed_ratio, 1) : '—'}</td>
       <td class="num">${num(r.downtime_equivalent_minutes) ? r.downtime_equivalent_minutes.toFixed(1) + ' min' : '—'}</td>
-      <td class="num">${burn(r.peak_burn_rate)}</td></tr>`).join('')}</tbody>
+      <td class="num">${burn(r.peak_burn_rate)}</td>
+      <td data-testid="incident-detected">${detected(r.alerts)}</td></tr>`).join('')}</tbody>
   </table>`;
 }
 
