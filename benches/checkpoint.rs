@@ -87,6 +87,7 @@ fn checkpoint(c: &mut Criterion) {
         annotations: Default::default(),
         adjustments: Vec::new(),
         alert_history: Default::default(),
+        declared_adjustments: Vec::new(),
     };
     let dir = tempfile::tempdir().expect("temp dir");
     let mut cdir = CheckpointDir::open(dir.path()).expect("open");

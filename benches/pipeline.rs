@@ -229,6 +229,20 @@ fn evaluate_and_render(c: &mut Criterion) {
         let (pipeline, _) = pipeline();
         b.iter(|| black_box(pipeline.evaluate()))
     });
+    // What the alert history costs at each minute of event time: every SLO's alerts at
+    // one window end, without latency percentiles.
+    g.bench_function("evaluate_alerts", |b| {
+        let (pipeline, evaluation) = pipeline();
+        let view = slipstream::serve::read::ReadSide::view(&**pipeline);
+        let end = evaluation.end_us;
+        b.iter(|| {
+            black_box(slipstream::evaluate::evaluation::evaluate_alerts_at(
+                &view.objectives,
+                &view.store,
+                end,
+            ))
+        })
+    });
     g.throughput(Throughput::Elements(1));
     g.bench_function("evaluate_one", |b| {
         let (pipeline, _) = pipeline();

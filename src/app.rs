@@ -18,6 +18,7 @@ mod alert_minutes;
 mod batch;
 pub mod cluster;
 mod dead_letter;
+mod declare;
 mod generation;
 mod parallel;
 mod progress;
@@ -88,6 +89,9 @@ pub struct Pipeline {
     pub dead_letter: Option<DeadLetter>,
     /// This member's cluster state (`spec.cluster`); `None` for a single instance.
     pub cluster: Option<Arc<crate::cluster::shared::Shared>>,
+    /// Whether the alert history is recorded after each batch (see
+    /// [`crate::alert_history`]): off for `replay`, which reports no history.
+    pub record_alerts: AtomicBool,
 }
 
 impl Pipeline {
@@ -123,6 +127,7 @@ impl Pipeline {
                     0,
                 ))
             }),
+            record_alerts: AtomicBool::new(true),
         })
     }
 
@@ -152,9 +157,15 @@ impl Pipeline {
         let checkpointer = Checkpointer::new(dir);
         let g = pipeline.generation();
         checkpointer.restore(&g.store, &g.slo_ids, &g.services)?;
+        let declared = !g.store.declared().is_empty();
         pipeline.checkpoint_stats = checkpointer.stats.clone();
         pipeline.durable = Some(checkpointer.durable.clone());
         pipeline.checkpointer = Some(Mutex::new(checkpointer));
+        if declared {
+            // The restored adjustments declared through the API, into the counters.
+            drop(g);
+            pipeline.reinstall();
+        }
         Ok(Arc::new(pipeline))
     }
 
@@ -300,7 +311,9 @@ impl PipelineSink {
         if let Some(t) = newest {
             g.store.observe_newest(t);
         }
-        alert_minutes::advance(&g.objectives, &g.store, now);
+        if p.record_alerts.load(Ordering::Relaxed) {
+            alert_minutes::advance(&g.objectives, &g.store, now);
+        }
         if let Some(name) = name {
             let origin = BatchOrigin {
                 partition,

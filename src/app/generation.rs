@@ -25,7 +25,8 @@ use crate::decode::envelope::Envelope;
 use crate::decode::ingest::{Ingest, Limits};
 use crate::evaluate::SloObjective;
 use crate::time::{SECOND, ceil_to};
-use crate::window::{Counters, HostTable, Plan, SplitPlan, Store};
+use crate::window::adjust::selects;
+use crate::window::{AdjustedState, Counters, DeclaredState, HostTable, Plan, SplitPlan, Store};
 
 /// Everything a configuration reload can change.
 #[derive(Debug)]
@@ -53,6 +54,9 @@ pub struct Generation {
     pub valid_since_us: Vec<Option<i64>>,
     /// How each SLO and service counts, as cluster members compare it.
     pub fingerprints: Arc<Fingerprints>,
+    /// The configuration as loaded (before the adjustments declared through the API are
+    /// added to its objectives): what a successor for a new declaration starts from.
+    pub config: Arc<ReloadConfig>,
 }
 
 /// How a reload treated each SLO, by id.
@@ -72,13 +76,16 @@ impl Generation {
     /// Generation 0 for `config`, with an empty store.
     pub fn first(config: &ReloadConfig) -> Self {
         let plan = plan_of(config, |_, _| None);
-        Self::build(config, 0, Arc::new(Store::new(Arc::new(plan))))
+        Self::build(config, config, 0, Arc::new(Store::new(Arc::new(plan))))
     }
 
-    fn build(config: &ReloadConfig, number: u64, store: Arc<Store>) -> Self {
+    /// The generation of `config` as loaded, whose objectives (with the adjustments declared
+    /// through the API added) are `effective`'s.
+    fn build(loaded: &ReloadConfig, config: &ReloadConfig, number: u64, store: Arc<Store>) -> Self {
         // Adjustments new to these counters reach the events counted before them.
         store.counters().adjust_counted(store.plan());
         Self {
+            config: Arc::new(loaded.clone()),
             number,
             format: config.format,
             envelope: config.envelope,
@@ -107,7 +114,8 @@ impl Generation {
     /// valid from just past the newest event applied so far (or `now_us` before any event).
     /// Shard positions, statistics, activity and de-duplication ids always carry over. The
     /// caller keeps writers out of this generation's store while this runs.
-    pub fn successor(&self, config: &ReloadConfig, now_us: i64) -> (Self, Changes) {
+    pub fn successor(&self, loaded: &ReloadConfig, now_us: i64) -> (Self, Changes) {
+        let config = &with_declared(loaded, &self.store.declared());
         let service_same = self.services_unchanged(config);
         // Counts from just past the newest event: an event at or before it may have been
         // applied before the reload, so a window starting earlier may miss some.
@@ -117,7 +125,7 @@ impl Generation {
             .map_or(now_us, |t| ceil_to(t.saturating_add(1), SECOND));
         let (changes, valid_since_us) = self.changes(config, &service_same, mark);
         let store = self.moved_store(config, &service_same, &changes);
-        let mut next = Self::build(config, self.number + 1, Arc::new(store));
+        let mut next = Self::build(loaded, config, self.number + 1, Arc::new(store));
         next.valid_since_us = valid_since_us;
         (next, changes)
     }
@@ -223,7 +231,16 @@ impl Generation {
         let old_plan = Arc::clone(self.store.plan());
         self.store.reshaped(Arc::new(plan), |counters, plan| {
             let mut state = counters.export(&self.slo_ids, &self.services, old_splits);
-            let adjusted = counters.export_adjusted(&old_plan, &self.slo_ids);
+            let mut adjusted = counters.export_adjusted(&old_plan, &self.slo_ids);
+            // A restart's checkpoint states of adjustments the first store did not hold.
+            for saved in self.store.take_saved_adjusted() {
+                let known = |a: &AdjustedState| {
+                    (&a.slo, &a.name, &a.definition) == (&saved.slo, &saved.name, &saved.definition)
+                };
+                if !adjusted.iter().any(known) {
+                    adjusted.push(saved);
+                }
+            }
             // Sub-services follow their table: dropped with it, or kept by host name.
             state.split.retain(|s| {
                 plan.splits.iter().any(|n| {
@@ -246,6 +263,29 @@ impl Generation {
             rebuilt
         })
     }
+}
+
+/// `config` with each adjustment declared through the API added to the objectives it names
+/// (one named like a configured adjustment is left out: the configuration's wins).
+fn with_declared(config: &ReloadConfig, declared: &[DeclaredState]) -> ReloadConfig {
+    let mut out = config.clone();
+    for d in declared {
+        let taken = config
+            .objectives
+            .iter()
+            .any(|o| o.adjustments.iter().any(|a| a.name == d.name));
+        let Some(adjustment) = d.adjustment().filter(|_| !taken) else {
+            tracing::warn!(name = %d.name, "an adjustment declared through the API is named like a configured one, or invalid; leaving it out");
+            continue;
+        };
+        let adjustment = Arc::new(adjustment);
+        for o in &mut out.objectives {
+            if d.slos.iter().any(|s| selects(s, &o.service, &o.slo)) {
+                o.adjustments.push(Arc::clone(&adjustment));
+            }
+        }
+    }
+    out
 }
 
 /// The plan for `config`; `reuse(service, max_hosts)` may give a split service the host

@@ -12,9 +12,11 @@ use crate::cluster::record::AlertTimes;
 use crate::cluster::shared::ClusterStatus;
 use crate::evaluate::Evaluation;
 use crate::serve::read::{
-    DeadLetterCounts, Evaluated, NotificationCounts, ReadSide, Readiness, ReloadCounts, Telemetry,
-    View,
+    DeadLetterCounts, Evaluated, NOT_HERE, NotificationCounts, ReadSide, Readiness, ReloadCounts,
+    Telemetry, View,
 };
+use crate::window::DeclaredState;
+use crate::window::adjust::Refused;
 
 impl ReadSide for Pipeline {
     fn evaluate_all(&self) -> Evaluated {
@@ -140,5 +142,19 @@ impl ReadSide for Pipeline {
         if let Some(c) = &self.cluster {
             c.publish_alerts(active, self.clock.now_us());
         }
+    }
+
+    fn declare_adjustment(&self, d: DeclaredState) -> Result<(), Refused> {
+        if self.cluster.is_some() {
+            return Err(Refused::NotHere(NOT_HERE.into()));
+        }
+        Pipeline::declare_adjustment(self, d)
+    }
+
+    fn remove_adjustment(&self, name: &str) -> Result<(), Refused> {
+        if self.cluster.is_some() {
+            return Err(Refused::NotHere(NOT_HERE.into()));
+        }
+        Pipeline::remove_adjustment(self, name)
     }
 }

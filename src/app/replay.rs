@@ -55,6 +55,8 @@ pub struct ReplayOptions {
     pub threads: usize,
     /// About this many bytes of lines per piece ([`PIECE_BYTES`]).
     pub piece_bytes: u64,
+    /// Whether the alert history is recorded (`report` lists it; `replay` does not).
+    pub alert_history: bool,
 }
 
 impl ReplayOptions {
@@ -63,19 +65,25 @@ impl ReplayOptions {
         Self {
             threads: threads.max(1),
             piece_bytes: PIECE_BYTES,
+            alert_history: true,
         }
     }
 }
 
 /// Reads `paths` (or, if empty, the configured file source's) to their end on `threads`
-/// threads (at least one) and evaluates.
+/// threads (at least one) and evaluates. The report holds no alert history, so none is
+/// recorded.
 pub fn replay(
     config: &Config,
     paths: &[PathBuf],
     clock: Arc<dyn Clock>,
     threads: usize,
 ) -> anyhow::Result<Evaluation> {
-    let pipeline = read_files(config, paths, clock, ReplayOptions::threads(threads))?;
+    let options = ReplayOptions {
+        alert_history: false,
+        ..ReplayOptions::threads(threads)
+    };
+    let pipeline = read_files(config, paths, clock, options)?;
     Ok(pipeline.evaluate())
 }
 
@@ -98,6 +106,9 @@ pub fn read_files(
         paths.to_vec()
     };
     let pipeline = Pipeline::new(config, clock);
+    pipeline
+        .record_alerts
+        .store(options.alert_history, std::sync::atomic::Ordering::Relaxed);
     let total_bytes = paths
         .iter()
         .filter_map(|p| std::fs::metadata(p).ok())

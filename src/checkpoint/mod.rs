@@ -4,8 +4,8 @@
 //! the payload's CRC-32 (u32 LE) and the payload: a [`Checkpoint`] in postcard encoding: the
 //! counts (one copy for all partitions) and a section per partition
 //! ([`PartitionCheckpoint`]: position, newest event time, statistics, de-duplication ids).
-//! The previous format versions are read too, so an upgrade keeps history: [`v9`] (no alert
-//! history), [`v8`] (no budget adjustments), [`v7`] (no annotations), [`v6`] (no daily history per SLO), [`v5`] (no format directive per partition) and [`v4`] (whose
+//! The previous format versions are read too, so an upgrade keeps history: [`v10`] (no
+//! adjustments declared through the API), [`v9`] (no alert history), [`v8`] (no budget adjustments), [`v7`] (no annotations), [`v6`] (no daily history per SLO), [`v5`] (no format directive per partition) and [`v4`] (whose
 //! per-partition copies of the counts are added into one).
 //!
 //! [`CheckpointDir::write`] is atomic: write a temporary file, fsync it, rename it to
@@ -23,8 +23,11 @@ use serde::{Deserialize, Serialize};
 use crate::alert_history::AlertHistoryState;
 use crate::annotations::AnnotationsState;
 use crate::source::PartitionId;
-use crate::window::{AdjustedState, CountersState, HostAssignment, Shard, ShardState, Store, lock};
+use crate::window::{
+    AdjustedState, CountersState, DeclaredState, HostAssignment, Shard, ShardState, Store, lock,
+};
 
+pub mod v10;
 pub mod v4;
 pub mod v5;
 pub mod v6;
@@ -42,8 +45,9 @@ pub const MAGIC: &[u8; 8] = b"SLIPCKPT";
 /// partitions (version 4 is read and merged). 6: each partition keeps its format's directive
 /// in force (a W3C `#Fields:` line) and its count of directive lines. 7: every SLO (and
 /// sub-service SLO) carries its daily history. 8: the annotations. 9: how each SLO stands with
-/// its budget adjustments. 10: the alert history.
-pub const VERSION: u32 = 10;
+/// its budget adjustments. 10: the alert history. 11: the budget adjustments declared
+/// through the API.
+pub const VERSION: u32 = 11;
 const HEADER: usize = 8 + 4 + 8 + 4;
 /// How many checkpoint files are kept.
 pub const KEEP: usize = 2;
@@ -66,6 +70,8 @@ pub struct Checkpoint {
     pub adjustments: Vec<AdjustedState>,
     /// When each alert fired (see [`crate::alert_history`]).
     pub alert_history: AlertHistoryState,
+    /// The budget adjustments declared through the API.
+    pub declared_adjustments: Vec<DeclaredState>,
 }
 
 impl Checkpoint {
@@ -105,6 +111,7 @@ impl Checkpoint {
             annotations: store.annotations().export(),
             adjustments,
             alert_history: store.alert_history().export(),
+            declared_adjustments: store.declared().clone(),
         }
     }
 
@@ -140,6 +147,8 @@ impl Checkpoint {
         }
         store.annotations().import(&self.annotations);
         store.alert_history().import(&self.alert_history);
+        store.declared().clone_from(&self.declared_adjustments);
+        store.save_adjusted(self.adjustments.clone());
         for p in &self.partitions {
             let pid = PartitionId::new(p.stream, p.partition);
             store.insert(pid, Shard::restore(&p.shard));
@@ -225,6 +234,7 @@ pub fn decode(bytes: &[u8]) -> Result<Checkpoint, String> {
         v7::VERSION,
         v8::VERSION,
         v9::VERSION,
+        v10::VERSION,
     ];
     if !known.contains(&version) && version != VERSION {
         return Err(format!(
@@ -268,6 +278,10 @@ pub fn decode(bytes: &[u8]) -> Result<Checkpoint, String> {
     }
     if version == v9::VERSION {
         let old: v9::Checkpoint = postcard::from_bytes(payload).map_err(undecodable)?;
+        return Ok(old.upgrade());
+    }
+    if version == v10::VERSION {
+        let old: v10::Checkpoint = postcard::from_bytes(payload).map_err(undecodable)?;
         return Ok(old.upgrade());
     }
     postcard::from_bytes(payload).map_err(undecodable)

@@ -57,6 +57,15 @@ fn sample(n: u64) -> Checkpoint {
                 vec![(1_700_000_000_000_000, i64::MAX)],
             )],
         },
+        declared_adjustments: vec![crate::window::DeclaredState {
+            name: "hotfix".into(),
+            description: "INC-7 was the provider's".into(),
+            start_us: 1_700_000_000_000_000,
+            end_us: 1_700_000_060_000_000,
+            mode: "count_as_good".into(),
+            slos: vec!["checkout".into()],
+            created_us: 1_700_000_100_000_000,
+        }],
     }
 }
 
@@ -184,6 +193,7 @@ fn a_version_5_checkpoint_is_read_with_no_directive_in_force() {
     want.annotations = Default::default();
     want.adjustments = Vec::new();
     want.alert_history = Default::default();
+    want.declared_adjustments = Vec::new();
     assert_eq!(read, want);
     // The current version is not read as the previous one, nor the other way round.
     assert!(decode(&file_of(VERSION, &old)).is_err());
@@ -268,7 +278,7 @@ fn a_wrong_version_falls_back() {
     // Version 3, the last before split services, is refused the same way.
     falls_back(
         |b| b[8] = 3,
-        "format version 3, this build reads versions 4 to 10",
+        "format version 3, this build reads versions 4 to 11",
     );
     falls_back(|b| b[0] = b'X', "bad magic");
 }
@@ -304,6 +314,7 @@ fn a_version_6_checkpoint_is_read_with_every_history_empty() {
     want.annotations = Default::default();
     want.adjustments = Vec::new();
     want.alert_history = Default::default();
+    want.declared_adjustments = Vec::new();
     assert_eq!(read, want);
     assert!(decode(&file_of(VERSION, &old)).is_err());
 }
@@ -376,6 +387,7 @@ fn a_version_7_checkpoint_is_read_without_annotations() {
     want.annotations = Default::default();
     want.adjustments = Vec::new();
     want.alert_history = Default::default();
+    want.declared_adjustments = Vec::new();
     assert_eq!(read, want);
     assert!(decode(&file_of(VERSION, &old)).is_err());
 }
@@ -394,6 +406,7 @@ fn a_version_8_checkpoint_is_read_without_adjustments() {
     let mut want = now;
     want.adjustments = Vec::new();
     want.alert_history = Default::default();
+    want.declared_adjustments = Vec::new();
     assert_eq!(read, want);
     assert!(decode(&file_of(VERSION, &old)).is_err());
 }
@@ -498,6 +511,26 @@ fn a_version_9_checkpoint_is_read_without_alert_history() {
     let read = decode(&file_of(v9::VERSION, &old)).unwrap();
     let mut want = now;
     want.alert_history = Default::default();
+    want.declared_adjustments = Vec::new();
+    assert_eq!(read, want);
+    assert!(decode(&file_of(VERSION, &old)).is_err());
+}
+
+#[test]
+fn a_version_10_checkpoint_is_read_without_declared_adjustments() {
+    let now = sample(7);
+    let old = v10::Checkpoint {
+        created_us: now.created_us,
+        partitions: now.partitions.clone(),
+        counters: now.counters.clone(),
+        splits: now.splits.clone(),
+        annotations: now.annotations.clone(),
+        adjustments: now.adjustments.clone(),
+        alert_history: now.alert_history.clone(),
+    };
+    let read = decode(&file_of(v10::VERSION, &old)).unwrap();
+    let mut want = now;
+    want.declared_adjustments = Vec::new();
     assert_eq!(read, want);
     assert!(decode(&file_of(VERSION, &old)).is_err());
 }

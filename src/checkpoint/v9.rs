@@ -30,7 +30,7 @@ pub struct Checkpoint {
 impl Checkpoint {
     /// The same state in the current format, with an empty alert history.
     pub fn upgrade(self) -> super::Checkpoint {
-        super::Checkpoint {
+        super::v10::Checkpoint {
             created_us: self.created_us,
             partitions: self.partitions,
             counters: self.counters,
@@ -39,5 +39,6 @@ impl Checkpoint {
             adjustments: self.adjustments,
             alert_history: Default::default(),
         }
+        .upgrade()
     }
 }

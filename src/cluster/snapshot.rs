@@ -617,6 +617,7 @@ mod tests {
             annotations: Default::default(),
             adjustments: Vec::new(),
             alert_history: Default::default(),
+            declared_adjustments: Vec::new(),
         }
     }
 

@@ -9,7 +9,8 @@ use super::problems::Problems;
 use super::raw::{AdjustmentSpec, Document};
 use crate::evaluate::SloObjective;
 use crate::time::{DAY, HOUR, parse_rfc3339};
-use crate::window::{AdjustMode, Adjustment, DayZone, Schedule, adjust::Repeat};
+use crate::window::adjust::{Repeat, selects};
+use crate::window::{AdjustMode, Adjustment, DayZone, Schedule};
 
 /// One adjustment (`None` when invalid) and the SLOs it names, as written (`service` or
 /// `service/slo`).
@@ -62,13 +63,9 @@ pub(super) fn attach(
             problems.error(&d.at, "name at least one SLO: `service` or `service/slo`");
         }
         for (i, selector) in d.slos.iter().enumerate() {
-            let (service, slo) = match selector.split_once('/') {
-                Some((s, o)) => (s, Some(o)),
-                None => (selector.as_str(), None),
-            };
             let mut matched = false;
             for o in objectives.iter_mut() {
-                if o.service == service && slo.is_none_or(|s| s == o.slo) {
+                if selects(selector, &o.service, &o.slo) {
                     matched = true;
                     if let Some(a) = &d.adjustment
                         && !o.adjustments.iter().any(|x| x.name == a.name)

@@ -47,6 +47,9 @@ pub struct AdjustmentsReport {
 pub struct AdjustmentView {
     /// Its name.
     pub name: String,
+    /// Where it was declared: `config` (a `BudgetAdjustment` document) or `api`
+    /// (`POST /v1/adjustments`).
+    pub source: &'static str,
     /// What it is for.
     pub description: String,
     /// `exclude` or `count_as_good`.
@@ -147,6 +150,7 @@ pub fn adjustments(
 ) -> AdjustmentsReport {
     let t = store.evaluation_time(now_us);
     let plan = store.plan();
+    let api: Vec<String> = store.declared().iter().map(|d| d.name.clone()).collect();
     let counters = store.counters();
     let mut views: Vec<AdjustmentView> = Vec::new();
     for (i, o) in objectives.iter().enumerate().take(plan.layouts.len()) {
@@ -158,7 +162,11 @@ pub fn adjustments(
             let at = match views.iter().position(|v| v.name == a.name) {
                 Some(at) => at,
                 None => {
-                    views.push(view(a, t));
+                    let mut v = view(a, t);
+                    if api.contains(&a.name) {
+                        v.source = "api";
+                    }
+                    views.push(v);
                     views.len() - 1
                 }
             };
@@ -190,6 +198,7 @@ fn view(a: &Adjustment, t_us: i64) -> AdjustmentView {
     };
     AdjustmentView {
         name: a.name.clone(),
+        source: "config",
         description: a.description.clone(),
         mode: a.mode.as_str(),
         first_event_start: format_rfc3339(s.first_us()),

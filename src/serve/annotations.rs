@@ -56,7 +56,7 @@ impl Writes {
     }
 }
 
-fn check_writes(writes: Writes) -> Result<(), ApiError> {
+pub(super) fn check_writes(writes: Writes) -> Result<(), ApiError> {
     match writes {
         Writes::Open => Ok(()),
         Writes::Off(why) => Err(ApiError::Forbidden(why.into())),

@@ -4,7 +4,8 @@
 //! `GET /v1/slos/{service}/{slo}/series` (exact counts step by step),
 //! `GET /v1/slos/{service}/{slo}/impact` (what a range cost, [`impact`]),
 //! `GET /v1/reports` (each SLO's calendar periods, [`reports`]), `GET /v1/gate` (the deploy
-//! gate, [`gate`]), `GET /v1/adjustments` (budget adjustments, [`adjustments`]),
+//! gate, [`gate`]), `GET`/`POST /v1/adjustments`, `DELETE /v1/adjustments/{name}` (budget
+//! adjustments, [`adjustments`]),
 //! `POST`/`GET /v1/annotations`, `DELETE /v1/annotations/{id}` ([`annotations`]),
 //! `GET /v1/alerts` (firing alerts, for pollers), `GET /api/v1/alerts` (the same in
 //! Prometheus's shape, see [`alerts_api`]), `GET /openapi.json` ([`openapi`]),
@@ -150,7 +151,14 @@ pub fn router_with(
         .route("/v1/slos/{service}/{slo}/impact", get(impact::impact))
         .route("/v1/reports", get(reports::reports))
         .route("/v1/gate", get(gate::gate))
-        .route("/v1/adjustments", get(adjustments::adjustments))
+        .route(
+            "/v1/adjustments",
+            get(adjustments::adjustments).post(adjustments::create),
+        )
+        .route(
+            "/v1/adjustments/{name}",
+            axum::routing::delete(adjustments::delete),
+        )
         .route(
             "/v1/annotations",
             get(annotations::list).post(annotations::create),

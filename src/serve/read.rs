@@ -16,7 +16,8 @@ use crate::cluster::record::AlertTimes;
 use crate::cluster::shared::{ClusterStats, ClusterStatus};
 use crate::evaluate::{Evaluation, SloObjective};
 use crate::source::SourceTelemetry;
-use crate::window::Store;
+use crate::window::adjust::Refused;
+use crate::window::{DeclaredState, Store};
 
 /// Read access to a running pipeline.
 pub trait ReadSide: Send + Sync + 'static {
@@ -52,7 +53,21 @@ pub trait ReadSide: Send + Sync + 'static {
     fn publish_alerts(&self, active: &AlertTimes) {
         let _ = active;
     }
+    /// Declares budget adjustment `d` (`POST /v1/adjustments`, see
+    /// [`crate::window::adjust`]); refused where declarations are not supported.
+    fn declare_adjustment(&self, d: DeclaredState) -> Result<(), Refused> {
+        let _ = d;
+        Err(Refused::NotHere(NOT_HERE.into()))
+    }
+    /// Removes the budget adjustment declared through the API as `name`.
+    fn remove_adjustment(&self, name: &str) -> Result<(), Refused> {
+        let _ = name;
+        Err(Refused::NotHere(NOT_HERE.into()))
+    }
 }
+
+/// Why an instance takes no budget adjustment through the API.
+pub const NOT_HERE: &str = "budget adjustments are not supported in cluster mode yet";
 
 /// A full evaluation and the decode format of the configuration it evaluated.
 #[derive(Debug, Clone)]

@@ -27,6 +27,7 @@ use std::sync::Arc;
 
 use jiff::civil::DateTime;
 use jiff::{Span, Timestamp};
+use serde::{Deserialize, Serialize};
 
 use super::history::DayZone;
 use super::ring::Counts;
@@ -342,6 +343,72 @@ impl Adjusting {
             }
         }
     }
+}
+
+/// Whether `selector` (`service`, or `service/slo`) names SLO `slo` of `service`.
+pub fn selects(selector: &str, service: &str, slo: &str) -> bool {
+    match selector.split_once('/') {
+        Some((s, o)) => s == service && o == slo,
+        None => selector == service,
+    }
+}
+
+/// A one-off adjustment declared through the API (`POST /v1/adjustments`), as kept and
+/// checkpointed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeclaredState {
+    /// Its name, unique among every adjustment.
+    pub name: String,
+    /// What it is for.
+    pub description: String,
+    /// Its range, µs.
+    pub start_us: i64,
+    /// The end of its range (excluded), µs.
+    pub end_us: i64,
+    /// `exclude` or `count_as_good`.
+    pub mode: String,
+    /// The SLOs it names (`service` or `service/slo`).
+    pub slos: Vec<String>,
+    /// When it was declared (wall clock), µs.
+    pub created_us: i64,
+}
+
+impl DeclaredState {
+    /// The adjustment it declares; `None` for an unknown mode.
+    pub fn adjustment(&self) -> Option<Adjustment> {
+        Some(Adjustment {
+            name: self.name.clone(),
+            description: self.description.clone(),
+            mode: Mode::from_name(&self.mode)?,
+            schedule: Schedule::once(self.start_us, self.end_us - self.start_us),
+        })
+    }
+}
+
+/// Most adjustments declared through the API at once.
+pub const MAX_DECLARED: usize = 1_000;
+
+/// Why a declaration through the API was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Refused {
+    /// Not a valid adjustment.
+    #[error("{0}")]
+    Invalid(String),
+    /// Another adjustment has the name.
+    #[error("an adjustment named {0:?} exists already")]
+    Exists(String),
+    /// The adjustment to delete is in the configuration.
+    #[error("adjustment {0:?} is declared in the configuration: remove it there and reload")]
+    Configured(String),
+    /// No adjustment has the name.
+    #[error("no adjustment declared through the API is named {0:?}")]
+    Unknown(String),
+    /// [`MAX_DECLARED`] are declared.
+    #[error("{MAX_DECLARED} adjustments are declared through the API already: delete some first")]
+    Full,
+    /// This instance cannot take declarations.
+    #[error("{0}")]
+    NotHere(String),
 }
 
 /// Adds `(from, to)` to the sorted, coalesced `ranges`.

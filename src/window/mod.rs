@@ -34,7 +34,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use dashmap::DashMap;
 
-pub use adjust::{Adjustment, Applied, Mode as AdjustMode, Schedule};
+pub use adjust::{Adjustment, Applied, DeclaredState, Mode as AdjustMode, Schedule};
 pub use counters::{AdjustedState, Counters, CountersState, SloState, Tally};
 pub use decided::{Decided, Decisions};
 pub use dedup::DedupConfig;
@@ -153,6 +153,11 @@ pub struct Store {
     annotations: Arc<Mutex<Annotations>>,
     /// When each alert fired, shared like the annotations.
     alert_history: Arc<Mutex<AlertHistory>>,
+    /// The adjustments declared through the API, shared like the annotations.
+    declared: Arc<Mutex<Vec<DeclaredState>>>,
+    /// How the SLOs stood with adjustments this store's plan does not hold, as a checkpoint
+    /// saved them: kept for the next store (see [`Store::take_saved_adjusted`]).
+    saved_adjusted: Mutex<Vec<AdjustedState>>,
 }
 
 /// Locks a shard, recovering the data if a previous holder panicked: counts are updated
@@ -172,6 +177,8 @@ impl Store {
             watermark_us: AtomicI64::new(i64::MIN),
             annotations: Arc::default(),
             alert_history: Arc::default(),
+            declared: Arc::default(),
+            saved_adjusted: Mutex::default(),
         }
     }
 
@@ -188,6 +195,23 @@ impl Store {
     /// The alert history itself, for a writer that must not wait for it.
     pub fn alert_history_handle(&self) -> Arc<Mutex<AlertHistory>> {
         Arc::clone(&self.alert_history)
+    }
+
+    /// The adjustments declared through the API (see [`crate::window::adjust`]).
+    pub fn declared(&self) -> MutexGuard<'_, Vec<DeclaredState>> {
+        lock(&self.declared)
+    }
+
+    /// Keeps `saved` (a checkpoint's adjustment states) for the store that replaces this one.
+    pub fn save_adjusted(&self, saved: Vec<AdjustedState>) {
+        *lock(&self.saved_adjusted) = saved;
+    }
+
+    /// The adjustment states a checkpoint saved, taken (once) by the store replacing this
+    /// one: those of adjustments declared through the API, which the first store of a
+    /// restart does not hold yet.
+    pub fn take_saved_adjusted(&self) -> Vec<AdjustedState> {
+        std::mem::take(&mut *lock(&self.saved_adjusted))
     }
 
     /// The plan every shard follows.
@@ -224,6 +248,7 @@ impl Store {
         let mut store = Store::new(plan);
         store.annotations = Arc::clone(&self.annotations);
         store.alert_history = Arc::clone(&self.alert_history);
+        store.declared = Arc::clone(&self.declared);
         *store.counters() = rebuild(&self.counters(), &store.plan);
         for (partition, shard) in self.shards() {
             let shard = lock(&shard);

@@ -178,6 +178,7 @@ fn run(config: &Config, paths: &[PathBuf], threads: usize, piece_bytes: u64) -> 
     let options = ReplayOptions {
         threads,
         piece_bytes,
+        alert_history: true,
     };
     outcome(&read_files(config, paths, clock, options).expect("replay"))
 }

@@ -541,7 +541,7 @@ function renderAdjustments(answer) {
       const s = a.slos[0] || { total: 0, bad: 0, applied_to_counted: [] };
       const applied = s.applied_to_counted.map((r) => esc(clock(r.start)) + ' – ' + esc(clock(r.end))).join(', ');
       return `<tr data-testid="adjustment-row">
-      <th scope="row" title="${esc(a.description)}">${esc(a.name)}</th>
+      <th scope="row" title="${esc(a.description)}">${esc(a.name)}${a.source === 'api' ? ' <span class="muted">(API)</span>' : ''}</th>
       <td>${esc(a.mode.replace(/_/g, ' '))}</td>
       <td>${esc(a.duration)} from ${esc(clock(a.first_event_start))}${a.every_days ? ', every ' + a.every_days + ' d (' + esc(a.time_zone) + ')' : ''}</td>
       <td>${when(a)}</td>
