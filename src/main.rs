@@ -179,6 +179,21 @@ impl Remote {
     fn get(&self, path_and_query: &str) -> anyhow::Result<(u16, bytes::Bytes)> {
         slipstream::remote::get(&self.url, path_and_query, token(&self.token).as_deref())
     }
+
+    /// `GET path_and_query` of the instance: its JSON, or an error naming the request, the
+    /// status and the server's error unless it answered 200.
+    fn get_ok_json(&self, path_and_query: &str) -> anyhow::Result<serde_json::Value> {
+        let (status, body) =
+            slipstream::remote::get_json(&self.url, path_and_query, token(&self.token).as_deref())?;
+        if status != 200 {
+            anyhow::bail!(
+                "GET {}{path_and_query}: status {status}: {}",
+                self.url,
+                body["error"]
+            );
+        }
+        Ok(body)
+    }
 }
 
 /// The bearer token given, else the SLIPSTREAM_TOKEN environment variable.
@@ -472,18 +487,7 @@ fn gate(args: GateArgs) -> anyhow::Result<ExitCode> {
     if let Some(reason) = &args.override_reason {
         query += &format!("&override={}", encode(reason));
     }
-    let (status, body) = slipstream::remote::get_json(
-        &args.remote.url,
-        &query,
-        token(&args.remote.token).as_deref(),
-    )?;
-    if status != 200 {
-        anyhow::bail!(
-            "GET {}{query}: status {status}: {}",
-            args.remote.url,
-            body["error"]
-        );
-    }
+    let body = args.remote.get_ok_json(&query)?;
     let code = body["exit_code"]
         .as_u64()
         .and_then(|c| u8::try_from(c).ok())
@@ -549,18 +553,7 @@ fn adjustments(args: AdjustmentsArgs) -> anyhow::Result<ExitCode> {
     if !params.is_empty() {
         query += &format!("?{}", params.join("&"));
     }
-    let (status, body) = slipstream::remote::get_json(
-        &args.remote.url,
-        &query,
-        token(&args.remote.token).as_deref(),
-    )?;
-    if status != 200 {
-        anyhow::bail!(
-            "GET {}{query}: status {status}: {}",
-            args.remote.url,
-            body["error"]
-        );
-    }
+    let body = args.remote.get_ok_json(&query)?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&body)?);
         return Ok(ExitCode::SUCCESS);

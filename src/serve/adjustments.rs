@@ -17,7 +17,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
 use super::ApiError;
-use super::annotations::{Writes, check_writes};
+use super::annotations::{Writes, check_writes, json_body};
 use super::flight::{Evaluator, blocking};
 use crate::time::parse_rfc3339;
 use crate::window::DeclaredState;
@@ -93,13 +93,7 @@ pub(super) async fn create(
     body: Result<Json<NewAdjustment>, JsonRejection>,
 ) -> Result<Response, ApiError> {
     check_writes(writes)?;
-    let Json(new) = body.map_err(|r| {
-        if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::PayloadTooLarge
-        } else {
-            ApiError::BadRequest(r.body_text())
-        }
-    })?;
+    let new = json_body(body)?;
     let time = |name: &str, text: &str| {
         parse_rfc3339(text).map_err(|e| ApiError::BadRequest(format!("{name}: {e}")))
     };

@@ -63,6 +63,17 @@ pub(super) fn check_writes(writes: Writes) -> Result<(), ApiError> {
     }
 }
 
+/// A write's JSON body: 413 when too large, 400 when not what it should be.
+pub(super) fn json_body<T>(body: Result<Json<T>, JsonRejection>) -> Result<T, ApiError> {
+    body.map(|Json(t)| t).map_err(|r| {
+        if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::PayloadTooLarge
+        } else {
+            ApiError::BadRequest(r.body_text())
+        }
+    })
+}
+
 /// `POST /v1/annotations`: 201 with the annotation as kept.
 pub(super) async fn create(
     State(e): State<Arc<Evaluator>>,
@@ -70,13 +81,7 @@ pub(super) async fn create(
     body: Result<Json<NewAnnotation>, JsonRejection>,
 ) -> Result<Response, ApiError> {
     check_writes(writes)?;
-    let Json(new) = body.map_err(|r| {
-        if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::PayloadTooLarge
-        } else {
-            ApiError::BadRequest(r.body_text())
-        }
-    })?;
+    let new = json_body(body)?;
     let read = e.read();
     let now = read.now_us();
     let added = read.view().store.annotations().add(new, now);
