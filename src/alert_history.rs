@@ -240,6 +240,13 @@ mod tests {
         assert_eq!((b.count, b.us), (1, MINUTE));
         assert_eq!(h.alerts_of("api", "availability"), ["a", "b"]);
         assert!(h.alerts_of("api", "avail").is_empty());
+        // Minutes left out end the firing under way where they begin.
+        let mut gapped = AlertHistory::default();
+        gapped.import(&h.export());
+        gapped.gap(m(10));
+        gapped.record(m(30), [("api/availability/a", true)]);
+        let f = gapped.firing("api/availability/a", m(0), m(100));
+        assert_eq!((f.count, f.us), (3, 7 * MINUTE));
         let mut again = AlertHistory::default();
         again.import(&h.export());
         assert_eq!(again.export(), h.export());

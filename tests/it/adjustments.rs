@@ -645,3 +645,46 @@ async fn windows_declared_through_the_api_are_applied_kept_and_removed() {
     let (_, after_delete) = get_json(&router, "/v1/slos/api/availability").await;
     assert_eq!(after_delete["windows"], one["windows"]);
 }
+
+/// Cluster mode takes no adjustment yet: the document is refused at validation, a
+/// declaration through the API with 403, each saying why.
+#[tokio::test]
+async fn cluster_mode_refuses_adjustments_and_says_why() {
+    let example = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/config/cluster-example.yaml"
+    ))
+    .unwrap();
+    let service = example
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("- {name: "))
+        .and_then(|l| l.split(',').next())
+        .expect("a service in the cluster example")
+        .to_string();
+    let with = format!(
+        "{example}\n---\napiVersion: reliability/v1\nkind: BudgetAdjustment\nmetadata: {{name: m}}\nspec:\n  first_event_start: 2026-03-01T02:00:00Z\n  duration: 1h\n  slos: [{service}]\n"
+    );
+    let e = config::parse(&with, "cluster.yaml")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("spec.slos: budget adjustments are not supported in cluster mode yet"),
+        "{e}"
+    );
+    let c = config::parse(&example, "cluster.yaml").unwrap_or_else(|e| panic!("{e}"));
+    let p = Pipeline::new(&c, std::sync::Arc::new(ManualClock::new(now())));
+    let writes = slipstream::serve::annotations::Writes::Open;
+    let router = slipstream::serve::router_with(p, None, writes);
+    let body = format!(
+        r#"{{"name": "x", "start": "2026-03-01T02:00:00Z", "end": "2026-03-01T03:00:00Z", "slos": ["{service}"]}}"#
+    );
+    let (status, answer) = post(&router, &body).await;
+    assert_eq!(status, 403, "{answer}");
+    assert!(
+        answer["error"]
+            .as_str()
+            .unwrap()
+            .contains("not supported in cluster mode"),
+        "{answer}"
+    );
+}
