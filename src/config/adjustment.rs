@@ -135,6 +135,14 @@ fn adjustment(
             ),
         );
     }
+    if let (Some(r), Some(first)) = (&repeat, first)
+        && r.until_us.is_some_and(|u| u < first)
+    {
+        problems.error(
+            &at.field("rrule"),
+            "UNTIL is before first_event_start: no occurrence would be left",
+        );
+    }
     if problems.count() != before || (s.rrule.is_some() && repeat.is_none()) {
         return None;
     }

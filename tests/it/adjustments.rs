@@ -381,6 +381,13 @@ fn the_configuration_refuses_what_cannot_work() {
     );
     assert!(e.contains("at most 1 days less one hour"), "{e}");
     assert!(e.contains("unknown time zone \"Mars/Base\""), "{e}");
+    let e = bad(
+        "  first_event_start: 2026-03-01T02:00:00Z\n  duration: 1h\n  rrule: FREQ=DAILY;UNTIL=20260201T000000Z\n  slos: [api]\n",
+    );
+    assert!(
+        e.contains("spec.rrule: UNTIL is before first_event_start"),
+        "{e}"
+    );
     let ok = format!(
         "{base}---\napiVersion: reliability/v1\nkind: BudgetAdjustment\nmetadata: {{name: weekly}}\nspec:\n  first_event_start: 2026-03-01T02:00:00+01:00\n  duration: 2h\n  rrule: \"RRULE:FREQ=WEEKLY;INTERVAL=2;UNTIL=20261231T000000Z\"\n  time_zone: Europe/Berlin\n  slos: [api]\n"
     );
