@@ -79,8 +79,8 @@ pub struct AnnotationsState {
     pub items: Vec<Annotation>,
 }
 
-/// An annotation as written to `POST /v1/annotations`.
-#[derive(Debug, Clone, Deserialize)]
+/// An annotation as written to `POST /v1/annotations` (and, in a cluster, to the log).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NewAnnotation {
     /// RFC 3339 start.
@@ -108,6 +108,9 @@ pub enum AnnotationError {
     /// The store is full.
     #[error("{MAX_ANNOTATIONS} annotations are kept at most: delete old ones first")]
     Full,
+    /// Written to the cluster log, not applied within the wait (or the log is not open).
+    #[error("{0}")]
+    Pending(String),
 }
 
 /// An annotation as served: times in RFC 3339.
@@ -198,6 +201,24 @@ fn parse_time(field: &str, text: &str) -> Result<i64, AnnotationError> {
 impl Annotations {
     /// Adds `new`, written at wall-clock `now_us`, and returns it.
     pub fn add(&mut self, new: NewAnnotation, now_us: i64) -> Result<Annotation, AnnotationError> {
+        let (time_us, end_us) = self.check(&new)?;
+        let a = Annotation {
+            id: self.next_id,
+            time_us,
+            end_us,
+            kind: new.kind,
+            service: new.service,
+            text: new.text,
+            labels: new.labels,
+            created_us: now_us,
+        };
+        self.next_id += 1;
+        self.items.insert(a.id, a.clone());
+        Ok(a)
+    }
+
+    /// Whether `new` would be added (its time and end, µs), or why not.
+    pub fn check(&self, new: &NewAnnotation) -> Result<(i64, Option<i64>), AnnotationError> {
         let invalid = |m: String| Err(AnnotationError::Invalid(m));
         let time_us = parse_time("time", &new.time)?;
         let end_us = new
@@ -208,7 +229,7 @@ impl Annotations {
         if end_us.is_some_and(|e| e < time_us) {
             return invalid(format!(
                 "end {} is before time {}",
-                new.end.unwrap_or_default(),
+                new.end.clone().unwrap_or_default(),
                 new.time
             ));
         }
@@ -240,19 +261,26 @@ impl Annotations {
         if self.items.len() >= MAX_ANNOTATIONS {
             return Err(AnnotationError::Full);
         }
-        let a = Annotation {
-            id: self.next_id,
-            time_us,
-            end_us,
-            kind: new.kind,
-            service: new.service,
-            text: new.text,
-            labels: new.labels,
-            created_us: now_us,
-        };
-        self.next_id += 1;
-        self.items.insert(a.id, a.clone());
-        Ok(a)
+        Ok((time_us, end_us))
+    }
+
+    /// The annotation created at `created_us` as `new` says, if any (a cluster member's
+    /// write, once the log applied it).
+    pub fn created(&self, new: &NewAnnotation, created_us: i64) -> Option<Annotation> {
+        self.items
+            .values()
+            .find(|a| {
+                a.created_us == created_us
+                    && a.kind == new.kind
+                    && a.text == new.text
+                    && a.service == new.service
+            })
+            .cloned()
+    }
+
+    /// Whether annotation `id` is kept.
+    pub fn contains(&self, id: u64) -> bool {
+        self.items.contains_key(&id)
     }
 
     /// Removes annotation `id`; false when there is none.

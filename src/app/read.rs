@@ -8,7 +8,9 @@
 use std::sync::atomic::Ordering;
 
 use super::Pipeline;
+use crate::annotations::{Annotation, AnnotationError, NewAnnotation};
 use crate::cluster::record::AlertTimes;
+use crate::cluster::record::AnnotationChange;
 use crate::cluster::shared::ClusterStatus;
 use crate::evaluate::Evaluation;
 use crate::serve::read::{
@@ -144,6 +146,34 @@ impl ReadSide for Pipeline {
         }
     }
 
+    fn add_annotation(&self, new: NewAnnotation) -> Result<Annotation, AnnotationError> {
+        let store = self.generation().store.clone();
+        let now = self.clock.now_us();
+        let Some(c) = &self.cluster else {
+            return store.annotations().add(new, now);
+        };
+        // Through the log, so every member adds it at the same place (and with the same id).
+        store.annotations().check(&new)?;
+        if !c.write_annotation(AnnotationChange::Add(new.clone()), now) {
+            return Err(AnnotationError::Pending(NOT_OPEN.into()));
+        }
+        wait_applied(|| store.annotations().created(&new, now))
+    }
+
+    fn delete_annotation(&self, id: u64) -> Result<bool, AnnotationError> {
+        let store = self.generation().store.clone();
+        let Some(c) = &self.cluster else {
+            return Ok(store.annotations().delete(id));
+        };
+        if !store.annotations().contains(id) {
+            return Ok(false);
+        }
+        if !c.write_annotation(AnnotationChange::Delete(id), self.clock.now_us()) {
+            return Err(AnnotationError::Pending(NOT_OPEN.into()));
+        }
+        wait_applied(|| (!store.annotations().contains(id)).then_some(true))
+    }
+
     fn declare_adjustment(&self, d: DeclaredState) -> Result<(), Refused> {
         if self.cluster.is_some() {
             return Err(Refused::NotHere(NOT_HERE.into()));
@@ -156,5 +186,28 @@ impl ReadSide for Pipeline {
             return Err(Refused::NotHere(NOT_HERE.into()));
         }
         Pipeline::remove_adjustment(self, name)
+    }
+}
+
+/// Why a cluster member takes no write yet.
+const NOT_OPEN: &str = "this member has not opened the cluster log yet: try again";
+
+/// How long a member waits for its own write to come back from the cluster log.
+const APPLY_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Polls `done` until it gives a value, for at most [`APPLY_WAIT`]: a write to the cluster
+/// log answered once this member has applied it (so a read right after sees it).
+fn wait_applied<T>(mut done: impl FnMut() -> Option<T>) -> Result<T, AnnotationError> {
+    let deadline = std::time::Instant::now() + APPLY_WAIT;
+    loop {
+        if let Some(t) = done() {
+            return Ok(t);
+        }
+        if std::time::Instant::now() >= deadline {
+            return Err(AnnotationError::Pending(
+                "written to the cluster log but not applied within 5 s; it will be".into(),
+            ));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
     }
 }

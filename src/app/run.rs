@@ -91,11 +91,8 @@ pub async fn run(
         // Nothing to push to, but the cluster's alert state is still decided once.
         tokio::spawn(crate::notify::decide::run(pipeline.clone()));
     }
-    let writes = crate::serve::annotations::Writes::of(
-        token.is_some(),
-        config.start.http_open_writes,
-        config.start.cluster.is_some(),
-    );
+    let writes =
+        crate::serve::annotations::Writes::of(token.is_some(), config.start.http_open_writes);
     if config.start.http_open_writes && token.is_none() {
         tracing::warn!(
             "spec.http.allow_unauthenticated_writes: anyone who can reach {} can add and delete annotations; keep it on a trusted network",

@@ -1,5 +1,5 @@
-//! The records of a cluster's log (`<name>.log`): fences, deltas, heartbeats and the alert
-//! state, in one order that every instance applies.
+//! The records of a cluster's log (`<name>.log`): fences, deltas, heartbeats, the alert
+//! state and the annotations, in one order that every instance applies.
 //!
 //! Each record is one byte of format version, then the record in postcard. A reader skips
 //! (and counts) a record of a version it does not know, or of a kind added after it was
@@ -52,6 +52,30 @@ pub enum Record {
     /// [`Record::Alerts`] ([`alert_records`]). Appended after the first release: a build
     /// before it skips these and reports its own first sightings.
     AlertChange(AlertChange),
+    /// An annotation added or deleted through one member's API: every member applies it at
+    /// the same place in the log, so every member's annotations (and ids) are the same.
+    /// Appended later: a build before it skips these.
+    Annotation(AnnotationRecord),
+}
+
+/// A change to the annotations, as written by the member that took the request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AnnotationRecord {
+    /// The member that wrote it.
+    pub member: String,
+    /// Its wall clock when it wrote the record, µs: the annotation's `created`.
+    pub sent_us: i64,
+    /// What changes.
+    pub change: AnnotationChange,
+}
+
+/// Add or delete.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AnnotationChange {
+    /// Add this annotation (its id is the next one of the log's order).
+    Add(crate::annotations::NewAnnotation),
+    /// Delete the annotation of this id.
+    Delete(u64),
 }
 
 /// Alert labels (`alertname`, `service`, `slo`, …), ordered so a set is one key.
@@ -406,6 +430,23 @@ mod tests {
                     9,
                 )]
                 .into(),
+            }),
+            Record::Annotation(AnnotationRecord {
+                member: "b".into(),
+                sent_us: 12,
+                change: AnnotationChange::Add(crate::annotations::NewAnnotation {
+                    time: "2026-12-01T10:00:00Z".into(),
+                    end: None,
+                    kind: crate::annotations::AnnotationKind::Deploy,
+                    service: Some("api".into()),
+                    text: "v2".into(),
+                    labels: Default::default(),
+                }),
+            }),
+            Record::Annotation(AnnotationRecord {
+                member: "b".into(),
+                sent_us: 13,
+                change: AnnotationChange::Delete(4),
             }),
             Record::AlertChange(AlertChange {
                 member: "a".into(),

@@ -17,7 +17,10 @@ use super::fingerprint::Fingerprints;
 use super::fold::{Positions, SourcePosition, Verdict};
 use super::log::LogWriter;
 use super::members::Members;
-use super::record::{AlertTimes, Delta, Fence, Heartbeat, Record, Source, alert_records};
+use super::record::{
+    AlertTimes, AnnotationChange, AnnotationRecord, Delta, Fence, Heartbeat, Record, Source,
+    alert_records,
+};
 use crate::config::ClusterConfig;
 use crate::decode::LineState;
 use crate::decode::ingest::Limits;
@@ -217,6 +220,20 @@ impl Shared {
         self.fold().alerts.clone()
     }
 
+    /// Writes `change` to the annotations to the log at wall-clock `now_us`; false when
+    /// this member's log writer is not open yet.
+    pub fn write_annotation(&self, change: AnnotationChange, now_us: i64) -> bool {
+        let Some(writer) = self.writer.get() else {
+            return false;
+        };
+        writer.record(&Record::Annotation(AnnotationRecord {
+            member: self.config.member_id.clone(),
+            sent_us: now_us,
+            change,
+        }));
+        true
+    }
+
     /// Writes the firing alerts and since when to the log (the pusher does, when they
     /// change), whole or as changes to what the fold holds ([`alert_records`]); every
     /// member applies them. A write that fails is logged; the pusher writes again a
@@ -293,6 +310,19 @@ impl Shared {
             }
             Ok(Record::Alerts(a)) => fold.alerts = a.active,
             Ok(Record::AlertChange(c)) => c.apply_to(&mut fold.alerts),
+            Ok(Record::Annotation(a)) => target.with_store(&mut |store, _| {
+                let mut annotations = store.annotations();
+                match &a.change {
+                    AnnotationChange::Add(new) => {
+                        if let Err(e) = annotations.add(new.clone(), a.sent_us) {
+                            tracing::warn!(member = %a.member, error = %e, "an annotation from the cluster log was not added");
+                        }
+                    }
+                    AnnotationChange::Delete(id) => {
+                        annotations.delete(*id);
+                    }
+                }
+            }),
             Err(e) => {
                 count(&self.stats.undecodable, 1);
                 tracing::warn!(offset, error = %e, "skipping a cluster log record");

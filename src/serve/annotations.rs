@@ -18,7 +18,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::ApiError;
-use super::flight::Evaluator;
+use super::flight::{Evaluator, blocking};
 use crate::annotations::{
     AnnotationError, AnnotationKind, AnnotationView, GrafanaAnnotation, NewAnnotation,
 };
@@ -39,19 +39,15 @@ impl Writes {
         "write endpoints are off: configure spec.http.auth, or set \
          spec.http.allow_unauthenticated_writes on a trusted network",
     );
-    /// Writes off on a cluster member.
-    pub const CLUSTER: Writes = Writes::Off(
-        "annotations are not shared between cluster members yet: write them to a single \
-         instance",
-    );
-
     /// For a server with authentication on or not (`authenticated`), writes opened for a
-    /// trusted network or not (`opened`), in a cluster or not (`cluster`).
-    pub fn of(authenticated: bool, opened: bool, cluster: bool) -> Writes {
-        match (authenticated || opened, cluster) {
-            (_, true) => Writes::CLUSTER,
-            (true, false) => Writes::Open,
-            (false, false) => Writes::UNAUTHENTICATED,
+    /// trusted network or not (`opened`). A cluster member takes writes like a single
+    /// instance: annotations go through the cluster log (budget adjustments are refused
+    /// there by the read side).
+    pub fn of(authenticated: bool, opened: bool) -> Writes {
+        if authenticated || opened {
+            Writes::Open
+        } else {
+            Writes::UNAUTHENTICATED
         }
     }
 }
@@ -74,7 +70,8 @@ pub(super) fn json_body<T>(body: Result<Json<T>, JsonRejection>) -> Result<T, Ap
     })
 }
 
-/// `POST /v1/annotations`: 201 with the annotation as kept.
+/// `POST /v1/annotations`: 201 with the annotation as kept (in a cluster, once this member
+/// applied it from the log).
 pub(super) async fn create(
     State(e): State<Arc<Evaluator>>,
     axum::Extension(writes): axum::Extension<Writes>,
@@ -82,10 +79,8 @@ pub(super) async fn create(
 ) -> Result<Response, ApiError> {
     check_writes(writes)?;
     let new = json_body(body)?;
-    let read = e.read();
-    let now = read.now_us();
-    let added = read.view().store.annotations().add(new, now);
-    match added {
+    let read = e.read().clone();
+    blocking(move || match read.add_annotation(new) {
         Ok(a) => {
             tracing::info!(
                 id = a.id,
@@ -95,10 +90,16 @@ pub(super) async fn create(
             );
             Ok((StatusCode::CREATED, Json(AnnotationView::from(&a))).into_response())
         }
-        Err(AnnotationError::Full) => {
-            Err(ApiError::LimitReached(AnnotationError::Full.to_string()))
-        }
-        Err(e) => Err(ApiError::BadRequest(e.to_string())),
+        Err(e) => Err(refused(e)),
+    })
+    .await?
+}
+
+fn refused(e: AnnotationError) -> ApiError {
+    match e {
+        AnnotationError::Full => ApiError::LimitReached(e.to_string()),
+        AnnotationError::Pending(_) => ApiError::Unavailable(e.to_string()),
+        AnnotationError::Invalid(m) => ApiError::BadRequest(m),
     }
 }
 
@@ -110,11 +111,15 @@ pub(super) async fn delete(
 ) -> Result<Response, ApiError> {
     check_writes(writes)?;
     let Path(id) = path.map_err(|r| ApiError::BadRequest(r.body_text()))?;
-    if !e.read().view().store.annotations().delete(id) {
-        return Err(ApiError::NotFound(format!("/v1/annotations/{id}")));
-    }
-    tracing::warn!(id, "annotation deleted");
-    Ok(Json(json!({ "deleted": id })).into_response())
+    let read = e.read().clone();
+    blocking(move || {
+        if !read.delete_annotation(id).map_err(refused)? {
+            return Err(ApiError::NotFound(format!("/v1/annotations/{id}")));
+        }
+        tracing::warn!(id, "annotation deleted");
+        Ok(Json(json!({ "deleted": id })).into_response())
+    })
+    .await?
 }
 
 /// The query of `GET /v1/annotations`; all optional.
@@ -177,17 +182,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn writes_need_auth_or_the_opening_and_never_in_a_cluster() {
-        assert_eq!(Writes::of(false, false, false), Writes::UNAUTHENTICATED);
-        assert_eq!(Writes::of(true, false, false), Writes::Open);
-        assert_eq!(Writes::of(false, true, false), Writes::Open);
-        for (auth, opened) in [(false, false), (true, false), (false, true), (true, true)] {
-            assert_eq!(Writes::of(auth, opened, true), Writes::CLUSTER);
-        }
-        let Err(ApiError::Forbidden(why)) = check_writes(Writes::CLUSTER) else {
-            panic!("a cluster member writes");
+    fn writes_need_auth_or_the_opening() {
+        assert_eq!(Writes::of(false, false), Writes::UNAUTHENTICATED);
+        assert_eq!(Writes::of(true, false), Writes::Open);
+        assert_eq!(Writes::of(false, true), Writes::Open);
+        assert_eq!(Writes::of(true, true), Writes::Open);
+        let Err(ApiError::Forbidden(why)) = check_writes(Writes::UNAUTHENTICATED) else {
+            panic!("writes without auth");
         };
-        assert!(why.starts_with("annotations are not shared between cluster members"));
+        assert!(why.starts_with("write endpoints are off"));
         assert!(check_writes(Writes::Open).is_ok());
     }
 }

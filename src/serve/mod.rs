@@ -97,6 +97,9 @@ pub enum ApiError {
     /// A write past a limit of the store.
     #[error("{0}")]
     LimitReached(String),
+    /// A write this instance cannot complete now (a cluster member's, not applied yet).
+    #[error("{0}")]
+    Unavailable(String),
     /// A handler panicked.
     #[error("internal error")]
     Internal,
@@ -110,7 +113,9 @@ impl ApiError {
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
             ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            ApiError::Overloaded | ApiError::TimedOut => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Overloaded | ApiError::TimedOut | ApiError::Unavailable(_) => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             ApiError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::LimitReached(_) => StatusCode::CONFLICT,
@@ -132,7 +137,7 @@ pub fn router(read: Arc<dyn ReadSide>) -> Router {
 /// The API router; with a `token`, everything but the probes requires it ([`auth`]), and
 /// the write endpoints are open (see [`annotations`]).
 pub fn router_with_auth(read: Arc<dyn ReadSide>, token: Option<auth::Token>) -> Router {
-    let writes = annotations::Writes::of(token.is_some(), false, false);
+    let writes = annotations::Writes::of(token.is_some(), false);
     router_with(read, token, writes)
 }
 

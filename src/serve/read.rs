@@ -11,6 +11,7 @@
 
 use std::sync::Arc;
 
+use crate::annotations::{Annotation, AnnotationError, NewAnnotation};
 use crate::checkpoint::CheckpointStats;
 use crate::cluster::record::AlertTimes;
 use crate::cluster::shared::{ClusterStats, ClusterStatus};
@@ -52,6 +53,15 @@ pub trait ReadSide: Send + Sync + 'static {
     /// cluster's; nothing for a single instance.
     fn publish_alerts(&self, active: &AlertTimes) {
         let _ = active;
+    }
+    /// Adds annotation `new` (`POST /v1/annotations`, see [`crate::annotations`]).
+    fn add_annotation(&self, new: NewAnnotation) -> Result<Annotation, AnnotationError> {
+        let now = self.now_us();
+        self.view().store.annotations().add(new, now)
+    }
+    /// Deletes annotation `id`; false when there is none.
+    fn delete_annotation(&self, id: u64) -> Result<bool, AnnotationError> {
+        Ok(self.view().store.annotations().delete(id))
     }
     /// Declares budget adjustment `d` (`POST /v1/adjustments`, see
     /// [`crate::window::adjust`]); refused where declarations are not supported.

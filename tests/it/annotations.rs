@@ -177,11 +177,16 @@ async fn writes_need_auth_or_an_explicit_opening_and_stay_bounded() {
 
 /// `POST path` with a JSON `body` to the server on `port`: status and body.
 pub(crate) fn post(port: u16, path: &str, body: &str) -> (u16, String) {
+    send_to(port, "POST", path, body)
+}
+
+/// `method path` with JSON `body` to the server on `port`: status and body.
+pub(crate) fn send_to(port: u16, method: &str, path: &str, body: &str) -> (u16, String) {
     let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
     write!(
         s,
-        "POST {path} HTTP/1.0\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        "{method} {path} HTTP/1.0\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
         body.len()
     )
     .unwrap();

@@ -551,3 +551,94 @@ spec:
         "{slo}"
     );
 }
+
+/// Annotations written to any member go through the cluster log: every member lists the
+/// same ones with the same ids, a delete through another member removes it everywhere, and a
+/// member that starts later has them too.
+#[test]
+fn annotations_written_to_any_member_are_every_members() {
+    use crate::annotations::send_to as send;
+    let broker = Broker::start(false);
+    broker.create_topic("logs", 2);
+    let dir = tempfile::tempdir().unwrap();
+    let start = |name: &str| {
+        let port = free_port();
+        let config = member_config_with(
+            dir.path(),
+            &broker,
+            "ca",
+            name,
+            port,
+            ", snapshot_interval: 1s",
+        );
+        let yaml = std::fs::read_to_string(&config).unwrap().replace(
+            "\n  cluster: {",
+            "\n  http: {allow_unauthenticated_writes: true}\n  cluster: {",
+        );
+        std::fs::write(&config, yaml).unwrap();
+        Instance::start(&config, port)
+    };
+    let (m1, m2) = (start("m1"), start("m2"));
+    broker.produce("logs", 2, &traffic(top(), 200, 3).lines);
+    wait_or_dump(&[&m1, &m2], 120, "both members ready", || {
+        [&m1, &m2]
+            .iter()
+            .all(|m| http_get(m.port, "/readyz").is_some_and(|(s, _)| s == 200))
+    });
+    let listed = |m: &Instance| -> Vec<(u64, String)> {
+        json(m, "/v1/annotations").map_or_else(Vec::new, |v| {
+            v["annotations"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|a| {
+                    (
+                        a["id"].as_u64().unwrap(),
+                        a["text"].as_str().unwrap().to_string(),
+                    )
+                })
+                .collect()
+        })
+    };
+    let deploy = r#"{"time": "2026-12-01T10:00:00Z", "kind": "deploy", "service": "checkout", "text": "v5.15"}"#;
+    let (status, body) = send(m1.port, "POST", "/v1/annotations", deploy);
+    assert_eq!(status, 201, "{body}");
+    let added: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(added["id"], 0);
+    let incident = r#"{"time": "2026-12-01T11:00:00Z", "end": "2026-12-01T11:20:00Z", "kind": "incident", "text": "INC-9"}"#;
+    let (status, body) = send(m2.port, "POST", "/v1/annotations", incident);
+    assert_eq!(status, 201, "{body}");
+    let both = vec![(0, "v5.15".to_string()), (1, "INC-9".to_string())];
+    wait_for(30, "both members to list both annotations", || {
+        listed(&m1) == both && listed(&m2) == both
+    });
+    // A bad one is refused by the member, before the log.
+    let (status, body) = send(
+        m2.port,
+        "POST",
+        "/v1/annotations",
+        r#"{"time": "soon", "kind": "note"}"#,
+    );
+    assert_eq!(status, 400, "{body}");
+    // Deleted through the other member: gone from both.
+    let (status, body) = send(m2.port, "DELETE", "/v1/annotations/0", "");
+    assert_eq!(status, 200, "{body}");
+    let (status, _) = send(m1.port, "DELETE", "/v1/annotations/7", "");
+    assert_eq!(status, 404);
+    let rest = vec![(1, "INC-9".to_string())];
+    wait_for(30, "the delete to reach both members", || {
+        listed(&m1) == rest && listed(&m2) == rest
+    });
+    // A member started now has them, from the snapshot or the log.
+    let m3 = start("m3");
+    wait_for(60, "the new member to list them", || listed(&m3) == rest);
+    // Budget adjustments stay refused in a cluster, saying why.
+    let (status, body) = send(
+        m3.port,
+        "POST",
+        "/v1/adjustments",
+        r#"{"name": "x", "start": "2026-12-01T10:00:00Z", "end": "2026-12-01T11:00:00Z", "slos": ["checkout"]}"#,
+    );
+    assert_eq!(status, 403, "{body}");
+    assert!(body.contains("not supported in cluster mode"), "{body}");
+}
