@@ -2,7 +2,8 @@
 //! and minutes) and incident impact (first firing, detection delay).
 //!
 //! Alerts are evaluated at every whole minute of evaluation time as it advances, right after
-//! the batch that moved it (the `app` stage's `alert_minutes`): the windows of each SLO
+//! the batch (or, on a cluster member, the folded delta) that moved it (the `app` stage's
+//! `alert_minutes`): the windows of each SLO
 //! ending at that minute, exactly as `/v1/slos` would have evaluated them then, without
 //! latency percentiles. An
 //! alert found firing at minute `m` is taken to fire over `[m, m + 1 min)`; consecutive

@@ -120,6 +120,17 @@ impl FoldTarget for Pipeline {
         f(&g.store, &g.fingerprints);
     }
 
+    fn applied_delta(&self) {
+        // Every member folds the same deltas, so each records the same alert history.
+        if self
+            .record_alerts
+            .load(std::sync::atomic::Ordering::Relaxed)
+        {
+            let g = self.generation();
+            super::alert_minutes::advance(&g.objectives, &g.store, self.clock.now_us());
+        }
+    }
+
     fn fingerprints(&self) -> Arc<Fingerprints> {
         self.generation().fingerprints.clone()
     }

@@ -42,6 +42,9 @@ pub trait FoldTarget: Send + Sync {
     /// A consistent cut of the current store (a snapshot's state) at `now_us`, and the
     /// names and fingerprints of its SLOs and services.
     fn cut(&self, now_us: i64) -> (crate::checkpoint::Checkpoint, super::snapshot::Names);
+    /// Called after a delta was applied, outside the fold's lock: where the alert history
+    /// follows the evaluation time (see [`crate::alert_history`]).
+    fn applied_delta(&self) {}
 }
 
 /// The fold's progress through the log.
@@ -301,9 +304,13 @@ impl Shared {
             return;
         }
         count(&self.stats.records, 1);
+        let mut delta = false;
         match Record::decode(bytes) {
             Ok(Record::Fence(f)) => self.fence(&mut fold, &f, target),
-            Ok(Record::Delta(d)) => self.delta(&mut fold, &d, target),
+            Ok(Record::Delta(d)) => {
+                self.delta(&mut fold, &d, target);
+                delta = true;
+            }
             Ok(Record::Heartbeat(h)) => {
                 self.compare_digest(&mut fold, &h);
                 guard(&self.members).heard(h);
@@ -345,6 +352,9 @@ impl Shared {
         }
         drop(fold);
         self.applied.notify_all();
+        if delta {
+            target.applied_delta();
+        }
     }
 
     /// Compares a peer's digest with this fold's at the same offset; a difference is

@@ -642,3 +642,45 @@ fn annotations_written_to_any_member_are_every_members() {
     assert_eq!(status, 403, "{body}");
     assert!(body.contains("not supported in cluster mode"), "{body}");
 }
+
+/// Every member records the alert history from the deltas it folds: the impact of the
+/// traffic's last minutes names the page alert on each, and each says where its history
+/// starts.
+#[test]
+fn every_member_records_when_alerts_fired() {
+    let broker = Broker::start(false);
+    broker.create_topic("logs", 4);
+    let dir = tempfile::tempdir().unwrap();
+    let top = top();
+    // One request in 40 fails: a burn of 25 against 99.9 %, above every page factor.
+    let input = traffic(top, 6_000, 23);
+    let n = input.lines.len() as u64;
+    let members: Vec<Instance> = ["m1", "m2"]
+        .iter()
+        .map(|m| {
+            let port = free_port();
+            Instance::start(&member_config(dir.path(), &broker, "ch", m, port), port)
+        })
+        .collect();
+    broker.produce("logs", 4, &input.lines);
+    for (i, m) in members.iter().enumerate() {
+        wait_for(120, &format!("member {i} to hold every line"), || {
+            m.lines() == Some(n)
+        });
+    }
+    let uri = format!(
+        "/v1/slos/checkout/availability/impact?start={}&end={}",
+        slipstream::time::format_rfc3339(top - 10 * 60 * SECOND),
+        slipstream::time::format_rfc3339(top)
+    );
+    for m in &members {
+        wait_for(60, "the member's history to name the page alert", || {
+            json(m, &uri).is_some_and(|r| {
+                r["alerts_recorded_from"].is_string()
+                    && r["alerts"]
+                        .as_array()
+                        .is_some_and(|a| a.iter().any(|x| x["name"] == "page_1h_5m"))
+            })
+        });
+    }
+}
