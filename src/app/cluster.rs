@@ -120,6 +120,10 @@ impl FoldTarget for Pipeline {
         f(&g.store, &g.fingerprints);
     }
 
+    fn adjust(&self, change: &crate::cluster::record::AdjustmentChange) {
+        self.apply_declared(change);
+    }
+
     fn applied_delta(&self) {
         // Every member folds the same deltas, so each records the same alert history.
         if self
@@ -203,6 +207,11 @@ fn restore(pipeline: &Pipeline, shared: &Shared, spec: &KafkaSpec) -> anyhow::Re
     restored
         .state
         .restore_into(&g.store, &g.slo_ids, &g.services);
+    if !g.store.declared().is_empty() {
+        // The snapshot's adjustments declared through the API, into the counters.
+        drop(g);
+        pipeline.reinstall();
+    }
     let covers = restored.commit.covers;
     {
         let mut fold = shared.fold();

@@ -1,13 +1,16 @@
 //! Budget adjustments declared through the API (`POST /v1/adjustments`): checked against the
 //! running configuration, kept in the store (and the checkpoint), and applied by installing a
 //! successor generation of the same configuration, as a reload applies a new
-//! `BudgetAdjustment` document.
+//! `BudgetAdjustment` document. On a cluster member the read side writes the declaration to
+//! the cluster log, and every member applies it here when its fold reaches it.
 
 use std::sync::Arc;
 
 use tracing::{info, warn};
 
 use super::Pipeline;
+use super::generation::Generation;
+use crate::cluster::record::AdjustmentChange;
 use crate::window::DeclaredState;
 use crate::window::adjust::{MAX_DECLARED, Mode, Refused, selects};
 
@@ -24,37 +27,30 @@ impl Pipeline {
     /// SLO, or past [`MAX_DECLARED`].
     pub fn declare_adjustment(&self, d: DeclaredState) -> Result<(), Refused> {
         let mut current = self.generation.write().unwrap_or_else(|e| e.into_inner());
-        check(&d)?;
-        let config = Arc::clone(&current.config);
-        for selector in &d.slos {
-            if !config
-                .objectives
-                .iter()
-                .any(|o| selects(selector, &o.service, &o.slo))
-            {
-                return Err(Refused::Invalid(format!(
-                    "{selector:?} names no SLO (expected `service` or `service/slo`)"
-                )));
-            }
-        }
-        let configured = config
-            .objectives
-            .iter()
-            .any(|o| o.adjustments.iter().any(|a| a.name == d.name));
-        {
-            let declared = current.store.declared();
-            if configured || declared.iter().any(|x| x.name == d.name) {
-                return Err(Refused::Exists(d.name.clone()));
-            }
-            if declared.len() >= MAX_DECLARED {
-                return Err(Refused::Full);
-            }
-        }
+        check_in(&current, &d)?;
         info!(name = %d.name, mode = %d.mode, slos = ?d.slos, "budget adjustment declared");
         current.store.declared().push(d);
+        let config = Arc::clone(&current.config);
         let (next, _) = current.successor(&config, self.clock.now_us());
         *current = Arc::new(next);
         Ok(())
+    }
+
+    /// Whether `d` would be declared now, or why not.
+    pub fn check_declaration(&self, d: &DeclaredState) -> Result<(), Refused> {
+        check_in(&self.generation(), d)
+    }
+
+    /// Applies a declaration or removal the cluster log brought (every member at the same
+    /// place in the log); one refused is logged, as every member refuses it alike.
+    pub(super) fn apply_declared(&self, change: &AdjustmentChange) {
+        let result = match change {
+            AdjustmentChange::Declare(d) => self.declare_adjustment(d.clone()),
+            AdjustmentChange::Remove(name) => self.remove_adjustment(name),
+        };
+        if let Err(e) = result {
+            warn!(error = %e, "a budget adjustment from the cluster log was not applied");
+        }
     }
 
     /// Removes the adjustment declared through the API as `name`: events from now on count
@@ -91,6 +87,36 @@ impl Pipeline {
         let (next, _) = current.successor(&config, self.clock.now_us());
         *current = Arc::new(next);
     }
+}
+
+/// Whether `d` can be declared in generation `g`: valid, naming SLOs of its configuration,
+/// named like no other adjustment, within [`MAX_DECLARED`].
+fn check_in(g: &Generation, d: &DeclaredState) -> Result<(), Refused> {
+    check(d)?;
+    let config = &g.config;
+    for selector in &d.slos {
+        if !config
+            .objectives
+            .iter()
+            .any(|o| selects(selector, &o.service, &o.slo))
+        {
+            return Err(Refused::Invalid(format!(
+                "{selector:?} names no SLO (expected `service` or `service/slo`)"
+            )));
+        }
+    }
+    let configured = config
+        .objectives
+        .iter()
+        .any(|o| o.adjustments.iter().any(|a| a.name == d.name));
+    let declared = g.store.declared();
+    if configured || declared.iter().any(|x| x.name == d.name) {
+        return Err(Refused::Exists(d.name.clone()));
+    }
+    if declared.len() >= MAX_DECLARED {
+        return Err(Refused::Full);
+    }
+    Ok(())
 }
 
 /// The checks that need no configuration.

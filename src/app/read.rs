@@ -10,12 +10,12 @@ use std::sync::atomic::Ordering;
 use super::Pipeline;
 use crate::annotations::{Annotation, AnnotationError, NewAnnotation};
 use crate::cluster::record::AlertTimes;
-use crate::cluster::record::AnnotationChange;
+use crate::cluster::record::{AdjustmentChange, AnnotationChange};
 use crate::cluster::shared::ClusterStatus;
 use crate::evaluate::Evaluation;
 use crate::serve::read::{
-    DeadLetterCounts, Evaluated, NOT_HERE, NotificationCounts, ReadSide, Readiness, ReloadCounts,
-    Telemetry, View,
+    DeadLetterCounts, Evaluated, NotificationCounts, ReadSide, Readiness, ReloadCounts, Telemetry,
+    View,
 };
 use crate::window::DeclaredState;
 use crate::window::adjust::Refused;
@@ -175,17 +175,40 @@ impl ReadSide for Pipeline {
     }
 
     fn declare_adjustment(&self, d: DeclaredState) -> Result<(), Refused> {
-        if self.cluster.is_some() {
-            return Err(Refused::NotHere(NOT_HERE.into()));
+        let Some(c) = &self.cluster else {
+            return Pipeline::declare_adjustment(self, d);
+        };
+        // Through the log, so every member applies it to the same counts.
+        self.check_declaration(&d)?;
+        let (name, store) = (d.name.clone(), self.generation().store.clone());
+        if !c.write_adjustment(AdjustmentChange::Declare(d), self.clock.now_us()) {
+            return Err(Refused::Pending(NOT_OPEN.into()));
         }
-        Pipeline::declare_adjustment(self, d)
+        wait_applied(|| {
+            store
+                .declared()
+                .iter()
+                .any(|x| x.name == name)
+                .then_some(())
+        })
+        .map_err(|e| Refused::Pending(e.to_string()))
     }
 
     fn remove_adjustment(&self, name: &str) -> Result<(), Refused> {
-        if self.cluster.is_some() {
-            return Err(Refused::NotHere(NOT_HERE.into()));
+        let Some(c) = &self.cluster else {
+            return Pipeline::remove_adjustment(self, name);
+        };
+        let store = self.generation().store.clone();
+        if !store.declared().iter().any(|x| x.name == name) {
+            // Refused as the single-instance path refuses it (configured, or unknown).
+            return Pipeline::remove_adjustment(self, name);
         }
-        Pipeline::remove_adjustment(self, name)
+        let change = AdjustmentChange::Remove(name.to_string());
+        if !c.write_adjustment(change, self.clock.now_us()) {
+            return Err(Refused::Pending(NOT_OPEN.into()));
+        }
+        wait_applied(|| (!store.declared().iter().any(|x| x.name == name)).then_some(()))
+            .map_err(|e| Refused::Pending(e.to_string()))
     }
 }
 

@@ -56,6 +56,30 @@ pub enum Record {
     /// the same place in the log, so every member's annotations (and ids) are the same.
     /// Appended later: a build before it skips these.
     Annotation(AnnotationRecord),
+    /// A budget adjustment declared or removed through one member's API: every member
+    /// applies it at the same place in the log, to the same counts. Appended later.
+    Adjustment(AdjustmentRecord),
+}
+
+/// A declaration of a budget adjustment, or its removal, as written by the member that took
+/// the request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AdjustmentRecord {
+    /// The member that wrote it.
+    pub member: String,
+    /// Its wall clock when it wrote the record, µs.
+    pub sent_us: i64,
+    /// What changes.
+    pub change: AdjustmentChange,
+}
+
+/// Declare or remove.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AdjustmentChange {
+    /// Declare this one-off adjustment.
+    Declare(crate::window::DeclaredState),
+    /// Remove the adjustment declared so under this name.
+    Remove(String),
 }
 
 /// A change to the annotations, as written by the member that took the request.
@@ -447,6 +471,11 @@ mod tests {
                 member: "b".into(),
                 sent_us: 13,
                 change: AnnotationChange::Delete(4),
+            }),
+            Record::Adjustment(AdjustmentRecord {
+                member: "c".into(),
+                sent_us: 14,
+                change: AdjustmentChange::Remove("db".into()),
             }),
             Record::AlertChange(AlertChange {
                 member: "a".into(),

@@ -18,8 +18,8 @@ use super::fold::{Positions, SourcePosition, Verdict};
 use super::log::LogWriter;
 use super::members::Members;
 use super::record::{
-    AlertTimes, AnnotationChange, AnnotationRecord, Delta, Fence, Heartbeat, Record, Source,
-    alert_records,
+    AdjustmentChange, AdjustmentRecord, AlertTimes, AnnotationChange, AnnotationRecord, Delta,
+    Fence, Heartbeat, Record, Source, alert_records,
 };
 use crate::config::ClusterConfig;
 use crate::decode::LineState;
@@ -45,6 +45,11 @@ pub trait FoldTarget: Send + Sync {
     /// Called after a delta was applied, outside the fold's lock: where the alert history
     /// follows the evaluation time (see [`crate::alert_history`]).
     fn applied_delta(&self) {}
+    /// Applies a budget adjustment declared or removed through the log, outside the fold's
+    /// lock and before the next record.
+    fn adjust(&self, change: &AdjustmentChange) {
+        let _ = change;
+    }
 }
 
 /// The fold's progress through the log.
@@ -305,6 +310,7 @@ impl Shared {
         }
         count(&self.stats.records, 1);
         let mut delta = false;
+        let mut adjustment = None;
         match Record::decode(bytes) {
             Ok(Record::Fence(f)) => self.fence(&mut fold, &f, target),
             Ok(Record::Delta(d)) => {
@@ -317,6 +323,7 @@ impl Shared {
             }
             Ok(Record::Alerts(a)) => fold.alerts = a.active,
             Ok(Record::AlertChange(c)) => c.apply_to(&mut fold.alerts),
+            Ok(Record::Adjustment(a)) => adjustment = Some(a.change),
             Ok(Record::Annotation(a)) => target.with_store(&mut |store, _| {
                 let mut annotations = store.annotations();
                 match &a.change {
@@ -355,6 +362,23 @@ impl Shared {
         if delta {
             target.applied_delta();
         }
+        if let Some(change) = adjustment {
+            target.adjust(&change);
+        }
+    }
+
+    /// Writes a budget adjustment's declaration or removal to the log at wall-clock
+    /// `now_us`; false when this member's log writer is not open yet.
+    pub fn write_adjustment(&self, change: AdjustmentChange, now_us: i64) -> bool {
+        let Some(writer) = self.writer.get() else {
+            return false;
+        };
+        writer.record(&Record::Adjustment(AdjustmentRecord {
+            member: self.config.member_id.clone(),
+            sent_us: now_us,
+            change,
+        }));
+        true
     }
 
     /// Compares a peer's digest with this fold's at the same offset; a difference is

@@ -47,9 +47,10 @@ pub(super) fn validate(docs: Documents, origin: &str, problems: &mut Problems) -
     {
         problems.error(
             first.at(),
-            "budget adjustments are not supported in cluster mode yet: members apply the \
-             shared log at different times, so an adjustment applied to counted events \
-             would not adjust the same events on every member",
+            "BudgetAdjustment documents are not read in cluster mode: members reload at \
+             different times, so one applied to counted events would not adjust the same \
+             events on every member; declare it with POST /v1/adjustments, which goes \
+             through the cluster log",
         );
     }
 

@@ -5,7 +5,7 @@
 //!
 //! `POST /v1/adjustments` declares a one-off adjustment and `DELETE /v1/adjustments/{name}`
 //! removes one declared so: writes, open or off as the annotations' are
-//! ([`super::annotations::Writes`]).
+//! ([`super::annotations::Writes`]); on a cluster member they go through the cluster log.
 
 use std::sync::Arc;
 
@@ -80,6 +80,7 @@ fn refused(r: Refused) -> ApiError {
         Refused::Invalid(m) => ApiError::BadRequest(m),
         Refused::Unknown(name) => ApiError::NotFound(format!("/v1/adjustments/{name}")),
         Refused::NotHere(m) => ApiError::Forbidden(m),
+        Refused::Pending(m) => ApiError::Unavailable(m),
         r @ (Refused::Exists(_) | Refused::Configured(_) | Refused::Full) => {
             ApiError::LimitReached(r.to_string())
         }

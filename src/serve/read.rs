@@ -76,8 +76,8 @@ pub trait ReadSide: Send + Sync + 'static {
     }
 }
 
-/// Why an instance takes no budget adjustment through the API.
-pub const NOT_HERE: &str = "budget adjustments are not supported in cluster mode yet";
+/// Why an instance takes no budget adjustment through the API (one that implements no way).
+pub const NOT_HERE: &str = "this instance takes no budget adjustment";
 
 /// A full evaluation and the decode format of the configuration it evaluated.
 #[derive(Debug, Clone)]

@@ -409,6 +409,9 @@ pub enum Refused {
     /// This instance cannot take declarations.
     #[error("{0}")]
     NotHere(String),
+    /// Written to the cluster log, not applied within the wait.
+    #[error("{0}")]
+    Pending(String),
 }
 
 /// Adds `(from, to)` to the sorted, coalesced `ranges`.

@@ -653,10 +653,11 @@ async fn windows_declared_through_the_api_are_applied_kept_and_removed() {
     assert_eq!(after_delete["windows"], one["windows"]);
 }
 
-/// Cluster mode takes no adjustment yet: the document is refused at validation, a
-/// declaration through the API with 403, each saying why.
+/// Cluster mode reads no BudgetAdjustment document (members reload at different times) and
+/// says to declare one through the API; a member whose cluster log is not open yet answers
+/// a declaration with 503.
 #[tokio::test]
-async fn cluster_mode_refuses_adjustments_and_says_why() {
+async fn cluster_mode_takes_adjustments_through_the_log_only() {
     let example = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/config/cluster-example.yaml"
@@ -675,7 +676,8 @@ async fn cluster_mode_refuses_adjustments_and_says_why() {
         .unwrap_err()
         .to_string();
     assert!(
-        e.contains("spec.slos: budget adjustments are not supported in cluster mode yet"),
+        e.contains("spec.slos: BudgetAdjustment documents are not read in cluster mode")
+            && e.contains("declare it with POST /v1/adjustments"),
         "{e}"
     );
     let c = config::parse(&example, "cluster.yaml").unwrap_or_else(|e| panic!("{e}"));
@@ -686,12 +688,12 @@ async fn cluster_mode_refuses_adjustments_and_says_why() {
         r#"{{"name": "x", "start": "2026-03-01T02:00:00Z", "end": "2026-03-01T03:00:00Z", "slos": ["{service}"]}}"#
     );
     let (status, answer) = post(&router, &body).await;
-    assert_eq!(status, 403, "{answer}");
+    assert_eq!(status, 503, "{answer}");
     assert!(
         answer["error"]
             .as_str()
             .unwrap()
-            .contains("not supported in cluster mode"),
+            .contains("has not opened the cluster log"),
         "{answer}"
     );
 }

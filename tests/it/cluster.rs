@@ -552,9 +552,10 @@ spec:
     );
 }
 
-/// Annotations written to any member go through the cluster log: every member lists the
-/// same ones with the same ids, a delete through another member removes it everywhere, and a
-/// member that starts later has them too.
+/// Annotations and budget adjustments written to any member go through the cluster log:
+/// every member lists the same annotations with the same ids, a delete through another
+/// member removes one everywhere, a member that starts later has them too, and an adjustment
+/// leaves every member with the same counts.
 #[test]
 fn annotations_written_to_any_member_are_every_members() {
     use crate::annotations::send_to as send;
@@ -632,15 +633,44 @@ fn annotations_written_to_any_member_are_every_members() {
     // A member started now has them, from the snapshot or the log.
     let m3 = start("m3");
     wait_for(60, "the new member to list them", || listed(&m3) == rest);
-    // Budget adjustments stay refused in a cluster, saying why.
+    // A budget adjustment declared through one member goes through the log too: every
+    // member applies it to the same counts at the same place.
+    let window = (top() - 30 * 60 * SECOND, top() - 20 * 60 * SECOND);
     let (status, body) = send(
         m3.port,
         "POST",
         "/v1/adjustments",
-        r#"{"name": "x", "start": "2026-12-01T10:00:00Z", "end": "2026-12-01T11:00:00Z", "slos": ["checkout"]}"#,
+        &format!(
+            r#"{{"name": "provider", "start": "{}", "end": "{}", "slos": ["checkout"]}}"#,
+            slipstream::time::format_rfc3339(window.0),
+            slipstream::time::format_rfc3339(window.1)
+        ),
     );
-    assert_eq!(status, 403, "{body}");
-    assert!(body.contains("not supported in cluster mode"), "{body}");
+    assert_eq!(status, 201, "{body}");
+    let declared = |m: &Instance| {
+        json(m, "/v1/adjustments?service=checkout&slo=availability").and_then(|a| {
+            let a = a["adjustments"].as_array()?.first()?.clone();
+            (a["name"] == "provider").then(|| a["slos"][0].clone())
+        })
+    };
+    wait_for(30, "every member to hold the adjustment", || {
+        [&m1, &m2, &m3].iter().all(|m| declared(m).is_some())
+    });
+    let states: Vec<Value> = [&m1, &m2, &m3]
+        .iter()
+        .map(|m| declared(m).unwrap())
+        .collect();
+    assert!(states.iter().all(|s| *s == states[0]), "{states:?}");
+    assert!(states[0]["total"].as_u64().unwrap() > 0, "{states:?}");
+    let windows =
+        |m: &Instance| json(m, "/v1/slos/checkout/availability").unwrap()["windows"].clone();
+    assert_eq!(windows(&m1), windows(&m2));
+    assert_eq!(windows(&m1), windows(&m3));
+    let (status, body) = send(m1.port, "DELETE", "/v1/adjustments/provider", "");
+    assert_eq!(status, 200, "{body}");
+    wait_for(30, "every member to drop it", || {
+        [&m1, &m2, &m3].iter().all(|m| declared(m).is_none())
+    });
 }
 
 /// Every member records the alert history from the deltas it folds: the impact of the
