@@ -105,8 +105,12 @@ enum Command {
     /// "Impact" section or as JSON, from a running instance.
     Impact(ImpactArgs),
     /// List the budget adjustments (maintenance windows) of a running instance: schedule,
-    /// whether in force, and per SLO the events counted apart and the ranges adjusted.
+    /// whether in force, and per SLO the events counted apart and the ranges adjusted; or
+    /// declare (`--declare`) or delete (`--delete`) one through its API.
     Adjustments(AdjustmentsArgs),
+    /// Add an annotation (a deploy, an incident, maintenance, a note) to a running instance,
+    /// as a CI step marks its deploy.
+    Annotate(AnnotateArgs),
     /// Show how lines decode and classify: fields, service, and each SLO's verdict with why.
     ///
     /// Exit 0 when every line decoded, 65 when some did not, 64 for a bad configuration.
@@ -258,6 +262,52 @@ struct AdjustmentsArgs {
     /// Print the JSON of `GET /v1/adjustments` instead of text.
     #[arg(long)]
     json: bool,
+    /// Declare a one-off adjustment of this name (`POST /v1/adjustments`).
+    #[arg(long, value_name = "NAME", requires_all = ["start", "end", "slos"], conflicts_with = "delete")]
+    declare: Option<String>,
+    /// Its start, RFC 3339.
+    #[arg(long, requires = "declare")]
+    start: Option<String>,
+    /// Its end, RFC 3339.
+    #[arg(long, requires = "declare")]
+    end: Option<String>,
+    /// The SLOs it names, `service` or `service/slo`, comma-separated.
+    #[arg(long, value_delimiter = ',', requires = "declare")]
+    slos: Vec<String>,
+    /// `exclude` (default) or `count_as_good`.
+    #[arg(long, requires = "declare", value_parser = ["exclude", "count_as_good"])]
+    mode: Option<String>,
+    /// What it is for.
+    #[arg(long, requires = "declare")]
+    description: Option<String>,
+    /// Delete the adjustment declared through the API under this name.
+    #[arg(long, value_name = "NAME")]
+    delete: Option<String>,
+}
+
+/// `slipstream annotate`'s options.
+#[derive(Debug, clap::Args)]
+struct AnnotateArgs {
+    #[command(flatten)]
+    remote: Remote,
+    /// What it marks.
+    #[arg(long, value_parser = ["deploy", "incident", "maintenance", "note"])]
+    kind: String,
+    /// When, RFC 3339 (default: now).
+    #[arg(long)]
+    time: Option<String>,
+    /// When it ended, RFC 3339 (a range).
+    #[arg(long)]
+    end: Option<String>,
+    /// The service it concerns (default: every service).
+    #[arg(long)]
+    service: Option<String>,
+    /// Free text (a version, an incident's title).
+    #[arg(long, default_value = "")]
+    text: String,
+    /// A label `key=value`; repeatable.
+    #[arg(long = "label", value_name = "KEY=VALUE")]
+    labels: Vec<String>,
 }
 
 /// `slipstream loadgen`'s options.
@@ -376,6 +426,7 @@ fn execute(command: Command) -> anyhow::Result<ExitCode> {
         Command::Gate(args) => gate(args),
         Command::Impact(args) => impact(args),
         Command::Adjustments(args) => adjustments(args),
+        Command::Annotate(args) => annotate(args),
         Command::Explain { config, line, json } => match config::load_file(&config) {
             Ok(config) => explain(&config, line.as_deref(), json, clock.now_us()),
             Err(e) => Ok(config_failure(&e)),
@@ -542,9 +593,88 @@ fn impact(args: ImpactArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// `slipstream adjustments`: every adjustment as text (or JSON).
+/// `method path` with JSON `body` to the instance `remote` names: its JSON answer when the
+/// status is `ok`, else an error naming the request, the status and the server's error.
+fn write(
+    remote: &Remote,
+    method: &str,
+    path: &str,
+    body: Option<&serde_json::Value>,
+    ok: u16,
+) -> anyhow::Result<serde_json::Value> {
+    let token = token(&remote.token);
+    let (status, answer) =
+        slipstream::remote::send_json(method, &remote.url, path, token.as_deref(), body)?;
+    if status != ok {
+        anyhow::bail!(
+            "{method} {}{path}: status {status}: {}",
+            remote.url,
+            answer["error"]
+        );
+    }
+    Ok(answer)
+}
+
+/// `slipstream annotate`: prints the annotation as kept.
+fn annotate(args: AnnotateArgs) -> anyhow::Result<ExitCode> {
+    let mut labels = serde_json::Map::new();
+    for l in &args.labels {
+        let (k, v) = l
+            .split_once('=')
+            .ok_or_else(|| anyhow::anyhow!("--label {l:?}: expected key=value"))?;
+        labels.insert(k.to_string(), serde_json::Value::String(v.to_string()));
+    }
+    let time = args
+        .time
+        .clone()
+        .unwrap_or_else(|| slipstream::time::format_rfc3339(SystemClock.now_us()));
+    let body = serde_json::json!({
+        "time": time,
+        "end": args.end,
+        "kind": args.kind,
+        "service": args.service,
+        "text": args.text,
+        "labels": labels,
+    });
+    let added = write(&args.remote, "POST", "/v1/annotations", Some(&body), 201)?;
+    println!(
+        "annotation {} added: {} {} {}",
+        added["id"],
+        args.kind,
+        added["time"].as_str().unwrap_or("-"),
+        args.text
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `slipstream adjustments`: every adjustment as text (or JSON); or declares or deletes one.
 fn adjustments(args: AdjustmentsArgs) -> anyhow::Result<ExitCode> {
     use slipstream::remote::encode;
+    if let Some(name) = &args.delete {
+        write(
+            &args.remote,
+            "DELETE",
+            &format!("/v1/adjustments/{}", encode(name)),
+            None,
+            200,
+        )?;
+        println!("adjustment {name} deleted");
+        return Ok(ExitCode::SUCCESS);
+    }
+    if let Some(name) = &args.declare {
+        let body = serde_json::json!({
+            "name": name,
+            "description": args.description.clone().unwrap_or_default(),
+            "start": args.start,
+            "end": args.end,
+            "mode": args.mode.clone().unwrap_or_else(|| "exclude".into()),
+            "slos": args.slos,
+        });
+        let added = write(&args.remote, "POST", "/v1/adjustments", Some(&body), 201)?;
+        let report = serde_json::json!({ "adjustments": [added] });
+        print!("{}", slipstream::evaluate::adjustments::text(&report));
+        return Ok(ExitCode::SUCCESS);
+    }
     let mut query = "/v1/adjustments".to_string();
     let params: Vec<String> = [("service", &args.service), ("slo", &args.slo)]
         .into_iter()

@@ -429,6 +429,7 @@ metadata: {{name: adjust}}
 spec:
   source: {{file: {{paths: [{}], follow: false}}}}
   decode: {{format: alb}}
+  http: {{allow_unauthenticated_writes: true}}
   services: [{{name: api, match: {{host: api.example.com}}}}]
 ---
 apiVersion: reliability/v1
@@ -496,6 +497,82 @@ spec:
         err.contains("status 404") && err.contains("no SLO api/latency"),
         "{err}"
     );
+    // Declared and deleted from the command line, as a postmortem's follow-up would.
+    let (start, end) = (
+        format_rfc3339(t0 + 5 * MINUTE),
+        format_rfc3339(t0 + 6 * MINUTE),
+    );
+    let declare = [
+        "--declare",
+        "provider",
+        "--start",
+        &start,
+        "--end",
+        &end,
+        "--slos",
+        "api/availability",
+        "--mode",
+        "count_as_good",
+    ];
+    let (code, text, err) = cli(&declare);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(
+        text.starts_with(&format!("provider (count_as_good, 1m from {start}, once)")),
+        "{text}"
+    );
+    // Sixty requests of that minute, six of them failing, are counted apart.
+    assert!(text.contains("60 events counted apart (6 bad)"), "{text}");
+    let (code, _, err) = cli(&declare);
+    assert_eq!(code, Some(1));
+    assert!(
+        err.contains("status 409") && err.contains("exists already"),
+        "{err}"
+    );
+    let (code, text, err) = cli(&["--delete", "provider"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(text, "adjustment provider deleted\n");
+    let (code, _, err) = cli(&["--delete", "db"]);
+    assert_eq!(code, Some(1));
+    assert!(
+        err.contains("status 409") && err.contains("configuration"),
+        "{err}"
+    );
+    // An annotation from the command line, as a CI step marks its deploy.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_slipstream"))
+        .args([
+            "annotate",
+            "--url",
+            &url,
+            "--kind",
+            "deploy",
+            "--service",
+            "api",
+        ])
+        .args(["--text", "v1.2", "--label", "team=pay", "--time", &start])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(text, format!("annotation 0 added: deploy {start} v1.2\n"));
+    let listed = crate::cli::http_get(run.port, "/v1/annotations").unwrap().1;
+    let listed: Value = serde_json::from_str(&listed).unwrap();
+    assert_eq!(
+        listed["annotations"][0]["labels"]["team"], "pay",
+        "{listed}"
+    );
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_slipstream"))
+        .args([
+            "annotate", "--url", &url, "--kind", "deploy", "--time", "soon",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("status 400"));
     assert!(run.terminate());
 }
 
