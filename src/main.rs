@@ -111,6 +111,9 @@ enum Command {
     /// Add an annotation (a deploy, an incident, maintenance, a note) to a running instance,
     /// as a CI step marks its deploy.
     Annotate(AnnotateArgs),
+    /// One SLO of a running instance now: its SLI, budget left, when the budget runs out at
+    /// the last hour's, 6 hours' and day's rates, its SLA, and the alerts firing.
+    Slo(SloArgs),
     /// Show how lines decode and classify: fields, service, and each SLO's verdict with why.
     ///
     /// Exit 0 when every line decoded, 65 when some did not, 64 for a bad configuration.
@@ -285,6 +288,22 @@ struct AdjustmentsArgs {
     delete: Option<String>,
 }
 
+/// `slipstream slo`'s options.
+#[derive(Debug, clap::Args)]
+struct SloArgs {
+    #[command(flatten)]
+    remote: Remote,
+    /// The service (or sub-service).
+    #[arg(long)]
+    service: String,
+    /// The SLO.
+    #[arg(long)]
+    slo: String,
+    /// Print the JSON of `GET /v1/slos/{service}/{slo}` instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
 /// `slipstream annotate`'s options.
 #[derive(Debug, clap::Args)]
 struct AnnotateArgs {
@@ -427,6 +446,7 @@ fn execute(command: Command) -> anyhow::Result<ExitCode> {
         Command::Impact(args) => impact(args),
         Command::Adjustments(args) => adjustments(args),
         Command::Annotate(args) => annotate(args),
+        Command::Slo(args) => slo(args),
         Command::Explain { config, line, json } => match config::load_file(&config) {
             Ok(config) => explain(&config, line.as_deref(), json, clock.now_us()),
             Err(e) => Ok(config_failure(&e)),
@@ -613,6 +633,19 @@ fn write(
         );
     }
     Ok(answer)
+}
+
+/// `slipstream slo`: one SLO's answer as text (or its JSON).
+fn slo(args: SloArgs) -> anyhow::Result<ExitCode> {
+    use slipstream::remote::encode;
+    let path = format!("/v1/slos/{}/{}", encode(&args.service), encode(&args.slo));
+    let body = args.remote.get_ok_json(&path)?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&body)?);
+    } else {
+        print!("{}", slipstream::evaluate::report::text(&body));
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// `slipstream annotate`: prints the annotation as kept.

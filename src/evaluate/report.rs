@@ -245,3 +245,131 @@ impl Report {
         }
     }
 }
+
+/// One SLO's answer (`GET /v1/slos/{service}/{slo}`'s JSON) as text: the SLI, the budget
+/// and when it runs out, the SLA, and the alerts firing, one line each.
+pub fn text(slo: &serde_json::Value) -> String {
+    use std::fmt::Write;
+    let pct = |v: &serde_json::Value, digits: usize| {
+        v.as_f64().map_or_else(
+            || "-".to_string(),
+            |x| format!("{:.*} %", digits, x * 100.0),
+        )
+    };
+    let s = |v: &serde_json::Value| v.as_str().unwrap_or("-").to_string();
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{}/{}: SLI {} over {} (objective {}) · tier {}",
+        s(&slo["service"]),
+        s(&slo["slo"]),
+        if slo["no_data"] == true {
+            "no data yet".to_string()
+        } else {
+            pct(&slo["sli"], 3)
+        },
+        s(&slo["period"]),
+        pct(&slo["objective"], 3),
+        s(&slo["policy"]["tier"]),
+    );
+    let b = &slo["budget"];
+    if b.is_object() {
+        let when = |f: &serde_json::Value| match f["hours_left"].as_f64() {
+            None => "not this period".to_string(),
+            Some(h) if h <= 0.0 => "spent".to_string(),
+            Some(h) if h < 48.0 => format!("in {h:.1} h"),
+            Some(h) => format!("in {:.1} d", h / 24.0),
+        };
+        let runs_out: Vec<String> = b["exhaustion"]
+            .as_array()
+            .map(|list| {
+                list.iter()
+                    .map(|f| format!("at the {} rate {}", s(&f["window"]), when(f)))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "budget: {} left ({} bad of {:.0} allowed){}",
+            pct(&b["remaining_ratio"], 1),
+            b["bad"],
+            b["allowed_bad"].as_f64().unwrap_or(0.0).floor(),
+            if runs_out.is_empty() {
+                String::new()
+            } else {
+                format!(" · runs out {}", runs_out.join(", "))
+            }
+        );
+    }
+    let sla = &slo["sla"];
+    if sla.is_object() {
+        let _ = writeln!(
+            out,
+            "SLA {} over the {}: {} · SLI {} · {} of its budget left · margin {}",
+            pct(&sla["objective"], 3),
+            s(&sla["period"]),
+            if sla["met"] == true {
+                "holds"
+            } else {
+                "breached"
+            },
+            pct(&sla["sli"], 3),
+            pct(&sla["remaining_ratio"], 1),
+            pct(&sla["margin"], 3),
+        );
+    }
+    let firing: Vec<String> = slo["alerts"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter(|x| x["firing"] == true)
+                .map(|x| s(&x["name"]))
+                .collect()
+        })
+        .unwrap_or_default();
+    let _ = writeln!(
+        out,
+        "alerts firing: {}",
+        if firing.is_empty() {
+            "none".to_string()
+        } else {
+            firing.join(", ")
+        }
+    );
+    out
+}
+
+#[cfg(test)]
+mod text_tests {
+    use serde_json::json;
+
+    #[test]
+    fn one_slo_reads_as_four_lines() {
+        let slo = json!({
+            "service": "checkout", "slo": "availability", "objective": 0.999, "period": "30d",
+            "no_data": false, "sli": 0.99962, "policy": {"tier": "caution"},
+            "budget": {"remaining_ratio": 0.42, "bad": 456, "allowed_bad": 1201.69,
+                "exhaustion": [
+                    {"window": "1h", "hours_left": 30.5},
+                    {"window": "6h", "hours_left": 100.0},
+                    {"window": "1d", "hours_left": null}]},
+            "sla": {"objective": 0.995, "period": "month", "met": true, "sli": 0.9991,
+                "remaining_ratio": 0.82, "margin": 0.0041},
+            "alerts": [{"name": "page_1h_5m", "firing": true}, {"name": "ticket_1d_2h", "firing": false}],
+        });
+        assert_eq!(
+            super::text(&slo),
+            "checkout/availability: SLI 99.962 % over 30d (objective 99.900 %) · tier caution\n\
+             budget: 42.0 % left (456 bad of 1201 allowed) · runs out at the 1h rate in 30.5 h, \
+             at the 6h rate in 4.2 d, at the 1d rate not this period\n\
+             SLA 99.500 % over the month: holds · SLI 99.910 % · 82.0 % of its budget left · margin 0.410 %\n\
+             alerts firing: page_1h_5m\n"
+        );
+        let quiet = json!({"service": "a", "slo": "b", "no_data": true, "period": "7d",
+            "objective": null, "policy": {"tier": "normal"}, "alerts": []});
+        assert_eq!(
+            super::text(&quiet),
+            "a/b: SLI no data yet over 7d (objective -) · tier normal\nalerts firing: none\n"
+        );
+    }
+}

@@ -573,6 +573,33 @@ spec:
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("status 400"));
+    // One SLO from the command line: its SLI, budget and forecast, and alerts.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_slipstream"))
+        .args([
+            "slo",
+            "--url",
+            &url,
+            "--service",
+            "api",
+            "--slo",
+            "availability",
+        ])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines[0].starts_with("api/availability: SLI "), "{text}");
+    assert!(
+        lines[1].starts_with("budget: ") && lines[1].contains("runs out at the 1h rate"),
+        "{text}"
+    );
+    assert!(lines[2].starts_with("alerts firing: "), "{text}");
     assert!(run.terminate());
 }
 
