@@ -229,17 +229,32 @@ struct GateArgs {
     json: bool,
 }
 
-/// `slipstream impact`'s options.
+/// One SLO of a running instance, for the commands about one.
 #[derive(Debug, clap::Args)]
-struct ImpactArgs {
-    #[command(flatten)]
-    remote: Remote,
+struct OneSlo {
     /// The service (or sub-service).
     #[arg(long)]
     service: String,
     /// The SLO.
     #[arg(long)]
     slo: String,
+}
+
+impl OneSlo {
+    /// `/v1/slos/{service}/{slo}`, encoded.
+    fn path(&self) -> String {
+        use slipstream::remote::encode;
+        format!("/v1/slos/{}/{}", encode(&self.service), encode(&self.slo))
+    }
+}
+
+/// `slipstream impact`'s options.
+#[derive(Debug, clap::Args)]
+struct ImpactArgs {
+    #[command(flatten)]
+    remote: Remote,
+    #[command(flatten)]
+    one: OneSlo,
     /// Start of the range, RFC 3339 (`2026-12-01T10:00:00Z`).
     #[arg(long)]
     start: String,
@@ -293,12 +308,8 @@ struct AdjustmentsArgs {
 struct SloArgs {
     #[command(flatten)]
     remote: Remote,
-    /// The service (or sub-service).
-    #[arg(long)]
-    service: String,
-    /// The SLO.
-    #[arg(long)]
-    slo: String,
+    #[command(flatten)]
+    one: OneSlo,
     /// Print the JSON of `GET /v1/slos/{service}/{slo}` instead of text.
     #[arg(long)]
     json: bool,
@@ -590,9 +601,8 @@ fn gate(args: GateArgs) -> anyhow::Result<ExitCode> {
 fn impact(args: ImpactArgs) -> anyhow::Result<ExitCode> {
     use slipstream::remote::encode;
     let query = format!(
-        "/v1/slos/{}/{}/impact?start={}&end={}",
-        encode(&args.service),
-        encode(&args.slo),
+        "{}/impact?start={}&end={}",
+        args.one.path(),
         encode(&args.start),
         encode(&args.end)
     );
@@ -637,8 +647,7 @@ fn write(
 
 /// `slipstream slo`: one SLO's answer as text (or its JSON).
 fn slo(args: SloArgs) -> anyhow::Result<ExitCode> {
-    use slipstream::remote::encode;
-    let path = format!("/v1/slos/{}/{}", encode(&args.service), encode(&args.slo));
+    let path = args.one.path();
     let body = args.remote.get_ok_json(&path)?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&body)?);

@@ -446,10 +446,11 @@ spec:
     std::fs::write(&config, yaml).unwrap();
     let run = crate::helpers::Running::start(&config);
     let url = run.url();
-    let cli = |args: &[&str]| {
+    // `slipstream <args> --url <url>`: exit code, stdout, stderr.
+    let bin = |args: &[&str]| {
         let out = std::process::Command::new(env!("CARGO_BIN_EXE_slipstream"))
-            .args(["adjustments", "--url", &url])
             .args(args)
+            .args(["--url", &url])
             .output()
             .unwrap();
         (
@@ -458,6 +459,7 @@ spec:
             String::from_utf8(out.stderr).unwrap(),
         )
     };
+    let cli = |args: &[&str]| bin(&[&["adjustments"], args].concat());
     let inside: Vec<_> = events
         .iter()
         .filter(|e| (window.0..window.1).contains(&e.0))
@@ -538,26 +540,20 @@ spec:
         "{err}"
     );
     // An annotation from the command line, as a CI step marks its deploy.
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_slipstream"))
-        .args([
-            "annotate",
-            "--url",
-            &url,
-            "--kind",
-            "deploy",
-            "--service",
-            "api",
-        ])
-        .args(["--text", "v1.2", "--label", "team=pay", "--time", &start])
-        .output()
-        .unwrap();
-    let text = String::from_utf8(out.stdout).unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let (code, text, err) = bin(&[
+        "annotate",
+        "--kind",
+        "deploy",
+        "--service",
+        "api",
+        "--text",
+        "v1.2",
+        "--label",
+        "team=pay",
+        "--time",
+        &start,
+    ]);
+    assert_eq!(code, Some(0), "{err}");
     assert_eq!(text, format!("annotation 0 added: deploy {start} v1.2\n"));
     let listed = crate::cli::http_get(run.port, "/v1/annotations").unwrap().1;
     let listed: Value = serde_json::from_str(&listed).unwrap();
@@ -565,34 +561,12 @@ spec:
         listed["annotations"][0]["labels"]["team"], "pay",
         "{listed}"
     );
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_slipstream"))
-        .args([
-            "annotate", "--url", &url, "--kind", "deploy", "--time", "soon",
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("status 400"));
+    let (code, _, err) = bin(&["annotate", "--kind", "deploy", "--time", "soon"]);
+    assert_eq!(code, Some(1));
+    assert!(err.contains("status 400"), "{err}");
     // One SLO from the command line: its SLI, budget and forecast, and alerts.
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_slipstream"))
-        .args([
-            "slo",
-            "--url",
-            &url,
-            "--service",
-            "api",
-            "--slo",
-            "availability",
-        ])
-        .output()
-        .unwrap();
-    let text = String::from_utf8(out.stdout).unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let (code, text, err) = bin(&["slo", "--service", "api", "--slo", "availability"]);
+    assert_eq!(code, Some(0), "{err}");
     let lines: Vec<&str> = text.lines().collect();
     assert!(lines[0].starts_with("api/availability: SLI "), "{text}");
     assert!(
