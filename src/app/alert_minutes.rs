@@ -13,12 +13,19 @@ use crate::window::Store;
 /// records them in `store`'s history. Cheap when no minute is due; when another thread is
 /// at it, it leaves the minutes to that thread.
 pub(crate) fn advance(objectives: &[Arc<SloObjective>], store: &Store, now_us: i64) {
-    let t = store.peek_evaluation_time(now_us);
-    let due = floor_to(t, STEP_US);
     let history = store.alert_history_handle();
     let Ok(mut h) = history.try_lock() else {
         return;
     };
+    // The evaluation time is never past the newest event: most batches end in a minute
+    // already evaluated, and need not look at every shard to know it.
+    if let (Some(newest), Some(done)) = (store.newest_us(), h.evaluated_to())
+        && done >= floor_to(newest, STEP_US)
+    {
+        return;
+    }
+    let t = store.peek_evaluation_time(now_us);
+    let due = floor_to(t, STEP_US);
     if h.evaluated_to().is_some_and(|e| e >= due) {
         return;
     }

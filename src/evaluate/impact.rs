@@ -88,6 +88,9 @@ pub struct ImpactReport {
     pub alerts: Vec<AlertInRange>,
     /// The first minute the alert history holds; an alert can only be listed from then.
     pub alerts_recorded_from: Option<String>,
+    /// `start` and `end`, µs.
+    #[serde(skip)]
+    pub range_us: (i64, i64),
 }
 
 /// How one alert fired in the range.
@@ -107,12 +110,7 @@ pub struct AlertInRange {
 
 /// The alerts of `service/slo` that fired in `report`'s range, from `fired`, into it.
 pub fn add_alerts(report: &mut ImpactReport, fired: &crate::alert_history::AlertHistory) {
-    let (Ok(from), Ok(to)) = (
-        crate::time::parse_rfc3339(&report.start),
-        crate::time::parse_rfc3339(&report.end),
-    ) else {
-        return;
-    };
+    let (from, to) = report.range_us;
     report.alerts_recorded_from = fired.recorded_from().map(format_rfc3339);
     let mut alerts: Vec<(i64, AlertInRange)> = fired
         .alerts_of(&report.service, &report.slo)
@@ -239,6 +237,7 @@ pub fn impact(
         evaluated_at: evaluated_at.to_string(),
         alerts: Vec::new(),
         alerts_recorded_from: None,
+        range_us: (from, to),
     })
 }
 
@@ -351,6 +350,7 @@ mod tests {
                 firing_minutes: 14.0,
             }],
             alerts_recorded_from: Some("2026-11-01T00:00:00Z".into()),
+            range_us: (0, 0),
         };
         let md = markdown(&r);
         for row in [

@@ -257,9 +257,15 @@ pub fn reports(
         .filter_map(|(o, of)| {
             let c = counters.counters(*of)?;
             let applied = counters.adjusted(plan, of.slo());
-            let mut p = periods_of(o, c.history(), &applied, period, count, t);
-            fired_in(&mut p, &fired, o.report_zone());
-            Some(p)
+            Some(periods_of(
+                o,
+                c.history(),
+                &applied,
+                &fired,
+                period,
+                count,
+                t,
+            ))
         })
         .collect();
     Ok(PeriodsReport {
@@ -272,11 +278,13 @@ pub fn reports(
 }
 
 /// `o`'s last `count` periods from `history` (its daily counts, or `None` when no history
-/// is kept), at evaluation time `t_us`; `applied` is how it stands with its adjustments.
+/// is kept), at evaluation time `t_us`; `applied` is how it stands with its adjustments,
+/// `fired` when its alerts fired.
 pub fn periods_of(
     o: &SloObjective,
     history: Option<&History>,
     applied: &[Applied],
+    fired: &AlertHistory,
     period: ReportPeriod,
     count: usize,
     t_us: i64,
@@ -294,7 +302,7 @@ pub fn periods_of(
         time_zone: zone.name().to_string(),
         budgeting: "occurrences",
         history_from: None,
-        alerts_recorded_from: None,
+        alerts_recorded_from: fired.recorded_from().map(format_rfc3339),
         periods: Vec::new(),
     };
     let Some(h) = history else {
@@ -303,6 +311,7 @@ pub fn periods_of(
     let last = zone.day_of(t_us) - 1;
     let oldest = h.newest_day().unwrap_or(last).max(last) - h.days() as i64 + 1;
     out.history_from = Some(format_day(oldest));
+    let alerts = fired.alerts_of(&o.service, &o.slo);
     let mut starts = Vec::new();
     let mut day = last;
     while starts.len() < count {
@@ -323,48 +332,21 @@ pub fn periods_of(
                 zone.start_of_day(end.min(last + 1)),
             );
             r.adjustments = adjusted_in(o, applied, from, to);
+            r.alerts = alerts
+                .iter()
+                .map(|name| {
+                    let f = fired.firing(&format!("{}/{}/{name}", o.service, o.slo), from, to);
+                    AlertInPeriod {
+                        name: name.to_string(),
+                        firing_count: f.count,
+                        firing_minutes: f.us as f64 / MINUTE as f64,
+                    }
+                })
+                .collect();
             r
         })
         .collect();
     out
-}
-
-/// Adds to each period of `p` how the SLO's alerts fired in it, from `fired`.
-fn fired_in(p: &mut SloPeriods, fired: &AlertHistory, zone: crate::window::DayZone) {
-    p.alerts_recorded_from = fired.recorded_from().map(format_rfc3339);
-    let names = fired.alerts_of(&p.service, &p.slo);
-    if names.is_empty() {
-        return;
-    }
-    for row in &mut p.periods {
-        let (Some(first), Some(last)) = (parse_day(&row.first_day), parse_day(&row.last_day))
-        else {
-            continue;
-        };
-        let (from, to) = (zone.start_of_day(first), zone.start_of_day(last + 1));
-        row.alerts = names
-            .iter()
-            .map(|name| {
-                let f = fired.firing(&format!("{}/{}/{name}", p.service, p.slo), from, to);
-                AlertInPeriod {
-                    name: name.to_string(),
-                    firing_count: f.count,
-                    firing_minutes: f.us as f64 / MINUTE as f64,
-                }
-            })
-            .collect();
-    }
-}
-
-/// The day number of `2026-12-06`.
-fn parse_day(text: &str) -> Option<i64> {
-    let mut parts = text.splitn(3, '-').map(|p| p.parse::<i64>().ok());
-    let (y, m, d) = (parts.next()??, parts.next()??, parts.next()??);
-    Some(days_from_civil(
-        y,
-        u32::try_from(m).ok()?,
-        u32::try_from(d).ok()?,
-    ))
 }
 
 /// The row of days `[first, end)`.

@@ -58,26 +58,7 @@ spec:
 }
 
 fn config(dir: &std::path::Path, late: bool) -> String {
-    let mut yaml = format!(
-        r#"
-apiVersion: slipstream/v1
-kind: Pipeline
-metadata: {{name: adjust}}
-spec:
-  source: {{stdin: {{}}}}
-  decode: {{format: alb}}
-  checkpoint: {{dir: "{}"}}
-  services: [{{name: api, match: {{host: api.example.com}}}}]
----
-apiVersion: reliability/v1
-kind: ServiceLevelObjective
-metadata: {{name: api}}
-spec:
-  service: api
-  indicators: [{{name: availability, threshold: 99.9, window: 30d}}]
-"#,
-        dir.display()
-    );
+    let mut yaml = crate::helpers::api_availability_checkpointed(dir);
     yaml += &adjustment("ahead", ahead(), "exclude");
     if late {
         yaml += &adjustment("late-old", late_old(), "count_as_good");
@@ -421,28 +402,13 @@ fn the_command_line_lists_what_a_running_instance_counted_apart() {
     let events: Vec<(i64, bool)> = (0..1000).map(|i| (t0 + i * SECOND, i % 10 == 0)).collect();
     std::fs::write(&log, lines(&events).join("\n") + "\n").unwrap();
     let window = (t0 + 2 * MINUTE, t0 + 4 * MINUTE);
-    let yaml = format!(
-        r#"
-apiVersion: slipstream/v1
-kind: Pipeline
-metadata: {{name: adjust}}
-spec:
-  source: {{file: {{paths: [{}], follow: false}}}}
-  decode: {{format: alb}}
-  http: {{allow_unauthenticated_writes: true}}
-  services: [{{name: api, match: {{host: api.example.com}}}}]
----
-apiVersion: reliability/v1
-kind: ServiceLevelObjective
-metadata: {{name: api}}
-spec:
-  service: api
-  indicators: [{{name: availability, threshold: 99.9, window: 30d}}]
-{}"#,
-        log.display(),
-        adjustment("db", window, "exclude")
+    let config = crate::helpers::file_config(
+        dir.path(),
+        &log,
+        "{name: availability, threshold: 99.9, window: 30d}",
+        "http: {allow_unauthenticated_writes: true}",
     );
-    let config = dir.path().join("c.yaml");
+    let yaml = std::fs::read_to_string(&config).unwrap() + &adjustment("db", window, "exclude");
     std::fs::write(&config, yaml).unwrap();
     let run = crate::helpers::Running::start(&config);
     let url = run.url();

@@ -22,26 +22,7 @@ fn now() -> i64 {
 }
 
 fn config(dir: &std::path::Path) -> String {
-    format!(
-        r#"
-apiVersion: slipstream/v1
-kind: Pipeline
-metadata: {{name: history}}
-spec:
-  source: {{stdin: {{}}}}
-  decode: {{format: alb}}
-  checkpoint: {{dir: "{}"}}
-  services: [{{name: api, match: {{host: api.example.com}}}}]
----
-apiVersion: reliability/v1
-kind: ServiceLevelObjective
-metadata: {{name: api}}
-spec:
-  service: api
-  indicators: [{{name: availability, threshold: 99.9, window: 30d}}]
-"#,
-        dir.display()
-    )
+    crate::helpers::api_availability_checkpointed(dir)
 }
 
 /// Two requests a second from 08:00 to 12:00; from 10:00 for 18 minutes 12 % fail, 60 % in

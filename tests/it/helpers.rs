@@ -41,6 +41,17 @@ spec:
     )
 }
 
+/// [`api_slo_config`] for a 99.9 % availability SLO over 30 days, checkpointed in `dir`.
+pub(crate) fn api_availability_checkpointed(dir: &std::path::Path) -> String {
+    api_slo_config("{name: availability, threshold: 99.9, window: 30d}", "").replace(
+        "  decode: {format: alb}",
+        &format!(
+            "  decode: {{format: alb}}\n  checkpoint: {{dir: \"{}\"}}",
+            dir.display()
+        ),
+    )
+}
+
 /// Feeds `lines` to partition `partition` in batches of `batch` lines, then reports the
 /// partition at its end, as a file source does at the end of its file.
 pub(crate) fn feed(p: &Arc<Pipeline>, partition: i32, lines: &[String], batch: usize) {
