@@ -10,7 +10,7 @@ use super::raw::{AdjustmentSpec, Document};
 use crate::evaluate::SloObjective;
 use crate::time::{DAY, HOUR, parse_rfc3339};
 use crate::window::adjust::{Repeat, selects};
-use crate::window::{AdjustMode, Adjustment, DayZone, Schedule};
+use crate::window::{AdjustMode, Adjustment, Schedule};
 
 /// One adjustment (`None` when invalid) and the SLOs it names, as written (`service` or
 /// `service/slo`).
@@ -94,18 +94,9 @@ fn adjustment(
     let first = parse_rfc3339(&s.first_event_start)
         .map_err(|e| problems.error(&at.field("first_event_start"), e))
         .ok();
+    // A duration parses only when it is longer than 0 s.
     let duration = problems.duration(&s.duration, &at.field("duration"));
-    if duration.is_some_and(|d| d <= 0) {
-        problems.error(&at.field("duration"), "must be longer than 0s");
-    }
-    let zone_name = s.time_zone.as_deref().unwrap_or("UTC");
-    let zone = DayZone::get(zone_name);
-    if zone.is_none() {
-        problems.error(
-            &at.field("time_zone"),
-            format!("unknown time zone {zone_name:?}"),
-        );
-    }
+    let zone = problems.day_zone(s.time_zone.as_deref(), &at.field("time_zone"));
     let mode = match s.mode.as_deref() {
         None => Some(AdjustMode::Exclude),
         Some(m) => {

@@ -43,15 +43,6 @@ pub(super) fn validate(g: &GateSpec, at: &At, problems: &mut Problems) -> Option
     (problems.count() == before).then_some(rules)
 }
 
-fn zone(name: Option<&str>, at: &At, problems: &mut Problems) -> Option<DayZone> {
-    let name = name.unwrap_or("UTC");
-    let z = DayZone::get(name);
-    if z.is_none() {
-        problems.error(at, format!("unknown time zone {name:?}"));
-    }
-    z
-}
-
 fn quiet_days(q: &QuietDaysSpec, at: &At, problems: &mut Problems) -> Option<QuietDays> {
     if q.days.is_empty() {
         return None;
@@ -80,7 +71,7 @@ fn quiet_days(q: &QuietDaysSpec, at: &At, problems: &mut Problems) -> Option<Qui
             tier
         }
     };
-    let zone = zone(q.time_zone.as_deref(), &at.field("time_zone"), problems);
+    let zone = problems.day_zone(q.time_zone.as_deref(), &at.field("time_zone"));
     Some(QuietDays {
         days,
         from_tier: from_tier?,
@@ -111,7 +102,7 @@ fn local_instant(text: &str, zone: &DayZone, at: &At, problems: &mut Problems) -
 }
 
 fn freeze(f: &FreezeSpec, at: &At, problems: &mut Problems) -> Option<Freeze> {
-    let zone = zone(f.time_zone.as_deref(), &at.field("time_zone"), problems)?;
+    let zone = problems.day_zone(f.time_zone.as_deref(), &at.field("time_zone"))?;
     let start = local_instant(&f.start, &zone, &at.field("start"), problems);
     let end = local_instant(&f.end, &zone, &at.field("end"), problems);
     let (start_us, end_us) = (start?, end?);

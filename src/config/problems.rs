@@ -7,6 +7,7 @@
 use super::Problem;
 use super::path::At;
 use crate::time::parse_duration;
+use crate::window::DayZone;
 
 /// Problems and warnings found while loading one configuration.
 #[derive(Debug, Default)]
@@ -70,6 +71,16 @@ impl Problems {
         parse_duration(text)
             .map_err(|e| self.error(at, e.to_string()))
             .ok()
+    }
+
+    /// The IANA zone `name` (UTC when absent), or an error at `at`.
+    pub(crate) fn day_zone(&mut self, name: Option<&str>, at: &At) -> Option<DayZone> {
+        let name = name.unwrap_or("UTC");
+        let zone = DayZone::get(name);
+        if zone.is_none() {
+            self.error(at, format!("unknown time zone {name:?}"));
+        }
+        zone
     }
 
     /// The errors and the warnings, each in the order found.
