@@ -15,6 +15,7 @@
 pub mod alert_history;
 pub mod annotations;
 pub mod app;
+pub mod catalog;
 pub mod checkpoint;
 pub mod classify;
 pub mod clock;

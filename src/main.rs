@@ -78,10 +78,17 @@ enum Command {
         listen: Option<std::net::SocketAddr>,
     },
     /// Check configuration files; exit 64 listing every error.
+    ///
+    /// With `--strict`, also review the service catalog (an alerting SLO without a runbook,
+    /// a tier-1 service without an owner, an availability objective weaker than its tier's
+    /// target) and print every warning with its path; exit 64 when there is any.
     Validate {
         /// Files to check, each a complete configuration.
         #[arg(required = true)]
         files: Vec<PathBuf>,
+        /// Review the catalog too, and fail on any warning.
+        #[arg(long)]
+        strict: bool,
     },
     /// Read log files to the end and print the report (`GET /v1/slos` JSON) to stdout.
     Replay {
@@ -111,6 +118,9 @@ enum Command {
     /// Add an annotation (a deploy, an incident, maintenance, a note) to a running instance,
     /// as a CI step marks its deploy.
     Annotate(AnnotateArgs),
+    /// The service catalog: each service's owner, tier, on-call, runbook, dashboard and SLOs,
+    /// from a configuration file (`--config`) or a running instance (`--url`).
+    Catalog(CatalogArgs),
     /// One SLO of a running instance now: its SLI, budget left, when the budget runs out at
     /// the last hour's, 6 hours' and day's rates, its SLA, and the alerts firing.
     Slo(SloArgs),
@@ -246,6 +256,23 @@ impl OneSlo {
         use slipstream::remote::encode;
         format!("/v1/slos/{}/{}", encode(&self.service), encode(&self.slo))
     }
+}
+
+/// `slipstream catalog`'s options.
+#[derive(Debug, clap::Args)]
+struct CatalogArgs {
+    /// Read the catalog from this configuration file.
+    #[arg(long, short, required_unless_present = "url", conflicts_with = "url")]
+    config: Option<PathBuf>,
+    /// Read it from a running slipstream (`GET /v1/catalog`) at this base URL.
+    #[arg(long)]
+    url: Option<String>,
+    /// Bearer token for `--url` (default: the SLIPSTREAM_TOKEN environment variable).
+    #[arg(long, requires = "url")]
+    token: Option<String>,
+    /// Print JSON (`{"services": [...]}`, as `GET /v1/catalog`) instead of a table.
+    #[arg(long)]
+    json: bool,
 }
 
 /// `slipstream impact`'s options.
@@ -434,7 +461,8 @@ fn config_failure(e: &ConfigError) -> ExitCode {
 fn execute(command: Command) -> anyhow::Result<ExitCode> {
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     match command {
-        Command::Validate { files } => Ok(validate(&files)),
+        Command::Validate { files, strict } => Ok(validate(&files, strict)),
+        Command::Catalog(args) => catalog(args),
         Command::Replay {
             config,
             files,
@@ -489,11 +517,24 @@ fn execute(command: Command) -> anyhow::Result<ExitCode> {
     }
 }
 
-/// `slipstream validate`: every file's verdict; 64 when any is invalid.
-fn validate(files: &[PathBuf]) -> ExitCode {
+/// `slipstream validate`: every file's verdict; 64 when any is invalid (or, with `strict`,
+/// has any warning).
+fn validate(files: &[PathBuf], strict: bool) -> ExitCode {
     let mut failed = false;
     for f in files {
         match config::load_file(f) {
+            Ok(c) if strict && !(c.warnings.is_empty() && c.review.is_empty()) => {
+                let n = c.warnings.len() + c.review.len();
+                eprintln!(
+                    "{}: {n} warning{} (--strict):",
+                    f.display(),
+                    if n == 1 { "" } else { "s" }
+                );
+                for w in c.warnings.iter().chain(&c.review) {
+                    eprintln!("  {}: {}", w.location, w.message);
+                }
+                failed = true;
+            }
             Ok(c) => println!(
                 "{}: ok ({} services, {} SLOs)",
                 f.display(),
@@ -511,6 +552,34 @@ fn validate(files: &[PathBuf]) -> ExitCode {
     } else {
         ExitCode::SUCCESS
     }
+}
+
+/// `slipstream catalog`: the catalog of a configuration file or a running instance, as a
+/// table or JSON.
+fn catalog(args: CatalogArgs) -> anyhow::Result<ExitCode> {
+    let json = match (&args.config, &args.url) {
+        (Some(path), _) => match config::load_file(path) {
+            Ok(c) => serde_json::json!({ "services": c.reload.catalog() }),
+            Err(e) => return Ok(config_failure(&e)),
+        },
+        (None, Some(url)) => {
+            let (status, body) =
+                slipstream::remote::get_json(url, "/v1/catalog", token(&args.token).as_deref())?;
+            if status != 200 {
+                anyhow::bail!("GET {url}/v1/catalog: status {status}: {}", body["error"]);
+            }
+            body
+        }
+        (None, None) => anyhow::bail!("give --config or --url"),
+    };
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&json)?);
+    } else {
+        let entries: Vec<slipstream::catalog::CatalogEntry> =
+            serde_json::from_value(json["services"].clone())?;
+        print!("{}", slipstream::catalog::table(&entries));
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// `slipstream report`: the periods report of a running instance or of log files, printed.

@@ -46,6 +46,10 @@ impl ReadSide for Pipeline {
         self.clock.now_us()
     }
 
+    fn catalog(&self) -> Vec<crate::catalog::CatalogEntry> {
+        self.generation().config.catalog()
+    }
+
     fn readiness(&self) -> Readiness {
         let ready = if let Some(c) = &self.cluster {
             // A member serves once its fold has caught up with the log, whatever raw

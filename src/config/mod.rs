@@ -19,6 +19,7 @@
 
 mod adjustment;
 mod alertmanager;
+mod catalog;
 mod checkpoint;
 mod cluster;
 mod decode;
@@ -76,6 +77,10 @@ pub struct Config {
     pub reload: ReloadConfig,
     /// Deviations accepted in lenient OpenSLO mode, each with its location.
     pub warnings: Vec<Problem>,
+    /// What `slipstream validate --strict` warns about (catalog gaps: an alerting SLO
+    /// without a runbook, a tier-1 service without an owner, an objective weaker than its
+    /// tier), each with its location.
+    pub review: Vec<Problem>,
 }
 
 /// The settings the process reads once, at start. A reload compares them with `==` and is
@@ -209,6 +214,16 @@ pub struct ReloadConfig {
     pub rules: Vec<SloRule>,
     /// Per SLO: what it is held to and which alerts it has.
     pub objectives: Vec<SloObjective>,
+    /// Per service (same order as `services`): its catalog entry (`spec.services[].owner`,
+    /// `tier`, `runbook_url`, `dashboard_url`, `oncall`, `labels`).
+    pub catalogs: Vec<std::sync::Arc<crate::catalog::ServiceCatalog>>,
+}
+
+impl ReloadConfig {
+    /// The service catalog: every service with its catalog entry and SLOs.
+    pub fn catalog(&self) -> Vec<crate::catalog::CatalogEntry> {
+        catalog::listing(&self.services, &self.catalogs, &self.objectives)
+    }
 }
 
 /// This instance as a member of a cluster (`spec.cluster`).

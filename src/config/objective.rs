@@ -55,6 +55,8 @@ pub(super) struct Objectives<'a> {
     carries: Option<Carries>,
     ids: HashSet<(usize, String)>,
     built: Vec<(SloRule, SloObjective)>,
+    /// Where each built SLO was declared.
+    places: Vec<At>,
 }
 
 impl<'a> Objectives<'a> {
@@ -65,6 +67,7 @@ impl<'a> Objectives<'a> {
             carries,
             ids: HashSet::new(),
             built: Vec::new(),
+            places: Vec::new(),
         }
     }
 
@@ -136,12 +139,15 @@ impl<'a> Objectives<'a> {
             tiers: policy.tiers,
             gate: policy.gate,
             adjustments: Vec::new(),
+            catalog: Default::default(),
         };
         self.built.push((slo.rule, objective));
+        self.places.push(at.clone());
     }
 
-    /// The rules and objectives, in the same order.
-    pub(super) fn finish(self) -> (Vec<SloRule>, Vec<SloObjective>) {
-        self.built.into_iter().unzip()
+    /// The rules, objectives and where each was declared, in the same order.
+    pub(super) fn finish(self) -> (Vec<SloRule>, Vec<SloObjective>, Vec<At>) {
+        let (rules, objectives) = self.built.into_iter().unzip();
+        (rules, objectives, self.places)
     }
 }

@@ -303,6 +303,19 @@ pub(crate) struct ServiceSpec {
     /// With `split_by: host`, the most hosts with their own sub-service (default 100,
     /// 1 to 10000); later hosts share `<service>:_overflow`.
     pub(crate) max_hosts: Option<i64>,
+    /// Catalog: the owning team.
+    pub(crate) owner: Option<String>,
+    /// Catalog: how critical the service is, 1 (most) to 4.
+    pub(crate) tier: Option<i64>,
+    /// Catalog: the runbook an alert links to (http or https URL).
+    pub(crate) runbook_url: Option<String>,
+    /// Catalog: the service's dashboard (http or https URL).
+    pub(crate) dashboard_url: Option<String>,
+    /// Catalog: the on-call rotation.
+    pub(crate) oncall: Option<String>,
+    /// Catalog: free labels added to every alert and info series.
+    #[serde(default)]
+    pub(crate) labels: std::collections::BTreeMap<String, String>,
 }
 
 /// `services[].match`.

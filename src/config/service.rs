@@ -2,10 +2,12 @@
 //! name that SLO and policy documents refer to.
 
 use std::collections::{BTreeMap, HashSet};
+use std::sync::Arc;
 
 use super::path::At;
 use super::problems::Problems;
 use super::raw::{MatchSpec, ServiceSpec};
+use crate::catalog::ServiceCatalog;
 use crate::classify::{Matcher, Service};
 
 /// The validated services, with their host split (`None`: not split).
@@ -13,6 +15,8 @@ use crate::classify::{Matcher, Service};
 pub(super) struct Services {
     pub(super) services: Vec<Service>,
     pub(super) splits: Vec<Option<usize>>,
+    /// Each service's catalog entry.
+    pub(super) catalogs: Vec<Arc<ServiceCatalog>>,
     index: BTreeMap<String, usize>,
 }
 
@@ -57,6 +61,8 @@ pub(super) fn validate(specs: &[ServiceSpec], at: &At, problems: &mut Problems) 
         }
         let matcher = matcher(&s.matcher, &here.field("match"), problems);
         out.splits.push(super::split::split(s, &here, problems));
+        out.catalogs
+            .push(Arc::new(super::catalog::validate(s, &here, problems)));
         out.services.push(Service {
             name: s.name.clone(),
             matcher,

@@ -26,10 +26,13 @@ pub(super) fn validate(docs: Documents, origin: &str, problems: &mut Problems) -
             format!("expected exactly one slipstream/v1 Pipeline document, found {pipelines_seen}"),
         );
     }
-    let pipeline = pipelines
-        .into_iter()
-        .next()
-        .map(|(at, d)| pipeline::validate(d, &at, problems));
+    let (pipeline_at, pipeline) = match pipelines.into_iter().next() {
+        Some((at, d)) => {
+            let p = pipeline::validate(d, &at, problems);
+            (Some(at), Some(p))
+        }
+        None => (None, None),
+    };
     problems.set_lenient(pipeline.as_ref().is_some_and(|p| p.lenient));
     let services = pipeline.as_ref().map(|p| &p.services);
     let policies = super::policy::validate(&policies, services, problems);
@@ -39,7 +42,12 @@ pub(super) fn validate(docs: Documents, origin: &str, problems: &mut Problems) -
     let mut objectives = Objectives::new(&policies, carries);
     super::reliability::validate(&slos, services, &mut objectives, problems);
     super::openslo::resolve::resolve(&openslo, services, &mut objectives, problems);
-    let (rules, mut objectives) = objectives.finish();
+    let (rules, mut objectives, places) = objectives.finish();
+    if let Some(p) = &pipeline {
+        for o in &mut objectives {
+            o.catalog = p.services.catalogs[o.service_index].clone();
+        }
+    }
     let adjustments = super::adjustment::validate(&adjustments, problems);
     super::adjustment::attach(&adjustments, &mut objectives, problems);
     if let Some(first) = adjustments.first()
@@ -55,6 +63,13 @@ pub(super) fn validate(docs: Documents, origin: &str, problems: &mut Problems) -
     }
 
     let p = pipeline?;
+    let services_at = pipeline_at?.field("spec").field("services");
+    let review = super::catalog::review(
+        &p.services.catalogs,
+        |i| services_at.index(i),
+        &objectives,
+        &places,
+    );
     Some(Config {
         start: StartConfig {
             name: p.name,
@@ -80,7 +95,9 @@ pub(super) fn validate(docs: Documents, origin: &str, problems: &mut Problems) -
             splits: p.services.splits,
             rules,
             objectives,
+            catalogs: p.services.catalogs,
         },
         warnings: Vec::new(),
+        review,
     })
 }

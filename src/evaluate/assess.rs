@@ -185,6 +185,7 @@ pub fn assess(
             .zip(objective)
             .map(|(s, p)| super::sla::report(s, period.sla, end_us, p)),
         throughput: judged.throughput,
+        catalog: o.catalog.clone(),
     }
 }
 
@@ -418,6 +419,7 @@ mod tests {
             sla: None,
             tiers: PolicyTiers::default(),
             gate: Default::default(),
+            catalog: Default::default(),
             adjustments: Vec::new(),
         }
     }

@@ -103,6 +103,8 @@ pub struct SloObjective {
     pub gate: std::sync::Arc<gate::GateRules>,
     /// The budget adjustments (maintenance windows) that name this SLO.
     pub adjustments: Vec<std::sync::Arc<crate::window::Adjustment>>,
+    /// Its service's catalog entry (owner, tier, runbook, …).
+    pub catalog: std::sync::Arc<crate::catalog::ServiceCatalog>,
 }
 
 impl SloObjective {

@@ -65,6 +65,13 @@ pub struct SloReport {
     /// Throughput against its minimum, for throughput SLOs.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub throughput: Option<ThroughputReport>,
+    /// Its service's catalog entry (owner, tier, runbook, …), when the service has one.
+    #[serde(skip_serializing_if = "is_empty_catalog")]
+    pub catalog: Arc<crate::catalog::ServiceCatalog>,
+}
+
+fn is_empty_catalog(c: &Arc<crate::catalog::ServiceCatalog>) -> bool {
+    c.is_empty()
 }
 
 /// Counts of one window.

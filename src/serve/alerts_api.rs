@@ -4,7 +4,10 @@
 //! ([`crate::notify::alertmanager`]).
 //!
 //! An alert's labels are `alertname` (the alert's name), `service`, `slo`, `severity`, `kind`
-//! and, when the alert has them, `long_window`, `short_window`. Its `value` is what the
+//! and, when the alert has them, `long_window`, `short_window`; then the service's catalog
+//! labels (`owner`, `tier`, `oncall`, free labels; [`crate::catalog`]), whose names never
+//! clash with these. Its annotations are `summary`, `description`, `action` (when the policy
+//! gives one) and the catalog's `runbook_url`, `dashboard_url`. Its `value` is what the
 //! condition compared, as a string: the long window's burn rate, the remaining budget ratio,
 //! or the observed good requests per second.
 //!
@@ -110,6 +113,7 @@ fn describe(s: &SloReport, a: &AlertReport) -> (Labels, Labels, f64) {
     if let Some(w) = &a.short_window {
         labels.insert("short_window".into(), w.clone());
     }
+    labels.extend(s.catalog.alert_labels());
     let id = format!("{}/{}", s.service, s.slo);
     let (value, summary, description) = match a.kind {
         AlertKind::BurnRate => {
@@ -200,6 +204,7 @@ fn describe(s: &SloReport, a: &AlertReport) -> (Labels, Labels, f64) {
     if let Some(action) = &a.action {
         annotations.insert("action".into(), action.clone());
     }
+    annotations.extend(s.catalog.alert_annotations());
     (labels, annotations, value)
 }
 

@@ -161,6 +161,7 @@ pub fn render(evaluated: &Evaluated, telemetry: &Telemetry) -> Text {
     let families = [
         sloth(evaluation, objectives),
         native(evaluation, objectives),
+        vec![service_info(objectives)],
     ];
     let mut x = Exposition::default();
     for f in families {
@@ -321,6 +322,30 @@ fn sloth(e: &Evaluation, objectives: &[Arc<SloObjective>]) -> Vec<Family> {
         );
     }
     families
+}
+
+/// `slipstream_service_info`: 1 per service (and sub-service) with SLOs, labelled with its
+/// catalog entry (`owner`, `tier`, `oncall`, `runbook_url`, `dashboard_url`, free labels),
+/// so any series can be joined to its owner with `* on(service) group_left(owner)`.
+fn service_info(objectives: &[Arc<SloObjective>]) -> Family {
+    let mut info = Family::new(
+        "slipstream_service_info",
+        "gauge",
+        "The service's catalog entry as labels; always 1.",
+    )
+    .always();
+    let mut seen = std::collections::HashSet::new();
+    for o in objectives {
+        if !seen.insert(o.service.as_str()) {
+            continue;
+        }
+        let fields = o.catalog.info_labels();
+        let labels: Vec<(&str, &str)> = std::iter::once(("service", o.service.as_str()))
+            .chain(fields.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .collect();
+        info.sample("", &labels, 1);
+    }
+    info
 }
 
 /// The native per-SLO families, every one written: lifetime and window counts, which alerts

@@ -33,6 +33,7 @@ mod adjustments;
 pub mod alerts_api;
 pub mod annotations;
 pub mod auth;
+mod catalog;
 mod cluster;
 mod flight;
 mod gate;
@@ -156,6 +157,7 @@ pub fn router_with(
         .route("/v1/slos/{service}/{slo}/impact", get(impact::impact))
         .route("/v1/reports", get(reports::reports))
         .route("/v1/gate", get(gate::gate))
+        .route("/v1/catalog", get(catalog::catalog))
         .route(
             "/v1/adjustments",
             get(adjustments::adjustments).post(adjustments::create),

@@ -35,6 +35,11 @@ pub trait ReadSide: Send + Sync + 'static {
     fn readiness(&self) -> Readiness;
     /// The process's own counters, for `/metrics`.
     fn telemetry(&self) -> Telemetry;
+    /// The service catalog (`GET /v1/catalog`): every service with its catalog entry and
+    /// SLOs, in configuration order.
+    fn catalog(&self) -> Vec<crate::catalog::CatalogEntry> {
+        Vec::new()
+    }
     /// This member's view of its cluster (`GET /v1/cluster`); `None` for a single instance.
     fn cluster(&self) -> Option<ClusterStatus> {
         None

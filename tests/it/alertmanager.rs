@@ -28,7 +28,15 @@ metadata: {name: am}
 spec:
   source: {stdin: {}}
   decode: {format: alb}
-  services: [{name: checkout, match: {host: checkout.example.com}}]
+  services:
+    - name: checkout
+      match: {host: checkout.example.com}
+      owner: payments
+      tier: 1
+      oncall: payments-primary
+      runbook_url: https://runbooks.example/checkout
+      dashboard_url: https://grafana.example/d/checkout
+      labels: {team: pay}
   alertmanager: {url: "http://127.0.0.1:9", interval: 1s, resend: 2s, timeout: 2s}
 ---
 apiVersion: reliability/v1
@@ -98,7 +106,16 @@ async fn api_v1_alerts_has_prometheus_shape_and_keeps_active_at() {
     assert_eq!(
         page["labels"],
         serde_json::json!({"alertname": "page_1h_5m", "service": "checkout", "slo": "availability",
-            "severity": "page", "kind": "burn_rate", "long_window": "1h", "short_window": "5m"})
+            "severity": "page", "kind": "burn_rate", "long_window": "1h", "short_window": "5m",
+            "owner": "payments", "tier": "1", "oncall": "payments-primary", "team": "pay"})
+    );
+    assert_eq!(
+        page["annotations"]["runbook_url"],
+        "https://runbooks.example/checkout"
+    );
+    assert_eq!(
+        page["annotations"]["dashboard_url"],
+        "https://grafana.example/d/checkout"
     );
     assert_eq!(page["state"], "firing");
     let first_active = page["activeAt"].as_str().unwrap().to_string();
@@ -174,8 +191,13 @@ async fn alerts_reach_a_real_alertmanager_and_resolve() {
     let config = dir.path().join("alertmanager.yml");
     std::fs::write(
         &config,
-        "route: {receiver: blackhole, group_wait: 1s, group_interval: 1s, repeat_interval: 1h}\n\
-         receivers: [{name: blackhole}]\n",
+        "route:\n\
+         \x20 receiver: blackhole\n\
+         \x20 group_wait: 1s\n\
+         \x20 group_interval: 1s\n\
+         \x20 repeat_interval: 1h\n\
+         \x20 routes: [{receiver: payments, matchers: ['owner=\"payments\"', 'tier=\"1\"']}]\n\
+         receivers: [{name: blackhole}, {name: payments}]\n",
     )
     .unwrap();
     let mut procs = Processes::default();
@@ -236,9 +258,27 @@ async fn alerts_reach_a_real_alertmanager_and_resolve() {
         ("slo", "availability"),
         ("severity", "page"),
         ("kind", "burn_rate"),
+        ("owner", "payments"),
+        ("tier", "1"),
+        ("oncall", "payments-primary"),
+        ("team", "pay"),
     ] {
         assert_eq!(page["labels"][k], v, "{page}");
     }
+    // Alertmanager routed it by the catalog's labels, and kept its links.
+    assert_eq!(
+        page["receivers"],
+        serde_json::json!([{"name": "payments"}]),
+        "{page}"
+    );
+    assert_eq!(
+        page["annotations"]["runbook_url"],
+        "https://runbooks.example/checkout"
+    );
+    assert_eq!(
+        page["annotations"]["dashboard_url"],
+        "https://grafana.example/d/checkout"
+    );
     assert_eq!(page["status"]["state"], "active", "{page}");
     assert_eq!(
         page["generatorURL"],
@@ -261,6 +301,14 @@ async fn alerts_reach_a_real_alertmanager_and_resolve() {
         metrics
             .lines()
             .any(|l| l == "slipstream_alertmanager_notifications_total{result=\"ok\"} 2"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.lines().any(|l| l
+            == "slipstream_service_info{service=\"checkout\",owner=\"payments\",tier=\"1\",\
+                oncall=\"payments-primary\",team=\"pay\",\
+                runbook_url=\"https://runbooks.example/checkout\",\
+                dashboard_url=\"https://grafana.example/d/checkout\"} 1"),
         "{metrics}"
     );
     drop(procs);

@@ -263,6 +263,90 @@ fn the_demo_serves_live_numbers() {
     // Sent in chunks, with the length of them all.
     let length = format!("content-length: {}", metrics.len());
     assert!(headers.contains(&length), "{length} not in {headers:?}");
+    assert!(
+        metrics.contains("slipstream_service_info{service=\"search\",owner=\"discovery\",tier=\"4\",runbook_url=\"https://runbooks.example.com/search\"} 1"),
+        "{metrics}"
+    );
+
+    // The catalog, from the running instance and offline from the same file, alike.
+    let url = format!("http://127.0.0.1:{}", served.port);
+    let remote = bin()
+        .args(["catalog", "--json", "--url", &url])
+        .output()
+        .unwrap();
+    assert_eq!(remote.status.code(), Some(0));
+    let offline = bin()
+        .args(["catalog", "--json", "--config"])
+        .arg(&config)
+        .output()
+        .unwrap();
+    assert_eq!(offline.status.code(), Some(0));
+    assert_eq!(remote.stdout, offline.stdout);
+    let (status, body) = http_get(served.port, "/v1/catalog").unwrap();
+    assert_eq!(status, 200);
+    let served_json: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let printed: serde_json::Value = serde_json::from_slice(&remote.stdout).unwrap();
+    assert_eq!(served_json, printed);
+    assert_eq!(printed["services"][0]["service"], "checkout");
+    assert_eq!(printed["services"][0]["tier_target"], 0.999);
+    assert_eq!(printed["services"][0]["slos"].as_array().unwrap().len(), 4);
+    let table = bin().args(["catalog", "--url", &url]).output().unwrap();
+    let table = String::from_utf8(table.stdout).unwrap();
+    let rows: Vec<Vec<&str>> = table
+        .lines()
+        .map(|l| l.split_whitespace().collect())
+        .collect();
+    assert_eq!(rows.len(), 5, "{table}");
+    assert_eq!(
+        rows[1][..5],
+        [
+            "checkout",
+            "payments",
+            "2",
+            "payments-primary",
+            "availability,latency_p99,error_rate,throughput"
+        ],
+        "{table}"
+    );
+    assert_eq!(rows[2][..4], ["search", "discovery", "4", "-"], "{table}");
+}
+
+#[test]
+fn validate_strict_reviews_the_catalog_and_fails_on_any_warning() {
+    let demo = concat!(env!("CARGO_MANIFEST_DIR"), "/config/demo.yaml");
+    let out = bin().args(["validate", "--strict", demo]).output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "the demo's catalog is complete: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let gaps = dir.path().join("gaps.yaml");
+    std::fs::write(
+        &gaps,
+        "apiVersion: slipstream/v1\nkind: Pipeline\nmetadata: {name: p}\nspec:\n  source: {stdin: {}}\n  decode: {format: alb}\n  services: [{name: a, tier: 1}]\n---\napiVersion: reliability/v1\nkind: ServiceLevelObjective\nmetadata: {name: s}\nspec: {service: a, indicators: [{name: availability, threshold: 99.9, window: 30d}]}\n",
+    )
+    .unwrap();
+    // Valid without --strict ...
+    let out = bin().arg("validate").arg(&gaps).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    // ... and three warnings with their paths with it.
+    let out = bin()
+        .args(["validate", "--strict"])
+        .arg(&gaps)
+        .output()
+        .unwrap();
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(out.status.code(), Some(64), "{err}");
+    assert!(err.contains("3 warnings (--strict)"), "{err}");
+    for want in [
+        "document 1 (Pipeline p): spec.services[0].owner: a tier-1 service has no owner",
+        "document 1 (Pipeline p): spec.services[0].runbook_url: missing, and a/availability alerts",
+        "document 2 (ServiceLevelObjective s): spec.indicators[0].name: objective 99.9 % of a/availability is weaker than tier 1's target 99.95 %",
+    ] {
+        assert!(err.contains(want), "{want} in {err}");
+    }
 }
 
 fn now_us() -> i64 {

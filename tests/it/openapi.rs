@@ -23,7 +23,9 @@ spec:
   source: {stdin: {}}
   decode: {format: alb}
   services:
-    - {name: checkout, match: {host: checkout.example.com}}
+    - {name: checkout, match: {host: checkout.example.com}, owner: payments, tier: 2, oncall: pay,
+       runbook_url: "https://rb.example/checkout", dashboard_url: "https://d.example/checkout",
+       labels: {team: pay}}
     - {name: billing, match: {host: billing.example.com}}
 ---
 apiVersion: reliability/v1
@@ -136,6 +138,13 @@ async fn responses_match_the_openapi_document() {
     let (status, one) = get(&router, "/v1/slos/checkout/availability").await;
     assert_eq!(status, 200);
     check(&document, "SloReport", &one, "one SLO");
+    assert_eq!(one["catalog"]["owner"], "payments");
+
+    let (status, catalog) = get(&router, "/v1/catalog").await;
+    assert_eq!(status, 200);
+    check(&document, "Catalog", &catalog, "/v1/catalog");
+    assert_eq!(catalog["services"][0]["labels"]["team"], "pay");
+    assert_eq!(catalog["services"][1]["service"], "billing");
     assert_eq!(
         one["budget"]["exhaustion"].as_array().map(Vec::len),
         Some(3),

@@ -129,6 +129,17 @@ fn the_page_renders_slos_and_charts_in_chromium() {
         list.contains("Evaluated at"),
         "status line rendered:\n{list}"
     );
+    // The service catalog: a row per service, owner and tier beside each SLO's service.
+    assert_eq!(
+        list.matches("data-testid=\"catalog-row\"").count(),
+        4,
+        "{list}"
+    );
+    assert!(list.contains("tier 2 · payments"), "{list}");
+    assert!(
+        list.contains("href=\"https://runbooks.example.com/checkout\""),
+        "{list}"
+    );
     assert!(
         !list.contains("NaN") && !list.contains("undefined"),
         "{list}"
@@ -150,6 +161,22 @@ fn the_page_renders_slos_and_charts_in_chromium() {
     // The SLA beside checkout's availability SLO.
     assert!(page.contains("data-testid=\"sla\""), "{page}");
     assert!(page.contains("SLA 99.5\u{202f}% over the month"), "{page}");
+    // Its service's catalog under the title, with the runbook and dashboard links.
+    let line = page
+        .split("data-testid=\"slo-catalog\"")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no catalog line: {page}"));
+    let line = &line[..line.find("</p>").unwrap()];
+    for part in [
+        "owner payments",
+        "tier 2",
+        "on-call payments-primary",
+        "href=\"https://runbooks.example.com/checkout\"",
+        "href=\"https://grafana.example.com/d/checkout\"",
+        "team=payments",
+    ] {
+        assert!(line.contains(part), "{part} in {line}");
+    }
     // The monthly report is there, from the backfill's days.
     assert!(page.contains("data-testid=\"period-row\""), "{page}");
     // The backfill's annotated search incident, 3 days back, is on search's burn-down.

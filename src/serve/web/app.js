@@ -379,7 +379,59 @@ function clusterCard(c) {
     </table></section>`;
 }
 
-function renderList(report, cluster) {
+// ---------- service catalog ----------
+
+// A link, or a muted dash when the URL is not set.
+function link(url, text) {
+  return url ? `<a href="${esc(url)}" rel="noopener">${esc(text)}</a>` : '<span class="muted">—</span>';
+}
+
+// Owner and tier beside a service's name.
+function catalogTag(c) {
+  if (!c) return '';
+  const parts = [];
+  if (c.tier) parts.push(`tier ${c.tier}`);
+  if (c.owner) parts.push(esc(c.owner));
+  return parts.length ? ` <span class="kind" data-testid="catalog-tag">${parts.join(' · ')}</span>` : '';
+}
+
+// The catalog under an SLO's title: owner, tier, on-call, runbook and dashboard.
+function catalogLine(c) {
+  if (!c) return '';
+  const parts = [];
+  if (c.owner) parts.push('owner ' + esc(c.owner));
+  if (c.tier) parts.push('tier ' + c.tier);
+  if (c.oncall) parts.push('on-call ' + esc(c.oncall));
+  if (c.runbook_url) parts.push(link(c.runbook_url, 'runbook'));
+  if (c.dashboard_url) parts.push(link(c.dashboard_url, 'dashboard'));
+  for (const [k, v] of Object.entries(c.labels || {})) parts.push(esc(k) + '=' + esc(v));
+  return parts.length ? `<p class="sub" data-testid="slo-catalog">${parts.join(' · ')}</p>` : '';
+}
+
+// Every service with its owner, tier, on-call and links (`GET /v1/catalog`).
+function catalogCard(catalog) {
+  if (!catalog || !catalog.services.length) return '';
+  const rows = catalog.services.map((e) => `<tr data-testid="catalog-row">
+      <th scope="row">${esc(e.service)}</th>
+      <td>${e.owner ? esc(e.owner) : '<span class="muted">—</span>'}</td>
+      <td>${e.tier ? `${e.tier} <span class="muted">(≥ ${target(e.tier_target)})</span>` : '<span class="muted">—</span>'}</td>
+      <td>${e.oncall ? esc(e.oncall) : '<span class="muted">—</span>'}</td>
+      <td>${link(e.runbook_url, 'runbook')}</td>
+      <td>${link(e.dashboard_url, 'dashboard')}</td>
+      <td class="num">${e.slos.length}</td>
+    </tr>`).join('');
+  return `<section class="card table-card catalog" aria-labelledby="catalog-h">
+    <h2 id="catalog-h">Service catalog</h2>
+    <table>
+      <caption class="sr-only">Every service with its owner, tier, on-call rotation and links</caption>
+      <thead><tr><th scope="col">Service</th><th scope="col">Owner</th><th scope="col">Tier</th>
+        <th scope="col">On-call</th><th scope="col">Runbook</th><th scope="col">Dashboard</th>
+        <th scope="col" class="num">SLOs</th></tr></thead>
+      <tbody>${rows}</tbody>
+    </table></section>`;
+}
+
+function renderList(report, cluster, catalog) {
   document.title = 'SLOs · slipstream';
   document.getElementById('crumbs').innerHTML = '';
   const slos = report.slos;
@@ -393,7 +445,7 @@ function renderList(report, cluster) {
     const alertCell = alerts.length ? shown.join(' ') : '<span class="muted">none</span>';
     const sli = s.no_data ? '<span class="muted">no data yet</span>' : pct(s.sli, sliDigits(s.objective));
     return `<tr data-testid="slo-row">
-      <td>${esc(s.service)}</td>
+      <td>${esc(s.service)}${catalogTag(s.catalog)}</td>
       <th scope="row"><a href="${sloPath(s)}">${esc(sloName(s))}</a>${s.kind !== s.slo ? `<span class="kind">${esc(s.kind)}</span>` : ''}</th>
       <td class="num">${s.objective == null ? (s.throughput ? '≥ ' + s.throughput.minimum_per_second + '/s' : '—') : target(s.objective)}</td>
       <td class="num">${esc(s.period)}</td>
@@ -425,6 +477,7 @@ function renderList(report, cluster) {
       </tr></thead>
       <tbody>${rows}</tbody>
     </table></div>`}
+    ${catalogCard(catalog)}
     ${clusterCard(cluster)}`;
 }
 
@@ -613,7 +666,8 @@ function renderDetail(slo, budgetSeries, rangeSeries, periods, gate) {
     <h1>${esc(slo.service)} <span class="slash">/</span> ${esc(sloName(slo))} ${tierBadge(slo.policy.tier)}</h1>
     <p class="sub">${esc(slo.kind)} · objective ${slo.objective == null ? '—' : target(slo.objective)}
       · period ${esc(slo.period)}${b && b.calendar ? ' (' + esc(b.calendar) + ')' : ''}${b ? ' · budgeting by ' + esc(b.method.replace('_', ' ')) : ''}
-      ${slo.valid_since ? ' · <span class="warn">counting since ' + esc(clock(slo.valid_since)) + '</span>' : ''}</p>`;
+      ${slo.valid_since ? ' · <span class="warn">counting since ' + esc(clock(slo.valid_since)) + '</span>' : ''}</p>
+    ${catalogLine(slo.catalog)}`;
   const w1h = slo.windows.find((w) => w.window === '1h');
   const firing = slo.alerts.filter((a) => a.firing);
   document.getElementById('slo-stats').innerHTML = [
@@ -714,7 +768,8 @@ async function refresh() {
       const report = await getJson('/v1/slos');
       // Only a cluster member's answers carry `partial`; its page lists the members too.
       const cluster = report.partial === undefined ? null : await getJson('/v1/cluster').catch(() => null);
-      renderList(report, cluster);
+      const catalog = await getJson('/v1/catalog').catch(() => null);
+      renderList(report, cluster, catalog);
       setStatus(report);
     } else {
       const base = '/v1/slos/' + encodeURIComponent(r.service) + '/' + encodeURIComponent(r.slo);
