@@ -51,6 +51,7 @@ fn full_counters(layout: &Layout, ids: &[String]) -> CountersState {
             .collect(),
         latency: Vec::new(),
         split: Vec::new(),
+        capacity: Vec::new(),
     }
 }
 

@@ -599,7 +599,9 @@ impl ClusterSink {
             ..Delta::default()
         };
         o.builder.take(&mut delta, &g.fingerprints, g.store.plan());
-        let bytes = self.writer.delta(&o.source, &Record::Delta(delta));
+        let bytes = self
+            .writer
+            .delta(&o.source, &Record::Delta(Box::new(delta)));
         bump(&self.shared.stats.deltas_written);
         self.shared
             .stats

@@ -204,7 +204,7 @@ impl Generation {
     }
 
     /// This generation's store reshaped for `config`, keeping the counts of the kept SLOs,
-    /// of the unchanged services' latencies and split tables, and every shard's position,
+    /// of the unchanged services' latencies, capacity counts and split tables, and every shard's position,
     /// statistics, activity and de-duplication ids.
     fn moved_store(
         &self,
@@ -256,6 +256,9 @@ impl Generation {
             state.slos.retain(|s| changes.kept.contains(&s.id));
             state
                 .latency
+                .retain(|(name, _)| kept_services.contains(&name));
+            state
+                .capacity
                 .retain(|(name, _)| kept_services.contains(&name));
             let mut rebuilt = Counters::new(plan);
             rebuilt.import(&state, plan, &new_ids, &new_services);

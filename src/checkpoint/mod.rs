@@ -4,8 +4,10 @@
 //! the payload's CRC-32 (u32 LE) and the payload: a [`Checkpoint`] in postcard encoding: the
 //! counts (one copy for all partitions) and a section per partition
 //! ([`PartitionCheckpoint`]: position, newest event time, statistics, de-duplication ids).
-//! The previous format versions are read too, so an upgrade keeps history: [`v10`] (no
-//! adjustments declared through the API), [`v9`] (no alert history), [`v8`] (no budget adjustments), [`v7`] (no annotations), [`v6`] (no daily history per SLO), [`v5`] (no format directive per partition) and [`v4`] (whose
+//! The previous format versions are read too, so an upgrade keeps history: [`v11`] (no
+//! capacity counts per service), [`v10`] (no adjustments declared through the API), [`v9`]
+//! (no alert history), [`v8`] (no budget adjustments), [`v7`] (no annotations), [`v6`] (no
+//! daily history per SLO), [`v5`] (no format directive per partition) and [`v4`] (whose
 //! per-partition copies of the counts are added into one).
 //!
 //! [`CheckpointDir::write`] is atomic: write a temporary file, fsync it, rename it to
@@ -28,6 +30,7 @@ use crate::window::{
 };
 
 pub mod v10;
+pub mod v11;
 pub mod v4;
 pub mod v5;
 pub mod v6;
@@ -46,8 +49,8 @@ pub const MAGIC: &[u8; 8] = b"SLIPCKPT";
 /// in force (a W3C `#Fields:` line) and its count of directive lines. 7: every SLO (and
 /// sub-service SLO) carries its daily history. 8: the annotations. 9: how each SLO stands with
 /// its budget adjustments. 10: the alert history. 11: the budget adjustments declared
-/// through the API.
-pub const VERSION: u32 = 11;
+/// through the API. 12: every service's capacity counts (requests per minute and hour).
+pub const VERSION: u32 = 12;
 const HEADER: usize = 8 + 4 + 8 + 4;
 /// How many checkpoint files are kept.
 pub const KEEP: usize = 2;
@@ -235,6 +238,7 @@ pub fn decode(bytes: &[u8]) -> Result<Checkpoint, String> {
         v8::VERSION,
         v9::VERSION,
         v10::VERSION,
+        v11::VERSION,
     ];
     if !known.contains(&version) && version != VERSION {
         return Err(format!(
@@ -282,6 +286,10 @@ pub fn decode(bytes: &[u8]) -> Result<Checkpoint, String> {
     }
     if version == v10::VERSION {
         let old: v10::Checkpoint = postcard::from_bytes(payload).map_err(undecodable)?;
+        return Ok(old.upgrade());
+    }
+    if version == v11::VERSION {
+        let old: v11::Checkpoint = postcard::from_bytes(payload).map_err(undecodable)?;
         return Ok(old.upgrade());
     }
     postcard::from_bytes(payload).map_err(undecodable)

@@ -70,11 +70,23 @@ fn sample(n: u64) -> Checkpoint {
 }
 
 /// Counts of `checkout/availability` in one bucket, with the day in its history, its
-/// latencies, and one edge host.
+/// latencies, its service's requests in one minute, and one edge host.
 fn counters(good: u64, bad: u64) -> CountersState {
-    let mut c = counters_v6(good, bad).upgrade();
+    let mut c = counters_v6(good, bad).upgrade().upgrade();
     c.slos[0].history = vec![(19_675, good, good + bad)];
+    let mut checkout = crate::window::CapacityRing::new();
+    checkout.record_sums(1_700_000_000_000_000, good + bad, good, 1_000 * good);
+    c.capacity = vec![("checkout".into(), checkout.export())];
     c
+}
+
+/// The counts of `c` in version 11's shape (versions 7 to 11): without capacity counts.
+fn counters_v11(c: &CountersState) -> v11::CountersState {
+    v11::CountersState {
+        slos: c.slos.clone(),
+        latency: c.latency.clone(),
+        split: c.split.clone(),
+    }
 }
 
 /// The same counts in version 6's shape, without history.
@@ -190,6 +202,7 @@ fn a_version_5_checkpoint_is_read_with_no_directive_in_force() {
         (p.shard.directive, p.shard.directives) = (None, 0);
     }
     want.counters.slos[0].history.clear();
+    want.counters.capacity.clear();
     want.annotations = Default::default();
     want.adjustments = Vec::new();
     want.alert_history = Default::default();
@@ -278,7 +291,7 @@ fn a_wrong_version_falls_back() {
     // Version 3, the last before split services, is refused the same way.
     falls_back(
         |b| b[8] = 3,
-        "format version 3, this build reads versions 4 to 11",
+        "format version 3, this build reads versions 4 to 12",
     );
     falls_back(|b| b[0] = b'X', "bad magic");
 }
@@ -311,6 +324,7 @@ fn a_version_6_checkpoint_is_read_with_every_history_empty() {
     let read = decode(&file_of(v6::VERSION, &old)).unwrap();
     let mut want = now;
     want.counters.slos[0].history.clear();
+    want.counters.capacity.clear();
     want.annotations = Default::default();
     want.adjustments = Vec::new();
     want.alert_history = Default::default();
@@ -379,7 +393,7 @@ fn a_version_7_checkpoint_is_read_without_annotations() {
     let old = v7::Checkpoint {
         created_us: now.created_us,
         partitions: now.partitions.clone(),
-        counters: now.counters.clone(),
+        counters: counters_v11(&now.counters),
         splits: now.splits.clone(),
     };
     reads_as_current(v7::VERSION, &old, now);
@@ -391,7 +405,7 @@ fn a_version_8_checkpoint_is_read_without_adjustments() {
     let old = v8::Checkpoint {
         created_us: now.created_us,
         partitions: now.partitions.clone(),
-        counters: now.counters.clone(),
+        counters: counters_v11(&now.counters),
         splits: now.splits.clone(),
         annotations: now.annotations.clone(),
     };
@@ -490,7 +504,7 @@ fn a_version_9_checkpoint_is_read_without_alert_history() {
     let old = v9::Checkpoint {
         created_us: now.created_us,
         partitions: now.partitions.clone(),
-        counters: now.counters.clone(),
+        counters: counters_v11(&now.counters),
         splits: now.splits.clone(),
         annotations: now.annotations.clone(),
         adjustments: now.adjustments.clone(),
@@ -504,13 +518,30 @@ fn a_version_10_checkpoint_is_read_without_declared_adjustments() {
     let old = v10::Checkpoint {
         created_us: now.created_us,
         partitions: now.partitions.clone(),
-        counters: now.counters.clone(),
+        counters: counters_v11(&now.counters),
         splits: now.splits.clone(),
         annotations: now.annotations.clone(),
         adjustments: now.adjustments.clone(),
         alert_history: now.alert_history.clone(),
     };
     reads_as_current(v10::VERSION, &old, now);
+}
+
+#[test]
+fn a_version_11_checkpoint_is_read_without_capacity_counts() {
+    let now = sample(8);
+    assert!(!now.counters.capacity.is_empty());
+    let old = v11::Checkpoint {
+        created_us: now.created_us,
+        partitions: now.partitions.clone(),
+        counters: counters_v11(&now.counters),
+        splits: now.splits.clone(),
+        annotations: now.annotations.clone(),
+        adjustments: now.adjustments.clone(),
+        alert_history: now.alert_history.clone(),
+        declared_adjustments: now.declared_adjustments.clone(),
+    };
+    reads_as_current(v11::VERSION, &old, now);
 }
 
 /// `old`, written as a file of format `version`, reads as `now` without what later versions
@@ -528,6 +559,53 @@ fn reads_as_current<T: serde::Serialize>(version: u32, old: &T, mut now: Checkpo
     if version < 11 {
         now.declared_adjustments = Vec::new();
     }
+    if version < 12 {
+        now.counters.capacity = Vec::new();
+    }
     assert_eq!(decode(&file_of(version, old)).unwrap(), now);
     assert!(decode(&file_of(VERSION, old)).is_err());
+}
+
+/// Every service's capacity counts go into a checkpoint of a store and come back from it
+/// under their service's name, as the ring held them: minutes, hours and hour peaks.
+#[test]
+fn capacity_counts_survive_a_checkpoint_by_service_name() {
+    use crate::time::{DAY, MINUTE};
+    let plan = std::sync::Arc::new(crate::window::Plan::new::<Vec<i64>>(
+        &[],
+        2,
+        crate::window::WindowConfig::default(),
+    ));
+    let store = Store::new(std::sync::Arc::clone(&plan));
+    // A whole hour.
+    let t0 = 1_699_999_200 * 1_000_000;
+    {
+        let mut counters = store.counters();
+        // Minutes over three days: the first two days' are held only as hour peaks.
+        for m in 0..3 * 24 * 60 {
+            let requests = 1 + (m * 7 % 13) as u64;
+            counters.record_capacity(0, t0 + m * MINUTE, requests, requests / 2, 900 * requests);
+        }
+        counters.record_capacity(1, t0, 3, 3, 30);
+    }
+    let services = ["api".to_string(), "web".to_string()];
+    let saved = decode(&encode(&Checkpoint::of(&store, &[], &services, 1))).unwrap();
+    // Restored under a configuration that lists the services the other way round.
+    let swapped = ["web".to_string(), "api".to_string()];
+    let restored = Store::new(plan);
+    saved.restore_into(&restored, &[], &swapped);
+    let (before, after) = (store.counters(), restored.counters());
+    assert_eq!(after.capacity(1).export(), before.capacity(0).export());
+    assert_eq!(after.capacity(0).export(), before.capacity(1).export());
+    let (from, to) = (t0, t0 + 3 * DAY);
+    assert_eq!(
+        after.capacity(1).peak(from, to),
+        before.capacity(0).peak(from, to)
+    );
+    assert_eq!(
+        after.capacity(1).hours(from, to).requests,
+        (0..3 * 24 * 60)
+            .map(|m| 1 + (m * 7 % 13) as u64)
+            .sum::<u64>()
+    );
 }

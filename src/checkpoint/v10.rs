@@ -4,9 +4,10 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::v11::CountersState;
 use crate::alert_history::AlertHistoryState;
 use crate::annotations::AnnotationsState;
-use crate::window::{AdjustedState, CountersState, HostAssignment};
+use crate::window::{AdjustedState, HostAssignment};
 
 /// The version number of this format.
 pub const VERSION: u32 = 10;
@@ -33,7 +34,7 @@ pub struct Checkpoint {
 impl Checkpoint {
     /// The same state in the current format, with no adjustment declared through the API.
     pub fn upgrade(self) -> super::Checkpoint {
-        super::Checkpoint {
+        super::v11::Checkpoint {
             created_us: self.created_us,
             partitions: self.partitions,
             counters: self.counters,
@@ -43,5 +44,6 @@ impl Checkpoint {
             alert_history: self.alert_history,
             declared_adjustments: Vec::new(),
         }
+        .upgrade()
     }
 }

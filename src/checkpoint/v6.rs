@@ -82,9 +82,9 @@ impl SloCounts {
 
 impl CountersState {
     /// The same counts in the current format, every history empty.
-    pub fn upgrade(self) -> crate::window::CountersState {
+    pub fn upgrade(self) -> super::v11::CountersState {
         let slos = |s: Vec<SloCounts>| s.into_iter().map(SloCounts::upgrade).collect();
-        crate::window::CountersState {
+        super::v11::CountersState {
             slos: slos(self.slos),
             latency: self.latency,
             split: self

@@ -3,7 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::window::{CountersState, HostAssignment};
+use super::v11::CountersState;
+use crate::window::HostAssignment;
 
 /// The version number of this format.
 pub const VERSION: u32 = 7;

@@ -4,8 +4,9 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::v11::CountersState;
 use crate::annotations::AnnotationsState;
-use crate::window::{AdjustedState, CountersState, HostAssignment};
+use crate::window::{AdjustedState, HostAssignment};
 
 /// The version number of this format.
 pub const VERSION: u32 = 9;

@@ -4,9 +4,11 @@
 //! The owner runs every line through the same ingest path and [`Shard::apply`] as a single
 //! instance, with a [`DeltaBuilder`] in place of the counters: it sums, per SLO and second,
 //! the good and total events; per service, latencies by histogram bucket; per host of a
-//! service split by host, both. [`add_to`] adds a delta to [`Counters`] as those events one
-//! by one would: a ring's buckets are whole seconds or wider, and a latency is recorded as
-//! the lowest value of its histogram bucket, which lands in the same bucket.
+//! service split by host, both; and per service (split or not) and minute, the requests,
+//! those with a latency and their latencies' sum. [`add_to`] adds a delta to [`Counters`] as
+//! those events one by one would: a ring's buckets are whole seconds or wider, a latency is
+//! recorded as the lowest value of its histogram bucket, which lands in the same bucket, and
+//! capacity counts are kept per minute.
 //!
 //! [`Shard::apply`]: crate::window::Shard::apply
 
@@ -15,9 +17,9 @@ use std::collections::HashMap;
 use hdrhistogram::Histogram;
 
 use super::fingerprint::Fingerprints;
-use super::record::{Delta, HostCounts, LatencyCounts, SloCounts};
+use super::record::{CapacityCounts, Delta, HostCounts, LatencyCounts, SloCounts};
 use crate::classify::Classifier;
-use crate::time::SECOND;
+use crate::time::{MINUTE, SECOND};
 use crate::window::latency::{MAX_LATENCY_US, empty_histogram};
 use crate::window::{Counters, Decided, Plan, Tally, host_key};
 
@@ -25,6 +27,8 @@ use crate::window::{Counters, Decided, Plan, Tally, host_key};
 type Seconds = HashMap<(usize, i64), [u64; 2]>;
 /// Latency counts per `(service, second, latency)`.
 type Latencies = HashMap<(usize, i64, i64), u64>;
+/// Capacity counts per `(service, minute)`: `[requests, measured, latency sum µs]`.
+type Capacity = HashMap<(usize, i64), [u64; 3]>;
 
 /// One host's sums in a split service.
 #[derive(Debug, Default)]
@@ -41,6 +45,7 @@ struct HostSums {
 pub struct DeltaBuilder {
     slos: Seconds,
     latency: Latencies,
+    capacity: Capacity,
     /// Per split: host key → index in `hosts`, which keeps the order of first arrival.
     host_index: HashMap<usize, HashMap<Box<[u8]>, usize>>,
     hosts: Vec<(usize, Vec<u8>, HostSums)>,
@@ -55,6 +60,7 @@ impl Default for DeltaBuilder {
         Self {
             slos: HashMap::new(),
             latency: HashMap::new(),
+            capacity: HashMap::new(),
             host_index: HashMap::new(),
             hosts: Vec::new(),
             events: 0,
@@ -81,6 +87,14 @@ fn add_outcome(map: &mut Seconds, key: usize, second: i64, good: bool) {
 impl Tally for DeltaBuilder {
     fn add(&mut self, service: usize, event: &Decided<'_>, classifier: &Classifier, _plan: &Plan) {
         self.events += 1;
+        let minute = event.time_us.div_euclid(MINUTE);
+        let c = self.capacity.entry((service, minute)).or_default();
+        c[0] += 1;
+        if let Some(l) = event.latency_us {
+            // As the capacity ring counts it: a negative latency as 0.
+            c[1] += 1;
+            c[2] = c[2].saturating_add(u64::try_from(l).unwrap_or(0));
+        }
         let second = event.time_us.div_euclid(SECOND);
         if let Some(k) = event.split {
             host_key(event.host, &mut self.key);
@@ -167,6 +181,25 @@ impl DeltaBuilder {
             .collect();
         latency.sort_unstable_by_key(|l| l.service);
         delta.latency = latency;
+        let mut capacity: HashMap<usize, Vec<(i64, u64, u64, u64)>> = HashMap::new();
+        for ((service, minute), [requests, measured, sum]) in std::mem::take(&mut self.capacity) {
+            capacity
+                .entry(service)
+                .or_default()
+                .push((minute, requests, measured, sum));
+        }
+        let mut capacity: Vec<CapacityCounts> = capacity
+            .into_iter()
+            .map(|(service, mut minutes)| {
+                minutes.sort_unstable();
+                CapacityCounts {
+                    service: fingerprints.services[service],
+                    minutes,
+                }
+            })
+            .collect();
+        capacity.sort_unstable_by_key(|c| c.service);
+        delta.capacity = capacity;
         delta.hosts = std::mem::take(&mut self.hosts)
             .into_iter()
             .map(|(k, host, sums)| {
@@ -194,7 +227,7 @@ impl DeltaBuilder {
 pub struct Foreign {
     /// SLO sections skipped.
     pub slos: u64,
-    /// Service (latency or host) sections skipped.
+    /// Service (latency, capacity or host) sections skipped.
     pub services: u64,
 }
 
@@ -223,6 +256,21 @@ pub fn add_to(
         };
         for &(second, value, count) in &l.values {
             counters.record_latency(service, second.saturating_mul(SECOND), value, count);
+        }
+    }
+    for c in &delta.capacity {
+        let Some(service) = fingerprints.service(c.service) else {
+            foreign.services += 1;
+            continue;
+        };
+        for &(minute, requests, measured, sum) in &c.minutes {
+            counters.record_capacity(
+                service,
+                minute.saturating_mul(MINUTE),
+                requests,
+                measured,
+                sum,
+            );
         }
     }
     for h in &delta.hosts {

@@ -7,7 +7,7 @@
 //! There is one version so far; a build that writes a new one must go on reading this one.
 //! Fields may also be appended to the last struct of a record (postcard reads a record and
 //! ignores bytes after it, so an older build reads such a record without them); a newer
-//! build reads the shorter form too ([`Delta`]'s directive).
+//! build reads the shorter forms too ([`Delta`]'s directive, then its capacity counts).
 //! Times are whole seconds where a second is the finest bucket (counts), microseconds
 //! elsewhere.
 
@@ -42,8 +42,9 @@ impl std::fmt::Display for Source {
 pub enum Record {
     /// A claim on a raw partition.
     Fence(Fence),
-    /// What a raw partition's owner counted over a range of offsets.
-    Delta(Delta),
+    /// What a raw partition's owner counted over a range of offsets (boxed: it is the
+    /// largest record by far).
+    Delta(Box<Delta>),
     /// A member saying it is alive, what it reads and how it counts.
     Heartbeat(Heartbeat),
     /// The alerts firing and since when, as the member that pushes them decided.
@@ -252,6 +253,51 @@ pub struct Delta {
     pub directive: Option<Vec<u8>>,
     /// Directive lines in the range (appended with `directive`).
     pub directives: u64,
+    /// Requests per service and minute (of services split by host or not). Appended after
+    /// `directives`, last in the record: a build before it reads the delta without it.
+    pub capacity: Vec<CapacityCounts>,
+}
+
+/// A delta as written before [`Delta::capacity`]: read so that the log's older deltas
+/// still apply.
+#[derive(Debug, Deserialize)]
+struct DeltaBeforeCapacity {
+    source: Source,
+    epoch: Epoch,
+    from: u64,
+    to: u64,
+    sent_us: i64,
+    at_end: bool,
+    newest_us: Option<i64>,
+    stats: ShardStats,
+    ids: Vec<(i64, u64)>,
+    slos: Vec<SloCounts>,
+    latency: Vec<LatencyCounts>,
+    hosts: Vec<HostCounts>,
+    directive: Option<Vec<u8>>,
+    directives: u64,
+}
+
+impl From<DeltaBeforeCapacity> for Delta {
+    fn from(d: DeltaBeforeCapacity) -> Self {
+        Delta {
+            source: d.source,
+            epoch: d.epoch,
+            from: d.from,
+            to: d.to,
+            sent_us: d.sent_us,
+            at_end: d.at_end,
+            newest_us: d.newest_us,
+            stats: d.stats,
+            ids: d.ids,
+            slos: d.slos,
+            latency: d.latency,
+            hosts: d.hosts,
+            directive: d.directive,
+            directives: d.directives,
+            capacity: Vec::new(),
+        }
+    }
 }
 
 /// A delta as the first release wrote it, before [`Delta::directive`]: read so that the
@@ -289,6 +335,7 @@ impl From<DeltaBeforeDirectives> for Delta {
             hosts: d.hosts,
             directive: None,
             directives: 0,
+            capacity: Vec::new(),
         }
     }
 }
@@ -310,6 +357,16 @@ pub struct LatencyCounts {
     /// `(second, latency µs, count)`; latencies are the lowest value of their histogram
     /// bucket, so recording them gives the histograms the events would.
     pub values: Vec<(i64, i64, u64)>,
+}
+
+/// One service's requests per minute.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CapacityCounts {
+    /// The service's fingerprint.
+    pub service: u64,
+    /// `(minute, requests, measured, latency sum µs)`, by minute; a minute is µs / 60 s, and
+    /// `measured` counts the requests with a latency, whose sum follows.
+    pub minutes: Vec<(i64, u64, u64, u64)>,
 }
 
 /// One host's counts in a service split by host.
@@ -387,14 +444,17 @@ impl Record {
             return Err(RecordError::Version(version));
         }
         postcard::from_bytes(body).or_else(|e| {
-            // A delta of the first release ends before the fields appended since (the
-            // variant index, 1, is its first byte).
+            // An older delta ends before the fields appended since (the variant index, 1, is
+            // its first byte): before the capacity counts, or (the first release) before the
+            // directive too.
             match body.split_first() {
-                Some((&DELTA_VARIANT, delta)) => {
-                    postcard::from_bytes::<DeltaBeforeDirectives>(delta)
-                        .map(|d| Record::Delta(d.into()))
-                        .map_err(|_| RecordError::Corrupt(e.to_string()))
-                }
+                Some((&DELTA_VARIANT, delta)) => postcard::from_bytes::<DeltaBeforeCapacity>(delta)
+                    .map(|d| Record::Delta(Box::new(d.into())))
+                    .or_else(|_| {
+                        postcard::from_bytes::<DeltaBeforeDirectives>(delta)
+                            .map(|d| Record::Delta(Box::new(d.into())))
+                    })
+                    .map_err(|_| RecordError::Corrupt(e.to_string())),
                 _ => Err(RecordError::Corrupt(e.to_string())),
             }
         })
@@ -422,7 +482,7 @@ mod tests {
                 start: 7,
                 sent_us: 1,
             }),
-            Record::Delta(Delta {
+            Record::Delta(Box::new(Delta {
                 source: source.clone(),
                 epoch,
                 from: 7,
@@ -433,7 +493,7 @@ mod tests {
                     seconds: vec![(100, 1, 2)],
                 }],
                 ..Delta::default()
-            }),
+            })),
             Record::Heartbeat(Heartbeat {
                 member: "a".into(),
                 url: "http://a".into(),
@@ -509,8 +569,11 @@ mod tests {
             directives: 2,
             ..Delta::default()
         };
-        let new = Record::Delta(delta.clone()).encode();
-        assert_eq!(Record::decode(&new), Ok(Record::Delta(delta.clone())));
+        let new = Record::Delta(Box::new(delta.clone())).encode();
+        assert_eq!(
+            Record::decode(&new),
+            Ok(Record::Delta(Box::new(delta.clone())))
+        );
         // A build of the first release reads the same bytes as its delta, without the
         // appended fields (postcard ignores what follows a record).
         let old: DeltaBeforeDirectives = postcard::from_bytes(&new[2..]).unwrap();
@@ -519,22 +582,58 @@ mod tests {
             (read.from, read.to, &read.ids, read.directive),
             (3, 9, &delta.ids, None)
         );
-        // A delta of the first release (the appended fields absent: no directive and no
-        // directive lines encode as one zero byte each, so it is this record without its
-        // last two bytes) reads with none.
+        // A delta of the first release (the appended fields absent: no directive, no
+        // directive lines and no capacity counts encode as one zero byte each, so it is this
+        // record without its last three bytes) reads with none.
         let plain = Delta {
             directive: None,
             directives: 0,
             ..delta
         };
-        let bytes = Record::Delta(plain.clone()).encode();
-        let first_release = &bytes[..bytes.len() - 2];
-        assert_eq!(Record::decode(first_release), Ok(Record::Delta(plain)));
+        let bytes = Record::Delta(Box::new(plain.clone())).encode();
+        let first_release = &bytes[..bytes.len() - 3];
+        assert_eq!(
+            Record::decode(first_release),
+            Ok(Record::Delta(Box::new(plain)))
+        );
         // A cut delta is still corrupt.
         assert!(matches!(
             Record::decode(&first_release[..first_release.len() - 3]),
             Err(RecordError::Corrupt(_))
         ));
+    }
+
+    #[test]
+    fn deltas_with_capacity_counts_and_from_before_them_read_both_ways() {
+        let delta = Delta {
+            from: 3,
+            to: 9,
+            ids: vec![(5, 6)],
+            directive: Some(b"#Fields: date time sc-status".to_vec()),
+            directives: 2,
+            capacity: vec![CapacityCounts {
+                service: 7,
+                minutes: vec![(29_919_600, 5, 4, 1_234), (29_919_601, 1, 0, 0)],
+            }],
+            ..Delta::default()
+        };
+        let new = Record::Delta(Box::new(delta.clone())).encode();
+        assert_eq!(
+            Record::decode(&new),
+            Ok(Record::Delta(Box::new(delta.clone())))
+        );
+        // A build before capacity counts reads the same bytes without them.
+        let old: DeltaBeforeCapacity = postcard::from_bytes(&new[2..]).unwrap();
+        let without = Delta {
+            capacity: Vec::new(),
+            ..delta
+        };
+        assert_eq!(Delta::from(old), without);
+        // A delta written before them (no capacity counts encode as one zero byte, so it is
+        // this record without its last byte) reads with its directive and none.
+        let bytes = Record::Delta(Box::new(without.clone())).encode();
+        let before = &bytes[..bytes.len() - 1];
+        assert_eq!(Record::decode(before), Ok(Record::Delta(Box::new(without))));
     }
 
     /// Firing alerts of services `services` (with long names), since `since + i`.

@@ -460,6 +460,8 @@ impl Restored {
         let dropped = before - c.slos.len();
         c.latency
             .retain(|(name, _)| same(&self.commit.services, &local.services, name));
+        c.capacity
+            .retain(|(name, _)| same(&self.commit.services, &local.services, name));
         c.split
             .retain(|s| same(&self.commit.services, &local.services, &s.service));
         for split in &mut c.split {

@@ -1,6 +1,6 @@
 //! The counts of every SLO, one copy per instance, whatever the number of partitions read:
-//! tiered counters and lifetime totals per SLO, latency histograms per service, and the
-//! sub-services of services split by host.
+//! tiered counters and lifetime totals per SLO, latency histograms and capacity counts per
+//! service (split by host or not), and the sub-services of services split by host.
 //!
 //! A [`Shard`](super::Shard) (one per partition) decides whether an event counts (future
 //! bound, retention behind its partition's newest event, de-duplication) and adds it here;
@@ -14,6 +14,7 @@ mod adjusted;
 pub use adjusted::AdjustedState;
 
 use super::Plan;
+use super::capacity::{CapacityRing, CapacityState};
 use super::decided::Decided;
 use super::latency::{LatencyBucketState, LatencyRing};
 use super::ring::{SloCounters, TierState};
@@ -57,6 +58,8 @@ pub struct CountersState {
     pub latency: Vec<(String, Vec<LatencyBucketState>)>,
     /// Per service split by host: its sub-services (see [`super::split`]).
     pub split: Vec<SplitShardState>,
+    /// Per service: its requests per minute and hour (see [`super::capacity`]).
+    pub capacity: Vec<(String, CapacityState)>,
 }
 
 /// The counts of every SLO and service.
@@ -68,6 +71,8 @@ pub struct Counters {
     latency: Vec<LatencyRing>,
     /// Per split service, by [`Plan::splits`] index.
     split: Vec<SplitShard>,
+    /// Per service, split by host or not.
+    capacity: Vec<CapacityRing>,
 }
 
 impl Counters {
@@ -78,6 +83,7 @@ impl Counters {
             lifetime: vec![[0; 2]; plan.layouts.len()],
             latency: (0..plan.services).map(|_| LatencyRing::new()).collect(),
             split: plan.splits.iter().map(SplitShard::new).collect(),
+            capacity: (0..plan.services).map(|_| CapacityRing::new()).collect(),
         }
     }
 
@@ -111,6 +117,25 @@ impl Counters {
         &self.latency[service]
     }
 
+    /// The requests per minute and hour of service `service`.
+    pub fn capacity(&self, service: usize) -> &CapacityRing {
+        &self.capacity[service]
+    }
+
+    /// Counts `requests` requests of service `service` in the minute that starts at
+    /// `minute_start_us`, `measured` of them with latencies summing to `latency_sum_us`
+    /// (summed counts, a cluster's deltas): what as many single events do.
+    pub fn record_capacity(
+        &mut self,
+        service: usize,
+        minute_start_us: i64,
+        requests: u64,
+        measured: u64,
+        latency_sum_us: u64,
+    ) {
+        self.capacity[service].record_sums(minute_start_us, requests, measured, latency_sum_us);
+    }
+
     /// Adds `good` of `total` events at `time_us` to SLO `slo` (summed counts, a cluster's
     /// deltas): what `total` single events do.
     pub fn add_counts(&mut self, slo: usize, time_us: i64, good: u64, total: u64) {
@@ -129,8 +154,8 @@ impl Counters {
         &mut self.split[split]
     }
 
-    /// Adds `event`, which belongs to service `service`, to that service's SLOs (or its
-    /// host's sub-service) and latencies.
+    /// Adds `event`, which belongs to service `service`, to that service's capacity counts,
+    /// and to its SLOs and latencies (or its host's sub-service).
     pub(super) fn add(
         &mut self,
         service: usize,
@@ -138,6 +163,7 @@ impl Counters {
         classifier: &Classifier,
         plan: &Plan,
     ) {
+        self.capacity[service].record(event.time_us, event.latency_us);
         if let Some(k) = event.split {
             self.split[k].apply(&plan.splits[k], &plan.layouts, event);
             return;
@@ -186,6 +212,11 @@ impl Counters {
                 .zip(&self.split)
                 .map(|(plan, state)| state.export(plan, slo_ids))
                 .collect(),
+            capacity: services
+                .iter()
+                .zip(&self.capacity)
+                .map(|(s, c)| (s.clone(), c.export()))
+                .collect(),
         }
     }
 
@@ -212,6 +243,11 @@ impl Counters {
         for (service, buckets) in &state.latency {
             if let Some(i) = services.iter().position(|s| s == service) {
                 self.latency[i].import(buckets);
+            }
+        }
+        for (service, saved) in &state.capacity {
+            if let Some(i) = services.iter().position(|s| s == service) {
+                self.capacity[i].import(saved);
             }
         }
         for saved in &state.split {

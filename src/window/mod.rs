@@ -6,7 +6,8 @@
 //! statistics and de-duplication ids. So memory grows with the SLOs, not with SLOs times
 //! partitions. The [`Plan`] fixes, once per configuration, how many
 //! buckets each SLO keeps in each tier (see [`ring`]) so that every window it reports is exact
-//! for the `[start, end)` the API shows; [`latency`] keeps coarse histograms for percentiles.
+//! for the `[start, end)` the API shows; [`latency`] keeps coarse histograms for percentiles,
+//! and [`capacity`] exact requests and latency sums per service by minute and hour.
 //! A service split by host keeps its counters per sub-service instead, at most `max_hosts + 1`
 //! of them, with one host assignment (see [`split`]).
 //!
@@ -15,6 +16,7 @@
 //! backlog does not leave a hole at the end of every window (see [`Store::watermark`]).
 
 pub mod adjust;
+pub mod capacity;
 pub mod counters;
 pub mod decided;
 pub mod dedup;
@@ -35,6 +37,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use dashmap::DashMap;
 
 pub use adjust::{Adjustment, Applied, DeclaredState, Mode as AdjustMode, Schedule};
+pub use capacity::{CapacityRing, CapacityState, Peak, Sums};
 pub use counters::{AdjustedState, Counters, CountersState, SloState, Tally};
 pub use decided::{Decided, Decisions};
 pub use dedup::DedupConfig;

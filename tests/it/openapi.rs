@@ -490,7 +490,7 @@ async fn cluster_answers_match_the_document() {
             start: 0,
             sent_us: now,
         }),
-        Record::Delta(Delta {
+        Record::Delta(Box::new(Delta {
             source: src(0),
             epoch,
             from: 0,
@@ -502,7 +502,7 @@ async fn cluster_answers_match_the_document() {
                 seconds: vec![(now / SECOND - 2, 4, 5)],
             }],
             ..Delta::default()
-        }),
+        })),
         Record::Fence(Fence {
             source: src(1),
             epoch: Epoch {

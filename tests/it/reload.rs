@@ -18,6 +18,7 @@ use slipstream::app::{Pipeline, ReloadError, ReloadSummary};
 use slipstream::config;
 use slipstream::source::{LineBatch, PartitionId, Sink};
 use slipstream::time::{HOUR, SECOND, format_rfc3339};
+use slipstream::window::Sums;
 
 const PIPELINE: &str = r#"
 apiVersion: slipstream/v1
@@ -257,9 +258,28 @@ fn a_changed_threshold_resets_that_slo_only_and_says_since_when() {
     assert_eq!(e.counts[1].lifetime, [want_total - want_bad, want_bad]);
 }
 
+/// The capacity counts of service `name` over the traffic's two hours.
+fn capacity(p: &Pipeline, name: &str) -> Sums {
+    let g = p.generation();
+    let i = g.services.iter().position(|s| s == name).unwrap();
+    g.store
+        .counters()
+        .capacity(i)
+        .minutes(NOON - 2 * HOUR, NOON)
+}
+
 #[test]
 fn a_service_inserted_before_others_resets_the_ones_after_it() {
-    let (p, _) = fed();
+    let (p, t) = fed();
+    let checkout: Vec<_> = t.iter().filter(|x| x.3 == "checkout.example.com").collect();
+    let checkout = Sums {
+        requests: checkout.len() as u64,
+        measured: checkout.len() as u64,
+        latency_sum_us: checkout.iter().map(|x| x.1 as u64).sum(),
+    };
+    assert_eq!(capacity(&p, "checkout"), checkout);
+    let searches = t.iter().filter(|x| x.3 == "search.example.com").count() as u64;
+    assert_eq!(capacity(&p, "search").requests, searches);
     let before = report(&p);
     let with_admin = config().replace(
         "    - {name: search,",
@@ -277,6 +297,9 @@ fn a_service_inserted_before_others_resets_the_ones_after_it() {
         counts(slo(&before, "checkout/latency_p99"))
     );
     assert_eq!(slo(&after, "search/availability")["no_data"], true);
+    // Capacity counts follow their service the same way.
+    assert_eq!(capacity(&p, "checkout"), checkout);
+    assert_eq!(capacity(&p, "search"), Sums::default());
     // A changed matcher of the first service resets everything after it too.
     let moved = with_admin.replace("host: checkout.example.com", "host: shop.example.com");
     let summary = reload(&p, &moved).unwrap();

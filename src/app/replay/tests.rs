@@ -1,5 +1,5 @@
-//! A parallel replay against the single-threaded one: the same state (every count, every
-//! shard's statistics, newest event, remembered request ids and format state, the host
+//! A parallel replay against the single-threaded one: the same state (every count, capacity
+//! counts included, every shard's statistics, newest event, remembered request ids and format state, the host
 //! slots) and the same report, bit for bit, on files with late, out-of-order, too-old,
 //! duplicate, split-by-host, undecodable and over-long lines, plain and gzip, cut into
 //! pieces of every size; and the three decisions that depend on order, each checked against
@@ -225,6 +225,10 @@ fn a_parallel_replay_leaves_the_single_threaded_state_bit_for_bit() {
         "no overflow sub-service: {:?}",
         edge.subs.iter().map(|s| &s.host).collect::<Vec<_>>()
     );
+    // Both services' capacity counts, the split one's too, take part in the comparison.
+    for (service, state) in &one.counters.capacity {
+        assert!(!state.minutes.is_empty(), "no capacity counts of {service}");
+    }
 
     for (threads, piece_bytes) in [(2, 1), (2, 700), (3, 4_096), (4, 40_000), (2, 1 << 20)] {
         let many = run(&config, &paths, threads, piece_bytes);

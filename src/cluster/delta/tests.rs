@@ -1,6 +1,6 @@
 //! Deltas against the direct path: any events, cut into deltas anywhere, written and read
-//! back, give the counts, histograms, host assignments, statistics and de-duplication ids
-//! that applying the same events one by one gives.
+//! back, give the counts, histograms, capacity counts, host assignments, statistics and
+//! de-duplication ids that applying the same events one by one gives.
 
 use proptest::prelude::*;
 
@@ -132,7 +132,7 @@ proptest! {
             };
             offset += n as u64;
             builder.take(&mut delta, &fingerprints, &fold_plan);
-            let Record::Delta(delta) = Record::decode(&Record::Delta(delta).encode()).unwrap() else {
+            let Record::Delta(delta) = Record::decode(&Record::Delta(Box::new(delta)).encode()).unwrap() else {
                 unreachable!()
             };
             let mut counters = folded.store.counters();
@@ -143,6 +143,13 @@ proptest! {
         let want = direct.store.counters().export(&direct.slo_ids, &direct.services, &plan.splits);
         let got = folded.store.counters().export(&folded.slo_ids, &folded.services, &fold_plan.splits);
         prop_assert_eq!(got, want);
+        // Capacity counts every event applied, of a service split by host or not.
+        let counters = folded.store.counters();
+        let requests: u64 = (0..folded.services.len())
+            .map(|s| counters.capacity(s).minutes(i64::MIN, i64::MAX).requests)
+            .sum();
+        prop_assert_eq!(requests, shard.stats.applied);
+        drop(counters);
         let (mut want, got) = (shard.export(), fold.export());
         want.next_offset = specs.len() as u64;
         prop_assert_eq!(got, want);
