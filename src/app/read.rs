@@ -50,6 +50,21 @@ impl ReadSide for Pipeline {
         self.generation().config.catalog()
     }
 
+    fn capacity(
+        &self,
+        keep: &dyn Fn(&str) -> bool,
+    ) -> Option<crate::evaluate::capacity::CapacityReport> {
+        let g = self.generation();
+        let names: Vec<String> = g.config.services.iter().map(|s| s.name.clone()).collect();
+        Some(crate::evaluate::capacity::capacity(
+            &g.store,
+            &names,
+            &g.config.capacity,
+            self.clock.now_us(),
+            keep,
+        ))
+    }
+
     fn readiness(&self) -> Readiness {
         let ready = if let Some(c) = &self.cluster {
             // A member serves once its fold has caught up with the log, whatever raw

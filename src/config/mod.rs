@@ -19,6 +19,7 @@
 
 mod adjustment;
 mod alertmanager;
+mod capacity;
 mod catalog;
 mod checkpoint;
 mod cluster;
@@ -217,6 +218,8 @@ pub struct ReloadConfig {
     /// Per service (same order as `services`): its catalog entry (`spec.services[].owner`,
     /// `tier`, `runbook_url`, `dashboard_url`, `oncall`, `labels`).
     pub catalogs: Vec<std::sync::Arc<crate::catalog::ServiceCatalog>>,
+    /// Per service (same order): its configured capacity (`spec.services[].capacity`).
+    pub capacity: Vec<Option<crate::evaluate::capacity::CapacityPlan>>,
 }
 
 impl ReloadConfig {

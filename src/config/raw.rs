@@ -316,6 +316,22 @@ pub(crate) struct ServiceSpec {
     /// Catalog: free labels added to every alert and info series.
     #[serde(default)]
     pub(crate) labels: std::collections::BTreeMap<String, String>,
+    /// What the service's instances can take, for the capacity view.
+    pub(crate) capacity: Option<CapacitySpec>,
+}
+
+/// `services[].capacity`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct CapacitySpec {
+    /// Requests per second one instance takes.
+    pub(crate) max_rps: Option<f64>,
+    /// Requests in flight one instance takes.
+    pub(crate) max_concurrency: Option<f64>,
+    /// Instances running.
+    pub(crate) instances: i64,
+    /// Spare capacity wanted above the peak, a ratio (default 0.5).
+    pub(crate) headroom: Option<f64>,
 }
 
 /// `services[].match`.

@@ -9,6 +9,7 @@ use super::problems::Problems;
 use super::raw::{MatchSpec, ServiceSpec};
 use crate::catalog::ServiceCatalog;
 use crate::classify::{Matcher, Service};
+use crate::evaluate::capacity::CapacityPlan;
 
 /// The validated services, with their host split (`None`: not split).
 #[derive(Debug, Default)]
@@ -17,6 +18,8 @@ pub(super) struct Services {
     pub(super) splits: Vec<Option<usize>>,
     /// Each service's catalog entry.
     pub(super) catalogs: Vec<Arc<ServiceCatalog>>,
+    /// Each service's configured capacity.
+    pub(super) capacity: Vec<Option<CapacityPlan>>,
     index: BTreeMap<String, usize>,
 }
 
@@ -63,6 +66,11 @@ pub(super) fn validate(specs: &[ServiceSpec], at: &At, problems: &mut Problems) 
         out.splits.push(super::split::split(s, &here, problems));
         out.catalogs
             .push(Arc::new(super::catalog::validate(s, &here, problems)));
+        out.capacity.push(
+            s.capacity
+                .as_ref()
+                .and_then(|c| super::capacity::validate(c, &here.field("capacity"), problems)),
+        );
         out.services.push(Service {
             name: s.name.clone(),
             matcher,

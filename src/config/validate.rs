@@ -96,6 +96,7 @@ pub(super) fn validate(docs: Documents, origin: &str, problems: &mut Problems) -
             rules,
             objectives,
             catalogs: p.services.catalogs,
+            capacity: p.services.capacity,
         },
         warnings: Vec::new(),
         review,

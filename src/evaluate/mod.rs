@@ -14,6 +14,7 @@
 pub mod adjustments;
 pub mod alerts;
 pub mod assess;
+pub mod capacity;
 pub mod evaluation;
 pub mod exact;
 pub mod forecast;

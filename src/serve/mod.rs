@@ -33,6 +33,7 @@ mod adjustments;
 pub mod alerts_api;
 pub mod annotations;
 pub mod auth;
+mod capacity;
 mod catalog;
 mod cluster;
 mod flight;
@@ -71,6 +72,9 @@ pub enum ApiError {
         /// Requested SLO.
         slo: String,
     },
+    /// No service of that name.
+    #[error("no service {0}")]
+    UnknownService(String),
     /// The request could not be understood.
     #[error("bad request: {0}")]
     BadRequest(String),
@@ -109,7 +113,9 @@ pub enum ApiError {
 impl ApiError {
     fn status(&self) -> StatusCode {
         match self {
-            ApiError::UnknownSlo { .. } | ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::UnknownSlo { .. } | ApiError::UnknownService(_) | ApiError::NotFound(_) => {
+                StatusCode::NOT_FOUND
+            }
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
@@ -158,6 +164,7 @@ pub fn router_with(
         .route("/v1/reports", get(reports::reports))
         .route("/v1/gate", get(gate::gate))
         .route("/v1/catalog", get(catalog::catalog))
+        .route("/v1/capacity", get(capacity::capacity))
         .route(
             "/v1/adjustments",
             get(adjustments::adjustments).post(adjustments::create),

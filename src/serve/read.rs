@@ -40,6 +40,15 @@ pub trait ReadSide: Send + Sync + 'static {
     fn catalog(&self) -> Vec<crate::catalog::CatalogEntry> {
         Vec::new()
     }
+    /// The capacity of every service named for which `keep` is true (`GET /v1/capacity`);
+    /// `None` where capacity is not counted.
+    fn capacity(
+        &self,
+        keep: &dyn Fn(&str) -> bool,
+    ) -> Option<crate::evaluate::capacity::CapacityReport> {
+        let _ = keep;
+        None
+    }
     /// This member's view of its cluster (`GET /v1/cluster`); `None` for a single instance.
     fn cluster(&self) -> Option<ClusterStatus> {
         None

@@ -409,6 +409,14 @@ impl CapacityRing {
         self.oldest_minute().saturating_mul(MINUTE)
     }
 
+    /// The start of the oldest held hour that counted a request: from when the ring has
+    /// seen the service's traffic (within the hours it holds); `None` before any request.
+    pub fn oldest_counted_hour_us(&self) -> Option<i64> {
+        self.hours_between(i64::MIN, i64::MAX)
+            .find(|h| h.sums.requests > 0)
+            .map(|h| h.hour.saturating_mul(HOUR))
+    }
+
     /// The start of the oldest hour held, as [`CapacityRing::held_minutes_from_us`].
     pub fn held_hours_from_us(&self) -> i64 {
         if self.newest == NONE {

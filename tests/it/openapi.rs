@@ -26,7 +26,7 @@ spec:
     - {name: checkout, match: {host: checkout.example.com}, owner: payments, tier: 2, oncall: pay,
        runbook_url: "https://rb.example/checkout", dashboard_url: "https://d.example/checkout",
        labels: {team: pay}}
-    - {name: billing, match: {host: billing.example.com}}
+    - {name: billing, match: {host: billing.example.com}, capacity: {max_rps: 2, instances: 2}}
 ---
 apiVersion: reliability/v1
 kind: ServiceLevelObjective
@@ -139,6 +139,12 @@ async fn responses_match_the_openapi_document() {
     assert_eq!(status, 200);
     check(&document, "SloReport", &one, "one SLO");
     assert_eq!(one["catalog"]["owner"], "payments");
+
+    let (status, capacity) = get(&router, "/v1/capacity").await;
+    assert_eq!(status, 200);
+    check(&document, "CapacityReport", &capacity, "/v1/capacity");
+    assert!(capacity["services"][0]["peak_7d"].is_object());
+    assert!(capacity["services"][1]["capacity"].is_object());
 
     let (status, catalog) = get(&router, "/v1/catalog").await;
     assert_eq!(status, 200);

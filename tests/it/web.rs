@@ -136,6 +136,28 @@ fn the_page_renders_slos_and_charts_in_chromium() {
         "{list}"
     );
     assert!(list.contains("tier 2 · payments"), "{list}");
+    // Capacity: a row per service, checkout and auth sized against their capacity.
+    assert_eq!(
+        list.matches("data-testid=\"capacity-row\"").count(),
+        4,
+        "{list}"
+    );
+    let sized: Vec<&str> = list
+        .split("data-testid=\"capacity-sizing\">")
+        .skip(1)
+        .map(|rest| &rest[..rest.find("</td>").unwrap()])
+        .collect();
+    assert_eq!(sized.len(), 4, "{list}");
+    assert!(
+        sized[0].contains("instances needed")
+            && sized[0].contains("with 50 % headroom (4 running)"),
+        "{sized:?}"
+    );
+    assert!(sized[1].contains("no capacity set"), "{sized:?}");
+    assert!(
+        sized[2].contains("with 50 % headroom (2 running)"),
+        "{sized:?}"
+    );
     assert!(
         list.contains("href=\"https://runbooks.example.com/checkout\""),
         "{list}"
@@ -211,7 +233,7 @@ fn the_page_renders_slos_and_charts_in_chromium() {
     let shots = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
     std::fs::create_dir_all(&shots).unwrap();
     for (name, path, height) in [
-        ("list", "/", 900),
+        ("list", "/", 1500),
         ("slo", "/slo/checkout/availability", 1500),
     ] {
         let file = shots.join(format!("{name}.png"));

@@ -431,7 +431,47 @@ function catalogCard(catalog) {
     </table></section>`;
 }
 
-function renderList(report, cluster, catalog) {
+// ---------- capacity ----------
+
+// A rate in requests per second.
+function rate(x) {
+  if (!num(x)) return '—';
+  return (x < 10 ? x.toFixed(2) : x < 1000 ? x.toFixed(1) : Math.round(x).toLocaleString('en-US')) + '/s';
+}
+
+// Each service's load now and at its peaks, latency, concurrency and sizing (`GET /v1/capacity`).
+function capacityCard(capacity) {
+  if (!capacity || !capacity.services.length) return '';
+  const inFlight = (l) => (l && num(l.concurrency) ? l.concurrency.toFixed(1) : '—');
+  const rows = capacity.services.map((c) => {
+    const h = c.capacity;
+    const growth = c.week_over_week.growth;
+    return `<tr data-testid="capacity-row">
+      <th scope="row">${esc(c.service)}</th>
+      <td class="num">${rate(c.now.rate_per_second)}</td>
+      <td class="num" title="${c.peak_1d ? esc(c.peak_1d.start) : ''}">${c.peak_1d ? rate(c.peak_1d.rate_per_second) : '—'}</td>
+      <td class="num" title="${c.peak_7d ? esc(c.peak_7d.start) : ''}">${c.peak_7d ? rate(c.peak_7d.rate_per_second) : '—'}</td>
+      <td class="num">${ms(c.now.mean_latency_ms)} / ${ms(c.latency_ms.p95)}</td>
+      <td class="num">${inFlight(c.now)}</td>
+      <td class="num">${num(growth) ? (growth >= 0 ? '+' : '−') + Math.abs(growth * 100).toFixed(1) + '\u202f%' : '<span class="muted">—</span>'}</td>
+      <td data-testid="capacity-sizing">${h ? esc(h.summary) : '<span class="muted">no capacity set</span>'}</td>
+      <td class="num">${h && num(h.utilization_peak_7d) ? pct(h.utilization_peak_7d, 0) : '—'}</td>
+      <td class="num">${h && num(h.days_to_limit) ? h.days_to_limit.toFixed(1) + ' d' : '—'}</td>
+    </tr>`;
+  }).join('');
+  return `<section class="card table-card catalog" aria-labelledby="capacity-h">
+    <h2 id="capacity-h">Capacity</h2>
+    <table>
+      <caption class="sr-only">Request rate now and at the busiest minute of the last day and week, latency, requests in flight (Little's law) and sizing against the configured capacity</caption>
+      <thead><tr><th scope="col">Service</th><th scope="col" class="num">Now</th><th scope="col" class="num">Peak 1 d</th>
+        <th scope="col" class="num">Peak 7 d</th><th scope="col" class="num">Mean / p95</th><th scope="col" class="num">In flight</th>
+        <th scope="col" class="num">Week over week</th><th scope="col">Sizing at the 7 d peak</th>
+        <th scope="col" class="num">Used at peak</th><th scope="col" class="num">Days to 70 %</th></tr></thead>
+      <tbody>${rows}</tbody>
+    </table></section>`;
+}
+
+function renderList(report, cluster, catalog, capacity) {
   document.title = 'SLOs · slipstream';
   document.getElementById('crumbs').innerHTML = '';
   const slos = report.slos;
@@ -477,6 +517,7 @@ function renderList(report, cluster, catalog) {
       </tr></thead>
       <tbody>${rows}</tbody>
     </table></div>`}
+    ${capacityCard(capacity)}
     ${catalogCard(catalog)}
     ${clusterCard(cluster)}`;
 }
@@ -768,8 +809,11 @@ async function refresh() {
       const report = await getJson('/v1/slos');
       // Only a cluster member's answers carry `partial`; its page lists the members too.
       const cluster = report.partial === undefined ? null : await getJson('/v1/cluster').catch(() => null);
-      const catalog = await getJson('/v1/catalog').catch(() => null);
-      renderList(report, cluster, catalog);
+      const [catalog, capacity] = await Promise.all([
+        getJson('/v1/catalog').catch(() => null),
+        getJson('/v1/capacity').catch(() => null),
+      ]);
+      renderList(report, cluster, catalog, capacity);
       setStatus(report);
     } else {
       const base = '/v1/slos/' + encodeURIComponent(r.service) + '/' + encodeURIComponent(r.slo);

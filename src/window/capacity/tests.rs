@@ -140,6 +140,9 @@ fn late_requests_count_where_a_ring_still_holds_their_bucket() {
     r.record(now - 25 * HOUR - MINUTE, None);
     assert_eq!(r.minutes(i64::MIN, i64::MAX), sums(2, 2, 30));
     assert_eq!(r.hours(i64::MIN, i64::MAX), sums(4, 3, 60));
+    // The oldest hour that counted anything: two days back (sixteen days back was not held).
+    assert_eq!(r.oldest_counted_hour_us(), Some(now - 2 * DAY));
+    assert_eq!(CapacityRing::new().oldest_counted_hour_us(), None);
 }
 
 #[test]
