@@ -243,6 +243,17 @@ fn evaluate_and_render(c: &mut Criterion) {
             ))
         })
     });
+    // `GET /v1/capacity`: every one of the 250 services' rings and latency histograms.
+    g.throughput(Throughput::Elements(250));
+    g.bench_function("capacity", |b| {
+        let (pipeline, _) = pipeline();
+        let read: &dyn slipstream::serve::read::ReadSide = &**pipeline;
+        b.iter(|| {
+            let report = read.capacity(&|_| true).expect("counted");
+            assert_eq!(report.services.len(), 250);
+            black_box(report)
+        })
+    });
     g.throughput(Throughput::Elements(1));
     g.bench_function("evaluate_one", |b| {
         let (pipeline, _) = pipeline();
