@@ -7,7 +7,8 @@
 //! partitions. The [`Plan`] fixes, once per configuration, how many
 //! buckets each SLO keeps in each tier (see [`ring`]) so that every window it reports is exact
 //! for the `[start, end)` the API shows; [`latency`] keeps coarse histograms for percentiles,
-//! and [`capacity`] exact requests and latency sums per service by minute and hour.
+//! [`capacity`] exact requests and latency sums per service by minute and hour, and
+//! [`attribution`] the keys (paths, statuses, backends…) each SLO's bad events come from.
 //! A service split by host keeps its counters per sub-service instead, at most `max_hosts + 1`
 //! of them, with one host assignment (see [`split`]).
 //!
@@ -16,6 +17,7 @@
 //! backlog does not leave a hole at the end of every window (see [`Store::watermark`]).
 
 pub mod adjust;
+pub mod attribution;
 pub mod capacity;
 pub mod counters;
 pub mod decided;
@@ -37,6 +39,11 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use dashmap::DashMap;
 
 pub use adjust::{Adjustment, Applied, DeclaredState, Mode as AdjustMode, Schedule};
+pub use attribution::{
+    AttributionError, AttributionRing, AttributionShape, AttributionState, Contributor,
+    Contributors, EntryState as AttributionEntry, KeyCounts, MinuteState as AttributionMinute,
+    SloCounts, TableState as AttributionTable,
+};
 pub use capacity::{CapacityRing, CapacityState, Peak, Sums};
 pub use counters::{AdjustedState, Counters, CountersState, SloState, Tally};
 pub use decided::{Decided, Decisions};
