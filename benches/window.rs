@@ -1,5 +1,6 @@
 //! Window-store benches: adding one event to an SLO's tiered rings, applying a decoded event
-//! to a shard (service match + every SLO of the service), and evaluating every SLO.
+//! to a shard (service match + every SLO of the service), evaluating every SLO, and burn
+//! attribution (recording one event in 5 dimensions for 3 SLOs, and a top-10 query).
 
 use std::hint::black_box;
 use std::sync::Arc;
@@ -15,7 +16,8 @@ use slipstream::evaluate::{default_burn_alerts, windows_for};
 use slipstream::source::PartitionId;
 use slipstream::time::{DAY, HOUR, MINUTE, SECOND};
 use slipstream::window::{
-    Counters, Decisions, Layout, Plan, Shard, SloCounters, Store, WindowConfig, lock,
+    AttributionRing, AttributionShape, Counters, Decisions, Layout, Plan, Shard, SloCounters,
+    Store, WindowConfig, lock,
 };
 
 const NOW: i64 = 1_795_176_000 * SECOND;
@@ -139,5 +141,73 @@ fn evaluate_demo(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, ring_add, shard_apply, evaluate_demo);
+/// One service's keys: `paths` normalized paths, a few statuses, one host, three backends,
+/// two methods.
+fn attribution_keys(paths: usize) -> Vec<[Vec<u8>; 5]> {
+    (0..paths.max(1) * 12)
+        .map(|i| {
+            [
+                format!("/api/v1/resource-{:03}/{{id}}", i % paths.max(1)).into_bytes(),
+                [&b"200"[..], b"201", b"404", b"503"][i % 4].to_vec(),
+                b"shop.example.com".to_vec(),
+                format!("10.0.0.{}:8080", i % 3).into_bytes(),
+                [&b"GET"[..], b"POST"][i % 2].to_vec(),
+            ]
+        })
+        .collect()
+}
+
+/// Records events of `keys` into `ring`, ~1 000 a second of event time, 1 in `bad_every`
+/// bad for two of the three SLOs; `t` and `i` are the last event time and index.
+fn attribution_feed(
+    ring: &mut AttributionRing,
+    keys: &[[Vec<u8>; 5]],
+    bad_every: usize,
+    t: &mut i64,
+    i: &mut usize,
+) {
+    *i += 1;
+    *t += 1_013;
+    let k = &keys[*i % keys.len()];
+    let keys = [&k[0][..], &k[1], &k[2], &k[3], &k[4]];
+    let bad = Some(i.is_multiple_of(bad_every));
+    ring.record(
+        black_box(*t),
+        black_box(&keys),
+        black_box(&[bad, Some(false), bad]),
+    );
+}
+
+fn attribution(c: &mut Criterion) {
+    let shape = AttributionShape {
+        minutes: 60,
+        dims: 5,
+        slos: 3,
+        keys_per_table: 32,
+    };
+    let mut g = c.benchmark_group("attribution");
+    g.throughput(Throughput::Elements(1));
+    // 24 paths fit the tables (k = 32): the usual case, no eviction.
+    for (name, paths, bad_every) in [("record", 24, 100), ("record_200_paths_5pct_bad", 200, 20)] {
+        let keys = attribution_keys(paths);
+        let mut ring = AttributionRing::new(shape);
+        let (mut t, mut i) = (NOW - HOUR, 0);
+        // Warm: an hour of events, every minute's tables allocated.
+        for _ in 0..4_000_000 {
+            attribution_feed(&mut ring, &keys, bad_every, &mut t, &mut i);
+        }
+        g.bench_function(name, |b| {
+            b.iter(|| attribution_feed(&mut ring, &keys, bad_every, &mut t, &mut i))
+        });
+        if name == "record" {
+            continue;
+        }
+        g.bench_function("top_10_paths_over_an_hour", |b| {
+            b.iter(|| black_box(ring.top(t - HOUR, t, 0, 0, 10)))
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, ring_add, shard_apply, evaluate_demo, attribution);
 criterion_main!(benches);
