@@ -35,7 +35,15 @@ const LINES: usize = 64 * BATCH;
 
 /// The e2e benchmark's pipeline (4 services, 8 SLOs) with envelope `envelope`.
 fn e2e_config(envelope: &str) -> config::Config {
-    let yaml = include_str!("e2e/replay.yaml").replace("envelope: none", envelope);
+    // `…, attribution` stands for burn attribution on every service, all five dimensions.
+    let (envelope, attribution) = match envelope.strip_suffix(", attribution") {
+        Some(envelope) => (envelope, "\n  attribution: {}"),
+        None => (envelope, ""),
+    };
+    let yaml = include_str!("e2e/replay.yaml").replace(
+        "decode: {envelope: none, format: alb}",
+        &format!("decode: {{{envelope}, format: alb}}{attribution}"),
+    );
     config::parse(&yaml, "benches/e2e/replay.yaml").expect("bench config")
 }
 
@@ -83,9 +91,16 @@ fn per_line(c: &mut Criterion) {
     for (name, envelope, vector) in [
         ("alb", "envelope: none", false),
         ("vector_alb", "envelope: vector", true),
+        ("alb_attribution", "envelope: none, attribution", false),
     ] {
         g.bench_function(name, |b| {
-            let pipeline = Pipeline::new(&e2e_config(envelope), Arc::new(ManualClock::new(NOW)));
+            let config = e2e_config(envelope);
+            assert_eq!(
+                config.reload.attribution.is_some(),
+                name.ends_with("attribution"),
+                "{name}"
+            );
+            let pipeline = Pipeline::new(&config, Arc::new(ManualClock::new(NOW)));
             let mut sink = pipeline.sink();
             let pid = PartitionId::new(0, 0);
             sink.assign(pid, "bench");

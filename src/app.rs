@@ -222,6 +222,14 @@ impl Pipeline {
                 .flatten()
                 .map(format_rfc3339);
         }
+        if let Some(scope) = g.attribution_scope() {
+            crate::evaluate::contributors::annotate(
+                scope,
+                &g.store,
+                &mut e.report,
+                e.evaluated_at_us,
+            );
+        }
         e
     }
 }

@@ -17,6 +17,9 @@
 //! `slipstream explain`; they allocate and are never called on the hot path, and tests hold
 //! them to the same verdicts.
 
+pub mod attribution;
+pub mod paths;
+
 use std::collections::HashMap;
 
 use crate::decode::Event;

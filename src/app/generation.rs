@@ -204,7 +204,8 @@ impl Generation {
     }
 
     /// This generation's store reshaped for `config`, keeping the counts of the kept SLOs,
-    /// of the unchanged services' latencies, capacity counts and split tables, and every shard's position,
+    /// of the unchanged services' latencies, capacity counts, burn attribution (when their
+    /// SLOs and the attribution settings are the same) and split tables, and every shard's position,
     /// statistics, activity and de-duplication ids.
     fn moved_store(
         &self,
@@ -263,7 +264,45 @@ impl Generation {
             let mut rebuilt = Counters::new(plan);
             rebuilt.import(&state, plan, &new_ids, &new_services);
             rebuilt.import_adjusted(&adjusted, &new_ids);
+            // Burn attribution carries over for a service whose selectors and SLOs (in
+            // order) are the same, under the same attribution settings.
+            if old_plan.attribution == plan.attribution {
+                for (j, service) in config.services.iter().enumerate() {
+                    let Some(old) = self.services.iter().position(|n| *n == service.name) else {
+                        continue;
+                    };
+                    let before = self
+                        .classifier
+                        .slos_of(old)
+                        .iter()
+                        .map(|&k| &self.slo_ids[k]);
+                    let after = config
+                        .rules
+                        .iter()
+                        .zip(&new_ids)
+                        .filter(|(r, _)| r.service == j)
+                        .map(|(_, id)| id);
+                    if service_same[j]
+                        && before.eq(after)
+                        && let Some(ring) = counters.attribution(old)
+                    {
+                        rebuilt.put_attribution(j, ring.clone());
+                    }
+                }
+            }
             rebuilt
+        })
+    }
+}
+
+impl Generation {
+    /// What burn attribution covers in this generation; `None` when it is off.
+    pub fn attribution_scope(&self) -> Option<crate::evaluate::contributors::Scope<'_>> {
+        Some(crate::evaluate::contributors::Scope {
+            config: self.config.attribution.as_deref()?,
+            services: &self.services,
+            slo_ids: &self.slo_ids,
+            classifier: &self.classifier,
         })
     }
 }
@@ -316,5 +355,7 @@ fn plan_of(config: &ReloadConfig, reuse: impl Fn(&str, usize) -> Option<Arc<Host
             })
         })
         .collect();
-    Plan::new(&windows, config.services.len(), config.window).with_splits(splits)
+    Plan::new(&windows, config.services.len(), config.window)
+        .with_splits(splits)
+        .with_attribution(config.attribution.clone())
 }

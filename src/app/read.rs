@@ -50,6 +50,30 @@ impl ReadSide for Pipeline {
         self.generation().config.catalog()
     }
 
+    fn contributors(
+        &self,
+        service: &str,
+        slo: &str,
+        by: Option<&str>,
+        window: Option<&str>,
+        limit: Option<usize>,
+    ) -> Result<
+        crate::evaluate::contributors::ContributorsReport,
+        crate::evaluate::contributors::Refusal,
+    > {
+        let g = self.generation();
+        let scope = g
+            .attribution_scope()
+            .ok_or(crate::evaluate::contributors::Refusal::Off)?;
+        crate::evaluate::contributors::answer(
+            scope,
+            &g.store,
+            self.clock.now_us(),
+            (service, slo),
+            (by, window, limit),
+        )
+    }
+
     fn capacity(
         &self,
         keep: &dyn Fn(&str) -> bool,

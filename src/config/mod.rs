@@ -19,6 +19,7 @@
 
 mod adjustment;
 mod alertmanager;
+mod attribution;
 mod capacity;
 mod catalog;
 mod checkpoint;
@@ -220,6 +221,8 @@ pub struct ReloadConfig {
     pub catalogs: Vec<std::sync::Arc<crate::catalog::ServiceCatalog>>,
     /// Per service (same order): its configured capacity (`spec.services[].capacity`).
     pub capacity: Vec<Option<crate::evaluate::capacity::CapacityPlan>>,
+    /// Burn attribution (`spec.attribution`); `None`: off.
+    pub attribution: Option<std::sync::Arc<crate::classify::attribution::AttributionConfig>>,
 }
 
 impl ReloadConfig {

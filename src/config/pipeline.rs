@@ -33,6 +33,8 @@ pub(super) struct Pipeline {
     pub(super) services: Services,
     /// `spec.openslo.lenient`.
     pub(super) lenient: bool,
+    /// `spec.attribution`.
+    pub(super) attribution: Option<crate::classify::attribution::AttributionConfig>,
 }
 
 /// Validates the Pipeline document at `at`.
@@ -123,6 +125,10 @@ pub(super) fn validate(d: Document<PipelineSpec>, at: &At, problems: &mut Proble
             .is_some_and(|h| h.allow_unauthenticated_writes),
         services,
         lenient: p.openslo.as_ref().is_some_and(|o| o.lenient),
+        attribution: p
+            .attribution
+            .as_ref()
+            .and_then(|a| super::attribution::validate(a, &at.field("attribution"), problems)),
     }
 }
 

@@ -67,6 +67,23 @@ pub(crate) struct PipelineSpec {
     pub(crate) alertmanager: Option<AlertmanagerSpec>,
     /// HTTP server settings.
     pub(crate) http: Option<HttpSpec>,
+    /// Burn attribution: which requests the bad events are.
+    pub(crate) attribution: Option<AttributionSpec>,
+}
+
+/// `spec.attribution`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct AttributionSpec {
+    /// Dimensions: `path`, `status`, `backend`, `host`, `method` (default all five).
+    pub(crate) by: Option<Vec<String>>,
+    /// Entries per table and minute (default 32, 4 to 1024).
+    pub(crate) keys_per_minute: Option<i64>,
+    /// How far back contributors can be asked for, whole minutes (default `1h`, at most `24h`).
+    pub(crate) retention: Option<String>,
+    /// Path templates, first match wins (`/users/{id}/orders`, `/static/*`).
+    #[serde(default)]
+    pub(crate) paths: Vec<String>,
 }
 
 /// `spec.http`.

@@ -999,3 +999,70 @@ fn the_strict_review_names_tier_gaps_with_their_paths() {
     // b meets tier 3 exactly (99.5 %) and has an owner and a runbook: nothing about it.
     assert!(review.iter().all(|r| !r.contains("b/")), "{review:?}");
 }
+
+#[test]
+fn attribution_reads_with_its_defaults_and_every_error_has_its_path() {
+    use crate::classify::attribution::Dimension;
+    let c = parse(&service_a("  attribution: {}\n", ""), "t.yaml").expect("valid");
+    let a = c.reload.attribution.as_deref().expect("on");
+    assert_eq!(a.dims, Dimension::ALL);
+    assert_eq!((a.keys_per_minute, a.retention_minutes), (32, 60));
+    assert!(
+        parse(&service_a("", ""), "t.yaml")
+            .unwrap()
+            .reload
+            .attribution
+            .is_none(),
+        "off unless configured"
+    );
+    let c = parse(
+        &service_a(
+            "  attribution: {by: [status, path], keys_per_minute: 8, retention: 3h, paths: ['/users/{id}']}\n",
+            "",
+        ),
+        "t.yaml",
+    )
+    .expect("valid");
+    let a = c.reload.attribution.as_deref().unwrap();
+    assert_eq!(a.dims, [Dimension::Status, Dimension::Path]);
+    assert_eq!((a.keys_per_minute, a.retention_minutes), (8, 180));
+    let mut key = Vec::new();
+    a.paths.normalize(b"/users/alice", &mut key);
+    assert_eq!(key, b"/users/{id}");
+    assert_found(
+        &problems(&service_a(
+            "  attribution: {by: [path, route, path], keys_per_minute: 2, retention: 90s, paths: ['/ok', 'nope']}\n",
+            "",
+        )),
+        &[
+            "spec.attribution.by[1]: unknown dimension \"route\"",
+            "spec.attribution.by[2]: path is named twice",
+            "spec.attribution.keys_per_minute: 2 is outside 4 to 1024",
+            "spec.attribution.retention: 90s must be whole minutes from 1m to 1d",
+            "spec.attribution.paths[1]: \"nope\" must start with /",
+        ],
+        |g, w| g.contains(w),
+    );
+    // Not in cluster mode (yet): members would hold only their partitions' contributors.
+    let clustered = cluster_pipeline(
+        KAFKA_SOURCE,
+        "{name: edge, advertise_url: \"http://pod-0.slipstream:9977\"}",
+    )
+    .replace("  services:", "  attribution: {}\n  services:");
+    assert!(
+        problems(&clustered)
+            .iter()
+            .any(|p| p
+                .contains("spec.attribution: burn attribution is not counted in cluster mode yet")),
+        "{:?}",
+        problems(&clustered)
+    );
+    assert_found(
+        &problems(&service_a("  attribution: {by: [], retention: 2d}\n", "")),
+        &[
+            "spec.attribution.by: must name at least one dimension",
+            "spec.attribution.retention: 2d must be whole minutes from 1m to 1d",
+        ],
+        |g, w| g.contains(w),
+    );
+}

@@ -62,6 +62,18 @@ pub(super) fn validate(docs: Documents, origin: &str, problems: &mut Problems) -
         );
     }
 
+    if let Some(p) = &pipeline
+        && p.attribution.is_some()
+        && p.cluster.is_some()
+        && let Some(at) = &pipeline_at
+    {
+        problems.error(
+            &at.field("spec").field("attribution"),
+            "burn attribution is not counted in cluster mode yet: members would each hold \
+             only the contributors of the partitions they read; remove spec.attribution or \
+             spec.cluster",
+        );
+    }
     let p = pipeline?;
     let services_at = pipeline_at?.field("spec").field("services");
     let review = super::catalog::review(
@@ -97,6 +109,7 @@ pub(super) fn validate(docs: Documents, origin: &str, problems: &mut Problems) -
             objectives,
             catalogs: p.services.catalogs,
             capacity: p.services.capacity,
+            attribution: p.attribution.map(std::sync::Arc::new),
         },
         warnings: Vec::new(),
         review,

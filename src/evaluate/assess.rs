@@ -312,6 +312,7 @@ fn burn_rate_alert(a: &BurnAlert, o: &SloObjective, counts: &[Counts], p: Ppb) -
         }
     };
     AlertReport {
+        top_contributor: None,
         name: a.name.clone(),
         kind: AlertKind::BurnRate,
         severity: a.severity.clone(),
@@ -332,6 +333,7 @@ fn burn_rate_alert(a: &BurnAlert, o: &SloObjective, counts: &[Counts], p: Ppb) -
 /// threshold.
 fn budget_alert(a: &BudgetAlert, period_us: i64, unit: Counts, p: Ppb) -> AlertReport {
     AlertReport {
+        top_contributor: None,
         name: a.name.clone(),
         kind: AlertKind::Budget,
         severity: a.severity.clone(),
@@ -360,6 +362,7 @@ fn exhaustion_alert(
         super::forecast::runs_out_in(o, period.events, rate, a.rate_window_us, leave)
     });
     AlertReport {
+        top_contributor: None,
         name: a.name.clone(),
         kind: AlertKind::Exhaustion,
         severity: a.severity.clone(),
@@ -377,6 +380,7 @@ fn exhaustion_alert(
 /// [`AlertKind::Throughput`]: pages while the minimum rate is not `met`.
 fn throughput_alert(period_us: i64, met: bool) -> AlertReport {
     AlertReport {
+        top_contributor: None,
         name: "throughput_below_minimum".to_string(),
         kind: AlertKind::Throughput,
         severity: Severity::Page,

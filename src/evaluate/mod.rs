@@ -15,6 +15,7 @@ pub mod adjustments;
 pub mod alerts;
 pub mod assess;
 pub mod capacity;
+pub mod contributors;
 pub mod evaluation;
 pub mod exact;
 pub mod forecast;

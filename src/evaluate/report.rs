@@ -173,6 +173,10 @@ pub struct AlertReport {
     /// (absent: not within the period's horizon).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub runs_out_in_hours: Option<f64>,
+    /// While it fires, with `spec.attribution`: its top contributor of bad events by path
+    /// over its long window (at most the attribution's retention), as one line.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub top_contributor: Option<String>,
     /// True when the condition holds now.
     pub firing: bool,
 }

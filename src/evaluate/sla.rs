@@ -109,6 +109,7 @@ pub fn buffer_alert(
     let slo_spent = slo_unit.total > 0 && !exact::remaining_above(slo_unit, slo_objective, Ppb(0));
     let sla_holds = !exact::remaining_below(counts, sla.objective, Ppb(0));
     AlertReport {
+        top_contributor: None,
         name: BUFFER_ALERT.to_string(),
         kind: AlertKind::SlaBuffer,
         severity: Severity::from("warning"),

@@ -7,7 +7,9 @@
 //! and, when the alert has them, `long_window`, `short_window`; then the service's catalog
 //! labels (`owner`, `tier`, `oncall`, free labels; [`crate::catalog`]), whose names never
 //! clash with these. Its annotations are `summary`, `description`, `action` (when the policy
-//! gives one) and the catalog's `runbook_url`, `dashboard_url`. Its `value` is what the
+//! gives one), `top_contributor` (with burn attribution: the path with the most bad events
+//! over the alert's long window, see [`crate::evaluate::contributors`]) and the catalog's
+//! `runbook_url`, `dashboard_url`. Its `value` is what the
 //! condition compared, as a string: the long window's burn rate, the remaining budget ratio,
 //! or the observed good requests per second.
 //!
@@ -203,6 +205,9 @@ fn describe(s: &SloReport, a: &AlertReport) -> (Labels, Labels, f64) {
     annotations.insert("description".into(), description);
     if let Some(action) = &a.action {
         annotations.insert("action".into(), action.clone());
+    }
+    if let Some(top) = &a.top_contributor {
+        annotations.insert("top_contributor".into(), top.clone());
     }
     annotations.extend(s.catalog.alert_annotations());
     (labels, annotations, value)

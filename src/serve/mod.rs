@@ -36,6 +36,7 @@ pub mod auth;
 mod capacity;
 mod catalog;
 mod cluster;
+mod contributors;
 mod flight;
 mod gate;
 mod impact;
@@ -75,6 +76,9 @@ pub enum ApiError {
     /// No service of that name.
     #[error("no service {0}")]
     UnknownService(String),
+    /// What was asked for is not kept by this configuration, and why.
+    #[error("{0}")]
+    NotKept(String),
     /// The request could not be understood.
     #[error("bad request: {0}")]
     BadRequest(String),
@@ -113,9 +117,10 @@ pub enum ApiError {
 impl ApiError {
     fn status(&self) -> StatusCode {
         match self {
-            ApiError::UnknownSlo { .. } | ApiError::UnknownService(_) | ApiError::NotFound(_) => {
-                StatusCode::NOT_FOUND
-            }
+            ApiError::UnknownSlo { .. }
+            | ApiError::UnknownService(_)
+            | ApiError::NotKept(_)
+            | ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
@@ -161,6 +166,10 @@ pub fn router_with(
         .route("/v1/slos/{service}/{slo}", get(slo))
         .route("/v1/slos/{service}/{slo}/series", get(web::series))
         .route("/v1/slos/{service}/{slo}/impact", get(impact::impact))
+        .route(
+            "/v1/slos/{service}/{slo}/contributors",
+            get(contributors::contributors),
+        )
         .route("/v1/reports", get(reports::reports))
         .route("/v1/gate", get(gate::gate))
         .route("/v1/catalog", get(catalog::catalog))

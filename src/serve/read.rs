@@ -49,6 +49,23 @@ pub trait ReadSide: Send + Sync + 'static {
         let _ = keep;
         None
     }
+    /// The top contributors of SLO `slo` of `service`'s bad events (`GET
+    /// /v1/slos/{service}/{slo}/contributors`): by dimension `by`, over `window`, `limit` of
+    /// them (each defaulted when `None`).
+    fn contributors(
+        &self,
+        service: &str,
+        slo: &str,
+        by: Option<&str>,
+        window: Option<&str>,
+        limit: Option<usize>,
+    ) -> Result<
+        crate::evaluate::contributors::ContributorsReport,
+        crate::evaluate::contributors::Refusal,
+    > {
+        let _ = (service, slo, by, window, limit);
+        Err(crate::evaluate::contributors::Refusal::Off)
+    }
     /// This member's view of its cluster (`GET /v1/cluster`); `None` for a single instance.
     fn cluster(&self) -> Option<ClusterStatus> {
         None

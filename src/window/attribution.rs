@@ -51,16 +51,15 @@
 //! A minute allocates its tables with its first event, and a table its entries as keys
 //! arrive (doubling, up to k), so a service holds only the keys it met. The bound
 //! ([`AttributionShape::max_bytes`]), once every table is full of keys of at most `L`
-//! bytes: `88 + minutes × (56 + 16 × slos + dims × T)` with, per table,
+//! bytes: `96 + minutes × (56 + 16 × slos + dims × T)` with, per table,
 //! `T = 128 + 2 × I + k × (24 + 12 × slos) + 4 × slos + 2 × k × L` (`I` = `2k` rounded up
 //! to a power of two: the index; 24 bytes an entry, 12 per SLO of its counts, the arena at
 //! most twice the live keys). For k = 32, 5 dimensions, 60 minutes, 3 SLOs and 32-byte keys
-//! a full table takes 4,236 bytes, a minute 21,284 and a service 1,277,128 (1.22 MiB), so
+//! a full table takes 4,236 bytes, a minute 21,284 and a service 1,277,136 (1.22 MiB), so
 //! 1,000 services whose every table is full take 1.28 GB; with keys at the 128-byte cut,
 //! 3.0 MiB a service and 3.1 GB for 1,000. Real dimensions are mostly small (a handful of
 //! statuses, methods, hosts and backends): with 200 paths a minute filling the path tables,
-//! a service holds about 350 KiB (358,168 bytes; see the tests), 358 MB for 1,000
-//! services. [`AttributionRing::bytes`] reports what a ring holds.
+//! a service holds about 350 KiB (see the tests), 360 MB for 1,000 services. [`AttributionRing::bytes`] reports what a ring holds.
 
 mod table;
 
@@ -230,6 +229,9 @@ pub struct AttributionRing {
     newest: i64,
     /// The start of the minute the last event landed in and its slot.
     hot: Option<(i64, usize)>,
+    /// The start of the minute of the first event recorded ([`NONE`] before it): before
+    /// it this ring counted nothing (it was made, or attribution started over, then).
+    since: i64,
 }
 
 impl AttributionRing {
@@ -241,6 +243,7 @@ impl AttributionRing {
             slots: Vec::new(),
             newest: NONE,
             hot: None,
+            since: NONE,
         }
     }
 
@@ -262,6 +265,9 @@ impl AttributionRing {
         let Some(slot) = self.slot_for(time_us) else {
             return;
         };
+        if self.since == NONE {
+            self.since = time_us.div_euclid(MINUTE) * MINUTE;
+        }
         let shape = self.shape;
         let minute = &mut self.slots[slot];
         for (c, v) in minute.slos.iter_mut().zip(verdicts) {
@@ -344,6 +350,12 @@ impl AttributionRing {
             return i64::MIN;
         }
         self.oldest().saturating_mul(MINUTE)
+    }
+
+    /// The start of the minute of the first event this ring recorded: it counted nothing
+    /// before (`None` before its first event). An answer covers no earlier minute.
+    pub fn counting_since_us(&self) -> Option<i64> {
+        (self.since != NONE).then_some(self.since)
     }
 
     /// Heap and inline bytes the ring holds now.

@@ -14,6 +14,7 @@ mod adjusted;
 pub use adjusted::AdjustedState;
 
 use super::Plan;
+use super::attribution::{AttributionRing, AttributionShape};
 use super::capacity::{CapacityRing, CapacityState};
 use super::decided::Decided;
 use super::latency::{LatencyBucketState, LatencyRing};
@@ -73,6 +74,10 @@ pub struct Counters {
     split: Vec<SplitShard>,
     /// Per service, split by host or not.
     capacity: Vec<CapacityRing>,
+    /// Per service: its burn attribution (with `spec.attribution`; made at its first event).
+    attribution: Vec<Option<AttributionRing>>,
+    /// Each SLO's verdict of the event being added, for its attribution (reused).
+    verdicts: Vec<Option<bool>>,
 }
 
 impl Counters {
@@ -84,6 +89,8 @@ impl Counters {
             latency: (0..plan.services).map(|_| LatencyRing::new()).collect(),
             split: plan.splits.iter().map(SplitShard::new).collect(),
             capacity: (0..plan.services).map(|_| CapacityRing::new()).collect(),
+            attribution: (0..plan.services).map(|_| None).collect(),
+            verdicts: Vec::new(),
         }
     }
 
@@ -120,6 +127,19 @@ impl Counters {
     /// The requests per minute and hour of service `service`.
     pub fn capacity(&self, service: usize) -> &CapacityRing {
         &self.capacity[service]
+    }
+
+    /// The burn attribution of service `service`; `None` when attribution is off or the
+    /// service had no event yet.
+    pub fn attribution(&self, service: usize) -> Option<&AttributionRing> {
+        self.attribution.get(service)?.as_ref()
+    }
+
+    /// Gives service `service` the burn attribution `ring` (a reload carries one over).
+    pub fn put_attribution(&mut self, service: usize, ring: AttributionRing) {
+        if let Some(slot) = self.attribution.get_mut(service) {
+            *slot = Some(ring);
+        }
     }
 
     /// Counts `requests` requests of service `service` in the minute that starts at
@@ -164,6 +184,29 @@ impl Counters {
         plan: &Plan,
     ) {
         self.capacity[service].record(event.time_us, event.latency_us);
+        if !event.keys.is_empty()
+            && let Some(a) = &plan.attribution
+        {
+            self.verdicts.clear();
+            self.verdicts
+                .extend(event.outcomes.iter().map(|o| o.good().map(|good| !good)));
+            let mut keys: [&[u8]; 5] = [&[]; 5];
+            let n = event.keys.len().min(keys.len());
+            for (slot, key) in keys.iter_mut().zip(event.keys.iter()) {
+                *slot = key;
+            }
+            let slos = self.verdicts.len();
+            self.attribution[service]
+                .get_or_insert_with(|| {
+                    AttributionRing::new(AttributionShape {
+                        minutes: plan.attribution_minutes(a),
+                        dims: a.dims.len(),
+                        slos,
+                        keys_per_table: a.keys_per_minute,
+                    })
+                })
+                .record(event.time_us, &keys[..n], &self.verdicts);
+        }
         if let Some(k) = event.split {
             self.split[k].apply(&plan.splits[k], &plan.layouts, event);
             return;

@@ -35,6 +35,43 @@ pub struct Decided<'a> {
     pub split: Option<usize>,
     /// The host, as the line gave it: only for a service split by host (empty otherwise).
     pub host: &'a [u8],
+    /// Its burn-attribution keys, one per configured dimension (none when attribution is
+    /// off or the event has no service).
+    pub keys: Keys<'a>,
+}
+
+/// An event's burn-attribution keys ([`crate::classify::attribution`]), one per configured
+/// dimension, in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Keys<'a> {
+    bytes: &'a [u8],
+    /// Each key's end in `bytes`.
+    ends: &'a [u32],
+    /// The first key's start in `bytes`.
+    start: usize,
+}
+
+impl<'a> Keys<'a> {
+    /// How many keys (0 when attribution is off).
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// True without keys.
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    /// The keys, in dimension order.
+    pub fn iter(&self) -> impl Iterator<Item = &'a [u8]> + 'a {
+        let bytes = self.bytes;
+        let mut start = self.start;
+        self.ends.iter().map(move |&end| {
+            let key = &bytes[start..end as usize];
+            start = end as usize;
+            key
+        })
+    }
 }
 
 /// One decided event, its slices as ranges of its [`Decisions`]' buffers.
@@ -47,6 +84,9 @@ struct Row {
     split: Option<usize>,
     outcomes: std::ops::Range<usize>,
     host: std::ops::Range<usize>,
+    /// The first key's start in `keys`, and the range of its ends in `key_ends`.
+    key_start: usize,
+    key_ends: std::ops::Range<usize>,
 }
 
 /// The decided events of one batch, in line order; buffers are kept by
@@ -57,6 +97,8 @@ pub struct Decisions {
     rows: Vec<Row>,
     outcomes: Vec<Outcome>,
     hosts: Vec<u8>,
+    keys: Vec<u8>,
+    key_ends: Vec<u32>,
 }
 
 impl Decisions {
@@ -81,6 +123,10 @@ impl Decisions {
         }
         let id = (plan.window.dedup.is_some() && !event.request_id.is_empty())
             .then(|| Dedup::hash(event.request_id));
+        let (key_start, ends_start) = (self.keys.len(), self.key_ends.len());
+        if let (Some(_), Some(a)) = (service, &plan.attribution) {
+            a.keys(event, &mut self.keys, &mut self.key_ends);
+        }
         self.rows.push(Row {
             time_us: event.time_us,
             id,
@@ -89,6 +135,8 @@ impl Decisions {
             split,
             outcomes: start..self.outcomes.len(),
             host: host_start..self.hosts.len(),
+            key_start,
+            key_ends: ends_start..self.key_ends.len(),
         });
     }
 
@@ -97,6 +145,8 @@ impl Decisions {
         self.rows.clear();
         self.outcomes.clear();
         self.hosts.clear();
+        self.keys.clear();
+        self.key_ends.clear();
     }
 
     /// The decided events, in order.
@@ -109,6 +159,11 @@ impl Decisions {
             latency_us: r.latency_us,
             split: r.split,
             host: &self.hosts[r.host.clone()],
+            keys: Keys {
+                bytes: &self.keys,
+                ends: &self.key_ends[r.key_ends.clone()],
+                start: r.key_start,
+            },
         })
     }
 

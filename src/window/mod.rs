@@ -46,7 +46,7 @@ pub use attribution::{
 };
 pub use capacity::{CapacityRing, CapacityState, Peak, Sums};
 pub use counters::{AdjustedState, Counters, CountersState, SloState, Tally};
-pub use decided::{Decided, Decisions};
+pub use decided::{Decided, Decisions, Keys};
 pub use dedup::DedupConfig;
 pub use history::{DayZone, History, HistorySpec};
 pub use ring::{Counts, Layout, Retention, SloCounters, window_start};
@@ -103,6 +103,9 @@ pub struct Plan {
     pub retention_us: i64,
     /// Services split by host (see [`split`]); empty unless set with [`Plan::with_splits`].
     pub splits: Vec<SplitPlan>,
+    /// Burn attribution's keys and tables; `None` (off) unless set with
+    /// [`Plan::with_attribution`].
+    pub attribution: Option<std::sync::Arc<crate::classify::attribution::AttributionConfig>>,
 }
 
 impl Plan {
@@ -135,12 +138,36 @@ impl Plan {
             // One coarsest bucket of margin on top of the longest window and the slack.
             retention_us: longest + slack + HOUR,
             splits: Vec::new(),
+            attribution: None,
         }
     }
 
     /// This plan with services split by host.
     pub fn with_splits(mut self, splits: Vec<SplitPlan>) -> Self {
         self.splits = splits;
+        self
+    }
+
+    /// Minutes a service's attribution ring holds for `a`: its retention, plus the minutes
+    /// the evaluation time may trail the newest event (allowed lateness, a lagging
+    /// partition's hold-back, the future bound), plus the minute in progress, so that a
+    /// query of the whole retention before the evaluation time finds every minute held.
+    pub fn attribution_minutes(
+        &self,
+        a: &crate::classify::attribution::AttributionConfig,
+    ) -> usize {
+        let w = &self.window;
+        let slack = w.allowed_lateness_us + w.max_partition_lag_us + w.max_future_us;
+        let slack_minutes = (slack.max(0) + crate::time::MINUTE - 1) / crate::time::MINUTE;
+        a.retention_minutes + slack_minutes as usize + 1
+    }
+
+    /// The same plan with burn attribution `attribution`.
+    pub fn with_attribution(
+        mut self,
+        attribution: Option<std::sync::Arc<crate::classify::attribution::AttributionConfig>>,
+    ) -> Self {
+        self.attribution = attribution;
         self
     }
 

@@ -22,6 +22,7 @@ metadata: {name: openapi}
 spec:
   source: {stdin: {}}
   decode: {format: alb}
+  attribution: {}
   services:
     - {name: checkout, match: {host: checkout.example.com}, owner: payments, tier: 2, oncall: pay,
        runbook_url: "https://rb.example/checkout", dashboard_url: "https://d.example/checkout",
@@ -139,6 +140,26 @@ async fn responses_match_the_openapi_document() {
     assert_eq!(status, 200);
     check(&document, "SloReport", &one, "one SLO");
     assert_eq!(one["catalog"]["owner"], "payments");
+
+    let (status, contributors) = get(
+        &router,
+        "/v1/slos/checkout/availability/contributors?by=status",
+    )
+    .await;
+    assert_eq!(status, 200);
+    check(
+        &document,
+        "ContributorsReport",
+        &contributors,
+        "contributors",
+    );
+    assert_eq!(contributors["contributors"][0]["key"], "503");
+    assert!(
+        slos.iter()
+            .flat_map(|s| s["alerts"].as_array().unwrap())
+            .any(|a| a["top_contributor"].is_string()),
+        "firing alerts name their top contributor"
+    );
 
     let (status, capacity) = get(&router, "/v1/capacity").await;
     assert_eq!(status, 200);

@@ -25,7 +25,8 @@ const SEED: &str = "42";
 /// Likewise an annotation's `end` must not be before its `time`, an impact's range must be
 /// one the SLO still counts, an adjustment's `slos` must name SLOs that exist (and its name
 /// be free: 409; listing them for a service and SLO that do not exist: 404), and a time the schema calls `date-time` may still be one the server does
-/// not read (a leap second): 400. A capacity query's `service` must name a service: 404.
+/// not read (a leap second): 400. A capacity query's `service` must name a service: 404; a
+/// contributors query's window must be whole minutes within the retention: 400.
 const CONFIG: &str = r#"
 [[operations]]
 include-path = "/v1/slos/{service}/{slo}/series"
@@ -42,6 +43,10 @@ checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "401", "403",
 [[operations]]
 include-path = "/v1/adjustments"
 checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "401", "403", "404", "409"]
+
+[[operations]]
+include-path = "/v1/slos/{service}/{slo}/contributors"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "401", "404"]
 
 [[operations]]
 include-path = "/v1/capacity"

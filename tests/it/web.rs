@@ -183,6 +183,20 @@ fn the_page_renders_slos_and_charts_in_chromium() {
     // The SLA beside checkout's availability SLO.
     assert!(page.contains("data-testid=\"sla\""), "{page}");
     assert!(page.contains("SLA 99.5\u{202f}% over the month"), "{page}");
+    // Its alerts fire in the demo: the top contributors by path, status and backend, and
+    // the firing alerts name their top path.
+    for by in ["path", "status", "backend"] {
+        let table = page
+            .split(&format!("data-testid=\"contributors-{by}\""))
+            .nth(1)
+            .unwrap_or_else(|| panic!("no contributors by {by}: {page}"));
+        let table = &table[..table.find("</table>").unwrap()];
+        assert!(table.contains("data-testid=\"contributor-row\""), "{table}");
+    }
+    assert!(
+        page.contains("data-testid=\"alert-contributor\"") && page.contains("of bad events"),
+        "{page}"
+    );
     // Its service's catalog under the title, with the runbook and dashboard links.
     let line = page
         .split("data-testid=\"slo-catalog\"")
@@ -234,7 +248,7 @@ fn the_page_renders_slos_and_charts_in_chromium() {
     std::fs::create_dir_all(&shots).unwrap();
     for (name, path, height) in [
         ("list", "/", 1500),
-        ("slo", "/slo/checkout/availability", 1500),
+        ("slo", "/slo/checkout/availability", 2600),
     ] {
         let file = shots.join(format!("{name}.png"));
         let _ = std::fs::remove_file(&file);

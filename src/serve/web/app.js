@@ -548,6 +548,10 @@ function detailSkeleton(service, slo) {
       <section class="card" aria-labelledby="h-windows"><h2 id="h-windows">Windows</h2><div id="windows"></div></section>
       <section class="card" aria-labelledby="h-alerts"><h2 id="h-alerts">Alerts</h2><div id="alerts"></div></section>
     </div>
+    <section class="card" aria-labelledby="h-contributors" id="contributors-card" hidden>
+      <div class="card-head"><h2 id="h-contributors">Top contributors</h2><p class="hint" id="contributors-hint"></p></div>
+      <div id="contributors"></div>
+    </section>
     <section class="card" aria-labelledby="h-incidents">
       <div class="card-head"><h2 id="h-incidents">Incidents</h2><p class="hint">annotated incidents and what they cost this SLO</p></div>
       <div id="incidents"></div>
@@ -761,10 +765,34 @@ function renderDetail(slo, budgetSeries, rangeSeries, periods, gate) {
     <tbody>${slo.alerts.map((a) => `<tr data-testid="alert-row">
       <th scope="row">${esc(a.name)}${a.action ? `<span class="kind">${esc(a.action)}</span>` : ''}</th>
       <td><span class="badge sev-${esc(a.severity)}">${esc(a.severity)}</span></td>
-      <td>${condition(a)}</td>
+      <td>${condition(a)}${a.top_contributor ? `<div class="hint" data-testid="alert-contributor">${esc(a.top_contributor)}</div>` : ''}</td>
       <td>${a.firing ? '<span class="badge state-firing">firing</span>' : '<span class="badge state-ok">ok</span>'}</td></tr>`).join('')}</tbody>
   </table>`;
   renderPeriods(periods, digits);
+}
+
+// While an SLO's alerts fire (and attribution is on): its top contributors of bad events
+// by each dimension kept, over the attribution's whole retention.
+function renderContributors(answers) {
+  const card = document.getElementById('contributors-card');
+  const shown = (answers || []).filter((r) => r && r.bad > 0);
+  card.hidden = shown.length === 0;
+  if (!shown.length) return;
+  document.getElementById('contributors-hint').textContent =
+    `bad events of the last ${shown[0].window} (to ${clock(shown[0].end)}), by where they came from`;
+  const share = (c) => c.exact ? pct(c.share, 1) : `${pct(c.share_min, 1)}–${pct(c.share, 1)}`;
+  const ratio = (c) => c.exact ? pct(c.error_ratio, 2) : `${pct(c.error_ratio_min, 2)}–${pct(c.error_ratio, 2)}`;
+  document.getElementById('contributors').innerHTML = shown.map((r) => `<table class="data" data-testid="contributors-${esc(r.by)}">
+    <caption>By ${esc(r.by)} · ${count(r.bad)} bad of ${count(r.total)}</caption>
+    <thead><tr><th scope="col">${esc(r.by)}</th><th scope="col" class="num">Bad</th><th scope="col" class="num">Share of bad</th>
+      <th scope="col" class="num">Requests</th><th scope="col" class="num">Its error ratio</th></tr></thead>
+    <tbody>${r.contributors.slice(0, 5).map((c) => `<tr data-testid="contributor-row">
+      <th scope="row"><code>${esc(c.key)}</code>${c.exact ? '' : ' <span class="kind" title="more keys than a table tracks: bounds">≈</span>'}</th>
+      <td class="num">${c.exact ? count(c.bad) : count(c.bad_min) + '–' + count(c.bad)}</td>
+      <td class="num">${share(c)}</td>
+      <td class="num">${c.exact ? count(c.total) : count(c.total) + '–' + count(c.total_max)}</td>
+      <td class="num">${ratio(c)}</td></tr>`).join('')}</tbody>
+  </table>`).join('');
 }
 
 function condition(a) {
@@ -832,6 +860,12 @@ async function refresh() {
       ]);
       renderDetail(slo, budget, range, periods, gate);
       renderAdjustments(adjustments);
+      // Contributors while an alert fires: by path, status and backend (those kept).
+      const contributors = slo.alerts.some((a) => a.firing)
+        ? await Promise.all(['path', 'status', 'backend'].map((by) =>
+          getJson(base + '/contributors?by=' + by).catch(() => null)))
+        : [];
+      renderContributors(contributors);
       // What the last five annotated incidents cost this SLO (those it still counts).
       const incidents = state.marks.filter((a) => a.kind === 'incident' && a.end).slice(-5).reverse();
       const impacts = (await Promise.all(incidents.map((a) =>

@@ -5,7 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{AttributionRing, SloCounts, TableState};
+use super::{AttributionRing, NONE, SloCounts, TableState};
 use crate::time::MINUTE;
 
 /// One minute of a ring.
@@ -124,6 +124,10 @@ impl AttributionRing {
             return;
         };
         self.hot = None;
+        let start = state.minute.saturating_mul(MINUTE);
+        if self.since == NONE || start < self.since {
+            self.since = start;
+        }
         let shape = self.shape;
         let minute = &mut self.slots[slot];
         for (c, o) in minute.slos.iter_mut().zip(&state.slos) {

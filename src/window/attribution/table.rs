@@ -131,6 +131,11 @@ impl Table {
             }
             None => self.evict_for(hash, key, slos),
         };
+        self.count(at, verdicts, weight, slos);
+    }
+
+    /// Counts an event of `weight` with `verdicts` for the entry at `at`.
+    fn count(&mut self, at: usize, verdicts: &[Option<bool>], weight: u32, slos: usize) {
         let entry = &mut self.entries[at];
         entry.weight = entry.weight.saturating_add(weight);
         for (c, v) in self.counts[at * slos..][..slos].iter_mut().zip(verdicts) {
