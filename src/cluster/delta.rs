@@ -4,8 +4,10 @@
 //! The owner runs every line through the same ingest path and [`Shard::apply`] as a single
 //! instance, with a [`DeltaBuilder`] in place of the counters: it sums, per SLO and second,
 //! the good and total events; per service, latencies by histogram bucket; per host of a
-//! service split by host, both; and per service (split or not) and minute, the requests,
-//! those with a latency and their latencies' sum. [`add_to`] adds a delta to [`Counters`] as
+//! service split by host, both; per service (split or not) and minute, the requests,
+//! those with a latency and their latencies' sum; and with `spec.attribution`, each
+//! service's attribution minutes (tables that merge by adding, named by a fingerprint of
+//! the service, its SLOs and the settings). [`add_to`] adds a delta to [`Counters`] as
 //! those events one by one would: a ring's buckets are whole seconds or wider, a latency is
 //! recorded as the lowest value of its histogram bucket, which lands in the same bucket, and
 //! capacity counts are kept per minute.
@@ -17,11 +19,15 @@ use std::collections::HashMap;
 use hdrhistogram::Histogram;
 
 use super::fingerprint::Fingerprints;
-use super::record::{CapacityCounts, Delta, HostCounts, LatencyCounts, SloCounts};
+use super::record::{
+    AttributionCounts, CapacityCounts, Delta, HostCounts, LatencyCounts, SloCounts,
+};
 use crate::classify::Classifier;
 use crate::time::{MINUTE, SECOND};
 use crate::window::latency::{MAX_LATENCY_US, empty_histogram};
-use crate::window::{Counters, Decided, Plan, Tally, host_key};
+use crate::window::{
+    AttributionRing, Counters, Decided, Plan, Tally, host_key, record_attribution,
+};
 
 /// Counts per `(slo or position, second)`: `[good, total]`.
 type Seconds = HashMap<(usize, i64), [u64; 2]>;
@@ -46,6 +52,10 @@ pub struct DeltaBuilder {
     slos: Seconds,
     latency: Latencies,
     capacity: Capacity,
+    /// Per service (by index, grown as needed): its burn attribution since the last delta.
+    attribution: Vec<Option<AttributionRing>>,
+    /// Each SLO's verdict of the event being added, for its attribution (reused).
+    verdicts: Vec<Option<bool>>,
     /// Per split: host key → index in `hosts`, which keeps the order of first arrival.
     host_index: HashMap<usize, HashMap<Box<[u8]>, usize>>,
     hosts: Vec<(usize, Vec<u8>, HostSums)>,
@@ -61,6 +71,8 @@ impl Default for DeltaBuilder {
             slos: HashMap::new(),
             latency: HashMap::new(),
             capacity: HashMap::new(),
+            attribution: Vec::new(),
+            verdicts: Vec::new(),
             host_index: HashMap::new(),
             hosts: Vec::new(),
             events: 0,
@@ -85,8 +97,19 @@ fn add_outcome(map: &mut Seconds, key: usize, second: i64, good: bool) {
 }
 
 impl Tally for DeltaBuilder {
-    fn add(&mut self, service: usize, event: &Decided<'_>, classifier: &Classifier, _plan: &Plan) {
+    fn add(&mut self, service: usize, event: &Decided<'_>, classifier: &Classifier, plan: &Plan) {
         self.events += 1;
+        if plan.attribution.is_some() {
+            if self.attribution.len() <= service {
+                self.attribution.resize_with(service + 1, || None);
+            }
+            record_attribution(
+                &mut self.attribution[service],
+                plan,
+                event,
+                &mut self.verdicts,
+            );
+        }
         let minute = event.time_us.div_euclid(MINUTE);
         let c = self.capacity.entry((service, minute)).or_default();
         c[0] += 1;
@@ -200,6 +223,18 @@ impl DeltaBuilder {
             .collect();
         capacity.sort_unstable_by_key(|c| c.service);
         delta.capacity = capacity;
+        delta.attribution = self
+            .attribution
+            .iter_mut()
+            .enumerate()
+            .filter_map(|(service, ring)| {
+                let ring = ring.take()?;
+                Some(AttributionCounts {
+                    fingerprint: fingerprints.attribution.get(service).copied().flatten()?,
+                    minutes: ring.export().minutes,
+                })
+            })
+            .collect();
         delta.hosts = std::mem::take(&mut self.hosts)
             .into_iter()
             .map(|(k, host, sums)| {
@@ -271,6 +306,14 @@ pub fn add_to(
                 measured,
                 sum,
             );
+        }
+    }
+    for a in &delta.attribution {
+        let merged = fingerprints
+            .attribution_service(a.fingerprint)
+            .map(|service| counters.merge_attribution(service, plan, &a.minutes));
+        if !matches!(merged, Some(Ok(()))) {
+            foreign.services += 1;
         }
     }
     for h in &delta.hosts {

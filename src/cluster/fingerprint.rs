@@ -25,8 +25,12 @@ pub struct Fingerprints {
     pub slos: Vec<u64>,
     /// Per service index.
     pub services: Vec<u64>,
+    /// Per service index, with burn attribution: its service, its SLOs in order and the
+    /// attribution settings, so minutes counted under other settings are never merged.
+    pub attribution: Vec<Option<u64>>,
     slo_index: HashMap<u64, usize>,
     service_index: HashMap<u64, usize>,
+    attribution_index: HashMap<u64, usize>,
 }
 
 fn hash_of(parts: &[&dyn std::fmt::Debug]) -> Xxh3 {
@@ -72,12 +76,38 @@ impl Fingerprints {
                 h.digest()
             })
             .collect();
+        let attribution: Vec<Option<u64>> = services
+            .iter()
+            .enumerate()
+            .map(|(j, service)| {
+                let a = config.attribution.as_deref()?;
+                let mut h = hash_of(&[a]);
+                h.update(&service.to_le_bytes());
+                for (rule, slo) in config.rules.iter().zip(&slos) {
+                    if rule.service == j {
+                        h.update(&slo.to_le_bytes());
+                    }
+                }
+                Some(h.digest())
+            })
+            .collect();
         Self {
             slo_index: slos.iter().enumerate().map(|(i, &f)| (f, i)).collect(),
             service_index: services.iter().enumerate().map(|(i, &f)| (f, i)).collect(),
+            attribution_index: attribution
+                .iter()
+                .enumerate()
+                .filter_map(|(i, f)| Some(((*f)?, i)))
+                .collect(),
             slos,
             services,
+            attribution,
         }
+    }
+
+    /// The index of the service whose attribution fingerprint is `f` in this configuration.
+    pub fn attribution_service(&self, f: u64) -> Option<usize> {
+        self.attribution_index.get(&f).copied()
     }
 
     /// The index of the SLO with fingerprint `f` in this configuration.

@@ -7,7 +7,8 @@
 //! There is one version so far; a build that writes a new one must go on reading this one.
 //! Fields may also be appended to the last struct of a record (postcard reads a record and
 //! ignores bytes after it, so an older build reads such a record without them); a newer
-//! build reads the shorter forms too ([`Delta`]'s directive, then its capacity counts).
+//! build reads the shorter forms too ([`Delta`]'s directive, then its capacity counts, then
+//! its attribution).
 //! Times are whole seconds where a second is the finest bucket (counts), microseconds
 //! elsewhere.
 
@@ -254,8 +255,55 @@ pub struct Delta {
     /// Directive lines in the range (appended with `directive`).
     pub directives: u64,
     /// Requests per service and minute (of services split by host or not). Appended after
-    /// `directives`, last in the record: a build before it reads the delta without it.
+    /// `directives`: a build before it reads the delta without it.
     pub capacity: Vec<CapacityCounts>,
+    /// Burn attribution per service (with `spec.attribution`). Appended after `capacity`,
+    /// last in the record: a build before it reads the delta without it.
+    pub attribution: Vec<AttributionCounts>,
+}
+
+/// A delta as written before [`Delta::attribution`]: read so that the log's older deltas
+/// still apply.
+#[derive(Debug, Deserialize)]
+struct DeltaBeforeAttribution {
+    source: Source,
+    epoch: Epoch,
+    from: u64,
+    to: u64,
+    sent_us: i64,
+    at_end: bool,
+    newest_us: Option<i64>,
+    stats: ShardStats,
+    ids: Vec<(i64, u64)>,
+    slos: Vec<SloCounts>,
+    latency: Vec<LatencyCounts>,
+    hosts: Vec<HostCounts>,
+    directive: Option<Vec<u8>>,
+    directives: u64,
+    capacity: Vec<CapacityCounts>,
+}
+
+impl From<DeltaBeforeAttribution> for Delta {
+    fn from(d: DeltaBeforeAttribution) -> Self {
+        Delta {
+            source: d.source,
+            epoch: d.epoch,
+            from: d.from,
+            to: d.to,
+            sent_us: d.sent_us,
+            at_end: d.at_end,
+            newest_us: d.newest_us,
+            stats: d.stats,
+            ids: d.ids,
+            slos: d.slos,
+            latency: d.latency,
+            hosts: d.hosts,
+            directive: d.directive,
+            directives: d.directives,
+            capacity: d.capacity,
+            attribution: Vec::new(),
+        }
+    }
 }
 
 /// A delta as written before [`Delta::capacity`]: read so that the log's older deltas
@@ -296,6 +344,7 @@ impl From<DeltaBeforeCapacity> for Delta {
             directive: d.directive,
             directives: d.directives,
             capacity: Vec::new(),
+            attribution: Vec::new(),
         }
     }
 }
@@ -336,6 +385,7 @@ impl From<DeltaBeforeDirectives> for Delta {
             directive: None,
             directives: 0,
             capacity: Vec::new(),
+            attribution: Vec::new(),
         }
     }
 }
@@ -367,6 +417,16 @@ pub struct CapacityCounts {
     /// `(minute, requests, measured, latency sum µs)`, by minute; a minute is µs / 60 s, and
     /// `measured` counts the requests with a latency, whose sum follows.
     pub minutes: Vec<(i64, u64, u64, u64)>,
+}
+
+/// One service's burn attribution: the minutes its owner counted since its last delta.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AttributionCounts {
+    /// The service's attribution fingerprint (its service, its SLOs in order and the
+    /// attribution settings; [`super::fingerprint::Fingerprints::attribution`]).
+    pub fingerprint: u64,
+    /// The minutes, as the ring exports them (tables merge by adding).
+    pub minutes: Vec<crate::window::AttributionMinute>,
 }
 
 /// One host's counts in a service split by host.
@@ -445,16 +505,22 @@ impl Record {
         }
         postcard::from_bytes(body).or_else(|e| {
             // An older delta ends before the fields appended since (the variant index, 1, is
-            // its first byte): before the capacity counts, or (the first release) before the
-            // directive too.
+            // its first byte): before the attribution, before the capacity counts, or (the
+            // first release) before the directive too.
             match body.split_first() {
-                Some((&DELTA_VARIANT, delta)) => postcard::from_bytes::<DeltaBeforeCapacity>(delta)
-                    .map(|d| Record::Delta(Box::new(d.into())))
-                    .or_else(|_| {
-                        postcard::from_bytes::<DeltaBeforeDirectives>(delta)
-                            .map(|d| Record::Delta(Box::new(d.into())))
-                    })
-                    .map_err(|_| RecordError::Corrupt(e.to_string())),
+                Some((&DELTA_VARIANT, delta)) => {
+                    postcard::from_bytes::<DeltaBeforeAttribution>(delta)
+                        .map(|d| Record::Delta(Box::new(d.into())))
+                        .or_else(|_| {
+                            postcard::from_bytes::<DeltaBeforeCapacity>(delta)
+                                .map(|d| Record::Delta(Box::new(d.into())))
+                        })
+                        .or_else(|_| {
+                            postcard::from_bytes::<DeltaBeforeDirectives>(delta)
+                                .map(|d| Record::Delta(Box::new(d.into())))
+                        })
+                        .map_err(|_| RecordError::Corrupt(e.to_string()))
+                }
                 _ => Err(RecordError::Corrupt(e.to_string())),
             }
         })
@@ -583,15 +649,15 @@ mod tests {
             (3, 9, &delta.ids, None)
         );
         // A delta of the first release (the appended fields absent: no directive, no
-        // directive lines and no capacity counts encode as one zero byte each, so it is this
-        // record without its last three bytes) reads with none.
+        // directive lines, no capacity counts and no attribution encode as one zero byte
+        // each, so it is this record without its last four bytes) reads with none.
         let plain = Delta {
             directive: None,
             directives: 0,
             ..delta
         };
         let bytes = Record::Delta(Box::new(plain.clone())).encode();
-        let first_release = &bytes[..bytes.len() - 3];
+        let first_release = &bytes[..bytes.len() - 4];
         assert_eq!(
             Record::decode(first_release),
             Ok(Record::Delta(Box::new(plain)))
@@ -629,8 +695,55 @@ mod tests {
             ..delta
         };
         assert_eq!(Delta::from(old), without);
-        // A delta written before them (no capacity counts encode as one zero byte, so it is
-        // this record without its last byte) reads with its directive and none.
+        // A delta written before them (no capacity counts and no attribution encode as one
+        // zero byte each, so it is this record without its last two bytes) reads with its
+        // directive and none.
+        let bytes = Record::Delta(Box::new(without.clone())).encode();
+        let before = &bytes[..bytes.len() - 2];
+        assert_eq!(Record::decode(before), Ok(Record::Delta(Box::new(without))));
+    }
+
+    #[test]
+    fn deltas_with_attribution_and_from_before_it_read_both_ways() {
+        let mut ring = crate::window::AttributionRing::new(crate::window::AttributionShape {
+            minutes: 10,
+            dims: 2,
+            slos: 1,
+            keys_per_table: 4,
+        });
+        ring.record(
+            29_919_600 * 60_000_000,
+            &[b"/api/checkout", b"503"],
+            &[Some(true)],
+        );
+        let delta = Delta {
+            from: 3,
+            to: 9,
+            capacity: vec![CapacityCounts {
+                service: 7,
+                minutes: vec![(29_919_600, 1, 0, 0)],
+            }],
+            attribution: vec![AttributionCounts {
+                fingerprint: 11,
+                minutes: ring.export().minutes,
+            }],
+            ..Delta::default()
+        };
+        assert_eq!(delta.attribution[0].minutes.len(), 1);
+        let new = Record::Delta(Box::new(delta.clone())).encode();
+        assert_eq!(
+            Record::decode(&new),
+            Ok(Record::Delta(Box::new(delta.clone())))
+        );
+        // A build before attribution reads the same bytes without it.
+        let old: DeltaBeforeAttribution = postcard::from_bytes(&new[2..]).unwrap();
+        let without = Delta {
+            attribution: Vec::new(),
+            ..delta
+        };
+        assert_eq!(Delta::from(old), without);
+        // A delta written before it (no attribution encodes as one zero byte, so it is this
+        // record without its last byte) reads with its capacity counts and no attribution.
         let bytes = Record::Delta(Box::new(without.clone())).encode();
         let before = &bytes[..bytes.len() - 1];
         assert_eq!(Record::decode(before), Ok(Record::Delta(Box::new(without))));

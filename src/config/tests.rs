@@ -1043,20 +1043,6 @@ fn attribution_reads_with_its_defaults_and_every_error_has_its_path() {
         ],
         |g, w| g.contains(w),
     );
-    // Not in cluster mode (yet): members would hold only their partitions' contributors.
-    let clustered = cluster_pipeline(
-        KAFKA_SOURCE,
-        "{name: edge, advertise_url: \"http://pod-0.slipstream:9977\"}",
-    )
-    .replace("  services:", "  attribution: {}\n  services:");
-    assert!(
-        problems(&clustered)
-            .iter()
-            .any(|p| p
-                .contains("spec.attribution: burn attribution is not counted in cluster mode yet")),
-        "{:?}",
-        problems(&clustered)
-    );
     assert_found(
         &problems(&service_a("  attribution: {by: [], retention: 2d}\n", "")),
         &[

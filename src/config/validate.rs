@@ -62,18 +62,6 @@ pub(super) fn validate(docs: Documents, origin: &str, problems: &mut Problems) -
         );
     }
 
-    if let Some(p) = &pipeline
-        && p.attribution.is_some()
-        && p.cluster.is_some()
-        && let Some(at) = &pipeline_at
-    {
-        problems.error(
-            &at.field("spec").field("attribution"),
-            "burn attribution is not counted in cluster mode yet: members would each hold \
-             only the contributors of the partitions they read; remove spec.attribution or \
-             spec.cluster",
-        );
-    }
     let p = pipeline?;
     let services_at = pipeline_at?.field("spec").field("services");
     let review = super::catalog::review(

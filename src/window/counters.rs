@@ -135,6 +135,25 @@ impl Counters {
         self.attribution.get(service)?.as_ref()
     }
 
+    /// Merges `minutes` (a cluster delta's, counted under this plan's attribution settings
+    /// for this service's SLOs) into service `service`'s burn attribution.
+    pub fn merge_attribution(
+        &mut self,
+        service: usize,
+        plan: &Plan,
+        minutes: &[super::AttributionMinute],
+    ) -> Result<(), super::AttributionError> {
+        let (Some(a), Some(slot), Some(first)) = (
+            &plan.attribution,
+            self.attribution.get_mut(service),
+            minutes.first(),
+        ) else {
+            return Ok(());
+        };
+        let ring = slot.get_or_insert_with(|| ring_for(plan, a, first.slos.len()));
+        minutes.iter().try_for_each(|m| ring.merge_minute(m))
+    }
+
     /// Gives service `service` the burn attribution `ring` (a reload carries one over).
     pub fn put_attribution(&mut self, service: usize, ring: AttributionRing) {
         if let Some(slot) = self.attribution.get_mut(service) {
@@ -184,29 +203,12 @@ impl Counters {
         plan: &Plan,
     ) {
         self.capacity[service].record(event.time_us, event.latency_us);
-        if !event.keys.is_empty()
-            && let Some(a) = &plan.attribution
-        {
-            self.verdicts.clear();
-            self.verdicts
-                .extend(event.outcomes.iter().map(|o| o.good().map(|good| !good)));
-            let mut keys: [&[u8]; 5] = [&[]; 5];
-            let n = event.keys.len().min(keys.len());
-            for (slot, key) in keys.iter_mut().zip(event.keys.iter()) {
-                *slot = key;
-            }
-            let slos = self.verdicts.len();
-            self.attribution[service]
-                .get_or_insert_with(|| {
-                    AttributionRing::new(AttributionShape {
-                        minutes: plan.attribution_minutes(a),
-                        dims: a.dims.len(),
-                        slos,
-                        keys_per_table: a.keys_per_minute,
-                    })
-                })
-                .record(event.time_us, &keys[..n], &self.verdicts);
-        }
+        record_attribution(
+            &mut self.attribution[service],
+            plan,
+            event,
+            &mut self.verdicts,
+        );
         if let Some(k) = event.split {
             self.split[k].apply(&plan.splits[k], &plan.layouts, event);
             return;
@@ -303,4 +305,43 @@ impl Counters {
             }
         }
     }
+}
+
+/// An empty attribution ring for a service with `slos` SLOs under `plan`'s settings `a`.
+fn ring_for(
+    plan: &Plan,
+    a: &crate::classify::attribution::AttributionConfig,
+    slos: usize,
+) -> AttributionRing {
+    AttributionRing::new(AttributionShape {
+        minutes: plan.attribution_minutes(a),
+        dims: a.dims.len(),
+        slos,
+        keys_per_table: a.keys_per_minute,
+    })
+}
+
+/// Counts `event` in its service's burn attribution `slot` (made at its first event), when
+/// `plan` attributes and the event carries keys; `verdicts` is reused.
+pub fn record_attribution(
+    slot: &mut Option<AttributionRing>,
+    plan: &Plan,
+    event: &Decided<'_>,
+    verdicts: &mut Vec<Option<bool>>,
+) {
+    let Some(a) = &plan.attribution else {
+        return;
+    };
+    if event.keys.is_empty() {
+        return;
+    }
+    verdicts.clear();
+    verdicts.extend(event.outcomes.iter().map(|o| o.good().map(|good| !good)));
+    let mut keys: [&[u8]; 5] = [&[]; 5];
+    let n = event.keys.len().min(keys.len());
+    for (k, key) in keys.iter_mut().zip(event.keys.iter()) {
+        *k = key;
+    }
+    slot.get_or_insert_with(|| ring_for(plan, a, verdicts.len()))
+        .record(event.time_us, &keys[..n], verdicts);
 }

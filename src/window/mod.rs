@@ -45,7 +45,7 @@ pub use attribution::{
     SloCounts, TableState as AttributionTable,
 };
 pub use capacity::{CapacityRing, CapacityState, Peak, Sums};
-pub use counters::{AdjustedState, Counters, CountersState, SloState, Tally};
+pub use counters::{AdjustedState, Counters, CountersState, SloState, Tally, record_attribution};
 pub use decided::{Decided, Decisions, Keys};
 pub use dedup::DedupConfig;
 pub use history::{DayZone, History, HistorySpec};

@@ -90,11 +90,17 @@ fn three_members_answer_the_whole_topic_exactly_and_split_the_reading() {
     let n = input.lines.len() as u64;
     let half = input.lines.len() / 2;
     broker.produce("logs", PARTITIONS, &input.lines[..half]);
+    // With burn attribution by status: every member merges the owners' minutes.
+    let base = CONFIG.replace(
+        "  services:",
+        "  attribution: {by: [status], retention: 2h}\n  services:",
+    );
     let members: Vec<Instance> = ["m1", "m2", "m3"]
         .iter()
         .map(|m| {
             let port = free_port();
-            Instance::start(&member_config(dir.path(), &broker, "c3", m, port), port)
+            let config = member_config_from(&base, dir.path(), &broker, "c3", m, port, "");
+            Instance::start(&config, port)
         })
         .collect();
     // The second half arrives while they run: late and out-of-order events included.
@@ -119,6 +125,26 @@ fn three_members_answer_the_whole_topic_exactly_and_split_the_reading() {
             report["missing"]
         );
         check_report(&report, &input, top);
+        // Contributors by status, exact, as counted from what was produced over the range
+        // the answer reports.
+        let c = json(m, "/v1/slos/checkout/availability/contributors?by=status").unwrap();
+        let start = crate::helpers::parse_time(c["start"].as_str().unwrap());
+        let end = crate::helpers::parse_time(c["end"].as_str().unwrap());
+        assert!(end - start > 60 * SECOND, "{c}");
+        let inside: Vec<_> = input
+            .truth
+            .iter()
+            .filter(|(s, t)| *s == "checkout" && (start..end).contains(&t.t_us))
+            .collect();
+        let bad = inside.iter().filter(|(_, t)| t.bad_status()).count() as u64;
+        assert_eq!(
+            (c["bad"].as_u64(), c["total"].as_u64()),
+            (Some(bad), Some(inside.len() as u64)),
+            "{c}"
+        );
+        assert_eq!(c["contributors"][0]["key"], "502", "{c}");
+        assert_eq!(c["contributors"][0]["bad"], bad, "{c}");
+        assert_eq!(c["contributors"][0]["exact"], true, "{c}");
         let cluster = json(m, "/v1/cluster").unwrap();
         assert_eq!(cluster["members"].as_array().unwrap().len(), 3, "{cluster}");
         assert_eq!(

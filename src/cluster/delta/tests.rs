@@ -1,6 +1,6 @@
 //! Deltas against the direct path: any events, cut into deltas anywhere, written and read
-//! back, give the counts, histograms, capacity counts, host assignments, statistics and
-//! de-duplication ids that applying the same events one by one gives.
+//! back, give the counts, histograms, capacity counts, burn attribution, host assignments,
+//! statistics and de-duplication ids that applying the same events one by one gives.
 
 use proptest::prelude::*;
 
@@ -20,6 +20,7 @@ spec:
   source: {stdin: {}}
   decode: {format: alb}
   window: {dedup: {window: 1d}}
+  attribution: {}
   services:
     - {name: plain, match: {host: plain.io}}
     - {name: edge, match: {host: "*.example.com"}, split_by: host, max_hosts: 2}
@@ -149,6 +150,23 @@ proptest! {
             .map(|s| counters.capacity(s).minutes(i64::MIN, i64::MAX).requests)
             .sum();
         prop_assert_eq!(requests, shard.stats.applied);
+        // Burn attribution: the same contributors, every dimension and SLO (no table
+        // overflows with these few keys, so merged minutes are exact).
+        let direct_counters = direct.store.counters();
+        for s in 0..folded.services.len() {
+            let (a, b) = (direct_counters.attribution(s), counters.attribution(s));
+            prop_assert_eq!(a.is_some(), b.is_some());
+            let (Some(a), Some(b)) = (a, b) else { continue };
+            for dim in 0..5 {
+                for slo in 0..2 {
+                    prop_assert_eq!(
+                        b.top(i64::MIN / 2, i64::MAX / 2, dim, slo, 100),
+                        a.top(i64::MIN / 2, i64::MAX / 2, dim, slo, 100)
+                    );
+                }
+            }
+        }
+        drop(direct_counters);
         drop(counters);
         let (mut want, got) = (shard.export(), fold.export());
         want.next_offset = specs.len() as u64;

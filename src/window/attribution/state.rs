@@ -124,9 +124,9 @@ impl AttributionRing {
             return;
         };
         self.hot = None;
-        let start = state.minute.saturating_mul(MINUTE);
-        if self.since == NONE || start < self.since {
-            self.since = start;
+        // As with events: the ring counts from the first minute it took in.
+        if self.since == NONE {
+            self.since = state.minute.saturating_mul(MINUTE);
         }
         let shape = self.shape;
         let minute = &mut self.slots[slot];
