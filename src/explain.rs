@@ -41,6 +41,8 @@ pub struct Explainer {
     /// Per SLO (same order as the classifier's rules): `service/slo` and its kind.
     slos: Vec<(String, SloKind)>,
     max_future_us: i64,
+    /// `spec.attribution`, read by the pipeline's own key function.
+    attribution: Option<std::sync::Arc<crate::classify::attribution::AttributionConfig>>,
 }
 
 /// Everything slipstream decides about one input line.
@@ -77,6 +79,18 @@ pub struct Explanation {
     pub services: Vec<ServiceCheck>,
     /// Every SLO of the matched service with its verdict.
     pub slos: Vec<SloVerdict>,
+    /// With `spec.attribution`, the event's key in each dimension kept, as the pipeline
+    /// counts it for burn attribution; empty when attribution is off or no service matched.
+    pub attribution: Vec<AttributionKey>,
+}
+
+/// One burn-attribution key of the event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AttributionKey {
+    /// The dimension (`path`, `status`, …).
+    pub by: &'static str,
+    /// The key (`/users/{id}`); `-` for an unknown value.
+    pub key: String,
 }
 
 impl Explanation {
@@ -201,6 +215,7 @@ impl Explainer {
             classifier: Classifier::new(c.services.clone(), c.rules.clone()),
             slos: c.objectives.iter().map(|o| (o.id(), o.kind)).collect(),
             max_future_us: c.window.max_future_us,
+            attribution: c.attribution.clone(),
         }
     }
 
@@ -302,6 +317,7 @@ impl Explainer {
             service: None,
             services: Vec::new(),
             slos: Vec::new(),
+            attribution: Vec::new(),
         }
     }
 
@@ -323,6 +339,29 @@ impl Explainer {
             return;
         };
         x.service = Some(self.classifier.services()[service].name.clone());
+        if let Some(a) = &self.attribution {
+            // The pipeline's own key function (what deciding a batch calls).
+            let (mut buf, mut ends) = (Vec::new(), Vec::new());
+            a.keys(event, &mut buf, &mut ends);
+            let mut start = 0;
+            x.attribution = a
+                .dims
+                .iter()
+                .zip(&ends)
+                .map(|(d, &end)| {
+                    let key = &buf[start..end as usize];
+                    start = end as usize;
+                    AttributionKey {
+                        by: d.name(),
+                        key: if key.is_empty() {
+                            "-".into()
+                        } else {
+                            text(key)
+                        },
+                    }
+                })
+                .collect();
+        }
         // The verdicts the pipeline decides with; the rules' explanations say why.
         let mut verdicts = Vec::new();
         self.classifier.verdicts(service, event, &mut verdicts);

@@ -464,3 +464,48 @@ fn an_otlp_batch_is_explained_record_by_record() {
         whole[0].error
     );
 }
+
+#[test]
+fn with_attribution_the_event_shows_the_keys_the_pipeline_counts() {
+    let config = CONFIG.replace(
+        "  window: {max_future: 5m}\n",
+        "  window: {max_future: 5m}\n  attribution: {by: [path, status, backend], paths: ['/orders/{order}']}\n",
+    );
+    let e = Explainer::new(&config::parse(&config, "test.yaml").unwrap());
+    let line = alb(
+        "https",
+        503,
+        "0.001 0.002 0.000",
+        "checkout.example.com",
+        "POST",
+        "/orders/991",
+    );
+    let x = e.explain(1, line.as_bytes(), NOON);
+    let keys: Vec<(&str, &str)> = x
+        .attribution
+        .iter()
+        .map(|k| (k.by, k.key.as_str()))
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            ("path", "/orders/{order}"),
+            ("status", "503"),
+            ("backend", "checkout-tg")
+        ]
+    );
+    assert!(
+        x.to_string()
+            .contains("  attributed  path /orders/{order} · status 503 · backend checkout-tg"),
+        "{x}"
+    );
+    // Off, or no service: none.
+    assert!(
+        explainer()
+            .explain(1, line.as_bytes(), NOON)
+            .attribution
+            .is_empty()
+    );
+    let other = alb("https", 200, "0.001 0.002 0.000", "x.org", "GET", "/");
+    assert!(e.explain(1, other.as_bytes(), NOON).attribution.is_empty());
+}

@@ -66,7 +66,16 @@ impl fmt::Display for Explanation {
         )?;
         self.write_time_check(f)?;
         self.write_service(f)?;
-        self.write_slos(f)
+        self.write_slos(f)?;
+        if !self.attribution.is_empty() {
+            let keys: Vec<String> = self
+                .attribution
+                .iter()
+                .map(|k| format!("{} {}", k.by, k.key))
+                .collect();
+            writeln!(f, "  attributed  {}", keys.join(" · "))?;
+        }
+        Ok(())
     }
 }
 
