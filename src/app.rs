@@ -227,6 +227,7 @@ impl Pipeline {
                 scope,
                 &g.store,
                 &mut e.report,
+                (&g.objectives, &e.configured),
                 e.evaluated_at_us,
             );
         }

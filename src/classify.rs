@@ -151,14 +151,21 @@ fn backend_matches(pattern: &str, backend: &[u8]) -> bool {
     if backend == pattern.as_bytes() {
         return true;
     }
-    // ALB: arn:aws:elasticloadbalancing:REGION:ACCOUNT:targetgroup/NAME/ID
-    let marker = b":targetgroup/";
-    backend
-        .windows(marker.len())
-        .position(|w| w == marker)
-        .map(|at| &backend[at + marker.len()..])
-        .and_then(|rest| rest.split(|&b| b == b'/').next())
-        .is_some_and(|name| name == pattern.as_bytes())
+    target_group_name(backend).is_some_and(|name| name == pattern.as_bytes())
+}
+
+/// The target group's name in an ALB target group ARN
+/// (`arn:aws:elasticloadbalancing:REGION:ACCOUNT:targetgroup/NAME/ID`); `None` for any other
+/// backend.
+pub fn target_group_name(backend: &[u8]) -> Option<&[u8]> {
+    const MARKER: &[u8] = b":targetgroup/";
+    static FINDER: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+        std::sync::LazyLock::new(|| memchr::memmem::Finder::new(MARKER));
+    let at = FINDER.find(backend)?;
+    backend[at + MARKER.len()..]
+        .split(|&b| b == b'/')
+        .next()
+        .filter(|name| !name.is_empty())
 }
 
 /// A service: a name and the selector for its events.

@@ -29,6 +29,7 @@ pub mod notify;
 pub mod remote;
 pub mod serve;
 pub mod source;
+pub mod text_table;
 pub mod time;
 pub mod tls;
 pub mod window;

@@ -87,7 +87,9 @@ impl AttributionConfig {
                         b'0' + (s % 10) as u8,
                     ]);
                 }
-                Dimension::Backend => buf.extend_from_slice(backend_key(event.backend)),
+                Dimension::Backend => buf.extend_from_slice(
+                    super::target_group_name(event.backend).unwrap_or(event.backend),
+                ),
                 Dimension::Host => {
                     let start = buf.len();
                     buf.extend_from_slice(event.host);
@@ -98,22 +100,6 @@ impl AttributionConfig {
             ends.push(u32::try_from(buf.len()).unwrap_or(u32::MAX));
         }
     }
-}
-
-/// An ALB target group ARN's name; any other backend as it is.
-fn backend_key(backend: &[u8]) -> &[u8] {
-    const MARKER: &[u8] = b":targetgroup/";
-    static FINDER: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
-        std::sync::LazyLock::new(|| memchr::memmem::Finder::new(MARKER));
-    if !backend.starts_with(b"arn:") {
-        return backend;
-    }
-    FINDER
-        .find(backend)
-        .map(|at| &backend[at + MARKER.len()..])
-        .and_then(|rest| rest.split(|&b| b == b'/').next())
-        .filter(|name| !name.is_empty())
-        .unwrap_or(backend)
 }
 
 #[cfg(test)]

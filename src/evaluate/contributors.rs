@@ -10,11 +10,13 @@
 
 use serde::Serialize;
 
-use super::Report;
+use std::sync::Arc;
+
+use super::{Report, SloObjective};
 use crate::classify::Classifier;
 use crate::classify::attribution::{AttributionConfig, Dimension};
 use crate::time::{MINUTE, floor_to, format_duration, format_rfc3339, parse_duration};
-use crate::window::{AttributionRing, AttributionShape, Contributors, Store};
+use crate::window::{AttributionRing, Contributors, Store};
 
 /// One contributor as the API shows it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -107,7 +109,7 @@ pub struct Query {
 /// The top contributors of `ring` for `q`, over the whole minutes of `window_us` before the
 /// evaluation time `t_us`.
 pub fn contributors(
-    ring: &AttributionRing,
+    ring: Option<&AttributionRing>,
     service: &str,
     slo: &str,
     q: Query,
@@ -115,9 +117,23 @@ pub fn contributors(
 ) -> ContributorsReport {
     let end = floor_to(t_us, MINUTE);
     // Nothing before the ring's first event was counted (a new ring, or attribution started
-    // over at a reload): the answer starts there at the earliest.
-    let from = (end - q.window_us).max(ring.counting_since_us().unwrap_or(end).min(end));
-    let c: Contributors = ring.top(from, end, q.dim, q.slo, q.limit);
+    // over at a reload): the answer starts there at the earliest; without a ring (no event
+    // yet) it covers nothing.
+    let since = ring
+        .and_then(AttributionRing::counting_since_us)
+        .unwrap_or(end);
+    let from = (end - q.window_us).max(since.min(end));
+    let c: Contributors = match ring {
+        Some(ring) => ring.top(from, end, q.dim, q.slo, q.limit),
+        None => Contributors {
+            from_us: end,
+            to_us: end,
+            slo: Default::default(),
+            top: Vec::new(),
+            unlisted_bad_max: 0,
+            overflowed: false,
+        },
+    };
     ContributorsReport {
         service: service.to_string(),
         slo: slo.to_string(),
@@ -219,12 +235,7 @@ impl Scope<'_> {
                 .ok_or_else(|| {
                     Refusal::Bad(format!("by={name}: attribution keeps {}", kept.join(", ")))
                 })?,
-            None => *self
-                .config
-                .dims
-                .iter()
-                .find(|&&d| d == Dimension::Path)
-                .unwrap_or(&self.config.dims[0]),
+            None => self.default_dimension(),
         };
         let retention = self.config.retention_us();
         let window_us = match window {
@@ -243,13 +254,28 @@ impl Scope<'_> {
         if !(1..=100).contains(&limit) {
             return Err(Refusal::Bad(format!("limit={limit}: 1 to 100")));
         }
-        Ok(Query {
+        Ok(self.build(slo, by, window_us, limit))
+    }
+
+    /// `path` when kept, else the first dimension kept.
+    fn default_dimension(&self) -> Dimension {
+        *self
+            .config
+            .dims
+            .iter()
+            .find(|&&d| d == Dimension::Path)
+            .unwrap_or(&self.config.dims[0])
+    }
+
+    /// The query of a kept dimension `by`, with checked values.
+    fn build(&self, slo: usize, by: Dimension, window_us: i64, limit: usize) -> Query {
+        Query {
             slo,
             dim: self.config.dims.iter().position(|&d| d == by).unwrap_or(0),
             by,
             window_us,
             limit,
-        })
+        }
     }
 }
 
@@ -266,53 +292,46 @@ pub fn answer(
     let q = scope.query(pos, by, window, limit)?;
     let t = store.evaluation_time(now_us);
     let counters = store.counters();
-    Ok(match counters.attribution(s) {
-        Some(ring) => contributors(ring, service, slo, q, t),
-        None => contributors(&empty(scope.config, 1), service, slo, q, t),
-    })
+    Ok(contributors(counters.attribution(s), service, slo, q, t))
 }
 
-/// A ring without events, to answer for a service that had none.
-fn empty(config: &AttributionConfig, slos: usize) -> AttributionRing {
-    AttributionRing::new(AttributionShape {
-        minutes: config.retention_minutes,
-        dims: config.dims.len(),
-        slos,
-        keys_per_table: config.keys_per_minute,
-    })
-}
-
-/// Sets each firing alert's `top_contributor` in `report` (configured services only: a
-/// sub-service's SLOs are attributed as their service's, and its alerts say so).
-pub fn annotate(scope: Scope<'_>, store: &Store, report: &mut Report, t_us: i64) {
+/// Sets each firing alert's `top_contributor` in `report`, whose entries measure the
+/// configured objectives `configured` (by index in `objectives`; a sub-service's SLOs are
+/// attributed as their service's).
+pub fn annotate(
+    scope: Scope<'_>,
+    store: &Store,
+    report: &mut Report,
+    (objectives, configured): (&[Arc<SloObjective>], &[usize]),
+    t_us: i64,
+) {
     let retention = scope.config.retention_us();
-    for s in &mut report.slos {
+    for (s, &k) in report.slos.iter_mut().zip(configured) {
         if !s.alerts.iter().any(|a| a.firing) {
             continue;
         }
-        let parent = s.service.split_once(':').map_or(&*s.service, |(p, _)| p);
-        let Some((service, pos)) = scope.locate(parent, &s.slo) else {
+        let o = &objectives[k];
+        let slos = scope.classifier.slos_of(o.service_index);
+        let Some(pos) = slos.iter().position(|&x| x == k) else {
             continue;
         };
         let counters = store.counters();
-        let Some(ring) = counters.attribution(service) else {
+        let Some(ring) = counters.attribution(o.service_index) else {
             continue;
         };
         for a in s.alerts.iter_mut().filter(|a| a.firing) {
-            let window = a
+            let window_us = a
                 .long_window
                 .as_deref()
                 .and_then(|w| parse_duration(w).ok())
-                .map_or(retention, |w| w.min(retention));
-            let window = window / MINUTE * MINUTE;
-            if window == 0 {
+                .map_or(retention, |w| w.min(retention))
+                / MINUTE
+                * MINUTE;
+            if window_us == 0 {
                 continue;
             }
-            let Ok(q) = scope.query(pos, None, Some(&format_duration(window)), Some(1)) else {
-                continue;
-            };
-            let r = contributors(ring, parent, &s.slo, q, t_us);
-            a.top_contributor = headline(&r);
+            let q = scope.build(pos, scope.default_dimension(), window_us, 1);
+            a.top_contributor = headline(&contributors(Some(ring), &o.service, &o.slo, q, t_us));
         }
     }
 }

@@ -108,6 +108,12 @@ pub struct Plan {
     pub attribution: Option<std::sync::Arc<crate::classify::attribution::AttributionConfig>>,
 }
 
+/// How far the evaluation time may trail a shard's newest bucket: the allowed lateness plus
+/// a lagging partition's hold-back, or the future bound when the wall clock caps it.
+fn slack_us(window: &WindowConfig) -> i64 {
+    window.allowed_lateness_us + window.max_partition_lag_us + window.max_future_us
+}
+
 impl Plan {
     /// A plan for SLOs that must retain `slos[slo]`: their reported windows (a `Vec<i64>`),
     /// or a [`Retention`] that also keeps tiers for calendar periods and timeslices.
@@ -116,10 +122,7 @@ impl Plan {
         services: usize,
         window: WindowConfig,
     ) -> Self {
-        // How far the evaluation time may trail a shard's newest bucket: the allowed
-        // lateness plus a lagging partition's hold-back, or the future bound when the wall
-        // clock caps it.
-        let slack = window.allowed_lateness_us + window.max_partition_lag_us + window.max_future_us;
+        let slack = slack_us(&window);
         let slos: Vec<Retention> = slos.iter().cloned().map(Into::into).collect();
         let layouts = slos
             .iter()
@@ -156,8 +159,7 @@ impl Plan {
         &self,
         a: &crate::classify::attribution::AttributionConfig,
     ) -> usize {
-        let w = &self.window;
-        let slack = w.allowed_lateness_us + w.max_partition_lag_us + w.max_future_us;
+        let slack = slack_us(&self.window);
         let slack_minutes = (slack.max(0) + crate::time::MINUTE - 1) / crate::time::MINUTE;
         a.retention_minutes + slack_minutes as usize + 1
     }

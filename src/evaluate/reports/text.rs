@@ -133,23 +133,7 @@ pub fn render(report: &Value, format: TextFormat) -> String {
             out
         }
         TextFormat::Table => {
-            let mut widths = header.clone().map(|h| h.chars().count());
-            for r in &rows {
-                for (w, c) in widths.iter_mut().zip(r) {
-                    *w = (*w).max(c.chars().count());
-                }
-            }
-            std::iter::once(&header)
-                .chain(&rows)
-                .map(|r| {
-                    let cells: Vec<String> = r
-                        .iter()
-                        .zip(widths)
-                        .map(|(c, w)| format!("{c:<w$}"))
-                        .collect();
-                    cells.join("  ").trim_end().to_string() + "\n"
-                })
-                .collect()
+            crate::text_table::aligned(&std::iter::once(header).chain(rows).collect::<Vec<_>>())
         }
     }
 }
