@@ -18,6 +18,7 @@
 //! them to the same verdicts.
 
 pub mod attribution;
+pub mod canary;
 pub mod paths;
 
 use std::collections::HashMap;

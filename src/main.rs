@@ -2,7 +2,8 @@
 //!
 //! Exit codes: 0 success, 64 invalid configuration (every error is printed with its file,
 //! document and field path), 65 `explain` given a line that does not decode, 10 and 11 the
-//! deploy gate's "blocked" and "needs approval", 2 usage (clap), 1 any other failure.
+//! deploy gate's "blocked" and "needs approval", 12 the canary's "not enough data" (10 its
+//! "roll back"), 2 usage (clap), 1 any other failure.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -108,6 +109,9 @@ enum Command {
     /// Ask a running instance whether a service may deploy now: exit 0 (ship), 10 (blocked)
     /// or 11 (needs approval); 1 for any error.
     Gate(GateArgs),
+    /// Compare a service's canary with its baseline on a running instance: exit 0 (healthy),
+    /// 10 (roll back) or 12 (not enough data); 1 for any error.
+    Canary(CanaryArgs),
     /// What a time range (an incident) cost one SLO, as the Markdown of a postmortem's
     /// "Impact" section or as JSON, from a running instance.
     Impact(ImpactArgs),
@@ -235,6 +239,22 @@ struct GateArgs {
     #[arg(long = "override", value_name = "REASON")]
     override_reason: Option<String>,
     /// Print the JSON of `GET /v1/gate` instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+/// `slipstream canary`'s options.
+#[derive(Debug, clap::Args)]
+struct CanaryArgs {
+    #[command(flatten)]
+    remote: Remote,
+    /// The service whose canary is compared.
+    #[arg(long)]
+    service: String,
+    /// The window compared (whole minutes, e.g. `30m`); default: the service's `window`.
+    #[arg(long)]
+    window: Option<String>,
+    /// Print the JSON of `GET /v1/canary/{service}` instead of text.
     #[arg(long)]
     json: bool,
 }
@@ -482,6 +502,7 @@ fn execute(command: Command) -> anyhow::Result<ExitCode> {
         }
         Command::Report(args) => report(args, clock),
         Command::Gate(args) => gate(args),
+        Command::Canary(args) => canary(args),
         Command::Impact(args) => impact(args),
         Command::Adjustments(args) => adjustments(args),
         Command::Annotate(args) => annotate(args),
@@ -663,6 +684,70 @@ fn gate(args: GateArgs) -> anyhow::Result<ExitCode> {
             text("slo"),
         );
     }
+    Ok(ExitCode::from(code))
+}
+
+/// `slipstream canary`: the comparison as text (or JSON) and the verdict as the exit code.
+fn canary(args: CanaryArgs) -> anyhow::Result<ExitCode> {
+    use slipstream::remote::encode;
+    let mut query = format!("/v1/canary/{}", encode(&args.service));
+    if let Some(w) = &args.window {
+        query += &format!("?window={}", encode(w));
+    }
+    let body = args.remote.get_ok_json(&query)?;
+    let code = body["exit_code"]
+        .as_u64()
+        .and_then(|c| u8::try_from(c).ok())
+        .filter(|c| [0, 10, 12].contains(c))
+        .ok_or_else(|| anyhow::anyhow!("GET {}{query}: no exit_code in {body}", args.remote.url))?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&body)?);
+        return Ok(ExitCode::from(code));
+    }
+    let text = |v: &serde_json::Value| v.as_str().unwrap_or("-").to_string();
+    println!(
+        "{}: {}",
+        text(&body["verdict"]).to_uppercase().replace('_', " "),
+        text(&body["reason"])
+    );
+    println!(
+        "service {} · window {} · [{}, {})",
+        text(&body["service"]),
+        text(&body["window"]),
+        text(&body["start"]),
+        text(&body["end"])
+    );
+    let pct = |v: &serde_json::Value| {
+        v.as_f64()
+            .map_or("-".into(), |r| format!("{:.3} %", r * 100.0))
+    };
+    let ms = |v: &serde_json::Value| v.as_f64().map_or("-".into(), |m| format!("{m:.1} ms"));
+    let rows: Vec<[String; 7]> = std::iter::once(
+        [
+            "variant",
+            "requests",
+            "errors",
+            "error rate",
+            "p50",
+            "p95",
+            "p99",
+        ]
+        .map(String::from),
+    )
+    .chain(["canary", "baseline"].map(|v| {
+        let b = &body[v];
+        [
+            v.to_string(),
+            b["requests"].to_string(),
+            b["errors"].to_string(),
+            pct(&b["error_rate"]),
+            ms(&b["latency"]["p50_ms"]),
+            ms(&b["latency"]["p95_ms"]),
+            ms(&b["latency"]["p99_ms"]),
+        ]
+    }))
+    .collect();
+    print!("{}", slipstream::text_table::aligned(&rows));
     Ok(ExitCode::from(code))
 }
 

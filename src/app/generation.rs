@@ -204,8 +204,8 @@ impl Generation {
     }
 
     /// This generation's store reshaped for `config`, keeping the counts of the kept SLOs,
-    /// of the unchanged services' latencies, capacity counts, burn attribution (when their
-    /// SLOs and the attribution settings are the same) and split tables, and every shard's position,
+    /// of the unchanged services' latencies, capacity counts, burn attribution and canary
+    /// counts (when their SLOs and settings are the same) and split tables, and every shard's position,
     /// statistics, activity and de-duplication ids.
     fn moved_store(
         &self,
@@ -264,30 +264,40 @@ impl Generation {
             let mut rebuilt = Counters::new(plan);
             rebuilt.import(&state, plan, &new_ids, &new_services);
             rebuilt.import_adjusted(&adjusted, &new_ids);
-            // Burn attribution carries over for a service whose selectors and SLOs (in
-            // order) are the same, under the same attribution settings.
-            if old_plan.attribution == plan.attribution {
-                for (j, service) in config.services.iter().enumerate() {
-                    let Some(old) = self.services.iter().position(|n| *n == service.name) else {
-                        continue;
-                    };
-                    let before = self
-                        .classifier
-                        .slos_of(old)
-                        .iter()
-                        .map(|&k| &self.slo_ids[k]);
-                    let after = config
-                        .rules
-                        .iter()
-                        .zip(&new_ids)
-                        .filter(|(r, _)| r.service == j)
-                        .map(|(_, id)| id);
-                    if service_same[j]
-                        && before.eq(after)
-                        && let Some(ring) = counters.attribution(old)
-                    {
-                        rebuilt.put_attribution(j, ring.clone());
-                    }
+            // Burn attribution and canary counts carry over for a service whose selectors
+            // and SLOs (in order) are the same, under the same attribution settings and
+            // canary comparison (with rings of the same length).
+            for (j, service) in config.services.iter().enumerate() {
+                let Some(old) = self.services.iter().position(|n| *n == service.name) else {
+                    continue;
+                };
+                let before = self
+                    .classifier
+                    .slos_of(old)
+                    .iter()
+                    .map(|&k| &self.slo_ids[k]);
+                let after = config
+                    .rules
+                    .iter()
+                    .zip(&new_ids)
+                    .filter(|(r, _)| r.service == j)
+                    .map(|(_, id)| id);
+                if !service_same[j] || !before.eq(after) {
+                    continue;
+                }
+                if old_plan.attribution == plan.attribution
+                    && let Some(ring) = counters.attribution(old)
+                {
+                    rebuilt.put_attribution(j, ring.clone());
+                }
+                if let (Some(was), Some(now), Some(ring)) = (
+                    old_plan.canary_of(old),
+                    plan.canary_of(j),
+                    counters.canary(old),
+                ) && was == now
+                    && old_plan.canary_minutes(was) == plan.canary_minutes(now)
+                {
+                    rebuilt.put_canary(j, ring.clone());
                 }
             }
             rebuilt
@@ -358,4 +368,5 @@ fn plan_of(config: &ReloadConfig, reuse: impl Fn(&str, usize) -> Option<Arc<Host
     Plan::new(&windows, config.services.len(), config.window)
         .with_splits(splits)
         .with_attribution(config.attribution.clone())
+        .with_canaries(config.canaries.clone())
 }

@@ -74,6 +74,31 @@ impl ReadSide for Pipeline {
         )
     }
 
+    fn canary(
+        &self,
+        service: &str,
+        window: Option<&str>,
+    ) -> Result<crate::evaluate::canary::CanaryReport, crate::evaluate::canary::Refusal> {
+        let g = self.generation();
+        crate::evaluate::canary::answer(
+            (&g.services, &g.config.canaries),
+            |s| slo_names(&g, s),
+            &g.store,
+            self.clock.now_us(),
+            (service, window),
+        )
+    }
+
+    fn canaries(&self) -> Vec<crate::evaluate::canary::CanaryReport> {
+        let g = self.generation();
+        crate::evaluate::canary::every(
+            (&g.services, &g.config.canaries),
+            |s| slo_names(&g, s),
+            &g.store,
+            self.clock.now_us(),
+        )
+    }
+
     fn capacity(
         &self,
         keep: &dyn Fn(&str) -> bool,
@@ -276,4 +301,13 @@ fn wait_applied<T>(mut done: impl FnMut() -> Option<T>) -> Result<T, AnnotationE
         }
         std::thread::sleep(std::time::Duration::from_millis(10));
     }
+}
+
+/// The names of service `service`'s SLOs in `g`, in its SLO order.
+fn slo_names(g: &crate::app::Generation, service: usize) -> Vec<String> {
+    g.classifier
+        .slos_of(service)
+        .iter()
+        .map(|&k| g.objectives[k].slo.clone())
+        .collect()
 }

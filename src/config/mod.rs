@@ -20,6 +20,7 @@
 mod adjustment;
 mod alertmanager;
 mod attribution;
+mod canary;
 mod capacity;
 mod catalog;
 mod checkpoint;
@@ -221,6 +222,8 @@ pub struct ReloadConfig {
     pub catalogs: Vec<std::sync::Arc<crate::catalog::ServiceCatalog>>,
     /// Per service (same order): its configured capacity (`spec.services[].capacity`).
     pub capacity: Vec<Option<crate::evaluate::capacity::CapacityPlan>>,
+    /// Per service (same order): its canary comparison (`spec.services[].canary`).
+    pub canaries: Vec<Option<std::sync::Arc<crate::classify::canary::CanaryConfig>>>,
     /// Burn attribution (`spec.attribution`); `None`: off.
     pub attribution: Option<std::sync::Arc<crate::classify::attribution::AttributionConfig>>,
 }

@@ -335,6 +335,30 @@ pub(crate) struct ServiceSpec {
     pub(crate) labels: std::collections::BTreeMap<String, String>,
     /// What the service's instances can take, for the capacity view.
     pub(crate) capacity: Option<CapacitySpec>,
+    /// A canary compared with its baseline.
+    pub(crate) canary: Option<CanarySpec>,
+}
+
+/// `services[].canary`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct CanarySpec {
+    /// Selectors of the canary's events.
+    pub(crate) canary: MatchSpec,
+    /// Selectors of the baseline's events.
+    pub(crate) baseline: MatchSpec,
+    /// The window compared when a query names none (default 30m).
+    pub(crate) window: Option<String>,
+    /// How long counts are kept: the longest window a query may ask for (default 1h).
+    pub(crate) retention: Option<String>,
+    /// Fewest requests each variant needs before a verdict (default 1000).
+    pub(crate) min_requests: Option<i64>,
+    /// Largest tolerated excess of the canary's error rate, in percentage points (default 0.1).
+    pub(crate) max_error_rate_increase: Option<f64>,
+    /// Largest tolerated excess of the canary's p95 latency (default 50ms).
+    pub(crate) max_p95_increase: Option<String>,
+    /// Confidence a test needs that the canary is worse (default 0.95).
+    pub(crate) confidence: Option<f64>,
 }
 
 /// `services[].capacity`.

@@ -8,6 +8,7 @@ use super::path::At;
 use super::problems::Problems;
 use super::raw::{MatchSpec, ServiceSpec};
 use crate::catalog::ServiceCatalog;
+use crate::classify::canary::CanaryConfig;
 use crate::classify::{Matcher, Service};
 use crate::evaluate::capacity::CapacityPlan;
 
@@ -20,6 +21,8 @@ pub(super) struct Services {
     pub(super) catalogs: Vec<Arc<ServiceCatalog>>,
     /// Each service's configured capacity.
     pub(super) capacity: Vec<Option<CapacityPlan>>,
+    /// Each service's canary comparison.
+    pub(super) canaries: Vec<Option<Arc<CanaryConfig>>>,
     index: BTreeMap<String, usize>,
 }
 
@@ -70,6 +73,12 @@ pub(super) fn validate(specs: &[ServiceSpec], at: &At, problems: &mut Problems) 
             s.capacity
                 .as_ref()
                 .and_then(|c| super::capacity::validate(c, &here.field("capacity"), problems)),
+        );
+        out.canaries.push(
+            s.canary
+                .as_ref()
+                .and_then(|c| super::canary::validate(c, &here.field("canary"), problems))
+                .map(Arc::new),
         );
         out.services.push(Service {
             name: s.name.clone(),

@@ -97,6 +97,7 @@ pub(super) fn validate(docs: Documents, origin: &str, problems: &mut Problems) -
             objectives,
             catalogs: p.services.catalogs,
             capacity: p.services.capacity,
+            canaries: p.services.canaries,
             attribution: p.attribution.map(std::sync::Arc::new),
         },
         warnings: Vec::new(),

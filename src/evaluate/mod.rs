@@ -14,6 +14,7 @@
 pub mod adjustments;
 pub mod alerts;
 pub mod assess;
+pub mod canary;
 pub mod capacity;
 pub mod contributors;
 pub mod evaluation;

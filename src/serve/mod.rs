@@ -33,6 +33,7 @@ mod adjustments;
 pub mod alerts_api;
 pub mod annotations;
 pub mod auth;
+mod canary;
 mod capacity;
 mod catalog;
 mod cluster;
@@ -174,6 +175,12 @@ pub fn router_with(
         .route("/v1/gate", get(gate::gate))
         .route("/v1/catalog", get(catalog::catalog))
         .route("/v1/capacity", get(capacity::capacity))
+        .route("/v1/canary", get(canary::every))
+        .route("/v1/canary/{service}", get(canary::canary))
+        .route(
+            "/v1/canary/{service}/check",
+            get(canary::check).post(canary::check),
+        )
         .route(
             "/v1/adjustments",
             get(adjustments::adjustments).post(adjustments::create),

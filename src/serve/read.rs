@@ -66,6 +66,21 @@ pub trait ReadSide: Send + Sync + 'static {
         let _ = (service, slo, by, window, limit);
         Err(crate::evaluate::contributors::Refusal::Off)
     }
+    /// The canary comparison of `service` over `window` (its default when `None`), `GET
+    /// /v1/canary/{service}`.
+    fn canary(
+        &self,
+        service: &str,
+        window: Option<&str>,
+    ) -> Result<crate::evaluate::canary::CanaryReport, crate::evaluate::canary::Refusal> {
+        let _ = (service, window);
+        Err(crate::evaluate::canary::Refusal::UnknownService)
+    }
+    /// The canary comparison of every service with one, over its default window (`GET
+    /// /v1/canary`).
+    fn canaries(&self) -> Vec<crate::evaluate::canary::CanaryReport> {
+        Vec::new()
+    }
     /// This member's view of its cluster (`GET /v1/cluster`); `None` for a single instance.
     fn cluster(&self) -> Option<ClusterStatus> {
         None

@@ -66,6 +66,18 @@ pub struct DemoService {
     pub base_latency_ms: u32,
     /// Baseline 5xx rate, parts per million.
     pub error_ppm: u32,
+    /// A canary taking part of the service's traffic, if one is deployed.
+    pub canary: Option<DemoCanary>,
+}
+
+/// A canary of a demo service: its requests go to the target group `<service>-canary`
+/// (the others to `<service>`), with their own 5xx rate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DemoCanary {
+    /// Share of the service's requests, percent.
+    pub share_percent: u32,
+    /// Its 5xx rate, parts per million.
+    pub error_ppm: u32,
 }
 
 /// The four demo services: checkout, search, auth and catalog on `*.example.com`.
@@ -76,9 +88,19 @@ pub fn default_services() -> Vec<DemoService> {
         weight,
         base_latency_ms,
         error_ppm,
+        canary: None,
+    };
+    // Checkout runs a canary that answers 5xx four times as often as its baseline: the
+    // canary comparison says "roll back" once it has enough requests.
+    let checkout = DemoService {
+        canary: Some(DemoCanary {
+            share_percent: 10,
+            error_ppm: 2_000,
+        }),
+        ..s("checkout", 3, 60, 500)
     };
     vec![
-        s("checkout", 3, 60, 500),
+        checkout,
         s("search", 4, 40, 2_000),
         s("auth", 2, 15, 200),
         s("catalog", 3, 30, 1_000),
@@ -98,6 +120,7 @@ pub fn services(n: usize) -> Vec<DemoService> {
             weight: 1 + (i % 5) as u32,
             base_latency_ms: 10 + (i % 7) as u32 * 15,
             error_ppm: 300 + (i % 4) as u32 * 400,
+            canary: None,
         });
     }
     all
@@ -310,6 +333,8 @@ pub struct Request {
     pub http2: bool,
     /// Random bits for the trace and connection ids.
     pub trace: u128,
+    /// Whether the service's canary answered it (target group `<service>-canary`).
+    pub canary: bool,
 }
 
 /// Deterministic generator of demo requests; see the [module documentation](self).

@@ -15,6 +15,7 @@ pub use adjusted::AdjustedState;
 
 use super::Plan;
 use super::attribution::{AttributionRing, AttributionShape};
+use super::canary::CanaryRing;
 use super::capacity::{CapacityRing, CapacityState};
 use super::decided::Decided;
 use super::latency::{LatencyBucketState, LatencyRing};
@@ -78,6 +79,9 @@ pub struct Counters {
     attribution: Vec<Option<AttributionRing>>,
     /// Each SLO's verdict of the event being added, for its attribution (reused).
     verdicts: Vec<Option<bool>>,
+    /// Per service: its canary and baseline counts (with `canary`; made at its first
+    /// variant event).
+    canary: Vec<Option<CanaryRing>>,
 }
 
 impl Counters {
@@ -91,6 +95,7 @@ impl Counters {
             capacity: (0..plan.services).map(|_| CapacityRing::new()).collect(),
             attribution: (0..plan.services).map(|_| None).collect(),
             verdicts: Vec::new(),
+            canary: (0..plan.services).map(|_| None).collect(),
         }
     }
 
@@ -133,6 +138,19 @@ impl Counters {
     /// service had no event yet.
     pub fn attribution(&self, service: usize) -> Option<&AttributionRing> {
         self.attribution.get(service)?.as_ref()
+    }
+
+    /// The canary and baseline counts of service `service`; `None` without a canary
+    /// comparison or before its first variant event.
+    pub fn canary(&self, service: usize) -> Option<&CanaryRing> {
+        self.canary.get(service)?.as_ref()
+    }
+
+    /// Gives service `service` the canary counts `ring` (a reload carries them over).
+    pub fn put_canary(&mut self, service: usize, ring: CanaryRing) {
+        if let Some(slot) = self.canary.get_mut(service) {
+            *slot = Some(ring);
+        }
     }
 
     /// Merges `minutes` (a cluster delta's, counted under this plan's attribution settings
@@ -209,6 +227,19 @@ impl Counters {
             event,
             &mut self.verdicts,
         );
+        if let (Some(v), Some(c)) = (event.variant, plan.canary_of(service)) {
+            self.canary[service]
+                .get_or_insert_with(|| {
+                    CanaryRing::new(plan.canary_minutes(c), event.outcomes.len())
+                })
+                .record(
+                    event.time_us,
+                    v,
+                    (500..600).contains(&event.status),
+                    event.outcomes,
+                    event.latency_us,
+                );
+        }
         if let Some(k) = event.split {
             self.split[k].apply(&plan.splits[k], &plan.layouts, event);
             return;

@@ -9,6 +9,7 @@
 //! verdicts cannot differ between them. Deciding is a pure function of the event and the configuration; a
 //! decision is applied only with the configuration it was decided with.
 
+use crate::classify::canary::Variant;
 use crate::classify::{Classifier, Outcome};
 use crate::decode::Event;
 
@@ -38,6 +39,10 @@ pub struct Decided<'a> {
     /// Its burn-attribution keys, one per configured dimension (none when attribution is
     /// off or the event has no service).
     pub keys: Keys<'a>,
+    /// The canary comparison's variant it belongs to, when its service compares one.
+    pub variant: Option<Variant>,
+    /// The HTTP status, for the canary comparison's error rate.
+    pub status: u16,
 }
 
 /// An event's burn-attribution keys ([`crate::classify::attribution`]), one per configured
@@ -87,6 +92,8 @@ struct Row {
     /// The first key's start in `keys`, and the range of its ends in `key_ends`.
     key_start: usize,
     key_ends: std::ops::Range<usize>,
+    variant: Option<Variant>,
+    status: u16,
 }
 
 /// The decided events of one batch, in line order; buffers are kept by
@@ -127,6 +134,9 @@ impl Decisions {
         if let (Some(_), Some(a)) = (service, &plan.attribution) {
             a.keys(event, &mut self.keys, &mut self.key_ends);
         }
+        let variant = service
+            .and_then(|s| plan.canary_of(s))
+            .and_then(|c| c.variant_of(event));
         self.rows.push(Row {
             time_us: event.time_us,
             id,
@@ -137,6 +147,8 @@ impl Decisions {
             host: host_start..self.hosts.len(),
             key_start,
             key_ends: ends_start..self.key_ends.len(),
+            variant,
+            status: event.status,
         });
     }
 
@@ -164,6 +176,8 @@ impl Decisions {
                 ends: &self.key_ends[r.key_ends.clone()],
                 start: r.key_start,
             },
+            variant: r.variant,
+            status: r.status,
         })
     }
 

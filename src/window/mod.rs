@@ -18,6 +18,7 @@
 
 pub mod adjust;
 pub mod attribution;
+pub mod canary;
 pub mod capacity;
 pub mod counters;
 pub mod decided;
@@ -44,6 +45,7 @@ pub use attribution::{
     Contributors, EntryState as AttributionEntry, KeyCounts, MinuteState as AttributionMinute,
     SloCounts, TableState as AttributionTable,
 };
+pub use canary::{CanaryRing, CanarySums, VariantSums};
 pub use capacity::{CapacityRing, CapacityState, Peak, Sums};
 pub use counters::{AdjustedState, Counters, CountersState, SloState, Tally, record_attribution};
 pub use decided::{Decided, Decisions, Keys};
@@ -106,6 +108,9 @@ pub struct Plan {
     /// Burn attribution's keys and tables; `None` (off) unless set with
     /// [`Plan::with_attribution`].
     pub attribution: Option<std::sync::Arc<crate::classify::attribution::AttributionConfig>>,
+    /// Per service, its canary comparison (see [`canary`]); empty unless set with
+    /// [`Plan::with_canaries`].
+    pub canaries: Vec<Option<std::sync::Arc<crate::classify::canary::CanaryConfig>>>,
 }
 
 /// How far the evaluation time may trail a shard's newest bucket: the allowed lateness plus
@@ -142,6 +147,7 @@ impl Plan {
             retention_us: longest + slack + HOUR,
             splits: Vec::new(),
             attribution: None,
+            canaries: Vec::new(),
         }
     }
 
@@ -171,6 +177,28 @@ impl Plan {
     ) -> Self {
         self.attribution = attribution;
         self
+    }
+
+    /// The same plan with each service's canary comparison (by service index).
+    pub fn with_canaries(
+        mut self,
+        canaries: Vec<Option<std::sync::Arc<crate::classify::canary::CanaryConfig>>>,
+    ) -> Self {
+        self.canaries = canaries;
+        self
+    }
+
+    /// Service `service`'s canary comparison, if it has one.
+    pub fn canary_of(&self, service: usize) -> Option<&crate::classify::canary::CanaryConfig> {
+        self.canaries.get(service)?.as_deref()
+    }
+
+    /// Minutes a canary ring holds for `c`: its retention plus the evaluation time's slack
+    /// and the minute in progress, as [`Plan::attribution_minutes`].
+    pub fn canary_minutes(&self, c: &crate::classify::canary::CanaryConfig) -> usize {
+        let slack = slack_us(&self.window);
+        let slack_minutes = (slack.max(0) + crate::time::MINUTE - 1) / crate::time::MINUTE;
+        c.retention_minutes + slack_minutes as usize + 1
     }
 
     /// The index in [`Plan::splits`] of service `service`'s split, if it is split.

@@ -7,6 +7,7 @@ mod alerts;
 mod annotations;
 mod auth;
 mod calendar;
+mod canary;
 mod capacity;
 mod cardinality;
 mod chaos;

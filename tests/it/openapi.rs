@@ -28,6 +28,8 @@ spec:
        runbook_url: "https://rb.example/checkout", dashboard_url: "https://d.example/checkout",
        labels: {team: pay}}
     - {name: billing, match: {host: billing.example.com}, capacity: {max_rps: 2, instances: 2}}
+    - {name: shop, match: {host: shop.example.com},
+       canary: {canary: {path_prefix: /new}, baseline: {path_prefix: /old}, min_requests: 100}}
 ---
 apiVersion: reliability/v1
 kind: ServiceLevelObjective
@@ -114,6 +116,25 @@ async fn responses_match_the_openapi_document() {
         })
         .collect();
     feed(&p, 1, &yesterday, 200);
+    // A canary failing every 3rd request against a baseline failing every 50th.
+    let shop: Vec<String> = (0..1200)
+        .map(|i| {
+            let (path, bad) = if i % 2 == 0 {
+                ("/new", i / 2 % 3 == 0)
+            } else {
+                ("/old", i / 2 % 50 == 0)
+            };
+            let t = NOON - 1200 * SECOND + i * SECOND;
+            alb_line(
+                t,
+                "shop.example.com",
+                path,
+                if bad { 503 } else { 200 },
+                Some((0, 30, 0)),
+            )
+        })
+        .collect();
+    feed(&p, 2, &shop, 200);
     feed(&p, 0, &lines, 200);
     let router = slipstream::serve::router(p.clone());
     let (status, document) = get(&router, "/openapi.json").await;
@@ -166,6 +187,19 @@ async fn responses_match_the_openapi_document() {
     check(&document, "CapacityReport", &capacity, "/v1/capacity");
     assert!(capacity["services"][0]["peak_7d"].is_object());
     assert!(capacity["services"][1]["capacity"].is_object());
+
+    let (status, canary) = get(&router, "/v1/canary/shop").await;
+    assert_eq!(status, 200);
+    check(&document, "CanaryReport", &canary, "/v1/canary/shop");
+    assert_eq!(canary["verdict"], "roll_back", "{canary}");
+    assert_eq!(canary["checks"].as_array().map(Vec::len), Some(2));
+    let (status, every) = get(&router, "/v1/canary").await;
+    assert_eq!(status, 200);
+    check(&document, "CanaryList", &every, "/v1/canary");
+    assert_eq!(every["canaries"][0], canary);
+    let (status, sparse) = get(&router, "/v1/canary/shop/check?window=1m").await;
+    assert_eq!(status, 425, "{sparse}");
+    check(&document, "CanaryReport", &sparse, "/v1/canary/shop/check");
 
     let (status, catalog) = get(&router, "/v1/catalog").await;
     assert_eq!(status, 200);

@@ -136,6 +136,37 @@ fn the_page_renders_slos_and_charts_in_chromium() {
         "{list}"
     );
     assert!(list.contains("tier 2 · payments"), "{list}");
+    // Canary vs baseline: checkout's canary and baseline, as the API counts them now.
+    let card = list
+        .split("data-testid=\"canary-checkout\"")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no canary card: {list}"));
+    assert_eq!(
+        card.matches("data-testid=\"canary-row\"").count(),
+        2,
+        "{card}"
+    );
+    let verdict = card
+        .split("data-testid=\"canary-verdict\">")
+        .nth(1)
+        .and_then(|rest| rest.split('<').next())
+        .unwrap();
+    assert!(
+        ["Healthy", "Roll back", "Not enough data"].contains(&verdict),
+        "{verdict}"
+    );
+    let (_, body) = http_get(port, "/v1/canary/checkout").unwrap();
+    let canary: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert!(
+        canary["canary"]["requests"].as_u64().unwrap() > 0,
+        "{canary}"
+    );
+    assert!(
+        canary["baseline"]["requests"].as_u64().unwrap()
+            > 5 * canary["canary"]["requests"].as_u64().unwrap(),
+        "a tenth of checkout goes to the canary: {canary}"
+    );
+    assert!(card.contains("last 30m"), "{card}");
     // Capacity: a row per service, checkout and auth sized against their capacity.
     assert_eq!(
         list.matches("data-testid=\"capacity-row\"").count(),

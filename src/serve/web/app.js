@@ -471,7 +471,42 @@ function capacityCard(capacity) {
     </table></section>`;
 }
 
-function renderList(report, cluster, catalog, capacity) {
+// ---------- canary ----------
+
+// Each canary against its baseline over the same minutes, and the verdict (`GET /v1/canary`).
+function canaryCard(canaries) {
+  if (!canaries || !canaries.canaries.length) return '';
+  const verdicts = { healthy: 'Healthy', roll_back: 'Roll back', not_enough_data: 'Not enough data' };
+  const cls = { healthy: 'tier-normal', roll_back: 'tier-exhausted', not_enough_data: 'tier-caution' };
+  const rate = (r) => (num(r) ? (r * 100).toFixed(3) + '\u202f%' : '—');
+  const sections = canaries.canaries.map((c) => {
+    const row = (name, v) => `<tr data-testid="canary-row">
+      <th scope="row">${name}</th>
+      <td class="num">${v.requests.toLocaleString('en-US')}</td>
+      <td class="num">${v.errors.toLocaleString('en-US')}</td>
+      <td class="num">${rate(v.error_rate)}</td>
+      <td class="num">${ms(v.latency.p50_ms)}</td>
+      <td class="num">${ms(v.latency.p95_ms)}</td>
+      <td class="num">${ms(v.latency.p99_ms)}</td>
+    </tr>`;
+    return `<div class="canary" data-testid="canary-${esc(c.service)}">
+      <h3>${esc(c.service)} <span class="badge ${cls[c.verdict] || ''}" data-testid="canary-verdict">${esc(verdicts[c.verdict] || c.verdict)}</span>
+        <span class="muted">last ${esc(c.window)}</span></h3>
+      <p class="canary-reason" data-testid="canary-reason">${esc(c.reason)}</p>
+      <table>
+        <caption class="sr-only">The canary and its baseline over the same minutes</caption>
+        <thead><tr><th scope="col">Variant</th><th scope="col" class="num">Requests</th><th scope="col" class="num">5xx</th>
+          <th scope="col" class="num">Error rate</th><th scope="col" class="num">p50</th><th scope="col" class="num">p95</th>
+          <th scope="col" class="num">p99</th></tr></thead>
+        <tbody>${row('canary', c.canary)}${row('baseline', c.baseline)}</tbody>
+      </table></div>`;
+  }).join('');
+  return `<section class="card table-card catalog" aria-labelledby="canary-h">
+    <h2 id="canary-h">Canary vs baseline</h2>
+    ${sections}</section>`;
+}
+
+function renderList(report, cluster, catalog, capacity, canaries) {
   document.title = 'SLOs · slipstream';
   document.getElementById('crumbs').innerHTML = '';
   const slos = report.slos;
@@ -517,6 +552,7 @@ function renderList(report, cluster, catalog, capacity) {
       </tr></thead>
       <tbody>${rows}</tbody>
     </table></div>`}
+    ${canaryCard(canaries)}
     ${capacityCard(capacity)}
     ${catalogCard(catalog)}
     ${clusterCard(cluster)}`;
@@ -837,11 +873,12 @@ async function refresh() {
       const report = await getJson('/v1/slos');
       // Only a cluster member's answers carry `partial`; its page lists the members too.
       const cluster = report.partial === undefined ? null : await getJson('/v1/cluster').catch(() => null);
-      const [catalog, capacity] = await Promise.all([
+      const [catalog, capacity, canaries] = await Promise.all([
         getJson('/v1/catalog').catch(() => null),
         getJson('/v1/capacity').catch(() => null),
+        getJson('/v1/canary').catch(() => null),
       ]);
-      renderList(report, cluster, catalog, capacity);
+      renderList(report, cluster, catalog, capacity, canaries);
       setStatus(report);
     } else {
       const base = '/v1/slos/' + encodeURIComponent(r.service) + '/' + encodeURIComponent(r.slo);

@@ -110,7 +110,7 @@ impl Generator {
         let pick = self.rng.below(*self.cumulative.last().unwrap_or(&1));
         let service = self.cumulative.partition_point(|&c| c <= pick);
         let service = service.min(self.services.len() - 1);
-        let health = self.health(service, t_us);
+        let mut health = self.health(service, t_us);
         let svc = &self.services[service];
         let (base_ms, name) = (f64::from(svc.base_latency_ms.max(1)), svc.name.as_str());
         let rng = &mut self.rng;
@@ -119,6 +119,13 @@ impl Generator {
         let id = rng.range(1, 99_999).to_string();
         let fill = |t: &str| t.replace("{id}", &id).replace("{name}", name);
         let (method, path, query) = (route.0, fill(route.1), fill(route.2));
+        // The request id picks the canary's share, so no extra draw shifts the others.
+        let canary = svc
+            .canary
+            .filter(|c| id.parse::<u32>().is_ok_and(|n| n % 100 < c.share_percent));
+        if let Some(c) = canary {
+            health.error_ppm = health.error_ppm.max(c.error_ppm);
+        }
         let status = pick_status(rng, &health, name, method);
         let (request_processing_ms, elapsed_ms, target_ms, response_ms) =
             timings(rng, status, base_ms * health.slow);
@@ -158,6 +165,7 @@ impl Generator {
             user_agent: USER_AGENTS[rng.below(USER_AGENTS.len() as u64) as usize],
             http2: rng.below(10) < 4,
             trace: u128::from(rng.next_u64()) << 64 | u128::from(rng.next_u64()),
+            canary: canary.is_some(),
         }
     }
 }

@@ -52,7 +52,7 @@ impl Generator {
         let _ = write!(
             out,
             " {} {} \"{} https://{}:443{}{q}{} {proto}\" \"{}\" {cipher} {tls} \
-             arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/{}/{:016x} \
+             arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/{}{}/{:016x} \
              \"Root=1-{:08x}-{:024x}\" \"{}\" \"-\" {} ",
             req.received_bytes,
             req.sent_bytes,
@@ -62,7 +62,8 @@ impl Generator {
             req.query,
             req.user_agent,
             svc.name,
-            mix(svc.name.bytes().fold(0, |h, b| h * 31 + u64::from(b))),
+            if req.canary { "-canary" } else { "" },
+            mix(svc.name.bytes().fold(0, |h, b| h * 31 + u64::from(b)) + u64::from(req.canary)),
             t_us.div_euclid(SECOND),
             req.trace >> 32,
             svc.host,

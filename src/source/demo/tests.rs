@@ -369,7 +369,11 @@ fn alb_lines_have_every_field_and_exact_timings() {
             f[12].starts_with(&format!("\"{} https://{host}:443{}", req.method, req.path)),
             "{text}"
         );
-        assert!(f[16].contains(&format!(":targetgroup/{}/", g.services()[req.service].name)));
+        let group = match req.canary {
+            true => format!("{}-canary", g.services()[req.service].name),
+            false => g.services()[req.service].name.clone(),
+        };
+        assert!(f[16].contains(&format!(":targetgroup/{group}/")), "{text}");
         assert_eq!(f[18], format!("\"{host}\""));
         assert!(f[17].starts_with("\"Root=1-") && f[29].starts_with("TID_"));
         let request = parse_seconds_us(f[5].as_bytes()).expect("request_processing_time >= 0");
