@@ -68,6 +68,9 @@ named_enum! {
         Latency => "latency",
         /// Good requests per second against a minimum rate.
         Throughput => "throughput",
+        /// A weighted combination of other SLIs ([`super::composite`]), objective a success
+        /// ratio of weighted events.
+        Composite => "composite",
     }
 }
 

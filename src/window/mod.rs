@@ -106,6 +106,9 @@ pub struct Plan {
     /// Burn attribution's keys and tables; `None` (off) unless set with
     /// [`Plan::with_attribution`].
     pub attribution: Option<std::sync::Arc<crate::classify::attribution::AttributionConfig>>,
+    /// Per SLO index, the composite SLOs it is a component of, each with the units one of
+    /// its events counts there; empty (no composites) unless set with [`Plan::with_feeds`].
+    pub feeds: Vec<Vec<(usize, u64)>>,
 }
 
 /// How far the evaluation time may trail a shard's newest bucket: the allowed lateness plus
@@ -142,7 +145,15 @@ impl Plan {
             retention_us: longest + slack + HOUR,
             splits: Vec::new(),
             attribution: None,
+            feeds: Vec::new(),
         }
+    }
+
+    /// This plan with composite SLOs: `feeds[slo]` lists the composites SLO `slo` counts in,
+    /// each with the units one of its events counts there.
+    pub fn with_feeds(mut self, feeds: Vec<Vec<(usize, u64)>>) -> Self {
+        self.feeds = feeds;
+        self
     }
 
     /// This plan with services split by host.

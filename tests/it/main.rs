@@ -14,6 +14,7 @@ mod checkpoint;
 mod cli;
 mod cluster;
 mod cluster_alerts;
+mod composite;
 mod contributors;
 mod crash;
 mod dead_letter;
