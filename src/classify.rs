@@ -190,6 +190,9 @@ pub enum Sli {
     },
     /// Good requests per second (status not 5xx); compared against a minimum rate.
     Throughput,
+    /// A composite SLO: it classifies no event itself; its counts are its components'
+    /// verdicts, weighted (see [`SloRule::parts`]).
+    Composite,
 }
 
 /// How one SLO classifies its service's events.
@@ -203,6 +206,22 @@ pub struct SloRule {
     pub selector: Option<Matcher>,
     /// Statuses that make a request bad (default 5xx).
     pub bad_status: StatusSet,
+    /// For a composite SLO ([`Sli::Composite`]): its components, each an SLO of its own
+    /// whose verdicts it counts `units` times; empty for every other SLO. Part of the rule, so
+    /// that a composite whose components or weights change starts its counts again.
+    pub parts: Vec<Part>,
+}
+
+/// One component of a composite SLO.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Part {
+    /// The component SLO's id, `service/slo`.
+    pub slo: String,
+    /// How the component classifies its service's events.
+    pub rule: SloRule,
+    /// How many times each of its events counts in the composite: its weight over the
+    /// composite's weight unit, a whole number.
+    pub units: u64,
 }
 
 impl SloRule {
@@ -213,6 +232,7 @@ impl SloRule {
             sli,
             selector: None,
             bad_status: StatusSet::SERVER_ERRORS,
+            parts: Vec::new(),
         }
     }
 }
@@ -348,6 +368,7 @@ impl SloRule {
         }
         let bad_status = self.bad_status.contains(event.status);
         match self.sli {
+            Sli::Composite => Outcome::Excluded,
             Sli::Availability | Sli::Throughput => {
                 if bad_status {
                     Outcome::Bad
@@ -381,6 +402,7 @@ impl SloRule {
         }
         let bad_status = self.bad_status.contains(event.status);
         match self.sli {
+            Sli::Composite => Reason::NotSelected,
             Sli::Availability | Sli::Throughput => {
                 if bad_status {
                     Reason::BadStatus
@@ -453,11 +475,14 @@ impl HostIndex {
 }
 
 impl Classifier {
-    /// Builds a classifier; every rule's `service` must index `services`.
+    /// Builds a classifier; every rule's `service` must index `services`. A composite SLO's
+    /// rule is no service's: its components decide its events.
     pub fn new(services: Vec<Service>, rules: Vec<SloRule>) -> Self {
         let mut by_service = vec![Vec::new(); services.len()];
         for (i, rule) in rules.iter().enumerate() {
-            by_service[rule.service].push(i);
+            if rule.sli != Sli::Composite {
+                by_service[rule.service].push(i);
+            }
         }
         Self {
             hosts: HostIndex::new(&services),

@@ -556,12 +556,19 @@ fn validate(files: &[PathBuf], strict: bool) -> ExitCode {
                 }
                 failed = true;
             }
-            Ok(c) => println!(
-                "{}: ok ({} services, {} SLOs)",
-                f.display(),
-                c.reload.services.len(),
-                c.reload.objectives.len()
-            ),
+            Ok(c) => {
+                println!(
+                    "{}: ok ({} services, {} SLOs)",
+                    f.display(),
+                    c.reload.services.len(),
+                    c.reload.objectives.len()
+                );
+                for o in &c.reload.objectives {
+                    if let Some(composite) = &o.composite {
+                        println!("  composite {} = {}", o.id(), composite.describe());
+                    }
+                }
+            }
             Err(e) => {
                 eprint!("{}: {e}", f.display());
                 failed = true;

@@ -6,7 +6,8 @@
 //! decoding (format, envelope, JSON mapping, de-duplication), same matchers for its service
 //! and for every service listed before it (the first matching service wins), and the same
 //! rule (everything in [`SloRule`](crate::classify::SloRule): SLI kind, threshold, and any
-//! other per-SLO selection). Objective, period, alerts and policy are applied when evaluating,
+//! other per-SLO selection; for a composite SLO its components' rules and weights, and the
+//! same events for each component's service). Objective, period, alerts and policy are applied when evaluating,
 //! so changing them keeps the counts. Every other SLO starts empty and reports `valid_since`.
 //!
 //! A service split by host (`split_by: host`) keeps its host → sub-service assignment, and
@@ -178,8 +179,11 @@ impl Generation {
         let mut valid_since_us = Vec::with_capacity(config.objectives.len());
         for (o, rule) in config.objectives.iter().zip(&config.rules) {
             let id = o.id();
+            // A composite counts its components' services' events too.
+            let services_same = service_same[rule.service]
+                && rule.parts.iter().all(|p| service_same[p.rule.service]);
             match self.slo_ids.iter().position(|old| *old == id) {
-                Some(k) if service_same[rule.service] && self.classifier.rules()[k] == *rule => {
+                Some(k) if services_same && self.classifier.rules()[k] == *rule => {
                     valid_since_us.push(self.valid_since_us[k]);
                     changes.kept.push(id);
                 }
@@ -369,4 +373,19 @@ fn plan_of(config: &ReloadConfig, reuse: impl Fn(&str, usize) -> Option<Arc<Host
         .with_splits(splits)
         .with_attribution(config.attribution.clone())
         .with_canaries(config.canaries.clone())
+        .with_feeds(feeds(config))
+}
+
+/// Per SLO of `config`, the composite SLOs it is a component of, with its units in each.
+fn feeds(config: &ReloadConfig) -> Vec<Vec<(usize, u64)>> {
+    let ids: Vec<String> = config.objectives.iter().map(SloObjective::id).collect();
+    let mut feeds = vec![Vec::new(); config.rules.len()];
+    for (composite, rule) in config.rules.iter().enumerate() {
+        for part in &rule.parts {
+            if let Some(slo) = ids.iter().position(|id| *id == part.slo) {
+                feeds[slo].push((composite, part.units));
+            }
+        }
+    }
+    feeds
 }

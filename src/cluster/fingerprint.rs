@@ -4,7 +4,8 @@
 //! decides how an event counts for it. For a service that is the decoding (format, envelope,
 //! JSON mapping, de-duplication), its name and split, and its matcher with
 //! every matcher listed before it (the first matching service wins); for an SLO, its
-//! service's fingerprint, its id and its rule. It is the notion of "unchanged" that a reload
+//! service's fingerprint, its id and its rule (for a composite SLO, with its components'
+//! rules, weights and services' fingerprints). It is the notion of "unchanged" that a reload
 //! uses to keep an SLO's counts, so counts made under different definitions are never added:
 //! the fold applies an SLO's counts only where the fingerprint is the local one.
 //!
@@ -73,6 +74,10 @@ impl Fingerprints {
             .map(|(o, rule)| {
                 let mut h = hash_of(&[&o.id(), rule]);
                 h.update(&services[rule.service].to_le_bytes());
+                // A composite counts its components' services' events too.
+                for part in &rule.parts {
+                    h.update(&services[part.rule.service].to_le_bytes());
+                }
                 h.digest()
             })
             .collect();

@@ -45,6 +45,8 @@ mod validate;
 mod window;
 
 #[cfg(test)]
+mod composite_tests;
+#[cfg(test)]
 mod format_tests;
 #[cfg(test)]
 mod openslo_tests;

@@ -10,6 +10,7 @@ use super::policy::Policies;
 use super::problems::Problems;
 use crate::classify::SloRule;
 use crate::decode::Carries;
+use crate::evaluate::composite::Composite;
 use crate::evaluate::sla::{Sla, SlaPeriod};
 use crate::evaluate::{
     BudgetAlert, Budgeting, BurnAlert, Calendar, ExhaustionAlert, SloKind, SloObjective, Target,
@@ -45,6 +46,13 @@ pub(super) struct Slo {
     pub(super) exhaustion_alert: Option<ExhaustionAlert>,
     /// The SLA beside it.
     pub(super) sla: Option<Sla>,
+    /// Whether it gets the default burn-rate alerts and its service policy's: false for
+    /// the components of a composite, which page nobody (the composite's alerts do).
+    pub(super) alerting: bool,
+    /// For a composite SLO: what it combines (its rule's parts say how each is counted).
+    pub(super) composite: Option<Composite>,
+    /// For a component of a composite: the composite's id.
+    pub(super) component_of: Option<String>,
 }
 
 /// The SLOs built so far, in document order, with their ids.
@@ -85,7 +93,9 @@ impl<'a> Objectives<'a> {
         // A throughput minimum has no error ratio: no burn rates, no budget alerts, and its
         // one window is the period.
         let ratio = matches!(slo.target, Target::Ratio(_));
-        let burn_alerts: Vec<BurnAlert> = if ratio {
+        let burn_alerts: Vec<BurnAlert> = if ratio && !slo.alerting {
+            slo.burn_alerts
+        } else if ratio {
             // The policy's low-traffic guard covers the defaults and the SLO's own alerts;
             // its thresholds carry their own.
             let guarded = |mut a: BurnAlert| {
@@ -140,6 +150,8 @@ impl<'a> Objectives<'a> {
             gate: policy.gate,
             adjustments: Vec::new(),
             catalog: Default::default(),
+            composite: slo.composite.map(std::sync::Arc::new),
+            component_of: slo.component_of,
         };
         self.built.push((slo.rule, objective));
         self.places.push(at.clone());

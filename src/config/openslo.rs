@@ -7,6 +7,7 @@
 //! ([`resolve`]), which maps the documents onto slipstream's SLO rules and objectives.
 
 mod alerts;
+mod composite;
 mod indicator;
 mod objective;
 pub(crate) mod resolve;
@@ -209,11 +210,12 @@ pub(crate) struct Objective {
     pub(crate) time_slice_target: Option<f64>,
     /// Slice width: a duration, or a number of minutes.
     pub(crate) time_slice_window: Option<serde_yaml_ng::Value>,
-    /// Composite SLOs (unsupported).
-    pub(crate) indicator: Option<serde_yaml_ng::Value>,
-    /// Composite SLOs (unsupported).
+    /// A composite SLO's component: its inline SLI (exactly one of this and
+    /// `indicatorRef` on every objective of a composite).
+    pub(crate) indicator: Option<InlineSli>,
+    /// A composite SLO's component: the name of its SLI document.
     pub(crate) indicator_ref: Option<String>,
-    /// Composite SLOs (unsupported).
+    /// A composite SLO's component: its weight, greater than 0 (default 1).
     pub(crate) composite_weight: Option<f64>,
 }
 

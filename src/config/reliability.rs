@@ -104,6 +104,9 @@ fn document(
             budget_alerts: budget_alerts.clone(),
             exhaustion_alert: exhaustion.clone(),
             sla,
+            alerting: true,
+            composite: None,
+            component_of: None,
         };
         objectives.add(slo, &here.field("name"), problems);
     }

@@ -186,6 +186,8 @@ pub fn assess(
             .map(|(s, p)| super::sla::report(s, period.sla, end_us, p)),
         throughput: judged.throughput,
         catalog: o.catalog.clone(),
+        composite: o.composite.as_ref().map(|c| c.report()),
+        component_of: o.component_of.clone(),
     }
 }
 
@@ -425,6 +427,8 @@ mod tests {
             gate: Default::default(),
             catalog: Default::default(),
             adjustments: Vec::new(),
+            composite: None,
+            component_of: None,
         }
     }
 

@@ -68,6 +68,9 @@ named_enum! {
         Latency => "latency",
         /// Good requests per second against a minimum rate.
         Throughput => "throughput",
+        /// A weighted combination of other SLIs ([`super::composite`]), objective a success
+        /// ratio of weighted events.
+        Composite => "composite",
     }
 }
 
@@ -186,7 +189,13 @@ mod tests {
         let names: Vec<_> = SloKind::ALL.iter().map(|k| k.as_str()).collect();
         assert_eq!(
             names,
-            ["availability", "error_rate", "latency", "throughput"]
+            [
+                "availability",
+                "error_rate",
+                "latency",
+                "throughput",
+                "composite"
+            ]
         );
     }
 

@@ -16,6 +16,7 @@ pub mod alerts;
 pub mod assess;
 pub mod canary;
 pub mod capacity;
+pub mod composite;
 pub mod contributors;
 pub mod evaluation;
 pub mod exact;
@@ -108,6 +109,10 @@ pub struct SloObjective {
     pub adjustments: Vec<std::sync::Arc<crate::window::Adjustment>>,
     /// Its service's catalog entry (owner, tier, runbook, …).
     pub catalog: std::sync::Arc<crate::catalog::ServiceCatalog>,
+    /// For a composite SLO ([`SloKind::Composite`]): the components it combines.
+    pub composite: Option<std::sync::Arc<composite::Composite>>,
+    /// For a component of a composite SLO: the composite's id, `service/slo`.
+    pub component_of: Option<String>,
 }
 
 impl SloObjective {

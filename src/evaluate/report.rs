@@ -68,6 +68,13 @@ pub struct SloReport {
     /// Its service's catalog entry (owner, tier, runbook, …), when the service has one.
     #[serde(skip_serializing_if = "is_empty_catalog")]
     pub catalog: Arc<crate::catalog::ServiceCatalog>,
+    /// For a composite SLO: its components and weights; its counts are weighted events, in
+    /// units of `weight_unit`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub composite: Option<super::composite::CompositeReport>,
+    /// For a component of a composite SLO: the composite's id, `service/slo`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub component_of: Option<String>,
 }
 
 fn is_empty_catalog(c: &Arc<crate::catalog::ServiceCatalog>) -> bool {

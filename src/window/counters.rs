@@ -4,7 +4,10 @@
 //!
 //! A [`Shard`](super::Shard) (one per partition) decides whether an event counts (future
 //! bound, retention behind its partition's newest event, de-duplication) and adds it here;
-//! evaluation sums windows from here alone. The store holds one [`Counters`] behind a lock
+//! evaluation sums windows from here alone. A composite SLO has counters of its own: whatever
+//! one of its components is given (an event, or a cluster delta's summed counts) is added to
+//! it too, each event counting its units ([`Plan::feeds`]), so it is read, checkpointed and
+//! restored like any SLO. The store holds one [`Counters`] behind a lock
 //! that a batch takes after its shard's, so a checkpoint that holds every shard sees counts
 //! and positions of one moment.
 
@@ -82,6 +85,9 @@ pub struct Counters {
     /// Per service: its canary and baseline counts (with `canary`; made at its first
     /// variant event).
     canary: Vec<Option<CanaryRing>>,
+    /// Per SLO: the composite SLOs its counts are also added to, with their units
+    /// ([`Plan::feeds`]).
+    feeds: Vec<Vec<(usize, u64)>>,
 }
 
 impl Counters {
@@ -96,6 +102,7 @@ impl Counters {
             attribution: (0..plan.services).map(|_| None).collect(),
             verdicts: Vec::new(),
             canary: (0..plan.services).map(|_| None).collect(),
+            feeds: plan.feeds.clone(),
         }
     }
 
@@ -196,9 +203,33 @@ impl Counters {
     /// Adds `good` of `total` events at `time_us` to SLO `slo` (summed counts, a cluster's
     /// deltas): what `total` single events do.
     pub fn add_counts(&mut self, slo: usize, time_us: i64, good: u64, total: u64) {
+        self.count(slo, time_us, good, total);
+        self.feed(slo, time_us, good, total);
+    }
+
+    /// Adds `good` of `total` events at `time_us` to SLO `slo` and its lifetime totals.
+    fn count(&mut self, slo: usize, time_us: i64, good: u64, total: u64) {
         let c = self.slos[slo].add_counts(time_us, good, total);
         self.lifetime[slo][0] += c.good;
         self.lifetime[slo][1] += c.bad();
+    }
+
+    /// Adds what component SLO `slo` was given (`good` of `total` events at `time_us`, as
+    /// decided: before its own budget adjustments, which are its own) to every composite SLO
+    /// it is part of, each event counting its units there.
+    fn feed(&mut self, slo: usize, time_us: i64, good: u64, total: u64) {
+        let Some(feeds) = self.feeds.get(slo) else {
+            return;
+        };
+        for i in 0..feeds.len() {
+            let (composite, units) = self.feeds[slo][i];
+            self.count(
+                composite,
+                time_us,
+                good.saturating_mul(units),
+                total.saturating_mul(units),
+            );
+        }
     }
 
     /// Records `count` latencies of `latency_us` at `time_us` for service `service`.
@@ -249,9 +280,9 @@ impl Counters {
             let Some(good) = outcome.good() else {
                 continue;
             };
-            let c = self.slos[slo].add(t, good);
-            self.lifetime[slo][0] += c.good;
-            self.lifetime[slo][1] += c.bad();
+            let good = u64::from(good);
+            self.count(slo, t, good, 1);
+            self.feed(slo, t, good, 1);
         }
         if let Some(l) = event.latency_us {
             self.latency[service].record(t, l);

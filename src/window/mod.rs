@@ -111,6 +111,9 @@ pub struct Plan {
     /// Per service, its canary comparison (see [`canary`]); empty unless set with
     /// [`Plan::with_canaries`].
     pub canaries: Vec<Option<std::sync::Arc<crate::classify::canary::CanaryConfig>>>,
+    /// Per SLO index, the composite SLOs it is a component of, each with the units one of
+    /// its events counts there; empty (no composites) unless set with [`Plan::with_feeds`].
+    pub feeds: Vec<Vec<(usize, u64)>>,
 }
 
 /// How far the evaluation time may trail a shard's newest bucket: the allowed lateness plus
@@ -148,7 +151,15 @@ impl Plan {
             splits: Vec::new(),
             attribution: None,
             canaries: Vec::new(),
+            feeds: Vec::new(),
         }
+    }
+
+    /// This plan with composite SLOs: `feeds[slo]` lists the composites SLO `slo` counts in,
+    /// each with the units one of its events counts there.
+    pub fn with_feeds(mut self, feeds: Vec<Vec<(usize, u64)>>) -> Self {
+        self.feeds = feeds;
+        self
     }
 
     /// This plan with services split by host.

@@ -164,3 +164,43 @@ fn shards_drop_redelivered_request_ids_when_configured() {
         assert_eq!(shard.stats.duplicates, duplicates);
     }
 }
+
+/// SLOs 0 and 1 are the components of composite SLO 2, counting 2 and 1 units an event.
+fn composite_plan() -> Plan {
+    Plan::new(
+        &[vec![HOUR], vec![HOUR], vec![HOUR]],
+        2,
+        WindowConfig::default(),
+    )
+    .with_feeds(vec![vec![(2, 2)], vec![(2, 1)], Vec::new()])
+}
+
+#[test]
+fn a_composite_counts_its_components_weighted_and_comes_back_from_its_state() {
+    let plan = composite_plan();
+    let mut counters = Counters::new(&plan);
+    let t = 1_795_176_000 * SECOND;
+    // Summed counts, as a cluster member folds its deltas: 3 of 4 good in SLO 0, 5 of 9 in
+    // SLO 1.
+    counters.add_counts(0, t, 3, 4);
+    counters.add_counts(1, t + SECOND, 5, 9);
+    let end = t + MINUTE;
+    let sum = |c: &Counters, slo: usize| {
+        let s = c.slo(slo).sum(HOUR, end);
+        (s.good, s.total)
+    };
+    assert_eq!(sum(&counters, 0), (3, 4));
+    assert_eq!(sum(&counters, 1), (5, 9));
+    // 2·3 + 5 of 2·4 + 9.
+    assert_eq!(sum(&counters, 2), (11, 17));
+    assert_eq!(counters.lifetime(2), [11, 6]);
+    // A checkpoint holds the composite's own counts; restoring does not count them twice.
+    let ids: Vec<String> = ["a/x", "b/y", "a/j"].map(String::from).to_vec();
+    let services: Vec<String> = ["a", "b"].map(String::from).to_vec();
+    let state = counters.export(&ids, &services, &[]);
+    let mut restored = Counters::new(&plan);
+    restored.import(&state, &plan, &ids, &services);
+    for slo in 0..3 {
+        assert_eq!(sum(&restored, slo), sum(&counters, slo), "SLO {slo}");
+    }
+}

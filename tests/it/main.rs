@@ -15,6 +15,7 @@ mod checkpoint;
 mod cli;
 mod cluster;
 mod cluster_alerts;
+mod composite;
 mod contributors;
 mod crash;
 mod dead_letter;

@@ -59,7 +59,7 @@ spec: {service: checkout, min_events: 2}
 "#;
 
 /// Validates `instance` against component schema `name` of `document`.
-fn check(document: &Value, name: &str, instance: &Value, what: &str) {
+pub(crate) fn check(document: &Value, name: &str, instance: &Value, what: &str) {
     let mut root = document.clone();
     root["$schema"] = json!("https://json-schema.org/draft/2020-12/schema");
     root["$ref"] = json!(format!("#/components/schemas/{name}"));

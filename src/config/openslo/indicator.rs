@@ -277,21 +277,14 @@ fn ratio(
     })
 }
 
-/// The SLI of one objective (at `here`): the indicator's, or a latency threshold from
-/// `op`/`value`.
+/// The SLI of one objective (at `here`): the indicator's (the SLO's, or a composite
+/// objective's own), or a latency threshold from `op`/`value`.
 pub(super) fn objective_sli(
     ind: &Indicator,
     o: &Objective,
     here: &At,
     problems: &mut Problems,
 ) -> Option<Sli> {
-    if o.indicator.is_some() || o.indicator_ref.is_some() || o.composite_weight.is_some() {
-        problems.error(
-            here,
-            "composite SLOs (objective indicator, indicatorRef, compositeWeight) are not supported",
-        );
-        return None;
-    }
     if let Some(sli) = ind.sli {
         if o.op.is_some() || o.value.is_some() {
             problems.deviation(

@@ -5,7 +5,8 @@
 //! Services (which must be Pipeline services). SLOs then resolve `indicatorRef` and
 //! `alertPolicyRef` by name to what was checked. Each objective of an SLO becomes one
 //! slipstream SLO, id `<service>/<SLO name>` (or `<SLO name>-<n>` when there are several),
-//! built by [`crate::config::objective`]. Known deviations found in published examples are
+//! built by [`crate::config::objective`]; an SLO whose objectives carry their own indicators
+//! is a composite ([`super::composite`]). Known deviations found in published examples are
 //! errors unless `spec.openslo.lenient` is set in the Pipeline, which turns them into
 //! warnings.
 
@@ -26,7 +27,7 @@ use crate::evaluate::{BurnAlert, SloKind, Target};
 /// already reported).
 #[derive(Debug, Default)]
 pub(super) struct Refs<'a> {
-    slis: BTreeMap<&'a str, Option<Indicator>>,
+    pub(super) slis: BTreeMap<&'a str, Option<Indicator>>,
     pub(super) conditions: BTreeMap<&'a str, Option<BurnAlert>>,
     pub(super) policies: BTreeMap<&'a str, Option<Vec<Located>>>,
     pub(super) targets: HashSet<&'a str>,
@@ -132,7 +133,7 @@ fn slo_indicator(
 }
 
 /// `budgetingMethod` (checked; each objective reads it with its slice settings).
-fn budgeting_method<'a>(s: &'a SloSpec, at: &At, problems: &mut Problems) -> &'a str {
+pub(super) fn budgeting_method<'a>(s: &'a SloSpec, at: &At, problems: &mut Problems) -> &'a str {
     let method = s.budgeting_method.as_str();
     if !matches!(method, "Occurrences" | "Timeslices" | "RatioTimeslices") {
         problems.error(
@@ -153,6 +154,12 @@ fn slo(
     problems: &mut Problems,
 ) {
     let s = &d.spec;
+    if s.objectives
+        .iter()
+        .any(|o| o.indicator.is_some() || o.indicator_ref.is_some())
+    {
+        return super::composite::composite(d, at, services, refs, objectives, problems);
+    }
     let spec = at.field("spec");
     let name = &s.service;
     let svc = lookup(
@@ -177,6 +184,12 @@ fn slo(
     }
     for (i, o) in s.objectives.iter().enumerate() {
         let here = spec.field("objectives").index(i);
+        if o.composite_weight.is_some() {
+            problems.error(
+                &here.field("compositeWeight"),
+                "applies only to the objectives of a composite SLO, each with its own indicator or indicatorRef",
+            );
+        }
         let target = target(o, &here, problems);
         let budgeting = budgeting(o, method, &here, problems);
         let sli = indicator
@@ -202,6 +215,7 @@ fn slo(
                 sli,
                 selector: ind.selector.clone(),
                 bad_status: ind.bad_status,
+                parts: Vec::new(),
             },
             service: s.service.clone(),
             name,
@@ -221,6 +235,9 @@ fn slo(
             budget_alerts: Vec::new(),
             exhaustion_alert: None,
             sla: None,
+            alerting: true,
+            composite: None,
+            component_of: None,
         };
         objectives.add(slo, &at.field("metadata.name"), problems);
     }
