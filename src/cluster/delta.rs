@@ -7,7 +7,8 @@
 //! service split by host, both; per service (split or not) and minute, the requests,
 //! those with a latency and their latencies' sum; and with `spec.attribution`, each
 //! service's attribution minutes (tables that merge by adding, named by a fingerprint of
-//! the service, its SLOs and the settings). [`add_to`] adds a delta to [`Counters`] as
+//! the service, its SLOs and the settings); and each canary comparison's minutes (named
+//! likewise by a fingerprint of the service, its SLOs and the comparison). [`add_to`] adds a delta to [`Counters`] as
 //! those events one by one would: a ring's buckets are whole seconds or wider, a latency is
 //! recorded as the lowest value of its histogram bucket, which lands in the same bucket, and
 //! capacity counts are kept per minute.
@@ -20,13 +21,14 @@ use hdrhistogram::Histogram;
 
 use super::fingerprint::Fingerprints;
 use super::record::{
-    AttributionCounts, CapacityCounts, Delta, HostCounts, LatencyCounts, SloCounts,
+    AttributionCounts, CanaryCounts, CapacityCounts, Delta, HostCounts, LatencyCounts, SloCounts,
 };
 use crate::classify::Classifier;
 use crate::time::{MINUTE, SECOND};
 use crate::window::latency::{MAX_LATENCY_US, empty_histogram};
 use crate::window::{
-    AttributionRing, Counters, Decided, Plan, Tally, host_key, record_attribution,
+    AttributionRing, CanaryRing, Counters, Decided, Plan, Tally, host_key, record_attribution,
+    record_canary,
 };
 
 /// Counts per `(slo or position, second)`: `[good, total]`.
@@ -56,6 +58,8 @@ pub struct DeltaBuilder {
     attribution: Vec<Option<AttributionRing>>,
     /// Each SLO's verdict of the event being added, for its attribution (reused).
     verdicts: Vec<Option<bool>>,
+    /// Per service (by index, grown as needed): its canary counts since the last delta.
+    canary: Vec<Option<CanaryRing>>,
     /// Per split: host key → index in `hosts`, which keeps the order of first arrival.
     host_index: HashMap<usize, HashMap<Box<[u8]>, usize>>,
     hosts: Vec<(usize, Vec<u8>, HostSums)>,
@@ -73,6 +77,7 @@ impl Default for DeltaBuilder {
             capacity: HashMap::new(),
             attribution: Vec::new(),
             verdicts: Vec::new(),
+            canary: Vec::new(),
             host_index: HashMap::new(),
             hosts: Vec::new(),
             events: 0,
@@ -109,6 +114,12 @@ impl Tally for DeltaBuilder {
                 event,
                 &mut self.verdicts,
             );
+        }
+        if event.variant.is_some() {
+            if self.canary.len() <= service {
+                self.canary.resize_with(service + 1, || None);
+            }
+            record_canary(&mut self.canary[service], plan, service, event);
         }
         let minute = event.time_us.div_euclid(MINUTE);
         let c = self.capacity.entry((service, minute)).or_default();
@@ -235,6 +246,18 @@ impl DeltaBuilder {
                 })
             })
             .collect();
+        delta.canary = self
+            .canary
+            .iter_mut()
+            .enumerate()
+            .filter_map(|(service, ring)| {
+                let ring = ring.take()?;
+                Some(CanaryCounts {
+                    fingerprint: fingerprints.canary.get(service).copied().flatten()?,
+                    minutes: ring.export().minutes,
+                })
+            })
+            .collect();
         delta.hosts = std::mem::take(&mut self.hosts)
             .into_iter()
             .map(|(k, host, sums)| {
@@ -312,6 +335,14 @@ pub fn add_to(
         let merged = fingerprints
             .attribution_service(a.fingerprint)
             .map(|service| counters.merge_attribution(service, plan, &a.minutes));
+        if !matches!(merged, Some(Ok(()))) {
+            foreign.services += 1;
+        }
+    }
+    for c in &delta.canary {
+        let merged = fingerprints
+            .canary_service(c.fingerprint)
+            .map(|service| counters.merge_canary(service, plan, &c.minutes));
         if !matches!(merged, Some(Ok(()))) {
             foreign.services += 1;
         }

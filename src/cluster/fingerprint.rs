@@ -29,9 +29,13 @@ pub struct Fingerprints {
     /// Per service index, with burn attribution: its service, its SLOs in order and the
     /// attribution settings, so minutes counted under other settings are never merged.
     pub attribution: Vec<Option<u64>>,
+    /// Per service index, with a canary comparison: its service, its SLOs in order and the
+    /// comparison, so counts of another comparison are never merged.
+    pub canary: Vec<Option<u64>>,
     slo_index: HashMap<u64, usize>,
     service_index: HashMap<u64, usize>,
     attribution_index: HashMap<u64, usize>,
+    canary_index: HashMap<u64, usize>,
 }
 
 fn hash_of(parts: &[&dyn std::fmt::Debug]) -> Xxh3 {
@@ -81,33 +85,47 @@ impl Fingerprints {
                 h.digest()
             })
             .collect();
-        let attribution: Vec<Option<u64>> = services
-            .iter()
-            .enumerate()
-            .map(|(j, service)| {
-                let a = config.attribution.as_deref()?;
-                let mut h = hash_of(&[a]);
-                h.update(&service.to_le_bytes());
-                for (rule, slo) in config.rules.iter().zip(&slos) {
-                    if rule.service == j {
-                        h.update(&slo.to_le_bytes());
-                    }
+        // A service's fingerprint with its SLOs' in order, under `settings`.
+        let with_slos = |j: usize, settings: &dyn std::fmt::Debug| {
+            let mut h = hash_of(&[settings]);
+            h.update(&services[j].to_le_bytes());
+            for (rule, slo) in config.rules.iter().zip(&slos) {
+                if rule.service == j {
+                    h.update(&slo.to_le_bytes());
                 }
-                Some(h.digest())
+            }
+            h.digest()
+        };
+        let attribution: Vec<Option<u64>> = (0..services.len())
+            .map(|j| Some(with_slos(j, config.attribution.as_deref()?)))
+            .collect();
+        let canary: Vec<Option<u64>> = (0..services.len())
+            .map(|j| {
+                let c = config.canaries.get(j)?.as_deref()?;
+                Some(with_slos(j, &("canary", c)))
             })
             .collect();
+        let index = |fs: &[Option<u64>]| -> HashMap<u64, usize> {
+            fs.iter()
+                .enumerate()
+                .filter_map(|(i, f)| Some(((*f)?, i)))
+                .collect()
+        };
         Self {
             slo_index: slos.iter().enumerate().map(|(i, &f)| (f, i)).collect(),
             service_index: services.iter().enumerate().map(|(i, &f)| (f, i)).collect(),
-            attribution_index: attribution
-                .iter()
-                .enumerate()
-                .filter_map(|(i, f)| Some(((*f)?, i)))
-                .collect(),
+            attribution_index: index(&attribution),
+            canary_index: index(&canary),
             slos,
             services,
             attribution,
+            canary,
         }
+    }
+
+    /// The index of the service whose canary fingerprint is `f` in this configuration.
+    pub fn canary_service(&self, f: u64) -> Option<usize> {
+        self.canary_index.get(&f).copied()
     }
 
     /// The index of the service whose attribution fingerprint is `f` in this configuration.

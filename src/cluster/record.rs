@@ -8,7 +8,7 @@
 //! Fields may also be appended to the last struct of a record (postcard reads a record and
 //! ignores bytes after it, so an older build reads such a record without them); a newer
 //! build reads the shorter forms too ([`Delta`]'s directive, then its capacity counts, then
-//! its attribution).
+//! its attribution, then its canary counts).
 //! Times are whole seconds where a second is the finest bucket (counts), microseconds
 //! elsewhere.
 
@@ -257,9 +257,30 @@ pub struct Delta {
     /// Requests per service and minute (of services split by host or not). Appended after
     /// `directives`: a build before it reads the delta without it.
     pub capacity: Vec<CapacityCounts>,
-    /// Burn attribution per service (with `spec.attribution`). Appended after `capacity`,
-    /// last in the record: a build before it reads the delta without it.
+    /// Burn attribution per service (with `spec.attribution`). Appended after `capacity`:
+    /// a build before it reads the delta without it.
     pub attribution: Vec<AttributionCounts>,
+    /// Canary comparisons per service (with `spec.services[].canary`). Appended after
+    /// `attribution`, last in the record: a build before it reads the delta without it.
+    pub canary: Vec<CanaryCounts>,
+}
+
+/// A delta as written before [`Delta::canary`]: read so that the log's older deltas still
+/// apply. Postcard writes a struct as its fields one after the other, so the earlier shape
+/// followed by the attribution reads the same bytes.
+#[derive(Debug, Deserialize)]
+struct DeltaBeforeCanary {
+    before: DeltaBeforeAttribution,
+    attribution: Vec<AttributionCounts>,
+}
+
+impl From<DeltaBeforeCanary> for Delta {
+    fn from(d: DeltaBeforeCanary) -> Self {
+        Delta {
+            attribution: d.attribution,
+            ..d.before.into()
+        }
+    }
 }
 
 /// A delta as written before [`Delta::attribution`]: read so that the log's older deltas
@@ -302,6 +323,7 @@ impl From<DeltaBeforeAttribution> for Delta {
             directives: d.directives,
             capacity: d.capacity,
             attribution: Vec::new(),
+            canary: Vec::new(),
         }
     }
 }
@@ -345,6 +367,7 @@ impl From<DeltaBeforeCapacity> for Delta {
             directives: d.directives,
             capacity: Vec::new(),
             attribution: Vec::new(),
+            canary: Vec::new(),
         }
     }
 }
@@ -386,6 +409,7 @@ impl From<DeltaBeforeDirectives> for Delta {
             directives: 0,
             capacity: Vec::new(),
             attribution: Vec::new(),
+            canary: Vec::new(),
         }
     }
 }
@@ -417,6 +441,16 @@ pub struct CapacityCounts {
     /// `(minute, requests, measured, latency sum µs)`, by minute; a minute is µs / 60 s, and
     /// `measured` counts the requests with a latency, whose sum follows.
     pub minutes: Vec<(i64, u64, u64, u64)>,
+}
+
+/// One service's canary comparison: the minutes its owner counted since its last delta.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CanaryCounts {
+    /// The service's canary fingerprint (its service, its SLOs in order and the comparison;
+    /// [`super::fingerprint::Fingerprints::canary`]).
+    pub fingerprint: u64,
+    /// The minutes, as the ring exports them (they merge by adding).
+    pub minutes: Vec<crate::window::CanaryMinute>,
 }
 
 /// One service's burn attribution: the minutes its owner counted since its last delta.
@@ -505,22 +539,25 @@ impl Record {
         }
         postcard::from_bytes(body).or_else(|e| {
             // An older delta ends before the fields appended since (the variant index, 1, is
-            // its first byte): before the attribution, before the capacity counts, or (the
+            // its first byte): before the canary counts, before the attribution, before the capacity
+            // counts, or (the
             // first release) before the directive too.
             match body.split_first() {
-                Some((&DELTA_VARIANT, delta)) => {
-                    postcard::from_bytes::<DeltaBeforeAttribution>(delta)
-                        .map(|d| Record::Delta(Box::new(d.into())))
-                        .or_else(|_| {
-                            postcard::from_bytes::<DeltaBeforeCapacity>(delta)
-                                .map(|d| Record::Delta(Box::new(d.into())))
-                        })
-                        .or_else(|_| {
-                            postcard::from_bytes::<DeltaBeforeDirectives>(delta)
-                                .map(|d| Record::Delta(Box::new(d.into())))
-                        })
-                        .map_err(|_| RecordError::Corrupt(e.to_string()))
-                }
+                Some((&DELTA_VARIANT, delta)) => postcard::from_bytes::<DeltaBeforeCanary>(delta)
+                    .map(|d| Record::Delta(Box::new(d.into())))
+                    .or_else(|_| {
+                        postcard::from_bytes::<DeltaBeforeAttribution>(delta)
+                            .map(|d| Record::Delta(Box::new(d.into())))
+                    })
+                    .or_else(|_| {
+                        postcard::from_bytes::<DeltaBeforeCapacity>(delta)
+                            .map(|d| Record::Delta(Box::new(d.into())))
+                    })
+                    .or_else(|_| {
+                        postcard::from_bytes::<DeltaBeforeDirectives>(delta)
+                            .map(|d| Record::Delta(Box::new(d.into())))
+                    })
+                    .map_err(|_| RecordError::Corrupt(e.to_string())),
                 _ => Err(RecordError::Corrupt(e.to_string())),
             }
         })
@@ -649,15 +686,16 @@ mod tests {
             (3, 9, &delta.ids, None)
         );
         // A delta of the first release (the appended fields absent: no directive, no
-        // directive lines, no capacity counts and no attribution encode as one zero byte
-        // each, so it is this record without its last four bytes) reads with none.
+        // directive lines, no capacity counts, no attribution and no canary counts encode as
+        // one zero byte each, so it is this record without its last five bytes) reads with
+        // none.
         let plain = Delta {
             directive: None,
             directives: 0,
             ..delta
         };
         let bytes = Record::Delta(Box::new(plain.clone())).encode();
-        let first_release = &bytes[..bytes.len() - 4];
+        let first_release = &bytes[..bytes.len() - 5];
         assert_eq!(
             Record::decode(first_release),
             Ok(Record::Delta(Box::new(plain)))
@@ -696,10 +734,11 @@ mod tests {
         };
         assert_eq!(Delta::from(old), without);
         // A delta written before them (no capacity counts and no attribution encode as one
-        // zero byte each, so it is this record without its last two bytes) reads with its
+        // zero byte each, and so do no canary counts: this record without its last three
+        // bytes) reads with its
         // directive and none.
         let bytes = Record::Delta(Box::new(without.clone())).encode();
-        let before = &bytes[..bytes.len() - 2];
+        let before = &bytes[..bytes.len() - 3];
         assert_eq!(Record::decode(before), Ok(Record::Delta(Box::new(without))));
     }
 
@@ -742,10 +781,11 @@ mod tests {
             ..delta
         };
         assert_eq!(Delta::from(old), without);
-        // A delta written before it (no attribution encodes as one zero byte, so it is this
-        // record without its last byte) reads with its capacity counts and no attribution.
+        // A delta written before it (no attribution and no canary counts encode as one zero
+        // byte each, so it is this record without its last two bytes) reads with its capacity
+        // counts and no attribution.
         let bytes = Record::Delta(Box::new(without.clone())).encode();
-        let before = &bytes[..bytes.len() - 1];
+        let before = &bytes[..bytes.len() - 2];
         assert_eq!(Record::decode(before), Ok(Record::Delta(Box::new(without))));
     }
 
@@ -813,5 +853,57 @@ mod tests {
         }
         assert_eq!(state, many);
         assert_eq!((set, cleared), (500 + 5_000, 3_000));
+    }
+    #[test]
+    fn deltas_with_canary_counts_and_from_before_them_read_both_ways() {
+        use crate::classify::Outcome;
+        use crate::classify::canary::Variant;
+        let mut ring = crate::window::CanaryRing::new(10, 1);
+        ring.record(
+            29_919_600 * 60_000_000,
+            Variant::Canary,
+            true,
+            &[Outcome::Bad],
+            Some(120_000),
+        );
+        let mut attribution =
+            crate::window::AttributionRing::new(crate::window::AttributionShape {
+                minutes: 10,
+                dims: 1,
+                slos: 1,
+                keys_per_table: 4,
+            });
+        attribution.record(29_919_600 * 60_000_000, &[b"503"], &[Some(true)]);
+        let delta = Delta {
+            from: 3,
+            to: 9,
+            attribution: vec![AttributionCounts {
+                fingerprint: 11,
+                minutes: attribution.export().minutes,
+            }],
+            canary: vec![CanaryCounts {
+                fingerprint: 12,
+                minutes: ring.export().minutes,
+            }],
+            ..Delta::default()
+        };
+        assert_eq!(delta.canary[0].minutes[0].sides[0].latency.len(), 1);
+        let new = Record::Delta(Box::new(delta.clone())).encode();
+        assert_eq!(
+            Record::decode(&new),
+            Ok(Record::Delta(Box::new(delta.clone())))
+        );
+        // A build before canary counts reads the same bytes without them.
+        let old: DeltaBeforeCanary = postcard::from_bytes(&new[2..]).unwrap();
+        let without = Delta {
+            canary: Vec::new(),
+            ..delta
+        };
+        assert_eq!(Delta::from(old), without);
+        // A delta written before them (no canary counts encode as one zero byte, so it is
+        // this record without its last byte) reads with its attribution and none.
+        let bytes = Record::Delta(Box::new(without.clone())).encode();
+        let before = &bytes[..bytes.len() - 1];
+        assert_eq!(Record::decode(before), Ok(Record::Delta(Box::new(without))));
     }
 }

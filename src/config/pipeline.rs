@@ -91,17 +91,6 @@ pub(super) fn validate(d: Document<PipelineSpec>, at: &At, problems: &mut Proble
         }
     }
     let services = super::service::validate(&p.services, &at.field("services"), problems);
-    if cluster.is_some() {
-        for (i, c) in services.canaries.iter().enumerate() {
-            if c.is_some() {
-                problems.error(
-                    &at.field("services").index(i).field("canary"),
-                    "is not supported with spec.cluster yet: canary counts are kept by the \
-                     instance that reads the events; compare canaries on a single instance",
-                );
-            }
-        }
-    }
     if let Some(c) = decode.format.and_then(|f| f.carries(&decode.options)) {
         let at = at.field("services");
         for (i, (s, split)) in services.services.iter().zip(&services.splits).enumerate() {

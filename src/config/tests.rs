@@ -1132,7 +1132,7 @@ fn a_canary_reads_with_its_defaults_and_every_error_has_its_path() {
 }
 
 #[test]
-fn a_canary_is_refused_in_cluster_mode() {
+fn a_canary_is_compared_in_cluster_mode_too() {
     let text = cluster_pipeline(
         KAFKA_SOURCE,
         "{name: edge, advertise_url: \"http://pod-0:9977\"}",
@@ -1141,9 +1141,6 @@ fn a_canary_is_refused_in_cluster_mode() {
         "services: [{name: a}]",
         "services: [{name: a, canary: {canary: {backend: x}, baseline: {backend: y}}}]",
     );
-    assert_found(
-        &problems(&text),
-        &["spec.services[0].canary: is not supported with spec.cluster yet"],
-        |g, w| g.contains(w),
-    );
+    let c = parse(&text, "c.yaml").unwrap_or_else(|e| panic!("{e}"));
+    assert!(c.start.cluster.is_some() && c.reload.canaries[0].is_some());
 }

@@ -20,6 +20,7 @@
 //! SLOs. [`CanaryRing::bytes`] reports what a ring holds.
 
 use hdrhistogram::Histogram;
+use serde::{Deserialize, Serialize};
 
 use super::latency::{MAX_LATENCY_US, empty_histogram};
 use crate::classify::Outcome;
@@ -65,6 +66,47 @@ struct Minute {
     /// The minute held (its start / [`MINUTE`]), [`NONE`] when empty.
     minute: i64,
     sides: [Side; 2],
+}
+
+/// One variant's counts in one minute, as a checkpoint or a cluster delta carries them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SideState {
+    /// Requests.
+    pub requests: u64,
+    /// Requests answered with a 5xx status.
+    pub errors: u64,
+    /// Per SLO of the service: `[good, total]`.
+    pub slos: Vec<[u64; 2]>,
+    /// Latencies: `(a value of the bucket, count)` for each histogram bucket with values.
+    pub latency: Vec<(u64, u64)>,
+}
+
+/// One minute of both variants.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CanaryMinute {
+    /// Its index (µs / 60 s).
+    pub minute: i64,
+    /// Canary first, as [`Variant::ALL`].
+    pub sides: [SideState; 2],
+}
+
+/// Every minute a ring holds that counted a request, oldest first.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CanaryState {
+    /// The minutes.
+    pub minutes: Vec<CanaryMinute>,
+}
+
+/// Why a minute cannot be merged into a ring: it counts another number of SLOs.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("canary minute {minute} has {found} SLOs, the ring {expected}")]
+pub struct CanaryError {
+    /// The minute's index.
+    pub minute: i64,
+    /// The ring's SLOs.
+    pub expected: usize,
+    /// The minute's.
+    pub found: usize,
 }
 
 /// One variant's sums over a range of minutes.
@@ -129,18 +171,9 @@ impl CanaryRing {
         latency_us: Option<i64>,
     ) {
         let minute = time_us.div_euclid(MINUTE);
-        let n = self.slots.len() as i64;
-        let slot = &mut self.slots[minute.rem_euclid(n) as usize];
-        if slot.minute != minute {
-            if slot.minute != NONE && slot.minute > minute {
-                return;
-            }
-            slot.minute = minute;
-            slot.sides.iter_mut().for_each(Side::reset);
-        }
-        if self.since == NONE || minute < self.since {
-            self.since = minute;
-        }
+        let Some(slot) = self.hold(minute) else {
+            return;
+        };
         let side = &mut slot.sides[variant.index()];
         side.requests += 1;
         side.errors += u64::from(error);
@@ -151,10 +184,11 @@ impl CanaryRing {
             }
         }
         if let Some(l) = latency_us {
-            let h = side.latency.get_or_insert_with(|| {
-                Histogram::new_with_bounds(1, MAX_LATENCY_US, 2).expect("valid histogram bounds")
-            });
+            let h = side.latency.get_or_insert_with(new_histogram);
             h.saturating_record(l.clamp(1, MAX_LATENCY_US as i64) as u64);
+        }
+        if self.since == NONE || minute < self.since {
+            self.since = minute;
         }
     }
 
@@ -200,6 +234,87 @@ impl CanaryRing {
         }
     }
 
+    /// The slot holding minute `minute`, emptied if it held an older one; `None` when it
+    /// holds a newer one (the minute is too old for the ring).
+    fn hold(&mut self, minute: i64) -> Option<&mut Minute> {
+        let n = self.slots.len() as i64;
+        let slot = &mut self.slots[minute.rem_euclid(n) as usize];
+        if slot.minute != minute {
+            if slot.minute != NONE && slot.minute > minute {
+                return None;
+            }
+            slot.minute = minute;
+            slot.sides.iter_mut().for_each(Side::reset);
+        }
+        Some(slot)
+    }
+
+    /// Every held minute that counted a request, oldest first: what a checkpoint keeps and
+    /// what a cluster member sends.
+    pub fn export(&self) -> CanaryState {
+        let mut minutes: Vec<CanaryMinute> = self
+            .slots
+            .iter()
+            .filter(|m| m.minute != NONE && m.sides.iter().any(|s| s.requests > 0))
+            .map(|m| CanaryMinute {
+                minute: m.minute,
+                sides: [0, 1].map(|i| {
+                    let s = &m.sides[i];
+                    SideState {
+                        requests: s.requests,
+                        errors: s.errors,
+                        slos: s.slos.clone(),
+                        latency: s.latency.as_ref().map_or_else(Vec::new, |h| {
+                            h.iter_recorded()
+                                .map(|v| (v.value_iterated_to(), u64::from(v.count_at_value())))
+                                .collect()
+                        }),
+                    }
+                }),
+            })
+            .collect();
+        minutes.sort_unstable_by_key(|m| m.minute);
+        CanaryState { minutes }
+    }
+
+    /// Adds `state`'s counts to its minute, as its requests one by one would (a latency
+    /// lands in the bucket it was exported from); a minute older than the ring holds is
+    /// left out. An error, and nothing added, when it counts another number of SLOs.
+    pub fn merge_minute(&mut self, state: &CanaryMinute) -> Result<(), CanaryError> {
+        let expected = self.slots[0].sides[0].slos.len();
+        if let Some(side) = state.sides.iter().find(|s| s.slos.len() != expected) {
+            return Err(CanaryError {
+                minute: state.minute,
+                expected,
+                found: side.slos.len(),
+            });
+        }
+        let Some(slot) = self.hold(state.minute) else {
+            return Ok(());
+        };
+        for (side, add) in slot.sides.iter_mut().zip(&state.sides) {
+            side.requests += add.requests;
+            side.errors += add.errors;
+            for (c, a) in side.slos.iter_mut().zip(&add.slos) {
+                c[0] += a[0];
+                c[1] += a[1];
+            }
+            if !add.latency.is_empty() {
+                let h = side.latency.get_or_insert_with(new_histogram);
+                for &(value, count) in &add.latency {
+                    let count = u32::try_from(count).unwrap_or(u32::MAX);
+                    h.saturating_record_n(value.clamp(1, MAX_LATENCY_US), count);
+                }
+            }
+        }
+        if state.sides.iter().any(|s| s.requests > 0)
+            && (self.since == NONE || state.minute < self.since)
+        {
+            self.since = state.minute;
+        }
+        Ok(())
+    }
+
     /// Heap and inline bytes the ring holds now.
     pub fn bytes(&self) -> usize {
         size_of::<Self>()
@@ -216,6 +331,12 @@ impl CanaryRing {
                 })
                 .sum::<usize>()
     }
+}
+
+/// An empty histogram of one variant's minute.
+fn new_histogram() -> Histogram<u32> {
+    // Bounds are constants known to be valid, so this cannot fail.
+    Histogram::new_with_bounds(1, MAX_LATENCY_US, 2).expect("valid histogram bounds")
 }
 
 #[cfg(test)]
@@ -251,6 +372,56 @@ mod tests {
         );
         assert_eq!(ring.counting_since_us(), Some(T0));
         assert!(ring.bytes() > 2 * 13_312);
+    }
+
+    #[test]
+    fn exported_minutes_merge_into_the_same_sums() {
+        let mut a = CanaryRing::new(10, 2);
+        let mut b = CanaryRing::new(10, 2);
+        let outcomes = [Outcome::Good, Outcome::Bad];
+        for i in 0..500i64 {
+            let (ring, variant) = if i % 3 == 0 {
+                (&mut a, Variant::Canary)
+            } else {
+                (&mut b, Variant::Baseline)
+            };
+            let t = T0 + (i % 4) * MINUTE + i;
+            ring.record(t, variant, i % 7 == 0, &outcomes, Some(1_000 + i * 997));
+        }
+        let mut whole = CanaryRing::new(10, 2);
+        for i in 0..500i64 {
+            let variant = if i % 3 == 0 {
+                Variant::Canary
+            } else {
+                Variant::Baseline
+            };
+            let t = T0 + (i % 4) * MINUTE + i;
+            whole.record(t, variant, i % 7 == 0, &outcomes, Some(1_000 + i * 997));
+        }
+        // a's and b's minutes merged into an empty ring: the sums of the whole.
+        let mut merged = CanaryRing::new(10, 2);
+        for m in a.export().minutes.iter().chain(&b.export().minutes) {
+            merged.merge_minute(m).unwrap();
+        }
+        let (got, want) = (
+            merged.sums(T0, T0 + 4 * MINUTE),
+            whole.sums(T0, T0 + 4 * MINUTE),
+        );
+        for (g, w) in got.variants.iter().zip(&want.variants) {
+            assert_eq!(
+                (g.requests, g.errors, &g.slos),
+                (w.requests, w.errors, &w.slos)
+            );
+            assert_eq!(g.latency, w.latency);
+        }
+        assert_eq!(got.variants[0].requests, 167);
+        assert_eq!(merged.counting_since_us(), Some(T0));
+        assert_eq!(merged.export(), whole.export());
+        // A minute of another shape is refused whole.
+        let mut other = CanaryRing::new(10, 3);
+        let e = other.merge_minute(&a.export().minutes[0]).unwrap_err();
+        assert_eq!((e.expected, e.found), (3, 2));
+        assert_eq!(other.counting_since_us(), None);
     }
 
     #[test]

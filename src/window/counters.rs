@@ -153,6 +153,27 @@ impl Counters {
         self.canary.get(service)?.as_ref()
     }
 
+    /// Merges `minutes` (a cluster delta's or a checkpoint's, counted for this service's
+    /// SLOs under its canary comparison) into service `service`'s canary counts.
+    pub fn merge_canary(
+        &mut self,
+        service: usize,
+        plan: &Plan,
+        minutes: &[super::CanaryMinute],
+    ) -> Result<(), super::CanaryError> {
+        let (Some(c), Some(slot), Some(first)) = (
+            plan.canary_of(service),
+            self.canary.get_mut(service),
+            minutes.first(),
+        ) else {
+            return Ok(());
+        };
+        let ring = slot.get_or_insert_with(|| {
+            CanaryRing::new(plan.canary_minutes(c), first.sides[0].slos.len())
+        });
+        minutes.iter().try_for_each(|m| ring.merge_minute(m))
+    }
+
     /// Gives service `service` the canary counts `ring` (a reload carries them over).
     pub fn put_canary(&mut self, service: usize, ring: CanaryRing) {
         if let Some(slot) = self.canary.get_mut(service) {
@@ -258,19 +279,7 @@ impl Counters {
             event,
             &mut self.verdicts,
         );
-        if let (Some(v), Some(c)) = (event.variant, plan.canary_of(service)) {
-            self.canary[service]
-                .get_or_insert_with(|| {
-                    CanaryRing::new(plan.canary_minutes(c), event.outcomes.len())
-                })
-                .record(
-                    event.time_us,
-                    v,
-                    (500..600).contains(&event.status),
-                    event.outcomes,
-                    event.latency_us,
-                );
-        }
+        record_canary(&mut self.canary[service], plan, service, event);
         if let Some(k) = event.split {
             self.split[k].apply(&plan.splits[k], &plan.layouts, event);
             return;
@@ -406,4 +415,26 @@ pub fn record_attribution(
     }
     slot.get_or_insert_with(|| ring_for(plan, a, verdicts.len()))
         .record(event.time_us, &keys[..n], verdicts);
+}
+
+/// Counts `event` of service `service` in its canary counts `slot` (made at its first
+/// variant event) when `plan` compares a canary for the service and the event is one of
+/// its variants.
+pub fn record_canary(
+    slot: &mut Option<CanaryRing>,
+    plan: &Plan,
+    service: usize,
+    event: &Decided<'_>,
+) {
+    let (Some(v), Some(c)) = (event.variant, plan.canary_of(service)) else {
+        return;
+    };
+    slot.get_or_insert_with(|| CanaryRing::new(plan.canary_minutes(c), event.outcomes.len()))
+        .record(
+            event.time_us,
+            v,
+            (500..600).contains(&event.status),
+            event.outcomes,
+            event.latency_us,
+        );
 }

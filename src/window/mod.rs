@@ -45,9 +45,14 @@ pub use attribution::{
     Contributors, EntryState as AttributionEntry, KeyCounts, MinuteState as AttributionMinute,
     SloCounts, TableState as AttributionTable,
 };
-pub use canary::{CanaryRing, CanarySums, VariantSums};
+pub use canary::{
+    CanaryError, CanaryMinute, CanaryRing, CanaryState, CanarySums, SideState as CanarySide,
+    VariantSums,
+};
 pub use capacity::{CapacityRing, CapacityState, Peak, Sums};
-pub use counters::{AdjustedState, Counters, CountersState, SloState, Tally, record_attribution};
+pub use counters::{
+    AdjustedState, Counters, CountersState, SloState, Tally, record_attribution, record_canary,
+};
 pub use decided::{Decided, Decisions, Keys};
 pub use dedup::DedupConfig;
 pub use history::{DayZone, History, HistorySpec};

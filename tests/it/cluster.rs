@@ -90,11 +90,18 @@ fn three_members_answer_the_whole_topic_exactly_and_split_the_reading() {
     let n = input.lines.len() as u64;
     let half = input.lines.len() / 2;
     broker.produce("logs", PARTITIONS, &input.lines[..half]);
-    // With burn attribution by status: every member merges the owners' minutes.
-    let base = CONFIG.replace(
-        "  services:",
-        "  attribution: {by: [status], retention: 2h}\n  services:",
-    );
+    // With burn attribution by status and a canary comparison (every search request is
+    // the canary's, none the baseline's): every member merges the owners' minutes.
+    let base = CONFIG
+        .replace(
+            "  services:",
+            "  attribution: {by: [status], retention: 2h}\n  services:",
+        )
+        .replace(
+            "{name: search, match: {host: search.example.com}}",
+            "{name: search, match: {host: search.example.com}, canary: {canary: {host: search.example.com}, baseline: {method: POST}, window: 1h, retention: 2h}}",
+        );
+    assert!(base.contains("canary:"));
     let members: Vec<Instance> = ["m1", "m2", "m3"]
         .iter()
         .map(|m| {
@@ -145,6 +152,27 @@ fn three_members_answer_the_whole_topic_exactly_and_split_the_reading() {
         assert_eq!(c["contributors"][0]["key"], "502", "{c}");
         assert_eq!(c["contributors"][0]["bad"], bad, "{c}");
         assert_eq!(c["contributors"][0]["exact"], true, "{c}");
+        // The canary's requests and 5xx, exact over the range the answer reports.
+        let c = json(m, "/v1/canary/search").unwrap();
+        let start = crate::helpers::parse_time(c["start"].as_str().unwrap());
+        let end = crate::helpers::parse_time(c["end"].as_str().unwrap());
+        assert!(end - start > 60 * SECOND, "{c}");
+        let inside: Vec<_> = input
+            .truth
+            .iter()
+            .filter(|(s, t)| *s == "search" && (start..end).contains(&t.t_us))
+            .collect();
+        let errors = inside.iter().filter(|(_, t)| t.bad_status()).count() as u64;
+        assert_eq!(
+            (
+                c["canary"]["requests"].as_u64(),
+                c["canary"]["errors"].as_u64()
+            ),
+            (Some(inside.len() as u64), Some(errors)),
+            "{c}"
+        );
+        assert_eq!(c["baseline"]["requests"], 0, "{c}");
+        assert_eq!(c["verdict"], "not_enough_data", "{c}");
         let cluster = json(m, "/v1/cluster").unwrap();
         assert_eq!(cluster["members"].as_array().unwrap().len(), 3, "{cluster}");
         assert_eq!(

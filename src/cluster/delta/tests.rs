@@ -1,5 +1,5 @@
 //! Deltas against the direct path: any events, cut into deltas anywhere, written and read
-//! back, give the counts, histograms, capacity counts, burn attribution, host assignments,
+//! back, give the counts, histograms, capacity counts, burn attribution, canary counts, host assignments,
 //! statistics and de-duplication ids that applying the same events one by one gives.
 
 use proptest::prelude::*;
@@ -22,7 +22,7 @@ spec:
   window: {dedup: {window: 1d}}
   attribution: {}
   services:
-    - {name: plain, match: {host: plain.io}}
+    - {name: plain, match: {host: plain.io}, canary: {canary: {path_prefix: /c}, baseline: {path_prefix: /}}}
     - {name: edge, match: {host: "*.example.com"}, split_by: host, max_hosts: 2}
 ---
 apiVersion: reliability/v1
@@ -65,7 +65,7 @@ fn event(s: &Spec) -> Event<'static> {
         latency_us: s.3,
         method: b"GET",
         host: HOSTS[s.1],
-        path: b"/",
+        path: if s.4 % 2 == 0 { b"/" } else { b"/c" },
         backend: b"",
         long_lived: false,
         request_id: IDS[s.4],
@@ -165,6 +165,11 @@ proptest! {
                     );
                 }
             }
+        }
+        // Canary counts: the same minutes, both variants.
+        for s in 0..folded.services.len() {
+            let (a, b) = (direct_counters.canary(s), counters.canary(s));
+            prop_assert_eq!(a.map(|r| r.export()), b.map(|r| r.export()));
         }
         drop(direct_counters);
         drop(counters);
