@@ -65,7 +65,7 @@ fn event(s: &Spec) -> Event<'static> {
         latency_us: s.3,
         method: b"GET",
         host: HOSTS[s.1],
-        path: if s.4 % 2 == 0 { b"/" } else { b"/c" },
+        path: if s.4.is_multiple_of(2) { b"/" } else { b"/c" },
         backend: b"",
         long_lived: false,
         request_id: IDS[s.4],
