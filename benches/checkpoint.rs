@@ -89,6 +89,7 @@ fn checkpoint(c: &mut Criterion) {
         adjustments: Vec::new(),
         alert_history: Default::default(),
         declared_adjustments: Vec::new(),
+        rings: Default::default(),
     };
     let dir = tempfile::tempdir().expect("temp dir");
     let mut cdir = CheckpointDir::open(dir.path()).expect("open");

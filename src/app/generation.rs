@@ -374,6 +374,17 @@ fn plan_of(config: &ReloadConfig, reuse: impl Fn(&str, usize) -> Option<Arc<Host
         .with_attribution(config.attribution.clone())
         .with_canaries(config.canaries.clone())
         .with_feeds(feeds(config))
+        .with_ring_keys(ring_keys(config))
+}
+
+/// The keys `config`'s services save their burn attribution and canary counts under: their
+/// cluster fingerprints, which change with the service, its SLOs or the settings.
+fn ring_keys(config: &ReloadConfig) -> crate::window::RingKeys {
+    let f = Fingerprints::of(config);
+    crate::window::RingKeys {
+        attribution: f.attribution,
+        canary: f.canary,
+    }
 }
 
 /// Per SLO of `config`, the composite SLOs it is a component of, with its units in each.

@@ -4,8 +4,8 @@
 //! the payload's CRC-32 (u32 LE) and the payload: a [`Checkpoint`] in postcard encoding: the
 //! counts (one copy for all partitions) and a section per partition
 //! ([`PartitionCheckpoint`]: position, newest event time, statistics, de-duplication ids).
-//! The previous format versions are read too, so an upgrade keeps history: [`v11`] (no
-//! capacity counts per service), [`v10`] (no adjustments declared through the API), [`v9`]
+//! The previous format versions are read too, so an upgrade keeps history: [`v12`] (no burn
+//! attribution or canary counts), [`v11`] (no capacity counts per service), [`v10`] (no adjustments declared through the API), [`v9`]
 //! (no alert history), [`v8`] (no budget adjustments), [`v7`] (no annotations), [`v6`] (no
 //! daily history per SLO), [`v5`] (no format directive per partition) and [`v4`] (whose
 //! per-partition copies of the counts are added into one).
@@ -26,11 +26,13 @@ use crate::alert_history::AlertHistoryState;
 use crate::annotations::AnnotationsState;
 use crate::source::PartitionId;
 use crate::window::{
-    AdjustedState, CountersState, DeclaredState, HostAssignment, Shard, ShardState, Store, lock,
+    AdjustedState, CountersState, DeclaredState, HostAssignment, RingsState, Shard, ShardState,
+    Store, lock,
 };
 
 pub mod v10;
 pub mod v11;
+pub mod v12;
 pub mod v4;
 pub mod v5;
 pub mod v6;
@@ -50,7 +52,7 @@ pub const MAGIC: &[u8; 8] = b"SLIPCKPT";
 /// sub-service SLO) carries its daily history. 8: the annotations. 9: how each SLO stands with
 /// its budget adjustments. 10: the alert history. 11: the budget adjustments declared
 /// through the API. 12: every service's capacity counts (requests per minute and hour).
-pub const VERSION: u32 = 12;
+pub const VERSION: u32 = 13;
 const HEADER: usize = 8 + 4 + 8 + 4;
 /// How many checkpoint files are kept.
 pub const KEEP: usize = 2;
@@ -75,6 +77,8 @@ pub struct Checkpoint {
     pub alert_history: AlertHistoryState,
     /// The budget adjustments declared through the API.
     pub declared_adjustments: Vec<DeclaredState>,
+    /// Each service's burn attribution and canary counts (see [`RingsState`]).
+    pub rings: RingsState,
 }
 
 impl Checkpoint {
@@ -84,12 +88,13 @@ impl Checkpoint {
     pub fn of(store: &Store, slo_ids: &[String], services: &[String], now_us: i64) -> Self {
         let shards = store.shards();
         let locked: Vec<_> = shards.iter().map(|(pid, s)| (*pid, lock(s))).collect();
-        let (counters, adjustments) = {
+        let (counters, adjustments, rings) = {
             let counters = store.counters();
             let plan = store.plan();
             (
                 counters.export(slo_ids, services, &plan.splits),
                 counters.export_adjusted(plan, slo_ids),
+                counters.export_rings(plan),
             )
         };
         let partitions = locked
@@ -115,6 +120,7 @@ impl Checkpoint {
             adjustments,
             alert_history: store.alert_history().export(),
             declared_adjustments: store.declared().clone(),
+            rings,
         }
     }
 
@@ -144,6 +150,13 @@ impl Checkpoint {
         {
             let mut counters = store.counters();
             counters.import(&self.counters, store.plan(), slo_ids, services);
+            let left_out = counters.import_rings(&self.rings, store.plan());
+            if left_out > 0 {
+                tracing::info!(
+                    left_out,
+                    "saved burn attribution or canary counts of services whose SLOs or settings changed start over"
+                );
+            }
             // Adjustments saved as applied stay so; any other is applied now.
             counters.import_adjusted(&self.adjustments, slo_ids);
             counters.adjust_counted(store.plan());
@@ -239,6 +252,7 @@ pub fn decode(bytes: &[u8]) -> Result<Checkpoint, String> {
         v9::VERSION,
         v10::VERSION,
         v11::VERSION,
+        v12::VERSION,
     ];
     if !known.contains(&version) && version != VERSION {
         return Err(format!(
@@ -290,6 +304,10 @@ pub fn decode(bytes: &[u8]) -> Result<Checkpoint, String> {
     }
     if version == v11::VERSION {
         let old: v11::Checkpoint = postcard::from_bytes(payload).map_err(undecodable)?;
+        return Ok(old.upgrade());
+    }
+    if version == v12::VERSION {
+        let old: v12::Checkpoint = postcard::from_bytes(payload).map_err(undecodable)?;
         return Ok(old.upgrade());
     }
     postcard::from_bytes(payload).map_err(undecodable)

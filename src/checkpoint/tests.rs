@@ -66,6 +66,35 @@ fn sample(n: u64) -> Checkpoint {
             slos: vec!["checkout".into()],
             created_us: 1_700_000_100_000_000,
         }],
+        rings: rings(n),
+    }
+}
+
+/// One service's burn attribution and canary counts: `n` bad requests of the canary.
+fn rings(n: u64) -> crate::window::RingsState {
+    use crate::classify::Outcome;
+    use crate::classify::canary::Variant;
+    let t = 1_700_000_040_000_000;
+    let mut attribution = crate::window::AttributionRing::new(crate::window::AttributionShape {
+        minutes: 10,
+        dims: 1,
+        slos: 1,
+        keys_per_table: 4,
+    });
+    let mut canary = crate::window::CanaryRing::new(10, 1);
+    for i in 0..n {
+        attribution.record(t, &[b"503"], &[Some(true)]);
+        canary.record(
+            t,
+            Variant::Canary,
+            true,
+            &[Outcome::Bad],
+            Some(1_000 * i as i64 + 1),
+        );
+    }
+    crate::window::RingsState {
+        attribution: vec![(41, attribution.export())],
+        canary: vec![(42, canary.export())],
     }
 }
 
@@ -207,6 +236,7 @@ fn a_version_5_checkpoint_is_read_with_no_directive_in_force() {
     want.adjustments = Vec::new();
     want.alert_history = Default::default();
     want.declared_adjustments = Vec::new();
+    want.rings = Default::default();
     assert_eq!(read, want);
     // The current version is not read as the previous one, nor the other way round.
     assert!(decode(&file_of(VERSION, &old)).is_err());
@@ -291,7 +321,7 @@ fn a_wrong_version_falls_back() {
     // Version 3, the last before split services, is refused the same way.
     falls_back(
         |b| b[8] = 3,
-        "format version 3, this build reads versions 4 to 12",
+        "format version 3, this build reads versions 4 to 13",
     );
     falls_back(|b| b[0] = b'X', "bad magic");
 }
@@ -329,6 +359,7 @@ fn a_version_6_checkpoint_is_read_with_every_history_empty() {
     want.adjustments = Vec::new();
     want.alert_history = Default::default();
     want.declared_adjustments = Vec::new();
+    want.rings = Default::default();
     assert_eq!(read, want);
     assert!(decode(&file_of(VERSION, &old)).is_err());
 }
@@ -544,6 +575,23 @@ fn a_version_11_checkpoint_is_read_without_capacity_counts() {
     reads_as_current(v11::VERSION, &old, now);
 }
 
+#[test]
+fn a_version_12_checkpoint_is_read_without_attribution_or_canary_counts() {
+    let now = sample(8);
+    assert!(!now.rings.canary.is_empty() && !now.rings.attribution.is_empty());
+    let old = v12::Checkpoint {
+        created_us: now.created_us,
+        partitions: now.partitions.clone(),
+        counters: now.counters.clone(),
+        splits: now.splits.clone(),
+        annotations: now.annotations.clone(),
+        adjustments: now.adjustments.clone(),
+        alert_history: now.alert_history.clone(),
+        declared_adjustments: now.declared_adjustments.clone(),
+    };
+    reads_as_current(v12::VERSION, &old, now);
+}
+
 /// `old`, written as a file of format `version`, reads as `now` without what later versions
 /// added; read as a current file it is refused.
 fn reads_as_current<T: serde::Serialize>(version: u32, old: &T, mut now: Checkpoint) {
@@ -561,6 +609,9 @@ fn reads_as_current<T: serde::Serialize>(version: u32, old: &T, mut now: Checkpo
     }
     if version < 12 {
         now.counters.capacity = Vec::new();
+    }
+    if version < 13 {
+        now.rings = Default::default();
     }
     assert_eq!(decode(&file_of(version, old)).unwrap(), now);
     assert!(decode(&file_of(VERSION, old)).is_err());

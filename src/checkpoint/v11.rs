@@ -62,7 +62,7 @@ impl CountersState {
 impl Checkpoint {
     /// The same state in the current format: every service's capacity counts start empty.
     pub fn upgrade(self) -> super::Checkpoint {
-        super::Checkpoint {
+        super::v12::Checkpoint {
             created_us: self.created_us,
             partitions: self.partitions,
             counters: self.counters.upgrade(),
@@ -72,5 +72,6 @@ impl Checkpoint {
             alert_history: self.alert_history,
             declared_adjustments: self.declared_adjustments,
         }
+        .upgrade()
     }
 }

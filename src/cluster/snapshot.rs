@@ -620,6 +620,7 @@ mod tests {
             adjustments: Vec::new(),
             alert_history: Default::default(),
             declared_adjustments: Vec::new(),
+            rings: Default::default(),
         }
     }
 

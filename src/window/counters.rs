@@ -67,6 +67,17 @@ pub struct CountersState {
     pub capacity: Vec<(String, CapacityState)>,
 }
 
+/// Each service's burn attribution and canary counts, in a checkpoint: under the keys of
+/// [`Plan::ring_keys`](super::Plan::ring_keys), so they are restored only into a service
+/// that counts alike (same service, SLOs and settings).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct RingsState {
+    /// `(key, minutes)` per service with burn attribution.
+    pub attribution: Vec<(u64, super::AttributionState)>,
+    /// `(key, minutes)` per service with canary counts.
+    pub canary: Vec<(u64, super::CanaryState)>,
+}
+
 /// The counts of every SLO and service.
 #[derive(Debug)]
 pub struct Counters {
@@ -172,6 +183,43 @@ impl Counters {
             CanaryRing::new(plan.canary_minutes(c), first.sides[0].slos.len())
         });
         minutes.iter().try_for_each(|m| ring.merge_minute(m))
+    }
+
+    /// Every service's burn attribution and canary counts, for a checkpoint, under
+    /// `plan`'s keys.
+    pub fn export_rings(&self, plan: &Plan) -> RingsState {
+        let keyed = |keys: &[Option<u64>], s: usize| keys.get(s).copied().flatten();
+        RingsState {
+            attribution: (0..self.attribution.len())
+                .filter_map(|s| {
+                    Some((
+                        keyed(&plan.ring_keys.attribution, s)?,
+                        self.attribution(s)?.export(),
+                    ))
+                })
+                .collect(),
+            canary: (0..self.canary.len())
+                .filter_map(|s| Some((keyed(&plan.ring_keys.canary, s)?, self.canary(s)?.export())))
+                .collect(),
+        }
+    }
+
+    /// Adds `state` under `plan`: each saved ring to the service whose key it has; a ring of
+    /// another key (a service, SLOs or settings changed) is left out. Returns how many were.
+    pub fn import_rings(&mut self, state: &RingsState, plan: &Plan) -> usize {
+        let find = |keys: &[Option<u64>], key: u64| keys.iter().position(|k| *k == Some(key));
+        let mut left_out = 0;
+        for (key, saved) in &state.attribution {
+            let merged = find(&plan.ring_keys.attribution, *key)
+                .map(|s| self.merge_attribution(s, plan, &saved.minutes));
+            left_out += usize::from(!matches!(merged, Some(Ok(()))));
+        }
+        for (key, saved) in &state.canary {
+            let merged = find(&plan.ring_keys.canary, *key)
+                .map(|s| self.merge_canary(s, plan, &saved.minutes));
+            left_out += usize::from(!matches!(merged, Some(Ok(()))));
+        }
+        left_out
     }
 
     /// Gives service `service` the canary counts `ring` (a reload carries them over).

@@ -51,7 +51,8 @@ pub use canary::{
 };
 pub use capacity::{CapacityRing, CapacityState, Peak, Sums};
 pub use counters::{
-    AdjustedState, Counters, CountersState, SloState, Tally, record_attribution, record_canary,
+    AdjustedState, Counters, CountersState, RingsState, SloState, Tally, record_attribution,
+    record_canary,
 };
 pub use decided::{Decided, Decisions, Keys};
 pub use dedup::DedupConfig;
@@ -119,6 +120,20 @@ pub struct Plan {
     /// Per SLO index, the composite SLOs it is a component of, each with the units one of
     /// its events counts there; empty (no composites) unless set with [`Plan::with_feeds`].
     pub feeds: Vec<Vec<(usize, u64)>>,
+    /// Per service, the keys its burn attribution and canary counts are saved under (a
+    /// hash of the service, its SLOs and the settings), so a checkpoint's are restored only
+    /// into what counts alike; empty unless set with [`Plan::with_ring_keys`].
+    pub ring_keys: RingKeys,
+}
+
+/// Per service index, the key of its burn attribution and of its canary counts in saved
+/// state (`None` without them).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RingKeys {
+    /// Burn attribution.
+    pub attribution: Vec<Option<u64>>,
+    /// Canary counts.
+    pub canary: Vec<Option<u64>>,
 }
 
 /// How far the evaluation time may trail a shard's newest bucket: the allowed lateness plus
@@ -157,6 +172,7 @@ impl Plan {
             attribution: None,
             canaries: Vec::new(),
             feeds: Vec::new(),
+            ring_keys: RingKeys::default(),
         }
     }
 
@@ -201,6 +217,13 @@ impl Plan {
         canaries: Vec<Option<std::sync::Arc<crate::classify::canary::CanaryConfig>>>,
     ) -> Self {
         self.canaries = canaries;
+        self
+    }
+
+    /// The same plan with the keys of each service's saved burn attribution and canary
+    /// counts.
+    pub fn with_ring_keys(mut self, keys: RingKeys) -> Self {
+        self.ring_keys = keys;
         self
     }
 

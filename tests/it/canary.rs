@@ -317,3 +317,54 @@ fn slipstream_canary_exits_as_a_rollout_step_reads_it() {
     let (code, _, err) = canary(&["--service", "shop", "--window", "1 hour"]);
     assert_eq!(code, Some(1), "{err}");
 }
+
+#[test]
+fn a_restart_keeps_the_comparison_and_the_contributors() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("alb.log");
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_micros() as i64;
+    let end = now.div_euclid(MINUTE) * MINUTE - MINUTE;
+    let mut lines: Vec<String> = traffic(end).iter().map(Request::line).collect();
+    lines.push(alb_line(now - SECOND, "nobody.test", "/", 200, None));
+    std::fs::write(&log, lines.join("\n") + "\n").unwrap();
+    let config_path = dir.path().join("c.yaml");
+    let source = format!(
+        "{{file: {{paths: [{}], follow: false}}}}\n  checkpoint: {{dir: \"{}\", interval: 1h}}\n  attribution: {{by: [status]}}",
+        log.display(),
+        dir.path().join("state").display()
+    );
+    std::fs::write(&config_path, config(&source)).unwrap();
+    let get = |run: &Running, path: &str| -> Value {
+        let (status, body) = crate::cli::http_get(run.port, path).unwrap();
+        assert_eq!(status, 200, "{path}: {body}");
+        serde_json::from_str(&body).unwrap()
+    };
+    let canary_path = "/v1/canary/shop";
+    let contributors_path = "/v1/slos/shop/availability/contributors?window=30m&by=status";
+    let run = Running::start(&config_path);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let before = loop {
+        let v = get(&run, canary_path);
+        if v["verdict"] == "roll_back" {
+            break v;
+        }
+        assert!(std::time::Instant::now() < deadline, "{v}");
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    };
+    let contributors = get(&run, contributors_path);
+    assert_eq!(
+        contributors["contributors"][0]["key"], "503",
+        "{contributors}"
+    );
+    // SIGTERM writes a last checkpoint; the file is not read again after the restart.
+    assert!(run.terminate());
+    let run = Running::start(&config_path);
+    let after = get(&run, canary_path);
+    for key in ["start", "end", "canary", "baseline", "verdict", "checks"] {
+        assert_eq!(after[key], before[key], "{key}: {after}");
+    }
+    assert_eq!(get(&run, contributors_path), contributors);
+}
