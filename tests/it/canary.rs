@@ -260,23 +260,32 @@ async fn a_canary_like_its_baseline_is_healthy() {
     );
 }
 
-#[test]
-fn slipstream_canary_exits_as_a_rollout_step_reads_it() {
-    let dir = tempfile::tempdir().unwrap();
-    let log = dir.path().join("alb.log");
+/// The traffic, ending a minute ago, in a log file of `dir` read once by `slipstream run`
+/// with `extra` lines added to the Pipeline's spec; a request of no service now sets the
+/// evaluation time. The configuration's path.
+fn logged(dir: &std::path::Path, extra: &str) -> std::path::PathBuf {
+    let log = dir.join("alb.log");
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_micros() as i64;
-    // The traffic ends a minute ago; a request of no service now sets the evaluation time.
     let end = now.div_euclid(MINUTE) * MINUTE - MINUTE;
     let mut lines: Vec<String> = traffic(end).iter().map(Request::line).collect();
     lines.push(alb_line(now - SECOND, "nobody.test", "/", 200, None));
     std::fs::write(&log, lines.join("\n") + "\n").unwrap();
-    let config_path = dir.path().join("c.yaml");
-    let source = format!("{{file: {{paths: [{}], follow: false}}}}", log.display());
+    let config_path = dir.join("c.yaml");
+    let source = format!(
+        "{{file: {{paths: [{}], follow: false}}}}{extra}",
+        log.display()
+    );
     std::fs::write(&config_path, config(&source)).unwrap();
-    let run = Running::start(&config_path);
+    config_path
+}
+
+#[test]
+fn slipstream_canary_exits_as_a_rollout_step_reads_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = Running::start(&logged(dir.path(), ""));
     let url = run.url();
     let canary = |args: &[&str]| {
         let out = Command::new(env!("CARGO_BIN_EXE_slipstream"))
@@ -321,22 +330,13 @@ fn slipstream_canary_exits_as_a_rollout_step_reads_it() {
 #[test]
 fn a_restart_keeps_the_comparison_and_the_contributors() {
     let dir = tempfile::tempdir().unwrap();
-    let log = dir.path().join("alb.log");
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_micros() as i64;
-    let end = now.div_euclid(MINUTE) * MINUTE - MINUTE;
-    let mut lines: Vec<String> = traffic(end).iter().map(Request::line).collect();
-    lines.push(alb_line(now - SECOND, "nobody.test", "/", 200, None));
-    std::fs::write(&log, lines.join("\n") + "\n").unwrap();
-    let config_path = dir.path().join("c.yaml");
-    let source = format!(
-        "{{file: {{paths: [{}], follow: false}}}}\n  checkpoint: {{dir: \"{}\", interval: 1h}}\n  attribution: {{by: [status]}}",
-        log.display(),
-        dir.path().join("state").display()
+    let config_path = logged(
+        dir.path(),
+        &format!(
+            "\n  checkpoint: {{dir: \"{}\", interval: 1h}}\n  attribution: {{by: [status]}}",
+            dir.path().join("state").display()
+        ),
     );
-    std::fs::write(&config_path, config(&source)).unwrap();
     let get = |run: &Running, path: &str| -> Value {
         let (status, body) = crate::cli::http_get(run.port, path).unwrap();
         assert_eq!(status, 200, "{path}: {body}");

@@ -80,6 +80,24 @@ pub(crate) fn top() -> i64 {
     (now - 60) * SECOND
 }
 
+/// The requests of `service` produced in the `[start, end)` that `answer` reports (more
+/// than a minute of it).
+fn truth_in<'a>(
+    input: &'a crate::exact_windows::Input,
+    service: &str,
+    answer: &Value,
+) -> Vec<&'a crate::helpers::Truth> {
+    let start = crate::helpers::parse_time(answer["start"].as_str().unwrap());
+    let end = crate::helpers::parse_time(answer["end"].as_str().unwrap());
+    assert!(end - start > 60 * SECOND, "{answer}");
+    input
+        .truth
+        .iter()
+        .filter(|(s, t)| *s == service && (start..end).contains(&t.t_us))
+        .map(|(_, t)| t)
+        .collect()
+}
+
 #[test]
 fn three_members_answer_the_whole_topic_exactly_and_split_the_reading() {
     let broker = Broker::start(false);
@@ -135,15 +153,8 @@ fn three_members_answer_the_whole_topic_exactly_and_split_the_reading() {
         // Contributors by status, exact, as counted from what was produced over the range
         // the answer reports.
         let c = json(m, "/v1/slos/checkout/availability/contributors?by=status").unwrap();
-        let start = crate::helpers::parse_time(c["start"].as_str().unwrap());
-        let end = crate::helpers::parse_time(c["end"].as_str().unwrap());
-        assert!(end - start > 60 * SECOND, "{c}");
-        let inside: Vec<_> = input
-            .truth
-            .iter()
-            .filter(|(s, t)| *s == "checkout" && (start..end).contains(&t.t_us))
-            .collect();
-        let bad = inside.iter().filter(|(_, t)| t.bad_status()).count() as u64;
+        let inside = truth_in(&input, "checkout", &c);
+        let bad = inside.iter().filter(|t| t.bad_status()).count() as u64;
         assert_eq!(
             (c["bad"].as_u64(), c["total"].as_u64()),
             (Some(bad), Some(inside.len() as u64)),
@@ -154,15 +165,8 @@ fn three_members_answer_the_whole_topic_exactly_and_split_the_reading() {
         assert_eq!(c["contributors"][0]["exact"], true, "{c}");
         // The canary's requests and 5xx, exact over the range the answer reports.
         let c = json(m, "/v1/canary/search").unwrap();
-        let start = crate::helpers::parse_time(c["start"].as_str().unwrap());
-        let end = crate::helpers::parse_time(c["end"].as_str().unwrap());
-        assert!(end - start > 60 * SECOND, "{c}");
-        let inside: Vec<_> = input
-            .truth
-            .iter()
-            .filter(|(s, t)| *s == "search" && (start..end).contains(&t.t_us))
-            .collect();
-        let errors = inside.iter().filter(|(_, t)| t.bad_status()).count() as u64;
+        let inside = truth_in(&input, "search", &c);
+        let errors = inside.iter().filter(|t| t.bad_status()).count() as u64;
         assert_eq!(
             (
                 c["canary"]["requests"].as_u64(),
