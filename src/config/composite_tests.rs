@@ -1,6 +1,7 @@
 //! OpenSLO composite SLOs: the example, what a composite and its components become, and
 //! every refusal with its document and field path.
 
+use super::openslo_tests::assert_problems;
 use super::*;
 use crate::classify::Sli;
 use crate::evaluate::{Ppb, SloKind, Target};
@@ -45,30 +46,6 @@ fn composite(spec_extra: &str, method: &str, objectives: &[String]) -> String {
 
 fn objective(extra: &str) -> String {
     format!("{{target: 0.99, {extra}}}")
-}
-
-fn messages(text: &str) -> Vec<String> {
-    match parse(text, "o.yaml") {
-        Ok(_) => Vec::new(),
-        Err(e) => e
-            .problems
-            .into_iter()
-            .map(|p| format!("{}: {}", p.location, p.message))
-            .collect(),
-    }
-}
-
-/// Exactly the problems `want` (each a substring of one message, location included).
-fn assert_problems(text: &str, want: &[&str]) {
-    let got = messages(text);
-    for w in want {
-        assert!(
-            got.iter().any(|g| g.contains(w)),
-            "missing {w:?} in\n{}",
-            got.join("\n")
-        );
-    }
-    assert_eq!(got.len(), want.len(), "{}", got.join("\n"));
 }
 
 #[test]

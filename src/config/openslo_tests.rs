@@ -18,7 +18,8 @@ spec:
   services: [{name: api, match: {host: api.example.com}}]
 "#;
 
-fn messages(text: &str) -> Vec<String> {
+/// Every problem of `text` (as `o.yaml`) with its location.
+pub(super) fn messages(text: &str) -> Vec<String> {
     match parse(text, "o.yaml") {
         Ok(_) => Vec::new(),
         Err(e) => e
@@ -29,7 +30,8 @@ fn messages(text: &str) -> Vec<String> {
     }
 }
 
-fn assert_problems(text: &str, want: &[&str]) {
+/// Exactly the problems `want` (each a substring of one message, location included).
+pub(super) fn assert_problems(text: &str, want: &[&str]) {
     let got = messages(text);
     for w in want {
         assert!(
