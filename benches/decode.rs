@@ -101,6 +101,7 @@ fn json_decoder() -> JsonDecoder {
         url: Some(path("url.original")),
         backend: Some(path("service.name")),
         request_id: Some(path("trace.id")),
+        client: None,
     })
 }
 

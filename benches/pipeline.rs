@@ -158,6 +158,7 @@ fn classify(c: &mut Criterion) {
                 backend: b"",
                 long_lived: false,
                 request_id: b"",
+                client: &[],
             })
             .collect();
         g.throughput(Throughput::Elements(events.len() as u64));

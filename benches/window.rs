@@ -72,6 +72,7 @@ fn shard_apply(c: &mut Criterion) {
                 backend: b"",
                 long_lived: false,
                 request_id: b"",
+                client: &[],
             };
             // Decided and applied as the pipeline does, with a reused buffer.
             decisions.clear();
@@ -121,6 +122,7 @@ fn evaluate_demo(c: &mut Criterion) {
                 backend: b"",
                 long_lived: false,
                 request_id: b"",
+                client: &[],
             };
             shard.apply_event(&mut *counters, &e, &classifier, NOW + HOUR, &plan);
         }

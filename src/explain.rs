@@ -147,6 +147,8 @@ pub struct Fields {
     pub backend: String,
     /// Request id, empty if the format carries none.
     pub request_id: String,
+    /// The client's address, empty if the format carries none.
+    pub client: String,
     /// True for long-lived connections (kept out of latency SLIs).
     pub long_lived: bool,
 }
@@ -548,6 +550,7 @@ impl Explainer {
             path: text(e.path),
             backend: text(e.backend),
             request_id: text(e.request_id),
+            client: text(e.client),
             long_lived: e.long_lived,
         }
     }

@@ -34,6 +34,7 @@ pub fn check_event(event: &Event<'_>, line: &[u8]) {
         ("path", event.path),
         ("backend", event.backend),
         ("request_id", event.request_id),
+        ("client", event.client),
     ] {
         // An absolute URL without a path (`https://host`) means `/`, a static slice.
         let root = name == "path" && field == b"/";
@@ -63,6 +64,7 @@ pub fn json_mapping(selector: u8) -> JsonMapping {
         url: Some(path("http.url")),
         backend: Some(path("backend")),
         request_id: Some(path("id")),
+        client: Some(path("client")),
     }
 }
 

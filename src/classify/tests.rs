@@ -11,6 +11,7 @@ fn event(status: u16, latency_us: Option<i64>) -> Event<'static> {
         backend: b"arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/checkout-tg/6d0ecf831eec9f09",
         long_lived: false,
         request_id: b"",
+        client: &[],
     }
 }
 

@@ -363,6 +363,7 @@ fn json_preset(name: &str) -> Option<JsonSpec> {
             method_field: key("request.method"),
             host_field: key("request.host"),
             url_field: key("request.uri"),
+            client_field: key("request.client_ip"),
             ..JsonSpec::default()
         }),
         _ => None,
@@ -403,6 +404,7 @@ fn with_preset(j: &JsonSpec, at: &At, problems: &mut Problems) -> JsonSpec {
         url_field,
         backend_field: own(&j.backend_field).or(preset.backend_field),
         request_id_field: own(&j.request_id_field).or(preset.request_id_field),
+        client_field: own(&j.client_field).or(preset.client_field),
     }
 }
 
@@ -439,6 +441,7 @@ fn json_mapping(j: &JsonSpec, at: &At, problems: &mut Problems) -> Option<JsonMa
     let url = optional("url_field", &j.url_field, problems);
     let backend = optional("backend_field", &j.backend_field, problems);
     let request_id = optional("request_id_field", &j.request_id_field, problems);
+    let client = optional("client_field", &j.client_field, problems);
     let time_format = time_format(j.time_format.as_deref(), &at.field("time_format"), problems);
     let unit = latency_unit(j, &at.field("latency_unit"), problems);
     if j.path_field.is_some() && j.url_field.is_some() {
@@ -461,6 +464,7 @@ fn json_mapping(j: &JsonSpec, at: &At, problems: &mut Problems) -> Option<JsonMa
         url,
         backend,
         request_id,
+        client,
     })
 }
 

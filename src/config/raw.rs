@@ -75,7 +75,8 @@ pub(crate) struct PipelineSpec {
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct AttributionSpec {
-    /// Dimensions: `path`, `status`, `backend`, `host`, `method` (default all five).
+    /// Dimensions: `path`, `status`, `backend`, `host`, `method`, `client` (default the
+    /// first five: `client` is personal data, kept only when named).
     pub(crate) by: Option<Vec<String>>,
     /// Entries per table and minute (default 32, 4 to 1024).
     pub(crate) keys_per_minute: Option<i64>,
@@ -84,6 +85,18 @@ pub(crate) struct AttributionSpec {
     /// Path templates, first match wins (`/users/{id}/orders`, `/static/*`).
     #[serde(default)]
     pub(crate) paths: Vec<String>,
+    /// Prefix lengths the `client` dimension keeps (default /24 and /48).
+    pub(crate) client_prefix: Option<ClientPrefixSpec>,
+}
+
+/// `spec.attribution.client_prefix`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ClientPrefixSpec {
+    /// IPv4 prefix length, 8 to 24 (default 24).
+    pub(crate) ipv4: Option<i64>,
+    /// IPv6 prefix length, 16 to 48 (default 48).
+    pub(crate) ipv6: Option<i64>,
 }
 
 /// `spec.http`.
@@ -304,6 +317,9 @@ pub(crate) struct JsonSpec {
     pub(crate) backend_field: Option<String>,
     /// Key of the request id.
     pub(crate) request_id_field: Option<String>,
+    /// Key of the client's IP address (a port is dropped); personal data, read only by the
+    /// `client` attribution dimension.
+    pub(crate) client_field: Option<String>,
 }
 
 /// One service.

@@ -14,11 +14,13 @@
 //! the exact sum of fields 6–8 in µs, unknown (`None`) if any of them is `-1`. Host and path
 //! come from the request URL (`METHOD scheme://host:port/uri PROTOCOL`); ALB's `"- - - "` for
 //! a malformed request gives an empty method, host and path. The backend is the target group
-//! ARN (empty for `-` or when absent). `ws` and `wss` entries are long-lived connections. The
-//! other fields are not checked.
+//! ARN (empty for `-` or when absent). The client is field 4's address without its port
+//! (`192.168.131.39:2817`, IPv6 written `2001:db8::1:2817` or `[2001:db8::1]:2817`; `-`
+//! gives none); any other value is [`DecodeError::BadClient`]. `ws` and `wss` entries are
+//! long-lived connections. The other fields are not checked.
 
 use super::fields::{self, Fields, RequestLine};
-use super::{DecodeError, Decoder, Event, timestamp};
+use super::{DecodeError, Decoder, Event, client, timestamp};
 use crate::time;
 
 /// Decoder for AWS Application Load Balancer access-log lines (see the module docs).
@@ -30,7 +32,9 @@ impl Decoder for AlbDecoder {
         let mut f = Fields::new(fields::trim_line(line)?);
         let kind = f.required()?;
         let time = f.required()?;
-        let _elb_client_target = [f.required()?, f.required()?, f.required()?];
+        let _elb = f.required()?;
+        let client = f.required()?;
+        let _target = f.required()?;
         let timings = [f.required()?, f.required()?, f.required()?];
         let status = f.required()?;
         let _target_status_received_sent = [f.required()?, f.required()?, f.required()?];
@@ -49,6 +53,9 @@ impl Decoder for AlbDecoder {
         let time_us = timestamp::rfc3339(time).ok_or(DecodeError::BadTime)?;
         let status = fields::parse_status(status)?;
         let latency_us = latency(timings)?;
+        let client = client::with_port(client)
+            .text()
+            .ok_or(DecodeError::BadClient)?;
         let Some(RequestLine {
             method,
             target,
@@ -68,6 +75,7 @@ impl Decoder for AlbDecoder {
             backend,
             long_lived: matches!(kind, b"ws" | b"wss"),
             request_id,
+            client,
         })
     }
 }
@@ -131,6 +139,7 @@ mod tests {
                 backend: TG,
                 long_lived: false,
                 request_id: b"Root=1-58337262-36d228ad5d99923122bbe354",
+                client: b"192.168.131.39",
             }
         );
     }
@@ -310,6 +319,34 @@ mod tests {
                 "{request}"
             );
         }
+    }
+
+    #[test]
+    fn the_client_is_field_4_without_its_port() {
+        let req = r#""GET https://a:443/ HTTP/1.1""#;
+        let with = |client: &str| short("0 0 0", "200 200", req).replacen("1.2.3.4:5", client, 1);
+        for (field, want) in [
+            ("1.2.3.4:5", &b"1.2.3.4"[..]),
+            (
+                "2001:db8:85a3::8a2e:370:7334:52341",
+                b"2001:db8:85a3::8a2e:370:7334",
+            ),
+            ("2001:db8::1:443", b"2001:db8::1"),
+            ("[2001:db8::1]:443", b"2001:db8::1"),
+            ("-", b""),
+        ] {
+            assert_eq!(decode(&with(field)).map(|e| e.client), Ok(want), "{field}");
+        }
+        for field in [
+            "1.2.3.4",
+            "client:5",
+            "1.2.3.4:port",
+            "1.2.3.999:5",
+            "[::1]",
+        ] {
+            assert_eq!(decode(&with(field)), Err(DecodeError::BadClient), "{field}");
+        }
+        assert_eq!(decode(WS).unwrap().client, b"10.0.0.140");
     }
 
     proptest! {

@@ -11,13 +11,15 @@
 //! `elb_status_code` (what the client saw; `backend_status_code` is `-` without a backend
 //! response). Method, host and path come from the request URL; a TCP or SSL listener's
 //! `"- - - "` gives empty ones. The backend is `backend:port` as written (empty for `-`).
+//! The client is the address of `client:port` without the port (`-`: none; any other value
+//! is [`DecodeError::BadClient`]).
 //! Every field through `sent_bytes` must be present, the times must be seconds or `-1`,
 //! the status codes and byte counts numbers (or `-`); the user agent and the TLS fields
 //! are optional (older entries stop after the request) and not checked. Classic ELB logs
 //! carry no request id. No line is long-lived.
 
 use super::fields::{self, Fields, RequestLine};
-use super::{DecodeError, Decoder, Event, timestamp};
+use super::{DecodeError, Decoder, Event, client, timestamp};
 
 /// Decoder for AWS Classic Load Balancer access-log lines (see the module docs).
 #[derive(Debug, Clone, Copy, Default)]
@@ -27,7 +29,8 @@ impl Decoder for ClassicElbDecoder {
     fn decode<'a>(&self, line: &'a [u8]) -> Result<Event<'a>, DecodeError> {
         let mut f = Fields::new(fields::trim_line(line)?);
         let time = f.required()?;
-        let _elb_client = [f.required()?, f.required()?];
+        let _elb = f.required()?;
+        let client = f.required()?;
         let backend = f.required()?;
         let timings = [f.required()?, f.required()?, f.required()?];
         let status = f.required()?;
@@ -38,6 +41,9 @@ impl Decoder for ClassicElbDecoder {
         }
 
         let received_us = timestamp::rfc3339(time).ok_or(DecodeError::BadTime)?;
+        let client = client::with_port(client)
+            .text()
+            .ok_or(DecodeError::BadClient)?;
         let status = fields::parse_status(status)?;
         let latency_us = super::alb::latency(timings)?;
         let time_us = received_us
@@ -69,6 +75,7 @@ impl Decoder for ClassicElbDecoder {
             backend: if backend == b"-" { &[] } else { backend },
             long_lived: false,
             request_id: &[],
+            client,
         })
     }
 }
@@ -110,6 +117,7 @@ mod tests {
                 backend: b"10.0.0.1:80",
                 long_lived: false,
                 request_id: b"",
+                client: b"192.168.131.39",
             })
         );
         let e = decode(HTTPS).unwrap();
@@ -162,6 +170,21 @@ mod tests {
             decode(&HTTP.replace("GET http://www.example.com:80/ HTTP/1.1", "GET")),
             Err(DecodeError::BadRequest)
         );
+    }
+
+    #[test]
+    fn the_client_is_the_address_without_its_port() {
+        let with = |client: &str| HTTP.replacen("192.168.131.39:2817", client, 1);
+        for (field, want) in [
+            ("[2001:db8::5]:2817", &b"2001:db8::5"[..]),
+            ("2001:db8::5:2817", b"2001:db8::5"),
+            ("-", b""),
+        ] {
+            assert_eq!(decode(&with(field)).map(|e| e.client), Ok(want), "{field}");
+        }
+        for field in ["192.168.131.39", "lb-client:2817", "192.168.131:2817"] {
+            assert_eq!(decode(&with(field)), Err(DecodeError::BadClient), "{field}");
+        }
     }
 
     proptest! {

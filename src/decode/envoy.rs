@@ -22,7 +22,10 @@
 //! numbers or `-`, so a line of another layout (Istio's default, with more fields after the
 //! response flags) is `missing_fields`, never a misread: configure `spec.decode.envoy` for
 //! it. Response flags, the forwarded-for list and the user agent are read past but not
-//! checked. No line is long-lived.
+//! checked. The default format logs no downstream address, so the client is empty: the
+//! `X-Forwarded-For` list is what clients and proxies claim, not an address Envoy saw, and
+//! is never taken for one (a compiled format with `%DOWNSTREAM_REMOTE_ADDRESS%` reads the
+//! client). No line is long-lived.
 
 use super::fields::{self, Fields};
 use super::{DecodeError, Decoder, Event, timestamp};
@@ -104,6 +107,7 @@ impl Decoder for EnvoyDecoder {
             backend: upstream,
             long_lived: false,
             request_id,
+            client: &[],
         })
     }
 }
@@ -182,6 +186,7 @@ mod tests {
                 backend: b"tcp://10.0.2.1:80",
                 long_lived: false,
                 request_id: b"cc21d9b0-cf5c-432b-8c7e-98aeb7988cd2",
+                client: &[],
             }
         );
     }
@@ -200,6 +205,7 @@ mod tests {
                 backend: b"10.0.1.12:8080",
                 long_lived: false,
                 request_id: b"5f1c2b8e-0d9a-4c55-9d55-1f0e2c3b4a59",
+                client: &[],
             }
         );
     }
@@ -225,6 +231,7 @@ mod tests {
                 backend: b"10.0.2.31:8080",
                 long_lived: false,
                 request_id: b"a1b2c3",
+                client: &[],
             }
         );
         let e = decode(BAD_REQUEST).unwrap();

@@ -12,22 +12,24 @@
 //! | `authority` | host, port dropped |
 //! | `upstream_cluster`, else `upstream_host` | backend |
 //! | `x_request_id`, else `request_id` | request id |
+//! | `downstream_remote_address` | client: the address, its port dropped (`%DOWNSTREAM_REMOTE_ADDRESS%` or `…_WITHOUT_PORT%`); a value that is no address, `-` or local socket is `bad_client` |
 //!
 //! As for the text format, the event time is `start_time` + `duration` (when the response
 //! completed, like ALB and nginx), and status 0 has an unknown latency (good for availability,
 //! left out of latency SLIs). Absent, `null` and `"-"` values read as empty. Every other key
-//! (`protocol`, `response_flags`, byte counts, `x_forwarded_for`, `user_agent`, …) is
-//! ignored; the generic `json` format covers other key sets. Values are borrowed from the
-//! line as described in the JSON reader (escapes kept as written). No line is long-lived.
+//! (`protocol`, `response_flags`, byte counts, `user_agent`, `x_forwarded_for` — what
+//! clients claim, never taken for the client —, …) is ignored; the generic `json` format
+//! covers other key sets. Values are borrowed from the line as described in the JSON reader
+//! (escapes kept as written). No line is long-lived.
 
 use super::jsonscan::{self, Value};
-use super::{DecodeError, Decoder, Event, Unit, fields, timestamp};
+use super::{DecodeError, Decoder, Event, Unit, client, fields, timestamp};
 
 /// Decoder for Envoy JSON access-log lines (see the module docs).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct EnvoyJsonDecoder;
 
-const KEYS: [&[&str]; 10] = [
+const KEYS: [&[&str]; 11] = [
     &["start_time"],
     &["response_code"],
     &["duration"],
@@ -38,6 +40,7 @@ const KEYS: [&[&str]; 10] = [
     &["upstream_host"],
     &["x_request_id"],
     &["request_id"],
+    &["downstream_remote_address"],
 ];
 
 impl Decoder for EnvoyJsonDecoder {
@@ -56,6 +59,7 @@ impl Decoder for EnvoyJsonDecoder {
             upstream,
             x_request_id,
             request_id,
+            downstream,
         ] = v;
         let start_us = start_time(start.ok_or(DecodeError::MissingFields)?)?;
         let status = jsonscan::status(Some(code.ok_or(DecodeError::MissingFields)?))?;
@@ -71,6 +75,9 @@ impl Decoder for EnvoyJsonDecoder {
             b"" => jsonscan::text(request_id),
             id => id,
         };
+        let client = client::either(jsonscan::text(downstream))
+            .text()
+            .ok_or(DecodeError::BadClient)?;
         Ok(Event {
             time_us,
             status,
@@ -81,6 +88,7 @@ impl Decoder for EnvoyJsonDecoder {
             backend,
             long_lived: false,
             request_id,
+            client,
         })
     }
 }
@@ -99,8 +107,8 @@ mod tests {
     use crate::time;
     use proptest::prelude::*;
 
-    const STRINGS: &str = r#"{"start_time":"2026-11-21T10:00:00.123Z","method":"POST","path":"/api/v1/orders?id=7","protocol":"HTTP/1.1","response_code":"201","response_flags":"-","bytes_received":"512","bytes_sent":"48","duration":"57","upstream_service_time":"55","x_forwarded_for":"203.0.113.7","user_agent":"curl/8.5.0 \"quoted\"","x_request_id":"5f1c2b8e-0d9a-4c55","authority":"api.example.com:8443","upstream_host":"10.0.1.12:8080","upstream_cluster":"outbound|8080||orders.default.svc.cluster.local"}"#;
-    const TYPED: &str = r#"{"start_time": "2026-11-21T10:00:00.123Z", "method": "POST", "path": "/api/v1/orders?id=7", "response_code": 201, "response_flags": "-", "duration": 57, "upstream_service_time": null, "request_id": "5f1c2b8e-0d9a-4c55", "authority": "api.example.com:8443", "upstream_host": "10.0.1.12:8080", "upstream_cluster": "outbound|8080||orders.default.svc.cluster.local", "bytes_sent": 48}"#;
+    const STRINGS: &str = r#"{"start_time":"2026-11-21T10:00:00.123Z","method":"POST","path":"/api/v1/orders?id=7","protocol":"HTTP/1.1","response_code":"201","response_flags":"-","bytes_received":"512","bytes_sent":"48","duration":"57","upstream_service_time":"55","x_forwarded_for":"203.0.113.7","user_agent":"curl/8.5.0 \"quoted\"","x_request_id":"5f1c2b8e-0d9a-4c55","authority":"api.example.com:8443","upstream_host":"10.0.1.12:8080","upstream_cluster":"outbound|8080||orders.default.svc.cluster.local","downstream_remote_address":"203.0.113.7:51000"}"#;
+    const TYPED: &str = r#"{"start_time": "2026-11-21T10:00:00.123Z", "method": "POST", "path": "/api/v1/orders?id=7", "response_code": 201, "response_flags": "-", "duration": 57, "upstream_service_time": null, "request_id": "5f1c2b8e-0d9a-4c55", "authority": "api.example.com:8443", "upstream_host": "10.0.1.12:8080", "upstream_cluster": "outbound|8080||orders.default.svc.cluster.local", "bytes_sent": 48, "downstream_remote_address": "203.0.113.7"}"#;
     const GONE: &str = r#"{"start_time":"2026-11-21T10:00:00.000Z","method":"GET","path":"/v1/stream","response_code":0,"response_flags":"DC","duration":1503,"authority":"[2001:db8::1]:443","upstream_host":null,"upstream_cluster":null,"x_request_id":null}"#;
     const EPOCH: &str = r#"{"start_time":1795255200.123,"response_code":"503","response_flags":"UH","duration":"-","method":"GET","path":"/healthz","authority":"-","upstream_host":"-"}"#;
 
@@ -122,6 +130,7 @@ mod tests {
             backend: b"outbound|8080||orders.default.svc.cluster.local",
             long_lived: false,
             request_id: b"5f1c2b8e-0d9a-4c55",
+            client: b"203.0.113.7",
         };
         assert_eq!(time::format_rfc3339(T0), "2026-11-21T10:00:00Z");
         assert_eq!(decode(STRINGS), Ok(want));
@@ -147,6 +156,7 @@ mod tests {
                 backend: b"",
                 long_lived: false,
                 request_id: b"",
+                client: &[],
             })
         );
         assert_eq!(
@@ -161,12 +171,33 @@ mod tests {
                 backend: b"",
                 long_lived: false,
                 request_id: b"",
+                client: &[],
             })
         );
         let minimal = r#"{"start_time":"2026-11-21T10:00:00Z","response_code":200}"#;
         let e = decode(minimal).unwrap();
         assert_eq!((e.time_us, e.status, e.latency_us), (T0, 200, None));
         assert_eq!((e.method, e.host, e.path), (&b""[..], &b""[..], &b""[..]));
+    }
+
+    #[test]
+    fn the_client_is_the_downstream_address_without_its_port() {
+        let with = |value: &str| STRINGS.replace(r#""203.0.113.7:51000""#, value);
+        for (value, want) in [
+            (r#""[2001:db8::9]:443""#, &b"2001:db8::9"[..]),
+            (r#""2001:db8::9""#, b"2001:db8::9"),
+            (r#""-""#, b""),
+            ("null", b""),
+            (r#""/var/run/envoy/uds""#, b""),
+        ] {
+            assert_eq!(decode(&with(value)).map(|e| e.client), Ok(want), "{value}");
+        }
+        // The forwarded-for list is never the client.
+        assert_eq!(decode(GONE).unwrap().client, b"");
+        assert_eq!(
+            decode(&with(r#""gateway.mesh:443""#)),
+            Err(DecodeError::BadClient)
+        );
     }
 
     #[test]

@@ -10,6 +10,7 @@
 //! | `httpRequest.requestUrl` | host (port dropped) and path (query dropped) of the full URL |
 //! | `resource.labels.backend_service_name`, else `backend_target_name` | backend (empty for a cache hit served without one) |
 //! | `insertId` | request id |
+//! | `httpRequest.remoteIp` | client, an IPv4 or IPv6 address (absent: none; any other text is `bad_client`) |
 //!
 //! Status 0 (the client went away before any response, `statusDetails`
 //! `client_disconnected_before_any_response`) has an unknown latency, so it counts as good
@@ -20,13 +21,13 @@
 //! throughput SLOs read low by the sample rate. No line is long-lived.
 
 use super::jsonscan;
-use super::{DecodeError, Decoder, Event, Unit, fields, timestamp};
+use super::{DecodeError, Decoder, Event, Unit, client, fields, timestamp};
 
 /// Decoder for GCP HTTP(S) load balancer log entries (see the module docs).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct GcpDecoder;
 
-const KEYS: [&[&str]; 8] = [
+const KEYS: [&[&str]; 9] = [
     &["timestamp"],
     &["httpRequest", "status"],
     &["httpRequest", "latency"],
@@ -35,6 +36,7 @@ const KEYS: [&[&str]; 8] = [
     &["resource", "labels", "backend_service_name"],
     &["resource", "labels", "backend_target_name"],
     &["insertId"],
+    &["httpRequest", "remoteIp"],
 ];
 
 impl Decoder for GcpDecoder {
@@ -51,6 +53,7 @@ impl Decoder for GcpDecoder {
             service,
             target,
             insert_id,
+            remote_ip,
         ] = v;
         let time = time.ok_or(DecodeError::MissingFields)?;
         let time_us = time
@@ -70,6 +73,9 @@ impl Decoder for GcpDecoder {
             b"" => jsonscan::text(target),
             service => service,
         };
+        let client = client::bare(jsonscan::text(remote_ip))
+            .text()
+            .ok_or(DecodeError::BadClient)?;
         Ok(Event {
             time_us,
             status,
@@ -80,6 +86,7 @@ impl Decoder for GcpDecoder {
             backend,
             long_lived: false,
             request_id: jsonscan::text(insert_id),
+            client,
         })
     }
 }
@@ -113,6 +120,7 @@ mod tests {
                 backend: b"web-backend",
                 long_lived: false,
                 request_id: b"1oek5rg3l3fxj7",
+                client: b"203.0.113.17",
             })
         );
         assert_eq!(
@@ -127,6 +135,7 @@ mod tests {
                 backend: b"static-bucket",
                 long_lived: false,
                 request_id: b"abc123",
+                client: &[],
             })
         );
         let e = decode(GONE).unwrap();
@@ -134,6 +143,18 @@ mod tests {
             (e.status, e.latency_us, e.backend, e.request_id),
             (0, None, &b""[..], &b""[..])
         );
+    }
+
+    #[test]
+    fn the_client_is_remote_ip() {
+        assert_eq!(decode(ENTRY).unwrap().client, b"203.0.113.17");
+        assert_eq!(decode(GONE).unwrap().client, b"");
+        let v6 = ENTRY.replace("203.0.113.17", "2001:db8:4:5::6");
+        assert_eq!(decode(&v6).unwrap().client, b"2001:db8:4:5::6");
+        for bad in ["203.0.113.17:443", "localhost"] {
+            let line = ENTRY.replace("203.0.113.17", bad);
+            assert_eq!(decode(&line), Err(DecodeError::BadClient), "{bad}");
+        }
     }
 
     #[test]

@@ -24,11 +24,13 @@
 //! `<BADREQ>` or an empty request gives empty ones, and a request line that HAProxy cut at
 //! its log-length limit (no closing quote) is read as far as it goes. 0, 1 or 2 capture
 //! blocks (`{…}`, which may contain spaces) before the request are skipped. httplog carries
-//! no request id. Byte counts, cookies, termination state, connection counts and queues
+//! no request id. The client is the address of the `%ci:%cp` token before the date (IPv6
+//! unbracketed, the port after the last colon); a token of another form (`unix:1`, or a
+//! syslog field where a line has no client) gives none. Byte counts, cookies, termination state, connection counts and queues
 //! must be present but are not checked. No line is long-lived.
 
 use super::fields::{self, Fields};
-use super::{DecodeError, Decoder, Event, timestamp};
+use super::{DecodeError, Decoder, Event, client, timestamp};
 use crate::time;
 
 /// Decoder for HAProxy `option httplog` lines (see the module docs).
@@ -38,7 +40,7 @@ pub struct HaproxyDecoder;
 impl Decoder for HaproxyDecoder {
     fn decode<'a>(&self, line: &'a [u8]) -> Result<Event<'a>, DecodeError> {
         let line = fields::trim_line(line)?;
-        let (date_us, after_date) = find_date(line).ok_or(DecodeError::BadTime)?;
+        let (date_us, before_date, after_date) = find_date(line).ok_or(DecodeError::BadTime)?;
         let mut f = Fields::new(after_date);
         let _frontend = f.required()?;
         let backend_server = f.required()?;
@@ -74,22 +76,33 @@ impl Decoder for HaproxyDecoder {
             backend,
             long_lived: false,
             request_id: &[],
+            client: client_of(before_date),
         })
     }
 }
 
-/// The first `[date]` in `line` that parses, as epoch µs, and the bytes after its `]`.
-fn find_date(line: &[u8]) -> Option<(i64, &[u8])> {
+/// The first `[date]` in `line` that parses, as epoch µs, with the bytes before its `[`
+/// and the bytes after its `]`.
+fn find_date(line: &[u8]) -> Option<(i64, &[u8], &[u8])> {
     let mut rest = line;
     loop {
         let (_, from) = fields::split_once(rest, b'[')?;
         if let Some((inside, after)) = fields::split_once(from, b']')
             && let Some(t) = timestamp::clf_date(inside)
         {
-            return Some((t, after));
+            let before = &line[..line.len() - from.len() - 1];
+            return Some((t, before, after));
         }
         rest = from;
     }
+}
+
+/// The client: the address of the `%ci:%cp` token just before the date; none when that
+/// token is not `address:port` (a UNIX socket's `unix:1`, or no client before the date).
+fn client_of(before_date: &[u8]) -> &[u8] {
+    let before = before_date.trim_ascii_end();
+    let token = memchr::memrchr(b' ', before).map_or(before, |at| &before[at + 1..]);
+    client::with_port(token).or_empty()
 }
 
 /// The last of five `/`-separated timers in µs, `None` for `-1`; every timer must be `-1` or

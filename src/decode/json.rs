@@ -14,7 +14,10 @@
 //!   empty when not configured, absent, `null` or `"-"`;
 //! - host and path: `host_field` (port dropped) and `path_field` (query dropped), or both from
 //!   `url_field` (a full URL gives host and path, a `/path?query` target only the path);
-//!   `host_field` wins over the URL's host.
+//!   `host_field` wins over the URL's host;
+//! - client: `client_field`, an IP address alone or with its port (`203.0.113.7`,
+//!   `203.0.113.7:52000`, `[2001:db8::1]:443`; the port dropped); empty when not
+//!   configured, absent, `null` or `"-"`; any other value is [`DecodeError::BadClient`].
 //!
 //! Every other key is ignored. Values are borrowed from the line as the JSON reader describes
 //! (escapes kept as written). No line is long-lived.
@@ -22,7 +25,7 @@
 use std::fmt;
 
 use super::jsonscan::{self, Value};
-use super::{DecodeError, Decoder, Event, Unit, fields, timestamp};
+use super::{DecodeError, Decoder, Event, Unit, client, fields, timestamp};
 
 /// A key path inside a JSON object: `status`, or `httpRequest.status` for a nested key.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -123,6 +126,8 @@ pub struct JsonMapping {
     pub backend: Option<JsonPath>,
     /// The request id.
     pub request_id: Option<JsonPath>,
+    /// The client's address (alone or with a port, which is dropped).
+    pub client: Option<JsonPath>,
 }
 
 /// Decoder for JSON lines with a configured [`JsonMapping`].
@@ -142,7 +147,7 @@ impl Decoder for JsonDecoder {
     fn decode<'a>(&self, line: &'a [u8]) -> Result<Event<'a>, DecodeError> {
         let line = fields::trim_line(line)?;
         let m = &self.mapping;
-        let paths: [&[String]; 9] = [
+        let paths: [&[String]; 10] = [
             m.time.segments(),
             m.status.segments(),
             segments(m.latency.as_ref().map(|(p, _)| p)),
@@ -152,8 +157,9 @@ impl Decoder for JsonDecoder {
             segments(m.url.as_ref()),
             segments(m.backend.as_ref()),
             segments(m.request_id.as_ref()),
+            segments(m.client.as_ref()),
         ];
-        let mut v = [None; 9];
+        let mut v = [None; 10];
         jsonscan::lookup(line, &paths, &mut v)?;
         let [
             time,
@@ -165,6 +171,7 @@ impl Decoder for JsonDecoder {
             url,
             backend,
             request_id,
+            client,
         ] = v;
         let time_us = event_time(time.ok_or(DecodeError::MissingFields)?, m.time_format)?;
         let status = jsonscan::status(Some(status.ok_or(DecodeError::MissingFields)?))?;
@@ -181,6 +188,9 @@ impl Decoder for JsonDecoder {
             Some(_) => fields::split_target(jsonscan::text(path)).1,
             None => url_path,
         };
+        let client = client::either(jsonscan::text(client))
+            .text()
+            .ok_or(DecodeError::BadClient)?;
         Ok(Event {
             time_us,
             status,
@@ -191,6 +201,7 @@ impl Decoder for JsonDecoder {
             backend: jsonscan::text(backend),
             long_lived: false,
             request_id: jsonscan::text(request_id),
+            client,
         })
     }
 }

@@ -24,6 +24,7 @@
 
 pub mod alb;
 pub mod classic_elb;
+mod client;
 pub mod compiled;
 pub mod envelope;
 pub mod envoy;
@@ -43,6 +44,7 @@ mod timestamp;
 pub mod traefik;
 pub mod w3c;
 
+pub use client::parse as client_ip;
 pub use timestamp::Unit;
 
 use std::fmt;
@@ -70,6 +72,10 @@ pub struct Event<'a> {
     /// The request's unique id, for de-duplicating redelivered lines (ALB trace id, Envoy
     /// `x-request-id`, GCP `insertId`); empty if the format carries none.
     pub request_id: &'a [u8],
+    /// The client's IP address as written, without brackets or port (`203.0.113.7`,
+    /// `2001:db8::1`); empty when the format does not carry it or the line has none. Personal
+    /// data: only burn attribution's `client` dimension reads it, as a network prefix.
+    pub client: &'a [u8],
 }
 
 /// Why a line did not decode. Each reason is a bounded metrics label.
@@ -91,11 +97,13 @@ pub enum DecodeError {
     BadLatency,
     /// The message is not the configured envelope (e.g. not a JSON object with `message`).
     BadEnvelope,
+    /// The client field is not an address where the format always writes one.
+    BadClient,
 }
 
 impl DecodeError {
     /// All reasons, for metrics that list every label.
-    pub const ALL: [DecodeError; 8] = [
+    pub const ALL: [DecodeError; 9] = [
         DecodeError::Empty,
         DecodeError::MissingFields,
         DecodeError::UnterminatedQuote,
@@ -104,6 +112,7 @@ impl DecodeError {
         DecodeError::BadRequest,
         DecodeError::BadLatency,
         DecodeError::BadEnvelope,
+        DecodeError::BadClient,
     ];
 
     /// Short snake_case label for metrics and logs.
@@ -117,6 +126,7 @@ impl DecodeError {
             DecodeError::BadRequest => "bad_request",
             DecodeError::BadLatency => "bad_latency",
             DecodeError::BadEnvelope => "bad_envelope",
+            DecodeError::BadClient => "bad_client",
         }
     }
 

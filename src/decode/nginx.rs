@@ -12,14 +12,16 @@
 //! after the user agent is not a timing: it is `main`'s `"$http_x_forwarded_for"` (or
 //! another quoted extension), and the latency is unknown. Plain `combined` has no timing
 //! either. So a line of another layout with a number in that place (ingress-nginx's
-//! `$request_length`) is a `bad_latency` error, never a latency. The address, user, byte
-//! count, referer and user agent are not examined (but must be present). Method and path (without query string) come from `$request`; a request
+//! `$request_length`) is a `bad_latency` error, never a latency. The client is
+//! `$remote_addr` when it is an IP address; anything else there (nginx's `unix:`, or a host
+//! name where Apache's `%h` wrote one into the same layout) is no client, not an error.
+//! The user, byte count, referer and user agent are not examined (but must be present). Method and path (without query string) come from `$request`; a request
 //! that is not `METHOD target[ PROTOCOL]` with an upper-case method — `"-"`, or the escaped
 //! TLS bytes nginx logs with status 400 — gives an empty method and path, not an error.
 //! `combined` carries neither host nor backend, so both are empty; no line is long-lived.
 
 use super::fields::{self, Fields};
-use super::{DecodeError, Decoder, Event, compiled, timestamp};
+use super::{DecodeError, Decoder, Event, client, compiled, timestamp};
 
 /// Decoder for nginx `combined` access-log lines, with or without the
 /// `$request_time $upstream_response_time` suffix (see the module docs).
@@ -29,7 +31,7 @@ pub struct NginxDecoder;
 impl Decoder for NginxDecoder {
     fn decode<'a>(&self, line: &'a [u8]) -> Result<Event<'a>, DecodeError> {
         let mut f = Fields::new(fields::trim_line(line)?);
-        let _remote_addr = f.required()?;
+        let remote_addr = f.required()?;
         let (_remote_user, time_on) =
             fields::split_once(f.rest(), b'[').ok_or(DecodeError::MissingFields)?;
         let (time, after_time) = fields::split_once(time_on, b']').ok_or(DecodeError::BadTime)?;
@@ -81,6 +83,7 @@ impl Decoder for NginxDecoder {
             backend: &[],
             long_lived: false,
             request_id: &[],
+            client: client::bare(remote_addr).or_empty(),
         })
     }
 }
@@ -119,6 +122,7 @@ mod tests {
                 backend: b"",
                 long_lived: false,
                 request_id: b"",
+                client: b"127.0.0.1",
             }
         );
     }
@@ -229,6 +233,19 @@ mod tests {
         assert_eq!(at("-0000"), Ok(base));
         for bad in ["0000", "+2400", "+0060", "+00", "+000a"] {
             assert_eq!(at(bad), Err(DecodeError::BadTime), "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_client_is_remote_addr_when_it_is_an_address() {
+        assert_eq!(decode(COMBINED).unwrap().client, b"127.0.0.1");
+        assert_eq!(decode(TIMED).unwrap().client, b"203.0.113.7");
+        assert_eq!(decode(UPSTREAMS).unwrap().client, b"2001:db8::1");
+        // nginx's UNIX socket, Apache's `%h` host name: no client, the line still decodes.
+        for other in ["unix:", "client.example.com", "-"] {
+            let line = TIMED.replacen("203.0.113.7", other, 1);
+            let e = decode(&line).unwrap();
+            assert_eq!((e.client, e.status), (&b""[..], 201), "{other}");
         }
     }
 

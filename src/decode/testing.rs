@@ -1,4 +1,5 @@
-//! Test support shared by the decoders' property tests: random edits of valid lines.
+//! Test support shared by the decoders' property tests: random edits of valid lines, and
+//! client addresses.
 
 use proptest::prelude::*;
 
@@ -26,4 +27,16 @@ pub(crate) fn mutate(line: &str, edits: Vec<(prop::sample::Index, u8, u8)>) -> V
         }
     }
     line
+}
+
+/// A client address as logs write it (std's text of any IPv4 or IPv6 address) and how it
+/// is written with a port: `a.b.c.d:port`, or `[v6]:port`.
+pub(crate) fn client() -> impl Strategy<Value = (String, String)> {
+    (any::<std::net::IpAddr>(), 1..=65_535u32).prop_map(|(ip, port)| {
+        let with_port = match ip {
+            std::net::IpAddr::V4(_) => format!("{ip}:{port}"),
+            std::net::IpAddr::V6(_) => format!("[{ip}]:{port}"),
+        };
+        (ip.to_string(), with_port)
+    })
 }

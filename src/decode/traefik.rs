@@ -9,17 +9,19 @@
 //! quote (Traefik quotes them Go-style, `\"` inside), the line ending with `ms`. Its date is
 //! when the request started, in the proxy's local time with its offset; the event time is
 //! that plus the duration (when the response completed), the latency the duration in ms.
-//! The router name is the backend; there is no host.
+//! The router name is the backend; there is no host. The client is `<client>` (Traefik's
+//! `ClientHost`, the address without port; `-`: none; any other value is `bad_client`).
 //!
 //! JSON keys read: `StartUTC` (RFC 3339, the start; required), `Duration` (ns; the latency,
 //! and added to the start for the event time), `DownstreamStatus` (required),
 //! `RequestMethod`, `RequestHost` (port dropped), `RequestPath` (query dropped),
 //! `RouterName` (the backend, as in the common format), and `request_X-Request-Id` (the
-//! request id, present when the header is kept). Status 0 (no response was sent) has an
+//! request id, present when the header is kept), `ClientHost`, else `ClientAddr` without
+//! its port (the client; not an address: `bad_client`). Status 0 (no response was sent) has an
 //! unknown latency, as for Envoy. No line is long-lived.
 
 use super::compiled::{Bad, Escape, Kind, Layout, Part, Sink, dash_empty};
-use super::{DecodeError, Decoder, Event, fields, jsonscan, timestamp};
+use super::{DecodeError, Decoder, Event, client, fields, jsonscan, timestamp};
 
 /// Decoder for Traefik access logs, common format or JSON (see the module docs).
 #[derive(Debug, Clone)]
@@ -30,6 +32,7 @@ pub struct TraefikDecoder {
 /// What the fields of the common format give.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 enum Field {
+    Client,
     Start,
     Method,
     Path,
@@ -60,7 +63,7 @@ impl TraefikDecoder {
         };
         let number = Kind::Number { dash: true };
         let parts = vec![
-            field(Field::Skip, "client", Kind::Token, false),
+            field(Field::Client, "client", Kind::Token, false),
             text(" - "),
             field(Field::Skip, "user", Kind::Text, false),
             text(" ["),
@@ -116,6 +119,7 @@ impl TraefikDecoder {
             backend: v.router,
             long_lived: false,
             request_id: &[],
+            client: v.client,
         })
     }
 }
@@ -123,6 +127,7 @@ impl TraefikDecoder {
 /// The values of a common-format line.
 #[derive(Debug, Default)]
 struct Common<'a> {
+    client: &'a [u8],
     start_us: i64,
     method: &'a [u8],
     path: &'a [u8],
@@ -134,6 +139,11 @@ struct Common<'a> {
 impl<'a> Sink<'a, Field> for Common<'a> {
     fn set(&mut self, field: Field, value: &'a [u8]) -> Result<(), Bad> {
         match field {
+            Field::Client => {
+                self.client = client::bare(value)
+                    .text()
+                    .ok_or((DecodeError::BadClient, "not an IP address"))?;
+            }
             Field::Start => {
                 self.start_us = timestamp::clf_date(value)
                     .filter(|_| value.get(20) == Some(&b' '))
@@ -158,7 +168,7 @@ impl<'a> Sink<'a, Field> for Common<'a> {
     }
 }
 
-const KEYS: [&[&str]; 8] = [
+const KEYS: [&[&str]; 10] = [
     &["StartUTC"],
     &["Duration"],
     &["DownstreamStatus"],
@@ -167,13 +177,26 @@ const KEYS: [&[&str]; 8] = [
     &["RequestPath"],
     &["RouterName"],
     &["request_X-Request-Id"],
+    &["ClientHost"],
+    &["ClientAddr"],
 ];
 
 /// A JSON line.
 fn json(line: &[u8]) -> Result<Event<'_>, DecodeError> {
     let mut v = [None; KEYS.len()];
     jsonscan::lookup(line, &KEYS, &mut v)?;
-    let [start, duration, status, method, host, path, router, id] = v;
+    let [
+        start,
+        duration,
+        status,
+        method,
+        host,
+        path,
+        router,
+        id,
+        client_host,
+        client_addr,
+    ] = v;
     let start_us = start
         .ok_or(DecodeError::MissingFields)?
         .text()
@@ -189,6 +212,12 @@ fn json(line: &[u8]) -> Result<Event<'_>, DecodeError> {
                 .ok_or(DecodeError::BadLatency)?,
         ),
     };
+    let client = match client_host {
+        Some(host) => client::bare(jsonscan::text(Some(host))),
+        None => client::with_port(jsonscan::text(client_addr)),
+    }
+    .text()
+    .ok_or(DecodeError::BadClient)?;
     Ok(Event {
         time_us: start_us
             .checked_add(duration_us.unwrap_or(0))
@@ -201,6 +230,7 @@ fn json(line: &[u8]) -> Result<Event<'_>, DecodeError> {
         backend: jsonscan::text(router),
         long_lived: false,
         request_id: jsonscan::text(id),
+        client,
     })
 }
 

@@ -25,13 +25,15 @@
 //! - `cs-method`, `cs-uri-stem` (the path), the host from `x-host-header` (the Host header
 //!   the viewer sent to CloudFront), else `cs(Host)`, else `cs-host` (without a port), and
 //!   the request id from `x-edge-request-id`.
+//! - `c-ip`: the client, an IPv4 or IPv6 address (`-` or not declared: none; any other value
+//!   is [`DecodeError::BadClient`]).
 //!
 //! Every other value is passed over unread. No line is long-lived.
 
 use std::sync::Arc;
 
 use super::fields;
-use super::{DecodeError, Decoder, Event, LineState, timestamp};
+use super::{DecodeError, Decoder, Event, LineState, client, timestamp};
 
 /// The producer of a W3C log: how values are separated and `time-taken` written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -79,6 +81,7 @@ enum Slot {
     /// A host field, by preference (0 first).
     Host(u8),
     RequestId,
+    Client,
 }
 
 /// The host fields, most preferred first.
@@ -95,6 +98,7 @@ impl Slot {
             "cs-method" => Slot::Method,
             "cs-uri-stem" => Slot::Path,
             "x-edge-request-id" => Slot::RequestId,
+            "c-ip" => Slot::Client,
             other => Slot::Host(HOSTS.iter().position(|h| *h == other)? as u8),
         })
     }
@@ -109,12 +113,13 @@ impl Slot {
             Slot::Method => 4,
             Slot::Path => 5,
             Slot::RequestId => 6,
-            Slot::Host(p) => 7 + usize::from(p),
+            Slot::Client => 7,
+            Slot::Host(p) => 8 + usize::from(p),
         }
     }
 }
 
-const SLOTS: usize = 7 + HOSTS.len();
+const SLOTS: usize = 8 + HOSTS.len();
 
 /// The columns a `#Fields:` directive declared.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -227,6 +232,9 @@ impl W3cDecoder {
             [] => None,
             taken => Some(self.time_taken(taken).ok_or(DecodeError::BadLatency)?),
         };
+        let client = client::bare(at(Slot::Client))
+            .text()
+            .ok_or(DecodeError::BadClient)?;
         let host = (0..HOSTS.len() as u8)
             .map(|p| at(Slot::Host(p)))
             .find(|h| !h.is_empty())
@@ -241,6 +249,7 @@ impl W3cDecoder {
             backend: &[],
             long_lived: false,
             request_id: at(Slot::RequestId),
+            client,
         })
     }
 
@@ -296,6 +305,7 @@ impl W3cDecoder {
                     Preset::Iis => "time-taken (whole milliseconds, or -)",
                 },
             ),
+            DecodeError::BadClient => (Slot::Client, "c-ip (an IP address, or -)"),
             _ => return None,
         };
         let mut value = String::from_utf8_lossy(v[slot.index()]).into_owned();

@@ -508,4 +508,21 @@ fn with_attribution_the_event_shows_the_keys_the_pipeline_counts() {
     );
     let other = alb("https", 200, "0.001 0.002 0.000", "x.org", "GET", "/");
     assert!(e.explain(1, other.as_bytes(), NOON).attribution.is_empty());
+    // The client: its address among the event's fields, its network as the key.
+    let with_client = Explainer::new(
+        &config::parse(
+            &config.replace("by: [path, status, backend]", "by: [client]"),
+            "test.yaml",
+        )
+        .unwrap(),
+    );
+    let x = with_client.explain(1, line.as_bytes(), NOON);
+    assert_eq!(x.attribution[0].by, "client");
+    assert_eq!(x.attribution[0].key, "192.168.131.0/24");
+    let text = x.to_string();
+    assert!(text.contains("  client      \"192.168.131.39\""), "{text}");
+    assert!(
+        text.contains("  attributed  client 192.168.131.0/24"),
+        "{text}"
+    );
 }

@@ -59,6 +59,7 @@ impl fmt::Display for Explanation {
         writeln!(f, "  path        {}", shown(&e.path))?;
         writeln!(f, "  backend     {}", shown(&e.backend))?;
         writeln!(f, "  request id  {}", shown(&e.request_id))?;
+        writeln!(f, "  client      {}", shown(&e.client))?;
         writeln!(
             f,
             "  long-lived  {}",

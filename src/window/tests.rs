@@ -127,6 +127,7 @@ fn event(t: i64, id: &'static [u8]) -> Event<'static> {
         backend: b"",
         long_lived: false,
         request_id: id,
+        client: &[],
     }
 }
 

@@ -1,7 +1,8 @@
 //! Burn attribution end to end: an incident confined to one path and one backend makes both
 //! the top contributors, with counts equal to a count of the generated requests; a firing
 //! alert names that path; with more keys than a table holds, every answer's bounds contain
-//! the true counts.
+//! the true counts; an incident confined to one client network makes its prefix the top
+//! contributor when `by` names `client` (and only then).
 
 use std::collections::HashMap;
 
@@ -345,4 +346,131 @@ async fn a_reload_keeps_contributors_unless_the_service_or_the_settings_change()
         (Some(0), Some(0))
     );
     assert_eq!(reset["contributors"].as_array().unwrap().len(), 0);
+}
+
+/// A client of request `i` as ALB writes it, and its network: 24 networks (IPv4 /24s, IPv6
+/// /48s, one IPv4-mapped IPv6), several addresses and ports in each; network 7 is
+/// `198.51.100.0/24`.
+fn client(i: u64) -> (String, String) {
+    let net = i % 24;
+    let host = 1 + i / 24 % 200;
+    let port = 1024 + i % 50_000;
+    match net {
+        7 => (
+            format!("198.51.100.{host}:{port}"),
+            "198.51.100.0/24".into(),
+        ),
+        0 => (
+            format!("[::ffff:192.0.2.{host}]:{port}"),
+            "192.0.2.0/24".into(),
+        ),
+        n if n % 3 == 0 => (
+            format!("[2001:db8:{n:x}:{host:x}::{port:x}]:{port}"),
+            format!("2001:db8:{n:x}::/48"),
+        ),
+        n => (
+            format!("203.0.{n}.{host}:{port}"),
+            format!("203.0.{n}.0/24"),
+        ),
+    }
+}
+
+#[tokio::test]
+async fn an_incident_confined_to_one_client_network_makes_it_the_top_contributor() {
+    let config = CONFIG.replace(
+        "attribution: {paths: [\"/api/carts/{cart}\"]}",
+        "attribution: {by: [client, path], keys_per_minute: 32}",
+    );
+    // One request every 250 ms for 40 minutes, each from a client of 24 networks; from
+    // NOON − 20m to NOON − 10m every request of 198.51.100.0/24 fails, and one in 101 of
+    // any network fails throughout.
+    let mut requests = Vec::new();
+    let mut lines = Vec::new();
+    let mut t = NOON - 40 * MINUTE;
+    let mut i = 0u64;
+    while t < NOON {
+        let (address, network) = client(i);
+        let incident = (NOON - 20 * MINUTE..NOON - 10 * MINUTE).contains(&t);
+        let status = if (incident && network == "198.51.100.0/24") || i.is_multiple_of(101) {
+            503
+        } else {
+            200
+        };
+        let r = Request {
+            t,
+            method: "GET",
+            path: "/api/checkout".into(),
+            backend: "payments-tg",
+            status,
+            ms: 50,
+        };
+        lines.push(r.line().replacen("192.168.131.39:2817", &address, 1));
+        requests.push((r, network));
+        i += 1;
+        t += 250_000;
+    }
+    let (p, _clock) = pipeline(&config, NOON);
+    feed(&p, 0, &lines, 1_000);
+    let router = slipstream::serve::router(p.clone());
+    let (status, v) = get_json(
+        &router,
+        "/v1/slos/shop/availability/contributors?window=30m&by=client&limit=100",
+    )
+    .await;
+    assert_eq!(status, 200, "{v}");
+    let (start, end) = (
+        parse_time(v["start"].as_str().unwrap()),
+        parse_time(v["end"].as_str().unwrap()),
+    );
+    let mut truth: HashMap<&str, (u64, u64)> = HashMap::new();
+    for (r, network) in requests.iter().filter(|(r, _)| (start..end).contains(&r.t)) {
+        let e = truth.entry(network.as_str()).or_default();
+        e.0 += u64::from(r.status >= 500);
+        e.1 += 1;
+    }
+    assert_eq!(truth.len(), 24);
+    let top = &v["contributors"][0];
+    assert_eq!(top["key"], "198.51.100.0/24", "{v}");
+    let (bad, total) = truth["198.51.100.0/24"];
+    assert!(bad >= 100, "{bad}");
+    assert_eq!(top["exact"], true, "{v}");
+    assert_eq!(
+        (top["bad"].as_u64(), top["bad_min"].as_u64()),
+        (Some(bad), Some(bad))
+    );
+    assert_eq!(
+        (top["total"].as_u64(), top["total_max"].as_u64()),
+        (Some(total), Some(total))
+    );
+    // Every network with bad events is listed, exactly, and keyed by its prefix alone: no
+    // address is ever a key.
+    let listed = v["contributors"].as_array().unwrap();
+    assert_eq!(listed.len(), truth.values().filter(|(b, _)| *b > 0).count());
+    for c in listed {
+        let key = c["key"].as_str().unwrap();
+        assert!(key.ends_with("/24") || key.ends_with("/48"), "{key}");
+        assert_eq!(
+            (c["bad"].as_u64(), c["total"].as_u64()),
+            (Some(truth[key].0), Some(truth[key].1)),
+            "{c}"
+        );
+    }
+    assert!(listed.iter().any(|c| c["key"] == "2001:db8:3::/48"), "{v}");
+
+    // Opt-in: the default dimensions leave the client out.
+    let (default, _) = pipeline(CONFIG, NOON);
+    feed(&default, 0, &lines, 1_000);
+    let (status, body) = get_json(
+        &slipstream::serve::router(default),
+        "/v1/slos/shop/availability/contributors?by=client",
+    )
+    .await;
+    assert_eq!(status, 400, "{body}");
+    assert!(
+        body["error"]
+            .as_str()
+            .unwrap()
+            .contains("path, status, backend, host, method"),
+        "{body}"
+    );
 }

@@ -26,9 +26,10 @@ const SEED: &str = "42";
 /// one the SLO still counts, an adjustment's `slos` must name SLOs that exist (and its name
 /// be free: 409; listing them for a service and SLO that do not exist: 404), and a time the schema calls `date-time` may still be one the server does
 /// not read (a leap second): 400. A capacity query's `service` must name a service: 404; a
-/// contributors query's window must be whole minutes within the retention: 400. A canary
-/// query names a service, which must compare a canary (404), over whole minutes within its
-/// retention (400); the check answers its verdict as 412 or 425.
+/// contributors query's window must be whole minutes within the retention, and its `by` a
+/// dimension the configuration keeps (`client`, in the document's enum, is opt-in): 400. A
+/// canary query names a service, which must compare a canary (404), over whole minutes
+/// within its retention (400); the check answers its verdict as 412 or 425.
 const CONFIG: &str = r#"
 [[operations]]
 include-path = "/v1/slos/{service}/{slo}/series"

@@ -69,6 +69,7 @@ fn event(s: &Spec) -> Event<'static> {
         backend: b"",
         long_lived: false,
         request_id: IDS[s.4],
+        client: &[],
     }
 }
 

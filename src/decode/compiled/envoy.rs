@@ -21,10 +21,15 @@
 //! alone when the duration is `-`); status `%RESPONSE_CODE%` (`0`: no response was sent, its
 //! latency unknown); latency `%DURATION%` (ms); method `%REQ(:METHOD)%`; path the operator
 //! that reads `:PATH` (query dropped); host `%REQ(:AUTHORITY)%` (or `HOST`) without its port;
-//! backend `%UPSTREAM_CLUSTER%`, else `%UPSTREAM_HOST%`; request id `%REQ(X-REQUEST-ID)%`.
+//! backend `%UPSTREAM_CLUSTER%`, else `%UPSTREAM_HOST%`; request id `%REQ(X-REQUEST-ID)%`;
+//! client the first of `%DOWNSTREAM_REMOTE_ADDRESS%` (`203.0.113.7:52000`,
+//! `[2001:db8::1]:443`: the port dropped), `%DOWNSTREAM_REMOTE_ADDRESS_WITHOUT_PORT%` and
+//! their `DIRECT` forms (the peer before any `X-Forwarded-For` trust) in the format — Istio's
+//! preset logs `%DOWNSTREAM_REMOTE_ADDRESS%`; a pipe path or `-` is none, any other value
+//! [`DecodeError::BadClient`]. `%REQ(X-FORWARDED-FOR)%` is never read as the client.
 
 use super::{Bad, Escape, Kind, Layout, Part, Parts, Sink, dash_empty, percent_text};
-use crate::decode::{Carries, DecodeError, Event, fields, timestamp};
+use crate::decode::{Carries, DecodeError, Event, client, fields, timestamp};
 
 #[cfg(test)]
 mod tests;
@@ -58,6 +63,10 @@ pub(crate) enum Op {
     RequestId,
     UpstreamHost,
     UpstreamCluster,
+    /// The downstream client's address; `port`: written with its port.
+    Downstream {
+        port: bool,
+    },
     /// A number or `-`, not read (byte counts, other durations, the upstream service time).
     Number,
     /// A header value, not read; `quotes`: it may hold quotes.
@@ -81,6 +90,14 @@ impl Op {
             ("RESPONSE_CODE", _) => Op::ResponseCode,
             ("UPSTREAM_HOST", _) => Op::UpstreamHost,
             ("UPSTREAM_CLUSTER", _) => Op::UpstreamCluster,
+            ("DOWNSTREAM_REMOTE_ADDRESS" | "DOWNSTREAM_DIRECT_REMOTE_ADDRESS", _) => {
+                Op::Downstream { port: true }
+            }
+            (
+                "DOWNSTREAM_REMOTE_ADDRESS_WITHOUT_PORT"
+                | "DOWNSTREAM_DIRECT_REMOTE_ADDRESS_WITHOUT_PORT",
+                _,
+            ) => Op::Downstream { port: false },
             (
                 "BYTES_RECEIVED"
                 | "BYTES_SENT"
@@ -125,6 +142,7 @@ impl Op {
             | Op::RequestId
             | Op::UpstreamHost
             | Op::UpstreamCluster
+            | Op::Downstream { .. }
             | Op::Other => Kind::Token,
             Op::Duration | Op::ResponseCode | Op::Number => Kind::Number { dash: true },
             Op::Header { .. } => Kind::Text,
@@ -142,6 +160,7 @@ impl Op {
             Op::Authority => "host",
             Op::RequestId => "request id",
             Op::UpstreamHost | Op::UpstreamCluster => "backend",
+            Op::Downstream { .. } => "client",
             Op::Number | Op::Header { .. } | Op::Other => "",
         }
     }
@@ -254,6 +273,8 @@ struct Values<'a> {
     request_id: &'a [u8],
     upstream_host: &'a [u8],
     upstream_cluster: &'a [u8],
+    /// The first downstream address operator's value wins.
+    client: Option<&'a [u8]>,
 }
 
 const BAD_TIME: Bad = (DecodeError::BadTime, "not a time as Envoy writes it");
@@ -288,6 +309,18 @@ impl<'a> Sink<'a, Op> for Values<'a> {
             Op::RequestId => self.request_id = dash_empty(value),
             Op::UpstreamHost => self.upstream_host = dash_empty(value),
             Op::UpstreamCluster => self.upstream_cluster = dash_empty(value),
+            Op::Downstream { port } => {
+                let client = if port {
+                    client::with_port(value)
+                } else {
+                    client::bare(value)
+                };
+                let client = client.text().ok_or((
+                    DecodeError::BadClient,
+                    "not an IP address (with its port where the operator writes one), a pipe or -",
+                ))?;
+                self.client.get_or_insert(client);
+            }
             Op::Number | Op::Header { .. } | Op::Other => {}
         }
         Ok(())
@@ -319,6 +352,7 @@ impl<'a> Values<'a> {
             backend,
             long_lived: false,
             request_id: self.request_id,
+            client: self.client.unwrap_or_default(),
         })
     }
 }

@@ -17,10 +17,12 @@
 //! when the exchange completed; latency `%Ta`, else `%Tt` (ms; `-1` unknown; a `+` read as
 //! written); status `%ST` (`-1`: nothing was sent, status 0 with an unknown latency); method,
 //! host and path from `%r` (absolute-form targets carry a host; `CONNECT host:port` a host
-//! and no path), else `%HM` and `%HP` (or `%HU`); backend `%b`; request id `%ID`.
+//! and no path), else `%HM` and `%HP` (or `%HU`); backend `%b`; request id `%ID`; client
+//! `%ci` (an IP address; `unix` for a UNIX socket is none, any other value
+//! [`DecodeError::BadClient`]).
 
 use super::{Bad, Escape, Kind, Layout, Part, Parts, Sink, dash_empty, percent_text};
-use crate::decode::{Carries, DecodeError, Event, fields, timestamp};
+use crate::decode::{Carries, DecodeError, Event, client, fields, timestamp};
 use crate::time::SECOND;
 
 #[cfg(test)]
@@ -59,6 +61,8 @@ pub(crate) enum Var {
     Path,
     Backend,
     RequestId,
+    /// `%ci`: the client's address.
+    ClientIp,
     /// Read past: a number that may carry a sign.
     Signed,
     /// Read past: a capture block.
@@ -83,6 +87,7 @@ impl Var {
             "HP" | "HU" => Var::Path,
             "b" => Var::Backend,
             "ID" => Var::RequestId,
+            "ci" => Var::ClientIp,
             "TR" | "Tw" | "Tc" | "Tr" | "Tq" | "Th" | "Ti" | "Td" | "B" | "U" | "ac" | "fc"
             | "bc" | "sc" | "rc" | "sq" | "bq" | "cp" | "bp" | "fp" | "sp" | "pid" | "rt"
             | "lc" => Var::Signed,
@@ -99,7 +104,12 @@ impl Var {
             Var::ActiveTime | Var::TotalTime | Var::Status | Var::Signed => Kind::Signed,
             Var::Capture => Kind::Capture,
             Var::Request | Var::Quoted => Kind::Text,
-            Var::Method | Var::Path | Var::Backend | Var::RequestId | Var::Other => Kind::Token,
+            Var::Method
+            | Var::Path
+            | Var::Backend
+            | Var::RequestId
+            | Var::ClientIp
+            | Var::Other => Kind::Token,
         }
     }
 
@@ -113,6 +123,7 @@ impl Var {
             Var::Path => "path",
             Var::Backend => "backend",
             Var::RequestId => "request id",
+            Var::ClientIp => "client",
             Var::Signed | Var::Capture | Var::Quoted | Var::Other => "",
         }
     }
@@ -234,6 +245,7 @@ struct Values<'a> {
     path: &'a [u8],
     backend: &'a [u8],
     request_id: &'a [u8],
+    client: &'a [u8],
 }
 
 /// A timer in ms as µs: `None` for `-1` (that phase never happened); a `+` (logasap) is
@@ -279,6 +291,11 @@ impl<'a> Sink<'a, Var> for Values<'a> {
             Var::Path => self.path = fields::split_target(dash_empty(value)).1,
             Var::Backend => self.backend = dash_empty(value),
             Var::RequestId => self.request_id = dash_empty(value),
+            Var::ClientIp => {
+                self.client = client::bare(value)
+                    .text()
+                    .ok_or((DecodeError::BadClient, "not an IP address, unix or -"))?;
+            }
             Var::Signed | Var::Capture | Var::Quoted | Var::Other => {}
         }
         Ok(())
@@ -313,6 +330,7 @@ impl<'a> Values<'a> {
             backend: self.backend,
             long_lived: false,
             request_id: self.request_id,
+            client: self.client,
         })
     }
 }

@@ -27,11 +27,14 @@
 //! when an item is `-`); method `$request_method`, else from `$request`; path
 //! `$request_uri`, else from `$request`, else `$uri` (never a query string); host `$host`,
 //! else `$http_host` (without port), else `$server_name`; backend `$proxy_upstream_name`, else
-//! the last `$upstream_addr`; request id `$request_id` (ingress-nginx: `$req_id`). `-` is
-//! empty everywhere.
+//! the last `$upstream_addr`; request id `$request_id` (ingress-nginx: `$req_id`); client
+//! `$remote_addr` (an IP address; `unix:` for a UNIX socket is none, any other value
+//! [`DecodeError::BadClient`]) — the address nginx took the request from, or with the realip
+//! module the one it trusts from the proxies in front; `$http_x_forwarded_for`, which any
+//! client can write, is never read as the client. `-` is empty everywhere.
 
 use super::{Bad, Kind, Layout, Sink, dash_empty, list_items, millis_us};
-use crate::decode::{DecodeError, Event, fields, timestamp};
+use crate::decode::{DecodeError, Event, client, fields, timestamp};
 
 mod syntax;
 #[cfg(test)]
@@ -107,6 +110,7 @@ pub(crate) enum Var {
     ServerName,
     ProxyUpstreamName,
     RequestId,
+    RemoteAddr,
     RemoteUser,
     /// Not read: skipped by its shape.
     Other,
@@ -131,6 +135,7 @@ impl Var {
             "server_name" => Var::ServerName,
             "proxy_upstream_name" => Var::ProxyUpstreamName,
             "request_id" | "req_id" => Var::RequestId,
+            "remote_addr" => Var::RemoteAddr,
             "remote_user" => Var::RemoteUser,
             n if n.starts_with("upstream_") => Var::UpstreamOther,
             _ => Var::Other,
@@ -163,6 +168,7 @@ impl Var {
             Var::UpstreamAddr | Var::ProxyUpstreamName => "backend",
             Var::Host | Var::HttpHost | Var::ServerName => "host",
             Var::RequestId => "request id",
+            Var::RemoteAddr => "client",
             Var::UpstreamOther | Var::RemoteUser | Var::Other => "",
         }
     }
@@ -332,6 +338,7 @@ struct Values<'a> {
     http_host: Option<&'a [u8]>,
     server_name: Option<&'a [u8]>,
     request_id: Option<&'a [u8]>,
+    client: &'a [u8],
 }
 
 impl<'a> Sink<'a, Var> for Values<'a> {
@@ -366,6 +373,11 @@ impl<'a> Sink<'a, Var> for Values<'a> {
             Var::ServerName => self.server_name = Some(value),
             Var::ProxyUpstreamName => self.proxy_upstream = Some(value),
             Var::RequestId => self.request_id = Some(value),
+            Var::RemoteAddr => {
+                self.client = client::bare(value)
+                    .text()
+                    .ok_or((DecodeError::BadClient, "not an IP address, unix: or -"))?;
+            }
             Var::UpstreamOther | Var::RemoteUser | Var::Other => {}
         }
         Ok(())
@@ -419,6 +431,7 @@ impl<'a> Values<'a> {
             backend,
             long_lived: false,
             request_id: dash_empty(self.request_id.unwrap_or_default()),
+            client: self.client,
         })
     }
 }

@@ -34,6 +34,7 @@ fn documented_entry_ends_at_date_plus_ta() {
             backend: b"static",
             long_lived: false,
             request_id: b"",
+            client: b"10.0.1.2",
         }
     );
     let no_prefix = DOC.split_once("]: ").unwrap().1;
@@ -59,6 +60,7 @@ fn logasap_totals_are_read_as_written() {
             backend: b"px-http",
             long_lived: false,
             request_id: b"",
+            client: b"127.0.0.1",
         }
     );
 }
@@ -77,6 +79,7 @@ fn aborted_and_bad_requests() {
             backend: b"px-http",
             long_lived: false,
             request_id: b"",
+            client: b"127.0.0.1",
         }
     );
     let e = decode(BADREQ).unwrap();
@@ -117,6 +120,7 @@ fn absolute_requests_captures_and_ipv6() {
             backend: b"be_api",
             long_lived: false,
             request_id: b"",
+            client: b"2001:db8::7",
         }
     );
     let two_blocks = BARE_H2.replace("} \"POST", "} {text/html; charset=utf-8} \"POST");
@@ -158,6 +162,28 @@ fn truncated_request_zones_and_old_timers() {
     // HAProxy 1.4's Tq/Tw/Tc/Tr/Tt has the same shape; Tt is the total.
     let old = DOC.replace("10/0/30/69/109", "10/0/30/69/+120");
     assert_eq!(decode(&old).unwrap().latency_us, Some(120_000));
+}
+
+#[test]
+fn the_client_is_the_address_before_the_date() {
+    let client = |line: &str| {
+        HaproxyDecoder
+            .decode(line.as_bytes())
+            .unwrap()
+            .client
+            .to_vec()
+    };
+    assert_eq!(client(DOC), b"10.0.1.2".to_vec());
+    assert_eq!(client(BARE_H2), b"2001:db8::7".to_vec());
+    assert_eq!(client(NOSRV_503), b"192.0.2.9".to_vec());
+    // A UNIX socket's `unix:1`, or nothing before the date: no client, the line decodes.
+    assert_eq!(
+        client(&DOC.replace("10.0.1.2:33317", "unix:1")),
+        b"".to_vec()
+    );
+    assert_eq!(client(&DOC.replace("10.0.1.2:33317 ", "")), b"".to_vec());
+    let bare = BARE_H2.replace("2001:db8::7:51234 ", "");
+    assert_eq!(client(&bare), b"".to_vec());
 }
 
 #[test]

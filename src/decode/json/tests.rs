@@ -20,6 +20,7 @@ fn ecs() -> JsonDecoder {
         url: None,
         backend: Some(path("upstream.name")),
         request_id: Some(path("trace.id")),
+        client: Some(path("source.address")),
     })
 }
 
@@ -36,11 +37,12 @@ fn flat() -> JsonDecoder {
         url: Some(path("url")),
         backend: Some(path("backend")),
         request_id: Some(path("id")),
+        client: Some(path("client")),
     })
 }
 
-const ECS: &str = r#"{"ts": 1795255200123, "http": {"request": {"method": "GET"}, "response": {"status_code": 502}}, "url": {"domain": "shop.example.com:443", "path": "/cart?x=1"}, "event": {"duration_s": 0.25}, "upstream": {"name": "cart"}, "trace": {"id": "abc"}}"#;
-const FLAT_STRINGS: &str = r#"{"time":"2026-11-21T11:00:00.5+01:00","status":"200","latency_ms":"12.345","method":"POST","url":"https://api.example.com:8443/v1/orders?id=7","backend":"orders","id":42}"#;
+const ECS: &str = r#"{"ts": 1795255200123, "http": {"request": {"method": "GET"}, "response": {"status_code": 502}}, "url": {"domain": "shop.example.com:443", "path": "/cart?x=1"}, "event": {"duration_s": 0.25}, "upstream": {"name": "cart"}, "trace": {"id": "abc"}, "source": {"address": "[2001:db8::7]:51000"}}"#;
+const FLAT_STRINGS: &str = r#"{"time":"2026-11-21T11:00:00.5+01:00","status":"200","latency_ms":"12.345","method":"POST","url":"https://api.example.com:8443/v1/orders?id=7","backend":"orders","id":42,"client":"198.51.100.4"}"#;
 
 #[test]
 fn nested_keys_and_epoch_millis() {
@@ -56,6 +58,7 @@ fn nested_keys_and_epoch_millis() {
             backend: b"cart",
             long_lived: false,
             request_id: b"abc",
+            client: b"2001:db8::7",
         })
     );
 }
@@ -74,6 +77,7 @@ fn string_values_and_urls() {
             backend: b"orders",
             long_lived: false,
             request_id: b"42",
+            client: b"198.51.100.4",
         })
     );
     let origin = FLAT_STRINGS.replace(
@@ -168,6 +172,39 @@ fn every_error_reason() {
         let line = FLAT_STRINGS.replace(r#""12.345""#, latency);
         assert_eq!(decode(&line), Some(DecodeError::BadLatency), "{latency}");
     }
+}
+
+#[test]
+fn the_client_field_drops_a_port_and_refuses_what_is_no_address() {
+    let line = |client: &str| FLAT_STRINGS.replace(r#""198.51.100.4""#, client);
+    for (value, want) in [
+        (r#""198.51.100.4:52000""#, Ok(&b"198.51.100.4"[..])),
+        (r#""[2001:db8::1]:443""#, Ok(b"2001:db8::1")),
+        (r#""2001:db8::1""#, Ok(b"2001:db8::1")),
+        (r#""-""#, Ok(b"")),
+        ("null", Ok(b"")),
+        (r#""unix:/run/app.sock""#, Ok(b"")),
+        (r#""client.example""#, Err(DecodeError::BadClient)),
+        ("42", Err(DecodeError::BadClient)),
+    ] {
+        let line = line(value);
+        assert_eq!(
+            flat().decode(line.as_bytes()).map(|e| e.client),
+            want,
+            "{value}"
+        );
+    }
+    // Not configured: no client, whatever the line holds.
+    let unmapped = JsonDecoder::new(JsonMapping {
+        client: None,
+        ..flat().mapping
+    });
+    assert_eq!(
+        unmapped
+            .decode(line(r#""nope""#).as_bytes())
+            .map(|e| e.client),
+        Ok(&b""[..])
+    );
 }
 
 proptest! {

@@ -13,7 +13,9 @@
 //! - latency: the configured attribute in its [`DurationUnit`], an integer, a double or a
 //!   string of either, ≥ 0, rounded to the nearest µs; unknown when absent or status is 0;
 //! - request id: `http.request.header.x-request-id`, a string or (as semconv writes header
-//!   attributes) the first string of an array.
+//!   attributes) the first string of an array;
+//! - client: `client.address`, else the old `http.client_ip`, when it is an IP address
+//!   (semconv allows a domain name or a socket name there: those give no client).
 //!
 //! Text values must be strings; any other type reads as absent. The backend is empty and no
 //! record is long-lived.
@@ -21,7 +23,7 @@
 use opentelemetry_proto::tonic::common::v1::{AnyValue, any_value};
 
 use super::{Record, Value};
-use crate::decode::{DecodeError, Event, fields};
+use crate::decode::{DecodeError, Event, client, fields};
 
 const STATUS: [&str; 2] = ["http.response.status_code", "http.status_code"];
 const METHOD: [&str; 2] = ["http.request.method", "http.method"];
@@ -30,6 +32,7 @@ const PATH: [&str; 1] = ["url.path"];
 const TARGET: [&str; 1] = ["http.target"];
 const HOST: [&str; 3] = ["server.address", "http.host", "net.host.name"];
 const REQUEST_ID: &str = "http.request.header.x-request-id";
+const CLIENT: [&str; 2] = ["client.address", "http.client_ip"];
 
 /// The unit of a duration attribute.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -146,6 +149,7 @@ impl OtelHttp {
             backend: &[],
             long_lived: false,
             request_id: request_id(record),
+            client: client::bare(text(record, &CLIENT)).or_empty(),
         })
     }
 

@@ -29,6 +29,7 @@ fn the_common_format() {
             backend: b"websecure-cart@docker",
             long_lived: false,
             request_id: b"",
+            client: b"192.168.2.1",
         })
     );
     let e = decode(COMMON_502).unwrap();
@@ -58,6 +59,7 @@ fn json_lines() {
             backend: b"websecure-whoami@docker",
             long_lived: false,
             request_id: b"5f1c2b8e",
+            client: b"192.168.1.5",
         }
     );
     let gone = JSON.replace(r#""DownstreamStatus":200"#, r#""DownstreamStatus":0"#);
@@ -72,6 +74,17 @@ fn json_lines() {
         decode(&JSON.replace("1514532", "\"1.5ms\"")),
         Err(DecodeError::BadLatency)
     );
+    // ClientHost, else ClientAddr without its port; neither: no client.
+    let addr_only = JSON.replace(r#""ClientHost":"192.168.1.5","#, "");
+    assert_eq!(decode(&addr_only).unwrap().client, b"192.168.1.5");
+    let v6 = addr_only.replace("192.168.1.5:52360", "[2001:db8::5]:52360");
+    assert_eq!(decode(&v6).unwrap().client, b"2001:db8::5");
+    let neither = addr_only.replace(r#""ClientAddr":"192.168.1.5:52360","#, "");
+    assert_eq!(decode(&neither).unwrap().client, b"");
+    assert_eq!(
+        decode(&JSON.replace(r#""ClientHost":"192.168.1.5""#, r#""ClientHost":"laptop""#)),
+        Err(DecodeError::BadClient)
+    );
 }
 
 #[test]
@@ -83,6 +96,7 @@ fn lines_that_do_not_fit_say_where() {
         (COMMON.replace(" 2326 ", " big "), DecodeError::MissingFields, "at <size>"),
         (COMMON.replace("+0100", "CET"), DecodeError::BadTime, "at <start>"),
         (format!("{COMMON} extra"), DecodeError::MissingFields, "after the format's last field"),
+        (COMMON.replacen("192.168.2.1", "192.168.2", 1), DecodeError::BadClient, "at <client>"),
         // An nginx combined line is not Traefik's.
         (
             r#"127.0.0.1 - frank [10/Oct/2000:13:55:36 -0700] "GET /a HTTP/1.0" 200 2326 "-" "curl""#.to_string(),
@@ -108,6 +122,7 @@ proptest! {
         path in "/[a-z0-9/._-]{0,20}",
         agent in r#"[ -!#-\[\]-~]{0,30}"#,
         router in "[a-z0-9@][a-z0-9@-]{0,19}",
+        (client, _) in crate::decode::testing::client(),
     ) {
         let local = start_s + offset_min * 60;
         let (y, mo, d) = time::civil_from_days(local.div_euclid(86_400));
@@ -115,7 +130,7 @@ proptest! {
         const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
         let sign = if offset_min < 0 { '-' } else { '+' };
         let line = format!(
-            r#"10.0.0.1 - - [{d:02}/{}/{y:04}:{:02}:{:02}:{:02} {sign}{:02}{:02}] "GET {path} HTTP/1.1" {status} 0 "-" "{agent}" 1 "{router}" "http://10.0.0.2:80" {duration_ms}ms"#,
+            r#"{client} - - [{d:02}/{}/{y:04}:{:02}:{:02}:{:02} {sign}{:02}{:02}] "GET {path} HTTP/1.1" {status} 0 "-" "{agent}" 1 "{router}" "http://10.0.0.2:80" {duration_ms}ms"#,
             MONTHS[mo as usize - 1], sod / 3600, sod % 3600 / 60, sod % 60,
             offset_min.abs() / 60, offset_min.abs() % 60,
         );
@@ -127,6 +142,7 @@ proptest! {
         prop_assert_eq!(e.latency_us, (status != 0).then_some(duration_ms * 1000));
         prop_assert_eq!(e.path, path.as_bytes());
         prop_assert_eq!(e.backend, router.as_bytes());
+        prop_assert_eq!(e.client, client.as_bytes());
     }
 
     #[test]

@@ -103,6 +103,7 @@ fn a_cloudfront_log_reads_by_its_header() {
             backend: b"",
             long_lived: false,
             request_id: b"SOX4xwn4XV6Q4rgb7XiVGOHms_BGlTAC4KyHmureZmBNrjGdRLiNIQ==",
+            client: b"192.0.2.100",
         }))
     );
     let closed = got[3].unwrap().unwrap();
@@ -253,6 +254,44 @@ fn values_are_checked_and_a_wrong_preset_is_counted_not_misread() {
 }
 
 #[test]
+fn the_client_is_c_ip() {
+    let d = W3cDecoder::new(Preset::CloudFront);
+    let read = |line: &str| {
+        let mut state = LineState::default();
+        d.decode_in(CLOUDFRONT_HEADER.as_bytes(), &mut state)
+            .unwrap();
+        d.decode_in(line.as_bytes(), &mut state)
+            .map(|e| e.unwrap().client.to_vec())
+    };
+    assert_eq!(read(&hit()), Ok(b"192.0.2.100".to_vec()));
+    let v6 = hit().replace("192.0.2.100", "2001:db8:cafe::17");
+    assert_eq!(read(&v6), Ok(b"2001:db8:cafe::17".to_vec()));
+    let none = hit().replace("192.0.2.100", "-");
+    assert_eq!(read(&none), Ok(vec![]));
+    let bad = hit().replace("192.0.2.100", "viewer");
+    assert_eq!(read(&bad), Err(DecodeError::BadClient));
+    let mut state = LineState::default();
+    d.decode_in(CLOUDFRONT_HEADER.as_bytes(), &mut state)
+        .unwrap();
+    let why = d.why(bad.as_bytes(), &state).unwrap();
+    assert_eq!(why, r#"c-ip (an IP address, or -) is "viewer""#);
+    // IIS writes it too; a header without c-ip gives no client.
+    let lines = read_all(
+        &W3cDecoder::new(Preset::Iis),
+        IIS,
+        &mut LineState::default(),
+    );
+    assert_eq!(lines[4].as_ref().unwrap().unwrap().client, b"203.0.113.9");
+    let cut = ["#Fields: date time sc-status", "2026-11-21 10:00:01 200"];
+    let lines = read_all(
+        &W3cDecoder::new(Preset::Iis),
+        &cut,
+        &mut LineState::default(),
+    );
+    assert_eq!(lines[1].as_ref().unwrap().unwrap().client, b"");
+}
+
+#[test]
 fn the_saved_directive_restores_the_same_reading() {
     let d = W3cDecoder::new(Preset::Iis);
     let mut state = LineState::default();
@@ -284,6 +323,7 @@ proptest! {
         path in "/[a-z0-9/._~%-]{0,30}",
         host in "[a-z0-9][a-z0-9.-]{0,19}",
         iis in any::<bool>(),
+        (client, _) in testing::client(),
     ) {
         let (preset, sep) = if iis { (Preset::Iis, " ") } else { (Preset::CloudFront, "\t") };
         let t = T1 - T1 % 86_400_000_000 + secs * 1_000_000;
@@ -296,7 +336,8 @@ proptest! {
             "cs-method" => method.clone(),
             "cs-uri-stem" => path.clone(),
             "x-host-header" => host.clone(),
-            _ => "198.51.100.7".to_string(),
+            "c-ip" => client.clone(),
+            other => unreachable!("{other}"),
         };
         let header = format!("#Fields: {}", order.join(" "));
         let line: Vec<String> = order.iter().map(|n| value(n)).collect();
@@ -311,6 +352,7 @@ proptest! {
         prop_assert_eq!(e.method, method.as_bytes());
         prop_assert_eq!(e.path, path.as_bytes());
         prop_assert_eq!(e.host, host.as_bytes());
+        prop_assert_eq!(e.client, client.as_bytes());
     }
 
     #[test]

@@ -80,6 +80,7 @@ fn feed(p: &Pipeline, evs: &[(i64, bool)]) {
             backend: b"",
             long_lived: false,
             request_id: b"",
+            client: &[],
         };
         lock(&shard).apply_event(
             &mut *g.store.counters(),

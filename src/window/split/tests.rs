@@ -22,6 +22,7 @@ fn event(t: i64, host: &'static [u8], status: u16) -> Event<'static> {
         backend: b"",
         long_lived: false,
         request_id: b"",
+        client: &[],
     }
 }
 

@@ -33,6 +33,7 @@ fn envoys_default_format_reads_its_documented_line() {
             backend: b"tcp://10.0.2.1:80",
             long_lived: false,
             request_id: b"cc21d9b0-cf5c-432b-8c7e-98aeb7988cd2",
+            client: &[],
         }
     );
     // The fixed decoder reads the same line the same way.
@@ -59,6 +60,8 @@ fn istio_success_and_failures() {
     );
     assert_eq!(e.backend, b"outbound|8000||httpbin.foo.svc.cluster.local");
     assert_eq!(e.request_id, b"84961386-6d84-929d-98bd-c5aee93b5c88");
+    // %DOWNSTREAM_REMOTE_ADDRESS% (the calling pod), its port dropped.
+    assert_eq!(e.client, b"10.44.1.23");
     // No healthy upstream: a 503 that took no time, no upstream host.
     let e = f.read(ISTIO_UH.as_bytes()).unwrap();
     assert_eq!(
@@ -96,6 +99,39 @@ fn istio_lines_are_never_misread_as_envoys_default() {
     }
     let why = preset("envoy").why(ISTIO_OK.as_bytes()).unwrap();
     assert!(why.contains("%BYTES_RECEIVED% (a number)"), "{why}");
+}
+
+#[test]
+fn downstream_address_operators_give_the_client() {
+    let f = AccessLogFormat::compile(
+        "[%START_TIME%] %RESPONSE_CODE% %DOWNSTREAM_REMOTE_ADDRESS% %DOWNSTREAM_REMOTE_ADDRESS_WITHOUT_PORT%",
+    )
+    .unwrap();
+    let read = |rest: &str| {
+        f.read(format!("[2026-11-21T10:00:00.000Z] 200 {rest}").as_bytes())
+            .map(|e| e.client.to_vec())
+    };
+    assert_eq!(
+        read("[2001:db8::1]:443 2001:db8::1"),
+        Ok(b"2001:db8::1".to_vec())
+    );
+    // The first operator in the format wins.
+    assert_eq!(
+        read("198.51.100.7:5000 10.0.0.1"),
+        Ok(b"198.51.100.7".to_vec())
+    );
+    assert_eq!(read("- -"), Ok(vec![]));
+    assert_eq!(read("/tmp/envoy.sock -"), Ok(vec![]));
+    for bad in ["198.51.100.7 x", "gateway:443 -", "- 10.0.0.1:80"] {
+        assert_eq!(read(bad), Err(DecodeError::BadClient), "{bad}");
+        let why = f
+            .why(format!("[2026-11-21T10:00:00.000Z] 200 {bad}").as_bytes())
+            .unwrap();
+        assert!(why.contains("not an IP address"), "{why}");
+    }
+    let fields = f.fields();
+    assert_eq!(fields[2].2, "client");
+    assert_eq!(fields[3].2, "client");
 }
 
 #[test]
@@ -168,6 +204,7 @@ fn render(
     agent: &str,
     authority: &str,
     id: &str,
+    (client, client_port): (&str, &str),
 ) -> String {
     let mut line = String::new();
     for item in f.layout.items() {
@@ -185,6 +222,8 @@ fn render(
                 Op::RequestId => id.into(),
                 Op::UpstreamHost => "10.0.0.1:80".into(),
                 Op::UpstreamCluster => "outbound|80||a.b.svc.cluster.local".into(),
+                Op::Downstream { port: true } => client_port.into(),
+                Op::Downstream { port: false } => client.into(),
                 Op::Number => "42".into(),
                 Op::Header { quotes: true } => agent.into(),
                 Op::Header { quotes: false } => "203.0.113.7, 10.0.0.1".into(),
@@ -206,9 +245,10 @@ proptest! {
         agent in r#"[ -~]{0,40}"#,
         authority in "[a-z][a-z0-9.-]{0,15}(:[0-9]{2,5})?",
         id in "[0-9a-f-]{8,36}",
+        (client, client_port) in crate::decode::testing::client(),
     ) {
         let f = preset(PRESETS[which].0);
-        let line = render(&f, start_ms, code, duration, &path, &agent, &authority, &id);
+        let line = render(&f, start_ms, code, duration, &path, &agent, &authority, &id, (&client, &client_port));
         let e = f.read(line.as_bytes());
         prop_assert!(e.is_ok(), "{line}: {:?} {:?}", e, f.why(line.as_bytes()));
         let e = e.unwrap();
@@ -218,6 +258,14 @@ proptest! {
         prop_assert_eq!(e.path, path.as_bytes());
         prop_assert_eq!(e.host, authority.split(':').next().unwrap().as_bytes());
         prop_assert_eq!(e.request_id, id.as_bytes());
+        // Istio logs %DOWNSTREAM_REMOTE_ADDRESS%; Envoy's default format no client.
+        let logged = f.has(|op| matches!(op, Op::Downstream { .. }));
+        prop_assert_eq!(logged, PRESETS[which].0 == "istio");
+        prop_assert_eq!(e.client, if logged { client.as_bytes() } else { b"" });
+        if PRESETS[which].0 == "envoy" && !agent.contains('"') {
+            // The fixed decoder reads the default format's lines alike.
+            prop_assert_eq!(crate::decode::envoy::EnvoyDecoder.decode(line.as_bytes()), Ok(e));
+        }
     }
 
     #[test]

@@ -35,6 +35,7 @@ fn httplog_reads_the_documented_line() {
             backend: b"static",
             long_lived: false,
             request_id: b"",
+            client: b"10.0.1.2",
         }
     );
     // The fixed decoder reads it the same way.
@@ -42,6 +43,22 @@ fn httplog_reads_the_documented_line() {
         crate::decode::haproxy::HaproxyDecoder.decode(DOC.as_bytes()),
         Ok(e)
     );
+}
+
+#[test]
+fn the_client_is_ci() {
+    let f = preset("httplog");
+    assert_eq!(
+        f.read(NO_CAPTURES.as_bytes()).unwrap().client,
+        b"2001:db8::7"
+    );
+    assert_eq!(f.read(LOGASAP.as_bytes()).unwrap().client, b"127.0.0.1");
+    let unix = DOC.replace("10.0.1.2:33317", "unix:1");
+    assert_eq!(f.read(unix.as_bytes()).unwrap().client, b"");
+    let bad = DOC.replace("10.0.1.2:33317", "lb-peer:33317");
+    assert_eq!(f.read(bad.as_bytes()), Err(DecodeError::BadClient));
+    assert!(f.why(bad.as_bytes()).unwrap().contains("%ci"));
+    assert_eq!(f.fields()[0], ("%ci".to_string(), "an address", "client"));
 }
 
 #[test]
@@ -150,7 +167,7 @@ proptest! {
         path in "/[a-z0-9/._-]{0,20}",
         backend in "[a-z][a-z0-9_-]{0,15}",
         captures in 0..3usize,
-        v6 in any::<bool>(),
+        (client, _) in crate::decode::testing::client(),
     ) {
         let f = preset(PRESETS[which].0);
         let secs = start_ms.div_euclid(1000);
@@ -170,7 +187,7 @@ proptest! {
                     (Var::Backend, _) => backend.clone(),
                     (Var::Capture, _) => ["", "{a|b c}", "{}"][captures].to_string(),
                     (Var::Signed, _) => "0".into(),
-                    (_, "%ci") if v6 => "2001:db8::1".into(),
+                    (Var::ClientIp, _) => client.clone(),
                     _ => "x".into(),
                 }),
             }
@@ -186,6 +203,11 @@ proptest! {
         prop_assert_eq!(e.latency_us, known);
         prop_assert_eq!(e.path, path.as_bytes());
         prop_assert_eq!(e.backend, backend.as_bytes());
+        prop_assert_eq!(e.client, client.as_bytes());
+        if PRESETS[which].0 != "httpslog" {
+            // The fixed decoder reads httplog lines (and the legacy layout's) alike.
+            prop_assert_eq!(crate::decode::haproxy::HaproxyDecoder.decode(line.as_bytes()), Ok(e));
+        }
     }
 
     #[test]

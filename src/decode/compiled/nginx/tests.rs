@@ -1,4 +1,5 @@
 use super::*;
+use crate::decode::Decoder;
 use crate::decode::compiled::Item;
 use crate::time;
 use proptest::prelude::*;
@@ -33,6 +34,7 @@ fn combined_reads_what_it_has() {
             backend: b"",
             long_lived: false,
             request_id: b"",
+            client: b"127.0.0.1",
         }
     );
     let user = COMBINED.replace("frank", "frank the tank");
@@ -92,6 +94,7 @@ fn ingress_nginx_with_one_and_several_upstreams() {
             backend: b"default-users-8080",
             long_lived: false,
             request_id: b"9f1c2b7e4d6a8f3b5c7d9e1f2a3b4c5d",
+            client: b"192.168.49.1",
         }
     );
     let e = f.read(INGRESS_SEVERAL.as_bytes()).unwrap();
@@ -355,6 +358,7 @@ struct Sample {
     agent: String,
     id: String,
     token: String,
+    client: String,
 }
 
 fn sample() -> impl Strategy<Value = Sample> {
@@ -370,6 +374,7 @@ fn sample() -> impl Strategy<Value = Sample> {
             0..100_000i64,
             prop::collection::vec(prop::collection::vec(upstream, 1..3), 1..3),
         ),
+        crate::decode::testing::client(),
         (
             "[A-Z]{3,7}",
             "/[a-zA-Z0-9/_.-]{0,20}",
@@ -383,6 +388,7 @@ fn sample() -> impl Strategy<Value = Sample> {
         .prop_map(
             |(
                 (secs, offset_min, status, request_time_ms, upstreams),
+                (client, _),
                 (method, path, query, host, agent, id, token),
             )| {
                 Sample {
@@ -398,6 +404,7 @@ fn sample() -> impl Strategy<Value = Sample> {
                     agent,
                     id,
                     token,
+                    client,
                 }
             },
         )
@@ -446,6 +453,7 @@ fn value(s: &Sample, name: &str) -> String {
         n if n.starts_with("upstream_") => list(s, |_| "200".into()),
         "host" => s.host.clone(),
         "request_id" | "req_id" => s.id.clone(),
+        "remote_addr" => s.client.clone(),
         "http_user_agent" | "http_referer" => s.agent.replace('"', "\\x22"),
         "proxy_alternative_upstream_name" => String::new(),
         _ => s.token.clone(),
@@ -514,6 +522,13 @@ proptest! {
         }
         if f.has(&[Var::RequestId]) {
             prop_assert_eq!(e.request_id, s.id.as_bytes());
+        }
+        let client: &[u8] = if f.has(&[Var::RemoteAddr]) { s.client.as_bytes() } else { b"" };
+        prop_assert_eq!(e.client, client);
+        if matches!(text, COMBINED | COMBINED_TIMED) && f.latency() != Some(LatencyFrom::UpstreamResponseTime) {
+            // The fixed decoder reads combined lines alike.
+            let fixed = crate::decode::nginx::NginxDecoder.decode(line.as_bytes());
+            prop_assert_eq!(fixed, Ok(e), "{}", line);
         }
         prop_assert_eq!(f.why(line.as_bytes()), None);
     }

@@ -40,6 +40,8 @@ fn stable_semconv_attributes() {
             kv("url.query", s("id=7")),
             kv("server.address", s("shop.example.com")),
             kv("server.port", any_value::Value::IntValue(443)),
+            kv("client.address", s("2001:db8:beef::42")),
+            kv("http.client_ip", s("198.51.100.1")),
             kv(
                 "http.server.request.duration",
                 any_value::Value::DoubleValue(0.0125),
@@ -67,6 +69,7 @@ fn stable_semconv_attributes() {
             backend: b"",
             long_lived: false,
             request_id: b"f3a9c1d2-7e4b-4a51-9c0d-2b8e6f1a3c57",
+            client: b"2001:db8:beef::42",
         })
     );
 }
@@ -97,6 +100,7 @@ fn old_semconv_attributes() {
             backend: b"",
             long_lived: false,
             request_id: b"req-1",
+            client: &[],
         })
     );
     // `net.host.name` from the resource; `_OTHER` with the original method; no latency.
@@ -121,8 +125,40 @@ fn old_semconv_attributes() {
             backend: b"",
             long_lived: false,
             request_id: b"",
+            client: &[],
         })
     );
+}
+
+#[test]
+fn the_client_is_client_address_when_it_is_an_ip_address() {
+    let client = |attributes: Vec<KeyValue>| {
+        let mut all = vec![kv(
+            "http.response.status_code",
+            any_value::Value::IntValue(200),
+        )];
+        all.extend(attributes);
+        let batch = one(T, all, vec![]);
+        decode(&OtelHttp::default(), &batch).map(|e| e.client.to_vec())
+    };
+    assert_eq!(
+        client(vec![kv("http.client_ip", s("198.51.100.1"))]),
+        Ok(b"198.51.100.1".to_vec())
+    );
+    // semconv allows a domain name or a socket name: no client, not an error.
+    assert_eq!(
+        client(vec![kv("client.address", s("laptop.example"))]),
+        Ok(vec![])
+    );
+    assert_eq!(
+        client(vec![kv("client.address", s("/tmp/my.sock"))]),
+        Ok(vec![])
+    );
+    assert_eq!(
+        client(vec![kv("client.address", any_value::Value::IntValue(7))]),
+        Ok(vec![])
+    );
+    assert_eq!(client(vec![]), Ok(vec![]));
 }
 
 #[test]
