@@ -112,6 +112,7 @@ mod tests {
             backend,
             long_lived: false,
             request_id: b"",
+            client: b"",
         }
     }
 

@@ -456,7 +456,9 @@ pub fn record_attribution(
     }
     verdicts.clear();
     verdicts.extend(event.outcomes.iter().map(|o| o.good().map(|good| !good)));
-    let mut keys: [&[u8]; 5] = [&[]; 5];
+    // One key per configured dimension, each dimension at most once.
+    const MAX_DIMS: usize = crate::classify::attribution::Dimension::ALL.len();
+    let mut keys: [&[u8]; MAX_DIMS] = [&[]; MAX_DIMS];
     let n = event.keys.len().min(keys.len());
     for (k, key) in keys.iter_mut().zip(event.keys.iter()) {
         *k = key;

@@ -379,7 +379,7 @@ fn client(i: u64) -> (String, String) {
 async fn an_incident_confined_to_one_client_network_makes_it_the_top_contributor() {
     let config = CONFIG.replace(
         "attribution: {paths: [\"/api/carts/{cart}\"]}",
-        "attribution: {by: [client, path], keys_per_minute: 32}",
+        "attribution: {by: [path, status, backend, host, method, client], keys_per_minute: 32}",
     );
     // One request every 250 ms for 40 minutes, each from a client of 24 networks; from
     // NOON − 20m to NOON − 10m every request of 198.51.100.0/24 fails, and one in 101 of
