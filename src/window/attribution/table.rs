@@ -94,11 +94,6 @@ pub(super) struct Table {
     floor: u32,
     /// By SLO; empty until the table first counts an untracked event.
     untracked: Vec<u32>,
-    /// The position of the entry the last event was counted for: consecutive events of a
-    /// service mostly share their status, method, host and backend, so comparing the key
-    /// with that entry's first saves the hash and the probe. Only a hint: a position whose
-    /// key differs (evicted, reset) is simply a miss.
-    last: u16,
 }
 
 /// The key as kept: cut at [`MAX_KEY_BYTES`].
@@ -123,13 +118,6 @@ impl Table {
         slos: usize,
     ) {
         let key = cut(key);
-        let last = usize::from(self.last);
-        if let Some(e) = self.entries.get(last)
-            && self.key(e) == key
-        {
-            self.count(last, verdicts, weight, slos);
-            return;
-        }
         let hash = xxh3_64(key);
         let at = match self.find(hash, key) {
             Some(at) => at,
@@ -143,8 +131,6 @@ impl Table {
             }
             None => self.evict_for(hash, key, slos),
         };
-        // Positions are below MAX_KEYS_PER_TABLE, so they fit.
-        self.last = u16::try_from(at).unwrap_or(EMPTY);
         self.count(at, verdicts, weight, slos);
     }
 
