@@ -1,6 +1,7 @@
 //! Window-store benches: adding one event to an SLO's tiered rings, applying a decoded event
 //! to a shard (service match + every SLO of the service), evaluating every SLO, and burn
-//! attribution (recording one event in 5 dimensions for 3 SLOs, and a top-10 query).
+//! attribution (recording one event in 5 dimensions for 3 SLOs, and a top-10 query), and
+//! canary vs baseline (recording one variant's event, comparing 30 minutes).
 
 use std::hint::black_box;
 use std::sync::Arc;
@@ -211,5 +212,67 @@ fn attribution(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, ring_add, shard_apply, evaluate_demo, attribution);
+/// Canary vs baseline: recording one variant's event (3 SLOs, a latency), and the
+/// comparison of a 30-minute window of an hour's counts (the sums, both tests, the view).
+fn canary(c: &mut Criterion) {
+    use slipstream::classify::Outcome;
+    use slipstream::classify::canary::{CanaryConfig, Criteria, Variant};
+    use slipstream::evaluate::canary::{Subject, compare};
+    use slipstream::window::CanaryRing;
+    let mut ring = CanaryRing::new(73, 3);
+    let outcomes = [Outcome::Good, Outcome::Good, Outcome::Excluded];
+    let (mut t, mut i) = (NOW - HOUR, 0u64);
+    let mut feed = |ring: &mut CanaryRing| {
+        i += 1;
+        t += 1_000;
+        let variant = if i % 10 == 0 {
+            Variant::Canary
+        } else {
+            Variant::Baseline
+        };
+        let latency = 20_000 + (i.wrapping_mul(7_919) % 400_000) as i64;
+        ring.record(t, variant, i % 499 == 0, &outcomes, Some(latency));
+    };
+    // Warm: an hour of events, every minute's histograms allocated.
+    for _ in 0..3_600_000 {
+        feed(&mut ring);
+    }
+    let mut g = c.benchmark_group("canary");
+    g.throughput(Throughput::Elements(1));
+    let config = CanaryConfig {
+        canary: Default::default(),
+        baseline: Default::default(),
+        window_us: 30 * MINUTE,
+        retention_minutes: 60,
+        criteria: Criteria::default(),
+    };
+    let slos = ["availability", "latency", "errors"].map(String::from);
+    let subject = Subject {
+        service: "checkout",
+        config: &config,
+        slos: &slos,
+    };
+    let report = compare(subject, Some(&ring), 30 * MINUTE, NOW);
+    assert_eq!(report.canary.requests + report.baseline.requests, 1_800_000);
+    eprintln!(
+        "canary ring of an hour: {} bytes; 30 minutes: {}",
+        ring.bytes(),
+        report.reason
+    );
+    g.bench_function("compare_30m", |b| {
+        b.iter(|| black_box(compare(subject, Some(&ring), 30 * MINUTE, NOW)))
+    });
+    // Last: recording moves the ring past the hour compared above.
+    g.bench_function("record", |b| b.iter(|| feed(&mut ring)));
+    g.finish();
+}
+
+criterion_group!(
+    benches,
+    ring_add,
+    shard_apply,
+    evaluate_demo,
+    attribution,
+    canary
+);
 criterion_main!(benches);
