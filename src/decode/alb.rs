@@ -16,7 +16,7 @@
 //! a malformed request gives an empty method, host and path. The backend is the target group
 //! ARN (empty for `-` or when absent). The client is field 4's address without its port
 //! (`192.168.131.39:2817`, IPv6 written `2001:db8::1:2817` or `[2001:db8::1]:2817`; `-`
-//! gives none); any other value is [`DecodeError::BadClient`]. `ws` and `wss` entries are
+//! gives none); any other value is no client (the line still decodes: the client is information for burn attribution, not a field a line is refused for). `ws` and `wss` entries are
 //! long-lived connections. The other fields are not checked.
 
 use super::fields::{self, Fields, RequestLine};
@@ -53,9 +53,7 @@ impl Decoder for AlbDecoder {
         let time_us = timestamp::rfc3339(time).ok_or(DecodeError::BadTime)?;
         let status = fields::parse_status(status)?;
         let latency_us = latency(timings)?;
-        let client = client::with_port(client)
-            .text()
-            .ok_or(DecodeError::BadClient)?;
+        let client = client::with_port(client).text().unwrap_or_default();
         let Some(RequestLine {
             method,
             target,
@@ -344,7 +342,11 @@ mod tests {
             "1.2.3.999:5",
             "[::1]",
         ] {
-            assert_eq!(decode(&with(field)), Err(DecodeError::BadClient), "{field}");
+            assert_eq!(
+                decode(&with(field)).map(|e| e.client),
+                Ok(&b""[..]),
+                "{field}"
+            );
         }
         assert_eq!(decode(WS).unwrap().client, b"10.0.0.140");
     }

@@ -11,8 +11,7 @@
 //! `elb_status_code` (what the client saw; `backend_status_code` is `-` without a backend
 //! response). Method, host and path come from the request URL; a TCP or SSL listener's
 //! `"- - - "` gives empty ones. The backend is `backend:port` as written (empty for `-`).
-//! The client is the address of `client:port` without the port (`-`: none; any other value
-//! is [`DecodeError::BadClient`]).
+//! The client is the address of `client:port` without the port (`-`: none; any other value is no client (the line still decodes: the client is information for burn attribution, not a field a line is refused for)).
 //! Every field through `sent_bytes` must be present, the times must be seconds or `-1`,
 //! the status codes and byte counts numbers (or `-`); the user agent and the TLS fields
 //! are optional (older entries stop after the request) and not checked. Classic ELB logs
@@ -41,9 +40,7 @@ impl Decoder for ClassicElbDecoder {
         }
 
         let received_us = timestamp::rfc3339(time).ok_or(DecodeError::BadTime)?;
-        let client = client::with_port(client)
-            .text()
-            .ok_or(DecodeError::BadClient)?;
+        let client = client::with_port(client).text().unwrap_or_default();
         let status = fields::parse_status(status)?;
         let latency_us = super::alb::latency(timings)?;
         let time_us = received_us
@@ -183,7 +180,11 @@ mod tests {
             assert_eq!(decode(&with(field)).map(|e| e.client), Ok(want), "{field}");
         }
         for field in ["192.168.131.39", "lb-client:2817", "192.168.131:2817"] {
-            assert_eq!(decode(&with(field)), Err(DecodeError::BadClient), "{field}");
+            assert_eq!(
+                decode(&with(field)).map(|e| e.client),
+                Ok(&b""[..]),
+                "{field}"
+            );
         }
     }
 

@@ -13,9 +13,9 @@
 //! A client that is not known is [`Client::None`]: `-` or nothing (the field unset), and
 //! the local sockets that have no network address (`unix`, `unix:…` as HAProxy and nginx
 //! write them, an Envoy pipe path starting with `/` or `@`). Anything else is
-//! [`Client::Invalid`]; each format decides whether that is a decode error (a field the
-//! format always fills with an address) or an unknown client (a field that may hold a
-//! name). Nothing here allocates.
+//! [`Client::Invalid`], which every decoder takes as no client: the client is information
+//! for burn attribution only, and a line is never refused for it (so adding it changed no
+//! decode-error reason). Nothing here allocates.
 
 use std::net::IpAddr;
 

@@ -12,7 +12,7 @@
 //! | `authority` | host, port dropped |
 //! | `upstream_cluster`, else `upstream_host` | backend |
 //! | `x_request_id`, else `request_id` | request id |
-//! | `downstream_remote_address` | client: the address, its port dropped (`%DOWNSTREAM_REMOTE_ADDRESS%` or `…_WITHOUT_PORT%`); a value that is no address, `-` or local socket is `bad_client` |
+//! | `downstream_remote_address` | client: the address, its port dropped (`%DOWNSTREAM_REMOTE_ADDRESS%` or `…_WITHOUT_PORT%`); `-`, a local socket or a value that is no address: none |
 //!
 //! As for the text format, the event time is `start_time` + `duration` (when the response
 //! completed, like ALB and nginx), and status 0 has an unknown latency (good for availability,
@@ -77,7 +77,7 @@ impl Decoder for EnvoyJsonDecoder {
         };
         let client = client::either(jsonscan::text(downstream))
             .text()
-            .ok_or(DecodeError::BadClient)?;
+            .unwrap_or_default();
         Ok(Event {
             time_us,
             status,
@@ -194,9 +194,10 @@ mod tests {
         }
         // The forwarded-for list is never the client.
         assert_eq!(decode(GONE).unwrap().client, b"");
+        // Not an address: no client (the line still decodes).
         assert_eq!(
-            decode(&with(r#""gateway.mesh:443""#)),
-            Err(DecodeError::BadClient)
+            decode(&with(r#""gateway.mesh:443""#)).map(|e| e.client),
+            Ok(&b""[..])
         );
     }
 

@@ -17,7 +17,7 @@
 //!   `host_field` wins over the URL's host;
 //! - client: `client_field`, an IP address alone or with its port (`203.0.113.7`,
 //!   `203.0.113.7:52000`, `[2001:db8::1]:443`; the port dropped); empty when not
-//!   configured, absent, `null` or `"-"`; any other value is [`DecodeError::BadClient`].
+//!   configured, absent, `null` or `"-"`; any other value is no client (the line still decodes: the client is information for burn attribution, not a field a line is refused for).
 //!
 //! Every other key is ignored. Values are borrowed from the line as the JSON reader describes
 //! (escapes kept as written). No line is long-lived.
@@ -190,7 +190,7 @@ impl Decoder for JsonDecoder {
         };
         let client = client::either(jsonscan::text(client))
             .text()
-            .ok_or(DecodeError::BadClient)?;
+            .unwrap_or_default();
         Ok(Event {
             time_us,
             status,

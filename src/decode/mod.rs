@@ -97,13 +97,11 @@ pub enum DecodeError {
     BadLatency,
     /// The message is not the configured envelope (e.g. not a JSON object with `message`).
     BadEnvelope,
-    /// The client field is not an address where the format always writes one.
-    BadClient,
 }
 
 impl DecodeError {
     /// All reasons, for metrics that list every label.
-    pub const ALL: [DecodeError; 9] = [
+    pub const ALL: [DecodeError; 8] = [
         DecodeError::Empty,
         DecodeError::MissingFields,
         DecodeError::UnterminatedQuote,
@@ -112,7 +110,6 @@ impl DecodeError {
         DecodeError::BadRequest,
         DecodeError::BadLatency,
         DecodeError::BadEnvelope,
-        DecodeError::BadClient,
     ];
 
     /// Short snake_case label for metrics and logs.
@@ -126,7 +123,6 @@ impl DecodeError {
             DecodeError::BadRequest => "bad_request",
             DecodeError::BadLatency => "bad_latency",
             DecodeError::BadEnvelope => "bad_envelope",
-            DecodeError::BadClient => "bad_client",
         }
     }
 

@@ -10,14 +10,14 @@
 //! when the request started, in the proxy's local time with its offset; the event time is
 //! that plus the duration (when the response completed), the latency the duration in ms.
 //! The router name is the backend; there is no host. The client is `<client>` (Traefik's
-//! `ClientHost`, the address without port; `-`: none; any other value is `bad_client`).
+//! `ClientHost`, the address without port; `-` or any other value that is not an address: none).
 //!
 //! JSON keys read: `StartUTC` (RFC 3339, the start; required), `Duration` (ns; the latency,
 //! and added to the start for the event time), `DownstreamStatus` (required),
 //! `RequestMethod`, `RequestHost` (port dropped), `RequestPath` (query dropped),
 //! `RouterName` (the backend, as in the common format), and `request_X-Request-Id` (the
 //! request id, present when the header is kept), `ClientHost`, else `ClientAddr` without
-//! its port (the client; not an address: `bad_client`). Status 0 (no response was sent) has an
+//! its port (the client; not an address: none). Status 0 (no response was sent) has an
 //! unknown latency, as for Envoy. No line is long-lived.
 
 use super::compiled::{Bad, Escape, Kind, Layout, Part, Sink, dash_empty};
@@ -140,9 +140,7 @@ impl<'a> Sink<'a, Field> for Common<'a> {
     fn set(&mut self, field: Field, value: &'a [u8]) -> Result<(), Bad> {
         match field {
             Field::Client => {
-                self.client = client::bare(value)
-                    .text()
-                    .ok_or((DecodeError::BadClient, "not an IP address"))?;
+                self.client = client::bare(value).text().unwrap_or_default();
             }
             Field::Start => {
                 self.start_us = timestamp::clf_date(value)
@@ -217,7 +215,7 @@ fn json(line: &[u8]) -> Result<Event<'_>, DecodeError> {
         None => client::with_port(jsonscan::text(client_addr)),
     }
     .text()
-    .ok_or(DecodeError::BadClient)?;
+    .unwrap_or_default();
     Ok(Event {
         time_us: start_us
             .checked_add(duration_us.unwrap_or(0))

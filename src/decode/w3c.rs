@@ -25,8 +25,7 @@
 //! - `cs-method`, `cs-uri-stem` (the path), the host from `x-host-header` (the Host header
 //!   the viewer sent to CloudFront), else `cs(Host)`, else `cs-host` (without a port), and
 //!   the request id from `x-edge-request-id`.
-//! - `c-ip`: the client, an IPv4 or IPv6 address (`-` or not declared: none; any other value
-//!   is [`DecodeError::BadClient`]).
+//! - `c-ip`: the client, an IPv4 or IPv6 address (`-` or not declared: none; any other value is no client (the line still decodes: the client is information for burn attribution, not a field a line is refused for)).
 //!
 //! Every other value is passed over unread. No line is long-lived.
 
@@ -232,9 +231,7 @@ impl W3cDecoder {
             [] => None,
             taken => Some(self.time_taken(taken).ok_or(DecodeError::BadLatency)?),
         };
-        let client = client::bare(at(Slot::Client))
-            .text()
-            .ok_or(DecodeError::BadClient)?;
+        let client = client::bare(at(Slot::Client)).text().unwrap_or_default();
         let host = (0..HOSTS.len() as u8)
             .map(|p| at(Slot::Host(p)))
             .find(|h| !h.is_empty())
@@ -305,7 +302,6 @@ impl W3cDecoder {
                     Preset::Iis => "time-taken (whole milliseconds, or -)",
                 },
             ),
-            DecodeError::BadClient => (Slot::Client, "c-ip (an IP address, or -)"),
             _ => return None,
         };
         let mut value = String::from_utf8_lossy(v[slot.index()]).into_owned();

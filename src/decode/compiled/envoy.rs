@@ -25,8 +25,7 @@
 //! client the first of `%DOWNSTREAM_REMOTE_ADDRESS%` (`203.0.113.7:52000`,
 //! `[2001:db8::1]:443`: the port dropped), `%DOWNSTREAM_REMOTE_ADDRESS_WITHOUT_PORT%` and
 //! their `DIRECT` forms (the peer before any `X-Forwarded-For` trust) in the format — Istio's
-//! preset logs `%DOWNSTREAM_REMOTE_ADDRESS%`; a pipe path or `-` is none, any other value
-//! [`DecodeError::BadClient`]. `%REQ(X-FORWARDED-FOR)%` is never read as the client.
+//! preset logs `%DOWNSTREAM_REMOTE_ADDRESS%`; a pipe path or `-` is none, any other value no client (the line still decodes). `%REQ(X-FORWARDED-FOR)%` is never read as the client.
 
 use super::{Bad, Escape, Kind, Layout, Part, Parts, Sink, dash_empty, percent_text};
 use crate::decode::{Carries, DecodeError, Event, client, fields, timestamp};
@@ -315,10 +314,7 @@ impl<'a> Sink<'a, Op> for Values<'a> {
                 } else {
                     client::bare(value)
                 };
-                let client = client.text().ok_or((
-                    DecodeError::BadClient,
-                    "not an IP address (with its port where the operator writes one), a pipe or -",
-                ))?;
+                let client = client.text().unwrap_or_default();
                 self.client.get_or_insert(client);
             }
             Op::Number | Op::Header { .. } | Op::Other => {}

@@ -18,8 +18,7 @@
 //! written); status `%ST` (`-1`: nothing was sent, status 0 with an unknown latency); method,
 //! host and path from `%r` (absolute-form targets carry a host; `CONNECT host:port` a host
 //! and no path), else `%HM` and `%HP` (or `%HU`); backend `%b`; request id `%ID`; client
-//! `%ci` (an IP address; `unix` for a UNIX socket is none, any other value
-//! [`DecodeError::BadClient`]).
+//! `%ci` (an IP address; `unix` for a UNIX socket is none, any other value no client (the line still decodes)).
 
 use super::{Bad, Escape, Kind, Layout, Part, Parts, Sink, dash_empty, percent_text};
 use crate::decode::{Carries, DecodeError, Event, client, fields, timestamp};
@@ -292,9 +291,7 @@ impl<'a> Sink<'a, Var> for Values<'a> {
             Var::Backend => self.backend = dash_empty(value),
             Var::RequestId => self.request_id = dash_empty(value),
             Var::ClientIp => {
-                self.client = client::bare(value)
-                    .text()
-                    .ok_or((DecodeError::BadClient, "not an IP address, unix or -"))?;
+                self.client = client::bare(value).text().unwrap_or_default();
             }
             Var::Signed | Var::Capture | Var::Quoted | Var::Other => {}
         }

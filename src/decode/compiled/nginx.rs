@@ -28,8 +28,7 @@
 //! `$request_uri`, else from `$request`, else `$uri` (never a query string); host `$host`,
 //! else `$http_host` (without port), else `$server_name`; backend `$proxy_upstream_name`, else
 //! the last `$upstream_addr`; request id `$request_id` (ingress-nginx: `$req_id`); client
-//! `$remote_addr` (an IP address; `unix:` for a UNIX socket is none, any other value
-//! [`DecodeError::BadClient`]) — the address nginx took the request from, or with the realip
+//! `$remote_addr` (an IP address; `unix:` for a UNIX socket is none, any other value no client (the line still decodes)) — the address nginx took the request from, or with the realip
 //! module the one it trusts from the proxies in front; `$http_x_forwarded_for`, which any
 //! client can write, is never read as the client. `-` is empty everywhere.
 
@@ -374,9 +373,7 @@ impl<'a> Sink<'a, Var> for Values<'a> {
             Var::ProxyUpstreamName => self.proxy_upstream = Some(value),
             Var::RequestId => self.request_id = Some(value),
             Var::RemoteAddr => {
-                self.client = client::bare(value)
-                    .text()
-                    .ok_or((DecodeError::BadClient, "not an IP address, unix: or -"))?;
+                self.client = client::bare(value).text().unwrap_or_default();
             }
             Var::UpstreamOther | Var::RemoteUser | Var::Other => {}
         }

@@ -269,12 +269,7 @@ fn the_client_is_c_ip() {
     let none = hit().replace("192.0.2.100", "-");
     assert_eq!(read(&none), Ok(vec![]));
     let bad = hit().replace("192.0.2.100", "viewer");
-    assert_eq!(read(&bad), Err(DecodeError::BadClient));
-    let mut state = LineState::default();
-    d.decode_in(CLOUDFRONT_HEADER.as_bytes(), &mut state)
-        .unwrap();
-    let why = d.why(bad.as_bytes(), &state).unwrap();
-    assert_eq!(why, r#"c-ip (an IP address, or -) is "viewer""#);
+    assert_eq!(read(&bad), Ok(vec![]), "not an address: no client");
     // IIS writes it too; a header without c-ip gives no client.
     let lines = read_all(
         &W3cDecoder::new(Preset::Iis),

@@ -122,12 +122,9 @@ fn downstream_address_operators_give_the_client() {
     );
     assert_eq!(read("- -"), Ok(vec![]));
     assert_eq!(read("/tmp/envoy.sock -"), Ok(vec![]));
+    // Not an address where the operator writes one: no client (the line still decodes).
     for bad in ["198.51.100.7 x", "gateway:443 -", "- 10.0.0.1:80"] {
-        assert_eq!(read(bad), Err(DecodeError::BadClient), "{bad}");
-        let why = f
-            .why(format!("[2026-11-21T10:00:00.000Z] 200 {bad}").as_bytes())
-            .unwrap();
-        assert!(why.contains("not an IP address"), "{why}");
+        assert_eq!(read(bad), Ok(vec![]), "{bad}");
     }
     let fields = f.fields();
     assert_eq!(fields[2].2, "client");
