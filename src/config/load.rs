@@ -108,6 +108,16 @@ impl Documents {
     }
 }
 
+/// `value` with an empty `spec` when it has none: the spec makes a Service's optional.
+fn with_empty_spec(mut value: serde_yaml_ng::Value) -> serde_yaml_ng::Value {
+    if let Some(map) = value.as_mapping_mut()
+        && !map.contains_key("spec")
+    {
+        map.insert("spec".into(), serde_yaml_ng::Mapping::new().into());
+    }
+    value
+}
+
 /// One OpenSLO document by kind.
 fn openslo_document(
     kind: &str,
@@ -117,7 +127,7 @@ fn openslo_document(
 ) -> Option<openslo::Parsed> {
     use openslo::Parsed as O;
     Some(match kind {
-        "Service" => O::Service(de(value, at, problems)?),
+        "Service" => O::Service(de(with_empty_spec(value), at, problems)?),
         "SLI" => O::Sli(de(value, at, problems)?),
         "SLO" => O::Slo(de(value, at, problems)?),
         "AlertPolicy" => O::AlertPolicy(de(value, at, problems)?),

@@ -430,3 +430,24 @@ fn documents_no_slo_uses_are_checked_too() {
         ],
     );
 }
+
+/// Two documents shaped like the go-sdk's and Nobl9's examples: a `Service` with only
+/// metadata (its `spec` is optional in the spec), and an SLO without `timeWindow` (optional
+/// too), which gets the documented default, rolling 28 days.
+#[test]
+fn a_service_without_spec_and_an_slo_without_a_time_window_load() {
+    let text = format!(
+        "{PIPELINE}---\napiVersion: openslo/v1\nkind: Service\nmetadata: {{name: api, displayName: API}}\n\
+         ---\napiVersion: openslo/v1\nkind: SLO\nmetadata: {{name: s}}\nspec:\n  service: api\n  \
+         {RATIO}\n  budgetingMethod: Occurrences\n  objectives: [{{target: 0.999}}]\n"
+    );
+    let c = parse(&text, "o.yaml").unwrap_or_else(|e| panic!("{e}"));
+    let o = &c.reload.objectives[0];
+    assert_eq!((o.period_us, o.calendar.is_none()), (28 * DAY, true));
+    assert!(o.windows.contains(&(28 * DAY)), "{:?}", o.windows);
+    // A Service whose spec is there but wrong is still an error with its path.
+    let bad = format!(
+        "{PIPELINE}---\napiVersion: openslo/v1\nkind: Service\nmetadata: {{name: api}}\nspec: {{owner: me}}\n"
+    );
+    assert_problems(&bad, &["(Service api): spec.owner: unknown field `owner`"]);
+}

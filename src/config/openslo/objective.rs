@@ -124,12 +124,20 @@ pub(super) fn budgeting(
     }
 }
 
-/// `(period or nominal length, calendar)` of the one time window.
+/// The window of an SLO without `timeWindow`: rolling 28 days.
+pub(super) const DEFAULT_WINDOW_US: i64 = 28 * crate::time::DAY;
+
+/// `(period or nominal length, calendar)` of the one time window, rolling 28 days when the
+/// SLO gives none.
 pub(super) fn time_window(
     windows: &[TimeWindow],
     at: &At,
     problems: &mut Problems,
 ) -> Option<(i64, Option<Calendar>)> {
+    if windows.is_empty() {
+        // The spec makes timeWindow optional; its go-sdk and Nobl9 default to rolling 28 days.
+        return Some((DEFAULT_WINDOW_US, None));
+    }
     let [w] = windows else {
         problems.error(
             at,
