@@ -451,3 +451,31 @@ fn a_service_without_spec_and_an_slo_without_a_time_window_load() {
     );
     assert_problems(&bad, &["(Service api): spec.owner: unknown field `owner`"]);
 }
+
+/// One AlertPolicy with an inline condition that deviates (`op: lte`), used by two SLOs:
+/// the deviation is one warning, not one per use.
+#[test]
+fn a_deviation_is_warned_once_however_often_it_is_used() {
+    let policy = "---\napiVersion: openslo/v1\nkind: AlertPolicy\nmetadata: {name: pol}\nspec: {conditions: [{kind: AlertCondition, metadata: {name: c}, spec: {severity: page, condition: {kind: burnrate, op: lte, threshold: 2, lookbackWindow: 1h}}}]}\n";
+    let two = [
+        PIPELINE.replace("services: [", "openslo: {lenient: true}\n  services: ["),
+        slo(RATIO, ROLLING, "Occurrences", "{target: 0.99}"),
+        slo(RATIO, ROLLING, "Occurrences", "{target: 0.98}").replace("{name: s}", "{name: t}"),
+        policy.to_string(),
+    ]
+    .concat()
+    .replace(
+        "  budgetingMethod",
+        "  alertPolicies: [{alertPolicyRef: pol}]\n  budgetingMethod",
+    );
+    let c = parse(&two, "o.yaml").unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(c.reload.objectives.len(), 2);
+    let w: Vec<String> = c.warnings.iter().map(|p| p.message.clone()).collect();
+    assert_eq!(
+        w.iter()
+            .filter(|m| m.contains("would fire while the burn rate is low"))
+            .count(),
+        1,
+        "{w:#?}"
+    );
+}

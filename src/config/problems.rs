@@ -3,6 +3,7 @@
 //! Validation never stops at the first problem: each check records what is wrong at its
 //! [`At`] location and carries on, so one run lists everything. Known deviations of published
 //! OpenSLO examples are errors, or warnings when the Pipeline sets `spec.openslo.lenient`.
+//! A warning repeated at the same place is kept once.
 
 use super::Problem;
 use super::path::At;
@@ -27,11 +28,16 @@ impl Problems {
     }
 
     /// Records a warning at `at`.
+    /// A warning at `at`, once: the same warning at the same place (a deviation in a
+    /// document that several others use) is kept and printed one time.
     pub(crate) fn warning(&mut self, at: &At, message: impl Into<String>) {
-        self.warnings.push(Problem {
+        let p = Problem {
             location: at.to_string(),
             message: message.into(),
-        });
+        };
+        if !self.warnings.contains(&p) {
+            self.warnings.push(p);
+        }
     }
 
     /// An error when `strict`, else a warning.
@@ -86,5 +92,27 @@ impl Problems {
     /// The errors and the warnings, each in the order found.
     pub(crate) fn finish(self) -> (Vec<Problem>, Vec<Problem>) {
         (self.errors, self.warnings)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_warning_repeated_at_the_same_place_is_kept_once() {
+        let mut p = Problems::default();
+        let at = At::document("t.yaml", 1);
+        p.warning(&at.field("op"), "read as gte");
+        p.warning(&at.field("op"), "read as gte");
+        p.warning(&at.field("op"), "another");
+        p.warning(&at.field("other"), "read as gte");
+        let (errors, warnings) = p.finish();
+        assert!(errors.is_empty());
+        let got: Vec<String> = warnings
+            .iter()
+            .map(|w| format!("{}: {}", w.location, w.message))
+            .collect();
+        assert_eq!(got.len(), 3, "{got:?}");
     }
 }
