@@ -188,6 +188,13 @@ pub enum Sli {
         /// Latency threshold, µs (inclusive).
         threshold_us: i64,
     },
+    /// Good = status not 5xx and latency > `floor_us` (an OpenSLO `thresholdMetric` with
+    /// `op: gt` or `gte`: odd for a latency, but legal). A request whose latency is unknown is
+    /// left out whatever its status: nothing says it was above.
+    LatencyAbove {
+        /// The largest latency that is not good, µs.
+        floor_us: i64,
+    },
     /// Good requests per second (status not 5xx); compared against a minimum rate.
     Throughput,
     /// A composite SLO: it classifies no event itself; its counts are its components'
@@ -318,14 +325,32 @@ pub enum Reason {
         /// The SLO's threshold, µs.
         threshold_us: i64,
     },
+    /// Latency above the floor of a "good when above" SLI: good.
+    AboveFloor {
+        /// The event's latency, µs.
+        latency_us: i64,
+        /// The SLO's floor, µs (the largest latency that is not good).
+        floor_us: i64,
+    },
+    /// Latency at most the floor of a "good when above" SLI: bad.
+    NotAboveFloor {
+        /// The event's latency, µs.
+        latency_us: i64,
+        /// The SLO's floor, µs.
+        floor_us: i64,
+    },
 }
 
 impl Reason {
     /// The verdict this reason leads to.
     pub fn outcome(self) -> Outcome {
         match self {
-            Reason::GoodStatus | Reason::WithinThreshold { .. } => Outcome::Good,
-            Reason::BadStatus | Reason::OverThreshold { .. } => Outcome::Bad,
+            Reason::GoodStatus | Reason::WithinThreshold { .. } | Reason::AboveFloor { .. } => {
+                Outcome::Good
+            }
+            Reason::BadStatus | Reason::OverThreshold { .. } | Reason::NotAboveFloor { .. } => {
+                Outcome::Bad
+            }
             Reason::LongLived | Reason::UnknownLatency | Reason::NotSelected => Outcome::Excluded,
         }
     }
@@ -340,6 +365,8 @@ impl Reason {
             Reason::NotSelected => "not_selected",
             Reason::WithinThreshold { .. } => "within_threshold",
             Reason::OverThreshold { .. } => "over_threshold",
+            Reason::AboveFloor { .. } => "above_floor",
+            Reason::NotAboveFloor { .. } => "not_above_floor",
         }
     }
 }
@@ -389,6 +416,13 @@ impl SloRule {
                     }
                 }
             }
+            Sli::LatencyAbove { floor_us } => match event.latency_us {
+                _ if event.long_lived => Outcome::Excluded,
+                None => Outcome::Excluded,
+                Some(_) if bad_status => Outcome::Bad,
+                Some(l) if l > floor_us => Outcome::Good,
+                Some(_) => Outcome::Bad,
+            },
         }
     }
 }
@@ -429,6 +463,19 @@ impl SloRule {
                     }
                 }
             }
+            Sli::LatencyAbove { floor_us } => match event.latency_us {
+                _ if event.long_lived => Reason::LongLived,
+                None => Reason::UnknownLatency,
+                Some(_) if bad_status => Reason::BadStatus,
+                Some(latency_us) if latency_us > floor_us => Reason::AboveFloor {
+                    latency_us,
+                    floor_us,
+                },
+                Some(latency_us) => Reason::NotAboveFloor {
+                    latency_us,
+                    floor_us,
+                },
+            },
         }
     }
 }

@@ -600,6 +600,9 @@ fn verdict_sentence(why: Reason, sli: Sli, e: &Event<'_>) -> String {
                 .to_string()
         }
         Reason::NotSelected => "excluded: the SLO's extra match selectors do not match".to_string(),
+        Reason::UnknownLatency if matches!(sli, Sli::LatencyAbove { .. }) => {
+            "excluded from latency SLI: latency unknown (a \"good when above\" SLI leaves it out whatever its status)".to_string()
+        }
         Reason::UnknownLatency => {
             format!("excluded from latency SLI: latency unknown and status {status} is good")
         }
@@ -611,6 +614,14 @@ fn verdict_sentence(why: Reason, sli: Sli, e: &Event<'_>) -> String {
             latency_us,
             threshold_us,
         } => format!("bad: latency {} > {}", ms(latency_us), ms(threshold_us)),
+        Reason::AboveFloor {
+            latency_us,
+            floor_us,
+        } => format!("good: latency {} > {}", ms(latency_us), ms(floor_us)),
+        Reason::NotAboveFloor {
+            latency_us,
+            floor_us,
+        } => format!("bad: latency {} ≤ {}", ms(latency_us), ms(floor_us)),
     }
 }
 

@@ -62,6 +62,29 @@ fn availability_and_latency_outcomes() {
     assert_eq!(lat.outcome(&ws), Outcome::Excluded);
 }
 
+/// An OpenSLO `thresholdMetric` with `op: gt` (good when above 300 ms): a request whose
+/// latency is unknown is left out whatever its status; a known one is bad with a bad status.
+#[test]
+fn good_when_above_outcomes() {
+    let above = SloRule::new(0, Sli::LatencyAbove { floor_us: 300_000 });
+    assert_eq!(above.outcome(&event(200, Some(300_001))), Outcome::Good);
+    assert_eq!(above.outcome(&event(200, Some(300_000))), Outcome::Bad);
+    assert_eq!(above.outcome(&event(200, Some(5))), Outcome::Bad);
+    assert_eq!(above.outcome(&event(503, Some(900_000))), Outcome::Bad);
+    assert_eq!(above.outcome(&event(504, None)), Outcome::Excluded);
+    assert_eq!(above.outcome(&event(200, None)), Outcome::Excluded);
+    let mut ws = event(101, Some(90_000_000));
+    ws.long_lived = true;
+    assert_eq!(above.outcome(&ws), Outcome::Excluded);
+    assert_eq!(
+        above.explain(&event(200, Some(300_000))),
+        Reason::NotAboveFloor {
+            latency_us: 300_000,
+            floor_us: 300_000
+        }
+    );
+}
+
 #[test]
 fn explanations_agree_with_the_hot_path() {
     let rules = [
@@ -70,6 +93,7 @@ fn explanations_agree_with_the_hot_path() {
         Sli::Latency {
             threshold_us: 300_000,
         },
+        Sli::LatencyAbove { floor_us: 300_000 },
     ]
     .map(|sli| SloRule::new(0, sli));
     let statuses = [101, 200, 404, 499, 500, 503, 504, 599, 600];

@@ -524,7 +524,7 @@ pub(super) fn check_matcher(c: &Carries, m: &Matcher, at: &At, problems: &mut Pr
 /// Reports what SLO rule `rule` (of the document at `at`) needs and events of `c` never
 /// carry: a latency, or a field its selector reads.
 pub(super) fn check_rule(c: &Carries, rule: &SloRule, at: &At, problems: &mut Problems) {
-    if matches!(rule.sli, Sli::Latency { .. }) && !c.latency {
+    if matches!(rule.sli, Sli::Latency { .. } | Sli::LatencyAbove { .. }) && !c.latency {
         problems.error_or_warning(
             c.strict,
             at,

@@ -479,3 +479,39 @@ fn a_deviation_is_warned_once_however_often_it_is_used() {
         "{w:#?}"
     );
 }
+
+/// `thresholdMetric` objectives with `op: gt` and `gte` (the spec allows them; for a
+/// latency they mean "good when above"): `gt 250` is good above 250 ms, `gte 250` at 250 ms
+/// and above; both are latency SLOs.
+#[test]
+fn latency_objectives_with_gt_and_gte_are_good_when_above() {
+    let latency = "indicator: {metadata: {name: l}, spec: {thresholdMetric: {metricSource: {type: slipstream, spec: {value: latency_ms}}}}}";
+    let text = format!(
+        "{PIPELINE}{}",
+        slo(
+            latency,
+            ROLLING,
+            "Occurrences",
+            "{op: gt, value: 250, target: 0.9}, {op: gte, value: 250, target: 0.9}"
+        )
+    );
+    let c = parse(&text, "o.yaml").unwrap_or_else(|e| panic!("{e}"));
+    let slis: Vec<Sli> = c.reload.rules.iter().map(|r| r.sli).collect();
+    assert_eq!(
+        slis,
+        [
+            Sli::LatencyAbove { floor_us: 250_000 },
+            Sli::LatencyAbove { floor_us: 249_999 }
+        ]
+    );
+    assert!(
+        c.reload
+            .objectives
+            .iter()
+            .all(|o| o.kind == crate::evaluate::SloKind::Latency)
+    );
+    assert_problems(
+        &text.replace("op: gt,", "op: eq,"),
+        &["(SLO s): spec.objectives[0].op: unknown op \"eq\": expected lte, lt, gte or gt"],
+    );
+}

@@ -139,7 +139,7 @@ pub(super) fn composite(
             units,
         });
         let kind = match p.rule.sli {
-            Sli::Latency { .. } => SloKind::Latency,
+            Sli::Latency { .. } | Sli::LatencyAbove { .. } => SloKind::Latency,
             _ => SloKind::Availability,
         };
         let component = Slo {

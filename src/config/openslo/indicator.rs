@@ -312,10 +312,13 @@ pub(super) fn objective_sli(
         "lt" => Some(Sli::Latency {
             threshold_us: us - 1,
         }),
+        // Good when above: odd for a latency, but what the spec's op says.
+        "gt" => Some(Sli::LatencyAbove { floor_us: us }),
+        "gte" => Some(Sli::LatencyAbove { floor_us: us - 1 }),
         other => {
             problems.error(
                 &here.field("op"),
-                format!("op {other:?}: a latency objective is good when at most its value; use lte or lt"),
+                format!("unknown op {other:?}: expected lte, lt, gte or gt"),
             );
             None
         }

@@ -220,7 +220,7 @@ fn slo(
             service: s.service.clone(),
             name,
             kind: match sli {
-                Sli::Latency { .. } => SloKind::Latency,
+                Sli::Latency { .. } | Sli::LatencyAbove { .. } => SloKind::Latency,
                 _ => SloKind::Availability,
             },
             target: Target::Ratio(target),
