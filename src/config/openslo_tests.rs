@@ -515,3 +515,38 @@ fn latency_objectives_with_gt_and_gte_are_good_when_above() {
         &["(SLO s): spec.objectives[0].op: unknown op \"eq\": expected lte, lt, gte or gt"],
     );
 }
+
+/// One AlertCondition used by two AlertPolicies of one SLO (one to Slack, one to the
+/// pager): both alerts exist, named `<policy>/<condition>` with their policy's action; a
+/// condition used by one policy keeps its own name.
+#[test]
+fn a_condition_shared_by_two_policies_is_named_by_policy() {
+    let docs = [
+        PIPELINE.to_string(),
+        slo(RATIO, ROLLING, "Occurrences", "{target: 0.99}").replace(
+            "  budgetingMethod",
+            "  alertPolicies: [{alertPolicyRef: slack}, {alertPolicyRef: pager}, {alertPolicyRef: ticket}]\n  budgetingMethod",
+        ),
+        "---\napiVersion: openslo/v1\nkind: AlertCondition\nmetadata: {name: fast-burn}\nspec: {severity: page, condition: {kind: burnrate, op: gte, threshold: 14.4, lookbackWindow: 1h}}\n".to_string(),
+        "---\napiVersion: openslo/v1\nkind: AlertCondition\nmetadata: {name: slow-burn}\nspec: {severity: ticket, condition: {kind: burnrate, op: gte, threshold: 1, lookbackWindow: 3d}}\n".to_string(),
+        "---\napiVersion: openslo/v1\nkind: AlertPolicy\nmetadata: {name: slack}\nspec: {description: to slack, conditions: [{conditionRef: fast-burn}]}\n".to_string(),
+        "---\napiVersion: openslo/v1\nkind: AlertPolicy\nmetadata: {name: pager}\nspec: {description: page, conditions: [{conditionRef: fast-burn}]}\n".to_string(),
+        "---\napiVersion: openslo/v1\nkind: AlertPolicy\nmetadata: {name: ticket}\nspec: {conditions: [{conditionRef: slow-burn}]}\n".to_string(),
+    ]
+    .concat();
+    let c = parse(&docs, "o.yaml").unwrap_or_else(|e| panic!("{e}"));
+    let alerts: Vec<(String, Option<String>)> = c.reload.objectives[0]
+        .burn_alerts
+        .iter()
+        .map(|a| (a.name.clone(), a.action.clone()))
+        .collect();
+    // After the default alerts, the policies' in their order.
+    assert_eq!(
+        alerts[alerts.len() - 3..],
+        [
+            ("slack/fast-burn".to_string(), Some("to slack".to_string())),
+            ("pager/fast-burn".to_string(), Some("page".to_string())),
+            ("slow-burn".to_string(), None),
+        ]
+    );
+}

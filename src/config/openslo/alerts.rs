@@ -20,7 +20,8 @@ pub(super) fn alert_policies(
     refs: &Refs<'_>,
     problems: &mut Problems,
 ) -> Option<Vec<BurnAlert>> {
-    let mut out: Vec<BurnAlert> = Vec::new();
+    // Every policy's alerts with the policy's name, before naming.
+    let mut collected: Vec<(String, At, BurnAlert)> = Vec::new();
     let mut ok = true;
     for (i, item) in d.spec.alert_policies.iter().enumerate() {
         let here = at.field("alertPolicies").index(i);
@@ -46,13 +47,35 @@ pub(super) fn alert_policies(
             ok = false;
             continue;
         };
-        for (c_at, a) in alerts {
-            if out.iter().any(|b| b.name == a.name) {
-                problems.error(&c_at, format!("duplicate alert {:?}", a.name));
-                ok = false;
-            } else {
-                out.push(a);
-            }
+        let policy = item
+            .alert_policy_ref
+            .clone()
+            .or_else(|| item.metadata.as_ref().map(|m| m.name.clone()))
+            .unwrap_or_else(|| format!("policy-{i}"));
+        collected.extend(
+            alerts
+                .into_iter()
+                .map(|(c_at, a)| (policy.clone(), c_at, a)),
+        );
+    }
+    // A condition used by one policy keeps its name (so Alertmanager routes on it keep
+    // matching); one that several policies use (say one to Slack, one to the pager) is
+    // named `<policy>/<condition>` in each.
+    let shared: Vec<String> = collected
+        .iter()
+        .filter(|(p, _, a)| collected.iter().any(|(q, _, b)| b.name == a.name && q != p))
+        .map(|(_, _, a)| a.name.clone())
+        .collect();
+    let mut out: Vec<BurnAlert> = Vec::new();
+    for (policy, c_at, mut a) in collected {
+        if shared.contains(&a.name) {
+            a.name = format!("{policy}/{}", a.name);
+        }
+        if out.iter().any(|b| b.name == a.name) {
+            problems.error(&c_at, format!("duplicate alert {:?}", a.name));
+            ok = false;
+        } else {
+            out.push(a);
         }
     }
     ok.then_some(out)
