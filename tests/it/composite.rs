@@ -8,7 +8,7 @@
 
 use serde_json::Value;
 
-use crate::helpers::{NOON, Rng, alb_line, feed, get_json as get, parse_time, pipeline};
+use crate::helpers::{NOON, Rng, alb_line, feed, get_json as get, parse_time, pipeline, slo_in};
 use crate::openapi::check;
 use slipstream::time::{HOUR, MINUTE, SECOND};
 
@@ -167,21 +167,6 @@ fn window<'a>(slo: &'a Value, label: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no window {label}"))
 }
 
-fn entry<'a>(report: &'a Value, id: &str) -> &'a Value {
-    report["slos"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| {
-            format!(
-                "{}/{}",
-                s["service"].as_str().unwrap(),
-                s["slo"].as_str().unwrap()
-            ) == id
-        })
-        .unwrap_or_else(|| panic!("no SLO {id}"))
-}
-
 fn close(got: &Value, want: f64, what: &str) {
     let got = got.as_f64().unwrap_or_else(|| panic!("{what}: {got}"));
     assert!(
@@ -242,7 +227,7 @@ async fn a_composite_is_the_weighted_sum_of_its_components_and_alerts() {
     feed(&p, 0, &lines, 250);
     let router = slipstream::serve::router(p.clone());
     let (_, report) = get(&router, "/v1/slos").await;
-    let journey = entry(&report, "frontend/checkout-journey");
+    let journey = slo_in(&report, "frontend/checkout-journey");
     assert_eq!(journey["kind"], "composite");
     assert_eq!(journey["display_name"], "Checkout journey");
     check_composite(journey, &requests);
@@ -266,7 +251,7 @@ async fn a_composite_is_the_weighted_sum_of_its_components_and_alerts() {
     clock.set(NOON + 5 * SECOND);
     feed(&p, 0, &lines, 250);
     let (_, report) = get(&router, "/v1/slos").await;
-    let journey = entry(&report, "frontend/checkout-journey");
+    let journey = slo_in(&report, "frontend/checkout-journey");
     check_composite(journey, &requests);
     assert!(fires(journey, &requests), "incident: the hand computation");
     let alert = journey["alerts"]
@@ -305,7 +290,7 @@ async fn a_composite_is_the_weighted_sum_of_its_components_and_alerts() {
     );
     // Each component is an SLO of its own service, unweighted, alerting nobody.
     for (i, (id, _, _)) in components.iter().enumerate() {
-        let c = entry(&report, id);
+        let c = slo_in(&report, id);
         assert_eq!(c["component_of"], "frontend/checkout-journey");
         assert!(c["alerts"].as_array().unwrap().is_empty(), "{id}");
         let w = window(c, "1h");

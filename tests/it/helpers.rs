@@ -325,3 +325,20 @@ pub(crate) async fn get_json(router: &axum::Router, uri: &str) -> (u16, serde_js
     let json = serde_json::from_str(&body).unwrap_or_else(|e| panic!("{uri}: {e}: {body}"));
     (status, json)
 }
+
+/// The SLO `service/slo` of a report's JSON (`/v1/slos`); panics, showing the report,
+/// when it has none.
+pub(crate) fn slo_in<'a>(report: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
+    report["slos"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| {
+            format!(
+                "{}/{}",
+                s["service"].as_str().unwrap(),
+                s["slo"].as_str().unwrap()
+            ) == id
+        })
+        .unwrap_or_else(|| panic!("no SLO {id} in {report}"))
+}

@@ -13,7 +13,7 @@ use serde_json::Value;
 use tower::ServiceExt;
 
 use crate::cli::{free_port, http_get};
-use crate::helpers::{NOON, Rng, alb_line, feed, feed_open, pipeline};
+use crate::helpers::{NOON, Rng, alb_line, feed, feed_open, pipeline, slo_in};
 use slipstream::app::{Pipeline, ReloadError, ReloadSummary};
 use slipstream::config;
 use slipstream::source::{LineBatch, PartitionId, Sink};
@@ -93,21 +93,6 @@ fn report(p: &Pipeline) -> Value {
     serde_json::to_value(p.evaluate().report).unwrap()
 }
 
-fn slo<'a>(report: &'a Value, id: &str) -> &'a Value {
-    report["slos"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| {
-            format!(
-                "{}/{}",
-                s["service"].as_str().unwrap(),
-                s["slo"].as_str().unwrap()
-            ) == id
-        })
-        .unwrap_or_else(|| panic!("no SLO {id} in {report}"))
-}
-
 fn ids(report: &Value) -> Vec<String> {
     report["slos"]
         .as_array()
@@ -179,10 +164,14 @@ fn an_unchanged_config_and_a_new_objective_keep_every_count() {
     assert!(summary.changes.reset.is_empty() && summary.changes.added.is_empty());
     let after = report(&p);
     for id in ids(&before) {
-        assert_eq!(counts(slo(&after, &id)), counts(slo(&before, &id)), "{id}");
-        assert!(slo(&after, &id).get("valid_since").is_none(), "{id}");
+        assert_eq!(
+            counts(slo_in(&after, &id)),
+            counts(slo_in(&before, &id)),
+            "{id}"
+        );
+        assert!(slo_in(&after, &id).get("valid_since").is_none(), "{id}");
     }
-    assert_eq!(slo(&after, "checkout/availability")["objective"], 0.995);
+    assert_eq!(slo_in(&after, "checkout/availability")["objective"], 0.995);
     let lifetime_after: Vec<[u64; 2]> = p.evaluate().counts.iter().map(|c| c.lifetime).collect();
     assert_eq!(lifetime_after, lifetime_before);
 }
@@ -229,10 +218,14 @@ fn a_changed_threshold_resets_that_slo_only_and_says_since_when() {
     );
     let after = report(&p);
     for id in ["checkout/availability", "search/availability"] {
-        assert_eq!(counts(slo(&after, id)), counts(slo(&before, id)), "{id}");
-        assert!(slo(&after, id).get("valid_since").is_none());
+        assert_eq!(
+            counts(slo_in(&after, id)),
+            counts(slo_in(&before, id)),
+            "{id}"
+        );
+        assert!(slo_in(&after, id).get("valid_since").is_none());
     }
-    let latency = slo(&after, "checkout/latency_p99");
+    let latency = slo_in(&after, "checkout/latency_p99");
     assert_eq!(latency["no_data"], true);
     assert!(
         counts(latency)
@@ -293,10 +286,10 @@ fn a_service_inserted_before_others_resets_the_ones_after_it() {
     assert_eq!(summary.changes.reset, ["search/availability"]);
     let after = report(&p);
     assert_eq!(
-        counts(slo(&after, "checkout/latency_p99")),
-        counts(slo(&before, "checkout/latency_p99"))
+        counts(slo_in(&after, "checkout/latency_p99")),
+        counts(slo_in(&before, "checkout/latency_p99"))
     );
-    assert_eq!(slo(&after, "search/availability")["no_data"], true);
+    assert_eq!(slo_in(&after, "search/availability")["no_data"], true);
     // Capacity counts follow their service the same way.
     assert_eq!(capacity(&p, "checkout"), checkout);
     assert_eq!(capacity(&p, "search"), Sums::default());
@@ -329,11 +322,15 @@ async fn a_removed_slo_disappears_and_an_added_one_starts_empty() {
             "checkout/latency_p99"
         ]
     );
-    let added = slo(&after, "checkout/error_rate");
+    let added = slo_in(&after, "checkout/error_rate");
     assert_eq!(added["no_data"], true);
     assert_eq!(added["valid_since"], format_rfc3339(NOON));
     for id in ["checkout/availability", "checkout/latency_p99"] {
-        assert_eq!(counts(slo(&after, id)), counts(slo(&before, id)), "{id}");
+        assert_eq!(
+            counts(slo_in(&after, id)),
+            counts(slo_in(&before, id)),
+            "{id}"
+        );
     }
     let router = slipstream::serve::router(p.clone());
     let (status, _) = get(&router, "/v1/slos/search/availability").await;
@@ -647,6 +644,10 @@ fn a_checkpoint_after_a_reload_names_slos_as_the_new_config_does() {
     let restored = report(&restarted);
     assert_eq!(ids(&restored)[0], "search/availability");
     for id in ids(&live) {
-        assert_eq!(counts(slo(&restored, &id)), counts(slo(&live, &id)), "{id}");
+        assert_eq!(
+            counts(slo_in(&restored, &id)),
+            counts(slo_in(&live, &id)),
+            "{id}"
+        );
     }
 }
