@@ -371,6 +371,8 @@ mod tests {
             0
         );
         assert_eq!(ring.counting_since_us(), Some(T0));
+        // Two histograms of 3,328 `u32` counts each: 13,312 bytes apiece.
+        assert_eq!(new_histogram().distinct_values(), 3_328);
         assert!(ring.bytes() > 2 * 13_312);
     }
 
