@@ -667,11 +667,7 @@ fn gate(args: GateArgs) -> anyhow::Result<ExitCode> {
         query += &format!("&override={}", encode(reason));
     }
     let body = args.remote.get_ok_json(&query)?;
-    let code = body["exit_code"]
-        .as_u64()
-        .and_then(|c| u8::try_from(c).ok())
-        .filter(|c| [0, 10, 11].contains(c))
-        .ok_or_else(|| anyhow::anyhow!("GET {}{query}: no exit_code in {body}", args.remote.url))?;
+    let code = exit_code(&body, &[0, 10, 11], &args.remote.url, &query)?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&body)?);
     } else {
@@ -694,6 +690,20 @@ fn gate(args: GateArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::from(code))
 }
 
+/// The decision's `exit_code` in `body` (the answer of `url` + `query`), one of `allowed`.
+fn exit_code(
+    body: &serde_json::Value,
+    allowed: &[u8],
+    url: &str,
+    query: &str,
+) -> anyhow::Result<u8> {
+    body["exit_code"]
+        .as_u64()
+        .and_then(|c| u8::try_from(c).ok())
+        .filter(|c| allowed.contains(c))
+        .ok_or_else(|| anyhow::anyhow!("GET {url}{query}: no exit_code in {body}"))
+}
+
 /// `slipstream canary`: the comparison as text (or JSON) and the verdict as the exit code.
 fn canary(args: CanaryArgs) -> anyhow::Result<ExitCode> {
     use slipstream::remote::encode;
@@ -702,11 +712,7 @@ fn canary(args: CanaryArgs) -> anyhow::Result<ExitCode> {
         query += &format!("?window={}", encode(w));
     }
     let body = args.remote.get_ok_json(&query)?;
-    let code = body["exit_code"]
-        .as_u64()
-        .and_then(|c| u8::try_from(c).ok())
-        .filter(|c| [0, 10, 12].contains(c))
-        .ok_or_else(|| anyhow::anyhow!("GET {}{query}: no exit_code in {body}", args.remote.url))?;
+    let code = exit_code(&body, &[0, 10, 12], &args.remote.url, &query)?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&body)?);
         return Ok(ExitCode::from(code));

@@ -76,13 +76,21 @@ pub struct Changes {
 impl Generation {
     /// Generation 0 for `config`, with an empty store.
     pub fn first(config: &ReloadConfig) -> Self {
-        let plan = plan_of(config, |_, _| None);
-        Self::build(config, config, 0, Arc::new(Store::new(Arc::new(plan))))
+        let fingerprints = Arc::new(Fingerprints::of(config));
+        let plan = plan_of(config, &fingerprints, |_, _| None);
+        let store = Arc::new(Store::new(Arc::new(plan)));
+        Self::build(config, config, 0, store, fingerprints)
     }
 
     /// The generation of `config` as loaded, whose objectives (with the adjustments declared
     /// through the API added) are `effective`'s.
-    fn build(loaded: &ReloadConfig, config: &ReloadConfig, number: u64, store: Arc<Store>) -> Self {
+    fn build(
+        loaded: &ReloadConfig,
+        config: &ReloadConfig,
+        number: u64,
+        store: Arc<Store>,
+        fingerprints: Arc<Fingerprints>,
+    ) -> Self {
         // Adjustments new to these counters reach the events counted before them.
         store.counters().adjust_counted(store.plan());
         Self {
@@ -100,7 +108,7 @@ impl Generation {
             slo_ids: config.objectives.iter().map(SloObjective::id).collect(),
             services: config.services.iter().map(|s| s.name.clone()).collect(),
             valid_since_us: vec![None; config.objectives.len()],
-            fingerprints: Arc::new(Fingerprints::of(config)),
+            fingerprints,
         }
     }
 
@@ -125,8 +133,15 @@ impl Generation {
             .newest_us()
             .map_or(now_us, |t| ceil_to(t.saturating_add(1), SECOND));
         let (changes, valid_since_us) = self.changes(config, &service_same, mark);
-        let store = self.moved_store(config, &service_same, &changes);
-        let mut next = Self::build(loaded, config, self.number + 1, Arc::new(store));
+        let fingerprints = Arc::new(Fingerprints::of(config));
+        let store = self.moved_store(config, &fingerprints, &service_same, &changes);
+        let mut next = Self::build(
+            loaded,
+            config,
+            self.number + 1,
+            Arc::new(store),
+            fingerprints,
+        );
         next.valid_since_us = valid_since_us;
         (next, changes)
     }
@@ -214,6 +229,7 @@ impl Generation {
     fn moved_store(
         &self,
         config: &ReloadConfig,
+        fingerprints: &Fingerprints,
         service_same: &[bool],
         changes: &Changes,
     ) -> Store {
@@ -226,7 +242,7 @@ impl Generation {
             .filter_map(|(s, &same)| same.then_some(&s.name))
             .collect();
         let new_services: Vec<String> = config.services.iter().map(|s| s.name.clone()).collect();
-        let plan = plan_of(config, |service, max_hosts| {
+        let plan = plan_of(config, fingerprints, |service, max_hosts| {
             let j = config.services.iter().position(|s| s.name == service)?;
             old_splits
                 .iter()
@@ -344,9 +360,14 @@ fn with_declared(config: &ReloadConfig, declared: &[DeclaredState]) -> ReloadCon
     out
 }
 
-/// The plan for `config`; `reuse(service, max_hosts)` may give a split service the host
-/// table it had before, else it gets an empty one.
-fn plan_of(config: &ReloadConfig, reuse: impl Fn(&str, usize) -> Option<Arc<HostTable>>) -> Plan {
+/// The plan for `config` (whose `fingerprints` key its saved rings); `reuse(service,
+/// max_hosts)` may give a split service the host table it had before, else it gets an empty
+/// one.
+fn plan_of(
+    config: &ReloadConfig,
+    fingerprints: &Fingerprints,
+    reuse: impl Fn(&str, usize) -> Option<Arc<HostTable>>,
+) -> Plan {
     let windows: Vec<_> = config
         .objectives
         .iter()
@@ -374,17 +395,12 @@ fn plan_of(config: &ReloadConfig, reuse: impl Fn(&str, usize) -> Option<Arc<Host
         .with_attribution(config.attribution.clone())
         .with_canaries(config.canaries.clone())
         .with_feeds(feeds(config))
-        .with_ring_keys(ring_keys(config))
-}
-
-/// The keys `config`'s services save their burn attribution and canary counts under: their
-/// cluster fingerprints, which change with the service, its SLOs or the settings.
-fn ring_keys(config: &ReloadConfig) -> crate::window::RingKeys {
-    let f = Fingerprints::of(config);
-    crate::window::RingKeys {
-        attribution: f.attribution,
-        canary: f.canary,
-    }
+        // Saved burn attribution and canary counts are keyed by the cluster fingerprints,
+        // which change with the service, its SLOs or the settings.
+        .with_ring_keys(crate::window::RingKeys {
+            attribution: fingerprints.attribution.clone(),
+            canary: fingerprints.canary.clone(),
+        })
 }
 
 /// Per SLO of `config`, the composite SLOs it is a component of, with its units in each.

@@ -284,46 +284,18 @@ impl From<DeltaBeforeCanary> for Delta {
 }
 
 /// A delta as written before [`Delta::attribution`]: read so that the log's older deltas
-/// still apply.
+/// still apply (the earlier shape followed by the capacity counts, as [`DeltaBeforeCanary`]).
 #[derive(Debug, Deserialize)]
 struct DeltaBeforeAttribution {
-    source: Source,
-    epoch: Epoch,
-    from: u64,
-    to: u64,
-    sent_us: i64,
-    at_end: bool,
-    newest_us: Option<i64>,
-    stats: ShardStats,
-    ids: Vec<(i64, u64)>,
-    slos: Vec<SloCounts>,
-    latency: Vec<LatencyCounts>,
-    hosts: Vec<HostCounts>,
-    directive: Option<Vec<u8>>,
-    directives: u64,
+    before: DeltaBeforeCapacity,
     capacity: Vec<CapacityCounts>,
 }
 
 impl From<DeltaBeforeAttribution> for Delta {
     fn from(d: DeltaBeforeAttribution) -> Self {
         Delta {
-            source: d.source,
-            epoch: d.epoch,
-            from: d.from,
-            to: d.to,
-            sent_us: d.sent_us,
-            at_end: d.at_end,
-            newest_us: d.newest_us,
-            stats: d.stats,
-            ids: d.ids,
-            slos: d.slos,
-            latency: d.latency,
-            hosts: d.hosts,
-            directive: d.directive,
-            directives: d.directives,
             capacity: d.capacity,
-            attribution: Vec::new(),
-            canary: Vec::new(),
+            ..d.before.into()
         }
     }
 }
@@ -769,23 +741,28 @@ mod tests {
             ..Delta::default()
         };
         assert_eq!(delta.attribution[0].minutes.len(), 1);
-        let new = Record::Delta(Box::new(delta.clone())).encode();
-        assert_eq!(
-            Record::decode(&new),
-            Ok(Record::Delta(Box::new(delta.clone())))
-        );
-        // A build before attribution reads the same bytes without it.
-        let old: DeltaBeforeAttribution = postcard::from_bytes(&new[2..]).unwrap();
         let without = Delta {
             attribution: Vec::new(),
-            ..delta
+            ..delta.clone()
         };
-        assert_eq!(Delta::from(old), without);
-        // A delta written before it (no attribution and no canary counts encode as one zero
-        // byte each, so it is this record without its last two bytes) reads with its capacity
-        // counts and no attribution.
+        // Written before it: no attribution and no canary counts, one zero byte each.
+        reads_both_ways::<DeltaBeforeAttribution>(delta, without, 2);
+    }
+
+    /// `delta` reads back; a build of the shape `Old` (before a field appended last) reads
+    /// its bytes as `without` (`delta` without that field); and `without` as that build
+    /// wrote it (the record less its last `appended` bytes, the empty fields appended since)
+    /// reads as `without`.
+    fn reads_both_ways<Old>(delta: Delta, without: Delta, appended: usize)
+    where
+        Old: serde::de::DeserializeOwned + Into<Delta>,
+    {
+        let new = Record::Delta(Box::new(delta.clone())).encode();
+        assert_eq!(Record::decode(&new), Ok(Record::Delta(Box::new(delta))));
+        let old: Old = postcard::from_bytes(&new[2..]).unwrap();
+        assert_eq!(old.into(), without);
         let bytes = Record::Delta(Box::new(without.clone())).encode();
-        let before = &bytes[..bytes.len() - 2];
+        let before = &bytes[..bytes.len() - appended];
         assert_eq!(Record::decode(before), Ok(Record::Delta(Box::new(without))));
     }
 
@@ -888,22 +865,11 @@ mod tests {
             ..Delta::default()
         };
         assert_eq!(delta.canary[0].minutes[0].sides[0].latency.len(), 1);
-        let new = Record::Delta(Box::new(delta.clone())).encode();
-        assert_eq!(
-            Record::decode(&new),
-            Ok(Record::Delta(Box::new(delta.clone())))
-        );
-        // A build before canary counts reads the same bytes without them.
-        let old: DeltaBeforeCanary = postcard::from_bytes(&new[2..]).unwrap();
         let without = Delta {
             canary: Vec::new(),
-            ..delta
+            ..delta.clone()
         };
-        assert_eq!(Delta::from(old), without);
-        // A delta written before them (no canary counts encode as one zero byte, so it is
-        // this record without its last byte) reads with its attribution and none.
-        let bytes = Record::Delta(Box::new(without.clone())).encode();
-        let before = &bytes[..bytes.len() - 1];
-        assert_eq!(Record::decode(before), Ok(Record::Delta(Box::new(without))));
+        // Written before them: no canary counts, one zero byte.
+        reads_both_ways::<DeltaBeforeCanary>(delta, without, 1);
     }
 }

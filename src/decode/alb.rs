@@ -53,7 +53,7 @@ impl Decoder for AlbDecoder {
         let time_us = timestamp::rfc3339(time).ok_or(DecodeError::BadTime)?;
         let status = fields::parse_status(status)?;
         let latency_us = latency(timings)?;
-        let client = client::with_port(client).text().unwrap_or_default();
+        let client = client::with_port(client).or_empty();
         let Some(RequestLine {
             method,
             target,

@@ -40,7 +40,7 @@ impl Decoder for ClassicElbDecoder {
         }
 
         let received_us = timestamp::rfc3339(time).ok_or(DecodeError::BadTime)?;
-        let client = client::with_port(client).text().unwrap_or_default();
+        let client = client::with_port(client).or_empty();
         let status = fields::parse_status(status)?;
         let latency_us = super::alb::latency(timings)?;
         let time_us = received_us

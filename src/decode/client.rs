@@ -31,18 +31,13 @@ pub(crate) enum Client<'a> {
 }
 
 impl<'a> Client<'a> {
-    /// The address, or empty for [`Client::None`]; `None` for [`Client::Invalid`].
-    pub(crate) fn text(self) -> Option<&'a [u8]> {
-        match self {
-            Client::Address(a) => Some(a),
-            Client::None => Some(&[]),
-            Client::Invalid => None,
-        }
-    }
-
-    /// The address, empty when there is none or the field is not an address.
+    /// The address, empty when there is none or the field is not an address (what every
+    /// decoder takes as the event's client).
     pub(crate) fn or_empty(self) -> &'a [u8] {
-        self.text().unwrap_or_default()
+        match self {
+            Client::Address(a) => a,
+            Client::None | Client::Invalid => &[],
+        }
     }
 }
 
@@ -240,9 +235,8 @@ mod tests {
         assert_eq!(either(b"203.0.113.7:80"), Client::Address(b"203.0.113.7"));
         assert_eq!(either(b"[::1]:80"), Client::Address(b"::1"));
         assert_eq!(either(b"client.example"), Client::Invalid);
-        assert_eq!(Client::Address(b"::1").text(), Some(&b"::1"[..]));
-        assert_eq!(Client::None.text(), Some(&[][..]));
-        assert_eq!(Client::Invalid.text(), None);
+        assert_eq!(Client::Address(b"::1").or_empty(), b"::1");
+        assert_eq!(Client::None.or_empty(), b"");
         assert_eq!(Client::Invalid.or_empty(), b"");
         assert!(parse(&[b'1'; 46]).is_none());
         assert!(parse(b"\xff").is_none());

@@ -75,9 +75,7 @@ impl Decoder for EnvoyJsonDecoder {
             b"" => jsonscan::text(request_id),
             id => id,
         };
-        let client = client::either(jsonscan::text(downstream))
-            .text()
-            .unwrap_or_default();
+        let client = client::either(jsonscan::text(downstream)).or_empty();
         Ok(Event {
             time_us,
             status,

@@ -73,9 +73,7 @@ impl Decoder for GcpDecoder {
             b"" => jsonscan::text(target),
             service => service,
         };
-        let client = client::bare(jsonscan::text(remote_ip))
-            .text()
-            .unwrap_or_default();
+        let client = client::bare(jsonscan::text(remote_ip)).or_empty();
         Ok(Event {
             time_us,
             status,

@@ -188,9 +188,7 @@ impl Decoder for JsonDecoder {
             Some(_) => fields::split_target(jsonscan::text(path)).1,
             None => url_path,
         };
-        let client = client::either(jsonscan::text(client))
-            .text()
-            .unwrap_or_default();
+        let client = client::either(jsonscan::text(client)).or_empty();
         Ok(Event {
             time_us,
             status,

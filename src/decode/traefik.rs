@@ -140,7 +140,7 @@ impl<'a> Sink<'a, Field> for Common<'a> {
     fn set(&mut self, field: Field, value: &'a [u8]) -> Result<(), Bad> {
         match field {
             Field::Client => {
-                self.client = client::bare(value).text().unwrap_or_default();
+                self.client = client::bare(value).or_empty();
             }
             Field::Start => {
                 self.start_us = timestamp::clf_date(value)
@@ -214,8 +214,7 @@ fn json(line: &[u8]) -> Result<Event<'_>, DecodeError> {
         Some(host) => client::bare(jsonscan::text(Some(host))),
         None => client::with_port(jsonscan::text(client_addr)),
     }
-    .text()
-    .unwrap_or_default();
+    .or_empty();
     Ok(Event {
         time_us: start_us
             .checked_add(duration_us.unwrap_or(0))

@@ -231,7 +231,7 @@ impl W3cDecoder {
             [] => None,
             taken => Some(self.time_taken(taken).ok_or(DecodeError::BadLatency)?),
         };
-        let client = client::bare(at(Slot::Client)).text().unwrap_or_default();
+        let client = client::bare(at(Slot::Client)).or_empty();
         let host = (0..HOSTS.len() as u8)
             .map(|p| at(Slot::Host(p)))
             .find(|h| !h.is_empty())

@@ -252,12 +252,22 @@ pub fn every(
     store: &crate::window::Store,
     now_us: i64,
 ) -> Vec<CanaryReport> {
+    let t = store.evaluation_time(now_us);
     services
         .iter()
         .zip(canaries)
-        .filter(|(_, c)| c.is_some())
-        .filter_map(|(name, _)| {
-            answer((services, canaries), &slos_of, store, now_us, (name, None)).ok()
+        .enumerate()
+        .filter_map(|(s, (service, config))| {
+            let config = config.as_deref()?;
+            let slos = slos_of(s);
+            let subject = Subject {
+                service,
+                config,
+                slos: &slos,
+            };
+            // One service's lock at a time: ingest waits for one comparison at most.
+            let counters = store.counters();
+            Some(compare(subject, counters.canary(s), config.window_us, t))
         })
         .collect()
 }
@@ -275,12 +285,7 @@ pub fn compare(
     let from = (end - window_us).max(since.min(end));
     let [canary, baseline] = match ring {
         Some(r) => r.sums(from, end).variants,
-        None => Variant::ALL.map(|_| VariantSums {
-            requests: 0,
-            errors: 0,
-            slos: vec![[0; 2]; subject.slos.len()],
-            latency: crate::window::latency::empty_histogram(),
-        }),
+        None => Variant::ALL.map(|_| VariantSums::empty(subject.slos.len())),
     };
     let c = subject.config.criteria;
     let (verdict, checks, reason) = if canary.requests < c.min_requests
@@ -374,8 +379,8 @@ fn latency_p95(
         return Check {
             name: "latency_p95",
             outcome: Outcome::NoData,
-            canary: p95_ms(hc),
-            baseline: p95_ms(hb),
+            canary: quantile_ms(hc, 0.95),
+            baseline: quantile_ms(hb, 0.95),
             difference: None,
             threshold: threshold_us as f64 / 1_000.0,
             beyond_threshold: false,
@@ -439,8 +444,9 @@ fn slower_than(h: &hdrhistogram::Histogram<u64>, cut_us: u64) -> u64 {
         .sum()
 }
 
-fn p95_ms(h: &hdrhistogram::Histogram<u64>) -> Option<f64> {
-    (!h.is_empty()).then(|| h.value_at_quantile(0.95) as f64 / 1_000.0)
+/// Quantile `q` of `h` in ms; `None` when empty.
+fn quantile_ms(h: &hdrhistogram::Histogram<u64>, q: f64) -> Option<f64> {
+    (!h.is_empty()).then(|| h.value_at_quantile(q) as f64 / 1_000.0)
 }
 
 /// A failed check in words.
@@ -472,7 +478,7 @@ fn sentence(k: &Check) -> String {
 /// The view of `v` with SLO names `slos`.
 fn view(v: &VariantSums, slos: &[String]) -> VariantView {
     let h = &v.latency;
-    let q = |q: f64| (!h.is_empty()).then(|| h.value_at_quantile(q) as f64 / 1_000.0);
+    let q = |q: f64| quantile_ms(h, q);
     VariantView {
         requests: v.requests,
         errors: v.errors,

@@ -122,6 +122,18 @@ pub struct VariantSums {
     pub latency: Histogram<u64>,
 }
 
+impl VariantSums {
+    /// No request, for a service with `slos` SLOs.
+    pub fn empty(slos: usize) -> Self {
+        Self {
+            requests: 0,
+            errors: 0,
+            slos: vec![[0; 2]; slos],
+            latency: empty_histogram(),
+        }
+    }
+}
+
 /// Both variants' sums over `[from_us, to_us)`.
 #[derive(Debug, Clone)]
 pub struct CanarySums {
@@ -201,12 +213,7 @@ impl CanaryRing {
     /// The sums of the minutes whose start lies in `[from_us, to_us)`.
     pub fn sums(&self, from_us: i64, to_us: i64) -> CanarySums {
         let slos = self.slots[0].sides[0].slos.len();
-        let mut variants = [Variant::Canary, Variant::Baseline].map(|_| VariantSums {
-            requests: 0,
-            errors: 0,
-            slos: vec![[0; 2]; slos],
-            latency: empty_histogram(),
-        });
+        let mut variants = Variant::ALL.map(|_| VariantSums::empty(slos));
         for m in &self.slots {
             let start = m.minute.saturating_mul(MINUTE);
             if m.minute == NONE || start < from_us || start >= to_us {

@@ -483,7 +483,7 @@ pub fn record_canary(
         .record(
             event.time_us,
             v,
-            (500..600).contains(&event.status),
+            crate::classify::StatusSet::SERVER_ERRORS.contains(event.status),
             event.outcomes,
             event.latency_us,
         );

@@ -314,7 +314,7 @@ impl<'a> Sink<'a, Op> for Values<'a> {
                 } else {
                     client::bare(value)
                 };
-                let client = client.text().unwrap_or_default();
+                let client = client.or_empty();
                 self.client.get_or_insert(client);
             }
             Op::Number | Op::Header { .. } | Op::Other => {}

@@ -291,7 +291,7 @@ impl<'a> Sink<'a, Var> for Values<'a> {
             Var::Backend => self.backend = dash_empty(value),
             Var::RequestId => self.request_id = dash_empty(value),
             Var::ClientIp => {
-                self.client = client::bare(value).text().unwrap_or_default();
+                self.client = client::bare(value).or_empty();
             }
             Var::Signed | Var::Capture | Var::Quoted | Var::Other => {}
         }

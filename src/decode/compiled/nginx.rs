@@ -373,7 +373,7 @@ impl<'a> Sink<'a, Var> for Values<'a> {
             Var::ProxyUpstreamName => self.proxy_upstream = Some(value),
             Var::RequestId => self.request_id = Some(value),
             Var::RemoteAddr => {
-                self.client = client::bare(value).text().unwrap_or_default();
+                self.client = client::bare(value).or_empty();
             }
             Var::UpstreamOther | Var::RemoteUser | Var::Other => {}
         }
