@@ -1,6 +1,7 @@
 //! Window-store benches: adding one event to an SLO's tiered rings, applying a decoded event
 //! to a shard (service match + every SLO of the service), evaluating every SLO, and burn
-//! attribution (recording one event in 5 dimensions for 3 SLOs, and a top-10 query), and
+//! attribution (recording one event in 5 dimensions for 3 SLOs, a batch of 1,024 summed
+//! first as the pipeline does, and a top-10 query), and
 //! canary vs baseline (recording one variant's event, comparing 30 minutes).
 
 use std::hint::black_box;
@@ -17,8 +18,8 @@ use slipstream::evaluate::{default_burn_alerts, windows_for};
 use slipstream::source::PartitionId;
 use slipstream::time::{DAY, HOUR, MINUTE, SECOND};
 use slipstream::window::{
-    AttributionRing, AttributionShape, Counters, Decisions, Layout, Plan, Shard, SloCounters,
-    Store, WindowConfig, lock,
+    AttributionRing, AttributionShape, BatchSums, Counters, Decisions, Layout, Plan, Shard,
+    SloCounters, Store, WindowConfig, lock,
 };
 
 const NOW: i64 = 1_795_176_000 * SECOND;
@@ -203,6 +204,33 @@ fn attribution(c: &mut Criterion) {
             b.iter(|| attribution_feed(&mut ring, &keys, bad_every, &mut t, &mut i))
         });
         if name == "record" {
+            // What the pipeline does: a batch of 1,024 events summed by minute and keys,
+            // then each sum counted once.
+            let (mut sums, mut rings) = (BatchSums::new(), vec![Some(ring.clone())]);
+            let flat: Vec<(Vec<u8>, Vec<u32>)> = keys
+                .iter()
+                .map(|k| (k.concat(), k.iter().map(|key| key.len() as u32).collect()))
+                .collect();
+            g.throughput(Throughput::Elements(1024));
+            g.bench_function("batch_of_1024_summed", |b| {
+                b.iter(|| {
+                    for _ in 0..1024 {
+                        i += 1;
+                        t += 1_013;
+                        let (bytes, lens) = &flat[i % flat.len()];
+                        let bad = Some(i.is_multiple_of(bad_every));
+                        sums.add_parts(
+                            0,
+                            black_box(t),
+                            bytes,
+                            lens.iter().copied(),
+                            [bad, Some(false), bad].into_iter(),
+                        );
+                    }
+                    sums.flush(&mut rings, |_| AttributionRing::new(shape));
+                })
+            });
+            g.throughput(Throughput::Elements(1));
             continue;
         }
         g.bench_function("top_10_paths_over_an_hour", |b| {

@@ -159,14 +159,20 @@ fn backend_matches(pattern: &str, backend: &[u8]) -> bool {
 /// (`arn:aws:elasticloadbalancing:REGION:ACCOUNT:targetgroup/NAME/ID`); `None` for any other
 /// backend.
 pub fn target_group_name(backend: &[u8]) -> Option<&[u8]> {
+    target_group_range(backend).map(|r| &backend[r])
+}
+
+/// Where [`target_group_name`] is in `backend`.
+pub fn target_group_range(backend: &[u8]) -> Option<std::ops::Range<usize>> {
     const MARKER: &[u8] = b":targetgroup/";
     static FINDER: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
         std::sync::LazyLock::new(|| memchr::memmem::Finder::new(MARKER));
-    let at = FINDER.find(backend)?;
-    backend[at + MARKER.len()..]
-        .split(|&b| b == b'/')
-        .next()
-        .filter(|name| !name.is_empty())
+    let start = FINDER.find(backend)? + MARKER.len();
+    let len = backend[start..]
+        .iter()
+        .position(|&b| b == b'/')
+        .unwrap_or(backend.len() - start);
+    (len > 0).then_some(start..start + len)
 }
 
 /// A service: a name and the selector for its events.

@@ -344,7 +344,8 @@ impl Explainer {
         if let Some(a) = &self.attribution {
             // The pipeline's own key function (what deciding a batch calls).
             let (mut buf, mut ends) = (Vec::new(), Vec::new());
-            a.keys(event, &mut buf, &mut ends);
+            let memo = &mut crate::classify::attribution::BackendMemo::default();
+            a.keys(event, service, memo, &mut buf, &mut ends);
             let mut start = 0;
             x.attribution = a
                 .dims

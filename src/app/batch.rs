@@ -146,6 +146,7 @@ impl<'b> DecidedBatch<'b> {
         for d in self.decisions.iter() {
             shard.apply(tally, &d, classifier, latest_allowed_us, plan);
         }
+        tally.end_batch(plan);
         self.rejected.count_into(&mut shard.stats);
         shard.directives += self.directives;
         shard.stats.lines += self.lines;

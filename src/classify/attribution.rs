@@ -148,8 +148,15 @@ impl AttributionConfig {
     }
 
     /// Appends `event`'s key in each dimension to `buf`, pushing each key's end offset (in
-    /// `buf`) to `ends`.
-    pub fn keys(&self, event: &Event<'_>, buf: &mut Vec<u8>, ends: &mut Vec<u32>) {
+    /// `buf`) to `ends`. `memo` remembers backend keys for the events of service `service`.
+    pub fn keys(
+        &self,
+        event: &Event<'_>,
+        service: usize,
+        memo: &mut BackendMemo,
+        buf: &mut Vec<u8>,
+        ends: &mut Vec<u32>,
+    ) {
         for &d in &self.dims {
             match d {
                 Dimension::Path => self.paths.append(event.path, buf),
@@ -161,9 +168,7 @@ impl AttributionConfig {
                         b'0' + (s % 10) as u8,
                     ]);
                 }
-                Dimension::Backend => buf.extend_from_slice(
-                    super::target_group_name(event.backend).unwrap_or(event.backend),
-                ),
+                Dimension::Backend => buf.extend_from_slice(memo.key(service, event.backend)),
                 Dimension::Host => {
                     let start = buf.len();
                     buf.extend_from_slice(event.host);
@@ -174,6 +179,32 @@ impl AttributionConfig {
             }
             ends.push(u32::try_from(buf.len()).unwrap_or(u32::MAX));
         }
+    }
+}
+
+/// Each service's last backend and its key (the target group's name of an ARN, else the
+/// backend itself), so that the events of a service, which mostly share one backend (its
+/// target group), look for the name in the ARN once. A backend's key depends on its bytes
+/// alone, so a memo stays right under any configuration.
+#[derive(Debug, Clone, Default)]
+pub struct BackendMemo {
+    /// By service index: the backend, and its key's range in it.
+    last: Vec<(Vec<u8>, std::ops::Range<usize>)>,
+}
+
+impl BackendMemo {
+    /// The key of `backend`, an event of service `service`.
+    pub fn key<'b>(&mut self, service: usize, backend: &'b [u8]) -> &'b [u8] {
+        if self.last.len() <= service {
+            self.last.resize_with(service + 1, Default::default);
+        }
+        let (last, range) = &mut self.last[service];
+        if last.as_slice() != backend {
+            *range = super::target_group_range(backend).unwrap_or(0..backend.len());
+            last.clear();
+            last.extend_from_slice(backend);
+        }
+        &backend[range.clone()]
     }
 }
 
@@ -202,7 +233,7 @@ mod tests {
 
     fn keys(config: &AttributionConfig, e: &Event<'_>) -> Vec<String> {
         let (mut buf, mut ends) = (b"prefix".to_vec(), Vec::new());
-        config.keys(e, &mut buf, &mut ends);
+        config.keys(e, 0, &mut BackendMemo::default(), &mut buf, &mut ends);
         let mut start = 6;
         ends.iter()
             .map(|&end| {
@@ -252,6 +283,30 @@ mod tests {
         // The default set is every dimension but the client's.
         assert_eq!(Dimension::DEFAULT, Dimension::ALL[..5]);
         assert!(!Dimension::DEFAULT.contains(&Dimension::Client));
+    }
+
+    proptest::proptest! {
+        /// Whatever backends a service's events carry, in any order, the memo gives the key
+        /// computed afresh: an ARN's target group name, any other backend as it is.
+        #[test]
+        fn the_backend_memo_gives_the_fresh_key(
+            events in proptest::collection::vec((0..3usize, 0..6usize), 1..40),
+        ) {
+            let pool: [&[u8]; 6] = [
+                b"arn:aws:elasticloadbalancing:us-east-2:123456789012:targetgroup/payments-tg/73e2d6bc24d8a067",
+                b"arn:aws:elasticloadbalancing:us-east-2:123456789012:targetgroup/checkout-tg/73e2d6bc24d8a067",
+                b"arn:aws:elasticloadbalancing:us-east-2:123456789012:targetgroup/x",
+                b"10.0.0.1:8080",
+                b"",
+                b"arn:aws:elasticloadbalancing:us-east-2:123456789012:targetgroup//73e2",
+            ];
+            let mut memo = BackendMemo::default();
+            for (service, b) in events {
+                let backend = pool[b];
+                let fresh = crate::classify::target_group_name(backend).unwrap_or(backend);
+                proptest::prop_assert_eq!(memo.key(service, backend), fresh);
+            }
+        }
     }
 
     /// The client's key under `prefix`.
@@ -316,7 +371,7 @@ mod tests {
         for _ in 0..3 {
             buf.clear();
             ends.clear();
-            config.keys(&e, &mut buf, &mut ends);
+            config.keys(&e, 0, &mut BackendMemo::default(), &mut buf, &mut ends);
             assert_eq!(buf, b"2001:db8:abcd::/48");
             assert_eq!((buf.capacity(), ends.capacity()), (64, 1));
         }

@@ -64,16 +64,19 @@ impl PathRules {
             out.extend_from_slice(&t.text);
             return;
         }
-        for (i, segment) in path.split(|&b| b == b'/').enumerate() {
-            if i > 0 {
-                out.push(b'/');
-            }
+        // The path as it is, but for its identifier segments: copied in runs between them.
+        let mut copied = 0;
+        let mut start = 0;
+        for segment in path.split(|&b| b == b'/') {
+            let end = start + segment.len();
             if looks_like_id(segment) {
+                out.extend_from_slice(&path[copied..start]);
                 out.extend_from_slice(b"{id}");
-            } else {
-                out.extend_from_slice(segment);
+                copied = end;
             }
+            start = end + 1;
         }
+        out.extend_from_slice(&path[copied..]);
     }
 }
 
@@ -197,6 +200,32 @@ mod tests {
             ("/a//b/", "/a//b/"),
         ] {
             assert_eq!(key(&r, path), want, "{path}");
+        }
+    }
+
+    /// The key by the rules as written: each segment, or `{id}`, joined by `/`.
+    fn by_segments(path: &[u8]) -> Vec<u8> {
+        let segments: Vec<&[u8]> = path
+            .split(|&b| b == b'/')
+            .map(|s| if looks_like_id(s) { &b"{id}"[..] } else { s })
+            .collect();
+        segments.join(&b'/')
+    }
+
+    proptest::proptest! {
+        /// Copying the path in runs between identifiers writes what joining its segments
+        /// does, on paths of words, numbers, UUIDs, hashes and empty segments.
+        #[test]
+        fn copying_runs_is_joining_segments(
+            segments in proptest::collection::vec(
+                "(|[a-z]{1,6}|[0-9]{1,8}|[0-9a-f]{16,20}|[a-z0-9_-]{20,24}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[^/]{0,5})",
+                0..8,
+            ),
+        ) {
+            let path = segments.join("/");
+            let mut out = b"prefix".to_vec();
+            PathRules::default().append(path.as_bytes(), &mut out);
+            proptest::prop_assert_eq!(&out[6..], &by_segments(path.as_bytes())[..], "{}", path);
         }
     }
 

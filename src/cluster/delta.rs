@@ -27,8 +27,8 @@ use crate::classify::Classifier;
 use crate::time::{MINUTE, SECOND};
 use crate::window::latency::{MAX_LATENCY_US, empty_histogram};
 use crate::window::{
-    AttributionRing, CanaryRing, Counters, Decided, Plan, Tally, host_key, record_attribution,
-    record_canary,
+    AttributionRing, BatchSums, CanaryRing, Counters, Decided, Plan, Tally, add_attribution,
+    flush_attribution, host_key, record_canary,
 };
 
 /// Counts per `(slo or position, second)`: `[good, total]`.
@@ -56,8 +56,8 @@ pub struct DeltaBuilder {
     capacity: Capacity,
     /// Per service (by index, grown as needed): its burn attribution since the last delta.
     attribution: Vec<Option<AttributionRing>>,
-    /// Each SLO's verdict of the event being added, for its attribution (reused).
-    verdicts: Vec<Option<bool>>,
+    /// The batch's burn attribution, until [`Tally::end_batch`] counts it.
+    sums: BatchSums,
     /// Per service (by index, grown as needed): its canary counts since the last delta.
     canary: Vec<Option<CanaryRing>>,
     /// Per split: host key → index in `hosts`, which keeps the order of first arrival.
@@ -76,7 +76,7 @@ impl Default for DeltaBuilder {
             latency: HashMap::new(),
             capacity: HashMap::new(),
             attribution: Vec::new(),
-            verdicts: Vec::new(),
+            sums: BatchSums::new(),
             canary: Vec::new(),
             host_index: HashMap::new(),
             hosts: Vec::new(),
@@ -104,17 +104,7 @@ fn add_outcome(map: &mut Seconds, key: usize, second: i64, good: bool) {
 impl Tally for DeltaBuilder {
     fn add(&mut self, service: usize, event: &Decided<'_>, classifier: &Classifier, plan: &Plan) {
         self.events += 1;
-        if plan.attribution.is_some() {
-            if self.attribution.len() <= service {
-                self.attribution.resize_with(service + 1, || None);
-            }
-            record_attribution(
-                &mut self.attribution[service],
-                plan,
-                event,
-                &mut self.verdicts,
-            );
-        }
+        add_attribution(&mut self.sums, &mut self.attribution, plan, service, event);
         if event.variant.is_some() {
             if self.canary.len() <= service {
                 self.canary.resize_with(service + 1, || None);
@@ -158,6 +148,10 @@ impl Tally for DeltaBuilder {
             }
         }
         add_latency(&mut self.latency, &self.buckets, service, event);
+    }
+
+    fn end_batch(&mut self, plan: &Plan) {
+        flush_attribution(&mut self.sums, &mut self.attribution, plan);
     }
 }
 
@@ -205,6 +199,8 @@ impl DeltaBuilder {
     /// `fingerprints` (of the configuration the events were classified with), and starts
     /// again empty.
     pub fn take(&mut self, delta: &mut Delta, fingerprints: &Fingerprints, plan: &Plan) {
+        // A batch's attribution is counted when it ends; one that did not is counted now.
+        self.end_batch(plan);
         delta.slos = slo_counts(std::mem::take(&mut self.slos), |slo| fingerprints.slos[slo]);
         let mut latency: Vec<LatencyCounts> = latency_values(std::mem::take(&mut self.latency))
             .into_iter()

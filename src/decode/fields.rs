@@ -61,6 +61,8 @@ impl<'a> Fields<'a> {
 impl<'a> Iterator for Fields<'a> {
     type Item = Result<&'a [u8], DecodeError>;
 
+    // Inlined into `required` and `optional_after`, which every decoder calls per field.
+    #[inline(always)]
     fn next(&mut self) -> Option<Self::Item> {
         let mut rest = self.rest;
         while let [b' ', tail @ ..] = rest {

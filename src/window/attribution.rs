@@ -20,6 +20,8 @@
 //! be evicted sooner than with a table of its own; their bounds stay correct.
 //!
 //! # Recording
+//! The pipeline sums a batch's events by service, minute and keys first ([`BatchSums`]) and
+//! counts each sum once, with its bad events as weight; one event is a sum of one.
 //! A tracked key adds to its counts. An untracked key is inserted while the table has room
 //! (exact from then: its first event in the minute). When full, a good-only event (no SLO
 //! says bad) is counted only in the table's `untracked` events; an event bad for some SLO
@@ -51,26 +53,28 @@
 //! A minute allocates its tables with its first event, and a table its entries as keys
 //! arrive (doubling, up to k), so a service holds only the keys it met. The bound
 //! ([`AttributionShape::max_bytes`]), once every table is full of keys of at most `L`
-//! bytes: `96 + minutes × (56 + 16 × slos + dims × T)` with, per table,
+//! bytes: `120 + 8 × slos + minutes × (56 + 16 × slos + dims × T)` with, per table,
 //! `T = 128 + 2 × I + k × (24 + 12 × slos) + 4 × slos + 2 × k × L` (`I` = `2k` rounded up
 //! to a power of two: the index; 24 bytes an entry, 12 per SLO of its counts, the arena at
 //! most twice the live keys). For k = 32, 5 dimensions, 60 minutes, 3 SLOs and 32-byte keys
-//! a full table takes 4,236 bytes, a minute 21,284 and a service 1,277,136 (1.22 MiB), so
+//! a full table takes 4,236 bytes, a minute 21,284 and a service 1,277,184 (1.22 MiB), so
 //! 1,000 services whose every table is full take 1.28 GB; with keys at the 128-byte cut,
 //! 3.0 MiB a service and 3.1 GB for 1,000. Real dimensions are mostly small (a handful of
 //! statuses, methods, hosts and backends): with 200 paths a minute filling the path tables,
 //! a service holds about 350 KiB (see the tests), 360 MB for 1,000 services. [`AttributionRing::bytes`] reports what a ring holds.
 
+mod batch;
 mod table;
 
 use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
+pub use batch::BatchSums;
 pub use table::{EntryState, KeyCounts, MAX_KEY_BYTES, MAX_KEYS_PER_TABLE, TableState};
 
 use crate::time::MINUTE;
-use table::Table;
+use table::{Delta, Table};
 
 /// The minute index of a slot that holds none.
 const NONE: i64 = i64::MIN;
@@ -104,6 +108,7 @@ impl AttributionShape {
         let s = self.clamped();
         let table = size_of::<Table>() + Table::max_heap_bytes(s.keys_per_table, s.slos, key_bytes);
         size_of::<AttributionRing>()
+            + s.slos * size_of::<Delta>()
             + s.minutes * (size_of::<Minute>() + s.slos * size_of::<SloCounts>() + s.dims * table)
     }
 }
@@ -232,6 +237,8 @@ pub struct AttributionRing {
     /// The start of the minute of the first event recorded ([`NONE`] before it): before
     /// it this ring counted nothing (it was made, or attribution started over, then).
     since: i64,
+    /// What the event [`record`](Self::record) counts adds for each SLO (reused).
+    deltas: Vec<Delta>,
 }
 
 impl AttributionRing {
@@ -244,6 +251,7 @@ impl AttributionRing {
             newest: NONE,
             hot: None,
             since: NONE,
+            deltas: Vec::new(),
         }
     }
 
@@ -256,12 +264,27 @@ impl AttributionRing {
     /// the caller; empty, or missing, for unknown), `verdicts[slo]` SLO `slo`'s verdict
     /// (`Some(true)` bad, `Some(false)` good, `None` or missing: not counted by it).
     pub fn record(&mut self, time_us: i64, keys: &[&[u8]], verdicts: &[Option<bool>]) {
-        let verdicts = &verdicts[..verdicts.len().min(self.shape.slos)];
-        if verdicts.iter().all(Option::is_none) {
+        let mut deltas = std::mem::take(&mut self.deltas);
+        deltas.clear();
+        deltas.reserve_exact(self.shape.slos);
+        deltas.extend(verdicts.iter().map(|v| Delta::of(*v)));
+        self.count(time_us, keys.iter().copied(), &deltas);
+        self.deltas = deltas;
+    }
+
+    /// Counts what events at `time_us` with the same `keys` add: `deltas[slo]` for SLO `slo`
+    /// (missing: nothing), an event that no SLO counts being left out by the caller.
+    fn count<'k>(
+        &mut self,
+        time_us: i64,
+        keys: impl IntoIterator<Item = &'k [u8]>,
+        deltas: &[Delta],
+    ) {
+        let deltas = &deltas[..deltas.len().min(self.shape.slos)];
+        if deltas.iter().all(|d| d.total == 0) {
             return;
         }
-        let weight = verdicts.iter().filter(|v| **v == Some(true)).count();
-        let weight = u32::try_from(weight).unwrap_or(u32::MAX);
+        let weight = deltas.iter().fold(0u32, |w, d| w.saturating_add(d.bad));
         let Some(slot) = self.slot_for(time_us) else {
             return;
         };
@@ -270,15 +293,14 @@ impl AttributionRing {
         }
         let shape = self.shape;
         let minute = &mut self.slots[slot];
-        for (c, v) in minute.slos.iter_mut().zip(verdicts) {
-            if let Some(bad) = *v {
-                c.bad = c.bad.saturating_add(u64::from(bad));
-                c.total = c.total.saturating_add(1);
-            }
+        for (c, d) in minute.slos.iter_mut().zip(deltas) {
+            c.bad = c.bad.saturating_add(u64::from(d.bad));
+            c.total = c.total.saturating_add(u64::from(d.total));
         }
-        for (d, table) in minute.tables_mut(shape.dims).iter_mut().enumerate() {
-            let key = keys.get(d).copied().unwrap_or_default();
-            table.record(key, verdicts, weight, shape.keys_per_table, shape.slos);
+        let mut keys = keys.into_iter();
+        for table in minute.tables_mut(shape.dims) {
+            let key = keys.next().unwrap_or_default();
+            table.record(key, deltas, weight, shape.keys_per_table, shape.slos);
         }
     }
 
@@ -361,6 +383,7 @@ impl AttributionRing {
     /// Heap and inline bytes the ring holds now.
     pub fn bytes(&self) -> usize {
         size_of::<Self>()
+            + self.deltas.capacity() * size_of::<Delta>()
             + self.slots.capacity() * size_of::<Minute>()
             + self
                 .slots

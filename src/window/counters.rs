@@ -17,7 +17,7 @@ mod adjusted;
 pub use adjusted::AdjustedState;
 
 use super::Plan;
-use super::attribution::{AttributionRing, AttributionShape};
+use super::attribution::{AttributionRing, AttributionShape, BatchSums};
 use super::canary::CanaryRing;
 use super::capacity::{CapacityRing, CapacityState};
 use super::decided::Decided;
@@ -31,11 +31,20 @@ use super::split::{SplitPlan, SplitShard, SplitShardState};
 pub trait Tally {
     /// Adds `event`, which belongs to service `service` (whose SLOs `classifier` names).
     fn add(&mut self, service: usize, event: &Decided<'_>, classifier: &Classifier, plan: &Plan);
+
+    /// Ends a batch of [`add`](Self::add)s: counts what they held back to count once per
+    /// batch (burn attribution, [`BatchSums`]). Whoever adds calls it before the counts are
+    /// read or handed on, with the same `plan`.
+    fn end_batch(&mut self, plan: &Plan);
 }
 
 impl Tally for Counters {
     fn add(&mut self, service: usize, event: &Decided<'_>, classifier: &Classifier, plan: &Plan) {
         Counters::add(self, service, event, classifier, plan);
+    }
+
+    fn end_batch(&mut self, plan: &Plan) {
+        flush_attribution(&mut self.sums, &mut self.attribution, plan);
     }
 }
 
@@ -91,8 +100,8 @@ pub struct Counters {
     capacity: Vec<CapacityRing>,
     /// Per service: its burn attribution (with `spec.attribution`; made at its first event).
     attribution: Vec<Option<AttributionRing>>,
-    /// Each SLO's verdict of the event being added, for its attribution (reused).
-    verdicts: Vec<Option<bool>>,
+    /// The batch's burn attribution, until [`Tally::end_batch`] counts it.
+    sums: BatchSums,
     /// Per service: its canary and baseline counts (with `canary`; made at its first
     /// variant event).
     canary: Vec<Option<CanaryRing>>,
@@ -111,7 +120,7 @@ impl Counters {
             split: plan.splits.iter().map(SplitShard::new).collect(),
             capacity: (0..plan.services).map(|_| CapacityRing::new()).collect(),
             attribution: (0..plan.services).map(|_| None).collect(),
-            verdicts: Vec::new(),
+            sums: BatchSums::new(),
             canary: (0..plan.services).map(|_| None).collect(),
             feeds: plan.feeds.clone(),
         }
@@ -321,12 +330,7 @@ impl Counters {
         plan: &Plan,
     ) {
         self.capacity[service].record(event.time_us, event.latency_us);
-        record_attribution(
-            &mut self.attribution[service],
-            plan,
-            event,
-            &mut self.verdicts,
-        );
+        add_attribution(&mut self.sums, &mut self.attribution, plan, service, event);
         record_canary(&mut self.canary[service], plan, service, event);
         if let Some(k) = event.split {
             self.split[k].apply(&plan.splits[k], &plan.layouts, event);
@@ -440,31 +444,36 @@ fn ring_for(
     })
 }
 
-/// Counts `event` in its service's burn attribution `slot` (made at its first event), when
-/// `plan` attributes and the event carries keys; `verdicts` is reused.
-pub fn record_attribution(
-    slot: &mut Option<AttributionRing>,
+/// Adds `event` of service `service` to the batch's attribution `sums` when `plan`
+/// attributes (flushing them into `rings` when full).
+pub fn add_attribution(
+    sums: &mut BatchSums,
+    rings: &mut Vec<Option<AttributionRing>>,
     plan: &Plan,
+    service: usize,
     event: &Decided<'_>,
-    verdicts: &mut Vec<Option<bool>>,
 ) {
-    let Some(a) = &plan.attribution else {
-        return;
-    };
-    if event.keys.is_empty() {
+    if plan.attribution.is_none() {
         return;
     }
-    verdicts.clear();
-    verdicts.extend(event.outcomes.iter().map(|o| o.good().map(|good| !good)));
-    // One key per configured dimension, each dimension at most once.
-    const MAX_DIMS: usize = crate::classify::attribution::Dimension::ALL.len();
-    let mut keys: [&[u8]; MAX_DIMS] = [&[]; MAX_DIMS];
-    let n = event.keys.len().min(keys.len());
-    for (k, key) in keys.iter_mut().zip(event.keys.iter()) {
-        *k = key;
+    if sums.is_full() {
+        flush_attribution(sums, rings, plan);
     }
-    slot.get_or_insert_with(|| ring_for(plan, a, verdicts.len()))
-        .record(event.time_us, &keys[..n], verdicts);
+    sums.add(service, event);
+}
+
+/// Counts the batch's attribution `sums` into each service's ring in `rings` (made at its
+/// first sum under `plan`'s settings).
+pub fn flush_attribution(
+    sums: &mut BatchSums,
+    rings: &mut Vec<Option<AttributionRing>>,
+    plan: &Plan,
+) {
+    if let Some(a) = &plan.attribution
+        && !sums.is_empty()
+    {
+        sums.flush(rings, |slos| ring_for(plan, a, slos));
+    }
 }
 
 /// Counts `event` of service `service` in its canary counts `slot` (made at its first

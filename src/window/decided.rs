@@ -9,6 +9,7 @@
 //! verdicts cannot differ between them. Deciding is a pure function of the event and the configuration; a
 //! decision is applied only with the configuration it was decided with.
 
+use crate::classify::attribution::BackendMemo;
 use crate::classify::canary::Variant;
 use crate::classify::{Classifier, Outcome};
 use crate::decode::Event;
@@ -67,6 +68,22 @@ impl<'a> Keys<'a> {
         self.ends.is_empty()
     }
 
+    /// Every key's bytes, one after the other.
+    pub fn bytes(&self) -> &'a [u8] {
+        let end = self.ends.last().map_or(self.start, |&e| e as usize);
+        &self.bytes[self.start..end]
+    }
+
+    /// Each key's length, in dimension order.
+    pub fn lens(&self) -> impl Iterator<Item = u32> + Clone + 'a {
+        let mut start = self.start as u32;
+        self.ends.iter().map(move |&end| {
+            let len = end - start;
+            start = end;
+            len
+        })
+    }
+
     /// The keys, in dimension order.
     pub fn iter(&self) -> impl Iterator<Item = &'a [u8]> + 'a {
         let bytes = self.bytes;
@@ -99,13 +116,15 @@ struct Row {
 /// The decided events of one batch, in line order; buffers are kept by
 /// [`clear`](Decisions::clear), so deciding allocates only when a batch outgrows every
 /// earlier one.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default)]
 pub struct Decisions {
     rows: Vec<Row>,
     outcomes: Vec<Outcome>,
     hosts: Vec<u8>,
     keys: Vec<u8>,
     key_ends: Vec<u32>,
+    /// Each service's last backend key (a speed-up only; kept across batches).
+    backends: BackendMemo,
 }
 
 impl Decisions {
@@ -131,8 +150,14 @@ impl Decisions {
         let id = (plan.window.dedup.is_some() && !event.request_id.is_empty())
             .then(|| Dedup::hash(event.request_id));
         let (key_start, ends_start) = (self.keys.len(), self.key_ends.len());
-        if let (Some(_), Some(a)) = (service, &plan.attribution) {
-            a.keys(event, &mut self.keys, &mut self.key_ends);
+        if let (Some(s), Some(a)) = (service, &plan.attribution) {
+            a.keys(
+                event,
+                s,
+                &mut self.backends,
+                &mut self.keys,
+                &mut self.key_ends,
+            );
         }
         let variant = service
             .and_then(|s| plan.canary_of(s))

@@ -41,7 +41,7 @@ use dashmap::DashMap;
 
 pub use adjust::{Adjustment, Applied, DeclaredState, Mode as AdjustMode, Schedule};
 pub use attribution::{
-    AttributionError, AttributionRing, AttributionShape, AttributionState, Contributor,
+    AttributionError, AttributionRing, AttributionShape, AttributionState, BatchSums, Contributor,
     Contributors, EntryState as AttributionEntry, KeyCounts, MinuteState as AttributionMinute,
     SloCounts, TableState as AttributionTable,
 };
@@ -51,8 +51,8 @@ pub use canary::{
 };
 pub use capacity::{CapacityRing, CapacityState, Peak, Sums};
 pub use counters::{
-    AdjustedState, Counters, CountersState, RingsState, SloState, Tally, record_attribution,
-    record_canary,
+    AdjustedState, Counters, CountersState, RingsState, SloState, Tally, add_attribution,
+    flush_attribution, record_canary,
 };
 pub use decided::{Decided, Decisions, Keys};
 pub use dedup::DedupConfig;

@@ -253,6 +253,7 @@ impl Shard {
         for d in decisions.iter() {
             self.apply(counters, &d, classifier, latest_allowed_us, plan);
         }
+        counters.end_batch(plan);
     }
 
     /// Takes in what a cluster reader's delta says this partition's reader did: its newest

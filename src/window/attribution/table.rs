@@ -40,6 +40,28 @@ pub struct KeyCounts {
     pub total_err: u32,
 }
 
+/// What events add to a key's counts for one SLO: one event's `bad` and `total` are each 0
+/// or 1 (both 0 for an SLO that does not count it); a batch's events of one key add up
+/// ([`super::BatchSums`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(super) struct Delta {
+    pub(super) bad: u32,
+    pub(super) total: u32,
+}
+
+impl Delta {
+    /// The delta of a verdict: `Some(bad)` counted, `None` not.
+    pub(super) fn of(verdict: Option<bool>) -> Self {
+        match verdict {
+            Some(bad) => Self {
+                bad: u32::from(bad),
+                total: 1,
+            },
+            None => Self::default(),
+        }
+    }
+}
+
 /// A tracked key of a [`TableState`].
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EntryState {
@@ -101,18 +123,40 @@ fn cut(key: &[u8]) -> &[u8] {
     &key[..key.len().min(MAX_KEY_BYTES)]
 }
 
+/// Whether `a` and `b` are the same bytes: keys up to 16 bytes (most statuses, methods,
+/// hosts and short paths) are compared in at most two overlapping words each way, without
+/// calling `memcmp`.
+#[inline]
+fn same(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    let word = |s: &[u8], at: usize| u64::from_le_bytes(s[at..at + 8].try_into().unwrap_or([0; 8]));
+    let half = |s: &[u8], at: usize| u32::from_le_bytes(s[at..at + 4].try_into().unwrap_or([0; 4]));
+    match n {
+        0 => true,
+        1..=3 => a[0] == b[0] && a[n / 2] == b[n / 2] && a[n - 1] == b[n - 1],
+        4..=7 => half(a, 0) == half(b, 0) && half(a, n - 4) == half(b, n - 4),
+        8..=16 => word(a, 0) == word(b, 0) && word(a, n - 8) == word(b, n - 8),
+        _ => a == b,
+    }
+}
+
 /// An arena offset or length; the arena stays far below 4 GiB (k × 128 bytes, twice).
 fn narrow(n: usize) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
 }
 
 impl Table {
-    /// Counts one event of `key`: `verdicts[slo]` is `Some(bad)` for the SLOs that count it,
-    /// `weight` the number of SLOs that say bad. `k` is the most entries kept.
+    /// Counts events of `key`: `deltas[slo]` is what they add for SLO `slo` of the table's
+    /// `slos` (missing: nothing), `weight` their bad events summed over the SLOs. `k` is the
+    /// most entries kept.
+    #[inline]
     pub(super) fn record(
         &mut self,
         key: &[u8],
-        verdicts: &[Option<bool>],
+        deltas: &[Delta],
         weight: u32,
         k: usize,
         slos: usize,
@@ -124,29 +168,24 @@ impl Table {
             None if self.entries.len() < k => self.insert(hash, key, 0, k, slos),
             None if weight == 0 => {
                 self.hold_untracked(slos);
-                for (u, v) in self.untracked.iter_mut().zip(verdicts) {
-                    *u = u.saturating_add(u32::from(v.is_some()));
+                for (u, d) in self.untracked.iter_mut().zip(deltas) {
+                    *u = u.saturating_add(d.total);
                 }
                 return;
             }
             None => self.evict_for(hash, key, slos),
         };
-        self.count(at, verdicts, weight, slos);
-    }
-
-    /// Counts an event of `weight` with `verdicts` for the entry at `at`.
-    fn count(&mut self, at: usize, verdicts: &[Option<bool>], weight: u32, slos: usize) {
         let entry = &mut self.entries[at];
         entry.weight = entry.weight.saturating_add(weight);
-        for (c, v) in self.counts[at * slos..][..slos].iter_mut().zip(verdicts) {
-            if let Some(bad) = *v {
-                c.bad = c.bad.saturating_add(u32::from(bad));
-                c.total = c.total.saturating_add(1);
-            }
+        let counts = &mut self.counts[at * slos..][..slos];
+        for (c, d) in counts.iter_mut().zip(deltas) {
+            c.bad = c.bad.saturating_add(d.bad);
+            c.total = c.total.saturating_add(d.total);
         }
     }
 
     /// The position of `key` (hashed to `hash`), if tracked.
+    #[inline]
     fn find(&self, hash: u64, key: &[u8]) -> Option<usize> {
         if self.index.is_empty() {
             return None;
@@ -160,7 +199,7 @@ impl Table {
                 return None;
             }
             let e = &self.entries[usize::from(at)];
-            if e.hash == hash && self.key(e) == key {
+            if e.hash == hash && same(self.key(e), key) {
                 return Some(usize::from(at));
             }
             i = (i + 1) & mask;
@@ -518,4 +557,30 @@ impl Table {
 /// An exported entry's Space-Saving weight: its error plus its bad events over the SLOs.
 fn weight(e: &EntryState) -> u32 {
     e.counts.iter().fold(e.err, |w, c| w.saturating_add(c.bad))
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::same;
+
+    proptest! {
+        /// `same` is `==` on every length it compares in words, for equal keys, keys that
+        /// differ in one byte anywhere, and unrelated keys.
+        #[test]
+        fn same_is_equality(
+            a in prop::collection::vec(0..3u8, 0..24),
+            b in prop::collection::vec(0..3u8, 0..24),
+            flip in any::<prop::sample::Index>(),
+        ) {
+            prop_assert_eq!(same(&a, &b), a == b);
+            prop_assert!(same(&a, &a.clone()));
+            if !a.is_empty() {
+                let mut c = a.clone();
+                c[flip.index(a.len())] ^= 0x80;
+                prop_assert!(!same(&a, &c));
+            }
+        }
+    }
 }
