@@ -133,13 +133,13 @@ fn openslo_document(
         "AlertPolicy" => O::AlertPolicy(de(value, at, problems)?),
         "AlertCondition" => O::AlertCondition(de(value, at, problems)?),
         "AlertNotificationTarget" => O::NotificationTarget(de(value, at, problems)?),
+        "DataSource" => O::DataSource(de(value, at, problems)?),
         _ => {
             problems.error(
                 &at.field("kind"),
                 format!(
                     "unsupported OpenSLO kind {kind}: expected Service, SLI, SLO, \
-                     AlertPolicy, AlertCondition or AlertNotificationTarget \
-                     (slipstream reads its own logs, so it has no DataSource)"
+                     AlertPolicy, AlertCondition, AlertNotificationTarget or DataSource"
                 ),
             );
             return None;

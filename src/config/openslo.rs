@@ -1,5 +1,5 @@
 //! OpenSLO v1 documents as written: serde structs for `Service`, `SLI`, `SLO`, `AlertPolicy`,
-//! `AlertCondition` and `AlertNotificationTarget`, with no interpretation.
+//! `AlertCondition`, `AlertNotificationTarget` and `DataSource`, with no interpretation.
 //!
 //! Every struct denies unknown fields. A `metricSource.spec` is kept as YAML so that a source
 //! of another type (prometheus, datadog, …) is reported as unsupported rather than as a parse
@@ -103,7 +103,8 @@ pub(crate) struct Metric {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub(crate) struct MetricSource {
-    /// Name of a DataSource object (unsupported).
+    /// Name of a `DataSource` document, whose `connectionDetails` hold the shared part of
+    /// the spec.
     pub(crate) metric_source_ref: Option<String>,
     /// Source type; slipstream reads only `slipstream`.
     #[serde(rename = "type")]
@@ -315,6 +316,23 @@ pub(crate) struct NotificationTargetSpec {
     pub(crate) description: Option<String>,
 }
 
+/// `kind: DataSource`: where metrics come from. slipstream reads `type: slipstream`, whose
+/// `connectionDetails` are the shared part of a [`SlipstreamSpec`] for the metric sources that
+/// name it in `metricSourceRef` (the service, the bad statuses, …).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub(crate) struct DataSourceSpec {
+    /// Free text.
+    #[allow(dead_code)]
+    pub(crate) description: Option<String>,
+    /// The source type; slipstream reads only `slipstream`.
+    #[serde(rename = "type")]
+    pub(crate) kind: String,
+    /// Type-specific details, read as [`SlipstreamSpec`] for `type: slipstream`.
+    #[serde(default)]
+    pub(crate) connection_details: serde_yaml_ng::Value,
+}
+
 /// A deserialized OpenSLO document.
 #[derive(Debug)]
 pub(crate) enum Parsed {
@@ -324,4 +342,5 @@ pub(crate) enum Parsed {
     AlertPolicy(Box<Document<AlertPolicySpec>>),
     AlertCondition(Box<Document<AlertConditionSpec>>),
     NotificationTarget(Box<Document<NotificationTargetSpec>>),
+    DataSource(Box<Document<DataSourceSpec>>),
 }

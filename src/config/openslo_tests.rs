@@ -403,8 +403,8 @@ fn services_data_sources_and_rolling_months_are_checked() {
         &text,
         &[
             "(Service web): metadata.name: no Pipeline service \"web\"",
-            "(DataSource prom): kind: unsupported OpenSLO kind DataSource",
-            "(SLO s): spec.indicator.spec.ratioMetric.good.metricSource.metricSourceRef: metricSourceRef \"prom\" is not supported",
+            "(DataSource prom): spec.type: DataSource type Prometheus is not supported",
+            "(SLO s): spec.indicator.spec.ratioMetric.good.metricSource.metricSourceRef: DataSource \"prom\" is of type Prometheus, which is not supported",
             "(SLO s2): spec.timeWindow[0].duration: \"1M\": months, quarters and years are calendar windows",
         ],
     );
@@ -548,5 +548,82 @@ fn a_condition_shared_by_two_policies_is_named_by_policy() {
             ("pager/fast-burn".to_string(), Some("page".to_string())),
             ("slow-burn".to_string(), None),
         ]
+    );
+}
+
+/// A `type: slipstream` DataSource, shaped like the spec's example (`spec.type`,
+/// `spec.connectionDetails`): the service, bad statuses and `match` written once, read by
+/// the `good` and `total` of a ratio SLI and by a thresholdMetric through `metricSourceRef`,
+/// each field where it means something.
+#[test]
+fn data_sources_carry_the_shared_part_of_a_selector() {
+    let source = "---\napiVersion: openslo/v1\nkind: DataSource\nmetadata: {name: api-logs}\n\
+        spec:\n  type: slipstream\n  description: the API's access logs\n  \
+        connectionDetails: {service: api, bad_status: [5xx, 429], match: {path_prefix: /v1/}}\n";
+    let ratio = "indicator: {metadata: {name: i}, spec: {ratioMetric: {good: {metricSource: {metricSourceRef: api-logs, spec: {latency_threshold: 300ms}}}, total: {metricSource: {metricSourceRef: api-logs, type: slipstream}}}}}";
+    let threshold = "indicator: {metadata: {name: t}, spec: {thresholdMetric: {metricSource: {metricSourceRef: api-logs, spec: {value: latency_ms}}}}}";
+    let text = format!(
+        "{PIPELINE}{source}{}{}",
+        slo(ratio, ROLLING, "Occurrences", "{target: 0.99}"),
+        slo(
+            threshold,
+            ROLLING,
+            "Occurrences",
+            "{op: lte, value: 250, target: 0.95}"
+        )
+        .replace("name: s}", "name: fast}"),
+    );
+    let c = parse(&text, "d.yaml").unwrap_or_else(|e| panic!("{e}"));
+    let ids: Vec<String> = c.reload.objectives.iter().map(|o| o.id()).collect();
+    assert_eq!(ids, ["api/s", "api/fast"]);
+    for (rule, threshold_ms) in c.reload.rules.iter().zip([300, 250]) {
+        assert_eq!(
+            rule.sli,
+            Sli::Latency {
+                threshold_us: threshold_ms * 1_000
+            }
+        );
+        assert!(rule.bad_status.contains(429) && rule.bad_status.contains(503));
+        assert!(!rule.bad_status.contains(404));
+        let m = rule.selector.as_ref().expect("the DataSource's match");
+        assert_eq!(m.path_prefix.as_deref(), Some("/v1/"));
+    }
+
+    // Problems: each with its document and path, an unused DataSource included.
+    let broken = "---\napiVersion: openslo/v1\nkind: DataSource\nmetadata: {name: broken}\n\
+        spec: {type: slipstream, connectionDetails: {service: nope, bad_status: [teapot], latency_threshold: soon}}\n\
+        ---\napiVersion: openslo/v1\nkind: DataSource\nmetadata: {name: typo}\n\
+        spec: {type: slipstream, connectionDetails: {query: up}}\n\
+        ---\napiVersion: openslo/v1\nkind: DataSource\nmetadata: {name: prom}\n\
+        spec: {type: prometheus, connectionDetails: {url: http://prometheus:9090}}\n\
+        ---\napiVersion: openslo/v1\nkind: DataSource\nmetadata: {name: api-logs}\nspec: {type: slipstream}\n";
+    let users = "indicator: {metadata: {name: i}, spec: {ratioMetric: {good: {metricSource: {metricSourceRef: missing}}, total: {metricSource: {metricSourceRef: broken}}}}}";
+    let twice = format!(
+        "{source}{}",
+        slo(
+            &ratio.replace(
+                "{metricSourceRef: api-logs, type: slipstream}",
+                "{metricSourceRef: api-logs, spec: {match: {method: GET}}}"
+            ),
+            ROLLING,
+            "Occurrences",
+            "{target: 0.99}"
+        )
+    );
+    assert_problems(
+        &format!(
+            "{PIPELINE}{broken}{}{twice}",
+            slo(users, ROLLING, "Occurrences", "{target: 0.99}").replace("name: s}", "name: u}")
+        ),
+        &[
+            "(DataSource broken): spec.connectionDetails.service: unknown service \"nope\"",
+            "(DataSource broken): spec.connectionDetails.bad_status[0]: expected a status code",
+            "(DataSource broken): spec.connectionDetails.latency_threshold:",
+            "(DataSource typo): spec.connectionDetails.query: unknown field `query`",
+            "(DataSource prom): spec.type: DataSource type prometheus is not supported",
+            "(DataSource api-logs): metadata.name: duplicate DataSource \"api-logs\"",
+            "(SLO u): spec.indicator.spec.ratioMetric.good.metricSource.metricSourceRef: no DataSource named \"missing\"",
+            "(SLO s): spec.indicator.spec.ratioMetric.total.metricSource.spec.match: also set by DataSource \"api-logs\": set it in one place",
+        ],
     );
 }

@@ -257,7 +257,13 @@ fn piece(
         }),
     };
     let ind: Option<Indicator> = match (&o.indicator, &o.indicator_ref) {
-        (Some(i), None) => indicator(&i.spec, &here.field("indicator.spec"), services, problems),
+        (Some(i), None) => indicator(
+            &i.spec,
+            &here.field("indicator.spec"),
+            services,
+            &refs.sources,
+            problems,
+        ),
         (None, Some(r)) => match refs.slis.get(r.as_str()) {
             // An invalid SLI was reported with its document.
             Some(sli) => sli.clone(),

@@ -1,10 +1,13 @@
-//! OpenSLO SLIs → slipstream SLIs: the `type: slipstream` metric source spec, ratio metrics
-//! (good or bad over total) and latency threshold metrics.
+//! OpenSLO SLIs → slipstream SLIs: the `type: slipstream` metric source spec (its own, or
+//! shared by a `DataSource` that `metricSourceRef` names), ratio metrics (good or bad over
+//! total) and latency threshold metrics.
 //!
 //! An SLI is checked on its own, whether or not an SLO uses it; an SLO then checks that the
 //! services its SLI names are its own.
 
-use super::{Metric, Objective, SliSpec, SlipstreamSpec};
+use std::collections::BTreeMap;
+
+use super::{DataSourceSpec, Metric, Objective, SliSpec, SlipstreamSpec};
 use crate::classify::{Matcher, Sli, StatusSet};
 use crate::config::path::At;
 use crate::config::problems::Problems;
@@ -97,38 +100,201 @@ fn bad_status(s: &SlipstreamSpec, at: &At, problems: &mut Problems) -> StatusSet
     set
 }
 
-/// Reads one `type: slipstream` source (of the metric at `at`); `None` (with the problem
-/// recorded) otherwise.
-fn source(m: &Metric, at: &At, problems: &mut Problems) -> Option<SlipstreamSpec> {
-    let src = &m.metric_source;
-    let at = at.field("metricSource");
-    if let Some(r) = &src.metric_source_ref {
+/// A `DataSource` as the metric sources that name it read it.
+#[derive(Debug, Clone)]
+pub(super) enum Shared {
+    /// `type: slipstream`, its `connectionDetails` checked.
+    Slipstream(serde_yaml_ng::Value),
+    /// Another type (reported with the document; named again where it is used).
+    Foreign(String),
+    /// Invalid, and reported with the document.
+    Invalid,
+}
+
+/// The DataSources, by name.
+pub(super) type Sources<'a> = BTreeMap<&'a str, Shared>;
+
+/// Checks a `DataSource` (`spec` at `at`) on its own: `type: slipstream`, and
+/// `connectionDetails` that are a valid slipstream metric source spec.
+pub(super) fn data_source(
+    d: &DataSourceSpec,
+    at: &At,
+    services: Option<&Services>,
+    problems: &mut Problems,
+) -> Shared {
+    if !d.kind.eq_ignore_ascii_case("slipstream") {
         problems.error(
-            &at.field("metricSourceRef"),
-            format!("metricSourceRef {r:?} is not supported: slipstream evaluates its own logs; use type: slipstream with a spec"),
+            &at.field("type"),
+            format!(
+                "DataSource type {} is not supported: slipstream evaluates its own logs; use type: slipstream",
+                d.kind
+            ),
         );
-        return None;
+        return Shared::Foreign(d.kind.clone());
     }
-    match src.kind.as_deref() {
-        Some(t) if t.eq_ignore_ascii_case("slipstream") => {}
-        Some(t) => {
-            problems.error(
-                &at.field("type"),
-                format!("metricSource type {t} is not supported: slipstream evaluates its own logs; use type: slipstream"),
-            );
-            return None;
-        }
-        None => {
-            problems.error(&at.field("type"), "missing: use type: slipstream");
-            return None;
-        }
+    let details = at.field("connectionDetails");
+    let value = or_empty(&d.connection_details);
+    let before = problems.count();
+    let Some(s) = crate::config::load::de::<SlipstreamSpec>(value.clone(), &details, problems)
+    else {
+        return Shared::Invalid;
+    };
+    named_service(&s, &details, services, problems);
+    selector(&s, &details, problems);
+    bad_status(&s, &details, problems);
+    if let Some(t) = &s.latency_threshold {
+        problems.duration(t, &details.field("latency_threshold"));
     }
-    let spec = if src.spec.is_null() {
+    if s.value.as_deref().is_some_and(|v| v != "latency_ms") {
+        problems.error(
+            &details.field("value"),
+            "only latency_ms (each request's latency, for a thresholdMetric)",
+        );
+    }
+    if problems.count() > before {
+        Shared::Invalid
+    } else {
+        Shared::Slipstream(value)
+    }
+}
+
+/// `value`, or an empty mapping when it is null (a spec left out).
+fn or_empty(value: &serde_yaml_ng::Value) -> serde_yaml_ng::Value {
+    if value.is_null() {
         serde_yaml_ng::Value::Mapping(Default::default())
     } else {
-        src.spec.clone()
+        value.clone()
+    }
+}
+
+/// A metric source as read: its own `spec`, and the shared part from the `DataSource` it
+/// names (empty without one). A field is set in one of them, never both.
+struct Source {
+    own: SlipstreamSpec,
+    shared: SlipstreamSpec,
+}
+
+impl Source {
+    /// As a numerator (`good` or `bad`) reads it: a DataSource's service, bad statuses and
+    /// latency threshold apply; its `match` and `value` do not (they are for the requests
+    /// counted and for a thresholdMetric).
+    fn numerator(self) -> SlipstreamSpec {
+        let (own, shared) = (self.own, self.shared);
+        SlipstreamSpec {
+            service: own.service.or(shared.service),
+            latency_threshold: own.latency_threshold.or(shared.latency_threshold),
+            bad_status: own.bad_status.or(shared.bad_status),
+            ..own
+        }
+    }
+
+    /// As `total` reads it: a DataSource's service and `match` apply.
+    fn total(self) -> SlipstreamSpec {
+        let (own, shared) = (self.own, self.shared);
+        SlipstreamSpec {
+            service: own.service.or(shared.service),
+            matcher: own.matcher.or(shared.matcher),
+            ..own
+        }
+    }
+
+    /// As a `thresholdMetric` reads it: every field of a DataSource but its latency
+    /// threshold (each objective sets that).
+    fn threshold(self) -> SlipstreamSpec {
+        let (own, shared) = (self.own, self.shared);
+        SlipstreamSpec {
+            service: own.service.or(shared.service),
+            value: own.value.or(shared.value),
+            matcher: own.matcher.or(shared.matcher),
+            bad_status: own.bad_status.or(shared.bad_status),
+            ..own
+        }
+    }
+}
+
+/// Reads one source (of the metric at `at`): `type: slipstream` with its `spec`, or a
+/// `metricSourceRef` to a slipstream `DataSource` in `sources` with the rest of the spec;
+/// `None` (with the problem recorded) otherwise.
+fn source(m: &Metric, at: &At, sources: &Sources<'_>, problems: &mut Problems) -> Option<Source> {
+    let src = &m.metric_source;
+    let at = at.field("metricSource");
+    let shared = match &src.metric_source_ref {
+        Some(r) => {
+            let ref_at = at.field("metricSourceRef");
+            if let Some(t) = &src.kind
+                && !t.eq_ignore_ascii_case("slipstream")
+            {
+                problems.error(
+                    &at.field("type"),
+                    format!("metricSource type {t} is not supported: slipstream evaluates its own logs; use type: slipstream"),
+                );
+                return None;
+            }
+            match sources.get(r.as_str()) {
+                // Checked with its document, so reading it again reports nothing.
+                Some(Shared::Slipstream(details)) => {
+                    crate::config::load::de(details.clone(), &ref_at, problems)?
+                }
+                Some(Shared::Foreign(t)) => {
+                    problems.error(
+                        &ref_at,
+                        format!("DataSource {r:?} is of type {t}, which is not supported: slipstream evaluates its own logs"),
+                    );
+                    return None;
+                }
+                Some(Shared::Invalid) => return None,
+                None => {
+                    problems.error(&ref_at, format!("no DataSource named {r:?}"));
+                    return None;
+                }
+            }
+        }
+        None => {
+            match src.kind.as_deref() {
+                Some(t) if t.eq_ignore_ascii_case("slipstream") => {}
+                Some(t) => {
+                    problems.error(
+                        &at.field("type"),
+                        format!("metricSource type {t} is not supported: slipstream evaluates its own logs; use type: slipstream"),
+                    );
+                    return None;
+                }
+                None => {
+                    problems.error(
+                        &at.field("type"),
+                        "missing: use type: slipstream, or metricSourceRef to a slipstream DataSource",
+                    );
+                    return None;
+                }
+            }
+            SlipstreamSpec::default()
+        }
     };
-    crate::config::load::de(spec, &at.field("spec"), problems)
+    let spec_at = at.field("spec");
+    let own: SlipstreamSpec = crate::config::load::de(or_empty(&src.spec), &spec_at, problems)?;
+    if let Some(r) = &src.metric_source_ref {
+        for (field, both) in [
+            ("service", own.service.is_some() && shared.service.is_some()),
+            (
+                "latency_threshold",
+                own.latency_threshold.is_some() && shared.latency_threshold.is_some(),
+            ),
+            ("value", own.value.is_some() && shared.value.is_some()),
+            ("match", own.matcher.is_some() && shared.matcher.is_some()),
+            (
+                "bad_status",
+                own.bad_status.is_some() && shared.bad_status.is_some(),
+            ),
+        ] {
+            if both {
+                problems.error(
+                    &spec_at.field(field),
+                    format!("also set by DataSource {r:?}: set it in one place"),
+                );
+            }
+        }
+    }
+    Some(Source { own, shared })
 }
 
 /// Checks an SLI (`spec` at `at`) on its own.
@@ -136,11 +302,12 @@ pub(super) fn indicator(
     spec: &SliSpec,
     at: &At,
     services: Option<&Services>,
+    sources: &Sources<'_>,
     problems: &mut Problems,
 ) -> Option<Indicator> {
     match (&spec.threshold_metric, &spec.ratio_metric) {
-        (Some(m), None) => threshold(m, &at.field("thresholdMetric"), services, problems),
-        (None, Some(r)) => ratio(r, &at.field("ratioMetric"), services, problems),
+        (Some(m), None) => threshold(m, &at.field("thresholdMetric"), services, sources, problems),
+        (None, Some(r)) => ratio(r, &at.field("ratioMetric"), services, sources, problems),
         _ => {
             problems.error(at, "set exactly one of thresholdMetric and ratioMetric");
             None
@@ -172,22 +339,24 @@ fn threshold(
     m: &Metric,
     at: &At,
     services: Option<&Services>,
+    sources: &Sources<'_>,
     problems: &mut Problems,
 ) -> Option<Indicator> {
-    let s = source(m, at, problems)?;
+    let s = source(m, at, sources, problems)?;
     let spec_at = at.field("metricSource.spec");
+    if s.own.latency_threshold.is_some() {
+        problems.error(
+            &spec_at.field("latency_threshold"),
+            "a thresholdMetric takes its threshold from each objective's value",
+        );
+    }
+    let s = s.threshold();
     if s.value.as_deref() != Some("latency_ms") {
         problems.error(
             &spec_at.field("value"),
             "a thresholdMetric needs value: latency_ms (each request's latency, compared with the objective's op and value)",
         );
         return None;
-    }
-    if s.latency_threshold.is_some() {
-        problems.error(
-            &spec_at.field("latency_threshold"),
-            "a thresholdMetric takes its threshold from each objective's value",
-        );
     }
     Some(Indicator {
         services: named_service(&s, &spec_at, services, problems)
@@ -204,6 +373,7 @@ fn ratio(
     r: &super::RatioMetric,
     at: &At,
     services: Option<&Services>,
+    sources: &Sources<'_>,
     problems: &mut Problems,
 ) -> Option<Indicator> {
     if r.raw.is_some() || r.raw_type.is_some() {
@@ -227,38 +397,41 @@ fn ratio(
     };
     let total_at = at.field("total");
     let (num, total) = (
-        source(num, &num_at, problems),
-        source(total, &total_at, problems),
+        source(num, &num_at, sources, problems),
+        source(total, &total_at, sources, problems),
     );
     let (num, total) = (num?, total?);
     let (num_at, total_at) = (
         num_at.field("metricSource.spec"),
         total_at.field("metricSource.spec"),
     );
-    if total.latency_threshold.is_some() || total.value.is_some() {
+    // Where a field may go is checked on the metric's own spec; a DataSource's fields
+    // apply where they mean something (`Source::numerator`, `Source::total`).
+    if total.own.latency_threshold.is_some() || total.own.value.is_some() {
         problems.error(
             &total_at,
             "total counts every request of the service: put latency_threshold on good or bad",
         );
     }
-    if num.value.is_some() {
+    if num.own.value.is_some() {
         problems.error(
             &num_at.field("value"),
             "value applies only to a thresholdMetric",
         );
     }
-    if num.matcher.is_some() {
+    if num.own.matcher.is_some() {
         problems.error(
             &num_at.field("match"),
             "put match on total: it selects the requests counted",
         );
     }
-    if total.bad_status.is_some() {
+    if total.own.bad_status.is_some() {
         problems.error(
             &total_at.field("bad_status"),
             "put bad_status on good or bad: total counts every selected request",
         );
     }
+    let (num, total) = (num.numerator(), total.total());
     let named = [
         named_service(&num, &num_at, services, problems),
         named_service(&total, &total_at, services, problems),

@@ -13,7 +13,7 @@
 use std::collections::{BTreeMap, HashSet};
 
 use super::alerts::{Located, alert_policies, condition, policy};
-use super::indicator::{Indicator, indicator, objective_sli};
+use super::indicator::{Indicator, Shared, data_source, indicator, objective_sli};
 use super::objective::{budgeting, target, time_window};
 use super::{Document, Parsed, SloSpec};
 use crate::classify::{Sli, SloRule};
@@ -27,6 +27,7 @@ use crate::evaluate::{BurnAlert, SloKind, Target};
 /// already reported).
 #[derive(Debug, Default)]
 pub(super) struct Refs<'a> {
+    pub(super) sources: BTreeMap<&'a str, Shared>,
     pub(super) slis: BTreeMap<&'a str, Option<Indicator>>,
     pub(super) conditions: BTreeMap<&'a str, Option<BurnAlert>>,
     pub(super) policies: BTreeMap<&'a str, Option<Vec<Located>>>,
@@ -44,10 +45,16 @@ pub(in crate::config) fn resolve(
     names(docs, services, problems);
     let mut refs = Refs::default();
     for (at, doc) in docs {
+        if let Parsed::DataSource(d) = doc {
+            let shared = data_source(&d.spec, &at.field("spec"), services, problems);
+            refs.sources.insert(&d.metadata.name, shared);
+        }
+    }
+    for (at, doc) in docs {
         let spec = at.field("spec");
         match doc {
             Parsed::Sli(d) => {
-                let sli = indicator(&d.spec, &spec, services, problems);
+                let sli = indicator(&d.spec, &spec, services, &refs.sources, problems);
                 refs.slis.insert(&d.metadata.name, sli);
             }
             Parsed::AlertCondition(d) => {
@@ -97,6 +104,7 @@ fn names(docs: &[(At, Parsed)], services: Option<&Services>, problems: &mut Prob
             Parsed::AlertPolicy(d) => ("AlertPolicy", &d.metadata.name),
             Parsed::AlertCondition(d) => ("AlertCondition", &d.metadata.name),
             Parsed::NotificationTarget(d) => ("AlertNotificationTarget", &d.metadata.name),
+            Parsed::DataSource(d) => ("DataSource", &d.metadata.name),
             Parsed::Slo(d) => ("SLO", &d.metadata.name),
         };
         if !seen.insert((kind, name.clone())) {
@@ -117,7 +125,13 @@ fn slo_indicator(
     problems: &mut Problems,
 ) -> Option<Indicator> {
     match (&s.indicator, &s.indicator_ref) {
-        (Some(i), None) => indicator(&i.spec, &at.field("indicator.spec"), services, problems),
+        (Some(i), None) => indicator(
+            &i.spec,
+            &at.field("indicator.spec"),
+            services,
+            &refs.sources,
+            problems,
+        ),
         (None, Some(r)) => match refs.slis.get(r.as_str()) {
             Some(sli) => sli.clone(),
             None => {
