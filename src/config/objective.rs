@@ -84,6 +84,19 @@ impl<'a> Objectives<'a> {
         if let Some(c) = &self.carries {
             super::decode::check_rule(c, &slo.rule, at, problems);
         }
+        if let Some(slice) = slo.budgeting.slice_us()
+            && slice > slo.period_us
+        {
+            problems.error(
+                at,
+                format!(
+                    "its time slice ({}) is longer than its period ({}): no slice would ever be complete",
+                    crate::time::format_duration(slice),
+                    crate::time::format_duration(slo.period_us)
+                ),
+            );
+            return;
+        }
         let svc = slo.rule.service;
         if !self.ids.insert((svc, slo.name.clone())) {
             problems.error(at, format!("duplicate SLO {}/{}", slo.service, slo.name));

@@ -627,3 +627,57 @@ fn data_sources_carry_the_shared_part_of_a_selector() {
         ],
     );
 }
+
+/// The `timeSliceWindow` values the spec shows beyond divisors of an hour: `2h`, `1d`, and
+/// a bare number of minutes that makes whole hours; a slice longer than the period cannot
+/// complete and is refused.
+#[test]
+fn time_slices_of_whole_hours_load() {
+    for (window, want) in [
+        ("2h", 2 * HOUR),
+        ("1d", DAY),
+        ("1440", DAY),
+        ("30m", 30 * MINUTE),
+    ] {
+        let c = parse(
+            &format!(
+                "{PIPELINE}{}",
+                slo(
+                    RATIO,
+                    ROLLING,
+                    "Timeslices",
+                    &format!("{{target: 0.99, timeSliceTarget: 0.95, timeSliceWindow: {window}}}")
+                )
+            ),
+            "t.yaml",
+        )
+        .unwrap_or_else(|e| panic!("{window}: {e}"));
+        assert_eq!(
+            c.reload.objectives[0].budgeting.slice_us(),
+            Some(want),
+            "{window}"
+        );
+    }
+    assert_problems(
+        &format!(
+            "{PIPELINE}{}{}",
+            slo(
+                RATIO,
+                "{duration: 12h, isRolling: true}",
+                "RatioTimeslices",
+                "{target: 0.99, timeSliceWindow: 1d}"
+            ),
+            slo(
+                RATIO,
+                ROLLING,
+                "RatioTimeslices",
+                "{target: 0.99, timeSliceWindow: 90m}"
+            )
+            .replace("name: s}", "name: s2}"),
+        ),
+        &[
+            "(SLO s): metadata.name: its time slice (1d) is longer than its period (12h)",
+            "(SLO s2): spec.objectives[0].timeSliceWindow: must divide one hour into whole seconds, or be whole hours",
+        ],
+    );
+}

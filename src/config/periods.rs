@@ -135,13 +135,18 @@ fn budgeting(b: &BudgetingSpec, here: &At, problems: &mut Problems) -> Option<Bu
     })
 }
 
-/// A slice width: whole seconds dividing one hour.
+/// A slice width written as a duration ([`slice_width`]).
 pub(super) fn slice_us(text: &str, at: &At, problems: &mut Problems) -> Option<i64> {
-    let us = problems.duration(text, at)?;
-    if us % SECOND != 0 || HOUR % us != 0 {
+    slice_width(problems.duration(text, at)?, at, problems)
+}
+
+/// A slice width of `us`: whole seconds dividing one hour, or whole hours (`2h`, `1d`), so
+/// that every slice is a whole number of buckets of one tier.
+pub(super) fn slice_width(us: i64, at: &At, problems: &mut Problems) -> Option<i64> {
+    if us <= 0 || us % SECOND != 0 || (HOUR % us != 0 && us % HOUR != 0) {
         problems.error(
             at,
-            "must divide one hour into whole seconds (e.g. 1m, 5m, 10m, 1h)",
+            "must divide one hour into whole seconds, or be whole hours (e.g. 1m, 5m, 10m, 1h, 2h, 1d)",
         );
         return None;
     }

@@ -516,7 +516,8 @@ pub(crate) struct CalendarSpec {
 pub(crate) struct BudgetingSpec {
     /// `occurrences` (default), `timeslices` or `ratio_timeslices`.
     pub(crate) method: String,
-    /// Slice width dividing one hour (`1m`, `5m`), for the timeslice methods.
+    /// Slice width dividing one hour (`1m`, `5m`) or whole hours (`2h`, `1d`), for the
+    /// timeslice methods.
     pub(crate) slice: Option<String>,
     /// Ratio (0, 1] a slice must reach to be good, for `timeslices`.
     pub(crate) slice_target: Option<f64>,

@@ -163,14 +163,14 @@ pub enum Budgeting {
     Occurrences,
     /// Good slices / slices with data; a slice is good when good/total ≥ `target`.
     Timeslices {
-        /// Slice width, µs (divides one hour).
+        /// Slice width, µs (divides one hour, or whole hours).
         slice_us: i64,
         /// Ratio a slice must reach to be good.
         target: Ppb,
     },
     /// Mean of the slices' good/total over slices with data.
     RatioTimeslices {
-        /// Slice width, µs (divides one hour).
+        /// Slice width, µs (divides one hour, or whole hours).
         slice_us: i64,
     },
 }

@@ -276,3 +276,90 @@ fn ratio_timeslices_average_the_slices_of_a_calendar_week() {
     assert_eq!(b["calendar"], "week Asia/Kolkata");
     assert_eq!(b["method"], "ratio_timeslices");
 }
+
+/// Events per slice of `slice` over `[from, to)`: some slices empty, some a fifth bad, some
+/// exactly a tenth bad, most nearly all good.
+fn events_per_slice(from: i64, to: i64, slice: i64, seed: u64) -> Vec<(i64, bool)> {
+    let mut rng = Rng(seed);
+    let mut out = Vec::new();
+    let mut start = from.div_euclid(slice) * slice;
+    while start < to {
+        let (n, bad) = match start.div_euclid(slice) % 7 {
+            0 => (0, 0),
+            1 => (30, 6),
+            2 => (30, 3),
+            _ => (12, rng.below(2) as usize),
+        };
+        for i in 0..n {
+            let t = start + rng.below(slice as u64) as i64;
+            if (from..to).contains(&t) {
+                out.push((t, i < bad));
+            }
+        }
+        start += slice;
+    }
+    out
+}
+
+/// Slices of whole hours (the spec shows `2h` and `1d`): a rolling week judged in 2-hour
+/// slices, aligned to multiples of two hours since the epoch.
+#[test]
+fn two_hour_timeslices_judge_a_rolling_week() {
+    let period = "  budgeting: {method: timeslices, slice: 2h, slice_target: 0.9}";
+    let yaml = config(period).replace("threshold: 99}", "threshold: 99, window: 7d}");
+    let now = utc(2026, 11, 20, 13, 7) + 30 * SECOND;
+    let slice = 2 * HOUR;
+    let evs = events_per_slice(now - 8 * DAY, now, slice, 21);
+    let slo = run(&yaml, now, &evs);
+    let b = &slo["budget"];
+    let end = now / SECOND * SECOND;
+    let start = (end - 7 * DAY).div_euclid(slice) * slice + slice;
+    let last = end.div_euclid(slice) * slice;
+    assert_eq!(parse_time(b["start"].as_str().unwrap()), start, "{b}");
+    assert_eq!(parse_time(b["end"].as_str().unwrap()), last, "{b}");
+    let sl = slices(&evs, start, last, slice);
+    assert_eq!(sl.len(), 83);
+    let with_data = sl.iter().filter(|s| s.1 > 0).count() as u64;
+    let good = sl.iter().filter(|s| s.1 > 0 && s.0 * 10 >= 9 * s.1).count() as u64;
+    assert!(0 < good && good < with_data && with_data < sl.len() as u64);
+    let s = &b["slices"];
+    assert_eq!(
+        (
+            s["complete"].as_u64(),
+            s["with_data"].as_u64(),
+            s["good"].as_u64()
+        ),
+        (Some(sl.len() as u64), Some(with_data), Some(good)),
+        "{s}"
+    );
+    assert_eq!(s["slice"], "2h");
+    assert_eq!(slo["sli"].as_f64().unwrap(), good as f64 / with_data as f64);
+}
+
+/// One-day ratio timeslices of a calendar month in New York, across the end of daylight
+/// saving time (2026-11-01 02:00 EDT → 01:00 EST): slices are 24 hours from the period's
+/// start, so after the change each runs from 23:00 to 23:00 local time.
+#[test]
+fn one_day_ratio_timeslices_of_a_month_cross_a_dst_change() {
+    let period = "  compliance: calendar\n  calendar: {unit: month, time_zone: America/New_York}\n  budgeting: {method: ratio_timeslices, slice: 1d}";
+    // November 1st, 00:00 EDT (UTC−4).
+    let start = utc(2026, 11, 1, 4, 0);
+    let now = utc(2026, 11, 20, 12, 2) + 17;
+    let evs = events_per_slice(start - DAY, now, HOUR, 22);
+    let slo = run(&config(period), now, &evs);
+    let b = &slo["budget"];
+    let last = start + (now / SECOND * SECOND - start) / DAY * DAY;
+    assert_eq!(parse_time(b["start"].as_str().unwrap()), start, "{b}");
+    assert_eq!(parse_time(b["end"].as_str().unwrap()), last, "{b}");
+    // The slice that ends on November 2nd ends at 23:00 EST on November 1st.
+    assert_eq!(start + DAY, utc(2026, 11, 2, 4, 0));
+    let sl = slices(&evs, start, last, DAY);
+    assert_eq!(sl.len(), 19);
+    let data: Vec<(u64, u64)> = sl.into_iter().filter(|s| s.1 > 0).collect();
+    let sum: u64 = data.iter().map(|&(g, n)| g * 1_000_000_000 / n).sum();
+    let mean = sum as f64 / (data.len() as f64 * 1e9);
+    assert_eq!(b["slices"]["with_data"].as_u64(), Some(data.len() as u64));
+    assert!((slo["sli"].as_f64().unwrap() - mean).abs() < 1e-12, "{slo}");
+    assert_eq!(b["calendar"], "month America/New_York");
+    assert_eq!(b["method"], "ratio_timeslices");
+}

@@ -6,7 +6,7 @@ use super::{Objective, TimeWindow};
 use crate::config::path::At;
 use crate::config::problems::Problems;
 use crate::evaluate::{Budgeting, Calendar, CalendarUnit, Ppb};
-use crate::time::{HOUR, MINUTE, SECOND};
+use crate::time::MINUTE;
 
 pub(super) fn target(o: &Objective, here: &At, problems: &mut Problems) -> Option<Ppb> {
     let from_target = o.target.map(|t| (t, Ppb::from_fraction(t)));
@@ -66,15 +66,7 @@ pub(super) fn budgeting(
             Some(n) => Some(i64::try_from(n).ok()?.checked_mul(MINUTE)?),
             None => v.as_str().and_then(|t| problems.duration(t, at)),
         };
-        let us = us?;
-        if us % SECOND != 0 || HOUR % us != 0 {
-            problems.error(
-                at,
-                "must divide one hour into whole seconds (e.g. 1m, 5m, 10m, 1h)",
-            );
-            return None;
-        }
-        Some(us)
+        crate::config::periods::slice_width(us?, at, problems)
     };
     match method {
         "Timeslices" => {
