@@ -232,7 +232,7 @@ fn calendar_start_times_and_alert_references_are_checked() {
     let policy = "\n---\napiVersion: openslo/v1\nkind: AlertPolicy\nmetadata: {name: pol}\nspec: {conditions: [{conditionRef: missing}], notificationTargets: []}\n";
     let text = [
         PIPELINE.to_string(),
-        slo(RATIO, "{duration: 1w, isRolling: false, calendar: {startTime: \"2024-01-02 00:00:00\", timeZone: UTC}}", "Occurrences", "{target: 0.99}")
+        slo(RATIO, "{duration: 1w, isRolling: false, calendar: {startTime: \"2024-02-30 00:00:00\", timeZone: UTC}}", "Occurrences", "{target: 0.99}")
             .replace("  budgetingMethod", "  alertPolicies: [{alertPolicyRef: pol}, {alertPolicyRef: nope}]\n  budgetingMethod"),
         policy.to_string(),
     ]
@@ -240,7 +240,7 @@ fn calendar_start_times_and_alert_references_are_checked() {
     assert_problems(
         &text,
         &[
-            "(SLO s): spec.timeWindow[0].calendar.startTime: \"2024-01-02 00:00:00\": periods are aligned to the calendar",
+            "(SLO s): spec.timeWindow[0].calendar.startTime: \"2024-02-30 00:00:00\": expected a local date and time",
             "(AlertPolicy pol): spec.conditions[0].conditionRef: no AlertCondition named \"missing\"",
             "(SLO s): spec.alertPolicies[1].alertPolicyRef: no AlertPolicy named \"nope\"",
         ],
@@ -678,6 +678,114 @@ fn time_slices_of_whole_hours_load() {
         &[
             "(SLO s): metadata.name: its time slice (1d) is longer than its period (12h)",
             "(SLO s2): spec.objectives[0].timeSliceWindow: must divide one hour into whole seconds, or be whole hours",
+        ],
+    );
+}
+
+/// Calendar windows as the go-sdk, Nobl9 and the spec's template write them: any
+/// `startTime`, and durations beyond `1w`/`1M`/`1Q`; a start with seconds is rounded to the
+/// minute with a warning.
+#[test]
+fn calendar_windows_start_anywhere_and_last_any_whole_units() {
+    for (duration, start, unit, count, anchor) in [
+        (
+            "2w",
+            "2022-01-01 12:00:00",
+            CalendarUnit::Week,
+            2,
+            "2022-01-01T12:00",
+        ),
+        ("1d", "2022-01-01", CalendarUnit::Day, 1, "2022-01-01T00:00"),
+        (
+            "1Y",
+            "2020-01-21 12:30:00",
+            CalendarUnit::Year,
+            1,
+            "2020-01-21T12:30",
+        ),
+        (
+            "1Q",
+            "2020-01-21T12:30:00",
+            CalendarUnit::Quarter,
+            1,
+            "2020-01-21T12:30",
+        ),
+        (
+            "7d",
+            "2024-01-01 00:00:00",
+            CalendarUnit::Week,
+            1,
+            "2024-01-01T00:00",
+        ),
+        (
+            "6M",
+            "2024-01-31 00:00",
+            CalendarUnit::Month,
+            6,
+            "2024-01-31T00:00",
+        ),
+    ] {
+        let window = format!(
+            "{{duration: {duration}, isRolling: false, calendar: {{startTime: \"{start}\", timeZone: Europe/Berlin}}}}"
+        );
+        let c = parse(
+            &format!(
+                "{PIPELINE}{}",
+                slo(RATIO, &window, "Occurrences", "{target: 0.99}")
+            ),
+            "c.yaml",
+        )
+        .unwrap_or_else(|e| panic!("{duration}: {e}"));
+        assert!(c.warnings.is_empty(), "{duration}");
+        let o = &c.reload.objectives[0];
+        let cal = o.calendar.as_ref().expect("calendar");
+        assert_eq!((cal.unit, cal.count), (unit, count), "{duration}");
+        assert_eq!(cal.anchor.strftime("%Y-%m-%dT%H:%M").to_string(), anchor);
+        assert_eq!(o.period_us, cal.nominal_us());
+    }
+    let rounded = parse(
+        &format!(
+            "{PIPELINE}{}",
+            slo(
+                RATIO,
+                "{duration: 1w, isRolling: false, calendar: {startTime: \"2022-01-01 11:59:40\", timeZone: UTC}}",
+                "Occurrences",
+                "{target: 0.99}"
+            )
+        ),
+        "r.yaml",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let cal = rounded.reload.objectives[0].calendar.as_ref().unwrap();
+    assert_eq!(cal.anchor.strftime("%H:%M").to_string(), "12:00");
+    assert_eq!(rounded.warnings.len(), 1);
+    assert!(
+        rounded.warnings[0]
+            .message
+            .contains("periods start at whole minutes; rounded to 2022-01-01 12:00:00"),
+        "{:?}",
+        rounded.warnings
+    );
+    assert_problems(
+        &format!(
+            "{PIPELINE}{}{}",
+            slo(
+                RATIO,
+                "{duration: 12h, isRolling: false, calendar: {startTime: \"2022-01-01\", timeZone: UTC}}",
+                "Occurrences",
+                "{target: 0.99}"
+            ),
+            slo(
+                RATIO,
+                "{duration: 0w, isRolling: false, calendar: {startTime: \"2022-01-01\", timeZone: UTC}}",
+                "Occurrences",
+                "{target: 0.99}"
+            )
+            .replace("name: s}", "name: s2}"),
+        ),
+        &[
+            "(SLO s): spec.timeWindow[0].duration: \"12h\": a calendar window is a whole number of days, weeks, months, quarters or years",
+            "(SLO s2): spec.timeWindow[0].duration: \"0w\": a calendar window is",
         ],
     );
 }

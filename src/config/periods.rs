@@ -49,7 +49,10 @@ fn calendar(s: &SloSpec, at: &At, problems: &mut Problems) -> Option<Option<Cale
                     None => {
                         problems.error(
                             &at.field("calendar.unit"),
-                            format!("unknown unit {:?}: expected week, month or quarter", c.unit),
+                            format!(
+                                "unknown unit {:?}: expected day, week, month, quarter or year",
+                                c.unit
+                            ),
                         );
                         None
                     }
@@ -170,9 +173,11 @@ pub(super) fn indicator(
         (None, Some(w)) => problems.duration(w, &at),
         (Some(c), w) => {
             let unit = match c.unit {
+                CalendarUnit::Day => "1d",
                 CalendarUnit::Week => "1w",
                 CalendarUnit::Month => "1M",
                 CalendarUnit::Quarter => "1Q",
+                CalendarUnit::Year => "1Y",
             };
             if w.is_some_and(|w| w != unit) {
                 problems.error(
@@ -184,7 +189,7 @@ pub(super) fn indicator(
                 );
                 return None;
             }
-            Some(c.unit.nominal_us())
+            Some(c.nominal_us())
         }
     }
 }

@@ -325,7 +325,7 @@ fn sla(
             if s.time_zone.is_some() {
                 problems.error(
                     &at.field("time_zone"),
-                    "only a calendar period (week, month, quarter) has a time zone",
+                    "only a calendar period (day, week, month, quarter, year) has a time zone",
                 );
             }
             problems

@@ -168,7 +168,7 @@ pub fn assess(
         objective: objective.map(Ppb::as_f64),
         display_name: o.display_name.clone(),
         period: match &o.calendar {
-            Some(c) => c.unit.name().to_string(),
+            Some(c) => c.name(),
             None => format_duration(o.period_us),
         },
         no_data: period.events.total == 0,
@@ -247,7 +247,7 @@ fn assess_ratio(
         calendar: o
             .calendar
             .as_ref()
-            .map(|c| format!("{} {}", c.unit.name(), c.zone_name)),
+            .map(|c| format!("{} {}", c.name(), c.zone_name)),
         method: o.budgeting.name(),
         unit: if slices.is_some() { "slices" } else { "events" },
         good: events.good,

@@ -148,11 +148,11 @@ impl SloObjective {
         let span = self
             .calendar
             .as_ref()
-            .map_or(self.period_us, |c| c.unit.max_us())
+            .map_or(self.period_us, |c| c.max_us())
             + self.budgeting.slice_us().unwrap_or(0);
         // A calendar SLA is counted from its start, like a calendar budget.
         let sla = self.sla.as_ref().and_then(|s| match &s.period {
-            sla::SlaPeriod::Calendar(c) => Some((c.align_us, c.unit.max_us())),
+            sla::SlaPeriod::Calendar(c) => Some((c.align_us, c.max_us())),
             sla::SlaPeriod::Rolling(_) => None,
         });
         Retention {

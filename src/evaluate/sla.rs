@@ -47,7 +47,7 @@ impl Sla {
     pub fn period_name(&self) -> String {
         match &self.period {
             SlaPeriod::Rolling(p) => format_duration(*p),
-            SlaPeriod::Calendar(c) => c.unit.name().to_string(),
+            SlaPeriod::Calendar(c) => c.name(),
         }
     }
 }

@@ -363,3 +363,75 @@ fn one_day_ratio_timeslices_of_a_month_cross_a_dst_change() {
     assert_eq!(b["calendar"], "month America/New_York");
     assert_eq!(b["method"], "ratio_timeslices");
 }
+
+/// An OpenSLO weekly SLO anchored at a Saturday noon in `America/New_York` (the spec allows
+/// any `startTime`), the week holding the end of DST (2026-11-01 02:00 EDT → 01:00 EST):
+/// it runs from Saturday 12:00 EDT to Saturday 12:00 EST, 169 hours, and its budget is the
+/// count of the events in exactly that interval so far, taken here from the events.
+#[test]
+fn a_week_anchored_at_saturday_noon_in_new_york_crosses_the_end_of_dst() {
+    let yaml = r#"
+apiVersion: slipstream/v1
+kind: Pipeline
+metadata: {name: api}
+spec:
+  source: {stdin: {}}
+  decode: {format: alb}
+  services: [{name: api, match: {host: api.example.com}}]
+---
+apiVersion: openslo/v1
+kind: SLO
+metadata: {name: weekly}
+spec:
+  service: api
+  indicator:
+    metadata: {name: ok}
+    spec:
+      ratioMetric:
+        good: {metricSource: {type: slipstream}}
+        total: {metricSource: {type: slipstream}}
+  timeWindow:
+    - duration: 1w
+      isRolling: false
+      calendar: {startTime: "2022-01-01 12:00:00", timeZone: America/New_York}
+  budgetingMethod: Occurrences
+  objectives: [{target: 0.99}]
+"#;
+    // 2022-01-01 was a Saturday; so is 2026-10-31. 12:00 EDT = 16:00 UTC, 12:00 EST = 17:00.
+    let start = utc(2026, 10, 31, 16, 0);
+    let end_of_week = utc(2026, 11, 7, 17, 0);
+    assert_eq!(end_of_week - start, 169 * HOUR);
+    let now = end_of_week - 30 * MINUTE;
+    // Both 01:30s of November 1st (05:30 UTC, EDT, and 06:30 UTC, EST) are in the week.
+    let edges = [
+        start - 1,
+        start,
+        utc(2026, 11, 1, 5, 30),
+        utc(2026, 11, 1, 6, 30),
+        now - 1,
+    ];
+    let evs = events(start - 2 * DAY, now, 20_000, &edges, 31);
+    let slo = run(yaml, now, &evs);
+    let b = &slo["budget"];
+    let end = now / SECOND * SECOND;
+    assert_eq!(parse_time(b["start"].as_str().unwrap()), start, "{b}");
+    assert_eq!(parse_time(b["end"].as_str().unwrap()), end, "{b}");
+    let (good, total) = count(&evs, start, end);
+    assert!(total > 0 && good < total);
+    assert_eq!(
+        (b["good"].as_u64(), b["total"].as_u64()),
+        (Some(good), Some(total)),
+        "{b}"
+    );
+    let allowed = 0.01 * total as f64;
+    assert!(
+        (b["allowed_bad"].as_f64().unwrap() - allowed).abs() < 1e-6,
+        "{b}"
+    );
+    let remaining = 1.0 - (total - good) as f64 / allowed;
+    assert!(
+        (b["remaining_ratio"].as_f64().unwrap() - remaining).abs() < 1e-9,
+        "{b}"
+    );
+    assert_eq!(slo["period"], "week from 2022-01-01T12:00");
+}

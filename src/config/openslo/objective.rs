@@ -162,19 +162,19 @@ pub(super) fn time_window(
         problems.error(&at.field("calendar"), "required when isRolling is false");
         return None;
     };
-    let unit = match w.duration.as_str() {
-        "1w" | "7d" => CalendarUnit::Week,
-        "1M" => CalendarUnit::Month,
-        "1Q" | "3M" => CalendarUnit::Quarter,
-        other => {
-            problems.error(
-                &at.field("duration"),
-                format!("{other:?}: calendar windows are 1w (ISO week), 1M or 1Q"),
-            );
-            return None;
-        }
+    let Some((count, unit)) = calendar_duration(&w.duration) else {
+        problems.error(
+            &at.field("duration"),
+            format!(
+                "{:?}: a calendar window is a whole number of days, weeks, months, quarters or years (1d, 2w, 1M, 1Q, 1Y)",
+                w.duration
+            ),
+        );
+        return None;
     };
-    let Some(calendar) = Calendar::new(unit, &c.time_zone) else {
+    let start_at = at.field("calendar.startTime");
+    let anchor = start_time(&c.start_time, &start_at, problems)?;
+    let Some(calendar) = Calendar::anchored(unit, count, anchor, &c.time_zone) else {
         problems.error(
             &at.field("calendar.timeZone"),
             format!(
@@ -184,33 +184,67 @@ pub(super) fn time_window(
         );
         return None;
     };
-    if !starts_a_period(&c.start_time, unit) {
-        problems.error(
-            &at.field("calendar.startTime"),
-            format!(
-                "{:?}: periods are aligned to the calendar; give midnight at the start of a {} (e.g. 2024-01-01 00:00:00)",
-                c.start_time,
-                unit.name()
-            ),
-        );
-    }
-    Some((unit.nominal_us(), Some(calendar)))
+    Some((calendar.nominal_us(), Some(calendar)))
 }
 
-/// True when `text` (`YYYY-MM-DD[ T]00:00:00`, or a date) is midnight starting a period.
-pub(super) fn starts_a_period(text: &str, unit: CalendarUnit) -> bool {
-    let text = text.trim();
-    let (date, time) = text.split_at(text.len().min(10));
-    let time = time.trim_start_matches([' ', 'T']);
-    if !(time.is_empty() || time == "00:00:00" || time == "00:00") {
-        return false;
-    }
-    let Ok(d) = date.parse::<jiff::civil::Date>() else {
-        return false;
+/// A calendar window's `duration`: a count and a unit (`1w`, `2w`, `1d`, `1M`, `1Q`, `1Y`;
+/// `7d` is a week and `3M` a quarter, as before).
+fn calendar_duration(text: &str) -> Option<(i64, CalendarUnit)> {
+    let unit = match text.chars().last()? {
+        'd' => CalendarUnit::Day,
+        'w' => CalendarUnit::Week,
+        'M' => CalendarUnit::Month,
+        'Q' => CalendarUnit::Quarter,
+        'Y' | 'y' => CalendarUnit::Year,
+        _ => return None,
     };
-    match unit {
-        CalendarUnit::Week => d.weekday() == jiff::civil::Weekday::Monday,
-        CalendarUnit::Month => d.day() == 1,
-        CalendarUnit::Quarter => d.day() == 1 && (d.month() - 1) % 3 == 0,
+    let n: i64 = text[..text.len() - 1].parse().ok()?;
+    if !(1..=1000).contains(&n) {
+        return None;
     }
+    Some(match (n, unit) {
+        (7, CalendarUnit::Day) => (1, CalendarUnit::Week),
+        (3, CalendarUnit::Month) => (1, CalendarUnit::Quarter),
+        other => other,
+    })
+}
+
+/// `calendar.startTime` (at `at`): a local date and time, `YYYY-MM-DD HH:MM[:SS]` (or with
+/// `T`), or a date (its midnight). Seconds are dropped with a warning: periods start at
+/// whole minutes, so that they are read exactly from minute buckets.
+fn start_time(text: &str, at: &At, problems: &mut Problems) -> Option<jiff::civil::DateTime> {
+    let text = text.trim();
+    let parsed = text
+        .replacen(' ', "T", 1)
+        .parse::<jiff::civil::DateTime>()
+        .or_else(|_| {
+            text.parse::<jiff::civil::Date>()
+                .map(|d| d.to_datetime(jiff::civil::Time::midnight()))
+        });
+    let Ok(t) = parsed else {
+        problems.error(
+            at,
+            format!("{text:?}: expected a local date and time, YYYY-MM-DD HH:MM:SS"),
+        );
+        return None;
+    };
+    if t.second() == 0 && t.subsec_nanosecond() == 0 {
+        return Some(t);
+    }
+    // To the nearest minute (half a minute up).
+    let up = t.second() >= 30;
+    let minute = t.with().second(0).subsec_nanosecond(0).build().ok()?;
+    let rounded = if up {
+        minute.checked_add(jiff::Span::new().minutes(1)).ok()?
+    } else {
+        minute
+    };
+    problems.warning(
+        at,
+        format!(
+            "{text:?}: periods start at whole minutes; rounded to {}",
+            rounded.strftime("%Y-%m-%d %H:%M:00")
+        ),
+    );
+    Some(rounded)
 }
