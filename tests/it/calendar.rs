@@ -179,6 +179,29 @@ fn slices(events: &[(i64, bool)], start: i64, end: i64, slice: i64) -> Vec<(u64,
     out
 }
 
+/// Checks budget `b`'s slice counts against the complete slices `sl`, a slice being good
+/// when good/total ≥ `target` (a fraction); returns (slices with data, good slices), both
+/// strictly between none and all, so that the test tells them apart.
+fn check_slices(b: &Value, sl: &[(u64, u64)], target: (u64, u64)) -> (u64, u64) {
+    let with_data = sl.iter().filter(|s| s.1 > 0).count() as u64;
+    let good = sl
+        .iter()
+        .filter(|s| s.1 > 0 && s.0 * target.1 >= target.0 * s.1)
+        .count() as u64;
+    assert!(0 < good && good < with_data && with_data < sl.len() as u64);
+    let s = &b["slices"];
+    assert_eq!(
+        (
+            s["complete"].as_u64(),
+            s["with_data"].as_u64(),
+            s["good"].as_u64()
+        ),
+        (Some(sl.len() as u64), Some(with_data), Some(good)),
+        "{s}"
+    );
+    (with_data, good)
+}
+
 /// Events with a bad-heavy minute now and then, and some empty slices.
 fn sliced_events(from: i64, to: i64, seed: u64) -> Vec<(i64, bool)> {
     let mut rng = Rng(seed);
@@ -215,22 +238,7 @@ fn timeslices_count_good_minutes_of_minutes_with_data() {
     assert_eq!(parse_time(b["start"].as_str().unwrap()), start, "{b}");
     assert_eq!(parse_time(b["end"].as_str().unwrap()), last, "{b}");
     let sl = slices(&evs, start, last, MINUTE);
-    let with_data = sl.iter().filter(|s| s.1 > 0).count() as u64;
-    let good = sl
-        .iter()
-        .filter(|s| s.1 > 0 && s.0 * 100 >= 95 * s.1)
-        .count() as u64;
-    assert!(good < with_data && with_data < sl.len() as u64);
-    let s = &b["slices"];
-    assert_eq!(
-        (
-            s["complete"].as_u64(),
-            s["with_data"].as_u64(),
-            s["good"].as_u64()
-        ),
-        (Some(sl.len() as u64), Some(with_data), Some(good)),
-        "{s}"
-    );
+    let (with_data, good) = check_slices(b, &sl, (95, 100));
     assert_eq!(b["unit"], "slices");
     assert_eq!(slo["sli"].as_f64().unwrap(), good as f64 / with_data as f64);
     let allowed = 0.01 * with_data as f64;
@@ -319,20 +327,8 @@ fn two_hour_timeslices_judge_a_rolling_week() {
     assert_eq!(parse_time(b["end"].as_str().unwrap()), last, "{b}");
     let sl = slices(&evs, start, last, slice);
     assert_eq!(sl.len(), 83);
-    let with_data = sl.iter().filter(|s| s.1 > 0).count() as u64;
-    let good = sl.iter().filter(|s| s.1 > 0 && s.0 * 10 >= 9 * s.1).count() as u64;
-    assert!(0 < good && good < with_data && with_data < sl.len() as u64);
-    let s = &b["slices"];
-    assert_eq!(
-        (
-            s["complete"].as_u64(),
-            s["with_data"].as_u64(),
-            s["good"].as_u64()
-        ),
-        (Some(sl.len() as u64), Some(with_data), Some(good)),
-        "{s}"
-    );
-    assert_eq!(s["slice"], "2h");
+    let (with_data, good) = check_slices(b, &sl, (9, 10));
+    assert_eq!(b["slices"]["slice"], "2h");
     assert_eq!(slo["sli"].as_f64().unwrap(), good as f64 / with_data as f64);
 }
 

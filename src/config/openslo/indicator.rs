@@ -212,6 +212,15 @@ impl Source {
     }
 }
 
+/// Reports the `type` of the metric source at `at`, `t`, as not supported.
+fn unsupported_type<T>(t: &str, at: &At, problems: &mut Problems) -> Option<T> {
+    problems.error(
+        &at.field("type"),
+        format!("metricSource type {t} is not supported: slipstream evaluates its own logs; use type: slipstream"),
+    );
+    None
+}
+
 /// Reads one source (of the metric at `at`): `type: slipstream` with its `spec`, or a
 /// `metricSourceRef` to a slipstream `DataSource` in `sources` with the rest of the spec;
 /// `None` (with the problem recorded) otherwise.
@@ -224,11 +233,7 @@ fn source(m: &Metric, at: &At, sources: &Sources<'_>, problems: &mut Problems) -
             if let Some(t) = &src.kind
                 && !t.eq_ignore_ascii_case("slipstream")
             {
-                problems.error(
-                    &at.field("type"),
-                    format!("metricSource type {t} is not supported: slipstream evaluates its own logs; use type: slipstream"),
-                );
-                return None;
+                return unsupported_type(t, &at, problems);
             }
             match sources.get(r.as_str()) {
                 // Checked with its document, so reading it again reports nothing.
@@ -252,13 +257,7 @@ fn source(m: &Metric, at: &At, sources: &Sources<'_>, problems: &mut Problems) -
         None => {
             match src.kind.as_deref() {
                 Some(t) if t.eq_ignore_ascii_case("slipstream") => {}
-                Some(t) => {
-                    problems.error(
-                        &at.field("type"),
-                        format!("metricSource type {t} is not supported: slipstream evaluates its own logs; use type: slipstream"),
-                    );
-                    return None;
-                }
+                Some(t) => return unsupported_type(t, &at, problems),
                 None => {
                     problems.error(
                         &at.field("type"),

@@ -476,13 +476,17 @@ fn key_bytes(d: usize, k: u8) -> Vec<u8> {
     }
 }
 
-fn feed(r: &mut AttributionRing, direct: &mut Direct, e: &Ev) {
-    let (minute, second, keys, verdicts) = e;
-    let keys: Vec<Vec<u8>> = keys
-        .iter()
+/// An event's key in each dimension.
+fn ev_keys(keys: &[u8; 2]) -> Vec<Vec<u8>> {
+    keys.iter()
         .enumerate()
         .map(|(d, &k)| key_bytes(d, k))
-        .collect();
+        .collect()
+}
+
+fn feed(r: &mut AttributionRing, direct: &mut Direct, e: &Ev) {
+    let (minute, second, keys, verdicts) = e;
+    let keys = ev_keys(keys);
     let keys: Vec<&[u8]> = keys.iter().map(Vec::as_slice).collect();
     let slos = r.shape().slos;
     let t = T0 + minute * MINUTE + second * SECOND;
@@ -617,11 +621,7 @@ fn feed_both(
     e: &Ev,
 ) {
     let (minute, second, keys, verdicts) = e;
-    let keys: Vec<Vec<u8>> = keys
-        .iter()
-        .enumerate()
-        .map(|(d, &k)| key_bytes(d, k))
-        .collect();
+    let keys = ev_keys(keys);
     let slos = direct[service].0.shape().slos;
     let t = T0 + minute * MINUTE + second * SECOND;
     let lens = keys.iter().map(|k| k.len() as u32);
