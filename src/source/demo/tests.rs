@@ -511,3 +511,38 @@ fn a_backfill_comes_first_at_its_own_rate_with_only_the_scripted_incidents() {
         .is_empty()
     );
 }
+
+/// The demo's checkout canary is a regression the default canary criteria catch: over half
+/// an hour at 200 requests a second without incidents, its 5xx rate exceeds the baseline's
+/// by several times the default 0.1 percentage point (so the page and `slipstream canary`
+/// say "roll back" once it has enough requests, except while an incident hits both).
+#[test]
+fn the_checkout_canary_errs_well_beyond_the_default_threshold() {
+    let mut g = Generator::new(5, default_services()).without_incidents();
+    let checkout = g
+        .services()
+        .iter()
+        .position(|s| s.name == "checkout")
+        .unwrap();
+    // [requests, 5xx] of the canary and of the baseline.
+    let (mut canary, mut baseline) = ([0u64; 2], [0u64; 2]);
+    let start = epoch_us(2026, 12, 1, 12, 0, 0, 0).unwrap();
+    for i in 0..30 * 60 * 200 {
+        let req = g.next_request(start + i * 5_000);
+        if req.service != checkout {
+            continue;
+        }
+        let side = if req.canary {
+            &mut canary
+        } else {
+            &mut baseline
+        };
+        side[0] += 1;
+        side[1] += u64::from((500..600).contains(&req.status));
+    }
+    let rate = |s: [u64; 2]| s[1] as f64 / s[0] as f64;
+    assert!(canary[0] >= 1_000, "{canary:?}");
+    assert!(baseline[0] > 5 * canary[0], "a tenth goes to the canary");
+    let excess_pp = (rate(canary) - rate(baseline)) * 100.0;
+    assert!(excess_pp > 0.3, "{excess_pp} pp: {canary:?} {baseline:?}");
+}
