@@ -115,7 +115,7 @@ pub(crate) struct MetricSource {
 }
 
 /// The spec of a `type: slipstream` metric source: which requests, and which are good.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct SlipstreamSpec {
     /// A service of the Pipeline (default: the SLO's `spec.service`).

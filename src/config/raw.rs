@@ -392,7 +392,7 @@ pub(crate) struct CapacitySpec {
 }
 
 /// `services[].match`.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct MatchSpec {
     /// Host, case-insensitive, `*.` prefix for subdomains.

@@ -79,6 +79,24 @@ use table::{Delta, Table};
 /// The minute index of a slot that holds none.
 const NONE: i64 = i64::MIN;
 
+/// Linear probing in an open-addressing `index` (a power of two long, at most half full,
+/// `empty` in its free slots) of positions: the first slot from `hash`'s home that is free
+/// or holds a position `hit` accepts. The tables and the batch sums both index this way.
+#[inline]
+fn probe<T: Copy + PartialEq>(
+    index: &[T],
+    empty: T,
+    hash: u64,
+    mut hit: impl FnMut(T) -> bool,
+) -> usize {
+    let mask = index.len() - 1;
+    let mut i = hash as usize & mask;
+    while index[i] != empty && !hit(index[i]) {
+        i = (i + 1) & mask;
+    }
+    i
+}
+
 /// The shape of a service's attribution, fixed when its ring is made.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AttributionShape {

@@ -83,17 +83,6 @@ impl<'a> Keys<'a> {
             len
         })
     }
-
-    /// The keys, in dimension order.
-    pub fn iter(&self) -> impl Iterator<Item = &'a [u8]> + 'a {
-        let bytes = self.bytes;
-        let mut start = self.start;
-        self.ends.iter().map(move |&end| {
-            let key = &bytes[start..end as usize];
-            start = end as usize;
-            key
-        })
-    }
 }
 
 /// One decided event, its slices as ranges of its [`Decisions`]' buffers.

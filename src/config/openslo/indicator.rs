@@ -103,8 +103,8 @@ fn bad_status(s: &SlipstreamSpec, at: &At, problems: &mut Problems) -> StatusSet
 /// A `DataSource` as the metric sources that name it read it.
 #[derive(Debug, Clone)]
 pub(super) enum Shared {
-    /// `type: slipstream`, its `connectionDetails` checked.
-    Slipstream(serde_yaml_ng::Value),
+    /// `type: slipstream`, its `connectionDetails` read and checked.
+    Slipstream(SlipstreamSpec),
     /// Another type (reported with the document; named again where it is used).
     Foreign(String),
     /// Invalid, and reported with the document.
@@ -133,10 +133,12 @@ pub(super) fn data_source(
         return Shared::Foreign(d.kind.clone());
     }
     let details = at.field("connectionDetails");
-    let value = or_empty(&d.connection_details);
     let before = problems.count();
-    let Some(s) = crate::config::load::de::<SlipstreamSpec>(value.clone(), &details, problems)
-    else {
+    let Some(s) = crate::config::load::de::<SlipstreamSpec>(
+        or_empty(&d.connection_details),
+        &details,
+        problems,
+    ) else {
         return Shared::Invalid;
     };
     named_service(&s, &details, services, problems);
@@ -154,7 +156,7 @@ pub(super) fn data_source(
     if problems.count() > before {
         Shared::Invalid
     } else {
-        Shared::Slipstream(value)
+        Shared::Slipstream(s)
     }
 }
 
@@ -236,10 +238,7 @@ fn source(m: &Metric, at: &At, sources: &Sources<'_>, problems: &mut Problems) -
                 return unsupported_type(t, &at, problems);
             }
             match sources.get(r.as_str()) {
-                // Checked with its document, so reading it again reports nothing.
-                Some(Shared::Slipstream(details)) => {
-                    crate::config::load::de(details.clone(), &ref_at, problems)?
-                }
+                Some(Shared::Slipstream(shared)) => shared.clone(),
                 Some(Shared::Foreign(t)) => {
                     problems.error(
                         &ref_at,

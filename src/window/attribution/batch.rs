@@ -19,8 +19,8 @@
 
 use xxhash_rust::xxh3::xxh3_64_with_seed;
 
-use super::AttributionRing;
 use super::table::Delta;
+use super::{AttributionRing, probe};
 use crate::time::MINUTE;
 use crate::window::Decided;
 
@@ -33,9 +33,8 @@ const EMPTY: u32 = u32::MAX;
 struct Sum {
     hash: u64,
     service: usize,
+    /// Its minute's index (µs / [`MINUTE`]).
     minute: i64,
-    /// Its first event's time: where the ring counts it.
-    time_us: i64,
     keys: std::ops::Range<usize>,
     lens: std::ops::Range<usize>,
     deltas: std::ops::Range<usize>,
@@ -110,14 +109,7 @@ impl BatchSums {
         hash ^= hash >> 29;
         let at = match self.find(hash, service, minute, bytes, lens.clone()) {
             Some(at) => at,
-            None => self.insert(
-                hash,
-                service,
-                time_us,
-                bytes,
-                lens,
-                verdicts.clone().count(),
-            ),
+            None => self.insert(hash, service, minute, bytes, lens, verdicts.clone().count()),
         };
         let range = self.sums[at].deltas.clone();
         for (d, v) in self.deltas[range].iter_mut().zip(verdicts) {
@@ -140,25 +132,15 @@ impl BatchSums {
         if self.index.is_empty() {
             return None;
         }
-        let mask = self.index.len() - 1;
-        // The index is at most half full, so probing meets an empty slot.
-        let mut i = hash as usize & mask;
-        loop {
-            let at = self.index[i];
-            if at == EMPTY {
-                return None;
-            }
+        let i = probe(&self.index, EMPTY, hash, |at| {
             let s = &self.sums[at as usize];
-            if s.hash == hash
+            s.hash == hash
                 && s.service == service
                 && s.minute == minute
                 && self.keys[s.keys.clone()] == *bytes
                 && self.lens[s.lens.clone()].iter().copied().eq(lens.clone())
-            {
-                return Some(at as usize);
-            }
-            i = (i + 1) & mask;
-        }
+        });
+        (self.index[i] != EMPTY).then(|| self.index[i] as usize)
     }
 
     /// Starts a sum of these keys, with nothing counted for `slos` SLOs; returns its
@@ -167,7 +149,7 @@ impl BatchSums {
         &mut self,
         hash: u64,
         service: usize,
-        time_us: i64,
+        minute: i64,
         bytes: &[u8],
         lens: impl Iterator<Item = u32>,
         slos: usize,
@@ -184,8 +166,7 @@ impl BatchSums {
         self.sums.push(Sum {
             hash,
             service,
-            minute: time_us.div_euclid(MINUTE),
-            time_us,
+            minute,
             keys: keys..self.keys.len(),
             lens: first_len..self.lens.len(),
             deltas: deltas..self.deltas.len(),
@@ -205,11 +186,7 @@ impl BatchSums {
     }
 
     fn place(&mut self, hash: u64, at: usize) {
-        let mask = self.index.len() - 1;
-        let mut i = hash as usize & mask;
-        while self.index[i] != EMPTY {
-            i = (i + 1) & mask;
-        }
+        let i = probe(&self.index, EMPTY, hash, |_| false);
         // At most MAX_SUMS + a batch's worth of sums: far below u32::MAX.
         self.index[i] = u32::try_from(at).unwrap_or(EMPTY);
     }
@@ -234,7 +211,7 @@ impl BatchSums {
                 start += len as usize;
                 key
             });
-            ring.count(s.time_us, keys, deltas);
+            ring.count(s.minute.saturating_mul(MINUTE), keys, deltas);
         }
         if !self.sums.is_empty() {
             self.index.fill(EMPTY);

@@ -20,6 +20,8 @@ use std::collections::HashMap;
 use serde::{Deserialize, Serialize};
 use xxhash_rust::xxh3::xxh3_64;
 
+use super::probe;
+
 /// Longest key kept, in bytes; a longer key is cut there (so keys that share their first
 /// `MAX_KEY_BYTES` bytes count as one).
 pub const MAX_KEY_BYTES: usize = 128;
@@ -190,20 +192,11 @@ impl Table {
         if self.index.is_empty() {
             return None;
         }
-        let mask = self.index.len() - 1;
-        // The index is at most half full, so probing meets an empty slot.
-        let mut i = hash as usize & mask;
-        loop {
-            let at = self.index[i];
-            if at == EMPTY {
-                return None;
-            }
+        let i = probe(&self.index, EMPTY, hash, |at| {
             let e = &self.entries[usize::from(at)];
-            if e.hash == hash && same(self.key(e), key) {
-                return Some(usize::from(at));
-            }
-            i = (i + 1) & mask;
-        }
+            e.hash == hash && same(self.key(e), key)
+        });
+        (self.index[i] != EMPTY).then(|| usize::from(self.index[i]))
     }
 
     fn key(&self, e: &Entry) -> &[u8] {
@@ -247,11 +240,7 @@ impl Table {
 
     /// Puts position `at` in the index.
     fn place(&mut self, hash: u64, at: usize) {
-        let mask = self.index.len() - 1;
-        let mut i = hash as usize & mask;
-        while self.index[i] != EMPTY {
-            i = (i + 1) & mask;
-        }
+        let i = probe(&self.index, EMPTY, hash, |_| false);
         // k ≤ MAX_KEYS_PER_TABLE < u16::MAX.
         self.index[i] = u16::try_from(at).unwrap_or(EMPTY);
     }
