@@ -13,7 +13,8 @@
 //! Minutes are evaluated only while the windows ending at them are still held exactly: a
 //! batch that moves the evaluation time further than the allowed slack (lateness, partition
 //! lag and the future bound, 10 min by default) at once leaves the minutes before that out
-//! of the history, and a firing under way ends where the minutes left out begin. Each alert keeps at most [`MAX_INTERVALS`] intervals, none older than the
+//! of the history, and a firing under way ends where the minutes left out begin. Nothing is
+//! evaluated before the first event (the evaluation time is the wall clock then). Each alert keeps at most [`MAX_INTERVALS`] intervals, none older than the
 //! daily history (`spec.window.history`, default 400 days). The history is in the
 //! checkpoint.
 

@@ -17,10 +17,16 @@ pub(crate) fn advance(objectives: &[Arc<SloObjective>], store: &Store, now_us: i
     let Ok(mut h) = history.try_lock() else {
         return;
     };
+    // Before the first event the evaluation time is the wall clock: a minute evaluated then
+    // would start the history after every event to come (a batch that decoded nothing, or a
+    // cluster member's first delta, which may carry a watermark only).
+    let Some(newest) = store.newest_us() else {
+        return;
+    };
     // The evaluation time is never past the newest event: most batches end in a minute
     // already evaluated, and need not look at every shard to know it.
-    if let (Some(newest), Some(done)) = (store.newest_us(), h.evaluated_to())
-        && done >= floor_to(newest, STEP_US)
+    if h.evaluated_to()
+        .is_some_and(|done| done >= floor_to(newest, STEP_US))
     {
         return;
     }

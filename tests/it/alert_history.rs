@@ -92,6 +92,13 @@ fn expected(events: &[(i64, bool)], from: i64, to: i64) -> Vec<(&'static str, Ve
         .collect()
 }
 
+fn lines(events: &[(i64, bool)]) -> Vec<String> {
+    let line = |&(t, bad): &(i64, bool)| {
+        alb_line(t, "api.example.com", "/", if bad { 503 } else { 200 }, None)
+    };
+    events.iter().map(line).collect()
+}
+
 fn open(yaml: &str) -> std::sync::Arc<Pipeline> {
     let config = config::parse(yaml, "history.yaml").unwrap_or_else(|e| panic!("{e}"));
     Pipeline::open(&config, std::sync::Arc::new(ManualClock::new(now()))).unwrap()
@@ -102,10 +109,7 @@ async fn reports_and_impact_say_when_each_alert_fired() {
     let dir = tempfile::tempdir().unwrap();
     let p = open(&config(dir.path()));
     let evs = events();
-    let lines: Vec<String> = evs
-        .iter()
-        .map(|&(t, bad)| alb_line(t, "api.example.com", "/", if bad { 503 } else { 200 }, None))
-        .collect();
+    let lines = lines(&evs);
     // As a source delivers them: the busy hours in batches of 1,000 lines (500 s), the
     // quiet ones in batches of 10 (5 minutes), so that no batch moves the evaluation time
     // past the minutes whose windows it still holds exactly (see `alert_history`).
@@ -229,4 +233,40 @@ async fn reports_and_impact_say_when_each_alert_fired() {
     let (_, impact_again) = get_json(&router, &uri).await;
     assert_eq!(impact_again["alerts"], impact["alerts"]);
     let _: &Value = &impact_again;
+}
+
+/// A batch that brings no event (here a line that does not decode) before the first events
+/// evaluates nothing: the evaluation time is the wall clock then, and the history would
+/// start there, after every event to come, and record none of them.
+#[tokio::test]
+async fn a_batch_without_events_first_leaves_the_history_to_the_events() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = open(&config(dir.path()));
+    let evs = events();
+    let busy = lines(&evs[..4 * 3600 * 2]);
+    let mut sink = crate::helpers::feed_open(&p, 0, &["not an access log line".into()], 1);
+    let mut batch = slipstream::source::LineBatch::new();
+    let pid = slipstream::source::PartitionId::new(0, 0);
+    for chunk in busy.chunks(1000) {
+        batch.clear();
+        for l in chunk {
+            batch.push(l.as_bytes());
+        }
+        slipstream::source::Sink::apply(&mut sink, pid, &batch);
+    }
+    let router = slipstream::serve::router(p.clone());
+    let (status, report) = get_json(&router, "/v1/reports?period=day&count=1").await;
+    assert_eq!(status, 200, "{report}");
+    let slo = &report["slos"][0];
+    let recorded_from = parse_time(slo["alerts_recorded_from"].as_str().unwrap());
+    assert_eq!(recorded_from, day() + 8 * HOUR + 8 * MINUTE, "{slo}");
+    let uri = format!(
+        "/v1/slos/api/availability/impact?start={}&end={}",
+        format_rfc3339(day() + 10 * HOUR),
+        format_rfc3339(day() + 10 * HOUR + 18 * MINUTE)
+    );
+    let (status, impact) = get_json(&router, &uri).await;
+    assert_eq!(status, 200, "{impact}");
+    let fired = impact["alerts"].as_array();
+    assert!(fired.is_some_and(|a| !a.is_empty()), "{impact}");
 }

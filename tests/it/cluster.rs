@@ -761,6 +761,14 @@ fn every_member_records_when_alerts_fired() {
             Instance::start(&member_config(dir.path(), &broker, "ch", m, port), port)
         })
         .collect();
+    // An owner sends deltas without events too (a watermark only): one folded before the
+    // first event must not start the history at the wall clock, after every event sent.
+    wait_for(30, "both members to fold a delta before any event", || {
+        members.iter().all(|m| {
+            m.metric_sum("slipstream_cluster_deltas_total{verdict=\"applied\"}")
+                .is_some_and(|n| n > 0)
+        })
+    });
     let mut sent = 0u64;
     for chunk in &chunks {
         broker.produce("logs", 4, chunk);
