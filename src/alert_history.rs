@@ -3,20 +3,21 @@
 //!
 //! Alerts are evaluated at every whole minute of evaluation time as it advances, right after
 //! the batch (or, on a cluster member, the folded delta) that moved it (the `app` stage's
-//! `alert_minutes`): the windows of each SLO
-//! ending at that minute, exactly as `/v1/slos` would have evaluated them then, without
-//! latency percentiles. An
-//! alert found firing at minute `m` is taken to fire over `[m, m + 1 min)`; consecutive
-//! minutes make one firing interval. So a replay, a backfill and a live stream record the
-//! same history, at one-minute resolution, whoever asks the API and whenever.
+//! `alert_minutes`): the windows of each SLO ending at that minute, exactly as `/v1/slos`
+//! would have evaluated them then, without latency percentiles. An alert whose condition
+//! holds at minute `m` is taken to hold over `[m, m + 1 min)`; consecutive minutes make one
+//! run. So a replay, a backfill and a live stream record the same history, at one-minute
+//! resolution, whoever asks the API and whenever. What is recorded is each alert's
+//! condition: an alert without a hold fires over its runs, one with a hold from the hold
+//! after each run begins ([`crate::evaluate::hold`]), as [`AlertHistory::firing`] applies.
 //!
 //! Minutes are evaluated only while the windows ending at them are still held exactly: a
 //! batch that moves the evaluation time further than the allowed slack (lateness, partition
 //! lag and the future bound, 10 min by default) at once leaves the minutes before that out
-//! of the history, and a firing under way ends where the minutes left out begin. Nothing is
-//! evaluated before the first event (the evaluation time is the wall clock then). Each alert keeps at most [`MAX_INTERVALS`] intervals, none older than the
-//! daily history (`spec.window.history`, default 400 days). The history is in the
-//! checkpoint.
+//! of the history, and a run under way ends where the minutes left out begin. Nothing is
+//! evaluated before the first event (the evaluation time is the wall clock then). Each alert
+//! keeps at most [`MAX_INTERVALS`] intervals, none older than the daily history
+//! (`spec.window.history`, default 400 days). The history is in the checkpoint.
 
 use std::collections::BTreeMap;
 
@@ -144,9 +145,17 @@ impl AlertHistory {
         }
     }
 
-    /// How alert `id` fired over `[from_us, to_us)`; an interval under way ends after the
-    /// last minute evaluated.
-    pub fn firing(&self, id: &str, from_us: i64, to_us: i64) -> Firing {
+    /// The first minute of alert `id`'s run of minutes under way (its condition held at the
+    /// last minute evaluated); `None` when there is none.
+    pub fn run_since(&self, id: &str) -> Option<i64> {
+        let last = self.alerts.get(id)?.intervals.last()?;
+        (last.1 == i64::MAX).then_some(last.0)
+    }
+
+    /// How alert `id`, with a hold of `hold_us` (0: none), fired over `[from_us, to_us)`:
+    /// each run of its condition fires from `hold_us` after its start (see
+    /// [`crate::evaluate::hold`]); a run under way ends after the last minute evaluated.
+    pub fn firing(&self, id: &str, hold_us: i64, from_us: i64, to_us: i64) -> Firing {
         let mut f = Firing {
             count: 0,
             us: 0,
@@ -158,6 +167,7 @@ impl AlertHistory {
         let now_end = self.evaluated_to.map_or(i64::MIN, |t| t + STEP_US);
         for &(start, end) in &track.intervals {
             let end = if end == i64::MAX { now_end } else { end };
+            let start = start.saturating_add(hold_us.max(0));
             let (a, b) = (start.max(from_us), end.min(to_us));
             if a < b {
                 f.count += 1;
@@ -168,14 +178,22 @@ impl AlertHistory {
         f
     }
 
-    /// The names of the alerts of SLO `service/slo` that have fired, in name order.
-    pub fn alerts_of(&self, service: &str, slo: &str) -> Vec<&str> {
+    /// The names of the alerts of SLO `service/slo` that have fired, in name order. A name
+    /// with a `/` (a condition shared by policies, `<policy>/<condition>`) is one of this
+    /// SLO's when `configured` says so; otherwise it could be an alert of an SLO whose name
+    /// goes on past `slo/`.
+    pub fn alerts_of(
+        &self,
+        service: &str,
+        slo: &str,
+        configured: impl Fn(&str) -> bool,
+    ) -> Vec<&str> {
         let prefix = format!("{service}/{slo}/");
         self.alerts
             .range(prefix.clone()..)
             .take_while(|(k, _)| k.starts_with(&prefix))
             .map(|(k, _)| &k[prefix.len()..])
-            .filter(|name| !name.contains('/'))
+            .filter(|name| !name.contains('/') || configured(name))
             .collect()
     }
 
@@ -227,33 +245,46 @@ mod tests {
         }
         assert_eq!(h.recorded_from(), Some(m(0)));
         assert_eq!(h.evaluated_to(), Some(m(9)));
-        let all = h.firing("api/availability/a", m(0), m(100));
+        let all = h.firing("api/availability/a", 0, m(0), m(100));
         // 2–5 and 7–10 (the one under way ends after the last minute evaluated).
         assert_eq!(
             (all.count, all.us, all.first_us),
             (2, 6 * MINUTE, Some(m(2)))
         );
-        let part = h.firing("api/availability/a", m(3), m(8));
+        let part = h.firing("api/availability/a", 0, m(3), m(8));
         assert_eq!(
             (part.count, part.us, part.first_us),
             (2, 3 * MINUTE, Some(m(2)))
         );
-        let b = h.firing("api/availability/b", m(0), m(100));
+        let b = h.firing("api/availability/b", 0, m(0), m(100));
         assert_eq!((b.count, b.us), (1, MINUTE));
-        assert_eq!(h.alerts_of("api", "availability"), ["a", "b"]);
-        assert!(h.alerts_of("api", "avail").is_empty());
+        assert_eq!(h.alerts_of("api", "availability", |_| false), ["a", "b"]);
+        assert!(h.alerts_of("api", "avail", |_| true).is_empty());
+        // A shared condition's alert is named `<policy>/<condition>`: this SLO's when
+        // configured, never another SLO's (`api/availability/x`'s alert `y`).
+        let mut shared = AlertHistory::default();
+        shared.record(m(0), [("api/availability/pager/fast", true)]);
+        assert_eq!(
+            shared.alerts_of("api", "availability", |n| n == "pager/fast"),
+            ["pager/fast"]
+        );
+        assert!(
+            shared
+                .alerts_of("api", "availability", |_| false)
+                .is_empty()
+        );
         // Minutes left out end the firing under way where they begin.
         let mut gapped = AlertHistory::default();
         gapped.import(&h.export());
         gapped.gap(m(10));
         gapped.record(m(30), [("api/availability/a", true)]);
-        let f = gapped.firing("api/availability/a", m(0), m(100));
+        let f = gapped.firing("api/availability/a", 0, m(0), m(100));
         assert_eq!((f.count, f.us), (3, 7 * MINUTE));
         let mut again = AlertHistory::default();
         again.import(&h.export());
         assert_eq!(again.export(), h.export());
         again.forget_before(m(6));
-        assert_eq!(again.alerts_of("api", "availability"), ["a"]);
-        assert_eq!(again.firing("api/availability/a", 0, m(100)).count, 1);
+        assert_eq!(again.alerts_of("api", "availability", |_| false), ["a"]);
+        assert_eq!(again.firing("api/availability/a", 0, 0, m(100)).count, 1);
     }
 }

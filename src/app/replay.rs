@@ -72,15 +72,21 @@ impl ReplayOptions {
 
 /// Reads `paths` (or, if empty, the configured file source's) to their end on `threads`
 /// threads (at least one) and evaluates. The report holds no alert history, so none is
-/// recorded.
+/// recorded, unless an alert has a hold: how long its condition has held comes from it (see
+/// [`crate::evaluate::hold`]).
 pub fn replay(
     config: &Config,
     paths: &[PathBuf],
     clock: Arc<dyn Clock>,
     threads: usize,
 ) -> anyhow::Result<Evaluation> {
+    let held = config
+        .reload
+        .objectives
+        .iter()
+        .any(|o| o.burn_alerts.iter().any(|a| a.hold_us > 0));
     let options = ReplayOptions {
-        alert_history: false,
+        alert_history: held,
         ..ReplayOptions::threads(threads)
     };
     let pipeline = read_files(config, paths, clock, options)?;

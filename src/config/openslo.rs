@@ -44,10 +44,23 @@ pub(crate) struct Metadata {
     #[serde(default)]
     #[allow(dead_code)]
     pub(crate) labels: BTreeMap<String, serde_yaml_ng::Value>,
-    /// Annotations (kept for compatibility, unused).
+    /// Annotations: `slipstream.dev/short-window` on an AlertCondition; others are kept
+    /// for compatibility, unused.
     #[serde(default)]
-    #[allow(dead_code)]
     pub(crate) annotations: BTreeMap<String, String>,
+}
+
+/// How an AlertCondition's `alertAfter` is read (`spec.openslo.alert_after` in the
+/// Pipeline).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum AlertAfter {
+    /// As the spec says: how long the condition must hold before the alert fires.
+    #[default]
+    Hold,
+    /// As slipstream read it before: the short window of a two-window alert (kept for a
+    /// migration; a warning at load).
+    ShortWindow,
 }
 
 /// `kind: Service`.
@@ -300,7 +313,8 @@ pub(crate) struct Condition {
     pub(crate) threshold: f64,
     /// The window the burn rate is measured over.
     pub(crate) lookback_window: String,
-    /// Read as the short window: the burn over it must also cross the threshold.
+    /// How long the condition must hold before the alert fires (or, with
+    /// `spec.openslo.alert_after: short_window`, the short window).
     pub(crate) alert_after: Option<String>,
 }
 

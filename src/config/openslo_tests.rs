@@ -87,8 +87,8 @@ fn the_example_resolves_every_kind_and_reference() {
     let fast = avail.burn_alerts.last().unwrap();
     assert_eq!(fast.name, "checkout-fast-burn");
     assert_eq!(
-        (fast.long_us, fast.short_us, fast.inclusive),
-        (HOUR, 5 * MINUTE, true)
+        (fast.long_us, fast.short_us, fast.hold_us, fast.inclusive),
+        (HOUR, 5 * MINUTE, 2 * MINUTE, true)
     );
     assert_eq!(fast.factor, Factor::new(72, 5).unwrap());
     assert_eq!(fast.action.as_deref(), Some("page the checkout on-call"));
@@ -136,9 +136,15 @@ fn the_example_resolves_every_kind_and_reference() {
         }
     );
     let inline = search.burn_alerts.last().unwrap();
+    // alertAfter is a hold; without the short-window annotation the lookback is the window.
     assert_eq!(
-        (inline.name.as_str(), inline.inclusive),
-        ("search-fast-burn", false)
+        (
+            inline.name.as_str(),
+            inline.inclusive,
+            inline.short_us,
+            inline.hold_us
+        ),
+        ("search-fast-burn", false, HOUR, 5 * MINUTE)
     );
 }
 
@@ -787,5 +793,115 @@ fn calendar_windows_start_anywhere_and_last_any_whole_units() {
             "(SLO s): spec.timeWindow[0].duration: \"12h\": a calendar window is a whole number of days, weeks, months, quarters or years",
             "(SLO s2): spec.timeWindow[0].duration: \"0w\": a calendar window is",
         ],
+    );
+}
+
+/// An SLO of `api` with the alert policy `pol` of the one AlertCondition `c`, whose
+/// `metadata` and `condition` are as given.
+fn with_condition(metadata: &str, condition: &str) -> String {
+    [
+        PIPELINE.to_string(),
+        slo(RATIO, ROLLING, "Occurrences", "{target: 0.999}"),
+        format!("---\napiVersion: openslo/v1\nkind: AlertCondition\nmetadata: {metadata}\nspec: {{severity: page, condition: {condition}}}\n"),
+        "---\napiVersion: openslo/v1\nkind: AlertPolicy\nmetadata: {name: pol}\nspec: {conditions: [{conditionRef: c}]}\n".to_string(),
+    ]
+    .concat()
+    .replace("  budgetingMethod", "  alertPolicies: [{alertPolicyRef: pol}]\n  budgetingMethod")
+}
+
+#[test]
+fn alert_after_is_a_hold_and_the_short_window_an_annotation() {
+    let alert = |text: &str| {
+        let c = parse(text, "o.yaml").unwrap_or_else(|e| panic!("{e}"));
+        assert!(c.warnings.is_empty(), "{:?}", c.warnings);
+        let a = c.reload.objectives[0].burn_alerts.last().unwrap().clone();
+        assert_eq!(a.name, "c");
+        (a.long_us, a.short_us, a.hold_us)
+    };
+    // The spec's reading: the condition must hold 10 minutes; the lookback is the window.
+    let held = with_condition(
+        "{name: c}",
+        "{kind: burnrate, op: gt, threshold: 14.4, lookbackWindow: 1h, alertAfter: 10m}",
+    );
+    assert_eq!(alert(&held), (HOUR, HOUR, 10 * MINUTE));
+    // A hold longer than the lookback window is fine (it was refused as a short window).
+    let long_hold = held.replace(
+        "lookbackWindow: 1h, alertAfter: 10m",
+        "lookbackWindow: 5m, alertAfter: 1h",
+    );
+    assert_eq!(alert(&long_hold), (5 * MINUTE, 5 * MINUTE, HOUR));
+    // Left out or zero: no hold.
+    let at_once = held.replace(", alertAfter: 10m", "");
+    assert_eq!(alert(&at_once), (HOUR, HOUR, 0));
+    assert_eq!(
+        alert(&held.replace("alertAfter: 10m", "alertAfter: 0m")),
+        (HOUR, HOUR, 0)
+    );
+    // The extension: a short window as an annotation, inline conditions included.
+    let annotated = held.replace(
+        "metadata: {name: c}",
+        "metadata: {name: c, annotations: {slipstream.dev/short-window: 5m}}",
+    );
+    assert_eq!(alert(&annotated), (HOUR, 5 * MINUTE, 10 * MINUTE));
+    let too_long = annotated.replace("short-window: 5m", "short-window: 2h");
+    assert_problems(
+        &too_long,
+        &[
+            "(AlertCondition c): metadata.annotations[\"slipstream.dev/short-window\"]: must not be longer than lookbackWindow",
+        ],
+    );
+    assert_problems(
+        &held.replace("alertAfter: 10m", "alertAfter: banana"),
+        &["(AlertCondition c): spec.condition.alertAfter"],
+    );
+}
+
+#[test]
+fn the_compatibility_setting_keeps_alert_after_as_the_short_window_with_a_warning() {
+    let old = with_condition(
+        "{name: c}",
+        "{kind: burnrate, op: gt, threshold: 14.4, lookbackWindow: 1h, alertAfter: 5m}",
+    )
+    .replace(
+        "services: [",
+        "openslo: {alert_after: short_window}\n  services: [",
+    );
+    let c = parse(&old, "o.yaml").unwrap_or_else(|e| panic!("{e}"));
+    let a = c.reload.objectives[0].burn_alerts.last().unwrap();
+    assert_eq!((a.long_us, a.short_us, a.hold_us), (HOUR, 5 * MINUTE, 0));
+    let warnings: Vec<String> = c
+        .warnings
+        .iter()
+        .map(|p| format!("{}: {}", p.location, p.message))
+        .collect();
+    assert_eq!(warnings.len(), 1, "{warnings:#?}");
+    assert!(
+        warnings[0].contains("(Pipeline p): spec.openslo.alert_after: short_window reads every AlertCondition's alertAfter as the short window"),
+        "{warnings:#?}"
+    );
+    // As before: longer than the lookback is refused; the annotation may stand in for it.
+    assert_problems(
+        &old.replace("alertAfter: 5m", "alertAfter: 2h"),
+        &["(AlertCondition c): spec.condition.alertAfter: must not be longer than lookbackWindow"],
+    );
+    let annotated = old.replace(", alertAfter: 5m", "").replace(
+        "metadata: {name: c}",
+        "metadata: {name: c, annotations: {slipstream.dev/short-window: 10m}}",
+    );
+    let c = parse(&annotated, "o.yaml").unwrap_or_else(|e| panic!("{e}"));
+    let a = c.reload.objectives[0].burn_alerts.last().unwrap();
+    assert_eq!((a.short_us, a.hold_us), (10 * MINUTE, 0));
+    assert_problems(
+        &old.replace(
+            "metadata: {name: c}",
+            "metadata: {name: c, annotations: {slipstream.dev/short-window: 10m}}",
+        ),
+        &[
+            "alertAfter is the short window (spec.openslo.alert_after: short_window): set one of them",
+        ],
+    );
+    assert_problems(
+        &old.replace("alert_after: short_window", "alert_after: sideways"),
+        &["spec.openslo.alert_after"],
     );
 }

@@ -33,6 +33,8 @@ pub(super) struct Pipeline {
     pub(super) services: Services,
     /// `spec.openslo.lenient`.
     pub(super) lenient: bool,
+    /// `spec.openslo.alert_after`.
+    pub(super) alert_after: super::openslo::AlertAfter,
     /// `spec.attribution`.
     pub(super) attribution: Option<crate::classify::attribution::AttributionConfig>,
 }
@@ -130,6 +132,11 @@ pub(super) fn validate(d: Document<PipelineSpec>, at: &At, problems: &mut Proble
             .is_some_and(|h| h.allow_unauthenticated_writes),
         services,
         lenient: p.openslo.as_ref().is_some_and(|o| o.lenient),
+        alert_after: p
+            .openslo
+            .as_ref()
+            .map(|o| o.alert_after)
+            .unwrap_or_default(),
         attribution: p
             .attribution
             .as_ref()

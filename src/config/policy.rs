@@ -124,6 +124,7 @@ fn burn_threshold(
             ),
         );
     }
+    let hold_us = hold(b.hold.as_deref(), &at.field("for"), problems);
     let pages = b.action.as_deref().is_some_and(|a| a.contains("page"));
     let severity = match b.severity.as_deref() {
         Some(label) => Severity::from(label),
@@ -139,7 +140,17 @@ fn burn_threshold(
         factor: factor?,
         inclusive: false,
         min_events,
+        hold_us: hold_us?,
     })
+}
+
+/// A hold time (a threshold's `for`, OpenSLO's `alertAfter`): a duration; absent, `0`, `0s`
+/// or `0m` for none.
+pub(super) fn hold(text: Option<&str>, at: &At, problems: &mut Problems) -> Option<i64> {
+    match text {
+        None | Some("0" | "0s" | "0m") => Some(0),
+        Some(t) => problems.duration(t, at),
+    }
 }
 
 fn tiers(t: &TiersSpec, at: &At, problems: &mut Problems) -> Option<PolicyTiers> {

@@ -153,6 +153,9 @@ pub(crate) struct OpensloOptions {
     /// Accept known deviations of published examples with a warning (default `false`).
     #[serde(default)]
     pub(crate) lenient: bool,
+    /// How `alertAfter` is read: `hold` (the default) or `short_window`.
+    #[serde(default)]
+    pub(crate) alert_after: super::openslo::AlertAfter,
 }
 
 /// `spec.cluster`.
@@ -653,6 +656,9 @@ pub(crate) struct BurnThresholdSpec {
     pub(crate) severity: Option<String>,
     /// Events the short window must hold to fire (default: the policy's `min_events`).
     pub(crate) min_events: Option<u64>,
+    /// How long the condition must hold before the alert fires (default none).
+    #[serde(rename = "for")]
+    pub(crate) hold: Option<String>,
 }
 
 /// `tiers`: remaining-budget bounds as fractions.

@@ -760,10 +760,24 @@ spec:
   service: a
   min_events: 20
   burn_rate_thresholds:
-    - {name: own, threshold: 2, duration: 1h, min_events: 5}
+    - {name: own, threshold: 2, duration: 1h, min_events: 5, for: 15m}
     - {name: inherits, threshold: 3, duration: 2h}
 "#;
     let c = parse(text, "t.yaml").unwrap_or_else(|e| panic!("{e}"));
+    // `for` is the threshold's hold; none by default.
+    let holds: Vec<(&str, i64)> = c.reload.objectives[0]
+        .burn_alerts
+        .iter()
+        .filter(|a| a.hold_us > 0)
+        .map(|a| (a.name.as_str(), a.hold_us))
+        .collect();
+    assert_eq!(holds, [("own", 15 * 60 * crate::time::SECOND)]);
+    let bad = text.replace("for: 15m", "for: soon");
+    let e = parse(&bad, "t.yaml").unwrap_err().to_string();
+    assert!(
+        e.contains("(ErrorBudgetPolicy pol): spec.burn_rate_thresholds[0].for"),
+        "{e}"
+    );
     let guards = |i: usize| -> Vec<(String, u64)> {
         c.reload.objectives[i]
             .burn_alerts

@@ -41,7 +41,19 @@ pub(super) fn validate(docs: Documents, origin: &str, problems: &mut Problems) -
         .and_then(|p| p.decode.format?.carries(&p.decode.options));
     let mut objectives = Objectives::new(&policies, carries);
     super::reliability::validate(&slos, services, &mut objectives, problems);
-    super::openslo::resolve::resolve(&openslo, services, &mut objectives, problems);
+    let alert_after = pipeline.as_ref().map(|p| p.alert_after).unwrap_or_default();
+    if alert_after == super::openslo::AlertAfter::ShortWindow
+        && let Some(at) = &pipeline_at
+    {
+        problems.warning(
+            &at.field("spec.openslo.alert_after"),
+            "short_window reads every AlertCondition's alertAfter as the short window, as \
+             slipstream did before; the spec makes it a hold time. Move each short window to the \
+             annotation slipstream.dev/short-window and remove this setting (see the README's \
+             OpenSLO migration)",
+        );
+    }
+    super::openslo::resolve::resolve(&openslo, services, alert_after, &mut objectives, problems);
     let (rules, mut objectives, places) = objectives.finish();
     if let Some(p) = &pipeline {
         for o in &mut objectives {

@@ -31,6 +31,9 @@ pub struct BurnAlert {
     /// Fire only when the short window holds at least this many events (0: any number), so
     /// that 1 error in 3 requests at night does not page.
     pub min_events: u64,
+    /// How long the condition must hold, in event time, before the alert fires (OpenSLO's
+    /// `alertAfter`, a policy's `for`; 0: at once). See [`super::hold`].
+    pub hold_us: i64,
 }
 
 /// Fires when the budget runs out within `within_us` if the last `rate_window_us` goes on
@@ -130,6 +133,7 @@ pub fn default_burn_alerts(period_us: i64) -> Vec<BurnAlert> {
                 factor,
                 inclusive: false,
                 min_events: 0,
+                hold_us: 0,
             })
         })
         .collect()

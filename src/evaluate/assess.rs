@@ -12,7 +12,7 @@ use std::sync::Arc;
 use hdrhistogram::Histogram;
 
 use super::alerts::ExhaustionAlert;
-use super::kinds::{AlertKind, PolicyTier, Severity, SloKind};
+use super::kinds::{AlertKind, AlertState, PolicyTier, Severity, SloKind};
 use super::report::{
     AlertReport, BudgetReport, LatencyReport, PolicyReport, SliceReport, SloReport,
     ThroughputReport, WindowReport,
@@ -313,6 +313,9 @@ fn burn_rate_alert(a: &BurnAlert, o: &SloObjective, counts: &[Counts], p: Ppb) -
             exact::burn_exceeds(c, p, a.factor)
         }
     };
+    let firing = burns(a.long_us)
+        && burns(a.short_us)
+        && counts_of(o, counts, a.short_us).total >= a.min_events;
     AlertReport {
         top_contributor: None,
         name: a.name.clone(),
@@ -325,15 +328,20 @@ fn burn_rate_alert(a: &BurnAlert, o: &SloObjective, counts: &[Counts], p: Ppb) -
         min_events: (a.min_events > 0).then_some(a.min_events),
         within: None,
         runs_out_in_hours: None,
-        firing: burns(a.long_us)
-            && burns(a.short_us)
-            && counts_of(o, counts, a.short_us).total >= a.min_events,
+        hold: (a.hold_us > 0).then(|| format_duration(a.hold_us)),
+        hold_us: a.hold_us,
+        // The condition: `hold::apply` makes a held alert pending until it held long enough.
+        state: AlertState::of(firing),
+        condition_since: None,
+        condition_since_us: None,
+        firing,
     }
 }
 
 /// [`AlertKind::Budget`]: fires when the remaining budget of `unit` is strictly below the
 /// threshold.
 fn budget_alert(a: &BudgetAlert, period_us: i64, unit: Counts, p: Ppb) -> AlertReport {
+    let firing = exact::remaining_below(unit, p, a.below);
     AlertReport {
         top_contributor: None,
         name: a.name.clone(),
@@ -346,7 +354,7 @@ fn budget_alert(a: &BudgetAlert, period_us: i64, unit: Counts, p: Ppb) -> AlertR
         min_events: None,
         within: None,
         runs_out_in_hours: None,
-        firing: exact::remaining_below(unit, p, a.below),
+        ..AlertReport::unheld(firing)
     }
 }
 
@@ -375,7 +383,7 @@ fn exhaustion_alert(
         min_events: None,
         within: Some(format_duration(a.within_us)),
         runs_out_in_hours: t.map(|t| t / crate::time::HOUR as f64),
-        firing: t.is_some_and(|t| t <= a.within_us as f64),
+        ..AlertReport::unheld(t.is_some_and(|t| t <= a.within_us as f64))
     }
 }
 
@@ -393,7 +401,7 @@ fn throughput_alert(period_us: i64, met: bool) -> AlertReport {
         min_events: None,
         within: None,
         runs_out_in_hours: None,
-        firing: !met,
+        ..AlertReport::unheld(!met)
     }
 }
 
@@ -434,6 +442,7 @@ mod tests {
 
     fn burn(name: &str, inclusive: bool) -> BurnAlert {
         BurnAlert {
+            hold_us: 0,
             name: name.into(),
             severity: Severity::Page,
             action: None,

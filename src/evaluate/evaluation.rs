@@ -122,6 +122,7 @@ pub fn evaluate_where(
     // After the shards, never while holding one: a batch locks its shard, then these.
     tally.add(&store.counters(), &entries, &expanded);
     let mut e = tally.finish(plan, &hosts, entries, expanded);
+    super::hold::apply(&mut e.report, store, t);
     e.evaluated_at_us = t;
     e.report.evaluated_at = format_rfc3339(t);
     e.report.data_lag_seconds = (now_us - t).max(0) as f64 / SECOND as f64;
@@ -129,8 +130,9 @@ pub fn evaluate_where(
 }
 
 /// Evaluates every SLO with window end `end_us` (a whole second) for its alerts: what
-/// [`evaluate`] reports at that evaluation time, without latency percentiles or partitions
-/// (what the [alert history](crate::alert_history) records at each minute).
+/// [`evaluate`] reports at that evaluation time, without latency percentiles or partitions,
+/// and with the conditions of held alerts, not their [holds](super::hold) (what the [alert
+/// history](crate::alert_history) records at each minute).
 pub fn evaluate_alerts_at(
     objectives: &[Arc<SloObjective>],
     store: &Store,

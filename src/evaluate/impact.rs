@@ -108,19 +108,21 @@ pub struct AlertInRange {
     pub firing_minutes: f64,
 }
 
-/// The alerts of `service/slo` that fired in `report`'s range, from `fired`, into it.
-pub fn add_alerts(report: &mut ImpactReport, fired: &crate::alert_history::AlertHistory) {
+/// The alerts of `report`'s SLO `o` that fired in its range, from `fired` (with their holds),
+/// into it.
+pub fn add_alerts(
+    report: &mut ImpactReport,
+    o: &SloObjective,
+    fired: &crate::alert_history::AlertHistory,
+) {
     let (from, to) = report.range_us;
     report.alerts_recorded_from = fired.recorded_from().map(format_rfc3339);
     let mut alerts: Vec<(i64, AlertInRange)> = fired
-        .alerts_of(&report.service, &report.slo)
+        .alerts_of(&report.service, &report.slo, |n| o.has_burn_alert(n))
         .into_iter()
         .filter_map(|name| {
-            let f = fired.firing(
-                &format!("{}/{}/{name}", report.service, report.slo),
-                from,
-                to,
-            );
+            let id = format!("{}/{}/{name}", report.service, report.slo);
+            let f = fired.firing(&id, o.hold_us(name), from, to);
             let first = f.first_us?;
             Some((
                 first,

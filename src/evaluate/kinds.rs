@@ -1,5 +1,5 @@
 //! The kinds evaluation tells apart: what an SLO measures ([`SloKind`]), which condition an
-//! alert watches ([`AlertKind`]), how urgent it is ([`Severity`]) and the error-budget policy
+//! alert watches ([`AlertKind`]) and where it stands ([`AlertState`]), how urgent it is ([`Severity`]) and the error-budget policy
 //! tier ([`PolicyTier`]).
 //!
 //! Each is an enum. Its name is a string only at the edge where it is printed, through
@@ -88,6 +88,26 @@ named_enum! {
         Exhaustion => "exhaustion",
         /// The SLO's budget is spent while its SLA still holds.
         SlaBuffer => "sla_buffer",
+    }
+}
+
+named_enum! {
+    /// Where an alert stands ([`super::hold`]): an alert without a hold is firing or
+    /// inactive; one with a hold is pending while its condition holds for less than the hold.
+    pub enum AlertState {
+        /// Its condition does not hold.
+        Inactive => "inactive",
+        /// Its condition holds, for less than its hold so far.
+        Pending => "pending",
+        /// It fires.
+        Firing => "firing",
+    }
+}
+
+impl AlertState {
+    /// The state of an alert without a hold whose condition is `holds`.
+    pub fn of(holds: bool) -> Self {
+        if holds { Self::Firing } else { Self::Inactive }
     }
 }
 

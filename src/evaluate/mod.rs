@@ -22,6 +22,7 @@ pub mod evaluation;
 pub mod exact;
 pub mod forecast;
 pub mod gate;
+pub mod hold;
 pub mod impact;
 pub mod kinds;
 pub mod period;
@@ -36,7 +37,7 @@ pub use evaluation::{
     Evaluation, PartitionState, SplitSummary, evaluate, evaluate_where, find_entry,
 };
 pub use exact::{Factor, Ppb};
-pub use kinds::{AlertKind, PolicyTier, Severity, SloKind};
+pub use kinds::{AlertKind, AlertState, PolicyTier, Severity, SloKind};
 pub use period::{Budgeting, Calendar, CalendarUnit, SliceSummary};
 pub use report::{AlertReport, AlertsReport, Report, SloReport, WindowReport};
 
@@ -140,6 +141,19 @@ impl SloObjective {
         self.calendar
             .as_ref()
             .map_or_else(DayZone::utc, |c| DayZone::new(&c.zone_name, c.zone.clone()))
+    }
+
+    /// Whether `name` is one of this SLO's burn-rate alerts.
+    pub fn has_burn_alert(&self, name: &str) -> bool {
+        self.burn_alerts.iter().any(|a| a.name == name)
+    }
+
+    /// The hold of alert `name`, µs (0: none, or no such burn-rate alert).
+    pub fn hold_us(&self, name: &str) -> i64 {
+        self.burn_alerts
+            .iter()
+            .find(|a| a.name == name)
+            .map_or(0, |a| a.hold_us)
     }
 
     /// What the window store must keep for this SLO, with `history_days` of daily history

@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
-use super::kinds::{AlertKind, PolicyTier, Severity, SloKind};
+use super::kinds::{AlertKind, AlertState, PolicyTier, Severity, SloKind};
 
 /// The state of every SLO at one evaluation time.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -184,8 +184,51 @@ pub struct AlertReport {
     /// over its long window (at most the attribution's retention), as one line.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub top_contributor: Option<String>,
-    /// True when the condition holds now.
+    /// How long the condition must hold before the alert fires (a burn-rate alert with a
+    /// hold: OpenSLO's `alertAfter`, a policy's `for`), e.g. `10m`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hold: Option<String>,
+    /// The hold, µs (0: none).
+    #[serde(skip)]
+    pub hold_us: i64,
+    /// `inactive`, `pending` (its condition holds, for less than its hold so far) or
+    /// `firing`.
+    pub state: AlertState,
+    /// With a hold, while the condition holds: the minute of event time from which it has
+    /// held without a break (RFC 3339), which is when the alert became pending.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub condition_since: Option<String>,
+    /// [`Self::condition_since`], µs.
+    #[serde(skip)]
+    pub condition_since_us: Option<i64>,
+    /// True when it fires: its condition holds now and, with a hold, has held for it.
     pub firing: bool,
+}
+
+impl AlertReport {
+    /// The state fields of an alert without a hold whose condition is `holds`; the rest are
+    /// placeholders for the caller to set (`..AlertReport::unheld(holds)`).
+    pub fn unheld(holds: bool) -> Self {
+        Self {
+            name: String::new(),
+            kind: AlertKind::Budget,
+            severity: Severity::Ticket,
+            action: None,
+            long_window: None,
+            short_window: None,
+            factor: None,
+            min_events: None,
+            within: None,
+            runs_out_in_hours: None,
+            top_contributor: None,
+            hold: None,
+            hold_us: 0,
+            state: AlertState::of(holds),
+            condition_since: None,
+            condition_since_us: None,
+            firing: holds,
+        }
+    }
 }
 
 /// Error-budget policy tier.
@@ -230,9 +273,11 @@ pub struct AlertsReport {
     pub evaluated_at: String,
     /// Firing alerts.
     pub alerts: Vec<FiringAlert>,
+    /// Pending alerts: their condition holds, for less than their hold so far.
+    pub pending: Vec<FiringAlert>,
 }
 
-/// One firing alert with its SLO.
+/// One firing (or pending) alert with its SLO.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct FiringAlert {
     /// Service name.
@@ -245,27 +290,34 @@ pub struct FiringAlert {
 }
 
 impl Report {
-    /// The firing alerts of every SLO.
+    /// The firing and the pending alerts of every SLO.
     pub fn firing(&self) -> AlertsReport {
-        AlertsReport {
-            evaluated_at: self.evaluated_at.clone(),
-            alerts: self
-                .slos
+        let of = |state: AlertState| -> Vec<FiringAlert> {
+            self.slos
                 .iter()
                 .flat_map(|s| {
-                    s.alerts.iter().filter(|a| a.firing).map(|a| FiringAlert {
-                        service: s.service.clone(),
-                        slo: s.slo.clone(),
-                        alert: a.clone(),
-                    })
+                    s.alerts
+                        .iter()
+                        .filter(move |a| a.state == state)
+                        .map(|a| FiringAlert {
+                            service: s.service.clone(),
+                            slo: s.slo.clone(),
+                            alert: a.clone(),
+                        })
                 })
-                .collect(),
+                .collect()
+        };
+        AlertsReport {
+            evaluated_at: self.evaluated_at.clone(),
+            alerts: of(AlertState::Firing),
+            pending: of(AlertState::Pending),
         }
     }
 }
 
 /// One SLO's answer (`GET /v1/slos/{service}/{slo}`'s JSON) as text: the SLI, the budget
-/// and when it runs out, the SLA, and the alerts firing, one line each.
+/// and when it runs out, the SLA, and the alerts firing (and pending, when any are), one line
+/// each.
 pub fn text(slo: &serde_json::Value) -> String {
     use std::fmt::Write;
     let pct = |v: &serde_json::Value, digits: usize| {
@@ -354,6 +406,26 @@ pub fn text(slo: &serde_json::Value) -> String {
             firing.join(", ")
         }
     );
+    // Held alerts not firing yet, with the minute their condition began.
+    let pending: Vec<String> = slo["alerts"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter(|x| x["state"] == "pending")
+                .map(|x| {
+                    format!(
+                        "{} (since {}, hold {})",
+                        s(&x["name"]),
+                        s(&x["condition_since"]),
+                        s(&x["hold"])
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    if !pending.is_empty() {
+        let _ = writeln!(out, "alerts pending: {}", pending.join(", "));
+    }
     out
 }
 
@@ -373,7 +445,9 @@ mod text_tests {
                     {"window": "1d", "hours_left": null}]},
             "sla": {"objective": 0.995, "period": "month", "met": true, "sli": 0.9991,
                 "remaining_ratio": 0.82, "margin": 0.0041},
-            "alerts": [{"name": "page_1h_5m", "firing": true}, {"name": "ticket_1d_2h", "firing": false}],
+            "alerts": [{"name": "page_1h_5m", "firing": true}, {"name": "ticket_1d_2h", "firing": false},
+                {"name": "slow", "firing": false, "state": "pending", "hold": "30m",
+                    "condition_since": "2026-12-01T10:04:00Z"}],
         });
         assert_eq!(
             super::text(&slo),
@@ -381,7 +455,8 @@ mod text_tests {
              budget: 42.0 % left (456 bad of 1201 allowed) · runs out at the 1h rate in 30.5 h, \
              at the 6h rate in 4.2 d, at the 1d rate not this period\n\
              SLA 99.500 % over the month: holds · SLI 99.910 % · 82.0 % of its budget left · margin 0.410 %\n\
-             alerts firing: page_1h_5m\n"
+             alerts firing: page_1h_5m\n\
+             alerts pending: slow (since 2026-12-01T10:04:00Z, hold 30m)\n"
         );
         let quiet = json!({"service": "a", "slo": "b", "no_data": true, "period": "7d",
             "objective": null, "policy": {"tier": "normal"}, "alerts": []});

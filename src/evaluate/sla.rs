@@ -120,7 +120,7 @@ pub fn buffer_alert(
         min_events: None,
         within: None,
         runs_out_in_hours: None,
-        firing: slo_spent && sla_holds,
+        ..AlertReport::unheld(slo_spent && sla_holds)
     }
 }
 

@@ -13,7 +13,12 @@
 //! condition compared, as a string: the long window's burn rate, the remaining budget ratio,
 //! or the observed good requests per second.
 //!
-//! Evaluation is stateless, so `activeAt` comes from a small in-memory map ([`ActiveSince`])
+//! Alerts with a hold ([`crate::evaluate::hold`]) are listed with `state` `pending` while
+//! their condition holds for less than the hold, then `firing`, both with `activeAt` the
+//! minute their condition began (from the alert history, so the same on every member and
+//! after a restart), as Prometheus lists alerts with `for:`. Only firing ones are pushed.
+//!
+//! Other alerts' evaluation is stateless, so `activeAt` comes from a small in-memory map ([`ActiveSince`])
 //! updated at each evaluation of this endpoint: the evaluation time (event time T) of the first
 //! evaluation that saw the alert firing, forgotten as soon as an evaluation sees it not firing.
 //! It therefore starts at the first poll after the condition began (and again after a
@@ -32,7 +37,7 @@ use serde::Serialize;
 use super::ApiError;
 use super::flight::{Evaluator, blocking};
 use crate::cluster::record::AlertTimes;
-use crate::evaluate::AlertKind;
+use crate::evaluate::{AlertKind, AlertState};
 use crate::evaluate::{AlertReport, Report, SloReport};
 use crate::time::format_rfc3339;
 
@@ -66,13 +71,17 @@ impl ActiveSince {
         at_us: i64,
         decided: Option<&AlertTimes>,
     ) -> Vec<ActiveAlert> {
-        let firing = firing(report);
+        let firing = in_state(report, AlertState::Firing);
         let mut since = self.0.lock().unwrap_or_else(|e| e.into_inner());
         since.retain(|labels, _| firing.iter().any(|(l, ..)| l == labels));
         firing
             .into_iter()
-            .map(|(labels, annotations, value)| {
+            .map(|(labels, annotations, value, held_since)| {
                 let entry = since.entry(labels.clone()).or_insert(at_us);
+                // A held alert has been active since its condition began (in the history).
+                if let Some(t) = held_since {
+                    *entry = t;
+                }
                 if let Some(&t) = decided.and_then(|d| d.get(&labels)) {
                     *entry = t;
                 }
@@ -88,16 +97,20 @@ impl ActiveSince {
     }
 }
 
-/// Labels, annotations and value of every firing alert of `report`, in report order.
-pub fn firing(report: &Report) -> Vec<(Labels, Labels, f64)> {
+/// Labels, annotations, value and (with a hold) condition start of every alert of `report`
+/// in `state`, in report order.
+pub fn in_state(report: &Report, state: AlertState) -> Vec<(Labels, Labels, f64, Option<i64>)> {
     report
         .slos
         .iter()
         .flat_map(|s| {
             s.alerts
                 .iter()
-                .filter(|a| a.firing)
-                .map(move |a| describe(s, a))
+                .filter(move |a| a.state == state)
+                .map(move |a| {
+                    let (labels, annotations, value) = describe(s, a);
+                    (labels, annotations, value, a.condition_since_us)
+                })
         })
         .collect()
 }
@@ -128,14 +141,26 @@ fn describe(s: &SloReport, a: &AlertReport) -> (Labels, Labels, f64) {
             };
             let (long, short) = (burn(&a.long_window), burn(&a.short_window));
             let factor = a.factor.unwrap_or(0.0);
+            let long_window = a.long_window.as_deref().unwrap_or("?");
+            let burns = if a.short_window == a.long_window {
+                format!("burn rate {long:.3} over {long_window}, above {factor}")
+            } else {
+                format!(
+                    "burn rate {long:.3} over {long_window} and {short:.3} over {}, both above {factor}",
+                    a.short_window.as_deref().unwrap_or("?"),
+                )
+            };
+            let held = a.hold.as_deref().map_or(String::new(), |h| {
+                format!(
+                    " (held {h}, since {})",
+                    a.condition_since.as_deref().unwrap_or("?")
+                )
+            });
             (
                 long,
                 format!("{id} is burning its error budget {long:.2}× too fast"),
                 format!(
-                    "burn rate {long:.3} over {} and {short:.3} over {}, both above {factor}; \
-                     the {} budget lasts 1/{factor} of its period at this rate",
-                    a.long_window.as_deref().unwrap_or("?"),
-                    a.short_window.as_deref().unwrap_or("?"),
+                    "{burns}{held}; the {} budget lasts 1/{factor} of its period at this rate",
                     s.period
                 ),
             )
@@ -246,7 +271,7 @@ pub(crate) async fn alerts(
         // The cluster's alert state is behind the fold's lock: read off the runtime.
         let decided = read.alerts_since();
         let e = &shared.evaluated.evaluation;
-        let alerts = since
+        let firing = since
             .observe(&e.report, e.evaluated_at_us, decided.as_ref())
             .into_iter()
             .map(|a| PromAlert {
@@ -255,8 +280,19 @@ pub(crate) async fn alerts(
                 state: "firing",
                 active_at: format_rfc3339(a.active_at_us),
                 value: a.value.to_string(),
-            })
-            .collect();
+            });
+        // Pending (held, not yet long enough) as Prometheus lists them: active since their
+        // condition began; never pushed to Alertmanager.
+        let pending = in_state(&e.report, AlertState::Pending).into_iter().map(
+            |(labels, annotations, value, held_since)| PromAlert {
+                labels,
+                annotations,
+                state: "pending",
+                active_at: format_rfc3339(held_since.unwrap_or(e.evaluated_at_us)),
+                value: value.to_string(),
+            },
+        );
+        let alerts = firing.chain(pending).collect();
         Json(Body {
             status: "success",
             data: Data { alerts },

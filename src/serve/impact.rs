@@ -72,7 +72,7 @@ pub(super) async fn impact(
             impact::impact(&o, one, c, when, start, end)
         };
         let mut report = result.map_err(|e: ImpactError| ApiError::BadRequest(e.to_string()))?;
-        impact::add_alerts(&mut report, &view.store.alert_history());
+        impact::add_alerts(&mut report, &o, &view.store.alert_history());
         Ok(if markdown {
             (
                 [(header::CONTENT_TYPE, "text/markdown; charset=utf-8")],

@@ -24,7 +24,7 @@ use std::sync::Arc;
 
 pub use self::text::Text;
 use super::read::{Evaluated, ReadSide, Telemetry};
-use crate::evaluate::{Evaluation, Ppb, SloObjective, SloReport, Target};
+use crate::evaluate::{AlertState, Evaluation, Ppb, SloObjective, SloReport, Target};
 use crate::time::{DAY, MINUTE, format_duration};
 
 /// Appends samples, writing each family's `# HELP` / `# TYPE` once.
@@ -364,7 +364,12 @@ fn native(e: &Evaluation, objectives: &[Arc<SloObjective>]) -> Vec<Family> {
     let mut firing = Family::new(
         "slipstream_slo_alert_firing",
         "gauge",
-        "1 when the alert condition holds.",
+        "1 when the alert fires (with a hold: once its condition has held for it).",
+    );
+    let mut pending = Family::new(
+        "slipstream_slo_alert_pending",
+        "gauge",
+        "1 while an alert's condition holds for less than its hold.",
     );
     let mut tiers = Family::new(
         "slipstream_slo_policy_tier",
@@ -393,14 +398,20 @@ fn native(e: &Evaluation, objectives: &[Arc<SloObjective>]) -> Vec<Family> {
                 ("severity", a.severity.as_str()),
             ];
             firing.sample(&ids, &labels, u8::from(a.firing));
+            if a.hold_us > 0 {
+                pending.sample(&ids, &labels, u8::from(a.state == AlertState::Pending));
+            }
         }
         if let Some(tier) = r.policy.tier {
             tiers.sample(&ids, &[("tier", tier.as_str())], 1);
         }
         no_data.sample(&ids, &[], u8::from(r.no_data));
     }
-    [events, window_events, firing, tiers, no_data]
+    let mut families: Vec<Family> = [events, window_events, firing, tiers, no_data]
         .into_iter()
         .map(Family::always)
-        .collect()
+        .collect();
+    // Only with held alerts.
+    families.push(pending);
+    families
 }

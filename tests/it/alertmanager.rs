@@ -45,6 +45,14 @@ metadata: {name: checkout}
 spec:
   service: checkout
   indicators: [{name: availability, threshold: 99.9, window: 30d}]
+---
+apiVersion: reliability/v1
+kind: ErrorBudgetPolicy
+metadata: {name: checkout}
+spec:
+  service: checkout
+  # Held for two hours: pending throughout, listed for pollers, never pushed.
+  burn_rate_thresholds: [{name: held, threshold: 2, duration: 1h, for: 2h}]
 "#;
 
 fn wall_now() -> i64 {
@@ -142,6 +150,19 @@ async fn api_v1_alerts_has_prometheus_shape_and_keeps_active_at() {
             ["activeAt", "annotations", "labels", "state", "value"]
         );
     }
+    // The held alert is pending, active since the minute its condition began.
+    let held = alerts
+        .iter()
+        .find(|a| a["labels"]["alertname"] == "held")
+        .unwrap_or_else(|| panic!("no held alert: {v}"));
+    assert_eq!(held["state"], "pending", "{held}");
+    // The first minute evaluated: the first batch (100 requests) moved T to its newest.
+    let since = slipstream::time::floor_to(now - 16 * MINUTE + 99 * SECOND, MINUTE);
+    assert_eq!(
+        held["activeAt"],
+        slipstream::time::format_rfc3339(since),
+        "{held}"
+    );
 
     // More failing traffic moves the evaluation time; activeAt stays when the alert began.
     apply(&mut sink, &traffic(now - 6 * MINUTE, now - 5 * MINUTE, 2));
@@ -285,6 +306,14 @@ async fn alerts_reach_a_real_alertmanager_and_resolve() {
         "http://127.0.0.1:9977/v1/slos/checkout/availability"
     );
     assert!(page["annotations"]["summary"].is_string());
+    // The held alert is pending: not pushed.
+    assert!(
+        am_alerts(am)
+            .iter()
+            .all(|a| a["labels"]["alertname"] != "held"),
+        "{:?}",
+        am_alerts(am)
+    );
 
     // The 5m window recovers: the page is resolved once, and leaves Alertmanager's list.
     apply(&mut sink, &traffic(now - 6 * MINUTE, now + SECOND, 0));

@@ -26,6 +26,7 @@ mod formats;
 mod fuzz_regressions;
 mod gate;
 mod helpers;
+mod hold;
 mod http;
 mod impact;
 mod kafka;

@@ -55,7 +55,11 @@ spec:
 apiVersion: reliability/v1
 kind: ErrorBudgetPolicy
 metadata: {name: checkout}
-spec: {service: checkout, min_events: 2}
+spec:
+  service: checkout
+  min_events: 2
+  # Its condition holds from the first minutes on; its hold keeps it pending.
+  burn_rate_thresholds: [{name: held, threshold: 2, duration: 1h, for: 2h}]
 "#;
 
 /// Validates `instance` against component schema `name` of `document`.
@@ -264,10 +268,21 @@ async fn responses_match_the_openapi_document() {
         kinds.contains(&"burn_rate") && kinds.contains(&"budget"),
         "{alerts}"
     );
+    let pending = alerts["pending"].as_array().unwrap();
+    assert!(pending.iter().any(|a| a["name"] == "held"), "{alerts}");
     check(&document, "AlertsReport", &alerts, "/v1/alerts");
     let (status, prom) = get(&router, "/api/v1/alerts").await;
     assert_eq!(status, 200);
-    assert!(!prom["data"]["alerts"].as_array().unwrap().is_empty());
+    let states: Vec<&Value> = prom["data"]["alerts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| &a["state"])
+        .collect();
+    assert!(
+        states.contains(&&json!("firing")) && states.contains(&&json!("pending")),
+        "{prom}"
+    );
     check(&document, "PrometheusAlerts", &prom, "/api/v1/alerts");
 
     let (_, health) = get(&router, "/healthz").await;

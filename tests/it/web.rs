@@ -347,6 +347,11 @@ fn the_page_shows_the_monthly_report_in_chromium() {
         "{name: availability, threshold: 99, window: 30d}",
         "http: {allow_unauthenticated_writes: true}",
     );
+    // An alert whose condition holds all along (4 % of requests fail in every day against a
+    // threshold of 2 %), held for 30 days: pending.
+    let policy = "---\napiVersion: reliability/v1\nkind: ErrorBudgetPolicy\nmetadata: {name: p}\nspec:\n  service: api\n  burn_rate_thresholds: [{name: held, threshold: 2, duration: 1d, short_window: 1d, for: 30d}]\n";
+    let yaml = std::fs::read_to_string(&config).unwrap() + policy;
+    std::fs::write(&config, yaml).unwrap();
     let run = Running::start(&config);
     let port = run.port;
     // An incident two to three hours before the last event: on the charts.
@@ -391,6 +396,30 @@ fn the_page_shows_the_monthly_report_in_chromium() {
         );
     }
     assert!(page.contains("badge state-"), "met or missed shown: {page}");
+    // The held alert is pending on the page, since when the API says.
+    let (_, body) = http_get(port, "/v1/slos/api/availability").unwrap();
+    let slo: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let held = slo["alerts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["name"] == "held");
+    let held = held.unwrap_or_else(|| panic!("{slo}"));
+    assert_eq!(held["state"], "pending", "{held}");
+    let since = &held["condition_since"].as_str().unwrap()[11..16];
+    let row = page
+        .split("data-testid=\"alert-row\"")
+        .find(|r| r.contains("<th scope=\"row\">held"))
+        .and_then(|r| r.split("</tr>").next())
+        .unwrap_or_else(|| panic!("no row of the held alert in {page}"));
+    assert!(
+        row.contains("data-testid=\"alert-state\">pending</span>")
+            && row.contains(&format!(
+                "condition holds since {since} UTC; fires after 30d"
+            ))
+            && row.contains("burn &gt; 2× over 1d, held 30d"),
+        "{row}"
+    );
     // The deploy gate of the service, as `GET /v1/gate` decides it now.
     let (_, body) = http_get(port, "/v1/gate?service=api").unwrap();
     let gate: serde_json::Value = serde_json::from_str(&body).unwrap();

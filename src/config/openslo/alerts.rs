@@ -4,8 +4,11 @@
 //! then collects the alerts of the policies it names (or writes inline).
 
 use super::resolve::Refs;
-use super::{AlertConditionSpec, AlertPolicySpec, ConditionItem, Document, SloSpec};
+use super::{
+    AlertAfter, AlertConditionSpec, AlertPolicySpec, ConditionItem, Document, Metadata, SloSpec,
+};
 use crate::config::path::At;
+use crate::config::policy::hold;
 use crate::config::problems::Problems;
 use crate::evaluate::{BurnAlert, Factor, Severity};
 
@@ -137,7 +140,13 @@ fn condition_item(
                 None
             }
         },
-        (None, Some(spec), Some(m)) => condition(&m.name, spec, &at.field("spec"), problems),
+        (None, Some(spec), Some(m)) => condition(
+            (m, &at.field("metadata")),
+            spec,
+            &at.field("spec"),
+            refs.alert_after,
+            problems,
+        ),
         _ => {
             problems.error(at, "set conditionRef, or an inline kind/metadata/spec");
             None
@@ -145,14 +154,21 @@ fn condition_item(
     }
 }
 
-/// An AlertCondition called `name` (`spec` at `at`): a burn-rate alert, without the action
-/// its policy gives it.
+/// The annotation of an AlertCondition that gives its burn-rate alert a short window (a
+/// slipstream extension): the burn over it must cross the threshold too.
+pub(crate) const SHORT_WINDOW: &str = "slipstream.dev/short-window";
+
+/// An AlertCondition (`metadata` at `meta_at`, `spec` at `at`): a burn-rate alert, without
+/// the action its policy gives it. `alertAfter` is read as `alert_after` says: the hold time
+/// (the spec's reading), or the short window (the reading before it).
 pub(super) fn condition(
-    name: &str,
+    (meta, meta_at): (&Metadata, &At),
     spec: &AlertConditionSpec,
     at: &At,
+    alert_after: AlertAfter,
     problems: &mut Problems,
 ) -> Option<BurnAlert> {
+    let name = &meta.name;
     let c = &spec.condition;
     let at = at.field("condition");
     if c.kind.as_deref().is_some_and(|k| k != "burnrate") {
@@ -194,20 +210,40 @@ pub(super) fn condition(
         );
     }
     let long_us = problems.duration(&c.lookback_window, &at.field("lookbackWindow"));
-    let short_us = match c.alert_after.as_deref() {
-        None | Some("0m" | "0s" | "0") => long_us,
-        Some(a) => problems.duration(a, &at.field("alertAfter")),
+    let after_at = at.field("alertAfter");
+    let annotated = meta.annotations.get(SHORT_WINDOW);
+    let annotation_at = meta_at.field(&format!("annotations[{SHORT_WINDOW:?}]"));
+    let (short, short_at, hold_us) = match alert_after {
+        AlertAfter::Hold => (
+            annotated,
+            annotation_at,
+            hold(c.alert_after.as_deref(), &after_at, problems),
+        ),
+        // The reading before alertAfter was a hold: the short window, unless left out.
+        AlertAfter::ShortWindow => match (c.alert_after.as_deref(), annotated) {
+            (Some(_), Some(_)) => {
+                problems.error(
+                    &annotation_at,
+                    "alertAfter is the short window (spec.openslo.alert_after: short_window): set one of them",
+                );
+                return None;
+            }
+            (Some("0" | "0s" | "0m") | None, a) => (a, annotation_at, Some(0)),
+            (Some(_), None) => (c.alert_after.as_ref(), after_at, Some(0)),
+        },
+    };
+    let short_us = match short {
+        None => long_us,
+        Some(s) => problems.duration(s, &short_at),
     };
     if let (Some(l), Some(s)) = (long_us, short_us)
         && s > l
     {
-        problems.error(
-            &at.field("alertAfter"),
-            "must not be longer than lookbackWindow",
-        );
+        problems.error(&short_at, "must not be longer than lookbackWindow");
         return None;
     }
     Some(BurnAlert {
+        hold_us: hold_us?,
         name: name.to_string(),
         severity: Severity::from(spec.severity.as_str()),
         action: None,

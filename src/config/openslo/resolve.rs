@@ -15,7 +15,7 @@ use std::collections::{BTreeMap, HashSet};
 use super::alerts::{Located, alert_policies, condition, policy};
 use super::indicator::{Indicator, Shared, data_source, indicator, objective_sli};
 use super::objective::{budgeting, target, time_window};
-use super::{Document, Parsed, SloSpec};
+use super::{AlertAfter, Document, Parsed, SloSpec};
 use crate::classify::{Sli, SloRule};
 use crate::config::objective::{Objectives, Slo};
 use crate::config::path::At;
@@ -32,6 +32,8 @@ pub(super) struct Refs<'a> {
     pub(super) conditions: BTreeMap<&'a str, Option<BurnAlert>>,
     pub(super) policies: BTreeMap<&'a str, Option<Vec<Located>>>,
     pub(super) targets: HashSet<&'a str>,
+    /// How `alertAfter` is read (`spec.openslo.alert_after`).
+    pub(super) alert_after: AlertAfter,
 }
 
 /// Checks every OpenSLO document and adds the SLOs that can be built to `objectives`.
@@ -39,11 +41,15 @@ pub(super) struct Refs<'a> {
 pub(in crate::config) fn resolve(
     docs: &[(At, Parsed)],
     services: Option<&Services>,
+    alert_after: AlertAfter,
     objectives: &mut Objectives<'_>,
     problems: &mut Problems,
 ) {
     names(docs, services, problems);
-    let mut refs = Refs::default();
+    let mut refs = Refs {
+        alert_after,
+        ..Refs::default()
+    };
     for (at, doc) in docs {
         if let Parsed::DataSource(d) = doc {
             let shared = data_source(&d.spec, &at.field("spec"), services, problems);
@@ -58,7 +64,8 @@ pub(in crate::config) fn resolve(
                 refs.slis.insert(&d.metadata.name, sli);
             }
             Parsed::AlertCondition(d) => {
-                let alert = condition(&d.metadata.name, &d.spec, &spec, problems);
+                let meta = (&d.metadata, &at.field("metadata"));
+                let alert = condition(meta, &d.spec, &spec, refs.alert_after, problems);
                 refs.conditions.insert(&d.metadata.name, alert);
             }
             Parsed::NotificationTarget(d) => {

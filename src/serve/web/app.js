@@ -511,6 +511,7 @@ function renderList(report, cluster, catalog, capacity, canaries) {
   document.getElementById('crumbs').innerHTML = '';
   const slos = report.slos;
   const firing = slos.flatMap((s) => s.alerts.filter((a) => a.firing).map((a) => ({ s, a })));
+  const pending = slos.reduce((n, s) => n + s.alerts.filter((a) => a.state === 'pending').length, 0);
   const worst = slos.filter((s) => s.policy.tier && s.policy.tier !== 'normal').length;
   const rows = slos.map((s) => {
     const b = s.budget;
@@ -538,6 +539,7 @@ function renderList(report, cluster, catalog, capacity, canaries) {
       <ul class="summary">
         <li><strong>${slos.length}</strong> SLOs</li>
         <li class="${firing.length ? 'summary-alert' : ''}"><strong>${firing.length}</strong> alert${firing.length === 1 ? '' : 's'} firing</li>
+        ${pending ? `<li data-testid="pending-count"><strong>${pending}</strong> pending</li>` : ''}
         <li class="${worst ? 'summary-warn' : ''}"><strong>${worst}</strong> outside normal policy</li>
       </ul>
     </div>
@@ -802,7 +804,7 @@ function renderDetail(slo, budgetSeries, rangeSeries, periods, gate) {
       <th scope="row">${esc(a.name)}${a.action ? `<span class="kind">${esc(a.action)}</span>` : ''}</th>
       <td><span class="badge sev-${esc(a.severity)}">${esc(a.severity)}</span></td>
       <td>${condition(a)}${a.top_contributor ? `<div class="hint" data-testid="alert-contributor">${esc(a.top_contributor)}</div>` : ''}</td>
-      <td>${a.firing ? '<span class="badge state-firing">firing</span>' : '<span class="badge state-ok">ok</span>'}</td></tr>`).join('')}</tbody>
+      <td>${alertState(a)}</td></tr>`).join('')}</tbody>
   </table>`;
   renderPeriods(periods, digits);
 }
@@ -831,8 +833,19 @@ function renderContributors(answers) {
   </table>`).join('');
 }
 
+// Firing, pending (a held alert whose condition holds, since when and until when) or ok.
+function alertState(a) {
+  if (a.state === 'firing') return '<span class="badge state-firing" data-testid="alert-state">firing</span>';
+  if (a.state !== 'pending') return '<span class="badge state-ok" data-testid="alert-state">ok</span>';
+  const since = a.condition_since ? ` since ${esc(a.condition_since.slice(11, 16))} UTC` : '';
+  return `<span class="badge sev-ticket" data-testid="alert-state">pending</span><div class="hint">condition holds${since}; fires after ${esc(a.hold)}</div>`;
+}
+
 function condition(a) {
-  if (a.kind === 'burn_rate') return `burn &gt; ${factor(a.factor)} over ${esc(a.long_window)} and ${esc(a.short_window)}`;
+  if (a.kind === 'burn_rate') {
+    const windows = a.short_window === a.long_window ? esc(a.long_window) : `${esc(a.long_window)} and ${esc(a.short_window)}`;
+    return `burn &gt; ${factor(a.factor)} over ${windows}` + (a.hold ? `, held ${esc(a.hold)}` : '');
+  }
   if (a.kind === 'budget') return `budget left &lt; ${pct(a.factor, 0)}`;
   if (a.kind === 'throughput') return `good rate below minimum over ${esc(a.long_window)}`;
   if (a.kind === 'exhaustion') return `budget runs out within ${esc(a.within)} at the last ${esc(a.long_window)}'s rates` +
