@@ -97,6 +97,11 @@ impl<'a> Objectives<'a> {
             );
             return;
         }
+        // Ids are `service/slo` and alerts `service/slo/alert` (in URLs and the history).
+        if slo.name.contains('/') {
+            problems.error(at, format!("SLO name {:?} must not contain '/'", slo.name));
+            return;
+        }
         let svc = slo.rule.service;
         if !self.ids.insert((svc, slo.name.clone())) {
             problems.error(at, format!("duplicate SLO {}/{}", slo.service, slo.name));

@@ -905,3 +905,23 @@ fn the_compatibility_setting_keeps_alert_after_as_the_short_window_with_a_warnin
         &["spec.openslo.alert_after"],
     );
 }
+
+#[test]
+fn a_slash_in_a_service_or_slo_name_is_refused() {
+    // `/` separates service, SLO and alert in ids, URLs and the alert history.
+    let text = [
+        PIPELINE.replace(
+            "services: [{name: api,",
+            "services: [{name: \"x/y\", match: {host: x.example.com}}, {name: api,",
+        ),
+        slo(RATIO, ROLLING, "Occurrences", "{target: 0.99}").replace("name: s}", "name: \"s/t\"}"),
+    ]
+    .concat();
+    assert_problems(
+        &text,
+        &[
+            "(Pipeline p): spec.services[0].name: must not contain '/'",
+            "(SLO s/t): metadata.name: SLO name \"s/t\" must not contain '/'",
+        ],
+    );
+}

@@ -59,6 +59,9 @@ pub(super) fn validate(specs: &[ServiceSpec], at: &At, problems: &mut Problems) 
         let here = at.index(i);
         if s.name.is_empty() {
             problems.error(&here.field("name"), "must not be empty");
+        } else if s.name.contains('/') {
+            // `/` separates service, SLO and alert in ids, URLs and the alert history.
+            problems.error(&here.field("name"), "must not contain '/'");
         } else if !seen.insert(s.name.clone()) {
             problems.error(
                 &here.field("name"),
