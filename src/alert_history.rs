@@ -178,22 +178,16 @@ impl AlertHistory {
         f
     }
 
-    /// The names of the alerts of SLO `service/slo` that have fired, in name order. A name
-    /// with a `/` (a condition shared by policies, `<policy>/<condition>`) is one of this
-    /// SLO's when `configured` says so; otherwise it could be an alert of an SLO whose name
-    /// goes on past `slo/`.
-    pub fn alerts_of(
-        &self,
-        service: &str,
-        slo: &str,
-        configured: impl Fn(&str) -> bool,
-    ) -> Vec<&str> {
+    /// The names of the alerts of SLO `service/slo` that have fired, in name order. Service
+    /// and SLO names have no `/` (refused at load), so everything after `service/slo/` is
+    /// the alert's name, `/` included (a condition shared by policies is
+    /// `<policy>/<condition>`).
+    pub fn alerts_of(&self, service: &str, slo: &str) -> Vec<&str> {
         let prefix = format!("{service}/{slo}/");
         self.alerts
             .range(prefix.clone()..)
             .take_while(|(k, _)| k.starts_with(&prefix))
             .map(|(k, _)| &k[prefix.len()..])
-            .filter(|name| !name.contains('/') || configured(name))
             .collect()
     }
 
@@ -258,21 +252,12 @@ mod tests {
         );
         let b = h.firing("api/availability/b", 0, m(0), m(100));
         assert_eq!((b.count, b.us), (1, MINUTE));
-        assert_eq!(h.alerts_of("api", "availability", |_| false), ["a", "b"]);
-        assert!(h.alerts_of("api", "avail", |_| true).is_empty());
-        // A shared condition's alert is named `<policy>/<condition>`: this SLO's when
-        // configured, never another SLO's (`api/availability/x`'s alert `y`).
+        assert_eq!(h.alerts_of("api", "availability"), ["a", "b"]);
+        assert!(h.alerts_of("api", "avail").is_empty());
+        // A shared condition's alert is named `<policy>/<condition>`.
         let mut shared = AlertHistory::default();
         shared.record(m(0), [("api/availability/pager/fast", true)]);
-        assert_eq!(
-            shared.alerts_of("api", "availability", |n| n == "pager/fast"),
-            ["pager/fast"]
-        );
-        assert!(
-            shared
-                .alerts_of("api", "availability", |_| false)
-                .is_empty()
-        );
+        assert_eq!(shared.alerts_of("api", "availability"), ["pager/fast"]);
         // Minutes left out end the firing under way where they begin.
         let mut gapped = AlertHistory::default();
         gapped.import(&h.export());
@@ -284,7 +269,7 @@ mod tests {
         again.import(&h.export());
         assert_eq!(again.export(), h.export());
         again.forget_before(m(6));
-        assert_eq!(again.alerts_of("api", "availability", |_| false), ["a"]);
+        assert_eq!(again.alerts_of("api", "availability"), ["a"]);
         assert_eq!(again.firing("api/availability/a", 0, 0, m(100)).count, 1);
     }
 }

@@ -118,7 +118,7 @@ pub fn add_alerts(
     let (from, to) = report.range_us;
     report.alerts_recorded_from = fired.recorded_from().map(format_rfc3339);
     let mut alerts: Vec<(i64, AlertInRange)> = fired
-        .alerts_of(&report.service, &report.slo, |n| o.has_burn_alert(n))
+        .alerts_of(&report.service, &report.slo)
         .into_iter()
         .filter_map(|name| {
             let id = format!("{}/{}/{name}", report.service, report.slo);

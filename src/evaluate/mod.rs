@@ -143,11 +143,6 @@ impl SloObjective {
             .map_or_else(DayZone::utc, |c| DayZone::new(&c.zone_name, c.zone.clone()))
     }
 
-    /// Whether `name` is one of this SLO's burn-rate alerts.
-    pub fn has_burn_alert(&self, name: &str) -> bool {
-        self.burn_alerts.iter().any(|a| a.name == name)
-    }
-
     /// The hold of alert `name`, µs (0: none, or no such burn-rate alert).
     pub fn hold_us(&self, name: &str) -> i64 {
         self.burn_alerts

@@ -311,7 +311,7 @@ pub fn periods_of(
     let last = zone.day_of(t_us) - 1;
     let oldest = h.newest_day().unwrap_or(last).max(last) - h.days() as i64 + 1;
     out.history_from = Some(format_day(oldest));
-    let alerts = fired.alerts_of(&o.service, &o.slo, |n| o.has_burn_alert(n));
+    let alerts = fired.alerts_of(&o.service, &o.slo);
     let mut starts = Vec::new();
     let mut day = last;
     while starts.len() < count {
