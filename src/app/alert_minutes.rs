@@ -53,7 +53,10 @@ pub(crate) fn advance(objectives: &[Arc<SloObjective>], store: &Store, now_us: i
         ids.clear();
         for slo in &e.report.slos {
             for a in &slo.alerts {
-                ids.push((format!("{}/{}/{}", slo.service, slo.slo, a.name), a.firing));
+                ids.push((
+                    format!("{}/{}/{}", slo.service, slo.slo, a.name),
+                    a.status.firing,
+                ));
             }
         }
         h.record(at, ids.iter().map(|(id, f)| (id.as_str(), *f)));

@@ -12,9 +12,9 @@ use std::sync::Arc;
 use hdrhistogram::Histogram;
 
 use super::alerts::ExhaustionAlert;
-use super::kinds::{AlertKind, AlertState, PolicyTier, Severity, SloKind};
+use super::kinds::{AlertKind, PolicyTier, Severity, SloKind};
 use super::report::{
-    AlertReport, BudgetReport, LatencyReport, PolicyReport, SliceReport, SloReport,
+    AlertReport, AlertStatus, BudgetReport, LatencyReport, PolicyReport, SliceReport, SloReport,
     ThroughputReport, WindowReport,
 };
 use super::{
@@ -328,13 +328,8 @@ fn burn_rate_alert(a: &BurnAlert, o: &SloObjective, counts: &[Counts], p: Ppb) -
         min_events: (a.min_events > 0).then_some(a.min_events),
         within: None,
         runs_out_in_hours: None,
-        hold: (a.hold_us > 0).then(|| format_duration(a.hold_us)),
-        hold_us: a.hold_us,
         // The condition: `hold::apply` makes a held alert pending until it held long enough.
-        state: AlertState::of(firing),
-        condition_since: None,
-        condition_since_us: None,
-        firing,
+        status: AlertStatus::new(firing, a.hold_us),
     }
 }
 
@@ -354,7 +349,7 @@ fn budget_alert(a: &BudgetAlert, period_us: i64, unit: Counts, p: Ppb) -> AlertR
         min_events: None,
         within: None,
         runs_out_in_hours: None,
-        ..AlertReport::unheld(firing)
+        status: AlertStatus::new(firing, 0),
     }
 }
 
@@ -383,7 +378,7 @@ fn exhaustion_alert(
         min_events: None,
         within: Some(format_duration(a.within_us)),
         runs_out_in_hours: t.map(|t| t / crate::time::HOUR as f64),
-        ..AlertReport::unheld(t.is_some_and(|t| t <= a.within_us as f64))
+        status: AlertStatus::new(t.is_some_and(|t| t <= a.within_us as f64), 0),
     }
 }
 
@@ -401,7 +396,7 @@ fn throughput_alert(period_us: i64, met: bool) -> AlertReport {
         min_events: None,
         within: None,
         runs_out_in_hours: None,
-        ..AlertReport::unheld(!met)
+        status: AlertStatus::new(!met, 0),
     }
 }
 
@@ -520,7 +515,14 @@ mod tests {
             let alerts: Vec<_> = r
                 .alerts
                 .iter()
-                .map(|a| (a.name.as_str(), a.kind, a.severity.as_str(), a.firing))
+                .map(|a| {
+                    (
+                        a.name.as_str(),
+                        a.kind,
+                        a.severity.as_str(),
+                        a.status.firing,
+                    )
+                })
                 .collect();
             assert_eq!(
                 alerts,
@@ -541,7 +543,7 @@ mod tests {
                 },
             );
             assert_eq!(quiet.policy.tier, Some(PolicyTier::Normal));
-            assert!(quiet.alerts.iter().all(|a| !a.firing));
+            assert!(quiet.alerts.iter().all(|a| !a.status.firing));
         }
     }
 
@@ -556,7 +558,7 @@ mod tests {
         let night = Counts { good: 2, total: 3 };
         let firing = |o: &SloObjective, c: Counts| {
             let r = run(o, c);
-            (r.alerts[0].firing, r.alerts[0].min_events)
+            (r.alerts[0].status.firing, r.alerts[0].min_events)
         };
         for (min_events, counts, want) in [
             (0, night, (true, None)),
@@ -593,7 +595,7 @@ mod tests {
             assert_eq!(r.alerts.len(), 1);
             let a = &r.alerts[0];
             assert_eq!(
-                (a.name.as_str(), a.kind, &a.severity, a.firing),
+                (a.name.as_str(), a.kind, &a.severity, a.status.firing),
                 (
                     "throughput_below_minimum",
                     AlertKind::Throughput,

@@ -307,7 +307,7 @@ pub fn annotate(
 ) {
     let retention = scope.config.retention_us();
     for (s, &k) in report.slos.iter_mut().zip(configured) {
-        if !s.alerts.iter().any(|a| a.firing) {
+        if !s.alerts.iter().any(|a| a.status.firing) {
             continue;
         }
         let o = &objectives[k];
@@ -319,7 +319,7 @@ pub fn annotate(
         let Some(ring) = counters.attribution(o.service_index) else {
             continue;
         };
-        for a in s.alerts.iter_mut().filter(|a| a.firing) {
+        for a in s.alerts.iter_mut().filter(|a| a.status.firing) {
             let window_us = a
                 .long_window
                 .as_deref()

@@ -32,10 +32,11 @@ use crate::window::Store;
 /// counters: its writer takes it first).
 pub fn apply(report: &mut Report, store: &Store, t_us: i64) {
     let holding = |report: &Report| {
-        report
-            .slos
-            .iter()
-            .any(|s| s.alerts.iter().any(|a| a.hold_us > 0 && a.firing))
+        report.slos.iter().any(|s| {
+            s.alerts
+                .iter()
+                .any(|a| a.status.hold_us > 0 && a.status.firing)
+        })
     };
     if holding(report) {
         apply_with(report, &store.alert_history(), t_us);
@@ -45,14 +46,19 @@ pub fn apply(report: &mut Report, store: &Store, t_us: i64) {
 /// [`apply`] with the history at hand.
 fn apply_with(report: &mut Report, history: &AlertHistory, t_us: i64) {
     for s in &mut report.slos {
-        for a in s.alerts.iter_mut().filter(|a| a.hold_us > 0 && a.firing) {
+        for a in s
+            .alerts
+            .iter_mut()
+            .filter(|a| a.status.hold_us > 0 && a.status.firing)
+        {
             let id = format!("{}/{}/{}", s.service, s.slo, a.name);
             let since = history.run_since(&id).map_or(t_us, |since| since.min(t_us));
-            let fires = t_us.saturating_sub(since) >= a.hold_us;
-            a.condition_since = Some(format_rfc3339(since));
-            a.condition_since_us = Some(since);
-            a.firing = fires;
-            a.state = if fires {
+            let status = &mut a.status;
+            let fires = t_us.saturating_sub(since) >= status.hold_us;
+            status.condition_since = Some(format_rfc3339(since));
+            status.condition_since_us = Some(since);
+            status.firing = fires;
+            status.state = if fires {
                 AlertState::Firing
             } else {
                 AlertState::Pending

@@ -184,6 +184,14 @@ pub struct AlertReport {
     /// over its long window (at most the attribution's retention), as one line.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub top_contributor: Option<String>,
+    /// Whether it fires and, with a hold, where it stands (its fields are the alert's).
+    #[serde(flatten)]
+    pub status: AlertStatus,
+}
+
+/// Whether an alert fires and, with a hold ([`super::hold`]), where it stands.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct AlertStatus {
     /// How long the condition must hold before the alert fires (a burn-rate alert with a
     /// hold: OpenSLO's `alertAfter`, a policy's `for`), e.g. `10m`.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -205,24 +213,13 @@ pub struct AlertReport {
     pub firing: bool,
 }
 
-impl AlertReport {
-    /// The state fields of an alert without a hold whose condition is `holds`; the rest are
-    /// placeholders for the caller to set (`..AlertReport::unheld(holds)`).
-    pub fn unheld(holds: bool) -> Self {
+impl AlertStatus {
+    /// An alert whose condition `holds` now, with a hold of `hold_us` (0: none): firing or
+    /// inactive, until [`super::hold::apply`] tells a held one's state.
+    pub fn new(holds: bool, hold_us: i64) -> Self {
         Self {
-            name: String::new(),
-            kind: AlertKind::Budget,
-            severity: Severity::Ticket,
-            action: None,
-            long_window: None,
-            short_window: None,
-            factor: None,
-            min_events: None,
-            within: None,
-            runs_out_in_hours: None,
-            top_contributor: None,
-            hold: None,
-            hold_us: 0,
+            hold: (hold_us > 0).then(|| crate::time::format_duration(hold_us)),
+            hold_us,
             state: AlertState::of(holds),
             condition_since: None,
             condition_since_us: None,
@@ -298,7 +295,7 @@ impl Report {
                 .flat_map(|s| {
                     s.alerts
                         .iter()
-                        .filter(move |a| a.state == state)
+                        .filter(move |a| a.status.state == state)
                         .map(|a| FiringAlert {
                             service: s.service.clone(),
                             slo: s.slo.clone(),

@@ -12,7 +12,7 @@ use serde::Serialize;
 use super::exact::{self, Ppb};
 use super::kinds::{AlertKind, Severity};
 use super::period::Calendar;
-use super::report::AlertReport;
+use super::report::{AlertReport, AlertStatus};
 use crate::time::{format_duration, format_rfc3339};
 use crate::window::Counts;
 
@@ -120,7 +120,7 @@ pub fn buffer_alert(
         min_events: None,
         within: None,
         runs_out_in_hours: None,
-        ..AlertReport::unheld(slo_spent && sla_holds)
+        status: AlertStatus::new(slo_spent && sla_holds, 0),
     }
 }
 
@@ -150,7 +150,7 @@ mod tests {
             (101, false, false),
         ] {
             let a = buffer_alert(&sla(), c(bad), c(bad), slo);
-            assert_eq!(a.firing, firing, "{bad} bad");
+            assert_eq!(a.status.firing, firing, "{bad} bad");
             let r = report(&sla(), c(bad), 0, slo);
             assert_eq!(r.met, met, "{bad} bad");
             assert!((r.margin - 0.009).abs() < 1e-12);
@@ -158,6 +158,10 @@ mod tests {
         // No traffic: nothing spent, the SLA holds.
         let r = report(&sla(), Counts::default(), 0, slo);
         assert!(r.met && r.sli.is_none() && r.remaining_ratio == 1.0);
-        assert!(!buffer_alert(&sla(), Counts::default(), Counts::default(), slo).firing);
+        assert!(
+            !buffer_alert(&sla(), Counts::default(), Counts::default(), slo)
+                .status
+                .firing
+        );
     }
 }

@@ -106,10 +106,10 @@ pub fn in_state(report: &Report, state: AlertState) -> Vec<(Labels, Labels, f64,
         .flat_map(|s| {
             s.alerts
                 .iter()
-                .filter(move |a| a.state == state)
+                .filter(move |a| a.status.state == state)
                 .map(move |a| {
                     let (labels, annotations, value) = describe(s, a);
-                    (labels, annotations, value, a.condition_since_us)
+                    (labels, annotations, value, a.status.condition_since_us)
                 })
         })
         .collect()
@@ -150,10 +150,10 @@ fn describe(s: &SloReport, a: &AlertReport) -> (Labels, Labels, f64) {
                     a.short_window.as_deref().unwrap_or("?"),
                 )
             };
-            let held = a.hold.as_deref().map_or(String::new(), |h| {
+            let held = a.status.hold.as_deref().map_or(String::new(), |h| {
                 format!(
                     " (held {h}, since {})",
-                    a.condition_since.as_deref().unwrap_or("?")
+                    a.status.condition_since.as_deref().unwrap_or("?")
                 )
             });
             (

@@ -397,9 +397,10 @@ fn native(e: &Evaluation, objectives: &[Arc<SloObjective>]) -> Vec<Family> {
                 ("alert", a.name.as_str()),
                 ("severity", a.severity.as_str()),
             ];
-            firing.sample(&ids, &labels, u8::from(a.firing));
-            if a.hold_us > 0 {
-                pending.sample(&ids, &labels, u8::from(a.state == AlertState::Pending));
+            firing.sample(&ids, &labels, u8::from(a.status.firing));
+            if a.status.hold_us > 0 {
+                let pending_now = a.status.state == AlertState::Pending;
+                pending.sample(&ids, &labels, u8::from(pending_now));
             }
         }
         if let Some(tier) = r.policy.tier {

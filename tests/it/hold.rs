@@ -311,7 +311,7 @@ fn replay_reports_held_alerts_as_a_live_run_does() {
             let (state, since) = expected(&evs, start(), e.evaluated_at_us);
             assert_eq!(state, want, "the expectation itself");
             assert_eq!(
-                (a.state.as_str(), a.condition_since_us),
+                (a.status.state.as_str(), a.status.condition_since_us),
                 (state, since),
                 "to 10:{end} on {threads} threads: {a:?}"
             );
