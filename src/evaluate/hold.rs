@@ -5,7 +5,7 @@
 //! The condition is evaluated at the evaluation time T as for any alert, statelessly. How
 //! long it has held comes from the [alert history](crate::alert_history), which records the
 //! condition of every alert at each whole minute of event time, is in the checkpoint, and is
-//! the same on every cluster member. With `s` the first minute of the run of minutes at which
+//! recorded by every cluster member from the deltas it folds. With `s` the first minute of the run of minutes at which
 //! the history found the condition holding, still under way, the alert at T is:
 //!
 //! - **inactive** when the condition does not hold at T;
