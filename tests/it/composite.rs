@@ -326,13 +326,7 @@ async fn a_composite_is_the_weighted_sum_of_its_components_and_alerts() {
         }),
         "{prom:#}"
     );
-    let (_, metrics) = crate::helpers::call(
-        &router,
-        axum::http::Request::get("/metrics")
-            .body(axum::body::Body::empty())
-            .unwrap(),
-    )
-    .await;
+    let (_, metrics) = crate::helpers::get_text(&router, "/metrics").await;
     let firing = "slipstream_slo_alert_firing{service=\"frontend\",slo=\"checkout-journey\",alert=\"journey-fast-burn\",severity=\"page\"} 1";
     assert!(metrics.lines().any(|l| l == firing), "{metrics}");
     let w = window(journey, "1h");

@@ -316,12 +316,17 @@ pub(crate) async fn call(
     (status, String::from_utf8(body.to_vec()).unwrap())
 }
 
-/// `GET uri` of `router` in process: the status and the JSON body.
-pub(crate) async fn get_json(router: &axum::Router, uri: &str) -> (u16, serde_json::Value) {
+/// `GET uri` of `router` in process: the status and the body as text.
+pub(crate) async fn get_text(router: &axum::Router, uri: &str) -> (u16, String) {
     let request = axum::http::Request::get(uri)
         .body(axum::body::Body::empty())
         .unwrap();
-    let (status, body) = call(router, request).await;
+    call(router, request).await
+}
+
+/// `GET uri` of `router` in process: the status and the JSON body.
+pub(crate) async fn get_json(router: &axum::Router, uri: &str) -> (u16, serde_json::Value) {
+    let (status, body) = get_text(router, uri).await;
     let json = serde_json::from_str(&body).unwrap_or_else(|e| panic!("{uri}: {e}: {body}"));
     (status, json)
 }

@@ -213,13 +213,7 @@ async fn an_alert_after_holds_in_event_time_and_across_a_restart() {
     assert_eq!(prom["state"], "pending", "{prom}");
     let (_, a) = alert(&router).await;
     assert_eq!(prom["activeAt"], a["condition_since"], "{prom}");
-    let (_, metrics) = crate::helpers::call(
-        &router,
-        axum::http::Request::get("/metrics")
-            .body(axum::body::Body::empty())
-            .unwrap(),
-    )
-    .await;
+    let (_, metrics) = crate::helpers::get_text(&router, "/metrics").await;
     let labels = "{service=\"api\",slo=\"avail\",alert=\"held\",severity=\"page\"}";
     assert!(
         metrics.contains(&format!("slipstream_slo_alert_pending{labels} 1"))
