@@ -59,6 +59,13 @@ pub struct AlertHistory {
     evaluations: u64,
 }
 
+/// An alert's id in the history: `service/slo/alert`. Service and SLO names have no `/`
+/// (refused at load), so everything after `service/slo/` is the alert's name, `/` included
+/// (a condition shared by policies is `<policy>/<condition>`).
+pub fn alert_id(service: &str, slo: &str, alert: &str) -> String {
+    format!("{service}/{slo}/{alert}")
+}
+
 /// How one alert fired over a range.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Firing {
@@ -178,12 +185,10 @@ impl AlertHistory {
         f
     }
 
-    /// The names of the alerts of SLO `service/slo` that have fired, in name order. Service
-    /// and SLO names have no `/` (refused at load), so everything after `service/slo/` is
-    /// the alert's name, `/` included (a condition shared by policies is
-    /// `<policy>/<condition>`).
+    /// The names of the alerts of SLO `service/slo` that have fired, in name order (see
+    /// [`alert_id`]).
     pub fn alerts_of(&self, service: &str, slo: &str) -> Vec<&str> {
-        let prefix = format!("{service}/{slo}/");
+        let prefix = alert_id(service, slo, "");
         self.alerts
             .range(prefix.clone()..)
             .take_while(|(k, _)| k.starts_with(&prefix))

@@ -53,10 +53,8 @@ pub(crate) fn advance(objectives: &[Arc<SloObjective>], store: &Store, now_us: i
         ids.clear();
         for slo in &e.report.slos {
             for a in &slo.alerts {
-                ids.push((
-                    format!("{}/{}/{}", slo.service, slo.slo, a.name),
-                    a.status.firing,
-                ));
+                let id = crate::alert_history::alert_id(&slo.service, &slo.slo, &a.name);
+                ids.push((id, a.status.firing));
             }
         }
         h.record(at, ids.iter().map(|(id, f)| (id.as_str(), *f)));

@@ -22,7 +22,7 @@
 
 use super::kinds::AlertState;
 use super::report::Report;
-use crate::alert_history::AlertHistory;
+use crate::alert_history::alert_id;
 use crate::time::format_rfc3339;
 use crate::window::Store;
 
@@ -31,29 +31,16 @@ use crate::window::Store;
 /// history, which is locked only when a held alert's condition holds (never with the
 /// counters: its writer takes it first).
 pub fn apply(report: &mut Report, store: &Store, t_us: i64) {
-    let holding = |report: &Report| {
-        report.slos.iter().any(|s| {
-            s.alerts
-                .iter()
-                .any(|a| a.status.hold_us > 0 && a.status.firing)
-        })
-    };
-    if holding(report) {
-        apply_with(report, &store.alert_history(), t_us);
-    }
-}
-
-/// [`apply`] with the history at hand.
-fn apply_with(report: &mut Report, history: &AlertHistory, t_us: i64) {
+    let mut history = None;
     for s in &mut report.slos {
-        for a in s
-            .alerts
-            .iter_mut()
-            .filter(|a| a.status.hold_us > 0 && a.status.firing)
-        {
-            let id = format!("{}/{}/{}", s.service, s.slo, a.name);
-            let since = history.run_since(&id).map_or(t_us, |since| since.min(t_us));
+        for a in s.alerts.iter_mut() {
             let status = &mut a.status;
+            if status.hold_us <= 0 || !status.firing {
+                continue;
+            }
+            let history = history.get_or_insert_with(|| store.alert_history());
+            let id = alert_id(&s.service, &s.slo, &a.name);
+            let since = history.run_since(&id).map_or(t_us, |since| since.min(t_us));
             let fires = t_us.saturating_sub(since) >= status.hold_us;
             status.condition_since = Some(format_rfc3339(since));
             status.condition_since_us = Some(since);

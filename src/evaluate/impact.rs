@@ -121,7 +121,7 @@ pub fn add_alerts(
         .alerts_of(&report.service, &report.slo)
         .into_iter()
         .filter_map(|name| {
-            let id = format!("{}/{}/{name}", report.service, report.slo);
+            let id = crate::alert_history::alert_id(&report.service, &report.slo, name);
             let f = fired.firing(&id, o.hold_us(name), from, to);
             let first = f.first_us?;
             Some((

@@ -335,7 +335,7 @@ pub fn periods_of(
             r.alerts = alerts
                 .iter()
                 .map(|name| {
-                    let id = format!("{}/{}/{name}", o.service, o.slo);
+                    let id = crate::alert_history::alert_id(&o.service, &o.slo, name);
                     let f = fired.firing(&id, o.hold_us(name), from, to);
                     AlertInPeriod {
                         name: name.to_string(),

@@ -62,8 +62,7 @@ fn check_calendar(period: &str, now: i64, start: i64, evs: &[(i64, bool)]) {
     let slo = run(&config(period), now, evs);
     let b = &slo["budget"];
     let end = now / SECOND * SECOND;
-    assert_eq!(parse_time(b["start"].as_str().unwrap()), start, "{b}");
-    assert_eq!(parse_time(b["end"].as_str().unwrap()), end, "{b}");
+    assert_eq!(range_of(b), (start, end), "{b}");
     let (good, total) = count(evs, start, end);
     assert!(total > 0);
     assert_eq!(
@@ -202,6 +201,12 @@ fn check_slices(b: &Value, sl: &[(u64, u64)], target: (u64, u64)) -> (u64, u64) 
     (with_data, good)
 }
 
+/// The `[start, end)` a report's `budget` (or SLA) counts, µs.
+fn range_of(b: &Value) -> (i64, i64) {
+    let at = |k: &str| parse_time(b[k].as_str().unwrap());
+    (at("start"), at("end"))
+}
+
 /// Events with a bad-heavy minute now and then, and some empty slices.
 fn sliced_events(from: i64, to: i64, seed: u64) -> Vec<(i64, bool)> {
     let mut rng = Rng(seed);
@@ -235,8 +240,7 @@ fn timeslices_count_good_minutes_of_minutes_with_data() {
     let end = now / SECOND * SECOND;
     let start = (end - DAY + MINUTE - 1).div_euclid(MINUTE) * MINUTE;
     let last = end.div_euclid(MINUTE) * MINUTE;
-    assert_eq!(parse_time(b["start"].as_str().unwrap()), start, "{b}");
-    assert_eq!(parse_time(b["end"].as_str().unwrap()), last, "{b}");
+    assert_eq!(range_of(b), (start, last), "{b}");
     let sl = slices(&evs, start, last, MINUTE);
     let (with_data, good) = check_slices(b, &sl, (95, 100));
     assert_eq!(b["unit"], "slices");
@@ -265,8 +269,7 @@ fn ratio_timeslices_average_the_slices_of_a_calendar_week() {
     let slo = run(&config(period), now, &evs);
     let b = &slo["budget"];
     let last = start + (now / SECOND * SECOND - start) / (5 * MINUTE) * (5 * MINUTE);
-    assert_eq!(parse_time(b["start"].as_str().unwrap()), start, "{b}");
-    assert_eq!(parse_time(b["end"].as_str().unwrap()), last, "{b}");
+    assert_eq!(range_of(b), (start, last), "{b}");
     let sl = slices(&evs, start, last, 5 * MINUTE);
     let data: Vec<(u64, u64)> = sl.into_iter().filter(|s| s.1 > 0).collect();
     // Each ratio truncated to parts per billion, as documented.
@@ -323,8 +326,7 @@ fn two_hour_timeslices_judge_a_rolling_week() {
     let end = now / SECOND * SECOND;
     let start = (end - 7 * DAY).div_euclid(slice) * slice + slice;
     let last = end.div_euclid(slice) * slice;
-    assert_eq!(parse_time(b["start"].as_str().unwrap()), start, "{b}");
-    assert_eq!(parse_time(b["end"].as_str().unwrap()), last, "{b}");
+    assert_eq!(range_of(b), (start, last), "{b}");
     let sl = slices(&evs, start, last, slice);
     assert_eq!(sl.len(), 83);
     let (with_data, good) = check_slices(b, &sl, (9, 10));
@@ -345,8 +347,7 @@ fn one_day_ratio_timeslices_of_a_month_cross_a_dst_change() {
     let slo = run(&config(period), now, &evs);
     let b = &slo["budget"];
     let last = start + (now / SECOND * SECOND - start) / DAY * DAY;
-    assert_eq!(parse_time(b["start"].as_str().unwrap()), start, "{b}");
-    assert_eq!(parse_time(b["end"].as_str().unwrap()), last, "{b}");
+    assert_eq!(range_of(b), (start, last), "{b}");
     // The slice that ends on November 2nd ends at 23:00 EST on November 1st.
     assert_eq!(start + DAY, utc(2026, 11, 2, 4, 0));
     let sl = slices(&evs, start, last, DAY);
@@ -410,8 +411,7 @@ spec:
     let slo = run(yaml, now, &evs);
     let b = &slo["budget"];
     let end = now / SECOND * SECOND;
-    assert_eq!(parse_time(b["start"].as_str().unwrap()), start, "{b}");
-    assert_eq!(parse_time(b["end"].as_str().unwrap()), end, "{b}");
+    assert_eq!(range_of(b), (start, end), "{b}");
     let (good, total) = count(&evs, start, end);
     assert!(total > 0 && good < total);
     assert_eq!(
