@@ -181,12 +181,48 @@ impl Drop for Served {
     }
 }
 
+/// A port of 127.0.0.1 that is free now and that no other test of this run was handed.
+///
+/// The port is released before the caller's server binds it, so two tests asking at once
+/// could be handed the same one by the kernel (about once in 10,000 pairs), and then one
+/// server fails to start while its test talks to the other's. Every port handed out is
+/// marked by a file created with `create_new` in a directory shared by the run's test
+/// processes (nextest runs each test in its own), so a port goes to one test only.
 pub(crate) fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    let run = std::env::var("NEXTEST_RUN_ID").unwrap_or_else(|_| std::process::id().to_string());
+    let dir = std::env::temp_dir().join("slipstream-it-ports").join(run);
+    std::fs::create_dir_all(&dir).unwrap();
+    prune_older_runs(dir.parent().unwrap(), &dir);
+    loop {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(dir.join(port.to_string()))
+        {
+            Ok(_) => return port,
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => panic!("cannot mark port {port} in {}: {e}", dir.display()),
+        }
+    }
+}
+
+/// Removes the port marks of runs that began more than a day ago.
+fn prune_older_runs(all: &std::path::Path, mine: &std::path::Path) {
+    let day = std::time::Duration::from_secs(86_400);
+    for entry in std::fs::read_dir(all).into_iter().flatten().flatten() {
+        let old = entry
+            .metadata()
+            .and_then(|m| m.modified())
+            .is_ok_and(|t| t.elapsed().is_ok_and(|age| age > day));
+        if old && entry.path() != mine {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
 }
 
 pub(crate) fn http_get(port: u16, path: &str) -> Option<(u16, String)> {

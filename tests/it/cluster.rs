@@ -231,10 +231,19 @@ pub(crate) fn wait_or_dump(
     let deadline = std::time::Instant::now() + Duration::from_secs(secs);
     while !done() {
         if std::time::Instant::now() > deadline {
+            // One line per member first: a long dump is cut in CI's summary.
             for m in members {
-                eprintln!("port {}: lines {:?}", m.port, m.lines());
+                eprintln!(
+                    "port {} (process {}, state {}): lines {:?}",
+                    m.port,
+                    m.child.id(),
+                    m.process_state(),
+                    m.lines()
+                );
+            }
+            for m in members {
                 if let Some(c) = json(m, "/v1/cluster") {
-                    eprintln!("{}", serde_json::to_string_pretty(&c).unwrap());
+                    eprintln!("port {}: {}", m.port, serde_json::to_string(&c).unwrap());
                 }
             }
             panic!("timed out after {secs} s waiting for {what}");

@@ -93,6 +93,18 @@ impl Instance {
         })
     }
 
+    /// What the kernel says of its process: `R`, `S` or `D` while it runs, `T` when
+    /// stopped, `Z` once it has exited and is not yet reaped.
+    pub(crate) fn process_state(&self) -> String {
+        std::fs::read_to_string(format!("/proc/{}/stat", self.child.id()))
+            .ok()
+            .and_then(|stat| {
+                let after_name = stat.rsplit_once(") ")?.1;
+                after_name.split(' ').next().map(str::to_string)
+            })
+            .unwrap_or_else(|| "gone".into())
+    }
+
     pub(crate) fn lines(&self) -> Option<u64> {
         self.metric_sum("slipstream_lines_total{")
     }

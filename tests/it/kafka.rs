@@ -50,11 +50,7 @@ pub(crate) struct Broker {
 impl Broker {
     /// Memory storage, or sqlite in a temporary directory when `persistent` (survives restarts).
     pub(crate) fn start(persistent: bool) -> Broker {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
+        let port = crate::cli::free_port();
         let mut b = Broker {
             child: None,
             port,
@@ -446,11 +442,7 @@ fn an_unknown_librdkafka_option_is_a_clear_error_at_start() {
 
 #[test]
 fn unreachable_brokers_leave_a_clear_not_ready_state() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = crate::cli::free_port();
     let consumer = Consumer::start(
         &kafka_yaml(CONFIG, &format!("127.0.0.1:{port}"), "t", "g"),
         NOON,
@@ -500,11 +492,7 @@ fn a_broker_outage_is_survived_and_counts_stay_exact() {
 
 #[test]
 fn tls_and_sasl_options_are_accepted() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = crate::cli::free_port();
     let yaml = kafka_yaml(CONFIG, &format!("127.0.0.1:{port}"), "t", "g").replace(
         "start_from: earliest}",
         "start_from: earliest, options: {security.protocol: SASL_SSL, sasl.mechanism: SCRAM-SHA-512, sasl.username: u, sasl.password: p}}",
