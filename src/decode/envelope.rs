@@ -297,6 +297,23 @@ mod tests {
             prop_assert_eq!(open(e, &payload), Ok(line.as_bytes().to_vec()));
         }
 
+        /// Runs of every length between escapes come back exactly: after the first escape
+        /// the text is copied a word at a time, and a run may end anywhere in a word.
+        #[test]
+        fn runs_of_any_length_between_escapes(
+            parts in proptest::collection::vec(
+                (
+                    "[a-z\u{e9}]{0,20}",
+                    prop_oneof![Just("\""), Just("\\"), Just("\n"), Just("\u{1}"), Just("/"), Just("")],
+                ),
+                0..12,
+            ),
+        ) {
+            let line: String = parts.iter().flat_map(|(run, stop)| [run.as_str(), *stop]).collect();
+            let payload = serde_json::to_vec(&serde_json::json!({"message": line, "host": "h"})).unwrap();
+            prop_assert_eq!(open(Envelope::Vector, &payload), Ok(line.into_bytes()));
+        }
+
         /// serde_json's verdict on a string's escapes is the envelope's verdict.
         #[test]
         fn rejects_what_serde_json_rejects(body in "([a-z \"]|\\\\[\"\\\\/bfnrtux]|\\\\u[0-9a-fA-F]{4}|\\\\u[dD][89abAB][0-9a-f]{2}){0,8}") {

@@ -159,7 +159,7 @@ fn string_stop(s: &[u8], seen: &mut u64) -> Option<usize> {
     while let Some(word) = s.get(at..).and_then(<[u8]>::first_chunk::<8>) {
         let w = u64::from_le_bytes(*word);
         *seen |= w;
-        let stops = zero_bytes(w ^ splat(b'"')) | zero_bytes(w ^ splat(b'\\')) | below(w, 0x20);
+        let stops = word_stops(w);
         if stops != 0 {
             return Some(at + (stops.trailing_zeros() / 8) as usize);
         }
@@ -169,9 +169,58 @@ fn string_stop(s: &[u8], seen: &mut u64) -> Option<usize> {
     tail.iter()
         .position(|&b| {
             *seen |= u64::from(b);
-            b == b'"' || b == b'\\' || b < 0x20
+            is_stop(b)
         })
         .map(|i| at + i)
+}
+
+/// Reads plain string text from the start of `s` up to the first byte that ends it (as
+/// [`string_stop`] does, `seen` included), appending it to `out` as it goes, except that an
+/// escaped quote (`\"`, twice in each quoted field of an ALB line) is unescaped here and
+/// the reading goes on; where that stop is. Text is appended a whole word at a time (a copy
+/// of a fixed size, made in line, where a run's copy of its own length is a call), and what
+/// was appended from the stop on is cut off again. Runs between escapes are short (one
+/// every 20 bytes or so in an ALB line), so the cost per stop is what this saves.
+fn copy_to_stop(s: &[u8], out: &mut Vec<u8>, seen: &mut u64) -> Option<usize> {
+    let mut at = 0;
+    while let Some(word) = s.get(at..).and_then(<[u8]>::first_chunk::<8>) {
+        let w = u64::from_le_bytes(*word);
+        *seen |= w;
+        let stops = word_stops(w);
+        out.extend_from_slice(word);
+        if stops != 0 {
+            let before = (stops.trailing_zeros() / 8) as usize;
+            out.truncate(out.len() - (8 - before));
+            let stop = at + before;
+            // An escaped quote, the most common stop (twice per quoted field of an ALB
+            // line), is written here and the scan goes on.
+            if s.get(stop..stop + 2) == Some(b"\\\"") {
+                out.push(b'"');
+                at = stop + 2;
+                continue;
+            }
+            return Some(stop);
+        }
+        at += 8;
+    }
+    for (i, &b) in s.get(at..)?.iter().enumerate() {
+        *seen |= u64::from(b);
+        if is_stop(b) {
+            return Some(at + i);
+        }
+        out.push(b);
+    }
+    None
+}
+
+/// The bytes of `w` that end a run of string text (see [`super::swar`]).
+fn word_stops(w: u64) -> u64 {
+    zero_bytes(w ^ splat(b'"')) | zero_bytes(w ^ splat(b'\\')) | below(w, 0x20)
+}
+
+/// True for a byte that ends a run of string text.
+fn is_stop(b: u8) -> bool {
+    b == b'"' || b == b'\\' || b < 0x20
 }
 
 /// A position in a JSON text.
@@ -302,22 +351,28 @@ impl<'a> Cursor<'a> {
     /// unescaped runs are). An unterminated string is an error.
     fn unescaped(&mut self, out: &mut Vec<u8>) -> Result<Text, DecodeError> {
         let start = self.i;
+        // Whether `out` holds the text so far (after the first escape); until then the
+        // runs are only found, after it each is appended as it is read.
         let mut copied = false;
-        let mut run = start;
         let mut seen = 0u64;
         loop {
             let rest = self.s.get(self.i..).unwrap_or_default();
-            let Some(at) = string_stop(rest, &mut seen) else {
+            let stop = if copied {
+                copy_to_stop(rest, out, &mut seen)
+            } else {
+                string_stop(rest, &mut seen)
+            };
+            let Some(at) = stop else {
                 self.i = self.s.len();
                 return Err(DecodeError::UnterminatedQuote);
             };
             self.i += at;
-            let text = self.from(run);
             match self.peek() {
                 Some(b'"') => {
                     self.i += 1;
                     let ascii = seen & HIGH == 0;
                     if !copied {
+                        let text = self.s.get(start..self.i - 1).unwrap_or_default();
                         let valid = ascii || std::str::from_utf8(text).is_ok();
                         return Ok(if valid {
                             Text::Borrowed(start, self.i - 1)
@@ -325,22 +380,24 @@ impl<'a> Cursor<'a> {
                             Text::Invalid
                         });
                     }
-                    out.extend_from_slice(text);
                     let valid = ascii || std::str::from_utf8(out).is_ok();
                     return Ok(if valid { Text::Written } else { Text::Invalid });
                 }
                 Some(b'\\') => {
                     if !copied {
                         out.clear();
+                        // Unescaping never lengthens: what is left of the line is room enough.
+                        out.reserve(self.s.len() - start);
+                        out.extend_from_slice(self.from(start));
                         copied = true;
                     }
-                    out.extend_from_slice(text);
                     self.i += 1;
                     match self.escape() {
+                        // One byte pushed (no copy of a length known only here).
+                        Some(c) if c.is_ascii() => out.push(c as u8),
                         Some(c) => out.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes()),
                         None => return self.rest_of_invalid(start),
                     }
-                    run = self.i;
                 }
                 _ => return self.rest_of_invalid(start),
             }
