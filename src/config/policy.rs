@@ -148,9 +148,14 @@ fn burn_threshold(
 /// or `0m` for none.
 pub(super) fn hold(text: Option<&str>, at: &At, problems: &mut Problems) -> Option<i64> {
     match text {
-        None | Some("0" | "0s" | "0m") => Some(0),
-        Some(t) => problems.duration(t, at),
+        Some(t) if !no_hold(text) => problems.duration(t, at),
+        _ => Some(0),
     }
+}
+
+/// True for a hold time that says none: absent, `0`, `0s` or `0m`.
+pub(super) fn no_hold(text: Option<&str>) -> bool {
+    matches!(text, None | Some("0" | "0s" | "0m"))
 }
 
 fn tiers(t: &TiersSpec, at: &At, problems: &mut Problems) -> Option<PolicyTiers> {

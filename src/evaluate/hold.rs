@@ -5,8 +5,9 @@
 //! The condition is evaluated at the evaluation time T as for any alert, statelessly. How
 //! long it has held comes from the [alert history](crate::alert_history), which records the
 //! condition of every alert at each whole minute of event time, is in the checkpoint, and is
-//! recorded by every cluster member from the deltas it folds. With `s` the first minute of the run of minutes at which
-//! the history found the condition holding, still under way, the alert at T is:
+//! recorded by every cluster member from the deltas it folds. With `s` the first minute of
+//! the run of minutes at which the history found the condition holding, still under way, the
+//! alert at T is:
 //!
 //! - **inactive** when the condition does not hold at T;
 //! - **pending** from `s` until `s + hold` (from T itself when the history has no run under
@@ -44,12 +45,11 @@ pub fn apply(report: &mut Report, store: &Store, t_us: i64) {
             let fires = t_us.saturating_sub(since) >= status.hold_us;
             status.condition_since = Some(format_rfc3339(since));
             status.condition_since_us = Some(since);
-            status.firing = fires;
-            status.state = if fires {
+            status.set(if fires {
                 AlertState::Firing
             } else {
                 AlertState::Pending
-            };
+            });
         }
     }
 }

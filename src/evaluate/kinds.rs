@@ -1,6 +1,6 @@
 //! The kinds evaluation tells apart: what an SLO measures ([`SloKind`]), which condition an
-//! alert watches ([`AlertKind`]) and where it stands ([`AlertState`]), how urgent it is ([`Severity`]) and the error-budget policy
-//! tier ([`PolicyTier`]).
+//! alert watches ([`AlertKind`]) and where it stands ([`AlertState`]), how urgent it is
+//! ([`Severity`]) and the error-budget policy tier ([`PolicyTier`]).
 //!
 //! Each is an enum. Its name is a string only at the edge where it is printed, through
 //! `as_str` (which `Display` and `Serialize` both use, so JSON, `/metrics` labels and explain
@@ -101,13 +101,6 @@ named_enum! {
         Pending => "pending",
         /// It fires.
         Firing => "firing",
-    }
-}
-
-impl AlertState {
-    /// The state of an alert without a hold whose condition is `holds`.
-    pub fn of(holds: bool) -> Self {
-        if holds { Self::Firing } else { Self::Inactive }
     }
 }
 

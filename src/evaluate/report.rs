@@ -217,14 +217,26 @@ impl AlertStatus {
     /// An alert whose condition `holds` now, with a hold of `hold_us` (0: none): firing or
     /// inactive, until [`super::hold::apply`] tells a held one's state.
     pub fn new(holds: bool, hold_us: i64) -> Self {
-        Self {
+        let mut status = Self {
             hold: (hold_us > 0).then(|| crate::time::format_duration(hold_us)),
             hold_us,
-            state: AlertState::of(holds),
+            state: AlertState::Inactive,
             condition_since: None,
             condition_since_us: None,
-            firing: holds,
-        }
+            firing: false,
+        };
+        status.set(if holds {
+            AlertState::Firing
+        } else {
+            AlertState::Inactive
+        });
+        status
+    }
+
+    /// Sets the state, and with it `firing` (which the JSON carries beside it).
+    pub fn set(&mut self, state: AlertState) {
+        self.state = state;
+        self.firing = state == AlertState::Firing;
     }
 }
 

@@ -18,9 +18,10 @@
 //! minute their condition began (from the alert history, so the same on every member and
 //! after a restart), as Prometheus lists alerts with `for:`. Only firing ones are pushed.
 //!
-//! Other alerts' evaluation is stateless, so `activeAt` comes from a small in-memory map ([`ActiveSince`])
-//! updated at each evaluation of this endpoint: the evaluation time (event time T) of the first
-//! evaluation that saw the alert firing, forgotten as soon as an evaluation sees it not firing.
+//! Other alerts' evaluation is stateless, so `activeAt` comes from a small in-memory map
+//! ([`ActiveSince`]) updated at each evaluation of this endpoint: the evaluation time (event
+//! time T) of the first evaluation that saw the alert firing, forgotten as soon as an
+//! evaluation sees it not firing.
 //! It therefore starts at the first poll after the condition began (and again after a
 //! restart), never earlier. In a cluster, the time the member that pushes alerts decided
 //! (and wrote to the cluster's log) wins over this member's own, so every member reports

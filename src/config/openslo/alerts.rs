@@ -8,7 +8,7 @@ use super::{
     AlertAfter, AlertConditionSpec, AlertPolicySpec, ConditionItem, Document, Metadata, SloSpec,
 };
 use crate::config::path::At;
-use crate::config::policy::hold;
+use crate::config::policy::{hold, no_hold};
 use crate::config::problems::Problems;
 use crate::evaluate::{BurnAlert, Factor, Severity};
 
@@ -228,8 +228,8 @@ pub(super) fn condition(
                 );
                 return None;
             }
-            (Some("0" | "0s" | "0m") | None, a) => (a, annotation_at, Some(0)),
-            (Some(_), None) => (c.alert_after.as_ref(), after_at, Some(0)),
+            (after, a) if no_hold(after) => (a, annotation_at, Some(0)),
+            (_, _) => (c.alert_after.as_ref(), after_at, Some(0)),
         },
     };
     let short_us = match short {
