@@ -504,9 +504,12 @@ const MAX_INDEXED_HOST: usize = 256;
 /// other service. Both lists keep configuration order, so the first matching service among
 /// them is the first matching service of all: an event only tries the services its host
 /// names and the services without an exact host, instead of the whole list.
+///
+/// The map hashes with foldhash rather than SipHash (a lookup per event): its keys come from
+/// the configuration, so a log line can only probe it, never fill it with colliding keys.
 #[derive(Debug, Clone, Default)]
 struct HostIndex {
-    exact: HashMap<Box<[u8]>, Vec<usize>>,
+    exact: HashMap<Box<[u8]>, Vec<usize>, foldhash::fast::RandomState>,
     others: Vec<usize>,
 }
 
