@@ -183,22 +183,31 @@ impl Drop for Served {
 
 /// A port of 127.0.0.1 that is free now and that no other test of this run was handed.
 ///
-/// The port is released before the caller's server binds it, so two tests asking at once
-/// could be handed the same one by the kernel (about once in 10,000 pairs), and then one
-/// server fails to start while its test talks to the other's. Every port handed out is
-/// marked by a file created with `create_new` in a directory shared by the run's test
-/// processes (nextest runs each test in its own), so a port goes to one test only.
+/// The port is released before the caller's server binds it, so in between something else
+/// may take it, and then that server fails to start while its test talks to nothing, or to
+/// another test's server. Two guards:
+/// - it is picked below the kernel's ephemeral range ([`EPHEMERAL`]), where neither
+///   `bind(0)` nor the local end of an outgoing connection (the tests' HTTP polls, every
+///   Kafka client) is ever placed;
+/// - every port handed out is marked by a file created with `create_new` in a directory
+///   shared by the run's test processes (nextest runs each test in its own), so a port goes
+///   to one test only.
 pub(crate) fn free_port() -> u16 {
     let run = std::env::var("NEXTEST_RUN_ID").unwrap_or_else(|_| std::process::id().to_string());
     let dir = std::env::temp_dir().join("slipstream-it-ports").join(run);
     std::fs::create_dir_all(&dir).unwrap();
     prune_older_runs(dir.parent().unwrap(), &dir);
-    loop {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
+    let (low, high) = below_ephemeral();
+    let mut state = seed();
+    for _ in 0..100_000 {
+        // xorshift64: any spread will do, the marks and the bind test decide.
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        let port = low + (state % u64::from(high - low)) as u16;
+        if std::net::TcpListener::bind(("127.0.0.1", port)).is_err() {
+            continue;
+        }
         match std::fs::OpenOptions::new()
             .write(true)
             .create_new(true)
@@ -209,6 +218,32 @@ pub(crate) fn free_port() -> u16 {
             Err(e) => panic!("cannot mark port {port} in {}: {e}", dir.display()),
         }
     }
+    panic!("no free port in {low}..{high}");
+}
+
+/// Where the kernel places ephemeral ports.
+const EPHEMERAL: &str = "/proc/sys/net/ipv4/ip_local_port_range";
+
+/// Ports `low..high` just below the ephemeral range (Linux's default starts at 32768), at
+/// most 12,000 of them and none below 10,000.
+fn below_ephemeral() -> (u16, u16) {
+    let start = std::fs::read_to_string(EPHEMERAL)
+        .ok()
+        .and_then(|r| r.split_whitespace().next()?.parse::<u16>().ok())
+        .unwrap_or(32768);
+    assert!(
+        start > 11_000,
+        "the ephemeral range starts at {start}: no room below it"
+    );
+    (start.saturating_sub(12_000).max(10_000), start)
+}
+
+/// A seed that differs between test processes and calls.
+fn seed() -> u64 {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as u64);
+    (nanos ^ u64::from(std::process::id()).rotate_left(32)) | 1
 }
 
 /// Removes the port marks of runs that began more than a day ago.
