@@ -193,10 +193,7 @@ impl Drop for Served {
 ///   shared by the run's test processes (nextest runs each test in its own), so a port goes
 ///   to one test only.
 pub(crate) fn free_port() -> u16 {
-    let run = std::env::var("NEXTEST_RUN_ID").unwrap_or_else(|_| std::process::id().to_string());
-    let dir = std::env::temp_dir().join("slipstream-it-ports").join(run);
-    std::fs::create_dir_all(&dir).unwrap();
-    prune_older_runs(dir.parent().unwrap(), &dir);
+    let dir = run_dir("slipstream-it-ports");
     let (low, high) = below_ephemeral();
     let mut state = seed();
     for _ in 0..100_000 {
@@ -246,7 +243,18 @@ fn seed() -> u64 {
     (nanos ^ u64::from(std::process::id()).rotate_left(32)) | 1
 }
 
-/// Removes the port marks of runs that began more than a day ago.
+/// A directory of the temporary directory's `name` for this test run, shared by its test
+/// processes (nextest's run id; the process id under `cargo test`); those of runs that
+/// began more than a day ago are removed.
+pub(crate) fn run_dir(name: &str) -> std::path::PathBuf {
+    let run = std::env::var("NEXTEST_RUN_ID").unwrap_or_else(|_| std::process::id().to_string());
+    let dir = std::env::temp_dir().join(name).join(run);
+    std::fs::create_dir_all(&dir).unwrap();
+    prune_older_runs(dir.parent().unwrap(), &dir);
+    dir
+}
+
+/// Removes the directories of runs that began more than a day ago.
 fn prune_older_runs(all: &std::path::Path, mine: &std::path::Path) {
     let day = std::time::Duration::from_secs(86_400);
     for entry in std::fs::read_dir(all).into_iter().flatten().flatten() {

@@ -241,6 +241,14 @@ pub(crate) fn wait_or_dump(
                     m.lines()
                 );
             }
+            // Why a member that exited did so (its log's end).
+            for m in members {
+                if matches!(m.process_state().as_str(), "Z" | "gone") {
+                    for line in m.log_tail(20) {
+                        eprintln!("port {} log: {line}", m.port);
+                    }
+                }
+            }
             for m in members {
                 if let Some(c) = json(m, "/v1/cluster") {
                     eprintln!("port {}: {}", m.port, serde_json::to_string(&c).unwrap());

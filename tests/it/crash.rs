@@ -54,17 +54,26 @@ pub(crate) fn traffic(top: i64, n: usize, seed: u64) -> Input {
 pub(crate) struct Instance {
     pub(crate) child: Child,
     pub(crate) port: u16,
+    /// Where its stderr goes when neither `TEST_LOG` nor `TEST_LOG_DIR` is set: a file of its
+    /// own, removed when it is dropped, whose end a timed-out wait prints for a member that
+    /// exited (so CI shows why).
+    log: Option<std::path::PathBuf>,
 }
 
 impl Instance {
     pub(crate) fn start(config: &std::path::Path, port: u16) -> Instance {
+        let log = (std::env::var_os("TEST_LOG_DIR").is_none()
+            && std::env::var_os("TEST_LOG").is_none())
+        .then(|| {
+            crate::cli::run_dir("slipstream-it-logs").join(format!("{port}-{}.log", unique()))
+        });
         let child = Command::new(env!("CARGO_BIN_EXE_slipstream"))
             .args(["run", "--config"])
             .arg(config)
             .args(["--listen", &format!("127.0.0.1:{port}")])
             .stdout(Stdio::null())
             // TEST_LOG=1 shows the instances' logs, TEST_LOG_DIR=d writes them to
-            // d/<port>.log (quiet otherwise).
+            // d/<port>.log (otherwise to a file of the instance's own, see `log`).
             .stderr(if let Some(d) = std::env::var_os("TEST_LOG_DIR") {
                 let path = std::path::Path::new(&d).join(format!("{port}.log"));
                 let file = std::fs::OpenOptions::new()
@@ -75,12 +84,26 @@ impl Instance {
                 Stdio::from(file)
             } else if std::env::var_os("TEST_LOG").is_some() {
                 Stdio::inherit()
+            } else if let Some(path) = &log {
+                Stdio::from(std::fs::File::create(path).unwrap())
             } else {
                 Stdio::null()
             })
             .spawn()
             .unwrap();
-        Instance { child, port }
+        Instance { child, port, log }
+    }
+
+    /// The last `n` lines the instance wrote to its own log (empty without one).
+    pub(crate) fn log_tail(&self, n: usize) -> Vec<String> {
+        let text = self
+            .log
+            .as_ref()
+            .and_then(|p| std::fs::read_to_string(p).ok())
+            .unwrap_or_default();
+        let lines: Vec<&str> = text.lines().collect();
+        let from = lines.len().saturating_sub(n);
+        lines[from..].iter().map(|l| l.to_string()).collect()
     }
 
     pub(crate) fn metric_sum(&self, name: &str) -> Option<u64> {
@@ -126,7 +149,16 @@ impl Drop for Instance {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        if let Some(log) = &self.log {
+            let _ = std::fs::remove_file(log);
+        }
     }
+}
+
+/// A number no other call in this process returned.
+fn unique() -> u64 {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
 }
 
 fn setup(group: &str) -> (Broker, tempfile::TempDir, std::path::PathBuf, i64) {
