@@ -186,7 +186,7 @@ impl Drop for Served {
 /// The port is released before the caller's server binds it, so in between something else
 /// may take it, and then that server fails to start while its test talks to nothing, or to
 /// another test's server. Two guards:
-/// - it is picked below the kernel's ephemeral range ([`EPHEMERAL`]), where neither
+/// - it is picked outside the kernel's ephemeral range ([`EPHEMERAL`]), where neither
 ///   `bind(0)` nor the local end of an outgoing connection (the tests' HTTP polls, every
 ///   Kafka client) is ever placed;
 /// - every port handed out is marked by a file created with `create_new` in a directory
@@ -194,7 +194,7 @@ impl Drop for Served {
 ///   to one test only.
 pub(crate) fn free_port() -> u16 {
     let dir = run_dir("slipstream-it-ports");
-    let (low, high) = below_ephemeral();
+    let (low, high) = outside_ephemeral();
     let mut state = seed();
     for _ in 0..100_000 {
         // xorshift64: any spread will do, the marks and the bind test decide.
@@ -221,18 +221,25 @@ pub(crate) fn free_port() -> u16 {
 /// Where the kernel places ephemeral ports.
 const EPHEMERAL: &str = "/proc/sys/net/ipv4/ip_local_port_range";
 
-/// Ports `low..high` just below the ephemeral range (Linux's default starts at 32768), at
-/// most 12,000 of them and none below 10,000.
-fn below_ephemeral() -> (u16, u16) {
-    let start = std::fs::read_to_string(EPHEMERAL)
-        .ok()
-        .and_then(|r| r.split_whitespace().next()?.parse::<u16>().ok())
-        .unwrap_or(32768);
-    assert!(
-        start > 11_000,
-        "the ephemeral range starts at {start}: no room below it"
-    );
-    (start.saturating_sub(12_000).max(10_000), start)
+/// Ports `low..high` outside the ephemeral range: the 12,000 just below it (Linux's default
+/// range starts at 32768), none below 10,000; where the range starts lower than that, the
+/// ports above it.
+fn outside_ephemeral() -> (u16, u16) {
+    let range = std::fs::read_to_string(EPHEMERAL).unwrap_or_default();
+    let mut bounds = range.split_whitespace().map(|b| b.parse::<u16>().ok());
+    let (start, end) = match (bounds.next().flatten(), bounds.next().flatten()) {
+        (Some(start), Some(end)) => (start, end),
+        _ => (32768, 60999),
+    };
+    if start >= 11_000 {
+        (start.saturating_sub(12_000).max(10_000), start)
+    } else {
+        assert!(
+            end < 64_000,
+            "the ephemeral range {start}-{end} leaves no room outside it"
+        );
+        (end + 1, end.saturating_add(12_001))
+    }
 }
 
 /// A seed that differs between test processes and calls.
