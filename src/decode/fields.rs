@@ -107,21 +107,17 @@ fn split_quoted(body: &[u8]) -> Option<(&[u8], &[u8])> {
 /// counts, `-`) end within 8 bytes, so the first 8 are tested in one word, without the call
 /// and set-up of a vectorized search; a longer field is found with `memchr`.
 fn split_at_space(s: &[u8]) -> (&[u8], &[u8]) {
-    let at = s
-        .first_chunk::<8>()
-        .map(|word| swar::zero_bytes(u64::from_le_bytes(*word) ^ swar::splat(b' ')))
-        .filter(|&spaces| spaces != 0)
-        .map(|spaces| (spaces.trailing_zeros() / 8) as usize)
-        .or_else(|| memchr::memchr(b' ', s));
-    match at.and_then(|at| s.split_at_checked(at)) {
-        Some((before, from)) => (before, from.get(1..).unwrap_or_default()),
-        None => (s, &[]),
-    }
+    let at = swar::in_first_word(s, [b' ']).or_else(|| memchr::memchr(b' ', s));
+    at.and_then(|at| split_around(s, at)).unwrap_or((s, &[]))
 }
 
 /// Splits `s` around its first `byte`: the bytes before it and the bytes after it.
 pub(crate) fn split_once(s: &[u8], byte: u8) -> Option<(&[u8], &[u8])> {
-    let at = memchr::memchr(byte, s)?;
+    split_around(s, memchr::memchr(byte, s)?)
+}
+
+/// The bytes of `s` before index `at` and after it.
+fn split_around(s: &[u8], at: usize) -> Option<(&[u8], &[u8])> {
     let (before, from) = s.split_at_checked(at)?;
     Some((before, from.get(1..).unwrap_or_default()))
 }

@@ -18,6 +18,16 @@ pub(crate) fn below(x: u64, n: u8) -> u64 {
     x.wrapping_sub(splat(n)) & !x & HIGH
 }
 
+/// The first of `rest`'s first 8 bytes that is one of `bytes`, found in one word; `None`
+/// when none is (or `rest` is shorter: the caller searches on).
+pub(crate) fn in_first_word<const N: usize>(rest: &[u8], bytes: [u8; N]) -> Option<usize> {
+    let word = u64::from_le_bytes(*rest.first_chunk::<8>()?);
+    let found = bytes
+        .iter()
+        .fold(0, |found, &b| found | zero_bytes(word ^ splat(b)));
+    (found != 0).then(|| (found.trailing_zeros() / 8) as usize)
+}
+
 /// The high bit of every byte: a byte with it set is not ASCII.
 pub(crate) const HIGH: u64 = 0x8080_8080_8080_8080;
 

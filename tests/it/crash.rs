@@ -62,33 +62,32 @@ pub(crate) struct Instance {
 
 impl Instance {
     pub(crate) fn start(config: &std::path::Path, port: u16) -> Instance {
-        let log = (std::env::var_os("TEST_LOG_DIR").is_none()
-            && std::env::var_os("TEST_LOG").is_none())
-        .then(|| {
-            crate::cli::run_dir("slipstream-it-logs").join(format!("{port}-{}.log", unique()))
-        });
+        // TEST_LOG=1 shows the instances' logs, TEST_LOG_DIR=d writes them to d/<port>.log;
+        // otherwise each writes to a file of its own (see `log`).
+        let (stderr, log) = if let Some(d) = std::env::var_os("TEST_LOG_DIR") {
+            let path = std::path::Path::new(&d).join(format!("{port}.log"));
+            let file = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path)
+                .unwrap();
+            (Stdio::from(file), None)
+        } else if std::env::var_os("TEST_LOG").is_some() {
+            (Stdio::inherit(), None)
+        } else {
+            let dir = crate::cli::run_dir("slipstream-it-logs");
+            let path = dir.join(format!("{port}-{}.log", unique()));
+            (
+                Stdio::from(std::fs::File::create(&path).unwrap()),
+                Some(path),
+            )
+        };
         let child = Command::new(env!("CARGO_BIN_EXE_slipstream"))
             .args(["run", "--config"])
             .arg(config)
             .args(["--listen", &format!("127.0.0.1:{port}")])
             .stdout(Stdio::null())
-            // TEST_LOG=1 shows the instances' logs, TEST_LOG_DIR=d writes them to
-            // d/<port>.log (otherwise to a file of the instance's own, see `log`).
-            .stderr(if let Some(d) = std::env::var_os("TEST_LOG_DIR") {
-                let path = std::path::Path::new(&d).join(format!("{port}.log"));
-                let file = std::fs::OpenOptions::new()
-                    .create(true)
-                    .append(true)
-                    .open(path)
-                    .unwrap();
-                Stdio::from(file)
-            } else if std::env::var_os("TEST_LOG").is_some() {
-                Stdio::inherit()
-            } else if let Some(path) = &log {
-                Stdio::from(std::fs::File::create(path).unwrap())
-            } else {
-                Stdio::null()
-            })
+            .stderr(stderr)
             .spawn()
             .unwrap();
         Instance { child, port, log }

@@ -229,7 +229,7 @@ pub(super) fn condition(
                 return None;
             }
             (after, a) if no_hold(after) => (a, annotation_at, Some(0)),
-            (_, _) => (c.alert_after.as_ref(), after_at, Some(0)),
+            _ => (c.alert_after.as_ref(), after_at, Some(0)),
         },
     };
     let short_us = match short {

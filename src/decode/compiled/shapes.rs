@@ -4,7 +4,7 @@
 
 use super::Bad;
 use crate::decode::DecodeError;
-use crate::decode::swar::{splat, zero_bytes};
+use crate::decode::swar::in_first_word;
 
 /// The length of the token at the start of `rest`: up to a space, `stop` or `path`. Most
 /// tokens end within 8 bytes (`-`, a status, a byte count), found in one 8-byte word (SWAR,
@@ -20,16 +20,6 @@ pub(super) fn token_len(rest: &[u8], stop: u8, path: u8) -> usize {
         _ => memchr::memchr3(b' ', stop, path, rest),
     }
     .unwrap_or(rest.len())
-}
-
-/// The first of `rest`'s first 8 bytes that is one of `bytes`, found in one word; `None`
-/// when none is (or `rest` is shorter: the caller searches on).
-fn in_first_word(rest: &[u8], bytes: [u8; 3]) -> Option<usize> {
-    let word = u64::from_le_bytes(*rest.first_chunk::<8>()?);
-    let found = bytes
-        .iter()
-        .fold(0, |found, &b| found | zero_bytes(word ^ splat(b)));
-    (found != 0).then(|| (found.trailing_zeros() / 8) as usize)
 }
 
 /// At byte `rest[0]` of a format whose variables start with `%` (Envoy, HAProxy): the text
