@@ -366,6 +366,21 @@ mod tests {
             prop_assert_eq!(open(e, &payload), open_by_two_passes(e, &payload));
         }
 
+        /// One buffer reused from payload to payload, as the pipeline does, gives each line
+        /// as a fresh buffer does: it only grows, so after a longer line it holds more than
+        /// a shorter line's text.
+        #[test]
+        fn a_reused_buffer_gives_each_line(
+            lines in proptest::collection::vec("([a-z\u{e9}]{0,12}[\"\\\\\n]?){0,10}", 1..6),
+        ) {
+            let mut scratch = Vec::new();
+            for line in lines {
+                let payload = serde_json::to_vec(&serde_json::json!({"message": line})).unwrap();
+                let got = Envelope::Vector.open(&payload, &mut scratch).map(<[u8]>::to_vec);
+                prop_assert_eq!(got, Ok(line.into_bytes()));
+            }
+        }
+
         #[test]
         fn never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..200), which in 0..5usize) {
             let mut scratch = Vec::new();

@@ -134,7 +134,7 @@ pub(crate) fn string_member<'a>(
     }
     match best {
         Some((_, Text::Borrowed(from, to))) => line.get(from..to).ok_or(DecodeError::MissingFields),
-        Some((_, Text::Written)) => Ok(scratch.as_slice()),
+        Some((_, Text::Written(len))) => scratch.get(..len).ok_or(DecodeError::MissingFields),
         Some((_, Text::Invalid)) | None => Err(DecodeError::MissingFields),
     }
 }
@@ -144,8 +144,8 @@ pub(crate) fn string_member<'a>(
 enum Text {
     /// In the input, bytes `from..to`: it held no escape.
     Borrowed(usize, usize),
-    /// Written to the output buffer.
-    Written,
+    /// Written to the start of the output buffer, this many bytes.
+    Written(usize),
     /// Not valid JSON text (the string was read past all the same).
     Invalid,
 }
@@ -175,40 +175,59 @@ fn string_stop(s: &[u8], seen: &mut u64) -> Option<usize> {
 }
 
 /// Reads plain string text from the start of `s` up to the first byte that ends it (as
-/// [`string_stop`] does, `seen` included), appending it to `out` as it goes, except that an
-/// escaped quote (`\"`, twice in each quoted field of an ALB line) is unescaped here and
-/// the reading goes on; where that stop is. Text is appended a whole word at a time (a copy
-/// of a fixed size, made in line, where a run's copy of its own length is a call), and what
-/// was appended from the stop on is cut off again. Runs between escapes are short (one
-/// every 20 bytes or so in an ALB line), so the cost per stop is what this saves.
-fn copy_to_stop(s: &[u8], out: &mut Vec<u8>, seen: &mut u64) -> Option<usize> {
+/// [`string_stop`] does, `seen` included), writing it to `out` from `len` on as it goes,
+/// except that an escaped quote (`\"`, twice in each quoted field of an ALB line) is
+/// unescaped here and the reading goes on; where that stop is, and how far `out` is written.
+/// Text is copied a whole word at a time (a copy of a fixed size, made in line, where a
+/// run's copy of its own length is a call), and the bytes copied from the stop on are
+/// overwritten later or left beyond the length. Runs between escapes are short (one every
+/// 20 bytes or so in an ALB line), so the cost per stop is what this saves. `out` is a
+/// slice and `len` a local, not a `Vec`: a byte stored through a `Vec` may alias its length
+/// for all the compiler knows, which then reloads it after every store.
+///
+/// `out` must have room from `len` for every byte of `s` before the stop (the caller sizes
+/// it to the rest of the line; unescaping never lengthens); `None` if it has not, or if no
+/// byte ends the text.
+#[inline(never)]
+fn copy_to_stop(
+    s: &[u8],
+    out: &mut [u8],
+    mut len: usize,
+    seen: &mut u64,
+) -> Option<(usize, usize)> {
     let mut at = 0;
     while let Some(word) = s.get(at..).and_then(<[u8]>::first_chunk::<8>) {
+        let Some(to) = out.get_mut(len..).and_then(<[u8]>::first_chunk_mut::<8>) else {
+            break;
+        };
         let w = u64::from_le_bytes(*word);
         *seen |= w;
+        *to = *word;
         let stops = word_stops(w);
-        out.extend_from_slice(word);
         if stops != 0 {
             let before = (stops.trailing_zeros() / 8) as usize;
-            out.truncate(out.len() - (8 - before));
+            len += before;
             let stop = at + before;
             // An escaped quote, the most common stop (twice per quoted field of an ALB
             // line), is written here and the scan goes on.
             if s.get(stop..stop + 2) == Some(b"\\\"") {
-                out.push(b'"');
+                *out.get_mut(len)? = b'"';
+                len += 1;
                 at = stop + 2;
                 continue;
             }
-            return Some(stop);
+            return Some((stop, len));
         }
+        len += 8;
         at += 8;
     }
     for (i, &b) in s.get(at..)?.iter().enumerate() {
         *seen |= u64::from(b);
         if is_stop(b) {
-            return Some(at + i);
+            return Some((at + i, len));
         }
-        out.push(b);
+        *out.get_mut(len)? = b;
+        len += 1;
     }
     None
 }
@@ -345,62 +364,105 @@ impl<'a> Cursor<'a> {
 
     /// Reads a string whose opening quote was just read, through its closing quote,
     /// unescaping it as it goes, in one pass: borrowed when it holds no escape (nothing is
-    /// copied), else written to `out`; [`Text::Invalid`] for what JSON text does not allow
-    /// (see [`string_member`]). UTF-8 is checked once, at the end, and only when a byte was
-    /// not ASCII (an escape writes whole characters, so the text is valid exactly when its
-    /// unescaped runs are). An unterminated string is an error.
+    /// copied), else written to the start of `out`; [`Text::Invalid`] for what JSON text
+    /// does not allow (see [`string_member`]). UTF-8 is checked once, at the end, and only
+    /// when a byte was not ASCII (an escape writes whole characters, so the text is valid
+    /// exactly when its unescaped runs are). An unterminated string is an error.
+    ///
+    /// `out` only grows: at a string's first escape it is lengthened (zeroed) to the rest
+    /// of the line if it is shorter, and never shortened, so the zeroing is paid once per
+    /// longer line, not per string; [`Text::Written`] says how much of it is the text.
     fn unescaped(&mut self, out: &mut Vec<u8>) -> Result<Text, DecodeError> {
         let start = self.i;
-        // Whether `out` holds the text so far (after the first escape); until then the
-        // runs are only found, after it each is appended as it is read.
-        let mut copied = false;
         let mut seen = 0u64;
+        let rest = self.s.get(start..).unwrap_or_default();
+        let Some(at) = string_stop(rest, &mut seen) else {
+            self.i = self.s.len();
+            return Err(DecodeError::UnterminatedQuote);
+        };
+        self.i += at;
+        let before = self.from(start);
+        match self.peek() {
+            Some(b'"') => {
+                self.i += 1;
+                let valid = seen & HIGH == 0 || std::str::from_utf8(before).is_ok();
+                Ok(if valid {
+                    Text::Borrowed(start, start + at)
+                } else {
+                    Text::Invalid
+                })
+            }
+            Some(b'\\') => {
+                // Unescaping never lengthens: what is left of the line is room enough.
+                let room = self.s.len() - start;
+                if out.len() < room {
+                    out.resize(room, 0);
+                }
+                let Some(to) = out.get_mut(..at) else {
+                    return self.rest_of_invalid(start);
+                };
+                to.copy_from_slice(before);
+                self.unescaped_after(start, out, at, seen)
+            }
+            _ => self.rest_of_invalid(start),
+        }
+    }
+
+    /// The rest of [`Cursor::unescaped`], from a string's first escape (its backslash is
+    /// next), with the `len` bytes before it already in `out`, which has room for the rest
+    /// of the line: each run is written as it is read. (Were `out` ever short of room, the
+    /// string would be read as invalid, never written out of bounds.)
+    fn unescaped_after(
+        &mut self,
+        start: usize,
+        out: &mut [u8],
+        mut len: usize,
+        mut seen: u64,
+    ) -> Result<Text, DecodeError> {
         loop {
-            let rest = self.s.get(self.i..).unwrap_or_default();
-            let stop = if copied {
-                copy_to_stop(rest, out, &mut seen)
-            } else {
-                string_stop(rest, &mut seen)
-            };
-            let Some(at) = stop else {
-                self.i = self.s.len();
-                return Err(DecodeError::UnterminatedQuote);
-            };
-            self.i += at;
             match self.peek() {
                 Some(b'"') => {
                     self.i += 1;
-                    let ascii = seen & HIGH == 0;
-                    if !copied {
-                        let text = self.s.get(start..self.i - 1).unwrap_or_default();
-                        let valid = ascii || std::str::from_utf8(text).is_ok();
-                        return Ok(if valid {
-                            Text::Borrowed(start, self.i - 1)
-                        } else {
-                            Text::Invalid
-                        });
-                    }
-                    let valid = ascii || std::str::from_utf8(out).is_ok();
-                    return Ok(if valid { Text::Written } else { Text::Invalid });
+                    let text = out.get(..len).unwrap_or_default();
+                    let valid = seen & HIGH == 0 || std::str::from_utf8(text).is_ok();
+                    return Ok(if valid {
+                        Text::Written(len)
+                    } else {
+                        Text::Invalid
+                    });
                 }
                 Some(b'\\') => {
-                    if !copied {
-                        out.clear();
-                        // Unescaping never lengthens: what is left of the line is room enough.
-                        out.reserve(self.s.len() - start);
-                        out.extend_from_slice(self.from(start));
-                        copied = true;
-                    }
                     self.i += 1;
                     match self.escape() {
-                        // One byte pushed (no copy of a length known only here).
-                        Some(c) if c.is_ascii() => out.push(c as u8),
-                        Some(c) => out.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes()),
+                        // One byte stored (no copy of a length known only here).
+                        Some(c) if c.is_ascii() => {
+                            let Some(to) = out.get_mut(len) else {
+                                return self.rest_of_invalid(start);
+                            };
+                            *to = c as u8;
+                            len += 1;
+                        }
+                        Some(c) => {
+                            let mut utf8 = [0; 4];
+                            let bytes = c.encode_utf8(&mut utf8).as_bytes();
+                            let Some(to) = out.get_mut(len..len + bytes.len()) else {
+                                return self.rest_of_invalid(start);
+                            };
+                            to.copy_from_slice(bytes);
+                            len += bytes.len();
+                        }
                         None => return self.rest_of_invalid(start),
                     }
                 }
                 _ => return self.rest_of_invalid(start),
             }
+            let rest = self.s.get(self.i..).unwrap_or_default();
+            let Some((at, written)) = copy_to_stop(rest, out, len, &mut seen) else {
+                self.i = self.s.len();
+                return Err(DecodeError::UnterminatedQuote);
+            };
+            self.i += at;
+            len = written;
         }
     }
 
