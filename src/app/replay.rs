@@ -288,7 +288,7 @@ impl Worker {
                 end,
             } => {
                 let cap = self.max_payload_bytes;
-                pieces::read_range(partition, &path, start, end, cap, &mut each)?;
+                pieces::read_range(&path, start, end, cap, &mut each)?;
                 DecidedPiece::Batches(partition, out)
             }
             Work::Whole { partition, path } => {

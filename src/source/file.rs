@@ -19,6 +19,7 @@
 //! far are always delivered before the reader waits for more input.
 
 pub mod pieces;
+mod range;
 #[cfg(test)]
 pub(crate) mod tests;
 

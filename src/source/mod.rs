@@ -50,11 +50,17 @@ impl fmt::Display for PartitionId {
 }
 
 /// A batch of lines from one partition, stored contiguously so reading allocates only when
-/// the batch grows past its previous high-water mark.
+/// the batch grows past its previous high-water mark. A line is a span of the buffer: either
+/// copied in by [`push`](LineBatch::push), or marked by [`push_span`](LineBatch::push_span)
+/// in bytes a reader read straight into the buffer (then the spans may leave gaps: the
+/// newlines, the rest of a cut line).
 #[derive(Debug, Default, Clone)]
 pub struct LineBatch {
     data: Vec<u8>,
+    starts: Vec<usize>,
     ends: Vec<usize>,
+    /// The lines' bytes, summed.
+    payload: usize,
     /// Source position just past the last line of the batch (byte offset for files, next
     /// message offset for Kafka).
     pub next_offset: u64,
@@ -69,15 +75,20 @@ impl LineBatch {
     /// Removes every line, keeping the buffers.
     pub fn clear(&mut self) {
         self.data.clear();
+        self.starts.clear();
         self.ends.clear();
+        self.payload = 0;
     }
 
     /// Makes this batch a copy of `other`, reusing its buffers.
     pub fn copy_from(&mut self, other: &LineBatch) {
         self.data.clear();
         self.data.extend_from_slice(&other.data);
+        self.starts.clear();
+        self.starts.extend_from_slice(&other.starts);
         self.ends.clear();
         self.ends.extend_from_slice(&other.ends);
+        self.payload = other.payload;
         self.next_offset = other.next_offset;
     }
 
@@ -85,8 +96,33 @@ impl LineBatch {
     pub fn push(&mut self, line: &[u8]) {
         let line = line.strip_suffix(b"\n").unwrap_or(line);
         let line = line.strip_suffix(b"\r").unwrap_or(line);
+        self.starts.push(self.data.len());
         self.data.extend_from_slice(line);
         self.ends.push(self.data.len());
+        self.payload += line.len();
+    }
+
+    /// The buffer, for a reader that reads into its end and then marks the lines it holds
+    /// with [`push_span`](LineBatch::push_span).
+    pub(crate) fn buffer_mut(&mut self) -> &mut Vec<u8> {
+        &mut self.data
+    }
+
+    /// Appends the line at bytes `start..end` of the buffer, as it is (nothing stripped).
+    pub(crate) fn push_span(&mut self, start: usize, end: usize) {
+        debug_assert!(start <= end && end <= self.data.len());
+        self.starts.push(start);
+        self.ends.push(end);
+        self.payload += end - start;
+    }
+
+    /// Removes every line and the buffer's first `from` bytes, keeping the rest (moved to
+    /// its start): what a reader read past the last whole line.
+    pub(crate) fn clear_keeping(&mut self, from: usize) {
+        self.data.drain(..from.min(self.data.len()));
+        self.starts.clear();
+        self.ends.clear();
+        self.payload = 0;
     }
 
     /// Number of lines.
@@ -99,19 +135,17 @@ impl LineBatch {
         self.ends.is_empty()
     }
 
-    /// Total payload bytes.
+    /// Total payload bytes: the lines', line endings not included.
     pub fn bytes(&self) -> usize {
-        self.data.len()
+        self.payload
     }
 
     /// The lines, in order.
     pub fn lines(&self) -> impl Iterator<Item = &[u8]> + '_ {
-        let mut start = 0;
-        self.ends.iter().map(move |&end| {
-            let line = &self.data[start..end];
-            start = end;
-            line
-        })
+        self.starts
+            .iter()
+            .zip(&self.ends)
+            .map(|(&start, &end)| self.data.get(start..end).unwrap_or_default())
     }
 }
 

@@ -11,17 +11,18 @@
 //! state: a W3C `#Fields:` directive governs the lines after it) is one [`Work::Whole`],
 //! read with [`read_whole`].
 //!
-//! Every piece is split into lines by the file source's own [`LineReader`], so the lines,
-//! their cut at `max_line_bytes`, their bytes and their positions are the ones a
-//! [`FileSource`](super::FileSource) reading the file from its start delivers: only where
-//! batches begin and end differs.
+//! Every piece is split into the lines, cut at `max_line_bytes`, with the bytes and the
+//! positions that a [`FileSource`](super::FileSource) reading the file from its start
+//! delivers: only where batches begin and end differs. A gzip file's and a whole file's
+//! lines come from the file source's own [`LineReader`]; a range is read straight into its
+//! batches' buffers by [`super::range`], which a property test holds to the `LineReader`.
 
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom};
+use std::io::{self, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use super::{GZIP_MAGIC, Input, LineReader, READ_BUFFER, io_error, partition_of};
+use super::{GZIP_MAGIC, Input, LineReader, READ_BUFFER, io_error, partition_of, range};
 use crate::source::{LineBatch, PartitionId, Sink, SourceError};
 
 /// One unit of work, in file order.
@@ -91,17 +92,6 @@ impl<F: FnMut(&LineBatch) + Send> Sink for Each<F> {
     fn revoke(&mut self, _: PartitionId) {}
     fn caught_up(&mut self) {}
     fn unavailable(&mut self, _: &str) {}
-}
-
-/// Reads `input` to its end with `lines`, handing each batch to `each`.
-fn read_all(
-    input: &mut impl BufRead,
-    lines: &mut LineReader,
-    each: impl FnMut(&LineBatch) + Send,
-) -> io::Result<()> {
-    let mut sink = Each(each);
-    while lines.read(input, |_| false, &mut sink)? == super::Progress::Batch {}
-    Ok(())
 }
 
 /// Cuts `paths` (partition = index, as the file source numbers them) into work as `how`
@@ -242,9 +232,9 @@ fn cut_gzip(
 }
 
 /// Reads the lines of `start..end` of the plain file `path` (a [`Work::Range`]), cut at
-/// `max_line_bytes` as the file source cuts them, handing each batch to `each`.
+/// `max_line_bytes` as the file source cuts them, handing each batch to `each`: straight
+/// into the batches' buffers, [`READ_BUFFER`] bytes at a time (see [`super::range`]).
 pub fn read_range(
-    partition: PartitionId,
     path: &Path,
     start: u64,
     end: u64,
@@ -254,10 +244,8 @@ pub fn read_range(
     let read = || -> io::Result<()> {
         let mut file = File::open(path)?;
         file.seek(SeekFrom::Start(start))?;
-        let mut input = BufReader::with_capacity(READ_BUFFER, file.take(end - start));
-        let mut lines = LineReader::new(partition, false).with_max_line_bytes(max_line_bytes);
-        lines.resume_at(start);
-        read_all(&mut input, &mut lines, each)
+        let mut input = file.take(end - start);
+        range::read_lines(&mut input, start, READ_BUFFER, max_line_bytes, each)
     };
     read().map_err(|e| io_error(path, e))
 }

@@ -514,4 +514,47 @@ proptest::proptest! {
             proptest::prop_assert!(o == input.len() || input[o - 1] == b'\n', "offset {}", o);
         }
     }
+
+    /// A range read straight into its batches (a parallel replay's pieces) gives the lines
+    /// the `LineReader` gives, cut alike, and each batch's position is the end of its last
+    /// line, whatever the chunk size, line lengths, cut and position of the range.
+    #[test]
+    fn a_range_read_into_its_batches_gives_the_line_readers_lines(
+        lines in proptest::collection::vec(("[a-c\r]{0,40}", proptest::bool::ANY), 0..300),
+        last_open in proptest::bool::ANY,
+        chunk in 1usize..120,
+        max in 1usize..60,
+        at in 0u64..1_000_000,
+    ) {
+        let mut input = Vec::new();
+        for (text, crlf) in &lines {
+            input.extend_from_slice(text.as_bytes());
+            input.extend_from_slice(if *crlf { b"\r\n" } else { b"\n" });
+        }
+        if last_open {
+            input.extend_from_slice(b"tail\r");
+        }
+        // Where each line ends in the file: just past its newline, or at the end.
+        let mut ends: Vec<u64> = memchr::memchr_iter(b'\n', &input).map(|i| at + i as u64 + 1).collect();
+        if last_open {
+            ends.push(at + input.len() as u64);
+        }
+        let (mut got, mut offsets) = (Vec::new(), Vec::new());
+        super::range::read_lines(&mut input.as_slice(), at, chunk, max, |batch| {
+            got.extend(batch.lines().map(<[u8]>::to_vec));
+            offsets.push((got.len(), batch.next_offset));
+        })
+        .unwrap();
+        proptest::prop_assert_eq!(&got, &reference_lines(&input, max));
+        let mut reader = std::io::BufReader::new(input.as_slice());
+        let pid = PartitionId::new(0, 0);
+        let mut line_reader = LineReader::new(pid, false).with_max_line_bytes(max);
+        let mut sink = Recorder::default();
+        while line_reader.read(&mut reader, |_| false, &mut sink).unwrap() == Progress::Batch {}
+        proptest::prop_assert_eq!(&got, &sink.get().lines.get(&pid).cloned().unwrap_or_default());
+        for (lines_so_far, offset) in offsets {
+            proptest::prop_assert!(lines_so_far > 0);
+            proptest::prop_assert_eq!(offset, ends[lines_so_far - 1]);
+        }
+    }
 }
