@@ -102,8 +102,8 @@ impl LineBatch {
         self.payload += line.len();
     }
 
-    /// The buffer, for a reader that reads into its end and then marks the lines it holds
-    /// with [`push_span`](LineBatch::push_span).
+    /// The buffer, for a reader that reads into it and then marks the lines it holds with
+    /// [`push_span`](LineBatch::push_span).
     pub(crate) fn buffer_mut(&mut self) -> &mut Vec<u8> {
         &mut self.data
     }
@@ -116,10 +116,13 @@ impl LineBatch {
         self.payload += end - start;
     }
 
-    /// Removes every line and the buffer's first `from` bytes, keeping the rest (moved to
-    /// its start): what a reader read past the last whole line.
-    pub(crate) fn clear_keeping(&mut self, from: usize) {
-        self.data.drain(..from.min(self.data.len()));
+    /// Removes every line, and moves the buffer's bytes `from..to` to its start (what a
+    /// reader read past the last whole line). The buffer keeps its length: a reader that
+    /// reads into it keeps count of how much of it is filled.
+    pub(crate) fn clear_keeping(&mut self, from: usize, to: usize) {
+        if from < to && to <= self.data.len() {
+            self.data.copy_within(from..to, 0);
+        }
         self.starts.clear();
         self.ends.clear();
         self.payload = 0;

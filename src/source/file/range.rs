@@ -27,8 +27,11 @@ pub(crate) fn read_lines(
     max_line_bytes: usize,
     mut each: impl FnMut(&LineBatch),
 ) -> io::Result<()> {
-    let keep = max_line_bytes.saturating_add(1);
+    let (keep, chunk) = (max_line_bytes.saturating_add(1), chunk.max(1));
     let mut batch = LineBatch::new();
+    // How much of the batch's buffer holds input (it is zeroed once, when it grows, and
+    // then read into again and again; what lies past this is stale).
+    let mut filled = 0;
     // The position in the file of the buffer's first byte.
     let mut base = offset;
     // While a line longer than `keep` is read: the bytes of it dropped past its first
@@ -38,19 +41,20 @@ pub(crate) fn read_lines(
     // The lines of a chunk, marked once the buffer is no longer borrowed.
     let mut lines = Vec::new();
     loop {
-        let scan_from = batch.buffer_mut().len();
-        let read = input
-            .by_ref()
-            .take(chunk.max(1) as u64)
-            .read_to_end(batch.buffer_mut())?;
         let buffer = batch.buffer_mut();
+        let want = filled + chunk;
+        if buffer.len() < want {
+            buffer.resize(want, 0);
+        }
+        let scan_from = filled;
+        let read = read_some(input, buffer.get_mut(filled..want).unwrap_or_default())?;
+        filled += read;
         if read == 0 {
             // The end: a last line without newline still counts.
-            let len = buffer.len();
-            if len > 0 {
-                let line = line_len(buffer, keep);
+            if filled > 0 {
+                let line = line_len(buffer.get(..filled).unwrap_or_default(), keep);
                 batch.push_span(0, line);
-                batch.next_offset = base + len as u64 + dropped;
+                batch.next_offset = base + filled as u64 + dropped;
                 each(&batch);
             }
             return Ok(());
@@ -59,10 +63,10 @@ pub(crate) fn read_lines(
         let (mut start, mut from) = (0, scan_from);
         if dropped > 0 {
             // The line being cut takes nothing more until its newline.
-            let unread = buffer.get(scan_from..).unwrap_or_default();
+            let unread = buffer.get(scan_from..filled).unwrap_or_default();
             let Some(i) = memchr::memchr(b'\n', unread) else {
                 dropped += read as u64;
-                buffer.truncate(scan_from);
+                filled = scan_from;
                 continue;
             };
             let line = line_len(buffer.get(..keep).unwrap_or_default(), keep);
@@ -73,7 +77,8 @@ pub(crate) fn read_lines(
         }
         let buffer = batch.buffer_mut();
         lines.clear();
-        for newline in memchr::memchr_iter(b'\n', buffer.get(from..).unwrap_or_default()) {
+        let unread = buffer.get(from..filled).unwrap_or_default();
+        for newline in memchr::memchr_iter(b'\n', unread) {
             let end = from + newline + 1;
             let raw = buffer.get(start..end).unwrap_or_default();
             lines.push((start, start + line_len(raw, keep)));
@@ -88,11 +93,21 @@ pub(crate) fn read_lines(
         }
         // What follows the last newline starts the next chunk's first line.
         base += start as u64;
-        batch.clear_keeping(start);
-        let rest = batch.buffer_mut().len();
-        if rest > keep {
-            dropped = (rest - keep) as u64;
-            batch.buffer_mut().truncate(keep);
+        batch.clear_keeping(start, filled);
+        filled -= start;
+        if filled > keep {
+            dropped = (filled - keep) as u64;
+            filled = keep;
+        }
+    }
+}
+
+/// One read into `buf`, again when interrupted; 0 at the end of the input.
+fn read_some(input: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
+    loop {
+        match input.read(buf) {
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            read => return read,
         }
     }
 }

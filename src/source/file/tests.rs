@@ -463,6 +463,16 @@ fn an_overlong_line_is_cut_and_skipped_to_its_newline_without_growing_the_buffer
     assert_eq!(sink.get().text(pid), ["y".repeat(100), "z".repeat(100)]);
 }
 
+/// A reader that gives at most its second field's bytes per read.
+struct Trickle<'a>(&'a [u8], usize);
+
+impl std::io::Read for Trickle<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = buf.len().min(self.1);
+        self.0.read(&mut buf[..n])
+    }
+}
+
 /// What the reader must deliver for `input`: every line (a last one without newline too),
 /// cut to `max + 1` bytes with its newline, then without its `\n` and a `\r` before it.
 fn reference_lines(input: &[u8], max: usize) -> Vec<Vec<u8>> {
@@ -517,12 +527,14 @@ proptest::proptest! {
 
     /// A range read straight into its batches (a parallel replay's pieces) gives the lines
     /// the `LineReader` gives, cut alike, and each batch's position is the end of its last
-    /// line, whatever the chunk size, line lengths, cut and position of the range.
+    /// line, whatever the chunk size, the reads' sizes, line lengths, cut and position of
+    /// the range.
     #[test]
     fn a_range_read_into_its_batches_gives_the_line_readers_lines(
         lines in proptest::collection::vec(("[a-c\r]{0,40}", proptest::bool::ANY), 0..300),
         last_open in proptest::bool::ANY,
         chunk in 1usize..120,
+        trickle in 1usize..50,
         max in 1usize..60,
         at in 0u64..1_000_000,
     ) {
@@ -540,7 +552,8 @@ proptest::proptest! {
             ends.push(at + input.len() as u64);
         }
         let (mut got, mut offsets) = (Vec::new(), Vec::new());
-        super::range::read_lines(&mut input.as_slice(), at, chunk, max, |batch| {
+        let mut reader = Trickle(input.as_slice(), trickle);
+        super::range::read_lines(&mut reader, at, chunk, max, |batch| {
             got.extend(batch.lines().map(<[u8]>::to_vec));
             offsets.push((got.len(), batch.next_offset));
         })
