@@ -116,16 +116,28 @@ impl LineBatch {
         self.payload += end - start;
     }
 
-    /// Removes every line, and moves the buffer's bytes `from..to` to its start (what a
-    /// reader read past the last whole line). The buffer keeps its length: a reader that
-    /// reads into it keeps count of how much of it is filled.
-    pub(crate) fn clear_keeping(&mut self, from: usize, to: usize) {
-        if from < to && to <= self.data.len() {
-            self.data.copy_within(from..to, 0);
-        }
+    /// Removes every line, keeping the buffer and its bytes (the next lines may lie further
+    /// in it).
+    pub(crate) fn clear_lines(&mut self) {
         self.starts.clear();
         self.ends.clear();
         self.payload = 0;
+    }
+
+    /// Moves the buffer's bytes from `from` (or from the first line's start, if that is
+    /// before) up to `to` to its start, and the lines with them; how far they moved. The
+    /// buffer keeps its length: a reader that reads into it keeps count of how much of it
+    /// is filled.
+    pub(crate) fn compact(&mut self, from: usize, to: usize) -> usize {
+        let from = self.starts.first().map_or(from, |&s| s.min(from));
+        if from == 0 || from > to || to > self.data.len() {
+            return 0;
+        }
+        self.data.copy_within(from..to, 0);
+        for i in self.starts.iter_mut().chain(self.ends.iter_mut()) {
+            *i -= from;
+        }
+        from
     }
 
     /// Number of lines.

@@ -4,22 +4,28 @@
 //! The file source's [`LineReader`](super::LineReader) reads into a buffered reader and
 //! copies each line out of it into its batch. Here the bytes are read into the batch's own
 //! buffer, a chunk at a time, and each line is marked where it lies: one copy of the bytes
-//! fewer, and the lines are still in the cache when they are decoded. The lines are the
-//! `LineReader`'s, byte for byte, and so are the positions: split on `\n`, a `\r` before it
+//! fewer, and the lines are still in the cache when they are decoded. The buffer holds
+//! several chunks; when the next one does not fit, the lines not yet handed on are moved to
+//! its start (a part of a batch, every several chunks). The batches are the `LineReader`'s,
+//! byte for byte, and so are their positions: lines split on `\n`, a `\r` before it
 //! dropped, a last line without newline kept, a line longer than `max_line_bytes` cut to
-//! `max_line_bytes + 1` bytes (and a `\r` at the cut dropped, as there), each batch's
-//! `next_offset` just past its last line's newline. Only where batches end differs: a batch
-//! holds the whole lines of one chunk. A property test holds the two readers to each other.
+//! `max_line_bytes + 1` bytes (and a `\r` at the cut dropped, as there), [`BATCH_LINES`]
+//! lines a batch from the range's start, each batch's `next_offset` just past its last
+//! line's newline. Where batches end matters beyond the lines: a replay records the alert
+//! history after each batch. A property test holds the two readers to each other.
 
 use std::io::{self, Read};
 
-use crate::source::LineBatch;
+use crate::source::{BATCH_LINES, LineBatch};
+
+/// Chunks the buffer holds before the lines not yet handed on are moved to its start.
+const CHUNKS_HELD: usize = 8;
 
 /// Reads `input` (the range, from the start of a line to its end) to its end in chunks of
-/// `chunk` bytes, handing each chunk's whole lines to `each` as a batch; `offset` is the
-/// range's position in the file, from which the batches' positions count. The buffer holds
-/// at most a chunk and `max_line_bytes + 1` bytes, however long a line is: past its cut, a
-/// line's bytes are dropped as they are read.
+/// `chunk` bytes, handing its lines to `each` in batches of [`BATCH_LINES`] (the last one
+/// shorter); `offset` is the range's position in the file, from which the batches'
+/// positions count. Past its cut, a line's bytes are dropped as they are read, so the
+/// buffer holds at most `CHUNKS_HELD` chunks and a batch, however long a line is.
 pub(crate) fn read_lines(
     input: &mut impl Read,
     offset: u64,
@@ -32,72 +38,89 @@ pub(crate) fn read_lines(
     // How much of the batch's buffer holds input (it is zeroed once, when it grows, and
     // then read into again and again; what lies past this is stale).
     let mut filled = 0;
+    // Where the line being read starts in the buffer.
+    let mut start = 0;
     // The position in the file of the buffer's first byte.
     let mut base = offset;
     // While a line longer than `keep` is read: the bytes of it dropped past its first
-    // `keep`, which the buffer holds (so a byte at index `i` of the buffer, `i >= keep`, is
-    // at `base + i + dropped`).
+    // `keep`, which the buffer holds (so a byte at index `i` past them is at
+    // `base + i + dropped`).
     let mut dropped = 0u64;
-    // The lines of a chunk, marked once the buffer is no longer borrowed.
-    let mut lines = Vec::new();
+    // The lines of a chunk (start, end, position past its newline), marked once the
+    // buffer is no longer borrowed.
+    let mut lines: Vec<(usize, usize, u64)> = Vec::new();
     loop {
-        let buffer = batch.buffer_mut();
-        let want = filled + chunk;
-        if buffer.len() < want {
-            buffer.resize(want, 0);
+        if filled + chunk > batch.buffer_mut().len() {
+            if filled >= CHUNKS_HELD * chunk {
+                let moved = batch.compact(start, filled);
+                (start, filled, base) = (start - moved, filled - moved, base + moved as u64);
+            }
+            let want = filled + chunk;
+            if batch.buffer_mut().len() < want {
+                batch.buffer_mut().resize(want, 0);
+            }
         }
+        let buffer = batch.buffer_mut();
         let scan_from = filled;
-        let read = read_some(input, buffer.get_mut(filled..want).unwrap_or_default())?;
+        let read = read_some(
+            input,
+            buffer.get_mut(filled..filled + chunk).unwrap_or_default(),
+        )?;
         filled += read;
+        lines.clear();
         if read == 0 {
             // The end: a last line without newline still counts.
-            if filled > 0 {
-                let line = line_len(buffer.get(..filled).unwrap_or_default(), keep);
-                batch.push_span(0, line);
-                batch.next_offset = base + filled as u64 + dropped;
+            if filled > start {
+                let raw = buffer.get(start..filled).unwrap_or_default();
+                let end = base + filled as u64 + dropped;
+                lines.push((start, start + line_len(raw, keep), end));
+            }
+        } else if dropped > 0 {
+            // The line being cut takes nothing more until its newline.
+            let unread = buffer.get(scan_from..filled).unwrap_or_default();
+            match memchr::memchr(b'\n', unread) {
+                None => {
+                    dropped += read as u64;
+                    filled = scan_from;
+                    continue;
+                }
+                Some(i) => {
+                    let kept = buffer.get(start..start + keep).unwrap_or_default();
+                    let next = scan_from + i + 1;
+                    base += dropped;
+                    dropped = 0;
+                    lines.push((start, start + line_len(kept, keep), base + next as u64));
+                    start = next;
+                }
+            }
+        }
+        if read > 0 {
+            let from = lines.last().map_or(scan_from, |_| start);
+            let unread = buffer.get(from..filled).unwrap_or_default();
+            for newline in memchr::memchr_iter(b'\n', unread) {
+                let end = from + newline + 1;
+                let raw = buffer.get(start..end).unwrap_or_default();
+                lines.push((start, start + line_len(raw, keep), base + end as u64));
+                start = end;
+            }
+        }
+        for &(a, b, end) in &lines {
+            batch.push_span(a, b);
+            batch.next_offset = end;
+            if batch.len() >= BATCH_LINES {
+                each(&batch);
+                batch.clear_lines();
+            }
+        }
+        if read == 0 {
+            if !batch.is_empty() {
                 each(&batch);
             }
             return Ok(());
         }
-        // Where the next line starts, and where its newline is looked for.
-        let (mut start, mut from) = (0, scan_from);
-        if dropped > 0 {
-            // The line being cut takes nothing more until its newline.
-            let unread = buffer.get(scan_from..filled).unwrap_or_default();
-            let Some(i) = memchr::memchr(b'\n', unread) else {
-                dropped += read as u64;
-                filled = scan_from;
-                continue;
-            };
-            let line = line_len(buffer.get(..keep).unwrap_or_default(), keep);
-            (start, from) = (scan_from + i + 1, scan_from + i + 1);
-            base += dropped;
-            dropped = 0;
-            batch.push_span(0, line);
-        }
-        let buffer = batch.buffer_mut();
-        lines.clear();
-        let unread = buffer.get(from..filled).unwrap_or_default();
-        for newline in memchr::memchr_iter(b'\n', unread) {
-            let end = from + newline + 1;
-            let raw = buffer.get(start..end).unwrap_or_default();
-            lines.push((start, start + line_len(raw, keep)));
-            start = end;
-        }
-        for &(a, b) in &lines {
-            batch.push_span(a, b);
-        }
-        if !batch.is_empty() {
-            batch.next_offset = base + start as u64;
-            each(&batch);
-        }
-        // What follows the last newline starts the next chunk's first line.
-        base += start as u64;
-        batch.clear_keeping(start, filled);
-        filled -= start;
-        if filled > keep {
-            dropped = (filled - keep) as u64;
-            filled = keep;
+        if filled - start > keep {
+            dropped = (filled - start - keep) as u64;
+            filled = start + keep;
         }
     }
 }

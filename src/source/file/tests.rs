@@ -525,15 +525,15 @@ proptest::proptest! {
         }
     }
 
-    /// A range read straight into its batches (a parallel replay's pieces) gives the lines
-    /// the `LineReader` gives, cut alike, and each batch's position is the end of its last
-    /// line, whatever the chunk size, the reads' sizes, line lengths, cut and position of
-    /// the range.
+    /// A range read straight into its batches (a parallel replay's pieces) gives the
+    /// `LineReader`'s batches: the same lines, cut alike, as many in each batch, each
+    /// batch's position the end of its last line, whatever the chunk size, the reads'
+    /// sizes, line lengths, cut and position of the range.
     #[test]
     fn a_range_read_into_its_batches_gives_the_line_readers_lines(
-        lines in proptest::collection::vec(("[a-c\r]{0,40}", proptest::bool::ANY), 0..300),
+        lines in proptest::collection::vec(("[a-c\r]{0,40}", proptest::bool::ANY), 0..700),
         last_open in proptest::bool::ANY,
-        chunk in 1usize..120,
+        chunk in 1usize..400,
         trickle in 1usize..50,
         max in 1usize..60,
         at in 0u64..1_000_000,
@@ -551,10 +551,11 @@ proptest::proptest! {
         if last_open {
             ends.push(at + input.len() as u64);
         }
-        let (mut got, mut offsets) = (Vec::new(), Vec::new());
+        let (mut got, mut sizes, mut offsets) = (Vec::new(), Vec::new(), Vec::new());
         let mut reader = Trickle(input.as_slice(), trickle);
         super::range::read_lines(&mut reader, at, chunk, max, |batch| {
             got.extend(batch.lines().map(<[u8]>::to_vec));
+            sizes.push(batch.len());
             offsets.push((got.len(), batch.next_offset));
         })
         .unwrap();
@@ -562,9 +563,14 @@ proptest::proptest! {
         let mut reader = std::io::BufReader::new(input.as_slice());
         let pid = PartitionId::new(0, 0);
         let mut line_reader = LineReader::new(pid, false).with_max_line_bytes(max);
+        line_reader.resume_at(at);
         let mut sink = Recorder::default();
         while line_reader.read(&mut reader, |_| false, &mut sink).unwrap() == Progress::Batch {}
-        proptest::prop_assert_eq!(&got, &sink.get().lines.get(&pid).cloned().unwrap_or_default());
+        let want = sink.get();
+        proptest::prop_assert_eq!(&got, &want.lines.get(&pid).cloned().unwrap_or_default());
+        proptest::prop_assert_eq!(&sizes, &want.batch_sizes.get(&pid).cloned().unwrap_or_default());
+        let positions: Vec<u64> = offsets.iter().map(|&(_, o)| o).collect();
+        proptest::prop_assert_eq!(&positions, &want.offsets.get(&pid).cloned().unwrap_or_default());
         for (lines_so_far, offset) in offsets {
             proptest::prop_assert!(lines_so_far > 0);
             proptest::prop_assert_eq!(offset, ends[lines_so_far - 1]);
