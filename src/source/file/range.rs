@@ -61,7 +61,8 @@ pub(crate) fn read_lines(
             }
         }
         let buffer = batch.buffer_mut();
-        let scan_from = filled;
+        // Where this read's bytes start: the next newline is looked for from there.
+        let (scan_from, mut from) = (filled, filled);
         let read = read_some(
             input,
             buffer.get_mut(filled..filled + chunk).unwrap_or_default(),
@@ -90,12 +91,11 @@ pub(crate) fn read_lines(
                     base += dropped;
                     dropped = 0;
                     lines.push((start, start + line_len(kept, keep), base + next as u64));
-                    start = next;
+                    (start, from) = (next, next);
                 }
             }
         }
         if read > 0 {
-            let from = lines.last().map_or(scan_from, |_| start);
             let unread = buffer.get(from..filled).unwrap_or_default();
             for newline in memchr::memchr_iter(b'\n', unread) {
                 let end = from + newline + 1;
