@@ -59,8 +59,6 @@ pub struct LineBatch {
     data: Vec<u8>,
     starts: Vec<usize>,
     ends: Vec<usize>,
-    /// The lines' bytes, summed.
-    payload: usize,
     /// Source position just past the last line of the batch (byte offset for files, next
     /// message offset for Kafka).
     pub next_offset: u64,
@@ -77,7 +75,6 @@ impl LineBatch {
         self.data.clear();
         self.starts.clear();
         self.ends.clear();
-        self.payload = 0;
     }
 
     /// Makes this batch a copy of `other`, reusing its buffers.
@@ -88,18 +85,15 @@ impl LineBatch {
         self.starts.extend_from_slice(&other.starts);
         self.ends.clear();
         self.ends.extend_from_slice(&other.ends);
-        self.payload = other.payload;
         self.next_offset = other.next_offset;
     }
 
     /// Appends one line; a trailing `\n` or `\r\n` is stripped.
     pub fn push(&mut self, line: &[u8]) {
-        let line = line.strip_suffix(b"\n").unwrap_or(line);
-        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        let line = without_line_ending(line);
         self.starts.push(self.data.len());
         self.data.extend_from_slice(line);
         self.ends.push(self.data.len());
-        self.payload += line.len();
     }
 
     /// The buffer, for a reader that reads into it and then marks the lines it holds with
@@ -113,7 +107,6 @@ impl LineBatch {
         debug_assert!(start <= end && end <= self.data.len());
         self.starts.push(start);
         self.ends.push(end);
-        self.payload += end - start;
     }
 
     /// Removes every line, keeping the buffer and its bytes (the next lines may lie further
@@ -121,7 +114,6 @@ impl LineBatch {
     pub(crate) fn clear_lines(&mut self) {
         self.starts.clear();
         self.ends.clear();
-        self.payload = 0;
     }
 
     /// Moves the buffer's bytes from `from` (or from the first line's start, if that is
@@ -152,7 +144,7 @@ impl LineBatch {
 
     /// Total payload bytes: the lines', line endings not included.
     pub fn bytes(&self) -> usize {
-        self.payload
+        self.ends.iter().zip(&self.starts).map(|(e, s)| e - s).sum()
     }
 
     /// The lines, in order.
@@ -162,6 +154,13 @@ impl LineBatch {
             .zip(&self.ends)
             .map(|(&start, &end)| self.data.get(start..end).unwrap_or_default())
     }
+}
+
+/// `line` without a trailing `\n`, and then without a `\r` before it: a line as every source
+/// delivers it.
+pub(crate) fn without_line_ending(line: &[u8]) -> &[u8] {
+    let line = line.strip_suffix(b"\n").unwrap_or(line);
+    line.strip_suffix(b"\r").unwrap_or(line)
 }
 
 /// Where a source delivers what it reads; implemented by the pipeline.

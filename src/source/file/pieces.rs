@@ -166,7 +166,7 @@ fn cut_file(
 }
 
 /// Reads into `buf` until it is full or the input ends; how many bytes were read.
-fn read_up_to(input: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
+pub(super) fn read_up_to(input: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
     let mut n = 0;
     while n < buf.len() {
         match input.read(&mut buf[n..]) {

@@ -16,10 +16,15 @@
 
 use std::io::{self, Read};
 
-use crate::source::{BATCH_LINES, LineBatch};
+use super::pieces::read_up_to;
+use crate::source::{BATCH_LINES, LineBatch, without_line_ending};
 
 /// Chunks the buffer holds before the lines not yet handed on are moved to its start.
 const CHUNKS_HELD: usize = 8;
+
+/// A line found in the buffer: its bytes `start..end` there, and its position in the file
+/// past its newline.
+type Line = (usize, usize, u64);
 
 /// Reads `input` (the range, from the start of a line to its end) to its end in chunks of
 /// `chunk` bytes, handing its lines to `each` in batches of [`BATCH_LINES`] (the last one
@@ -46,24 +51,15 @@ pub(crate) fn read_lines(
     // `keep`, which the buffer holds (so a byte at index `i` past them is at
     // `base + i + dropped`).
     let mut dropped = 0u64;
-    // The lines of a chunk (start, end, position past its newline), marked once the
-    // buffer is no longer borrowed.
-    let mut lines: Vec<(usize, usize, u64)> = Vec::new();
+    // The lines of a chunk, marked once the buffer is no longer borrowed.
+    let mut lines: Vec<Line> = Vec::new();
     loop {
-        if filled + chunk > batch.buffer_mut().len() {
-            if filled >= CHUNKS_HELD * chunk {
-                let moved = batch.compact(start, filled);
-                (start, filled, base) = (start - moved, filled - moved, base + moved as u64);
-            }
-            let want = filled + chunk;
-            if batch.buffer_mut().len() < want {
-                batch.buffer_mut().resize(want, 0);
-            }
-        }
+        let moved = room_for_a_chunk(&mut batch, start, filled, chunk);
+        (start, filled, base) = (start - moved, filled - moved, base + moved as u64);
         let buffer = batch.buffer_mut();
         // Where this read's bytes start: the next newline is looked for from there.
         let (scan_from, mut from) = (filled, filled);
-        let read = read_some(
+        let read = read_up_to(
             input,
             buffer.get_mut(filled..filled + chunk).unwrap_or_default(),
         )?;
@@ -79,30 +75,21 @@ pub(crate) fn read_lines(
         } else if dropped > 0 {
             // The line being cut takes nothing more until its newline.
             let unread = buffer.get(scan_from..filled).unwrap_or_default();
-            match memchr::memchr(b'\n', unread) {
-                None => {
-                    dropped += read as u64;
-                    filled = scan_from;
-                    continue;
-                }
-                Some(i) => {
-                    let kept = buffer.get(start..start + keep).unwrap_or_default();
-                    let next = scan_from + i + 1;
-                    base += dropped;
-                    dropped = 0;
-                    lines.push((start, start + line_len(kept, keep), base + next as u64));
-                    (start, from) = (next, next);
-                }
-            }
+            let Some(i) = memchr::memchr(b'\n', unread) else {
+                dropped += read as u64;
+                filled = scan_from;
+                continue;
+            };
+            let kept = buffer.get(start..start + keep).unwrap_or_default();
+            let next = scan_from + i + 1;
+            base += dropped;
+            dropped = 0;
+            lines.push((start, start + line_len(kept, keep), base + next as u64));
+            (start, from) = (next, next);
         }
         if read > 0 {
-            let unread = buffer.get(from..filled).unwrap_or_default();
-            for newline in memchr::memchr_iter(b'\n', unread) {
-                let end = from + newline + 1;
-                let raw = buffer.get(start..end).unwrap_or_default();
-                lines.push((start, start + line_len(raw, keep), base + end as u64));
-                start = end;
-            }
+            let whole = buffer.get(..filled).unwrap_or_default();
+            start = whole_lines(whole, from, start, keep, base, &mut lines);
         }
         for &(a, b, end) in &lines {
             batch.push_span(a, b);
@@ -125,20 +112,49 @@ pub(crate) fn read_lines(
     }
 }
 
-/// One read into `buf`, again when interrupted; 0 at the end of the input.
-fn read_some(input: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
-    loop {
-        match input.read(buf) {
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            read => return read,
-        }
+/// Makes room in `batch`'s buffer, `filled` bytes of which hold input, for a chunk after
+/// them: once the buffer holds `CHUNKS_HELD` chunks, by moving the lines not yet handed on
+/// and the line being read (from `start`) to its start; else by lengthening it. How far the
+/// bytes moved.
+fn room_for_a_chunk(batch: &mut LineBatch, start: usize, filled: usize, chunk: usize) -> usize {
+    if filled + chunk <= batch.buffer_mut().len() {
+        return 0;
     }
+    let moved = if filled >= CHUNKS_HELD * chunk {
+        batch.compact(start, filled)
+    } else {
+        0
+    };
+    let want = filled - moved + chunk;
+    if batch.buffer_mut().len() < want {
+        batch.buffer_mut().resize(want, 0);
+    }
+    moved
+}
+
+/// Adds to `lines` each whole line of `buffer` (of which a byte at `i` is at `base + i` in
+/// the file), the first starting at `start`, looking for newlines from `from`; where the
+/// line after them starts.
+fn whole_lines(
+    buffer: &[u8],
+    from: usize,
+    mut start: usize,
+    keep: usize,
+    base: u64,
+    lines: &mut Vec<Line>,
+) -> usize {
+    let unread = buffer.get(from..).unwrap_or_default();
+    for newline in memchr::memchr_iter(b'\n', unread) {
+        let end = from + newline + 1;
+        let raw = buffer.get(start..end).unwrap_or_default();
+        lines.push((start, start + line_len(raw, keep), base + end as u64));
+        start = end;
+    }
+    start
 }
 
 /// The length of the line `raw` (from its start, through its newline if it has one) as the
-/// file source keeps it: at most `keep` bytes, then a `\n` and a `\r` before it dropped.
+/// file source keeps it: at most `keep` bytes, then without its line ending.
 fn line_len(raw: &[u8], keep: usize) -> usize {
-    let kept = &raw[..raw.len().min(keep)];
-    let kept = kept.strip_suffix(b"\n").unwrap_or(kept);
-    kept.strip_suffix(b"\r").unwrap_or(kept).len()
+    without_line_ending(&raw[..raw.len().min(keep)]).len()
 }

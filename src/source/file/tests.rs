@@ -489,6 +489,30 @@ fn reference_lines(input: &[u8], max: usize) -> Vec<Vec<u8>> {
     out
 }
 
+/// The input of the line-splitting properties: each line, ended by CR LF or LF, then `tail`
+/// (a last line without newline).
+fn joined(lines: &[(String, bool)], tail: &[u8]) -> Vec<u8> {
+    let mut input = Vec::new();
+    for (text, crlf) in lines {
+        input.extend_from_slice(text.as_bytes());
+        input.extend_from_slice(if *crlf { b"\r\n" } else { b"\n" });
+    }
+    input.extend_from_slice(tail);
+    input
+}
+
+/// What a [`LineReader`] cutting at `max` and counting from `at` delivers from `input`, and
+/// where it stopped.
+fn read_by_line_reader(input: impl BufRead, max: usize, at: u64) -> (Record, u64) {
+    let mut input = input;
+    let mut lines = LineReader::new(PartitionId::new(0, 0), false).with_max_line_bytes(max);
+    lines.resume_at(at);
+    let mut sink = Recorder::default();
+    while lines.read(&mut input, |_| false, &mut sink).unwrap() == Progress::Batch {}
+    let record = std::mem::take(&mut *sink.get());
+    (record, lines.offset())
+}
+
 proptest::proptest! {
     /// Lines taken straight from the read buffer and lines assembled across reads or cut are
     /// the same lines, at the same offsets, whatever the buffer size and line lengths.
@@ -499,23 +523,13 @@ proptest::proptest! {
         capacity in 1usize..300,
         max in 1usize..60,
     ) {
-        let mut input = Vec::new();
-        for (text, crlf) in &lines {
-            input.extend_from_slice(text.as_bytes());
-            input.extend_from_slice(if *crlf { b"\r\n" } else { b"\n" });
-        }
-        if last_open {
-            input.extend_from_slice(b"tail");
-        }
-        let mut reader = std::io::BufReader::with_capacity(capacity, input.as_slice());
+        let input = joined(&lines, if last_open { b"tail" } else { b"" });
+        let reader = std::io::BufReader::with_capacity(capacity, input.as_slice());
         let pid = PartitionId::new(0, 0);
-        let mut reader_lines = LineReader::new(pid, false).with_max_line_bytes(max);
-        let mut sink = Recorder::default();
-        while reader_lines.read(&mut reader, |_| false, &mut sink).unwrap() == Progress::Batch {}
-        let got = sink.get();
+        let (got, offset) = read_by_line_reader(reader, max, 0);
         let want = reference_lines(&input, max);
         proptest::prop_assert_eq!(got.lines.get(&pid).cloned().unwrap_or_default(), want);
-        proptest::prop_assert_eq!(reader_lines.offset(), input.len() as u64);
+        proptest::prop_assert_eq!(offset, input.len() as u64);
         let sizes = got.batch_sizes.get(&pid).cloned().unwrap_or_default();
         proptest::prop_assert!(sizes.iter().all(|&n| (1..=BATCH_LINES).contains(&n)), "{:?}", sizes);
         // Every batch's offset is just past a newline (or the end).
@@ -538,14 +552,7 @@ proptest::proptest! {
         max in 1usize..60,
         at in 0u64..1_000_000,
     ) {
-        let mut input = Vec::new();
-        for (text, crlf) in &lines {
-            input.extend_from_slice(text.as_bytes());
-            input.extend_from_slice(if *crlf { b"\r\n" } else { b"\n" });
-        }
-        if last_open {
-            input.extend_from_slice(b"tail\r");
-        }
+        let input = joined(&lines, if last_open { b"tail\r" } else { b"" });
         // Where each line ends in the file: just past its newline, or at the end.
         let mut ends: Vec<u64> = memchr::memchr_iter(b'\n', &input).map(|i| at + i as u64 + 1).collect();
         if last_open {
@@ -560,13 +567,8 @@ proptest::proptest! {
         })
         .unwrap();
         proptest::prop_assert_eq!(&got, &reference_lines(&input, max));
-        let mut reader = std::io::BufReader::new(input.as_slice());
         let pid = PartitionId::new(0, 0);
-        let mut line_reader = LineReader::new(pid, false).with_max_line_bytes(max);
-        line_reader.resume_at(at);
-        let mut sink = Recorder::default();
-        while line_reader.read(&mut reader, |_| false, &mut sink).unwrap() == Progress::Batch {}
-        let want = sink.get();
+        let (want, _) = read_by_line_reader(input.as_slice(), max, at);
         proptest::prop_assert_eq!(&got, &want.lines.get(&pid).cloned().unwrap_or_default());
         proptest::prop_assert_eq!(&sizes, &want.batch_sizes.get(&pid).cloned().unwrap_or_default());
         let positions: Vec<u64> = offsets.iter().map(|&(_, o)| o).collect();
