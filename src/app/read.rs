@@ -308,6 +308,6 @@ fn slo_names(g: &crate::app::Generation, service: usize) -> Vec<String> {
     g.classifier
         .slos_of(service)
         .iter()
-        .map(|&k| g.objectives[k].slo.clone())
+        .map(|&k| g.objectives[k].slo.to_string())
         .collect()
 }

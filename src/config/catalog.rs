@@ -176,7 +176,7 @@ pub(super) fn listing(
                 .iter()
                 .filter(|o| o.service_index == i)
                 .map(|o| CatalogSlo {
-                    slo: o.slo.clone(),
+                    slo: o.slo.to_string(),
                     kind: o.kind.to_string(),
                     objective: match o.target {
                         Target::Ratio(p) => Some(p.as_f64()),

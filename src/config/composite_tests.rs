@@ -81,11 +81,7 @@ fn the_example_becomes_three_components_and_a_composite() {
     assert_eq!(journey.kind, SloKind::Composite);
     assert_eq!(journey.target, Target::Ratio(Ppb(995_000_000)));
     assert_eq!(journey.period_us, 30 * crate::time::DAY);
-    let names: Vec<&str> = journey
-        .burn_alerts
-        .iter()
-        .map(|a| a.name.as_str())
-        .collect();
+    let names: Vec<&str> = journey.burn_alerts.iter().map(|a| &*a.name).collect();
     assert!(names.contains(&"page_1h_5m") && names.contains(&"journey-fast-burn"));
     let rule = &r.rules[3];
     assert_eq!(rule.sli, Sli::Composite);

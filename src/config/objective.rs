@@ -150,9 +150,9 @@ impl<'a> Objectives<'a> {
             windows.retain(|&w| w != slo.period_us);
         }
         let objective = SloObjective {
-            service: slo.service,
+            service: slo.service.into(),
             service_index: svc,
-            slo: slo.name,
+            slo: slo.name.into(),
             kind: slo.kind,
             target: slo.target,
             period_us: slo.period_us,

@@ -85,7 +85,7 @@ fn the_example_resolves_every_kind_and_reference() {
         "a calendar period is not a rolling window"
     );
     let fast = avail.burn_alerts.last().unwrap();
-    assert_eq!(fast.name, "checkout-fast-burn");
+    assert_eq!(&*fast.name, "checkout-fast-burn");
     assert_eq!(
         (fast.long_us, fast.short_us, fast.hold_us, fast.inclusive),
         (HOUR, 5 * MINUTE, 2 * MINUTE, true)
@@ -139,7 +139,7 @@ fn the_example_resolves_every_kind_and_reference() {
     // alertAfter is a hold; without the short-window annotation the lookback is the window.
     assert_eq!(
         (
-            inline.name.as_str(),
+            &*inline.name,
             inline.inclusive,
             inline.short_us,
             inline.hold_us
@@ -294,7 +294,7 @@ fn lenient_mode_turns_known_deviations_into_warnings() {
     }
     let alert = c.reload.objectives[0].burn_alerts.last().unwrap();
     assert_eq!(
-        (alert.name.as_str(), alert.inclusive, alert.short_us),
+        (&*alert.name, alert.inclusive, alert.short_us),
         ("c", true, HOUR)
     );
 }
@@ -544,7 +544,7 @@ fn a_condition_shared_by_two_policies_is_named_by_policy() {
     let alerts: Vec<(String, Option<String>)> = c.reload.objectives[0]
         .burn_alerts
         .iter()
-        .map(|a| (a.name.clone(), a.action.clone()))
+        .map(|a| (a.name.to_string(), a.action.as_deref().map(String::from)))
         .collect();
     // After the default alerts, the policies' in their order.
     assert_eq!(
@@ -815,7 +815,7 @@ fn alert_after_is_a_hold_and_the_short_window_an_annotation() {
         let c = parse(text, "o.yaml").unwrap_or_else(|e| panic!("{e}"));
         assert!(c.warnings.is_empty(), "{:?}", c.warnings);
         let a = c.reload.objectives[0].burn_alerts.last().unwrap().clone();
-        assert_eq!(a.name, "c");
+        assert_eq!(&*a.name, "c");
         (a.long_us, a.short_us, a.hold_us)
     };
     // The spec's reading: the condition must hold 10 minutes; the lookback is the window.

@@ -132,9 +132,9 @@ fn burn_threshold(
         None => Severity::Ticket,
     };
     Some(BurnAlert {
-        name: b.name.clone(),
+        name: b.name.as_str().into(),
         severity,
-        action: b.action.clone(),
+        action: b.action.as_deref().map(Into::into),
         long_us: long_us?,
         short_us: short_us?,
         factor: factor?,

@@ -265,7 +265,8 @@ fn exhaustion_alert(
         name: e
             .name
             .clone()
-            .unwrap_or_else(|| format!("budget_exhausted_within_{}", format_duration(within_us))),
+            .unwrap_or_else(|| format!("budget_exhausted_within_{}", format_duration(within_us)))
+            .into(),
         severity: Severity::from(e.severity.as_deref().unwrap_or("ticket")),
         within_us,
         rate_window_us,
@@ -363,7 +364,7 @@ fn budget_alerts(specs: &[BudgetAlertSpec], at: &At, problems: &mut Problems) ->
                 problems.error(&here.field("name"), format!("duplicate alert {name:?}"));
             }
             Some(BudgetAlert {
-                name,
+                name: name.into(),
                 severity: Severity::from(b.severity.as_str()),
                 below,
             })

@@ -49,7 +49,7 @@ fn the_issue_example_loads_with_every_slo_and_alert() {
     let avail = &c.reload.objectives[0];
     assert_eq!(avail.target, Target::Ratio(Ppb(999_000_000)));
     assert_eq!(avail.period_us, 30 * crate::time::DAY);
-    let names: Vec<&str> = avail.burn_alerts.iter().map(|a| a.name.as_str()).collect();
+    let names: Vec<&str> = avail.burn_alerts.iter().map(|a| &*a.name).collect();
     assert_eq!(
         names,
         [
@@ -65,7 +65,7 @@ fn the_issue_example_loads_with_every_slo_and_alert() {
     assert_eq!((fast.long_us, fast.short_us), (60 * SECOND, 5 * SECOND));
     assert_eq!(fast.severity, "page");
     assert_eq!(avail.burn_alerts[5].severity, "ticket");
-    assert_eq!(avail.budget_alerts[0].name, "budget_below_50pct");
+    assert_eq!(&*avail.budget_alerts[0].name, "budget_below_50pct");
     let labels: Vec<String> = avail.windows.iter().map(|&w| format_duration(w)).collect();
     assert_eq!(
         labels,
@@ -769,7 +769,7 @@ spec:
         .burn_alerts
         .iter()
         .filter(|a| a.hold_us > 0)
-        .map(|a| (a.name.as_str(), a.hold_us))
+        .map(|a| (&*a.name, a.hold_us))
         .collect();
     assert_eq!(holds, [("own", 15 * 60 * crate::time::SECOND)]);
     let bad = text.replace("for: 15m", "for: soon");
@@ -782,7 +782,7 @@ spec:
         c.reload.objectives[i]
             .burn_alerts
             .iter()
-            .map(|a| (a.name.clone(), a.min_events))
+            .map(|a| (a.name.to_string(), a.min_events))
             .collect()
     };
     let a = guards(0);
@@ -812,12 +812,7 @@ fn an_exhaustion_alert_reads_with_its_defaults_and_refuses_what_it_cannot_foreca
         .unwrap_or_else(|e| panic!("{e}"));
     let a = c.reload.objectives[0].exhaustion_alert.as_ref().unwrap();
     assert_eq!(
-        (
-            a.name.as_str(),
-            a.severity.as_str(),
-            a.within_us,
-            a.rate_window_us
-        ),
+        (&*a.name, a.severity.as_str(), a.within_us, a.rate_window_us),
         (
             "budget_exhausted_within_3d",
             "ticket",

@@ -171,8 +171,8 @@ pub fn adjustments(
                 }
             };
             views[at].slos.push(AdjustedSlo {
-                service: o.service.clone(),
-                slo: o.slo.clone(),
+                service: o.service.to_string(),
+                slo: o.slo.to_string(),
                 declared_at: s.declared_at_us.map(format_rfc3339),
                 good: s.events.good,
                 bad: s.events.bad(),

@@ -6,6 +6,8 @@
 //! For another period each factor is `budget share × period / long window` (as Sloth computes
 //! it) with the same windows; tiers whose long window exceeds the period are left out.
 
+use std::sync::Arc;
+
 use super::exact::{Factor, ONE, Ppb, remaining_above, remaining_below};
 use super::kinds::{PolicyTier, Severity};
 use crate::time::{DAY, HOUR, MINUTE};
@@ -15,11 +17,11 @@ use crate::window::Counts;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BurnAlert {
     /// Alert name.
-    pub name: String,
+    pub name: Arc<str>,
     /// Severity (`page`, `ticket`, …).
     pub severity: Severity,
     /// What the policy says to do, if given.
-    pub action: Option<String>,
+    pub action: Option<Arc<str>>,
     /// Long window, µs.
     pub long_us: i64,
     /// Short window, µs.
@@ -41,7 +43,7 @@ pub struct BurnAlert {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExhaustionAlert {
     /// Alert name.
-    pub name: String,
+    pub name: Arc<str>,
     /// Severity.
     pub severity: Severity,
     /// The horizon, µs.
@@ -54,7 +56,7 @@ pub struct ExhaustionAlert {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BudgetAlert {
     /// Alert name.
-    pub name: String,
+    pub name: Arc<str>,
     /// Severity.
     pub severity: Severity,
     /// Remaining-ratio threshold.
@@ -125,7 +127,8 @@ pub fn default_burn_alerts(period_us: i64) -> Vec<BurnAlert> {
                     "{severity}_{}_{}",
                     crate::time::format_duration(long),
                     crate::time::format_duration(short)
-                ),
+                )
+                .into(),
                 severity: severity.clone(),
                 action: None,
                 long_us: long,
@@ -148,7 +151,7 @@ mod tests {
         let alerts = default_burn_alerts(30 * DAY);
         let got: Vec<(&str, f64)> = alerts
             .iter()
-            .map(|a| (a.name.as_str(), a.factor.as_f64()))
+            .map(|a| (&*a.name, a.factor.as_f64()))
             .collect();
         assert_eq!(
             got,

@@ -7,7 +7,7 @@
 //! its rate and one alert (`assess_throughput`). Each [`AlertKind`] has its own function.
 //! All threshold decisions use the exact comparisons of [`exact`].
 
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
 use hdrhistogram::Histogram;
 
@@ -35,7 +35,9 @@ pub(super) fn counts_of(o: &SloObjective, counts: &[Counts], window: i64) -> Cou
 }
 
 /// The name and bounds of every window of one evaluation, formatted once and shared by all
-/// the reports that have the window (every window of an evaluation ends at the same time).
+/// the reports that have the window (every window of an evaluation ends at the same time),
+/// and by the alerts that name a window and the budgets that start or end where one does:
+/// an evaluation of many SLOs then allocates no text per SLO for them.
 #[derive(Debug)]
 pub struct WindowText {
     end_us: i64,
@@ -70,6 +72,29 @@ impl WindowText {
         (format_duration(w).into(), start.into())
     }
 
+    /// The name of a length `w` (`1h`), shared when a window has that length.
+    fn name(&self, w: i64) -> Arc<str> {
+        match self.find(w) {
+            Some((_, name, _)) => Arc::clone(name),
+            None => format_duration(w).into(),
+        }
+    }
+
+    /// An instant `us` in RFC 3339, shared when it is the end or a window's start.
+    fn instant(&self, us: i64) -> Arc<str> {
+        if us == self.end_us {
+            return Arc::clone(&self.end);
+        }
+        let start = self
+            .windows
+            .iter()
+            .find(|&&(w, ..)| window_start(w, self.end_us) == us);
+        match start {
+            Some((_, _, start)) => Arc::clone(start),
+            None => format_rfc3339(us).into(),
+        }
+    }
+
     /// `(name, start, end)` of the window of length `w`.
     fn get(&self, w: i64) -> (Arc<str>, Arc<str>, Arc<str>) {
         let (name, start) = match self.find(w) {
@@ -97,11 +122,15 @@ pub fn latency_report(latency: &Histogram<u64>) -> LatencyReport {
     }
 }
 
+/// The name of [`LATENCY_WINDOW_US`], formatted once and shared by every report.
+static LATENCY_WINDOW: LazyLock<Arc<str>> =
+    LazyLock::new(|| format_duration(LATENCY_WINDOW_US).into());
+
 impl LatencyReport {
     /// What a service without a recent latency reports: no count, no percentiles.
     pub fn without_data() -> Self {
         Self {
-            window: Arc::from(format_duration(LATENCY_WINDOW_US)),
+            window: Arc::clone(&LATENCY_WINDOW),
             count: 0,
             p50: None,
             p90: None,
@@ -156,9 +185,9 @@ pub fn assess(
         })
         .collect();
     let judged = match o.target {
-        Target::Ratio(p) => assess_ratio(o, p, counts, period, slices, unit),
+        Target::Ratio(p) => assess_ratio(o, p, counts, period, slices, unit, text),
         Target::MinRate { milli_per_second } => {
-            assess_throughput(o, milli_per_second, period, end_us)
+            assess_throughput(o, milli_per_second, period, text)
         }
     };
     SloReport {
@@ -168,8 +197,8 @@ pub fn assess(
         objective: objective.map(Ppb::as_f64),
         display_name: o.display_name.clone(),
         period: match &o.calendar {
-            Some(c) => c.name(),
-            None => format_duration(o.period_us),
+            Some(c) => c.name().into(),
+            None => text.name(o.period_us),
         },
         no_data: period.events.total == 0,
         valid_since: None,
@@ -209,20 +238,21 @@ fn assess_ratio(
     period: &PeriodCounts,
     slices: Option<SliceSummary>,
     unit: Counts,
+    text: &WindowText,
 ) -> Judged {
     let alerts = o
         .burn_alerts
         .iter()
-        .map(|a| burn_rate_alert(a, o, counts, p))
+        .map(|a| burn_rate_alert(a, o, counts, p, text))
         .chain(
             o.budget_alerts
                 .iter()
-                .map(|a| budget_alert(a, o.period_us, unit, p)),
+                .map(|a| budget_alert(a, text.name(o.period_us), unit, p)),
         )
         .chain(
             o.exhaustion_alert
                 .iter()
-                .map(|a| exhaustion_alert(a, o, counts, period)),
+                .map(|a| exhaustion_alert(a, o, counts, period, text)),
         )
         .chain(
             o.sla
@@ -242,8 +272,8 @@ fn assess_ratio(
             None => events.total as f64,
         };
     let budget = BudgetReport {
-        start: format_rfc3339(period.start_us),
-        end: format_rfc3339(period.end_us),
+        start: text.instant(period.start_us),
+        end: text.instant(period.end_us),
         calendar: o
             .calendar
             .as_ref()
@@ -283,8 +313,9 @@ fn assess_throughput(
     o: &SloObjective,
     milli_per_second: u64,
     period: &PeriodCounts,
-    end_us: i64,
+    text: &WindowText,
 ) -> Judged {
+    let end_us = text.end_us;
     let good = period.events.good;
     let span_us = end_us - window_start(o.period_us, end_us);
     // good / span_s ≥ milli / 1000 ⇔ good · 1000 · 1e6 ≥ milli · span_us
@@ -293,7 +324,7 @@ fn assess_throughput(
     Judged {
         budget: None,
         tier: None,
-        alerts: vec![throughput_alert(o.period_us, met)],
+        alerts: vec![throughput_alert(text.name(o.period_us), met)],
         throughput: Some(ThroughputReport {
             minimum_per_second: milli_per_second as f64 / 1_000.0,
             observed_per_second: good as f64 * SECOND as f64 / span_us.max(1) as f64,
@@ -304,7 +335,13 @@ fn assess_throughput(
 
 /// [`AlertKind::BurnRate`]: fires when both windows burn faster than the factor (or at least
 /// as fast, for an inclusive alert) and the short window holds at least `min_events` events.
-fn burn_rate_alert(a: &BurnAlert, o: &SloObjective, counts: &[Counts], p: Ppb) -> AlertReport {
+fn burn_rate_alert(
+    a: &BurnAlert,
+    o: &SloObjective,
+    counts: &[Counts],
+    p: Ppb,
+    text: &WindowText,
+) -> AlertReport {
     let burns = |w| {
         let c = counts_of(o, counts, w);
         if a.inclusive {
@@ -322,8 +359,8 @@ fn burn_rate_alert(a: &BurnAlert, o: &SloObjective, counts: &[Counts], p: Ppb) -
         kind: AlertKind::BurnRate,
         severity: a.severity.clone(),
         action: a.action.clone(),
-        long_window: Some(format_duration(a.long_us)),
-        short_window: Some(format_duration(a.short_us)),
+        long_window: Some(text.name(a.long_us)),
+        short_window: Some(text.name(a.short_us)),
         factor: Some(a.factor.as_f64()),
         min_events: (a.min_events > 0).then_some(a.min_events),
         within: None,
@@ -333,9 +370,9 @@ fn burn_rate_alert(a: &BurnAlert, o: &SloObjective, counts: &[Counts], p: Ppb) -
     }
 }
 
-/// [`AlertKind::Budget`]: fires when the remaining budget of `unit` is strictly below the
-/// threshold.
-fn budget_alert(a: &BudgetAlert, period_us: i64, unit: Counts, p: Ppb) -> AlertReport {
+/// [`AlertKind::Budget`]: fires when the remaining budget of `unit` over the period named
+/// `period` is strictly below the threshold.
+fn budget_alert(a: &BudgetAlert, period: Arc<str>, unit: Counts, p: Ppb) -> AlertReport {
     let firing = exact::remaining_below(unit, p, a.below);
     AlertReport {
         top_contributor: None,
@@ -343,7 +380,7 @@ fn budget_alert(a: &BudgetAlert, period_us: i64, unit: Counts, p: Ppb) -> AlertR
         kind: AlertKind::Budget,
         severity: a.severity.clone(),
         action: None,
-        long_window: Some(format_duration(period_us)),
+        long_window: Some(period),
         short_window: None,
         factor: Some(a.below.as_f64()),
         min_events: None,
@@ -361,6 +398,7 @@ fn exhaustion_alert(
     o: &SloObjective,
     counts: &[Counts],
     period: &PeriodCounts,
+    text: &WindowText,
 ) -> AlertReport {
     let rate = counts_of(o, counts, a.rate_window_us);
     let t = period.leave.as_ref().and_then(|leave| {
@@ -372,7 +410,7 @@ fn exhaustion_alert(
         kind: AlertKind::Exhaustion,
         severity: a.severity.clone(),
         action: None,
-        long_window: Some(format_duration(a.rate_window_us)),
+        long_window: Some(text.name(a.rate_window_us)),
         short_window: None,
         factor: None,
         min_events: None,
@@ -382,15 +420,16 @@ fn exhaustion_alert(
     }
 }
 
-/// [`AlertKind::Throughput`]: pages while the minimum rate is not `met`.
-fn throughput_alert(period_us: i64, met: bool) -> AlertReport {
+/// [`AlertKind::Throughput`]: pages while the minimum rate over the period named `period`
+/// is not `met`.
+fn throughput_alert(period: Arc<str>, met: bool) -> AlertReport {
     AlertReport {
         top_contributor: None,
-        name: "throughput_below_minimum".to_string(),
+        name: "throughput_below_minimum".into(),
         kind: AlertKind::Throughput,
         severity: Severity::Page,
         action: None,
-        long_window: Some(format_duration(period_us)),
+        long_window: Some(period),
         short_window: None,
         factor: None,
         min_events: None,
@@ -515,14 +554,7 @@ mod tests {
             let alerts: Vec<_> = r
                 .alerts
                 .iter()
-                .map(|a| {
-                    (
-                        a.name.as_str(),
-                        a.kind,
-                        a.severity.as_str(),
-                        a.status.firing,
-                    )
-                })
+                .map(|a| (&*a.name, a.kind, a.severity.as_str(), a.status.firing))
                 .collect();
             assert_eq!(
                 alerts,
@@ -595,7 +627,7 @@ mod tests {
             assert_eq!(r.alerts.len(), 1);
             let a = &r.alerts[0];
             assert_eq!(
-                (a.name.as_str(), a.kind, &a.severity, a.status.firing),
+                (&*a.name, a.kind, &a.severity, a.status.firing),
                 (
                     "throughput_below_minimum",
                     AlertKind::Throughput,
@@ -606,6 +638,33 @@ mod tests {
             assert_eq!(r.throughput.as_ref().map(|t| t.met), Some(met));
             assert_eq!((r.budget.is_none(), r.policy.tier), (true, None));
             assert_eq!(r.objective, None);
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+
+        /// The text an evaluation shares between its reports is the text each report would
+        /// format for itself: the name of any length, windows' or not, and any instant, the
+        /// end, a window's start or another.
+        #[test]
+        fn shared_text_is_what_each_report_would_format(
+            end_s in 0i64..4_000_000_000,
+            windows_s in proptest::collection::vec(1i64..40_000_000, 0..8),
+            other_s in 1i64..40_000_000,
+            instant_s in -1_000_000i64..4_000_000_000,
+        ) {
+            let end = end_s * SECOND;
+            let windows: Vec<i64> = windows_s.iter().map(|&w| w * SECOND).collect();
+            let text = WindowText::new(end, windows.iter().copied());
+            for w in windows.iter().copied().chain([other_s * SECOND]) {
+                proptest::prop_assert_eq!(&*text.name(w), format_duration(w));
+                let start = window_start(w, end);
+                proptest::prop_assert_eq!(&*text.instant(start), format_rfc3339(start));
+            }
+            for us in [end, instant_s * SECOND, end - 1] {
+                proptest::prop_assert_eq!(&*text.instant(us), format_rfc3339(us));
+            }
         }
     }
 }

@@ -219,7 +219,7 @@ fn entries(
                 sub: Some((k, pos, slot)),
             });
             expanded.push(Arc::new(SloObjective {
-                service,
+                service: service.into(),
                 ..SloObjective::clone(o)
             }));
         }
@@ -463,18 +463,18 @@ pub fn find_entry(
     slo: &str,
 ) -> Option<(SloObjective, CountersOf)> {
     for (i, o) in objectives.iter().enumerate() {
-        if o.slo != slo {
+        if *o.slo != *slo {
             continue;
         }
         let Some(k) = plan.split_of(o.service_index) else {
-            if o.service == service {
+            if *o.service == *service {
                 return Some((SloObjective::clone(o), CountersOf::Slo(i)));
             }
             continue;
         };
         let split = &plan.splits[k];
         let Some(host) = service
-            .strip_prefix(o.service.as_str())
+            .strip_prefix(&*o.service)
             .and_then(|rest| rest.strip_prefix(crate::window::split::SEPARATOR))
         else {
             continue;
@@ -486,7 +486,7 @@ pub fn find_entry(
         };
         let pos = split.slos.iter().position(|&s| s == i)?;
         let sub = SloObjective {
-            service: service.to_string(),
+            service: service.into(),
             ..SloObjective::clone(o)
         };
         return Some((

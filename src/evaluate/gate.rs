@@ -196,7 +196,7 @@ pub fn gated(slos: &[SloReport], rules: &GateRules) -> Vec<GateSlo> {
             let tier = s.policy.tier?;
             let b = s.budget.as_ref()?;
             Some(GateSlo {
-                slo: s.slo.clone(),
+                slo: s.slo.to_string(),
                 tier,
                 budget_remaining_ratio: b.remaining_ratio,
                 action: rules.action(tier),

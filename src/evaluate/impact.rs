@@ -213,8 +213,8 @@ pub fn impact(
     let error_ratio = (c.total > 0).then(|| c.bad() as f64 / c.total as f64);
     let minutes = (to - from) as f64 / MINUTE as f64;
     Ok(ImpactReport {
-        service: o.service.clone(),
-        slo: o.slo.clone(),
+        service: o.service.to_string(),
+        slo: o.slo.to_string(),
         kind: o.kind,
         objective: objective.as_f64(),
         start: format_rfc3339(from),
@@ -227,8 +227,8 @@ pub fn impact(
         burn_rate: super::exact::burn_rate(c, objective),
         budget_consumed_ratio: (allowed > 0.0).then(|| c.bad() as f64 / allowed),
         budget: BudgetShare {
-            start: budget.map(|b| b.start.clone()).unwrap_or_default(),
-            end: budget.map(|b| b.end.clone()).unwrap_or_default(),
+            start: budget.map(|b| b.start.to_string()).unwrap_or_default(),
+            end: budget.map(|b| b.end.to_string()).unwrap_or_default(),
             allowed_bad: allowed,
         },
         downtime_equivalent_minutes: matches!(o.kind, SloKind::Availability | SloKind::ErrorRate)

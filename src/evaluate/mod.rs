@@ -41,6 +41,8 @@ pub use kinds::{AlertKind, AlertState, PolicyTier, Severity, SloKind};
 pub use period::{Budgeting, Calendar, CalendarUnit, SliceSummary};
 pub use report::{AlertReport, AlertsReport, Report, SloReport, WindowReport};
 
+use std::sync::Arc;
+
 use crate::time::{DAY, HOUR, MINUTE, ceil_to};
 use crate::window::ring::TIER_WIDTHS;
 use crate::window::{Counts, DayZone, HistorySpec, Retention, window_start};
@@ -75,11 +77,11 @@ pub enum Target {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SloObjective {
     /// Service name.
-    pub service: String,
+    pub service: Arc<str>,
     /// Index of the service (for latency histograms).
     pub service_index: usize,
     /// SLO (indicator) name.
-    pub slo: String,
+    pub slo: Arc<str>,
     /// What it measures.
     pub kind: SloKind,
     /// The target.
@@ -147,7 +149,7 @@ impl SloObjective {
     pub fn hold_us(&self, name: &str) -> i64 {
         self.burn_alerts
             .iter()
-            .find(|a| a.name == name)
+            .find(|a| *a.name == *name)
             .map_or(0, |a| a.hold_us)
     }
 

@@ -28,9 +28,9 @@ pub struct Report {
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct SloReport {
     /// Service name.
-    pub service: String,
+    pub service: Arc<str>,
     /// SLO (indicator) name; the id is `service/slo`.
-    pub slo: String,
+    pub slo: Arc<str>,
     /// `availability`, `error_rate`, `latency` or `throughput`.
     pub kind: SloKind,
     /// Human-readable name (OpenSLO `displayName`), when given.
@@ -39,7 +39,7 @@ pub struct SloReport {
     /// Target ratio in `0..1`; `null` for throughput minimums.
     pub objective: Option<f64>,
     /// The SLO period: a rolling window such as `30d`, or `week`, `month`, `quarter`.
-    pub period: String,
+    pub period: Arc<str>,
     /// True when the period holds no event.
     pub no_data: bool,
     /// Set when a configuration reload added this SLO or changed how its events are
@@ -105,9 +105,9 @@ pub struct WindowReport {
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct BudgetReport {
     /// First instant included, RFC 3339.
-    pub start: String,
+    pub start: Arc<str>,
     /// First instant excluded, RFC 3339.
-    pub end: String,
+    pub end: Arc<str>,
     /// `week|month|quarter ZONE` for a calendar period; absent for a rolling one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub calendar: Option<String>,
@@ -157,17 +157,17 @@ pub struct SliceReport {
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct AlertReport {
     /// Alert name.
-    pub name: String,
+    pub name: Arc<str>,
     /// `burn_rate`, `budget` or `throughput`.
     pub kind: AlertKind,
     /// Severity, e.g. `page`, `ticket`, `warning`, `critical`.
     pub severity: Severity,
     /// Action from the policy, if any.
-    pub action: Option<String>,
+    pub action: Option<Arc<str>>,
     /// Long window (burn rate), or the period (budget).
-    pub long_window: Option<String>,
+    pub long_window: Option<Arc<str>>,
     /// Short window (burn rate).
-    pub short_window: Option<String>,
+    pub short_window: Option<Arc<str>>,
     /// Burn-rate factor; for budget alerts the remaining-ratio threshold.
     pub factor: Option<f64>,
     /// Events the short window must hold for a burn-rate alert to fire (absent: any).
@@ -309,8 +309,8 @@ impl Report {
                         .iter()
                         .filter(move |a| a.status.state == state)
                         .map(|a| FiringAlert {
-                            service: s.service.clone(),
-                            slo: s.slo.clone(),
+                            service: s.service.to_string(),
+                            slo: s.slo.to_string(),
                             alert: a.clone(),
                         })
                 })

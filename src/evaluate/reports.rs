@@ -291,8 +291,8 @@ pub fn periods_of(
 ) -> SloPeriods {
     let zone = o.report_zone();
     let mut out = SloPeriods {
-        service: o.service.clone(),
-        slo: o.slo.clone(),
+        service: o.service.to_string(),
+        slo: o.slo.to_string(),
         kind: o.kind,
         display_name: o.display_name.clone(),
         objective: match o.target {

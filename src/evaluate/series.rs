@@ -269,8 +269,8 @@ pub fn series_of(
         })
         .collect();
     Series {
-        service: o.service.clone(),
-        slo: o.slo.clone(),
+        service: o.service.to_string(),
+        slo: o.slo.to_string(),
         evaluated_at: String::new(),
         data_lag_seconds: 0.0,
         window: format_duration(shape.window_us),

@@ -110,11 +110,11 @@ pub fn buffer_alert(
     let sla_holds = !exact::remaining_below(counts, sla.objective, Ppb(0));
     AlertReport {
         top_contributor: None,
-        name: BUFFER_ALERT.to_string(),
+        name: BUFFER_ALERT.into(),
         kind: AlertKind::SlaBuffer,
         severity: Severity::from("warning"),
         action: None,
-        long_window: Some(sla.period_name()),
+        long_window: Some(sla.period_name().into()),
         short_window: None,
         factor: Some(sla.objective.as_f64()),
         min_events: None,

@@ -118,22 +118,22 @@ pub fn in_state(report: &Report, state: AlertState) -> Vec<(Labels, Labels, f64,
 
 fn describe(s: &SloReport, a: &AlertReport) -> (Labels, Labels, f64) {
     let mut labels = Labels::new();
-    labels.insert("alertname".into(), a.name.clone());
-    labels.insert("service".into(), s.service.clone());
-    labels.insert("slo".into(), s.slo.clone());
+    labels.insert("alertname".into(), a.name.to_string());
+    labels.insert("service".into(), s.service.to_string());
+    labels.insert("slo".into(), s.slo.to_string());
     labels.insert("severity".into(), a.severity.to_string());
     labels.insert("kind".into(), a.kind.to_string());
     if let Some(w) = &a.long_window {
-        labels.insert("long_window".into(), w.clone());
+        labels.insert("long_window".into(), w.to_string());
     }
     if let Some(w) = &a.short_window {
-        labels.insert("short_window".into(), w.clone());
+        labels.insert("short_window".into(), w.to_string());
     }
     labels.extend(s.catalog.alert_labels());
     let id = format!("{}/{}", s.service, s.slo);
     let (value, summary, description) = match a.kind {
         AlertKind::BurnRate => {
-            let burn = |w: &Option<String>| {
+            let burn = |w: &Option<Arc<str>>| {
                 s.windows
                     .iter()
                     .find(|r| w.as_deref() == Some(&*r.window))
@@ -230,7 +230,7 @@ fn describe(s: &SloReport, a: &AlertReport) -> (Labels, Labels, f64) {
     annotations.insert("summary".into(), summary);
     annotations.insert("description".into(), description);
     if let Some(action) = &a.action {
-        annotations.insert("action".into(), action.clone());
+        annotations.insert("action".into(), action.to_string());
     }
     if let Some(top) = &a.top_contributor {
         annotations.insert("top_contributor".into(), top.clone());

@@ -59,7 +59,7 @@ pub(super) async fn impact(
             .report
             .slos
             .iter()
-            .find(|r| r.service == service && r.slo == slo)
+            .find(|r| *r.service == *service && *r.slo == *slo)
             .ok_or_else(unknown)?;
         let view = read.view();
         let (o, of) =

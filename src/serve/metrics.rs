@@ -285,10 +285,13 @@ fn sloth(e: &Evaluation, objectives: &[Arc<SloObjective>]) -> Vec<Family> {
         .collect();
     let (by_window, rest) = families.split_at_mut(windows.len());
     let (gauges, info) = rest.split_at_mut(SLOTH_GAUGES.len());
-    let mut ids = String::new();
+    // Reused from SLO to SLO, so that the text allocates nothing per SLO.
+    let (mut ids, mut id, mut objective) = (String::new(), String::new(), String::new());
     for (o, r, p) in ratio_slos() {
         ids.clear();
-        let id = format!("{}-{}", o.service, o.slo);
+        id.clear();
+        objective.clear();
+        let _ = write!(id, "{}-{}", o.service, o.slo);
         write_labels(
             &mut ids,
             &[
@@ -310,7 +313,7 @@ fn sloth(e: &Evaluation, objectives: &[Arc<SloObjective>]) -> Vec<Family> {
                 family.sample(&ids, &[], v);
             }
         }
-        let objective = format!("{}", p.as_f64() * 100.0);
+        let _ = write!(objective, "{}", p.as_f64() * 100.0);
         info[0].sample(
             &ids,
             &[
@@ -334,13 +337,14 @@ fn service_info(objectives: &[Arc<SloObjective>]) -> Family {
         "The service's catalog entry as labels; always 1.",
     )
     .always();
-    let mut seen = std::collections::HashSet::new();
+    // foldhash rather than SipHash: a service name per SLO, 10,000 of them at the most.
+    let mut seen = std::collections::HashSet::with_hasher(foldhash::fast::RandomState::default());
     for o in objectives {
-        if !seen.insert(o.service.as_str()) {
+        if !seen.insert(&*o.service) {
             continue;
         }
         let fields = o.catalog.info_labels();
-        let labels: Vec<(&str, &str)> = std::iter::once(("service", o.service.as_str()))
+        let labels: Vec<(&str, &str)> = std::iter::once(("service", &*o.service))
             .chain(fields.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .collect();
         info.sample("", &labels, 1);
@@ -393,10 +397,7 @@ fn native(e: &Evaluation, objectives: &[Arc<SloObjective>]) -> Vec<Family> {
             window_events.sample(&ids, &[window, ("result", "total")], w.total);
         }
         for a in &r.alerts {
-            let labels = [
-                ("alert", a.name.as_str()),
-                ("severity", a.severity.as_str()),
-            ];
+            let labels = [("alert", &*a.name), ("severity", a.severity.as_str())];
             firing.sample(&ids, &labels, u8::from(a.status.firing));
             if a.status.hold_us > 0 {
                 let pending_now = a.status.state == AlertState::Pending;

@@ -249,7 +249,7 @@ async fn slo(
         let index = report
             .slos
             .iter()
-            .position(|r| r.service == service && r.slo == slo)
+            .position(|r| *r.service == *service && *r.slo == *slo)
             .ok_or_else(|| ApiError::UnknownSlo {
                 service: service.clone(),
                 slo: slo.clone(),

@@ -300,7 +300,7 @@ fn replay_reports_held_alerts_as_a_live_run_does() {
             let a = e.report.slos[0]
                 .alerts
                 .iter()
-                .find(|a| a.name == "held")
+                .find(|a| &*a.name == "held")
                 .unwrap();
             let (state, since) = expected(&evs, start(), e.evaluated_at_us);
             assert_eq!(state, want, "the expectation itself");

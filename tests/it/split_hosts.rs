@@ -447,8 +447,8 @@ fn a_reload_keeps_the_assignment_unless_the_split_changes() {
         e.objectives
             .iter()
             .zip(&e.counts)
-            .filter(|(o, _)| o.slo == "availability" && o.service.starts_with("edge"))
-            .map(|(o, c)| (o.service.clone(), c.lifetime[0]))
+            .filter(|(o, _)| &*o.slo == "availability" && o.service.starts_with("edge"))
+            .map(|(o, c)| (o.service.to_string(), c.lifetime[0]))
             .collect()
     };
     let before = vec![

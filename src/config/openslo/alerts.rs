@@ -3,6 +3,8 @@
 //! Every AlertCondition and AlertPolicy document is checked on its own, used or not; an SLO
 //! then collects the alerts of the policies it names (or writes inline).
 
+use std::sync::Arc;
+
 use super::resolve::Refs;
 use super::{
     AlertAfter, AlertConditionSpec, AlertPolicySpec, ConditionItem, Document, Metadata, SloSpec,
@@ -64,7 +66,7 @@ pub(super) fn alert_policies(
     // A condition used by one policy keeps its name (so Alertmanager routes on it keep
     // matching); one that several policies use (say one to Slack, one to the pager) is
     // named `<policy>/<condition>` in each.
-    let shared: Vec<String> = collected
+    let shared: Vec<Arc<str>> = collected
         .iter()
         .filter(|(p, _, a)| collected.iter().any(|(q, _, b)| b.name == a.name && q != p))
         .map(|(_, _, a)| a.name.clone())
@@ -72,7 +74,7 @@ pub(super) fn alert_policies(
     let mut out: Vec<BurnAlert> = Vec::new();
     for (policy, c_at, mut a) in collected {
         if shared.contains(&a.name) {
-            a.name = format!("{policy}/{}", a.name);
+            a.name = format!("{policy}/{}", a.name).into();
         }
         if out.iter().any(|b| b.name == a.name) {
             problems.error(&c_at, format!("duplicate alert {:?}", a.name));
@@ -101,7 +103,7 @@ pub(super) fn policy(
         let c_at = at.field("conditions").index(j);
         match condition_item(c, &c_at, refs, problems) {
             Some(mut alert) => {
-                alert.action.clone_from(&p.description);
+                alert.action = p.description.as_deref().map(Arc::from);
                 out.push((c_at, alert));
             }
             None => ok = false,
@@ -244,7 +246,7 @@ pub(super) fn condition(
     }
     Some(BurnAlert {
         hold_us: hold_us?,
-        name: name.to_string(),
+        name: name.as_str().into(),
         severity: Severity::from(spec.severity.as_str()),
         action: None,
         long_us: long_us?,
