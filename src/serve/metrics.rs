@@ -24,7 +24,8 @@ use std::sync::Arc;
 
 pub use self::text::Text;
 use super::read::{Evaluated, ReadSide, Telemetry};
-use crate::evaluate::{AlertState, Evaluation, Ppb, SloObjective, SloReport, Target};
+use crate::evaluate::exact::burn_rate;
+use crate::evaluate::{AlertState, Evaluation, Ppb, SloCounts, SloObjective, SloReport, Target};
 use crate::time::{DAY, MINUTE, format_duration};
 
 /// Appends samples, writing each family's `# HELP` / `# TYPE` once.
@@ -158,9 +159,10 @@ impl Family {
 pub fn render(evaluated: &Evaluated, telemetry: &Telemetry) -> Text {
     let evaluation = &evaluated.evaluation;
     let objectives = &evaluation.objectives;
+    let windows = WindowNames::of(objectives);
     let families = [
-        sloth(evaluation, objectives),
-        native(evaluation, objectives),
+        sloth(evaluation, objectives, &windows),
+        native(evaluation, objectives, &windows),
         vec![service_info(objectives)],
     ];
     let mut x = Exposition::default();
@@ -187,51 +189,54 @@ pub fn render_now(read: &dyn ReadSide) -> String {
     render(&read.evaluate_all(), &read.telemetry()).into()
 }
 
-/// A Sloth gauge: name, help, and its value for one ratio SLO (none: no sample).
+/// A Sloth gauge: name, help, and its value for one ratio SLO from its report and window
+/// counts (none: no sample).
 type SlothGauge = (
     &'static str,
     &'static str,
-    fn(&SloObjective, &SloReport, Ppb) -> Option<f64>,
+    fn(&SloObjective, &SloReport, &SloCounts, Ppb) -> Option<f64>,
 );
 
 const SLOTH_GAUGES: [SlothGauge; 6] = [
     (
         "slo:objective:ratio",
         "SLO objective as a ratio.",
-        |_, _, p| Some(p.as_f64()),
+        |_, _, _, p| Some(p.as_f64()),
     ),
     (
         "slo:error_budget:ratio",
         "Error budget as a ratio (1 - objective).",
-        |_, _, p| Some(p.complement().as_f64()),
+        |_, _, _, p| Some(p.complement().as_f64()),
     ),
-    ("slo:time_period:days", "SLO period in days.", |o, _, _| {
-        Some(o.period_us as f64 / DAY as f64)
-    }),
+    (
+        "slo:time_period:days",
+        "SLO period in days.",
+        |o, _, _, _| Some(o.period_us as f64 / DAY as f64),
+    ),
     (
         "slo:current_burn_rate:ratio",
         "Burn rate over the last 5m.",
-        |o, r, _| {
+        |o, _, c, p| {
             let i = o.windows.iter().position(|&w| w == 5 * MINUTE)?;
-            r.windows[i].burn_rate
+            burn_rate(c.windows[i], p)
         },
     ),
     (
         "slo:period_burn_rate:ratio",
         "Burn rate over the whole SLO period.",
-        |o, r, p| period_burn_rate(o, r, p),
+        period_burn_rate,
     ),
     (
         "slo:period_error_budget_remaining:ratio",
         "Remaining error budget of the period (1 untouched, 0 spent).",
-        |_, r, _| r.budget.as_ref().map(|b| b.remaining_ratio),
+        |_, r, _, _| r.budget.as_ref().map(|b| b.remaining_ratio),
     ),
 ];
 
 /// Burn rate over the SLO period: the rolling period's own window; for a calendar period the
 /// budget's counts over `[period start, end)`; for timeslice budgeting the share of the
 /// budget the report says is consumed (`1 − remaining_ratio`). No sample without data.
-fn period_burn_rate(o: &SloObjective, r: &SloReport, p: Ppb) -> Option<f64> {
+fn period_burn_rate(o: &SloObjective, r: &SloReport, c: &SloCounts, p: Ppb) -> Option<f64> {
     let b = r.budget.as_ref()?;
     if let Some(slices) = &b.slices {
         return (slices.with_data > 0).then_some(1.0 - b.remaining_ratio);
@@ -239,30 +244,50 @@ fn period_burn_rate(o: &SloObjective, r: &SloReport, p: Ppb) -> Option<f64> {
     if o.calendar.is_none()
         && let Some(i) = o.windows.iter().position(|&w| w == o.period_us)
     {
-        return r.windows[i].burn_rate;
+        return burn_rate(c.windows[i], p);
     }
     let budget = p.complement().as_f64();
     (b.total > 0 && budget > 0.0).then(|| b.bad as f64 / b.total as f64 / budget)
 }
 
+/// Every window length the SLOs report, ascending, with its name (`5m`): what the families
+/// label a window with, so that rendering reads each SLO's window counts ([`SloCounts`], a
+/// few bytes per window) and not its reports' windows.
+struct WindowNames {
+    lengths: Vec<i64>,
+    names: Vec<String>,
+}
+
+impl WindowNames {
+    fn of(objectives: &[Arc<SloObjective>]) -> Self {
+        let mut lengths: Vec<i64> = objectives
+            .iter()
+            .flat_map(|o| o.windows.iter().copied())
+            .collect();
+        lengths.sort_unstable();
+        lengths.dedup();
+        let names = lengths.iter().map(|&w| format_duration(w)).collect();
+        Self { lengths, names }
+    }
+
+    /// The index of length `w`.
+    fn index(&self, w: i64) -> Option<usize> {
+        self.lengths.binary_search(&w).ok()
+    }
+}
+
 /// The Sloth families: one per window length then [`SLOTH_GAUGES`] then `sloth_slo_info`, for
 /// the ratio SLOs; a family without samples is left out, as is a window without traffic.
-fn sloth(e: &Evaluation, objectives: &[Arc<SloObjective>]) -> Vec<Family> {
-    let ratio_slos = || {
-        objectives
-            .iter()
-            .zip(&e.report.slos)
-            .filter_map(|(o, r)| match o.target {
-                Target::Ratio(p) => Some((o, r, p)),
-                Target::MinRate { .. } => None,
-            })
-    };
-    let mut windows: Vec<i64> = ratio_slos()
-        .flat_map(|(o, ..)| o.windows.iter().copied())
-        .collect();
-    windows.sort_unstable();
-    windows.dedup();
-    let labels: Vec<String> = windows.iter().map(|&w| format_duration(w)).collect();
+fn sloth(e: &Evaluation, objectives: &[Arc<SloObjective>], windows: &WindowNames) -> Vec<Family> {
+    let ratio_slos = objectives
+        .iter()
+        .zip(&e.report.slos)
+        .zip(&e.counts)
+        .filter_map(|((o, r), c)| match o.target {
+            Target::Ratio(p) => Some((o, r, c, p)),
+            Target::MinRate { .. } => None,
+        });
+    let labels = &windows.names;
     let mut families: Vec<Family> = labels
         .iter()
         .map(|label| {
@@ -283,11 +308,11 @@ fn sloth(e: &Evaluation, objectives: &[Arc<SloObjective>]) -> Vec<Family> {
             "SLO metadata, Sloth-compatible.",
         )])
         .collect();
-    let (by_window, rest) = families.split_at_mut(windows.len());
+    let (by_window, rest) = families.split_at_mut(labels.len());
     let (gauges, info) = rest.split_at_mut(SLOTH_GAUGES.len());
     // Reused from SLO to SLO, so that the text allocates nothing per SLO.
     let (mut ids, mut id, mut objective) = (String::new(), String::new(), String::new());
-    for (o, r, p) in ratio_slos() {
+    for (o, r, c, p) in ratio_slos {
         ids.clear();
         id.clear();
         objective.clear();
@@ -300,16 +325,16 @@ fn sloth(e: &Evaluation, objectives: &[Arc<SloObjective>]) -> Vec<Family> {
                 ("sloth_slo", &o.slo),
             ],
         );
-        for (&w, c) in o.windows.iter().zip(&r.windows) {
+        for (&w, c) in o.windows.iter().zip(&c.windows) {
             if c.total > 0
-                && let Ok(k) = windows.binary_search(&w)
+                && let Some(k) = windows.index(w)
             {
                 let ratio = (c.total - c.good) as f64 / c.total as f64;
                 by_window[k].sample(&ids, &[("sloth_window", &labels[k])], ratio);
             }
         }
         for (family, (_, _, value)) in gauges.iter_mut().zip(SLOTH_GAUGES) {
-            if let Some(v) = value(o, r, p) {
+            if let Some(v) = value(o, r, c, p) {
                 family.sample(&ids, &[], v);
             }
         }
@@ -354,7 +379,7 @@ fn service_info(objectives: &[Arc<SloObjective>]) -> Family {
 
 /// The native per-SLO families, every one written: lifetime and window counts, which alerts
 /// fire, the policy tier, and whether the period has no data.
-fn native(e: &Evaluation, objectives: &[Arc<SloObjective>]) -> Vec<Family> {
+fn native(e: &Evaluation, objectives: &[Arc<SloObjective>], windows: &WindowNames) -> Vec<Family> {
     let mut events = Family::new(
         "slipstream_slo_events_total",
         "counter",
@@ -391,10 +416,11 @@ fn native(e: &Evaluation, objectives: &[Arc<SloObjective>]) -> Vec<Family> {
         write_labels(&mut ids, &[("service", &o.service), ("slo", &o.slo)]);
         events.sample(&ids, &[("result", "good")], c.lifetime[0]);
         events.sample(&ids, &[("result", "bad")], c.lifetime[1]);
-        for w in &r.windows {
-            let window = ("window", &*w.window);
-            window_events.sample(&ids, &[window, ("result", "good")], w.good);
-            window_events.sample(&ids, &[window, ("result", "total")], w.total);
+        for (&w, counts) in o.windows.iter().zip(&c.windows) {
+            let Some(k) = windows.index(w) else { continue };
+            let window = ("window", windows.names[k].as_str());
+            window_events.sample(&ids, &[window, ("result", "good")], counts.good);
+            window_events.sample(&ids, &[window, ("result", "total")], counts.total);
         }
         for a in &r.alerts {
             let labels = [("alert", &*a.name), ("severity", a.severity.as_str())];

@@ -9,7 +9,7 @@ use tower::ServiceExt;
 
 use crate::helpers::{NOON, alb_line, feed, parse_time, pipeline};
 use slipstream::source::Sink;
-use slipstream::time::SECOND;
+use slipstream::time::{HOUR, SECOND};
 
 const CONFIG: &str = r#"
 apiVersion: slipstream/v1
@@ -263,6 +263,86 @@ async fn metrics_line_by_line() {
     unique.sort();
     unique.dedup();
     assert_eq!(types.len(), unique.len());
+}
+
+/// `/metrics` reads each SLO's window counts and `/v1/slos` its report: for every SLO and
+/// window both give the same numbers (counts, error ratio, the two burn rates).
+#[tokio::test]
+async fn metrics_agree_with_the_report_for_every_window() {
+    // Two hours of traffic whose error ratio rises towards the end, so that every window
+    // holds other counts.
+    let (p, _) = pipeline(CONFIG, NOON);
+    let lines: Vec<String> = (0..400)
+        .map(|i| {
+            let status = if i % 7 == 0 || i > 380 { 500 } else { 200 };
+            let at = NOON - 2 * HOUR + i * 18 * SECOND;
+            let latency = Some((0, 2 * i as u32, 0));
+            alb_line(at, "checkout.example.com", "/a", status, latency)
+        })
+        .collect();
+    feed(&p, 0, &lines, 50);
+    let router = slipstream::serve::router(p);
+    let (_, _, json) = get(&router, "GET", "/v1/slos").await;
+    let (_, _, text) = get(&router, "GET", "/metrics").await;
+    let v: Value = serde_json::from_str(&json).unwrap();
+    let sample = |name: &str, labels: &str| -> Option<f64> {
+        let prefix = format!("{name}{{{labels}}} ");
+        let line = text.lines().find_map(|l| l.strip_prefix(prefix.as_str()));
+        line.map(|x| x.parse().unwrap())
+    };
+    let mut windows = 0;
+    for slo in v["slos"].as_array().unwrap() {
+        let service = slo["service"].as_str().unwrap();
+        let name = slo["slo"].as_str().unwrap();
+        let sloth =
+            format!(r#"sloth_id="{service}-{name}",sloth_service="{service}",sloth_slo="{name}""#);
+        for w in slo["windows"].as_array().unwrap() {
+            let window = w["window"].as_str().unwrap();
+            let (good, total) = (w["good"].as_u64().unwrap(), w["total"].as_u64().unwrap());
+            for (result, want) in [("good", good), ("total", total)] {
+                let labels = format!(
+                    r#"service="{service}",slo="{name}",window="{window}",result="{result}""#
+                );
+                let got = sample("slipstream_slo_window_events", &labels);
+                assert_eq!(got, Some(want as f64), "{labels}");
+            }
+            let error = sample(
+                &format!("slo:sli_error:ratio_rate{window}"),
+                &format!(r#"{sloth},sloth_window="{window}""#),
+            );
+            let want = (total > 0).then(|| (total - good) as f64 / total as f64);
+            assert_eq!(error, want, "{service}/{name} {window}");
+            // serde_json reads a float to within an ulp, so the burn rates agree to 1e-12.
+            let burn = w["burn_rate"].as_f64();
+            let close = |got: Option<f64>| match (got, burn) {
+                (Some(a), Some(b)) => (a - b).abs() <= 1e-12 * b.abs(),
+                (a, b) => a == b,
+            };
+            if window == "5m" {
+                let got = sample("slo:current_burn_rate:ratio", &sloth);
+                assert!(close(got), "{service}/{name}: {got:?} against {burn:?}");
+            }
+            if slo["period"] == window {
+                let got = sample("slo:period_burn_rate:ratio", &sloth);
+                assert!(close(got), "{service}/{name}: {got:?} against {burn:?}");
+            }
+            windows += 1;
+        }
+    }
+    // Three SLOs of several windows each, and windows of other counts.
+    assert!(windows >= 15, "{windows} windows");
+    let totals: Vec<&str> = text
+        .lines()
+        .filter(|l| {
+            l.starts_with(r#"slipstream_slo_window_events{service="checkout",slo="availability""#)
+        })
+        .filter_map(|l| l.rsplit_once(' ').map(|(_, v)| v))
+        .collect();
+    let mut distinct = totals.clone();
+    distinct.sort_unstable();
+    distinct.dedup();
+    assert!(distinct.len() >= 4, "{totals:?}");
+    assert!(text.contains("slo:current_burn_rate:ratio{"), "{text}");
 }
 
 #[tokio::test]
