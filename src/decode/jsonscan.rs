@@ -411,7 +411,7 @@ impl<'a> Cursor<'a> {
     /// The rest of [`Cursor::unescaped`], from a string's first escape (its backslash is
     /// next), with the `len` bytes before it already in `out`, which has room for the rest
     /// of the line: each run is written as it is read. (Were `out` ever short of room, the
-    /// string would be read as invalid, never written out of bounds.)
+    /// string would be rejected, as invalid or unterminated, never written out of bounds.)
     fn unescaped_after(
         &mut self,
         start: usize,

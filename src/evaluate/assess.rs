@@ -42,8 +42,17 @@ pub(super) fn counts_of(o: &SloObjective, counts: &[Counts], window: i64) -> Cou
 pub struct WindowText {
     end_us: i64,
     end: Arc<str>,
-    /// `(length, name, start)`, one per distinct length.
-    windows: Vec<(i64, Arc<str>, Arc<str>)>,
+    /// One per distinct length.
+    windows: Vec<Named>,
+}
+
+/// The text of one window length.
+#[derive(Debug, Clone)]
+struct Named {
+    length_us: i64,
+    start_us: i64,
+    name: Arc<str>,
+    start: Arc<str>,
 }
 
 impl WindowText {
@@ -56,26 +65,31 @@ impl WindowText {
         };
         for w in windows_us {
             if text.find(w).is_none() {
-                let (name, start) = text.format(w);
-                text.windows.push((w, name, start));
+                let named = text.format(w);
+                text.windows.push(named);
             }
         }
         text
     }
 
-    fn find(&self, w: i64) -> Option<&(i64, Arc<str>, Arc<str>)> {
-        self.windows.iter().find(|t| t.0 == w)
+    fn find(&self, w: i64) -> Option<&Named> {
+        self.windows.iter().find(|n| n.length_us == w)
     }
 
-    fn format(&self, w: i64) -> (Arc<str>, Arc<str>) {
-        let start = format_rfc3339(window_start(w, self.end_us));
-        (format_duration(w).into(), start.into())
+    fn format(&self, w: i64) -> Named {
+        let start_us = window_start(w, self.end_us);
+        Named {
+            length_us: w,
+            start_us,
+            name: format_duration(w).into(),
+            start: format_rfc3339(start_us).into(),
+        }
     }
 
     /// The name of a length `w` (`1h`), shared when a window has that length.
     fn name(&self, w: i64) -> Arc<str> {
         match self.find(w) {
-            Some((_, name, _)) => Arc::clone(name),
+            Some(n) => Arc::clone(&n.name),
             None => format_duration(w).into(),
         }
     }
@@ -85,22 +99,15 @@ impl WindowText {
         if us == self.end_us {
             return Arc::clone(&self.end);
         }
-        let start = self
-            .windows
-            .iter()
-            .find(|&&(w, ..)| window_start(w, self.end_us) == us);
-        match start {
-            Some((_, _, start)) => Arc::clone(start),
+        match self.windows.iter().find(|n| n.start_us == us) {
+            Some(n) => Arc::clone(&n.start),
             None => format_rfc3339(us).into(),
         }
     }
 
     /// `(name, start, end)` of the window of length `w`.
     fn get(&self, w: i64) -> (Arc<str>, Arc<str>, Arc<str>) {
-        let (name, start) = match self.find(w) {
-            Some((_, name, start)) => (Arc::clone(name), Arc::clone(start)),
-            None => self.format(w),
-        };
+        let Named { name, start, .. } = self.find(w).cloned().unwrap_or_else(|| self.format(w));
         (name, start, Arc::clone(&self.end))
     }
 }
