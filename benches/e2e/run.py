@@ -46,6 +46,7 @@ parts that use them: mtail, wrk, pv, and tansu (scripts/tansu.sh install).
 """
 
 import argparse
+import atexit
 import json
 import os
 import re
@@ -63,6 +64,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 HERE = ROOT / "benches" / "e2e"
 WORK = ROOT / "target" / "e2e"
+# The configurations a run writes name its ports, topics and groups, so no later run can
+# reuse them: they go to a directory of this run's own, removed when it exits.
+CONFIGS = Path(tempfile.mkdtemp(prefix="slipstream-e2e-"))
+atexit.register(shutil.rmtree, CONFIGS, True)
 BIN = Path(os.environ.get("SLIPSTREAM_BIN", ROOT / "target" / "release" / "slipstream"))
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
@@ -172,8 +177,9 @@ def slo_config(services, listen="127.0.0.1:0", source="{stdin: {}}"):
             "    - {name: error_rate, threshold: 0.5, window: 7d}",
             '    - {name: latency_p50, threshold: "50ms", window: 1d}',
         ]
-    WORK.mkdir(parents=True, exist_ok=True)
-    path = WORK / f"slos-{services * 4}-{abs(hash((listen, source))) % 10**8}.yaml"
+    fd, name = tempfile.mkstemp(prefix=f"slos-{services * 4}-", suffix=".yaml", dir=CONFIGS)
+    os.close(fd)
+    path = Path(name)
     path.write_text("\n".join(out) + "\n")
     return path
 
@@ -452,7 +458,7 @@ def kafka_config(port, listen, topic, group):
     text = text.replace("topics: [alb-logs]", f"topics: [{topic}]")
     text = text.replace("group_id: slipstream-edge", f"group_id: {group}")
     text = re.sub(r"\n  checkpoint:.*", "", text)
-    path = WORK / f"kafka-{group}.yaml"
+    path = CONFIGS / f"kafka-{group}.yaml"
     path.write_text(text)
     return path
 
@@ -521,7 +527,7 @@ def cluster_config(kport, listen, topic, cluster, member):
     text = text.replace("\nspec:\n", "\nspec:\n  cluster: {name: %s, member_id: %s, "
                         "advertise_url: \"http://%s\", member_timeout: 5s}\n"
                         % (cluster, member, listen), 1)
-    path = WORK / f"cluster-{cluster}-{member}.yaml"
+    path = CONFIGS / f"cluster-{cluster}-{member}.yaml"
     path.write_text(text)
     return path
 
