@@ -277,12 +277,14 @@ impl PipelineSink {
 
     /// Applies a batch decided elsewhere (a parallel replay's worker) with the current
     /// generation, which must be the one it was decided with: nothing reloads a replay.
-    fn apply_replayed(&mut self, partition: PartitionId, decided: DecidedBatch<'_>) {
+    /// Gives back the batch's decisions buffer, for a worker to decide into again.
+    fn apply_replayed(&mut self, partition: PartitionId, decided: DecidedBatch<'_>) -> Decisions {
         let pipeline = self.pipeline.clone();
         let g = pipeline.read_generation();
         self.follow(&g);
         let shard = self.shard_of(&g, partition);
         self.apply_decided_in(&g, partition, &shard, decided);
+        std::mem::take(&mut self.decisions)
     }
 
     /// Applies `decided` (decided with generation `g`) to `shard`, the shard of

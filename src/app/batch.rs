@@ -99,15 +99,16 @@ impl Decider {
         }
     }
 
-    /// Decides `batch` of a format without line state, owning what it keeps of the lines.
+    /// Decides `batch` into `decisions` (a buffer to reuse, as [`decide`](Self::decide)),
+    /// owning what it keeps of the lines.
     pub(super) fn decide_owned(
         &self,
         batch: &LineBatch,
         scratch: &mut Vec<u8>,
         state: &mut LineState,
+        decisions: Decisions,
     ) -> DecidedBatch<'static> {
-        self.decide(batch, scratch, state, Decisions::new())
-            .into_owned()
+        self.decide(batch, scratch, state, decisions).into_owned()
     }
 }
 

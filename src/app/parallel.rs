@@ -23,7 +23,7 @@ use std::time::{Duration, Instant};
 use super::batch::{DecidedBatch, Decider};
 use crate::decode::LineState;
 use crate::source::{LineBatch, PartitionId, Sink};
-use crate::window::lock;
+use crate::window::{Decisions, lock};
 
 /// How often the wrapped sink's time-driven work runs (after the batches in flight are
 /// applied): well under the source's 100 ms bound.
@@ -177,8 +177,12 @@ impl<S: Decides> ParallelSink<S> {
 /// so no batch is ever waited for in vain.
 fn work(jobs: &Mutex<Receiver<Job>>, done: &Sender<Done>) {
     work_with(jobs, done, |job, scratch| {
-        job.decider
-            .decide_owned(&job.batch, scratch, &mut LineState::default())
+        job.decider.decide_owned(
+            &job.batch,
+            scratch,
+            &mut LineState::default(),
+            Decisions::new(),
+        )
     });
 }
 

@@ -33,7 +33,7 @@ use crate::evaluate::Evaluation;
 use crate::source::file::pieces::{self, Cut, Work};
 use crate::source::file::{FileSource, FileSpec};
 use crate::source::{LineBatch, PartitionId, Sink, Source, StopSignal};
-use crate::window::lock;
+use crate::window::{Decisions, lock};
 
 /// About this many bytes of lines per piece: large enough that handing pieces out costs
 /// nothing, small enough that the last pieces keep every thread busy.
@@ -47,6 +47,12 @@ const WHOLE_GZIP_BELOW: u64 = 32 << 20;
 
 /// Pieces handed out but not yet applied, per worker: bounds memory when one piece is slow.
 const IN_FLIGHT_PER_WORKER: usize = 4;
+
+/// Applied batches' decisions buffers kept for the workers to decide into again, per
+/// worker at most: enough for the batches of the pieces in flight (a piece of
+/// [`PIECE_BYTES`] is a few dozen batches), so that deciding stops allocating once the
+/// first pieces are applied.
+const SPARE_DECISIONS_PER_WORKER: usize = 64 * IN_FLIGHT_PER_WORKER;
 
 /// How a replay reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -159,6 +165,10 @@ fn in_parallel(
     let work_rx = Mutex::new(work_rx);
     let (done_tx, done_rx) = mpsc::channel::<(u64, anyhow::Result<DecidedPiece>)>();
     let (token_tx, token_rx) = mpsc::sync_channel::<()>(threads * IN_FLIGHT_PER_WORKER);
+    let spare = Spare {
+        decisions: Mutex::new(Vec::new()),
+        max: threads * SPARE_DECISIONS_PER_WORKER,
+    };
     std::thread::scope(|s| {
         let failed = done_tx.clone();
         s.spawn(move || {
@@ -179,11 +189,11 @@ fn in_parallel(
                 decider: decider.clone(),
                 max_payload_bytes: max_line_bytes,
             };
-            let (done, work_rx) = (done_tx.clone(), &work_rx);
-            s.spawn(move || worker.run(work_rx, done));
+            let (done, work_rx, spare) = (done_tx.clone(), &work_rx, &spare);
+            s.spawn(move || worker.run(work_rx, done, spare));
         }
         drop(done_tx);
-        apply_in_order(done_rx, token_rx, sink)
+        apply_in_order(done_rx, token_rx, sink, &spare)
     })
 }
 
@@ -209,11 +219,13 @@ fn feed(
     }
 }
 
-/// Applies decided pieces in order as they arrive, returning a token for each.
+/// Applies decided pieces in order as they arrive, returning a token for each, and each
+/// batch's decisions buffer to `spare`.
 fn apply_in_order(
     done: Receiver<(u64, anyhow::Result<DecidedPiece>)>,
     tokens: Receiver<()>,
     sink: &mut ProgressSink<PipelineSink>,
+    spare: &Spare,
 ) -> anyhow::Result<()> {
     let mut waiting = BTreeMap::new();
     let mut next = 0u64;
@@ -226,7 +238,7 @@ fn apply_in_order(
                 DecidedPiece::Batches(partition, batches) => {
                     for b in batches {
                         let (lines, bytes) = (b.lines, b.bytes);
-                        sink.inner_mut().apply_replayed(partition, b);
+                        spare.give(sink.inner_mut().apply_replayed(partition, b));
                         sink.advance(lines, bytes);
                     }
                 }
@@ -244,10 +256,41 @@ fn apply_in_order(
     Ok(())
 }
 
+/// Decisions buffers the applying thread is done with, for the workers to decide into:
+/// at most `max`, the rest freed.
+struct Spare {
+    decisions: Mutex<Vec<Decisions>>,
+    max: usize,
+}
+
+impl Spare {
+    /// A buffer to decide into: a spare one, or a new one.
+    fn take(&self) -> Decisions {
+        lock(&self.decisions).pop().unwrap_or_default()
+    }
+
+    /// Keeps `decisions` for [`take`](Self::take), unless `max` are kept already.
+    fn give(&self, decisions: Decisions) {
+        let mut spare = lock(&self.decisions);
+        if spare.len() < self.max {
+            spare.push(decisions);
+        }
+    }
+}
+
 /// One deciding thread: the generation's decider and the length cap pieces are read with.
 struct Worker {
     decider: Arc<Decider>,
     max_payload_bytes: usize,
+}
+
+/// What a worker reuses from piece to piece.
+#[derive(Default)]
+struct Buffers {
+    /// Unescaped payloads.
+    scratch: Vec<u8>,
+    /// The batches a range is read into.
+    lines: LineBatch,
 }
 
 impl Worker {
@@ -256,27 +299,37 @@ impl Worker {
         self,
         work: &Mutex<Receiver<(u64, Work)>>,
         done: Sender<(u64, anyhow::Result<DecidedPiece>)>,
+        spare: &Spare,
     ) {
-        let mut scratch = Vec::new();
+        let mut buffers = Buffers::default();
         loop {
             let next = lock(work).recv();
             let Ok((seq, w)) = next else {
                 return;
             };
-            let decided = self.decide(w, &mut scratch);
+            let decided = self.decide(w, &mut buffers, spare);
             if done.send((seq, decided)).is_err() {
                 return;
             }
         }
     }
 
-    fn decide(&self, work: Work, scratch: &mut Vec<u8>) -> anyhow::Result<DecidedPiece> {
+    fn decide(
+        &self,
+        work: Work,
+        buffers: &mut Buffers,
+        spare: &Spare,
+    ) -> anyhow::Result<DecidedPiece> {
         let mut out = Vec::new();
         // Pieces of a format without line state start from the empty state; a whole file
         // carries its state from line to line.
         let mut state = LineState::default();
+        let scratch = &mut buffers.scratch;
         let mut each = |batch: &LineBatch| {
-            out.push(self.decider.decide_owned(batch, scratch, &mut state));
+            let decided = self
+                .decider
+                .decide_owned(batch, scratch, &mut state, spare.take());
+            out.push(decided);
         };
         Ok(match work {
             Work::Start { partition, name } => DecidedPiece::Start(partition, name),
@@ -288,7 +341,7 @@ impl Worker {
                 end,
             } => {
                 let cap = self.max_payload_bytes;
-                pieces::read_range(&path, start, end, cap, &mut each)?;
+                pieces::read_range(&path, start, end, cap, &mut buffers.lines, &mut each)?;
                 DecidedPiece::Batches(partition, out)
             }
             Work::Whole { partition, path } => {

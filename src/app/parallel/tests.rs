@@ -147,7 +147,12 @@ fn a_batch_decided_before_a_reload_is_decided_again_with_the_new_configuration()
         batch.push(line.as_bytes());
     }
     batch.next_offset = 200;
-    let decided = old.decide_owned(&batch, &mut Vec::new(), &mut Default::default());
+    let decided = old.decide_owned(
+        &batch,
+        &mut Vec::new(),
+        &mut Default::default(),
+        Default::default(),
+    );
     // The reload drops the api service's latency SLO: the old decisions name SLO indexes
     // of the old configuration.
     let yaml = crate::app::replay::tests::config_yaml(4, 32).replace(
@@ -192,8 +197,12 @@ fn a_batch_whose_deciding_panics_comes_back_to_be_decided_in_line() {
     // Deciding panics for the second job only; the worker goes on with the third.
     work_with(&std::sync::Mutex::new(jobs_rx), &done_tx, |job, scratch| {
         assert!(job.seq != 1, "a decoder bug");
-        job.decider
-            .decide_owned(&job.batch, scratch, &mut Default::default())
+        job.decider.decide_owned(
+            &job.batch,
+            scratch,
+            &mut Default::default(),
+            Default::default(),
+        )
     });
     drop(done_tx);
     let done: Vec<(u64, bool)> = done_rx.iter().map(|(seq, d)| (seq, d.is_some())).collect();

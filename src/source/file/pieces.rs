@@ -239,13 +239,14 @@ pub fn read_range(
     start: u64,
     end: u64,
     max_line_bytes: usize,
+    batch: &mut LineBatch,
     each: impl FnMut(&LineBatch) + Send,
 ) -> Result<(), SourceError> {
     let read = || -> io::Result<()> {
         let mut file = File::open(path)?;
         file.seek(SeekFrom::Start(start))?;
         let mut input = file.take(end - start);
-        range::read_lines(&mut input, start, READ_BUFFER, max_line_bytes, each)
+        range::read_lines(&mut input, start, READ_BUFFER, max_line_bytes, batch, each)
     };
     read().map_err(|e| io_error(path, e))
 }

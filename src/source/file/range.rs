@@ -31,15 +31,19 @@ type Line = (usize, usize, u64);
 /// shorter); `offset` is the range's position in the file, from which the batches'
 /// positions count. Past its cut, a line's bytes are dropped as they are read, so the
 /// buffer holds at most `CHUNKS_HELD` chunks and a batch, however long a line is.
+///
+/// The batches are `batch`, its lines replaced each time: a reader passes the same one for
+/// every range it reads, so its buffer is allocated and zeroed once, not once per range.
 pub(crate) fn read_lines(
     input: &mut impl Read,
     offset: u64,
     chunk: usize,
     max_line_bytes: usize,
+    batch: &mut LineBatch,
     mut each: impl FnMut(&LineBatch),
 ) -> io::Result<()> {
     let (keep, chunk) = (max_line_bytes.saturating_add(1), chunk.max(1));
-    let mut batch = LineBatch::new();
+    batch.clear_lines();
     // How much of the batch's buffer holds input (it is zeroed once, when it grows, and
     // then read into again and again; what lies past this is stale).
     let mut filled = 0;
@@ -54,7 +58,7 @@ pub(crate) fn read_lines(
     // The lines of a chunk, marked once the buffer is no longer borrowed.
     let mut lines: Vec<Line> = Vec::new();
     loop {
-        let moved = room_for_a_chunk(&mut batch, start, filled, chunk);
+        let moved = room_for_a_chunk(batch, start, filled, chunk);
         (start, filled, base) = (start - moved, filled - moved, base + moved as u64);
         let buffer = batch.buffer_mut();
         // Where this read's bytes start: the next newline is looked for from there.
@@ -95,13 +99,13 @@ pub(crate) fn read_lines(
             batch.push_span(a, b);
             batch.next_offset = end;
             if batch.len() >= BATCH_LINES {
-                each(&batch);
+                each(batch);
                 batch.clear_lines();
             }
         }
         if read == 0 {
             if !batch.is_empty() {
-                each(&batch);
+                each(batch);
             }
             return Ok(());
         }

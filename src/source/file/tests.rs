@@ -542,10 +542,12 @@ proptest::proptest! {
     /// A range read straight into its batches (a parallel replay's pieces) gives the
     /// `LineReader`'s batches: the same lines, cut alike, as many in each batch, each
     /// batch's position the end of its last line, whatever the chunk size, the reads'
-    /// sizes, line lengths, cut and position of the range.
+    /// sizes, line lengths, cut and position of the range, and whatever range the same
+    /// batch was read into before (a reader reuses one for every range it reads).
     #[test]
     fn a_range_read_into_its_batches_gives_the_line_readers_lines(
         lines in proptest::collection::vec(("[a-c\r]{0,40}", proptest::bool::ANY), 0..700),
+        before in proptest::collection::vec(("[d-f]{0,90}", proptest::bool::ANY), 0..300),
         last_open in proptest::bool::ANY,
         chunk in 1usize..400,
         trickle in 1usize..50,
@@ -559,8 +561,13 @@ proptest::proptest! {
             ends.push(at + input.len() as u64);
         }
         let (mut got, mut sizes, mut offsets) = (Vec::new(), Vec::new(), Vec::new());
+        // The batch as the range read before left it: its buffer long and full of other
+        // bytes, its lines and position theirs.
+        let mut batch = LineBatch::new();
+        let stale = joined(&before, b"ddd\r");
+        super::range::read_lines(&mut stale.as_slice(), 7, chunk, max, &mut batch, |_| {}).unwrap();
         let mut reader = Trickle(input.as_slice(), trickle);
-        super::range::read_lines(&mut reader, at, chunk, max, |batch| {
+        super::range::read_lines(&mut reader, at, chunk, max, &mut batch, |batch| {
             got.extend(batch.lines().map(<[u8]>::to_vec));
             sizes.push(batch.len());
             offsets.push((got.len(), batch.next_offset));
