@@ -49,9 +49,9 @@ const WHOLE_GZIP_BELOW: u64 = 32 << 20;
 const IN_FLIGHT_PER_WORKER: usize = 4;
 
 /// Applied batches' decisions buffers kept for the workers to decide into again, per
-/// worker at most: enough for the batches of the pieces in flight (a piece of
-/// [`PIECE_BYTES`] is a few dozen batches), so that deciding stops allocating once the
-/// first pieces are applied.
+/// worker at most: the batches of the pieces in flight for lines of 300 bytes or more (a
+/// piece of [`PIECE_BYTES`] of ALB lines is about 30 batches), so that deciding stops
+/// allocating once the first pieces are applied; with shorter lines it allocates less.
 const SPARE_DECISIONS_PER_WORKER: usize = 64 * IN_FLIGHT_PER_WORKER;
 
 /// How a replay reads.
