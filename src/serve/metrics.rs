@@ -260,12 +260,14 @@ struct WindowNames {
 
 impl WindowNames {
     fn of(objectives: &[Arc<SloObjective>]) -> Self {
-        let mut lengths: Vec<i64> = objectives
-            .iter()
-            .flat_map(|o| o.windows.iter().copied())
-            .collect();
-        lengths.sort_unstable();
-        lengths.dedup();
+        // A handful of distinct lengths among every SLO's windows: each is inserted in
+        // order once, rather than every SLO's windows collected and sorted.
+        let mut lengths: Vec<i64> = Vec::new();
+        for &w in objectives.iter().flat_map(|o| o.windows.iter()) {
+            if let Err(at) = lengths.binary_search(&w) {
+                lengths.insert(at, w);
+            }
+        }
         let names = lengths.iter().map(|&w| format_duration(w)).collect();
         Self { lengths, names }
     }
@@ -325,11 +327,11 @@ fn sloth(e: &Evaluation, objectives: &[Arc<SloObjective>], windows: &WindowNames
                 ("sloth_slo", &o.slo),
             ],
         );
-        for (&w, c) in o.windows.iter().zip(&c.windows) {
-            if c.total > 0
+        for (&w, counts) in o.windows.iter().zip(&c.windows) {
+            if counts.total > 0
                 && let Some(k) = windows.index(w)
             {
-                let ratio = (c.total - c.good) as f64 / c.total as f64;
+                let ratio = (counts.total - counts.good) as f64 / counts.total as f64;
                 by_window[k].sample(&ids, &[("sloth_window", &labels[k])], ratio);
             }
         }
