@@ -86,6 +86,13 @@ impl WindowText {
         }
     }
 
+    /// Every window's length and name, in the order given to [`Self::new`].
+    pub fn named(&self) -> impl Iterator<Item = (i64, Arc<str>)> + '_ {
+        self.windows
+            .iter()
+            .map(|n| (n.length_us, Arc::clone(&n.name)))
+    }
+
     /// The name of a length `w` (`1h`), shared when a window has that length.
     fn name(&self, w: i64) -> Arc<str> {
         match self.find(w) {

@@ -42,6 +42,10 @@ pub struct Evaluation {
     pub configured: Vec<usize>,
     /// Per service split by host.
     pub splits: Vec<SplitSummary>,
+    /// Every window length of the entries asked for, ascending, with its name (`5m`) as the
+    /// reports have it: what `/metrics` labels windows with, found while the entries' counts
+    /// were set up rather than by another pass over the SLOs.
+    pub windows: Vec<(i64, Arc<str>)>,
 }
 
 /// The state of one service split by host.
@@ -234,6 +238,8 @@ struct Tally {
     /// From when latencies are merged, µs.
     latency_from: i64,
     counts: Vec<SloCounts>,
+    /// The entries' distinct window lengths, ascending.
+    lengths: Vec<i64>,
     /// Per service: whether it is reported, then its latency percentiles.
     latency: Vec<Latency>,
     /// Per split, per slot: the same for each sub-service.
@@ -249,9 +255,16 @@ struct Tally {
 
 impl Tally {
     fn new(plan: &Plan, entries: &[Entry], expanded: &[Arc<SloObjective>], end: i64) -> Self {
+        // A handful of distinct lengths: each is inserted in order once.
+        let mut lengths: Vec<i64> = Vec::new();
         let counts = expanded
             .iter()
             .map(|o| {
+                for &w in &o.windows {
+                    if let Err(at) = lengths.binary_search(&w) {
+                        lengths.insert(at, w);
+                    }
+                }
                 let (start_us, end_us) = o.budget_interval(end);
                 SloCounts {
                     windows: vec![Counts::default(); o.windows.len()],
@@ -280,6 +293,7 @@ impl Tally {
             end,
             latency_from: floor_to(end - LATENCY_WINDOW_US, LATENCY_BUCKET_US) + LATENCY_BUCKET_US,
             counts,
+            lengths,
             latency,
             sub_latency,
             scratch: None,
@@ -352,38 +366,36 @@ impl Tally {
     /// Assesses every entry (the overflow sub-service only once it had an event) into the
     /// evaluation; the caller sets the evaluation time.
     fn finish(
-        mut self,
+        self,
         plan: &Plan,
         hosts: &[Vec<String>],
         entries: Vec<Entry>,
         expanded: Vec<Arc<SloObjective>>,
     ) -> Evaluation {
         let end = self.end;
-        for (o, c) in expanded.iter().zip(&mut self.counts) {
+        let listed = |entry: &Entry| match entry.sub {
+            Some((k, _, slot)) => slot < plan.splits[k].table.max_hosts() || self.overflow_seen[k],
+            None => true,
+        };
+        let empty = LatencyReport::without_data();
+        let text = WindowText::new(end, self.lengths.iter().copied());
+        let mut slos = Vec::with_capacity(entries.len());
+        let mut kept_objectives = Vec::with_capacity(entries.len());
+        let mut kept_counts = Vec::with_capacity(entries.len());
+        let mut configured = Vec::with_capacity(entries.len());
+        for ((entry, o), mut c) in entries.iter().zip(expanded).zip(self.counts) {
+            if !listed(entry) {
+                continue;
+            }
             if o.budget_width_us().is_none() {
-                c.period.events = counts_of(o, &c.windows, o.period_us);
+                c.period.events = counts_of(&o, &c.windows, o.period_us);
             }
             if let Some(crate::evaluate::sla::Sla {
                 period: crate::evaluate::sla::SlaPeriod::Rolling(p),
                 ..
             }) = &o.sla
             {
-                c.period.sla = counts_of(o, &c.windows, *p);
-            }
-        }
-        let listed = |entry: &Entry| match entry.sub {
-            Some((k, _, slot)) => slot < plan.splits[k].table.max_hosts() || self.overflow_seen[k],
-            None => true,
-        };
-        let empty = LatencyReport::without_data();
-        let text = WindowText::new(end, expanded.iter().flat_map(|o| o.windows.iter().copied()));
-        let mut slos = Vec::with_capacity(entries.len());
-        let mut kept_objectives = Vec::with_capacity(entries.len());
-        let mut kept_counts = Vec::with_capacity(entries.len());
-        let mut configured = Vec::with_capacity(entries.len());
-        for ((entry, o), c) in entries.iter().zip(expanded).zip(self.counts) {
-            if !listed(entry) {
-                continue;
+                c.period.sla = counts_of(&o, &c.windows, *p);
             }
             let latency = match entry.sub {
                 None => &self.latency[o.service_index],
@@ -423,6 +435,7 @@ impl Tally {
             objectives: kept_objectives,
             configured,
             splits,
+            windows: text.named().collect(),
         }
     }
 }

@@ -518,3 +518,68 @@ async fn limits_refuse_big_bodies_and_junk_in_json() {
     // Invalid UTF-8 cannot even be put in a `Uri`; percent-encoded it is a 400 above.
     assert!(axum::http::Uri::try_from(&b"/v1/\xff"[..]).is_err());
 }
+
+/// `/metrics` writes its per-SLO families a block of SLOs at a time: with more SLOs than a
+/// block (400 here), every family still has one header, every SLO once and in configuration
+/// order, and every service one info sample.
+#[test]
+fn metrics_of_many_slos_list_each_family_once_with_every_slo_in_order() {
+    use slipstream::source::demo::{Generator, LineFormat, services, slo_config};
+    let demo = services(100);
+    let (p, _) = pipeline(&slo_config(&demo, "300ms"), NOON);
+    let mut generator = Generator::new(7, demo.clone()).without_incidents();
+    let lines: Vec<String> = (0..4_000)
+        .map(|i| {
+            let mut line = Vec::new();
+            generator.write_line(NOON - HOUR + i * 900_000, LineFormat::Alb, &mut line);
+            String::from_utf8(line).unwrap()
+        })
+        .collect();
+    feed(&p, 0, &lines, 256);
+    let objectives = &p.evaluate().objectives;
+    assert_eq!(objectives.len(), 400);
+    let text = slipstream::serve::metrics::render_now(&*p);
+
+    let mut headers = std::collections::HashMap::new();
+    for name in text.lines().filter_map(|l| l.strip_prefix("# TYPE ")) {
+        *headers.entry(name.split(' ').next().unwrap()).or_insert(0) += 1;
+    }
+    assert!(headers.len() > 10, "{headers:?}");
+    assert!(headers.values().all(|&n| n == 1), "{headers:?}");
+
+    // The label value of `key` in a sample line.
+    let label = |line: &str, key: &str| -> String {
+        let at = line.find(&format!("{key}=\"")).unwrap() + key.len() + 2;
+        line[at..].split('"').next().unwrap().to_string()
+    };
+    let samples = |name: &str| -> Vec<&str> {
+        let prefix = format!("{name}{{");
+        text.lines().filter(|l| l.starts_with(&prefix)).collect()
+    };
+    let configured: Vec<(String, String)> = objectives
+        .iter()
+        .map(|o| (o.service.to_string(), o.slo.to_string()))
+        .collect();
+    let native: Vec<(String, String)> = samples("slipstream_slo_no_data")
+        .iter()
+        .map(|l| (label(l, "service"), label(l, "slo")))
+        .collect();
+    assert_eq!(native, configured);
+    let good: Vec<(String, String)> = samples("slipstream_slo_events_total")
+        .iter()
+        .filter(|l| l.contains("result=\"good\""))
+        .map(|l| (label(l, "service"), label(l, "slo")))
+        .collect();
+    assert_eq!(good, configured);
+    let sloth: Vec<(String, String)> = samples("slo:objective:ratio")
+        .iter()
+        .map(|l| (label(l, "sloth_service"), label(l, "sloth_slo")))
+        .collect();
+    assert_eq!(sloth, configured);
+    let info: Vec<String> = samples("slipstream_service_info")
+        .iter()
+        .map(|l| label(l, "service"))
+        .collect();
+    let names: Vec<String> = demo.iter().map(|s| s.name.to_string()).collect();
+    assert_eq!(info, names);
+}

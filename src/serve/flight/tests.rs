@@ -45,6 +45,7 @@ impl ReadSide for Gated {
                 objectives: Vec::new(),
                 configured: Vec::new(),
                 splits: Vec::new(),
+                windows: Vec::new(),
             },
             format: "alb",
             cluster: None,
