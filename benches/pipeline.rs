@@ -13,6 +13,9 @@ use criterion::{
 };
 
 mod common;
+#[path = "common/demo.rs"]
+mod demo;
+use demo::{BATCH, NOW, slos};
 use slipstream::app::Pipeline;
 use slipstream::classify::Outcome;
 use slipstream::clock::ManualClock;
@@ -21,15 +24,12 @@ use slipstream::decode::Event;
 use slipstream::decode::envelope::Envelope;
 use slipstream::serve::metrics;
 use slipstream::serve::read::{Evaluated, ReadSide};
-use slipstream::source::demo::{Generator, LineFormat, services, slo_config};
+use slipstream::source::demo::{Generator, LineFormat, services};
 use slipstream::source::{LineBatch, PartitionId, Sink};
-use slipstream::time::{SECOND, format_rfc3339};
+use slipstream::time::format_rfc3339;
 
 const MILLISECOND: i64 = 1_000;
 
-const NOW: i64 = 1_795_176_000 * SECOND;
-/// Lines per source batch, as the file and Kafka sources deliver them.
-const BATCH: usize = 1024;
 /// Distinct lines cycled through; repeats stay inside every window, so none is dropped.
 const LINES: usize = 64 * BATCH;
 
@@ -185,45 +185,6 @@ fn classify(c: &mut Criterion) {
 /// burn-rate alerts: 1,000 SLOs, fed one hour of traffic over 4 partitions.
 fn thousand_slos() -> Arc<Pipeline> {
     slos(250, 720_000)
-}
-
-/// `4 × service_count` SLOs as in [`thousand_slos`], fed one hour of traffic of
-/// `lines_per_partition` lines on each of 4 partitions (evenly spaced in event time).
-fn slos(service_count: usize, lines_per_partition: i64) -> Arc<Pipeline> {
-    let demo = services(service_count);
-    let yaml = slo_config(&demo, "300ms");
-    let config = config::parse(&yaml, "bench.yaml").expect("bench config");
-    assert_eq!(config.reload.objectives.len(), 4 * service_count);
-    let pipeline = Pipeline::new(&config, Arc::new(ManualClock::new(NOW)));
-    let mut generator = Generator::new(7, demo).without_incidents();
-    let mut line = Vec::new();
-    let spacing = 3_600 * SECOND / lines_per_partition;
-    for p in 0..4 {
-        let pid = PartitionId::new(0, p);
-        let mut sink = pipeline.sink();
-        sink.assign(pid, "bench");
-        let mut batch = LineBatch::new();
-        for i in 0..lines_per_partition {
-            let t = NOW - 3_600 * SECOND + i * spacing;
-            line.clear();
-            generator.write_line(t, LineFormat::Alb, &mut line);
-            batch.push(&line);
-            if batch.len() == BATCH {
-                sink.apply(pid, &batch);
-                batch.clear();
-            }
-        }
-        sink.apply(pid, &batch);
-    }
-    let evaluation = pipeline.evaluate();
-    assert!(
-        evaluation
-            .counts
-            .iter()
-            .all(|c| c.lifetime[0] + c.lifetime[1] > 0),
-        "every SLO must have traffic"
-    );
-    pipeline
 }
 
 /// Evaluating all 1,000 SLOs (what `GET /v1/slos` and every `/metrics` scrape do), one of
