@@ -112,6 +112,7 @@ struct Slos<'a> {
 }
 
 impl<'a> Slos<'a> {
+    /// Every SLO of `e`.
     fn of(e: &'a Evaluation) -> Self {
         Self {
             objectives: &e.objectives,
@@ -133,6 +134,7 @@ impl<'a> Slos<'a> {
             })
     }
 
+    /// Each SLO's objective, report and counts, in order.
     fn iter(self) -> impl Iterator<Item = (&'a Arc<SloObjective>, &'a SloReport, &'a SloCounts)> {
         self.objectives
             .iter()
@@ -200,6 +202,7 @@ impl Sloth {
         }
     }
 
+    /// Appends the samples of the ratio SLOs among `slos`.
     fn add(&mut self, slos: Slos<'_>, windows: &WindowNames) {
         let labels = &windows.names;
         let (by_window, rest) = self.families.split_at_mut(labels.len());
@@ -272,6 +275,7 @@ impl<'a> ServiceInfo<'a> {
         }
     }
 
+    /// Appends a sample for each service among `objectives` not seen before.
     fn add(&mut self, objectives: &'a [Arc<SloObjective>]) {
         for o in objectives {
             // A service's SLOs share its name and mostly follow each other: those are
@@ -341,6 +345,7 @@ impl Native {
         }
     }
 
+    /// Appends the samples of `slos`.
     fn add(&mut self, slos: Slos<'_>, windows: &WindowNames) {
         let ids = &mut self.ids;
         for (o, r, c) in slos.iter() {
