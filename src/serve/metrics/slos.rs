@@ -79,28 +79,39 @@ fn period_burn_rate(o: &SloObjective, r: &SloReport, c: &SloCounts, p: Ppb) -> O
 /// Every window length the SLOs report, ascending, with its name (`5m`): what the families
 /// label a window with, so that rendering reads each SLO's window counts ([`SloCounts`], a
 /// few bytes per window) and not its reports' windows.
-struct WindowNames {
-    lengths: Vec<i64>,
-    names: Vec<Arc<str>>,
-}
+struct WindowNames<'a>(&'a [(i64, Arc<str>)]);
 
-impl WindowNames {
+impl<'a> WindowNames<'a> {
     /// The evaluation's windows, which it found while setting up its counts: no pass over
     /// the SLOs here (at 10,000 SLOs each pass reads their objectives from memory again).
-    fn of(e: &Evaluation) -> Self {
-        let (lengths, names) = e.windows.iter().cloned().unzip();
-        Self { lengths, names }
+    fn of(e: &'a Evaluation) -> Self {
+        Self(&e.windows)
+    }
+
+    /// How many lengths there are.
+    fn len(&self) -> usize {
+        self.0.len()
     }
 
     /// The index of length `w`.
     fn index(&self, w: i64) -> Option<usize> {
-        self.lengths.binary_search(&w).ok()
+        self.0.binary_search_by_key(&w, |&(length, _)| length).ok()
+    }
+
+    /// The name of the `k`-th length.
+    fn name(&self, k: usize) -> &'a str {
+        &self.0[k].1
     }
 }
 
 /// SLOs rendered together: about 1 MB of objectives, counts and reports, which stay in a
 /// core's cache from one pass over the block to the next.
 const BLOCK: usize = 256;
+
+// `http::metrics_of_many_slos_list_each_family_once_with_every_slo_in_order` renders 400
+// SLOs to hold the families across a block's end: it needs more SLOs than a block.
+#[cfg(test)]
+const _: () = assert!(BLOCK < 400);
 
 /// The SLOs of an evaluation, a slice of them at a time: each one's objective, report and
 /// counts.
@@ -172,10 +183,9 @@ struct Sloth {
 }
 
 impl Sloth {
-    fn new(windows: &WindowNames) -> Self {
-        let families = windows
-            .names
-            .iter()
+    fn new(windows: &WindowNames<'_>) -> Self {
+        let families = (0..windows.len())
+            .map(|k| windows.name(k))
             .map(|label| {
                 Family::new(
                     format!("slo:sli_error:ratio_rate{label}"),
@@ -203,9 +213,8 @@ impl Sloth {
     }
 
     /// Appends the samples of the ratio SLOs among `slos`.
-    fn add(&mut self, slos: Slos<'_>, windows: &WindowNames) {
-        let labels = &windows.names;
-        let (by_window, rest) = self.families.split_at_mut(labels.len());
+    fn add(&mut self, slos: Slos<'_>, windows: &WindowNames<'_>) {
+        let (by_window, rest) = self.families.split_at_mut(windows.len());
         let (gauges, info) = rest.split_at_mut(SLOTH_GAUGES.len());
         let (ids, id, objective) = (&mut self.ids, &mut self.id, &mut self.objective);
         for (o, r, c) in slos.iter() {
@@ -229,7 +238,7 @@ impl Sloth {
                     && let Some(k) = windows.index(w)
                 {
                     let ratio = (counts.total - counts.good) as f64 / counts.total as f64;
-                    by_window[k].sample(ids, &[("sloth_window", &*labels[k])], ratio);
+                    by_window[k].sample(ids, &[("sloth_window", windows.name(k))], ratio);
                 }
             }
             for (family, (_, _, value)) in gauges.iter_mut().zip(SLOTH_GAUGES) {
@@ -346,7 +355,7 @@ impl Native {
     }
 
     /// Appends the samples of `slos`.
-    fn add(&mut self, slos: Slos<'_>, windows: &WindowNames) {
+    fn add(&mut self, slos: Slos<'_>, windows: &WindowNames<'_>) {
         let ids = &mut self.ids;
         for (o, r, c) in slos.iter() {
             ids.clear();
@@ -356,7 +365,7 @@ impl Native {
             self.events.sample(ids, &[("result", "bad")], c.lifetime[1]);
             for (&w, counts) in o.windows.iter().zip(&c.windows) {
                 let Some(k) = windows.index(w) else { continue };
-                let window = ("window", &*windows.names[k]);
+                let window = ("window", windows.name(k));
                 let window_events = &mut self.window_events;
                 window_events.sample(ids, &[window, ("result", "good")], counts.good);
                 window_events.sample(ids, &[window, ("result", "total")], counts.total);
