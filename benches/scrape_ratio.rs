@@ -26,8 +26,8 @@ use slipstream::serve::read::{Evaluated, ReadSide};
 #[path = "common/demo.rs"]
 mod demo;
 
-/// Bytes written to empty the cache before a cold scrape: four times this machine's 32 MiB
-/// last-level cache.
+/// Bytes written to empty the cache before a cold scrape: four times the 32 MiB last-level
+/// cache of the machine BENCHMARKS.md's figures come from (more for a bigger cache).
 const EVICT: usize = 128 << 20;
 
 /// Writes every cache line of `buffer`, pushing whatever else was cached out.
