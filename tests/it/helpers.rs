@@ -213,12 +213,16 @@ pub(crate) fn replay_with(
 }
 
 /// `slipstream run --config <config>` on a free port, ready (`/readyz` answers 200 within
-/// a minute), killed when dropped so a failing assertion leaves no server behind.
+/// [`READY_WITHIN`]), killed when dropped so a failing assertion leaves no server behind.
 pub(crate) struct Running {
     child: std::process::Child,
     /// The port it serves on.
     pub(crate) port: u16,
 }
+
+/// How long [`Running::start`] waits for `/readyz`: the demo with 4 days of backfill, in a
+/// debug build, is ready after 55 s on an idle 2-core machine, and later beside other tests.
+const READY_WITHIN: std::time::Duration = std::time::Duration::from_secs(180);
 
 impl Running {
     pub(crate) fn start(config: &std::path::Path) -> Self {
@@ -231,12 +235,15 @@ impl Running {
             .stderr(std::process::Stdio::null())
             .spawn()
             .unwrap();
-        let running = Self { child, port };
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        let mut running = Self { child, port };
+        let deadline = std::time::Instant::now() + READY_WITHIN;
         while !matches!(crate::cli::http_get(port, "/readyz"), Some((200, _))) {
+            if let Some(status) = running.child.try_wait().unwrap() {
+                panic!("run exited before it was ready: {status}");
+            }
             assert!(
                 std::time::Instant::now() < deadline,
-                "run never became ready"
+                "run was not ready within {READY_WITHIN:?}"
             );
             std::thread::sleep(std::time::Duration::from_millis(100));
         }

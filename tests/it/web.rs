@@ -93,7 +93,7 @@ fn the_page_renders_slos_and_charts_in_chromium() {
         return;
     };
     // The embedded demo's configuration, with 4 days of backfill instead of 35 (a debug
-    // build generates it in seconds; the search incident 3 days back is in it).
+    // build generates it in about a minute; the search incident 3 days back is in it).
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("demo.yaml");
     let text =
