@@ -5,10 +5,11 @@
 //!
 //! `cargo bench --bench scrape_ratio -- [slos|evaluate|render] [PAIRS] [cold]` (default
 //! `slos 30`). Each pair is the median of 10 scrapes of 1,000 SLOs (after 10 unmeasured, so
-//! their data is back in the cache, as in criterion's loop) and the median of 3 of 10,000; it
-//! prints the min / median / max over the pairs of each size's milliseconds and of the ratio.
-//! `render` renders a fixed evaluation of each size, `evaluate` evaluates without rendering.
-//! The pipelines are `pipeline`'s `scrape` group's (building them takes a few minutes).
+//! their data is back in the cache, as in criterion's loop; none when cold) and the median of
+//! 3 of 10,000; it prints the min / median / max over the pairs of each size's milliseconds
+//! and of the ratio. `render` renders a fixed evaluation of each size, `evaluate` evaluates
+//! without rendering. The pipelines are `pipeline`'s `scrape` group's (building them takes a
+//! few minutes).
 //!
 //! `cold` writes [`EVICT`] bytes before every scrape, so that no scrape finds the last one's
 //! data in the cache: what a server sees when its scrapes come 15 s or more apart with ingest
@@ -60,14 +61,13 @@ fn scrape(part: &str, pipeline: &Arc<Pipeline>, evaluated: &Evaluated) -> f64 {
 
 /// The median of `n` scrapes, each after `before`.
 fn median_of(n: usize, mut before: impl FnMut(), mut one: impl FnMut() -> f64) -> f64 {
-    let mut times: Vec<f64> = (0..n)
+    let times = (0..n)
         .map(|_| {
             before();
             one()
         })
         .collect();
-    times.sort_by(f64::total_cmp);
-    times[n / 2]
+    spread(times).1
 }
 
 /// `(min, median, max)` of `values`.
