@@ -2,7 +2,7 @@
 
 use std::io::Write;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::helpers::{Rng, alb_line, parse_time, replay, replay_with};
 use slipstream::time::{DAY, MINUTE, SECOND};
@@ -168,19 +168,6 @@ fn replay_of_a_missing_file_fails_cleanly() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/alb.log"));
 }
 
-/// Starts `slipstream run` on a free port, waits until ready, and kills it on drop.
-struct Served {
-    child: std::process::Child,
-    port: u16,
-}
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 /// A port of 127.0.0.1 that is free now and that no other test of this run was handed.
 ///
 /// The port is released before the caller's server binds it, so in between something else
@@ -311,24 +298,7 @@ fn the_demo_serves_live_numbers() {
             .replace("backfill: 35d", "backfill: 0s"),
     )
     .unwrap();
-    let port = free_port();
-    let child = bin()
-        .args(["run", "--config"])
-        .arg(&config)
-        .args(["--listen", &format!("127.0.0.1:{port}")])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let served = Served { child, port };
-    let deadline = Instant::now() + Duration::from_secs(120);
-    loop {
-        if let Some((200, _)) = http_get(served.port, "/readyz") {
-            break;
-        }
-        assert!(Instant::now() < deadline, "demo never became ready");
-        std::thread::sleep(Duration::from_millis(200));
-    }
+    let served = crate::helpers::Running::start(&config);
     let (status, body) = http_get(served.port, "/v1/slos").unwrap();
     assert_eq!(status, 200);
     let v: serde_json::Value =
@@ -355,7 +325,7 @@ fn the_demo_serves_live_numbers() {
     );
 
     // The catalog, from the running instance and offline from the same file, alike.
-    let url = format!("http://127.0.0.1:{}", served.port);
+    let url = served.url();
     let remote = bin()
         .args(["catalog", "--json", "--url", &url])
         .output()
