@@ -11,8 +11,26 @@ const WINDOWS: [i64; 6] = [5 * SECOND, 5 * MINUTE, HOUR, 6 * HOUR, DAY, 3 * DAY]
 const BASE: i64 = 1_700_000_000 * SECOND;
 
 fn events() -> impl Strategy<Value = Vec<(i64, bool)>> {
-    prop::collection::vec((0..4 * DAY, any::<bool>()), 1..400)
+    events_over(4 * DAY)
+}
+
+/// 1 to 400 events spread over `[BASE, BASE + span)`.
+fn events_over(span: i64) -> impl Strategy<Value = Vec<(i64, bool)>> {
+    prop::collection::vec((0..span, any::<bool>()), 1..400)
         .prop_map(|v| v.into_iter().map(|(t, g)| (BASE + t, g)).collect())
+}
+
+/// Events spread over four days, or packed into two hours (so that the short windows of an
+/// end near the newest event hold many).
+fn sparse_or_dense_events() -> impl Strategy<Value = Vec<(i64, bool)>> {
+    prop_oneof![events_over(4 * DAY), events_over(2 * HOUR)]
+}
+
+/// An evaluation end: `BASE + anywhere` or, given `near`, that long before the newest of
+/// `events` (negative: after it), where a ring's live buckets cover the windows.
+fn end_for(events: &[(i64, bool)], anywhere: i64, near: Option<i64>) -> i64 {
+    let newest = events.iter().map(|e| e.0).max().unwrap_or(BASE);
+    near.map_or(BASE + anywhere, |lag| newest - lag)
 }
 
 fn direct(events: &[(i64, bool)], start: i64, end: i64) -> Counts {
@@ -52,36 +70,95 @@ proptest! {
 /// [`SloCounters::add_sums`] of the windows `picks` (indexes into [`WINDOWS`]) ending at
 /// `end` (rounded down to a second) equals each window's [`SloCounters::sum`].
 fn add_sums_equal_sums(c: &SloCounters, end: i64, picks: &[usize]) -> Result<(), TestCaseError> {
-    let end = floor_to(end, SECOND);
     let windows: Vec<i64> = picks.iter().map(|&i| WINDOWS[i]).collect();
+    windows_summed_at_once_equal_sums(c, floor_to(end, SECOND), &windows).map(drop)
+}
+
+/// [`SloCounters::add_sums`] of `windows` ending at `end` (a whole second) equals each
+/// window's [`SloCounters::sum`]; the counts.
+fn windows_summed_at_once_equal_sums(
+    c: &SloCounters,
+    end: i64,
+    windows: &[i64],
+) -> Result<Vec<Counts>, TestCaseError> {
     let mut all = vec![Counts::default(); windows.len()];
-    c.add_sums(&windows, end, &mut all);
-    for (w, got) in windows.iter().zip(all) {
-        prop_assert_eq!(got, c.sum(*w, end), "window {}", w);
+    c.add_sums(windows, end, &mut all);
+    for (w, got) in windows.iter().zip(&all) {
+        prop_assert_eq!(*got, c.sum(*w, end), "window {}", w);
     }
-    Ok(())
+    Ok(all)
 }
 
 proptest! {
     /// Summing all windows at once gives each window's own sum, for any end and any subset
-    /// and order of windows (duplicates included), with tiers missing from the layout too.
+    /// and order of windows (duplicates included), with tiers missing from the layout too,
+    /// and with rings sized for the windows alone (no slack), where a window can be read as
+    /// its ring's live sum minus the buckets outside it.
     #[test]
     fn add_sums_equals_each_sum(
-        events in events(),
+        events in sparse_or_dense_events(),
         end_offset in -DAY..6 * DAY,
+        near in prop::option::of(-MINUTE..HOUR),
         picks in prop::collection::vec(0..WINDOWS.len(), 1..10),
-        short_layout in any::<bool>(),
+        layout in 0..3,
     ) {
-        let layout = if short_layout {
-            Layout::new(&WINDOWS[..3], MINUTE)
-        } else {
-            Layout::new(&WINDOWS, HOUR)
+        let layout = match layout {
+            0 => Layout::new(&WINDOWS[..3], MINUTE),
+            1 => Layout::new(&WINDOWS, 0),
+            _ => Layout::new(&WINDOWS, HOUR),
         };
         let mut c = SloCounters::new(&layout);
         for &(t, good) in &events {
             c.add(t, good);
         }
-        add_sums_equal_sums(&c, BASE + end_offset, &picks)?;
+        add_sums_equal_sums(&c, end_for(&events, end_offset, near), &picks)?;
+    }
+}
+
+/// Several windows per tier, as an SLO with its burn-rate windows has them (1 h, 2 h and 6 h
+/// are all measured with the minute tier).
+const MANY: [i64; 12] = [
+    5 * SECOND,
+    30 * SECOND,
+    5 * MINUTE,
+    8 * MINUTE,
+    HOUR,
+    2 * HOUR,
+    6 * HOUR,
+    DAY,
+    3 * DAY,
+    20 * DAY,
+    21 * DAY,
+    30 * DAY,
+];
+
+proptest! {
+    /// With several windows per tier and rings sized for them alone (no slack), so that
+    /// windows are read every way `add_sums` has (a coarser tier's middle, a ring's own
+    /// buckets or its live sum minus the rest, a longer window extending a shorter one):
+    /// summing all windows at once still gives each window's own sum and, for an end past
+    /// the newest event, a direct count.
+    #[test]
+    fn add_sums_equals_each_sum_with_many_windows_per_tier(
+        events in sparse_or_dense_events(),
+        end_offset in -DAY..6 * DAY,
+        near in prop::option::of(-MINUTE..HOUR),
+        picks in prop::collection::vec(0..MANY.len(), 1..16),
+    ) {
+        let windows: Vec<i64> = picks.iter().map(|&i| MANY[i]).collect();
+        let mut c = SloCounters::new(&Layout::new(&windows, 0));
+        for &(t, good) in &events {
+            c.add(t, good);
+        }
+        let end = floor_to(end_for(&events, end_offset, near), SECOND);
+        let all = windows_summed_at_once_equal_sums(&c, end, &windows)?;
+        // Without slack the rings keep every window only as far back as the newest event.
+        let newest = events.iter().map(|e| e.0).max().unwrap();
+        if end > newest {
+            for (&w, got) in windows.iter().zip(all) {
+                prop_assert_eq!(got, direct(&events, window_start(w, end), end), "window {}", w);
+            }
+        }
     }
 }
 
@@ -159,11 +236,13 @@ proptest! {
     /// still gives each window's own sum.
     #[test]
     fn add_sums_equals_each_sum_after_a_restore(
-        events in events(),
+        events in sparse_or_dense_events(),
         cut in 0usize..400,
         end_offset in -DAY..6 * DAY,
+        near in prop::option::of(-MINUTE..HOUR),
         picks in prop::collection::vec(0..WINDOWS.len(), 1..10),
         short_before in any::<bool>(),
+        tight in any::<bool>(),
     ) {
         let before = if short_before {
             Layout::new(&WINDOWS[..3], MINUTE)
@@ -175,11 +254,11 @@ proptest! {
         for &(t, good) in &events[..cut] {
             old.add(t, good);
         }
-        let mut c = SloCounters::new(&Layout::new(&WINDOWS, HOUR));
+        let mut c = SloCounters::new(&Layout::new(&WINDOWS, if tight { 0 } else { HOUR }));
         c.import(&old.export());
         for &(t, good) in &events[cut..] {
             c.add(t, good);
         }
-        add_sums_equal_sums(&c, BASE + end_offset, &picks)?;
+        add_sums_equal_sums(&c, end_for(&events, end_offset, near), &picks)?;
     }
 }
