@@ -33,6 +33,15 @@ fn end_for(events: &[(i64, bool)], anywhere: i64, near: Option<i64>) -> i64 {
     near.map_or(BASE + anywhere, |lag| newest - lag)
 }
 
+/// Counters shaped by `layout` that were given `events`, in order.
+fn fed(layout: &Layout, events: &[(i64, bool)]) -> SloCounters {
+    let mut c = SloCounters::new(layout);
+    for &(t, good) in events {
+        c.add(t, good);
+    }
+    c
+}
+
 fn direct(events: &[(i64, bool)], start: i64, end: i64) -> Counts {
     let mut c = Counts::default();
     for &(_, good) in events.iter().filter(|(t, _)| (start..end).contains(t)) {
@@ -107,10 +116,7 @@ proptest! {
             1 => Layout::new(&WINDOWS, 0),
             _ => Layout::new(&WINDOWS, HOUR),
         };
-        let mut c = SloCounters::new(&layout);
-        for &(t, good) in &events {
-            c.add(t, good);
-        }
+        let c = fed(&layout, &events);
         add_sums_equal_sums(&c, end_for(&events, end_offset, near), &picks)?;
     }
 }
@@ -146,10 +152,7 @@ proptest! {
         picks in prop::collection::vec(0..MANY.len(), 1..16),
     ) {
         let windows: Vec<i64> = picks.iter().map(|&i| MANY[i]).collect();
-        let mut c = SloCounters::new(&Layout::new(&windows, 0));
-        for &(t, good) in &events {
-            c.add(t, good);
-        }
+        let c = fed(&Layout::new(&windows, 0), &events);
         let end = floor_to(end_for(&events, end_offset, near), SECOND);
         let all = windows_summed_at_once_equal_sums(&c, end, &windows)?;
         // Without slack the rings keep every window only as far back as the newest event.
@@ -250,10 +253,7 @@ proptest! {
             Layout::new(&WINDOWS, HOUR)
         };
         let cut = cut.min(events.len());
-        let mut old = SloCounters::new(&before);
-        for &(t, good) in &events[..cut] {
-            old.add(t, good);
-        }
+        let old = fed(&before, &events[..cut]);
         let mut c = SloCounters::new(&Layout::new(&WINDOWS, if tight { 0 } else { HOUR }));
         c.import(&old.export());
         for &(t, good) in &events[cut..] {
