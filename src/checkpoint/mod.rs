@@ -231,6 +231,13 @@ pub fn encode(checkpoint: &Checkpoint) -> Vec<u8> {
 
 /// Parses checkpoint file bytes, checking magic, version, length and checksum.
 pub fn decode(bytes: &[u8]) -> Result<Checkpoint, String> {
+    let (version, payload) = checked_payload(bytes)?;
+    read_payload(version, payload)
+}
+
+/// The format version and the payload of checkpoint file bytes whose magic, version, length
+/// and checksum are right.
+fn checked_payload(bytes: &[u8]) -> Result<(u32, &[u8]), String> {
     if bytes.len() < HEADER {
         return Err(format!(
             "truncated: {} bytes, shorter than the header",
@@ -273,6 +280,11 @@ pub fn decode(bytes: &[u8]) -> Result<Checkpoint, String> {
     if crc32fast::hash(payload) != u32_at(20) {
         return Err("checksum mismatch".into());
     }
+    Ok((version, payload))
+}
+
+/// The checkpoint in `payload`, written in format `version` (upgraded when older).
+fn read_payload(version: u32, payload: &[u8]) -> Result<Checkpoint, String> {
     let undecodable = |e: postcard::Error| format!("undecodable payload: {e}");
     if version == v4::VERSION {
         let old: v4::Checkpoint = postcard::from_bytes(payload).map_err(undecodable)?;

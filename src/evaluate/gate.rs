@@ -226,58 +226,7 @@ pub fn decide(
         .freezes
         .iter()
         .find(|f| (f.start_us..f.end_us).contains(&now_us));
-    let left = |g: &GateSlo| {
-        format!(
-            "{:.1} % of its budget left",
-            g.budget_remaining_ratio * 100.0
-        )
-    };
-    let (decision, reason) = if let Some(f) = freeze {
-        (
-            Decision::Blocked,
-            format!("freeze until {}: {}", format_rfc3339(f.end_us), f.reason),
-        )
-    } else if let Some(w) = worst {
-        let quiet = rules.quiet_days.as_ref().filter(|q| {
-            rank(w.tier) >= rank(q.from_tier) && q.days.contains(&weekday(now_us, &q.zone))
-        });
-        match (w.action, quiet) {
-            (GateAction::Deny, _) => (
-                Decision::Blocked,
-                format!("{service}/{} is in {}: {}", w.slo, w.tier, left(w)),
-            ),
-            (_, Some(q)) => (
-                Decision::Blocked,
-                format!(
-                    "no deploys on {} ({}) from {} down: {service}/{} is in {}, {}",
-                    weekday_name(weekday(now_us, &q.zone)),
-                    q.zone.name(),
-                    q.from_tier,
-                    w.slo,
-                    w.tier,
-                    left(w)
-                ),
-            ),
-            (GateAction::RequireApproval, None) => (
-                Decision::NeedsApproval,
-                format!(
-                    "{service}/{} is in {}: {}; deploy with approval",
-                    w.slo,
-                    w.tier,
-                    left(w)
-                ),
-            ),
-            (GateAction::Allow, None) => (
-                Decision::Ship,
-                format!("{service}/{} is in {}: {}", w.slo, w.tier, left(w)),
-            ),
-        }
-    } else {
-        (
-            Decision::Ship,
-            format!("{service} has no SLO with an error budget"),
-        )
-    };
+    let (decision, reason) = rules_decision(service, worst, freeze, rules, now_us);
     let override_reason = override_reason.map(str::trim).filter(|r| !r.is_empty());
     let overridden = override_reason.is_some() && decision != Decision::Ship;
     let final_decision = if override_reason.is_some() {
@@ -307,6 +256,64 @@ pub fn decide(
         evaluated_at: evaluated_at.to_string(),
         decided_at: format_rfc3339(now_us),
         slos: gated,
+    }
+}
+
+/// What the rules decide, and why: blocked during `freeze`; else by the tier of the `worst`
+/// SLO (its action, or a quiet day from its tier down); ship when no SLO has a budget.
+fn rules_decision(
+    service: &str,
+    worst: Option<&GateSlo>,
+    freeze: Option<&Freeze>,
+    rules: &GateRules,
+    now_us: i64,
+) -> (Decision, String) {
+    if let Some(f) = freeze {
+        return (
+            Decision::Blocked,
+            format!("freeze until {}: {}", format_rfc3339(f.end_us), f.reason),
+        );
+    }
+    let Some(w) = worst else {
+        return (
+            Decision::Ship,
+            format!("{service} has no SLO with an error budget"),
+        );
+    };
+    let left = format!(
+        "{:.1} % of its budget left",
+        w.budget_remaining_ratio * 100.0
+    );
+    let quiet = rules.quiet_days.as_ref().filter(|q| {
+        rank(w.tier) >= rank(q.from_tier) && q.days.contains(&weekday(now_us, &q.zone))
+    });
+    match (w.action, quiet) {
+        (GateAction::Deny, _) => (
+            Decision::Blocked,
+            format!("{service}/{} is in {}: {left}", w.slo, w.tier),
+        ),
+        (_, Some(q)) => (
+            Decision::Blocked,
+            format!(
+                "no deploys on {} ({}) from {} down: {service}/{} is in {}, {left}",
+                weekday_name(weekday(now_us, &q.zone)),
+                q.zone.name(),
+                q.from_tier,
+                w.slo,
+                w.tier,
+            ),
+        ),
+        (GateAction::RequireApproval, None) => (
+            Decision::NeedsApproval,
+            format!(
+                "{service}/{} is in {}: {left}; deploy with approval",
+                w.slo, w.tier,
+            ),
+        ),
+        (GateAction::Allow, None) => (
+            Decision::Ship,
+            format!("{service}/{} is in {}: {left}", w.slo, w.tier),
+        ),
     }
 }
 

@@ -329,83 +329,28 @@ impl Report {
 /// each.
 pub fn text(slo: &serde_json::Value) -> String {
     use std::fmt::Write;
-    let pct = |v: &serde_json::Value, digits: usize| {
-        v.as_f64().map_or_else(
-            || "-".to_string(),
-            |x| format!("{:.*} %", digits, x * 100.0),
-        )
-    };
-    let s = |v: &serde_json::Value| v.as_str().unwrap_or("-").to_string();
     let mut out = String::new();
     let _ = writeln!(
         out,
         "{}/{}: SLI {} over {} (objective {}) · tier {}",
-        s(&slo["service"]),
-        s(&slo["slo"]),
+        text_of(&slo["service"]),
+        text_of(&slo["slo"]),
         if slo["no_data"] == true {
             "no data yet".to_string()
         } else {
-            pct(&slo["sli"], 3)
+            percent(&slo["sli"], 3)
         },
-        s(&slo["period"]),
-        pct(&slo["objective"], 3),
-        s(&slo["policy"]["tier"]),
+        text_of(&slo["period"]),
+        percent(&slo["objective"], 3),
+        text_of(&slo["policy"]["tier"]),
     );
-    let b = &slo["budget"];
-    if b.is_object() {
-        let when = |f: &serde_json::Value| match f["hours_left"].as_f64() {
-            None => "not this period".to_string(),
-            Some(h) if h <= 0.0 => "spent".to_string(),
-            Some(h) if h < 48.0 => format!("in {h:.1} h"),
-            Some(h) => format!("in {:.1} d", h / 24.0),
-        };
-        let runs_out: Vec<String> = b["exhaustion"]
-            .as_array()
-            .map(|list| {
-                list.iter()
-                    .map(|f| format!("at the {} rate {}", s(&f["window"]), when(f)))
-                    .collect()
-            })
-            .unwrap_or_default();
-        let _ = writeln!(
-            out,
-            "budget: {} left ({} bad of {:.0} allowed){}",
-            pct(&b["remaining_ratio"], 1),
-            b["bad"],
-            b["allowed_bad"].as_f64().unwrap_or(0.0).floor(),
-            if runs_out.is_empty() {
-                String::new()
-            } else {
-                format!(" · runs out {}", runs_out.join(", "))
-            }
-        );
+    if slo["budget"].is_object() {
+        let _ = writeln!(out, "{}", budget_line(&slo["budget"]));
     }
-    let sla = &slo["sla"];
-    if sla.is_object() {
-        let _ = writeln!(
-            out,
-            "SLA {} over the {}: {} · SLI {} · {} of its budget left · margin {}",
-            pct(&sla["objective"], 3),
-            s(&sla["period"]),
-            if sla["met"] == true {
-                "holds"
-            } else {
-                "breached"
-            },
-            pct(&sla["sli"], 3),
-            pct(&sla["remaining_ratio"], 1),
-            pct(&sla["margin"], 3),
-        );
+    if slo["sla"].is_object() {
+        let _ = writeln!(out, "{}", sla_line(&slo["sla"]));
     }
-    let firing: Vec<String> = slo["alerts"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .filter(|x| x["firing"] == true)
-                .map(|x| s(&x["name"]))
-                .collect()
-        })
-        .unwrap_or_default();
+    let firing = alerts_where(slo, |x| x["firing"] == true, |x| text_of(&x["name"]));
     let _ = writeln!(
         out,
         "alerts firing: {}",
@@ -416,26 +361,93 @@ pub fn text(slo: &serde_json::Value) -> String {
         }
     );
     // Held alerts not firing yet, with the minute their condition began.
-    let pending: Vec<String> = slo["alerts"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .filter(|x| x["state"] == "pending")
-                .map(|x| {
-                    format!(
-                        "{} (since {}, hold {})",
-                        s(&x["name"]),
-                        s(&x["condition_since"]),
-                        s(&x["hold"])
-                    )
-                })
-                .collect()
-        })
-        .unwrap_or_default();
+    let pending = alerts_where(
+        slo,
+        |x| x["state"] == "pending",
+        |x| {
+            format!(
+                "{} (since {}, hold {})",
+                text_of(&x["name"]),
+                text_of(&x["condition_since"]),
+                text_of(&x["hold"])
+            )
+        },
+    );
     if !pending.is_empty() {
         let _ = writeln!(out, "alerts pending: {}", pending.join(", "));
     }
     out
+}
+
+/// A ratio as a percentage with `digits` decimals, `-` when it is not a number.
+fn percent(v: &serde_json::Value, digits: usize) -> String {
+    v.as_f64().map_or_else(
+        || "-".to_string(),
+        |x| format!("{:.*} %", digits, x * 100.0),
+    )
+}
+
+/// A string, `-` when it is not one.
+fn text_of(v: &serde_json::Value) -> String {
+    v.as_str().unwrap_or("-").to_string()
+}
+
+/// The budget's line: what is left, and when it runs out at each window's rate.
+fn budget_line(b: &serde_json::Value) -> String {
+    let when = |f: &serde_json::Value| match f["hours_left"].as_f64() {
+        None => "not this period".to_string(),
+        Some(h) if h <= 0.0 => "spent".to_string(),
+        Some(h) if h < 48.0 => format!("in {h:.1} h"),
+        Some(h) => format!("in {:.1} d", h / 24.0),
+    };
+    let runs_out: Vec<String> = b["exhaustion"]
+        .as_array()
+        .map(|list| {
+            list.iter()
+                .map(|f| format!("at the {} rate {}", text_of(&f["window"]), when(f)))
+                .collect()
+        })
+        .unwrap_or_default();
+    format!(
+        "budget: {} left ({} bad of {:.0} allowed){}",
+        percent(&b["remaining_ratio"], 1),
+        b["bad"],
+        b["allowed_bad"].as_f64().unwrap_or(0.0).floor(),
+        if runs_out.is_empty() {
+            String::new()
+        } else {
+            format!(" · runs out {}", runs_out.join(", "))
+        }
+    )
+}
+
+/// The SLA's line: its objective and period, whether it holds, its SLI, budget and margin.
+fn sla_line(sla: &serde_json::Value) -> String {
+    format!(
+        "SLA {} over the {}: {} · SLI {} · {} of its budget left · margin {}",
+        percent(&sla["objective"], 3),
+        text_of(&sla["period"]),
+        if sla["met"] == true {
+            "holds"
+        } else {
+            "breached"
+        },
+        percent(&sla["sli"], 3),
+        percent(&sla["remaining_ratio"], 1),
+        percent(&sla["margin"], 3),
+    )
+}
+
+/// `show` of each of the SLO's alerts that `keep` keeps, in order.
+fn alerts_where(
+    slo: &serde_json::Value,
+    keep: impl Fn(&serde_json::Value) -> bool,
+    show: impl Fn(&serde_json::Value) -> String,
+) -> Vec<String> {
+    slo["alerts"]
+        .as_array()
+        .map(|a| a.iter().filter(|x| keep(x)).map(show).collect())
+        .unwrap_or_default()
 }
 
 #[cfg(test)]

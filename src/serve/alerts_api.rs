@@ -116,7 +116,21 @@ pub fn in_state(report: &Report, state: AlertState) -> Vec<(Labels, Labels, f64,
         .collect()
 }
 
+/// An alert's labels, its annotations and its value.
 fn describe(s: &SloReport, a: &AlertReport) -> (Labels, Labels, f64) {
+    let id = format!("{}/{}", s.service, s.slo);
+    let (value, summary, description) = match a.kind {
+        AlertKind::BurnRate => burn_rate_text(s, a, &id),
+        AlertKind::Budget => budget_text(s, a, &id),
+        AlertKind::Exhaustion => exhaustion_text(s, a, &id),
+        AlertKind::SlaBuffer => sla_buffer_text(s, &id),
+        AlertKind::Throughput => throughput_text(s, a, &id),
+    };
+    (labels(s, a), annotations(s, a, summary, description), value)
+}
+
+/// `alertname`, the SLO's and the alert's labels, and the catalog's.
+fn labels(s: &SloReport, a: &AlertReport) -> Labels {
     let mut labels = Labels::new();
     labels.insert("alertname".into(), a.name.to_string());
     labels.insert("service".into(), s.service.to_string());
@@ -130,102 +144,12 @@ fn describe(s: &SloReport, a: &AlertReport) -> (Labels, Labels, f64) {
         labels.insert("short_window".into(), w.to_string());
     }
     labels.extend(s.catalog.alert_labels());
-    let id = format!("{}/{}", s.service, s.slo);
-    let (value, summary, description) = match a.kind {
-        AlertKind::BurnRate => {
-            let burn = |w: &Option<Arc<str>>| {
-                s.windows
-                    .iter()
-                    .find(|r| w.as_deref() == Some(&*r.window))
-                    .and_then(|r| r.burn_rate)
-                    .unwrap_or(0.0)
-            };
-            let (long, short) = (burn(&a.long_window), burn(&a.short_window));
-            let factor = a.factor.unwrap_or(0.0);
-            let long_window = a.long_window.as_deref().unwrap_or("?");
-            let burns = if a.short_window == a.long_window {
-                format!("burn rate {long:.3} over {long_window}, above {factor}")
-            } else {
-                format!(
-                    "burn rate {long:.3} over {long_window} and {short:.3} over {}, both above {factor}",
-                    a.short_window.as_deref().unwrap_or("?"),
-                )
-            };
-            let held = a.status.hold.as_deref().map_or(String::new(), |h| {
-                format!(
-                    " (held {h}, since {})",
-                    a.status.condition_since.as_deref().unwrap_or("?")
-                )
-            });
-            (
-                long,
-                format!("{id} is burning its error budget {long:.2}× too fast"),
-                format!(
-                    "{burns}{held}; the {} budget lasts 1/{factor} of its period at this rate",
-                    s.period
-                ),
-            )
-        }
-        AlertKind::Budget => {
-            let remaining = s.budget.as_ref().map_or(0.0, |b| b.remaining_ratio);
-            (
-                remaining,
-                format!(
-                    "{id} has {:.1} % of its error budget left",
-                    remaining * 100.0
-                ),
-                format!(
-                    "remaining error budget ratio {remaining:.4} is at or below {} over the {} period",
-                    a.factor.unwrap_or(0.0),
-                    s.period
-                ),
-            )
-        }
-        AlertKind::Exhaustion => {
-            let hours = a.runs_out_in_hours.unwrap_or(f64::INFINITY);
-            let window = a.long_window.as_deref().unwrap_or("?");
-            (
-                hours,
-                format!(
-                    "{id}'s error budget runs out in {hours:.1} h at the last {window}'s rates"
-                ),
-                format!(
-                    "at the rates of the last {window}, the {} budget is spent in {hours:.2} hours, within {}",
-                    s.period,
-                    a.within.as_deref().unwrap_or("?")
-                ),
-            )
-        }
-        AlertKind::SlaBuffer => {
-            let remaining = s.budget.as_ref().map_or(0.0, |b| b.remaining_ratio);
-            let sla = s.sla.as_ref();
-            (
-                remaining,
-                format!("{id} has spent its error budget; its SLA still holds"),
-                format!(
-                    "the {} SLO budget is spent (remaining {remaining:.4}) while the SLA of {} over {} holds (SLI {}): the buffer between them is being used",
-                    s.period,
-                    sla.map_or(0.0, |x| x.objective),
-                    sla.map_or("?", |x| x.period.as_str()),
-                    sla.and_then(|x| x.sli)
-                        .map_or("-".into(), |v| format!("{v:.5}"))
-                ),
-            )
-        }
-        AlertKind::Throughput => {
-            let (observed, minimum) = s.throughput.as_ref().map_or((0.0, 0.0), |t| {
-                (t.observed_per_second, t.minimum_per_second)
-            });
-            (
-                observed,
-                format!("{id} serves {observed:.2} good requests/s, below {minimum}"),
-                format!(
-                    "good requests per second {observed:.3} over {} is below the minimum {minimum}",
-                    a.long_window.as_deref().unwrap_or(&s.period)
-                ),
-            )
-        }
-    };
+    labels
+}
+
+/// `summary` and `description`, the alert's action and top contributor, and the catalog's
+/// annotations.
+fn annotations(s: &SloReport, a: &AlertReport, summary: String, description: String) -> Labels {
     let mut annotations = Labels::new();
     annotations.insert("summary".into(), summary);
     annotations.insert("description".into(), description);
@@ -236,7 +160,108 @@ fn describe(s: &SloReport, a: &AlertReport) -> (Labels, Labels, f64) {
         annotations.insert("top_contributor".into(), top.clone());
     }
     annotations.extend(s.catalog.alert_annotations());
-    (labels, annotations, value)
+    annotations
+}
+
+/// A burn-rate alert: the long window's burn rate, and both windows' in the text.
+fn burn_rate_text(s: &SloReport, a: &AlertReport, id: &str) -> (f64, String, String) {
+    let burn = |w: &Option<Arc<str>>| {
+        s.windows
+            .iter()
+            .find(|r| w.as_deref() == Some(&*r.window))
+            .and_then(|r| r.burn_rate)
+            .unwrap_or(0.0)
+    };
+    let (long, short) = (burn(&a.long_window), burn(&a.short_window));
+    let factor = a.factor.unwrap_or(0.0);
+    let long_window = a.long_window.as_deref().unwrap_or("?");
+    let burns = if a.short_window == a.long_window {
+        format!("burn rate {long:.3} over {long_window}, above {factor}")
+    } else {
+        format!(
+            "burn rate {long:.3} over {long_window} and {short:.3} over {}, both above {factor}",
+            a.short_window.as_deref().unwrap_or("?"),
+        )
+    };
+    let held = a.status.hold.as_deref().map_or(String::new(), |h| {
+        format!(
+            " (held {h}, since {})",
+            a.status.condition_since.as_deref().unwrap_or("?")
+        )
+    });
+    (
+        long,
+        format!("{id} is burning its error budget {long:.2}× too fast"),
+        format!(
+            "{burns}{held}; the {} budget lasts 1/{factor} of its period at this rate",
+            s.period
+        ),
+    )
+}
+
+/// A budget alert: the remaining budget ratio.
+fn budget_text(s: &SloReport, a: &AlertReport, id: &str) -> (f64, String, String) {
+    let remaining = s.budget.as_ref().map_or(0.0, |b| b.remaining_ratio);
+    (
+        remaining,
+        format!(
+            "{id} has {:.1} % of its error budget left",
+            remaining * 100.0
+        ),
+        format!(
+            "remaining error budget ratio {remaining:.4} is at or below {} over the {} period",
+            a.factor.unwrap_or(0.0),
+            s.period
+        ),
+    )
+}
+
+/// An exhaustion alert: the hours until the budget runs out.
+fn exhaustion_text(s: &SloReport, a: &AlertReport, id: &str) -> (f64, String, String) {
+    let hours = a.runs_out_in_hours.unwrap_or(f64::INFINITY);
+    let window = a.long_window.as_deref().unwrap_or("?");
+    (
+        hours,
+        format!("{id}'s error budget runs out in {hours:.1} h at the last {window}'s rates"),
+        format!(
+            "at the rates of the last {window}, the {} budget is spent in {hours:.2} hours, within {}",
+            s.period,
+            a.within.as_deref().unwrap_or("?")
+        ),
+    )
+}
+
+/// An SLA-buffer alert: the remaining SLO budget, beside the SLA that still holds.
+fn sla_buffer_text(s: &SloReport, id: &str) -> (f64, String, String) {
+    let remaining = s.budget.as_ref().map_or(0.0, |b| b.remaining_ratio);
+    let sla = s.sla.as_ref();
+    (
+        remaining,
+        format!("{id} has spent its error budget; its SLA still holds"),
+        format!(
+            "the {} SLO budget is spent (remaining {remaining:.4}) while the SLA of {} over {} holds (SLI {}): the buffer between them is being used",
+            s.period,
+            sla.map_or(0.0, |x| x.objective),
+            sla.map_or("?", |x| x.period.as_str()),
+            sla.and_then(|x| x.sli)
+                .map_or("-".into(), |v| format!("{v:.5}"))
+        ),
+    )
+}
+
+/// A throughput alert: the good requests per second.
+fn throughput_text(s: &SloReport, a: &AlertReport, id: &str) -> (f64, String, String) {
+    let (observed, minimum) = s.throughput.as_ref().map_or((0.0, 0.0), |t| {
+        (t.observed_per_second, t.minimum_per_second)
+    });
+    (
+        observed,
+        format!("{id} serves {observed:.2} good requests/s, below {minimum}"),
+        format!(
+            "good requests per second {observed:.3} over {} is below the minimum {minimum}",
+            a.long_window.as_deref().unwrap_or(&s.period)
+        ),
+    )
 }
 
 /// `GET /api/v1/alerts` body.

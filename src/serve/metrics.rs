@@ -16,6 +16,7 @@
 //! the server runs it on the blocking pool. It writes into a chunked [`Text`], which the
 //! response sends as it is. The process's own series are in `process`.
 
+mod cluster;
 mod process;
 mod slos;
 pub mod text;
@@ -163,7 +164,7 @@ pub fn render(evaluated: &Evaluated, telemetry: &Telemetry) -> Text {
     process::reload_telemetry(&mut x, &telemetry.reload);
     process::notification_telemetry(&mut x, &telemetry.notifications);
     process::dead_letter_telemetry(&mut x, &telemetry.dead_letter);
-    process::cluster_telemetry(
+    cluster::cluster_telemetry(
         &mut x,
         evaluated.cluster.as_ref(),
         telemetry.cluster.as_deref(),

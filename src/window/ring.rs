@@ -18,11 +18,12 @@
 //! be mistaken for an older one; a bucket is readable while it is among the last `n` of its
 //! tier, and [`Layout`] sizes `n` so that every window the SLO reports stays retained.
 
-use std::sync::Arc;
-
-use super::adjust::{Adjusting, Adjustment};
-use super::history::{History, HistorySpec};
+use super::adjust::Adjusting;
+use super::history::History;
 use crate::time::{HOUR, MINUTE, SECOND, ceil_to, floor_to};
+
+pub use layout::{Layout, Retention};
+pub use state::TierState;
 
 /// Bucket widths of the tiers, finest first. Each divides the next.
 pub const TIER_WIDTHS: [i64; 5] = [SECOND, 10 * SECOND, MINUTE, 10 * MINUTE, HOUR];
@@ -56,124 +57,6 @@ impl std::ops::AddAssign for Counts {
     fn add_assign(&mut self, rhs: Counts) {
         self.good += rhs.good;
         self.total += rhs.total;
-    }
-}
-
-/// How many slots each tier of one SLO keeps.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Layout {
-    /// Slots per tier, finest first; the vector stops at the coarsest tier in use.
-    pub slots: Vec<usize>,
-    /// The daily history kept, if any (see [`super::history`]).
-    pub history: Option<HistorySpec>,
-    /// The budget adjustments that name this SLO (see [`super::adjust`]).
-    pub adjustments: Arc<[Arc<Adjustment>]>,
-}
-
-impl Layout {
-    /// A layout that keeps every window in `windows_us` exact while the evaluation time lags
-    /// the newest bucket by at most `slack_us` (allowed lateness plus the future bound).
-    pub fn new(windows_us: &[i64], slack_us: i64) -> Self {
-        let coarsest = windows_us.iter().map(|&w| tier_for(w)).max().unwrap_or(0);
-        let slots = (0..=coarsest)
-            .map(|tier| {
-                let width = TIER_WIDTHS[tier];
-                // Longest span this tier must cover: windows measured with it, and the
-                // remainder below the next coarser tier's boundary.
-                let own = windows_us
-                    .iter()
-                    .filter(|&&w| tier_for(w) == tier)
-                    .max()
-                    .copied()
-                    .unwrap_or(0);
-                let parent = if tier < coarsest {
-                    TIER_WIDTHS[tier + 1]
-                } else {
-                    0
-                };
-                let span = own.max(parent) + slack_us.max(0);
-                usize::try_from(ceil_to(span, width) / width).unwrap_or(usize::MAX) + 2
-            })
-            .collect();
-        Self {
-            slots,
-            history: None,
-            adjustments: Arc::new([]),
-        }
-    }
-
-    /// Bytes of counters this layout costs per SLO, its daily history included.
-    pub fn bytes(&self) -> usize {
-        self.slots.iter().sum::<usize>() * std::mem::size_of::<Slot>()
-            + self.history.as_ref().map_or(0, HistorySpec::bytes)
-    }
-}
-
-/// What one SLO's counters must keep: the windows it reports, plus tiers kept over a longer
-/// span (calendar periods summed from their start, timeslice budgets read slice by slice).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Retention {
-    /// Reported windows, µs.
-    pub windows_us: Vec<i64>,
-    /// `(tier width, span)`: the tier of that width keeps buckets covering `span` µs.
-    pub spans: Vec<(i64, i64)>,
-    /// Daily counts kept for period reports, if any.
-    pub history: Option<HistorySpec>,
-    /// The budget adjustments that name the SLO.
-    pub adjustments: Arc<[Arc<Adjustment>]>,
-}
-
-impl From<Vec<i64>> for Retention {
-    fn from(windows_us: Vec<i64>) -> Self {
-        Self {
-            windows_us,
-            spans: Vec::new(),
-            history: None,
-            adjustments: Arc::new([]),
-        }
-    }
-}
-
-impl Retention {
-    /// The longest span behind the newest event that any tier or the history must count.
-    pub fn longest_us(&self) -> i64 {
-        let spans = self.spans.iter().map(|&(_, s)| s);
-        let history = self.history.as_ref().map(HistorySpec::span_us);
-        self.windows_us
-            .iter()
-            .copied()
-            .chain(spans)
-            .chain(history)
-            .max()
-            .unwrap_or(0)
-    }
-}
-
-impl Layout {
-    /// A layout for `r`: [`Layout::new`] for its windows, with each tier of `r.spans` kept
-    /// over its span and every finer tier over one bucket of the next coarser one.
-    pub fn for_retention(r: &Retention, slack_us: i64) -> Self {
-        let mut layout = Layout::new(&r.windows_us, slack_us);
-        let slack = slack_us.max(0);
-        let count = |span: i64, width: i64| {
-            usize::try_from(ceil_to(span + slack, width) / width).unwrap_or(usize::MAX) + 2
-        };
-        for &(width, span) in &r.spans {
-            let Some(tier) = TIER_WIDTHS.iter().position(|&w| w == width) else {
-                continue;
-            };
-            if layout.slots.len() <= tier {
-                layout.slots.resize(tier + 1, 1);
-            }
-            layout.slots[tier] = layout.slots[tier].max(count(span, width));
-            for t in 0..tier {
-                let need = count(TIER_WIDTHS[t + 1], TIER_WIDTHS[t]);
-                layout.slots[t] = layout.slots[t].max(need);
-            }
-        }
-        layout.history = r.history.clone();
-        layout.adjustments = Arc::clone(&r.adjustments);
-        layout
     }
 }
 
@@ -635,87 +518,15 @@ impl SloCounters {
     }
 }
 
-/// The retained buckets of one tier: its width and every non-empty `(bucket, good, total)`.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct TierState {
-    /// Bucket width, µs.
-    pub width_us: i64,
-    /// Non-empty buckets: epoch bucket index, good, total.
-    pub buckets: Vec<(i64, u64, u64)>,
-}
-
-impl SloCounters {
-    /// Every live, non-empty bucket of every tier, for a checkpoint. Stale slots (buckets
-    /// older than the tier retains, never read again) are left out, so the state does not
-    /// depend on whether an old event arrived before or after newer ones rotated it out.
-    pub fn export(&self) -> Vec<TierState> {
-        self.tiers
-            .iter()
-            .map(|ring| TierState {
-                width_us: ring.width,
-                buckets: ring
-                    .slots
-                    .iter()
-                    .filter(|s| {
-                        s.bucket != i64::MIN && s.bucket >= ring.oldest_live() && s.total > 0
-                    })
-                    .map(|s| (s.bucket, s.good, s.total))
-                    .collect(),
-            })
-            .collect()
-    }
-
-    /// The daily history's kept days with events, `(day, good, total)`, for a checkpoint.
-    pub fn export_history(&self) -> Vec<(i64, u64, u64)> {
-        self.history.as_ref().map_or_else(Vec::new, History::export)
-    }
-
-    /// Adds exported history days back (nothing when this layout keeps no history).
-    pub fn import_history(&mut self, days: &[(i64, u64, u64)]) {
-        if let Some(h) = &mut self.history {
-            h.import(days);
-        }
-    }
-
-    /// Adds exported buckets back. Tiers are matched by width, so a checkpoint taken with a
-    /// different layout restores whatever tiers both share; a bucket the ring no longer
-    /// retains is skipped like a too-old event.
-    pub fn import(&mut self, tiers: &[TierState]) {
-        // What was counted before the checkpoint is here only as far back as each tier of
-        // the counters it came from reached: the tiers agree only after the newest bucket
-        // restored.
-        let restored_to = tiers
-            .iter()
-            .filter_map(|s| {
-                let newest = s.buckets.iter().map(|&(b, ..)| b).max()?;
-                Some(newest.saturating_add(1).saturating_mul(s.width_us))
-            })
-            .max();
-        self.agrees_from = self.agrees_from.max(restored_to.unwrap_or(i64::MIN));
-        for state in tiers {
-            let Some(ring) = self.tiers.iter_mut().find(|r| r.width == state.width_us) else {
-                continue;
-            };
-            for &(bucket, good, total) in &state.buckets {
-                if bucket > ring.newest {
-                    ring.advance(bucket);
-                } else if bucket < ring.oldest_live() {
-                    continue;
-                }
-                ring.put(ring.slot_of(bucket), bucket, good.min(total), total);
-            }
-            ring.hot = COLD;
-        }
-    }
-}
-
 /// Start of the window of length `window_us` that ends at `end_us`: `end − W` rounded up to
 /// the bucket width of the tier that measures it.
 pub fn window_start(window_us: i64, end_us: i64) -> i64 {
     ceil_to(end_us - window_us, TIER_WIDTHS[tier_for(window_us)])
 }
 
+mod layout;
 mod past;
+mod state;
 
 #[cfg(test)]
 mod span_tests;
