@@ -27,7 +27,9 @@ use crate::decode::ingest::{Ingest, Limits};
 use crate::evaluate::SloObjective;
 use crate::time::{SECOND, ceil_to};
 use crate::window::adjust::selects;
-use crate::window::{AdjustedState, Counters, DeclaredState, HostTable, Plan, SplitPlan, Store};
+use crate::window::{
+    AdjustedState, Counters, CountersState, DeclaredState, HostTable, Plan, SplitPlan, Store,
+};
 
 /// Everything a configuration reload can change.
 #[derive(Debug)]
@@ -252,59 +254,15 @@ impl Generation {
         let old_plan = Arc::clone(self.store.plan());
         self.store.reshaped(Arc::new(plan), |counters, plan| {
             let mut state = counters.export(&self.slo_ids, &self.services, old_splits);
-            let mut adjusted = counters.export_adjusted(&old_plan, &self.slo_ids);
-            // A restart's checkpoint states of adjustments the first store did not hold.
-            for saved in self.store.take_saved_adjusted() {
-                let known = |a: &AdjustedState| {
-                    (&a.slo, &a.name, &a.definition) == (&saved.slo, &saved.name, &saved.definition)
-                };
-                if !adjusted.iter().any(known) {
-                    adjusted.push(saved);
-                }
-            }
-            // Sub-services follow their table: dropped with it, or kept by host name.
-            state.split.retain(|s| {
-                plan.splits.iter().any(|n| {
-                    n.table.service() == s.service
-                        && old_splits.iter().any(|o| Arc::ptr_eq(&o.table, &n.table))
-                })
-            });
-            for split in &mut state.split {
-                for sub in &mut split.subs {
-                    sub.slos.retain(|s| changes.kept.contains(&s.id));
-                }
-            }
-            state.slos.retain(|s| changes.kept.contains(&s.id));
-            state
-                .latency
-                .retain(|(name, _)| kept_services.contains(&name));
-            state
-                .capacity
-                .retain(|(name, _)| kept_services.contains(&name));
+            let adjusted = self.adjusted_with_saved(counters, &old_plan);
+            keep_unchanged(&mut state, plan, old_splits, changes, &kept_services);
             let mut rebuilt = Counters::new(plan);
             rebuilt.import(&state, plan, &new_ids, &new_services);
             rebuilt.import_adjusted(&adjusted, &new_ids);
             // Burn attribution and canary counts carry over for a service whose selectors
             // and SLOs (in order) are the same, under the same attribution settings and
             // canary comparison (with rings of the same length).
-            for (j, service) in config.services.iter().enumerate() {
-                let Some(old) = self.services.iter().position(|n| *n == service.name) else {
-                    continue;
-                };
-                let before = self
-                    .classifier
-                    .slos_of(old)
-                    .iter()
-                    .map(|&k| &self.slo_ids[k]);
-                let after = config
-                    .rules
-                    .iter()
-                    .zip(&new_ids)
-                    .filter(|(r, _)| r.service == j)
-                    .map(|(_, id)| id);
-                if !service_same[j] || !before.eq(after) {
-                    continue;
-                }
+            for (j, old) in self.unchanged_services(config, &new_ids, service_same) {
                 if old_plan.attribution == plan.attribution
                     && let Some(ring) = counters.attribution(old)
                 {
@@ -322,6 +280,53 @@ impl Generation {
             }
             rebuilt
         })
+    }
+
+    /// The adjusted counts of `counters` (shaped by `old_plan`), with a restart's checkpoint
+    /// states of adjustments the first store did not hold.
+    fn adjusted_with_saved(&self, counters: &Counters, old_plan: &Plan) -> Vec<AdjustedState> {
+        let mut adjusted = counters.export_adjusted(old_plan, &self.slo_ids);
+        for saved in self.store.take_saved_adjusted() {
+            let known = |a: &AdjustedState| {
+                (&a.slo, &a.name, &a.definition) == (&saved.slo, &saved.name, &saved.definition)
+            };
+            if !adjusted.iter().any(known) {
+                adjusted.push(saved);
+            }
+        }
+        adjusted
+    }
+
+    /// The services of `config` (new index, index in this generation) whose selectors and
+    /// SLOs (in order, `new_ids` being `config`'s SLO ids) are the same as in this generation.
+    fn unchanged_services(
+        &self,
+        config: &ReloadConfig,
+        new_ids: &[String],
+        service_same: &[bool],
+    ) -> Vec<(usize, usize)> {
+        let mut unchanged = Vec::new();
+        for (j, service) in config.services.iter().enumerate() {
+            let Some(old) = self.services.iter().position(|n| *n == service.name) else {
+                continue;
+            };
+            let before = self
+                .classifier
+                .slos_of(old)
+                .iter()
+                .map(|&k| &self.slo_ids[k]);
+            let after = config
+                .rules
+                .iter()
+                .zip(new_ids)
+                .filter(|(r, _)| r.service == j)
+                .map(|(_, id)| id);
+            if !service_same[j] || !before.eq(after) {
+                continue;
+            }
+            unchanged.push((j, old));
+        }
+        unchanged
     }
 }
 
@@ -358,6 +363,38 @@ fn with_declared(config: &ReloadConfig, declared: &[DeclaredState]) -> ReloadCon
         }
     }
     out
+}
+
+/// Keeps in `state` (exported from the store before a reload) what the reload keeps: each
+/// sub-service with its table (dropped with it, or kept by host name) and only its kept
+/// SLOs, the kept SLOs, and the latencies and capacity counts of the unchanged
+/// services (`kept_services`).
+fn keep_unchanged(
+    state: &mut CountersState,
+    plan: &Plan,
+    old_splits: &[SplitPlan],
+    changes: &Changes,
+    kept_services: &[&String],
+) {
+    // Sub-services follow their table: dropped with it, or kept by host name.
+    state.split.retain(|s| {
+        plan.splits.iter().any(|n| {
+            n.table.service() == s.service
+                && old_splits.iter().any(|o| Arc::ptr_eq(&o.table, &n.table))
+        })
+    });
+    for split in &mut state.split {
+        for sub in &mut split.subs {
+            sub.slos.retain(|s| changes.kept.contains(&s.id));
+        }
+    }
+    state.slos.retain(|s| changes.kept.contains(&s.id));
+    state
+        .latency
+        .retain(|(name, _)| kept_services.contains(&name));
+    state
+        .capacity
+        .retain(|(name, _)| kept_services.contains(&name));
 }
 
 /// The plan for `config` (whose `fingerprints` key its saved rings); `reuse(service,

@@ -9,9 +9,11 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use tracing::{info, warn};
 
+use super::cluster::Member;
 use super::{ParallelSink, Pipeline, ReloadSource, build_source, reload};
 use crate::clock::Clock;
 use crate::config::{AlertmanagerConfig, Config, SourceConfig};
+use crate::source::demo::DemoSpec;
 use crate::source::{Sink, StopSignal};
 
 /// How long a stop waits for the source thread (a stdin read cannot see the stop signal).
@@ -39,23 +41,10 @@ pub async fn run(
         .map_err(|e| anyhow::anyhow!("spec.http.tls.{}: {e}", e.field()))?;
     let pipeline = Pipeline::open(&config, clock.clone())?;
     if let SourceConfig::Demo(demo) = &config.start.source {
-        // The backfill's deploys and incidents, on the charts and in the annotations.
-        let now = clock.now_us();
-        let store = crate::serve::read::ReadSide::view(&*pipeline).store;
-        let mut annotations = store.annotations();
-        for a in crate::source::demo::annotations(demo, now) {
-            let _ = annotations.add(a, now);
-        }
+        annotate_backfill(demo, &pipeline, clock.now_us());
     }
     #[cfg(unix)]
-    match reload {
-        Some(source) => {
-            tokio::spawn(reload::watch(pipeline.clone(), source, hangup));
-        }
-        None => {
-            tokio::spawn(reload::ignore(hangup));
-        }
-    }
+    watch_reloads(&pipeline, reload, hangup);
     #[cfg(not(unix))]
     let _ = reload;
     let listener = tokio::net::TcpListener::bind(config.start.listen)
@@ -69,15 +58,7 @@ pub async fn run(
         }
         _ => None,
     };
-    // Kafka is read on one thread: a pool sized to the cores decides what it reads.
-    let kafka = matches!(config.start.source, SourceConfig::Kafka(_));
-    let cores = std::thread::available_parallelism().map_or(1, usize::from);
-    let sink: Box<dyn Sink> = match (member.as_ref().and_then(|m| m.sink(&pipeline)), kafka) {
-        (Some(s), true) => Box::new(ParallelSink::new(s, cores)),
-        (Some(s), false) => Box::new(s),
-        (None, true) => Box::new(ParallelSink::new(pipeline.sink(), cores)),
-        (None, false) => Box::new(pipeline.sink()),
-    };
+    let sink = source_sink(&config, &pipeline, member.as_ref());
     let source = SourceThread::start(&config, &pipeline, sink, stop.clone())?;
     let checkpoints = config
         .start
@@ -91,24 +72,9 @@ pub async fn run(
         // Nothing to push to, but the cluster's alert state is still decided once.
         tokio::spawn(crate::notify::decide::run(pipeline.clone()));
     }
-    let writes =
-        crate::serve::annotations::Writes::of(token.is_some(), config.start.http_open_writes);
-    if config.start.http_open_writes && token.is_none() {
-        tracing::warn!(
-            "spec.http.allow_unauthenticated_writes: anyone who can reach {} can add and delete annotations; keep it on a trusted network",
-            config.start.listen
-        );
-    }
+    let writes = annotation_writes(&config, token.is_some());
     let router = crate::serve::router_with(pipeline.clone(), token, writes);
-    let source_failed = source.failed;
-    let (source_error_tx, source_error_rx) = tokio::sync::oneshot::channel::<String>();
-    let stopped_by_source = async move {
-        if let Ok(e) = source_failed.await {
-            let _ = source_error_tx.send(e);
-        } else {
-            std::future::pending::<()>().await;
-        }
-    };
+    let (stopped_by_source, source_error_rx) = source_failure(source.failed);
     crate::serve::server::serve(listener, router, tls, async {
         tokio::select! {
             () = shutdown_signal() => {},
@@ -116,9 +82,104 @@ pub async fn run(
         }
     })
     .await;
+    shut_down(&stop, &source.done, checkpoints, &pipeline);
+    if let Ok(e) = source_error_rx.await {
+        anyhow::bail!("source failed: {e}");
+    }
+    Ok(())
+}
+
+/// The demo's backfilled deploys and incidents (as of `now`), on the charts and in the
+/// annotations of `pipeline`.
+fn annotate_backfill(demo: &DemoSpec, pipeline: &Pipeline, now: i64) {
+    let store = crate::serve::read::ReadSide::view(pipeline).store;
+    let mut annotations = store.annotations();
+    for a in crate::source::demo::annotations(demo, now) {
+        let _ = annotations.add(a, now);
+    }
+}
+
+/// With a `reload` source, SIGHUP (`hangup`) and changes of that file reload `pipeline`'s
+/// configuration; without one, SIGHUP is ignored.
+#[cfg(unix)]
+fn watch_reloads(
+    pipeline: &Arc<Pipeline>,
+    reload: Option<ReloadSource>,
+    hangup: tokio::signal::unix::Signal,
+) {
+    match reload {
+        Some(source) => {
+            tokio::spawn(reload::watch(pipeline.clone(), source, hangup));
+        }
+        None => {
+            tokio::spawn(reload::ignore(hangup));
+        }
+    }
+}
+
+/// The sink `config`'s source feeds: the cluster `member`'s reader or `pipeline`'s own sink,
+/// behind a pool that decides batches on every core for a Kafka source.
+fn source_sink(
+    config: &Config,
+    pipeline: &Arc<Pipeline>,
+    member: Option<&Member>,
+) -> Box<dyn Sink> {
+    // Kafka is read on one thread: a pool sized to the cores decides what it reads.
+    let kafka = matches!(config.start.source, SourceConfig::Kafka(_));
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    match (member.and_then(|m| m.sink(pipeline)), kafka) {
+        (Some(s), true) => Box::new(ParallelSink::new(s, cores)),
+        (Some(s), false) => Box::new(s),
+        (None, true) => Box::new(ParallelSink::new(pipeline.sink(), cores)),
+        (None, false) => Box::new(pipeline.sink()),
+    }
+}
+
+/// Whether the API takes annotation writes (with a token, or opened by `config`); warns when
+/// anyone who reaches the server may write.
+fn annotation_writes(config: &Config, authenticated: bool) -> crate::serve::annotations::Writes {
+    let writes =
+        crate::serve::annotations::Writes::of(authenticated, config.start.http_open_writes);
+    if config.start.http_open_writes && !authenticated {
+        tracing::warn!(
+            "spec.http.allow_unauthenticated_writes: anyone who can reach {} can add and delete annotations; keep it on a trusted network",
+            config.start.listen
+        );
+    }
+    writes
+}
+
+/// A future that ends when the source fails (with `failed`'s error), never otherwise, and
+/// the receiver its error is then passed on to.
+fn source_failure(
+    failed: tokio::sync::oneshot::Receiver<String>,
+) -> (
+    impl std::future::Future<Output = ()>,
+    tokio::sync::oneshot::Receiver<String>,
+) {
+    let (source_error_tx, source_error_rx) = tokio::sync::oneshot::channel::<String>();
+    let stopped_by_source = async move {
+        if let Ok(e) = failed.await {
+            let _ = source_error_tx.send(e);
+        } else {
+            std::future::pending::<()>().await;
+        }
+    };
+    (stopped_by_source, source_error_rx)
+}
+
+/// The graceful stop once the server is done: `stop` raised, the source's thread waited for
+/// (`source_done`, at most [`SOURCE_STOP_WAIT`]), the checkpoint thread joined and a final
+/// checkpoint of `pipeline` written.
+fn shut_down(
+    stop: &StopSignal,
+    source_done: &std::sync::mpsc::Receiver<()>,
+    checkpoints: Option<JoinHandle<()>>,
+    pipeline: &Pipeline,
+) {
     info!("shutting down");
     stop.stop();
-    if source.done.recv_timeout(SOURCE_STOP_WAIT).is_err() {
+    if source_done.recv_timeout(SOURCE_STOP_WAIT).is_err() {
         warn!("source did not stop within 5 s; exiting without it");
     }
     if let Some(thread) = checkpoints {
@@ -127,10 +188,6 @@ pub async fn run(
         pipeline.checkpoint();
         info!("final checkpoint written");
     }
-    if let Ok(e) = source_error_rx.await {
-        anyhow::bail!("source failed: {e}");
-    }
-    Ok(())
 }
 
 /// The source running on its own thread.
