@@ -4,14 +4,14 @@
 //! The owner runs every line through the same ingest path and [`Shard::apply`] as a single
 //! instance, with a [`DeltaBuilder`] in place of the counters: it sums, per SLO and second,
 //! the good and total events; per service, latencies by histogram bucket; per host of a
-//! service split by host, both; per service (split or not) and minute, the requests,
-//! those with a latency and their latencies' sum; and with `spec.attribution`, each
-//! service's attribution minutes (tables that merge by adding, named by a fingerprint of
-//! the service, its SLOs and the settings); and each canary comparison's minutes (named
-//! likewise by a fingerprint of the service, its SLOs and the comparison). [`add_to`] adds a delta to [`Counters`] as
-//! those events one by one would: a ring's buckets are whole seconds or wider, a latency is
-//! recorded as the lowest value of its histogram bucket, which lands in the same bucket, and
-//! capacity counts are kept per minute.
+//! service split by host, both; per service (split or not) and minute, the requests, those
+//! with a latency and their latencies' sum; and with `spec.attribution`, each service's
+//! attribution minutes (tables that merge by adding, named by a fingerprint of the service,
+//! its SLOs and the settings); and each canary comparison's minutes (named likewise by a
+//! fingerprint of the service, its SLOs and the comparison). [`add_to`] adds a delta to
+//! [`Counters`] as those events one by one would: a ring's buckets are whole seconds or
+//! wider, a latency is recorded as the lowest value of its histogram bucket, which lands in
+//! the same bucket, and capacity counts are kept per minute.
 //!
 //! [`Shard::apply`]: crate::window::Shard::apply
 
@@ -344,43 +344,50 @@ pub fn add_to(
         }
     }
     for h in &delta.hosts {
-        let Some(k) = fingerprints
-            .service(h.service)
-            .and_then(|s| plan.split_of(s))
-        else {
-            foreign.services += 1;
-            continue;
-        };
-        let split = &plan.splits[k];
-        let mut slos = Vec::new();
-        for c in &h.slos {
-            let Some(pos) = fingerprints
-                .slo(c.slo)
-                .and_then(|slo| split.slos.iter().position(|&s| s == slo))
-            else {
-                foreign.slos += 1;
-                continue;
-            };
-            slos.extend(
-                c.seconds
-                    .iter()
-                    .map(|&(s, good, total)| (pos, s.saturating_mul(SECOND), good, total)),
-            );
-        }
-        let latencies = h
-            .latency
-            .iter()
-            .map(|&(s, value, count)| (s.saturating_mul(SECOND), value, count));
-        counters.split_mut(k).add_host_counts(
-            split,
-            &plan.layouts,
-            &h.host,
-            h.events,
-            slos,
-            latencies,
-        );
+        add_host(counters, plan, fingerprints, h, &mut foreign);
     }
     foreign
+}
+
+/// Adds one host's counts of a service split by host, as [`add_to`] does; sections whose
+/// fingerprint this configuration lacks are counted in `foreign`.
+fn add_host(
+    counters: &mut Counters,
+    plan: &Plan,
+    fingerprints: &Fingerprints,
+    h: &HostCounts,
+    foreign: &mut Foreign,
+) {
+    let Some(k) = fingerprints
+        .service(h.service)
+        .and_then(|s| plan.split_of(s))
+    else {
+        foreign.services += 1;
+        return;
+    };
+    let split = &plan.splits[k];
+    let mut slos = Vec::new();
+    for c in &h.slos {
+        let Some(pos) = fingerprints
+            .slo(c.slo)
+            .and_then(|slo| split.slos.iter().position(|&s| s == slo))
+        else {
+            foreign.slos += 1;
+            continue;
+        };
+        slos.extend(
+            c.seconds
+                .iter()
+                .map(|&(s, good, total)| (pos, s.saturating_mul(SECOND), good, total)),
+        );
+    }
+    let latencies = h
+        .latency
+        .iter()
+        .map(|&(s, value, count)| (s.saturating_mul(SECOND), value, count));
+    counters
+        .split_mut(k)
+        .add_host_counts(split, &plan.layouts, &h.host, h.events, slos, latencies);
 }
 
 #[cfg(test)]
