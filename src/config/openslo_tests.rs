@@ -1,11 +1,6 @@
 //! OpenSLO loading: every kind, references, the list form and path-precise errors, with the
-//! shared helpers of the topic files under `openslo_tests/` (alerts, indicators, lenient mode,
-//! time windows).
-
-mod alerts;
-mod indicators;
-mod lenient;
-mod windows;
+//! helpers its sibling topic files share (`composite_tests`, `openslo_alert_tests`,
+//! `openslo_indicator_tests`, `openslo_lenient_tests`, `openslo_window_tests`).
 
 use super::*;
 use crate::classify::Sli;
@@ -14,7 +9,7 @@ use crate::time::{DAY, HOUR, MINUTE};
 
 const EXAMPLE: &str = include_str!("../../config/openslo-example.yaml");
 
-const PIPELINE: &str = r#"
+pub(super) const PIPELINE: &str = r#"
 apiVersion: slipstream/v1
 kind: Pipeline
 metadata: {name: p}
@@ -50,15 +45,15 @@ pub(super) fn assert_problems(text: &str, want: &[&str]) {
 }
 
 /// An SLO document for service `api` with the given indicator, window and objectives.
-fn slo(indicator: &str, window: &str, method: &str, objectives: &str) -> String {
+pub(super) fn slo(indicator: &str, window: &str, method: &str, objectives: &str) -> String {
     format!(
         "---\napiVersion: openslo/v1\nkind: SLO\nmetadata: {{name: s}}\nspec:\n  service: api\n  \
          {indicator}\n  timeWindow: [{window}]\n  budgetingMethod: {method}\n  objectives: [{objectives}]\n"
     )
 }
 
-const RATIO: &str = "indicator: {metadata: {name: i}, spec: {ratioMetric: {good: {metricSource: {type: slipstream}}, total: {metricSource: {type: slipstream}}}}}";
-const ROLLING: &str = "{duration: 28d, isRolling: true}";
+pub(super) const RATIO: &str = "indicator: {metadata: {name: i}, spec: {ratioMetric: {good: {metricSource: {type: slipstream}}, total: {metricSource: {type: slipstream}}}}}";
+pub(super) const ROLLING: &str = "{duration: 28d, isRolling: true}";
 
 #[test]
 fn the_example_resolves_every_kind_and_reference() {

@@ -1,7 +1,9 @@
 //! Alert policies and conditions: a condition shared by two policies, `alertAfter` as a hold
 //! with the short window as an annotation, and the compatibility setting.
 
+use super::openslo_tests::{PIPELINE, RATIO, ROLLING, assert_problems, slo};
 use super::*;
+use crate::time::{HOUR, MINUTE};
 
 /// One AlertCondition used by two AlertPolicies of one SLO (one to Slack, one to the
 /// pager): both alerts exist, named `<policy>/<condition>` with their policy's action; a

@@ -1,7 +1,9 @@
 //! Indicators and data sources: slipstream sources' selectors and bad statuses, service and
 //! data-source checks, latency objectives, and the shared part of a selector.
 
+use super::openslo_tests::{PIPELINE, RATIO, ROLLING, assert_problems, slo};
 use super::*;
+use crate::classify::Sli;
 
 #[test]
 fn slipstream_sources_take_extra_selectors_and_bad_statuses() {

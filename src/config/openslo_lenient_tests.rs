@@ -1,6 +1,8 @@
 //! Lenient mode: known deviations of published examples become warnings, each once.
 
+use super::openslo_tests::{PIPELINE, RATIO, ROLLING, messages, slo};
 use super::*;
+use crate::time::HOUR;
 
 #[test]
 fn lenient_mode_turns_known_deviations_into_warnings() {

@@ -1,7 +1,10 @@
 //! Time windows and budgeting: native calendar and timeslice fields, slices of whole hours,
 //! calendar windows that start anywhere and last any whole number of units.
 
+use super::openslo_tests::{PIPELINE, RATIO, ROLLING, assert_problems, slo};
 use super::*;
+use crate::evaluate::{Budgeting, CalendarUnit};
+use crate::time::{DAY, HOUR, MINUTE};
 
 #[test]
 fn native_calendar_and_timeslice_fields() {
