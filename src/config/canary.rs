@@ -5,6 +5,7 @@
 use super::path::At;
 use super::problems::Problems;
 use super::raw::CanarySpec;
+use crate::classify::Matcher;
 use crate::classify::canary::{CanaryConfig, Criteria};
 use crate::time::{HOUR, MINUTE, format_duration};
 
@@ -18,6 +19,21 @@ pub(super) fn validate(
     problems: &mut Problems,
 ) -> Option<CanaryConfig> {
     let before = problems.count();
+    let (canary, baseline) = variants(spec, at, problems);
+    let (window, retention) = window_and_retention(spec, at, problems);
+    let criteria = criteria(spec, at, problems);
+    (problems.count() == before).then(|| CanaryConfig {
+        canary,
+        baseline,
+        window_us: window.expect("checked"),
+        retention_minutes: (retention.expect("checked") / MINUTE) as usize,
+        criteria: criteria.expect("checked"),
+    })
+}
+
+/// The selectors of the canary and of the baseline, which must differ.
+fn variants(spec: &CanarySpec, at: &At, problems: &mut Problems) -> (Matcher, Matcher) {
+    let before = problems.count();
     let canary = super::service::matcher(&spec.canary, &at.field("canary"), problems);
     let baseline = super::service::matcher(&spec.baseline, &at.field("baseline"), problems);
     if problems.count() == before && canary == baseline {
@@ -26,6 +42,15 @@ pub(super) fn validate(
             "selects the same events as canary: give each variant its own selectors",
         );
     }
+    (canary, baseline)
+}
+
+/// The default window and the retention, µs: whole minutes, the window within the retention.
+fn window_and_retention(
+    spec: &CanarySpec,
+    at: &At,
+    problems: &mut Problems,
+) -> (Option<i64>, Option<i64>) {
     let minutes = |field: &str, text: Option<&str>, default: i64, problems: &mut Problems| {
         let Some(text) = text else {
             return Some(default);
@@ -58,6 +83,12 @@ pub(super) fn validate(
             ),
         );
     }
+    (window, retention)
+}
+
+/// The verdict's criteria; `None` when any of them is invalid (each reported).
+fn criteria(spec: &CanarySpec, at: &At, problems: &mut Problems) -> Option<Criteria> {
+    let before = problems.count();
     let defaults = Criteria::default();
     let min_requests = spec.min_requests.unwrap_or(defaults.min_requests as i64);
     if !(1..=1_000_000_000).contains(&min_requests) {
@@ -84,16 +115,10 @@ pub(super) fn validate(
             format!("{confidence} must be from 0.5 to below 1 (0.95 tests at the 5 % level)"),
         );
     }
-    (problems.count() == before).then(|| CanaryConfig {
-        canary,
-        baseline,
-        window_us: window.expect("checked"),
-        retention_minutes: (retention.expect("checked") / MINUTE) as usize,
-        criteria: Criteria {
-            min_requests: min_requests as u64,
-            max_error_rate_increase: increase / 100.0,
-            max_p95_increase_us: p95.expect("checked"),
-            confidence,
-        },
+    (problems.count() == before).then(|| Criteria {
+        min_requests: min_requests as u64,
+        max_error_rate_increase: increase / 100.0,
+        max_p95_increase_us: p95.expect("checked"),
+        confidence,
     })
 }

@@ -5,6 +5,7 @@ use super::path::At;
 use super::problems::Problems;
 use super::raw::ClusterSpec;
 use super::{ClusterConfig, SourceConfig};
+use crate::source::kafka::KafkaSpec;
 use crate::time::{MINUTE, SECOND};
 
 /// Longest time between two deltas of one raw partition, when not set.
@@ -60,17 +61,7 @@ pub(super) fn validate(
     problems: &mut Problems,
 ) -> Option<ClusterConfig> {
     let before = problems.count();
-    let name_ok = !c.name.is_empty()
-        && c.name.len() <= 200
-        && c.name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b));
-    if !name_ok {
-        problems.error(
-            &at.field("name"),
-            "must be 1 to 200 of a-z A-Z 0-9 . _ - (it prefixes Kafka topic names)",
-        );
-    }
+    check_name(&c.name, at, problems);
     let kafka = match source {
         Some(SourceConfig::Kafka(k)) => Some(k),
         Some(_) => {
@@ -83,7 +74,53 @@ pub(super) fn validate(
         }
         None => None,
     };
-    let url = expanded(&c.advertise_url, &at.field("advertise_url"), problems);
+    let url = advertise_url(&c.advertise_url, at, problems);
+    let member_id = member_id(c.member_id.as_deref(), kafka, at, problems);
+    let timings = timings(c, at, problems);
+    let replication_factor = match c.replication_factor {
+        None => None,
+        Some(n @ 1..=MAX_REPLICAS) => Some(n as i32),
+        Some(_) => {
+            problems.error(
+                &at.field("replication_factor"),
+                format!("must be 1 to {MAX_REPLICAS}"),
+            );
+            None
+        }
+    };
+    if problems.count() != before {
+        return None;
+    }
+    Some(ClusterConfig {
+        name: c.name.clone(),
+        advertise_url: url?,
+        member_id: member_id?,
+        flush_interval_us: timings.flush_us?,
+        snapshot_interval_us: timings.snapshot_us?,
+        member_timeout_us: timings.timeout_us?,
+        max_apply_lag_us: timings.lag_us?,
+        replication_factor,
+    })
+}
+
+/// Reports a cluster name that cannot prefix Kafka topic names.
+fn check_name(name: &str, at: &At, problems: &mut Problems) {
+    let name_ok = !name.is_empty()
+        && name.len() <= 200
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b));
+    if !name_ok {
+        problems.error(
+            &at.field("name"),
+            "must be 1 to 200 of a-z A-Z 0-9 . _ - (it prefixes Kafka topic names)",
+        );
+    }
+}
+
+/// `advertise_url`, expanded: an http or https URL.
+fn advertise_url(value: &str, at: &At, problems: &mut Problems) -> Option<String> {
+    let url = expanded(value, &at.field("advertise_url"), problems);
     if let Some(u) = &url
         && !(u.starts_with("http://") || u.starts_with("https://"))
     {
@@ -92,7 +129,18 @@ pub(super) fn validate(
             "must be an http:// or https:// URL",
         );
     }
-    let member_id = match &c.member_id {
+    url
+}
+
+/// `member_id`, expanded; when not set, the Kafka source's `group.instance.id` option, else
+/// the host name.
+fn member_id(
+    value: Option<&str>,
+    kafka: Option<&KafkaSpec>,
+    at: &At,
+    problems: &mut Problems,
+) -> Option<String> {
+    let member_id = match value {
         Some(m) => expanded(m, &at.field("member_id"), problems),
         None => kafka
             .and_then(|k| k.options.get("group.instance.id").cloned())
@@ -108,6 +156,21 @@ pub(super) fn validate(
         ),
         _ => {}
     }
+    member_id
+}
+
+/// The cluster's intervals and timeouts, µs, each `None` when invalid.
+#[derive(Debug)]
+struct Timings {
+    flush_us: Option<i64>,
+    snapshot_us: Option<i64>,
+    timeout_us: Option<i64>,
+    lag_us: Option<i64>,
+}
+
+/// The intervals and timeouts of `c`, or their defaults; a flush must come well within the
+/// member timeout.
+fn timings(c: &ClusterSpec, at: &At, problems: &mut Problems) -> Timings {
     let flush_us = duration_or(
         c.flush_interval.as_ref(),
         DEFAULT_FLUSH_US,
@@ -140,28 +203,10 @@ pub(super) fn validate(
             "must be shorter than member_timeout (a delta waits at most this long)",
         );
     }
-    let replication_factor = match c.replication_factor {
-        None => None,
-        Some(n @ 1..=MAX_REPLICAS) => Some(n as i32),
-        Some(_) => {
-            problems.error(
-                &at.field("replication_factor"),
-                format!("must be 1 to {MAX_REPLICAS}"),
-            );
-            None
-        }
-    };
-    if problems.count() != before {
-        return None;
+    Timings {
+        flush_us,
+        snapshot_us,
+        timeout_us,
+        lag_us,
     }
-    Some(ClusterConfig {
-        name: c.name.clone(),
-        advertise_url: url?,
-        member_id: member_id?,
-        flush_interval_us: flush_us?,
-        snapshot_interval_us: snapshot_us?,
-        member_timeout_us: timeout_us?,
-        max_apply_lag_us: lag_us?,
-        replication_factor,
-    })
 }

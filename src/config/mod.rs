@@ -49,7 +49,15 @@ mod composite_tests;
 #[cfg(test)]
 mod format_tests;
 #[cfg(test)]
+mod openslo_alert_tests;
+#[cfg(test)]
+mod openslo_indicator_tests;
+#[cfg(test)]
+mod openslo_lenient_tests;
+#[cfg(test)]
 mod openslo_tests;
+#[cfg(test)]
+mod openslo_window_tests;
 #[cfg(test)]
 mod tests;
 

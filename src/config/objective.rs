@@ -80,75 +80,25 @@ impl<'a> Objectives<'a> {
     }
 
     /// Adds `slo`, unless its id is taken (reported at `at`).
-    pub(super) fn add(&mut self, slo: Slo, at: &At, problems: &mut Problems) {
+    pub(super) fn add(&mut self, mut slo: Slo, at: &At, problems: &mut Problems) {
         if let Some(c) = &self.carries {
             super::decode::check_rule(c, &slo.rule, at, problems);
         }
-        if let Some(slice) = slo.budgeting.slice_us()
-            && slice > slo.period_us
-        {
-            problems.error(
-                at,
-                format!(
-                    "its time slice ({}) is longer than its period ({}): no slice would ever be complete",
-                    crate::time::format_duration(slice),
-                    crate::time::format_duration(slo.period_us)
-                ),
-            );
-            return;
-        }
-        // Ids are `service/slo` and alerts `service/slo/alert` (in URLs and the history).
-        if slo.name.contains('/') {
-            problems.error(at, format!("SLO name {:?} must not contain '/'", slo.name));
+        if !self.claim(&slo, at, problems) {
             return;
         }
         let svc = slo.rule.service;
-        if !self.ids.insert((svc, slo.name.clone())) {
-            problems.error(at, format!("duplicate SLO {}/{}", slo.service, slo.name));
-            return;
-        }
         let policy = self.policies.get(&svc).cloned().unwrap_or_default();
         // A throughput minimum has no error ratio: no burn rates, no budget alerts, and its
         // one window is the period.
         let ratio = matches!(slo.target, Target::Ratio(_));
-        let burn_alerts: Vec<BurnAlert> = if ratio && !slo.alerting {
-            slo.burn_alerts
-        } else if ratio {
-            // The policy's low-traffic guard covers the defaults and the SLO's own alerts;
-            // its thresholds carry their own.
-            let guarded = |mut a: BurnAlert| {
-                a.min_events = policy.min_events;
-                a
-            };
-            default_burn_alerts(slo.period_us)
-                .into_iter()
-                .map(guarded)
-                .chain(policy.alerts)
-                .chain(slo.burn_alerts.into_iter().map(guarded))
-                .collect()
+        let own = std::mem::take(&mut slo.burn_alerts);
+        let burn_alerts = if ratio {
+            burn_alerts(&slo, own, policy.alerts, policy.min_events)
         } else {
             Vec::new()
         };
-        let mut windows = if ratio {
-            windows_for(slo.period_us, &burn_alerts)
-        } else {
-            vec![slo.period_us]
-        };
-        // A rolling SLA period is one more window.
-        if let Some(Sla {
-            period: SlaPeriod::Rolling(p),
-            ..
-        }) = &slo.sla
-            && ratio
-            && !windows.contains(p)
-        {
-            windows.push(*p);
-            windows.sort_unstable();
-        }
-        // A calendar period is not a rolling window.
-        if slo.calendar.is_some() {
-            windows.retain(|&w| w != slo.period_us);
-        }
+        let windows = windows(&slo, ratio, &burn_alerts);
         let objective = SloObjective {
             service: slo.service.into(),
             service_index: svc,
@@ -175,9 +125,89 @@ impl<'a> Objectives<'a> {
         self.places.push(at.clone());
     }
 
+    /// Claims the id of `slo`; false (reported at `at`) when its time slice cannot fit its
+    /// period, its name cannot be an id, or the id is taken.
+    fn claim(&mut self, slo: &Slo, at: &At, problems: &mut Problems) -> bool {
+        if let Some(slice) = slo.budgeting.slice_us()
+            && slice > slo.period_us
+        {
+            problems.error(
+                at,
+                format!(
+                    "its time slice ({}) is longer than its period ({}): no slice would ever be complete",
+                    crate::time::format_duration(slice),
+                    crate::time::format_duration(slo.period_us)
+                ),
+            );
+            return false;
+        }
+        // Ids are `service/slo` and alerts `service/slo/alert` (in URLs and the history).
+        if slo.name.contains('/') {
+            problems.error(at, format!("SLO name {:?} must not contain '/'", slo.name));
+            return false;
+        }
+        if !self.ids.insert((slo.rule.service, slo.name.clone())) {
+            problems.error(at, format!("duplicate SLO {}/{}", slo.service, slo.name));
+            return false;
+        }
+        true
+    }
+
     /// The rules, objectives and where each was declared, in the same order.
     pub(super) fn finish(self) -> (Vec<SloRule>, Vec<SloObjective>, Vec<At>) {
         let (rules, objectives) = self.built.into_iter().unzip();
         (rules, objectives, self.places)
     }
+}
+
+/// The burn-rate alerts of ratio SLO `slo`, whose own alerts are `own`: those alone when it
+/// does not alert (a composite's component), else the defaults for its period, its policy's
+/// `policy_alerts`, then its own.
+fn burn_alerts(
+    slo: &Slo,
+    own: Vec<BurnAlert>,
+    policy_alerts: Vec<BurnAlert>,
+    min_events: u64,
+) -> Vec<BurnAlert> {
+    if !slo.alerting {
+        return own;
+    }
+    // The policy's low-traffic guard covers the defaults and the SLO's own alerts;
+    // its thresholds carry their own.
+    let guarded = |mut a: BurnAlert| {
+        a.min_events = min_events;
+        a
+    };
+    default_burn_alerts(slo.period_us)
+        .into_iter()
+        .map(guarded)
+        .chain(policy_alerts)
+        .chain(own.into_iter().map(guarded))
+        .collect()
+}
+
+/// The rolling windows `slo` keeps: those its burn-rate alerts read (only its period
+/// without an error ratio) and a rolling SLA period, less a calendar period.
+fn windows(slo: &Slo, ratio: bool, burn_alerts: &[BurnAlert]) -> Vec<i64> {
+    let mut windows = if ratio {
+        windows_for(slo.period_us, burn_alerts)
+    } else {
+        vec![slo.period_us]
+    };
+    // A rolling SLA period is one more window.
+    if let Some(Sla {
+        period: SlaPeriod::Rolling(p),
+        ..
+    }) = &slo.sla
+        && ratio
+        && !windows.contains(p)
+    {
+        windows.push(*p);
+        windows.sort_unstable();
+    }
+    // A calendar period is not a rolling window.
+    if slo.calendar.is_some() {
+        windows.retain(|&w| w != slo.period_us);
+    }
+    windows
 }

@@ -12,7 +12,7 @@ use super::{
     AlertmanagerConfig, CheckpointConfig, ClusterConfig, SourceConfig, TlsConfig, TokenSource,
 };
 use crate::decode::Format;
-use crate::source::demo::LineFormat;
+use crate::source::demo::{DemoSpec, LineFormat};
 use crate::window::WindowConfig;
 
 /// The validated Pipeline, each setting `None` when invalid (optional settings: `None` also
@@ -67,54 +67,11 @@ pub(super) fn validate(d: Document<PipelineSpec>, at: &At, problems: &mut Proble
         .as_ref()
         .and_then(|a| super::alertmanager::validate(a, &at.field("alertmanager"), problems));
     let (http_auth, http_tls) = super::http::validate(p.http.as_ref(), &at.field("http"), problems);
-    if let (Some(SourceConfig::Demo(d)), Some(f)) = (&mut source, decode.format) {
-        if decode
-            .options
-            .nginx
-            .as_ref()
-            .is_some_and(|n| !n.is_combined_timed())
-        {
-            problems.error(
-                &at.field("decode.nginx"),
-                "the demo source writes nginx lines as preset combined_timed: use that preset, \
-                 or no spec.decode.nginx, with the demo",
-            );
-        }
-        match demo_format(f) {
-            Some(format) => d.format = format,
-            None => problems.error(
-                &at.field("decode.format"),
-                format!(
-                    "the demo source writes alb or nginx lines, not {}: use format alb or nginx \
-                     with the demo, or another source",
-                    f.name()
-                ),
-            ),
-        }
+    if let Some(SourceConfig::Demo(demo)) = &mut source {
+        check_demo(demo, &decode, &at, problems);
     }
     let services = super::service::validate(&p.services, &at.field("services"), problems);
-    if let Some(c) = decode.format.and_then(|f| f.carries(&decode.options)) {
-        let at = at.field("services");
-        for (i, (s, split)) in services.services.iter().zip(&services.splits).enumerate() {
-            let here = at.index(i);
-            super::decode::check_matcher(&c, &s.matcher, &here.field("match"), problems);
-            if let Some(canary) = &services.canaries[i] {
-                let at = here.field("canary");
-                super::decode::check_matcher(&c, &canary.canary, &at.field("canary"), problems);
-                super::decode::check_matcher(&c, &canary.baseline, &at.field("baseline"), problems);
-            }
-            if split.is_some() && !c.host {
-                problems.error_or_warning(
-                    c.strict,
-                    &here.field("split_by"),
-                    format!(
-                        "splits by host, which {} does not carry: every event is one sub-service",
-                        c.source
-                    ),
-                );
-            }
-        }
-    }
+    check_carried(&decode, &services, &at.field("services"), problems);
     Pipeline {
         name: d.metadata.name,
         listen,
@@ -141,6 +98,64 @@ pub(super) fn validate(d: Document<PipelineSpec>, at: &At, problems: &mut Proble
             .attribution
             .as_ref()
             .and_then(|a| super::attribution::validate(a, &at.field("attribution"), problems)),
+    }
+}
+
+/// Sets the line format the demo source writes (`demo`) from the format the pipeline
+/// decodes, and reports a format or an nginx format the demo does not write.
+fn check_demo(demo: &mut DemoSpec, decode: &Decode, at: &At, problems: &mut Problems) {
+    let Some(f) = decode.format else {
+        return;
+    };
+    if decode
+        .options
+        .nginx
+        .as_ref()
+        .is_some_and(|n| !n.is_combined_timed())
+    {
+        problems.error(
+            &at.field("decode.nginx"),
+            "the demo source writes nginx lines as preset combined_timed: use that preset, \
+             or no spec.decode.nginx, with the demo",
+        );
+    }
+    match demo_format(f) {
+        Some(format) => demo.format = format,
+        None => problems.error(
+            &at.field("decode.format"),
+            format!(
+                "the demo source writes alb or nginx lines, not {}: use format alb or nginx \
+                 with the demo, or another source",
+                f.name()
+            ),
+        ),
+    }
+}
+
+/// Reports each selector and host split of `services` (at `at`) that reads a field the
+/// decoded events never carry.
+fn check_carried(decode: &Decode, services: &Services, at: &At, problems: &mut Problems) {
+    let Some(c) = decode.format.and_then(|f| f.carries(&decode.options)) else {
+        return;
+    };
+    for (i, (s, split)) in services.services.iter().zip(&services.splits).enumerate() {
+        let here = at.index(i);
+        super::decode::check_matcher(&c, &s.matcher, &here.field("match"), problems);
+        if let Some(canary) = &services.canaries[i] {
+            let at = here.field("canary");
+            super::decode::check_matcher(&c, &canary.canary, &at.field("canary"), problems);
+            super::decode::check_matcher(&c, &canary.baseline, &at.field("baseline"), problems);
+        }
+        if split.is_some() && !c.host {
+            problems.error_or_warning(
+                c.strict,
+                &here.field("split_by"),
+                format!(
+                    "splits by host, which {} does not carry: every event is one sub-service",
+                    c.source
+                ),
+            );
+        }
     }
 }
 

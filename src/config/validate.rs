@@ -6,9 +6,13 @@
 
 use super::load::Documents;
 use super::objective::Objectives;
+use super::openslo::AlertAfter;
 use super::path::At;
+use super::pipeline::Pipeline;
 use super::problems::Problems;
-use super::{Config, ReloadConfig, StartConfig, pipeline};
+use super::{Config, Problem, ReloadConfig, StartConfig, pipeline};
+use crate::classify::SloRule;
+use crate::evaluate::SloObjective;
 
 /// Validates the deserialized documents of one configuration (from `origin`).
 pub(super) fn validate(docs: Documents, origin: &str, problems: &mut Problems) -> Option<Config> {
@@ -42,16 +46,8 @@ pub(super) fn validate(docs: Documents, origin: &str, problems: &mut Problems) -
     let mut objectives = Objectives::new(&policies, carries);
     super::reliability::validate(&slos, services, &mut objectives, problems);
     let alert_after = pipeline.as_ref().map(|p| p.alert_after).unwrap_or_default();
-    if alert_after == super::openslo::AlertAfter::ShortWindow
-        && let Some(at) = &pipeline_at
-    {
-        problems.warning(
-            &at.field("spec.openslo.alert_after"),
-            "short_window reads every AlertCondition's alertAfter as the short window, as \
-             slipstream did before; the spec makes it a hold time. Move each short window to the \
-             annotation slipstream.dev/short-window and remove this setting (see the README's \
-             OpenSLO migration)",
-        );
+    if let Some(at) = &pipeline_at {
+        warn_short_window(alert_after, at, problems);
     }
     super::openslo::resolve::resolve(&openslo, services, alert_after, &mut objectives, problems);
     let (rules, mut objectives, places) = objectives.finish();
@@ -65,13 +61,7 @@ pub(super) fn validate(docs: Documents, origin: &str, problems: &mut Problems) -
     if let Some(first) = adjustments.first()
         && pipeline.as_ref().is_some_and(|p| p.cluster.is_some())
     {
-        problems.error(
-            first.at(),
-            "BudgetAdjustment documents are not read in cluster mode: members reload at \
-             different times, so one applied to counted events would not adjust the same \
-             events on every member; declare it with POST /v1/adjustments, which goes \
-             through the cluster log",
-        );
+        problems.error(first.at(), ADJUSTMENTS_IN_CLUSTER);
     }
 
     let p = pipeline?;
@@ -82,6 +72,37 @@ pub(super) fn validate(docs: Documents, origin: &str, problems: &mut Problems) -
         &objectives,
         &places,
     );
+    assemble(p, rules, objectives, review)
+}
+
+/// Warns that `spec.openslo.alert_after: short_window` (of the Pipeline at `at`) keeps the
+/// reading of `alertAfter` the spec replaced.
+fn warn_short_window(alert_after: AlertAfter, at: &At, problems: &mut Problems) {
+    if alert_after == AlertAfter::ShortWindow {
+        problems.warning(
+            &at.field("spec.openslo.alert_after"),
+            "short_window reads every AlertCondition's alertAfter as the short window, as \
+             slipstream did before; the spec makes it a hold time. Move each short window to the \
+             annotation slipstream.dev/short-window and remove this setting (see the README's \
+             OpenSLO migration)",
+        );
+    }
+}
+
+/// Why BudgetAdjustment documents are refused in cluster mode.
+const ADJUSTMENTS_IN_CLUSTER: &str = "BudgetAdjustment documents are not read in cluster mode: \
+     members reload at different times, so one applied to counted events would not adjust the \
+     same events on every member; declare it with POST /v1/adjustments, which goes through the \
+     cluster log";
+
+/// The typed [`Config`] from the validated Pipeline `p` and the built SLOs; `None` when a
+/// setting it needs is invalid (already reported).
+fn assemble(
+    p: Pipeline,
+    rules: Vec<SloRule>,
+    objectives: Vec<SloObjective>,
+    review: Vec<Problem>,
+) -> Option<Config> {
     Some(Config {
         start: StartConfig {
             name: p.name,

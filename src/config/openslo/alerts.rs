@@ -7,7 +7,8 @@ use std::sync::Arc;
 
 use super::resolve::Refs;
 use super::{
-    AlertAfter, AlertConditionSpec, AlertPolicySpec, ConditionItem, Document, Metadata, SloSpec,
+    AlertAfter, AlertConditionSpec, AlertPolicySpec, Condition, ConditionItem, Document, Metadata,
+    SloSpec,
 };
 use crate::config::path::At;
 use crate::config::policy::{hold, no_hold};
@@ -183,27 +184,7 @@ pub(super) fn condition(
         );
         return None;
     }
-    let inclusive = match c.op.as_str() {
-        "gt" => false,
-        "gte" => true,
-        op @ ("lt" | "lte") => {
-            problems.deviation(
-                &at.field("op"),
-                format!(
-                    "op {op} would fire while the burn rate is low; read as {}",
-                    if op == "lt" { "gt" } else { "gte" }
-                ),
-            );
-            op == "lte"
-        }
-        other => {
-            problems.error(
-                &at.field("op"),
-                format!("unknown op {other:?}: expected gt or gte"),
-            );
-            return None;
-        }
-    };
+    let inclusive = inclusive(&c.op, &at.field("op"), problems)?;
     let factor = Factor::from_decimal(c.threshold).filter(|_| c.threshold > 0.0);
     if factor.is_none() {
         problems.error(
@@ -212,6 +193,56 @@ pub(super) fn condition(
         );
     }
     let long_us = problems.duration(&c.lookback_window, &at.field("lookbackWindow"));
+    let (short_us, hold_us) =
+        short_window_and_hold((meta, meta_at), c, &at, long_us, alert_after, problems)?;
+    Some(BurnAlert {
+        hold_us: hold_us?,
+        name: name.as_str().into(),
+        severity: Severity::from(spec.severity.as_str()),
+        action: None,
+        long_us: long_us?,
+        short_us: short_us?,
+        factor: factor?,
+        inclusive,
+        min_events: 0,
+    })
+}
+
+/// Whether the burn rate may equal the threshold (`op`, at `at`): `gte`, or `lte` read as
+/// `gte`; `None` (reported) for an unknown op.
+fn inclusive(op: &str, at: &At, problems: &mut Problems) -> Option<bool> {
+    match op {
+        "gt" => Some(false),
+        "gte" => Some(true),
+        op @ ("lt" | "lte") => {
+            problems.deviation(
+                at,
+                format!(
+                    "op {op} would fire while the burn rate is low; read as {}",
+                    if op == "lt" { "gt" } else { "gte" }
+                ),
+            );
+            Some(op == "lte")
+        }
+        other => {
+            problems.error(at, format!("unknown op {other:?}: expected gt or gte"));
+            None
+        }
+    }
+}
+
+/// The short window and the hold time of condition `c` (at `at`), µs, from `alertAfter`
+/// and the [`SHORT_WINDOW`] annotation as `alert_after` reads them; the short window
+/// defaults to `long_us`, the lookback window. Each is `None` when invalid; the whole is
+/// `None` (reported) when both name a short window or the short window is the longer.
+fn short_window_and_hold(
+    (meta, meta_at): (&Metadata, &At),
+    c: &Condition,
+    at: &At,
+    long_us: Option<i64>,
+    alert_after: AlertAfter,
+    problems: &mut Problems,
+) -> Option<(Option<i64>, Option<i64>)> {
     let after_at = at.field("alertAfter");
     let annotated = meta.annotations.get(SHORT_WINDOW);
     let annotation_at = meta_at.field(&format!("annotations[{SHORT_WINDOW:?}]"));
@@ -244,15 +275,5 @@ pub(super) fn condition(
         problems.error(&short_at, "must not be longer than lookbackWindow");
         return None;
     }
-    Some(BurnAlert {
-        hold_us: hold_us?,
-        name: name.as_str().into(),
-        severity: Severity::from(spec.severity.as_str()),
-        action: None,
-        long_us: long_us?,
-        short_us: short_us?,
-        factor: factor?,
-        inclusive,
-        min_events: 0,
-    })
+    Some((short_us, hold_us))
 }

@@ -26,7 +26,7 @@ use crate::config::problems::Problems;
 use crate::config::service::{Services, lookup};
 use crate::evaluate::composite::{self, Component, Composite, WeightError};
 use crate::evaluate::exact::ONE;
-use crate::evaluate::{Budgeting, Ppb, SloKind, Target};
+use crate::evaluate::{Budgeting, Calendar, Ppb, SloKind, Target};
 
 /// One objective read as a component, before the weights are reduced to units.
 #[derive(Debug)]
@@ -49,29 +49,63 @@ pub(super) fn composite(
 ) {
     let s = &d.spec;
     let spec = at.field("spec");
-    let svc = lookup(
-        services,
-        &s.service,
-        &spec.field("service"),
-        || {
-            format!(
-                "unknown service {:?}: not a service of the Pipeline",
-                s.service
-            )
-        },
+    let svc = whole_service(&s.service, &spec.field("service"), services, problems);
+    refuse_slo_indicator(s, &spec, problems);
+    let window = time_window(&s.time_window, &spec.field("timeWindow"), problems);
+    let method = budgeting_method(s, &spec, problems);
+    let alerts = alert_policies(d, &spec, refs, problems);
+    let (pieces, first, complete) = pieces(s, &spec, method, services, refs, problems);
+    let units = units(&pieces, &spec.field("objectives"), problems);
+    let (Some(svc), Some((target, budgeting)), Some((period_us, calendar)), Some(alerts)) =
+        (svc, first, window, alerts)
+    else {
+        return;
+    };
+    let Some((unit_nano, units)) = units.filter(|_| complete && !pieces.is_empty()) else {
+        return;
+    };
+    let (parts, components) = add_components(
+        d,
+        pieces,
+        units,
+        (target, budgeting),
+        (period_us, calendar.clone()),
+        objectives,
         problems,
     );
-    if let (Some(svc), Some(all)) = (svc, services)
-        && all.splits[svc].is_some()
-    {
-        problems.error(
-            &spec.field("service"),
-            format!(
-                "service {:?} is split by host: a composite SLO belongs to a whole service",
-                s.service
-            ),
-        );
-    }
+    let slo = Slo {
+        rule: SloRule {
+            service: svc,
+            sli: Sli::Composite,
+            selector: None,
+            bad_status: StatusSet::SERVER_ERRORS,
+            parts,
+        },
+        service: s.service.clone(),
+        name: d.metadata.name.clone(),
+        kind: SloKind::Composite,
+        target: Target::Ratio(target),
+        period_us,
+        calendar,
+        budgeting,
+        display_name: d.metadata.display_name.clone(),
+        burn_alerts: alerts,
+        budget_alerts: Vec::new(),
+        exhaustion_alert: None,
+        sla: None,
+        alerting: true,
+        composite: Some(Composite {
+            weight_unit_nano: unit_nano,
+            components,
+        }),
+        component_of: None,
+    };
+    objectives.add(slo, &at.field("metadata.name"), problems);
+}
+
+/// Reports an SLO-level `indicator` or `indicatorRef` (under `spec`): a composite's
+/// objectives each have their own.
+fn refuse_slo_indicator(s: &SloSpec, spec: &At, problems: &mut Problems) {
     for (set, field) in [
         (s.indicator.is_some(), "indicator"),
         (s.indicator_ref.is_some(), "indicatorRef"),
@@ -83,46 +117,21 @@ pub(super) fn composite(
             );
         }
     }
-    let window = time_window(&s.time_window, &spec.field("timeWindow"), problems);
-    let method = budgeting_method(s, &spec, problems);
-    let alerts = alert_policies(d, &spec, refs, problems);
-    let mut pieces = Vec::with_capacity(s.objectives.len());
-    let mut first: Option<(Ppb, Budgeting)> = None;
-    let mut complete = true;
-    for (i, o) in s.objectives.iter().enumerate() {
-        let here = spec.field("objectives").index(i);
-        let held = held_to(o, method, &here, first, problems);
-        if first.is_none() {
-            first = held;
-        }
-        match piece(o, &here, &s.service, services, refs, problems) {
-            Some(p) if held.is_some() => pieces.push(p),
-            _ => complete = false,
-        }
-    }
-    let weights: Vec<u64> = pieces.iter().map(|p| p.weight_nano).collect();
-    let units = match composite::units(&weights) {
-        Ok(u) => Some(u),
-        Err(WeightError::TooFine | WeightError::NotPositive) => {
-            problems.error(
-                &spec.field("objectives"),
-                format!(
-                    "the compositeWeights' proportions need whole numbers above {}: use coarser weights (1 and 3, not 0.3333333 and 1)",
-                    composite::MAX_UNITS
-                ),
-            );
-            None
-        }
-    };
-    let (Some(svc), Some((target, budgeting)), Some((period_us, calendar)), Some(alerts)) =
-        (svc, first, window, alerts)
-    else {
-        return;
-    };
-    let Some((unit_nano, units)) = units.filter(|_| complete && !pieces.is_empty()) else {
-        return;
-    };
-    let id = format!("{}/{}", s.service, d.metadata.name);
+}
+
+/// Adds each piece, with its `units`, as the component `<SLO name>-<n>` of composite `d`,
+/// held to `target` and `budgeting` over the composite's window; returns the composite's
+/// parts and components in the same order.
+fn add_components(
+    d: &Document<SloSpec>,
+    pieces: Vec<Piece>,
+    units: Vec<u64>,
+    (target, budgeting): (Ppb, Budgeting),
+    (period_us, calendar): (i64, Option<Calendar>),
+    objectives: &mut Objectives<'_>,
+    problems: &mut Problems,
+) -> (Vec<Part>, Vec<Component>) {
+    let id = format!("{}/{}", d.spec.service, d.metadata.name);
     let mut parts = Vec::with_capacity(pieces.len());
     let mut components = Vec::with_capacity(pieces.len());
     for (n, (p, units)) in pieces.into_iter().zip(units).enumerate() {
@@ -162,34 +171,80 @@ pub(super) fn composite(
         };
         objectives.add(component, &p.here, problems);
     }
-    let slo = Slo {
-        rule: SloRule {
-            service: svc,
-            sli: Sli::Composite,
-            selector: None,
-            bad_status: StatusSet::SERVER_ERRORS,
-            parts,
-        },
-        service: s.service.clone(),
-        name: d.metadata.name.clone(),
-        kind: SloKind::Composite,
-        target: Target::Ratio(target),
-        period_us,
-        calendar,
-        budgeting,
-        display_name: d.metadata.display_name.clone(),
-        burn_alerts: alerts,
-        budget_alerts: Vec::new(),
-        exhaustion_alert: None,
-        sla: None,
-        alerting: true,
-        composite: Some(Composite {
-            weight_unit_nano: unit_nano,
-            components,
-        }),
-        component_of: None,
-    };
-    objectives.add(slo, &at.field("metadata.name"), problems);
+    (parts, components)
+}
+
+/// The index of the composite's service `name` (at `at`), which must not be split by host.
+fn whole_service(
+    name: &str,
+    at: &At,
+    services: Option<&Services>,
+    problems: &mut Problems,
+) -> Option<usize> {
+    let svc = lookup(
+        services,
+        name,
+        at,
+        || format!("unknown service {name:?}: not a service of the Pipeline"),
+        problems,
+    );
+    if let (Some(svc), Some(all)) = (svc, services)
+        && all.splits[svc].is_some()
+    {
+        problems.error(
+            at,
+            format!(
+                "service {name:?} is split by host: a composite SLO belongs to a whole service"
+            ),
+        );
+    }
+    svc
+}
+
+/// Every objective of `s` (under `spec`) read as a piece, with the target and budgeting the
+/// first valid one is held to, and whether every objective is valid.
+fn pieces(
+    s: &SloSpec,
+    spec: &At,
+    method: &str,
+    services: Option<&Services>,
+    refs: &Refs<'_>,
+    problems: &mut Problems,
+) -> (Vec<Piece>, Option<(Ppb, Budgeting)>, bool) {
+    let mut pieces = Vec::with_capacity(s.objectives.len());
+    let mut first: Option<(Ppb, Budgeting)> = None;
+    let mut complete = true;
+    for (i, o) in s.objectives.iter().enumerate() {
+        let here = spec.field("objectives").index(i);
+        let held = held_to(o, method, &here, first, problems);
+        if first.is_none() {
+            first = held;
+        }
+        match piece(o, &here, &s.service, services, refs, problems) {
+            Some(p) if held.is_some() => pieces.push(p),
+            _ => complete = false,
+        }
+    }
+    (pieces, first, complete)
+}
+
+/// The weights of `pieces` as whole units, and the weight of one unit, nano; `None`
+/// (reported at `at`, the objectives) when their proportions need too fine units.
+fn units(pieces: &[Piece], at: &At, problems: &mut Problems) -> Option<(u64, Vec<u64>)> {
+    let weights: Vec<u64> = pieces.iter().map(|p| p.weight_nano).collect();
+    match composite::units(&weights) {
+        Ok(u) => Some(u),
+        Err(WeightError::TooFine | WeightError::NotPositive) => {
+            problems.error(
+                at,
+                format!(
+                    "the compositeWeights' proportions need whole numbers above {}: use coarser weights (1 and 3, not 0.3333333 and 1)",
+                    composite::MAX_UNITS
+                ),
+            );
+            None
+        }
+    }
 }
 
 /// An objective's target and budgeting (at `here`), which must be `first`'s when there is
@@ -243,7 +298,30 @@ fn piece(
     refs: &Refs<'_>,
     problems: &mut Problems,
 ) -> Option<Piece> {
-    let weight_nano = match o.composite_weight {
+    let weight_nano = weight_nano(o, here, problems);
+    let ind = objective_indicator(o, here, services, refs, problems)?;
+    let sli = objective_sli(&ind, o, here, problems);
+    let (service, same) = read_service(&ind, slo_service, problems);
+    let svc = piece_service(&ind, &service, here, services?, problems)?;
+    let (sli, weight_nano) = (sli?, weight_nano?);
+    same.then(|| Piece {
+        here: here.clone(),
+        service,
+        rule: SloRule {
+            service: svc,
+            sli,
+            selector: ind.selector.clone(),
+            bad_status: ind.bad_status,
+            parts: Vec::new(),
+        },
+        weight_nano,
+        display_name: o.display_name.clone(),
+    })
+}
+
+/// The objective's `compositeWeight` (at `here`), nano (default 1).
+fn weight_nano(o: &Objective, here: &At, problems: &mut Problems) -> Option<u64> {
+    match o.composite_weight {
         None => Some(ONE),
         Some(w) => composite::weight_nano(w).or_else(|| {
             problems.error(
@@ -255,8 +333,18 @@ fn piece(
             );
             None
         }),
-    };
-    let ind: Option<Indicator> = match (&o.indicator, &o.indicator_ref) {
+    }
+}
+
+/// The objective's own indicator (at `here`): inline, or the SLI its `indicatorRef` names.
+fn objective_indicator(
+    o: &Objective,
+    here: &At,
+    services: Option<&Services>,
+    refs: &Refs<'_>,
+    problems: &mut Problems,
+) -> Option<Indicator> {
+    match (&o.indicator, &o.indicator_ref) {
         (Some(i), None) => indicator(
             &i.spec,
             &here.field("indicator.spec"),
@@ -283,10 +371,12 @@ fn piece(
             );
             None
         }
-    };
-    let ind = ind?;
-    let sli = objective_sli(&ind, o, here, problems);
-    // The service every source reads: the first one named, else the SLO's.
+    }
+}
+
+/// The service every source of `ind` reads: the first one named, else the SLO's; and
+/// whether they all read it (each other one reported).
+fn read_service(ind: &Indicator, slo_service: &str, problems: &mut Problems) -> (String, bool) {
     let service = ind
         .services
         .first()
@@ -302,43 +392,36 @@ fn piece(
             same = false;
         }
     }
-    let svc = match services {
-        Some(all) => {
-            let Some(svc) = all.get(&service) else {
-                // A named unknown service was reported with the indicator.
-                if ind.services.is_empty() {
-                    problems.error(
-                        &here.field("indicator"),
-                        format!("unknown service {service:?}: not a service of the Pipeline"),
-                    );
-                }
-                return None;
-            };
-            if all.splits[svc].is_some() {
-                problems.error(
-                    here,
-                    format!(
-                        "reads service {service:?}, which is split by host: a composite counts whole services"
-                    ),
-                );
-                return None;
-            }
-            svc
+    (service, same)
+}
+
+/// The index of `service`, the one the piece (at `here`) reads; `None` (reported) when it is
+/// unknown or split by host.
+fn piece_service(
+    ind: &Indicator,
+    service: &str,
+    here: &At,
+    all: &Services,
+    problems: &mut Problems,
+) -> Option<usize> {
+    let Some(svc) = all.get(service) else {
+        // A named unknown service was reported with the indicator.
+        if ind.services.is_empty() {
+            problems.error(
+                &here.field("indicator"),
+                format!("unknown service {service:?}: not a service of the Pipeline"),
+            );
         }
-        None => return None,
+        return None;
     };
-    let (sli, weight_nano) = (sli?, weight_nano?);
-    same.then(|| Piece {
-        here: here.clone(),
-        service,
-        rule: SloRule {
-            service: svc,
-            sli,
-            selector: ind.selector.clone(),
-            bad_status: ind.bad_status,
-            parts: Vec::new(),
-        },
-        weight_nano,
-        display_name: o.display_name.clone(),
-    })
+    if all.splits[svc].is_some() {
+        problems.error(
+            here,
+            format!(
+                "reads service {service:?}, which is split by host: a composite counts whole services"
+            ),
+        );
+        return None;
+    }
+    Some(svc)
 }

@@ -21,7 +21,7 @@ use crate::config::objective::{Objectives, Slo};
 use crate::config::path::At;
 use crate::config::problems::Problems;
 use crate::config::service::{Services, lookup};
-use crate::evaluate::{BurnAlert, SloKind, Target};
+use crate::evaluate::{BurnAlert, Calendar, SloKind, Target};
 
 /// The checked documents that SLOs and policies refer to, by name (`None`: invalid, and
 /// already reported).
@@ -194,72 +194,115 @@ fn slo(
     let reads_own_service = indicator
         .as_ref()
         .is_some_and(|ind| ind.reads(&s.service, services, problems));
-    let window = time_window(&s.time_window, &spec.field("timeWindow"), problems);
-    let method = budgeting_method(s, &spec, problems);
-    let alerts = alert_policies(d, &spec, refs, problems);
+    let level = SloLevel {
+        svc,
+        window: time_window(&s.time_window, &spec.field("timeWindow"), problems),
+        method: budgeting_method(s, &spec, problems),
+        alerts: alert_policies(d, &spec, refs, problems),
+        indicator,
+        reads_own_service,
+    };
     if s.objectives.is_empty() {
         problems.error(
             &spec.field("objectives"),
             "at least one objective is required",
         );
     }
-    for (i, o) in s.objectives.iter().enumerate() {
-        let here = spec.field("objectives").index(i);
-        if o.composite_weight.is_some() {
-            problems.error(
-                &here.field("compositeWeight"),
-                "applies only to the objectives of a composite SLO, each with its own indicator or indicatorRef",
-            );
-        }
-        let target = target(o, &here, problems);
-        let budgeting = budgeting(o, method, &here, problems);
-        let sli = indicator
-            .as_ref()
-            .and_then(|ind| objective_sli(ind, o, &here, problems));
-        let (Some(svc), Some(target), Some(budgeting), Some(sli), Some(ind), Some(window)) =
-            (svc, target, budgeting, sli, &indicator, &window)
-        else {
-            continue;
-        };
-        let (true, Some(alerts)) = (reads_own_service, alerts.clone()) else {
-            continue;
-        };
-        let name = if s.objectives.len() == 1 {
-            d.metadata.name.clone()
-        } else {
-            format!("{}-{}", d.metadata.name, i + 1)
-        };
-        let (period_us, calendar) = window.clone();
-        let slo = Slo {
-            rule: SloRule {
-                service: svc,
-                sli,
-                selector: ind.selector.clone(),
-                bad_status: ind.bad_status,
-                parts: Vec::new(),
-            },
-            service: s.service.clone(),
-            name,
-            kind: match sli {
-                Sli::Latency { .. } | Sli::LatencyAbove { .. } => SloKind::Latency,
-                _ => SloKind::Availability,
-            },
-            target: Target::Ratio(target),
-            period_us,
-            calendar,
-            budgeting,
-            display_name: o
-                .display_name
-                .clone()
-                .or_else(|| d.metadata.display_name.clone()),
-            burn_alerts: alerts,
-            budget_alerts: Vec::new(),
-            exhaustion_alert: None,
-            sla: None,
-            alerting: true,
-            composite: None,
-            component_of: None,
-        };
-        objectives.add(slo, &at.field("metadata.name"), problems);
+    for i in 0..s.objectives.len() {
+        objective(d, i, &level, at, objectives, problems);
     }
+}
+
+/// What an SLO document sets for every one of its objectives, each `None` when invalid.
+#[derive(Debug)]
+struct SloLevel<'a> {
+    /// The service's index.
+    svc: Option<usize>,
+    /// The period, and the calendar of a calendar-aligned one.
+    window: Option<(i64, Option<Calendar>)>,
+    /// `budgetingMethod`.
+    method: &'a str,
+    /// The burn-rate alerts of its alert policies.
+    alerts: Option<Vec<BurnAlert>>,
+    /// What its indicator counts.
+    indicator: Option<Indicator>,
+    /// Whether every source of the indicator reads the SLO's service.
+    reads_own_service: bool,
+}
+
+/// Objective `i` of SLO document `d` (at `at`) → one slipstream SLO, added unless anything
+/// it needs is invalid.
+fn objective(
+    d: &Document<SloSpec>,
+    i: usize,
+    level: &SloLevel<'_>,
+    at: &At,
+    objectives: &mut Objectives<'_>,
+    problems: &mut Problems,
+) {
+    let s = &d.spec;
+    let o = &s.objectives[i];
+    let here = at.field("spec").field("objectives").index(i);
+    if o.composite_weight.is_some() {
+        problems.error(
+            &here.field("compositeWeight"),
+            "applies only to the objectives of a composite SLO, each with its own indicator or indicatorRef",
+        );
+    }
+    let target = target(o, &here, problems);
+    let budgeting = budgeting(o, level.method, &here, problems);
+    let sli = level
+        .indicator
+        .as_ref()
+        .and_then(|ind| objective_sli(ind, o, &here, problems));
+    let (Some(svc), Some(target), Some(budgeting), Some(sli), Some(ind), Some(window)) = (
+        level.svc,
+        target,
+        budgeting,
+        sli,
+        &level.indicator,
+        &level.window,
+    ) else {
+        return;
+    };
+    let (true, Some(alerts)) = (level.reads_own_service, level.alerts.clone()) else {
+        return;
+    };
+    let name = if s.objectives.len() == 1 {
+        d.metadata.name.clone()
+    } else {
+        format!("{}-{}", d.metadata.name, i + 1)
+    };
+    let (period_us, calendar) = window.clone();
+    let slo = Slo {
+        rule: SloRule {
+            service: svc,
+            sli,
+            selector: ind.selector.clone(),
+            bad_status: ind.bad_status,
+            parts: Vec::new(),
+        },
+        service: s.service.clone(),
+        name,
+        kind: match sli {
+            Sli::Latency { .. } | Sli::LatencyAbove { .. } => SloKind::Latency,
+            _ => SloKind::Availability,
+        },
+        target: Target::Ratio(target),
+        period_us,
+        calendar,
+        budgeting,
+        display_name: o
+            .display_name
+            .clone()
+            .or_else(|| d.metadata.display_name.clone()),
+        burn_alerts: alerts,
+        budget_alerts: Vec::new(),
+        exhaustion_alert: None,
+        sla: None,
+        alerting: true,
+        composite: None,
+        component_of: None,
+    };
+    objectives.add(slo, &at.field("metadata.name"), problems);
 }
