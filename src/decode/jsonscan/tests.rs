@@ -12,7 +12,7 @@ fn get<'a>(line: &'a str, paths: &[&str]) -> Result<Vec<Option<Value<'a>>>, Deco
 #[test]
 fn values_at_paths() {
     let line = r#" {"a": "x\"y", "n": -1.5e3, "t": true, "z": null,
-        "o": {"p": {"q": 7}, "arr": [1, {"q": 8}, "]"]}, "a": "dup", "e": {}, "l": []} "#;
+            "o": {"p": {"q": 7}, "arr": [1, {"q": 8}, "]"]}, "a": "dup", "e": {}, "l": []} "#;
     let got = get(
         line,
         &[
