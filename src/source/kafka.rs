@@ -1,20 +1,22 @@
 //! Kafka source: a consumer group member that reads access-log lines from topics.
 //!
 //! One [`rdkafka`] `BaseConsumer` is polled on the source's own thread. Each assigned
-//! partition is one [`PartitionId`] (stream = the topic's index in `topics`), so the sink keeps
-//! one shard per partition. Messages are gathered per partition into [`LineBatch`]es and
-//! applied synchronously: the consumer does not fetch ahead of what librdkafka's own bounded
-//! queue holds, so a slow pipeline slows the consumer instead of growing memory.
+//! partition is one [`PartitionId`](super::PartitionId) (stream = the topic's index in
+//! `topics`), so the sink keeps one shard per partition. Messages are gathered per partition
+//! into [`LineBatch`](super::LineBatch)es and applied synchronously: the consumer does not
+//! fetch ahead of what librdkafka's own bounded queue holds, so a slow pipeline slows the
+//! consumer instead of growing memory.
 //!
 //! Offsets: auto-commit and auto-store are off. After a batch is applied, the partition's
 //! *next* offset (last applied offset + 1, Kafka's convention: a committed offset is the first
-//! message not yet processed) is recorded and committed (synchronously, on the polling thread) at most every
-//! [`COMMIT_INTERVAL`]. When partitions are revoked, the rebalance callback commits their
-//! applied offsets synchronously before they are handed over, and messages that were fetched
-//! but not applied are discarded — the next owner reads them again from the committed offset.
-//! So across a rebalance no message is counted twice and none is lost. (Tying commits to
-//! durable checkpoints is the checkpoint stage's hook: [`KafkaSource`] commits what
-//! `commit_gate` allows, today everything applied.)
+//! message not yet processed) is recorded and committed (synchronously, on the polling
+//! thread) at most every [`COMMIT_INTERVAL`]. When partitions are revoked, the rebalance
+//! callback commits their applied offsets synchronously before they are handed over, and
+//! messages that were fetched but not applied are discarded — the next owner reads them again
+//! from the committed offset. So across a rebalance no message is counted twice and none is
+//! lost. (Tying commits to durable checkpoints is the sink's hook: [`KafkaSource`] commits
+//! what [`Sink::committable`](super::Sink::committable) gives, what a durable checkpoint
+//! covers when checkpointing, else what was applied.)
 //!
 //! Readiness: the sink is told `caught_up` once partitions are assigned and the first fetch
 //! returned (a message or end of partition), and `unavailable` while every broker is down;
