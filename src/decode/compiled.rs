@@ -10,7 +10,7 @@
 //! after it, so two such fields with nothing between them are refused. Reading a line
 //! ([`Layout::scan`]) walks the layout once, hands each field's value to the dialect's
 //! [`Sink`], and succeeds only when the line follows the format from its first byte to its
-//! last, every value in its shape. Otherwise the [`Miss`] says at which item, at which
+//! last, every value in its shape. Otherwise the [`Miss`](scan::Miss) says at which item, at which
 //! byte and why; [`Layout::explain`] turns it into a sentence for `explain`.
 //!
 //! Quoted values end at their first quote where the producer escapes quotes inside values
@@ -23,14 +23,16 @@
 
 use memchr::memmem;
 
-use super::{DecodeError, fields};
+use super::DecodeError;
 
 pub mod envoy;
 pub mod haproxy;
 pub mod nginx;
+mod scan;
 mod shapes;
 
-use shapes::{address_len, millis_len, starts_with, syslog_body, token_len};
+pub(crate) use scan::Sink;
+use shapes::starts_with;
 pub(crate) use shapes::{dash_empty, list_items, list_len, millis_us, percent_text};
 
 /// A value that is not in its field's shape: the decode error and a phrase for `explain`.
@@ -289,45 +291,6 @@ impl std::hash::Hash for Finder {
     }
 }
 
-/// Where the dialect puts the values read.
-pub(crate) trait Sink<'a, F> {
-    /// Takes the value of `field`; a value not in the shape the field needs is [`Bad`].
-    fn set(&mut self, field: F, value: &'a [u8]) -> Result<(), Bad>;
-}
-
-/// Where in a layout a line stopped fitting.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Place {
-    /// The text before the first field.
-    Head,
-    /// The value of the step's field.
-    Field(usize),
-    /// The text after the step's field.
-    After(usize),
-    /// Past the format's end.
-    End,
-}
-
-/// Where and why a line stopped fitting its layout.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Miss {
-    /// Where in the layout.
-    pub(crate) place: Place,
-    /// Byte offset in the line.
-    pub(crate) at: usize,
-    /// The counted reason.
-    pub(crate) error: DecodeError,
-    /// What did not fit, in words.
-    pub(crate) what: &'static str,
-}
-
-const TEXT_DIFFERS: Bad = (DecodeError::MissingFields, "the line has other text here");
-const TEXT_CUT: Bad = (DecodeError::MissingFields, "the line ends before this text");
-const GOES_ON: Bad = (
-    DecodeError::MissingFields,
-    "the line goes on after the format's end",
-);
-
 impl<F: Copy> Layout<F> {
     /// The layout of `parts`, with quoted values escaped as `escape` says.
     pub(crate) fn new(parts: Parts<F>, escape: Escape) -> Result<Self, Adjacent> {
@@ -338,19 +301,7 @@ impl<F: Copy> Layout<F> {
         for (i, part) in parts.iter().enumerate() {
             let (field, name, kind, quotes, read) = match part {
                 Part::Text(t) => {
-                    match steps.last_mut() {
-                        Some(step) => {
-                            let mut t = &t[..];
-                            if let (Shape::Capture { space }, [b' ', rest @ ..]) =
-                                (&mut step.shape, t)
-                            {
-                                *space = true;
-                                t = rest;
-                            }
-                            step.then = t.into();
-                        }
-                        None => head = t.clone(),
-                    }
+                    place_text(&mut steps, &mut head, t);
                     continue;
                 }
                 Part::Field {
@@ -373,38 +324,13 @@ impl<F: Copy> Layout<F> {
             };
             let quoted = before == Some(b'"') && next_text == Some(b'"');
             let stop = next_text.unwrap_or(b' ');
-            let shape = match kind {
-                Kind::Fixed(n) => Shape::Fixed(n),
-                Kind::Millis => Shape::Millis,
-                Kind::Number { dash } => Shape::Number { dash },
-                Kind::Status => Shape::Status,
-                Kind::Signed => Shape::Signed,
-                Kind::Capture => Shape::Capture { space: false },
-                Kind::List { times } => Shape::List { times, stop },
-                Kind::Text | Kind::Token if quoted => Shape::Quoted {
-                    free: quotes && escape == Escape::None,
-                },
-                Kind::Text => Shape::Text,
-                Kind::Token if stop == b':' => Shape::Address,
-                Kind::Token => Shape::Token {
-                    stop,
-                    path: if next_field.is_some_and(|(_, slash)| slash) {
-                        b'/'
-                    } else {
-                        b' '
-                    },
-                },
+            let path = if next_field.is_some_and(|(_, slash)| slash) {
+                b'/'
+            } else {
+                b' '
             };
-            let self_delimited = matches!(
-                shape,
-                Shape::Fixed(_)
-                    | Shape::Millis
-                    | Shape::Number { .. }
-                    | Shape::Status
-                    | Shape::Signed
-                    | Shape::Capture { .. }
-            ) || matches!(shape, Shape::Token { path: b'/', .. });
-            if let (Some((next, _)), false) = (next_field, self_delimited) {
+            let shape = shape_of(kind, quoted, stop, path, quotes && escape == Escape::None);
+            if let (Some((next, _)), false) = (next_field, self_delimited(shape)) {
                 return Err(Adjacent(name.clone(), next.clone()));
             }
             finders.push(match (shape, parts.get(i + 1)) {
@@ -473,263 +399,54 @@ impl<F: Copy> Layout<F> {
         self.preamble = Preamble::Syslog;
         self
     }
+}
 
-    /// Reads `line` into the values `S` holds: the whitespace around it and its preamble
-    /// dropped, then every field in its shape, or the error of the first that is not.
-    pub(crate) fn read<'a, S: Sink<'a, F> + Default>(
-        &self,
-        line: &'a [u8],
-    ) -> Result<S, DecodeError> {
-        let mut values = S::default();
-        self.scan(self.body(fields::trim_line(line)?), &mut values)
-            .map_err(|m| m.error)?;
-        Ok(values)
-    }
-
-    /// Why `line` does not fit, naming the field and the byte (`at $status (a three-digit
-    /// status), byte 57: not a status from 100 to 599`), read as [`Layout::read`] reads it;
-    /// `None` when it fits.
-    pub(crate) fn why<'a, S: Sink<'a, F> + Default>(&self, line: &'a [u8]) -> Option<String> {
-        let Ok(line) = fields::trim_line(line) else {
-            return Some("the line is blank".to_string());
-        };
-        let miss = self.scan(self.body(line), &mut S::default()).err()?;
-        Some(self.explain(miss))
-    }
-
-    /// `line` without its preamble.
-    fn body<'l>(&self, line: &'l [u8]) -> &'l [u8] {
-        match self.preamble {
-            Preamble::None => line,
-            Preamble::Syslog => syslog_body(line),
+/// Places text of the format: after a field it is the field's step's `then` (a capture
+/// block's following space taken as part of its value's shape); before any field, the head.
+fn place_text<F>(steps: &mut [Step<F>], head: &mut Vec<u8>, text: &[u8]) {
+    match steps.last_mut() {
+        Some(step) => {
+            let mut t = text;
+            if let (Shape::Capture { space }, [b' ', rest @ ..]) = (&mut step.shape, t) {
+                *space = true;
+                t = rest;
+            }
+            step.then = t.into();
         }
-    }
-
-    /// Reads `line` (trimmed of whitespace) into `sink`.
-    fn scan<'a, S: Sink<'a, F>>(&self, line: &'a [u8], sink: &mut S) -> Result<(), Miss> {
-        if !starts_with(line, &self.head) {
-            let bad = if line.len() < self.head.len() && self.head.starts_with(line) {
-                TEXT_CUT
-            } else {
-                TEXT_DIFFERS
-            };
-            return Err(miss(Place::Head, 0, bad));
-        }
-        self.scan_from(line, 0, self.head.len(), sink)
-    }
-
-    /// Why `line` stops fitting at `miss`, naming the field and the byte: `at $status (a
-    /// three-digit status), byte 57: not a status from 100 to 599`.
-    fn explain(&self, miss: Miss) -> String {
-        let text = |t: &[u8]| String::from_utf8_lossy(t).into_owned();
-        let step = miss
-            .place_step()
-            .and_then(|i| Some((self.steps.get(i)?, self.names.get(i)?)));
-        let at = match (miss.place, step) {
-            (Place::Head, _) => format!("at the text {:?} of the format", text(&self.head)),
-            (Place::Field(_), Some((s, name))) => format!("at {name} ({})", s.shape.name()),
-            (Place::After(_), Some((s, name))) => {
-                format!("at the text {:?} after {name}", text(&s.then))
-            }
-            (Place::End | Place::Field(_) | Place::After(_), _) => {
-                "after the format's last field".to_string()
-            }
-        };
-        format!("{at}, byte {}: {}", miss.at + 1, miss.what)
-    }
-
-    /// Reads steps `from..` of `line` starting at byte `pos`.
-    fn scan_from<'a, S: Sink<'a, F>>(
-        &self,
-        line: &'a [u8],
-        from: usize,
-        mut pos: usize,
-        sink: &mut S,
-    ) -> Result<(), Miss> {
-        let mut i = from;
-        while let Some(step) = self.steps.get(i) {
-            let rest = &line[pos..];
-            if let Shape::Quoted { free: true } = step.shape {
-                return self.scan_unescaped(line, i, pos, sink);
-            }
-            let len = self
-                .extent(i, step, rest)
-                .map_err(|bad| miss(Place::Field(i), pos, bad))?;
-            if step.read {
-                sink.set(step.field, &rest[..len])
-                    .map_err(|bad| miss(Place::Field(i), pos, bad))?;
-            }
-            pos += len;
-            let after = &line[pos..];
-            let then = &step.then[..];
-            if !step.then_at(after) {
-                let bad = if after.len() < then.len() && then.starts_with(after) {
-                    TEXT_CUT
-                } else {
-                    TEXT_DIFFERS
-                };
-                return Err(miss(Place::After(i), pos, bad));
-            }
-            pos += then.len();
-            i += 1;
-        }
-        if pos != line.len() {
-            return Err(miss(Place::End, pos, GOES_ON));
-        }
-        Ok(())
-    }
-
-    /// Reads the quoted value of step `i` (which may hold quotes) and the rest of the line:
-    /// its end is the first quote, followed by the step's text, after which the rest of the
-    /// line reads.
-    fn scan_unescaped<'a, S: Sink<'a, F>>(
-        &self,
-        line: &'a [u8],
-        i: usize,
-        pos: usize,
-        sink: &mut S,
-    ) -> Result<(), Miss> {
-        let step = &self.steps[i];
-        let rest = &line[pos..];
-        let mut deepest: Option<Miss> = None;
-        for q in memchr::memchr_iter(b'"', rest) {
-            if !step.then_at(&rest[q..]) {
-                continue;
-            }
-            let tried = if step.read {
-                sink.set(step.field, &rest[..q])
-                    .map_err(|bad| miss(Place::Field(i), pos, bad))
-            } else {
-                Ok(())
-            }
-            .and_then(|()| self.scan_from(line, i + 1, pos + q + step.then.len(), sink));
-            match tried {
-                Ok(()) => return Ok(()),
-                Err(m) if deepest.is_none_or(|d| m.at > d.at) => deepest = Some(m),
-                Err(_) => {}
-            }
-        }
-        Err(deepest.unwrap_or_else(|| miss(Place::Field(i), pos, UNTERMINATED)))
-    }
-
-    /// The length of the value of step `i` at the start of `rest`.
-    fn extent(&self, i: usize, step: &Step<F>, rest: &[u8]) -> Result<usize, Bad> {
-        const ENDED: Bad = (DecodeError::MissingFields, "the line ends here");
-        let last = i + 1 == self.steps.len();
-        match step.shape {
-            Shape::Fixed(n) => (rest.len() >= n).then_some(n).ok_or(ENDED),
-            Shape::Millis => {
-                millis_len(rest).ok_or((DecodeError::BadLatency, "not seconds with three decimals"))
-            }
-            Shape::Number { dash } => {
-                match rest.iter().take_while(|b| b.is_ascii_digit()).count() {
-                    0 if dash && rest.first() == Some(&b'-') => Ok(1),
-                    n @ 1..=19 => Ok(n),
-                    _ => Err((DecodeError::MissingFields, "not a number")),
-                }
-            }
-            Shape::Status => Ok(3.min(rest.len())),
-            Shape::Signed => {
-                let sign = usize::from(matches!(rest.first(), Some(b'+' | b'-')));
-                match rest[sign..]
-                    .iter()
-                    .take_while(|b| b.is_ascii_digit())
-                    .count()
-                {
-                    n @ 1..=19 => Ok(sign + n),
-                    _ => Err((DecodeError::MissingFields, "not a number")),
-                }
-            }
-            Shape::Capture { space } => match rest.first() {
-                Some(b'{') => {
-                    let end = memchr::memchr(b'}', rest).map(|end| end + 1).ok_or((
-                        DecodeError::MissingFields,
-                        "a capture block is not closed with }",
-                    ))?;
-                    match (space, rest.get(end)) {
-                        (false, _) => Ok(end),
-                        (true, Some(b' ')) => Ok(end + 1),
-                        (true, _) => Err((
-                            DecodeError::MissingFields,
-                            "a capture block is not followed by a space",
-                        )),
-                    }
-                }
-                _ => Ok(0),
-            },
-            Shape::Address => Ok(address_len(rest)),
-            Shape::List { times, stop } => list_len(rest, times, stop),
-            Shape::Token { stop, path } => Ok(token_len(rest, stop, path)),
-            Shape::Text => match (self.finders.get(i).and_then(Option::as_ref), last) {
-                (None, _) => Ok(rest.len()),
-                (Some(_), true) => rest
-                    .ends_with(&step.then)
-                    .then(|| rest.len() - step.then.len())
-                    .ok_or((
-                        DecodeError::MissingFields,
-                        "the line does not end as the format does",
-                    )),
-                (Some(f), false) => f.0.find(rest).ok_or((
-                    DecodeError::MissingFields,
-                    "the text after this value is not in the line",
-                )),
-            },
-            Shape::Quoted { .. } => self.quoted_len(step, last, rest),
-        }
-    }
-
-    /// The length of a quoted value that holds no quote but an escaped one: up to its first
-    /// quote (outside an escape, where backslashes escape), which the step's text must
-    /// follow (and end the line, for the last step).
-    fn quoted_len(&self, step: &Step<F>, last: bool, rest: &[u8]) -> Result<usize, Bad> {
-        let t = &step.then;
-        let mut at = 0;
-        while let Some(found) = memchr::memchr2(b'"', b'\\', rest.get(at..).unwrap_or_default()) {
-            let q = at + found;
-            if rest[q] == b'\\' {
-                at = q + if self.escape == Escape::Backslash {
-                    2
-                } else {
-                    1
-                };
-                continue;
-            }
-            let after = &rest[q..];
-            return match (step.then_at(after), !last || after.len() == t.len()) {
-                (true, true) => Ok(q),
-                (true, false) => Err(GOES_ON),
-                (false, _) => Err((
-                    DecodeError::MissingFields,
-                    "the text after the closing quote is not the format's",
-                )),
-            };
-        }
-        Err(UNTERMINATED)
+        None => *head = text.to_vec(),
     }
 }
 
-impl Miss {
-    /// The step the place names.
-    fn place_step(&self) -> Option<usize> {
-        match self.place {
-            Place::Field(i) | Place::After(i) => Some(i),
-            Place::Head | Place::End => None,
-        }
+/// The shape of a field of `kind`: `quoted` when double quotes surround it, `stop` the
+/// first byte of the text after it (a space when none), `path` the byte a token also ends
+/// at (`/` before a field that starts with one), `free` when a quoted value may hold quotes.
+fn shape_of(kind: Kind, quoted: bool, stop: u8, path: u8, free: bool) -> Shape {
+    match kind {
+        Kind::Fixed(n) => Shape::Fixed(n),
+        Kind::Millis => Shape::Millis,
+        Kind::Number { dash } => Shape::Number { dash },
+        Kind::Status => Shape::Status,
+        Kind::Signed => Shape::Signed,
+        Kind::Capture => Shape::Capture { space: false },
+        Kind::List { times } => Shape::List { times, stop },
+        Kind::Text | Kind::Token if quoted => Shape::Quoted { free },
+        Kind::Text => Shape::Text,
+        Kind::Token if stop == b':' => Shape::Address,
+        Kind::Token => Shape::Token { stop, path },
     }
 }
 
-const UNTERMINATED: Bad = (
-    DecodeError::UnterminatedQuote,
-    "no closing quote followed by the format's next text",
-);
-
-fn miss(place: Place, at: usize, (error, what): Bad) -> Miss {
-    Miss {
-        place,
-        at,
-        error,
-        what,
-    }
+/// Whether a value of `shape` ends by itself, so that another field may follow it directly.
+fn self_delimited(shape: Shape) -> bool {
+    matches!(
+        shape,
+        Shape::Fixed(_)
+            | Shape::Millis
+            | Shape::Number { .. }
+            | Shape::Status
+            | Shape::Signed
+            | Shape::Capture { .. }
+    ) || matches!(shape, Shape::Token { path: b'/', .. })
 }
 
 #[cfg(test)]

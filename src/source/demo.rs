@@ -24,6 +24,8 @@
 
 mod generate;
 mod render;
+mod script;
+mod services;
 #[cfg(test)]
 mod tests;
 
@@ -34,8 +36,10 @@ use tracing::info;
 
 use super::{BATCH_LINES, LineBatch, PartitionId, Sink, Source, SourceError, StopSignal};
 use crate::clock::Clock;
-use crate::time::{DAY, HOUR, MINUTE, SECOND};
+use crate::time::{HOUR, MINUTE, SECOND};
 use generate::{Rng, mix};
+pub use script::{Scripted, annotations, script};
+pub use services::{DemoCanary, DemoService, default_services, services, slo_config};
 
 /// Event time between the starts of consecutive incident slots.
 pub const INCIDENT_EVERY: i64 = 20 * MINUTE;
@@ -51,108 +55,6 @@ pub enum LineFormat {
     Alb,
     /// nginx `combined` followed by `$request_time $upstream_response_time`.
     Nginx,
-}
-
-/// One generated service.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DemoService {
-    /// Name; also the target group name in ALB lines, and selects the route set.
-    pub name: String,
-    /// Host requests are addressed to.
-    pub host: String,
-    /// Relative share of the traffic.
-    pub weight: u32,
-    /// Typical (median) latency.
-    pub base_latency_ms: u32,
-    /// Baseline 5xx rate, parts per million.
-    pub error_ppm: u32,
-    /// A canary taking part of the service's traffic, if one is deployed.
-    pub canary: Option<DemoCanary>,
-}
-
-/// A canary of a demo service: its requests go to the target group `<service>-canary`
-/// (the others to `<service>`), with their own 5xx rate.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct DemoCanary {
-    /// Share of the service's requests, percent.
-    pub share_percent: u32,
-    /// Its 5xx rate, parts per million.
-    pub error_ppm: u32,
-}
-
-/// The four demo services: checkout, search, auth and catalog on `*.example.com`.
-pub fn default_services() -> Vec<DemoService> {
-    let s = |name: &str, weight, base_latency_ms, error_ppm| DemoService {
-        name: name.to_string(),
-        host: format!("{name}.example.com"),
-        weight,
-        base_latency_ms,
-        error_ppm,
-        canary: None,
-    };
-    // Checkout runs a canary that answers 5xx at 0.5 % against its baseline's 0.02 %: the
-    // canary comparison says "roll back" once it has enough requests, but while an
-    // incident hits both. (At 0.2 % against 0.05 %, half an hour's excess sat around the
-    // default 0.1 percentage point and the verdict flipped.) Checkout as a whole errs at
-    // about 0.07 %, within its 99.9 % objective, as before.
-    let checkout = DemoService {
-        canary: Some(DemoCanary {
-            share_percent: 10,
-            error_ppm: 5_000,
-        }),
-        ..s("checkout", 3, 60, 200)
-    };
-    vec![
-        checkout,
-        s("search", 4, 40, 2_000),
-        s("auth", 2, 15, 200),
-        s("catalog", 3, 30, 1_000),
-    ]
-}
-
-/// `n` services: the [`default_services`] first, then `svc5`, `svc6`, … (hosts
-/// `svcN.example.com`, generic routes under `/api/svcN`) with varied weights and latencies.
-pub fn services(n: usize) -> Vec<DemoService> {
-    let mut all = default_services();
-    all.truncate(n);
-    for i in all.len()..n {
-        let name = format!("svc{}", i + 1);
-        all.push(DemoService {
-            host: format!("{name}.example.com"),
-            name,
-            weight: 1 + (i % 5) as u32,
-            base_latency_ms: 10 + (i % 7) as u32 * 15,
-            error_ppm: 300 + (i % 4) as u32 * 400,
-            canary: None,
-        });
-    }
-    all
-}
-
-/// A configuration (YAML) reading ALB lines from stdin with `services`, each with four SLOs:
-/// 30-day availability (99.9 %) and latency (requests within `latency`, e.g. `300ms`), 7-day
-/// error rate (0.5 %) and 1-day latency within 50 ms. What the benches and tests of many
-/// SLOs count with.
-pub fn slo_config(services: &[DemoService], latency: &str) -> String {
-    let mut yaml = String::from(
-        "apiVersion: slipstream/v1\nkind: Pipeline\nmetadata: {name: bench}\nspec:\n  \
-         source: {stdin: {}}\n  decode: {format: alb}\n  services:\n",
-    );
-    for s in services {
-        yaml += &format!("    - {{name: {}, match: {{host: {}}}}}\n", s.name, s.host);
-    }
-    for s in services {
-        yaml += &format!(
-            "---\napiVersion: reliability/v1\nkind: ServiceLevelObjective\nmetadata: {{name: {0}}}\n\
-             spec:\n  service: {0}\n  indicators:\n    \
-             - {{name: availability, threshold: 99.9, window: 30d}}\n    \
-             - {{name: latency_p99, threshold: {latency}, window: 30d}}\n    \
-             - {{name: error_rate, threshold: 0.5, window: 7d}}\n    \
-             - {{name: latency_p50, threshold: 50ms, window: 1d}}\n",
-            s.name
-        );
-    }
-    yaml
 }
 
 /// What goes wrong during an incident.
@@ -176,123 +78,6 @@ pub struct Incident {
     pub start_us: i64,
     /// First unaffected µs after it.
     pub end_us: i64,
-}
-
-/// One event of the backfill's script: a deploy of `service` at `deploy_us`, and, when
-/// `incident` is set, an incident of that service starting 10 minutes later.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Scripted {
-    /// The service deployed.
-    pub service: &'static str,
-    /// When, µs.
-    pub deploy_us: i64,
-    /// The version deployed.
-    pub version: &'static str,
-    /// The incident that followed: its kind, length and description.
-    pub incident: Option<(IncidentKind, i64, &'static str)>,
-}
-
-impl Scripted {
-    /// The incident, with the service's index among `services`.
-    pub fn incident(&self, services: &[DemoService]) -> Option<Incident> {
-        let (kind, length, _) = self.incident?;
-        let service = services.iter().position(|s| s.name == self.service)?;
-        let start_us = self.deploy_us + 10 * MINUTE;
-        Some(Incident {
-            service,
-            kind,
-            start_us,
-            end_us: start_us + length,
-        })
-    }
-}
-
-/// The deploys and incidents of the backfill before `live_from_us`: days before its UTC day,
-/// the same every run, so the demo's history has a few annotated deploys and incidents, one
-/// of which (checkout, 12 days back) spends a real share of a 30-day budget.
-pub fn script(live_from_us: i64) -> Vec<Scripted> {
-    let day = live_from_us.div_euclid(DAY) * DAY;
-    let at = |days: i64, hour: i64, minute: i64| day - days * DAY + hour * HOUR + minute * MINUTE;
-    vec![
-        Scripted {
-            service: "auth",
-            deploy_us: at(26, 14, 0),
-            version: "v3.2.0",
-            incident: Some((
-                IncidentKind::Errors,
-                40 * MINUTE,
-                "login 5xx after v3.2.0, rolled back",
-            )),
-        },
-        Scripted {
-            service: "catalog",
-            deploy_us: at(19, 11, 0),
-            version: "v1.30.0",
-            incident: None,
-        },
-        Scripted {
-            service: "checkout",
-            deploy_us: at(12, 9, 20),
-            version: "v5.14.0",
-            incident: Some((
-                IncidentKind::Errors,
-                90 * MINUTE,
-                "payment provider timeouts (INC-2041)",
-            )),
-        },
-        Scripted {
-            service: "checkout",
-            deploy_us: at(7, 16, 30),
-            version: "v5.15.2",
-            incident: None,
-        },
-        Scripted {
-            service: "search",
-            deploy_us: at(3, 19, 45),
-            version: "v2.8.1",
-            incident: Some((
-                IncidentKind::Latency,
-                HOUR,
-                "slow queries after the index rebuild",
-            )),
-        },
-    ]
-}
-
-/// The annotations of the backfill's [`script`] that `spec` generates at wall-clock
-/// `now_us`: each deploy, and each incident with its end.
-pub fn annotations(spec: &DemoSpec, now_us: i64) -> Vec<crate::annotations::NewAnnotation> {
-    let origin = now_us - spec.history_us.max(0);
-    let from = origin - spec.backfill_us.max(0);
-    if spec.backfill_us <= 0 {
-        return Vec::new();
-    }
-    let services = default_services();
-    let time = crate::time::format_rfc3339;
-    let mut out = Vec::new();
-    for s in script(origin).into_iter().filter(|s| s.deploy_us >= from) {
-        let labels =
-            std::collections::BTreeMap::from([("version".to_string(), s.version.to_string())]);
-        out.push(crate::annotations::NewAnnotation {
-            time: time(s.deploy_us),
-            end: None,
-            kind: crate::annotations::AnnotationKind::Deploy,
-            service: Some(s.service.to_string()),
-            text: format!("deploy {} {}", s.service, s.version),
-            labels: labels.clone(),
-        });
-        if let (Some(i), Some((_, _, what))) = (s.incident(&services), s.incident) {
-            out.push(crate::annotations::NewAnnotation {
-                time: time(i.start_us),
-                end: Some(time(i.end_us)),
-                kind: crate::annotations::AnnotationKind::Incident,
-                service: Some(s.service.to_string()),
-                text: format!("{}: {what}", s.service),
-                labels,
-            });
-        }
-    }
-    out
 }
 
 /// One generated request, before rendering.

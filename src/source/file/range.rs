@@ -95,14 +95,7 @@ pub(crate) fn read_lines(
             let whole = buffer.get(..filled).unwrap_or_default();
             start = whole_lines(whole, from, start, keep, base, &mut lines);
         }
-        for &(a, b, end) in &lines {
-            batch.push_span(a, b);
-            batch.next_offset = end;
-            if batch.len() >= BATCH_LINES {
-                each(batch);
-                batch.clear_lines();
-            }
-        }
+        hand_on(&lines, batch, &mut each);
         if read == 0 {
             if !batch.is_empty() {
                 each(batch);
@@ -112,6 +105,19 @@ pub(crate) fn read_lines(
         if filled - start > keep {
             dropped = (filled - start - keep) as u64;
             filled = start + keep;
+        }
+    }
+}
+
+/// Marks `lines` in `batch`, handing it to `each` whenever it holds [`BATCH_LINES`] lines
+/// (and emptying it for the next).
+fn hand_on(lines: &[Line], batch: &mut LineBatch, each: &mut impl FnMut(&LineBatch)) {
+    for &(a, b, end) in lines {
+        batch.push_span(a, b);
+        batch.next_offset = end;
+        if batch.len() >= BATCH_LINES {
+            each(batch);
+            batch.clear_lines();
         }
     }
 }

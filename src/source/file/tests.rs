@@ -12,6 +12,7 @@ use flate2::Compression;
 use flate2::write::GzEncoder;
 
 use super::*;
+use crate::source::{BATCH_LINES, LineBatch};
 
 /// What a [`Recorder`] saw.
 #[derive(Debug, Default)]
