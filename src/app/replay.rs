@@ -3,10 +3,10 @@
 //! With one thread the files go through the file source and the pipeline's sink, exactly as
 //! `run` reads a file source. With more, [`pieces::cut`] cuts the files into pieces of whole
 //! lines (decompressing a large gzip file on its own thread, ahead of the others; among
-//! several files, a smaller gzip file is one piece, decompressed by its worker), `threads` workers
-//! decide the pieces at once (read, decode, classify: [`DecidedBatch::decide`], the costly
-//! part), and the calling thread applies the decided batches in file order, through the same
-//! sink.
+//! several files, a smaller gzip file is one piece, decompressed by its worker), `threads`
+//! workers decide the pieces at once (read, decode, classify:
+//! [`Decider::decide`](super::batch::Decider::decide), the costly part), and the calling
+//! thread applies the decided batches in file order, through the same sink.
 //!
 //! Applying in order is what keeps the report the same, bit for bit, whatever the number of
 //! threads: every decision that depends on what came before is taken in the order one

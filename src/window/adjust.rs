@@ -9,7 +9,7 @@
 //! - **As events arrive** ([`Adjusting::verdict`]): an event whose time falls in an
 //!   occurrence is counted apart, exactly, whenever it arrives. A window declared before
 //!   its events are counted is therefore exact.
-//! - **To events already counted** ([`super::SloCounters::adjust_counted`]), when an
+//! - **To events already counted** ([`super::Counters::adjust_counted`]), when an
 //!   adjustment is first loaded: the counts of every bucket that lies wholly inside the
 //!   occurrence are taken out of that bucket (at the finest width still retained for that
 //!   age: 1 s for the recent past, then 10 s, 1 min, 10 min, 1 h, and whole local days of the

@@ -184,7 +184,7 @@ impl HostTable {
 pub struct SplitPlan {
     /// Index of the service.
     pub service: usize,
-    /// Its SLOs' indexes, in [`Classifier::slos_of`] order.
+    /// Its SLOs' indexes, in [`Classifier::slos_of`](crate::classify::Classifier::slos_of) order.
     pub slos: Vec<usize>,
     /// The shared host assignment.
     pub table: Arc<HostTable>,

@@ -1,4 +1,3 @@
-
 use super::*;
 
 fn fields(line: &[u8]) -> Vec<Result<&[u8], DecodeError>> {

@@ -1,4 +1,3 @@
-
 use super::*;
 use crate::evaluate::{Factor, PolicyTiers, windows_for};
 use crate::time::{DAY, HOUR, MINUTE};

@@ -48,7 +48,7 @@ impl Contributor {
     }
 }
 
-/// The answer of [`AttributionRing::top`].
+/// The answer of [`AttributionRing::top`](super::AttributionRing::top).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Contributors {
     /// The start of the first minute covered: the range's, or the oldest held if later.

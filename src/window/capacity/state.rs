@@ -39,11 +39,11 @@ impl CapacityRing {
         }
     }
 
-    /// Adds exported counts, as [`crate::window::LatencyRing::import`] and the SLO counters do:
-    /// into an empty ring it restores exactly what was exported. Minutes and hours this ring
-    /// no longer holds (after the newest of both) are skipped. An hour's peak adds exactly
-    /// when both sides hold its minutes or only one side counted it (a restore); otherwise
-    /// the busier of the two peaks is kept.
+    /// Adds exported counts, as [`crate::window::latency::LatencyRing::import`] and the SLO
+    /// counters do: into an empty ring it restores exactly what was exported. Minutes and
+    /// hours this ring no longer holds (after the newest of both) are skipped. An hour's peak
+    /// adds exactly when both sides hold its minutes or only one side counted it (a restore);
+    /// otherwise the busier of the two peaks is kept.
     pub fn import(&mut self, state: &CapacityState) {
         let newest_minute = state.minutes.iter().map(|m| m.0);
         let newest_hour = state
