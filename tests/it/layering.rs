@@ -6,20 +6,27 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
+/// Every file of `src/` that is not a test file, as its path under `src/` and its text.
+pub(crate) fn source_files() -> Vec<(PathBuf, String)> {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    rust_files(&src)
+        .into_iter()
+        .filter_map(|file| {
+            let rel = file.strip_prefix(&src).unwrap().to_path_buf();
+            let name = rel.file_name().unwrap().to_str().unwrap();
+            let is_test_file = name == "tests.rs"
+                || name.ends_with("_tests.rs")
+                || name.ends_with("proptests.rs")
+                || rel.components().any(|c| c.as_os_str() == "tests");
+            (!is_test_file).then(|| (rel, std::fs::read_to_string(&file).unwrap()))
+        })
+        .collect()
+}
+
 /// Top-level module → the top-level modules its non-test code names.
 fn module_graph() -> BTreeMap<String, BTreeSet<String>> {
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
     let mut graph: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-    for file in rust_files(&src) {
-        let rel = file.strip_prefix(&src).unwrap();
-        let name = rel.file_name().unwrap().to_str().unwrap();
-        let is_test_file = name == "tests.rs"
-            || name.ends_with("_tests.rs")
-            || name.ends_with("proptests.rs")
-            || rel.components().any(|c| c.as_os_str() == "tests");
-        if is_test_file {
-            continue;
-        }
+    for (rel, text) in source_files() {
         let top = rel
             .components()
             .next()
@@ -29,7 +36,6 @@ fn module_graph() -> BTreeMap<String, BTreeSet<String>> {
             .unwrap()
             .trim_end_matches(".rs")
             .to_string();
-        let text = std::fs::read_to_string(&file).unwrap();
         let deps = graph.entry(top.clone()).or_default();
         for used in crate_paths(non_test_code(&text)) {
             if used != top {
@@ -54,7 +60,7 @@ fn rust_files(dir: &Path) -> Vec<PathBuf> {
 }
 
 /// The text before the file's inline `#[cfg(test)] mod … {` (test modules close a file).
-fn non_test_code(text: &str) -> &str {
+pub(crate) fn non_test_code(text: &str) -> &str {
     let mut at = 0;
     while let Some(i) = text[at..].find("#[cfg(test)]") {
         let start = at + i;

@@ -41,6 +41,7 @@ mod reload;
 mod reports;
 mod schemathesis;
 mod single_flight;
+mod sizes;
 mod sla;
 mod split_hosts;
 mod tls;
