@@ -38,14 +38,11 @@ fn functions(code: &str) -> Vec<(usize, String, usize)> {
 /// The name of the function `line` (trimmed) declares, if it declares one.
 fn declared_fn(line: &str) -> Option<String> {
     let mut rest = line;
-    for prefix in [
-        "pub(crate) ",
-        "pub(super) ",
-        "pub ",
-        "const ",
-        "async ",
-        "unsafe ",
-    ] {
+    // `pub`, `pub(crate)`, `pub(in path)`, …
+    if let Some(scoped) = rest.strip_prefix("pub(") {
+        rest = scoped.split_once(") ").map_or(rest, |(_, after)| after);
+    }
+    for prefix in ["pub ", "const ", "async ", "unsafe "] {
         rest = rest.strip_prefix(prefix).unwrap_or(rest);
     }
     let name: String = rest
@@ -110,9 +107,17 @@ impl T {
 trait U {
     fn declared(&self);
 }
+
+pub(in crate::config) const fn scoped() -> u8 {
+    1
+}
 ";
     assert_eq!(
         functions(code),
-        vec![(1, "outer".to_string(), 6), (11, "method".to_string(), 6),]
+        vec![
+            (1, "outer".to_string(), 6),
+            (11, "method".to_string(), 6),
+            (23, "scoped".to_string(), 3),
+        ]
     );
 }
