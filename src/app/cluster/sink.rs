@@ -112,11 +112,12 @@ impl ClusterSink {
             .stats
             .lines_read
             .fetch_add(payloads as u64, Ordering::Relaxed);
-        let name = o.source.to_string();
+        // The name is needed (and copied) only for a batch that rejected something.
+        let name = (decided.rejected.len() > 0).then(|| o.source.to_string());
         if o.builder.events() >= FLUSH_EVENTS {
             self.flush(partition);
         }
-        if decided.rejected.len() > 0 {
+        if let Some(name) = name {
             let origin = BatchOrigin {
                 partition,
                 partition_name: &name,
