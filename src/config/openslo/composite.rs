@@ -15,9 +15,9 @@
 //! refused: the sub-services of a split are counted apart from the service's SLOs.
 
 use super::alerts::alert_policies;
-use super::indicator::{Indicator, indicator, objective_sli};
+use super::indicator::{Indicator, objective_sli};
 use super::objective::{budgeting, target, time_window};
-use super::resolve::{Refs, budgeting_method};
+use super::resolve::{Refs, budgeting_method, inline_or_ref};
 use super::{Document, Objective, SloSpec};
 use crate::classify::{Part, Sli, SloRule, StatusSet};
 use crate::config::objective::{Objectives, Slo};
@@ -299,7 +299,10 @@ fn piece(
     problems: &mut Problems,
 ) -> Option<Piece> {
     let weight_nano = weight_nano(o, here, problems);
-    let ind = objective_indicator(o, here, services, refs, problems)?;
+    // The objective's own indicator: inline, or the SLI its `indicatorRef` names.
+    let chosen = (o.indicator.as_ref(), o.indicator_ref.as_deref());
+    let missing = "every objective of a composite SLO needs its own indicator or indicatorRef";
+    let ind = inline_or_ref(chosen, here, services, refs, problems, missing)?;
     let sli = objective_sli(&ind, o, here, problems);
     let (service, same) = read_service(&ind, slo_service, problems);
     let svc = piece_service(&ind, &service, here, services?, problems)?;
@@ -333,44 +336,6 @@ fn weight_nano(o: &Objective, here: &At, problems: &mut Problems) -> Option<u64>
             );
             None
         }),
-    }
-}
-
-/// The objective's own indicator (at `here`): inline, or the SLI its `indicatorRef` names.
-fn objective_indicator(
-    o: &Objective,
-    here: &At,
-    services: Option<&Services>,
-    refs: &Refs<'_>,
-    problems: &mut Problems,
-) -> Option<Indicator> {
-    match (&o.indicator, &o.indicator_ref) {
-        (Some(i), None) => indicator(
-            &i.spec,
-            &here.field("indicator.spec"),
-            services,
-            &refs.sources,
-            problems,
-        ),
-        (None, Some(r)) => match refs.slis.get(r.as_str()) {
-            // An invalid SLI was reported with its document.
-            Some(sli) => sli.clone(),
-            None => {
-                problems.error(&here.field("indicatorRef"), format!("no SLI named {r:?}"));
-                None
-            }
-        },
-        (Some(_), Some(_)) => {
-            problems.error(here, "set exactly one of indicator and indicatorRef");
-            None
-        }
-        (None, None) => {
-            problems.error(
-                here,
-                "every objective of a composite SLO needs its own indicator or indicatorRef",
-            );
-            None
-        }
     }
 }
 

@@ -15,7 +15,7 @@ use std::collections::{BTreeMap, HashSet};
 use super::alerts::{Located, alert_policies, condition, policy};
 use super::indicator::{Indicator, Shared, data_source, indicator, objective_sli};
 use super::objective::{budgeting, target, time_window};
-use super::{AlertAfter, Document, Parsed, SloSpec};
+use super::{AlertAfter, Document, InlineSli, Parsed, SloSpec};
 use crate::classify::{Sli, SloRule};
 use crate::config::objective::{Objectives, Slo};
 use crate::config::path::At;
@@ -123,15 +123,18 @@ fn names(docs: &[(At, Parsed)], services: Option<&Services>, problems: &mut Prob
     }
 }
 
-/// The SLO's indicator: inline (checked here) or by reference (checked with its document).
-fn slo_indicator(
-    s: &SloSpec,
+/// The indicator at `at` that `chosen` (an inline `indicator`, an `indicatorRef`) sets:
+/// inline (checked here) or the SLI the reference names (checked with its document). Both
+/// set is an error, and so is neither (reported as `missing`).
+pub(super) fn inline_or_ref(
+    chosen: (Option<&InlineSli>, Option<&str>),
     at: &At,
     services: Option<&Services>,
     refs: &Refs<'_>,
     problems: &mut Problems,
+    missing: &str,
 ) -> Option<Indicator> {
-    match (&s.indicator, &s.indicator_ref) {
+    match chosen {
         (Some(i), None) => indicator(
             &i.spec,
             &at.field("indicator.spec"),
@@ -139,15 +142,20 @@ fn slo_indicator(
             &refs.sources,
             problems,
         ),
-        (None, Some(r)) => match refs.slis.get(r.as_str()) {
+        (None, Some(r)) => match refs.slis.get(r) {
+            // An invalid SLI was reported with its document.
             Some(sli) => sli.clone(),
             None => {
                 problems.error(&at.field("indicatorRef"), format!("no SLI named {r:?}"));
                 None
             }
         },
-        _ => {
+        (Some(_), Some(_)) => {
             problems.error(at, "set exactly one of indicator and indicatorRef");
+            None
+        }
+        (None, None) => {
+            problems.error(at, missing);
             None
         }
     }
@@ -190,7 +198,10 @@ fn slo(
         || format!("unknown service {name:?}: not a service of the Pipeline"),
         problems,
     );
-    let indicator = slo_indicator(s, &spec, services, refs, problems);
+    // The SLO's indicator: inline (checked here) or by reference (checked with its document).
+    let chosen = (s.indicator.as_ref(), s.indicator_ref.as_deref());
+    let missing = "set exactly one of indicator and indicatorRef";
+    let indicator = inline_or_ref(chosen, &spec, services, refs, problems, missing);
     let reads_own_service = indicator
         .as_ref()
         .is_some_and(|ind| ind.reads(&s.service, services, problems));
