@@ -315,3 +315,25 @@ fn a_slash_in_a_service_or_slo_name_is_refused() {
         ],
     );
 }
+
+#[test]
+fn an_slo_sets_exactly_one_of_indicator_and_indicator_ref() {
+    let text = [
+        PIPELINE.to_string(),
+        slo(
+            &format!("{RATIO}\n  indicatorRef: i"),
+            ROLLING,
+            "Occurrences",
+            "{target: 0.99}",
+        ),
+        slo("", ROLLING, "Occurrences", "{target: 0.99}").replace("name: s}", "name: s2}"),
+    ]
+    .concat();
+    assert_problems(
+        &text,
+        &[
+            "document 2 (SLO s): spec: set exactly one of indicator and indicatorRef",
+            "document 3 (SLO s2): spec: set exactly one of indicator and indicatorRef",
+        ],
+    );
+}
