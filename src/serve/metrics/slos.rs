@@ -108,8 +108,8 @@ impl<'a> WindowNames<'a> {
 /// core's cache from one pass over the block to the next.
 const BLOCK: usize = 256;
 
-// `http::metrics_of_many_slos_list_each_family_once_with_every_slo_in_order` renders 400
-// SLOs to hold the families across a block's end: it needs more SLOs than a block.
+// `http::metrics::metrics_of_many_slos_list_each_family_once_with_every_slo_in_order` renders
+// 400 SLOs to hold the families across a block's end: it needs more SLOs than a block.
 #[cfg(test)]
 const _: () = assert!(BLOCK < 400);
 
