@@ -189,7 +189,8 @@ proptest! {
         }
         let client: &[u8] = if f.has(&[Var::RemoteAddr]) { s.client.as_bytes() } else { b"" };
         prop_assert_eq!(e.client, client);
-        if matches!(text, COMBINED | COMBINED_TIMED) && f.latency() != Some(LatencyFrom::UpstreamResponseTime) {
+        let preset = PRESETS.get(which).map(|p| p.0);
+        if matches!(preset, Some("combined" | "combined_timed")) && f.latency() != Some(LatencyFrom::UpstreamResponseTime) {
             // The fixed decoder reads combined lines alike.
             let fixed = crate::decode::nginx::NginxDecoder.decode(line.as_bytes());
             prop_assert_eq!(fixed, Ok(e), "{}", line);
