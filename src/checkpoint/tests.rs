@@ -11,7 +11,7 @@ use super::*;
 use crate::window::ring::TierState;
 use crate::window::{CountersState, HostAssignment, ShardStats};
 
-pub(super) fn sample(n: u64) -> Checkpoint {
+fn sample(n: u64) -> Checkpoint {
     Checkpoint {
         created_us: 1_700_000_000_000_000,
         partitions: (0..3)
@@ -119,7 +119,7 @@ fn counters(good: u64, bad: u64) -> CountersState {
 }
 
 /// The same counts in version 6's shape, without history.
-pub(super) fn counters_v6(good: u64, bad: u64) -> v6::CountersState {
+fn counters_v6(good: u64, bad: u64) -> v6::CountersState {
     v6::CountersState {
         slos: vec![v6::SloCounts {
             id: "checkout/availability".into(),

@@ -17,13 +17,13 @@ use slipstream::config;
 use slipstream::time::{HOUR, MINUTE, SECOND, epoch_us, format_rfc3339};
 
 /// 2026-03-30 12:00 UTC.
-pub(super) fn now() -> i64 {
+fn now() -> i64 {
     epoch_us(2026, 3, 30, 12, 0, 0, 0).unwrap()
 }
 
 /// The one declared with the configuration, before any event: 29 March 06:00:07 to
 /// 06:59:03.
-pub(super) fn ahead() -> (i64, i64) {
+fn ahead() -> (i64, i64) {
     (
         now() - 30 * HOUR + 7 * SECOND,
         now() - 29 * HOUR + 3 * SECOND,
@@ -31,7 +31,7 @@ pub(super) fn ahead() -> (i64, i64) {
 }
 
 /// Declared by a reload, 20 hours after it began: counted as good.
-pub(super) fn late_old() -> (i64, i64) {
+fn late_old() -> (i64, i64) {
     (
         now() - 20 * HOUR + 13 * SECOND,
         now() - 18 * HOUR + 29 * SECOND,
@@ -39,11 +39,11 @@ pub(super) fn late_old() -> (i64, i64) {
 }
 
 /// Declared by a reload, 3 minutes after it began: excluded.
-pub(super) fn late_recent() -> (i64, i64) {
+fn late_recent() -> (i64, i64) {
     (now() - 3 * MINUTE + 3 * SECOND, now() - 2 * MINUTE + SECOND)
 }
 
-pub(super) fn adjustment(name: &str, (start, end): (i64, i64), mode: &str) -> String {
+fn adjustment(name: &str, (start, end): (i64, i64), mode: &str) -> String {
     format!(
         r#"---
 apiVersion: reliability/v1
@@ -61,7 +61,7 @@ spec:
     )
 }
 
-pub(super) fn config(dir: &std::path::Path, late: bool) -> String {
+fn config(dir: &std::path::Path, late: bool) -> String {
     let mut yaml = crate::helpers::api_availability_checkpointed(dir);
     yaml += &adjustment("ahead", ahead(), "exclude");
     if late {
@@ -73,7 +73,7 @@ pub(super) fn config(dir: &std::path::Path, late: bool) -> String {
 
 /// `n` events `(time, bad)` over `[from, to)`, one in 5 bad, plus a bad one on each side of
 /// every adjustment's edges.
-pub(super) fn events(from: i64, to: i64, n: usize, seed: u64) -> Vec<(i64, bool)> {
+fn events(from: i64, to: i64, n: usize, seed: u64) -> Vec<(i64, bool)> {
     let mut rng = Rng(seed);
     let mut out: Vec<(i64, bool)> = (0..n)
         .map(|_| {
@@ -91,14 +91,14 @@ pub(super) fn events(from: i64, to: i64, n: usize, seed: u64) -> Vec<(i64, bool)
     out
 }
 
-pub(super) fn lines(events: &[(i64, bool)]) -> Vec<String> {
+fn lines(events: &[(i64, bool)]) -> Vec<String> {
     let line = |&(t, bad): &(i64, bool)| {
         alb_line(t, "api.example.com", "/", if bad { 503 } else { 200 }, None)
     };
     events.iter().map(line).collect()
 }
 
-pub(super) fn ranges(v: &Value) -> Vec<(i64, i64)> {
+fn ranges(v: &Value) -> Vec<(i64, i64)> {
     v.as_array()
         .unwrap()
         .iter()
@@ -111,12 +111,12 @@ pub(super) fn ranges(v: &Value) -> Vec<(i64, i64)> {
         .collect()
 }
 
-pub(super) fn within(ranges: &[(i64, i64)], t: i64) -> bool {
+fn within(ranges: &[(i64, i64)], t: i64) -> bool {
     ranges.iter().any(|&(a, b)| (a..b).contains(&t))
 }
 
 /// The adjustment named `name` in a `/v1/adjustments` answer.
-pub(super) fn named<'a>(answer: &'a Value, name: &str) -> &'a Value {
+fn named<'a>(answer: &'a Value, name: &str) -> &'a Value {
     answer["adjustments"]
         .as_array()
         .unwrap()
@@ -126,7 +126,7 @@ pub(super) fn named<'a>(answer: &'a Value, name: &str) -> &'a Value {
 }
 
 /// How the test judges each event: `None` when left out, else whether it counts as good.
-pub(super) struct Judge {
+struct Judge {
     /// Ranges adjusted for events counted before the reload, per late adjustment.
     old_applied: Vec<(i64, i64)>,
     recent_applied: Vec<(i64, i64)>,
@@ -180,11 +180,11 @@ impl Judge {
     }
 }
 
-pub(super) fn open(yaml: &str) -> std::sync::Arc<Pipeline> {
+fn open(yaml: &str) -> std::sync::Arc<Pipeline> {
     open_at(yaml, ManualClock::new(now()))
 }
 
-pub(super) fn open_at(yaml: &str, clock: ManualClock) -> std::sync::Arc<Pipeline> {
+fn open_at(yaml: &str, clock: ManualClock) -> std::sync::Arc<Pipeline> {
     let config = config::parse(yaml, "adjust.yaml").unwrap_or_else(|e| panic!("{e}"));
     Pipeline::open(&config, std::sync::Arc::new(clock)).unwrap()
 }

@@ -9,7 +9,7 @@ use std::io::Write;
 use std::process::Command;
 use std::time::Duration;
 
-pub(super) fn bin() -> Command {
+fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_slipstream"))
 }
 
@@ -130,12 +130,11 @@ pub(crate) fn http_response(port: u16, path: &str) -> Option<(u16, Vec<String>, 
     Some((status, headers, body.to_string()))
 }
 
-pub(super) fn now_us() -> i64 {
+fn now_us() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_micros() as i64
 }
 
-pub(super) const ALB_EXAMPLE: &str =
-    concat!(env!("CARGO_MANIFEST_DIR"), "/config/alb-example.yaml");
+const ALB_EXAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/config/alb-example.yaml");

@@ -20,7 +20,7 @@ use crate::kafka::{Broker, kafka_yaml};
 use slipstream::time::SECOND;
 
 /// The topic's partitions.
-pub(super) const PARTITIONS: i32 = 12;
+const PARTITIONS: i32 = 12;
 
 /// One member's configuration file: the exact-windows SLOs read from `topic` by the group
 /// `group`, in the cluster `cluster` as member `member`, answering on `port`. A short
@@ -85,7 +85,7 @@ pub(crate) fn top() -> i64 {
 }
 
 /// The DOM of `instance`'s page as headless Chromium renders it; `None` without Chromium.
-pub(super) fn page(instance: &Instance) -> Option<String> {
+fn page(instance: &Instance) -> Option<String> {
     let exe = crate::web::on_path("chromium")?;
     let url = format!("http://127.0.0.1:{}/", instance.port);
     Some(crate::web::chromium(&exe, &url, &["--dump-dom"]))

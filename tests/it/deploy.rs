@@ -16,16 +16,16 @@ use std::path::{Path, PathBuf};
 use serde_json::Value as Json;
 use serde_yaml_ng::Value as Yaml;
 
-pub(super) fn deploy_dir() -> PathBuf {
+fn deploy_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy")
 }
 
-pub(super) fn read(path: &Path) -> String {
+fn read(path: &Path) -> String {
     std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
 /// Files under `dir` (recursively) whose name ends with one of `extensions`, sorted.
-pub(super) fn files(dir: &Path, extensions: &[&str]) -> Vec<PathBuf> {
+fn files(dir: &Path, extensions: &[&str]) -> Vec<PathBuf> {
     let mut out = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
@@ -46,7 +46,7 @@ pub(super) fn files(dir: &Path, extensions: &[&str]) -> Vec<PathBuf> {
 }
 
 /// Every non-empty YAML document of `path`.
-pub(super) fn yaml_docs(path: &Path) -> Vec<Yaml> {
+fn yaml_docs(path: &Path) -> Vec<Yaml> {
     use serde::Deserialize;
     let text = read(path);
     serde_yaml_ng::Deserializer::from_str(&text)
@@ -56,7 +56,7 @@ pub(super) fn yaml_docs(path: &Path) -> Vec<Yaml> {
 }
 
 /// The Kubernetes objects of `deploy/kubernetes/` (the kustomization is not one).
-pub(super) fn k8s_objects() -> Vec<(PathBuf, Yaml)> {
+fn k8s_objects() -> Vec<(PathBuf, Yaml)> {
     files(&deploy_dir().join("kubernetes"), &["yaml", "yml"])
         .into_iter()
         .filter(|p| !p.ends_with("kustomization.yaml"))
@@ -64,7 +64,7 @@ pub(super) fn k8s_objects() -> Vec<(PathBuf, Yaml)> {
         .collect()
 }
 
-pub(super) fn objects_of_kind(kinds: &[&str]) -> Vec<Yaml> {
+fn objects_of_kind(kinds: &[&str]) -> Vec<Yaml> {
     k8s_objects()
         .into_iter()
         .map(|(_, o)| o)
@@ -73,18 +73,18 @@ pub(super) fn objects_of_kind(kinds: &[&str]) -> Vec<Yaml> {
 }
 
 /// The one StatefulSet or Deployment running slipstream.
-pub(super) fn workload() -> Yaml {
+fn workload() -> Yaml {
     let mut w = objects_of_kind(&["StatefulSet", "Deployment"]);
     assert_eq!(w.len(), 1, "exactly one StatefulSet or Deployment");
     w.remove(0)
 }
 
-pub(super) fn s(v: &Yaml) -> &str {
+fn s(v: &Yaml) -> &str {
     v.as_str().unwrap_or("")
 }
 
 /// A YAML mapping of strings (labels, selectors) as a sorted map.
-pub(super) fn string_map(v: &Yaml) -> BTreeMap<String, String> {
+fn string_map(v: &Yaml) -> BTreeMap<String, String> {
     v.as_mapping()
         .map(|m| {
             m.iter()
@@ -94,7 +94,7 @@ pub(super) fn string_map(v: &Yaml) -> BTreeMap<String, String> {
         .unwrap_or_default()
 }
 
-pub(super) fn container(w: &Yaml) -> &Yaml {
+fn container(w: &Yaml) -> &Yaml {
     let containers = w["spec"]["template"]["spec"]["containers"]
         .as_sequence()
         .expect("containers");
@@ -106,7 +106,7 @@ pub(super) fn container(w: &Yaml) -> &Yaml {
 
 /// The ConfigMap's configuration with every `${VAR}` replaced by what the workload's
 /// environment gives it (which must define each one).
-pub(super) fn configmap_config() -> String {
+fn configmap_config() -> String {
     let cm = objects_of_kind(&["ConfigMap"]).remove(0);
     let w = workload();
     let c = container(&w);
@@ -166,13 +166,13 @@ pub(super) fn configmap_config() -> String {
     out
 }
 
-pub(super) fn dashboard() -> Json {
+fn dashboard() -> Json {
     let path = deploy_dir().join("grafana/slipstream-dashboard.json");
     serde_json::from_str(&read(&path)).unwrap()
 }
 
 /// Every panel that is not a row, including those nested in collapsed rows.
-pub(super) fn panels(dashboard: &Json) -> Vec<Json> {
+fn panels(dashboard: &Json) -> Vec<Json> {
     let mut out = Vec::new();
     for p in dashboard["panels"].as_array().expect("panels") {
         if p["type"] == "row" {

@@ -14,7 +14,7 @@ use tower::ServiceExt;
 use crate::helpers::{NOON, alb_line, feed, pipeline};
 use slipstream::time::SECOND;
 
-pub(super) const CONFIG: &str = r#"
+const CONFIG: &str = r#"
 apiVersion: slipstream/v1
 kind: Pipeline
 metadata: {name: http}
@@ -42,11 +42,7 @@ spec:
   indicators: [{name: availability, threshold: 99, window: 7d}]
 "#;
 
-pub(super) async fn get(
-    router: &axum::Router,
-    method: &str,
-    uri: &str,
-) -> (StatusCode, String, String) {
+async fn get(router: &axum::Router, method: &str, uri: &str) -> (StatusCode, String, String) {
     let response = router
         .clone()
         .oneshot(
@@ -72,7 +68,7 @@ pub(super) async fn get(
     )
 }
 
-pub(super) fn app() -> (std::sync::Arc<slipstream::app::Pipeline>, axum::Router) {
+fn app() -> (std::sync::Arc<slipstream::app::Pipeline>, axum::Router) {
     let (p, _) = pipeline(CONFIG, NOON);
     let mut lines: Vec<String> = (0..100)
         .map(|i| {

@@ -10,7 +10,7 @@ mod responses;
 
 use serde_json::{Value, json};
 
-pub(super) const CONFIG: &str = r#"
+const CONFIG: &str = r#"
 apiVersion: slipstream/v1
 kind: Pipeline
 metadata: {name: openapi}
@@ -88,13 +88,7 @@ fn response_schema(document: &Value, path: &str, method: &str, status: &str) -> 
 }
 
 /// Validates `instance` against the schema documented for `status` of `method path`.
-pub(super) fn check_response(
-    document: &Value,
-    path: &str,
-    method: &str,
-    status: &str,
-    instance: &Value,
-) {
+fn check_response(document: &Value, path: &str, method: &str, status: &str, instance: &Value) {
     let mut root = document.clone();
     root["$schema"] = json!("https://json-schema.org/draft/2020-12/schema");
     for (k, v) in response_schema(document, path, method, status)

@@ -19,7 +19,7 @@ use slipstream::app::{Pipeline, ReloadError, ReloadSummary};
 use slipstream::config;
 use slipstream::time::{HOUR, SECOND};
 
-pub(super) const PIPELINE: &str = r#"
+const PIPELINE: &str = r#"
 apiVersion: slipstream/v1
 kind: Pipeline
 metadata: {name: reload}
@@ -31,7 +31,7 @@ spec:
     - {name: search, match: {host: search.example.com}}
 "#;
 
-pub(super) const CHECKOUT: &str = r#"
+const CHECKOUT: &str = r#"
 ---
 apiVersion: reliability/v1
 kind: ServiceLevelObjective
@@ -43,7 +43,7 @@ spec:
     - {name: latency_p99, threshold: "300ms", window: 7d}
 "#;
 
-pub(super) const SEARCH: &str = r#"
+const SEARCH: &str = r#"
 ---
 apiVersion: reliability/v1
 kind: ServiceLevelObjective
@@ -53,7 +53,7 @@ spec:
   indicators: [{name: availability, threshold: 99, window: 7d}]
 "#;
 
-pub(super) fn config() -> String {
+fn config() -> String {
     format!("{PIPELINE}{CHECKOUT}{SEARCH}")
 }
 
@@ -62,7 +62,7 @@ type Generated = (String, i64, u16, &'static str);
 
 /// `n` requests to both services, evenly from `from` to `to` inclusive: (line, latency in
 /// µs, status, host).
-pub(super) fn traffic(seed: u64, from: i64, to: i64, n: i64) -> Vec<Generated> {
+fn traffic(seed: u64, from: i64, to: i64, n: i64) -> Vec<Generated> {
     let mut rng = Rng(seed);
     (0..n)
         .map(|i| {
@@ -80,19 +80,19 @@ pub(super) fn traffic(seed: u64, from: i64, to: i64, n: i64) -> Vec<Generated> {
         .collect()
 }
 
-pub(super) fn lines(t: &[Generated]) -> Vec<String> {
+fn lines(t: &[Generated]) -> Vec<String> {
     t.iter().map(|(l, ..)| l.clone()).collect()
 }
 
-pub(super) fn reload(p: &Pipeline, yaml: &str) -> Result<ReloadSummary, ReloadError> {
+fn reload(p: &Pipeline, yaml: &str) -> Result<ReloadSummary, ReloadError> {
     p.reload(config::parse(yaml, "reload.yaml"))
 }
 
-pub(super) fn report(p: &Pipeline) -> Value {
+fn report(p: &Pipeline) -> Value {
     serde_json::to_value(p.evaluate().report).unwrap()
 }
 
-pub(super) fn ids(report: &Value) -> Vec<String> {
+fn ids(report: &Value) -> Vec<String> {
     report["slos"]
         .as_array()
         .unwrap()
@@ -108,7 +108,7 @@ pub(super) fn ids(report: &Value) -> Vec<String> {
 }
 
 /// The counts of every window of an SLO report, and its budget's counts.
-pub(super) fn counts(slo: &Value) -> (Vec<(String, u64, u64)>, Value) {
+fn counts(slo: &Value) -> (Vec<(String, u64, u64)>, Value) {
     let windows = slo["windows"]
         .as_array()
         .unwrap()
@@ -128,14 +128,14 @@ pub(super) fn counts(slo: &Value) -> (Vec<(String, u64, u64)>, Value) {
     )
 }
 
-pub(super) fn fed() -> (Arc<Pipeline>, Vec<Generated>) {
+fn fed() -> (Arc<Pipeline>, Vec<Generated>) {
     let (p, _) = pipeline(&config(), NOON);
     let t = traffic(1, NOON - 2 * HOUR, NOON - SECOND, 3_000);
     feed(&p, 0, &lines(&t), 250);
     (p, t)
 }
 
-pub(super) async fn get(router: &axum::Router, uri: &str) -> (u16, String) {
+async fn get(router: &axum::Router, uri: &str) -> (u16, String) {
     let response = router
         .clone()
         .oneshot(Request::builder().uri(uri).body(Body::empty()).unwrap())

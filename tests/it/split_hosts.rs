@@ -21,7 +21,7 @@ use slipstream::app::Pipeline;
 
 /// A split service `edge` (`*.example.com`, at most `max_hosts` hosts) with an availability
 /// and a latency SLO, and a plain service `api`; `extra` goes into the Pipeline's spec.
-pub(super) fn config_yaml(max_hosts: usize, extra: &str) -> String {
+fn config_yaml(max_hosts: usize, extra: &str) -> String {
     format!(
         r#"
 apiVersion: slipstream/v1
@@ -56,7 +56,7 @@ spec:
 
 /// One generated request.
 #[derive(Debug, Clone)]
-pub(super) struct Req {
+struct Req {
     t_us: i64,
     host: String,
     status: u16,
@@ -80,7 +80,7 @@ type Truth = HashMap<String, [u64; 4]>;
 
 /// The counts each `edge` sub-service must report, computed here: hosts take slots first come
 /// first served (lowercased) in the order fed; later hosts count in `edge:_overflow`.
-pub(super) fn truth(requests: &[&Req], max_hosts: usize) -> (Vec<String>, Truth) {
+fn truth(requests: &[&Req], max_hosts: usize) -> (Vec<String>, Truth) {
     let mut hosts: Vec<String> = Vec::new();
     let mut counts = Truth::new();
     for r in requests {
@@ -108,7 +108,7 @@ pub(super) fn truth(requests: &[&Req], max_hosts: usize) -> (Vec<String>, Truth)
 
 /// What the pipeline reports: per `edge` sub-service, its 1h window counts of both SLOs, and
 /// the order of the sub-services.
-pub(super) fn reported(report: &Value) -> (Vec<String>, Truth) {
+fn reported(report: &Value) -> (Vec<String>, Truth) {
     let mut order = Vec::new();
     let mut counts = Truth::new();
     for s in report["slos"].as_array().unwrap() {
@@ -141,11 +141,11 @@ pub(super) fn reported(report: &Value) -> (Vec<String>, Truth) {
 }
 
 /// A request of `api` at `t_us`: moves the evaluation time past the `edge` traffic.
-pub(super) fn api_at(t_us: i64) -> String {
+fn api_at(t_us: i64) -> String {
     alb_line(t_us, "api.other.io", "/", 200, Some((0, 5, 0)))
 }
 
-pub(super) async fn get(p: &Arc<Pipeline>, uri: &str) -> (StatusCode, String) {
+async fn get(p: &Arc<Pipeline>, uri: &str) -> (StatusCode, String) {
     let response = slipstream::serve::router(p.clone())
         .oneshot(Request::builder().uri(uri).body(Body::empty()).unwrap())
         .await

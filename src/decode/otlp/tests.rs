@@ -16,7 +16,7 @@ pub(super) const T: u64 = 1_795_255_200_123_456_789;
 /// Two resources as the Collector's Kafka exporter writes them with `encoding: otlp_json`:
 /// times as strings (and, in the second record, as numbers), trace fields, severities, scopes
 /// and schema URLs that are ignored, a map body, and every attribute value type.
-pub(super) const COLLECTOR_JSON: &str = r#"{"resourceLogs":[
+const COLLECTOR_JSON: &str = r#"{"resourceLogs":[
 {"resource":{"attributes":[
   {"key":"service.name","value":{"stringValue":"nginx"}},
   {"key":"host.name","value":{"stringValue":"web-1"}},
@@ -91,7 +91,7 @@ pub(super) fn resource(attributes: Vec<KeyValue>, records: Vec<LogRecord>) -> Re
 }
 
 /// A batch as an SDK or the Collector sends it, with the fields slipstream ignores set.
-pub(super) fn proto_batch() -> LogsData {
+fn proto_batch() -> LogsData {
     let mut traced = record(
         T,
         Some("GET /healthz 200"),

@@ -10,10 +10,10 @@ use super::*;
 use crate::time::epoch_us;
 
 /// 2026-11-20T12:00:00Z.
-pub(super) const NOON: i64 = 1_795_176_000 * SECOND;
+const NOON: i64 = 1_795_176_000 * SECOND;
 
 /// Space-separated fields, a quoted field counting as one (quotes kept).
-pub(super) fn fields(line: &str) -> Vec<&str> {
+fn fields(line: &str) -> Vec<&str> {
     let mut out = Vec::new();
     let (mut start, mut quoted) = (0, false);
     for (i, c) in line.char_indices() {
@@ -31,7 +31,7 @@ pub(super) fn fields(line: &str) -> Vec<&str> {
 }
 
 /// Parses ALB's `2026-11-21T10:00:00.123456Z`.
-pub(super) fn parse_iso(s: &str) -> i64 {
+fn parse_iso(s: &str) -> i64 {
     let n = |r: std::ops::Range<usize>| s[r].parse::<u32>().unwrap();
     let t = epoch_us(
         s[..4].parse().unwrap(),
@@ -47,7 +47,7 @@ pub(super) fn parse_iso(s: &str) -> i64 {
 }
 
 /// Every incident met between `from` and `to`, probing each minute.
-pub(super) fn incidents(g: &Generator, from: i64, to: i64) -> Vec<Incident> {
+fn incidents(g: &Generator, from: i64, to: i64) -> Vec<Incident> {
     let mut seen: Vec<Incident> = Vec::new();
     for t in (from..to).step_by(MINUTE as usize) {
         if let Some(i) = g.incident_at(t).filter(|i| seen.last() != Some(i)) {

@@ -151,10 +151,10 @@ impl Drop for Running {
     }
 }
 
-pub(super) const P0: PartitionId = PartitionId::new(0, 0);
-pub(super) const P1: PartitionId = PartitionId::new(1, 0);
+const P0: PartitionId = PartitionId::new(0, 0);
+const P1: PartitionId = PartitionId::new(1, 0);
 
-pub(super) fn gzip(data: &[u8]) -> Vec<u8> {
+fn gzip(data: &[u8]) -> Vec<u8> {
     let mut enc = GzEncoder::new(Vec::new(), Compression::default());
     enc.write_all(data).unwrap();
     enc.finish().unwrap()

@@ -19,12 +19,12 @@ use super::*;
 use crate::time::SECOND;
 
 /// A whole minute (2026-11-19T08:00:00Z).
-pub(super) const T0: i64 = 1_795_593_600 * SECOND;
+const T0: i64 = 1_795_593_600 * SECOND;
 
-pub(super) const BAD: Option<bool> = Some(true);
-pub(super) const GOOD: Option<bool> = Some(false);
+const BAD: Option<bool> = Some(true);
+const GOOD: Option<bool> = Some(false);
 
-pub(super) fn shape(minutes: usize, dims: usize, slos: usize, k: usize) -> AttributionShape {
+fn shape(minutes: usize, dims: usize, slos: usize, k: usize) -> AttributionShape {
     AttributionShape {
         minutes,
         dims,
@@ -36,7 +36,7 @@ pub(super) fn shape(minutes: usize, dims: usize, slos: usize, k: usize) -> Attri
 /// The direct count: per (minute, dimension, key) each SLO's (bad, total), and per minute
 /// each SLO's, with the ring's retention applied as events arrive.
 #[derive(Debug, Default)]
-pub(super) struct Direct {
+struct Direct {
     minutes: usize,
     newest: Option<i64>,
     keys: BTreeMap<(i64, usize, Vec<u8>), PerSlo>,
@@ -108,7 +108,7 @@ impl Direct {
 }
 
 /// The answer's bounds hold the direct count; without overflow it is the direct count.
-pub(super) fn check(
+fn check(
     got: &Contributors,
     direct: &Direct,
     (from, to, dim, slo, limit): (i64, i64, usize, usize, usize),
@@ -163,11 +163,11 @@ pub(super) fn check(
 }
 
 /// An event: `(minute, seconds, key per dimension, verdict per SLO)`.
-pub(super) type Ev = (i64, i64, [u8; 2], [Option<bool>; 3]);
+type Ev = (i64, i64, [u8; 2], [Option<bool>; 3]);
 
 /// Events over `span` minutes, keys from `keys` values per dimension (skewed to the first
 /// ones), with verdicts that are mostly good, sometimes bad, sometimes absent.
-pub(super) fn events(span: i64, keys: u8) -> impl Strategy<Value = Vec<Ev>> {
+fn events(span: i64, keys: u8) -> impl Strategy<Value = Vec<Ev>> {
     let verdict = prop_oneof![5 => Just(GOOD), 3 => Just(BAD), 1 => Just(None)];
     let key = (0..keys, 0..keys).prop_map(|(a, b)| a.min(b));
     let event = (
@@ -179,7 +179,7 @@ pub(super) fn events(span: i64, keys: u8) -> impl Strategy<Value = Vec<Ev>> {
     prop::collection::vec(event, 1..300)
 }
 
-pub(super) fn key_bytes(d: usize, k: u8) -> Vec<u8> {
+fn key_bytes(d: usize, k: u8) -> Vec<u8> {
     if k == 0 {
         Vec::new()
     } else {
@@ -188,7 +188,7 @@ pub(super) fn key_bytes(d: usize, k: u8) -> Vec<u8> {
 }
 
 /// An event's key in each dimension.
-pub(super) fn ev_keys(keys: &[u8; 2]) -> Vec<Vec<u8>> {
+fn ev_keys(keys: &[u8; 2]) -> Vec<Vec<u8>> {
     keys.iter()
         .enumerate()
         .map(|(d, &k)| key_bytes(d, k))
@@ -197,7 +197,7 @@ pub(super) fn ev_keys(keys: &[u8; 2]) -> Vec<Vec<u8>> {
 
 /// Queries: every (dim, slo) over the whole ring and over `(from, len)` minutes, with
 /// limits 0, `limit` and everything.
-pub(super) fn queries(
+fn queries(
     r: &AttributionRing,
     from: i64,
     len: i64,
