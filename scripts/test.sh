@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Runs every check and test of slipstream on a fresh machine: formatting, clippy, a smoke run
-# of each criterion bench, and the unit and integration tests (cargo-nextest when installed,
-# else cargo test). Installs what it needs that a Rust machine may lack: the tansu Kafka
-# broker the Kafka tests start (built once from crates.io, then reused) and, when run as
-# root on Debian, Prometheus (with promtool) and Alertmanager for the compatibility tests and
-# Chromium for the web page test; and schemathesis (PyPI, with pip) for the API fuzz test.
+# Runs every check and test of slipstream on a fresh machine: formatting, clippy, the docs'
+# links, a smoke run of each criterion bench, and the unit and integration tests
+# (cargo-nextest when installed, else cargo test). Installs what it needs that a Rust machine
+# may lack: the tansu Kafka broker the Kafka tests start (built once from crates.io, then
+# reused) and, when run as root on Debian, Prometheus (with promtool) and Alertmanager for the
+# compatibility tests and Chromium for the web page test; and schemathesis (PyPI, with pip)
+# for the API fuzz test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,6 +19,9 @@ cargo fmt --all -- --check
 
 echo "== cargo clippy"
 cargo clippy --all-targets --locked -- -D warnings
+
+echo "== cargo doc (every intra-doc link resolves)"
+RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --document-private-items --locked
 
 echo "== benches compile and run once"
 cargo test --locked --bench decode --bench window --bench checkpoint --bench pipeline

@@ -10,8 +10,8 @@
 //! partition's shard lock and the counters' lock (one copy for all partitions), both taken
 //! once per batch, with one read of the generation per batch; what a batch rejected is
 //! counted, logged and dead-lettered once per batch (`rejections`). A Kafka source's batches
-//! are decided on a pool of threads (`parallel`). [`run`] adds the HTTP server,
-//! configuration reload and graceful shutdown; [`replay`] reads files to the end, on every
+//! are decided on a pool of threads (`parallel`). [`run()`] adds the HTTP server,
+//! configuration reload and graceful shutdown; [`replay()`] reads files to the end, on every
 //! core, and returns the report.
 
 mod alert_minutes;

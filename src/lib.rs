@@ -7,8 +7,9 @@
 //! SLIs, budgets, burn rates and alerts, [`serve`] answers HTTP through the read side of the
 //! pipeline ([`serve::read`]), and [`notify`] pushes alerts out (Alertmanager). [`config`]
 //! loads and validates the YAML that drives every stage; [`cluster`] holds cluster mode's
-//! protocol core (being built); [`app`] wires the stages together, and
-//! [`explain`] runs single lines through decode and classify to show why they count as they do.
+//! protocol (who reads which partition, the shared log of deltas, its fold and snapshots);
+//! [`app`] wires the stages together, and [`explain`] runs single lines through decode and
+//! classify to show why they count as they do.
 //! A stage depends only on the stages to its left (and on `config`, `time`, `clock`; [`tls`]
 //! loads the server's certificate for both `config` and `app`).
 

@@ -1,5 +1,4 @@
-//! The read side of [`Pipeline`] for the HTTP API and the notifiers
-//! ([`ReadSide`](crate::serve::read::ReadSide)).
+//! The read side of [`Pipeline`] for the HTTP API and the notifiers ([`ReadSide`]).
 //!
 //! Evaluations read the current generation once, so an evaluation, its objectives and its
 //! decode format always belong to the same configuration, even while a reload installs the

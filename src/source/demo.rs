@@ -9,7 +9,7 @@
 //! [`Generator::incident_at`] says when and where, as a pure function of time and seed.
 //!
 //! With a backfill, the `backfill` before the history is generated first at a low rate with
-//! only the [`script`]'s deploys and incidents (each deploy and incident is also an
+//! only the [`script()`]'s deploys and incidents (each deploy and incident is also an
 //! annotation, see [`annotations`]), so the daily history, reports and budgets have weeks
 //! of realistic numbers; the periodic incidents begin with the history.
 //!
@@ -135,7 +135,7 @@ pub struct Generator {
     cumulative: Vec<u64>,
     /// False to generate steady traffic without incidents.
     incidents: bool,
-    /// Before this µs only the [`script`] incidents happen (the low-rate backfill);
+    /// Before this µs only the [`script()`] incidents happen (the low-rate backfill);
     /// `i64::MIN`: the periodic ones throughout.
     scripted_before: i64,
 }
@@ -166,7 +166,7 @@ impl Generator {
         }
     }
 
-    /// The same generator with only the [`script`]'s incidents before `live_from_us` (the
+    /// The same generator with only the [`script()`]'s incidents before `live_from_us` (the
     /// backfill), the periodic ones from then on.
     pub fn scripted_before(mut self, live_from_us: i64) -> Self {
         self.scripted_before = live_from_us;
@@ -238,7 +238,7 @@ pub struct DemoSpec {
     /// Event time generated at start, before the clock's `now` (µs, ≥ 0).
     pub history_us: i64,
     /// Event time generated before `history`, at [`DemoSpec::backfill_rate_per_second`], with
-    /// only the [`script`]'s incidents (µs, ≥ 0).
+    /// only the [`script()`]'s incidents (µs, ≥ 0).
     pub backfill_us: i64,
     /// Requests per second of the backfill (> 0).
     pub backfill_rate_per_second: u32,
