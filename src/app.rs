@@ -52,7 +52,7 @@ use batch::Decider;
 pub use dead_letter::DeadLetter;
 pub use generation::{Changes, Generation};
 use parallel::ParallelSink;
-use rejections::{BatchOrigin, WarningLimiter};
+use rejections::WarningLimiter;
 pub use reload::{ReloadError, ReloadSource, ReloadStats, ReloadSummary};
 pub use replay::{PIECE_BYTES, ReplayOptions, read_files, replay};
 pub use run::run;
@@ -325,19 +325,14 @@ impl PipelineSink {
         if p.record_alerts.load(Ordering::Relaxed) {
             alert_minutes::advance(&g.objectives, &g.store, now);
         }
-        if let Some(name) = name {
-            let origin = BatchOrigin {
-                partition,
-                partition_name: &name,
-                next_offset: decided.next_offset,
-                format: g.format.name(),
-                now_us: now,
-            };
-            decided
-                .rejected
-                .emit(origin, p.dead_letter.as_ref(), &mut self.warnings);
-        }
-        self.decisions = decided.decisions;
+        self.decisions = decided.finish(
+            partition,
+            name.as_deref(),
+            g.format.name(),
+            now,
+            p.dead_letter.as_ref(),
+            &mut self.warnings,
+        );
     }
 }
 

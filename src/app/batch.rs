@@ -11,12 +11,12 @@
 
 use std::sync::Arc;
 
-use super::rejections::BatchRejections;
-use super::{Generation, Pipeline};
+use super::rejections::{BatchOrigin, BatchRejections, WarningLimiter};
+use super::{DeadLetter, Generation, Pipeline};
 use crate::classify::Classifier;
 use crate::decode::LineState;
 use crate::decode::ingest::{Ingest, Item};
-use crate::source::LineBatch;
+use crate::source::{LineBatch, PartitionId};
 use crate::window::{Decisions, Plan, Shard, Tally};
 
 /// What deciding batches needs: one generation's configuration and its ingest path.
@@ -154,6 +154,32 @@ impl<'b> DecidedBatch<'b> {
         shard.stats.bytes += self.bytes;
         shard.format_state = self.state.clone();
         shard.next_offset = self.next_offset;
+    }
+
+    /// Writes the batch's rejections to `dead_letter` and logs them through `warnings` (see
+    /// [`BatchRejections::emit`]) as the batch of `partition`, named `name`, in `format`, at
+    /// `now_us`; gives back the decisions buffer to decide into again. `name` is `None` for
+    /// a batch that rejected nothing, so that callers copy the name only when it is needed.
+    pub(super) fn finish(
+        self,
+        partition: PartitionId,
+        name: Option<&str>,
+        format: &'static str,
+        now_us: i64,
+        dead_letter: Option<&DeadLetter>,
+        warnings: &mut WarningLimiter,
+    ) -> Decisions {
+        if let Some(name) = name {
+            let origin = BatchOrigin {
+                partition,
+                partition_name: name,
+                next_offset: self.next_offset,
+                format,
+                now_us,
+            };
+            self.rejected.emit(origin, dead_letter, warnings);
+        }
+        self.decisions
     }
 
     /// The same batch, owning the rejected payloads it keeps, so it can outlive the lines.

@@ -15,8 +15,8 @@
 //! messages that were fetched but not applied are discarded — the next owner reads them again
 //! from the committed offset. So across a rebalance no message is counted twice and none is
 //! lost. (Tying commits to durable checkpoints is the sink's hook: [`KafkaSource`] commits
-//! what [`Sink::committable`] gives, what a durable checkpoint
-//! covers when checkpointing, else what was applied.)
+//! what [`Sink::committable`] gives: what a durable checkpoint covers when checkpointing,
+//! else what was applied.)
 //!
 //! Readiness: the sink is told `caught_up` once partitions are assigned and the first fetch
 //! returned (a message or end of partition), and `unavailable` while every broker is down;

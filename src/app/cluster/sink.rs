@@ -10,7 +10,6 @@ use tracing::{debug, warn};
 
 use super::{BALANCE_INTERVAL, ClusterSink, FLUSH_EVENTS, TICK_INTERVAL, bump};
 use crate::app::batch::{DecidedBatch, Decider};
-use crate::app::rejections::BatchOrigin;
 use crate::cluster::record::{Delta, Record};
 use crate::source::{LineBatch, PartitionId, Sink};
 
@@ -117,19 +116,14 @@ impl ClusterSink {
         if o.builder.events() >= FLUSH_EVENTS {
             self.flush(partition);
         }
-        if let Some(name) = name {
-            let origin = BatchOrigin {
-                partition,
-                partition_name: &name,
-                next_offset: decided.next_offset,
-                format: g.format.name(),
-                now_us: now,
-            };
-            decided
-                .rejected
-                .emit(origin, p.dead_letter.as_ref(), &mut self.warnings);
-        }
-        self.decisions = decided.decisions;
+        self.decisions = decided.finish(
+            partition,
+            name.as_deref(),
+            g.format.name(),
+            now,
+            p.dead_letter.as_ref(),
+            &mut self.warnings,
+        );
     }
 }
 
