@@ -16,7 +16,7 @@ use tracing::{info, warn};
 
 use super::{Checkpoint, CheckpointDir, CheckpointError};
 use crate::source::PartitionId;
-use crate::window::Store;
+use crate::window::{Store, lock};
 
 /// Counters and gauges of checkpointing, for `/metrics`.
 #[derive(Debug, Default)]
@@ -83,7 +83,7 @@ impl Checkpointer {
             return Ok(());
         };
         checkpoint.restore_into(store, slo_ids, services);
-        let mut durable = lock_map(&self.durable);
+        let mut durable = lock(&self.durable);
         for p in &checkpoint.partitions {
             durable.insert(PartitionId::new(p.stream, p.partition), p.shard.next_offset);
         }
@@ -113,7 +113,7 @@ impl Checkpointer {
         let result = self.dir.write(&checkpoint);
         match result {
             Ok(written) => {
-                *lock_map(&self.durable) = offsets;
+                *lock(&self.durable) = offsets;
                 let s = &self.stats;
                 s.writes.fetch_add(1, Ordering::Relaxed);
                 s.last_success_us.store(now_us, Ordering::Relaxed);
@@ -128,8 +128,4 @@ impl Checkpointer {
             }
         }
     }
-}
-
-fn lock_map<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
 }

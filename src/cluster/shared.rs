@@ -26,7 +26,7 @@ use super::record::{
 use crate::config::ClusterConfig;
 use crate::decode::ingest::Limits;
 use crate::source::PartitionId;
-use crate::window::Store;
+use crate::window::{Store, lock};
 
 pub use progress::RESET_AFTER_US;
 pub use stats::ClusterStats;
@@ -116,10 +116,6 @@ pub struct Shared {
     writer: std::sync::OnceLock<Arc<LogWriter>>,
     /// Counters.
     pub stats: Arc<ClusterStats>,
-}
-
-fn guard<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 impl Shared {
@@ -223,7 +219,7 @@ impl Shared {
 
     /// The fold's state, locked.
     pub fn fold(&self) -> MutexGuard<'_, FoldState> {
-        guard(&self.fold)
+        lock(&self.fold)
     }
 
     /// The current position of `source`.
@@ -248,12 +244,12 @@ impl Shared {
 
     /// Sets the raw partitions that exist.
     pub fn set_raw_partitions(&self, all: Vec<Source>) {
-        *guard(&self.raw) = all;
+        *lock(&self.raw) = all;
     }
 
     /// Records that this member's reader now owns (or no longer owns) `source`.
     pub fn set_mine(&self, source: &Source, owned: bool) {
-        let mut mine = guard(&self.mine);
+        let mut mine = lock(&self.mine);
         if owned {
             mine.insert(source.clone());
         } else {
@@ -263,22 +259,22 @@ impl Shared {
 
     /// Every partition of the raw topics, as last read.
     pub fn raw_partitions(&self) -> Vec<Source> {
-        guard(&self.raw).clone()
+        lock(&self.raw).clone()
     }
 
     /// True once the raw topics' partitions are known.
     pub fn knows_partitions(&self) -> bool {
-        !guard(&self.raw).is_empty()
+        !lock(&self.raw).is_empty()
     }
 
     /// The raw partitions this member's reader owns.
     pub fn mine(&self) -> Vec<Source> {
-        guard(&self.mine).iter().cloned().collect()
+        lock(&self.mine).iter().cloned().collect()
     }
 
     /// The members' heartbeats.
     pub fn members(&self) -> MutexGuard<'_, Members> {
-        guard(&self.members)
+        lock(&self.members)
     }
 
     /// True when this member pushes alerts at `now_us`.
@@ -306,7 +302,7 @@ impl Shared {
         let config = self.config_hash(fingerprints);
         let me = &self.config.member_id;
         let disagree =
-            guard(&self.members).disagree(me, config, now_us, self.config.member_timeout_us);
+            lock(&self.members).disagree(me, config, now_us, self.config.member_timeout_us);
         Heartbeat {
             member: me.clone(),
             url: self.config.advertise_url.clone(),

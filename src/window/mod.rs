@@ -266,10 +266,12 @@ pub struct Store {
     saved_adjusted: Mutex<Vec<AdjustedState>>,
 }
 
-/// Locks a shard, recovering the data if a previous holder panicked: counts are updated
-/// one event at a time, so a poisoned shard is still consistent.
-pub fn lock<T>(shard: &Mutex<T>) -> MutexGuard<'_, T> {
-    shard.lock().unwrap_or_else(|e| e.into_inner())
+/// Locks `m`, recovering the data if a previous holder panicked: a shard's counts are
+/// updated one event at a time, and the other state locked this way (the cluster's shared
+/// state, the checkpointer's positions) one whole value at a time, so a poisoned lock still
+/// guards consistent data.
+pub fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 impl Store {

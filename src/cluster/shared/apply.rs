@@ -3,7 +3,7 @@
 //! alert state, annotations and budget adjustments.
 
 use super::stats::count;
-use super::{DIGEST_EVERY, FoldState, FoldTarget, Shared, guard};
+use super::{DIGEST_EVERY, FoldState, FoldTarget, Shared};
 use crate::cluster::delta;
 use crate::cluster::fold::{Positions, Verdict};
 use crate::cluster::record::{AnnotationChange, Delta, Fence, Heartbeat, Record};
@@ -46,7 +46,7 @@ impl Shared {
             }
             Ok(Record::Heartbeat(h)) => {
                 self.compare_digest(&mut fold, &h);
-                guard(&self.members).heard(h);
+                lock(&self.members).heard(h);
             }
             Ok(Record::Alerts(a)) => fold.alerts = a.active,
             Ok(Record::AlertChange(c)) => c.apply_to(&mut fold.alerts),

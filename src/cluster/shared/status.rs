@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
-use super::{Shared, guard};
+use super::Shared;
 use crate::cluster::fingerprint::Fingerprints;
 use crate::cluster::fold::Positions;
 use crate::cluster::record::{Heartbeat, Source};
@@ -26,7 +26,7 @@ impl Shared {
         let timeout = self.config.member_timeout_us;
         let config = self.config_hash(fingerprints);
         let members = self.members().clone();
-        let mine = guard(&self.mine).clone();
+        let mine = lock(&self.mine).clone();
         let live = |id: &str| id == me.as_str() || members.is_live(id, now_us, timeout);
         let (fold_next, fold_end, at_end_us, reset, diverged, positions) = {
             let f = self.fold();
@@ -64,7 +64,7 @@ impl Shared {
             || !mismatch.is_empty()
             || !missing.partitions.is_empty()
             || !missing.slos.is_empty()
-            || guard(&self.raw).is_empty();
+            || lock(&self.raw).is_empty();
         let member_status = members
             .all()
             .map(|h| member_status(h, live(&h.member), now_us, fold_end, config))
@@ -100,7 +100,7 @@ impl Shared {
         let mut partitions = Vec::new();
         let mut missing_partitions = Vec::new();
         let mut missing_members = BTreeSet::new();
-        for source in guard(&self.raw).iter() {
+        for source in lock(&self.raw).iter() {
             let id = self.partition_id(source);
             let position = id.and_then(|id| positions.get(id).cloned());
             let owner = position.as_ref().map(|p| p.epoch.member.clone());
