@@ -54,7 +54,9 @@ pub(super) fn composite(
     let window = time_window(&s.time_window, &spec.field("timeWindow"), problems);
     let method = budgeting_method(s, &spec, problems);
     let alerts = alert_policies(d, &spec, refs, problems);
-    let (pieces, first, complete) = pieces(s, &spec, method, services, refs, problems);
+    let (pieces, first) = pieces(s, &spec, method, services, refs, problems);
+    // Every objective became a piece.
+    let complete = pieces.len() == s.objectives.len();
     let units = units(&pieces, &spec.field("objectives"), problems);
     let (Some(svc), Some((target, budgeting)), Some((period_us, calendar)), Some(alerts)) =
         (svc, first, window, alerts)
@@ -201,8 +203,8 @@ fn whole_service(
     svc
 }
 
-/// Every objective of `s` (under `spec`) read as a piece, with the target and budgeting the
-/// first valid one is held to, and whether every objective is valid.
+/// The objectives of `s` (under `spec`) that are valid, read as pieces, with the target and
+/// budgeting the first valid one is held to.
 fn pieces(
     s: &SloSpec,
     spec: &At,
@@ -210,22 +212,22 @@ fn pieces(
     services: Option<&Services>,
     refs: &Refs<'_>,
     problems: &mut Problems,
-) -> (Vec<Piece>, Option<(Ppb, Budgeting)>, bool) {
+) -> (Vec<Piece>, Option<(Ppb, Budgeting)>) {
     let mut pieces = Vec::with_capacity(s.objectives.len());
     let mut first: Option<(Ppb, Budgeting)> = None;
-    let mut complete = true;
     for (i, o) in s.objectives.iter().enumerate() {
         let here = spec.field("objectives").index(i);
         let held = held_to(o, method, &here, first, problems);
         if first.is_none() {
             first = held;
         }
-        match piece(o, &here, &s.service, services, refs, problems) {
-            Some(p) if held.is_some() => pieces.push(p),
-            _ => complete = false,
+        // Read even when `held` is not, so that its own problems are reported too.
+        let piece = piece(o, &here, &s.service, services, refs, problems);
+        if let (Some(p), Some(_)) = (piece, held) {
+            pieces.push(p);
         }
     }
-    (pieces, first, complete)
+    (pieces, first)
 }
 
 /// The weights of `pieces` as whole units, and the weight of one unit, nano; `None`
